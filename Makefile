@@ -1,0 +1,67 @@
+# Meridian's build, run and test entry points. `make demo` and `make test` set everything up
+# first (scripts/setup.sh), so they work on a fresh Debian machine with Go installed.
+SHELL := /bin/bash
+export CHDB_LIB_PATH := $(CURDIR)/.engines/chdb/libchdb.so
+GO ?= go
+DATA ?= ../shared/data
+GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1
+GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
+
+.PHONY: setup setup-test build demo serve test test-go lint generate check-generate fuzz \
+        bench-ingest bench-forecast bench-insights eval-forecast eval-insights clean
+
+setup:
+	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
+
+build:
+	$(GO) build -o bin/meridian ./cmd/meridian
+
+## (a) set up and run Meridian on its embedded default with demo traffic
+demo: setup build
+	./bin/meridian demo
+
+serve: setup build
+	./bin/meridian serve
+
+## (b) set up and run the whole test suite
+test: setup-test lint check-generate test-go
+
+test-go:
+	$(GOTESTSUM) --format pkgname-and-test-fails -- -count=1 -timeout 20m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+generate:
+	$(GQLGEN)
+
+# Regenerates and fails if the checked-in generated code differs from the schema's.
+check-generate: generate
+	@git diff --exit-code -- graphql/ || (echo "generated code is stale: run make generate and commit"; exit 1)
+
+fuzz:
+	$(GO) test ./ingest -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+
+bench-ingest: setup-test build
+	$(GO) run ./cmd/benchingest
+
+bench-forecast:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./forecasting/...
+
+bench-insights:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./insights/...
+
+eval-forecast:
+	$(GO) run ./cmd/evalforecast --data $(DATA)/bank-calls
+
+eval-insights:
+	$(GO) run ./cmd/evalinsights
+
+clean:
+	rm -rf bin var

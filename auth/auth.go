@@ -1,0 +1,200 @@
+// Package auth turns a bearer API key into a Principal: the tenant, role and regions a caller
+// may act on. Keys come from configuration (MERIDIAN_API_KEYS) and from the database.
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Roles a key can carry.
+const (
+	RoleAdmin      = "admin"      // everything in its regions
+	RoleIngest     = "ingest"     // write events only
+	RoleAgent      = "agent"      // read conversations, masked by region rules
+	RoleSupervisor = "supervisor" // agents' view plus queues and team metrics
+	RolePlanner    = "planner"    // aggregates, forecasts, staffing
+	RoleAnalyst    = "analyst"    // aggregates and masked conversation text
+	RoleExecutive  = "executive"  // aggregates and ROI
+	RoleCompliance = "compliance" // audit, erasure, export
+)
+
+var roles = []string{RoleAdmin, RoleIngest, RoleAgent, RoleSupervisor, RolePlanner, RoleAnalyst, RoleExecutive, RoleCompliance}
+
+// Principal is who a request acts as.
+type Principal struct {
+	Tenant  string
+	Role    string
+	Regions []string // empty means every region
+}
+
+// CanAccess reports whether the principal may touch a region's data.
+func (p Principal) CanAccess(region string) bool {
+	return len(p.Regions) == 0 || slices.Contains(p.Regions, region)
+}
+
+// CanWrite reports whether the principal may ingest events.
+func (p Principal) CanWrite() bool { return p.Role == RoleAdmin || p.Role == RoleIngest }
+
+// CanRead reports whether the principal may query.
+func (p Principal) CanRead() bool { return p.Role != RoleIngest }
+
+// Static is a key from configuration.
+type Static struct {
+	hash [32]byte
+	p    Principal
+}
+
+// ParseKeys parses MERIDIAN_API_KEYS: comma-separated entries of the form
+//
+//	KEY                       admin of the default tenant over every region
+//	KEY:ROLE                  that role over every region
+//	KEY:ROLE:eu+us            that role over the listed regions
+//	KEY:ROLE:eu+us:TENANT     ... of another tenant ("*" for every region)
+//
+// Keys may not contain ':' or ','.
+func ParseKeys(spec, defaultTenant string, known func(region string) bool) ([]Static, error) {
+	var out []Static
+	for i, entry := range strings.Split(spec, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		parts := strings.Split(entry, ":")
+		if len(parts) > 4 {
+			return nil, fmt.Errorf("api key %d: too many ':' (KEY[:ROLE[:REGIONS[:TENANT]]])", i+1)
+		}
+		key := parts[0]
+		if len(key) < 8 {
+			return nil, fmt.Errorf("api key %d: a key must be at least 8 characters", i+1)
+		}
+		p := Principal{Tenant: defaultTenant, Role: RoleAdmin}
+		if len(parts) > 1 && parts[1] != "" {
+			if !slices.Contains(roles, parts[1]) {
+				return nil, fmt.Errorf("api key %d: unknown role %q (one of %s)", i+1, parts[1], strings.Join(roles, ", "))
+			}
+			p.Role = parts[1]
+		}
+		if len(parts) > 2 && parts[2] != "" && parts[2] != "*" {
+			for _, r := range strings.Split(parts[2], "+") {
+				if !known(r) {
+					return nil, fmt.Errorf("api key %d: unknown region %q", i+1, r)
+				}
+				p.Regions = append(p.Regions, r)
+			}
+		}
+		if len(parts) > 3 && parts[3] != "" {
+			p.Tenant = parts[3]
+		}
+		out = append(out, Static{hash: sha256.Sum256([]byte(key)), p: p})
+	}
+	return out, nil
+}
+
+// Lookup finds keys the configuration does not list, e.g. in the database.
+type Lookup interface {
+	LookupKey(ctx context.Context, key string) (Principal, error)
+}
+
+// ErrUnknownKey is returned by a Lookup that has no such key.
+var ErrUnknownKey = errors.New("auth: unknown key")
+
+// Authenticator resolves bearer keys: configured keys first, then the lookup, whose answers
+// (found or not) are cached briefly so a flood of bad keys does not become a flood of queries.
+type Authenticator struct {
+	static []Static
+	lookup Lookup
+
+	mu    sync.Mutex
+	cache map[[32]byte]cached
+}
+
+type cached struct {
+	p       Principal
+	ok      bool
+	expires time.Time
+}
+
+// New builds an authenticator; lookup may be nil.
+func New(static []Static, lookup Lookup) *Authenticator {
+	return &Authenticator{static: static, lookup: lookup, cache: map[[32]byte]cached{}}
+}
+
+// Authenticate resolves a key.
+func (a *Authenticator) Authenticate(ctx context.Context, key string) (Principal, error) {
+	h := sha256.Sum256([]byte(key))
+	for _, s := range a.static {
+		if subtle.ConstantTimeCompare(h[:], s.hash[:]) == 1 {
+			return s.p, nil
+		}
+	}
+	if a.lookup == nil || key == "" {
+		return Principal{}, ErrUnknownKey
+	}
+	a.mu.Lock()
+	c, hit := a.cache[h]
+	a.mu.Unlock()
+	if hit && time.Now().Before(c.expires) {
+		if !c.ok {
+			return Principal{}, ErrUnknownKey
+		}
+		return c.p, nil
+	}
+	p, err := a.lookup.LookupKey(ctx, key)
+	if err != nil && !errors.Is(err, ErrUnknownKey) {
+		return Principal{}, err
+	}
+	a.mu.Lock()
+	if len(a.cache) > 10000 {
+		a.cache = map[[32]byte]cached{}
+	}
+	a.cache[h] = cached{p: p, ok: err == nil, expires: time.Now().Add(30 * time.Second)}
+	a.mu.Unlock()
+	return p, err
+}
+
+type ctxKey struct{}
+
+// WithPrincipal stores the principal in a context.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the request's principal.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(Principal)
+	return p, ok
+}
+
+// Middleware rejects requests without a valid bearer key (401) and puts the principal in the
+// request context. onError writes the error response so every API answers in its own format.
+func (a *Authenticator) Middleware(next http.Handler, onError func(w http.ResponseWriter, status int, msg string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		key, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || key == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="meridian"`)
+			onError(w, http.StatusUnauthorized, "missing bearer API key (Authorization: Bearer <key>)")
+			return
+		}
+		p, err := a.Authenticate(r.Context(), strings.TrimSpace(key))
+		if errors.Is(err, ErrUnknownKey) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="meridian", error="invalid_token"`)
+			onError(w, http.StatusUnauthorized, "invalid API key")
+			return
+		}
+		if err != nil {
+			onError(w, http.StatusServiceUnavailable, "cannot check the API key now; retry")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+	})
+}

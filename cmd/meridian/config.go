@@ -1,0 +1,104 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configuration knob: a flag and the MERIDIAN_* (or conventional) environment
+// variable behind it. The table in README.md is generated from the same list (meridian config).
+type setting struct {
+	flag, env, def, help string
+}
+
+var settings = []setting{
+	{"addr", "MERIDIAN_ADDR", "127.0.0.1:8080", "HTTP listen address"},
+	{"data-dir", "MERIDIAN_DATA_DIR", "./var", "where the embedded broker, chDB, PostgreSQL and secrets keep their files"},
+	{"api-keys", "MERIDIAN_API_KEYS", "", "comma-separated KEY[:ROLE[:REGION+REGION[:TENANT]]]; empty = a development key is made and printed"},
+	{"tenant", "MERIDIAN_TENANT", "default", "tenant of keys that name none"},
+	{"residency-policy", "MERIDIAN_RESIDENCY_POLICY", "", "residency policy YAML (empty = models/residency.default.yaml)"},
+	{"kafka-brokers", "MERIDIAN_KAFKA_BROKERS", "", "Apache Kafka bootstrap servers host:port,...; empty = embedded broker"},
+	{"kafka-partitions", "MERIDIAN_KAFKA_PARTITIONS", "4", "partitions of each region's events topic when Meridian creates it"},
+	{"kafka-replication", "MERIDIAN_KAFKA_REPLICATION", "0", "replication factor of topics Meridian creates (0 = broker default)"},
+	{"broker-fsync", "MERIDIAN_BROKER_FSYNC", "true", "embedded broker: fsync every produce before acknowledging it"},
+	{"clickhouse-addrs", "MERIDIAN_CLICKHOUSE_ADDRS", "", "ClickHouse native host:port,...; empty = chDB in-process. MERIDIAN_CLICKHOUSE_ADDRS_<REGION> overrides per region"},
+	{"clickhouse-user", "MERIDIAN_CLICKHOUSE_USER", "default", "ClickHouse user"},
+	{"clickhouse-password", "MERIDIAN_CLICKHOUSE_PASSWORD", "", "ClickHouse password"},
+	{"clickhouse-cluster", "MERIDIAN_CLICKHOUSE_CLUSTER", "", "ClickHouse cluster name: DDL ON CLUSTER, Replicated + Distributed tables"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty = a local cluster under the data directory"},
+	{"master-key", "MERIDIAN_MASTER_KEY", "", "base64 32-byte key wrapping customers' data keys; empty = generated into <data-dir>/secrets"},
+	{"sink-max-wait", "MERIDIAN_SINK_MAX_WAIT", "200ms", "longest an event waits for its ClickHouse batch to fill"},
+	{"sink-max-rows", "MERIDIAN_SINK_MAX_ROWS", "20000", "rows per ClickHouse insert at most"},
+	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},
+}
+
+// config holds resolved settings by flag name.
+type config map[string]*string
+
+// bindConfig registers every setting on fs; environment variables give the defaults.
+func bindConfig(fs *flag.FlagSet) config {
+	c := config{}
+	for _, s := range settings {
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		c[s.flag] = fs.String(s.flag, def, s.help+" ("+s.env+")")
+	}
+	return c
+}
+
+func (c config) str(name string) string { return strings.TrimSpace(*c[name]) }
+
+func (c config) list(name string) []string {
+	var out []string
+	for _, p := range strings.Split(c.str(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (c config) int(name string) (int, error) {
+	n, err := strconv.Atoi(c.str(name))
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %q is not a number", name, c.str(name))
+	}
+	return n, nil
+}
+
+func (c config) bool(name string) (bool, error) {
+	b, err := strconv.ParseBool(c.str(name))
+	if err != nil {
+		return false, fmt.Errorf("--%s: %q is not true or false", name, c.str(name))
+	}
+	return b, nil
+}
+
+func (c config) duration(name string) (time.Duration, error) {
+	d, err := time.ParseDuration(c.str(name))
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %q is not a duration such as 200ms", name, c.str(name))
+	}
+	return d, nil
+}
+
+// writeConfigTable prints the settings as the markdown table README.md carries.
+func writeConfigTable(w io.Writer) {
+	fmt.Fprintln(w, "| flag | environment | default | meaning |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "—"
+		}
+		fmt.Fprintf(w, "| `--%s` | `%s` | `%s` | %s |\n", s.flag, s.env, def, s.help)
+	}
+}

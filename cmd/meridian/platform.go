@@ -1,0 +1,363 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/store/postgres/pglocal"
+	"github.com/meridian-cs/meridian/stream"
+)
+
+// platform is a running set of engines and services: Kafka (embedded or external), ClickHouse
+// per region (chDB or servers), PostgreSQL (local or external), the ingest service and the
+// sinks. serve, demo and migrate all start one.
+type platform struct {
+	log      *slog.Logger
+	cfg      config
+	dataDir  string
+	policy   *models.ResidencyPolicy
+	regions  []string
+	brokers  []string
+	broker   *stream.EmbeddedBroker
+	pgLocal  *pglocal.Cluster
+	pg       *postgres.DB
+	ch       map[string]clickhouse.DB // region -> database endpoint
+	keyring  *shred.Keyring
+	producer *stream.Producer
+	ingest   *ingest.Service
+	auth     *auth.Authenticator
+	devKey   string
+
+	sinkWG sync.WaitGroup
+	stop   context.CancelFunc
+}
+
+// startPlatform brings up the stores, applies migrations and, if withSinks, starts the sinks.
+func startPlatform(ctx context.Context, cfg config, log *slog.Logger, withSinks bool) (p *platform, err error) {
+	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}}
+	defer func() {
+		if err != nil {
+			p.close()
+			p = nil
+		}
+	}()
+	if p.dataDir, err = filepath.Abs(cfg.str("data-dir")); err != nil {
+		return p, err
+	}
+	// Traversable by the unprivileged user the local PostgreSQL runs as; secrets/ stays 0700.
+	if err = os.MkdirAll(p.dataDir, 0o755); err != nil {
+		return p, fmt.Errorf("data directory: %w", err)
+	}
+	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
+		return p, err
+	}
+	for _, r := range p.policy.Regions {
+		p.regions = append(p.regions, string(r))
+	}
+	if err = p.startPostgres(ctx); err != nil {
+		return p, err
+	}
+	if err = p.startKafka(ctx); err != nil {
+		return p, err
+	}
+	if err = p.startClickHouse(ctx); err != nil {
+		return p, err
+	}
+	master, err := p.masterKey()
+	if err != nil {
+		return p, err
+	}
+	if p.keyring, err = shred.NewKeyring(p.pg.Keys(), master); err != nil {
+		return p, err
+	}
+	if err = p.startAuth(ctx); err != nil {
+		return p, err
+	}
+	p.producer = stream.NewProducer(p.brokers)
+	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now}
+	if withSinks {
+		if err = p.startSinks(ctx); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func (p *platform) startPostgres(ctx context.Context) error {
+	dsn := p.cfg.str("database-url")
+	if dsn == "" {
+		c, err := pglocal.Start(ctx, filepath.Join(p.dataDir, "postgres"), p.log)
+		if err != nil {
+			return fmt.Errorf("local PostgreSQL: %w", err)
+		}
+		p.pgLocal = c
+		dsn = c.DSN()
+	}
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	p.pg = db
+	n, err := db.Migrate(ctx, p.regions)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		p.log.Info("postgres migrated", "applied", n)
+	}
+	if err := db.EnsureTenant(ctx, p.cfg.str("tenant"), p.cfg.str("tenant")); err != nil {
+		return err
+	}
+	countries := map[string][]string{}
+	for _, r := range p.policy.Regions {
+		countries[string(r)] = p.policy.CountriesOf(r)
+	}
+	return db.SyncRegions(ctx, countries, string(p.policy.Fallback))
+}
+
+func (p *platform) startKafka(ctx context.Context) error {
+	p.brokers = p.cfg.list("kafka-brokers")
+	if len(p.brokers) == 0 {
+		fsync, err := p.cfg.bool("broker-fsync")
+		if err != nil {
+			return err
+		}
+		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: filepath.Join(p.dataDir, "kafka"), Fsync: fsync})
+		if err != nil {
+			return err
+		}
+		p.broker = b
+		p.brokers = b.Addrs()
+		p.log.Info("embedded Kafka broker started", "addrs", p.brokers)
+	}
+	parts, err := p.cfg.int("kafka-partitions")
+	if err != nil {
+		return err
+	}
+	repl, err := p.cfg.int("kafka-replication")
+	if err != nil {
+		return err
+	}
+	var specs []stream.TopicSpec
+	for _, r := range p.regions {
+		specs = append(specs,
+			stream.TopicSpec{Name: stream.EventsTopic(r), Partitions: parts, Replication: repl},
+			stream.TopicSpec{Name: stream.DeadLetterTopic(r), Partitions: 1, Replication: repl})
+	}
+	return stream.EnsureTopics(ctx, p.brokers, specs)
+}
+
+func (p *platform) startClickHouse(ctx context.Context) error {
+	cluster := p.cfg.str("clickhouse-cluster")
+	var embedded clickhouse.DB
+	for _, r := range p.regions {
+		addrs := p.cfg.list("clickhouse-addrs")
+		if v := os.Getenv("MERIDIAN_CLICKHOUSE_ADDRS_" + strings.ToUpper(r)); v != "" {
+			addrs = strings.Split(v, ",")
+		}
+		var db clickhouse.DB
+		if len(addrs) == 0 {
+			if embedded == nil {
+				c, err := clickhouse.OpenChDB(filepath.Join(p.dataDir, "clickhouse"))
+				if err != nil {
+					return err
+				}
+				embedded = c
+			}
+			db = embedded
+		} else {
+			s, err := clickhouse.OpenServer(ctx, clickhouse.ServerConfig{Addrs: addrs, Username: p.cfg.str("clickhouse-user"),
+				Password: p.cfg.str("clickhouse-password"), Cluster: cluster})
+			if err != nil {
+				return err
+			}
+			db = s
+		}
+		p.ch[r] = db
+		n, err := clickhouse.Migrate(ctx, db, clickhouse.Layout{DB: clickhouse.Database(r), Cluster: cluster})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			p.log.Info("clickhouse migrated", "region", r, "applied", n)
+		}
+	}
+	return nil
+}
+
+// masterKey reads MERIDIAN_MASTER_KEY or the key file under the data directory, making one on
+// first start. Losing it makes every sealed field unreadable, so it is never regenerated.
+func (p *platform) masterKey() ([]byte, error) {
+	if v := p.cfg.str("master-key"); v != "" {
+		k, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(k) != 32 {
+			return nil, errors.New("MERIDIAN_MASTER_KEY must be 32 bytes, base64-encoded")
+		}
+		return k, nil
+	}
+	path := filepath.Join(p.dataDir, "secrets", "master.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("%s is not a base64 32-byte key", path)
+		}
+		return k, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := writeSecret(path, base64.StdEncoding.EncodeToString(k)); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func writeSecret(path, value string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(value+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+type pgKeys struct{ db *postgres.DB }
+
+func (k pgKeys) LookupKey(ctx context.Context, key string) (auth.Principal, error) {
+	ak, err := k.db.LookupAPIKey(ctx, key)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return auth.Principal{}, auth.ErrUnknownKey
+	}
+	return auth.Principal{Tenant: ak.Tenant, Role: ak.Role, Regions: ak.Regions}, err
+}
+
+// startAuth loads configured keys; with none configured it makes a development key, stored
+// in the database and printed at start, so a first run needs no set-up.
+func (p *platform) startAuth(ctx context.Context) error {
+	spec := p.cfg.str("api-keys")
+	static, err := auth.ParseKeys(spec, p.cfg.str("tenant"), func(r string) bool { return p.policy.Has(models.Region(r)) })
+	if err != nil {
+		return err
+	}
+	if spec == "" {
+		path := filepath.Join(p.dataDir, "secrets", "dev-api-key")
+		b, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			raw := make([]byte, 18)
+			if _, err := rand.Read(raw); err != nil {
+				return err
+			}
+			b = []byte("mdk_" + base64.RawURLEncoding.EncodeToString(raw))
+			if err := writeSecret(path, string(b)); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		p.devKey = strings.TrimSpace(string(b))
+		if err := p.pg.CreateAPIKey(ctx, p.devKey, postgres.APIKey{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, "development key"); err != nil {
+			return err
+		}
+	}
+	p.auth = auth.New(static, pgKeys{p.pg})
+	return nil
+}
+
+func (p *platform) startSinks(ctx context.Context) error {
+	maxWait, err := p.cfg.duration("sink-max-wait")
+	if err != nil {
+		return err
+	}
+	maxRows, err := p.cfg.int("sink-max-rows")
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p.stop = cancel
+	for _, r := range p.regions {
+		sink := stream.NewSink(stream.SinkConfig{
+			Name: "clickhouse", Brokers: p.brokers, Topic: stream.EventsTopic(r),
+			Group: "meridian.clickhouse." + r, DeadLetterTopic: stream.DeadLetterTopic(r),
+			MaxWait: maxWait, MaxRows: maxRows, Logger: p.log,
+		}, stream.EventHandler{Region: r, Store: &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring}})
+		p.sinkWG.Add(1)
+		go func() {
+			defer p.sinkWG.Done()
+			if err := sink.Run(sctx); err != nil {
+				p.log.Error("sink stopped", "region", r, "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// ready checks every engine the platform depends on.
+func (p *platform) ready(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	check := func(name string, err error) {
+		if err != nil {
+			out[name] = err.Error()
+		} else {
+			out[name] = "ok"
+		}
+	}
+	check("kafka", stream.Ping(ctx, p.brokers))
+	check("postgres", p.pg.Ping(ctx))
+	for r, db := range p.ch {
+		check("clickhouse."+r, db.Ping(ctx))
+	}
+	return out
+}
+
+// close stops the sinks (each flushes its batch in hand), then the engines, in reverse order.
+func (p *platform) close() {
+	if p.stop != nil {
+		p.stop()
+		p.sinkWG.Wait()
+	}
+	if p.producer != nil {
+		if err := p.producer.Close(); err != nil {
+			p.log.Warn("closing producer", "err", err)
+		}
+	}
+	closed := map[clickhouse.DB]bool{}
+	for _, db := range p.ch {
+		if !closed[db] {
+			closed[db] = true
+			_ = db.Close()
+		}
+	}
+	if p.broker != nil {
+		p.broker.Close()
+	}
+	if p.pg != nil {
+		p.pg.Close()
+	}
+	if p.pgLocal != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := p.pgLocal.Stop(ctx); err != nil {
+			p.log.Warn("stopping local PostgreSQL", "err", err)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/meridian-cs/meridian/ingest"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run Meridian (embedded engines unless configured otherwise)", run: runServe})
+	register(command{name: "migrate", summary: "apply ClickHouse and PostgreSQL migrations, then exit", run: runMigrate})
+	register(command{name: "config", summary: "print the configuration table (flags and environment variables)", run: func(_ context.Context, _ []string, stdout, _ io.Writer) error {
+		writeConfigTable(stdout)
+		return nil
+	}})
+}
+
+func newLogger(cfg config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.str("log-level"))); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.str("log-format") {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", cfg.str("log-format"))
+}
+
+func parseConfig(name string, args []string, stderr io.Writer) (config, *slog.Logger, error) {
+	fs := flag.NewFlagSet("meridian "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := bindConfig(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	slog.SetDefault(log)
+	return cfg, log, nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, log, err := parseConfig("migrate", args, stderr)
+	if err != nil {
+		return err
+	}
+	p, err := startPlatform(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	p.close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, log, err := parseConfig("serve", args, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, log, stdout, nil)
+}
+
+// serve runs the HTTP API until ctx ends; extra, if set, runs beside it (the demo traffic).
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, extra func(context.Context, *platform) error) error {
+	// Listen first so a port conflict fails fast, before engines start.
+	ln, err := net.Listen("tcp", cfg.str("addr"))
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.str("addr"), err)
+	}
+	p, err := startPlatform(ctx, cfg, log, true)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer p.close()
+
+	srv := &http.Server{Handler: p.routes(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("meridian serving", "addr", ln.Addr().String(), "regions", p.regions, "data_dir", p.dataDir)
+	if p.devKey != "" {
+		fmt.Fprintf(stdout, "Development API key (no MERIDIAN_API_KEYS set): %s\n", p.devKey)
+	}
+	fmt.Fprintf(stdout, "Meridian is up: http://%s/graphql (playground), POST http://%s/v1/events\n", ln.Addr(), ln.Addr())
+	if extra != nil {
+		go func() { errc <- extra(ctx, p) }()
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		log.Warn("http shutdown", "err", serr)
+	}
+	return err
+}
+
+func (p *platform) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		ingest.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		checks := p.ready(ctx)
+		status := http.StatusOK
+		for _, v := range checks {
+			if v != "ok" {
+				status = http.StatusServiceUnavailable
+			}
+		}
+		ingest.WriteJSON(w, status, checks)
+	})
+	mux.Handle("GET /metrics", promhttp.Handler())
+	mux.Handle("/v1/events", p.auth.Middleware(p.ingest, ingest.WriteError))
+	p.mountGraphQL(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		ingest.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
+	return mux
+}
+

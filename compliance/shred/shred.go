@@ -1,0 +1,205 @@
+// Package shred encrypts personal fields with a per-customer data key before they enter the
+// Kafka log (crypto-shredding). Deleting a customer's key makes every copy of those fields —
+// in Kafka, in replicas, in backups — unreadable, which is how erasure reaches an append-only
+// log. Data keys are stored wrapped by a master key; only the wrapped form leaves memory.
+package shred
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// ErrErased means the subject's key was deleted: the data is gone for good.
+var ErrErased = errors.New("shred: data key erased")
+
+// KeyStore keeps wrapped data keys, one per (region, tenant, subject). Implementations are safe
+// for concurrent use.
+type KeyStore interface {
+	// GetOrCreateKey returns the stored wrapped key, storing candidate if there is none yet.
+	// Concurrent callers for one subject all get the same key.
+	GetOrCreateKey(ctx context.Context, region, tenant, subject string, candidate []byte) ([]byte, error)
+	// GetKey returns the wrapped key, or ErrErased if there is none.
+	GetKey(ctx context.Context, region, tenant, subject string) ([]byte, error)
+	// DeleteKey deletes the key; it is not an error if there was none.
+	DeleteKey(ctx context.Context, region, tenant, subject string) error
+}
+
+const prefix = "mx1:"
+
+// Keyring seals and opens personal fields. Unwrapped data keys are cached in memory.
+type Keyring struct {
+	store  KeyStore
+	master cipher.AEAD
+	pepper []byte
+
+	mu    sync.RWMutex
+	cache map[string]cipher.AEAD
+}
+
+// NewKeyring uses a 32-byte master key.
+func NewKeyring(store KeyStore, masterKey []byte) (*Keyring, error) {
+	if len(masterKey) != 32 {
+		return nil, fmt.Errorf("shred: master key must be 32 bytes, got %d", len(masterKey))
+	}
+	aead, err := newAEAD(masterKey)
+	if err != nil {
+		return nil, err
+	}
+	mac := hmac.New(sha256.New, masterKey)
+	mac.Write([]byte("meridian pseudonym pepper v1"))
+	return &Keyring{store: store, master: aead, pepper: mac.Sum(nil), cache: map[string]cipher.AEAD{}}, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("shred: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// Pseudonym is the stable pseudonymous id of an identity within a tenant. Analytics use it;
+// it reveals nothing about the identity without the master key.
+func (k *Keyring) Pseudonym(tenant, identity string) string {
+	mac := hmac.New(sha256.New, k.pepper)
+	mac.Write([]byte(tenant))
+	mac.Write([]byte{0})
+	mac.Write([]byte(identity))
+	return "cus_" + hex.EncodeToString(mac.Sum(nil)[:12])
+}
+
+func cacheKey(region, tenant, subject string) string {
+	return region + "\x00" + tenant + "\x00" + subject
+}
+
+func (k *Keyring) aead(ctx context.Context, region, tenant, subject string, create bool) (cipher.AEAD, error) {
+	ck := cacheKey(region, tenant, subject)
+	k.mu.RLock()
+	a, ok := k.cache[ck]
+	k.mu.RUnlock()
+	if ok {
+		return a, nil
+	}
+	var wrapped []byte
+	var err error
+	if create {
+		dk := make([]byte, 32)
+		if _, err := rand.Read(dk); err != nil {
+			return nil, err
+		}
+		nonce := make([]byte, k.master.NonceSize())
+		if _, err := rand.Read(nonce); err != nil {
+			return nil, err
+		}
+		candidate := k.master.Seal(nonce, nonce, dk, []byte(ck))
+		wrapped, err = k.store.GetOrCreateKey(ctx, region, tenant, subject, candidate)
+	} else {
+		wrapped, err = k.store.GetKey(ctx, region, tenant, subject)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ns := k.master.NonceSize()
+	if len(wrapped) < ns {
+		return nil, fmt.Errorf("shred: stored key for %s is truncated", subject)
+	}
+	dk, err := k.master.Open(nil, wrapped[:ns], wrapped[ns:], []byte(ck))
+	if err != nil {
+		return nil, fmt.Errorf("shred: unwrap key for %s (wrong master key?): %w", subject, err)
+	}
+	a, err = newAEAD(dk)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	if len(k.cache) > 200_000 {
+		k.cache = map[string]cipher.AEAD{}
+	}
+	k.cache[ck] = a
+	k.mu.Unlock()
+	return a, nil
+}
+
+// Sealer encrypts fields of one subject; get it once per event, not per field.
+type Sealer struct {
+	a   cipher.AEAD
+	aad []byte
+}
+
+// Sealer returns the sealer of a subject, creating its key on first use.
+func (k *Keyring) Sealer(ctx context.Context, region, tenant, subject string) (*Sealer, error) {
+	a, err := k.aead(ctx, region, tenant, subject, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{a: a, aad: []byte(tenant + "\x00" + subject)}, nil
+}
+
+// Seal encrypts s; the empty string stays empty.
+func (s *Sealer) Seal(plain string) string {
+	if plain == "" {
+		return ""
+	}
+	nonce := make([]byte, s.a.NonceSize(), s.a.NonceSize()+len(plain)+s.a.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		panic("shred: no randomness: " + err.Error())
+	}
+	ct := s.a.Seal(nonce, nonce, []byte(plain), s.aad)
+	return prefix + base64.RawStdEncoding.EncodeToString(ct)
+}
+
+// Opener decrypts the fields of one subject.
+type Opener struct {
+	a   cipher.AEAD
+	aad []byte
+}
+
+// Opener returns the opener of a subject, or ErrErased if its key was deleted.
+func (k *Keyring) Opener(ctx context.Context, region, tenant, subject string) (*Opener, error) {
+	a, err := k.aead(ctx, region, tenant, subject, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Opener{a: a, aad: []byte(tenant + "\x00" + subject)}, nil
+}
+
+// Open decrypts a value Seal produced; the empty string stays empty.
+func (o *Opener) Open(sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(sealed, prefix) {
+		return "", fmt.Errorf("shred: value is not sealed")
+	}
+	ct, err := base64.RawStdEncoding.DecodeString(sealed[len(prefix):])
+	if err != nil || len(ct) < o.a.NonceSize() {
+		return "", fmt.Errorf("shred: sealed value is malformed")
+	}
+	ns := o.a.NonceSize()
+	pt, err := o.a.Open(nil, ct[:ns], ct[ns:], o.aad)
+	if err != nil {
+		return "", fmt.Errorf("shred: sealed value does not open: %w", err)
+	}
+	return string(pt), nil
+}
+
+// Erase deletes a subject's key: every sealed copy of its fields becomes unreadable.
+func (k *Keyring) Erase(ctx context.Context, region, tenant, subject string) error {
+	if err := k.store.DeleteKey(ctx, region, tenant, subject); err != nil {
+		return err
+	}
+	k.mu.Lock()
+	delete(k.cache, cacheKey(region, tenant, subject))
+	k.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,328 @@
+// Package ingest is the front door for events: POST /v1/events decodes a JSON array or NDJSON,
+// checks every event against its contract, picks each event's residency region from the
+// customer's country, seals personal fields with the customer's data key, and answers only
+// after Kafka acknowledged every event of the request. Channel webhooks feed the same path.
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/stream"
+)
+
+// Publisher writes messages to Kafka and returns once all are acknowledged.
+type Publisher interface {
+	Publish(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Keyring seals personal fields and names customers pseudonymously.
+type Keyring interface {
+	Pseudonym(tenant, identity string) string
+	Sealer(ctx context.Context, region, tenant, subject string) (*shred.Sealer, error)
+}
+
+// Limits on one request.
+const (
+	MaxBodyBytes = 8 << 20
+	MaxEvents    = 10000
+)
+
+var (
+	ingestedEvents = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "meridian_ingest_events_total",
+		Help: "Events acknowledged at /v1/events, by region.",
+	}, []string{"region"})
+	ingestRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "meridian_ingest_requests_total",
+		Help: "Requests to /v1/events by HTTP status.",
+	}, []string{"code"})
+	ingestSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "meridian_ingest_ack_seconds",
+		Help:    "Time from receiving a request to acknowledging it.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+)
+
+// Service accepts events.
+type Service struct {
+	Policy    *models.ResidencyPolicy
+	Publisher Publisher
+	Keys      Keyring
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Error is a request-level error with the HTTP status it maps to.
+type Error struct {
+	Status int    `json:"-"`
+	Msg    string `json:"error"`
+	Index  *int   `json:"index,omitempty"`
+	Field  string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Index != nil {
+		return fmt.Sprintf("event %d: %s", *e.Index, e.Msg)
+	}
+	return e.Msg
+}
+
+func badEvent(i int, err error) *Error {
+	e := &Error{Status: http.StatusBadRequest, Msg: err.Error(), Index: &i}
+	var fe *models.FieldError
+	if errors.As(err, &fe) {
+		e.Field = fe.Field
+	}
+	return e
+}
+
+// ServeHTTP handles POST /v1/events.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	n, err := s.handle(r)
+	status := http.StatusAccepted
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			s.Logger.Error("ingest failed", "err", err)
+			e = &Error{Status: http.StatusServiceUnavailable, Msg: "events not acknowledged: " + err.Error() + "; retry the request"}
+		}
+		status = e.Status
+		WriteJSON(w, status, e)
+	} else {
+		WriteJSON(w, status, map[string]any{"accepted": n})
+		ingestSeconds.Observe(time.Since(start).Seconds())
+	}
+	ingestRequests.WithLabelValues(fmt.Sprint(status)).Inc()
+}
+
+func (s *Service) handle(r *http.Request) (int, error) {
+	if r.Method != http.MethodPost {
+		return 0, &Error{Status: http.StatusMethodNotAllowed, Msg: "use POST"}
+	}
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return 0, &Error{Status: http.StatusUnauthorized, Msg: "not authenticated"}
+	}
+	if !p.CanWrite() {
+		return 0, &Error{Status: http.StatusForbidden, Msg: fmt.Sprintf("role %q may not write events", p.Role)}
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+		return 0, &Error{Status: http.StatusUnsupportedMediaType, Msg: "Content-Type must be application/json or application/x-ndjson"}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return 0, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("body is larger than %d bytes; split the batch", MaxBodyBytes)}
+		}
+		return 0, &Error{Status: http.StatusBadRequest, Msg: "reading body: " + err.Error()}
+	}
+	events, err := Decode(body)
+	if err != nil {
+		return 0, err
+	}
+	msgs, err := s.Prepare(r.Context(), p, events)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.Publisher.Publish(r.Context(), msgs...); err != nil {
+		return 0, err
+	}
+	for _, m := range msgs {
+		ingestedEvents.WithLabelValues(regionOfTopic(m.Topic)).Inc()
+	}
+	return len(msgs), nil
+}
+
+func regionOfTopic(t string) string {
+	t = strings.TrimPrefix(t, "meridian.")
+	r, _, _ := strings.Cut(t, ".")
+	return r
+}
+
+// Decode parses a JSON array of events or NDJSON (one event per line). Unknown fields are
+// errors: a misspelt optional field would otherwise vanish silently.
+func Decode(body []byte) ([]models.Event, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "empty body: send a JSON array of events or NDJSON"}
+	}
+	var events []models.Event
+	decodeOne := func(i int, raw []byte) error {
+		if len(events) >= MaxEvents {
+			return &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("more than %d events in one request; split the batch", MaxEvents)}
+		}
+		var e models.Event
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			return badEvent(i, fmt.Errorf("malformed event: %s", jsonMsg(err)))
+		}
+		if dec.More() {
+			return badEvent(i, errors.New("malformed event: trailing data after the object"))
+		}
+		events = append(events, e)
+		return nil
+	}
+	if trimmed[0] == '[' {
+		var raws []json.RawMessage
+		if err := json.Unmarshal(trimmed, &raws); err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: "malformed JSON: " + jsonMsg(err)}
+		}
+		for i, raw := range raws {
+			if err := decodeOne(i, raw); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		sc := bufio.NewScanner(bytes.NewReader(trimmed))
+		sc.Buffer(make([]byte, 0, 64<<10), MaxBodyBytes)
+		i := 0
+		for sc.Scan() {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			if line[0] != '{' {
+				return nil, badEvent(i, errors.New("malformed JSON: each NDJSON line must be one event object"))
+			}
+			if err := decodeOne(i, line); err != nil {
+				return nil, err
+			}
+			i++
+		}
+		if err := sc.Err(); err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: "reading NDJSON: " + err.Error()}
+		}
+	}
+	if len(events) == 0 {
+		return nil, &Error{Status: http.StatusBadRequest, Msg: "no events in the request"}
+	}
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return nil, badEvent(i, err)
+		}
+		if len(events[i].Text) > models.MaxTextLen {
+			return nil, badEvent(i, &models.FieldError{Field: "text", Reason: fmt.Sprintf("is longer than %d bytes", models.MaxTextLen)})
+		}
+	}
+	return events, nil
+}
+
+func jsonMsg(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q must be %s, not %s", te.Field, te.Type.String(), te.Value)
+	}
+	return err.Error()
+}
+
+// Identity is the identity key a customer is known by within a tenant, strongest first: the
+// CRM id, then e-mail, then phone, then the channel's user id.
+func Identity(c *models.Customer) string {
+	switch {
+	case c.CRMID != "":
+		return "crm:" + c.CRMID
+	case c.Email != "":
+		return "email:" + strings.ToLower(strings.TrimSpace(c.Email))
+	case c.Phone != "":
+		return "phone:" + digits(c.Phone)
+	case c.ExternalID != "":
+		return "ext:" + c.ExternalID
+	}
+	return ""
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Prepare turns validated events into Kafka messages: tenant and region assigned, personal
+// fields sealed. It fails without side effects other than creating data keys.
+func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models.Event) ([]kafka.Message, error) {
+	now := s.Now().UTC()
+	msgs := make([]kafka.Message, len(events))
+	for i := range events {
+		e := &events[i]
+		e.Normalize()
+		e.Tenant = p.Tenant
+		e.ReceivedAt = now
+		if e.Customer == nil {
+			return nil, badEvent(i, &models.FieldError{Field: "customer", Reason: "is required to place the event in its residency region"})
+		}
+		e.Region = string(s.Policy.RegionFor(e.Customer.Country))
+		if !p.CanAccess(e.Region) {
+			idx := i
+			return nil, &Error{Status: http.StatusForbidden, Index: &idx, Field: "customer.country",
+				Msg: fmt.Sprintf("this key may not write to region %q (customer country %s)", e.Region, e.Customer.Country)}
+		}
+		id := Identity(e.Customer)
+		if id == "" {
+			id = "conversation:" + e.ConversationID
+		}
+		e.CustomerID = s.Keys.Pseudonym(e.Tenant, id)
+		sealer, err := s.Keys.Sealer(ctx, e.Region, e.Tenant, e.CustomerID)
+		if err != nil {
+			return nil, fmt.Errorf("data key: %w", err)
+		}
+		c := *e.Customer
+		c.ExternalID, c.Phone, c.Email = sealer.Seal(c.ExternalID), sealer.Seal(c.Phone), sealer.Seal(c.Email)
+		c.Name, c.CRMID = sealer.Seal(c.Name), sealer.Seal(c.CRMID)
+		e.Customer = &c
+		e.Text, e.Summary = sealer.Seal(e.Text), sealer.Seal(e.Summary)
+		value, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %d: %w", i, err)
+		}
+		msgs[i] = kafka.Message{
+			Topic: stream.EventsTopic(e.Region),
+			Key:   []byte(e.ConversationID),
+			Value: value,
+			Headers: []kafka.Header{
+				{Key: "schema", Value: []byte("meridian.event.v1")},
+				{Key: "tenant", Value: []byte(e.Tenant)},
+			},
+		}
+	}
+	return msgs, nil
+}
+
+// WriteJSON writes v as the JSON body of a response.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes {"error": msg}.
+func WriteError(w http.ResponseWriter, status int, msg string) {
+	WriteJSON(w, status, &Error{Status: status, Msg: msg})
+}

@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const contractBody = `[{"id":"a1","type":"message.received","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE","external_id":"4915112345678"},"text":"Wo ist meine Bestellung?"}]`
+
+func TestDecodeAcceptsTheContractExampleAsArrayAndAsNDJSON(t *testing.T) {
+	evs, err := Decode([]byte(contractBody))
+	if err != nil || len(evs) != 1 || evs[0].Customer.Country != "DE" {
+		t.Fatalf("array: %v, %+v", err, evs)
+	}
+	nd := strings.TrimSuffix(strings.TrimPrefix(contractBody, "["), "]")
+	nd2 := strings.Replace(nd, `"a1"`, `"a2"`, 1)
+	evs, err = Decode([]byte(nd + "\n\n" + nd2 + "\n"))
+	if err != nil || len(evs) != 2 || evs[1].ID != "a2" {
+		t.Fatalf("ndjson: %v, %+v", err, evs)
+	}
+}
+
+func TestDecodeNamesTheProblemAndTheEventIndex(t *testing.T) {
+	second := func(mut string) string {
+		return "[" + strings.Trim(contractBody, "[]") + "," + mut + "]"
+	}
+	ok := strings.Trim(contractBody, "[]")
+	cases := []struct {
+		name, body, want string
+		index      int
+		status     int
+	}{
+		{"malformed JSON", `[{"id":`, "malformed JSON", -1, 400},
+		{"empty body", ` `, "empty body", -1, 400},
+		{"empty array", `[]`, "no events", -1, 400},
+		{"unknown type", second(strings.Replace(ok, "message.received", "message.recieved", 1)), "unknown event type", 1, 400},
+		{"missing text", second(strings.Replace(ok, `,"text":"Wo ist meine Bestellung?"`, "", 1)), "text", 1, 400},
+		{"unknown field", second(strings.Replace(ok, `"channel"`, `"chanel":"x","channel"`, 1)), "unknown field", 1, 400},
+		{"unsupported version", second(strings.Replace(ok, `"id":"a1"`, `"id":"a1","version":2`, 1)), "unsupported version", 1, 400},
+		{"wrong type of field", second(strings.Replace(ok, `"a1"`, `17`, 1)), "must be string", 1, 400},
+		{"ndjson line not an object", ok + "\n[1]\n", "NDJSON", 1, 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode([]byte(c.body))
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want an *Error", err)
+			}
+			if e.Status != c.status || !strings.Contains(e.Msg, c.want) {
+				t.Fatalf("got %d %q, want %d containing %q", e.Status, e.Msg, c.status, c.want)
+			}
+			if c.index >= 0 && (e.Index == nil || *e.Index != c.index) {
+				t.Fatalf("index = %v, want %d", e.Index, c.index)
+			}
+		})
+	}
+}
+
+func TestDecodeRefusesTooManyEvents(t *testing.T) {
+	ok := strings.Trim(contractBody, "[]")
+	body := "[" + strings.Repeat(ok+",", MaxEvents) + ok + "]"
+	_, err := Decode([]byte(body))
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("got %v, want 413", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(contractBody))
+	f.Add([]byte(strings.Trim(contractBody, "[]") + "\n" + strings.Trim(contractBody, "[]")))
+	f.Add([]byte(`[{"id":"x","type":"feedback.nps","occurred_at":"2026-01-01T00:00:00Z","conversation_id":"c","customer":{"country":"SG"},"score":11}]`))
+	f.Add([]byte(`[{}]`))
+	f.Add([]byte(`{"id":"\u0000"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		evs, err := Decode(body)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status < 400 || e.Status > 499 || e.Msg == "" {
+				t.Fatalf("error %v is not a 4xx *Error with a message", err)
+			}
+			return
+		}
+		if len(evs) == 0 || len(evs) > MaxEvents {
+			t.Fatalf("accepted %d events", len(evs))
+		}
+		for i := range evs {
+			if err := evs[i].Validate(); err != nil {
+				t.Fatalf("accepted an invalid event %d: %v", i, err)
+			}
+		}
+	})
+}

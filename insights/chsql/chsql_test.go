@@ -1,0 +1,75 @@
+package chsql
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var f = Filter{Tenant: "acme", From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Direction: "inbound"}
+
+func TestPhraseCountsUsesParametersAndTheSchema(t *testing.T) {
+	s := DefaultSchema()
+	s.Text = "body"
+	q, err := s.PhraseCounts(f, Slice{Countries: []string{"TH", "VN"}}, nil, PhraseOptions{StopWords: []string{"the"}, MinTarget: 5, MinTargetDocs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"lowerUTF8(`body`)", "has({target_countries:Array(String)}, `country`)", "ARRAY JOIN phrases AS phrase", "ngrams(r, 2)", "uniqExactIf(conv, in_target)", "{tenant:String}", "{from:DateTime64(3)}"} {
+		if !strings.Contains(q.SQL, want) {
+			t.Errorf("SQL lacks %q:\n%s", want, q.SQL)
+		}
+	}
+	if strings.Contains(q.SQL, "`text`") {
+		t.Error("SQL still names the default text column")
+	}
+	if q.Params["target_countries"] != "['TH', 'VN']" || q.Params["min_target"] != "5" {
+		t.Errorf("params = %v", q.Params)
+	}
+}
+
+func TestInlineEscapesValues(t *testing.T) {
+	q, err := DefaultSchema().PhraseTotals(Filter{Tenant: `a'b\`}, Slice{Countries: []string{"x'); DROP TABLE t; --"}}, nil, PhraseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := q.Inline()
+	if !strings.Contains(in, `'a\'b\\'`) || !strings.Contains(in, `['x\'); DROP TABLE t; --']`) {
+		t.Errorf("values not escaped:\n%s", in)
+	}
+	if strings.Contains(in, "{tenant:") {
+		t.Error("a parameter was left in the inlined SQL")
+	}
+}
+
+func TestMentionCountsSplitsSubstringAndWordTerms(t *testing.T) {
+	q, err := DefaultSchema().MentionCounts(f, []TermSet{{Name: "toyota", Terms: []string{"Toyota", "トヨタ", "도요타"}}, {Name: "price", Terms: []string{"price*"}}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Params["toyota_substrings"] != "['トヨタ', '도요타']" {
+		t.Errorf("substrings = %s", q.Params["toyota_substrings"])
+	}
+	if w := q.Params["price_words"]; w != `(^|[^\p{L}\p{N}])(price[\p{L}\p{N}]*)([^\p{L}\p{N}]|$)` {
+		t.Errorf("word regex = %s", w)
+	}
+	for _, want := range []string{"AS `toyota_mentions`", "any_mentions", "toStartOfMonth(`occurred_at`) AS month"} {
+		if !strings.Contains(q.SQL, want) {
+			t.Errorf("SQL lacks %q:\n%s", want, q.SQL)
+		}
+	}
+}
+
+func TestBadInputsAreRefused(t *testing.T) {
+	s := DefaultSchema()
+	s.Table = "messages; DROP TABLE x"
+	if _, err := s.PhraseCounts(f, Slice{}, nil, PhraseOptions{}); err == nil {
+		t.Error("a non-identifier table name was accepted")
+	}
+	if _, err := DefaultSchema().PhraseCounts(Filter{}, Slice{}, nil, PhraseOptions{}); err == nil {
+		t.Error("a query without a tenant was accepted")
+	}
+	if _, err := DefaultSchema().MentionCounts(f, []TermSet{{Name: "Bad Name", Terms: []string{"x"}}}, false); err == nil {
+		t.Error("a term-set name that is not an identifier was accepted")
+	}
+}

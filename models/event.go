@@ -1,0 +1,254 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the event contract version this build writes; schemas/events holds it.
+const SchemaVersion = 1
+
+// Event types. The set is closed: an unknown type is rejected at ingest so that a typo never
+// becomes a silent new series on a dashboard.
+const (
+	MessageReceived         = "message.received"
+	MessageSent             = "message.sent"
+	ConversationOpened      = "conversation.opened"
+	ConversationAssigned    = "conversation.assigned"
+	ConversationTransferred = "conversation.transferred"
+	ConversationEscalated   = "conversation.escalated"
+	ConversationHandedOff   = "conversation.handed_off"
+	ConversationResolved    = "conversation.resolved"
+	ConversationReopened    = "conversation.reopened"
+	FeedbackCSAT            = "feedback.csat"
+	FeedbackNPS             = "feedback.nps"
+	AIAction                = "ai.action"
+	RoutingDecision         = "routing.decision"
+)
+
+// EventTypes lists every event type with the fields it requires beyond the envelope
+// (id, type, occurred_at). schemas/events/v1/event.schema.json says the same; a test keeps
+// the two in step.
+var EventTypes = map[string][]string{
+	MessageReceived:         {"channel", "conversation_id", "customer", "text"},
+	MessageSent:             {"channel", "conversation_id", "customer", "text"},
+	ConversationOpened:      {"channel", "conversation_id", "customer"},
+	ConversationAssigned:    {"conversation_id", "customer", "agent_id"},
+	ConversationTransferred: {"conversation_id", "customer", "to_queue"},
+	ConversationEscalated:   {"conversation_id", "customer", "reason"},
+	ConversationHandedOff:   {"conversation_id", "customer", "from_region", "to_region"},
+	ConversationResolved:    {"conversation_id", "customer"},
+	ConversationReopened:    {"conversation_id", "customer"},
+	FeedbackCSAT:            {"conversation_id", "customer", "score"},
+	FeedbackNPS:             {"conversation_id", "customer", "score"},
+	AIAction:                {"conversation_id", "customer", "action"},
+	RoutingDecision:         {"conversation_id", "customer", "queue"},
+}
+
+// Channels Meridian knows. "api" is the generic event API.
+var Channels = []string{"whatsapp", "messenger", "instagram", "line", "kakaotalk", "telegram", "wechat", "email", "webchat", "voice", "api"}
+
+// Directions of a message.
+const (
+	Inbound  = "inbound"
+	Outbound = "outbound"
+)
+
+// Event is one thing that happened in a conversation. ID is the idempotency key: the same
+// (tenant, ID) counts once downstream however often it is delivered.
+//
+// Personal fields (Customer.ExternalID, Phone, Email, Name, and Text) travel through Kafka
+// encrypted with the customer's data key; CustomerID is the pseudonymous id analytics use.
+type Event struct {
+	ID         string    `json:"id"`
+	Type       string    `json:"type"`
+	Version    int       `json:"version,omitempty"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Region     string    `json:"region,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
+	ReceivedAt time.Time `json:"received_at,omitzero"`
+
+	Channel           string       `json:"channel,omitempty"`
+	Direction         string       `json:"direction,omitempty"`
+	ConversationID    string       `json:"conversation_id,omitempty"`
+	Customer          *Customer    `json:"customer,omitempty"`
+	CustomerID        string       `json:"customer_id,omitempty"`
+	Text              string       `json:"text,omitempty"`
+	Language          string       `json:"language,omitempty"`
+	PlatformMessageID string       `json:"platform_message_id,omitempty"`
+	SentAt            *time.Time   `json:"sent_at,omitempty"`
+	Attachments       []Attachment `json:"attachments,omitempty"`
+
+	AgentID    string   `json:"agent_id,omitempty"`
+	Team       string   `json:"team,omitempty"`
+	Queue      string   `json:"queue,omitempty"`
+	ToQueue    string   `json:"to_queue,omitempty"`
+	FromRegion string   `json:"from_region,omitempty"`
+	ToRegion   string   `json:"to_region,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	Summary    string   `json:"summary,omitempty"`
+	Score      *float64 `json:"score,omitempty"`
+	Action     string   `json:"action,omitempty"`
+	Intent     string   `json:"intent,omitempty"`
+	Confidence *float64 `json:"confidence,omitempty"`
+	Sentiment  *float64 `json:"sentiment,omitempty"`
+	Product    string   `json:"product,omitempty"`
+	Skills     []string `json:"skills,omitempty"`
+
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Customer carries the identity keys a channel knows about the customer. Country decides the
+// residency region; everything else is personal data.
+type Customer struct {
+	Country    string `json:"country"`
+	ExternalID string `json:"external_id,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Name       string `json:"name,omitempty"`
+	CRMID      string `json:"crm_id,omitempty"`
+	Tier       string `json:"tier,omitempty"`
+	Locale     string `json:"locale,omitempty"`
+}
+
+// Attachment is metadata only; the content stays with the channel or the object store.
+type Attachment struct {
+	Kind      string `json:"kind"`
+	MIMEType  string `json:"mime_type,omitempty"`
+	SizeBytes int64  `json:"size_bytes,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+// IsMessage reports whether the event is a message (counted by the "messages" measure).
+func (e *Event) IsMessage() bool { return e.Type == MessageReceived || e.Type == MessageSent }
+
+// FieldError says which field of an event is wrong and why.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Limits on field sizes keep one event from dominating a batch or a ClickHouse granule.
+// MaxTextLen applies to the text as received, before it is sealed.
+const (
+	MaxIDLen   = 200
+	MaxTextLen = 64 << 10
+)
+
+// Validate checks the event against its contract. It does not look at tenant, region or
+// received_at, which ingest assigns.
+func (e *Event) Validate() error {
+	if e.ID == "" {
+		return &FieldError{"id", "is required"}
+	}
+	if len(e.ID) > MaxIDLen {
+		return &FieldError{"id", fmt.Sprintf("is longer than %d bytes", MaxIDLen)}
+	}
+	if e.Type == "" {
+		return &FieldError{"type", "is required"}
+	}
+	required, ok := EventTypes[e.Type]
+	if !ok {
+		return &FieldError{"type", fmt.Sprintf("unknown event type %q", e.Type)}
+	}
+	if e.Version != 0 && e.Version != SchemaVersion {
+		return &FieldError{"version", fmt.Sprintf("unsupported version %d (this server reads version %d)", e.Version, SchemaVersion)}
+	}
+	if e.OccurredAt.IsZero() {
+		return &FieldError{"occurred_at", "is required (RFC 3339 timestamp)"}
+	}
+	for _, f := range required {
+		if !e.has(f) {
+			return &FieldError{f, "is required for " + e.Type}
+		}
+	}
+	if e.Channel != "" && !validChannel(e.Channel) {
+		return &FieldError{"channel", fmt.Sprintf("unknown channel %q (one of %s)", e.Channel, strings.Join(Channels, ", "))}
+	}
+	if e.Direction != "" && e.Direction != Inbound && e.Direction != Outbound {
+		return &FieldError{"direction", `must be "inbound" or "outbound"`}
+	}
+	if e.Customer != nil && !validCountry(e.Customer.Country) {
+		return &FieldError{"customer.country", "must be an ISO 3166-1 alpha-2 code such as DE"}
+	}
+	if e.Type == FeedbackCSAT && (*e.Score < 1 || *e.Score > 5) {
+		return &FieldError{"score", "CSAT score must be between 1 and 5"}
+	}
+	if e.Type == FeedbackNPS && (*e.Score < 0 || *e.Score > 10) {
+		return &FieldError{"score", "NPS score must be between 0 and 10"}
+	}
+	return nil
+}
+
+func (e *Event) has(field string) bool {
+	switch field {
+	case "channel":
+		return e.Channel != ""
+	case "conversation_id":
+		return e.ConversationID != ""
+	case "customer":
+		return e.Customer != nil && e.Customer.Country != ""
+	case "text":
+		return e.Text != ""
+	case "agent_id":
+		return e.AgentID != ""
+	case "to_queue":
+		return e.ToQueue != ""
+	case "reason":
+		return e.Reason != ""
+	case "from_region":
+		return e.FromRegion != ""
+	case "to_region":
+		return e.ToRegion != ""
+	case "score":
+		return e.Score != nil
+	case "action":
+		return e.Action != ""
+	case "queue":
+		return e.Queue != ""
+	}
+	panic("models: no presence check for field " + field)
+}
+
+// Normalize fills defaults that the contract allows callers to leave out.
+func (e *Event) Normalize() {
+	if e.Version == 0 {
+		e.Version = SchemaVersion
+	}
+	if e.Customer != nil {
+		e.Customer.Country = strings.ToUpper(e.Customer.Country)
+	}
+	if e.Direction == "" {
+		switch e.Type {
+		case MessageReceived:
+			e.Direction = Inbound
+		case MessageSent:
+			e.Direction = Outbound
+		}
+	}
+	e.OccurredAt = e.OccurredAt.UTC()
+}
+
+func validChannel(c string) bool {
+	for _, k := range Channels {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+func validCountry(c string) bool {
+	if len(c) != 2 {
+		return false
+	}
+	for _, r := range c {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up everything Meridian needs on a Debian machine, idempotently: build tools, Go modules,
+# chDB (libchdb.so), PostgreSQL binaries and, with --test, the Apache Kafka jars and the Python
+# packages the notebooks use. Engines go to .engines/ (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+with_test=false
+[ "${1:-}" = "--test" ] && with_test=true
+
+need=()
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup: Go is required (go.mod names the version); see https://go.dev/doc/install" >&2
+  exit 1
+fi
+
+go mod download
+bash scripts/fetch-chdb.sh
+bash scripts/install-postgres.sh
+# chdb-go also looks for the library at /usr/local/lib/libchdb.so, so the binary runs without
+# CHDB_LIB_PATH once set-up has run.
+if [ "$(id -u)" = 0 ] && [ ! -e /usr/local/lib/libchdb.so ]; then
+  ln -s "$PWD/.engines/chdb/libchdb.so" /usr/local/lib/libchdb.so
+fi
+if $with_test; then
+  bash scripts/fetch-kafka.sh
+fi

@@ -1,0 +1,136 @@
+package clickhouse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+
+	chdbpurego "github.com/chdb-io/chdb-go/chdb-purego"
+)
+
+// ChDB is ClickHouse running inside this process. chDB allows one session per process, so Open
+// hands out the same session to every caller in the process with the same path.
+type ChDB struct {
+	path string
+	mu   sync.Mutex // chDB's connection is not safe for concurrent queries
+	conn chdbpurego.ChdbConn
+}
+
+var (
+	chdbMu   sync.Mutex
+	chdbOpen *ChDB
+	chdbRefs int
+)
+
+// OpenChDB opens (or joins) the in-process ClickHouse whose files live under path.
+func OpenChDB(path string) (*ChDB, error) {
+	chdbMu.Lock()
+	defer chdbMu.Unlock()
+	if chdbOpen != nil {
+		if chdbOpen.path != path {
+			return nil, fmt.Errorf("chdb: this process already uses %s; chDB allows one data path per process", chdbOpen.path)
+		}
+		chdbRefs++
+		return chdbOpen, nil
+	}
+	if err := os.MkdirAll(path, 0o750); err != nil {
+		return nil, fmt.Errorf("chdb: %w", err)
+	}
+	conn, err := chdbpurego.NewConnectionFromConnString("file:" + path)
+	if err != nil {
+		return nil, fmt.Errorf("chdb: open %s: %w", path, err)
+	}
+	chdbOpen = &ChDB{path: path, conn: conn}
+	chdbRefs = 1
+	return chdbOpen, nil
+}
+
+func (c *ChDB) query(ctx context.Context, q, format string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return nil, fmt.Errorf("chdb: closed")
+	}
+	res, err := c.conn.Query(q, format)
+	if err != nil {
+		return nil, fmt.Errorf("chdb: %w", err)
+	}
+	if res == nil {
+		return nil, nil
+	}
+	defer res.Free()
+	return bytes.Clone(res.Buf()), nil
+}
+
+// Exec runs a statement that returns no rows.
+func (c *ChDB) Exec(ctx context.Context, q string) error {
+	_, err := c.query(ctx, q, "TabSeparated")
+	return err
+}
+
+// Insert runs one INSERT with the data inline.
+func (c *ChDB) Insert(ctx context.Context, table, format string, data []byte) error {
+	q := make([]byte, 0, len(data)+len(table)+32)
+	q = append(q, "INSERT INTO "...)
+	q = append(q, table...)
+	q = append(q, " FORMAT "...)
+	q = append(q, format...)
+	q = append(q, '\n')
+	q = append(q, data...)
+	if _, err := c.query(ctx, string(q), "TabSeparated"); err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	return nil
+}
+
+// Query runs a SELECT and decodes its JSONCompact output.
+func (c *ChDB) Query(ctx context.Context, q string) (*Result, error) {
+	out, err := c.query(ctx, q, "JSONCompact")
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSONCompact(out)
+}
+
+// Ping checks that the engine answers.
+func (c *ChDB) Ping(ctx context.Context) error { return c.Exec(ctx, "SELECT 1") }
+
+// Close releases this handle; the session closes with the last one.
+func (c *ChDB) Close() error {
+	chdbMu.Lock()
+	defer chdbMu.Unlock()
+	chdbRefs--
+	if chdbRefs > 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
+	chdbOpen = nil
+	return nil
+}
+
+func decodeJSONCompact(out []byte) (*Result, error) {
+	if len(bytes.TrimSpace(out)) == 0 {
+		return &Result{}, nil
+	}
+	var doc struct {
+		Meta []Column `json:"meta"`
+		Data [][]any  `json:"data"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("chdb: decode result: %w", err)
+	}
+	return &Result{Columns: doc.Meta, Rows: doc.Data}, nil
+}

@@ -1,0 +1,236 @@
+// Package postgres is Meridian's operational store on PostgreSQL (pgx): the global catalogue
+// (tenants, regions, API keys) and, in one schema per residency region, customers, their data
+// keys, agents, teams and the current state of conversations. Migrations come from
+// schemas/postgres.
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/schemas"
+)
+
+// DB is a pool of connections to Meridian's database.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects and checks the connection.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: ping: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+
+// GlobalSchema holds the catalogue.
+const GlobalSchema = "meridian"
+
+// RegionSchema is the schema that holds one region's rows.
+func RegionSchema(region string) string {
+	for _, r := range region {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			panic(fmt.Sprintf("postgres: %q is not a region name", region))
+		}
+	}
+	return "region_" + region
+}
+
+// Migrate applies schemas/postgres/global to the global schema and schemas/postgres/region to
+// each region's schema, each under an advisory lock so concurrent starts do not race.
+func (db *DB) Migrate(ctx context.Context, regions []string) (int, error) {
+	n, err := db.migrateDir(ctx, "global", GlobalSchema)
+	if err != nil {
+		return n, err
+	}
+	for _, r := range regions {
+		m, err := db.migrateDir(ctx, "region", RegionSchema(r))
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (db *DB) migrateDir(ctx context.Context, dir, schema string) (int, error) {
+	entries, err := fs.ReadDir(schemas.Postgres, "postgres/"+dir)
+	if err != nil {
+		return 0, err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("postgres migrate %s: %w", schema, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	stmts := []string{
+		"SELECT pg_advisory_xact_lock(727272)",
+		"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{schema}.Sanitize(),
+		"SET LOCAL search_path TO " + pgx.Identifier{schema}.Sanitize(),
+		"CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+	}
+	for _, s := range stmts {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			return 0, fmt.Errorf("postgres migrate %s: %w", schema, err)
+		}
+	}
+	applied := 0
+	for _, name := range names {
+		var done bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)", name).Scan(&done); err != nil {
+			return applied, fmt.Errorf("postgres migrate %s: %w", schema, err)
+		}
+		if done {
+			continue
+		}
+		sql, err := fs.ReadFile(schemas.Postgres, "postgres/"+dir+"/"+name)
+		if err != nil {
+			return applied, err
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			return applied, fmt.Errorf("postgres migrate %s: %s: %w", schema, name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (name) VALUES ($1)", name); err != nil {
+			return applied, fmt.Errorf("postgres migrate %s: %w", schema, err)
+		}
+		applied++
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return applied, fmt.Errorf("postgres migrate %s: commit: %w", schema, err)
+	}
+	return applied, nil
+}
+
+// EnsureTenant records a tenant if it is new.
+func (db *DB) EnsureTenant(ctx context.Context, id, name string) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, name)
+	if err != nil {
+		return fmt.Errorf("postgres: ensure tenant %s: %w", id, err)
+	}
+	return nil
+}
+
+// SyncRegions records the residency policy's regions and countries.
+func (db *DB) SyncRegions(ctx context.Context, regions map[string][]string, fallback string) error {
+	for r, countries := range regions {
+		_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.regions (name, countries, is_fallback) VALUES ($1, $2, $3)
+			ON CONFLICT (name) DO UPDATE SET countries = EXCLUDED.countries, is_fallback = EXCLUDED.is_fallback`, r, countries, r == fallback)
+		if err != nil {
+			return fmt.Errorf("postgres: sync region %s: %w", r, err)
+		}
+	}
+	return nil
+}
+
+// APIKey is a stored key's grant.
+type APIKey struct {
+	Tenant  string
+	Role    string
+	Regions []string
+}
+
+// ErrNotFound means no row matched.
+var ErrNotFound = errors.New("postgres: not found")
+
+// LookupAPIKey finds an unrevoked key by its plaintext.
+func (db *DB) LookupAPIKey(ctx context.Context, key string) (APIKey, error) {
+	h := sha256.Sum256([]byte(key))
+	var k APIKey
+	err := db.Pool.QueryRow(ctx, `SELECT tenant_id, role, regions FROM meridian.api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, h[:]).
+		Scan(&k.Tenant, &k.Role, &k.Regions)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return k, ErrNotFound
+	}
+	if err != nil {
+		return k, fmt.Errorf("postgres: look up api key: %w", err)
+	}
+	return k, nil
+}
+
+// CreateAPIKey stores a key's hash and grant.
+func (db *DB) CreateAPIKey(ctx context.Context, key string, k APIKey, label string) error {
+	h := sha256.Sum256([]byte(key))
+	_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.api_keys (key_hash, tenant_id, role, regions, label) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (key_hash) DO NOTHING`, h[:], k.Tenant, k.Role, k.Regions, label)
+	if err != nil {
+		return fmt.Errorf("postgres: create api key: %w", err)
+	}
+	return nil
+}
+
+// Keys is the crypto-shredding key store on this database.
+func (db *DB) Keys() shred.KeyStore { return keyStore{db} }
+
+type keyStore struct{ db *DB }
+
+func (k keyStore) GetOrCreateKey(ctx context.Context, region, tenant, subject string, candidate []byte) ([]byte, error) {
+	var wrapped []byte
+	q := fmt.Sprintf(`WITH ins AS (
+		INSERT INTO %s.customer_keys (tenant_id, customer_id, wrapped_key) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id, customer_id) DO NOTHING RETURNING wrapped_key)
+		SELECT wrapped_key FROM ins UNION ALL
+		SELECT wrapped_key FROM %[1]s.customer_keys WHERE tenant_id = $1 AND customer_id = $2
+		LIMIT 1`, RegionSchema(region))
+	err := k.db.Pool.QueryRow(ctx, q, tenant, subject, candidate).Scan(&wrapped)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// A concurrent insert won between our INSERT and SELECT snapshots; read it now.
+		return k.GetKey(ctx, region, tenant, subject)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: data key for %s: %w", subject, err)
+	}
+	return wrapped, nil
+}
+
+func (k keyStore) GetKey(ctx context.Context, region, tenant, subject string) ([]byte, error) {
+	var wrapped []byte
+	err := k.db.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT wrapped_key FROM %s.customer_keys WHERE tenant_id = $1 AND customer_id = $2`, RegionSchema(region)),
+		tenant, subject).Scan(&wrapped)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, shred.ErrErased
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: data key for %s: %w", subject, err)
+	}
+	return wrapped, nil
+}
+
+func (k keyStore) DeleteKey(ctx context.Context, region, tenant, subject string) error {
+	_, err := k.db.Pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s.customer_keys WHERE tenant_id = $1 AND customer_id = $2`, RegionSchema(region)), tenant, subject)
+	if err != nil {
+		return fmt.Errorf("postgres: delete data key for %s: %w", subject, err)
+	}
+	return nil
+}

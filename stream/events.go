@@ -1,0 +1,72 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/meridian-cs/meridian/models"
+)
+
+// EventStore stores a region's events. Storing must be idempotent by (tenant, id): a batch can
+// be offered again after a crash. It returns the index and reason of events it can never store.
+type EventStore interface {
+	StoreEvents(ctx context.Context, events []models.Event) (rejected map[int]string, err error)
+}
+
+// EventHandler decodes a region topic's messages into events and hands them to a store.
+// Messages that do not decode, fail validation or belong to another region are poison.
+type EventHandler struct {
+	Region string
+	Store  EventStore
+}
+
+// Handle implements Handler.
+func (h EventHandler) Handle(ctx context.Context, msgs []kafka.Message) ([]Rejected, error) {
+	events := make([]models.Event, 0, len(msgs))
+	index := make([]int, 0, len(msgs)) // events[i] came from msgs[index[i]]
+	var rejected []Rejected
+	for i, m := range msgs {
+		e, err := DecodeEvent(m.Value)
+		if err == nil && e.Region != h.Region {
+			err = fmt.Errorf("event of region %q on %s's topic", e.Region, h.Region)
+		}
+		if err != nil {
+			rejected = append(rejected, Rejected{Msg: m, Reason: err.Error()})
+			continue
+		}
+		events = append(events, e)
+		index = append(index, i)
+	}
+	if len(events) == 0 {
+		return rejected, nil
+	}
+	bad, err := h.Store.StoreEvents(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	for i, reason := range bad {
+		rejected = append(rejected, Rejected{Msg: msgs[index[i]], Reason: reason})
+	}
+	return rejected, nil
+}
+
+// DecodeEvent parses a message value written by ingest and checks its contract.
+func DecodeEvent(b []byte) (models.Event, error) {
+	var e models.Event
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return e, fmt.Errorf("decode: %w", err)
+	}
+	if err := e.Validate(); err != nil {
+		return e, fmt.Errorf("invalid event %q: %w", e.ID, err)
+	}
+	if e.Tenant == "" || e.Region == "" {
+		return e, fmt.Errorf("event %q lacks tenant or region (not written by ingest)", e.ID)
+	}
+	return e, nil
+}

@@ -1,0 +1,31 @@
+package stream
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+var (
+	sinkBatchRows = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "meridian_sink_batch_rows",
+		Help:    "Messages per batch a sink stored.",
+		Buckets: prometheus.ExponentialBuckets(1, 4, 10),
+	}, []string{"sink", "topic"})
+	sinkBatchSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "meridian_sink_batch_seconds",
+		Help:    "Time to store and commit one batch.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"sink", "topic"})
+	sinkRetries = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "meridian_sink_retries_total",
+		Help: "Batches a sink had to retry because its store failed.",
+	}, []string{"sink", "topic"})
+	deadLetters = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "meridian_dead_letters_total",
+		Help: "Messages sent to a dead-letter topic.",
+	}, []string{"sink", "topic"})
+	consumerLag = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "meridian_consumer_lag",
+		Help: "Messages behind the end of the log, per sink and topic.",
+	}, []string{"sink", "topic"})
+)

@@ -1,0 +1,213 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Handler stores a batch of messages. It returns the messages that can never be stored
+// (poison) with the reason; those go to the dead-letter topic. An error means the batch was
+// not stored and will be offered again, whole.
+//
+// Handle may see a message again after a crash between storing and committing, so storing
+// must be idempotent (the event id is the key).
+type Handler interface {
+	Handle(ctx context.Context, msgs []kafka.Message) (rejected []Rejected, err error)
+}
+
+// Rejected is a poison message and why.
+type Rejected struct {
+	Msg    kafka.Message
+	Reason string
+}
+
+// SinkConfig configures a sink. Zero values take the documented defaults.
+type SinkConfig struct {
+	Name            string // for logs and metrics, e.g. "clickhouse"
+	Brokers         []string
+	Topic           string
+	Group           string
+	DeadLetterTopic string
+	MaxRows         int           // rows per batch; default 20,000
+	MaxBytes        int           // bytes per batch; default 16 MiB
+	MaxWait         time.Duration // longest a message waits for its batch to fill; default 250 ms
+	Logger          *slog.Logger
+}
+
+// Sink is a consumer-group member that batches messages by size and time, hands each batch to
+// a Handler, and commits the offsets only after the handler stored it. While the handler is
+// slow or failing the sink stops fetching: memory stays bounded by one batch plus the
+// reader's prefetch queue.
+type Sink struct {
+	cfg SinkConfig
+	r   *kafka.Reader
+	dlq *kafka.Writer
+	h   Handler
+	log *slog.Logger
+}
+
+// NewSink creates a sink; Run starts it.
+func NewSink(cfg SinkConfig, h Handler) *Sink {
+	if cfg.MaxRows == 0 {
+		cfg.MaxRows = 20000
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = 16 << 20
+	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = 250 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        cfg.Brokers,
+		GroupID:        cfg.Group,
+		Topic:          cfg.Topic,
+		MinBytes:       1,
+		MaxBytes:       8 << 20,
+		MaxWait:        100 * time.Millisecond,
+		QueueCapacity:  4096,
+		CommitInterval: 0, // commits are synchronous: a commit returns once the broker has it
+		StartOffset:    kafka.FirstOffset,
+		// Short heartbeats so a restarted process gets its partitions back quickly.
+		HeartbeatInterval: time.Second,
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		MaxAttempts:       10,
+	})
+	s := &Sink{cfg: cfg, r: r, h: h, log: cfg.Logger.With("sink", cfg.Name, "topic", cfg.Topic)}
+	if cfg.DeadLetterTopic != "" {
+		s.dlq = &kafka.Writer{
+			Addr:         kafka.TCP(cfg.Brokers...),
+			Topic:        cfg.DeadLetterTopic,
+			RequiredAcks: kafka.RequireAll,
+			Balancer:     &kafka.Hash{},
+			BatchTimeout: time.Millisecond,
+		}
+	}
+	return s
+}
+
+// Run consumes until ctx is done. On shutdown it stores and commits the batch in hand before
+// returning, so a graceful stop leaves nothing for the next start to replay.
+func (s *Sink) Run(ctx context.Context) error {
+	defer s.close()
+	for {
+		batch, err := s.collect(ctx)
+		if len(batch) > 0 {
+			// The batch in hand is finished even when ctx ends; its own deadline bounds that.
+			if ferr := s.flush(context.WithoutCancel(ctx), ctx, batch); ferr != nil {
+				return ferr
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("sink %s: %w", s.cfg.Name, err)
+		}
+		consumerLag.WithLabelValues(s.cfg.Name, s.cfg.Topic).Set(float64(s.r.Stats().Lag))
+	}
+}
+
+// collect fetches until the batch is full, MaxWait passed since its first message, or ctx ends.
+func (s *Sink) collect(ctx context.Context) ([]kafka.Message, error) {
+	m, err := s.r.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	batch := []kafka.Message{m}
+	size := len(m.Value) + len(m.Key)
+	fctx, cancel := context.WithTimeout(ctx, s.cfg.MaxWait)
+	defer cancel()
+	for len(batch) < s.cfg.MaxRows && size < s.cfg.MaxBytes {
+		m, err := s.r.FetchMessage(fctx)
+		if err != nil {
+			if ctx.Err() == nil && fctx.Err() != nil {
+				return batch, nil // the batch's time is up
+			}
+			return batch, err
+		}
+		batch = append(batch, m)
+		size += len(m.Value) + len(m.Key)
+	}
+	return batch, nil
+}
+
+// flush stores a batch, retrying with backoff until it is stored or stop ends, then commits.
+func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) error {
+	start := time.Now()
+	backoff := 100 * time.Millisecond
+	var rejected []Rejected
+	for attempt := 1; ; attempt++ {
+		hctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		var err error
+		rejected, err = s.h.Handle(hctx, batch)
+		cancel()
+		if err == nil {
+			break
+		}
+		sinkRetries.WithLabelValues(s.cfg.Name, s.cfg.Topic).Inc()
+		s.log.Warn("store failed; retrying the batch", "rows", len(batch), "attempt", attempt, "err", err)
+		select {
+		case <-stop.Done():
+			// Not committed: the next start replays this batch.
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+	if len(rejected) > 0 {
+		if err := s.deadLetter(ctx, rejected); err != nil {
+			return err
+		}
+	}
+	if err := s.r.CommitMessages(ctx, batch...); err != nil {
+		// The batch is stored; a replay after this failure is absorbed by idempotent storage.
+		s.log.Warn("commit failed", "rows", len(batch), "err", err)
+	}
+	sinkBatchRows.WithLabelValues(s.cfg.Name, s.cfg.Topic).Observe(float64(len(batch)))
+	sinkBatchSeconds.WithLabelValues(s.cfg.Name, s.cfg.Topic).Observe(time.Since(start).Seconds())
+	return nil
+}
+
+func (s *Sink) deadLetter(ctx context.Context, rejected []Rejected) error {
+	if s.dlq == nil {
+		for _, r := range rejected {
+			s.log.Error("dropping poison message (no dead-letter topic)", "partition", r.Msg.Partition, "offset", r.Msg.Offset, "reason", r.Reason)
+		}
+		return nil
+	}
+	msgs := make([]kafka.Message, len(rejected))
+	for i, r := range rejected {
+		msgs[i] = kafka.Message{
+			Key:   r.Msg.Key,
+			Value: r.Msg.Value,
+			Headers: append(r.Msg.Headers,
+				kafka.Header{Key: "dlq.reason", Value: []byte(r.Reason)},
+				kafka.Header{Key: "dlq.source", Value: fmt.Appendf(nil, "%s/%d/%d", r.Msg.Topic, r.Msg.Partition, r.Msg.Offset)},
+				kafka.Header{Key: "dlq.sink", Value: []byte(s.cfg.Name)},
+			),
+		}
+		s.log.Warn("dead-lettering message", "partition", r.Msg.Partition, "offset", r.Msg.Offset, "reason", r.Reason)
+	}
+	if err := s.dlq.WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("sink %s: dead-letter %d messages: %w", s.cfg.Name, len(msgs), err)
+	}
+	deadLetters.WithLabelValues(s.cfg.Name, s.cfg.Topic).Add(float64(len(msgs)))
+	return nil
+}
+
+func (s *Sink) close() {
+	if err := s.r.Close(); err != nil {
+		s.log.Warn("closing reader", "err", err)
+	}
+	if s.dlq != nil {
+		_ = s.dlq.Close()
+	}
+}

@@ -1,0 +1,170 @@
+package stream_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/stream"
+	"github.com/meridian-cs/meridian/stream/kafkatest"
+)
+
+// One chDB per test process (chDB allows one data path per process).
+var ch clickhouse.DB
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "meridian-stream-test")
+	if err != nil {
+		panic(err)
+	}
+	db, err := clickhouse.OpenChDB(dir)
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range []string{"eu", "us"} {
+		if _, err := clickhouse.Migrate(context.Background(), db, clickhouse.Layout{DB: clickhouse.Database(r)}); err != nil {
+			panic(err)
+		}
+	}
+	ch = db
+	code := m.Run()
+	db.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// brokers runs a test against the embedded broker and against Apache Kafka.
+func brokers(t *testing.T, fn func(t *testing.T, addrs []string, tenant string)) {
+	t.Run("embedded", func(t *testing.T) {
+		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Close)
+		fn(t, b.Addrs(), "t-embedded-"+t.Name())
+	})
+	t.Run("apache-kafka", func(t *testing.T) {
+		b := kafkatest.Start(t)
+		fn(t, []string{b.Addr()}, "t-apache-"+t.Name())
+	})
+}
+
+func event(tenant, region, id, country string) models.Event {
+	return models.Event{ID: id, Type: models.MessageReceived, Tenant: tenant, Region: region, Version: 1,
+		OccurredAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), ReceivedAt: time.Now().UTC(),
+		Channel: "whatsapp", Direction: models.Inbound, ConversationID: "c-" + id, CustomerID: "cus_1",
+		Customer: &models.Customer{Country: country}, Text: "Wo ist meine Bestellung?", Language: "de"}
+}
+
+func message(t *testing.T, topic string, e models.Event) kafka.Message {
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kafka.Message{Topic: topic, Key: []byte(e.ConversationID), Value: b}
+}
+
+func count(t *testing.T, region, tenant string) int {
+	res, err := ch.Query(context.Background(), fmt.Sprintf("SELECT count() FROM %s.events FINAL WHERE tenant = %s",
+		clickhouse.Database(region), clickhouse.Quote(tenant)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(clickhouse.Float(res.Rows[0][0]))
+}
+
+func runSink(t *testing.T, addrs []string, region string) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := stream.NewSink(stream.SinkConfig{Name: "test", Brokers: addrs, Topic: stream.EventsTopic(region),
+		Group: "test-" + region, DeadLetterTopic: stream.DeadLetterTopic(region), MaxWait: 50 * time.Millisecond},
+		stream.EventHandler{Region: region, Store: &clickhouse.EventWriter{DB: ch, Region: region}})
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("sink: %v", err)
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestSinkStoresEachEventOnceAndDeadLettersPoison(t *testing.T) {
+	brokers(t, func(t *testing.T, addrs []string, tenant string) {
+		ctx := context.Background()
+		topic := stream.EventsTopic("eu")
+		if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: 3}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		p := stream.NewProducer(addrs)
+		defer p.Close()
+		var msgs []kafka.Message
+		for i := 0; i < 200; i++ {
+			msgs = append(msgs, message(t, topic, event(tenant, "eu", fmt.Sprintf("e%d", i), "DE")))
+		}
+		// A client retry: the first 50 events again.
+		msgs = append(msgs, msgs[:50]...)
+		// Poison: not JSON; and an event of another region on this region's topic.
+		msgs = append(msgs, kafka.Message{Topic: topic, Key: []byte("x"), Value: []byte("{not json")})
+		msgs = append(msgs, message(t, topic, event(tenant, "us", "wrong-region", "US")))
+		if err := p.Publish(ctx, msgs...); err != nil {
+			t.Fatal(err)
+		}
+
+		stop := runSink(t, addrs, "eu")
+		waitFor(t, "200 events in ClickHouse", func() bool { return count(t, "eu", tenant) >= 200 })
+		// Restarting the sink (a new group member) must not store anything again.
+		stop()
+		stop = runSink(t, addrs, "eu")
+		more := []kafka.Message{message(t, topic, event(tenant, "eu", "after-restart", "DE"))}
+		if err := p.Publish(ctx, more...); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the event sent after the restart", func() bool { return count(t, "eu", tenant) == 201 })
+		stop()
+		if got := count(t, "eu", tenant); got != 201 {
+			t.Fatalf("ClickHouse holds %d events, want 201 (200 + 1, duplicates and poison excluded)", got)
+		}
+		if got := count(t, "us", tenant); got != 0 {
+			t.Fatalf("the wrong-region event reached the us database (%d rows)", got)
+		}
+
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
+		defer r.Close()
+		reasons := map[string]bool{}
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for len(reasons) < 2 {
+			m, err := r.ReadMessage(rctx)
+			if err != nil {
+				t.Fatalf("dead-letter topic: got %d messages: %v", len(reasons), err)
+			}
+			for _, h := range m.Headers {
+				if h.Key == "dlq.reason" {
+					reasons[string(m.Key)] = true
+					t.Logf("dead letter %s: %s", m.Key, h.Value)
+				}
+			}
+		}
+		if !reasons["x"] || !reasons["c-wrong-region"] {
+			t.Fatalf("dead letters: %v, want the malformed message and the wrong-region event", reasons)
+		}
+	})
+}
