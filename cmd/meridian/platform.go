@@ -295,18 +295,25 @@ func (p *platform) startSinks(ctx context.Context) error {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.stop = cancel
 	for _, r := range p.regions {
-		sink := stream.NewSink(stream.SinkConfig{
-			Name: "clickhouse", Brokers: p.brokers, Topic: stream.EventsTopic(r),
-			Group: "meridian.clickhouse." + r, DeadLetterTopic: stream.DeadLetterTopic(r),
-			MaxWait: maxWait, MaxRows: maxRows, Logger: p.log,
-		}, stream.EventHandler{Region: r, Store: &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring}})
-		p.sinkWG.Add(1)
-		go func() {
-			defer p.sinkWG.Done()
-			if err := sink.Run(sctx); err != nil {
-				p.log.Error("sink stopped", "region", r, "err", err)
-			}
-		}()
+		// Each store is its own consumer group, so a slow store holds back only itself.
+		stores := map[string]stream.EventStore{
+			"clickhouse": &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring},
+			"postgres":   &postgres.StateWriter{DB: p.pg, Region: r},
+		}
+		for name, store := range stores {
+			sink := stream.NewSink(stream.SinkConfig{
+				Name: name, Brokers: p.brokers, Topic: stream.EventsTopic(r),
+				Group: "meridian." + name + "." + r, DeadLetterTopic: stream.DeadLetterTopic(r),
+				MaxWait: maxWait, MaxRows: maxRows, Logger: p.log,
+			}, stream.EventHandler{Region: r, Store: store})
+			p.sinkWG.Add(1)
+			go func() {
+				defer p.sinkWG.Done()
+				if err := sink.Run(sctx); err != nil {
+					p.log.Error("sink stopped", "sink", name, "region", r, "err", err)
+				}
+			}()
+		}
 	}
 	return nil
 }

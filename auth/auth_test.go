@@ -1,0 +1,71 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func known(r string) bool { return r == "eu" || r == "us" || r == "sea" }
+
+func TestParseKeysReadsRolesRegionsAndTenants(t *testing.T) {
+	keys, err := ParseKeys("plainkey1, agentkey1:agent:eu+sea, otherten1:analyst:*:acme", "default", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(keys, nil)
+	for key, want := range map[string]Principal{
+		"plainkey1": {Tenant: "default", Role: RoleAdmin},
+		"agentkey1": {Tenant: "default", Role: RoleAgent, Regions: []string{"eu", "sea"}},
+		"otherten1": {Tenant: "acme", Role: RoleAnalyst},
+	} {
+		p, err := a.Authenticate(context.Background(), key)
+		if err != nil || p.Tenant != want.Tenant || p.Role != want.Role || len(p.Regions) != len(want.Regions) {
+			t.Errorf("%s: got %+v, %v; want %+v", key, p, err, want)
+		}
+	}
+	if _, err := a.Authenticate(context.Background(), "plainkey2"); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
+func TestParseKeysRejectsNonsense(t *testing.T) {
+	for _, spec := range []string{"short", "longenough:wizard", "longenough:agent:mars", "a:b:c:d:e"} {
+		if _, err := ParseKeys(spec, "default", known); err == nil {
+			t.Errorf("ParseKeys(%q) accepted it", spec)
+		}
+	}
+}
+
+func TestMiddlewareAnswers401WithoutAValidKey(t *testing.T) {
+	keys, _ := ParseKeys("goodkey123", "default", known)
+	h := New(keys, nil).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := FromContext(r.Context()); !ok || p.Role != RoleAdmin {
+			t.Errorf("principal not in context: %+v", p)
+		}
+		w.WriteHeader(204)
+	}), func(w http.ResponseWriter, status int, _ string) { w.WriteHeader(status) })
+	for header, want := range map[string]int{"": 401, "Bearer nope": 401, "Basic goodkey123": 401, "Bearer goodkey123": 204} {
+		req := httptest.NewRequest("GET", "/", nil)
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Authorization %q: %d, want %d", header, rec.Code, want)
+		}
+	}
+}
+
+func TestRegionScope(t *testing.T) {
+	p := Principal{Regions: []string{"eu"}}
+	if !p.CanAccess("eu") || p.CanAccess("us") {
+		t.Fatal("a key scoped to eu must reach eu and only eu")
+	}
+	if !(Principal{}).CanAccess("us") {
+		t.Fatal("an unscoped key reaches every region")
+	}
+}

@@ -1,0 +1,115 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
+)
+
+func open(t *testing.T) *postgres.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.StartForTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	n, err := db.Migrate(ctx, []string{"eu", "us"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("migrating an empty database applied nothing")
+	}
+	if again, err := db.Migrate(ctx, []string{"eu", "us"}); err != nil || again != 0 {
+		t.Fatalf("second migrate applied %d (err %v), want 0", again, err)
+	}
+	return db
+}
+
+func TestDataKeysAreCreatedOncePerCustomerAndRegion(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	keys := db.Keys()
+	var wg sync.WaitGroup
+	got := make([][]byte, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, err := keys.GetOrCreateKey(ctx, "eu", "t", "cus_1", []byte{byte(i)})
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = k
+		}()
+	}
+	wg.Wait()
+	for _, k := range got {
+		if string(k) != string(got[0]) {
+			t.Fatalf("concurrent callers got different keys: %v", got)
+		}
+	}
+	if _, err := keys.GetKey(ctx, "us", "t", "cus_1"); !errors.Is(err, shred.ErrErased) {
+		t.Fatalf("the eu customer's key is visible in us: %v", err)
+	}
+	if err := keys.DeleteKey(ctx, "eu", "t", "cus_1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.GetKey(ctx, "eu", "t", "cus_1"); !errors.Is(err, shred.ErrErased) {
+		t.Fatalf("after delete GetKey = %v, want ErrErased", err)
+	}
+}
+
+func TestAPIKeysAreStoredHashedAndLookedUp(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if err := db.EnsureTenant(ctx, "acme", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateAPIKey(ctx, "secret-key-1", postgres.APIKey{Tenant: "acme", Role: "agent", Regions: []string{"eu"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	k, err := db.LookupAPIKey(ctx, "secret-key-1")
+	if err != nil || k.Tenant != "acme" || k.Role != "agent" || len(k.Regions) != 1 {
+		t.Fatalf("lookup = %+v, %v", k, err)
+	}
+	if _, err := db.LookupAPIKey(ctx, "secret-key-2"); !errors.Is(err, postgres.ErrNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+}
+
+func TestConversationStateConvergesWhateverTheDeliveryOrder(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	w := &postgres.StateWriter{DB: db, Region: "eu"}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	ev := func(typ string, at time.Duration, agent string) models.Event {
+		return models.Event{ID: typ, Type: typ, Tenant: "t", Region: "eu", OccurredAt: t0.Add(at), Channel: "whatsapp",
+			Direction: models.Inbound, ConversationID: "c1", CustomerID: "cus_1", AgentID: agent, Customer: &models.Customer{Country: "DE"}}
+	}
+	opened, assigned, resolved := ev(models.ConversationOpened, 0, ""), ev(models.ConversationAssigned, time.Minute, "ag1"), ev(models.ConversationResolved, time.Hour, "")
+	// Newest first, then a replay of everything.
+	for _, batch := range [][]models.Event{{resolved}, {assigned, opened}, {opened, assigned, resolved}} {
+		if _, err := w.StoreEvents(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := db.Conversation(ctx, "eu", "t", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Status != "resolved" || s.AgentID != "ag1" || s.Channel != "whatsapp" {
+		t.Fatalf("state = %+v, want resolved by ag1 on whatsapp", s)
+	}
+	if _, err := db.Conversation(ctx, "us", "t", "c1"); !errors.Is(err, postgres.ErrNotFound) {
+		t.Fatalf("the eu conversation is visible in us: %v", err)
+	}
+}
