@@ -5,7 +5,7 @@ export CHDB_LIB_PATH := $(CURDIR)/.engines/chdb/libchdb.so
 GO ?= go
 DATA ?= ../shared/data
 GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
-STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test build demo serve test test-go lint generate check-generate fuzz \

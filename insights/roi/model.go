@@ -172,7 +172,6 @@ type core struct {
 	comparisons  []CostComparison
 	steps        []Step
 	warnings     []string
-	monthlyScale float64
 }
 
 type missing struct{ paths []string }

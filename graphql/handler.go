@@ -1,0 +1,121 @@
+// Package graphql serves Meridian's GraphQL API (schema: schemas/graphql/schema.graphql,
+// generated code: graphql/generated). It expects the caller's auth.Principal in the request
+// context — the server mounts it behind the bearer-key middleware — and answers for that
+// principal only: its tenant, the regions its key may access, personal data masked by role
+// through the compliance gate.
+package graphql
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	gql "github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/metrics"
+)
+
+// DefaultComplexityLimit bounds a query's cost. A list field costs its page size times its
+// children, so one page of 50 conversations with 50 messages each fits, 500 × 500 does not.
+const DefaultComplexityLimit = 25000
+
+// Config configures the GraphQL handler.
+type Config struct {
+	// Engine answers metrics and conversation queries. Required.
+	Engine *metrics.Engine
+	// Gate shows personal data by role and region and audits every read; nil means a gate
+	// that audits to slog.Default.
+	Gate *compliance.Gate
+	// Logger receives internal errors and recovered panics; nil means slog.Default.
+	Logger *slog.Logger
+	// ComplexityLimit bounds a query's cost; 0 means DefaultComplexityLimit.
+	ComplexityLimit int
+	// Endpoint is the path the playground sends queries to; "" means "/graphql".
+	Endpoint string
+}
+
+// NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
+// request context, introspection on, a complexity limit, and the playground for a browser's
+// GET (Accept: text/html). Requests without a principal get 401.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.Engine == nil {
+		panic("graphql: Config.Engine is required")
+	}
+	if cfg.Gate == nil {
+		cfg.Gate = compliance.NewGate(nil)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ComplexityLimit == 0 {
+		cfg.ComplexityLimit = DefaultComplexityLimit
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = "/graphql"
+	}
+	log := cfg.Logger
+	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: log}
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity()}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		log.ErrorContext(ctx, "graphql: panic in resolver", slog.String("panic", fmt.Sprint(v)))
+		return gqlerror.Errorf("internal error; the server log has the details")
+	})
+	play := NewPlaygroundHandler(cfg.Endpoint)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			play.ServeHTTP(w, r)
+			return
+		}
+		if _, ok := auth.FromContext(r.Context()); !ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"message": "unauthenticated: no API key in the request"}}})
+			return
+		}
+		srv.ServeHTTP(w, r)
+	})
+}
+
+// NewPlaygroundHandler serves the GraphiQL playground page, which sends its queries to
+// endpoint. The page holds no data; the queries it sends need a key like any other.
+func NewPlaygroundHandler(endpoint string) http.Handler {
+	return playground.Handler("Meridian GraphQL", endpoint)
+}
+
+// complexity makes list fields cost their page size times their children.
+func complexity() generated.ComplexityRoot {
+	var c generated.ComplexityRoot
+	page := func(first *int) int {
+		if first == nil || *first < 1 {
+			return metrics.DefaultPageSize
+		}
+		return *first
+	}
+	c.Query.Conversations = func(child int, _ []generated.FilterInput, _, _ *time.Time, first *int, _ *string) int {
+		return 1 + page(first)*child
+	}
+	c.Conversation.Messages = func(child int, first *int) int { return 1 + page(first)*child }
+	return c
+}
+
+var _ gql.ExecutableSchema = generated.NewExecutableSchema(generated.Config{})

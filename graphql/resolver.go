@@ -1,0 +1,182 @@
+package graphql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/metrics"
+)
+
+// Resolver implements the schema. Resolvers stay thin: queries go to the metrics engine, and
+// every personal field (message text, customer id) goes through the compliance gate.
+type Resolver struct {
+	engine *metrics.Engine
+	gate   *compliance.Gate
+	log    *slog.Logger
+}
+
+// Query returns the root query resolver.
+func (r *Resolver) Query() generated.QueryResolver { return queryResolver{r} }
+
+// Conversation returns the Conversation field resolver.
+func (r *Resolver) Conversation() generated.ConversationResolver { return conversationResolver{r} }
+
+// Message returns the Message field resolver.
+func (r *Resolver) Message() generated.MessageResolver { return messageResolver{r} }
+
+type (
+	queryResolver        struct{ *Resolver }
+	conversationResolver struct{ *Resolver }
+	messageResolver      struct{ *Resolver }
+)
+
+// principal returns the caller, or an error for callers that may not read.
+func (r *Resolver) principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Principal{}, gqlerror.Errorf("unauthenticated: no API key in the request")
+	}
+	if !p.CanRead() {
+		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot read", p.Role)
+	}
+	return p, nil
+}
+
+// fail turns an engine error into what the caller sees: validation and permission errors as
+// they are, anything else logged and reported as an internal error, so SQL and driver details
+// never leave the process.
+func (r *Resolver) fail(ctx context.Context, err error) error {
+	var ve *metrics.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return gqlerror.Errorf("%s", ve.Msg)
+	case errors.Is(err, metrics.ErrForbidden):
+		return gqlerror.Errorf("%s", err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return gqlerror.Errorf("request cancelled or timed out")
+	}
+	r.log.ErrorContext(ctx, "graphql: query failed", slog.Any("err", err))
+	return gqlerror.Errorf("internal error; the server log has the details")
+}
+
+func filters(in []generated.FilterInput) []metrics.Filter {
+	out := make([]metrics.Filter, len(in))
+	for i, f := range in {
+		out[i] = metrics.Filter{Dimension: f.Dimension, Values: f.Values}
+		if f.Op != nil {
+			out[i].Op = *f.Op
+		}
+	}
+	return out
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func (q queryResolver) Metrics(ctx context.Context, measures, dimensions []string, fs []generated.FilterInput, from, to *time.Time, granularity *string, limit *int, orderBy []generated.OrderInput) (*metrics.Result, error) {
+	p, err := q.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	query := metrics.Query{
+		Measures: measures, Dimensions: dimensions, Filters: filters(fs), From: from, To: to,
+		Granularity: deref(granularity), Limit: deref(limit),
+	}
+	for _, o := range orderBy {
+		query.OrderBy = append(query.OrderBy, metrics.Order{Field: o.Field, Desc: deref(o.Desc)})
+	}
+	res, err := q.engine.Run(ctx, p, query)
+	if err != nil {
+		return nil, q.fail(ctx, err)
+	}
+	return res, nil
+}
+
+func (q queryResolver) Conversation(ctx context.Context, id string) (*metrics.Conversation, error) {
+	p, err := q.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := q.engine.Conversation(ctx, p, id)
+	if err != nil {
+		return nil, q.fail(ctx, err)
+	}
+	return c, nil
+}
+
+func (q queryResolver) Conversations(ctx context.Context, fs []generated.FilterInput, from, to *time.Time, first *int, after *string) (*generated.ConversationConnection, error) {
+	p, err := q.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := q.engine.Conversations(ctx, p, metrics.ConversationQuery{
+		Filters: filters(fs), From: from, To: to, First: deref(first), After: deref(after),
+	})
+	if err != nil {
+		return nil, q.fail(ctx, err)
+	}
+	out := &generated.ConversationConnection{
+		Edges:      make([]generated.ConversationEdge, len(page.Edges)),
+		PageInfo:   &generated.PageInfo{HasNextPage: page.HasNextPage},
+		TotalCount: page.TotalCount,
+	}
+	for i := range page.Edges {
+		out.Edges[i] = generated.ConversationEdge{Cursor: page.Edges[i].Cursor, Node: &page.Edges[i].Conversation}
+	}
+	if page.EndCursor != "" {
+		out.PageInfo.EndCursor = &page.EndCursor
+	}
+	return out, nil
+}
+
+func (c conversationResolver) CustomerID(ctx context.Context, obj *metrics.Conversation) (string, error) {
+	p, err := c.principal(ctx)
+	if err != nil {
+		return "", err
+	}
+	return c.gate.CustomerID(ctx, p, obj.Region, obj.CustomerID), nil
+}
+
+func (c conversationResolver) MessageCount(_ context.Context, obj *metrics.Conversation) (int, error) {
+	return obj.Messages, nil
+}
+
+func (c conversationResolver) Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error) {
+	p, err := c.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := metrics.DefaultPageSize
+	if first != nil {
+		n = *first
+	}
+	if n == 0 {
+		return []metrics.Message{}, nil
+	}
+	ms, err := c.engine.Messages(ctx, p, obj.Region, obj.ID, n)
+	if err != nil {
+		return nil, c.fail(ctx, fmt.Errorf("messages of %s: %w", obj.ID, err))
+	}
+	return ms, nil
+}
+
+func (m messageResolver) Text(ctx context.Context, obj *metrics.Message) (string, error) {
+	p, err := m.principal(ctx)
+	if err != nil {
+		return "", err
+	}
+	return m.gate.Text(ctx, p, obj.Region, obj.CustomerID, obj.Text), nil
+}

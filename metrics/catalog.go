@@ -1,0 +1,200 @@
+package metrics
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/meridian-cs/meridian/models"
+)
+
+// A measure is computed from one or more partial aggregates. Each region returns its partials;
+// partials are summed across regions and only then turned into the final value, so an average
+// over two regions is sum(sums)/sum(counts), never the mean of two means.
+type measure struct {
+	doc      string
+	partials []string                  // ClickHouse aggregate expressions over the events table
+	final    func(p []float64) float64 // from summed partials to the value; nil = p[0]
+}
+
+// A dimension is a string-valued expression rows are grouped by.
+type dimension struct {
+	doc  string
+	expr string // ClickHouse expression returning a String; empty for region (not a column)
+	col  string // the column, when the dimension is a plain column
+}
+
+// column is a dimension that is a plain column of the events table.
+func column(name, doc string) dimension {
+	return dimension{doc: doc, expr: "toString(" + name + ")", col: name}
+}
+
+// filterExpr is what a filter compares: the bare column for plain columns, so the primary key
+// and skip indexes still apply, else the dimension's expression.
+func (d dimension) filterExpr() string {
+	if d.col != "" {
+		return d.col
+	}
+	return d.expr
+}
+
+func typeIn(types ...string) string {
+	q := make([]string, len(types))
+	for i, t := range types {
+		q[i] = "'" + t + "'" // event types are code constants, never user input
+	}
+	return "type IN (" + strings.Join(q, ", ") + ")"
+}
+
+func ratio(p []float64) float64 {
+	if p[1] == 0 {
+		return 0
+	}
+	return p[0] / p[1]
+}
+
+var isMessage = typeIn(models.MessageReceived, models.MessageSent)
+
+// measures is the whitelist of measures. Every expression is fixed SQL.
+var measures = map[string]measure{
+	"messages":          {doc: "messages received and sent", partials: []string{"countIf(" + isMessage + ")"}},
+	"inbound_messages":  {doc: "messages received from customers", partials: []string{"countIf(" + typeIn(models.MessageReceived) + ")"}},
+	"outbound_messages": {doc: "messages sent to customers (by agents or AI)", partials: []string{"countIf(" + typeIn(models.MessageSent) + ")"}},
+	"events":            {doc: "events of any type", partials: []string{"count()"}},
+	// A conversation and a customer live in exactly one region, so per-region distinct counts
+	// add up to the global distinct count.
+	"conversations": {doc: "distinct conversations with at least one matching event", partials: []string{"uniqExactIf(conversation_id, conversation_id != '')"}},
+	"customers":     {doc: "distinct (pseudonymous) customers with at least one matching event", partials: []string{"uniqExactIf(customer_id, customer_id != '')"}},
+	"escalations":   {doc: "escalations to a human", partials: []string{"countIf(" + typeIn(models.ConversationEscalated) + ")"}},
+	"handoffs":      {doc: "hand-offs between regions", partials: []string{"countIf(" + typeIn(models.ConversationHandedOff) + ")"}},
+	"resolutions":   {doc: "conversations marked resolved", partials: []string{"countIf(" + typeIn(models.ConversationResolved) + ")"}},
+	"ai_actions":    {doc: "actions taken by the AI", partials: []string{"countIf(" + typeIn(models.AIAction) + ")"}},
+	"csat_avg": {
+		doc: "mean CSAT score (1-5); 0 when there is no feedback",
+		partials: []string{
+			"sumIf(toFloat64(assumeNotNull(score)), " + typeIn(models.FeedbackCSAT) + " AND score IS NOT NULL)",
+			"countIf(" + typeIn(models.FeedbackCSAT) + " AND score IS NOT NULL)",
+		},
+		final: ratio,
+	},
+	"nps": {
+		doc: "net promoter score: % promoters (9-10) minus % detractors (0-6); 0 when there are no answers",
+		partials: []string{
+			"countIf(" + typeIn(models.FeedbackNPS) + " AND score >= 9)",
+			"countIf(" + typeIn(models.FeedbackNPS) + " AND score <= 6)",
+			"countIf(" + typeIn(models.FeedbackNPS) + " AND score IS NOT NULL)",
+		},
+		final: func(p []float64) float64 {
+			if p[2] == 0 {
+				return 0
+			}
+			return 100 * (p[0] - p[1]) / p[2]
+		},
+	},
+	"sentiment_avg": {
+		doc: "mean sentiment (-1..1) of events that carry one; 0 when none do",
+		partials: []string{
+			"sumIf(toFloat64(assumeNotNull(sentiment)), sentiment IS NOT NULL)",
+			"countIf(sentiment IS NOT NULL)",
+		},
+		final: ratio,
+	},
+}
+
+// regionDimension is answered from the database a row came from, never from a column.
+const regionDimension = "region"
+
+// timeDimension is bucketed by Query.Granularity.
+const timeDimension = "time"
+
+// dimensions is the whitelist of dimensions. Every expression is fixed SQL returning a String.
+var dimensions = map[string]dimension{
+	regionDimension: {doc: "residency region the data lives in"},
+	"channel":       column("channel", "channel (whatsapp, email, ...)"),
+	"language":      column("language", "detected language"),
+	"direction":     column("direction", "inbound or outbound"),
+	"country":       column("country", "customer's ISO country code"),
+	"type":          column("type", "event type"),
+	"queue":         column("queue", "routing queue"),
+	"product":       column("product", "product"),
+	"tier":          column("tier", "customer tier"),
+	"intent":        column("intent", "detected intent"),
+	"team":          column("team", "agent team"),
+	"hour":          {doc: "start of the hour (UTC, RFC 3339)", expr: "formatDateTime(toStartOfHour(occurred_at), '%Y-%m-%dT%H:00:00Z', 'UTC')"},
+	"day":           {doc: "date (UTC, YYYY-MM-DD)", expr: "toString(toDate(occurred_at, 'UTC'))"},
+	"week":          {doc: "Monday of the ISO week (UTC, YYYY-MM-DD)", expr: "toString(toMonday(occurred_at, 'UTC'))"},
+	"month":         {doc: "first day of the month (UTC, YYYY-MM-DD)", expr: "toString(toStartOfMonth(occurred_at, 'UTC'))"},
+	"hour_of_day":   {doc: "hour of the day, 00-23 (UTC)", expr: "formatDateTime(occurred_at, '%H', 'UTC')"},
+	"weekday":       {doc: "ISO day of the week, 1 (Monday) to 7 (Sunday), UTC", expr: "formatDateTime(occurred_at, '%u', 'UTC')"},
+	timeDimension:   {doc: "time bucket of Query.Granularity (hour: RFC 3339; day, week, month: YYYY-MM-DD)"},
+}
+
+// Granularities of the "time" dimension.
+var granularities = map[string]string{
+	"hour":  dimensions["hour"].expr,
+	"day":   dimensions["day"].expr,
+	"week":  dimensions["week"].expr,
+	"month": dimensions["month"].expr,
+}
+
+// DefaultGranularity buckets the "time" dimension when a query names none.
+const DefaultGranularity = "day"
+
+// Filter operators.
+const (
+	OpEq  = "eq"  // the dimension equals the single value
+	OpIn  = "in"  // the dimension is one of the values
+	OpNeq = "neq" // the dimension is none of the values
+)
+
+// Field describes a measure or dimension for catalogs and error messages.
+type Field struct {
+	Name string
+	Doc  string
+}
+
+// Measures lists the measures the engine knows, sorted by name.
+func Measures() []Field {
+	out := make([]Field, 0, len(measures))
+	for n, m := range measures {
+		out = append(out, Field{n, m.doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Dimensions lists the dimensions the engine knows, sorted by name.
+func Dimensions() []Field {
+	out := make([]Field, 0, len(dimensions))
+	for n, d := range dimensions {
+		out = append(out, Field{n, d.doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func names(fs []Field) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = f.Name
+	}
+	return strings.Join(s, ", ")
+}
+
+func unknownMeasure(name string) error {
+	return invalidf("unknown measure %q (known: %s)", name, names(Measures()))
+}
+
+func unknownDimension(name string) error {
+	return invalidf("unknown dimension %q (known: %s)", name, names(Dimensions()))
+}
+
+// ValidationError is a query the caller must fix; its message names the bad input and is safe
+// to show to the caller.
+type ValidationError struct{ Msg string }
+
+func (e *ValidationError) Error() string { return "metrics: " + e.Msg }
+
+func invalidf(format string, args ...any) error {
+	return &ValidationError{Msg: fmt.Sprintf(format, args...)}
+}

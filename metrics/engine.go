@@ -1,0 +1,269 @@
+// Package metrics is Meridian's semantic layer: a query names measures (messages,
+// conversations, csat_avg, ...) broken down by dimensions (region, channel, language, hour, ...),
+// narrowed by filters and a time range, bucketed by a granularity, and the engine turns it into
+// SQL over each region's events table, in the spirit of Cube or Metabase. Measures and
+// dimensions are a fixed whitelist of SQL expressions; caller values reach SQL only as quoted
+// literals. Every region is its own database, so the engine queries each region the caller may
+// read separately and merges the rows in Go, carrying sums and counts so averages merge
+// exactly. The same filters drive the conversation drill-down (Conversations), so any cell of
+// a report leads to the conversations behind it.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+)
+
+// ErrForbidden is returned when the principal may not read analytics at all.
+var ErrForbidden = errors.New("metrics: forbidden")
+
+// Engine answers queries over the regions' events tables. It is safe for concurrent use.
+type Engine struct {
+	// DBs maps a region to the ClickHouse endpoint holding its database
+	// (clickhouse.Database(region)); embedded mode uses one DB for every region.
+	DBs map[string]clickhouse.DB
+	// Regions is the order regions are read and reported in; every one must be in DBs.
+	Regions []string
+}
+
+// NewEngine returns an engine over the given regions; db serves every region (embedded mode).
+func NewEngine(db clickhouse.DB, regions []string) *Engine {
+	dbs := make(map[string]clickhouse.DB, len(regions))
+	for _, r := range regions {
+		dbs[r] = db
+	}
+	return &Engine{DBs: dbs, Regions: append([]string(nil), regions...)}
+}
+
+func readable(p auth.Principal) error {
+	if !p.CanRead() {
+		return fmt.Errorf("%w: role %q cannot read", ErrForbidden, p.Role)
+	}
+	if p.Tenant == "" {
+		return fmt.Errorf("%w: the principal has no tenant", ErrForbidden)
+	}
+	return nil
+}
+
+func (e *Engine) db(region string) (clickhouse.DB, error) {
+	db, ok := e.DBs[region]
+	if !ok || db == nil {
+		return nil, fmt.Errorf("metrics: no database configured for region %q", region)
+	}
+	return db, nil
+}
+
+// forEachRegion runs fn for every region concurrently and returns the first error.
+func forEachRegion(regions []string, fn func(i int, region string) error) error {
+	errs := make([]error, len(regions))
+	var wg sync.WaitGroup
+	for i, r := range regions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(i, r)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Run answers q for principal p: only p's tenant, only the regions p may access.
+func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, error) {
+	if err := readable(p); err != nil {
+		return nil, err
+	}
+	if err := q.Normalize(); err != nil {
+		return nil, err
+	}
+	regions, err := regionsFor(e.Regions, p.CanAccess, q.Filters)
+	if err != nil {
+		return nil, err
+	}
+
+	// SQL columns: the column dimensions, then every measure's partials.
+	var cols, groupBy []string
+	for i, d := range q.Dimensions {
+		expr := dimensions[d].expr
+		switch d {
+		case regionDimension:
+			continue
+		case timeDimension:
+			expr = granularities[q.Granularity]
+		}
+		alias := fmt.Sprintf("d%d", i)
+		cols = append(cols, expr+" AS "+alias)
+		groupBy = append(groupBy, alias)
+	}
+	nDimCols := len(cols)
+	var offsets []int // offsets[i] = index of measure i's first partial among the partials
+	nPartials := 0
+	for _, m := range q.Measures {
+		offsets = append(offsets, nPartials)
+		for _, expr := range measures[m].partials {
+			cols = append(cols, fmt.Sprintf("%s AS p%d", expr, nPartials))
+			nPartials++
+		}
+	}
+	// n counts the group's events: a query without column dimensions has no GROUP BY and
+	// answers one row even over no events, which must not become a row of zeros.
+	cols = append(cols, "count() AS n")
+	// Rows sorted by dimensions can be cut per region: the first Limit rows overall are among
+	// the first Limit of each region. Ordered by a measure, every group is needed.
+	sqlLimit := MaxLimit + 1
+	if len(q.OrderBy) == 0 {
+		sqlLimit = q.Limit + 1
+	}
+
+	perRegion := make([]map[string]*acc, len(regions))
+	err = forEachRegion(regions, func(i int, region string) error {
+		db, err := e.db(region)
+		if err != nil {
+			return err
+		}
+		var sql strings.Builder
+		fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), where(p.Tenant, q.Filters, q.From, q.To))
+		if len(groupBy) > 0 {
+			fmt.Fprintf(&sql, " GROUP BY %s ORDER BY %s", strings.Join(groupBy, ", "), strings.Join(groupBy, ", "))
+		}
+		fmt.Fprintf(&sql, " LIMIT %d", sqlLimit)
+		res, err := db.Query(ctx, sql.String())
+		if err != nil {
+			return fmt.Errorf("metrics: query region %s: %w", region, err)
+		}
+		if len(res.Rows) >= sqlLimit && len(q.OrderBy) > 0 {
+			return invalidf("the query has more than %d groups; add filters or fewer dimensions", MaxLimit)
+		}
+		groups := make(map[string]*acc, len(res.Rows))
+		for _, row := range res.Rows {
+			if len(row) != nDimCols+nPartials+1 {
+				return fmt.Errorf("metrics: region %s returned %d columns, want %d", region, len(row), nDimCols+nPartials+1)
+			}
+			if clickhouse.Float(row[nDimCols+nPartials]) == 0 {
+				continue
+			}
+			dims := make([]string, 0, len(q.Dimensions))
+			c := 0
+			for _, d := range q.Dimensions {
+				if d == regionDimension {
+					dims = append(dims, region)
+					continue
+				}
+				dims = append(dims, clickhouse.String(row[c]))
+				c++
+			}
+			a := &acc{dims: dims, partials: make([]float64, nPartials)}
+			for j := range nPartials {
+				a.partials[j] = clickhouse.Float(row[nDimCols+j])
+			}
+			groups[key(dims)] = a
+		}
+		perRegion[i] = groups
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Merge: the same dimension values from several regions add their partials.
+	merged := map[string]*acc{}
+	for _, groups := range perRegion {
+		for k, a := range groups {
+			if m, ok := merged[k]; ok {
+				for j := range a.partials {
+					m.partials[j] += a.partials[j]
+				}
+				continue
+			}
+			merged[k] = a
+		}
+	}
+	// A query without dimensions always has exactly one row, even over no data or no region.
+	if len(q.Dimensions) == 0 && len(merged) == 0 {
+		merged[""] = &acc{dims: []string{}, partials: make([]float64, nPartials)}
+	}
+
+	out := &Result{Measures: q.Measures, Dimensions: q.Dimensions, Rows: make([]Row, 0, len(merged))}
+	if out.Dimensions == nil {
+		out.Dimensions = []string{}
+	}
+	for _, a := range merged {
+		vals := make([]float64, len(q.Measures))
+		for i, m := range q.Measures {
+			def := measures[m]
+			p := a.partials[offsets[i] : offsets[i]+len(def.partials)]
+			if def.final == nil {
+				vals[i] = p[0]
+			} else {
+				vals[i] = def.final(p)
+			}
+		}
+		out.Rows = append(out.Rows, Row{Dimensions: a.dims, Values: vals})
+	}
+	sortRows(out, q.OrderBy)
+	if len(out.Rows) > q.Limit {
+		out.Rows = out.Rows[:q.Limit]
+		out.Truncated = true
+	}
+	return out, nil
+}
+
+type acc struct {
+	dims     []string
+	partials []float64
+}
+
+func key(dims []string) string { return strings.Join(dims, "\x00") }
+
+// sortRows orders rows by the requested order, then by every dimension ascending, so the
+// output is deterministic whatever order the regions answered in.
+func sortRows(r *Result, order []Order) {
+	type idx struct {
+		measure bool
+		i       int
+		desc    bool
+	}
+	var keys []idx
+	for _, o := range order {
+		for i, m := range r.Measures {
+			if m == o.Field {
+				keys = append(keys, idx{true, i, o.Desc})
+			}
+		}
+		for i, d := range r.Dimensions {
+			if d == o.Field {
+				keys = append(keys, idx{false, i, o.Desc})
+			}
+		}
+	}
+	for i := range r.Dimensions {
+		keys = append(keys, idx{false, i, false})
+	}
+	sort.SliceStable(r.Rows, func(a, b int) bool {
+		ra, rb := r.Rows[a], r.Rows[b]
+		for _, k := range keys {
+			var c int
+			if k.measure {
+				switch va, vb := ra.Values[k.i], rb.Values[k.i]; {
+				case va < vb:
+					c = -1
+				case va > vb:
+					c = 1
+				}
+			} else {
+				c = strings.Compare(ra.Dimensions[k.i], rb.Dimensions[k.i])
+			}
+			if c != 0 {
+				return (c < 0) != k.desc
+			}
+		}
+		return false
+	})
+}
