@@ -29,8 +29,8 @@ func TestDecodeNamesTheProblemAndTheEventIndex(t *testing.T) {
 	ok := strings.Trim(contractBody, "[]")
 	cases := []struct {
 		name, body, want string
-		index      int
-		status     int
+		index            int
+		status           int
 	}{
 		{"malformed JSON", `[{"id":`, "malformed JSON", -1, 400},
 		{"empty body", ` `, "empty body", -1, 400},

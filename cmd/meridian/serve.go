@@ -146,4 +146,3 @@ func (p *platform) routes() http.Handler {
 	})
 	return mux
 }
-

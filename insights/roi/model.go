@@ -156,22 +156,22 @@ func Evaluate(s Scenario, opt Options) (Result, error) {
 
 // core is the model's arithmetic for one scenario, without presentation or sensitivity.
 type core struct {
-	months       int
-	rate         float64
-	cashFlows    string
-	dims         []DimensionValue
-	costs        []CostItem
-	totalValue   float64
-	totalCost    float64
-	roi          float64 // fraction
-	valueFlows   []float64
-	costFlows    []float64 // index 0 is month 0 (upfront)
-	npv          float64
-	payback      int // -1: not within horizon
-	discPayback  int
-	comparisons  []CostComparison
-	steps        []Step
-	warnings     []string
+	months      int
+	rate        float64
+	cashFlows   string
+	dims        []DimensionValue
+	costs       []CostItem
+	totalValue  float64
+	totalCost   float64
+	roi         float64 // fraction
+	valueFlows  []float64
+	costFlows   []float64 // index 0 is month 0 (upfront)
+	npv         float64
+	payback     int // -1: not within horizon
+	discPayback int
+	comparisons []CostComparison
+	steps       []Step
+	warnings    []string
 }
 
 type missing struct{ paths []string }
