@@ -277,3 +277,22 @@ func TestKillDashNineLosesNoAcknowledgedEventAndCountsNoneTwice(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestServeWithoutConfiguredKeysMakesAndPrintsADevelopmentKey(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir, "MERIDIAN_API_KEYS=")
+	b, err := os.ReadFile(filepath.Join(dir, "secrets", "dev-api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(b))
+	if !strings.Contains(s.logs.String(), key) {
+		t.Fatalf("the development key was not printed at start:\n%s", s.logs.String())
+	}
+	if code, out := s.post(t, "/v1/events", key, "application/json", contractBody); code != 202 {
+		t.Fatalf("post with the development key: %d %v", code, out)
+	}
+	if code, _ := s.post(t, "/v1/events", testKey, "application/json", contractBody); code != 401 {
+		t.Fatalf("a key that is not configured was accepted: %d", code)
+	}
+}

@@ -182,6 +182,9 @@ func (db *DB) LookupAPIKey(ctx context.Context, key string) (APIKey, error) {
 // CreateAPIKey stores a key's hash and grant.
 func (db *DB) CreateAPIKey(ctx context.Context, key string, k APIKey, label string) error {
 	h := sha256.Sum256([]byte(key))
+	if k.Regions == nil {
+		k.Regions = []string{} // every region
+	}
 	_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.api_keys (key_hash, tenant_id, role, regions, label) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (key_hash) DO NOTHING`, h[:], k.Tenant, k.Role, k.Regions, label)
 	if err != nil {

@@ -81,6 +81,12 @@ func TestAPIKeysAreStoredHashedAndLookedUp(t *testing.T) {
 	if err != nil || k.Tenant != "acme" || k.Role != "agent" || len(k.Regions) != 1 {
 		t.Fatalf("lookup = %+v, %v", k, err)
 	}
+	if err := db.CreateAPIKey(ctx, "admin-key-1", postgres.APIKey{Tenant: "acme", Role: "admin"}, "every region"); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := db.LookupAPIKey(ctx, "admin-key-1"); err != nil || len(k.Regions) != 0 {
+		t.Fatalf("a key for every region came back as %+v, %v", k, err)
+	}
 	if _, err := db.LookupAPIKey(ctx, "secret-key-2"); !errors.Is(err, postgres.ErrNotFound) {
 		t.Fatalf("unknown key: %v", err)
 	}
