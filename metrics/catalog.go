@@ -15,6 +15,9 @@ type measure struct {
 	doc      string
 	partials []string                  // ClickHouse aggregate expressions over the events table
 	final    func(p []float64) float64 // from summed partials to the value; nil = p[0]
+	// perConversation measures aggregate one row per conversation (convFacts) instead of
+	// one per event; see convFacts for how dimensions apply to them.
+	perConversation bool
 }
 
 // A dimension is a string-valued expression rows are grouped by.
@@ -91,6 +94,25 @@ var measures = map[string]measure{
 			return 100 * (p[0] - p[1]) / p[2]
 		},
 	},
+	"first_response_seconds": {
+		doc:      "mean seconds from a conversation's first customer message to the first message sent after it (conversations with a reply)",
+		partials: []string{"sumIf(frt_s, responded)", "countIf(responded)"},
+		final:    ratio, perConversation: true,
+	},
+	"resolution_seconds": {
+		doc:      "mean seconds from a conversation's first customer message to its resolution (resolved conversations)",
+		partials: []string{"sumIf(res_s, resolved)", "countIf(resolved)"},
+		final:    ratio, perConversation: true,
+	},
+	"ai_containment": {
+		doc:      "share (0-1) of conversations with a customer message that the AI answered (ai.action answered) without assignment to or escalation to a person",
+		partials: []string{"countIf(has_in AND ai_answered AND NOT human)", "countIf(has_in)"},
+		final:    ratio, perConversation: true,
+	},
+	"contacts": {
+		doc:      "conversations with at least one customer message",
+		partials: []string{"countIf(has_in)"}, perConversation: true,
+	},
 	"sentiment_avg": {
 		doc: "mean sentiment (-1..1) of events that carry one; 0 when none do",
 		partials: []string{
@@ -100,6 +122,33 @@ var measures = map[string]measure{
 		final: ratio,
 	},
 }
+
+// convFacts are the per-conversation columns the perConversation measures aggregate. They
+// are computed from each conversation's events that match the query's filters and time
+// range (one region, so a conversation is never split across databases). A conversation is
+// attributed to the dimension values of its first matching event (for plain columns, its
+// first event where the column is not empty); "type" and "direction" do not apply.
+//
+//   - fi_ms: the first customer message; has_in: the conversation has one.
+//   - responded / frt_s: a message was sent at or after it, and how many seconds later.
+//   - resolved / res_s: a conversation.resolved at or after it, and how many seconds later.
+//   - ai_answered: an ai.action with action "answered"; human: assigned to or escalated to a
+//     person (conversation.assigned or conversation.escalated).
+var convFacts = strings.Join([]string{
+	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.MessageReceived) + ")) AS fi_ms",
+	"countIf(" + typeIn(models.MessageReceived) + ") > 0 AS has_in",
+	"arrayFilter(x -> x >= fi_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + typeIn(models.MessageSent) + ")) AS outs",
+	"has_in AND notEmpty(outs) AS responded",
+	"if(responded, (arrayMin(outs) - fi_ms) / 1000, 0) AS frt_s",
+	"arrayFilter(x -> x >= fi_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + typeIn(models.ConversationResolved) + ")) AS res",
+	"has_in AND notEmpty(res) AS resolved",
+	"if(resolved, (arrayMin(res) - fi_ms) / 1000, 0) AS res_s",
+	"countIf(" + typeIn(models.AIAction) + " AND action = 'answered') > 0 AS ai_answered",
+	"countIf(" + typeIn(models.ConversationAssigned, models.ConversationEscalated) + ") > 0 AS human",
+}, ", ")
+
+// notPerConversation are the dimensions a perConversation measure cannot be broken down by.
+var notPerConversation = map[string]bool{"type": true, "direction": true}
 
 // regionDimension is answered from the database a row came from, never from a column.
 const regionDimension = "region"
@@ -120,6 +169,8 @@ var dimensions = map[string]dimension{
 	"tier":          column("tier", "customer tier"),
 	"intent":        column("intent", "detected intent"),
 	"team":          column("team", "agent team"),
+	"from_region":   column("from_region", "region a hand-off left (conversation.handed_off)"),
+	"to_region":     column("to_region", "region a hand-off went to (conversation.handed_off)"),
 	"hour":          {doc: "start of the hour (UTC, RFC 3339)", expr: "formatDateTime(toStartOfHour(occurred_at), '%Y-%m-%dT%H:00:00Z', 'UTC')"},
 	"day":           {doc: "date (UTC, YYYY-MM-DD)", expr: "toString(toDate(occurred_at, 'UTC'))"},
 	"week":          {doc: "Monday of the ISO week (UTC, YYYY-MM-DD)", expr: "toString(toMonday(occurred_at, 'UTC'))"},

@@ -88,8 +88,10 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 		return nil, err
 	}
 
-	// SQL columns: the column dimensions, then every measure's partials.
-	var cols, groupBy []string
+	// SQL columns: the column dimensions, then every measure's partials. Event measures
+	// aggregate the events table; perConversation measures aggregate a subquery with one row
+	// per conversation (convFacts). A region answers one query of each kind the measures need.
+	var dimCols, groupBy, convDimCols []string
 	for i, d := range q.Dimensions {
 		expr := dimensions[d].expr
 		switch d {
@@ -99,27 +101,55 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 			expr = granularities[q.Granularity]
 		}
 		alias := fmt.Sprintf("d%d", i)
-		cols = append(cols, expr+" AS "+alias)
+		dimCols = append(dimCols, expr+" AS "+alias)
 		groupBy = append(groupBy, alias)
+		// A conversation takes the values of its first matching event (first non-empty for
+		// plain columns).
+		if c := dimensions[d].col; c != "" {
+			convDimCols = append(convDimCols, fmt.Sprintf("argMinIf(%s, occurred_at, %s != '') AS %s", expr, c, alias))
+		} else {
+			convDimCols = append(convDimCols, fmt.Sprintf("argMin(%s, occurred_at) AS %s", expr, alias))
+		}
 	}
-	nDimCols := len(cols)
+	nDimCols := len(dimCols)
+	type plan struct {
+		cols []string
+		idx  []int // global partial index of each partial column
+	}
+	var events, convs plan
 	var offsets []int // offsets[i] = index of measure i's first partial among the partials
 	nPartials := 0
 	for _, m := range q.Measures {
+		def := measures[m]
+		if def.perConversation {
+			for _, d := range q.Dimensions {
+				if notPerConversation[d] {
+					return nil, invalidf("measure %q is per conversation and cannot be broken down by %q", m, d)
+				}
+			}
+		}
 		offsets = append(offsets, nPartials)
-		for _, expr := range measures[m].partials {
-			cols = append(cols, fmt.Sprintf("%s AS p%d", expr, nPartials))
+		pl := &events
+		if def.perConversation {
+			pl = &convs
+		}
+		for _, expr := range def.partials {
+			pl.cols = append(pl.cols, fmt.Sprintf("%s AS p%d", expr, nPartials))
+			pl.idx = append(pl.idx, nPartials)
 			nPartials++
 		}
 	}
-	// n counts the group's events: a query without column dimensions has no GROUP BY and
-	// answers one row even over no events, which must not become a row of zeros.
-	cols = append(cols, "count() AS n")
 	// Rows sorted by dimensions can be cut per region: the first Limit rows overall are among
 	// the first Limit of each region. Ordered by a measure, every group is needed.
 	sqlLimit := MaxLimit + 1
 	if len(q.OrderBy) == 0 {
 		sqlLimit = q.Limit + 1
+	}
+	tail := func(sql *strings.Builder) {
+		if len(groupBy) > 0 {
+			fmt.Fprintf(sql, " GROUP BY %s ORDER BY %s", strings.Join(groupBy, ", "), strings.Join(groupBy, ", "))
+		}
+		fmt.Fprintf(sql, " LIMIT %d", sqlLimit)
 	}
 
 	perRegion := make([]map[string]*acc, len(regions))
@@ -128,42 +158,60 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 		if err != nil {
 			return err
 		}
-		var sql strings.Builder
-		fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), where(p.Tenant, q.Filters, q.From, q.To))
-		if len(groupBy) > 0 {
-			fmt.Fprintf(&sql, " GROUP BY %s ORDER BY %s", strings.Join(groupBy, ", "), strings.Join(groupBy, ", "))
-		}
-		fmt.Fprintf(&sql, " LIMIT %d", sqlLimit)
-		res, err := db.Query(ctx, sql.String())
-		if err != nil {
-			return fmt.Errorf("metrics: query region %s: %w", region, err)
-		}
-		if len(res.Rows) >= sqlLimit && len(q.OrderBy) > 0 {
-			return invalidf("the query has more than %d groups; add filters or fewer dimensions", MaxLimit)
-		}
-		groups := make(map[string]*acc, len(res.Rows))
-		for _, row := range res.Rows {
-			if len(row) != nDimCols+nPartials+1 {
-				return fmt.Errorf("metrics: region %s returned %d columns, want %d", region, len(row), nDimCols+nPartials+1)
-			}
-			if clickhouse.Float(row[nDimCols+nPartials]) == 0 {
+		cond := where(p.Tenant, q.Filters, q.From, q.To)
+		groups := map[string]*acc{}
+		for k, pl := range []plan{events, convs} {
+			if len(pl.cols) == 0 {
 				continue
 			}
-			dims := make([]string, 0, len(q.Dimensions))
-			c := 0
-			for _, d := range q.Dimensions {
-				if d == regionDimension {
-					dims = append(dims, region)
+			// n counts the group's events (or conversations): a query without column
+			// dimensions has no GROUP BY and answers one row even over no rows, which must
+			// not become a row of zeros.
+			cols := append(append(append([]string(nil), groupBy...), pl.cols...), "count() AS n")
+			var sql strings.Builder
+			if k == 1 { // per conversation
+				fmt.Fprintf(&sql, "SELECT %s FROM (SELECT conversation_id, %s FROM %s.events FINAL WHERE %s AND conversation_id != '' GROUP BY conversation_id)",
+					strings.Join(cols, ", "), strings.Join(append(append([]string(nil), convDimCols...), convFacts), ", "), clickhouse.Database(region), cond)
+			} else {
+				cols = append(append([]string(nil), dimCols...), cols[len(groupBy):]...)
+				fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
+			}
+			tail(&sql)
+			res, err := db.Query(ctx, sql.String())
+			if err != nil {
+				return fmt.Errorf("metrics: query region %s: %w", region, err)
+			}
+			if len(res.Rows) >= sqlLimit && len(q.OrderBy) > 0 {
+				return invalidf("the query has more than %d groups; add filters or fewer dimensions", MaxLimit)
+			}
+			np := len(pl.idx)
+			for _, row := range res.Rows {
+				if len(row) != nDimCols+np+1 {
+					return fmt.Errorf("metrics: region %s returned %d columns, want %d", region, len(row), nDimCols+np+1)
+				}
+				if clickhouse.Float(row[nDimCols+np]) == 0 {
 					continue
 				}
-				dims = append(dims, clickhouse.String(row[c]))
-				c++
+				dims := make([]string, 0, len(q.Dimensions))
+				c := 0
+				for _, d := range q.Dimensions {
+					if d == regionDimension {
+						dims = append(dims, region)
+						continue
+					}
+					dims = append(dims, clickhouse.String(row[c]))
+					c++
+				}
+				k := key(dims)
+				a, ok := groups[k]
+				if !ok {
+					a = &acc{dims: dims, partials: make([]float64, nPartials)}
+					groups[k] = a
+				}
+				for j, gi := range pl.idx {
+					a.partials[gi] = clickhouse.Float(row[nDimCols+j])
+				}
 			}
-			a := &acc{dims: dims, partials: make([]float64, nPartials)}
-			for j := range nPartials {
-				a.partials[j] = clickhouse.Float(row[nDimCols+j])
-			}
-			groups[key(dims)] = a
 		}
 		perRegion[i] = groups
 		return nil

@@ -38,6 +38,24 @@ type Schema struct {
 	ConversationID string
 	CustomerID     string
 	Product        string
+	// Optional columns (empty: not available). Type filters on Filter.Types, Tier backs
+	// Slice.Tiers and segment breakdowns, ID names example messages, Sentiment feeds the
+	// comparison sentiment of MentionStats.
+	Type      string
+	Tier      string
+	ID        string
+	Sentiment string
+	// Final reads the table with FINAL, as a ReplacingMergeTree must be read for exact counts.
+	Final bool
+}
+
+// EventsSchema is a region's events table as created by Meridian's ClickHouse store
+// (schemas/clickhouse/0001_events.sql): db.events, read with FINAL.
+func EventsSchema(db string) Schema {
+	s := DefaultSchema()
+	s.Table = db + ".events"
+	s.Type, s.Tier, s.ID, s.Sentiment, s.Final = "type", "tier", "id", "sentiment", true
+	return s
 }
 
 // DefaultSchema is the messages table as created by Meridian's ClickHouse store:
@@ -62,7 +80,20 @@ func (s Schema) validate() error {
 			return fmt.Errorf("chsql: schema %s %q is not a plain identifier", name, v)
 		}
 	}
+	for name, v := range map[string]string{"Type": s.Type, "Tier": s.Tier, "ID": s.ID, "Sentiment": s.Sentiment, "CustomerID": s.CustomerID} {
+		if v != "" && !identRE.MatchString(v) {
+			return fmt.Errorf("chsql: schema %s %q is not a plain identifier", name, v)
+		}
+	}
 	return nil
+}
+
+// from is the FROM target: the table, with FINAL when the schema says so.
+func (s Schema) from() string {
+	if s.Final {
+		return q(s.Table) + " FINAL"
+	}
+	return q(s.Table)
 }
 
 // q quotes an identifier (db.table quoted part by part).
@@ -119,14 +150,25 @@ type Filter struct {
 	Tenant    string
 	From, To  time.Time // half-open [From, To); zero means unbounded
 	Direction string    // usually "inbound" (customer messages); empty means all
+	// Types keeps only these event types (e.g. message.received); needs Schema.Type.
+	Types []string
+	// Countries and Tiers keep only these markets and customer segments (Tiers needs
+	// Schema.Tier); empty means all.
+	Countries []string
+	Tiers     []string
 }
 
-// A Slice is a target or baseline corpus: messages whose country, language and product are
-// in the given lists (an empty list means any).
+// A Slice is a target or baseline corpus: messages whose country, language, product and
+// tier (segment) are in the given lists (an empty list means any). A language matches
+// exactly or by its primary subtag: "en" matches "en-GB" and "en-US".
 type Slice struct {
 	Countries []string
 	Languages []string
 	Products  []string
+	Tiers     []string // needs Schema.Tier
+	// From and To bound the slice in time, half-open; zero means unbounded. They let a
+	// period be compared with an earlier one.
+	From, To time.Time
 }
 
 type builder struct {
@@ -152,6 +194,15 @@ func (b *builder) where(f Filter) string {
 	if f.Direction != "" {
 		conds = append(conds, q(b.s.Direction)+" = "+b.param("direction", "String", f.Direction))
 	}
+	if len(f.Types) > 0 && b.s.Type != "" {
+		conds = append(conds, "has("+b.param("types", "Array(String)", array(f.Types))+", "+q(b.s.Type)+")")
+	}
+	if len(f.Countries) > 0 {
+		conds = append(conds, "has("+b.param("countries", "Array(String)", array(f.Countries))+", "+q(b.s.Country)+")")
+	}
+	if len(f.Tiers) > 0 && b.s.Tier != "" {
+		conds = append(conds, "has("+b.param("tiers", "Array(String)", array(f.Tiers))+", "+q(b.s.Tier)+")")
+	}
 	return strings.Join(conds, "\n  AND ")
 }
 
@@ -160,10 +211,22 @@ func (b *builder) slice(prefix string, sl Slice) string {
 	for _, c := range []struct {
 		col, name string
 		vals      []string
-	}{{b.s.Country, "countries", sl.Countries}, {b.s.Language, "languages", sl.Languages}, {b.s.Product, "products", sl.Products}} {
-		if len(c.vals) > 0 {
-			conds = append(conds, "has("+b.param(prefix+"_"+c.name, "Array(String)", array(c.vals))+", "+q(c.col)+")")
+	}{{b.s.Country, "countries", sl.Countries}, {b.s.Language, "languages", sl.Languages}, {b.s.Product, "products", sl.Products}, {b.s.Tier, "tiers", sl.Tiers}} {
+		if len(c.vals) == 0 || c.col == "" {
+			continue
 		}
+		p := b.param(prefix+"_"+c.name, "Array(String)", array(c.vals))
+		cond := "has(" + p + ", " + q(c.col) + ")"
+		if c.name == "languages" {
+			cond = "(" + cond + " OR has(" + p + ", splitByChar('-', toString(" + q(c.col) + "))[1]))"
+		}
+		conds = append(conds, cond)
+	}
+	if !sl.From.IsZero() {
+		conds = append(conds, q(b.s.OccurredAt)+" >= "+b.param(prefix+"_from", "DateTime64(3)", sl.From.UTC().Format("2006-01-02 15:04:05.000")))
+	}
+	if !sl.To.IsZero() {
+		conds = append(conds, q(b.s.OccurredAt)+" < "+b.param(prefix+"_to", "DateTime64(3)", sl.To.UTC().Format("2006-01-02 15:04:05.000")))
 	}
 	if len(conds) == 0 {
 		return "1"
@@ -233,6 +296,12 @@ FROM
 // phrasesInner is the per-message subquery: conversation, slice membership and the array
 // of phrases.
 func (s Schema) phrasesInner(f Filter, target Slice, baseline *Slice, o PhraseOptions) (*builder, string, error) {
+	return s.phrasesInnerWith(f, target, baseline, o, nil)
+}
+
+// phrasesInnerWith is phrasesInner with extra columns and an extra row condition from
+// extra (nil: none), which may bind parameters through the builder.
+func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o PhraseOptions, extra func(b *builder, txt string) (cols, cond string)) (*builder, string, error) {
 	if err := s.validate(); err != nil {
 		return nil, "", err
 	}
@@ -248,7 +317,11 @@ func (s Schema) phrasesInner(f Filter, target Slice, baseline *Slice, o PhraseOp
 	}
 	stop := b.param("stopwords", "Array(String)", array(o.StopWords))
 	txt := "lowerUTF8(" + q(s.Text) + ")"
-	inner := fmt.Sprintf(`  SELECT
+	var extraCols, extraCond string
+	if extra != nil {
+		extraCols, extraCond = extra(b, txt)
+	}
+	inner := fmt.Sprintf(`  SELECT%[8]s
     %[1]s AS conv,
     %[2]s AS in_target,
     %[3]s AS in_baseline,
@@ -259,8 +332,8 @@ func (s Schema) phrasesInner(f Filter, target Slice, baseline *Slice, o PhraseOp
     arrayConcat(unigrams, bigrams, cjk) AS phrases
   FROM %[6]s
   WHERE %[7]s
-    AND (in_target OR in_baseline)`,
-		q(s.ConversationID), inT, inB, txt, stop, q(s.Table), where)
+    AND (in_target OR in_baseline)%[9]s`,
+		q(s.ConversationID), inT, inB, txt, stop, s.from(), where, extraCols, extraCond)
 	return b, inner, nil
 }
 
@@ -313,7 +386,7 @@ func (s Schema) MentionCounts(f Filter, sets []TermSet, byMonth bool) (Query, er
 		group += ", month"
 	}
 	sql := fmt.Sprintf("SELECT\n  %s,\n  count() AS messages,\n%s,\n  countIf(%s) AS any_mentions\nFROM %s\nWHERE %s\nGROUP BY %s\nORDER BY %s",
-		sel, strings.Join(cols, ",\n"), strings.Join(anyConds, " OR "), q(s.Table), where, group, group)
+		sel, strings.Join(cols, ",\n"), strings.Join(anyConds, " OR "), s.from(), where, group, group)
 	return Query{SQL: sql, Params: b.params, types: b.types}, nil
 }
 
@@ -342,7 +415,7 @@ func (b *builder) termCond(set TermSet, txt string) (string, error) {
 	var conds []string
 	if len(sub) > 0 {
 		sort.Strings(sub)
-		conds = append(conds, "multiSearchAnyUTF8("+txt+", "+b.param(set.Name+"_substrings", "Array(String)", array(sub))+")")
+		conds = append(conds, b.searchAny(set.Name+"_substrings", txt, sub))
 	}
 	if len(words) > 0 {
 		re := `(^|[^\p{L}\p{N}])(` + strings.Join(words, "|") + `)([^\p{L}\p{N}]|$)`
@@ -361,4 +434,247 @@ func unspaced(s string) bool {
 		}
 	}
 	return false
+}
+
+// maxNeedles is how many needles one multiSearchAny call takes (ClickHouse allows fewer
+// than 256).
+const maxNeedles = 200
+
+// searchAny renders multiSearchAnyUTF8 over any number of needles, in chunks.
+func (b *builder) searchAny(name, txt string, needles []string) string {
+	var parts []string
+	for i := 0; i < len(needles); i += maxNeedles {
+		chunk := needles[i:min(i+maxNeedles, len(needles))]
+		pn := name
+		if i > 0 {
+			pn = fmt.Sprintf("%s_%d", name, i/maxNeedles)
+		}
+		parts = append(parts, "multiSearchAnyUTF8("+txt+", "+b.param(pn, "Array(String)", array(chunk))+")")
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// Periods a breakdown can bucket by: the label is the bucket's first day, YYYY-MM-DD (UTC).
+var periodFuncs = map[string]string{"day": "toDate", "week": "toMonday", "month": "toStartOfMonth"}
+
+func (s Schema) periodExpr(period string) (string, error) {
+	fn, ok := periodFuncs[period]
+	if !ok {
+		return "", fmt.Errorf("chsql: period %q is not one of day, week, month", period)
+	}
+	return "toString(" + fn + "(" + q(s.OccurredAt) + ", 'UTC'))", nil
+}
+
+// PhraseHits is the second pass of opportunity mining: for the phrases selected after the
+// keyness test, it returns one row per combination of selected phrases found together in a
+// message, per country, period and corpus — enough to compute, in Go, every selected
+// phrase's document frequency, the overlap of any two phrases (for grouping) and any group's
+// volume by market and period, without a row per message leaving the database. Messages are
+// pre-filtered with a substring search for the phrases' first words before they are
+// tokenised. Columns: hits Array(String) (sorted), country, period, in_target UInt8,
+// messages, examples — up to three [conversation_id, id, customer_id] of the group's
+// messages, smallest first (needs Schema.ID; customer_id empty without Schema.CustomerID).
+func (s Schema) PhraseHits(f Filter, target Slice, baseline *Slice, o PhraseOptions, selected []string, period string) (Query, error) {
+	if len(selected) == 0 {
+		return Query{}, fmt.Errorf("chsql: no phrases selected")
+	}
+	if s.ID == "" {
+		return Query{}, fmt.Errorf("chsql: PhraseHits needs Schema.ID for examples")
+	}
+	pe, err := s.periodExpr(period)
+	if err != nil {
+		return Query{}, err
+	}
+	sel := append([]string(nil), selected...)
+	sort.Strings(sel)
+	needleSet := map[string]bool{}
+	for _, p := range sel {
+		w, _, _ := strings.Cut(p, " ")
+		needleSet[w] = true
+	}
+	needles := make([]string, 0, len(needleSet))
+	for w := range needleSet {
+		needles = append(needles, w)
+	}
+	sort.Strings(needles)
+	var selParam string
+	cust := "''"
+	if s.CustomerID != "" {
+		cust = q(s.CustomerID)
+	}
+	b, inner, err := s.phrasesInnerWith(f, target, baseline, o, func(b *builder, txt string) (string, string) {
+		selParam = b.param("selected", "Array(String)", array(sel))
+		cols := fmt.Sprintf("\n    %s AS country,\n    %s AS period,\n    [%s, %s, %s] AS example,", q(s.Country), pe, q(s.ConversationID), q(s.ID), cust)
+		return cols, "\n    AND " + b.searchAny("needles", txt, needles)
+	})
+	if err != nil {
+		return Query{}, err
+	}
+	sql := fmt.Sprintf(`SELECT
+  arraySort(arrayDistinct(arrayFilter(p -> has(%s, p), phrases))) AS hits,
+  toString(country) AS country,
+  period,
+  toUInt8(in_target) AS in_target,
+  count() AS messages,
+  groupArraySorted(3)(example) AS examples
+FROM
+(
+%s
+)
+WHERE notEmpty(hits)
+GROUP BY hits, country, period, in_target
+ORDER BY hits, country, period, in_target`, selParam, inner)
+	return Query{SQL: sql, Params: b.params, types: b.types}, nil
+}
+
+// SliceTotals counts the messages of the target and baseline corpora per country and
+// period. Columns: country, period, in_target UInt8, messages.
+func (s Schema) SliceTotals(f Filter, target Slice, baseline *Slice, period string) (Query, error) {
+	if err := s.validate(); err != nil {
+		return Query{}, err
+	}
+	if f.Tenant == "" {
+		return Query{}, fmt.Errorf("chsql: filter needs a tenant")
+	}
+	pe, err := s.periodExpr(period)
+	if err != nil {
+		return Query{}, err
+	}
+	b := &builder{s: s, params: map[string]string{}, types: map[string]string{}}
+	where := b.where(f)
+	inT := b.slice("target", target)
+	inB := "NOT t"
+	if baseline != nil {
+		inB = "(" + b.slice("baseline", *baseline) + ") AND NOT t"
+	}
+	sql := fmt.Sprintf(`SELECT
+  toString(%s) AS country,
+  %s AS period,
+  toUInt8(%s) AS t,
+  count() AS messages
+FROM %s
+WHERE %s
+  AND (t OR %s)
+GROUP BY country, period, t
+ORDER BY country, period, t`, q(s.Country), pe, inT, s.from(), where, inB)
+	return Query{SQL: sql, Params: b.params, types: b.types}, nil
+}
+
+// MentionSpec says what MentionStats counts and how it breaks the counts down.
+type MentionSpec struct {
+	// Sets are counted one column each (<name>_mentions); any_mentions counts messages
+	// mentioning at least one.
+	Sets []TermSet
+	// With, when not empty, adds co_mentions: messages mentioning one of Sets and one of
+	// With (e.g. a competitor and one of our products).
+	With []TermSet
+	// Period adds a period column (day, week or month); empty: no period breakdown.
+	Period string
+	// BySegment adds a segment column (needs Schema.Tier).
+	BySegment bool
+	// Sentiment adds sentiment_sum/sentiment_n over all messages and
+	// any_sentiment_sum/any_sentiment_n over mentioning ones (needs Schema.Sentiment).
+	Sentiment bool
+}
+
+// MentionStats is MentionCounts with co-mentions, sentiment and period and segment
+// breakdowns. Columns: country, [segment,] [period,] messages, <name>_mentions…,
+// any_mentions, [co_mentions,] [sentiment_sum, sentiment_n, any_sentiment_sum,
+// any_sentiment_n].
+func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
+	if err := s.validate(); err != nil {
+		return Query{}, err
+	}
+	if f.Tenant == "" {
+		return Query{}, fmt.Errorf("chsql: filter needs a tenant")
+	}
+	if len(spec.Sets) == 0 {
+		return Query{}, fmt.Errorf("chsql: no term sets to count")
+	}
+	b := &builder{s: s, params: map[string]string{}, types: map[string]string{}}
+	where := b.where(f)
+	txt := "lowerUTF8(" + q(s.Text) + ")"
+	seen := map[string]bool{}
+	setConds := func(sets []TermSet) ([]string, error) {
+		var conds []string
+		for _, set := range sets {
+			if !nameRE.MatchString(set.Name) || seen[set.Name] {
+				return nil, fmt.Errorf("chsql: term set name %q must be unique, lower-case letters, digits and _", set.Name)
+			}
+			seen[set.Name] = true
+			c, err := b.termCond(set, txt)
+			if err != nil {
+				return nil, err
+			}
+			conds = append(conds, "("+c+")")
+		}
+		return conds, nil
+	}
+	conds, err := setConds(spec.Sets)
+	if err != nil {
+		return Query{}, err
+	}
+	withConds, err := setConds(spec.With)
+	if err != nil {
+		return Query{}, err
+	}
+	sel := []string{"toString(" + q(s.Country) + ") AS country"}
+	group := []string{"country"}
+	if spec.BySegment {
+		if s.Tier == "" {
+			return Query{}, fmt.Errorf("chsql: a segment breakdown needs Schema.Tier")
+		}
+		sel = append(sel, "toString("+q(s.Tier)+") AS segment")
+		group = append(group, "segment")
+	}
+	if spec.Period != "" {
+		pe, err := s.periodExpr(spec.Period)
+		if err != nil {
+			return Query{}, err
+		}
+		sel = append(sel, pe+" AS period")
+		group = append(group, "period")
+	}
+	// Each set's condition is evaluated once per row in the subquery; the outer query counts.
+	var flags []string
+	inner := []string{q(s.Country), q(s.OccurredAt)}
+	if spec.BySegment {
+		inner = append(inner, q(s.Tier))
+	}
+	for i, c := range conds {
+		inner = append(inner, fmt.Sprintf("%s AS m%d", c, i))
+		flags = append(flags, fmt.Sprintf("m%d", i))
+	}
+	anyExpr := "(" + strings.Join(flags, " OR ") + ")"
+	inner = append(inner, anyExpr+" AS m_any")
+	if len(withConds) > 0 {
+		inner = append(inner, "("+strings.Join(withConds, " OR ")+") AS m_with")
+	}
+	if spec.Sentiment {
+		if s.Sentiment == "" {
+			return Query{}, fmt.Errorf("chsql: sentiment needs Schema.Sentiment")
+		}
+		inner = append(inner, q(s.Sentiment)+" AS m_sent")
+	}
+	cols := append(sel, "count() AS messages")
+	for i, set := range spec.Sets {
+		cols = append(cols, fmt.Sprintf("countIf(m%d) AS %s", i, q(set.Name+"_mentions")))
+	}
+	cols = append(cols, "countIf(m_any) AS any_mentions")
+	if len(withConds) > 0 {
+		cols = append(cols, "countIf(m_any AND m_with) AS co_mentions")
+	}
+	if spec.Sentiment {
+		cols = append(cols,
+			"sumIf(toFloat64(assumeNotNull(m_sent)), m_sent IS NOT NULL) AS sentiment_sum",
+			"countIf(m_sent IS NOT NULL) AS sentiment_n",
+			"sumIf(toFloat64(assumeNotNull(m_sent)), m_any AND m_sent IS NOT NULL) AS any_sentiment_sum",
+			"countIf(m_any AND m_sent IS NOT NULL) AS any_sentiment_n")
+	}
+	sql := fmt.Sprintf("SELECT\n  %s\nFROM\n(\n  SELECT %s\n  FROM %s\n  WHERE %s\n)\nGROUP BY %s\nORDER BY %s",
+		strings.Join(cols, ",\n  "), strings.Join(inner, ", "), s.from(), where, strings.Join(group, ", "), strings.Join(group, ", "))
+	return Query{SQL: sql, Params: b.params, types: b.types}, nil
 }

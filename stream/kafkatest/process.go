@@ -445,6 +445,17 @@ func ping(ctx context.Context, addr string) error {
 	if len(brokers) == 0 {
 		return errors.New("metadata lists no broker yet")
 	}
+	// After a restart the broker answers metadata before it leads its partitions again;
+	// ready means every existing partition has a leader, so clients need no retry loop.
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if p.Leader.Host == "" || p.Leader.ID < 0 {
+			return fmt.Errorf("partition %s/%d has no leader yet", p.Topic, p.ID)
+		}
+	}
 	return nil
 }
 
