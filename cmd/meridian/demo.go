@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/ingest/demo"
@@ -39,40 +42,70 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		now := time.Now().UTC().Truncate(time.Hour)
 		gen := demo.New(demo.Config{Seed: *seed, Tenant: principal.Tenant, Start: now.AddDate(0, 0, -*days), End: now,
 			MessagesPerHour: *rate, Policy: p.policy})
-		send := batcher(ctx, p, principal)
 		start := time.Now()
 		n := 0
-		if err := gen.Each(ctx, func(e models.Event) error { n++; return send(&e, false) }); err != nil {
+		err := sendConcurrently(ctx, p, principal, 4, func(send func(models.Event) error) error {
+			return gen.Each(ctx, func(e models.Event) error { n++; return send(e) })
+		})
+		if err != nil {
 			return fmt.Errorf("demo backfill: %w", err)
-		}
-		if err := send(nil, true); err != nil {
-			return err
 		}
 		log.Info("demo backfill done", "events", n, "days", *days, "took", time.Since(start).Round(time.Millisecond))
 		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: principal.Tenant, Start: now, End: now.AddDate(10, 0, 0),
 			MessagesPerHour: *rate, Policy: p.policy})
-		return live.Live(ctx, *speedup, func(e models.Event) error { return send(&e, true) })
+		return sendConcurrently(ctx, p, principal, 1, func(send func(models.Event) error) error {
+			return live.Live(ctx, *speedup, send)
+		})
 	})
 }
 
-// batcher sends events through the same path as POST /v1/events, in batches of up to 500.
-func batcher(ctx context.Context, p *platform, principal auth.Principal) func(e *models.Event, flush bool) error {
-	var batch []models.Event
-	return func(e *models.Event, flush bool) error {
-		if e != nil {
-			batch = append(batch, *e)
-		}
-		if len(batch) == 0 || (!flush && len(batch) < 500) {
+// sendConcurrently sends the events produce emits through the same path as POST /v1/events,
+// in batches of up to 500 (or whatever has gathered within 100 ms), by several workers: order
+// across batches does not matter, since every store is idempotent and converges by event time.
+func sendConcurrently(ctx context.Context, p *platform, principal auth.Principal, workers int, produce func(send func(models.Event) error) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan []models.Event, workers)
+	for range workers {
+		g.Go(func() error {
+			for batch := range batches {
+				msgs, err := p.ingest.Prepare(gctx, principal, batch)
+				if err != nil {
+					return fmt.Errorf("demo: %w", err)
+				}
+				if err := p.producer.Publish(gctx, msgs...); err != nil {
+					return fmt.Errorf("demo: %w", err)
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(batches)
+		var batch []models.Event
+		last := time.Now()
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			select {
+			case batches <- batch:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			batch, last = nil, time.Now()
 			return nil
 		}
-		msgs, err := p.ingest.Prepare(ctx, principal, batch)
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+		err := produce(func(e models.Event) error {
+			batch = append(batch, e)
+			if len(batch) >= 500 || time.Since(last) > 100*time.Millisecond {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
 		}
-		if err := p.producer.Publish(ctx, msgs...); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		batch = batch[:0]
-		return nil
-	}
+		return flush()
+	})
+	return g.Wait()
 }
