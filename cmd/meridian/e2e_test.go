@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/meridian-cs/meridian/stream/kafkatest"
 )
 
 // These tests run the real binary the way an operator does: `meridian serve` on a data
@@ -295,4 +297,19 @@ func TestServeWithoutConfiguredKeysMakesAndPrintsADevelopmentKey(t *testing.T) {
 	if code, _ := s.post(t, "/v1/events", testKey, "application/json", contractBody); code != 401 {
 		t.Fatalf("a key that is not configured was accepted: %d", code)
 	}
+}
+
+func TestServeOnApacheKafkaCountsEachAcknowledgedEventOnce(t *testing.T) {
+	broker := kafkatest.Start(t)
+	s := startServer(t, t.TempDir(), "MERIDIAN_KAFKA_BROKERS="+broker.Addr(), "MERIDIAN_KAFKA_PARTITIONS=2")
+	for i := 0; i < 2; i++ {
+		if code, out := s.post(t, "/v1/events", testKey, "application/json", contractBody); code != 202 {
+			t.Fatalf("post %d: %d %v", i, code, out)
+		}
+	}
+	us := strings.NewReplacer(`"a1"`, `"u1"`, `"DE"`, `"US"`, `"c1"`, `"c9"`).Replace(contractBody)
+	if code, out := s.post(t, "/v1/events", testKey, "application/json", us); code != 202 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	waitCounts(t, s, map[string]float64{"eu": 1, "us": 1}, 30*time.Second)
 }
