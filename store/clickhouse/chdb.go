@@ -74,16 +74,32 @@ func (c *ChDB) Exec(ctx context.Context, q string) error {
 	return err
 }
 
-// Insert runs one INSERT with the data inline.
+// Insert runs one INSERT. The rows go through a file (FROM INFILE) rather than inline in the
+// query text, which chDB parses several times slower.
 func (c *ChDB) Insert(ctx context.Context, table, format string, data []byte) error {
-	q := make([]byte, 0, len(data)+len(table)+32)
-	q = append(q, "INSERT INTO "...)
-	q = append(q, table...)
-	q = append(q, " FORMAT "...)
-	q = append(q, format...)
-	q = append(q, '\n')
-	q = append(q, data...)
-	if _, err := c.query(ctx, string(q), "TabSeparated"); err != nil {
+	return c.InsertStructured(ctx, table, format, "", data)
+}
+
+// InsertStructured is Insert with the file's structure given.
+func (c *ChDB) InsertStructured(ctx context.Context, table, format, structure string, data []byte) error {
+	f, err := os.CreateTemp(c.path, ".insert-*")
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	name := f.Name()
+	defer os.Remove(name)
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("insert into %s: spool rows: %w", table, werr)
+	}
+	q := "INSERT INTO " + table + " FROM INFILE " + Quote(name) + " FORMAT " + format
+	if structure != "" {
+		q = "INSERT INTO " + table + " SELECT * FROM file(" + Quote(name) + ", " + Quote(format) + ", " + Quote(structure) + ") SETTINGS input_format_parallel_parsing = 0"
+	}
+	if _, err := c.query(ctx, q, "TabSeparated"); err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
 	return nil

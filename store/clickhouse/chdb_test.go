@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/models"
 )
 
 func TestMigrateFromEmptyThenInsertCountsEachIDOnce(t *testing.T) {
@@ -74,5 +77,38 @@ func TestLayoutRendersClusterDDL(t *testing.T) {
 func TestQuoteEscapesQuotesAndBackslashes(t *testing.T) {
 	if got := Quote(`it's a \ test`); got != `'it\'s a \\ test'` {
 		t.Fatalf("Quote = %s", got)
+	}
+}
+
+func TestEventWriterKeepsEveryCharacterOfTextAndAttributes(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenChDB(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Migrate(ctx, db, Layout{DB: Database("sea")}); err != nil {
+		t.Fatal(err)
+	}
+	tricky := "tab\there\nnew line \\ back'slash \r\x00 null, ราคา 价格 😀 {'x':1}"
+	score := 4.5
+	e := models.Event{ID: "x1", Type: models.FeedbackCSAT, Tenant: "t", Region: "sea", Version: 1,
+		OccurredAt: time.Date(2026, 11, 20, 10, 0, 0, 123e6, time.UTC), ReceivedAt: time.Now(), ConversationID: "c1",
+		Customer: &models.Customer{Country: "TH"}, Score: &score, Text: tricky,
+		Attributes: map[string]string{"k'1": tricky, "plain": "v"}}
+	w := &EventWriter{DB: db, Region: "sea"}
+	if _, err := w.StoreEvents(ctx, []models.Event{e}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Query(ctx, "SELECT text, attributes['k\\'1'], attributes['plain'], score, sentiment IS NULL, toUnixTimestamp64Milli(occurred_at) FROM meridian_sea.events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := res.Rows[0]
+	if String(row[0]) != tricky || String(row[1]) != tricky || String(row[2]) != "v" {
+		t.Fatalf("text or attributes changed on the way in:\n%q\n%q\n%q", row[0], row[1], row[2])
+	}
+	if Float(row[3]) != 4.5 || Float(row[4]) != 1 || Float(row[5]) != float64(e.OccurredAt.UnixMilli()) {
+		t.Fatalf("score, null sentiment or time changed: %v", row[3:])
 	}
 }

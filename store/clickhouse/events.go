@@ -2,10 +2,10 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
+	"sort"
+	"strconv"
 
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/models"
@@ -25,44 +25,8 @@ type EventWriter struct {
 	Keys   Unsealer
 }
 
-type eventRow struct {
-	Tenant            string            `json:"tenant"`
-	ID                string            `json:"id"`
-	Type              string            `json:"type"`
-	Version           int               `json:"version"`
-	OccurredAt        string            `json:"occurred_at"`
-	ReceivedAt        string            `json:"received_at"`
-	Channel           string            `json:"channel"`
-	Direction         string            `json:"direction"`
-	ConversationID    string            `json:"conversation_id"`
-	CustomerID        string            `json:"customer_id"`
-	Country           string            `json:"country"`
-	Language          string            `json:"language"`
-	Tier              string            `json:"tier"`
-	Text              string            `json:"text"`
-	PlatformMessageID string            `json:"platform_message_id"`
-	AgentID           string            `json:"agent_id"`
-	Team              string            `json:"team"`
-	Queue             string            `json:"queue"`
-	ToQueue           string            `json:"to_queue"`
-	FromRegion        string            `json:"from_region"`
-	ToRegion          string            `json:"to_region"`
-	Reason            string            `json:"reason"`
-	Summary           string            `json:"summary"`
-	Score             *float64          `json:"score"`
-	Action            string            `json:"action"`
-	Intent            string            `json:"intent"`
-	Confidence        *float64          `json:"confidence"`
-	Sentiment         *float64          `json:"sentiment"`
-	Product           string            `json:"product"`
-	Attachments       int               `json:"attachments"`
-	Attributes        map[string]string `json:"attributes"`
-}
-
 // TimeFormat is how DateTime64(3) values are written.
 const TimeFormat = "2006-01-02 15:04:05.000"
-
-func chTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 
 // StoreEvents inserts events in one INSERT. Events whose sealed fields do not open are rejected.
 func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (map[int]string, error) {
@@ -97,32 +61,137 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 				}
 			}
 		}
-		row := eventRow{
-			Tenant: e.Tenant, ID: e.ID, Type: e.Type, Version: e.Version,
-			OccurredAt: chTime(e.OccurredAt), ReceivedAt: chTime(e.ReceivedAt),
-			Channel: e.Channel, Direction: e.Direction, ConversationID: e.ConversationID,
-			CustomerID: e.CustomerID, Language: e.Language, Text: text,
-			PlatformMessageID: e.PlatformMessageID, AgentID: e.AgentID, Team: e.Team,
-			Queue: e.Queue, ToQueue: e.ToQueue, FromRegion: e.FromRegion, ToRegion: e.ToRegion,
-			Reason: e.Reason, Summary: summary, Score: e.Score, Action: e.Action, Intent: e.Intent,
-			Confidence: e.Confidence, Sentiment: e.Sentiment, Product: e.Product,
-			Attachments: len(e.Attachments), Attributes: e.Attributes,
-		}
-		if e.Customer != nil {
-			row.Country, row.Tier = e.Customer.Country, e.Customer.Tier
-		}
-		b, err := json.Marshal(&row)
-		if err != nil {
-			return nil, fmt.Errorf("events %s: encode %q: %w", w.Region, e.ID, err)
-		}
-		buf = append(buf, b...)
-		buf = append(buf, '\n')
+		buf = appendRow(buf, e, text, summary)
 	}
 	if len(buf) == 0 {
 		return rejected, nil
 	}
-	if err := w.DB.Insert(ctx, Database(w.Region)+".events", "JSONEachRow", buf); err != nil {
+	var err error
+	if si, ok := w.DB.(structuredInserter); ok {
+		err = si.InsertStructured(ctx, Database(w.Region)+".events ("+eventColumns+")", "TabSeparated", eventStructure, buf)
+	} else {
+		err = w.DB.Insert(ctx, Database(w.Region)+".events ("+eventColumns+")", "TabSeparated", buf)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return rejected, nil
+}
+
+// eventColumns lists the columns appendRow writes, in its order.
+const eventColumns = "tenant, id, type, version, occurred_at, received_at, channel, direction, conversation_id, " +
+	"customer_id, country, language, tier, text, platform_message_id, agent_id, team, queue, to_queue, " +
+	"from_region, to_region, reason, summary, score, action, intent, confidence, sentiment, product, attachments, attributes"
+
+// structuredInserter is a driver that parses rows faster when told their plain structure
+// (chDB converts String to LowCardinality in bulk instead of row by row).
+type structuredInserter interface {
+	InsertStructured(ctx context.Context, table, format, structure string, data []byte) error
+}
+
+const eventStructure = "tenant String, id String, type String, version UInt8, occurred_at DateTime64(3, 'UTC'), received_at DateTime64(3, 'UTC'), channel String, direction String, conversation_id String, customer_id String, country String, language String, tier String, text String, platform_message_id String, agent_id String, team String, queue String, to_queue String, from_region String, to_region String, reason String, summary String, score Nullable(Float32), action String, intent String, confidence Nullable(Float32), sentiment Nullable(Float32), product String, attachments UInt16, attributes Map(String, String)"
+
+// appendRow writes one event as a TabSeparated row: ClickHouse parses it several times faster
+// than JSONEachRow for a table this wide.
+func appendRow(b []byte, e *models.Event, text, summary string) []byte {
+	country, tier := "", ""
+	if e.Customer != nil {
+		country, tier = e.Customer.Country, e.Customer.Tier
+	}
+	for i, s := range []string{e.Tenant, e.ID, e.Type} {
+		if i > 0 {
+			b = append(b, '\t')
+		}
+		b = appendTSV(b, s)
+	}
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(e.Version), 10)
+	b = append(b, '\t')
+	b = e.OccurredAt.UTC().AppendFormat(b, TimeFormat)
+	b = append(b, '\t')
+	b = e.ReceivedAt.UTC().AppendFormat(b, TimeFormat)
+	for _, s := range []string{e.Channel, e.Direction, e.ConversationID, e.CustomerID, country, e.Language, tier, text,
+		e.PlatformMessageID, e.AgentID, e.Team, e.Queue, e.ToQueue, e.FromRegion, e.ToRegion, e.Reason, summary} {
+		b = append(b, '\t')
+		b = appendTSV(b, s)
+	}
+	b = append(b, '\t')
+	b = appendNullable(b, e.Score)
+	b = append(b, '\t')
+	b = appendTSV(b, e.Action)
+	b = append(b, '\t')
+	b = appendTSV(b, e.Intent)
+	b = append(b, '\t')
+	b = appendNullable(b, e.Confidence)
+	b = append(b, '\t')
+	b = appendNullable(b, e.Sentiment)
+	b = append(b, '\t')
+	b = appendTSV(b, e.Product)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(min(len(e.Attachments), 65535)), 10)
+	b = append(b, '\t', '{')
+	keys := make([]string, 0, len(e.Attributes))
+	for k := range e.Attributes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendQuoted(b, k)
+		b = append(b, ':')
+		b = appendQuoted(b, e.Attributes[k])
+	}
+	return append(b, '}', '\n')
+}
+
+func appendNullable(b []byte, f *float64) []byte {
+	if f == nil {
+		return append(b, '\\', 'N')
+	}
+	return strconv.AppendFloat(b, *f, 'g', -1, 32)
+}
+
+// appendTSV escapes a string for the TabSeparated format.
+func appendTSV(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case 0:
+			b = append(b, '\\', '0')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendQuoted writes a quoted string literal, as values inside a Map are written in TSV.
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '\'':
+			b = append(b, '\\', c)
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case 0:
+			b = append(b, '\\', '0')
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '\'')
 }
