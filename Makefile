@@ -37,6 +37,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	bash deploy/check.sh >/dev/null
 
 generate:
 	$(GQLGEN)

@@ -26,6 +26,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
@@ -46,6 +47,15 @@ type Config struct {
 	ComplexityLimit int
 	// Endpoint is the path the playground sends queries to; "" means "/graphql".
 	Endpoint string
+	// PlanningEvents keeps the planning events the workforce-planning fields list, create and
+	// feed into forecasts (*postgres.DB is one). Nil: planningEvents and createPlanningEvent
+	// answer an error, and forecasts use public holidays only. Forecasts, staffing and
+	// follow-the-sun read ClickHouse through Engine.
+	PlanningEvents PlanningEventStore
+	// Insights answers opportunities, competitorMentions, priceSensitivity and roi
+	// (mining.New over the same ClickHouse databases as Engine). Nil: those fields answer an
+	// error saying insights are not configured.
+	Insights *mining.Service
 }
 
 // NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
@@ -68,7 +78,7 @@ func NewHandler(cfg Config) http.Handler {
 		cfg.Endpoint = "/graphql"
 	}
 	log := cfg.Logger
-	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: log}
+	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: log, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})

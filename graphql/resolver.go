@@ -12,6 +12,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
@@ -21,6 +22,10 @@ type Resolver struct {
 	engine *metrics.Engine
 	gate   *compliance.Gate
 	log    *slog.Logger
+	// planningEvents feeds the planning fields (planning_resolver.go); nil: not configured.
+	planningEvents PlanningEventStore
+	// insights answers the insight fields (insights_resolver.go); nil: not configured.
+	insights *mining.Service
 }
 
 // Query returns the root query resolver.

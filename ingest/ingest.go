@@ -183,14 +183,31 @@ func Decode(body []byte) ([]models.Event, error) {
 		return nil
 	}
 	if trimmed[0] == '[' {
-		var raws []json.RawMessage
-		if err := json.Unmarshal(trimmed, &raws); err != nil {
+		// One pass over the array: each element is decoded as it is reached.
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.DisallowUnknownFields()
+		if _, err := dec.Token(); err != nil {
 			return nil, &Error{Status: http.StatusBadRequest, Msg: "malformed JSON: " + jsonMsg(err)}
 		}
-		for i, raw := range raws {
-			if err := decodeOne(i, raw); err != nil {
-				return nil, err
+		for i := 0; dec.More(); i++ {
+			if len(events) >= MaxEvents {
+				return nil, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("more than %d events in one request; split the batch", MaxEvents)}
 			}
+			var e models.Event
+			if err := dec.Decode(&e); err != nil {
+				var se *json.SyntaxError
+				if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+					return nil, &Error{Status: http.StatusBadRequest, Msg: "malformed JSON: " + jsonMsg(err)}
+				}
+				return nil, badEvent(i, fmt.Errorf("malformed event: %s", jsonMsg(err)))
+			}
+			events = append(events, e)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: "malformed JSON: " + jsonMsg(err)}
+		}
+		if dec.More() {
+			return nil, &Error{Status: http.StatusBadRequest, Msg: "malformed JSON: data after the closing ]"}
 		}
 	} else {
 		sc := bufio.NewScanner(bytes.NewReader(trimmed))

@@ -35,4 +35,8 @@ if [ "$(id -u)" = 0 ] && [ ! -e /usr/local/lib/libchdb.so ]; then
 fi
 if $with_test; then
   bash scripts/fetch-kafka.sh
+  # notebooks/notebooks_test.go runs the notebooks with nbclient; deploy/check.sh reads YAML.
+  python3 -m pip --version >/dev/null 2>&1 || apt-get install -y -q python3-pip >/dev/null
+  python3 -m pip install -q -r notebooks/requirements.txt pyyaml 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages -r notebooks/requirements.txt pyyaml
 fi

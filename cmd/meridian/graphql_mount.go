@@ -7,6 +7,7 @@ import (
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
@@ -15,9 +16,11 @@ import (
 // the key the user types into the playground's headers.
 func (p *platform) mountGraphQL(mux *http.ServeMux) {
 	api := graphql.NewHandler(graphql.Config{
-		Engine: &metrics.Engine{DBs: p.ch, Regions: p.regions},
-		Gate:   compliance.NewGate(nil),
-		Logger: p.log,
+		Engine:         &metrics.Engine{DBs: p.ch, Regions: p.regions},
+		Gate:           compliance.NewGate(nil),
+		Logger:         p.log,
+		PlanningEvents: p.pg,
+		Insights:       &mining.Service{DBs: p.ch, Regions: p.regions, Competitors: mining.DemoCompetitors()},
 	})
 	playground := graphql.NewPlaygroundHandler("/graphql")
 	authed := p.auth.Middleware(api, func(w http.ResponseWriter, status int, msg string) {

@@ -149,6 +149,12 @@ func (p *platform) startKafka(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if parts == 0 {
+		parts = 6
+		if p.broker != nil {
+			parts = 1
+		}
+	}
 	repl, err := p.cfg.int("kafka-replication")
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/ingest"
 )
 
@@ -93,6 +94,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	defer p.close()
+	every, err := cfg.duration("forecast-refresh-every")
+	if err != nil {
+		return err
+	}
+	if every > 0 {
+		// Deferred after close, so it stops before the stores do.
+		defer refresh.Start(ctx, every, p.refreshConfig(), log)()
+	}
 
 	srv := &http.Server{Handler: p.routes(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 2)

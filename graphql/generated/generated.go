@@ -14,6 +14,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/meridian-cs/meridian/graphql/scalar"
+	"github.com/meridian-cs/meridian/insights"
+	"github.com/meridian-cs/meridian/insights/mining"
+	"github.com/meridian-cs/meridian/insights/roi"
+	"github.com/meridian-cs/meridian/insights/themes"
 	"github.com/meridian-cs/meridian/metrics"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,13 +35,38 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Conversation() ConversationResolver
 	Message() MessageResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
+	ThemeExample() ThemeExampleResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	CompetitorMarket struct {
+		CoMentionRate    func(childComplexity int) int
+		CoMentions       func(childComplexity int) int
+		Competitors      func(childComplexity int) int
+		Market           func(childComplexity int) int
+		MentionSentiment func(childComplexity int) int
+		Rate             func(childComplexity int) int
+		Sentiment        func(childComplexity int) int
+	}
+
+	CompetitorReport struct {
+		CoMentionRate    func(childComplexity int) int
+		CoMentions       func(childComplexity int) int
+		Competitors      func(childComplexity int) int
+		Markets          func(childComplexity int) int
+		MentionSentiment func(childComplexity int) int
+		Rate             func(childComplexity int) int
+		Regions          func(childComplexity int) int
+		Sentiment        func(childComplexity int) int
+		Slope            func(childComplexity int) int
+		Trend            func(childComplexity int) int
+	}
+
 	Conversation struct {
 		Channel        func(childComplexity int) int
 		Country        func(childComplexity int) int
@@ -64,6 +93,70 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	FollowTheSunBaseline struct {
+		AiContacts    func(childComplexity int) int
+		Cost          func(childComplexity int) int
+		HumanContacts func(childComplexity int) int
+		Region        func(childComplexity int) int
+		ServiceLevel  func(childComplexity int) int
+	}
+
+	FollowTheSunPlan struct {
+		AiContacts    func(childComplexity int) int
+		Assignments   func(childComplexity int) int
+		Baseline      func(childComplexity int) int
+		Cost          func(childComplexity int) int
+		CostIncrease  func(childComplexity int) int
+		Coverage      func(childComplexity int) int
+		HumanContacts func(childComplexity int) int
+		Interval      func(childComplexity int) int
+		Intervals     func(childComplexity int) int
+		ServiceLevel  func(childComplexity int) int
+		Start         func(childComplexity int) int
+	}
+
+	Forecast struct {
+		Accuracy    func(childComplexity int) int
+		Baselines   func(childComplexity int) int
+		Candidates  func(childComplexity int) int
+		Channel     func(childComplexity int) int
+		Contacts    func(childComplexity int) int
+		Effects     func(childComplexity int) int
+		Events      func(childComplexity int) int
+		HistoryFrom func(childComplexity int) int
+		HistoryTo   func(childComplexity int) int
+		Interval    func(childComplexity int) int
+		Language    func(childComplexity int) int
+		Level       func(childComplexity int) int
+		Market      func(childComplexity int) int
+		Model       func(childComplexity int) int
+		Points      func(childComplexity int) int
+		Queue       func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Series      func(childComplexity int) int
+	}
+
+	ForecastEffect struct {
+		Kind     func(childComplexity int) int
+		Learned  func(childComplexity int) int
+		Lift     func(childComplexity int) int
+		TauHours func(childComplexity int) int
+	}
+
+	ForecastPoint struct {
+		Hi   func(childComplexity int) int
+		Lo   func(childComplexity int) int
+		Mean func(childComplexity int) int
+		T    func(childComplexity int) int
+	}
+
+	MarketCoverage struct {
+		BaselineHours func(childComplexity int) int
+		Hours         func(childComplexity int) int
+		Language      func(childComplexity int) int
+		Market        func(childComplexity int) int
+	}
+
 	Message struct {
 		Channel    func(childComplexity int) int
 		Direction  func(childComplexity int) int
@@ -85,15 +178,247 @@ type ComplexityRoot struct {
 		Values     func(childComplexity int) int
 	}
 
+	ModelScore struct {
+		Coverage func(childComplexity int) int
+		Mae      func(childComplexity int) int
+		Mase     func(childComplexity int) int
+		Model    func(childComplexity int) int
+		Smape    func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreatePlanningEvent func(childComplexity int, input PlanningEventInput) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
 	}
 
+	PeriodCount struct {
+		Docs   func(childComplexity int) int
+		Period func(childComplexity int) int
+		Total  func(childComplexity int) int
+	}
+
+	PlanningEvent struct {
+		CreatedAt func(childComplexity int) int
+		EndsAt    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Lift      func(childComplexity int) int
+		Markets   func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Region    func(childComplexity int) int
+		StartsAt  func(childComplexity int) int
+	}
+
+	PriceReport struct {
+		MarketSegments func(childComplexity int) int
+		Markets        func(childComplexity int) int
+		Rate           func(childComplexity int) int
+		Regions        func(childComplexity int) int
+		Segments       func(childComplexity int) int
+		Slope          func(childComplexity int) int
+		Trend          func(childComplexity int) int
+	}
+
 	Query struct {
-		Conversation  func(childComplexity int, id string) int
-		Conversations func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
-		Metrics       func(childComplexity int, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) int
+		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
+		Conversation       func(childComplexity int, id string) int
+		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
+		FollowTheSun       func(childComplexity int, input FollowTheSunInput) int
+		Forecast           func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) int
+		Forecasts          func(childComplexity int, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) int
+		Metrics            func(childComplexity int, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) int
+		Opportunities      func(childComplexity int, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) int
+		PlanningEvents     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
+		PriceSensitivity   func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
+		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
+		Staffing           func(childComplexity int, input StaffingInput) int
+	}
+
+	Rate struct {
+		Docs func(childComplexity int) int
+		High func(childComplexity int) int
+		Hits func(childComplexity int) int
+		Key  func(childComplexity int) int
+		Low  func(childComplexity int) int
+		Rate func(childComplexity int) int
+	}
+
+	RoiActual struct {
+		Note          func(childComplexity int) int
+		Path          func(childComplexity int) int
+		ScenarioValue func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Value         func(childComplexity int) int
+	}
+
+	RoiCostComparison struct {
+		Name       func(childComplexity int) int
+		ROIPercent func(childComplexity int) int
+		TotalCost  func(childComplexity int) int
+	}
+
+	RoiCostItem struct {
+		Amount  func(childComplexity int) int
+		Implied func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Label   func(childComplexity int) int
+		Note    func(childComplexity int) int
+	}
+
+	RoiDimension struct {
+		Basis       func(childComplexity int) int
+		Direct      func(childComplexity int) int
+		FromDrivers func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Label       func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
+	RoiResult struct {
+		Actuals                func(childComplexity int) int
+		ActualsSource          func(childComplexity int) int
+		CashFlows              func(childComplexity int) int
+		CostComparisons        func(childComplexity int) int
+		CostItems              func(childComplexity int) int
+		Currency               func(childComplexity int) int
+		DiscountRate           func(childComplexity int) int
+		DiscountedPaybackMonth func(childComplexity int) int
+		HorizonMonths          func(childComplexity int) int
+		NetValue               func(childComplexity int) int
+		Npv                    func(childComplexity int) int
+		PaybackMonth           func(childComplexity int) int
+		RoiPercent             func(childComplexity int) int
+		Scenario               func(childComplexity int) int
+		Sensitivity            func(childComplexity int) int
+		SensitivityDelta       func(childComplexity int) int
+		Steps                  func(childComplexity int) int
+		TotalCost              func(childComplexity int) int
+		TotalValue             func(childComplexity int) int
+		ValueByDimension       func(childComplexity int) int
+		Warnings               func(childComplexity int) int
+		Yearly                 func(childComplexity int) int
+	}
+
+	RoiSensitivity struct {
+		Base           func(childComplexity int) int
+		Clamped        func(childComplexity int) int
+		High           func(childComplexity int) int
+		Input          func(childComplexity int) int
+		Low            func(childComplexity int) int
+		NPVHigh        func(childComplexity int) int
+		NPVLow         func(childComplexity int) int
+		ROIHighPercent func(childComplexity int) int
+		ROILowPercent  func(childComplexity int) int
+		SwingPoints    func(childComplexity int) int
+	}
+
+	RoiStep struct {
+		Formula func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Unit    func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
+	RoiYear struct {
+		Cost       func(childComplexity int) int
+		Cumulative func(childComplexity int) int
+		Net        func(childComplexity int) int
+		Value      func(childComplexity int) int
+		Year       func(childComplexity int) int
+	}
+
+	ShiftAssignment struct {
+		Agents       func(childComplexity int) int
+		Contacts     func(childComplexity int) int
+		Cost         func(childComplexity int) int
+		Language     func(childComplexity int) int
+		Region       func(childComplexity int) int
+		Scheduled    func(childComplexity int) int
+		ServiceLevel func(childComplexity int) int
+		Start        func(childComplexity int) int
+	}
+
+	StaffingInterval struct {
+		AbandonRate     func(childComplexity int) int
+		Agents          func(childComplexity int) int
+		AsaSeconds      func(childComplexity int) int
+		CallsPerHour    func(childComplexity int) int
+		Contacts        func(childComplexity int) int
+		Occupancy       func(childComplexity int) int
+		ScheduledAgents func(childComplexity int) int
+		ServiceLevel    func(childComplexity int) int
+		Start           func(childComplexity int) int
+		TrafficErlangs  func(childComplexity int) int
+		WaitProbability func(childComplexity int) int
+	}
+
+	StaffingResult struct {
+		AgentHours     func(childComplexity int) int
+		Interval       func(childComplexity int) int
+		Intervals      func(childComplexity int) int
+		Model          func(childComplexity int) int
+		PeakAgents     func(childComplexity int) int
+		PeakScheduled  func(childComplexity int) int
+		ScheduledHours func(childComplexity int) int
+		Series         func(childComplexity int) int
+		ServiceLevel   func(childComplexity int) int
+		Source         func(childComplexity int) int
+	}
+
+	StoredForecast struct {
+		Accuracy    func(childComplexity int) int
+		Baselines   func(childComplexity int) int
+		Channel     func(childComplexity int) int
+		GeneratedAt func(childComplexity int) int
+		HistoryFrom func(childComplexity int) int
+		HistoryTo   func(childComplexity int) int
+		Interval    func(childComplexity int) int
+		Language    func(childComplexity int) int
+		Level       func(childComplexity int) int
+		Market      func(childComplexity int) int
+		Model       func(childComplexity int) int
+		Points      func(childComplexity int) int
+		Queue       func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Series      func(childComplexity int) int
+	}
+
+	Theme struct {
+		BaselineShare  func(childComplexity int) int
+		BaselineVolume func(childComplexity int) int
+		Emerging       func(childComplexity int) int
+		Examples       func(childComplexity int) int
+		G2             func(childComplexity int) int
+		Label          func(childComplexity int) int
+		LogRatio       func(childComplexity int) int
+		Markets        func(childComplexity int) int
+		PAdjusted      func(childComplexity int) int
+		Periods        func(childComplexity int) int
+		Phrases        func(childComplexity int) int
+		Share          func(childComplexity int) int
+		Slope          func(childComplexity int) int
+		Volume         func(childComplexity int) int
+	}
+
+	ThemeAlert struct {
+		Growth    func(childComplexity int) int
+		P         func(childComplexity int) int
+		Period    func(childComplexity int) int
+		PrevShare func(childComplexity int) int
+		Previous  func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Share     func(childComplexity int) int
+	}
+
+	ThemeExample struct {
+		ConversationID func(childComplexity int) int
+		MessageID      func(childComplexity int) int
+		Region         func(childComplexity int) int
+		Text           func(childComplexity int) int
 	}
 }
 
@@ -111,10 +436,25 @@ type ConversationResolver interface {
 type MessageResolver interface {
 	Text(ctx context.Context, obj *metrics.Message) (string, error)
 }
+type MutationResolver interface {
+	CreatePlanningEvent(ctx context.Context, input PlanningEventInput) (*PlanningEvent, error)
+}
 type QueryResolver interface {
 	Metrics(ctx context.Context, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) (*metrics.Result, error)
 	Conversation(ctx context.Context, id string) (*metrics.Conversation, error)
 	Conversations(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) (*ConversationConnection, error)
+	Opportunities(ctx context.Context, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) ([]mining.Theme, error)
+	CompetitorMentions(ctx context.Context, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) (*mining.CompetitorReport, error)
+	PriceSensitivity(ctx context.Context, markets []string, segments []string, from *time.Time, to *time.Time, period *string) (*mining.PriceReport, error)
+	Roi(ctx context.Context, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) (*RoiResult, error)
+	Forecast(ctx context.Context, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) (*Forecast, error)
+	Forecasts(ctx context.Context, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) ([]StoredForecast, error)
+	PlanningEvents(ctx context.Context, region *string, from *time.Time, to *time.Time) ([]PlanningEvent, error)
+	Staffing(ctx context.Context, input StaffingInput) (*StaffingResult, error)
+	FollowTheSun(ctx context.Context, input FollowTheSunInput) (*FollowTheSunPlan, error)
+}
+type ThemeExampleResolver interface {
+	Text(ctx context.Context, obj *mining.Example) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -134,6 +474,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "CompetitorMarket.coMentionRate":
+		if e.ComplexityRoot.CompetitorMarket.CoMentionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.CoMentionRate(childComplexity), true
+	case "CompetitorMarket.coMentions":
+		if e.ComplexityRoot.CompetitorMarket.CoMentions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.CoMentions(childComplexity), true
+	case "CompetitorMarket.competitors":
+		if e.ComplexityRoot.CompetitorMarket.Competitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.Competitors(childComplexity), true
+	case "CompetitorMarket.market":
+		if e.ComplexityRoot.CompetitorMarket.Market == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.Market(childComplexity), true
+	case "CompetitorMarket.mentionSentiment":
+		if e.ComplexityRoot.CompetitorMarket.MentionSentiment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.MentionSentiment(childComplexity), true
+	case "CompetitorMarket.rate":
+		if e.ComplexityRoot.CompetitorMarket.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.Rate(childComplexity), true
+	case "CompetitorMarket.sentiment":
+		if e.ComplexityRoot.CompetitorMarket.Sentiment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorMarket.Sentiment(childComplexity), true
+
+	case "CompetitorReport.coMentionRate":
+		if e.ComplexityRoot.CompetitorReport.CoMentionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.CoMentionRate(childComplexity), true
+	case "CompetitorReport.coMentions":
+		if e.ComplexityRoot.CompetitorReport.CoMentions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.CoMentions(childComplexity), true
+	case "CompetitorReport.competitors":
+		if e.ComplexityRoot.CompetitorReport.Competitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Competitors(childComplexity), true
+	case "CompetitorReport.markets":
+		if e.ComplexityRoot.CompetitorReport.Markets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Markets(childComplexity), true
+	case "CompetitorReport.mentionSentiment":
+		if e.ComplexityRoot.CompetitorReport.MentionSentiment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.MentionSentiment(childComplexity), true
+	case "CompetitorReport.rate":
+		if e.ComplexityRoot.CompetitorReport.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Rate(childComplexity), true
+	case "CompetitorReport.regions":
+		if e.ComplexityRoot.CompetitorReport.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Regions(childComplexity), true
+	case "CompetitorReport.sentiment":
+		if e.ComplexityRoot.CompetitorReport.Sentiment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Sentiment(childComplexity), true
+	case "CompetitorReport.slope":
+		if e.ComplexityRoot.CompetitorReport.Slope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Slope(childComplexity), true
+	case "CompetitorReport.trend":
+		if e.ComplexityRoot.CompetitorReport.Trend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompetitorReport.Trend(childComplexity), true
 
 	case "Conversation.channel":
 		if e.ComplexityRoot.Conversation.Channel == nil {
@@ -245,6 +689,288 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
 
+	case "FollowTheSunBaseline.aiContacts":
+		if e.ComplexityRoot.FollowTheSunBaseline.AiContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunBaseline.AiContacts(childComplexity), true
+	case "FollowTheSunBaseline.cost":
+		if e.ComplexityRoot.FollowTheSunBaseline.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunBaseline.Cost(childComplexity), true
+	case "FollowTheSunBaseline.humanContacts":
+		if e.ComplexityRoot.FollowTheSunBaseline.HumanContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunBaseline.HumanContacts(childComplexity), true
+	case "FollowTheSunBaseline.region":
+		if e.ComplexityRoot.FollowTheSunBaseline.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunBaseline.Region(childComplexity), true
+	case "FollowTheSunBaseline.serviceLevel":
+		if e.ComplexityRoot.FollowTheSunBaseline.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunBaseline.ServiceLevel(childComplexity), true
+
+	case "FollowTheSunPlan.aiContacts":
+		if e.ComplexityRoot.FollowTheSunPlan.AiContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.AiContacts(childComplexity), true
+	case "FollowTheSunPlan.assignments":
+		if e.ComplexityRoot.FollowTheSunPlan.Assignments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Assignments(childComplexity), true
+	case "FollowTheSunPlan.baseline":
+		if e.ComplexityRoot.FollowTheSunPlan.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Baseline(childComplexity), true
+	case "FollowTheSunPlan.cost":
+		if e.ComplexityRoot.FollowTheSunPlan.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Cost(childComplexity), true
+	case "FollowTheSunPlan.costIncrease":
+		if e.ComplexityRoot.FollowTheSunPlan.CostIncrease == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.CostIncrease(childComplexity), true
+	case "FollowTheSunPlan.coverage":
+		if e.ComplexityRoot.FollowTheSunPlan.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Coverage(childComplexity), true
+	case "FollowTheSunPlan.humanContacts":
+		if e.ComplexityRoot.FollowTheSunPlan.HumanContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.HumanContacts(childComplexity), true
+	case "FollowTheSunPlan.interval":
+		if e.ComplexityRoot.FollowTheSunPlan.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Interval(childComplexity), true
+	case "FollowTheSunPlan.intervals":
+		if e.ComplexityRoot.FollowTheSunPlan.Intervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Intervals(childComplexity), true
+	case "FollowTheSunPlan.serviceLevel":
+		if e.ComplexityRoot.FollowTheSunPlan.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.ServiceLevel(childComplexity), true
+	case "FollowTheSunPlan.start":
+		if e.ComplexityRoot.FollowTheSunPlan.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowTheSunPlan.Start(childComplexity), true
+
+	case "Forecast.accuracy":
+		if e.ComplexityRoot.Forecast.Accuracy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Accuracy(childComplexity), true
+	case "Forecast.baselines":
+		if e.ComplexityRoot.Forecast.Baselines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Baselines(childComplexity), true
+	case "Forecast.candidates":
+		if e.ComplexityRoot.Forecast.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Candidates(childComplexity), true
+	case "Forecast.channel":
+		if e.ComplexityRoot.Forecast.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Channel(childComplexity), true
+	case "Forecast.contacts":
+		if e.ComplexityRoot.Forecast.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Contacts(childComplexity), true
+	case "Forecast.effects":
+		if e.ComplexityRoot.Forecast.Effects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Effects(childComplexity), true
+	case "Forecast.events":
+		if e.ComplexityRoot.Forecast.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Events(childComplexity), true
+	case "Forecast.historyFrom":
+		if e.ComplexityRoot.Forecast.HistoryFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.HistoryFrom(childComplexity), true
+	case "Forecast.historyTo":
+		if e.ComplexityRoot.Forecast.HistoryTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.HistoryTo(childComplexity), true
+	case "Forecast.interval":
+		if e.ComplexityRoot.Forecast.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Interval(childComplexity), true
+	case "Forecast.language":
+		if e.ComplexityRoot.Forecast.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Language(childComplexity), true
+	case "Forecast.level":
+		if e.ComplexityRoot.Forecast.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Level(childComplexity), true
+	case "Forecast.market":
+		if e.ComplexityRoot.Forecast.Market == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Market(childComplexity), true
+	case "Forecast.model":
+		if e.ComplexityRoot.Forecast.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Model(childComplexity), true
+	case "Forecast.points":
+		if e.ComplexityRoot.Forecast.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Points(childComplexity), true
+	case "Forecast.queue":
+		if e.ComplexityRoot.Forecast.Queue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Queue(childComplexity), true
+	case "Forecast.region":
+		if e.ComplexityRoot.Forecast.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Region(childComplexity), true
+	case "Forecast.series":
+		if e.ComplexityRoot.Forecast.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.Series(childComplexity), true
+
+	case "ForecastEffect.kind":
+		if e.ComplexityRoot.ForecastEffect.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastEffect.Kind(childComplexity), true
+	case "ForecastEffect.learned":
+		if e.ComplexityRoot.ForecastEffect.Learned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastEffect.Learned(childComplexity), true
+	case "ForecastEffect.lift":
+		if e.ComplexityRoot.ForecastEffect.Lift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastEffect.Lift(childComplexity), true
+	case "ForecastEffect.tauHours":
+		if e.ComplexityRoot.ForecastEffect.TauHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastEffect.TauHours(childComplexity), true
+
+	case "ForecastPoint.hi":
+		if e.ComplexityRoot.ForecastPoint.Hi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastPoint.Hi(childComplexity), true
+	case "ForecastPoint.lo":
+		if e.ComplexityRoot.ForecastPoint.Lo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastPoint.Lo(childComplexity), true
+	case "ForecastPoint.mean":
+		if e.ComplexityRoot.ForecastPoint.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastPoint.Mean(childComplexity), true
+	case "ForecastPoint.t":
+		if e.ComplexityRoot.ForecastPoint.T == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForecastPoint.T(childComplexity), true
+
+	case "MarketCoverage.baselineHours":
+		if e.ComplexityRoot.MarketCoverage.BaselineHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.BaselineHours(childComplexity), true
+	case "MarketCoverage.hours":
+		if e.ComplexityRoot.MarketCoverage.Hours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.Hours(childComplexity), true
+	case "MarketCoverage.language":
+		if e.ComplexityRoot.MarketCoverage.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.Language(childComplexity), true
+	case "MarketCoverage.market":
+		if e.ComplexityRoot.MarketCoverage.Market == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.Market(childComplexity), true
+
 	case "Message.channel":
 		if e.ComplexityRoot.Message.Channel == nil {
 			break
@@ -320,6 +1046,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MetricsRow.Values(childComplexity), true
 
+	case "ModelScore.coverage":
+		if e.ComplexityRoot.ModelScore.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelScore.Coverage(childComplexity), true
+	case "ModelScore.mae":
+		if e.ComplexityRoot.ModelScore.Mae == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelScore.Mae(childComplexity), true
+	case "ModelScore.mase":
+		if e.ComplexityRoot.ModelScore.Mase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelScore.Mase(childComplexity), true
+	case "ModelScore.model":
+		if e.ComplexityRoot.ModelScore.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelScore.Model(childComplexity), true
+	case "ModelScore.smape":
+		if e.ComplexityRoot.ModelScore.Smape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelScore.Smape(childComplexity), true
+
+	case "Mutation.createPlanningEvent":
+		if e.ComplexityRoot.Mutation.CreatePlanningEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPlanningEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePlanningEvent(childComplexity, args["input"].(PlanningEventInput)), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -333,6 +1102,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PeriodCount.docs":
+		if e.ComplexityRoot.PeriodCount.Docs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodCount.Docs(childComplexity), true
+	case "PeriodCount.period":
+		if e.ComplexityRoot.PeriodCount.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodCount.Period(childComplexity), true
+	case "PeriodCount.total":
+		if e.ComplexityRoot.PeriodCount.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodCount.Total(childComplexity), true
+
+	case "PlanningEvent.createdAt":
+		if e.ComplexityRoot.PlanningEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.CreatedAt(childComplexity), true
+	case "PlanningEvent.endsAt":
+		if e.ComplexityRoot.PlanningEvent.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.EndsAt(childComplexity), true
+	case "PlanningEvent.id":
+		if e.ComplexityRoot.PlanningEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.ID(childComplexity), true
+	case "PlanningEvent.kind":
+		if e.ComplexityRoot.PlanningEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.Kind(childComplexity), true
+	case "PlanningEvent.lift":
+		if e.ComplexityRoot.PlanningEvent.Lift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.Lift(childComplexity), true
+	case "PlanningEvent.markets":
+		if e.ComplexityRoot.PlanningEvent.Markets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.Markets(childComplexity), true
+	case "PlanningEvent.name":
+		if e.ComplexityRoot.PlanningEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.Name(childComplexity), true
+	case "PlanningEvent.region":
+		if e.ComplexityRoot.PlanningEvent.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.Region(childComplexity), true
+	case "PlanningEvent.startsAt":
+		if e.ComplexityRoot.PlanningEvent.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanningEvent.StartsAt(childComplexity), true
+
+	case "PriceReport.marketSegments":
+		if e.ComplexityRoot.PriceReport.MarketSegments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.MarketSegments(childComplexity), true
+	case "PriceReport.markets":
+		if e.ComplexityRoot.PriceReport.Markets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.Markets(childComplexity), true
+	case "PriceReport.rate":
+		if e.ComplexityRoot.PriceReport.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.Rate(childComplexity), true
+	case "PriceReport.regions":
+		if e.ComplexityRoot.PriceReport.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.Regions(childComplexity), true
+	case "PriceReport.segments":
+		if e.ComplexityRoot.PriceReport.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.Segments(childComplexity), true
+	case "PriceReport.slope":
+		if e.ComplexityRoot.PriceReport.Slope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.Slope(childComplexity), true
+	case "PriceReport.trend":
+		if e.ComplexityRoot.PriceReport.Trend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceReport.Trend(childComplexity), true
+
+	case "Query.competitorMentions":
+		if e.ComplexityRoot.Query.CompetitorMentions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_competitorMentions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompetitorMentions(childComplexity, args["markets"].([]string), args["segments"].([]string), args["competitors"].([]string), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string)), true
 	case "Query.conversation":
 		if e.ComplexityRoot.Query.Conversation == nil {
 			break
@@ -355,6 +1252,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Conversations(childComplexity, args["filters"].([]FilterInput), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+	case "Query.followTheSun":
+		if e.ComplexityRoot.Query.FollowTheSun == nil {
+			break
+		}
+
+		args, err := ec.field_Query_followTheSun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FollowTheSun(childComplexity, args["input"].(FollowTheSunInput)), true
+	case "Query.forecast":
+		if e.ComplexityRoot.Query.Forecast == nil {
+			break
+		}
+
+		args, err := ec.field_Query_forecast_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Forecast(childComplexity, args["series"].(SeriesInput), args["horizon"].(int), args["level"].(*float64), args["interval"].(*string), args["historyWeeks"].(*int), args["to"].(*time.Time)), true
+	case "Query.forecasts":
+		if e.ComplexityRoot.Query.Forecasts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_forecasts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Forecasts(childComplexity, args["region"].(*string), args["series"].(*SeriesInput), args["interval"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
 
 	case "Query.metrics":
 		if e.ComplexityRoot.Query.Metrics == nil {
@@ -367,6 +1297,887 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Metrics(childComplexity, args["measures"].([]string), args["dimensions"].([]string), args["filters"].([]FilterInput), args["from"].(*time.Time), args["to"].(*time.Time), args["granularity"].(*string), args["limit"].(*int), args["orderBy"].([]OrderInput)), true
+	case "Query.opportunities":
+		if e.ComplexityRoot.Query.Opportunities == nil {
+			break
+		}
+
+		args, err := ec.field_Query_opportunities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Opportunities(childComplexity, args["target"].(SegmentInput), args["baseline"].(*SegmentInput), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string), args["alpha"].(*float64), args["minSupport"].(*int), args["limit"].(*int)), true
+	case "Query.planningEvents":
+		if e.ComplexityRoot.Query.PlanningEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_planningEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PlanningEvents(childComplexity, args["region"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.priceSensitivity":
+		if e.ComplexityRoot.Query.PriceSensitivity == nil {
+			break
+		}
+
+		args, err := ec.field_Query_priceSensitivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PriceSensitivity(childComplexity, args["markets"].([]string), args["segments"].([]string), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string)), true
+	case "Query.roi":
+		if e.ComplexityRoot.Query.Roi == nil {
+			break
+		}
+
+		args, err := ec.field_Query_roi_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Roi(childComplexity, args["scenario"].(string), args["discountRate"].(*float64), args["useActuals"].(*bool), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.staffing":
+		if e.ComplexityRoot.Query.Staffing == nil {
+			break
+		}
+
+		args, err := ec.field_Query_staffing_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Staffing(childComplexity, args["input"].(StaffingInput)), true
+
+	case "Rate.docs":
+		if e.ComplexityRoot.Rate.Docs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rate.Docs(childComplexity), true
+	case "Rate.high":
+		if e.ComplexityRoot.Rate.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rate.High(childComplexity), true
+	case "Rate.hits":
+		if e.ComplexityRoot.Rate.Hits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rate.Hits(childComplexity), true
+	case "Rate.key":
+		if e.ComplexityRoot.Rate.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rate.Key(childComplexity), true
+	case "Rate.low":
+		if e.ComplexityRoot.Rate.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rate.Low(childComplexity), true
+	case "Rate.rate":
+		if e.ComplexityRoot.Rate.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rate.Rate(childComplexity), true
+
+	case "RoiActual.note":
+		if e.ComplexityRoot.RoiActual.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiActual.Note(childComplexity), true
+	case "RoiActual.path":
+		if e.ComplexityRoot.RoiActual.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiActual.Path(childComplexity), true
+	case "RoiActual.scenarioValue":
+		if e.ComplexityRoot.RoiActual.ScenarioValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiActual.ScenarioValue(childComplexity), true
+	case "RoiActual.source":
+		if e.ComplexityRoot.RoiActual.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiActual.Source(childComplexity), true
+	case "RoiActual.value":
+		if e.ComplexityRoot.RoiActual.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiActual.Value(childComplexity), true
+
+	case "RoiCostComparison.name":
+		if e.ComplexityRoot.RoiCostComparison.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostComparison.Name(childComplexity), true
+	case "RoiCostComparison.roiPercent":
+		if e.ComplexityRoot.RoiCostComparison.ROIPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostComparison.ROIPercent(childComplexity), true
+	case "RoiCostComparison.totalCost":
+		if e.ComplexityRoot.RoiCostComparison.TotalCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostComparison.TotalCost(childComplexity), true
+
+	case "RoiCostItem.amount":
+		if e.ComplexityRoot.RoiCostItem.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostItem.Amount(childComplexity), true
+	case "RoiCostItem.implied":
+		if e.ComplexityRoot.RoiCostItem.Implied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostItem.Implied(childComplexity), true
+	case "RoiCostItem.key":
+		if e.ComplexityRoot.RoiCostItem.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostItem.Key(childComplexity), true
+	case "RoiCostItem.label":
+		if e.ComplexityRoot.RoiCostItem.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostItem.Label(childComplexity), true
+	case "RoiCostItem.note":
+		if e.ComplexityRoot.RoiCostItem.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiCostItem.Note(childComplexity), true
+
+	case "RoiDimension.basis":
+		if e.ComplexityRoot.RoiDimension.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiDimension.Basis(childComplexity), true
+	case "RoiDimension.direct":
+		if e.ComplexityRoot.RoiDimension.Direct == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiDimension.Direct(childComplexity), true
+	case "RoiDimension.fromDrivers":
+		if e.ComplexityRoot.RoiDimension.FromDrivers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiDimension.FromDrivers(childComplexity), true
+	case "RoiDimension.key":
+		if e.ComplexityRoot.RoiDimension.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiDimension.Key(childComplexity), true
+	case "RoiDimension.label":
+		if e.ComplexityRoot.RoiDimension.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiDimension.Label(childComplexity), true
+	case "RoiDimension.value":
+		if e.ComplexityRoot.RoiDimension.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiDimension.Value(childComplexity), true
+
+	case "RoiResult.actuals":
+		if e.ComplexityRoot.RoiResult.Actuals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Actuals(childComplexity), true
+	case "RoiResult.actualsSource":
+		if e.ComplexityRoot.RoiResult.ActualsSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.ActualsSource(childComplexity), true
+	case "RoiResult.cashFlows":
+		if e.ComplexityRoot.RoiResult.CashFlows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.CashFlows(childComplexity), true
+	case "RoiResult.costComparisons":
+		if e.ComplexityRoot.RoiResult.CostComparisons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.CostComparisons(childComplexity), true
+	case "RoiResult.costItems":
+		if e.ComplexityRoot.RoiResult.CostItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.CostItems(childComplexity), true
+	case "RoiResult.currency":
+		if e.ComplexityRoot.RoiResult.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Currency(childComplexity), true
+	case "RoiResult.discountRate":
+		if e.ComplexityRoot.RoiResult.DiscountRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.DiscountRate(childComplexity), true
+	case "RoiResult.discountedPaybackMonth":
+		if e.ComplexityRoot.RoiResult.DiscountedPaybackMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.DiscountedPaybackMonth(childComplexity), true
+	case "RoiResult.horizonMonths":
+		if e.ComplexityRoot.RoiResult.HorizonMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.HorizonMonths(childComplexity), true
+	case "RoiResult.netValue":
+		if e.ComplexityRoot.RoiResult.NetValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.NetValue(childComplexity), true
+	case "RoiResult.npv":
+		if e.ComplexityRoot.RoiResult.Npv == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Npv(childComplexity), true
+	case "RoiResult.paybackMonth":
+		if e.ComplexityRoot.RoiResult.PaybackMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.PaybackMonth(childComplexity), true
+	case "RoiResult.roiPercent":
+		if e.ComplexityRoot.RoiResult.RoiPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.RoiPercent(childComplexity), true
+	case "RoiResult.scenario":
+		if e.ComplexityRoot.RoiResult.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Scenario(childComplexity), true
+	case "RoiResult.sensitivity":
+		if e.ComplexityRoot.RoiResult.Sensitivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Sensitivity(childComplexity), true
+	case "RoiResult.sensitivityDelta":
+		if e.ComplexityRoot.RoiResult.SensitivityDelta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.SensitivityDelta(childComplexity), true
+	case "RoiResult.steps":
+		if e.ComplexityRoot.RoiResult.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Steps(childComplexity), true
+	case "RoiResult.totalCost":
+		if e.ComplexityRoot.RoiResult.TotalCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.TotalCost(childComplexity), true
+	case "RoiResult.totalValue":
+		if e.ComplexityRoot.RoiResult.TotalValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.TotalValue(childComplexity), true
+	case "RoiResult.valueByDimension":
+		if e.ComplexityRoot.RoiResult.ValueByDimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.ValueByDimension(childComplexity), true
+	case "RoiResult.warnings":
+		if e.ComplexityRoot.RoiResult.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Warnings(childComplexity), true
+	case "RoiResult.yearly":
+		if e.ComplexityRoot.RoiResult.Yearly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Yearly(childComplexity), true
+
+	case "RoiSensitivity.base":
+		if e.ComplexityRoot.RoiSensitivity.Base == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.Base(childComplexity), true
+	case "RoiSensitivity.clamped":
+		if e.ComplexityRoot.RoiSensitivity.Clamped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.Clamped(childComplexity), true
+	case "RoiSensitivity.high":
+		if e.ComplexityRoot.RoiSensitivity.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.High(childComplexity), true
+	case "RoiSensitivity.input":
+		if e.ComplexityRoot.RoiSensitivity.Input == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.Input(childComplexity), true
+	case "RoiSensitivity.low":
+		if e.ComplexityRoot.RoiSensitivity.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.Low(childComplexity), true
+	case "RoiSensitivity.npvHigh":
+		if e.ComplexityRoot.RoiSensitivity.NPVHigh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.NPVHigh(childComplexity), true
+	case "RoiSensitivity.npvLow":
+		if e.ComplexityRoot.RoiSensitivity.NPVLow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.NPVLow(childComplexity), true
+	case "RoiSensitivity.roiHighPercent":
+		if e.ComplexityRoot.RoiSensitivity.ROIHighPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.ROIHighPercent(childComplexity), true
+	case "RoiSensitivity.roiLowPercent":
+		if e.ComplexityRoot.RoiSensitivity.ROILowPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.ROILowPercent(childComplexity), true
+	case "RoiSensitivity.swingPoints":
+		if e.ComplexityRoot.RoiSensitivity.SwingPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiSensitivity.SwingPoints(childComplexity), true
+
+	case "RoiStep.formula":
+		if e.ComplexityRoot.RoiStep.Formula == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiStep.Formula(childComplexity), true
+	case "RoiStep.name":
+		if e.ComplexityRoot.RoiStep.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiStep.Name(childComplexity), true
+	case "RoiStep.unit":
+		if e.ComplexityRoot.RoiStep.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiStep.Unit(childComplexity), true
+	case "RoiStep.value":
+		if e.ComplexityRoot.RoiStep.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiStep.Value(childComplexity), true
+
+	case "RoiYear.cost":
+		if e.ComplexityRoot.RoiYear.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiYear.Cost(childComplexity), true
+	case "RoiYear.cumulative":
+		if e.ComplexityRoot.RoiYear.Cumulative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiYear.Cumulative(childComplexity), true
+	case "RoiYear.net":
+		if e.ComplexityRoot.RoiYear.Net == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiYear.Net(childComplexity), true
+	case "RoiYear.value":
+		if e.ComplexityRoot.RoiYear.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiYear.Value(childComplexity), true
+	case "RoiYear.year":
+		if e.ComplexityRoot.RoiYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiYear.Year(childComplexity), true
+
+	case "ShiftAssignment.agents":
+		if e.ComplexityRoot.ShiftAssignment.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Agents(childComplexity), true
+	case "ShiftAssignment.contacts":
+		if e.ComplexityRoot.ShiftAssignment.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Contacts(childComplexity), true
+	case "ShiftAssignment.cost":
+		if e.ComplexityRoot.ShiftAssignment.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Cost(childComplexity), true
+	case "ShiftAssignment.language":
+		if e.ComplexityRoot.ShiftAssignment.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Language(childComplexity), true
+	case "ShiftAssignment.region":
+		if e.ComplexityRoot.ShiftAssignment.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Region(childComplexity), true
+	case "ShiftAssignment.scheduled":
+		if e.ComplexityRoot.ShiftAssignment.Scheduled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Scheduled(childComplexity), true
+	case "ShiftAssignment.serviceLevel":
+		if e.ComplexityRoot.ShiftAssignment.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.ServiceLevel(childComplexity), true
+	case "ShiftAssignment.start":
+		if e.ComplexityRoot.ShiftAssignment.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShiftAssignment.Start(childComplexity), true
+
+	case "StaffingInterval.abandonRate":
+		if e.ComplexityRoot.StaffingInterval.AbandonRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.AbandonRate(childComplexity), true
+	case "StaffingInterval.agents":
+		if e.ComplexityRoot.StaffingInterval.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.Agents(childComplexity), true
+	case "StaffingInterval.asaSeconds":
+		if e.ComplexityRoot.StaffingInterval.AsaSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.AsaSeconds(childComplexity), true
+	case "StaffingInterval.callsPerHour":
+		if e.ComplexityRoot.StaffingInterval.CallsPerHour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.CallsPerHour(childComplexity), true
+	case "StaffingInterval.contacts":
+		if e.ComplexityRoot.StaffingInterval.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.Contacts(childComplexity), true
+	case "StaffingInterval.occupancy":
+		if e.ComplexityRoot.StaffingInterval.Occupancy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.Occupancy(childComplexity), true
+	case "StaffingInterval.scheduledAgents":
+		if e.ComplexityRoot.StaffingInterval.ScheduledAgents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.ScheduledAgents(childComplexity), true
+	case "StaffingInterval.serviceLevel":
+		if e.ComplexityRoot.StaffingInterval.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.ServiceLevel(childComplexity), true
+	case "StaffingInterval.start":
+		if e.ComplexityRoot.StaffingInterval.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.Start(childComplexity), true
+	case "StaffingInterval.trafficErlangs":
+		if e.ComplexityRoot.StaffingInterval.TrafficErlangs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.TrafficErlangs(childComplexity), true
+	case "StaffingInterval.waitProbability":
+		if e.ComplexityRoot.StaffingInterval.WaitProbability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingInterval.WaitProbability(childComplexity), true
+
+	case "StaffingResult.agentHours":
+		if e.ComplexityRoot.StaffingResult.AgentHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.AgentHours(childComplexity), true
+	case "StaffingResult.interval":
+		if e.ComplexityRoot.StaffingResult.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.Interval(childComplexity), true
+	case "StaffingResult.intervals":
+		if e.ComplexityRoot.StaffingResult.Intervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.Intervals(childComplexity), true
+	case "StaffingResult.model":
+		if e.ComplexityRoot.StaffingResult.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.Model(childComplexity), true
+	case "StaffingResult.peakAgents":
+		if e.ComplexityRoot.StaffingResult.PeakAgents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.PeakAgents(childComplexity), true
+	case "StaffingResult.peakScheduled":
+		if e.ComplexityRoot.StaffingResult.PeakScheduled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.PeakScheduled(childComplexity), true
+	case "StaffingResult.scheduledHours":
+		if e.ComplexityRoot.StaffingResult.ScheduledHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.ScheduledHours(childComplexity), true
+	case "StaffingResult.series":
+		if e.ComplexityRoot.StaffingResult.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.Series(childComplexity), true
+	case "StaffingResult.serviceLevel":
+		if e.ComplexityRoot.StaffingResult.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.ServiceLevel(childComplexity), true
+	case "StaffingResult.source":
+		if e.ComplexityRoot.StaffingResult.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.Source(childComplexity), true
+
+	case "StoredForecast.accuracy":
+		if e.ComplexityRoot.StoredForecast.Accuracy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Accuracy(childComplexity), true
+	case "StoredForecast.baselines":
+		if e.ComplexityRoot.StoredForecast.Baselines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Baselines(childComplexity), true
+	case "StoredForecast.channel":
+		if e.ComplexityRoot.StoredForecast.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Channel(childComplexity), true
+	case "StoredForecast.generatedAt":
+		if e.ComplexityRoot.StoredForecast.GeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.GeneratedAt(childComplexity), true
+	case "StoredForecast.historyFrom":
+		if e.ComplexityRoot.StoredForecast.HistoryFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.HistoryFrom(childComplexity), true
+	case "StoredForecast.historyTo":
+		if e.ComplexityRoot.StoredForecast.HistoryTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.HistoryTo(childComplexity), true
+	case "StoredForecast.interval":
+		if e.ComplexityRoot.StoredForecast.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Interval(childComplexity), true
+	case "StoredForecast.language":
+		if e.ComplexityRoot.StoredForecast.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Language(childComplexity), true
+	case "StoredForecast.level":
+		if e.ComplexityRoot.StoredForecast.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Level(childComplexity), true
+	case "StoredForecast.market":
+		if e.ComplexityRoot.StoredForecast.Market == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Market(childComplexity), true
+	case "StoredForecast.model":
+		if e.ComplexityRoot.StoredForecast.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Model(childComplexity), true
+	case "StoredForecast.points":
+		if e.ComplexityRoot.StoredForecast.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Points(childComplexity), true
+	case "StoredForecast.queue":
+		if e.ComplexityRoot.StoredForecast.Queue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Queue(childComplexity), true
+	case "StoredForecast.region":
+		if e.ComplexityRoot.StoredForecast.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Region(childComplexity), true
+	case "StoredForecast.series":
+		if e.ComplexityRoot.StoredForecast.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoredForecast.Series(childComplexity), true
+
+	case "Theme.baselineShare":
+		if e.ComplexityRoot.Theme.BaselineShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.BaselineShare(childComplexity), true
+	case "Theme.baselineVolume":
+		if e.ComplexityRoot.Theme.BaselineVolume == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.BaselineVolume(childComplexity), true
+	case "Theme.emerging":
+		if e.ComplexityRoot.Theme.Emerging == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Emerging(childComplexity), true
+	case "Theme.examples":
+		if e.ComplexityRoot.Theme.Examples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Examples(childComplexity), true
+	case "Theme.g2":
+		if e.ComplexityRoot.Theme.G2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.G2(childComplexity), true
+	case "Theme.label":
+		if e.ComplexityRoot.Theme.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Label(childComplexity), true
+	case "Theme.logRatio":
+		if e.ComplexityRoot.Theme.LogRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.LogRatio(childComplexity), true
+	case "Theme.markets":
+		if e.ComplexityRoot.Theme.Markets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Markets(childComplexity), true
+	case "Theme.pAdjusted":
+		if e.ComplexityRoot.Theme.PAdjusted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.PAdjusted(childComplexity), true
+	case "Theme.periods":
+		if e.ComplexityRoot.Theme.Periods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Periods(childComplexity), true
+	case "Theme.phrases":
+		if e.ComplexityRoot.Theme.Phrases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Phrases(childComplexity), true
+	case "Theme.share":
+		if e.ComplexityRoot.Theme.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Share(childComplexity), true
+	case "Theme.slope":
+		if e.ComplexityRoot.Theme.Slope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Slope(childComplexity), true
+	case "Theme.volume":
+		if e.ComplexityRoot.Theme.Volume == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Volume(childComplexity), true
+
+	case "ThemeAlert.growth":
+		if e.ComplexityRoot.ThemeAlert.Growth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.Growth(childComplexity), true
+	case "ThemeAlert.p":
+		if e.ComplexityRoot.ThemeAlert.P == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.P(childComplexity), true
+	case "ThemeAlert.period":
+		if e.ComplexityRoot.ThemeAlert.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.Period(childComplexity), true
+	case "ThemeAlert.prevShare":
+		if e.ComplexityRoot.ThemeAlert.PrevShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.PrevShare(childComplexity), true
+	case "ThemeAlert.previous":
+		if e.ComplexityRoot.ThemeAlert.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.Previous(childComplexity), true
+	case "ThemeAlert.reason":
+		if e.ComplexityRoot.ThemeAlert.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.Reason(childComplexity), true
+	case "ThemeAlert.share":
+		if e.ComplexityRoot.ThemeAlert.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeAlert.Share(childComplexity), true
+
+	case "ThemeExample.conversationId":
+		if e.ComplexityRoot.ThemeExample.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeExample.ConversationID(childComplexity), true
+	case "ThemeExample.messageId":
+		if e.ComplexityRoot.ThemeExample.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeExample.MessageID(childComplexity), true
+	case "ThemeExample.region":
+		if e.ComplexityRoot.ThemeExample.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeExample.Region(childComplexity), true
+	case "ThemeExample.text":
+		if e.ComplexityRoot.ThemeExample.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeExample.Text(childComplexity), true
 
 	}
 	return 0, false
@@ -378,7 +2189,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("FilterInput", ec.unmarshalInputFilterInput),
+			graphql.NewInputUnmarshaler("FollowTheSunInput", ec.unmarshalInputFollowTheSunInput),
+			graphql.NewInputUnmarshaler("MarketDemandInput", ec.unmarshalInputMarketDemandInput),
 			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
+			graphql.NewInputUnmarshaler("PlanningEventInput", ec.unmarshalInputPlanningEventInput),
+			graphql.NewInputUnmarshaler("SegmentInput", ec.unmarshalInputSegmentInput),
+			graphql.NewInputUnmarshaler("SeriesInput", ec.unmarshalInputSeriesInput),
+			graphql.NewInputUnmarshaler("ShiftInput", ec.unmarshalInputShiftInput),
+			graphql.NewInputUnmarshaler("StaffingInput", ec.unmarshalInputStaffingInput),
 		)
 	}
 	first := true
@@ -414,6 +2232,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -440,6 +2273,567 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schemas/graphql/insights.graphql", Input: `# Insights: opportunity mining, competitor mentions, price sensitivity and ROI, for keys with
+# role analyst, executive, supervisor or admin. Counts are computed inside ClickHouse, per
+# region the key may read (customer messages only), and merged; no message leaves the
+# database except example texts, read one by one through the compliance gate.
+
+extend type Query {
+  """
+  Themes the target's customers raise more than the baseline's: phrases counted in
+  ClickHouse, tested by log-likelihood (G²) with Benjamini–Hochberg correction at alpha
+  (default 0.01) and minimum support (minSupport occurrences, default 5), grouped into themes
+  with volume, markets, trend per period and example conversations. Compare within one
+  language (e.g. target {markets: ["SG","MY","PH"], languages: ["en"]}, baseline
+  {languages: ["en"]}) or a period with an earlier one, or the language is the theme.
+  baseline null: every other customer message in [from, to).
+  """
+  opportunities(
+    target: SegmentInput!
+    baseline: SegmentInput
+    from: Time
+    to: Time
+    "day, week (default) or month: buckets each theme's trend."
+    period: String = "week"
+    alpha: Float
+    minSupport: Int
+    "At most this many themes, largest G² first (default 20)."
+    limit: Int = 20
+  ): [Theme!]!
+
+  """
+  How often customers mention competitors (the server's competitor dictionary), per market
+  and period, together with our products (co-mentions), and the sentiment of those messages
+  against all. markets and segments (customer tiers) narrow the messages; competitors the ids.
+  """
+  competitorMentions(
+    markets: [String!]
+    segments: [String!]
+    competitors: [String!]
+    from: Time
+    to: Time
+    period: String = "week"
+  ): CompetitorReport!
+
+  "Share of customer messages that bring up price, per market, segment (tier) and period."
+  priceSensitivity(
+    markets: [String!]
+    segments: [String!]
+    from: Time
+    to: Time
+    period: String = "week"
+  ): PriceReport!
+
+  """
+  The ROI model on a shipped scenario (by name, e.g. "midsize-multinational", or its path under
+  insights/scenarios). With useActuals (default true), inputs measured in ClickHouse over
+  [from, to) replace the scenario's assumptions — annual contacts and AI containment — and
+  are listed in actuals; the rest are the scenario's.
+  """
+  roi(scenario: String!, discountRate: Float, useActuals: Boolean = true, from: Time, to: Time): RoiResult!
+}
+
+"Messages of some markets (ISO country codes), languages (en matches en-GB), products, customer segments (tiers) and time range. Empty means any."
+input SegmentInput {
+  markets: [String!]
+  languages: [String!]
+  products: [String!]
+  segments: [String!]
+  from: Time
+  to: Time
+}
+
+"Hits out of docs with a 95% Wilson interval [low, high]."
+type Rate {
+  key: String!
+  hits: Int!
+  docs: Int!
+  rate: Float!
+  low: Float!
+  high: Float!
+}
+
+type PeriodCount {
+  "First day of the period, YYYY-MM-DD (UTC)."
+  period: String!
+  "Target messages of the period with the theme."
+  docs: Int!
+  "Target messages of the period."
+  total: Int!
+}
+
+type Theme {
+  label: String!
+  "Key phrases, most significant first."
+  phrases: [String!]!
+  g2: Float!
+  pAdjusted: Float!
+  "log2 of the target's relative frequency over the baseline's."
+  logRatio: Float!
+  "Target messages with any of the phrases."
+  volume: Int!
+  baselineVolume: Int!
+  share: Float!
+  baselineShare: Float!
+  "Rate per market over target and baseline messages, highest first."
+  markets: [Rate!]!
+  periods: [PeriodCount!]!
+  "Least-squares slope of the theme's share per period."
+  slope: Float!
+  "Set when the share grew significantly in the latest period."
+  emerging: ThemeAlert
+  examples: [ThemeExample!]!
+}
+
+type ThemeAlert {
+  period: String!
+  previous: String!
+  share: Float!
+  prevShare: Float!
+  growth: Float!
+  p: Float!
+  reason: String!
+}
+
+type ThemeExample {
+  region: String!
+  conversationId: ID!
+  messageId: ID!
+  "As the key's role may see it: in the clear, masked, or [hidden]."
+  text: String!
+}
+
+type CompetitorReport {
+  "Messages mentioning any competitor."
+  rate: Rate!
+  markets: [CompetitorMarket!]!
+  "Each competitor's rate over all messages, highest first."
+  competitors: [Rate!]!
+  "Any-competitor rate per period, oldest first."
+  trend: [Rate!]!
+  slope: Float!
+  "Messages naming a competitor and one of our products; coMentionRate is their share of competitor mentions."
+  coMentions: Int!
+  coMentionRate: Float!
+  "Mean sentiment (-1..1) of messages mentioning a competitor, and of all messages."
+  mentionSentiment: Float
+  sentiment: Float
+  regions: [String!]!
+}
+
+type CompetitorMarket {
+  market: String!
+  rate: Rate!
+  competitors: [Rate!]!
+  coMentions: Int!
+  coMentionRate: Float!
+  mentionSentiment: Float
+  sentiment: Float
+}
+
+type PriceReport {
+  rate: Rate!
+  markets: [Rate!]!
+  segments: [Rate!]!
+  "Keys market/segment, e.g. US/enterprise."
+  marketSegments: [Rate!]!
+  trend: [Rate!]!
+  slope: Float!
+  regions: [String!]!
+}
+
+type RoiResult {
+  scenario: String!
+  currency: String!
+  horizonMonths: Int!
+  discountRate: Float!
+  cashFlows: String!
+  totalValue: Float!
+  totalCost: Float!
+  netValue: Float!
+  roiPercent: Float!
+  npv: Float!
+  paybackMonth: Int
+  discountedPaybackMonth: Int
+  valueByDimension: [RoiDimension!]!
+  costItems: [RoiCostItem!]!
+  costComparisons: [RoiCostComparison!]!
+  yearly: [RoiYear!]!
+  "Every line of the arithmetic, in order."
+  steps: [RoiStep!]!
+  sensitivityDelta: Float!
+  "Tornado table: each input moved by ±sensitivityDelta, ranked by ROI swing."
+  sensitivity: [RoiSensitivity!]!
+  "Scenario inputs replaced by figures measured in ClickHouse; empty when none were used."
+  actuals: [RoiActual!]!
+  actualsSource: String
+  warnings: [String!]!
+}
+
+type RoiDimension {
+  key: String!
+  label: String!
+  "direct or drivers: which figure counts."
+  basis: String!
+  value: Float!
+  direct: Float
+  fromDrivers: Float
+}
+
+type RoiCostItem {
+  key: String!
+  label: String!
+  amount: Float!
+  implied: Boolean!
+  note: String!
+}
+
+type RoiCostComparison {
+  name: String!
+  totalCost: Float!
+  roiPercent: Float!
+}
+
+type RoiYear {
+  year: Int!
+  value: Float!
+  cost: Float!
+  net: Float!
+  cumulative: Float!
+}
+
+type RoiStep {
+  name: String!
+  formula: String!
+  value: Float!
+  unit: String!
+}
+
+type RoiSensitivity {
+  input: String!
+  base: Float!
+  low: Float!
+  high: Float!
+  roiLowPercent: Float!
+  roiHighPercent: Float!
+  swingPoints: Float!
+  npvLow: Float!
+  npvHigh: Float!
+  clamped: Boolean!
+}
+
+type RoiActual {
+  "YAML path of the input, e.g. value.efficiency.drivers.annual_contacts."
+  path: String!
+  "The scenario's value it replaced; null when the scenario gave none."
+  scenarioValue: Float
+  value: Float!
+  source: String
+  note: String
+}
+`, BuiltIn: false},
+	{Name: "../../schemas/graphql/planning.graphql", Input: `# Workforce planning: contact-demand forecasts, planning events, Erlang staffing and
+# follow-the-sun plans. Keys with the roles planner, supervisor and admin may use these fields,
+# for the regions they may access. A "contact" is a conversation opened (its first
+# conversation.opened or message.received event); a series counts them per interval in one
+# region, optionally for one language, channel and queue.
+
+"One contact series. Omitted (or \"*\") language, channel or queue means all of them."
+input SeriesInput {
+  region: String!
+  language: String
+  channel: String
+  "The queue conversations were first routed to (AI-resolved conversations have none)."
+  queue: String
+}
+
+extend type Query {
+  """
+  A forecast computed now from the series' history in ClickHouse (historyWeeks, default 12,
+  ending at to, default now), with automatic model selection by rolling-origin backtest, the
+  region's planning events and the public holidays of the series' main market. horizon counts
+  intervals (at most 62 days); level is the prediction-interval level (default 0.8); interval
+  is 1h (default) or 30m. Null when the series has no contacts in its history.
+  """
+  forecast(series: SeriesInput!, horizon: Int!, level: Float, interval: String, historyWeeks: Int, to: Time): Forecast
+
+  """
+  The latest forecasts the refresh job (meridian forecast-refresh) stored, per series and
+  interval, with their accuracy; all series of the regions the key may access unless narrowed.
+  from and to bound the points returned.
+  """
+  forecasts(region: String, series: SeriesInput, interval: String, from: Time, to: Time): [StoredForecast!]!
+
+  "Planning events that overlap [from, to), by start; every region the key may access unless one is named."
+  planningEvents(region: String, from: Time, to: Time): [PlanningEvent!]!
+
+  """
+  Agents needed per interval (Erlang C, or Erlang A with patienceSeconds) for contacts given
+  per interval, or taken from a series' latest stored forecast (source "stored", the default)
+  or a forecast computed now (source "live").
+  """
+  staffing(input: StaffingInput!): StaffingResult!
+
+  """
+  A follow-the-sun plan: each interval and language goes to the cheapest region on shift that
+  speaks it, AI covers the rest; compared with one region's office hours alone (the baseline).
+  """
+  followTheSun(input: FollowTheSunInput!): FollowTheSunPlan!
+}
+
+type Mutation {
+  "Records a release, campaign, outage or holiday; forecasts of its region take it into account."
+  createPlanningEvent(input: PlanningEventInput!): PlanningEvent!
+}
+
+type Forecast {
+  "region/language/channel/queue, * for all"
+  series: String!
+  region: String!
+  language: String!
+  channel: String!
+  queue: String!
+  "The country most of the series' contacts come from: its holidays and market events apply."
+  market: String!
+  interval: String!
+  "The model the backtest selected."
+  model: String!
+  level: Float!
+  historyFrom: Time!
+  historyTo: Time!
+  "Contacts in the history."
+  contacts: Float!
+  points: [ForecastPoint!]!
+  "The selected model's backtest accuracy; coverage is measured on a one-week hold-out."
+  accuracy: ModelScore
+  "The seasonal-naive baselines (snaive-week, snaive-day) in the same backtest."
+  baselines: [ModelScore!]!
+  "Every candidate model, lowest error first."
+  candidates: [ModelScore!]!
+  "Calendar effects learned (or assumed) and applied."
+  effects: [ForecastEffect!]!
+  "The planning events that fed the forecast."
+  events: [PlanningEvent!]!
+}
+
+type ForecastPoint {
+  "Start of the interval."
+  t: Time!
+  mean: Float!
+  lo: Float!
+  hi: Float!
+}
+
+type ModelScore {
+  model: String!
+  "Mean absolute error; null when the history was too short to backtest (under three weeks)."
+  mae: Float
+  "Mean absolute error over that of the weekly seasonal naive in-sample (below 1: better)."
+  mase: Float
+  "Symmetric MAPE in percent."
+  smape: Float
+  "Share of actual values inside the prediction interval; null when not measured."
+  coverage: Float
+}
+
+type ForecastEffect {
+  "holiday, release, campaign, outage or day-of-month"
+  kind: String!
+  lift: Float!
+  tauHours: Float!
+  learned: Boolean!
+}
+
+type StoredForecast {
+  series: String!
+  region: String!
+  language: String!
+  channel: String!
+  queue: String!
+  market: String!
+  interval: String!
+  model: String!
+  level: Float!
+  generatedAt: Time!
+  historyFrom: Time
+  historyTo: Time
+  points: [ForecastPoint!]!
+  accuracy: ModelScore
+  baselines: [ModelScore!]!
+}
+
+type PlanningEvent {
+  id: ID!
+  region: String!
+  name: String!
+  "release, campaign, outage or holiday"
+  kind: String!
+  "ISO country codes; empty: every market of the region."
+  markets: [String!]!
+  startsAt: Time!
+  "Null: a holiday lasts one day, a surge decays on its own."
+  endsAt: Time
+  "Prior relative effect until the history shows one of the kind (0: the kind's default)."
+  lift: Float!
+  createdAt: Time!
+}
+
+input PlanningEventInput {
+  region: String!
+  name: String!
+  kind: String!
+  markets: [String!]
+  startsAt: Time!
+  endsAt: Time
+  lift: Float
+}
+
+input StaffingInput {
+  "Average handling time in seconds."
+  ahtSeconds: Float!
+  "Mean patience in seconds: switches to Erlang A (abandonment)."
+  patienceSeconds: Float
+  "Service-level target (default 0.8) within answerSeconds (default 20)."
+  serviceLevel: Float
+  answerSeconds: Float
+  asaSeconds: Float
+  maxOccupancy: Float
+  "Share of paid time not available for contacts, e.g. 0.3."
+  shrinkage: Float
+  "Contacts per interval, given directly (start optional)."
+  contacts: [Float!]
+  start: Time
+  "1h (default) or 30m."
+  interval: String
+  "Or: the contacts forecast for this series."
+  series: SeriesInput
+  "stored (default) or live."
+  source: String
+  "live: intervals to forecast (default one week)."
+  horizon: Int
+  "live: end of the history (default now)."
+  to: Time
+  "mean (default) or hi: plan for the interval's upper bound."
+  use: String
+}
+
+type StaffingResult {
+  "erlang-c or erlang-a"
+  model: String!
+  "rates, stored or live"
+  source: String!
+  series: String
+  interval: String!
+  intervals: [StaffingInterval!]!
+  peakAgents: Int!
+  peakScheduled: Int!
+  agentHours: Float!
+  scheduledHours: Float!
+  "Expected service level weighted by contacts."
+  serviceLevel: Float!
+}
+
+type StaffingInterval {
+  start: Time
+  contacts: Float!
+  callsPerHour: Float!
+  trafficErlangs: Float!
+  agents: Int!
+  scheduledAgents: Int!
+  serviceLevel: Float!
+  asaSeconds: Float!
+  occupancy: Float!
+  waitProbability: Float!
+  "Erlang A only."
+  abandonRate: Float
+}
+
+input ShiftInput {
+  name: String!
+  "IANA time zone, e.g. Europe/Berlin."
+  timeZone: String!
+  "Local shift hours [startHour, endHour); endHour below startHour crosses midnight."
+  startHour: Int!
+  endHour: Int!
+  "Local weekdays on shift, 0 (Sunday) to 6; omitted: every day."
+  days: [Int!]
+  costPerHour: Float!
+  languages: [String!]!
+}
+
+input MarketDemandInput {
+  market: String!
+  language: String!
+  "Contacts per interval from start, or the forecast of series."
+  contacts: [Float!]
+  series: SeriesInput
+}
+
+input FollowTheSunInput {
+  regions: [ShiftInput!]!
+  demand: [MarketDemandInput!]!
+  "Start of the first interval of contacts given directly."
+  start: Time
+  interval: String
+  source: String
+  horizon: Int
+  to: Time
+  use: String
+  ahtSeconds: Float!
+  patienceSeconds: Float
+  serviceLevel: Float
+  answerSeconds: Float
+  asaSeconds: Float
+  maxOccupancy: Float
+  shrinkage: Float
+  "The region whose office hours alone are the baseline (default: the first)."
+  baselineRegion: String
+}
+
+type FollowTheSunPlan {
+  start: Time!
+  interval: String!
+  intervals: Int!
+  cost: Float!
+  "Expected service level of the contacts people handle."
+  serviceLevel: Float!
+  humanContacts: Float!
+  aiContacts: Float!
+  "Cost relative to the baseline minus one (0.15: +15%); null when the baseline costs nothing."
+  costIncrease: Float
+  coverage: [MarketCoverage!]!
+  baseline: FollowTheSunBaseline!
+  assignments: [ShiftAssignment!]!
+}
+
+type MarketCoverage {
+  market: String!
+  language: String!
+  "Mean hours per day with people on shift for the market's language."
+  hours: Float!
+  baselineHours: Float!
+}
+
+type FollowTheSunBaseline {
+  region: String!
+  cost: Float!
+  serviceLevel: Float!
+  humanContacts: Float!
+  aiContacts: Float!
+}
+
+type ShiftAssignment {
+  start: Time!
+  language: String!
+  "The staffing region, or empty when AI covers the interval alone."
+  region: String!
+  contacts: Float!
+  agents: Int!
+  scheduled: Int!
+  serviceLevel: Float!
+  cost: Float!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/schema.graphql", Input: `# Meridian's GraphQL API: the single source of truth for its contract. Go code in graphql/ is
 # generated from this file (go run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml).
 #
@@ -581,6 +2975,52 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_CompetitorMarket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "market":
+		return ec.fieldContext_CompetitorMarket_market(ctx, field)
+	case "rate":
+		return ec.fieldContext_CompetitorMarket_rate(ctx, field)
+	case "competitors":
+		return ec.fieldContext_CompetitorMarket_competitors(ctx, field)
+	case "coMentions":
+		return ec.fieldContext_CompetitorMarket_coMentions(ctx, field)
+	case "coMentionRate":
+		return ec.fieldContext_CompetitorMarket_coMentionRate(ctx, field)
+	case "mentionSentiment":
+		return ec.fieldContext_CompetitorMarket_mentionSentiment(ctx, field)
+	case "sentiment":
+		return ec.fieldContext_CompetitorMarket_sentiment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompetitorMarket", field.Name)
+}
+
+func (ec *executionContext) childFields_CompetitorReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rate":
+		return ec.fieldContext_CompetitorReport_rate(ctx, field)
+	case "markets":
+		return ec.fieldContext_CompetitorReport_markets(ctx, field)
+	case "competitors":
+		return ec.fieldContext_CompetitorReport_competitors(ctx, field)
+	case "trend":
+		return ec.fieldContext_CompetitorReport_trend(ctx, field)
+	case "slope":
+		return ec.fieldContext_CompetitorReport_slope(ctx, field)
+	case "coMentions":
+		return ec.fieldContext_CompetitorReport_coMentions(ctx, field)
+	case "coMentionRate":
+		return ec.fieldContext_CompetitorReport_coMentionRate(ctx, field)
+	case "mentionSentiment":
+		return ec.fieldContext_CompetitorReport_mentionSentiment(ctx, field)
+	case "sentiment":
+		return ec.fieldContext_CompetitorReport_sentiment(ctx, field)
+	case "regions":
+		return ec.fieldContext_CompetitorReport_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompetitorReport", field.Name)
+}
+
 func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -633,6 +3073,134 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_FollowTheSunBaseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_FollowTheSunBaseline_region(ctx, field)
+	case "cost":
+		return ec.fieldContext_FollowTheSunBaseline_cost(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_FollowTheSunBaseline_serviceLevel(ctx, field)
+	case "humanContacts":
+		return ec.fieldContext_FollowTheSunBaseline_humanContacts(ctx, field)
+	case "aiContacts":
+		return ec.fieldContext_FollowTheSunBaseline_aiContacts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FollowTheSunBaseline", field.Name)
+}
+
+func (ec *executionContext) childFields_FollowTheSunPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_FollowTheSunPlan_start(ctx, field)
+	case "interval":
+		return ec.fieldContext_FollowTheSunPlan_interval(ctx, field)
+	case "intervals":
+		return ec.fieldContext_FollowTheSunPlan_intervals(ctx, field)
+	case "cost":
+		return ec.fieldContext_FollowTheSunPlan_cost(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_FollowTheSunPlan_serviceLevel(ctx, field)
+	case "humanContacts":
+		return ec.fieldContext_FollowTheSunPlan_humanContacts(ctx, field)
+	case "aiContacts":
+		return ec.fieldContext_FollowTheSunPlan_aiContacts(ctx, field)
+	case "costIncrease":
+		return ec.fieldContext_FollowTheSunPlan_costIncrease(ctx, field)
+	case "coverage":
+		return ec.fieldContext_FollowTheSunPlan_coverage(ctx, field)
+	case "baseline":
+		return ec.fieldContext_FollowTheSunPlan_baseline(ctx, field)
+	case "assignments":
+		return ec.fieldContext_FollowTheSunPlan_assignments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FollowTheSunPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_Forecast(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "series":
+		return ec.fieldContext_Forecast_series(ctx, field)
+	case "region":
+		return ec.fieldContext_Forecast_region(ctx, field)
+	case "language":
+		return ec.fieldContext_Forecast_language(ctx, field)
+	case "channel":
+		return ec.fieldContext_Forecast_channel(ctx, field)
+	case "queue":
+		return ec.fieldContext_Forecast_queue(ctx, field)
+	case "market":
+		return ec.fieldContext_Forecast_market(ctx, field)
+	case "interval":
+		return ec.fieldContext_Forecast_interval(ctx, field)
+	case "model":
+		return ec.fieldContext_Forecast_model(ctx, field)
+	case "level":
+		return ec.fieldContext_Forecast_level(ctx, field)
+	case "historyFrom":
+		return ec.fieldContext_Forecast_historyFrom(ctx, field)
+	case "historyTo":
+		return ec.fieldContext_Forecast_historyTo(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Forecast_contacts(ctx, field)
+	case "points":
+		return ec.fieldContext_Forecast_points(ctx, field)
+	case "accuracy":
+		return ec.fieldContext_Forecast_accuracy(ctx, field)
+	case "baselines":
+		return ec.fieldContext_Forecast_baselines(ctx, field)
+	case "candidates":
+		return ec.fieldContext_Forecast_candidates(ctx, field)
+	case "effects":
+		return ec.fieldContext_Forecast_effects(ctx, field)
+	case "events":
+		return ec.fieldContext_Forecast_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Forecast", field.Name)
+}
+
+func (ec *executionContext) childFields_ForecastEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ForecastEffect_kind(ctx, field)
+	case "lift":
+		return ec.fieldContext_ForecastEffect_lift(ctx, field)
+	case "tauHours":
+		return ec.fieldContext_ForecastEffect_tauHours(ctx, field)
+	case "learned":
+		return ec.fieldContext_ForecastEffect_learned(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ForecastEffect", field.Name)
+}
+
+func (ec *executionContext) childFields_ForecastPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "t":
+		return ec.fieldContext_ForecastPoint_t(ctx, field)
+	case "mean":
+		return ec.fieldContext_ForecastPoint_mean(ctx, field)
+	case "lo":
+		return ec.fieldContext_ForecastPoint_lo(ctx, field)
+	case "hi":
+		return ec.fieldContext_ForecastPoint_hi(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ForecastPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_MarketCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "market":
+		return ec.fieldContext_MarketCoverage_market(ctx, field)
+	case "language":
+		return ec.fieldContext_MarketCoverage_language(ctx, field)
+	case "hours":
+		return ec.fieldContext_MarketCoverage_hours(ctx, field)
+	case "baselineHours":
+		return ec.fieldContext_MarketCoverage_baselineHours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -675,6 +3243,22 @@ func (ec *executionContext) childFields_MetricsRow(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type MetricsRow", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "model":
+		return ec.fieldContext_ModelScore_model(ctx, field)
+	case "mae":
+		return ec.fieldContext_ModelScore_mae(ctx, field)
+	case "mase":
+		return ec.fieldContext_ModelScore_mase(ctx, field)
+	case "smape":
+		return ec.fieldContext_ModelScore_smape(ctx, field)
+	case "coverage":
+		return ec.fieldContext_ModelScore_coverage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelScore", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -683,6 +3267,428 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PeriodCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_PeriodCount_period(ctx, field)
+	case "docs":
+		return ec.fieldContext_PeriodCount_docs(ctx, field)
+	case "total":
+		return ec.fieldContext_PeriodCount_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodCount", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanningEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlanningEvent_id(ctx, field)
+	case "region":
+		return ec.fieldContext_PlanningEvent_region(ctx, field)
+	case "name":
+		return ec.fieldContext_PlanningEvent_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_PlanningEvent_kind(ctx, field)
+	case "markets":
+		return ec.fieldContext_PlanningEvent_markets(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_PlanningEvent_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_PlanningEvent_endsAt(ctx, field)
+	case "lift":
+		return ec.fieldContext_PlanningEvent_lift(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PlanningEvent_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanningEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rate":
+		return ec.fieldContext_PriceReport_rate(ctx, field)
+	case "markets":
+		return ec.fieldContext_PriceReport_markets(ctx, field)
+	case "segments":
+		return ec.fieldContext_PriceReport_segments(ctx, field)
+	case "marketSegments":
+		return ec.fieldContext_PriceReport_marketSegments(ctx, field)
+	case "trend":
+		return ec.fieldContext_PriceReport_trend(ctx, field)
+	case "slope":
+		return ec.fieldContext_PriceReport_slope(ctx, field)
+	case "regions":
+		return ec.fieldContext_PriceReport_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Rate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_Rate_key(ctx, field)
+	case "hits":
+		return ec.fieldContext_Rate_hits(ctx, field)
+	case "docs":
+		return ec.fieldContext_Rate_docs(ctx, field)
+	case "rate":
+		return ec.fieldContext_Rate_rate(ctx, field)
+	case "low":
+		return ec.fieldContext_Rate_low(ctx, field)
+	case "high":
+		return ec.fieldContext_Rate_high(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rate", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiActual(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_RoiActual_path(ctx, field)
+	case "scenarioValue":
+		return ec.fieldContext_RoiActual_scenarioValue(ctx, field)
+	case "value":
+		return ec.fieldContext_RoiActual_value(ctx, field)
+	case "source":
+		return ec.fieldContext_RoiActual_source(ctx, field)
+	case "note":
+		return ec.fieldContext_RoiActual_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiActual", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiCostComparison(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RoiCostComparison_name(ctx, field)
+	case "totalCost":
+		return ec.fieldContext_RoiCostComparison_totalCost(ctx, field)
+	case "roiPercent":
+		return ec.fieldContext_RoiCostComparison_roiPercent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiCostComparison", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiCostItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_RoiCostItem_key(ctx, field)
+	case "label":
+		return ec.fieldContext_RoiCostItem_label(ctx, field)
+	case "amount":
+		return ec.fieldContext_RoiCostItem_amount(ctx, field)
+	case "implied":
+		return ec.fieldContext_RoiCostItem_implied(ctx, field)
+	case "note":
+		return ec.fieldContext_RoiCostItem_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiCostItem", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiDimension(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_RoiDimension_key(ctx, field)
+	case "label":
+		return ec.fieldContext_RoiDimension_label(ctx, field)
+	case "basis":
+		return ec.fieldContext_RoiDimension_basis(ctx, field)
+	case "value":
+		return ec.fieldContext_RoiDimension_value(ctx, field)
+	case "direct":
+		return ec.fieldContext_RoiDimension_direct(ctx, field)
+	case "fromDrivers":
+		return ec.fieldContext_RoiDimension_fromDrivers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiDimension", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scenario":
+		return ec.fieldContext_RoiResult_scenario(ctx, field)
+	case "currency":
+		return ec.fieldContext_RoiResult_currency(ctx, field)
+	case "horizonMonths":
+		return ec.fieldContext_RoiResult_horizonMonths(ctx, field)
+	case "discountRate":
+		return ec.fieldContext_RoiResult_discountRate(ctx, field)
+	case "cashFlows":
+		return ec.fieldContext_RoiResult_cashFlows(ctx, field)
+	case "totalValue":
+		return ec.fieldContext_RoiResult_totalValue(ctx, field)
+	case "totalCost":
+		return ec.fieldContext_RoiResult_totalCost(ctx, field)
+	case "netValue":
+		return ec.fieldContext_RoiResult_netValue(ctx, field)
+	case "roiPercent":
+		return ec.fieldContext_RoiResult_roiPercent(ctx, field)
+	case "npv":
+		return ec.fieldContext_RoiResult_npv(ctx, field)
+	case "paybackMonth":
+		return ec.fieldContext_RoiResult_paybackMonth(ctx, field)
+	case "discountedPaybackMonth":
+		return ec.fieldContext_RoiResult_discountedPaybackMonth(ctx, field)
+	case "valueByDimension":
+		return ec.fieldContext_RoiResult_valueByDimension(ctx, field)
+	case "costItems":
+		return ec.fieldContext_RoiResult_costItems(ctx, field)
+	case "costComparisons":
+		return ec.fieldContext_RoiResult_costComparisons(ctx, field)
+	case "yearly":
+		return ec.fieldContext_RoiResult_yearly(ctx, field)
+	case "steps":
+		return ec.fieldContext_RoiResult_steps(ctx, field)
+	case "sensitivityDelta":
+		return ec.fieldContext_RoiResult_sensitivityDelta(ctx, field)
+	case "sensitivity":
+		return ec.fieldContext_RoiResult_sensitivity(ctx, field)
+	case "actuals":
+		return ec.fieldContext_RoiResult_actuals(ctx, field)
+	case "actualsSource":
+		return ec.fieldContext_RoiResult_actualsSource(ctx, field)
+	case "warnings":
+		return ec.fieldContext_RoiResult_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiResult", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiSensitivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "input":
+		return ec.fieldContext_RoiSensitivity_input(ctx, field)
+	case "base":
+		return ec.fieldContext_RoiSensitivity_base(ctx, field)
+	case "low":
+		return ec.fieldContext_RoiSensitivity_low(ctx, field)
+	case "high":
+		return ec.fieldContext_RoiSensitivity_high(ctx, field)
+	case "roiLowPercent":
+		return ec.fieldContext_RoiSensitivity_roiLowPercent(ctx, field)
+	case "roiHighPercent":
+		return ec.fieldContext_RoiSensitivity_roiHighPercent(ctx, field)
+	case "swingPoints":
+		return ec.fieldContext_RoiSensitivity_swingPoints(ctx, field)
+	case "npvLow":
+		return ec.fieldContext_RoiSensitivity_npvLow(ctx, field)
+	case "npvHigh":
+		return ec.fieldContext_RoiSensitivity_npvHigh(ctx, field)
+	case "clamped":
+		return ec.fieldContext_RoiSensitivity_clamped(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiSensitivity", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RoiStep_name(ctx, field)
+	case "formula":
+		return ec.fieldContext_RoiStep_formula(ctx, field)
+	case "value":
+		return ec.fieldContext_RoiStep_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_RoiStep_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiStep", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_RoiYear_year(ctx, field)
+	case "value":
+		return ec.fieldContext_RoiYear_value(ctx, field)
+	case "cost":
+		return ec.fieldContext_RoiYear_cost(ctx, field)
+	case "net":
+		return ec.fieldContext_RoiYear_net(ctx, field)
+	case "cumulative":
+		return ec.fieldContext_RoiYear_cumulative(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiYear", field.Name)
+}
+
+func (ec *executionContext) childFields_ShiftAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_ShiftAssignment_start(ctx, field)
+	case "language":
+		return ec.fieldContext_ShiftAssignment_language(ctx, field)
+	case "region":
+		return ec.fieldContext_ShiftAssignment_region(ctx, field)
+	case "contacts":
+		return ec.fieldContext_ShiftAssignment_contacts(ctx, field)
+	case "agents":
+		return ec.fieldContext_ShiftAssignment_agents(ctx, field)
+	case "scheduled":
+		return ec.fieldContext_ShiftAssignment_scheduled(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_ShiftAssignment_serviceLevel(ctx, field)
+	case "cost":
+		return ec.fieldContext_ShiftAssignment_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShiftAssignment", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffingInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_StaffingInterval_start(ctx, field)
+	case "contacts":
+		return ec.fieldContext_StaffingInterval_contacts(ctx, field)
+	case "callsPerHour":
+		return ec.fieldContext_StaffingInterval_callsPerHour(ctx, field)
+	case "trafficErlangs":
+		return ec.fieldContext_StaffingInterval_trafficErlangs(ctx, field)
+	case "agents":
+		return ec.fieldContext_StaffingInterval_agents(ctx, field)
+	case "scheduledAgents":
+		return ec.fieldContext_StaffingInterval_scheduledAgents(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_StaffingInterval_serviceLevel(ctx, field)
+	case "asaSeconds":
+		return ec.fieldContext_StaffingInterval_asaSeconds(ctx, field)
+	case "occupancy":
+		return ec.fieldContext_StaffingInterval_occupancy(ctx, field)
+	case "waitProbability":
+		return ec.fieldContext_StaffingInterval_waitProbability(ctx, field)
+	case "abandonRate":
+		return ec.fieldContext_StaffingInterval_abandonRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffingInterval", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffingResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "model":
+		return ec.fieldContext_StaffingResult_model(ctx, field)
+	case "source":
+		return ec.fieldContext_StaffingResult_source(ctx, field)
+	case "series":
+		return ec.fieldContext_StaffingResult_series(ctx, field)
+	case "interval":
+		return ec.fieldContext_StaffingResult_interval(ctx, field)
+	case "intervals":
+		return ec.fieldContext_StaffingResult_intervals(ctx, field)
+	case "peakAgents":
+		return ec.fieldContext_StaffingResult_peakAgents(ctx, field)
+	case "peakScheduled":
+		return ec.fieldContext_StaffingResult_peakScheduled(ctx, field)
+	case "agentHours":
+		return ec.fieldContext_StaffingResult_agentHours(ctx, field)
+	case "scheduledHours":
+		return ec.fieldContext_StaffingResult_scheduledHours(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_StaffingResult_serviceLevel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffingResult", field.Name)
+}
+
+func (ec *executionContext) childFields_StoredForecast(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "series":
+		return ec.fieldContext_StoredForecast_series(ctx, field)
+	case "region":
+		return ec.fieldContext_StoredForecast_region(ctx, field)
+	case "language":
+		return ec.fieldContext_StoredForecast_language(ctx, field)
+	case "channel":
+		return ec.fieldContext_StoredForecast_channel(ctx, field)
+	case "queue":
+		return ec.fieldContext_StoredForecast_queue(ctx, field)
+	case "market":
+		return ec.fieldContext_StoredForecast_market(ctx, field)
+	case "interval":
+		return ec.fieldContext_StoredForecast_interval(ctx, field)
+	case "model":
+		return ec.fieldContext_StoredForecast_model(ctx, field)
+	case "level":
+		return ec.fieldContext_StoredForecast_level(ctx, field)
+	case "generatedAt":
+		return ec.fieldContext_StoredForecast_generatedAt(ctx, field)
+	case "historyFrom":
+		return ec.fieldContext_StoredForecast_historyFrom(ctx, field)
+	case "historyTo":
+		return ec.fieldContext_StoredForecast_historyTo(ctx, field)
+	case "points":
+		return ec.fieldContext_StoredForecast_points(ctx, field)
+	case "accuracy":
+		return ec.fieldContext_StoredForecast_accuracy(ctx, field)
+	case "baselines":
+		return ec.fieldContext_StoredForecast_baselines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoredForecast", field.Name)
+}
+
+func (ec *executionContext) childFields_Theme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_Theme_label(ctx, field)
+	case "phrases":
+		return ec.fieldContext_Theme_phrases(ctx, field)
+	case "g2":
+		return ec.fieldContext_Theme_g2(ctx, field)
+	case "pAdjusted":
+		return ec.fieldContext_Theme_pAdjusted(ctx, field)
+	case "logRatio":
+		return ec.fieldContext_Theme_logRatio(ctx, field)
+	case "volume":
+		return ec.fieldContext_Theme_volume(ctx, field)
+	case "baselineVolume":
+		return ec.fieldContext_Theme_baselineVolume(ctx, field)
+	case "share":
+		return ec.fieldContext_Theme_share(ctx, field)
+	case "baselineShare":
+		return ec.fieldContext_Theme_baselineShare(ctx, field)
+	case "markets":
+		return ec.fieldContext_Theme_markets(ctx, field)
+	case "periods":
+		return ec.fieldContext_Theme_periods(ctx, field)
+	case "slope":
+		return ec.fieldContext_Theme_slope(ctx, field)
+	case "emerging":
+		return ec.fieldContext_Theme_emerging(ctx, field)
+	case "examples":
+		return ec.fieldContext_Theme_examples(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Theme", field.Name)
+}
+
+func (ec *executionContext) childFields_ThemeAlert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_ThemeAlert_period(ctx, field)
+	case "previous":
+		return ec.fieldContext_ThemeAlert_previous(ctx, field)
+	case "share":
+		return ec.fieldContext_ThemeAlert_share(ctx, field)
+	case "prevShare":
+		return ec.fieldContext_ThemeAlert_prevShare(ctx, field)
+	case "growth":
+		return ec.fieldContext_ThemeAlert_growth(ctx, field)
+	case "p":
+		return ec.fieldContext_ThemeAlert_p(ctx, field)
+	case "reason":
+		return ec.fieldContext_ThemeAlert_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThemeAlert", field.Name)
+}
+
+func (ec *executionContext) childFields_ThemeExample(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_ThemeExample_region(ctx, field)
+	case "conversationId":
+		return ec.fieldContext_ThemeExample_conversationId(ctx, field)
+	case "messageId":
+		return ec.fieldContext_ThemeExample_messageId(ctx, field)
+	case "text":
+		return ec.fieldContext_ThemeExample_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThemeExample", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -815,6 +3821,20 @@ func (ec *executionContext) field_Conversation_messages_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPlanningEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (PlanningEventInput, error) {
+			return ec.unmarshalNPlanningEventInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -826,6 +3846,60 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_competitorMentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "markets",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["markets"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "segments",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segments"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "competitors",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["competitors"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg5
 	return args, nil
 }
 
@@ -886,6 +3960,120 @@ func (ec *executionContext) field_Query_conversations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_followTheSun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (FollowTheSunInput, error) {
+			return ec.unmarshalNFollowTheSunInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFollowTheSunInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_forecast_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "series",
+		func(ctx context.Context, v any) (SeriesInput, error) {
+			return ec.unmarshalNSeriesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["series"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "historyWeeks",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["historyWeeks"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_forecasts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "series",
+		func(ctx context.Context, v any) (*SeriesInput, error) {
+			return ec.unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["series"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg4
 	return args, nil
 }
 
@@ -956,6 +4144,212 @@ func (ec *executionContext) field_Query_metrics_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_opportunities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "target",
+		func(ctx context.Context, v any) (SegmentInput, error) {
+			return ec.unmarshalNSegmentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["target"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "baseline",
+		func(ctx context.Context, v any) (*SegmentInput, error) {
+			return ec.unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["baseline"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "alpha",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["alpha"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "minSupport",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSupport"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_planningEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_priceSensitivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "markets",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["markets"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "segments",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segments"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_roi_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scenario",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scenario"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "discountRate",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["discountRate"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "useActuals",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["useActuals"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_staffing_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (StaffingInput, error) {
+			return ec.unmarshalNStaffingInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -1032,6 +4426,451 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _CompetitorMarket_market(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_market(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Market, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_market(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorMarket", field, false, false, "String")
+}
+
+func (ec *executionContext) _CompetitorMarket_rate(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompetitorMarket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompetitorMarket_competitors(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_competitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Competitors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_competitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompetitorMarket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompetitorMarket_coMentions(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_coMentions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoMentions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_coMentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorMarket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CompetitorMarket_coMentionRate(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_coMentionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoMentionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_coMentionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorMarket", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorMarket_mentionSentiment(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_mentionSentiment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MentionSentiment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_mentionSentiment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorMarket", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorMarket_sentiment(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorMarket_sentiment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sentiment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorMarket_sentiment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorMarket", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorReport_rate(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompetitorReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompetitorReport_markets(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_markets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Markets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []mining.CompetitorMarket) graphql.Marshaler {
+			return ec.marshalNCompetitorMarket2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorMarketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_markets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompetitorReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompetitorMarket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompetitorReport_competitors(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_competitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Competitors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_competitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompetitorReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompetitorReport_trend(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_trend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompetitorReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompetitorReport_slope(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_slope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_slope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorReport_coMentions(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_coMentions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoMentions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_coMentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CompetitorReport_coMentionRate(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_coMentionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoMentionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_coMentionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorReport_mentionSentiment(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_mentionSentiment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MentionSentiment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_mentionSentiment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorReport_sentiment(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_sentiment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sentiment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_sentiment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CompetitorReport_regions(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompetitorReport_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompetitorReport_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "String")
+}
 
 func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1472,6 +5311,1145 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _FollowTheSunBaseline_region(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunBaseline_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunBaseline_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunBaseline", field, false, false, "String")
+}
+
+func (ec *executionContext) _FollowTheSunBaseline_cost(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunBaseline_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunBaseline_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunBaseline", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunBaseline_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunBaseline_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunBaseline_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunBaseline", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunBaseline_humanContacts(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunBaseline_humanContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HumanContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunBaseline_humanContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunBaseline", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunBaseline_aiContacts(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunBaseline_aiContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AiContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunBaseline_aiContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunBaseline", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_start(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_interval(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_intervals(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_intervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intervals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_intervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_cost(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_humanContacts(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_humanContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HumanContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_humanContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_aiContacts(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_aiContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AiContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_aiContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_costIncrease(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_costIncrease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostIncrease, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_costIncrease(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowTheSunPlan", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FollowTheSunPlan_coverage(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []MarketCoverage) graphql.Marshaler {
+			return ec.marshalNMarketCoverage2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FollowTheSunPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FollowTheSunPlan_baseline(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *FollowTheSunBaseline) graphql.Marshaler {
+			return ec.marshalNFollowTheSunBaseline2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFollowTheSunBaseline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FollowTheSunPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowTheSunBaseline(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FollowTheSunPlan_assignments(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowTheSunPlan_assignments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ShiftAssignment) graphql.Marshaler {
+			return ec.marshalNShiftAssignment2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftAssignmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowTheSunPlan_assignments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FollowTheSunPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShiftAssignment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Forecast_series(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Series, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_region(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_language(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_channel(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_queue(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_queue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_queue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_market(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_market(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Market, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_market(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_interval(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_model(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Forecast_level(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Forecast_historyFrom(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_historyFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_historyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Forecast_historyTo(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_historyTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_historyTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Forecast_contacts(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Forecast", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Forecast_points(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ForecastPoint) graphql.Marshaler {
+			return ec.marshalNForecastPoint2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ForecastPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Forecast_accuracy(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_accuracy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accuracy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ModelScore) graphql.Marshaler {
+			return ec.marshalOModelScore2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_accuracy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Forecast_baselines(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_baselines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baselines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ModelScore) graphql.Marshaler {
+			return ec.marshalNModelScore2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_baselines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Forecast_candidates(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Candidates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ModelScore) graphql.Marshaler {
+			return ec.marshalNModelScore2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Forecast_effects(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_effects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ForecastEffect) graphql.Marshaler {
+			return ec.marshalNForecastEffect2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastEffectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_effects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ForecastEffect(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Forecast_events(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []PlanningEvent) graphql.Marshaler {
+			return ec.marshalNPlanningEvent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanningEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ForecastEffect_kind(ctx context.Context, field graphql.CollectedField, obj *ForecastEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastEffect_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastEffect_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _ForecastEffect_lift(ctx context.Context, field graphql.CollectedField, obj *ForecastEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastEffect_lift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastEffect_lift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastEffect", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ForecastEffect_tauHours(ctx context.Context, field graphql.CollectedField, obj *ForecastEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastEffect_tauHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TauHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastEffect_tauHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastEffect", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ForecastEffect_learned(ctx context.Context, field graphql.CollectedField, obj *ForecastEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastEffect_learned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Learned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastEffect_learned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastEffect", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ForecastPoint_t(ctx context.Context, field graphql.CollectedField, obj *ForecastPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastPoint_t(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.T, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastPoint_t(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ForecastPoint_mean(ctx context.Context, field graphql.CollectedField, obj *ForecastPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastPoint_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastPoint_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ForecastPoint_lo(ctx context.Context, field graphql.CollectedField, obj *ForecastPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastPoint_lo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastPoint_lo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ForecastPoint_hi(ctx context.Context, field graphql.CollectedField, obj *ForecastPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForecastPoint_hi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForecastPoint_hi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_market(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_market(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Market, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_market(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarketCoverage_language(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarketCoverage_hours(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_hours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_baselineHours(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_baselineHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaselineHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_baselineHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *metrics.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1757,6 +6735,165 @@ func (ec *executionContext) fieldContext_MetricsRow_values(_ context.Context, fi
 	return graphql.NewScalarFieldContext("MetricsRow", field, false, false, "Float")
 }
 
+func (ec *executionContext) _ModelScore_model(ctx context.Context, field graphql.CollectedField, obj *ModelScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelScore_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelScore_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModelScore_mae(ctx context.Context, field graphql.CollectedField, obj *ModelScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelScore_mae(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mae, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelScore_mae(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ModelScore_mase(ctx context.Context, field graphql.CollectedField, obj *ModelScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelScore_mase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelScore_mase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ModelScore_smape(ctx context.Context, field graphql.CollectedField, obj *ModelScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelScore_smape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Smape, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelScore_smape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ModelScore_coverage(ctx context.Context, field graphql.CollectedField, obj *ModelScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelScore_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelScore_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Mutation_createPlanningEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPlanningEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePlanningEvent(ctx, fc.Args["input"].(PlanningEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PlanningEvent) graphql.Marshaler {
+			return ec.marshalNPlanningEvent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPlanningEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanningEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPlanningEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1801,6 +6938,488 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodCount_period(ctx context.Context, field graphql.CollectedField, obj *themes.PeriodCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodCount_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodCount_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodCount_docs(ctx context.Context, field graphql.CollectedField, obj *themes.PeriodCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodCount_docs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Docs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodCount_docs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodCount_total(ctx context.Context, field graphql.CollectedField, obj *themes.PeriodCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodCount_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodCount_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlanningEvent_id(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlanningEvent_region(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanningEvent_name(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanningEvent_kind(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanningEvent_markets(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_markets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Markets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_markets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanningEvent_startsAt(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlanningEvent_endsAt(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlanningEvent_lift(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_lift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_lift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PlanningEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *PlanningEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanningEvent_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanningEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanningEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PriceReport_rate(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceReport_markets(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_markets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Markets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_markets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceReport_segments(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceReport_marketSegments(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_marketSegments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketSegments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_marketSegments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceReport_trend(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_trend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceReport_slope(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_slope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_slope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PriceReport_regions(ctx context.Context, field graphql.CollectedField, obj *mining.PriceReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceReport_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceReport_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceReport", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_metrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -1935,6 +7554,402 @@ func (ec *executionContext) fieldContext_Query_conversations(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_opportunities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_opportunities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Opportunities(ctx, fc.Args["target"].(SegmentInput), fc.Args["baseline"].(*SegmentInput), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["period"].(*string), fc.Args["alpha"].(*float64), fc.Args["minSupport"].(*int), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []mining.Theme) graphql.Marshaler {
+			return ec.marshalNTheme2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐThemeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_opportunities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Theme(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_opportunities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_competitorMentions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_competitorMentions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CompetitorMentions(ctx, fc.Args["markets"].([]string), fc.Args["segments"].([]string), fc.Args["competitors"].([]string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["period"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *mining.CompetitorReport) graphql.Marshaler {
+			return ec.marshalNCompetitorReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_competitorMentions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompetitorReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_competitorMentions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_priceSensitivity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_priceSensitivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PriceSensitivity(ctx, fc.Args["markets"].([]string), fc.Args["segments"].([]string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["period"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *mining.PriceReport) graphql.Marshaler {
+			return ec.marshalNPriceReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐPriceReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_priceSensitivity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_priceSensitivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roi(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Roi(ctx, fc.Args["scenario"].(string), fc.Args["discountRate"].(*float64), fc.Args["useActuals"].(*bool), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoiResult) graphql.Marshaler {
+			return ec.marshalNRoiResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roi(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roi_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_forecast(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_forecast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Forecast(ctx, fc.Args["series"].(SeriesInput), fc.Args["horizon"].(int), fc.Args["level"].(*float64), fc.Args["interval"].(*string), fc.Args["historyWeeks"].(*int), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Forecast) graphql.Marshaler {
+			return ec.marshalOForecast2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecast(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_forecast(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Forecast(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_forecast_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_forecasts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_forecasts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Forecasts(ctx, fc.Args["region"].(*string), fc.Args["series"].(*SeriesInput), fc.Args["interval"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []StoredForecast) graphql.Marshaler {
+			return ec.marshalNStoredForecast2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStoredForecastᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_forecasts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StoredForecast(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_forecasts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_planningEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_planningEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PlanningEvents(ctx, fc.Args["region"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []PlanningEvent) graphql.Marshaler {
+			return ec.marshalNPlanningEvent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_planningEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanningEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_planningEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_staffing(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_staffing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Staffing(ctx, fc.Args["input"].(StaffingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *StaffingResult) graphql.Marshaler {
+			return ec.marshalNStaffingResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_staffing(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffingResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_staffing_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_followTheSun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_followTheSun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FollowTheSun(ctx, fc.Args["input"].(FollowTheSunInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *FollowTheSunPlan) graphql.Marshaler {
+			return ec.marshalNFollowTheSunPlan2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFollowTheSunPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_followTheSun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowTheSunPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_followTheSun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2009,6 +8024,3246 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Rate_key(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rate_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rate_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rate", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rate_hits(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rate_hits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rate_hits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rate_docs(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rate_docs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Docs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rate_docs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rate_rate(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rate_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rate_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Rate_low(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rate_low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Low, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rate_low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Rate_high(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rate_high(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.High, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rate_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiActual_path(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiActual_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiActual_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiActual", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiActual_scenarioValue(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiActual_scenarioValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScenarioValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiActual_scenarioValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiActual", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiActual_value(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiActual_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiActual_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiActual", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiActual_source(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiActual_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiActual_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiActual", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiActual_note(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiActual_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiActual_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiActual", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiCostComparison_name(ctx context.Context, field graphql.CollectedField, obj *roi.CostComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostComparison_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostComparison_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostComparison", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiCostComparison_totalCost(ctx context.Context, field graphql.CollectedField, obj *roi.CostComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostComparison_totalCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostComparison_totalCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiCostComparison_roiPercent(ctx context.Context, field graphql.CollectedField, obj *roi.CostComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostComparison_roiPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ROIPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostComparison_roiPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiCostItem_key(ctx context.Context, field graphql.CollectedField, obj *roi.CostItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostItem_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostItem_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiCostItem_label(ctx context.Context, field graphql.CollectedField, obj *roi.CostItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostItem_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostItem_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiCostItem_amount(ctx context.Context, field graphql.CollectedField, obj *roi.CostItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostItem_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostItem_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiCostItem_implied(ctx context.Context, field graphql.CollectedField, obj *roi.CostItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostItem_implied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Implied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostItem_implied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoiCostItem_note(ctx context.Context, field graphql.CollectedField, obj *roi.CostItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiCostItem_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiCostItem_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiCostItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiDimension_key(ctx context.Context, field graphql.CollectedField, obj *RoiDimension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiDimension_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiDimension_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiDimension_label(ctx context.Context, field graphql.CollectedField, obj *RoiDimension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiDimension_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiDimension_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiDimension_basis(ctx context.Context, field graphql.CollectedField, obj *RoiDimension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiDimension_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiDimension_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiDimension_value(ctx context.Context, field graphql.CollectedField, obj *RoiDimension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiDimension_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiDimension_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiDimension_direct(ctx context.Context, field graphql.CollectedField, obj *RoiDimension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiDimension_direct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direct, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiDimension_direct(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiDimension_fromDrivers(ctx context.Context, field graphql.CollectedField, obj *RoiDimension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiDimension_fromDrivers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromDrivers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiDimension_fromDrivers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_scenario(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenario, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiResult_currency(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiResult_horizonMonths(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_horizonMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HorizonMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_horizonMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoiResult_discountRate(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_discountRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiscountRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_discountRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_cashFlows(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_cashFlows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CashFlows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_cashFlows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiResult_totalValue(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_totalValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_totalValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_totalCost(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_totalCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_totalCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_netValue(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_netValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NetValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_netValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_roiPercent(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_roiPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoiPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_roiPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_npv(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_npv(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Npv, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_npv(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_paybackMonth(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_paybackMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaybackMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_paybackMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoiResult_discountedPaybackMonth(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_discountedPaybackMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiscountedPaybackMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_discountedPaybackMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoiResult_valueByDimension(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_valueByDimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueByDimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RoiDimension) graphql.Marshaler {
+			return ec.marshalNRoiDimension2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiDimensionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_valueByDimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiDimension(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_costItems(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_costItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []roi.CostItem) graphql.Marshaler {
+			return ec.marshalNRoiCostItem2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_costItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiCostItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_costComparisons(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_costComparisons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostComparisons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []roi.CostComparison) graphql.Marshaler {
+			return ec.marshalNRoiCostComparison2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostComparisonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_costComparisons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiCostComparison(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_yearly(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_yearly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Yearly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []roi.YearFlow) graphql.Marshaler {
+			return ec.marshalNRoiYear2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐYearFlowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_yearly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiYear(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_steps(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []roi.Step) graphql.Marshaler {
+			return ec.marshalNRoiStep2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_sensitivityDelta(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_sensitivityDelta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SensitivityDelta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_sensitivityDelta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiResult_sensitivity(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_sensitivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sensitivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []roi.SensitivityRow) graphql.Marshaler {
+			return ec.marshalNRoiSensitivity2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐSensitivityRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_sensitivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiSensitivity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_actuals(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_actuals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actuals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RoiActual) graphql.Marshaler {
+			return ec.marshalNRoiActual2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiActualᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_actuals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiActual(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoiResult_actualsSource(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_actualsSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActualsSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_actualsSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiResult_warnings(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiSensitivity_input(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Input, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiSensitivity_base(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_base(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Base, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_base(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_low(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Low, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_high(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_high(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.High, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_roiLowPercent(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_roiLowPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ROILowPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_roiLowPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_roiHighPercent(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_roiHighPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ROIHighPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_roiHighPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_swingPoints(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_swingPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SwingPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_swingPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_npvLow(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_npvLow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NPVLow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_npvLow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_npvHigh(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_npvHigh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NPVHigh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_npvHigh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiSensitivity_clamped(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiSensitivity_clamped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clamped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiSensitivity_clamped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiSensitivity", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoiStep_name(ctx context.Context, field graphql.CollectedField, obj *roi.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiStep_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiStep_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiStep_formula(ctx context.Context, field graphql.CollectedField, obj *roi.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiStep_formula(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formula, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiStep_formula(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiStep_value(ctx context.Context, field graphql.CollectedField, obj *roi.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiStep_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiStep_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiStep", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiStep_unit(ctx context.Context, field graphql.CollectedField, obj *roi.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiStep_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiStep_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiYear_year(ctx context.Context, field graphql.CollectedField, obj *roi.YearFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoiYear_value(ctx context.Context, field graphql.CollectedField, obj *roi.YearFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiYear_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiYear_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiYear_cost(ctx context.Context, field graphql.CollectedField, obj *roi.YearFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiYear_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiYear_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiYear_net(ctx context.Context, field graphql.CollectedField, obj *roi.YearFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiYear_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Net, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiYear_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiYear_cumulative(ctx context.Context, field graphql.CollectedField, obj *roi.YearFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiYear_cumulative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cumulative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiYear_cumulative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShiftAssignment_start(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShiftAssignment_language(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShiftAssignment_region(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShiftAssignment_contacts(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShiftAssignment_agents(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShiftAssignment_scheduled(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_scheduled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scheduled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_scheduled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShiftAssignment_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShiftAssignment_cost(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShiftAssignment_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShiftAssignment_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_start(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StaffingInterval_contacts(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_callsPerHour(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_callsPerHour(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CallsPerHour, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_callsPerHour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_trafficErlangs(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_trafficErlangs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrafficErlangs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_trafficErlangs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_agents(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingInterval_scheduledAgents(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_scheduledAgents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAgents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_scheduledAgents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingInterval_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_asaSeconds(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_asaSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsaSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_asaSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_occupancy(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_occupancy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Occupancy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_occupancy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_waitProbability(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_waitProbability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitProbability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_waitProbability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingInterval_abandonRate(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingInterval_abandonRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AbandonRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingInterval_abandonRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingResult_model(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffingResult_source(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffingResult_series(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Series, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffingResult_interval(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffingResult_intervals(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_intervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intervals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []StaffingInterval) graphql.Marshaler {
+			return ec.marshalNStaffingInterval2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_intervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaffingResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffingInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StaffingResult_peakAgents(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_peakAgents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeakAgents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_peakAgents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingResult_peakScheduled(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_peakScheduled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeakScheduled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_peakScheduled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingResult_agentHours(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_agentHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_agentHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingResult_scheduledHours(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_scheduledHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_scheduledHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingResult_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StoredForecast_series(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Series, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_region(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_language(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_channel(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_queue(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_queue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_queue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_market(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_market(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Market, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_market(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_interval(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_model(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoredForecast_level(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StoredForecast_generatedAt(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_generatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GeneratedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_generatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StoredForecast_historyFrom(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_historyFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_historyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StoredForecast_historyTo(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_historyTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_historyTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoredForecast", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StoredForecast_points(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ForecastPoint) graphql.Marshaler {
+			return ec.marshalNForecastPoint2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StoredForecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ForecastPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StoredForecast_accuracy(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_accuracy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accuracy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ModelScore) graphql.Marshaler {
+			return ec.marshalOModelScore2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_accuracy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StoredForecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StoredForecast_baselines(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoredForecast_baselines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baselines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ModelScore) graphql.Marshaler {
+			return ec.marshalNModelScore2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoredForecast_baselines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StoredForecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Theme_label(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "String")
+}
+
+func (ec *executionContext) _Theme_phrases(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_phrases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phrases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_phrases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "String")
+}
+
+func (ec *executionContext) _Theme_g2(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_g2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.G2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_g2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Theme_pAdjusted(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_pAdjusted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PAdjusted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_pAdjusted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Theme_logRatio(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_logRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_logRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Theme_volume(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_volume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Volume, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_volume(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Theme_baselineVolume(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_baselineVolume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaselineVolume, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_baselineVolume(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Theme_share(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Theme_baselineShare(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_baselineShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaselineShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_baselineShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Theme_markets(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_markets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Markets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+			return ec.marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_markets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Theme_periods(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_periods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Periods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []themes.PeriodCount) graphql.Marshaler {
+			return ec.marshalNPeriodCount2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐPeriodCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_periods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Theme_slope(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_slope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_slope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Theme_emerging(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_emerging(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emerging, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *themes.Alert) graphql.Marshaler {
+			return ec.marshalOThemeAlert2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐAlert(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_emerging(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThemeAlert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Theme_examples(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_examples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Examples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []mining.Example) graphql.Marshaler {
+			return ec.marshalNThemeExample2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐExampleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_examples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThemeExample(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThemeAlert_period(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThemeAlert_previous(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThemeAlert_share(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ThemeAlert_prevShare(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_prevShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrevShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_prevShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ThemeAlert_growth(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_growth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Growth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_growth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ThemeAlert_p(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_p(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_p(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ThemeAlert_reason(ctx context.Context, field graphql.CollectedField, obj *themes.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeAlert_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeAlert_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeAlert", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThemeExample_region(ctx context.Context, field graphql.CollectedField, obj *mining.Example) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeExample_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeExample_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeExample", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThemeExample_conversationId(ctx context.Context, field graphql.CollectedField, obj *mining.Example) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeExample_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeExample_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeExample", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ThemeExample_messageId(ctx context.Context, field graphql.CollectedField, obj *mining.Example) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeExample_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeExample_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeExample", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ThemeExample_text(ctx context.Context, field graphql.CollectedField, obj *mining.Example) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeExample_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ThemeExample().Text(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeExample_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeExample", field, true, true, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -3140,6 +12395,216 @@ func UnmarshalFilterInput(ctx context.Context, raw any) (FilterInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFollowTheSunInput(ctx context.Context, obj any) (FollowTheSunInput, error) {
+	var it FollowTheSunInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regions", "demand", "start", "interval", "source", "horizon", "to", "use", "ahtSeconds", "patienceSeconds", "serviceLevel", "answerSeconds", "asaSeconds", "maxOccupancy", "shrinkage", "baselineRegion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalNShiftInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		case "demand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demand"))
+			data, err := ec.unmarshalNMarketDemandInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketDemandInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Demand = data
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "interval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("interval"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Interval = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "horizon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("horizon"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Horizon = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "use":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("use"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Use = data
+		case "ahtSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ahtSeconds"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AhtSeconds = data
+		case "patienceSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("patienceSeconds"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PatienceSeconds = data
+		case "serviceLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceLevel"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceLevel = data
+		case "answerSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answerSeconds"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnswerSeconds = data
+		case "asaSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asaSeconds"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AsaSeconds = data
+		case "maxOccupancy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxOccupancy"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxOccupancy = data
+		case "shrinkage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shrinkage"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shrinkage = data
+		case "baselineRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baselineRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaselineRegion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFollowTheSunInput unmarshals raw into the FollowTheSunInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFollowTheSunInput(ctx context.Context, raw any) (FollowTheSunInput, error) {
+	var out FollowTheSunInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FollowTheSunInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMarketDemandInput(ctx context.Context, obj any) (MarketDemandInput, error) {
+	var it MarketDemandInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"market", "language", "contacts", "series"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "market":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("market"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Market = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "contacts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contacts"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contacts = data
+		case "series":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("series"))
+			data, err := ec.unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Series = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarketDemandInput unmarshals raw into the MarketDemandInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarketDemandInput(ctx context.Context, raw any) (MarketDemandInput, error) {
+	var out MarketDemandInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarketDemandInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderInput(ctx context.Context, obj any) (OrderInput, error) {
 	var it OrderInput
 	if obj == nil {
@@ -3193,6 +12658,454 @@ func UnmarshalOrderInput(ctx context.Context, raw any) (OrderInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlanningEventInput(ctx context.Context, obj any) (PlanningEventInput, error) {
+	var it PlanningEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"region", "name", "kind", "markets", "startsAt", "endsAt", "lift"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "markets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("markets"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Markets = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "lift":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lift"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lift = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanningEventInput unmarshals raw into the PlanningEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanningEventInput(ctx context.Context, raw any) (PlanningEventInput, error) {
+	var out PlanningEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanningEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentInput(ctx context.Context, obj any) (SegmentInput, error) {
+	var it SegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"markets", "languages", "products", "segments", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "markets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("markets"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Markets = data
+		case "languages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languages"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Languages = data
+		case "products":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("products"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Products = data
+		case "segments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segments = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentInput unmarshals raw into the SegmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentInput(ctx context.Context, raw any) (SegmentInput, error) {
+	var out SegmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSeriesInput(ctx context.Context, obj any) (SeriesInput, error) {
+	var it SeriesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"region", "language", "channel", "queue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "queue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queue"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Queue = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSeriesInput unmarshals raw into the SeriesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSeriesInput(ctx context.Context, raw any) (SeriesInput, error) {
+	var out SeriesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SeriesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShiftInput(ctx context.Context, obj any) (ShiftInput, error) {
+	var it ShiftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "timeZone", "startHour", "endHour", "days", "costPerHour", "languages"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "startHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startHour"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartHour = data
+		case "endHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endHour"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndHour = data
+		case "days":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("days"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Days = data
+		case "costPerHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costPerHour"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostPerHour = data
+		case "languages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languages"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Languages = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShiftInput unmarshals raw into the ShiftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShiftInput(ctx context.Context, raw any) (ShiftInput, error) {
+	var out ShiftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShiftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStaffingInput(ctx context.Context, obj any) (StaffingInput, error) {
+	var it StaffingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ahtSeconds", "patienceSeconds", "serviceLevel", "answerSeconds", "asaSeconds", "maxOccupancy", "shrinkage", "contacts", "start", "interval", "series", "source", "horizon", "to", "use"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ahtSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ahtSeconds"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AhtSeconds = data
+		case "patienceSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("patienceSeconds"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PatienceSeconds = data
+		case "serviceLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceLevel"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceLevel = data
+		case "answerSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answerSeconds"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnswerSeconds = data
+		case "asaSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asaSeconds"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AsaSeconds = data
+		case "maxOccupancy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxOccupancy"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxOccupancy = data
+		case "shrinkage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shrinkage"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shrinkage = data
+		case "contacts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contacts"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contacts = data
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "interval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("interval"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Interval = data
+		case "series":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("series"))
+			data, err := ec.unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Series = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "horizon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("horizon"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Horizon = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "use":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("use"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Use = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStaffingInput unmarshals raw into the StaffingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStaffingInput(ctx context.Context, raw any) (StaffingInput, error) {
+	var out StaffingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StaffingInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -3200,6 +13113,147 @@ func UnmarshalOrderInput(ctx context.Context, raw any) (OrderInput, error) {
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var competitorMarketImplementors = []string{"CompetitorMarket"}
+
+func (ec *executionContext) _CompetitorMarket(ctx context.Context, sel ast.SelectionSet, obj *mining.CompetitorMarket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, competitorMarketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompetitorMarket")
+		case "market":
+			out.Values[i] = ec._CompetitorMarket_market(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._CompetitorMarket_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "competitors":
+			out.Values[i] = ec._CompetitorMarket_competitors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coMentions":
+			out.Values[i] = ec._CompetitorMarket_coMentions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coMentionRate":
+			out.Values[i] = ec._CompetitorMarket_coMentionRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mentionSentiment":
+			out.Values[i] = ec._CompetitorMarket_mentionSentiment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sentiment":
+			out.Values[i] = ec._CompetitorMarket_sentiment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var competitorReportImplementors = []string{"CompetitorReport"}
+
+func (ec *executionContext) _CompetitorReport(ctx context.Context, sel ast.SelectionSet, obj *mining.CompetitorReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, competitorReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompetitorReport")
+		case "rate":
+			out.Values[i] = ec._CompetitorReport_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markets":
+			out.Values[i] = ec._CompetitorReport_markets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "competitors":
+			out.Values[i] = ec._CompetitorReport_competitors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trend":
+			out.Values[i] = ec._CompetitorReport_trend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slope":
+			out.Values[i] = ec._CompetitorReport_slope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coMentions":
+			out.Values[i] = ec._CompetitorReport_coMentions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coMentionRate":
+			out.Values[i] = ec._CompetitorReport_coMentionRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mentionSentiment":
+			out.Values[i] = ec._CompetitorReport_mentionSentiment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sentiment":
+			out.Values[i] = ec._CompetitorReport_sentiment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._CompetitorReport_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var conversationImplementors = []string{"Conversation"}
 
@@ -3373,6 +13427,404 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var followTheSunBaselineImplementors = []string{"FollowTheSunBaseline"}
+
+func (ec *executionContext) _FollowTheSunBaseline(ctx context.Context, sel ast.SelectionSet, obj *FollowTheSunBaseline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, followTheSunBaselineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FollowTheSunBaseline")
+		case "region":
+			out.Values[i] = ec._FollowTheSunBaseline_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._FollowTheSunBaseline_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._FollowTheSunBaseline_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "humanContacts":
+			out.Values[i] = ec._FollowTheSunBaseline_humanContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aiContacts":
+			out.Values[i] = ec._FollowTheSunBaseline_aiContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var followTheSunPlanImplementors = []string{"FollowTheSunPlan"}
+
+func (ec *executionContext) _FollowTheSunPlan(ctx context.Context, sel ast.SelectionSet, obj *FollowTheSunPlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, followTheSunPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FollowTheSunPlan")
+		case "start":
+			out.Values[i] = ec._FollowTheSunPlan_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._FollowTheSunPlan_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intervals":
+			out.Values[i] = ec._FollowTheSunPlan_intervals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._FollowTheSunPlan_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._FollowTheSunPlan_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "humanContacts":
+			out.Values[i] = ec._FollowTheSunPlan_humanContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aiContacts":
+			out.Values[i] = ec._FollowTheSunPlan_aiContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costIncrease":
+			out.Values[i] = ec._FollowTheSunPlan_costIncrease(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._FollowTheSunPlan_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._FollowTheSunPlan_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignments":
+			out.Values[i] = ec._FollowTheSunPlan_assignments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var forecastImplementors = []string{"Forecast"}
+
+func (ec *executionContext) _Forecast(ctx context.Context, sel ast.SelectionSet, obj *Forecast) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, forecastImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Forecast")
+		case "series":
+			out.Values[i] = ec._Forecast_series(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._Forecast_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._Forecast_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._Forecast_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queue":
+			out.Values[i] = ec._Forecast_queue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "market":
+			out.Values[i] = ec._Forecast_market(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._Forecast_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "model":
+			out.Values[i] = ec._Forecast_model(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._Forecast_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "historyFrom":
+			out.Values[i] = ec._Forecast_historyFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "historyTo":
+			out.Values[i] = ec._Forecast_historyTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contacts":
+			out.Values[i] = ec._Forecast_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._Forecast_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accuracy":
+			out.Values[i] = ec._Forecast_accuracy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "baselines":
+			out.Values[i] = ec._Forecast_baselines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "candidates":
+			out.Values[i] = ec._Forecast_candidates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effects":
+			out.Values[i] = ec._Forecast_effects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "events":
+			out.Values[i] = ec._Forecast_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var forecastEffectImplementors = []string{"ForecastEffect"}
+
+func (ec *executionContext) _ForecastEffect(ctx context.Context, sel ast.SelectionSet, obj *ForecastEffect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, forecastEffectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ForecastEffect")
+		case "kind":
+			out.Values[i] = ec._ForecastEffect_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lift":
+			out.Values[i] = ec._ForecastEffect_lift(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tauHours":
+			out.Values[i] = ec._ForecastEffect_tauHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "learned":
+			out.Values[i] = ec._ForecastEffect_learned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var forecastPointImplementors = []string{"ForecastPoint"}
+
+func (ec *executionContext) _ForecastPoint(ctx context.Context, sel ast.SelectionSet, obj *ForecastPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, forecastPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ForecastPoint")
+		case "t":
+			out.Values[i] = ec._ForecastPoint_t(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._ForecastPoint_mean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lo":
+			out.Values[i] = ec._ForecastPoint_lo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hi":
+			out.Values[i] = ec._ForecastPoint_hi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var marketCoverageImplementors = []string{"MarketCoverage"}
+
+func (ec *executionContext) _MarketCoverage(ctx context.Context, sel ast.SelectionSet, obj *MarketCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, marketCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarketCoverage")
+		case "market":
+			out.Values[i] = ec._MarketCoverage_market(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._MarketCoverage_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hours":
+			out.Values[i] = ec._MarketCoverage_hours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baselineHours":
+			out.Values[i] = ec._MarketCoverage_baselineHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *metrics.Message) graphql.Marshaler {
@@ -3518,6 +13970,102 @@ func (ec *executionContext) _MetricsRow(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var modelScoreImplementors = []string{"ModelScore"}
+
+func (ec *executionContext) _ModelScore(ctx context.Context, sel ast.SelectionSet, obj *ModelScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, modelScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModelScore")
+		case "model":
+			out.Values[i] = ec._ModelScore_model(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mae":
+			out.Values[i] = ec._ModelScore_mae(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mase":
+			out.Values[i] = ec._ModelScore_mase(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "smape":
+			out.Values[i] = ec._ModelScore_smape(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._ModelScore_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createPlanningEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPlanningEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *PageInfo) graphql.Marshaler {
@@ -3537,6 +14085,185 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var periodCountImplementors = []string{"PeriodCount"}
+
+func (ec *executionContext) _PeriodCount(ctx context.Context, sel ast.SelectionSet, obj *themes.PeriodCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeriodCount")
+		case "period":
+			out.Values[i] = ec._PeriodCount_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "docs":
+			out.Values[i] = ec._PeriodCount_docs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._PeriodCount_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planningEventImplementors = []string{"PlanningEvent"}
+
+func (ec *executionContext) _PlanningEvent(ctx context.Context, sel ast.SelectionSet, obj *PlanningEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planningEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanningEvent")
+		case "id":
+			out.Values[i] = ec._PlanningEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._PlanningEvent_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PlanningEvent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._PlanningEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markets":
+			out.Values[i] = ec._PlanningEvent_markets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._PlanningEvent_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._PlanningEvent_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lift":
+			out.Values[i] = ec._PlanningEvent_lift(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PlanningEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceReportImplementors = []string{"PriceReport"}
+
+func (ec *executionContext) _PriceReport(ctx context.Context, sel ast.SelectionSet, obj *mining.PriceReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceReport")
+		case "rate":
+			out.Values[i] = ec._PriceReport_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markets":
+			out.Values[i] = ec._PriceReport_markets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "segments":
+			out.Values[i] = ec._PriceReport_segments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketSegments":
+			out.Values[i] = ec._PriceReport_marketSegments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trend":
+			out.Values[i] = ec._PriceReport_trend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slope":
+			out.Values[i] = ec._PriceReport_slope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._PriceReport_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -3593,6 +14320,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_conversations(ctx, field)
 				})
+		case "opportunities":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_opportunities(ctx, field)
+				})
+		case "competitorMentions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_competitorMentions(ctx, field)
+				})
+		case "priceSensitivity":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_priceSensitivity(ctx, field)
+				})
+		case "roi":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roi(ctx, field)
+				})
+		case "forecast":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_forecast(ctx, field)
+				})
+		case "forecasts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_forecasts(ctx, field)
+				})
+		case "planningEvents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_planningEvents(ctx, field)
+				})
+		case "staffing":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_staffing(ctx, field)
+				})
+		case "followTheSun":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_followTheSun(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -3607,6 +14388,1130 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rateImplementors = []string{"Rate"}
+
+func (ec *executionContext) _Rate(ctx context.Context, sel ast.SelectionSet, obj *insights.Rate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rate")
+		case "key":
+			out.Values[i] = ec._Rate_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hits":
+			out.Values[i] = ec._Rate_hits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "docs":
+			out.Values[i] = ec._Rate_docs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._Rate_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "low":
+			out.Values[i] = ec._Rate_low(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "high":
+			out.Values[i] = ec._Rate_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiActualImplementors = []string{"RoiActual"}
+
+func (ec *executionContext) _RoiActual(ctx context.Context, sel ast.SelectionSet, obj *RoiActual) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiActualImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiActual")
+		case "path":
+			out.Values[i] = ec._RoiActual_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scenarioValue":
+			out.Values[i] = ec._RoiActual_scenarioValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RoiActual_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._RoiActual_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._RoiActual_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiCostComparisonImplementors = []string{"RoiCostComparison"}
+
+func (ec *executionContext) _RoiCostComparison(ctx context.Context, sel ast.SelectionSet, obj *roi.CostComparison) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiCostComparisonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiCostComparison")
+		case "name":
+			out.Values[i] = ec._RoiCostComparison_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCost":
+			out.Values[i] = ec._RoiCostComparison_totalCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roiPercent":
+			out.Values[i] = ec._RoiCostComparison_roiPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiCostItemImplementors = []string{"RoiCostItem"}
+
+func (ec *executionContext) _RoiCostItem(ctx context.Context, sel ast.SelectionSet, obj *roi.CostItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiCostItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiCostItem")
+		case "key":
+			out.Values[i] = ec._RoiCostItem_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._RoiCostItem_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._RoiCostItem_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "implied":
+			out.Values[i] = ec._RoiCostItem_implied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._RoiCostItem_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiDimensionImplementors = []string{"RoiDimension"}
+
+func (ec *executionContext) _RoiDimension(ctx context.Context, sel ast.SelectionSet, obj *RoiDimension) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiDimensionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiDimension")
+		case "key":
+			out.Values[i] = ec._RoiDimension_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._RoiDimension_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._RoiDimension_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RoiDimension_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "direct":
+			out.Values[i] = ec._RoiDimension_direct(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fromDrivers":
+			out.Values[i] = ec._RoiDimension_fromDrivers(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiResultImplementors = []string{"RoiResult"}
+
+func (ec *executionContext) _RoiResult(ctx context.Context, sel ast.SelectionSet, obj *RoiResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiResult")
+		case "scenario":
+			out.Values[i] = ec._RoiResult_scenario(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._RoiResult_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "horizonMonths":
+			out.Values[i] = ec._RoiResult_horizonMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discountRate":
+			out.Values[i] = ec._RoiResult_discountRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cashFlows":
+			out.Values[i] = ec._RoiResult_cashFlows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalValue":
+			out.Values[i] = ec._RoiResult_totalValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCost":
+			out.Values[i] = ec._RoiResult_totalCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "netValue":
+			out.Values[i] = ec._RoiResult_netValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roiPercent":
+			out.Values[i] = ec._RoiResult_roiPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "npv":
+			out.Values[i] = ec._RoiResult_npv(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paybackMonth":
+			out.Values[i] = ec._RoiResult_paybackMonth(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "discountedPaybackMonth":
+			out.Values[i] = ec._RoiResult_discountedPaybackMonth(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "valueByDimension":
+			out.Values[i] = ec._RoiResult_valueByDimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costItems":
+			out.Values[i] = ec._RoiResult_costItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costComparisons":
+			out.Values[i] = ec._RoiResult_costComparisons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "yearly":
+			out.Values[i] = ec._RoiResult_yearly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._RoiResult_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sensitivityDelta":
+			out.Values[i] = ec._RoiResult_sensitivityDelta(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sensitivity":
+			out.Values[i] = ec._RoiResult_sensitivity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actuals":
+			out.Values[i] = ec._RoiResult_actuals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actualsSource":
+			out.Values[i] = ec._RoiResult_actualsSource(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._RoiResult_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiSensitivityImplementors = []string{"RoiSensitivity"}
+
+func (ec *executionContext) _RoiSensitivity(ctx context.Context, sel ast.SelectionSet, obj *roi.SensitivityRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiSensitivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiSensitivity")
+		case "input":
+			out.Values[i] = ec._RoiSensitivity_input(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "base":
+			out.Values[i] = ec._RoiSensitivity_base(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "low":
+			out.Values[i] = ec._RoiSensitivity_low(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "high":
+			out.Values[i] = ec._RoiSensitivity_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roiLowPercent":
+			out.Values[i] = ec._RoiSensitivity_roiLowPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roiHighPercent":
+			out.Values[i] = ec._RoiSensitivity_roiHighPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "swingPoints":
+			out.Values[i] = ec._RoiSensitivity_swingPoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "npvLow":
+			out.Values[i] = ec._RoiSensitivity_npvLow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "npvHigh":
+			out.Values[i] = ec._RoiSensitivity_npvHigh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clamped":
+			out.Values[i] = ec._RoiSensitivity_clamped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiStepImplementors = []string{"RoiStep"}
+
+func (ec *executionContext) _RoiStep(ctx context.Context, sel ast.SelectionSet, obj *roi.Step) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiStep")
+		case "name":
+			out.Values[i] = ec._RoiStep_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "formula":
+			out.Values[i] = ec._RoiStep_formula(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RoiStep_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._RoiStep_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiYearImplementors = []string{"RoiYear"}
+
+func (ec *executionContext) _RoiYear(ctx context.Context, sel ast.SelectionSet, obj *roi.YearFlow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiYear")
+		case "year":
+			out.Values[i] = ec._RoiYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RoiYear_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._RoiYear_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "net":
+			out.Values[i] = ec._RoiYear_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cumulative":
+			out.Values[i] = ec._RoiYear_cumulative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shiftAssignmentImplementors = []string{"ShiftAssignment"}
+
+func (ec *executionContext) _ShiftAssignment(ctx context.Context, sel ast.SelectionSet, obj *ShiftAssignment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shiftAssignmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShiftAssignment")
+		case "start":
+			out.Values[i] = ec._ShiftAssignment_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._ShiftAssignment_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._ShiftAssignment_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contacts":
+			out.Values[i] = ec._ShiftAssignment_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._ShiftAssignment_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduled":
+			out.Values[i] = ec._ShiftAssignment_scheduled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._ShiftAssignment_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._ShiftAssignment_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var staffingIntervalImplementors = []string{"StaffingInterval"}
+
+func (ec *executionContext) _StaffingInterval(ctx context.Context, sel ast.SelectionSet, obj *StaffingInterval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staffingIntervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaffingInterval")
+		case "start":
+			out.Values[i] = ec._StaffingInterval_start(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contacts":
+			out.Values[i] = ec._StaffingInterval_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "callsPerHour":
+			out.Values[i] = ec._StaffingInterval_callsPerHour(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trafficErlangs":
+			out.Values[i] = ec._StaffingInterval_trafficErlangs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._StaffingInterval_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledAgents":
+			out.Values[i] = ec._StaffingInterval_scheduledAgents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._StaffingInterval_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asaSeconds":
+			out.Values[i] = ec._StaffingInterval_asaSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occupancy":
+			out.Values[i] = ec._StaffingInterval_occupancy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitProbability":
+			out.Values[i] = ec._StaffingInterval_waitProbability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "abandonRate":
+			out.Values[i] = ec._StaffingInterval_abandonRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var staffingResultImplementors = []string{"StaffingResult"}
+
+func (ec *executionContext) _StaffingResult(ctx context.Context, sel ast.SelectionSet, obj *StaffingResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staffingResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaffingResult")
+		case "model":
+			out.Values[i] = ec._StaffingResult_model(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._StaffingResult_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "series":
+			out.Values[i] = ec._StaffingResult_series(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._StaffingResult_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intervals":
+			out.Values[i] = ec._StaffingResult_intervals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peakAgents":
+			out.Values[i] = ec._StaffingResult_peakAgents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peakScheduled":
+			out.Values[i] = ec._StaffingResult_peakScheduled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentHours":
+			out.Values[i] = ec._StaffingResult_agentHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledHours":
+			out.Values[i] = ec._StaffingResult_scheduledHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._StaffingResult_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storedForecastImplementors = []string{"StoredForecast"}
+
+func (ec *executionContext) _StoredForecast(ctx context.Context, sel ast.SelectionSet, obj *StoredForecast) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storedForecastImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StoredForecast")
+		case "series":
+			out.Values[i] = ec._StoredForecast_series(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._StoredForecast_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._StoredForecast_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._StoredForecast_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queue":
+			out.Values[i] = ec._StoredForecast_queue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "market":
+			out.Values[i] = ec._StoredForecast_market(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._StoredForecast_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "model":
+			out.Values[i] = ec._StoredForecast_model(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._StoredForecast_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "generatedAt":
+			out.Values[i] = ec._StoredForecast_generatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "historyFrom":
+			out.Values[i] = ec._StoredForecast_historyFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "historyTo":
+			out.Values[i] = ec._StoredForecast_historyTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._StoredForecast_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accuracy":
+			out.Values[i] = ec._StoredForecast_accuracy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "baselines":
+			out.Values[i] = ec._StoredForecast_baselines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var themeImplementors = []string{"Theme"}
+
+func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *mining.Theme) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Theme")
+		case "label":
+			out.Values[i] = ec._Theme_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phrases":
+			out.Values[i] = ec._Theme_phrases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "g2":
+			out.Values[i] = ec._Theme_g2(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pAdjusted":
+			out.Values[i] = ec._Theme_pAdjusted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logRatio":
+			out.Values[i] = ec._Theme_logRatio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "volume":
+			out.Values[i] = ec._Theme_volume(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baselineVolume":
+			out.Values[i] = ec._Theme_baselineVolume(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._Theme_share(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baselineShare":
+			out.Values[i] = ec._Theme_baselineShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markets":
+			out.Values[i] = ec._Theme_markets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periods":
+			out.Values[i] = ec._Theme_periods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slope":
+			out.Values[i] = ec._Theme_slope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emerging":
+			out.Values[i] = ec._Theme_emerging(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "examples":
+			out.Values[i] = ec._Theme_examples(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var themeAlertImplementors = []string{"ThemeAlert"}
+
+func (ec *executionContext) _ThemeAlert(ctx context.Context, sel ast.SelectionSet, obj *themes.Alert) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, themeAlertImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThemeAlert")
+		case "period":
+			out.Values[i] = ec._ThemeAlert_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._ThemeAlert_previous(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._ThemeAlert_share(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prevShare":
+			out.Values[i] = ec._ThemeAlert_prevShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "growth":
+			out.Values[i] = ec._ThemeAlert_growth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p":
+			out.Values[i] = ec._ThemeAlert_p(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ThemeAlert_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var themeExampleImplementors = []string{"ThemeExample"}
+
+func (ec *executionContext) _ThemeExample(ctx context.Context, sel ast.SelectionSet, obj *mining.Example) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, themeExampleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThemeExample")
+		case "region":
+			out.Values[i] = ec._ThemeExample_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conversationId":
+			out.Values[i] = ec._ThemeExample_conversationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "messageId":
+			out.Values[i] = ec._ThemeExample_messageId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ThemeExample_text(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4000,6 +15905,34 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCompetitorMarket2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorMarket(ctx context.Context, sel ast.SelectionSet, v mining.CompetitorMarket) graphql.Marshaler {
+	return ec._CompetitorMarket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCompetitorMarket2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorMarketᚄ(ctx context.Context, sel ast.SelectionSet, v []mining.CompetitorMarket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompetitorMarket2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorMarket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCompetitorReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorReport(ctx context.Context, sel ast.SelectionSet, v *mining.CompetitorReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CompetitorReport!")
+		return graphql.Null
+	}
+	return ec._CompetitorReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx context.Context, sel ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Conversation!")
@@ -4084,6 +16017,67 @@ func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNFollowTheSunBaseline2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFollowTheSunBaseline(ctx context.Context, sel ast.SelectionSet, v *FollowTheSunBaseline) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FollowTheSunBaseline!")
+		return graphql.Null
+	}
+	return ec._FollowTheSunBaseline(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFollowTheSunInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFollowTheSunInput(ctx context.Context, v any) (FollowTheSunInput, error) {
+	res, err := ec.unmarshalInputFollowTheSunInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFollowTheSunPlan2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFollowTheSunPlan(ctx context.Context, sel ast.SelectionSet, v *FollowTheSunPlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FollowTheSunPlan!")
+		return graphql.Null
+	}
+	return ec._FollowTheSunPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNForecastEffect2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastEffect(ctx context.Context, sel ast.SelectionSet, v ForecastEffect) graphql.Marshaler {
+	return ec._ForecastEffect(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNForecastEffect2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []ForecastEffect) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNForecastEffect2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastEffect(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNForecastPoint2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastPoint(ctx context.Context, sel ast.SelectionSet, v ForecastPoint) graphql.Marshaler {
+	return ec._ForecastPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNForecastPoint2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastPointᚄ(ctx context.Context, sel ast.SelectionSet, v []ForecastPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNForecastPoint2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecastPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4110,6 +16104,45 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMarketCoverage2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketCoverage(ctx context.Context, sel ast.SelectionSet, v MarketCoverage) graphql.Marshaler {
+	return ec._MarketCoverage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMarketCoverage2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []MarketCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMarketCoverage2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMarketDemandInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketDemandInput(ctx context.Context, v any) (MarketDemandInput, error) {
+	res, err := ec.unmarshalInputMarketDemandInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMarketDemandInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketDemandInputᚄ(ctx context.Context, v any) ([]MarketDemandInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]MarketDemandInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMarketDemandInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketDemandInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNMessage2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx context.Context, sel ast.SelectionSet, v metrics.Message) graphql.Marshaler {
@@ -4160,6 +16193,26 @@ func (ec *executionContext) marshalNMetricsRow2ᚕgithubᚗcomᚋmeridianᚑcs�
 	return ret
 }
 
+func (ec *executionContext) marshalNModelScore2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScore(ctx context.Context, sel ast.SelectionSet, v ModelScore) graphql.Marshaler {
+	return ec._ModelScore(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNModelScore2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []ModelScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModelScore2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOrderInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderInput(ctx context.Context, v any) (OrderInput, error) {
 	res, err := ec.unmarshalInputOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4171,6 +16224,337 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋmeridianᚑcsᚋm
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPeriodCount2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐPeriodCount(ctx context.Context, sel ast.SelectionSet, v themes.PeriodCount) graphql.Marshaler {
+	return ec._PeriodCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPeriodCount2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐPeriodCountᚄ(ctx context.Context, sel ast.SelectionSet, v []themes.PeriodCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodCount2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐPeriodCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanningEvent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEvent(ctx context.Context, sel ast.SelectionSet, v PlanningEvent) graphql.Marshaler {
+	return ec._PlanningEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlanningEvent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventᚄ(ctx context.Context, sel ast.SelectionSet, v []PlanningEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanningEvent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanningEvent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEvent(ctx context.Context, sel ast.SelectionSet, v *PlanningEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanningEvent!")
+		return graphql.Null
+	}
+	return ec._PlanningEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlanningEventInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventInput(ctx context.Context, v any) (PlanningEventInput, error) {
+	res, err := ec.unmarshalInputPlanningEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriceReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐPriceReport(ctx context.Context, sel ast.SelectionSet, v *mining.PriceReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceReport!")
+		return graphql.Null
+	}
+	return ec._PriceReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx context.Context, sel ast.SelectionSet, v insights.Rate) graphql.Marshaler {
+	return ec._Rate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRateᚄ(ctx context.Context, sel ast.SelectionSet, v []insights.Rate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiActual2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiActual(ctx context.Context, sel ast.SelectionSet, v RoiActual) graphql.Marshaler {
+	return ec._RoiActual(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiActual2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiActualᚄ(ctx context.Context, sel ast.SelectionSet, v []RoiActual) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiActual2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiActual(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiCostComparison2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostComparison(ctx context.Context, sel ast.SelectionSet, v roi.CostComparison) graphql.Marshaler {
+	return ec._RoiCostComparison(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiCostComparison2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostComparisonᚄ(ctx context.Context, sel ast.SelectionSet, v []roi.CostComparison) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiCostComparison2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostComparison(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiCostItem2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostItem(ctx context.Context, sel ast.SelectionSet, v roi.CostItem) graphql.Marshaler {
+	return ec._RoiCostItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiCostItem2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostItemᚄ(ctx context.Context, sel ast.SelectionSet, v []roi.CostItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiCostItem2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐCostItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiDimension2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiDimension(ctx context.Context, sel ast.SelectionSet, v RoiDimension) graphql.Marshaler {
+	return ec._RoiDimension(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiDimension2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []RoiDimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiDimension2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiResult(ctx context.Context, sel ast.SelectionSet, v *RoiResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoiResult!")
+		return graphql.Null
+	}
+	return ec._RoiResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoiSensitivity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐSensitivityRow(ctx context.Context, sel ast.SelectionSet, v roi.SensitivityRow) graphql.Marshaler {
+	return ec._RoiSensitivity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiSensitivity2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐSensitivityRowᚄ(ctx context.Context, sel ast.SelectionSet, v []roi.SensitivityRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiSensitivity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐSensitivityRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiStep2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐStep(ctx context.Context, sel ast.SelectionSet, v roi.Step) graphql.Marshaler {
+	return ec._RoiStep(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiStep2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []roi.Step) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiStep2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoiYear2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐYearFlow(ctx context.Context, sel ast.SelectionSet, v roi.YearFlow) graphql.Marshaler {
+	return ec._RoiYear(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiYear2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐYearFlowᚄ(ctx context.Context, sel ast.SelectionSet, v []roi.YearFlow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiYear2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐYearFlow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSegmentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (SegmentInput, error) {
+	res, err := ec.unmarshalInputSegmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSeriesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx context.Context, v any) (SeriesInput, error) {
+	res, err := ec.unmarshalInputSeriesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShiftAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftAssignment(ctx context.Context, sel ast.SelectionSet, v ShiftAssignment) graphql.Marshaler {
+	return ec._ShiftAssignment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNShiftAssignment2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []ShiftAssignment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShiftAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftAssignment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNShiftInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftInput(ctx context.Context, v any) (ShiftInput, error) {
+	res, err := ec.unmarshalInputShiftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShiftInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftInputᚄ(ctx context.Context, v any) ([]ShiftInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ShiftInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShiftInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNStaffingInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingInput(ctx context.Context, v any) (StaffingInput, error) {
+	res, err := ec.unmarshalInputStaffingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStaffingInterval2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingInterval(ctx context.Context, sel ast.SelectionSet, v StaffingInterval) graphql.Marshaler {
+	return ec._StaffingInterval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStaffingInterval2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []StaffingInterval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStaffingInterval2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStaffingResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingResult(ctx context.Context, sel ast.SelectionSet, v *StaffingResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StaffingResult!")
+		return graphql.Null
+	}
+	return ec._StaffingResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStoredForecast2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStoredForecast(ctx context.Context, sel ast.SelectionSet, v StoredForecast) graphql.Marshaler {
+	return ec._StoredForecast(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStoredForecast2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStoredForecastᚄ(ctx context.Context, sel ast.SelectionSet, v []StoredForecast) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStoredForecast2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStoredForecast(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -4206,6 +16590,46 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
 	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTheme2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐTheme(ctx context.Context, sel ast.SelectionSet, v mining.Theme) graphql.Marshaler {
+	return ec._Theme(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTheme2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐThemeᚄ(ctx context.Context, sel ast.SelectionSet, v []mining.Theme) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTheme2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐTheme(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNThemeExample2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐExample(ctx context.Context, sel ast.SelectionSet, v mining.Example) graphql.Marshaler {
+	return ec._ThemeExample(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNThemeExample2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐExampleᚄ(ctx context.Context, sel ast.SelectionSet, v []mining.Example) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNThemeExample2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐExample(ctx, sel, v[i])
+	})
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -4426,6 +16850,100 @@ func (ec *executionContext) unmarshalOFilterInput2ᚕgithubᚗcomᚋmeridianᚑc
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalFloat(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := scalar.MarshalFloat(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOForecast2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐForecast(ctx context.Context, sel ast.SelectionSet, v *Forecast) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Forecast(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -4444,6 +16962,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOModelScore2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScore(ctx context.Context, sel ast.SelectionSet, v *ModelScore) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ModelScore(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOOrderInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderInputᚄ(ctx context.Context, v any) ([]OrderInput, error) {
 	if v == nil {
 		return nil, nil
@@ -4459,6 +16984,22 @@ func (ec *executionContext) unmarshalOOrderInput2ᚕgithubᚗcomᚋmeridianᚑcs
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (*SegmentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx context.Context, v any) (*SeriesInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSeriesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -4512,6 +17053,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOThemeAlert2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐAlert(ctx context.Context, sel ast.SelectionSet, v *themes.Alert) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ThemeAlert(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

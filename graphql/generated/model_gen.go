@@ -3,6 +3,9 @@
 package generated
 
 import (
+	"time"
+
+	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
@@ -27,6 +30,128 @@ type FilterInput struct {
 	Values []string `json:"values"`
 }
 
+type FollowTheSunBaseline struct {
+	Region        string  `json:"region"`
+	Cost          float64 `json:"cost"`
+	ServiceLevel  float64 `json:"serviceLevel"`
+	HumanContacts float64 `json:"humanContacts"`
+	AiContacts    float64 `json:"aiContacts"`
+}
+
+type FollowTheSunInput struct {
+	Regions []ShiftInput        `json:"regions"`
+	Demand  []MarketDemandInput `json:"demand"`
+	// Start of the first interval of contacts given directly.
+	Start           *time.Time `json:"start,omitempty"`
+	Interval        *string    `json:"interval,omitempty"`
+	Source          *string    `json:"source,omitempty"`
+	Horizon         *int       `json:"horizon,omitempty"`
+	To              *time.Time `json:"to,omitempty"`
+	Use             *string    `json:"use,omitempty"`
+	AhtSeconds      float64    `json:"ahtSeconds"`
+	PatienceSeconds *float64   `json:"patienceSeconds,omitempty"`
+	ServiceLevel    *float64   `json:"serviceLevel,omitempty"`
+	AnswerSeconds   *float64   `json:"answerSeconds,omitempty"`
+	AsaSeconds      *float64   `json:"asaSeconds,omitempty"`
+	MaxOccupancy    *float64   `json:"maxOccupancy,omitempty"`
+	Shrinkage       *float64   `json:"shrinkage,omitempty"`
+	// The region whose office hours alone are the baseline (default: the first).
+	BaselineRegion *string `json:"baselineRegion,omitempty"`
+}
+
+type FollowTheSunPlan struct {
+	Start     time.Time `json:"start"`
+	Interval  string    `json:"interval"`
+	Intervals int       `json:"intervals"`
+	Cost      float64   `json:"cost"`
+	// Expected service level of the contacts people handle.
+	ServiceLevel  float64 `json:"serviceLevel"`
+	HumanContacts float64 `json:"humanContacts"`
+	AiContacts    float64 `json:"aiContacts"`
+	// Cost relative to the baseline minus one (0.15: +15%); null when the baseline costs nothing.
+	CostIncrease *float64              `json:"costIncrease,omitempty"`
+	Coverage     []MarketCoverage      `json:"coverage"`
+	Baseline     *FollowTheSunBaseline `json:"baseline"`
+	Assignments  []ShiftAssignment     `json:"assignments"`
+}
+
+type Forecast struct {
+	// region/language/channel/queue, * for all
+	Series   string `json:"series"`
+	Region   string `json:"region"`
+	Language string `json:"language"`
+	Channel  string `json:"channel"`
+	Queue    string `json:"queue"`
+	// The country most of the series' contacts come from: its holidays and market events apply.
+	Market   string `json:"market"`
+	Interval string `json:"interval"`
+	// The model the backtest selected.
+	Model       string    `json:"model"`
+	Level       float64   `json:"level"`
+	HistoryFrom time.Time `json:"historyFrom"`
+	HistoryTo   time.Time `json:"historyTo"`
+	// Contacts in the history.
+	Contacts float64         `json:"contacts"`
+	Points   []ForecastPoint `json:"points"`
+	// The selected model's backtest accuracy; coverage is measured on a one-week hold-out.
+	Accuracy *ModelScore `json:"accuracy,omitempty"`
+	// The seasonal-naive baselines (snaive-week, snaive-day) in the same backtest.
+	Baselines []ModelScore `json:"baselines"`
+	// Every candidate model, lowest error first.
+	Candidates []ModelScore `json:"candidates"`
+	// Calendar effects learned (or assumed) and applied.
+	Effects []ForecastEffect `json:"effects"`
+	// The planning events that fed the forecast.
+	Events []PlanningEvent `json:"events"`
+}
+
+type ForecastEffect struct {
+	// holiday, release, campaign, outage or day-of-month
+	Kind     string  `json:"kind"`
+	Lift     float64 `json:"lift"`
+	TauHours float64 `json:"tauHours"`
+	Learned  bool    `json:"learned"`
+}
+
+type ForecastPoint struct {
+	// Start of the interval.
+	T    time.Time `json:"t"`
+	Mean float64   `json:"mean"`
+	Lo   float64   `json:"lo"`
+	Hi   float64   `json:"hi"`
+}
+
+type MarketCoverage struct {
+	Market   string `json:"market"`
+	Language string `json:"language"`
+	// Mean hours per day with people on shift for the market's language.
+	Hours         float64 `json:"hours"`
+	BaselineHours float64 `json:"baselineHours"`
+}
+
+type MarketDemandInput struct {
+	Market   string `json:"market"`
+	Language string `json:"language"`
+	// Contacts per interval from start, or the forecast of series.
+	Contacts []float64    `json:"contacts,omitempty"`
+	Series   *SeriesInput `json:"series,omitempty"`
+}
+
+type ModelScore struct {
+	Model string `json:"model"`
+	// Mean absolute error; null when the history was too short to backtest (under three weeks).
+	Mae *float64 `json:"mae,omitempty"`
+	// Mean absolute error over that of the weekly seasonal naive in-sample (below 1: better).
+	Mase *float64 `json:"mase,omitempty"`
+	// Symmetric MAPE in percent.
+	Smape *float64 `json:"smape,omitempty"`
+	// Share of actual values inside the prediction interval; null when not measured.
+	Coverage *float64 `json:"coverage,omitempty"`
+}
+
+type Mutation struct {
+}
+
 // Sorts metrics rows by one of the query's measures or dimensions.
 type OrderInput struct {
 	Field string `json:"field"`
@@ -38,5 +163,201 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type PlanningEvent struct {
+	ID     string `json:"id"`
+	Region string `json:"region"`
+	Name   string `json:"name"`
+	// release, campaign, outage or holiday
+	Kind string `json:"kind"`
+	// ISO country codes; empty: every market of the region.
+	Markets  []string  `json:"markets"`
+	StartsAt time.Time `json:"startsAt"`
+	// Null: a holiday lasts one day, a surge decays on its own.
+	EndsAt *time.Time `json:"endsAt,omitempty"`
+	// Prior relative effect until the history shows one of the kind (0: the kind's default).
+	Lift      float64   `json:"lift"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+type PlanningEventInput struct {
+	Region   string     `json:"region"`
+	Name     string     `json:"name"`
+	Kind     string     `json:"kind"`
+	Markets  []string   `json:"markets,omitempty"`
+	StartsAt time.Time  `json:"startsAt"`
+	EndsAt   *time.Time `json:"endsAt,omitempty"`
+	Lift     *float64   `json:"lift,omitempty"`
+}
+
 type Query struct {
+}
+
+type RoiActual struct {
+	// YAML path of the input, e.g. value.efficiency.drivers.annual_contacts.
+	Path string `json:"path"`
+	// The scenario's value it replaced; null when the scenario gave none.
+	ScenarioValue *float64 `json:"scenarioValue,omitempty"`
+	Value         float64  `json:"value"`
+	Source        *string  `json:"source,omitempty"`
+	Note          *string  `json:"note,omitempty"`
+}
+
+type RoiDimension struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// direct or drivers: which figure counts.
+	Basis       string   `json:"basis"`
+	Value       float64  `json:"value"`
+	Direct      *float64 `json:"direct,omitempty"`
+	FromDrivers *float64 `json:"fromDrivers,omitempty"`
+}
+
+type RoiResult struct {
+	Scenario               string               `json:"scenario"`
+	Currency               string               `json:"currency"`
+	HorizonMonths          int                  `json:"horizonMonths"`
+	DiscountRate           float64              `json:"discountRate"`
+	CashFlows              string               `json:"cashFlows"`
+	TotalValue             float64              `json:"totalValue"`
+	TotalCost              float64              `json:"totalCost"`
+	NetValue               float64              `json:"netValue"`
+	RoiPercent             float64              `json:"roiPercent"`
+	Npv                    float64              `json:"npv"`
+	PaybackMonth           *int                 `json:"paybackMonth,omitempty"`
+	DiscountedPaybackMonth *int                 `json:"discountedPaybackMonth,omitempty"`
+	ValueByDimension       []RoiDimension       `json:"valueByDimension"`
+	CostItems              []roi.CostItem       `json:"costItems"`
+	CostComparisons        []roi.CostComparison `json:"costComparisons"`
+	Yearly                 []roi.YearFlow       `json:"yearly"`
+	// Every line of the arithmetic, in order.
+	Steps            []roi.Step `json:"steps"`
+	SensitivityDelta float64    `json:"sensitivityDelta"`
+	// Tornado table: each input moved by ±sensitivityDelta, ranked by ROI swing.
+	Sensitivity []roi.SensitivityRow `json:"sensitivity"`
+	// Scenario inputs replaced by figures measured in ClickHouse; empty when none were used.
+	Actuals       []RoiActual `json:"actuals"`
+	ActualsSource *string     `json:"actualsSource,omitempty"`
+	Warnings      []string    `json:"warnings"`
+}
+
+// Messages of some markets (ISO country codes), languages (en matches en-GB), products, customer segments (tiers) and time range. Empty means any.
+type SegmentInput struct {
+	Markets   []string   `json:"markets,omitempty"`
+	Languages []string   `json:"languages,omitempty"`
+	Products  []string   `json:"products,omitempty"`
+	Segments  []string   `json:"segments,omitempty"`
+	From      *time.Time `json:"from,omitempty"`
+	To        *time.Time `json:"to,omitempty"`
+}
+
+// One contact series. Omitted (or "*") language, channel or queue means all of them.
+type SeriesInput struct {
+	Region   string  `json:"region"`
+	Language *string `json:"language,omitempty"`
+	Channel  *string `json:"channel,omitempty"`
+	// The queue conversations were first routed to (AI-resolved conversations have none).
+	Queue *string `json:"queue,omitempty"`
+}
+
+type ShiftAssignment struct {
+	Start    time.Time `json:"start"`
+	Language string    `json:"language"`
+	// The staffing region, or empty when AI covers the interval alone.
+	Region       string  `json:"region"`
+	Contacts     float64 `json:"contacts"`
+	Agents       int     `json:"agents"`
+	Scheduled    int     `json:"scheduled"`
+	ServiceLevel float64 `json:"serviceLevel"`
+	Cost         float64 `json:"cost"`
+}
+
+type ShiftInput struct {
+	Name string `json:"name"`
+	// IANA time zone, e.g. Europe/Berlin.
+	TimeZone string `json:"timeZone"`
+	// Local shift hours [startHour, endHour); endHour below startHour crosses midnight.
+	StartHour int `json:"startHour"`
+	EndHour   int `json:"endHour"`
+	// Local weekdays on shift, 0 (Sunday) to 6; omitted: every day.
+	Days        []int    `json:"days,omitempty"`
+	CostPerHour float64  `json:"costPerHour"`
+	Languages   []string `json:"languages"`
+}
+
+type StaffingInput struct {
+	// Average handling time in seconds.
+	AhtSeconds float64 `json:"ahtSeconds"`
+	// Mean patience in seconds: switches to Erlang A (abandonment).
+	PatienceSeconds *float64 `json:"patienceSeconds,omitempty"`
+	// Service-level target (default 0.8) within answerSeconds (default 20).
+	ServiceLevel  *float64 `json:"serviceLevel,omitempty"`
+	AnswerSeconds *float64 `json:"answerSeconds,omitempty"`
+	AsaSeconds    *float64 `json:"asaSeconds,omitempty"`
+	MaxOccupancy  *float64 `json:"maxOccupancy,omitempty"`
+	// Share of paid time not available for contacts, e.g. 0.3.
+	Shrinkage *float64 `json:"shrinkage,omitempty"`
+	// Contacts per interval, given directly (start optional).
+	Contacts []float64  `json:"contacts,omitempty"`
+	Start    *time.Time `json:"start,omitempty"`
+	// 1h (default) or 30m.
+	Interval *string `json:"interval,omitempty"`
+	// Or: the contacts forecast for this series.
+	Series *SeriesInput `json:"series,omitempty"`
+	// stored (default) or live.
+	Source *string `json:"source,omitempty"`
+	// live: intervals to forecast (default one week).
+	Horizon *int `json:"horizon,omitempty"`
+	// live: end of the history (default now).
+	To *time.Time `json:"to,omitempty"`
+	// mean (default) or hi: plan for the interval's upper bound.
+	Use *string `json:"use,omitempty"`
+}
+
+type StaffingInterval struct {
+	Start           *time.Time `json:"start,omitempty"`
+	Contacts        float64    `json:"contacts"`
+	CallsPerHour    float64    `json:"callsPerHour"`
+	TrafficErlangs  float64    `json:"trafficErlangs"`
+	Agents          int        `json:"agents"`
+	ScheduledAgents int        `json:"scheduledAgents"`
+	ServiceLevel    float64    `json:"serviceLevel"`
+	AsaSeconds      float64    `json:"asaSeconds"`
+	Occupancy       float64    `json:"occupancy"`
+	WaitProbability float64    `json:"waitProbability"`
+	// Erlang A only.
+	AbandonRate *float64 `json:"abandonRate,omitempty"`
+}
+
+type StaffingResult struct {
+	// erlang-c or erlang-a
+	Model string `json:"model"`
+	// rates, stored or live
+	Source         string             `json:"source"`
+	Series         *string            `json:"series,omitempty"`
+	Interval       string             `json:"interval"`
+	Intervals      []StaffingInterval `json:"intervals"`
+	PeakAgents     int                `json:"peakAgents"`
+	PeakScheduled  int                `json:"peakScheduled"`
+	AgentHours     float64            `json:"agentHours"`
+	ScheduledHours float64            `json:"scheduledHours"`
+	// Expected service level weighted by contacts.
+	ServiceLevel float64 `json:"serviceLevel"`
+}
+
+type StoredForecast struct {
+	Series      string          `json:"series"`
+	Region      string          `json:"region"`
+	Language    string          `json:"language"`
+	Channel     string          `json:"channel"`
+	Queue       string          `json:"queue"`
+	Market      string          `json:"market"`
+	Interval    string          `json:"interval"`
+	Model       string          `json:"model"`
+	Level       float64         `json:"level"`
+	GeneratedAt time.Time       `json:"generatedAt"`
+	HistoryFrom *time.Time      `json:"historyFrom,omitempty"`
+	HistoryTo   *time.Time      `json:"historyTo,omitempty"`
+	Points      []ForecastPoint `json:"points"`
+	Accuracy    *ModelScore     `json:"accuracy,omitempty"`
+	Baselines   []ModelScore    `json:"baselines"`
 }

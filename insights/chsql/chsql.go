@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Schema names the messages table and the columns the queries read.
@@ -240,6 +242,10 @@ type PhraseOptions struct {
 	MinTarget     int      // HAVING target_count >= MinTarget
 	MinTargetDocs int      // HAVING target_docs >= MinTargetDocs (distinct conversations)
 	Limit         int      // at most this many phrases, most frequent in target first; default 100000
+	// TargetOnly reads only target messages (baseline counts come out 0): the cheap first
+	// pass that finds a target's candidate phrases before PhraseCountsOf counts them
+	// everywhere.
+	TargetOnly bool
 }
 
 // PhraseCounts returns, per phrase, its count in the target slice, in the baseline slice
@@ -317,7 +323,10 @@ func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o Phra
 	}
 	stop := b.param("stopwords", "Array(String)", array(o.StopWords))
 	txt := "lowerUTF8(" + q(s.Text) + ")"
-	var extraCols, extraCond string
+	var extraCols, extraCond, targetOnly string
+	if o.TargetOnly {
+		targetOnly = "\n    AND in_target"
+	}
 	if extra != nil {
 		extraCols, extraCond = extra(b, txt)
 	}
@@ -325,15 +334,17 @@ func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o Phra
     %[1]s AS conv,
     %[2]s AS in_target,
     %[3]s AS in_baseline,
-    extractAll(%[4]s, '[\\p{Latin}\\p{Greek}\\p{Cyrillic}\\p{Arabic}\\p{N}]+') AS words,
-    arrayFilter(w -> lengthUTF8(w) > 1 AND NOT has(%[5]s, w) AND NOT match(w, '^[0-9]+$'), words) AS unigrams,
-    arrayFilter(x -> x != '', arrayMap((a, b) -> if(has(%[5]s, a) OR has(%[5]s, b) OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b)), arrayPopBack(words), arrayPopFront(words))) AS bigrams,
-    arrayFlatten(arrayMap(r -> if(lengthUTF8(r) = 1, [r], ngrams(r, 2)), extractAll(%[4]s, '[\\p{Han}\\p{Hiragana}\\p{Katakana}ー]+|\\p{Hangul}+|\\p{Thai}+'))) AS cjk,
+    splitByNonAlpha(%[4]s) AS toks,
+    arrayFilter(w -> length(w) <= 2 * lengthUTF8(w), toks) AS words,
+    arrayFilter(w -> lengthUTF8(w) > 1 AND NOT (w IN %[5]s) AND NOT match(w, '^[0-9]+$'), words) AS unigrams,
+    arrayFilter(x -> x != '', arrayMap((a, b) -> if(a IN %[5]s OR b IN %[5]s OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b)), arrayPopBack(words), arrayPopFront(words))) AS bigrams,
+    arrayFlatten(arrayMap(w -> if(length(w) = 3 * lengthUTF8(w), [w], extractAll(w, '[\\p{Han}\\p{Hiragana}\\p{Katakana}ー]+|\\p{Hangul}+|\\p{Thai}+')), arrayFilter(w -> length(w) > 2 * lengthUTF8(w), toks))) AS runs,
+    arrayFlatten(arrayMap(r -> if(lengthUTF8(r) = 1, [r], ngrams(r, 2)), runs)) AS cjk,
     arrayConcat(unigrams, bigrams, cjk) AS phrases
   FROM %[6]s
   WHERE %[7]s
-    AND (in_target OR in_baseline)%[9]s`,
-		q(s.ConversationID), inT, inB, txt, stop, s.from(), where, extraCols, extraCond)
+    AND (in_target OR in_baseline)%[9]s%[10]s`,
+		q(s.ConversationID), inT, inB, depunct(txt), stop, s.from(), where, extraCols, extraCond, targetOnly)
 	return b, inner, nil
 }
 
@@ -372,7 +383,7 @@ func (s Schema) MentionCounts(f Filter, sets []TermSet, byMonth bool) (Query, er
 			return Query{}, fmt.Errorf("chsql: term set name %q must be unique, lower-case letters, digits and _", set.Name)
 		}
 		seen[set.Name] = true
-		cond, err := b.termCond(set, txt)
+		cond, err := b.termCond(set, txt, wordText(txt))
 		if err != nil {
 			return Query{}, err
 		}
@@ -390,8 +401,8 @@ func (s Schema) MentionCounts(f Filter, sets []TermSet, byMonth bool) (Query, er
 	return Query{SQL: sql, Params: b.params, types: b.types}, nil
 }
 
-func (b *builder) termCond(set TermSet, txt string) (string, error) {
-	var sub, words []string
+func (b *builder) termCond(set TermSet, txt, words string) (string, error) {
+	var sub, whole []string
 	for _, t := range set.Terms {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" {
@@ -403,13 +414,21 @@ func (b *builder) termCond(set TermSet, txt string) (string, error) {
 			sub = append(sub, t)
 			continue
 		}
-		re := regexp.QuoteMeta(t)
-		if prefix {
-			re += `[\p{L}\p{N}]*`
+		// Whole words (or a word prefix) in the space-joined word list: " t " or " t".
+		needle := " " + strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsNumber(r) || r >= 0x80 && !unicode.IsPunct(r) && !unicode.IsSpace(r) {
+				return r
+			}
+			return ' '
+		}, t)), " ")
+		if !prefix {
+			needle += " "
 		}
-		words = append(words, re)
+		if strings.TrimSpace(needle) != "" {
+			whole = append(whole, needle)
+		}
 	}
-	if len(sub) == 0 && len(words) == 0 {
+	if len(sub) == 0 && len(whole) == 0 {
 		return "", fmt.Errorf("chsql: term set %q has no terms", set.Name)
 	}
 	var conds []string
@@ -417,11 +436,29 @@ func (b *builder) termCond(set TermSet, txt string) (string, error) {
 		sort.Strings(sub)
 		conds = append(conds, b.searchAny(set.Name+"_substrings", txt, sub))
 	}
-	if len(words) > 0 {
-		re := `(^|[^\p{L}\p{N}])(` + strings.Join(words, "|") + `)([^\p{L}\p{N}]|$)`
-		conds = append(conds, "match("+txt+", "+b.param(set.Name+"_words", "String", re)+")")
+	if len(whole) > 0 {
+		sort.Strings(whole)
+		conds = append(conds, b.searchAny(set.Name+"_words", words, whole))
 	}
 	return strings.Join(conds, " OR "), nil
+}
+
+// Punctuation of unspaced and other scripts that splitByNonAlpha would keep inside tokens
+// (it splits on ASCII only): translated to spaces first.
+const (
+	punctFrom = "。、？！，：；「」『』（）《》«»’‘“”؟،…・～¿¡"
+)
+
+// depunct replaces non-ASCII punctuation with spaces, code point for code point.
+func depunct(txt string) string {
+	return "translateUTF8(" + txt + ", " + quote(punctFrom) + ", " + quote(strings.Repeat(" ", utf8.RuneCountInString(punctFrom))) + ")"
+}
+
+// wordText is the message's words joined by single spaces between a leading and a trailing
+// space, so that a whole word t is the substring " t " and a word prefix p is " p": word
+// matching becomes one multi-substring search instead of a regular expression.
+func wordText(txt string) string {
+	return "concat(' ', arrayStringConcat(splitByNonAlpha(" + depunct(txt) + "), ' '), ' ')"
 }
 
 // unspaced mirrors tokenize.HasUnspaced without importing it, keeping this package a leaf.
@@ -514,7 +551,7 @@ func (s Schema) PhraseHits(f Filter, target Slice, baseline *Slice, o PhraseOpti
 		return Query{}, err
 	}
 	sql := fmt.Sprintf(`SELECT
-  arraySort(arrayDistinct(arrayFilter(p -> has(%s, p), phrases))) AS hits,
+  arraySort(arrayDistinct(arrayFilter(p -> p IN %s, phrases))) AS hits,
   toString(country) AS country,
   period,
   toUInt8(in_target) AS in_target,
@@ -605,7 +642,7 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 				return nil, fmt.Errorf("chsql: term set name %q must be unique, lower-case letters, digits and _", set.Name)
 			}
 			seen[set.Name] = true
-			c, err := b.termCond(set, txt)
+			c, err := b.termCond(set, txt, "w_")
 			if err != nil {
 				return nil, err
 			}
@@ -640,7 +677,7 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 	}
 	// Each set's condition is evaluated once per row in the subquery; the outer query counts.
 	var flags []string
-	inner := []string{q(s.Country), q(s.OccurredAt)}
+	inner := []string{q(s.Country), q(s.OccurredAt), wordText(txt) + " AS w_"}
 	if spec.BySegment {
 		inner = append(inner, q(s.Tier))
 	}
@@ -676,5 +713,41 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 	}
 	sql := fmt.Sprintf("SELECT\n  %s\nFROM\n(\n  SELECT %s\n  FROM %s\n  WHERE %s\n)\nGROUP BY %s\nORDER BY %s",
 		strings.Join(cols, ",\n  "), strings.Join(inner, ", "), s.from(), where, strings.Join(group, ", "), strings.Join(group, ", "))
+	return Query{SQL: sql, Params: b.params, types: b.types}, nil
+}
+
+// PhraseCountsOf counts the given phrases (e.g. the candidates a TargetOnly PhraseCounts
+// found in any region) in the target and the baseline, and the corpus totals, in one pass:
+// columns phrase, target_count, baseline_count, target_docs, where the row with the empty
+// phrase holds target_total and baseline_total in its count columns (PhraseTotals' figures).
+// Regions must be asked for the same phrases so that their counts can be summed.
+func (s Schema) PhraseCountsOf(f Filter, target Slice, baseline *Slice, o PhraseOptions, phrases []string) (Query, error) {
+	o.TargetOnly = false
+	sorted := append([]string(nil), phrases...)
+	sort.Strings(sorted)
+	var set string
+	b, inner, err := s.phrasesInnerWith(f, target, baseline, o, func(b *builder, _ string) (string, string) {
+		set = b.param("only", "Array(String)", array(sorted))
+		return "", ""
+	})
+	if err != nil {
+		return Query{}, err
+	}
+	sql := fmt.Sprintf(`SELECT
+  phrase,
+  sumIf(if(phrase = '', n, 1), in_target) AS target_count,
+  sumIf(if(phrase = '', n, 1), in_baseline) AS baseline_count,
+  uniqExactIf(conv, in_target) AS target_docs
+FROM
+(
+  SELECT conv, in_target, in_baseline, length(phrases) AS n, arrayPushBack(arrayFilter(p -> p IN %s, phrases), '') AS counted
+  FROM
+  (
+%s
+  )
+)
+ARRAY JOIN counted AS phrase
+GROUP BY phrase
+ORDER BY phrase`, set, inner)
 	return Query{SQL: sql, Params: b.params, types: b.types}, nil
 }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+func num(f float64) string {
+	s := fmt.Sprintf("%.0f", f)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "—"
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+func mark(ok bool) string {
+	if ok {
+		return " ✅"
+	}
+	return " ❌"
+}
+
+func slowerCeiling(r *modeResult, ch rawChDBResult) float64 {
+	c := ch.Rate
+	if r.raw.ProduceRate > 0 {
+		c = min(c, r.raw.ProduceRate)
+	}
+	if r.raw.ConsumeRate > 0 {
+		c = min(c, r.raw.ConsumeRate)
+	}
+	return c
+}
+
+func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### Results (%s)\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %s. The server (HTTP, ingest, producer, sinks, chDB, PostgreSQL), the load generator and the broker share these cores.\n\n", machineNotes())
+	fmt.Fprintf(&b, "Command: `go run ./cmd/benchingest --duration %s --soak %s --kafka %s` (clients %d × %d events; latency %d req/s × 10 events; soak %d events/s). Events: %d distinct ingest/demo events cycled with fresh ids, mean request JSON %.0f B, mean Kafka message %.0f B.\n\n",
+		o.duration, o.soak, o.kafka, o.clients, o.batch, o.rate, o.soakRate, len(c.events), c.meanJSON, c.meanMsg)
+
+	header := "| measure |"
+	sep := "|---|"
+	for _, r := range rs {
+		header += " " + map[string]string{"embedded": "embedded broker (kfake)", "apache": "Apache Kafka 4 (KRaft)"}[r.name] + " |"
+		sep += "---|"
+	}
+	header += " target |"
+	sep += "---|"
+	b.WriteString(header + "\n" + sep + "\n")
+	row := func(name, target string, cell func(r *modeResult) string) {
+		b.WriteString("| " + name + " |")
+		for _, r := range rs {
+			b.WriteString(" " + cell(r) + " |")
+		}
+		b.WriteString(" " + target + " |\n")
+	}
+	row("raw: kafka-go Writer produce alone (acks=all, batch 1000, 4 writers)", "", func(r *modeResult) string {
+		if r.raw.ProduceRate == 0 {
+			return "error: " + r.raw.ProduceError + r.err
+		}
+		return fmt.Sprintf("%s msg/s (%.0f MB/s)", num(r.raw.ProduceRate), r.raw.ProduceMBs)
+	})
+	row("raw: kafka-go consumer-group Reader alone (commit per 20k)", "", func(r *modeResult) string {
+		if r.raw.ConsumeRate == 0 {
+			return "error: " + r.raw.ConsumeError
+		}
+		return num(r.raw.ConsumeRate) + " msg/s"
+	})
+	row("raw: chDB insert alone (EventWriter, JSONEachRow, 20k rows/insert)", "", func(*modeResult) string {
+		if ch.Error != "" {
+			return "error: " + ch.Error
+		}
+		return fmt.Sprintf("%s rows/s (%s/insert)", num(ch.Rate), ms(ch.MeanBatch))
+	})
+	row("slower raw ceiling", "", func(r *modeResult) string { return num(slowerCeiling(r, ch)) + " ev/s" })
+	row(fmt.Sprintf("warm-up, customers new (%d events, %d customers): acknowledged / → queryable", len(c.events), c.customers), "", func(r *modeResult) string {
+		return fmt.Sprintf("%s / %s ev/s", num(r.cold.AckRate), num(r.cold.E2ERate))
+	})
+	row(fmt.Sprintf("sustained, customers known: acknowledged (%d clients × %d events)", o.clients, o.batch), "", func(r *modeResult) string {
+		s := num(r.sust.AckRate) + " ev/s"
+		if r.sust.Failed > 0 {
+			s += fmt.Sprintf(" (%s events refused: %.80s)", num(float64(r.sust.Failed)), r.sust.FirstErr)
+		}
+		return s
+	})
+	row("sustained: acknowledged → queryable (first send → all in ClickHouse)", "≥ 50,000 ev/s", func(r *modeResult) string {
+		if r.sust.E2ERate == 0 {
+			return "not measured: " + r.sust.QueryErr
+		}
+		return num(r.sust.E2ERate) + " ev/s" + mark(r.sust.E2ERate >= 50000)
+	})
+	row("… as a share of the slower raw ceiling", "≥ 0.5", func(r *modeResult) string {
+		c := slowerCeiling(r, ch)
+		if r.sust.E2ERate == 0 || c == 0 {
+			return "—"
+		}
+		f := r.sust.E2ERate / c
+		return fmt.Sprintf("%.2f", f) + mark(f >= 0.5)
+	})
+	row("… events / drain after the last ack", "", func(r *modeResult) string {
+		return fmt.Sprintf("%s / %s", num(float64(r.sust.Acked)), ms(r.sust.Drain))
+	})
+	row(fmt.Sprintf("ack latency p50 / p99 / max (open loop, %d req/s × 10 events)", o.rate), "p99 < 20 ms", func(r *modeResult) string {
+		if r.lat.Completed == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%s / %s / %s", ms(r.lat.P50), ms(r.lat.P99), ms(r.lat.Max)) + mark(r.lat.P99 < 20*time.Millisecond)
+	})
+	row("… achieved rate (completed / failed / never sent requests)", fmt.Sprintf("%s req/s", num(float64(o.rate))), func(r *modeResult) string {
+		s := fmt.Sprintf("%s req/s (%s / %s / %s)", num(r.lat.Achieved), num(float64(r.lat.Completed)), num(float64(r.lat.Failed)), num(float64(r.lat.Skipped)))
+		if r.lat.FirstErr != "" {
+			s += fmt.Sprintf(" first error: %.80s", r.lat.FirstErr)
+		}
+		return s
+	})
+	row("freshness ack → queryable p50 / p99 / max (markers seen/sent)", "p99 < 2 s", func(r *modeResult) string {
+		if r.lat.Seen == 0 {
+			return "not measured " + r.lat.PollErr
+		}
+		return fmt.Sprintf("%s / %s / %s (%d/%d)", ms(r.lat.FreshP50), ms(r.lat.FreshP99), ms(r.lat.FreshMax), r.lat.Seen, r.lat.Markers) +
+			mark(r.lat.FreshP99 < 2*time.Second && r.lat.Seen == r.lat.Markers)
+	})
+	row("… poll round trip p50 / p99 (resolution of the above)", "", func(r *modeResult) string {
+		return fmt.Sprintf("%s / %s (%d polls)", ms(r.lat.PollP50), ms(r.lat.PollP99), r.lat.Polls)
+	})
+	row("server RSS start / peak / end (whole run)", "", func(r *modeResult) string {
+		return fmt.Sprintf("%.0f / %.0f / %.0f MB", r.rssStart, r.rssPeak, r.rssEnd)
+	})
+	if o.soak > 0 {
+		row(fmt.Sprintf("soak %s at %s ev/s: RSS start / peak / end", o.soak, num(float64(o.soakRate))), "", func(r *modeResult) string {
+			if r.soak == nil {
+				return "—"
+			}
+			s := r.soak
+			return fmt.Sprintf("%.0f / %.0f / %.0f MB (acked %s, refused %s)", s.Start, s.Peak, s.End, num(float64(s.Acked)), num(float64(s.Failed)))
+		})
+		row("… RSS slope whole soak / second half", "flat (≈ 0 MB/min)", func(r *modeResult) string {
+			if r.soak == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%+.2f / %+.2f MB/min", r.soak.Slope, r.soak.SlopeLate) + mark(r.soak.SlopeLate < 1)
+		})
+	}
+	row("machine load average (1 min) after each phase", "≤ 2 (2 cores)", func(r *modeResult) string {
+		return strings.Join(r.load, ", ")
+	})
+	for _, r := range rs {
+		if r.err != "" {
+			fmt.Fprintf(&b, "\n%s: error: %s\n", r.name, r.err)
+		}
+		if r.graphqlErr != "" {
+			fmt.Fprintf(&b, "\n%s: GraphQL metrics query failed: %s\n", r.name, r.graphqlErr)
+		}
+		if r.profile != "" {
+			fmt.Fprintf(&b, "\n%s: server CPU profile of the sustained phase: %s\n", r.name, r.profile)
+		}
+	}
+	return b.String()
+}

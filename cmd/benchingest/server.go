@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	benchKey  = "bench-key-0123456789"    // admin, every region
+	markerKey = "bench-eu-key-0123456789" // admin, eu only: freshness polls touch one region
+)
+
+// server is a `meridian serve` child process on 127.0.0.1 with a fresh data directory.
+type server struct {
+	addr    string
+	dataDir string
+	logPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	client  *http.Client
+
+	mu  sync.Mutex
+	rss []rssSample
+}
+
+type rssSample struct {
+	t  time.Time
+	mb float64
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func startServer(ctx context.Context, bin, dir string, env []string) (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{addr: addr, dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "server.log"), done: make(chan struct{})}
+	logf, err := os.Create(s.logPath)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", s.dataDir)
+	s.cmd.Env = append(os.Environ(), append([]string{
+		"MERIDIAN_API_KEYS=" + benchKey + "," + markerKey + ":admin:eu",
+		"MERIDIAN_LOG_LEVEL=warn",
+	}, env...)...)
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	// Own process group (a terminal's Ctrl-C reaches us first and we stop it in order) and
+	// Pdeathsig, so the server dies with us even if we are killed.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := s.cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.done) }()
+	s.client = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute, DisableCompression: true,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}}
+	go s.sampleRSS()
+	deadline := time.Now().Add(180 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/readyz", nil)
+		if resp, err := s.client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("server exited before it was ready; log:\n%s", s.logTail(30))
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("server not ready after 180 s; log:\n%s", s.logTail(30))
+		}
+	}
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+// sampleRSS reads VmRSS from /proc every second until the process exits.
+func (s *server) sampleRSS() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if mb, err := vmRSS(s.pid()); err == nil {
+			s.mu.Lock()
+			s.rss = append(s.rss, rssSample{time.Now(), mb})
+			s.mu.Unlock()
+		}
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func vmRSS(pid int) (float64, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+// rssBetween returns the samples in [from, to].
+func (s *server) rssBetween(from, to time.Time) []rssSample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []rssSample
+	for _, r := range s.rss {
+		if !r.t.Before(from) && !r.t.After(to) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *server) stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(60 * time.Second):
+		_ = syscall.Kill(-s.pid(), syscall.SIGKILL)
+		<-s.done
+	}
+}
+
+func (s *server) logTail(n int) string {
+	b, _ := os.ReadFile(s.logPath)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// postEvents posts one batch; it returns the HTTP status (0 on a transport error).
+func (s *server) postEvents(ctx context.Context, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+s.addr+"/v1/events", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusAccepted {
+		return resp.StatusCode, fmt.Errorf("POST /v1/events: %d %s", resp.StatusCode, bytes.TrimSpace(msg))
+	}
+	return resp.StatusCode, nil
+}
+
+type gqlRows struct {
+	Data struct {
+		Metrics struct {
+			Rows []struct {
+				Dimensions []string  `json:"dimensions"`
+				Values     []float64 `json:"values"`
+			} `json:"rows"`
+		} `json:"metrics"`
+	} `json:"data"`
+	Errors []struct {
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// metrics runs a metrics query and returns its rows as dimension-key -> first value.
+func (s *server) metrics(ctx context.Context, key, query string) (map[string]float64, error) {
+	b, _ := json.Marshal(map[string]string{"query": query})
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+s.addr+"/graphql", bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("graphql: %d %.300s", resp.StatusCode, raw)
+	}
+	var out gqlRows
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("graphql: %w: %.300s", err, raw)
+	}
+	if len(out.Errors) > 0 {
+		return nil, fmt.Errorf("graphql: %s", out.Errors[0].Message)
+	}
+	m := map[string]float64{}
+	for _, r := range out.Data.Metrics.Rows {
+		if len(r.Values) > 0 {
+			m[strings.Join(r.Dimensions, "/")] = r.Values[0]
+		}
+	}
+	return m, nil
+}
+
+// totalEvents is every event ClickHouse holds, over all regions.
+func (s *server) totalEvents(ctx context.Context) (int64, error) {
+	m, err := s.metrics(ctx, benchKey, `{ metrics(measures: ["events"], dimensions: ["region"]) { rows { dimensions values } } }`)
+	if err != nil {
+		return 0, err
+	}
+	var n float64
+	for _, v := range m {
+		n += v
+	}
+	return int64(n), nil
+}
+
+// graphqlMounted reports whether /graphql answers the metrics query.
+func (s *server) graphqlMounted(ctx context.Context) error {
+	_, err := s.totalEvents(ctx)
+	return err
+}

@@ -1,0 +1,211 @@
+package graphql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/insights/keyness"
+	"github.com/meridian-cs/meridian/insights/mining"
+	"github.com/meridian-cs/meridian/insights/roi"
+	"github.com/meridian-cs/meridian/insights/scenarios"
+)
+
+// Insight fields (schemas/graphql/insights.graphql): opportunity mining, competitor
+// mentions, price sensitivity and ROI, for analysts, executives, supervisors and admins.
+// Counting happens in ClickHouse through mining.Service; example texts go through the
+// compliance gate one by one (ThemeExample.text).
+
+// ThemeExample returns the ThemeExample field resolver.
+func (r *Resolver) ThemeExample() generated.ThemeExampleResolver { return themeExampleResolver{r} }
+
+type themeExampleResolver struct{ *Resolver }
+
+// insightsPrincipal returns the caller when it may read insights and the server has them.
+func (r *Resolver) insightsPrincipal(ctx context.Context) (auth.Principal, error) {
+	p, err := r.principal(ctx)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if err := mining.Allowed(p); err != nil {
+		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot read insights (allowed: %s)", p.Role, strings.Join(mining.Roles, ", "))
+	}
+	if r.insights == nil {
+		return auth.Principal{}, gqlerror.Errorf("insights are not configured on this server (graphql.Config.Insights is nil)")
+	}
+	return p, nil
+}
+
+func (r *Resolver) insightsFail(ctx context.Context, err error) error {
+	var ve *mining.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return gqlerror.Errorf("%s", ve.Msg)
+	case errors.Is(err, mining.ErrForbidden):
+		return gqlerror.Errorf("%s", err.Error())
+	}
+	return r.fail(ctx, err)
+}
+
+func tm(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+func segment(in generated.SegmentInput) mining.Segment {
+	return mining.Segment{Markets: in.Markets, Languages: in.Languages, Products: in.Products, Segments: in.Segments, From: tm(in.From), To: tm(in.To)}
+}
+
+func (q queryResolver) Opportunities(ctx context.Context, target generated.SegmentInput, baseline *generated.SegmentInput, from, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) ([]mining.Theme, error) {
+	p, err := q.insightsPrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req := mining.OpportunityRequest{Target: segment(target), From: tm(from), To: tm(to), Period: deref(period), MaxThemes: deref(limit), Keyness: keyness.DefaultOptions()}
+	if baseline != nil {
+		b := segment(*baseline)
+		req.Baseline = &b
+	}
+	if alpha != nil {
+		req.Keyness.Alpha = *alpha
+	}
+	if minSupport != nil {
+		if *minSupport < 1 {
+			return nil, gqlerror.Errorf("minSupport must be at least 1")
+		}
+		req.Keyness.MinTarget, req.Keyness.MinTargetDocs = *minSupport, min(*minSupport, req.Keyness.MinTargetDocs)
+	}
+	res, err := q.insights.Opportunities(ctx, p, req)
+	if err != nil {
+		return nil, q.insightsFail(ctx, err)
+	}
+	return res.Themes, nil
+}
+
+func (q queryResolver) CompetitorMentions(ctx context.Context, markets, segments, competitors []string, from, to *time.Time, period *string) (*mining.CompetitorReport, error) {
+	p, err := q.insightsPrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := q.insights.CompetitorMentions(ctx, p, mining.MentionRequest{Markets: markets, Segments: segments, Competitors: competitors, From: tm(from), To: tm(to), Period: deref(period)})
+	if err != nil {
+		return nil, q.insightsFail(ctx, err)
+	}
+	return rep, nil
+}
+
+func (q queryResolver) PriceSensitivity(ctx context.Context, markets, segments []string, from, to *time.Time, period *string) (*mining.PriceReport, error) {
+	p, err := q.insightsPrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := q.insights.PriceSensitivity(ctx, p, mining.MentionRequest{Markets: markets, Segments: segments, From: tm(from), To: tm(to), Period: deref(period)})
+	if err != nil {
+		return nil, q.insightsFail(ctx, err)
+	}
+	return rep, nil
+}
+
+// scenarioByName reads a shipped scenario by name ("midsize-multinational") or by its path
+// in the repository ("insights/scenarios/midsize-multinational.yaml"); nothing else is read
+// from the server's disk.
+func scenarioByName(name string) (roi.Scenario, error) {
+	n := strings.TrimSpace(name)
+	if strings.ContainsAny(n, `/\`) {
+		if path.Dir(n) != "insights/scenarios" {
+			return roi.Scenario{}, fmt.Errorf("scenario %q: give a shipped scenario's name or its path under insights/scenarios (have %s)", name, strings.Join(scenarios.Names(), ", "))
+		}
+		n = path.Base(n)
+	}
+	data, err := scenarios.Read(strings.TrimSuffix(n, ".yaml"))
+	if err != nil {
+		return roi.Scenario{}, err
+	}
+	return roi.Parse(data)
+}
+
+func (q queryResolver) Roi(ctx context.Context, scenario string, discountRate *float64, useActuals *bool, from, to *time.Time) (*generated.RoiResult, error) {
+	p, err := q.insightsPrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := scenarioByName(scenario)
+	if err != nil {
+		return nil, gqlerror.Errorf("%s", err.Error())
+	}
+	opt := roi.Options{DiscountRate: discountRate}
+	var source string
+	if useActuals == nil || *useActuals {
+		m, err := q.insights.ROIActuals(ctx, p, tm(from), tm(to))
+		if err != nil {
+			return nil, q.insightsFail(ctx, err)
+		}
+		if m.Actuals.AnnualContacts != nil {
+			opt.Actuals = &m.Actuals
+			source = m.Actuals.Source
+		}
+	}
+	res, err := roi.Evaluate(s, opt)
+	if err != nil {
+		// Scenario and actuals errors name the YAML path; they are the caller's to fix.
+		return nil, gqlerror.Errorf("%s", err.Error())
+	}
+	return roiResult(res, source), nil
+}
+
+func roiResult(r roi.Result, source string) *generated.RoiResult {
+	out := &generated.RoiResult{
+		Scenario: r.Scenario, Currency: r.Currency, HorizonMonths: r.HorizonMonths, DiscountRate: r.DiscountRate,
+		CashFlows: r.CashFlows, TotalValue: r.TotalValue, TotalCost: r.TotalCost, NetValue: r.NetValue,
+		RoiPercent: r.ROIPercent, Npv: r.NPV, PaybackMonth: r.PaybackMonth, DiscountedPaybackMonth: r.DiscountedPaybackMonth,
+		CostItems: r.CostItems, Yearly: r.Yearly, Steps: r.Steps, SensitivityDelta: r.SensitivityDelta,
+		Sensitivity: r.Sensitivity, Warnings: r.Warnings, CostComparisons: r.CostComparisons,
+		ValueByDimension: []generated.RoiDimension{}, Actuals: []generated.RoiActual{},
+	}
+	if source != "" {
+		out.ActualsSource = &source
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	if out.CostComparisons == nil {
+		out.CostComparisons = []roi.CostComparison{}
+	}
+	for _, d := range r.Dimensions {
+		out.ValueByDimension = append(out.ValueByDimension, generated.RoiDimension{
+			Key: d.Key, Label: d.Label, Basis: string(d.Basis), Value: d.Value, Direct: d.Direct, FromDrivers: d.FromDrivers,
+		})
+	}
+	for _, o := range r.Overrides {
+		a := generated.RoiActual{Path: o.Path, ScenarioValue: o.Old, Value: o.New}
+		if o.Source != "" {
+			a.Source = &o.Source
+		}
+		if o.Note != "" {
+			a.Note = &o.Note
+		}
+		out.Actuals = append(out.Actuals, a)
+	}
+	return out
+}
+
+func (t themeExampleResolver) Text(ctx context.Context, obj *mining.Example) (string, error) {
+	p, err := t.insightsPrincipal(ctx)
+	if err != nil {
+		return "", err
+	}
+	text, err := t.insights.ExampleTextVia(ctx, p, t.gate, *obj)
+	if err != nil {
+		return "", t.insightsFail(ctx, err)
+	}
+	return text, nil
+}

@@ -1,0 +1,309 @@
+package graphql_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/forecasting/chstore/chstoretest"
+	"github.com/meridian-cs/meridian/forecasting/refresh"
+	"github.com/meridian-cs/meridian/forecasting/staffing"
+	"github.com/meridian-cs/meridian/graphql"
+	"github.com/meridian-cs/meridian/metrics/metricstest"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
+)
+
+// planTenant has four weeks of hourly contacts in eu, ending at planEnd.
+const planTenant = "plan"
+
+var (
+	planStart = time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC) // a Monday
+	planEnd   = planStart.AddDate(0, 0, 28)
+	planOnce  sync.Once
+	planErr   error
+)
+
+// planFixtures stores the planning tenant's history once per test binary.
+func planFixtures(t *testing.T) {
+	t.Helper()
+	planOnce.Do(func() {
+		evs := chstoretest.Contacts(planTenant, planStart, 4, []chstoretest.Series{
+			{Channel: "whatsapp", Language: "de", Country: "DE", Level: 8},
+			{Channel: "email", Language: "fr", Country: "FR", Level: 3},
+		})
+		_, planErr = (&clickhouse.EventWriter{DB: engine.DBs["eu"], Region: "eu"}).StoreEvents(context.Background(), evs)
+	})
+	if planErr != nil {
+		t.Fatal(planErr)
+	}
+}
+
+func planPG(t *testing.T) *postgres.DB {
+	t.Helper()
+	ctx := context.Background()
+	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	if _, err := pg.Migrate(ctx, metricstest.Regions); err != nil {
+		t.Fatal(err)
+	}
+	return pg
+}
+
+func planner(role string, regions ...string) *auth.Principal {
+	return &auth.Principal{Tenant: planTenant, Role: role, Regions: regions}
+}
+
+type forecastResp struct {
+	Forecast struct {
+		Series, Market, Model, Interval string
+		Contacts                        float64
+		Points                          []struct {
+			T            time.Time
+			Mean, Lo, Hi float64
+		}
+		Accuracy *struct {
+			Model    string
+			Mase     float64
+			Coverage *float64
+		}
+		Baselines []struct {
+			Model string
+			Mase  float64
+		}
+		Effects []struct{ Kind string }
+		Events  []struct{ Name string }
+	}
+}
+
+const forecastQuery = `query($to: Time) {
+  forecast(series: {region: "eu", language: "de", channel: "whatsapp"}, horizon: 168, to: $to) {
+    series market model interval contacts
+    points { t mean lo hi }
+    accuracy { model mase coverage }
+    baselines { model mase }
+    effects { kind }
+    events { name }
+  }
+}`
+
+func surge(ps []struct {
+	T            time.Time
+	Mean, Lo, Hi float64
+}, from time.Time) float64 {
+	var s float64
+	for _, p := range ps {
+		if !p.T.Before(from) && p.T.Before(from.Add(10*time.Hour)) {
+			s += p.Mean
+		}
+	}
+	return s
+}
+
+func TestPlanningForecastOnDemandChangesWithAPlanningEvent(t *testing.T) {
+	planFixtures(t)
+	pg := planPG(t)
+	h := graphql.NewHandler(graphql.Config{Engine: engine, PlanningEvents: pg})
+	vars := map[string]any{"to": planEnd.Format(time.RFC3339)}
+
+	began := time.Now()
+	var before forecastResp
+	do(t, h, planner(auth.RolePlanner, "eu"), forecastQuery, vars, &before)
+	t.Logf("on-demand forecast in %v", time.Since(began))
+	f := before.Forecast
+	if f.Series != "eu/de/whatsapp/*" || f.Market != "DE" || f.Model == "" || f.Interval != "1h" || len(f.Points) != 168 || !f.Points[0].T.Equal(planEnd) || f.Contacts == 0 {
+		t.Fatalf("forecast %+v", f)
+	}
+	if f.Accuracy == nil || f.Accuracy.Model != f.Model || f.Accuracy.Coverage == nil || len(f.Baselines) != 2 {
+		t.Fatalf("accuracy %+v, baselines %+v", f.Accuracy, f.Baselines)
+	}
+
+	release := planEnd.AddDate(0, 0, 2).Add(9 * time.Hour)
+	var created struct {
+		CreatePlanningEvent struct {
+			ID, Region, Name, Kind string
+			Markets                []string
+			StartsAt               time.Time
+			EndsAt                 *time.Time
+		}
+	}
+	do(t, h, planner(auth.RoleSupervisor), `mutation($at: Time!) { createPlanningEvent(input: {region: "eu", name: "app 5.0", kind: "release", markets: ["de"], startsAt: $at}) { id region name kind markets startsAt endsAt } }`,
+		map[string]any{"at": release.Format(time.RFC3339)}, &created)
+	c := created.CreatePlanningEvent
+	if c.ID == "" || c.Region != "eu" || c.Kind != "release" || len(c.Markets) != 1 || c.Markets[0] != "DE" || !c.StartsAt.Equal(release) || c.EndsAt != nil {
+		t.Fatalf("created %+v", c)
+	}
+	var listed struct {
+		PlanningEvents []struct{ ID, Region, Name string }
+	}
+	do(t, h, planner(auth.RoleAdmin), `{ planningEvents { id region name } }`, nil, &listed)
+	if len(listed.PlanningEvents) != 1 || listed.PlanningEvents[0].ID != c.ID {
+		t.Fatalf("planning events %+v", listed.PlanningEvents)
+	}
+
+	var after forecastResp
+	do(t, h, planner(auth.RolePlanner, "eu"), forecastQuery, vars, &after)
+	if len(after.Forecast.Events) != 1 || after.Forecast.Events[0].Name != "app 5.0" {
+		t.Fatalf("events of the forecast: %+v", after.Forecast.Events)
+	}
+	if b, a := surge(before.Forecast.Points, release), surge(after.Forecast.Points, release); a < 1.2*b {
+		t.Fatalf("the 10 hours after the release: %.1f contacts forecast, %.1f before it was planned; want a surge", a, b)
+	}
+}
+
+func TestPlanningFieldsCheckRolesAndRegions(t *testing.T) {
+	planFixtures(t)
+	h := graphql.NewHandler(graphql.Config{Engine: engine})
+	q := `{ forecast(series: {region: "eu"}, horizon: 24, to: "2026-11-02T00:00:00Z") { model } }`
+	for _, tt := range []struct {
+		name, query, want string
+		p                 *auth.Principal
+	}{
+		{"an analyst may not plan", q, `role \"analyst\" cannot use workforce planning`, planner(auth.RoleAnalyst)},
+		{"an ingest key may not plan", q, `role \"ingest\" cannot use workforce planning`, planner(auth.RoleIngest)},
+		{"a planner limited to us may not read eu", q, `may not access region \"eu\"`, planner(auth.RolePlanner, "us")},
+		{"unknown region", `{ forecast(series: {region: "mars"}, horizon: 24) { model } }`, `unknown region \"mars\"`, planner(auth.RolePlanner)},
+		{"too short a history", `{ forecast(series: {region: "eu"}, horizon: 24, historyWeeks: 1) { model } }`, `historyWeeks 1`, planner(auth.RolePlanner)},
+		{"bad interval", `{ forecast(series: {region: "eu"}, horizon: 24, interval: "7m") { model } }`, `interval \"7m\"`, planner(auth.RolePlanner)},
+		{"no event store", `{ planningEvents { id } }`, `planning events are not configured`, planner(auth.RoleAdmin)},
+		{"no event store to write to", `mutation { createPlanningEvent(input: {region: "eu", name: "x", kind: "release", startsAt: "2026-11-02T00:00:00Z"}) { id } }`, `not configured`, planner(auth.RolePlanner)},
+		{"staffing needs demand", `{ staffing(input: {ahtSeconds: 240}) { peakAgents } }`, `give contacts per interval or a series`, planner(auth.RolePlanner)},
+		{"no stored forecast yet", `{ staffing(input: {ahtSeconds: 240, series: {region: "us"}}) { peakAgents } }`, `no stored 1h forecast of series us/*/*/*`, planner(auth.RolePlanner)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, body := post(t, h, tt.p, tt.query, nil)
+			if !strings.Contains(body, `"errors"`) || !strings.Contains(body, tt.want) {
+				t.Fatalf("body %s, want an error containing %s", body, tt.want)
+			}
+		})
+	}
+	// A series without contacts has no forecast.
+	var none struct{ Forecast *struct{ Model string } }
+	do(t, h, planner(auth.RolePlanner), `{ forecast(series: {region: "us"}, horizon: 24, to: "2026-11-02T00:00:00Z") { model } }`, nil, &none)
+	if none.Forecast != nil {
+		t.Fatalf("forecast of an empty series: %+v", none.Forecast)
+	}
+}
+
+func TestPlanningEventInputIsValidated(t *testing.T) {
+	h := graphql.NewHandler(graphql.Config{Engine: engine, PlanningEvents: planPG(t)})
+	_, body := post(t, h, planner(auth.RolePlanner), `mutation { createPlanningEvent(input: {region: "eu", name: "x", kind: "party", startsAt: "2026-11-02T00:00:00Z"}) { id } }`, nil)
+	if !strings.Contains(body, `kind \"party\" is not one of release, campaign, outage, holiday`) {
+		t.Fatalf("body %s", body)
+	}
+}
+
+type staffingResp struct {
+	Staffing struct {
+		Model, Source, Interval   string
+		Series                    *string
+		PeakAgents, PeakScheduled int
+		ScheduledHours            float64
+		Intervals                 []struct {
+			Start                                         *time.Time
+			Contacts, ServiceLevel, AsaSeconds, Occupancy float64
+			Agents, ScheduledAgents                       int
+			AbandonRate                                   *float64
+		}
+	}
+}
+
+func TestStaffingFromRatesAndFromStoredForecasts(t *testing.T) {
+	planFixtures(t)
+	h := graphql.NewHandler(graphql.Config{Engine: engine})
+	var got staffingResp
+	do(t, h, planner(auth.RoleSupervisor), `{ staffing(input: {ahtSeconds: 240, contacts: [120, 0, 30], interval: "30m", shrinkage: 0.3, start: "2026-11-02T08:00:00Z"}) {
+	  model source interval series peakAgents peakScheduled scheduledHours
+	  intervals { start contacts serviceLevel asaSeconds occupancy agents scheduledAgents abandonRate } } }`, nil, &got)
+	s := got.Staffing
+	want, err := staffing.Required(staffing.Queue{CallsPerHour: 240, AHTSeconds: 240}, staffing.Target{ServiceLevel: 0.8, AnswerSeconds: 20, Shrinkage: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Model != "erlang-c" || s.Source != "rates" || s.Interval != "30m" || s.Series != nil || len(s.Intervals) != 3 || s.PeakAgents != want.Agents || s.PeakScheduled != want.ScheduledAgents {
+		t.Fatalf("staffing %+v, want peak %d/%d", s, want.Agents, want.ScheduledAgents)
+	}
+	if iv := s.Intervals[1]; iv.Agents != 0 || iv.ServiceLevel != 1 || !s.Intervals[2].Start.Equal(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)) || s.Intervals[0].AbandonRate != nil {
+		t.Fatalf("intervals %+v", s.Intervals)
+	}
+
+	// The refresh job stores forecasts; staffing and forecasts read them back.
+	rep, err := refresh.Run(context.Background(), refresh.Config{DBs: engine.DBs, Regions: metricstest.Regions, Tenants: []string{planTenant},
+		Horizon: 48, Now: func() time.Time { return planEnd }})
+	if err != nil || rep.Series != 2 {
+		t.Fatalf("refresh: %+v, %v", rep, err)
+	}
+	var stored struct {
+		Forecasts []struct {
+			Series, Model, Interval string
+			GeneratedAt             time.Time
+			Points                  []struct{ Mean float64 }
+			Accuracy                *struct{ Model string }
+			Baselines               []struct{ Model string }
+		}
+	}
+	do(t, h, planner(auth.RolePlanner, "eu"), `{ forecasts(region: "eu") { series model interval generatedAt points { mean } accuracy { model } baselines { model } } }`, nil, &stored)
+	if len(stored.Forecasts) != 2 || stored.Forecasts[0].Series != "eu/de/whatsapp/*" || len(stored.Forecasts[0].Points) != 48 || stored.Forecasts[0].Accuracy == nil || !stored.Forecasts[0].GeneratedAt.Equal(planEnd) {
+		t.Fatalf("stored forecasts %+v", stored.Forecasts)
+	}
+	var fromStored staffingResp
+	do(t, h, planner(auth.RolePlanner), `{ staffing(input: {ahtSeconds: 300, patienceSeconds: 120, series: {region: "eu", language: "de", channel: "whatsapp"}, use: "hi"}) {
+	  model source series peakAgents intervals { start contacts agents abandonRate } } }`, nil, &fromStored)
+	fs := fromStored.Staffing
+	if fs.Model != "erlang-a" || fs.Source != "stored" || fs.Series == nil || *fs.Series != "eu/de/whatsapp/*" || len(fs.Intervals) != 48 || fs.PeakAgents == 0 || fs.Intervals[12].AbandonRate == nil || !fs.Intervals[0].Start.Equal(planEnd) {
+		t.Fatalf("staffing from the stored forecast %+v", fs)
+	}
+	// A key limited to us cannot list eu's forecasts.
+	_, body := post(t, h, planner(auth.RolePlanner, "us"), `{ forecasts(region: "eu") { series } }`, nil)
+	if !strings.Contains(body, "may not access region") {
+		t.Fatalf("body %s", body)
+	}
+}
+
+func TestFollowTheSunBeatsOfficeHours(t *testing.T) {
+	h := graphql.NewHandler(graphql.Config{Engine: engine})
+	contacts := make([]any, 48)
+	for i := range contacts {
+		contacts[i] = 20
+	}
+	var got struct {
+		FollowTheSun struct {
+			Intervals                                     int
+			Cost, ServiceLevel, HumanContacts, AiContacts float64
+			CostIncrease                                  *float64
+			Coverage                                      []struct {
+				Market        string
+				Hours         float64
+				BaselineHours float64
+			}
+			Baseline struct {
+				Region string
+				Cost   float64
+			}
+			Assignments []struct{ Region string }
+		}
+	}
+	do(t, h, planner(auth.RolePlanner), `query($c: [Float!]) { followTheSun(input: {
+	    regions: [
+	      {name: "berlin", timeZone: "Europe/Berlin", startHour: 8, endHour: 17, costPerHour: 40, languages: ["en", "de"]},
+	      {name: "manila", timeZone: "Asia/Manila", startHour: 8, endHour: 17, costPerHour: 12, languages: ["en"]},
+	      {name: "austin", timeZone: "America/Chicago", startHour: 8, endHour: 18, costPerHour: 35, languages: ["en"]}],
+	    demand: [{market: "GB", language: "en", contacts: $c}],
+	    start: "2026-11-02T00:00:00Z", ahtSeconds: 300, baselineRegion: "berlin"}) {
+	  intervals cost serviceLevel humanContacts aiContacts costIncrease
+	  coverage { market hours baselineHours } baseline { region cost } assignments { region } } }`, map[string]any{"c": contacts}, &got)
+	p := got.FollowTheSun
+	if p.Intervals != 48 || len(p.Coverage) != 1 || p.Coverage[0].Market != "GB" || p.Coverage[0].BaselineHours != 9 || p.Coverage[0].Hours != 24 || p.Baseline.Region != "berlin" {
+		t.Fatalf("plan %+v", p)
+	}
+	if p.AiContacts != 0 || p.ServiceLevel < 0.8 || p.CostIncrease == nil || len(p.Assignments) != 48 {
+		t.Fatalf("plan %+v", p)
+	}
+}

@@ -1,0 +1,547 @@
+package mining
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/insights"
+	"github.com/meridian-cs/meridian/insights/chsql"
+	"github.com/meridian-cs/meridian/insights/keyness"
+	"github.com/meridian-cs/meridian/insights/themes"
+	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+)
+
+// OpportunityRequest asks what the target's customers talk about more than the baseline's.
+type OpportunityRequest struct {
+	Target Segment
+	// Baseline is compared against; nil means every other message in range.
+	Baseline *Segment
+	// From and To bound every message read (target and baseline), half-open.
+	From, To time.Time
+	// Period buckets each theme's trend: day, week (default) or month.
+	Period string
+	// Keyness sets the test; the zero value means keyness.DefaultOptions().
+	Keyness keyness.Options
+	// MaxPhrases is how many significant phrases are grouped (default and maximum 200).
+	MaxPhrases int
+	// MaxThemes caps the themes returned, largest G² first (default 20).
+	MaxThemes int
+	// MinJaccard links two phrases whose message sets overlap this much (default 0.6).
+	MinJaccard float64
+}
+
+// Example is a message behind a theme. Its text is personal data: read it through
+// Service.ExampleText, which applies compliance.Gate.
+type Example struct {
+	Region         string `json:"region"`
+	ConversationID string `json:"conversation_id"`
+	MessageID      string `json:"message_id"`
+	// CustomerID is the pseudonymous customer, kept for the audit trail of ExampleText.
+	CustomerID string `json:"-"`
+}
+
+// Theme is a group of related key phrases of the target.
+type Theme struct {
+	Label   string   `json:"label"`
+	Phrases []string `json:"phrases"` // most significant first
+	// G2, PAdjusted and LogRatio are those of the theme's most significant phrase.
+	G2        float64 `json:"g2"`
+	PAdjusted float64 `json:"p_adjusted"`
+	LogRatio  float64 `json:"log_ratio"`
+	// Volume and BaselineVolume count target and baseline messages with any of the phrases;
+	// Share and BaselineShare divide them by the corpora's messages.
+	Volume         int     `json:"volume"`
+	BaselineVolume int     `json:"baseline_volume"`
+	Share          float64 `json:"share"`
+	BaselineShare  float64 `json:"baseline_share"`
+	// Markets are the theme's rate per market over target and baseline messages, highest first.
+	Markets []insights.Rate `json:"markets"`
+	// Periods and Slope are the theme's trend in the target: messages per period and the
+	// least-squares slope of its share per period.
+	Periods []themes.PeriodCount `json:"periods"`
+	Slope   float64              `json:"slope"`
+	// Emerging is set when the share grew significantly in the latest period (themes.Emerging).
+	Emerging *themes.Alert `json:"emerging,omitempty"`
+	Examples []Example     `json:"examples"`
+}
+
+// Opportunities is the answer of Service.Opportunities.
+type Opportunities struct {
+	Themes []Theme `json:"themes"`
+	// Phrases are the significant phrases, most significant first.
+	Phrases          []keyness.Result `json:"phrases"`
+	TargetMessages   int              `json:"target_messages"`
+	BaselineMessages int              `json:"baseline_messages"`
+	// Tested is how many phrases met the minimum support and were tested.
+	Tested  int      `json:"tested"`
+	Regions []string `json:"regions"`
+}
+
+// maxCandidates caps the phrases counted in the second pass (the most frequent in the
+// target first): their list travels in the query.
+const maxCandidates = 20000
+
+// examplesPerTheme is fixed by chsql.PhraseHits (groupArraySorted(3)).
+const examplesPerTheme = 3
+
+func (r *OpportunityRequest) normalize() error {
+	if err := checkPeriod(&r.Period); err != nil {
+		return err
+	}
+	if err := checkRange(r.From, r.To); err != nil {
+		return err
+	}
+	if err := checkRange(r.Target.From, r.Target.To); err != nil {
+		return err
+	}
+	if r.Baseline != nil {
+		if err := checkRange(r.Baseline.From, r.Baseline.To); err != nil {
+			return err
+		}
+	}
+	if r.Target.empty() {
+		return invalidf("the target selects every message: name markets, languages, products, segments or a time range")
+	}
+	if r.Keyness == (keyness.Options{}) {
+		r.Keyness = keyness.DefaultOptions()
+	}
+	if r.Keyness.Alpha <= 0 || r.Keyness.Alpha >= 1 {
+		return invalidf("alpha %g must be in (0, 1)", r.Keyness.Alpha)
+	}
+	switch {
+	case r.MaxPhrases < 0 || r.MaxThemes < 0:
+		return invalidf("maxPhrases and maxThemes must not be negative")
+	case r.MaxPhrases == 0 || r.MaxPhrases > 200:
+		r.MaxPhrases = 200
+	}
+	if r.MaxThemes == 0 {
+		r.MaxThemes = 20
+	}
+	if r.MinJaccard <= 0 || r.MinJaccard > 1 {
+		r.MinJaccard = 0.6
+	}
+	return nil
+}
+
+// Opportunities counts phrases of the target and the baseline inside ClickHouse, tests
+// their keyness, groups the significant ones into themes and measures each theme's
+// volume, markets, trend and example conversations — for principal p's tenant, over the
+// regions p may access.
+func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req OpportunityRequest) (*Opportunities, error) {
+	if err := Allowed(p); err != nil {
+		return nil, err
+	}
+	if err := req.normalize(); err != nil {
+		return nil, err
+	}
+	regions := s.regionsFor(p)
+	out := &Opportunities{Regions: regions, Themes: []Theme{}, Phrases: []keyness.Result{}}
+	f := filter(p.Tenant, req.From, req.To)
+	target := req.Target.slice()
+	var baseline *chsql.Slice
+	if req.Baseline != nil {
+		b := req.Baseline.slice()
+		baseline = &b
+	}
+	po := chsql.PhraseOptions{StopWords: sqlStopWords, MinTarget: 1, MinTargetDocs: 1, Limit: 500000}
+
+	// Pass 1: the target's candidate phrases, from target messages only (regions without
+	// target messages return nothing). Per-region target counts add up exactly.
+	cand := map[string]*keyness.PhraseCount{}
+	var mu sync.Mutex
+	err := s.eachRegion(regions, func(_ int, region string, sc chsql.Schema) error {
+		o := po
+		o.TargetOnly = true
+		q, err := sc.PhraseCounts(f, target, baseline, o)
+		res, err := s.run(ctx, region, q, err)
+		if err != nil {
+			return err
+		}
+		c := cols(res)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, row := range res.Rows {
+			ph := str(row, c, "phrase")
+			pc, ok := cand[ph]
+			if !ok {
+				pc = &keyness.PhraseCount{Phrase: ph}
+				cand[ph] = pc
+			}
+			pc.Target += num(row, c, "target_count")
+			pc.TargetDocs += num(row, c, "target_docs")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var candidates []keyness.PhraseCount
+	for _, pc := range cand {
+		if pc.Target >= req.Keyness.MinTarget && pc.TargetDocs >= req.Keyness.MinTargetDocs && !stopPhrase(pc.Phrase) {
+			candidates = append(candidates, *pc)
+		}
+	}
+	sort.Slice(candidates, func(i, j int) bool {
+		if candidates[i].Target != candidates[j].Target {
+			return candidates[i].Target > candidates[j].Target
+		}
+		return candidates[i].Phrase < candidates[j].Phrase
+	})
+	candidates = candidates[:min(len(candidates), maxCandidates)]
+	names := make([]string, len(candidates))
+	for i, c := range candidates {
+		names[i] = c.Phrase
+	}
+
+	// Pass 2: the candidates' counts in target and baseline, and the corpus totals, in every
+	// region, summed. A conversation lives in one region, so distinct counts add up too.
+	merged := map[string]*keyness.PhraseCount{}
+	var counts keyness.Counts
+	if len(names) > 0 {
+		err = s.eachRegion(regions, func(_ int, region string, sc chsql.Schema) error {
+			q, err := sc.PhraseCountsOf(f, target, baseline, po, names)
+			res, err := s.run(ctx, region, q, err)
+			if err != nil {
+				return err
+			}
+			c := cols(res)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, row := range res.Rows {
+				ph := str(row, c, "phrase")
+				t, b := num(row, c, "target_count"), num(row, c, "baseline_count")
+				if ph == "" {
+					counts.TargetTotal += t
+					counts.BaselineTotal += b
+					continue
+				}
+				pc, ok := merged[ph]
+				if !ok {
+					pc = &keyness.PhraseCount{Phrase: ph}
+					merged[ph] = pc
+				}
+				pc.Target += t
+				pc.Baseline += b
+				pc.TargetDocs += num(row, c, "target_docs")
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, ph := range sortedKeys(merged) {
+		counts.Phrases = append(counts.Phrases, *merged[ph])
+	}
+
+	// Message totals per market and period: denominators of rates and trends.
+	totals, err := s.sliceTotals(ctx, regions, f, target, baseline, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	out.TargetMessages, out.BaselineMessages = totals.target, totals.baseline
+	if counts.TargetTotal == 0 || counts.BaselineTotal == 0 {
+		return out, nil // nothing to compare
+	}
+	results, err := keyness.Test(counts, req.Keyness)
+	if err != nil {
+		return nil, err
+	}
+	out.Tested = len(results)
+	var sel []keyness.Result
+	for _, r := range results {
+		if r.Significant && r.LogRatio > 0 {
+			out.Phrases = append(out.Phrases, r)
+			if len(sel) < req.MaxPhrases {
+				sel = append(sel, r)
+			}
+		}
+	}
+	if len(sel) == 0 {
+		return out, nil
+	}
+
+	// Pass 2: which selected phrases occur together, where and when.
+	keys := make([]string, len(sel))
+	for i, r := range sel {
+		keys[i] = r.Phrase
+	}
+	var combos []combo
+	err = s.eachRegion(regions, func(_ int, region string, sc chsql.Schema) error {
+		q, err := sc.PhraseHits(f, target, baseline, po, keys, req.Period)
+		res, err := s.run(ctx, region, q, err)
+		if err != nil {
+			return err
+		}
+		c := cols(res)
+		var local []combo
+		for _, row := range res.Rows {
+			cb := combo{hits: strs(row[c["hits"]]), country: str(row, c, "country"), period: str(row, c, "period"), target: num(row, c, "in_target") == 1, messages: num(row, c, "messages")}
+			for _, ex := range list(row[c["examples"]]) {
+				e := strs(ex)
+				if len(e) == 3 {
+					cb.examples = append(cb.examples, Example{Region: region, ConversationID: e[0], MessageID: e[1], CustomerID: e[2]})
+				}
+			}
+			local = append(local, cb)
+		}
+		mu.Lock()
+		combos = append(combos, local...)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Themes = group(sel, combos, totals, req)
+	return out, nil
+}
+
+// stopPhrase reports whether a phrase has a stop-word of package tokenize's lists.
+func stopPhrase(ph string) bool {
+	for _, w := range strings.Fields(ph) {
+		if tokenize.IsStop("", w) {
+			return true
+		}
+	}
+	return false
+}
+
+// combo is one row of chsql.PhraseHits: messages containing exactly these selected phrases.
+type combo struct {
+	hits            []string
+	country, period string
+	target          bool
+	messages        int
+	examples        []Example
+}
+
+type sliceTotals struct {
+	target, baseline int
+	byMarket         map[string]int // target + baseline
+	byPeriod         map[string]int // target only
+}
+
+func (s *Service) sliceTotals(ctx context.Context, regions []string, f chsql.Filter, target chsql.Slice, baseline *chsql.Slice, period string) (sliceTotals, error) {
+	t := sliceTotals{byMarket: map[string]int{}, byPeriod: map[string]int{}}
+	rows := make([][][]any, len(regions))
+	var colsOf map[string]int
+	err := s.eachRegion(regions, func(i int, region string, sc chsql.Schema) error {
+		q, err := sc.SliceTotals(f, target, baseline, period)
+		res, err := s.run(ctx, region, q, err)
+		if err != nil {
+			return err
+		}
+		rows[i] = res.Rows
+		if i == 0 {
+			colsOf = cols(res)
+		}
+		return nil
+	})
+	if err != nil || len(regions) == 0 {
+		return t, err
+	}
+	for _, rs := range rows {
+		for _, row := range rs {
+			n := num(row, colsOf, "messages")
+			t.byMarket[str(row, colsOf, "country")] += n
+			if num(row, colsOf, "t") == 1 {
+				t.target += n
+				t.byPeriod[str(row, colsOf, "period")] += n
+			} else {
+				t.baseline += n
+			}
+		}
+	}
+	return t, nil
+}
+
+// group links the selected phrases into themes — one contains the other's words, or their
+// message sets overlap by at least MinJaccard — and measures each theme from the combos.
+func group(sel []keyness.Result, combos []combo, totals sliceTotals, req OpportunityRequest) []Theme {
+	idx := make(map[string]int, len(sel))
+	for i, r := range sel {
+		idx[r.Phrase] = i
+	}
+	docs := make([]int, len(sel))
+	inter := map[[2]int]int{}
+	for _, cb := range combos {
+		ids := make([]int, 0, len(cb.hits))
+		for _, h := range cb.hits {
+			if i, ok := idx[h]; ok {
+				ids = append(ids, i)
+			}
+		}
+		for a, i := range ids {
+			docs[i] += cb.messages
+			for _, j := range ids[a+1:] {
+				inter[[2]int{min(i, j), max(i, j)}] += cb.messages
+			}
+		}
+	}
+	parent := make([]int, len(sel))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int) { parent[find(a)] = find(b) }
+	for i, r := range sel {
+		for _, w := range strings.Fields(r.Phrase) {
+			if j, ok := idx[w]; ok && j != i {
+				union(i, j)
+			}
+		}
+	}
+	for k, n := range inter {
+		if u := docs[k[0]] + docs[k[1]] - n; u > 0 && float64(n)/float64(u) >= req.MinJaccard {
+			union(k[0], k[1])
+		}
+	}
+	members := map[int][]int{}
+	for i := range sel {
+		r := find(i)
+		members[r] = append(members[r], i)
+	}
+	themeOf := make([]int, len(sel))
+	var out []Theme
+	for _, ms := range members {
+		sort.Ints(ms) // sel is most significant first
+		t := Theme{G2: sel[ms[0]].G2, PAdjusted: sel[ms[0]].PAdjusted, LogRatio: sel[ms[0]].LogRatio}
+		for _, m := range ms {
+			t.Phrases = append(t.Phrases, sel[m].Phrase)
+			themeOf[m] = len(out)
+		}
+		t.Label = strings.Join(t.Phrases[:min(3, len(t.Phrases))], " / ")
+		out = append(out, t)
+	}
+
+	// Measure every theme: a combo belongs to each theme one of its phrases is in.
+	hits := make([]map[string]int, len(out))
+	byPeriod := make([]map[string]int, len(out))
+	examples := make([][]Example, len(out))
+	for i := range out {
+		hits[i], byPeriod[i] = map[string]int{}, map[string]int{}
+	}
+	for _, cb := range combos {
+		seen := map[int]bool{}
+		for _, h := range cb.hits {
+			if i, ok := idx[h]; ok {
+				seen[themeOf[i]] = true
+			}
+		}
+		for ti := range seen {
+			t := &out[ti]
+			hits[ti][cb.country] += cb.messages
+			if cb.target {
+				t.Volume += cb.messages
+				byPeriod[ti][cb.period] += cb.messages
+				examples[ti] = append(examples[ti], cb.examples...)
+			} else {
+				t.BaselineVolume += cb.messages
+			}
+		}
+	}
+	periods := sortedKeys(totals.byPeriod)
+	for ti := range out {
+		t := &out[ti]
+		if totals.target > 0 {
+			t.Share = float64(t.Volume) / float64(totals.target)
+		}
+		if totals.baseline > 0 {
+			t.BaselineShare = float64(t.BaselineVolume) / float64(totals.baseline)
+		}
+		markets := map[string]int{}
+		for m := range hits[ti] {
+			markets[m] = totals.byMarket[m]
+		}
+		t.Markets = insights.RatesByKey(hits[ti], markets)
+		sort.SliceStable(t.Markets, func(i, j int) bool { return t.Markets[i].Rate > t.Markets[j].Rate })
+		shares := make([]float64, len(periods))
+		t.Periods = []themes.PeriodCount{}
+		for i, p := range periods {
+			t.Periods = append(t.Periods, themes.PeriodCount{Period: p, Docs: byPeriod[ti][p], Total: totals.byPeriod[p]})
+			shares[i] = float64(byPeriod[ti][p]) / float64(totals.byPeriod[p])
+		}
+		t.Slope = insights.Slope(shares)
+		if a, ok := themes.Emerging(themes.Theme{Label: t.Label, Periods: t.Periods}, themes.AlertOptions{}); ok {
+			t.Emerging = &a
+		}
+		ex := examples[ti]
+		sort.Slice(ex, func(i, j int) bool {
+			if ex[i].ConversationID != ex[j].ConversationID {
+				return ex[i].ConversationID < ex[j].ConversationID
+			}
+			return ex[i].MessageID < ex[j].MessageID
+		})
+		t.Examples = []Example{}
+		for _, e := range ex {
+			if n := len(t.Examples); n > 0 && t.Examples[n-1].MessageID == e.MessageID && t.Examples[n-1].Region == e.Region {
+				continue
+			}
+			t.Examples = append(t.Examples, e)
+			if len(t.Examples) == examplesPerTheme {
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].G2 != out[j].G2 {
+			return out[i].G2 > out[j].G2
+		}
+		return out[i].Label < out[j].Label
+	})
+	if len(out) > req.MaxThemes {
+		out = out[:req.MaxThemes]
+	}
+	for i := range out {
+		if math.IsNaN(out[i].Slope) {
+			out[i].Slope = 0
+		}
+	}
+	return out
+}
+
+// ExampleText returns an example message's text as p may see it: it is read from the
+// example's region and passed through the compliance gate, which masks by role and region
+// and records the read. A message no longer stored (erased) reads as "".
+func (s *Service) ExampleText(ctx context.Context, p auth.Principal, ex Example) (string, error) {
+	return s.ExampleTextVia(ctx, p, s.gate(), ex)
+}
+
+// ExampleTextVia is ExampleText through gate g: the API layer passes its own gate, the one
+// place personal data is read through.
+func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compliance.Gate, ex Example) (string, error) {
+	if err := Allowed(p); err != nil {
+		return "", err
+	}
+	if !p.CanAccess(ex.Region) {
+		return g.Text(ctx, p, ex.Region, ex.CustomerID, ""), nil
+	}
+	db, ok := s.DBs[ex.Region]
+	if !ok || db == nil {
+		return "", fmt.Errorf("mining: no database configured for region %q", ex.Region)
+	}
+	res, err := db.Query(ctx, fmt.Sprintf("SELECT text, customer_id FROM %s.events FINAL WHERE tenant = %s AND id = %s AND conversation_id = %s LIMIT 1",
+		clickhouse.Database(ex.Region), clickhouse.Quote(p.Tenant), clickhouse.Quote(ex.MessageID), clickhouse.Quote(ex.ConversationID)))
+	if err != nil {
+		return "", fmt.Errorf("mining: example text in region %s: %w", ex.Region, err)
+	}
+	if len(res.Rows) == 0 || len(res.Rows[0]) < 2 {
+		return "", nil
+	}
+	return g.Text(ctx, p, ex.Region, clickhouse.String(res.Rows[0][1]), clickhouse.String(res.Rows[0][0])), nil
+}
