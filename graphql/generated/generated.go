@@ -2848,8 +2848,10 @@ type Query {
   Measures broken down by dimensions over the events of the regions the key may read, e.g.
   metrics(measures: ["messages"], dimensions: ["region"]). Measures: messages,
   inbound_messages, outbound_messages, events, conversations, customers, escalations,
-  handoffs, resolutions, ai_actions, csat_avg, nps, sentiment_avg. Dimensions: region,
-  channel, language, direction, country, type, queue, product, tier, intent, team, hour, day,
+  handoffs, resolutions, ai_actions, csat_avg, nps, sentiment_avg, contacts,
+  first_response_seconds, resolution_seconds, ai_containment. Dimensions: region, channel,
+  language, direction, country, type, queue, product, tier, intent, team, from_region,
+  to_region, hour, day,
   week, month, hour_of_day, weekday, and time (bucketed by granularity). from is inclusive,
   to exclusive; no range means all time. Rows are sorted by the dimensions unless orderBy says
   otherwise.
