@@ -315,7 +315,7 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 		c.Name, c.CRMID = sealer.Seal(c.Name), sealer.Seal(c.CRMID)
 		e.Customer = &c
 		e.Text, e.Summary = sealer.Seal(e.Text), sealer.Seal(e.Summary)
-		value, err := json.Marshal(e)
+		value, err := stream.EncodeEvent(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %d: %w", i, err)
 		}

@@ -3,9 +3,9 @@ package stream
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
+	json "github.com/goccy/go-json"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/meridian-cs/meridian/models"
@@ -54,7 +54,12 @@ func (h EventHandler) Handle(ctx context.Context, msgs []kafka.Message) ([]Rejec
 	return rejected, nil
 }
 
-// DecodeEvent parses a message value written by ingest and checks its contract.
+// EncodeEvent writes an event as the JSON message value the sinks read.
+func EncodeEvent(e *models.Event) ([]byte, error) { return json.Marshal(e) }
+
+// DecodeEvent parses a message value written by ingest and checks its contract. Every sink
+// decodes every event, so this uses go-json, which decodes the same JSON 2-3 times faster
+// than encoding/json.
 func DecodeEvent(b []byte) (models.Event, error) {
 	var e models.Event
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -1,0 +1,49 @@
+package stream
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/models"
+)
+
+func TestEncodedEventsDecodeToTheSameEvent(t *testing.T) {
+	score, conf := 4.0, 0.875
+	at := time.Date(2026, 11, 20, 10, 0, 0, 123456000, time.UTC)
+	in := models.Event{ID: "a1", Type: models.FeedbackCSAT, Version: 1, Tenant: "t", Region: "eu", OccurredAt: at,
+		ReceivedAt: at.Add(time.Second), ConversationID: "c1", CustomerID: "cus_1", Score: &score, Confidence: &conf,
+		Customer: &models.Customer{Country: "DE", Email: "mx1:abc"}, Attributes: map[string]string{"k": "v\"\n"},
+		Attachments: []models.Attachment{{Kind: "image", SizeBytes: 42}}, Skills: []string{"de"}}
+	b, err := EncodeEvent(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := DecodeEvent(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip changed the event:\n in %+v\nout %+v", in, out)
+	}
+}
+
+func TestDecodeEventRejectsWhatIngestNeverWrites(t *testing.T) {
+	good := `{"id":"a1","type":"message.received","tenant":"t","region":"eu","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE"},"text":"x"}`
+	if _, err := DecodeEvent([]byte(good)); err != nil {
+		t.Fatalf("a valid event was rejected: %v", err)
+	}
+	for name, body := range map[string]string{
+		"unknown field":  strings.Replace(good, `"text"`, `"txt":"y","text"`, 1),
+		"no region":      strings.Replace(good, `"region":"eu",`, "", 1),
+		"invalid":        strings.Replace(good, `"channel":"whatsapp",`, "", 1),
+		"not JSON":       good[:20],
+		"wrong type":     strings.Replace(good, `"a1"`, `7`, 1),
+		"trailing comma": strings.Replace(good, `"x"}`, `"x",}`, 1),
+	} {
+		if _, err := DecodeEvent([]byte(body)); err == nil {
+			t.Errorf("%s: accepted %s", name, body)
+		}
+	}
+}
