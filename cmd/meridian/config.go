@@ -35,6 +35,7 @@ var settings = []setting{
 	{"sink-max-wait", "MERIDIAN_SINK_MAX_WAIT", "200ms", "longest an event waits for its ClickHouse batch to fill"},
 	{"sink-max-rows", "MERIDIAN_SINK_MAX_ROWS", "20000", "rows per ClickHouse insert at most"},
 	{"forecast-refresh-every", "MERIDIAN_FORECAST_REFRESH_EVERY", "1h", "how often serve refreshes the stored forecasts from ClickHouse (0 = never)"},
+	{"pprof-addr", "MERIDIAN_PPROF_ADDR", "", "serve Go's /debug/pprof profiles on this address (e.g. 127.0.0.1:6060); empty = off"},
 	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},
 }

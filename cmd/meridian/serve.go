@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -103,6 +104,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		defer refresh.Start(ctx, every, p.refreshConfig(), log)()
 	}
 
+	if addr := cfg.str("pprof-addr"); addr != "" {
+		// Profiles only on their own listener, never on the API's.
+		pp := http.NewServeMux()
+		pp.HandleFunc("/debug/pprof/", pprof.Index)
+		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(addr, pp)) }()
+	}
 	srv := &http.Server{Handler: p.routes(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
