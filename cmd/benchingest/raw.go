@@ -133,7 +133,7 @@ func rawKafka(ctx context.Context, brokers []string, c *corpus, d time.Duration,
 }
 
 // rawChDB measures chDB alone: the real events table (Migrate), the real writer
-// (EventWriter.StoreEvents: row building, JSON encoding, one JSONEachRow INSERT), 20,000 rows
+// (EventWriter.StoreEvents: row building, TabSeparated encoding, one INSERT), 20,000 rows
 // per insert, for d.
 type rawChDBResult struct {
 	Rows      int64
