@@ -47,8 +47,17 @@ type platform struct {
 	stop   context.CancelFunc
 }
 
-// startPlatform brings up the stores, applies migrations and, if withSinks, starts the sinks.
-func startPlatform(ctx context.Context, cfg config, log *slog.Logger, withSinks bool) (p *platform, err error) {
+// scope says how much of the platform a command needs.
+type scope int
+
+const (
+	storesOnly   scope = iota // PostgreSQL and ClickHouse, migrated (forecast-refresh)
+	withoutSinks              // plus Kafka, data keys, auth and ingest (migrate)
+	everything                // plus the sinks (serve, demo)
+)
+
+// startPlatform brings up what the scope needs and applies migrations.
+func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) (p *platform, err error) {
 	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}}
 	defer func() {
 		if err != nil {
@@ -72,10 +81,13 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, withSinks 
 	if err = p.startPostgres(ctx); err != nil {
 		return p, err
 	}
-	if err = p.startKafka(ctx); err != nil {
+	if err = p.startClickHouse(ctx); err != nil {
 		return p, err
 	}
-	if err = p.startClickHouse(ctx); err != nil {
+	if sc == storesOnly {
+		return p, nil
+	}
+	if err = p.startKafka(ctx); err != nil {
 		return p, err
 	}
 	master, err := p.masterKey()
@@ -90,7 +102,7 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, withSinks 
 	}
 	p.producer = stream.NewProducer(p.brokers)
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now}
-	if withSinks {
+	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
 		}

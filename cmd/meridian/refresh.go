@@ -6,43 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/forecasting/refresh"
-	"github.com/meridian-cs/meridian/models"
-	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
 func init() {
 	register(command{name: "forecast-refresh", summary: "forecast every busy series from ClickHouse and store forecasts and accuracy (--every to repeat)", run: runForecastRefresh})
-}
-
-// startStores brings up only what the refresh job needs: PostgreSQL (planning events) and
-// ClickHouse (history, forecasts), migrated. No Kafka, no sinks, no API.
-func startStores(ctx context.Context, cfg config, log *slog.Logger) (p *platform, err error) {
-	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}}
-	defer func() {
-		if err != nil {
-			p.close()
-			p = nil
-		}
-	}()
-	if p.dataDir, err = filepath.Abs(cfg.str("data-dir")); err != nil {
-		return p, err
-	}
-	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
-		return p, err
-	}
-	for _, r := range p.policy.Regions {
-		p.regions = append(p.regions, string(r))
-	}
-	if err = p.startPostgres(ctx); err != nil {
-		return p, err
-	}
-	return p, p.startClickHouse(ctx)
 }
 
 // refreshConfig is the refresh job over a platform's stores.
@@ -92,7 +63,7 @@ func runForecastRefresh(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	p, err := startStores(ctx, cfg, log)
+	p, err := startPlatform(ctx, cfg, log, storesOnly)
 	if err != nil {
 		return err
 	}

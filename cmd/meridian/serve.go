@@ -65,7 +65,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	p, err := startPlatform(ctx, cfg, log, false)
+	p, err := startPlatform(ctx, cfg, log, withoutSinks)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.str("addr"), err)
 	}
-	p, err := startPlatform(ctx, cfg, log, true)
+	p, err := startPlatform(ctx, cfg, log, everything)
 	if err != nil {
 		ln.Close()
 		return err

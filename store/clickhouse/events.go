@@ -154,44 +154,31 @@ func appendNullable(b []byte, f *float64) []byte {
 }
 
 // appendTSV escapes a string for the TabSeparated format.
-func appendTSV(b []byte, s string) []byte {
+func appendTSV(b []byte, s string) []byte { return appendEscaped(b, s, 0) }
+
+// appendQuoted writes a quoted string literal, as values inside a Map are written in TSV.
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '\'')
+	return append(appendEscaped(b, s, '\''), '\'')
+}
+
+// appendEscaped writes s with ClickHouse's backslash escapes; quote, if not 0, is escaped too.
+func appendEscaped(b []byte, s string, quote byte) []byte {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\t':
+		switch c := s[i]; {
+		case c == '\\' || quote != 0 && c == quote:
+			b = append(b, '\\', c)
+		case c == '\t':
 			b = append(b, '\\', 't')
-		case '\n':
+		case c == '\n':
 			b = append(b, '\\', 'n')
-		case '\r':
+		case c == '\r':
 			b = append(b, '\\', 'r')
-		case 0:
+		case c == 0:
 			b = append(b, '\\', '0')
 		default:
 			b = append(b, c)
 		}
 	}
 	return b
-}
-
-// appendQuoted writes a quoted string literal, as values inside a Map are written in TSV.
-func appendQuoted(b []byte, s string) []byte {
-	b = append(b, '\'')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '\'':
-			b = append(b, '\\', c)
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case 0:
-			b = append(b, '\\', '0')
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '\'')
 }
