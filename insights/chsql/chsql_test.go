@@ -74,3 +74,18 @@ func TestBadInputsAreRefused(t *testing.T) {
 		t.Error("a term-set name that is not an identifier was accepted")
 	}
 }
+
+func TestPhraseCountsAllKeepsTheTotalsRowAndReadsFinalPerPartition(t *testing.T) {
+	q, err := EventsSchema("meridian_eu").PhraseCountsAll(f, Slice{Countries: []string{"TH"}}, nil, PhraseOptions{MinTarget: 2, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"arrayPushBack(phrases, '')", "HAVING phrase = '' OR", "ORDER BY phrase = '' DESC", "FINAL", "do_not_merge_across_partitions_select_final = 1"} {
+		if !strings.Contains(q.SQL, want) {
+			t.Errorf("SQL lacks %q:\n%s", want, q.SQL)
+		}
+	}
+	if q.Params["limit"] != "11" || q.Params["min_target"] != "2" {
+		t.Errorf("params = %v", q.Params)
+	}
+}

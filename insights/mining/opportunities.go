@@ -153,14 +153,42 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	}
 	po := chsql.PhraseOptions{StopWords: sqlStopWords, MinTarget: 1, MinTargetDocs: 1, Limit: 500000}
 
-	// Pass 1: the target's candidate phrases, from target messages only (regions without
-	// target messages return nothing). Per-region target counts add up exactly.
+	// Message totals per market and period (denominators of rates and trends), first: they
+	// are cheap (no text is read) and say which regions hold target and baseline messages.
+	totals, err := s.sliceTotals(ctx, regions, f, target, baseline, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	out.TargetMessages, out.BaselineMessages = totals.target, totals.baseline
+	var targetRegions, usedRegions []string
+	for _, r := range regions {
+		if totals.regionTarget[r] > 0 {
+			targetRegions = append(targetRegions, r)
+		}
+		if totals.regionTarget[r]+totals.regionBaseline[r] > 0 {
+			usedRegions = append(usedRegions, r)
+		}
+	}
+
+	// Pass 1: the target's candidate phrases, from the regions holding target messages.
+	// Per-region target counts add up exactly. With one such region (a market's target), its
+	// messages are tokenised once: the same query returns the candidates' baseline counts and
+	// the region's corpus totals (full, kept in merged and counts below).
 	cand := map[string]*keyness.PhraseCount{}
+	full := map[string]*keyness.PhraseCount{}
+	var fullTotals keyness.Counts
+	oneTarget := len(targetRegions) == 1
 	var mu sync.Mutex
-	err := s.eachRegion(regions, func(_ int, region string, sc chsql.Schema) error {
-		o := po
-		o.TargetOnly = true
-		q, err := sc.PhraseCounts(f, target, baseline, o)
+	err = s.eachRegion(targetRegions, func(_ int, region string, sc chsql.Schema) error {
+		var q chsql.Query
+		var err error
+		if oneTarget {
+			q, err = sc.PhraseCountsAll(f, target, baseline, po)
+		} else {
+			o := po
+			o.TargetOnly = true
+			q, err = sc.PhraseCounts(f, target, baseline, o)
+		}
 		res, err := s.run(ctx, region, q, err)
 		if err != nil {
 			return err
@@ -170,13 +198,22 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		defer mu.Unlock()
 		for _, row := range res.Rows {
 			ph := str(row, c, "phrase")
+			t, b, d := num(row, c, "target_count"), num(row, c, "baseline_count"), num(row, c, "target_docs")
+			if ph == "" {
+				fullTotals.TargetTotal += t
+				fullTotals.BaselineTotal += b
+				continue
+			}
 			pc, ok := cand[ph]
 			if !ok {
 				pc = &keyness.PhraseCount{Phrase: ph}
 				cand[ph] = pc
 			}
-			pc.Target += num(row, c, "target_count")
-			pc.TargetDocs += num(row, c, "target_docs")
+			pc.Target += t
+			pc.TargetDocs += d
+			if oneTarget {
+				full[ph] = &keyness.PhraseCount{Phrase: ph, Target: t, Baseline: b, TargetDocs: d}
+			}
 		}
 		return nil
 	})
@@ -202,11 +239,27 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	}
 
 	// Pass 2: the candidates' counts in target and baseline, and the corpus totals, in every
-	// region, summed. A conversation lives in one region, so distinct counts add up too.
+	// region with messages (but the one already counted), summed. A conversation lives in
+	// one region, so distinct counts add up too.
 	merged := map[string]*keyness.PhraseCount{}
 	var counts keyness.Counts
+	pass2 := usedRegions
+	if oneTarget && len(names) > 0 {
+		counts = fullTotals
+		for _, ph := range names {
+			if pc, ok := full[ph]; ok {
+				merged[ph] = pc
+			}
+		}
+		pass2 = nil
+		for _, r := range usedRegions {
+			if r != targetRegions[0] {
+				pass2 = append(pass2, r)
+			}
+		}
+	}
 	if len(names) > 0 {
-		err = s.eachRegion(regions, func(_ int, region string, sc chsql.Schema) error {
+		err = s.eachRegion(pass2, func(_ int, region string, sc chsql.Schema) error {
 			q, err := sc.PhraseCountsOf(f, target, baseline, po, names)
 			res, err := s.run(ctx, region, q, err)
 			if err != nil {
@@ -242,12 +295,6 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		counts.Phrases = append(counts.Phrases, *merged[ph])
 	}
 
-	// Message totals per market and period: denominators of rates and trends.
-	totals, err := s.sliceTotals(ctx, regions, f, target, baseline, req.Period)
-	if err != nil {
-		return nil, err
-	}
-	out.TargetMessages, out.BaselineMessages = totals.target, totals.baseline
 	if counts.TargetTotal == 0 || counts.BaselineTotal == 0 {
 		return out, nil // nothing to compare
 	}
@@ -269,13 +316,13 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		return out, nil
 	}
 
-	// Pass 2: which selected phrases occur together, where and when.
+	// Pass 3: which selected phrases occur together, where and when.
 	keys := make([]string, len(sel))
 	for i, r := range sel {
 		keys[i] = r.Phrase
 	}
 	var combos []combo
-	err = s.eachRegion(regions, func(_ int, region string, sc chsql.Schema) error {
+	err = s.eachRegion(usedRegions, func(_ int, region string, sc chsql.Schema) error {
 		q, err := sc.PhraseHits(f, target, baseline, po, keys, req.Period)
 		res, err := s.run(ctx, region, q, err)
 		if err != nil {
@@ -328,10 +375,12 @@ type sliceTotals struct {
 	target, baseline int
 	byMarket         map[string]int // target + baseline
 	byPeriod         map[string]int // target only
+	// regionTarget and regionBaseline count each region's target and baseline messages.
+	regionTarget, regionBaseline map[string]int
 }
 
 func (s *Service) sliceTotals(ctx context.Context, regions []string, f chsql.Filter, target chsql.Slice, baseline *chsql.Slice, period string) (sliceTotals, error) {
-	t := sliceTotals{byMarket: map[string]int{}, byPeriod: map[string]int{}}
+	t := sliceTotals{byMarket: map[string]int{}, byPeriod: map[string]int{}, regionTarget: map[string]int{}, regionBaseline: map[string]int{}}
 	rows := make([][][]any, len(regions))
 	var colsOf map[string]int
 	err := s.eachRegion(regions, func(i int, region string, sc chsql.Schema) error {
@@ -349,15 +398,17 @@ func (s *Service) sliceTotals(ctx context.Context, regions []string, f chsql.Fil
 	if err != nil || len(regions) == 0 {
 		return t, err
 	}
-	for _, rs := range rows {
+	for i, rs := range rows {
 		for _, row := range rs {
 			n := num(row, colsOf, "messages")
 			t.byMarket[str(row, colsOf, "country")] += n
 			if num(row, colsOf, "t") == 1 {
 				t.target += n
 				t.byPeriod[str(row, colsOf, "period")] += n
+				t.regionTarget[regions[i]] += n
 			} else {
 				t.baseline += n
+				t.regionBaseline[regions[i]] += n
 			}
 		}
 	}
