@@ -16,7 +16,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/segmentio/kafka-go"
@@ -36,6 +38,8 @@ type Publisher interface {
 type Keyring interface {
 	Pseudonym(tenant, identity string) string
 	Sealer(ctx context.Context, region, tenant, subject string) (*shred.Sealer, error)
+	// Sealers returns one sealer per subject, creating the missing keys together.
+	Sealers(ctx context.Context, region, tenant string, subjects []string) ([]*shred.Sealer, error)
 }
 
 // Limits on one request.
@@ -160,7 +164,77 @@ func regionOfTopic(t string) string {
 
 // Decode parses a JSON array of events or NDJSON (one event per line). Unknown fields are
 // errors: a misspelt optional field would otherwise vanish silently.
+//
+// Well-formed bodies are decoded with go-json (about 3× faster than encoding/json); anything
+// go-json refuses is decoded again by decodeStrict (encoding/json), so every error is reported
+// exactly as before: same status, message, event index and field. FuzzDecodeMatchesStrict
+// checks that both give the same events and the same errors.
 func Decode(body []byte) ([]models.Event, error) {
+	if events, ok := decodeFast(body); ok {
+		if err := validate(events); err != nil {
+			return nil, err
+		}
+		return events, nil
+	}
+	return decodeStrict(body)
+}
+
+// decodeFast decodes a body go-json accepts as a whole, or reports false. It is used only
+// for bodies that are valid UTF-8 (encoding/json replaces invalid bytes; go-json keeps them).
+func decodeFast(body []byte) (_ []models.Event, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false // go-json gave up on malformed input; the strict path reports it
+		}
+	}()
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || !utf8.Valid(trimmed) {
+		return nil, false
+	}
+	var events []models.Event
+	if trimmed[0] == '[' {
+		// go-json's Decoder does not check what follows the value; only a body whose array
+		// ends with the last byte qualifies, so trailing data falls back to the strict path.
+		if trimmed[len(trimmed)-1] != ']' {
+			return nil, false
+		}
+		dec := gojson.NewDecoder(bytes.NewReader(trimmed))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&events); err != nil || events == nil || dec.InputOffset() != int64(len(trimmed)) {
+			return nil, false
+		}
+	} else {
+		for rest := trimmed; len(rest) > 0; {
+			line := rest
+			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+				line, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = nil
+			}
+			line = bytes.TrimSpace(line)
+			if len(line) == 0 {
+				continue
+			}
+			if line[0] != '{' || line[len(line)-1] != '}' {
+				return nil, false
+			}
+			var e models.Event
+			dec := gojson.NewDecoder(bytes.NewReader(line))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&e); err != nil || dec.InputOffset() != int64(len(line)) {
+				return nil, false
+			}
+			events = append(events, e)
+		}
+	}
+	if len(events) == 0 || len(events) > MaxEvents {
+		return nil, false // the strict path reports these
+	}
+	return events, true
+}
+
+// decodeStrict is Decode with encoding/json; it gives every error its status, index and field.
+func decodeStrict(body []byte) ([]models.Event, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, &Error{Status: http.StatusBadRequest, Msg: "empty body: send a JSON array of events or NDJSON"}
@@ -233,15 +307,23 @@ func Decode(body []byte) ([]models.Event, error) {
 	if len(events) == 0 {
 		return nil, &Error{Status: http.StatusBadRequest, Msg: "no events in the request"}
 	}
-	for i := range events {
-		if err := events[i].Validate(); err != nil {
-			return nil, badEvent(i, err)
-		}
-		if len(events[i].Text) > models.MaxTextLen {
-			return nil, badEvent(i, &models.FieldError{Field: "text", Reason: fmt.Sprintf("is longer than %d bytes", models.MaxTextLen)})
-		}
+	if err := validate(events); err != nil {
+		return nil, err
 	}
 	return events, nil
+}
+
+// validate checks every decoded event against its contract.
+func validate(events []models.Event) error {
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return badEvent(i, err)
+		}
+		if len(events[i].Text) > models.MaxTextLen {
+			return badEvent(i, &models.FieldError{Field: "text", Reason: fmt.Sprintf("is longer than %d bytes", models.MaxTextLen)})
+		}
+	}
+	return nil
 }
 
 func jsonMsg(err error) string {
@@ -283,10 +365,18 @@ func digits(s string) string {
 }
 
 // Prepare turns validated events into Kafka messages: tenant and region assigned, personal
-// fields sealed. It fails without side effects other than creating data keys.
+// fields sealed. It fails without side effects other than creating data keys. The data keys of
+// a request's customers are looked up together, per region: a request's new customers get
+// their keys in one round trip to the key store.
 func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models.Event) ([]kafka.Message, error) {
 	now := s.Now().UTC()
-	msgs := make([]kafka.Message, len(events))
+	type regionSubjects struct {
+		subjects []string
+		events   []int // events[k] uses subjects[k]
+	}
+	var byRegion map[string]*regionSubjects
+	var last *regionSubjects // most requests hold one region's events
+	var lastRegion string
 	for i := range events {
 		e := &events[i]
 		e.Normalize()
@@ -306,10 +396,36 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 			id = "conversation:" + e.ConversationID
 		}
 		e.CustomerID = s.Keys.Pseudonym(e.Tenant, id)
-		sealer, err := s.Keys.Sealer(ctx, e.Region, e.Tenant, e.CustomerID)
+		rs := last
+		if rs == nil || lastRegion != e.Region {
+			if byRegion == nil {
+				byRegion = map[string]*regionSubjects{}
+			}
+			rs = byRegion[e.Region]
+			if rs == nil {
+				rs = &regionSubjects{}
+				byRegion[e.Region] = rs
+			}
+			last, lastRegion = rs, e.Region
+		}
+		rs.subjects = append(rs.subjects, e.CustomerID)
+		rs.events = append(rs.events, i)
+	}
+	sealers := make([]*shred.Sealer, len(events))
+	for region, rs := range byRegion {
+		ss, err := s.Keys.Sealers(ctx, region, p.Tenant, rs.subjects)
 		if err != nil {
 			return nil, fmt.Errorf("data key: %w", err)
 		}
+		for k, i := range rs.events {
+			sealers[i] = ss[k]
+		}
+	}
+	msgs := make([]kafka.Message, len(events))
+	schema, tenant := []byte("meridian.event.v1"), []byte(p.Tenant)
+	for i := range events {
+		e := &events[i]
+		sealer := sealers[i]
 		c := *e.Customer
 		c.ExternalID, c.Phone, c.Email = sealer.Seal(c.ExternalID), sealer.Seal(c.Phone), sealer.Seal(c.Email)
 		c.Name, c.CRMID = sealer.Seal(c.Name), sealer.Seal(c.CRMID)
@@ -324,8 +440,8 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 			Key:   []byte(e.ConversationID),
 			Value: value,
 			Headers: []kafka.Header{
-				{Key: "schema", Value: []byte("meridian.event.v1")},
-				{Key: "tenant", Value: []byte(e.Tenant)},
+				{Key: "schema", Value: schema},
+				{Key: "tenant", Value: tenant},
 			},
 		}
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -90,6 +91,56 @@ func FuzzDecode(f *testing.F) {
 		for i := range evs {
 			if err := evs[i].Validate(); err != nil {
 				t.Fatalf("accepted an invalid event %d: %v", i, err)
+			}
+		}
+	})
+}
+
+// FuzzDecodeMatchesStrict checks that Decode's go-json fast path accepts exactly what the
+// encoding/json path accepts, with the same events, and reports the same errors.
+func FuzzDecodeMatchesStrict(f *testing.F) {
+	f.Add([]byte(contractBody))
+	f.Add([]byte(strings.Trim(contractBody, "[]") + "\n" + strings.Trim(contractBody, "[]")))
+	f.Add([]byte(strings.Trim(contractBody, "[]") + "\r\n\r\n" + strings.Trim(contractBody, "[]") + "\r\n"))
+	f.Add([]byte(`[{"id":"x","type":"feedback.nps","occurred_at":"2026-01-01T00:00:00Z","conversation_id":"c","customer":{"country":"SG"},"score":11}]`))
+	f.Add([]byte(`[{"ID":"a1","Type":"message.received","occurred_at":"2026-11-20T10:00:00+02:00","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE"},"text":"\u00e9\ud83d\ude00 \"q\"","attributes":{"k":"v"},"skills":["a"],"sentiment":-0.5e0}]`))
+	f.Add([]byte(`[{"id":"a","id":"b","type":"message.received","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE"},"text":"x"}] `))
+	f.Add([]byte(`[null]`))
+	f.Add([]byte(`[{}] x`))
+	f.Add([]byte(`{"id":"\u0000"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, gerr := Decode(body)
+		want, werr := decodeStrict(body)
+		if (gerr == nil) != (werr == nil) {
+			t.Fatalf("Decode error %v, strict error %v", gerr, werr)
+		}
+		if gerr != nil {
+			var ge, we *Error
+			if !errors.As(gerr, &ge) || !errors.As(werr, &we) || ge.Error() != we.Error() || ge.Status != we.Status || ge.Field != we.Field {
+				t.Fatalf("Decode error %#v, strict error %#v", gerr, werr)
+			}
+			return
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("events differ:\nfast   %+v\nstrict %+v", got, want)
+		}
+	})
+}
+
+func BenchmarkDecode(b *testing.B) {
+	ok := strings.Trim(contractBody, "[]")
+	body := []byte("[" + strings.Repeat(ok+",", 9) + ok + "]")
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Decode(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("strict", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeStrict(body); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

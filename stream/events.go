@@ -62,9 +62,7 @@ func EncodeEvent(e *models.Event) ([]byte, error) { return json.Marshal(e) }
 // than encoding/json.
 func DecodeEvent(b []byte) (models.Event, error) {
 	var e models.Event
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	if err := decodeStrict(b, &e); err != nil {
 		return e, fmt.Errorf("decode: %w", err)
 	}
 	if err := e.Validate(); err != nil {
@@ -74,4 +72,18 @@ func DecodeEvent(b []byte) (models.Event, error) {
 		return e, fmt.Errorf("event %q lacks tenant or region (not written by ingest)", e.ID)
 	}
 	return e, nil
+}
+
+// decodeStrict decodes with DisallowUnknownFields. go-json's Decoder can panic on some
+// malformed input (invalid UTF-8 in a long key: index out of range in its stream buffer); such
+// a message is poison, not a reason to crash the sink.
+func decodeStrict(b []byte, e *models.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed message (decoder panic: %v)", r)
+		}
+	}()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(e)
 }

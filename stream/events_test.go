@@ -47,3 +47,18 @@ func TestDecodeEventRejectsWhatIngestNeverWrites(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeEventNeverPanics: whatever a topic holds, DecodeEvent returns an event or an
+// error (poison), never a panic that would stop the sink.
+func FuzzDecodeEventNeverPanics(f *testing.F) {
+	good := `{"id":"a1","type":"message.received","tenant":"t","region":"eu","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE"},"text":"x"}`
+	f.Add([]byte(good))
+	f.Add([]byte(`{"` + strings.Repeat("\xdb", 600) + `":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if e, err := DecodeEvent(b); err == nil {
+			if err := e.Validate(); err != nil {
+				t.Fatalf("accepted an invalid event: %v", err)
+			}
+		}
+	})
+}

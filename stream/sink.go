@@ -64,13 +64,17 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// A fetch waits for 64 KiB or 50 ms, whichever comes first. With MinBytes 1 every
+	// produce request woke every consumer of the topic for a fetch of a few messages: on the
+	// embedded broker those fetches run in the same event loop as the produce requests that
+	// acknowledgements wait for.
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        cfg.Brokers,
 		GroupID:        cfg.Group,
 		Topic:          cfg.Topic,
-		MinBytes:       1,
+		MinBytes:       64 << 10,
 		MaxBytes:       8 << 20,
-		MaxWait:        100 * time.Millisecond,
+		MaxWait:        50 * time.Millisecond,
 		QueueCapacity:  4096,
 		CommitInterval: 0, // commits are synchronous: a commit returns once the broker has it
 		StartOffset:    kafka.FirstOffset,

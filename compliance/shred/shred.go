@@ -34,6 +34,14 @@ type KeyStore interface {
 	DeleteKey(ctx context.Context, region, tenant, subject string) error
 }
 
+// BatchKeyStore is an optional KeyStore extension that stores the keys of many subjects of one
+// region and tenant in one round trip (one transaction, one disk sync) instead of one per
+// subject. The result has one wrapped key per subject, in order, with GetOrCreateKey's meaning:
+// the stored key, or the candidate if there was none. Subjects are distinct.
+type BatchKeyStore interface {
+	GetOrCreateKeys(ctx context.Context, region, tenant string, subjects []string, candidates [][]byte) ([][]byte, error)
+}
+
 const prefix = "mx1:"
 
 // Keyring seals and opens personal fields. Unwrapped data keys are cached in memory.
@@ -93,15 +101,10 @@ func (k *Keyring) aead(ctx context.Context, region, tenant, subject string, crea
 	var wrapped []byte
 	var err error
 	if create {
-		dk := make([]byte, 32)
-		if _, err := rand.Read(dk); err != nil {
-			return nil, err
+		candidate, cerr := k.candidate(ck)
+		if cerr != nil {
+			return nil, cerr
 		}
-		nonce := make([]byte, k.master.NonceSize())
-		if _, err := rand.Read(nonce); err != nil {
-			return nil, err
-		}
-		candidate := k.master.Seal(nonce, nonce, dk, []byte(ck))
 		wrapped, err = k.store.GetOrCreateKey(ctx, region, tenant, subject, candidate)
 	} else {
 		wrapped, err = k.store.GetKey(ctx, region, tenant, subject)
@@ -109,6 +112,23 @@ func (k *Keyring) aead(ctx context.Context, region, tenant, subject string, crea
 	if err != nil {
 		return nil, err
 	}
+	return k.unwrapAndCache(ck, subject, wrapped)
+}
+
+// candidate makes a new data key, wrapped by the master key for the cache key ck.
+func (k *Keyring) candidate(ck string) ([]byte, error) {
+	dk := make([]byte, 32)
+	if _, err := rand.Read(dk); err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, k.master.NonceSize(), k.master.NonceSize()+len(dk)+k.master.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return k.master.Seal(nonce, nonce, dk, []byte(ck)), nil
+}
+
+func (k *Keyring) unwrapAndCache(ck, subject string, wrapped []byte) (cipher.AEAD, error) {
 	ns := k.master.NonceSize()
 	if len(wrapped) < ns {
 		return nil, fmt.Errorf("shred: stored key for %s is truncated", subject)
@@ -117,7 +137,7 @@ func (k *Keyring) aead(ctx context.Context, region, tenant, subject string, crea
 	if err != nil {
 		return nil, fmt.Errorf("shred: unwrap key for %s (wrong master key?): %w", subject, err)
 	}
-	a, err = newAEAD(dk)
+	a, err := newAEAD(dk)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +163,72 @@ func (k *Keyring) Sealer(ctx context.Context, region, tenant, subject string) (*
 		return nil, err
 	}
 	return &Sealer{a: a, aad: []byte(tenant + "\x00" + subject)}, nil
+}
+
+// Sealers returns the sealers of many subjects of one region and tenant, one per subject in
+// order, creating the keys that do not exist yet. With a BatchKeyStore the new keys are
+// stored in one round trip; otherwise one by one, as Sealer does.
+func (k *Keyring) Sealers(ctx context.Context, region, tenant string, subjects []string) ([]*Sealer, error) {
+	out := make([]*Sealer, len(subjects))
+	var missing []int // indexes into subjects of uncached subjects, first occurrence only
+	seen := map[string]int{}
+	k.mu.RLock()
+	for i, sub := range subjects {
+		if j, ok := seen[sub]; ok {
+			out[i] = out[j] // filled below if j is missing
+			continue
+		}
+		seen[sub] = i
+		if a, ok := k.cache[cacheKey(region, tenant, sub)]; ok {
+			out[i] = &Sealer{a: a, aad: []byte(tenant + "\x00" + sub)}
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	k.mu.RUnlock()
+	if len(missing) > 0 {
+		bs, batch := k.store.(BatchKeyStore)
+		if batch && len(missing) > 1 {
+			subs := make([]string, len(missing))
+			cands := make([][]byte, len(missing))
+			for j, i := range missing {
+				subs[j] = subjects[i]
+				c, err := k.candidate(cacheKey(region, tenant, subjects[i]))
+				if err != nil {
+					return nil, err
+				}
+				cands[j] = c
+			}
+			wrapped, err := bs.GetOrCreateKeys(ctx, region, tenant, subs, cands)
+			if err != nil {
+				return nil, err
+			}
+			if len(wrapped) != len(subs) {
+				return nil, fmt.Errorf("shred: key store returned %d keys for %d subjects", len(wrapped), len(subs))
+			}
+			for j, i := range missing {
+				a, err := k.unwrapAndCache(cacheKey(region, tenant, subs[j]), subs[j], wrapped[j])
+				if err != nil {
+					return nil, err
+				}
+				out[i] = &Sealer{a: a, aad: []byte(tenant + "\x00" + subs[j])}
+			}
+		} else {
+			for _, i := range missing {
+				sl, err := k.Sealer(ctx, region, tenant, subjects[i])
+				if err != nil {
+					return nil, err
+				}
+				out[i] = sl
+			}
+		}
+	}
+	for i, sub := range subjects {
+		if out[i] == nil {
+			out[i] = out[seen[sub]]
+		}
+	}
+	return out, nil
 }
 
 // Seal encrypts s; the empty string stays empty.

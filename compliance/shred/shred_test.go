@@ -94,3 +94,58 @@ func TestPseudonymsAreStablePerTenantAndDistinctAcrossTenants(t *testing.T) {
 		t.Fatalf("pseudonym leaks the identity: %s", a)
 	}
 }
+
+// batchStore is a memStore that also creates keys in batches, counting the calls.
+type batchStore struct {
+	memStore
+	batches int
+}
+
+func (s *batchStore) GetOrCreateKeys(ctx context.Context, r, t string, subs []string, cands [][]byte) ([][]byte, error) {
+	s.batches++
+	out := make([][]byte, len(subs))
+	for i, sub := range subs {
+		out[i], _ = s.GetOrCreateKey(ctx, r, t, sub, cands[i])
+	}
+	return out, nil
+}
+
+func TestSealersCreatesAllNewKeysInOneBatchAndMatchesSealer(t *testing.T) {
+	ctx := context.Background()
+	for _, store := range []KeyStore{&batchStore{memStore: memStore{m: map[string][]byte{}}}, &memStore{m: map[string][]byte{}}} {
+		k, err := NewKeyring(store, make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := k.Sealer(ctx, "eu", "t1", "known"); err != nil {
+			t.Fatal(err)
+		}
+		subs := []string{"a", "known", "b", "a", "c", "b"}
+		ss, err := k.Sealers(ctx, "eu", "t1", subs)
+		if err != nil || len(ss) != len(subs) {
+			t.Fatalf("Sealers: %d, %v", len(ss), err)
+		}
+		if bs, ok := store.(*batchStore); ok && bs.batches != 1 {
+			t.Fatalf("%d batches, want 1", bs.batches)
+		}
+		for i, sub := range subs {
+			o, err := k.Opener(ctx, "eu", "t1", sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := o.Open(ss[i].Seal("hello " + sub)); err != nil || got != "hello "+sub {
+				t.Fatalf("subject %s: %q, %v", sub, got, err)
+			}
+		}
+		// A fresh keyring (cold cache) reads the same keys back.
+		k2, _ := NewKeyring(store, make([]byte, 32))
+		ss2, err := k2.Sealers(ctx, "eu", "t1", []string{"c", "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := k.Opener(ctx, "eu", "t1", "a")
+		if got, err := o.Open(ss2[1].Seal("x")); err != nil || got != "x" {
+			t.Fatalf("cold keyring: %q, %v", got, err)
+		}
+	}
+}

@@ -217,6 +217,56 @@ func (k keyStore) GetOrCreateKey(ctx context.Context, region, tenant, subject st
 	return wrapped, nil
 }
 
+// GetOrCreateKeys implements shred.BatchKeyStore: one statement (one commit, one WAL flush)
+// stores the keys of all of a request's new customers of a region.
+func (k keyStore) GetOrCreateKeys(ctx context.Context, region, tenant string, subjects []string, candidates [][]byte) ([][]byte, error) {
+	if len(subjects) != len(candidates) {
+		return nil, fmt.Errorf("postgres: %d subjects, %d candidate keys", len(subjects), len(candidates))
+	}
+	// The SELECT sees the snapshot from before the INSERT: rows this statement inserts come
+	// from ins, rows that existed before from the SELECT. A row a concurrent transaction
+	// committed meanwhile is in neither; it is read afterwards.
+	q := fmt.Sprintf(`WITH input AS (
+		SELECT * FROM unnest($2::text[], $3::bytea[]) AS t(customer_id, wrapped_key)),
+	ins AS (
+		INSERT INTO %s.customer_keys (tenant_id, customer_id, wrapped_key)
+		SELECT $1, customer_id, wrapped_key FROM input
+		ON CONFLICT (tenant_id, customer_id) DO NOTHING RETURNING customer_id, wrapped_key)
+	SELECT customer_id, wrapped_key FROM ins
+	UNION ALL
+	SELECT c.customer_id, c.wrapped_key FROM %[1]s.customer_keys c JOIN input i ON c.customer_id = i.customer_id
+	WHERE c.tenant_id = $1`, RegionSchema(region))
+	rows, err := k.db.Pool.Query(ctx, q, tenant, subjects, candidates)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: data keys for %d customers: %w", len(subjects), err)
+	}
+	got := make(map[string][]byte, len(subjects))
+	for rows.Next() {
+		var sub string
+		var wrapped []byte
+		if err := rows.Scan(&sub, &wrapped); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres: data keys: %w", err)
+		}
+		got[sub] = wrapped
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: data keys for %d customers: %w", len(subjects), err)
+	}
+	out := make([][]byte, len(subjects))
+	for i, sub := range subjects {
+		w, ok := got[sub]
+		if !ok {
+			if w, err = k.GetOrCreateKey(ctx, region, tenant, sub, candidates[i]); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = w
+	}
+	return out, nil
+}
+
 func (k keyStore) GetKey(ctx context.Context, region, tenant, subject string) ([]byte, error) {
 	var wrapped []byte
 	err := k.db.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT wrapped_key FROM %s.customer_keys WHERE tenant_id = $1 AND customer_id = $2`, RegionSchema(region)),
