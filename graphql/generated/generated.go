@@ -235,6 +235,7 @@ type ComplexityRoot struct {
 		PlanningEvents     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
 		PriceSensitivity   func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
 		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
+		ServiceAnalytics   func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
 		Staffing           func(childComplexity int, input StaffingInput) int
 	}
 
@@ -329,6 +330,27 @@ type ComplexityRoot struct {
 		Net        func(childComplexity int) int
 		Value      func(childComplexity int) int
 		Year       func(childComplexity int) int
+	}
+
+	ServiceAnalytics struct {
+		Dimensions  func(childComplexity int) int
+		Granularity func(childComplexity int) int
+		Rows        func(childComplexity int) int
+	}
+
+	ServiceAnalyticsRow struct {
+		AiContainment        func(childComplexity int) int
+		Conversations        func(childComplexity int) int
+		CsatAvg              func(childComplexity int) int
+		Dimensions           func(childComplexity int) int
+		Escalations          func(childComplexity int) int
+		FirstResponseSeconds func(childComplexity int) int
+		Handoffs             func(childComplexity int) int
+		Messages             func(childComplexity int) int
+		Nps                  func(childComplexity int) int
+		Period               func(childComplexity int) int
+		ResolutionSeconds    func(childComplexity int) int
+		SentimentAvg         func(childComplexity int) int
 	}
 
 	ShiftAssignment struct {
@@ -452,6 +474,7 @@ type QueryResolver interface {
 	PlanningEvents(ctx context.Context, region *string, from *time.Time, to *time.Time) ([]PlanningEvent, error)
 	Staffing(ctx context.Context, input StaffingInput) (*StaffingResult, error)
 	FollowTheSun(ctx context.Context, input FollowTheSunInput) (*FollowTheSunPlan, error)
+	ServiceAnalytics(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) (*ServiceAnalytics, error)
 }
 type ThemeExampleResolver interface {
 	Text(ctx context.Context, obj *mining.Example) (string, error)
@@ -1341,6 +1364,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roi(childComplexity, args["scenario"].(string), args["discountRate"].(*float64), args["useActuals"].(*bool), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.serviceAnalytics":
+		if e.ComplexityRoot.Query.ServiceAnalytics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceAnalytics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceAnalytics(childComplexity, args["filters"].([]FilterInput), args["from"].(*time.Time), args["to"].(*time.Time), args["granularity"].(*string), args["by"].([]string)), true
 	case "Query.staffing":
 		if e.ComplexityRoot.Query.Staffing == nil {
 			break
@@ -1757,6 +1791,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoiYear.Year(childComplexity), true
+
+	case "ServiceAnalytics.dimensions":
+		if e.ComplexityRoot.ServiceAnalytics.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalytics.Dimensions(childComplexity), true
+	case "ServiceAnalytics.granularity":
+		if e.ComplexityRoot.ServiceAnalytics.Granularity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalytics.Granularity(childComplexity), true
+	case "ServiceAnalytics.rows":
+		if e.ComplexityRoot.ServiceAnalytics.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalytics.Rows(childComplexity), true
+
+	case "ServiceAnalyticsRow.aiContainment":
+		if e.ComplexityRoot.ServiceAnalyticsRow.AiContainment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.AiContainment(childComplexity), true
+	case "ServiceAnalyticsRow.conversations":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Conversations(childComplexity), true
+	case "ServiceAnalyticsRow.csatAvg":
+		if e.ComplexityRoot.ServiceAnalyticsRow.CsatAvg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.CsatAvg(childComplexity), true
+	case "ServiceAnalyticsRow.dimensions":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Dimensions(childComplexity), true
+	case "ServiceAnalyticsRow.escalations":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Escalations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Escalations(childComplexity), true
+	case "ServiceAnalyticsRow.firstResponseSeconds":
+		if e.ComplexityRoot.ServiceAnalyticsRow.FirstResponseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.FirstResponseSeconds(childComplexity), true
+	case "ServiceAnalyticsRow.handoffs":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Handoffs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Handoffs(childComplexity), true
+	case "ServiceAnalyticsRow.messages":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Messages(childComplexity), true
+	case "ServiceAnalyticsRow.nps":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Nps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Nps(childComplexity), true
+	case "ServiceAnalyticsRow.period":
+		if e.ComplexityRoot.ServiceAnalyticsRow.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.Period(childComplexity), true
+	case "ServiceAnalyticsRow.resolutionSeconds":
+		if e.ComplexityRoot.ServiceAnalyticsRow.ResolutionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.ResolutionSeconds(childComplexity), true
+	case "ServiceAnalyticsRow.sentimentAvg":
+		if e.ComplexityRoot.ServiceAnalyticsRow.SentimentAvg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAnalyticsRow.SentimentAvg(childComplexity), true
 
 	case "ShiftAssignment.agents":
 		if e.ComplexityRoot.ShiftAssignment.Agents == nil {
@@ -2970,6 +3096,50 @@ type Message {
   channel: String!
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/service.graphql", Input: `extend type Query {
+  """
+  Service KPIs per period for supervisors' and executives' dashboards: volume, first-response
+  and resolution times, AI containment, hand-offs between regions, escalations, CSAT, NPS and
+  sentiment, optionally broken down by dimensions of the metrics query (e.g. by: ["region",
+  "channel"]). The same filters and time range as metrics; each KPI equals the metrics measure
+  of the same name for that cell, so any figure drills down through conversations(...).
+  """
+  serviceAnalytics(
+    filters: [FilterInput!]
+    from: Time
+    to: Time
+    "hour, day (default), week or month."
+    granularity: String
+    by: [String!]
+  ): ServiceAnalytics!
+}
+
+type ServiceAnalytics {
+  granularity: String!
+  "The breakdown dimensions, in the order of each row's dimensions."
+  dimensions: [String!]!
+  rows: [ServiceAnalyticsRow!]!
+}
+
+type ServiceAnalyticsRow {
+  "Start of the period (RFC 3339 or date, by granularity)."
+  period: String!
+  dimensions: [String!]!
+  conversations: Float!
+  messages: Float!
+  "Mean seconds from a conversation's first inbound message to its first reply."
+  firstResponseSeconds: Float!
+  "Mean seconds from opening to resolution, over resolved conversations."
+  resolutionSeconds: Float!
+  "Share of conversations the AI answered with no assignment to or escalation by a person."
+  aiContainment: Float!
+  handoffs: Float!
+  escalations: Float!
+  csatAvg: Float!
+  nps: Float!
+  sentimentAvg: Float!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3511,6 +3681,48 @@ func (ec *executionContext) childFields_RoiYear(ctx context.Context, field graph
 		return ec.fieldContext_RoiYear_cumulative(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoiYear", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceAnalytics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "granularity":
+		return ec.fieldContext_ServiceAnalytics_granularity(ctx, field)
+	case "dimensions":
+		return ec.fieldContext_ServiceAnalytics_dimensions(ctx, field)
+	case "rows":
+		return ec.fieldContext_ServiceAnalytics_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceAnalytics", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceAnalyticsRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_ServiceAnalyticsRow_period(ctx, field)
+	case "dimensions":
+		return ec.fieldContext_ServiceAnalyticsRow_dimensions(ctx, field)
+	case "conversations":
+		return ec.fieldContext_ServiceAnalyticsRow_conversations(ctx, field)
+	case "messages":
+		return ec.fieldContext_ServiceAnalyticsRow_messages(ctx, field)
+	case "firstResponseSeconds":
+		return ec.fieldContext_ServiceAnalyticsRow_firstResponseSeconds(ctx, field)
+	case "resolutionSeconds":
+		return ec.fieldContext_ServiceAnalyticsRow_resolutionSeconds(ctx, field)
+	case "aiContainment":
+		return ec.fieldContext_ServiceAnalyticsRow_aiContainment(ctx, field)
+	case "handoffs":
+		return ec.fieldContext_ServiceAnalyticsRow_handoffs(ctx, field)
+	case "escalations":
+		return ec.fieldContext_ServiceAnalyticsRow_escalations(ctx, field)
+	case "csatAvg":
+		return ec.fieldContext_ServiceAnalyticsRow_csatAvg(ctx, field)
+	case "nps":
+		return ec.fieldContext_ServiceAnalyticsRow_nps(ctx, field)
+	case "sentimentAvg":
+		return ec.fieldContext_ServiceAnalyticsRow_sentimentAvg(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceAnalyticsRow", field.Name)
 }
 
 func (ec *executionContext) childFields_ShiftAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4338,6 +4550,52 @@ func (ec *executionContext) field_Query_roi_args(ctx context.Context, rawArgs ma
 		return nil, err
 	}
 	args["to"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceAnalytics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) ([]FilterInput, error) {
+			return ec.unmarshalOFilterInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFilterInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "granularity",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["granularity"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg4
 	return args, nil
 }
 
@@ -7952,6 +8210,50 @@ func (ec *executionContext) fieldContext_Query_followTheSun(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_serviceAnalytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceAnalytics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceAnalytics(ctx, fc.Args["filters"].([]FilterInput), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["granularity"].(*string), fc.Args["by"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ServiceAnalytics) graphql.Marshaler {
+			return ec.marshalNServiceAnalytics2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐServiceAnalytics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceAnalytics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceAnalytics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceAnalytics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9607,6 +9909,360 @@ func (ec *executionContext) _RoiYear_cumulative(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RoiYear_cumulative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalytics_granularity(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalytics_granularity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Granularity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalytics_granularity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalytics", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceAnalytics_dimensions(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalytics_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimensions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalytics_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalytics", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceAnalytics_rows(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalytics_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ServiceAnalyticsRow) graphql.Marshaler {
+			return ec.marshalNServiceAnalyticsRow2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐServiceAnalyticsRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalytics_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceAnalytics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceAnalyticsRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_period(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_dimensions(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimensions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_conversations(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_messages(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Messages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_firstResponseSeconds(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_firstResponseSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_firstResponseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_resolutionSeconds(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_resolutionSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_resolutionSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_aiContainment(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_aiContainment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AiContainment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_aiContainment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_handoffs(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_handoffs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handoffs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_handoffs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_escalations(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_escalations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Escalations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_escalations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_csatAvg(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_csatAvg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CsatAvg, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_csatAvg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_nps(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_nps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_nps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAnalyticsRow_sentimentAvg(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalyticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAnalyticsRow_sentimentAvg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentimentAvg, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAnalyticsRow_sentimentAvg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAnalyticsRow", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ShiftAssignment_start(ctx context.Context, field graphql.CollectedField, obj *ShiftAssignment) (ret graphql.Marshaler) {
@@ -14376,6 +15032,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_followTheSun(ctx, field)
 				})
+		case "serviceAnalytics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceAnalytics(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -14969,6 +15631,137 @@ func (ec *executionContext) _RoiYear(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "cumulative":
 			out.Values[i] = ec._RoiYear_cumulative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceAnalyticsImplementors = []string{"ServiceAnalytics"}
+
+func (ec *executionContext) _ServiceAnalytics(ctx context.Context, sel ast.SelectionSet, obj *ServiceAnalytics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceAnalyticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceAnalytics")
+		case "granularity":
+			out.Values[i] = ec._ServiceAnalytics_granularity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimensions":
+			out.Values[i] = ec._ServiceAnalytics_dimensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ServiceAnalytics_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceAnalyticsRowImplementors = []string{"ServiceAnalyticsRow"}
+
+func (ec *executionContext) _ServiceAnalyticsRow(ctx context.Context, sel ast.SelectionSet, obj *ServiceAnalyticsRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceAnalyticsRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceAnalyticsRow")
+		case "period":
+			out.Values[i] = ec._ServiceAnalyticsRow_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimensions":
+			out.Values[i] = ec._ServiceAnalyticsRow_dimensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversations":
+			out.Values[i] = ec._ServiceAnalyticsRow_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messages":
+			out.Values[i] = ec._ServiceAnalyticsRow_messages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstResponseSeconds":
+			out.Values[i] = ec._ServiceAnalyticsRow_firstResponseSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolutionSeconds":
+			out.Values[i] = ec._ServiceAnalyticsRow_resolutionSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aiContainment":
+			out.Values[i] = ec._ServiceAnalyticsRow_aiContainment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handoffs":
+			out.Values[i] = ec._ServiceAnalyticsRow_handoffs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalations":
+			out.Values[i] = ec._ServiceAnalyticsRow_escalations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "csatAvg":
+			out.Values[i] = ec._ServiceAnalyticsRow_csatAvg(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nps":
+			out.Values[i] = ec._ServiceAnalyticsRow_nps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentimentAvg":
+			out.Values[i] = ec._ServiceAnalyticsRow_sentimentAvg(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16465,6 +17258,34 @@ func (ec *executionContext) unmarshalNSegmentInput2githubᚗcomᚋmeridianᚑcs�
 func (ec *executionContext) unmarshalNSeriesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx context.Context, v any) (SeriesInput, error) {
 	res, err := ec.unmarshalInputSeriesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceAnalytics2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐServiceAnalytics(ctx context.Context, sel ast.SelectionSet, v *ServiceAnalytics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceAnalytics!")
+		return graphql.Null
+	}
+	return ec._ServiceAnalytics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceAnalyticsRow2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐServiceAnalyticsRow(ctx context.Context, sel ast.SelectionSet, v ServiceAnalyticsRow) graphql.Marshaler {
+	return ec._ServiceAnalyticsRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceAnalyticsRow2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐServiceAnalyticsRowᚄ(ctx context.Context, sel ast.SelectionSet, v []ServiceAnalyticsRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceAnalyticsRow2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐServiceAnalyticsRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNShiftAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftAssignment(ctx context.Context, sel ast.SelectionSet, v ShiftAssignment) graphql.Marshaler {

@@ -259,6 +259,32 @@ type SeriesInput struct {
 	Queue *string `json:"queue,omitempty"`
 }
 
+type ServiceAnalytics struct {
+	Granularity string `json:"granularity"`
+	// The breakdown dimensions, in the order of each row's dimensions.
+	Dimensions []string              `json:"dimensions"`
+	Rows       []ServiceAnalyticsRow `json:"rows"`
+}
+
+type ServiceAnalyticsRow struct {
+	// Start of the period (RFC 3339 or date, by granularity).
+	Period        string   `json:"period"`
+	Dimensions    []string `json:"dimensions"`
+	Conversations float64  `json:"conversations"`
+	Messages      float64  `json:"messages"`
+	// Mean seconds from a conversation's first inbound message to its first reply.
+	FirstResponseSeconds float64 `json:"firstResponseSeconds"`
+	// Mean seconds from opening to resolution, over resolved conversations.
+	ResolutionSeconds float64 `json:"resolutionSeconds"`
+	// Share of conversations the AI answered with no assignment to or escalation by a person.
+	AiContainment float64 `json:"aiContainment"`
+	Handoffs      float64 `json:"handoffs"`
+	Escalations   float64 `json:"escalations"`
+	CsatAvg       float64 `json:"csatAvg"`
+	Nps           float64 `json:"nps"`
+	SentimentAvg  float64 `json:"sentimentAvg"`
+}
+
 type ShiftAssignment struct {
 	Start    time.Time `json:"start"`
 	Language string    `json:"language"`
