@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,22 +20,7 @@ import (
 var engine *metrics.Engine
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "graphql-chdb-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	db, err := metricstest.Setup(context.Background(), dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	engine = metrics.NewEngine(db, metricstest.Regions)
-	code := m.Run()
-	db.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	metricstest.Main(m, func(e *metrics.Engine) { engine = e })
 }
 
 // recorder is an Auditor that keeps entries for inspection.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,22 +18,7 @@ import (
 var engine *metrics.Engine
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "metrics-chdb-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	db, err := metricstest.Setup(context.Background(), dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	engine = metrics.NewEngine(db, metricstest.Regions)
-	code := m.Run()
-	db.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	metricstest.Main(m, func(e *metrics.Engine) { engine = e })
 }
 
 var admin = auth.Principal{Tenant: metricstest.Tenant, Role: auth.RoleAdmin}

@@ -6,8 +6,11 @@ package metricstest
 import (
 	"context"
 	"fmt"
+	"os"
+	"testing"
 	"time"
 
+	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
@@ -148,4 +151,25 @@ func Setup(ctx context.Context, dir string) (clickhouse.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// Main is a TestMain for packages that query the fixtures: it loads them into chDB in a
+// temporary directory, hands the engine over them to use, runs the tests and exits.
+func Main(m *testing.M, use func(*metrics.Engine)) {
+	dir, err := os.MkdirTemp("", "metricstest-chdb-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	db, err := Setup(context.Background(), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	use(metrics.NewEngine(db, Regions))
+	code := m.Run()
+	db.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
