@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/clickhouse/chtest"
 	"github.com/meridian-cs/meridian/stream"
 	"github.com/meridian-cs/meridian/stream/kafkatest"
 )
@@ -20,24 +20,10 @@ import (
 var ch clickhouse.DB
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "meridian-stream-test")
-	if err != nil {
-		panic(err)
-	}
-	db, err := clickhouse.OpenChDB(dir)
-	if err != nil {
-		panic(err)
-	}
-	for _, r := range []string{"eu", "us"} {
-		if _, err := clickhouse.Migrate(context.Background(), db, clickhouse.Layout{DB: clickhouse.Database(r)}); err != nil {
-			panic(err)
-		}
-	}
-	ch = db
-	code := m.Run()
-	db.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	chtest.Main(m, []string{"eu", "us"}, func(_ context.Context, db clickhouse.DB) error {
+		ch = db
+		return nil
+	})
 }
 
 // brokers runs a test against the embedded broker and against Apache Kafka.

@@ -37,18 +37,8 @@ func rawKafka(ctx context.Context, brokers []string, c *corpus, d time.Duration,
 		res.ProduceError = err.Error()
 		return res
 	}
-	w := &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
-		Topic:        topic,
-		Balancer:     &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: 2 * time.Millisecond,
-		BatchSize:    1000,
-		BatchBytes:   16 << 20,
-		MaxAttempts:  5,
-		WriteTimeout: 10 * time.Second,
-		ReadTimeout:  10 * time.Second,
-	}
+	// The server's own producer (acks=all), so the ceiling is measured with its settings.
+	w := stream.NewProducer(brokers)
 	const perCall, writers = 1000, 4
 	var produced, bytesOut atomic.Int64
 	var firstErr atomic.Value
@@ -65,11 +55,11 @@ func rawKafka(ctx context.Context, brokers []string, c *corpus, d time.Duration,
 				n := 0
 				for k := range batch {
 					m := c.msgs[(g*7919+i*perCall+k)%len(c.msgs)]
-					batch[k] = kafka.Message{Key: m.Key, Value: m.Value, Headers: m.Headers}
+					batch[k] = kafka.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: m.Headers}
 					n += len(m.Value)
 				}
 				wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				err := w.WriteMessages(wctx, batch...)
+				err := w.Publish(wctx, batch...)
 				cancel()
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err.Error())

@@ -2,9 +2,7 @@ package chstore_test
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,39 +12,16 @@ import (
 	"github.com/meridian-cs/meridian/forecasting/chstore"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/clickhouse/chtest"
 )
 
 var db clickhouse.DB
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "chstore-chdb-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		c, err := clickhouse.OpenChDB(dir)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer c.Close()
+	chtest.Main(m, []string{"eu", "us"}, func(ctx context.Context, c clickhouse.DB) error {
 		db = c
-		ctx := context.Background()
-		for _, r := range []string{"eu", "us"} {
-			if _, err := clickhouse.Migrate(ctx, c, clickhouse.Layout{DB: clickhouse.Database(r)}); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-		}
-		if err := fixtures(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+		return fixtures(ctx)
+	})
 }
 
 // day0 is the fixtures' first day (a Monday).

@@ -3,8 +3,6 @@ package refresh_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/meridian-cs/meridian/forecasting/chstore/chstoretest"
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/clickhouse/chtest"
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
 )
@@ -25,40 +24,17 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "refresh-chdb-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		c, err := clickhouse.OpenChDB(dir)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer c.Close()
+	chtest.Main(m, []string{"eu", "us"}, func(ctx context.Context, c clickhouse.DB) error {
 		db = c
-		ctx := context.Background()
-		for _, r := range []string{"eu", "us"} {
-			if _, err := clickhouse.Migrate(ctx, c, clickhouse.Layout{DB: clickhouse.Database(r)}); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-		}
 		evs := chstoretest.Contacts("acme", start, 4, []chstoretest.Series{
 			{Channel: "whatsapp", Language: "de", Country: "DE", Level: 8},
 			{Channel: "email", Language: "fr", Country: "FR", Level: 3},
 		})
 		// A series that began a week ago: too short to forecast.
 		evs = append(evs, chstoretest.Contacts("acme", end.AddDate(0, 0, -7), 1, []chstoretest.Series{{Channel: "webchat", Language: "it", Country: "IT", Level: 5}})...)
-		if _, err := (&clickhouse.EventWriter{DB: c, Region: "eu"}).StoreEvents(ctx, evs); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+		_, err := (&clickhouse.EventWriter{DB: c, Region: "eu"}).StoreEvents(ctx, evs)
+		return err
+	})
 }
 
 func openPG(t *testing.T) *postgres.DB {

@@ -6,13 +6,13 @@ package metricstest
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/clickhouse/chtest"
 )
 
 // Tenants and regions of the fixtures.
@@ -129,47 +129,26 @@ func Events() map[string][]models.Event {
 	return out
 }
 
-// Setup opens chDB at dir, migrates every fixture region and stores the fixtures, replaying
-// some of them as a retrying sink would. The caller closes the DB.
-func Setup(ctx context.Context, dir string) (clickhouse.DB, error) {
-	db, err := clickhouse.OpenChDB(dir)
-	if err != nil {
-		return nil, err
-	}
+// store writes the fixtures into their regions' migrated databases, replaying some of them as
+// a retrying sink would.
+func store(ctx context.Context, db clickhouse.DB) error {
 	for r, events := range Events() {
-		if _, err := clickhouse.Migrate(ctx, db, clickhouse.Layout{DB: clickhouse.Database(r)}); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("metricstest: migrate %s: %w", r, err)
-		}
 		w := &clickhouse.EventWriter{DB: db, Region: r}
 		// The first two events of each region are delivered twice, in separate inserts.
 		for _, batch := range [][]models.Event{events, events[:min(2, len(events))]} {
 			if _, err := w.StoreEvents(ctx, batch); err != nil {
-				db.Close()
-				return nil, fmt.Errorf("metricstest: store %s: %w", r, err)
+				return fmt.Errorf("metricstest: store %s: %w", r, err)
 			}
 		}
 	}
-	return db, nil
+	return nil
 }
 
-// Main is a TestMain for packages that query the fixtures: it loads them into chDB in a
-// temporary directory, hands the engine over them to use, runs the tests and exits.
+// Main is a TestMain for packages that query the fixtures: it loads them into chDB, hands
+// the engine over them to use, runs the tests and exits.
 func Main(m *testing.M, use func(*metrics.Engine)) {
-	dir, err := os.MkdirTemp("", "metricstest-chdb-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	db, err := Setup(context.Background(), dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	use(metrics.NewEngine(db, Regions))
-	code := m.Run()
-	db.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	chtest.Main(m, Regions, func(ctx context.Context, db clickhouse.DB) error {
+		use(metrics.NewEngine(db, Regions))
+		return store(ctx, db)
+	})
 }
