@@ -226,11 +226,14 @@ func (k keyStore) GetOrCreateKeys(ctx context.Context, region, tenant string, su
 	// The SELECT sees the snapshot from before the INSERT: rows this statement inserts come
 	// from ins, rows that existed before from the SELECT. A row a concurrent transaction
 	// committed meanwhile is in neither; it is read afterwards.
+	//
+	// Rows are inserted in customer order: two requests with overlapping new customers then
+	// wait for each other's row locks in the same order instead of deadlocking.
 	q := fmt.Sprintf(`WITH input AS (
 		SELECT * FROM unnest($2::text[], $3::bytea[]) AS t(customer_id, wrapped_key)),
 	ins AS (
 		INSERT INTO %s.customer_keys (tenant_id, customer_id, wrapped_key)
-		SELECT $1, customer_id, wrapped_key FROM input
+		SELECT $1, customer_id, wrapped_key FROM input ORDER BY customer_id COLLATE "C"
 		ON CONFLICT (tenant_id, customer_id) DO NOTHING RETURNING customer_id, wrapped_key)
 	SELECT customer_id, wrapped_key FROM ins
 	UNION ALL

@@ -1,8 +1,13 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,5 +122,66 @@ func TestConversationStateConvergesWhateverTheDeliveryOrder(t *testing.T) {
 	}
 	if _, err := db.Conversation(ctx, "us", "t", "c1"); !errors.Is(err, postgres.ErrNotFound) {
 		t.Fatalf("the eu conversation is visible in us: %v", err)
+	}
+}
+
+// Concurrent requests whose new customers overlap in different orders must not deadlock: each
+// batch takes its row locks in one global order.
+func TestBatchDataKeysOfOverlappingRequestsDoNotDeadlock(t *testing.T) {
+	ctx := context.Background()
+	ks, ok := open(t).Keys().(shred.BatchKeyStore)
+	if !ok {
+		t.Fatal("the PostgreSQL key store does not store keys in batches")
+	}
+	const n, workers = 2000, 8
+	for round := range 5 {
+		subjects := make([]string, n)
+		for i := range subjects {
+			subjects[i] = fmt.Sprintf("cus_%d_%04d", round, i)
+		}
+		overlappingBatches(ctx, t, ks, subjects, workers)
+	}
+}
+
+func overlappingBatches(ctx context.Context, t *testing.T, ks shred.BatchKeyStore, subjects []string, workers int) {
+	n := len(subjects)
+	got := make([][][]byte, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Every worker sends the same customers, half of them in reverse order.
+			subs := slices.Clone(subjects)
+			if w%2 == 1 {
+				slices.Reverse(subs)
+			}
+			cands := make([][]byte, n)
+			for i := range cands {
+				cands[i] = []byte(fmt.Sprintf("w%d-%s", w, subs[i]))
+			}
+			keys, err := ks.GetOrCreateKeys(ctx, "eu", "t", subs, cands)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			byIndex := make([][]byte, n)
+			for i, s := range subs {
+				idx, _ := strconv.Atoi(s[strings.LastIndexByte(s, '_')+1:])
+				byIndex[idx] = keys[i]
+			}
+			got[w] = byIndex
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for w := 1; w < workers; w++ {
+		for i := range n {
+			if !bytes.Equal(got[w][i], got[0][i]) {
+				t.Fatalf("%s: worker %d got key %q, worker 0 got %q", subjects[i], w, got[w][i], got[0][i])
+			}
+		}
 	}
 }
