@@ -58,7 +58,7 @@ func main() {
 	fs.IntVar(&o.batch, "batch", 500, "events per request in the sustained phase")
 	fs.IntVar(&o.rate, "rate", 2000, "requests/s (of 10 events) in the latency phase")
 	fs.IntVar(&o.soakRate, "soak-rate", 5000, "events/s offered during the soak")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server during the sustained phase to FILE.<kafka>.pprof (builds a private, pprof-enabled server with go build -overlay)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of the server during the sustained and latency phases to FILE.<kafka>.pprof and FILE.<kafka>.latency.pprof (builds a private, pprof-enabled server with go build -overlay)")
 	fs.IntVar(&o.pool, "pool", 50000, "distinct demo events in the pool the load cycles through")
 	_ = fs.Parse(os.Args[1:])
 	if o.kafka != "embedded" && o.kafka != "apache" && o.kafka != "both" {
@@ -86,6 +86,7 @@ type modeResult struct {
 	rssEnd     float64
 	err        string
 	profile    string
+	latProfile string
 	graphqlErr string
 	load       []string // the machine's 1-minute load average after each phase
 }
@@ -251,7 +252,18 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 
 	if ctx.Err() == nil {
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)
+		var latProf chan string
+		if pprofAddr != "" {
+			latProf = make(chan string, 1)
+			secs := max(1, int(o.duration.Seconds())-1)
+			go func() {
+				latProf <- fetchProfile(ctx, pprofAddr, secs, fmt.Sprintf("%s.%s.latency.pprof", o.cpuprofile, mode))
+			}()
+		}
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
+		if latProf != nil {
+			res.latProfile = <-latProf
+		}
 		res.load = append(res.load, "latency "+loadAvg())
 		logf("[%s] achieved %.0f req/s, ack p50 %s p99 %s max %s; freshness p50 %s p99 %s (%d/%d markers) %s %s", mode, res.lat.Achieved,
 			res.lat.P50.Round(time.Microsecond*100), res.lat.P99.Round(time.Microsecond*100), res.lat.Max.Round(time.Millisecond),

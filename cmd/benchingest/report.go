@@ -176,6 +176,9 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		if r.profile != "" {
 			fmt.Fprintf(&b, "\n%s: server CPU profile of the sustained phase: %s\n", r.name, r.profile)
 		}
+		if r.latProfile != "" {
+			fmt.Fprintf(&b, "%s: server CPU profile of the latency phase: %s\n", r.name, r.latProfile)
+		}
 	}
 	return b.String()
 }

@@ -30,7 +30,7 @@ var settings = []setting{
 	{"clickhouse-user", "MERIDIAN_CLICKHOUSE_USER", "default", "ClickHouse user"},
 	{"clickhouse-password", "MERIDIAN_CLICKHOUSE_PASSWORD", "", "ClickHouse password"},
 	{"clickhouse-cluster", "MERIDIAN_CLICKHOUSE_CLUSTER", "", "ClickHouse cluster name: DDL ON CLUSTER, Replicated + Distributed tables"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty = a local cluster under the data directory"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL (15 or newer) URL; empty = a local cluster under the data directory"},
 	{"master-key", "MERIDIAN_MASTER_KEY", "", "base64 32-byte key wrapping customers' data keys; empty = generated into <data-dir>/secrets"},
 	{"sink-max-wait", "MERIDIAN_SINK_MAX_WAIT", "200ms", "longest an event waits for its ClickHouse batch to fill"},
 	{"sink-max-rows", "MERIDIAN_SINK_MAX_ROWS", "20000", "rows per ClickHouse insert at most"},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,4 +185,85 @@ func overlappingBatches(ctx context.Context, t *testing.T, ks shred.BatchKeyStor
 			}
 		}
 	}
+}
+
+// The state projection folds each batch per conversation and customer; the result must be
+// the state that applying its events one at a time gives, whatever the batching and order.
+func TestStateOfABatchEqualsItsEventsOneByOne(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	batched := &postgres.StateWriter{DB: db, Region: "eu"}
+	single := &postgres.StateWriter{DB: db, Region: "us"}
+	rng := rand.New(rand.NewPCG(7, 11))
+	pick := func(vs ...string) string { return vs[rng.IntN(len(vs))] }
+	types := []string{models.MessageReceived, models.MessageSent, models.ConversationOpened, models.ConversationAssigned,
+		models.ConversationTransferred, models.ConversationEscalated, models.ConversationResolved, models.ConversationReopened, models.FeedbackCSAT}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	var events []models.Event
+	for i := range 3000 {
+		conv := rng.IntN(60)
+		dir := models.Inbound
+		if rng.IntN(2) == 0 {
+			dir = models.Outbound
+		}
+		events = append(events, models.Event{
+			ID: fmt.Sprint("e", i), Type: types[rng.IntN(len(types))], Tenant: pick("t1", "t2"),
+			// Few distinct instants, so equal times (the >= in the rules) happen often.
+			OccurredAt: t0.Add(time.Duration(rng.IntN(40)) * time.Minute), Channel: pick("", "whatsapp", "email"),
+			Direction: dir, ConversationID: fmt.Sprint("c", conv), CustomerID: fmt.Sprint("cus_", conv%25),
+			Language: pick("", "", "de", "fr"), Queue: pick("", "", "billing", "returns"), ToQueue: pick("", "", "", "vip"),
+			AgentID: pick("", "", "ag1", "ag2"), Customer: &models.Customer{Country: pick("DE", "FR"), Tier: pick("", "", "gold", "silver")},
+		})
+	}
+	for i := 0; i < len(events); {
+		n := 1 + rng.IntN(400)
+		if rng.IntN(4) == 0 {
+			n = 1
+		}
+		batch := events[i:min(i+n, len(events))]
+		if _, err := batched.StoreEvents(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range batch {
+			if _, err := single.StoreEvents(ctx, []models.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		i += len(batch)
+	}
+	for _, q := range []string{
+		`SELECT tenant_id, customer_id, country, tier, preferred_channel, first_seen_at, last_seen_at FROM %s.customers ORDER BY 1, 2`,
+		`SELECT tenant_id, conversation_id, customer_id, channel, status, queue, agent_id, language, opened_at, last_event_at FROM %s.conversations ORDER BY 1, 2`,
+	} {
+		eu, us := dump(ctx, t, db, fmt.Sprintf(q, "region_eu")), dump(ctx, t, db, fmt.Sprintf(q, "region_us"))
+		if len(eu) == 0 || len(eu) != len(us) {
+			t.Fatalf("%d rows batched, %d one by one", len(eu), len(us))
+		}
+		for i := range eu {
+			if eu[i] != us[i] {
+				t.Fatalf("row %d differs:\nbatched    %s\none by one %s", i, eu[i], us[i])
+			}
+		}
+	}
+}
+
+func dump(ctx context.Context, t *testing.T, db *postgres.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Pool.Query(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
