@@ -35,16 +35,28 @@ func TestDecodeEventRejectsWhatIngestNeverWrites(t *testing.T) {
 		t.Fatalf("a valid event was rejected: %v", err)
 	}
 	for name, body := range map[string]string{
-		"unknown field":  strings.Replace(good, `"text"`, `"txt":"y","text"`, 1),
 		"no region":      strings.Replace(good, `"region":"eu",`, "", 1),
 		"invalid":        strings.Replace(good, `"channel":"whatsapp",`, "", 1),
 		"not JSON":       good[:20],
 		"wrong type":     strings.Replace(good, `"a1"`, `7`, 1),
 		"trailing comma": strings.Replace(good, `"x"}`, `"x",}`, 1),
+		"trailing data":  good + `{}`,
 	} {
 		if _, err := DecodeEvent([]byte(body)); err == nil {
 			t.Errorf("%s: accepted %s", name, body)
 		}
+	}
+}
+
+// A field a newer ingest writes is ignored, not a reason to dead-letter the event.
+func TestDecodeEventIgnoresFieldsOfNewerVersions(t *testing.T) {
+	body := `{"id":"a1","type":"message.received","tenant":"t","region":"eu","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE","loyalty":{"level":3}},"text":"x","future_field":[1,2]}`
+	e, err := DecodeEvent([]byte(body))
+	if err != nil {
+		t.Fatalf("rejected an event with extra fields: %v", err)
+	}
+	if e.ID != "a1" || e.Text != "x" || e.Customer == nil || e.Customer.Country != "DE" {
+		t.Fatalf("decoded %+v", e)
 	}
 }
 
