@@ -35,7 +35,11 @@ type SinkConfig struct {
 	MaxRows         int           // rows per batch; default 20,000
 	MaxBytes        int           // bytes per batch; default 16 MiB
 	MaxWait         time.Duration // longest a message waits for its batch to fill; default 250 ms
-	Logger          *slog.Logger
+	// Slots, if set, is shared by sinks that take turns storing: a sink holds one slot while
+	// its handler runs. On a small machine one slot keeps the sinks' bursts (decoding a batch,
+	// a chDB insert) from taking every core from the requests waiting to be acknowledged.
+	Slots  chan struct{}
+	Logger *slog.Logger
 }
 
 // Sink is a consumer-group member that batches messages by size and time, hands each batch to
@@ -151,7 +155,13 @@ func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) error {
 	for attempt := 1; ; attempt++ {
 		hctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		var err error
+		if s.cfg.Slots != nil {
+			s.cfg.Slots <- struct{}{}
+		}
 		rejected, err = s.h.Handle(hctx, batch)
+		if s.cfg.Slots != nil {
+			<-s.cfg.Slots
+		}
 		cancel()
 		if err == nil {
 			break

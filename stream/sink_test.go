@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,4 +154,79 @@ func TestSinkStoresEachEventOnceAndDeadLettersPoison(t *testing.T) {
 			t.Fatalf("dead letters: %v, want the malformed message and the wrong-region event", reasons)
 		}
 	})
+}
+
+// overlapHandler stores nothing and records how many handlers ran at once.
+type overlapHandler struct {
+	running, most *atomic.Int32
+	stored        *atomic.Int32
+}
+
+func (h overlapHandler) Handle(_ context.Context, msgs []kafka.Message) ([]stream.Rejected, error) {
+	n := h.running.Add(1)
+	for {
+		m := h.most.Load()
+		if n <= m || h.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // long enough for the other sink's batch to arrive meanwhile
+	h.running.Add(-1)
+	h.stored.Add(int32(len(msgs)))
+	return nil, nil
+}
+
+// Sinks sharing one slot take turns: their handlers never run at the same time.
+func TestSinksSharingASlotStoreOneAtATime(t *testing.T) {
+	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var running, most, stored atomic.Int32
+	slots := make(chan struct{}, 1)
+	topics := []string{"slots-a", "slots-b", "slots-c"}
+	var specs []stream.TopicSpec
+	for _, topic := range topics {
+		specs = append(specs, stream.TopicSpec{Name: topic, Partitions: 1})
+	}
+	if err := stream.EnsureTopics(ctx, b.Addrs(), specs); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, len(topics))
+	for _, topic := range topics {
+		s := stream.NewSink(stream.SinkConfig{Name: topic, Brokers: b.Addrs(), Topic: topic, Group: "g-" + topic,
+			MaxWait: 10 * time.Millisecond, MaxRows: 5, Slots: slots}, overlapHandler{&running, &most, &stored})
+		go func() { done <- s.Run(ctx) }()
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(b.Addrs()...), BatchTimeout: time.Millisecond}
+	defer w.Close()
+	const perTopic = 60
+	var msgs []kafka.Message
+	for i := range perTopic {
+		for _, topic := range topics {
+			msgs = append(msgs, kafka.Message{Topic: topic, Value: []byte(fmt.Sprint(i))})
+		}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for stored.Load() < int32(len(msgs)) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	for range topics {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := stored.Load(); got != int32(len(msgs)) {
+		t.Fatalf("stored %d of %d messages", got, len(msgs))
+	}
+	if m := most.Load(); m != 1 {
+		t.Fatalf("%d handlers ran at once with one shared slot", m)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -312,6 +313,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.stop = cancel
+	slots := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	for _, r := range p.regions {
 		// Each store is its own consumer group, so a slow store holds back only itself.
 		stores := map[string]stream.EventStore{
@@ -322,7 +324,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 			sink := stream.NewSink(stream.SinkConfig{
 				Name: name, Brokers: p.brokers, Topic: stream.EventsTopic(r),
 				Group: "meridian." + name + "." + r, DeadLetterTopic: stream.DeadLetterTopic(r),
-				MaxWait: maxWait, MaxRows: maxRows, Logger: p.log,
+				MaxWait: maxWait, MaxRows: maxRows, Logger: p.log, Slots: slots,
 			}, stream.EventHandler{Region: r, Store: store})
 			p.sinkWG.Add(1)
 			go func() {
