@@ -44,6 +44,7 @@ type options struct {
 	soakRate   int
 	cpuprofile string
 	pool       int
+	skipRaw    bool
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	fs.IntVar(&o.soakRate, "soak-rate", 5000, "events/s offered during the soak")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of the server during the sustained and latency phases to FILE.<kafka>.pprof and FILE.<kafka>.latency.pprof (builds a private, pprof-enabled server with go build -overlay)")
 	fs.IntVar(&o.pool, "pool", 50000, "distinct demo events in the pool the load cycles through")
+	fs.BoolVar(&o.skipRaw, "skip-raw", false, "skip the raw ceilings (quicker runs while tuning; the report then has no ratios)")
 	_ = fs.Parse(os.Args[1:])
 	if o.kafka != "embedded" && o.kafka != "apache" && o.kafka != "both" {
 		fmt.Fprintln(os.Stderr, "--kafka must be embedded, apache or both")
@@ -135,9 +137,12 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	}
 	logf("pool: %d events, %d customers, mean request JSON %.0f B, mean Kafka message %.0f B (sealed, as ingest writes it)", len(c.events), c.customers, c.meanJSON, c.meanMsg)
 
-	logf("raw ceiling: chDB insert alone for %s", o.duration)
-	ch := rawChDB(ctx, filepath.Join(tmp, "chdb-raw"), c, o.duration)
-	logf("chDB: %.0f rows/s (%s per 20k insert) %s", ch.Rate, ch.MeanBatch.Round(time.Millisecond), ch.Error)
+	var ch rawChDBResult
+	if !o.skipRaw {
+		logf("raw ceiling: chDB insert alone for %s", o.duration)
+		ch = rawChDB(ctx, filepath.Join(tmp, "chdb-raw"), c, o.duration)
+		logf("chDB: %.0f rows/s (%s per 20k insert) %s", ch.Rate, ch.MeanBatch.Round(time.Millisecond), ch.Error)
+	}
 
 	var modes []string
 	switch o.kafka {
@@ -173,9 +178,12 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 	var env []string
 	switch mode {
 	case "embedded":
-		// The raw ceilings run against a broker of the same kind in this process (fsync on,
-		// as the server's default); it is closed before the server starts.
-		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: filepath.Join(dir, "kfake-raw"), Fsync: true})
+		if o.skipRaw {
+			break
+		}
+		// The raw ceilings run against a broker of the same kind in this process (no fsync per
+		// produce, as the server's default); it is closed before the server starts.
+		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: filepath.Join(dir, "kfake-raw")})
 		if err != nil {
 			res.err = err.Error()
 			return res
@@ -195,8 +203,10 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 			defer cancel()
 			_ = p.Stop(sctx)
 		}()
-		logf("[%s] raw ceilings: kafka-go produce alone for %s, then consume alone", mode, o.duration)
-		res.raw = rawKafka(ctx, []string{p.Addr()}, c, o.duration, nonce)
+		if !o.skipRaw {
+			logf("[%s] raw ceilings: kafka-go produce alone for %s, then consume alone", mode, o.duration)
+			res.raw = rawKafka(ctx, []string{p.Addr()}, c, o.duration, nonce)
+		}
 		env = append(env, "MERIDIAN_KAFKA_BROKERS="+p.Addr())
 	}
 	res.load = append(res.load, "raw "+loadAvg())
@@ -251,6 +261,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		res.sust.Queryable.Round(time.Millisecond), res.sust.E2ERate, res.sust.Drain.Round(time.Millisecond), res.sust.FirstErr, res.sust.QueryErr)
 
 	if ctx.Err() == nil {
+		logf("[%s] server quiet after %s", mode, s.settle(ctx, time.Minute).Round(time.Second))
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)
 		var latProf chan string
 		if pprofAddr != "" {

@@ -267,3 +267,41 @@ func (s *server) graphqlMounted(ctx context.Context) error {
 	_, err := s.totalEvents(ctx)
 	return err
 }
+
+// cpuSeconds is the server process's user + system CPU time so far.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
+}
+
+// settle waits until the server is quiet (under a fifth of a core for a second: its sinks
+// drained, chDB's merges of the last phase done), at most limit, so that one phase's
+// aftermath is not measured as part of the next. It returns how long it waited.
+func (s *server) settle(ctx context.Context, limit time.Duration) time.Duration {
+	start := time.Now()
+	prev, err := cpuSeconds(s.pid())
+	for err == nil && time.Since(start) < limit && ctx.Err() == nil {
+		time.Sleep(time.Second)
+		var now float64
+		if now, err = cpuSeconds(s.pid()); err == nil {
+			if now-prev < 0.2 {
+				break
+			}
+			prev = now
+		}
+	}
+	return time.Since(start)
+}
