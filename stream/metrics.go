@@ -6,6 +6,11 @@ import (
 )
 
 var (
+	produceSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "meridian_produce_seconds",
+		Help:    "Time from handing a request's events to the producer to Kafka acknowledging all of them.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
 	sinkBatchRows = promauto.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "meridian_sink_batch_rows",
 		Help:    "Messages per batch a sink stored.",

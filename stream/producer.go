@@ -35,9 +35,11 @@ func NewProducer(brokers []string) *Producer {
 // not. Callers treat an error as "nothing acknowledged" and downstream deduplicates by id
 // whatever part did land.
 func (p *Producer) Publish(ctx context.Context, msgs ...kafka.Message) error {
+	start := time.Now()
 	if err := p.w.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("stream: publish %d messages: %w", len(msgs), err)
 	}
+	produceSeconds.Observe(time.Since(start).Seconds())
 	return nil
 }
 

@@ -153,11 +153,11 @@ func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) error {
 	backoff := 100 * time.Millisecond
 	var rejected []Rejected
 	for attempt := 1; ; attempt++ {
-		hctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		var err error
 		if s.cfg.Slots != nil {
 			s.cfg.Slots <- struct{}{}
 		}
+		hctx, cancel := context.WithTimeout(ctx, 60*time.Second) // from the slot on
+		var err error
 		rejected, err = s.h.Handle(hctx, batch)
 		if s.cfg.Slots != nil {
 			<-s.cfg.Slots

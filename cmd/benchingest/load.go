@@ -113,6 +113,9 @@ type latencyResult struct {
 	PollP50, PollP99     time.Duration
 	Polls                int
 	PollErr              string
+	// From the server's own histograms (bucket upper bounds, seconds): request received →
+	// acknowledged, and the part of it spent waiting for Kafka.
+	ServerAckP50, ServerAckP99, ProduceP50, ProduceP99 float64
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {

@@ -271,7 +271,15 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 				latProf <- fetchProfile(ctx, pprofAddr, secs, fmt.Sprintf("%s.%s.latency.pprof", o.cpuprofile, mode))
 			}()
 		}
+		ackBefore, _ := s.histogram(ctx, "meridian_ingest_ack_seconds")
+		prodBefore, _ := s.histogram(ctx, "meridian_produce_seconds")
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
+		if ackAfter, err := s.histogram(ctx, "meridian_ingest_ack_seconds"); err == nil {
+			res.lat.ServerAckP50, res.lat.ServerAckP99 = bucketQuantile(ackBefore, ackAfter, .5), bucketQuantile(ackBefore, ackAfter, .99)
+		}
+		if prodAfter, err := s.histogram(ctx, "meridian_produce_seconds"); err == nil {
+			res.lat.ProduceP50, res.lat.ProduceP99 = bucketQuantile(prodBefore, prodAfter, .5), bucketQuantile(prodBefore, prodAfter, .99)
+		}
 		if latProf != nil {
 			res.latProfile = <-latProf
 		}
