@@ -32,7 +32,7 @@ const TimeFormat = "2006-01-02 15:04:05.000"
 func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (map[int]string, error) {
 	var rejected map[int]string
 	openers := map[string]*shred.Opener{}
-	buf := make([]byte, 0, len(events)*512)
+	rows := make([]eventRow, 0, len(events))
 	for i := range events {
 		e := &events[i]
 		text, summary := e.Text, e.Summary
@@ -61,16 +61,21 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 				}
 			}
 		}
-		buf = appendRow(buf, e, text, summary)
+		rows = append(rows, eventRow{e, text, summary})
 	}
-	if len(buf) == 0 {
+	if len(rows) == 0 {
 		return rejected, nil
 	}
+	table := Database(w.Region) + ".events (" + eventColumns + ")"
 	var err error
 	if si, ok := w.DB.(structuredInserter); ok {
-		err = si.InsertStructured(ctx, Database(w.Region)+".events ("+eventColumns+")", "TabSeparated", eventStructure, buf)
+		err = si.InsertStructured(ctx, table, "Native", eventStructure, appendNativeEvents(make([]byte, 0, len(rows)*384), rows))
 	} else {
-		err = w.DB.Insert(ctx, Database(w.Region)+".events ("+eventColumns+")", "TabSeparated", buf)
+		buf := make([]byte, 0, len(rows)*512)
+		for _, r := range rows {
+			buf = appendRow(buf, r.e, r.text, r.summary)
+		}
+		err = w.DB.Insert(ctx, table, "TabSeparated", buf)
 	}
 	if err != nil {
 		return nil, err
@@ -78,13 +83,14 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 	return rejected, nil
 }
 
-// eventColumns lists the columns appendRow writes, in its order.
+// eventColumns lists the columns appendRow and appendNativeEvents write, in their order.
 const eventColumns = "tenant, id, type, version, occurred_at, received_at, channel, direction, conversation_id, " +
 	"customer_id, country, language, tier, text, platform_message_id, agent_id, team, queue, to_queue, " +
 	"from_region, to_region, reason, summary, score, action, intent, confidence, sentiment, product, attachments, attributes"
 
-// structuredInserter is a driver that parses rows faster when told their plain structure
-// (chDB converts String to LowCardinality in bulk instead of row by row).
+// structuredInserter is a driver that reads rows from a file in any format when told their
+// plain structure (chDB: Native, and String converted to LowCardinality in bulk, not row by
+// row). Other drivers get TabSeparated through Insert.
 type structuredInserter interface {
 	InsertStructured(ctx context.Context, table, format, structure string, data []byte) error
 }
