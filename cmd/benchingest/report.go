@@ -100,7 +100,7 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		}
 		return num(r.raw.ConsumeRate) + " msg/s"
 	})
-	row("raw: chDB insert alone (EventWriter, TabSeparated, 20k rows/insert)", "", func(*modeResult) string {
+	row("raw: chDB insert alone (EventWriter, Native format, 20k rows/insert)", "", func(*modeResult) string {
 		if ch.Error != "" {
 			return "error: " + ch.Error
 		}

@@ -149,7 +149,7 @@ func (s *server) rssBetween(from, to time.Time) []rssSample {
 	defer s.mu.Unlock()
 	var out []rssSample
 	for _, r := range s.rss {
-		if !r.t.Before(from) && !r.t.After(to) {
+		if !r.t.Before(from) && !r.t.After(to) && r.mb > 0 { // 0 until the process has mapped its memory
 			out = append(out, r)
 		}
 	}
