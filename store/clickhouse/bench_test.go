@@ -9,18 +9,11 @@ import (
 	"github.com/meridian-cs/meridian/models"
 )
 
-// BenchmarkEventWriter measures inserting events into chDB through the sink's writer, 20,000
-// rows per INSERT as the sink batches them.
+// BenchmarkEventWriter measures inserting events into chDB through the sink's writer, from one
+// row to 20,000 per INSERT (a full sink batch).
 func BenchmarkEventWriter(b *testing.B) {
 	ctx := context.Background()
-	db, err := OpenChDB(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := Migrate(ctx, db, Layout{DB: Database("eu")}); err != nil {
-		b.Fatal(err)
-	}
+	db := migratedChDB(b, "eu")
 	w := &EventWriter{DB: db, Region: "eu"}
 	// Small batches are what a sink inserts under light load (its MaxWait elapses first).
 	for _, n := range []int{1, 50, 500, 2000, 20000} {

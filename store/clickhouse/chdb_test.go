@@ -85,14 +85,7 @@ func TestQuoteEscapesQuotesAndBackslashes(t *testing.T) {
 
 func TestEventWriterKeepsEveryCharacterOfTextAndAttributes(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenChDB(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := Migrate(ctx, db, Layout{DB: Database("sea")}); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedChDB(t, "sea")
 	tricky := "tab\there\nnew line \\ back'slash \r\x00 null, ราคา 价格 😀 {'x':1}"
 	score := 4.5
 	e := models.Event{ID: "x1", Type: models.FeedbackCSAT, Tenant: "t", Region: "sea", Version: 1,
@@ -126,16 +119,7 @@ type tabSeparatedOnly struct{ DB }
 // same values for every column, including the tricky ones.
 func TestNativeAndTabSeparatedStoreTheSameRows(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenChDB(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, r := range []string{"eu", "us"} {
-		if _, err := Migrate(ctx, db, Layout{DB: Database(r)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := migratedChDB(t, "eu", "us")
 	rng := rand.New(rand.NewPCG(3, 5))
 	pick := func(vs ...string) string { return vs[rng.IntN(len(vs))] }
 	num := func() *float64 {
@@ -207,4 +191,20 @@ func TestNativeAndTabSeparatedStoreTheSameRows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// migratedChDB opens chDB in a temporary directory with the events schema of each region.
+func migratedChDB(tb testing.TB, regions ...string) *ChDB {
+	tb.Helper()
+	db, err := OpenChDB(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	for _, r := range regions {
+		if _, err := Migrate(context.Background(), db, Layout{DB: Database(r)}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db
 }
