@@ -83,6 +83,23 @@ type mentionRow struct {
 	sentN, anySentN          int
 }
 
+// add sums m's counts into r.
+func (r *mentionRow) add(m *mentionRow) {
+	r.messages += m.messages
+	r.any += m.any
+	r.co += m.co
+	r.sentSum += m.sentSum
+	r.sentN += m.sentN
+	r.anySentSum += m.anySentSum
+	r.anySentN += m.anySentN
+	if r.sets == nil {
+		r.sets = map[string]int{}
+	}
+	for n, v := range m.sets {
+		r.sets[n] += v
+	}
+}
+
 func (s *Service) mentionStats(ctx context.Context, p auth.Principal, r MentionRequest, spec chsql.MentionSpec) ([]*mentionRow, []string, error) {
 	if err := Allowed(p); err != nil {
 		return nil, nil, err
@@ -123,20 +140,10 @@ func (s *Service) mentionStats(ctx context.Context, p auth.Principal, r MentionR
 	for _, rows := range perRegion {
 		for _, m := range rows {
 			k := m.country + "\x00" + m.segment + "\x00" + m.period
-			a, ok := merged[k]
-			if !ok {
+			if a, ok := merged[k]; ok {
+				a.add(m)
+			} else {
 				merged[k] = m
-				continue
-			}
-			a.messages += m.messages
-			a.any += m.any
-			a.co += m.co
-			a.sentSum += m.sentSum
-			a.sentN += m.sentN
-			a.anySentSum += m.anySentSum
-			a.anySentN += m.anySentN
-			for n, v := range m.sets {
-				a.sets[n] += v
 			}
 		}
 	}
@@ -210,41 +217,23 @@ func (s *Service) CompetitorMentions(ctx context.Context, p auth.Principal, r Me
 	if err != nil {
 		return nil, err
 	}
-	type agg struct {
-		messages, any, co   int
-		sets                map[string]int
-		sentSum, anySentSum float64
-		sentN, anySentN     int
-	}
-	add := func(a *agg, m *mentionRow) {
-		a.messages += m.messages
-		a.any += m.any
-		a.co += m.co
-		a.sentSum += m.sentSum
-		a.sentN += m.sentN
-		a.anySentSum += m.anySentSum
-		a.anySentN += m.anySentN
-		for n, v := range m.sets {
-			a.sets[n] += v
-		}
-	}
-	total := &agg{sets: map[string]int{}}
-	byMarket, byPeriod := map[string]*agg{}, map[string]*agg{}
+	total := &mentionRow{}
+	byMarket, byPeriod := map[string]*mentionRow{}, map[string]*mentionRow{}
 	for _, m := range rows {
-		add(total, m)
+		total.add(m)
 		for _, x := range []struct {
-			m map[string]*agg
+			m map[string]*mentionRow
 			k string
 		}{{byMarket, m.country}, {byPeriod, m.period}} {
 			a, ok := x.m[x.k]
 			if !ok {
-				a = &agg{sets: map[string]int{}}
+				a = &mentionRow{}
 				x.m[x.k] = a
 			}
-			add(a, m)
+			a.add(m)
 		}
 	}
-	compRates := func(a *agg, keepZero bool) []insights.Rate {
+	compRates := func(a *mentionRow, keepZero bool) []insights.Rate {
 		out := []insights.Rate{}
 		for i, e := range entries {
 			if h := a.sets[sets[i].Name]; h > 0 || keepZero {

@@ -180,6 +180,38 @@ func labels(ts []mining.Theme) []string {
 	return out
 }
 
+// A target spread over two regions (SEA and Canada) takes the path that merges candidates
+// across regions before counting them everywhere: the planted SEA moisture theme still leads.
+func TestOpportunitiesOfATargetInTwoRegions(t *testing.T) {
+	svc := mining.New(db, regions)
+	res, err := svc.Opportunities(context.Background(), analyst, mining.OpportunityRequest{
+		Target:   mining.Segment{Markets: append(slices.Clone(sea), "CA"), Languages: []string{"en"}},
+		Baseline: &mining.Segment{Languages: []string{"en"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TargetMessages == 0 || len(res.Themes) == 0 {
+		t.Fatalf("no themes: %+v", res)
+	}
+	for _, want := range []string{"moisture"} {
+		var th *mining.Theme
+		for i := range res.Themes[:min(5, len(res.Themes))] {
+			if slices.ContainsFunc(res.Themes[i].Phrases, func(ph string) bool { return strings.Contains(ph, want) }) {
+				th = &res.Themes[i]
+				break
+			}
+		}
+		if th == nil {
+			t.Errorf("no top-5 theme mentions %q; themes: %v", want, labels(res.Themes))
+			continue
+		}
+		if th.Share <= 2*th.BaselineShare || th.PAdjusted >= 0.01 {
+			t.Errorf("theme %q: share %.3f vs baseline %.3f, p %g", th.Label, th.Share, th.BaselineShare, th.PAdjusted)
+		}
+	}
+}
+
 func TestOpportunitiesOfAPeriodAgainstTheEarlierOnes(t *testing.T) {
 	svc := mining.New(db, regions)
 	last := end.Add(-24 * time.Hour)

@@ -173,9 +173,8 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	// Pass 1: the target's candidate phrases, from the regions holding target messages.
 	// Per-region target counts add up exactly. With one such region (a market's target), its
 	// messages are tokenised once: the same query returns the candidates' baseline counts and
-	// the region's corpus totals (full, kept in merged and counts below).
+	// the region's corpus totals (cand and fullTotals, kept in merged and counts below).
 	cand := map[string]*keyness.PhraseCount{}
-	full := map[string]*keyness.PhraseCount{}
 	var fullTotals keyness.Counts
 	oneTarget := len(targetRegions) == 1
 	var mu sync.Mutex
@@ -193,28 +192,9 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		if err != nil {
 			return err
 		}
-		c := cols(res)
 		mu.Lock()
 		defer mu.Unlock()
-		for _, row := range res.Rows {
-			ph := str(row, c, "phrase")
-			t, b, d := num(row, c, "target_count"), num(row, c, "baseline_count"), num(row, c, "target_docs")
-			if ph == "" {
-				fullTotals.TargetTotal += t
-				fullTotals.BaselineTotal += b
-				continue
-			}
-			pc, ok := cand[ph]
-			if !ok {
-				pc = &keyness.PhraseCount{Phrase: ph}
-				cand[ph] = pc
-			}
-			pc.Target += t
-			pc.TargetDocs += d
-			if oneTarget {
-				full[ph] = &keyness.PhraseCount{Phrase: ph, Target: t, Baseline: b, TargetDocs: d}
-			}
-		}
+		addPhraseRows(res, cand, &fullTotals)
 		return nil
 	})
 	if err != nil {
@@ -247,7 +227,7 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	if oneTarget && len(names) > 0 {
 		counts = fullTotals
 		for _, ph := range names {
-			if pc, ok := full[ph]; ok {
+			if pc, ok := cand[ph]; ok { // one region's counts: complete already
 				merged[ph] = pc
 			}
 		}
@@ -265,26 +245,9 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 			if err != nil {
 				return err
 			}
-			c := cols(res)
 			mu.Lock()
 			defer mu.Unlock()
-			for _, row := range res.Rows {
-				ph := str(row, c, "phrase")
-				t, b := num(row, c, "target_count"), num(row, c, "baseline_count")
-				if ph == "" {
-					counts.TargetTotal += t
-					counts.BaselineTotal += b
-					continue
-				}
-				pc, ok := merged[ph]
-				if !ok {
-					pc = &keyness.PhraseCount{Phrase: ph}
-					merged[ph] = pc
-				}
-				pc.Target += t
-				pc.Baseline += b
-				pc.TargetDocs += num(row, c, "target_docs")
-			}
+			addPhraseRows(res, merged, &counts)
 			return nil
 		})
 		if err != nil {
@@ -595,4 +558,27 @@ func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compl
 		return "", nil
 	}
 	return g.Text(ctx, p, ex.Region, clickhouse.String(res.Rows[0][1]), clickhouse.String(res.Rows[0][0])), nil
+}
+
+// addPhraseRows sums a phrase-count result into per-phrase counts; the row without a phrase
+// carries the corpus totals.
+func addPhraseRows(res *clickhouse.Result, into map[string]*keyness.PhraseCount, totals *keyness.Counts) {
+	c := cols(res)
+	for _, row := range res.Rows {
+		ph := str(row, c, "phrase")
+		t, b := num(row, c, "target_count"), num(row, c, "baseline_count")
+		if ph == "" {
+			totals.TargetTotal += t
+			totals.BaselineTotal += b
+			continue
+		}
+		pc, ok := into[ph]
+		if !ok {
+			pc = &keyness.PhraseCount{Phrase: ph}
+			into[ph] = pc
+		}
+		pc.Target += t
+		pc.Baseline += b
+		pc.TargetDocs += num(row, c, "target_docs")
+	}
 }
