@@ -54,9 +54,10 @@ func appendNativeEvents(b []byte, rows []eventRow) []byte {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 		}
 	}
+	var none models.Customer
 	customer := func(r *eventRow) *models.Customer {
 		if r.e.Customer == nil {
-			return &models.Customer{}
+			return &none
 		}
 		return r.e.Customer
 	}
