@@ -88,7 +88,7 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		}
 		b.WriteString(" " + target + " |\n")
 	}
-	row("raw: kafka-go Writer produce alone (acks=all, batch 1000, 4 writers)", "", func(r *modeResult) string {
+	row("raw: kafka-go produce alone (the server's producer, acks=all, 4 callers × 1000 messages)", "", func(r *modeResult) string {
 		if r.raw.ProduceRate == 0 {
 			return "error: " + r.raw.ProduceError + r.err
 		}

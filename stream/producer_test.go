@@ -1,0 +1,110 @@
+package stream_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/meridian-cs/meridian/stream"
+)
+
+// Concurrent callers share writes; each must still get exactly its own messages into Kafka,
+// once, in the order it published them, on the partition its key hashes to.
+func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
+	brokers(t, func(t *testing.T, addrs []string, _ string) {
+		ctx := context.Background()
+		const topic, parts = "meridian.test.producer", 3
+		if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: parts}}); err != nil {
+			t.Fatal(err)
+		}
+		p := stream.NewProducer(addrs)
+		defer p.Close()
+
+		const callers, calls, per = 40, 25, 4
+		var wg sync.WaitGroup
+		errs := make(chan error, callers)
+		for c := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := range calls {
+					var msgs []kafka.Message
+					for i := range per {
+						msgs = append(msgs, kafka.Message{Topic: topic,
+							Key:     fmt.Appendf(nil, "conv-%d-%d", c, i%2),
+							Value:   fmt.Appendf(nil, "%d/%d/%d", c, n, i),
+							Headers: []kafka.Header{{Key: "caller", Value: fmt.Appendf(nil, "%d", c)}}})
+					}
+					if err := p.Publish(ctx, msgs...); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+
+		want := callers * calls * per
+		hash := &kafka.Hash{}
+		seen := map[string]bool{}
+		last := map[string]string{} // key → last value read, to check order per key
+		for part := range parts {
+			conn, err := kafka.DialLeader(ctx, "tcp", addrs[0], topic, part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			end, err := conn.ReadLastOffset()
+			conn.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: topic, Partition: part, MaxWait: 100 * time.Millisecond})
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			for off := int64(0); off < end; off++ {
+				m, err := r.ReadMessage(rctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := string(m.Value)
+				if seen[v] {
+					t.Fatalf("message %s stored twice", v)
+				}
+				seen[v] = true
+				if got := hash.Balance(kafka.Message{Key: m.Key}, 0, 1, 2); got != part {
+					t.Fatalf("key %s on partition %d, its hash says %d", m.Key, part, got)
+				}
+				var c, n, i int
+				fmt.Sscanf(v, "%d/%d/%d", &c, &n, &i)
+				if len(m.Headers) != 1 || string(m.Headers[0].Value) != fmt.Sprint(c) {
+					t.Fatalf("message %s has headers %v", v, m.Headers)
+				}
+				if prev, ok := last[string(m.Key)]; ok && !before(prev, v) {
+					t.Fatalf("key %s: %s read after %s", m.Key, v, prev)
+				}
+				last[string(m.Key)] = v
+			}
+			cancel()
+			r.Close()
+		}
+		if len(seen) != want {
+			t.Fatalf("read %d distinct messages, published %d", len(seen), want)
+		}
+	})
+}
+
+// before reports whether caller/call/index a was published before b by the same caller.
+func before(a, b string) bool {
+	var ac, an, ai, bc, bn, bi int
+	fmt.Sscanf(strings.TrimSpace(a), "%d/%d/%d", &ac, &an, &ai)
+	fmt.Sscanf(strings.TrimSpace(b), "%d/%d/%d", &bc, &bn, &bi)
+	return ac == bc && (an < bn || an == bn && ai < bi)
+}
