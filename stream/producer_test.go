@@ -26,6 +26,7 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 		defer p.Close()
 
 		const callers, calls, per = 40, 25, 4
+		pad := strings.Repeat("x", 700) // the size of a sealed event
 		var wg sync.WaitGroup
 		errs := make(chan error, callers)
 		for c := range callers {
@@ -37,7 +38,7 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 					for i := range per {
 						msgs = append(msgs, kafka.Message{Topic: topic,
 							Key:     fmt.Appendf(nil, "conv-%d-%d", c, i%2),
-							Value:   fmt.Appendf(nil, "%d/%d/%d", c, n, i),
+							Value:   fmt.Appendf(nil, "%d/%d/%d/%s", c, n, i, pad),
 							Headers: []kafka.Header{{Key: "caller", Value: fmt.Appendf(nil, "%d", c)}}})
 					}
 					if err := p.Publish(ctx, msgs...); err != nil {
@@ -74,7 +75,10 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				v := string(m.Value)
+				v, rest, ok := strings.Cut(string(m.Value), "/"+pad)
+				if !ok || rest != "" {
+					t.Fatalf("message value corrupted: %q", m.Value)
+				}
 				if seen[v] {
 					t.Fatalf("message %s stored twice", v)
 				}
