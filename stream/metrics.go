@@ -11,6 +11,11 @@ var (
 		Help:    "Time from handing a request's events to the producer to Kafka acknowledging all of them.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	})
+	produceWriteMessages = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "meridian_produce_write_messages",
+		Help:    "Messages per producer write; concurrent requests are written together.",
+		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
+	})
 	sinkBatchRows = promauto.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "meridian_sink_batch_rows",
 		Help:    "Messages per batch a sink stored.",

@@ -33,6 +33,7 @@ type Producer struct {
 
 // publication is one Publish call waiting for its write.
 type publication struct {
+	ctx  context.Context
 	msgs []kafka.Message
 	size int // bytes of keys and values
 	done chan error
@@ -64,7 +65,7 @@ func (p *Producer) Publish(ctx context.Context, msgs ...kafka.Message) error {
 		return nil
 	}
 	start := time.Now()
-	pub := &publication{msgs: msgs, size: messagesSize(msgs), done: make(chan error, 1)}
+	pub := &publication{ctx: ctx, msgs: msgs, size: messagesSize(msgs), done: make(chan error, 1)}
 	p.mu.Lock()
 	p.queue = append(p.queue, pub)
 	if !p.writing {
@@ -89,6 +90,18 @@ func (p *Producer) writeGroups() {
 	var msgs []kafka.Message
 	for {
 		p.mu.Lock()
+		// A caller that gave up (its client went away) is not written: while Kafka is
+		// unreachable the queue would otherwise keep every abandoned request's events.
+		live := p.queue[:0]
+		for _, pub := range p.queue {
+			if err := pub.ctx.Err(); err != nil {
+				pub.done <- err
+				continue
+			}
+			live = append(live, pub)
+		}
+		clear(p.queue[len(live):])
+		p.queue = live
 		n, count, size := 0, 0, 0
 		for n < len(p.queue) {
 			m, b := len(p.queue[n].msgs), p.queue[n].size
@@ -111,6 +124,7 @@ func (p *Producer) writeGroups() {
 		for _, pub := range group {
 			msgs = append(msgs, pub.msgs...)
 		}
+		produceWriteMessages.Observe(float64(len(msgs)))
 		errs := p.write(msgs)
 		// A caller is acknowledged when every one of its messages landed.
 		i := 0
