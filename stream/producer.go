@@ -43,7 +43,7 @@ type publication struct {
 const (
 	groupMaxMessages = 20000
 	groupMaxBytes    = 8 << 20
-	produceAttempts  = 5
+	produceAttempts  = 8 // backoff 0.1, 0.2, 0.4, 0.8, then 1 s: a leader election has time to finish
 )
 
 // NewProducer builds a producer. Messages are partitioned by key (the conversation id) with
@@ -145,25 +145,38 @@ func (p *Producer) writeGroups() {
 
 // write sends msgs, one produce request per partition, all partitions at once, and returns
 // each message's error. A partition whose request fails with a retriable error is retried
-// after its topic's leaders are looked up again.
+// with backoff while the transport refreshes its view of the partitions' leaders.
 func (p *Producer) write(msgs []kafka.Message) []error {
 	errs := make([]error, len(msgs))
 	type tp struct {
 		topic     string
 		partition int
 	}
+	type partitionIDs struct {
+		ids []int // for the balancer
+		err error
+	}
 	parts := map[tp][]int{} // message indexes per partition, in order
+	topics := map[string]*partitionIDs{}
 	for i := range msgs {
-		n, err := p.partitions(msgs[i].Topic)
-		if err != nil {
-			errs[i] = err
+		topic := msgs[i].Topic
+		t, ok := topics[topic]
+		if !ok {
+			t = &partitionIDs{}
+			var n int
+			if n, t.err = p.partitions(topic); t.err == nil {
+				t.ids = make([]int, n)
+				for j := range n {
+					t.ids[j] = j
+				}
+			}
+			topics[topic] = t
+		}
+		if t.err != nil {
+			errs[i] = t.err
 			continue
 		}
-		ids := make([]int, n)
-		for j := range ids {
-			ids[j] = j
-		}
-		k := tp{msgs[i].Topic, p.balance.Balance(msgs[i], ids...)}
+		k := tp{topic, p.balance.Balance(msgs[i], t.ids...)}
 		parts[k] = append(parts[k], i)
 	}
 	now := time.Now()
@@ -194,7 +207,7 @@ func (p *Producer) produce(topic string, partition int, msgs []kafka.Message, id
 			records[j] = kafka.Record{Time: now, Key: kafka.NewBytes(m.Key), Value: kafka.NewBytes(m.Value), Headers: m.Headers}
 		}
 		if attempt > 0 {
-			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+			time.Sleep(min(time.Duration(50<<attempt)*time.Millisecond, time.Second))
 			p.forget(topic)
 		}
 		var res *kafka.ProduceResponse

@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -111,4 +112,20 @@ func before(a, b string) bool {
 	fmt.Sscanf(strings.TrimSpace(a), "%d/%d/%d", &ac, &an, &ai)
 	fmt.Sscanf(strings.TrimSpace(b), "%d/%d/%d", &bc, &bn, &bi)
 	return ac == bc && (an < bn || an == bn && ai < bi)
+}
+
+// A topic the cluster does not have fails the request: nothing is acknowledged.
+func TestPublishToAMissingTopicFails(t *testing.T) {
+	brokers(t, func(t *testing.T, addrs []string, _ string) {
+		p := stream.NewProducer(addrs)
+		defer p.Close()
+		msgs := make([]kafka.Message, 500)
+		for i := range msgs {
+			msgs[i] = kafka.Message{Topic: "meridian.nowhere.events", Key: fmt.Appendf(nil, "c%d", i), Value: []byte("{}")}
+		}
+		err := p.Publish(context.Background(), msgs...)
+		if !errors.Is(err, kafka.UnknownTopicOrPartition) {
+			t.Fatalf("publish to a missing topic: %v, want UnknownTopicOrPartition", err)
+		}
+	})
 }
