@@ -2,7 +2,11 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/segmentio/kafka-go"
@@ -16,41 +20,89 @@ type EventStore interface {
 	StoreEvents(ctx context.Context, events []models.Event) (rejected map[int]string, err error)
 }
 
-// EventHandler decodes a region topic's messages into events and hands them to a store.
-// Messages that do not decode, fail validation or belong to another region are poison.
+// EventHandler decodes a region topic's messages into events once and hands them to every
+// store of the region at the same time; the batch counts as stored when all of them have it.
+// Messages that do not decode, fail validation or belong to another region are poison, and so
+// is an event a store can never take (with that store's reason).
 type EventHandler struct {
 	Region string
-	Store  EventStore
+	Stores map[string]EventStore // by name, for metrics and reasons
 }
 
 // Handle implements Handler.
 func (h EventHandler) Handle(ctx context.Context, msgs []kafka.Message) ([]Rejected, error) {
 	events := make([]models.Event, 0, len(msgs))
 	index := make([]int, 0, len(msgs)) // events[i] came from msgs[index[i]]
-	var rejected []Rejected
+	reasons := map[int]string{}        // by message index
 	for i, m := range msgs {
 		e, err := DecodeEvent(m.Value)
 		if err == nil && e.Region != h.Region {
 			err = fmt.Errorf("event of region %q on %s's topic", e.Region, h.Region)
 		}
 		if err != nil {
-			rejected = append(rejected, Rejected{Msg: m, Reason: err.Error()})
+			reasons[i] = err.Error()
 			continue
 		}
 		events = append(events, e)
 		index = append(index, i)
 	}
-	if len(events) == 0 {
-		return rejected, nil
+	if len(events) > 0 {
+		bad, err := h.store(ctx, events)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range slices.Sorted(maps.Keys(bad)) {
+			for i, reason := range bad[name] {
+				reason = name + ": " + reason
+				if prev, ok := reasons[index[i]]; ok {
+					reason = prev + "; " + reason
+				}
+				reasons[index[i]] = reason
+			}
+		}
 	}
-	bad, err := h.Store.StoreEvents(ctx, events)
-	if err != nil {
-		return nil, err
-	}
-	for i, reason := range bad {
-		rejected = append(rejected, Rejected{Msg: msgs[index[i]], Reason: reason})
+	rejected := make([]Rejected, 0, len(reasons))
+	for _, i := range slices.Sorted(maps.Keys(reasons)) {
+		rejected = append(rejected, Rejected{Msg: msgs[i], Reason: reasons[i]})
 	}
 	return rejected, nil
+}
+
+// store writes events to every store concurrently (ClickHouse and PostgreSQL work in parallel)
+// and returns each store's rejections. The first error fails the batch; the stores that did
+// succeed see it again on the retry, which their idempotence absorbs.
+func (h EventHandler) store(ctx context.Context, events []models.Event) (map[string]map[int]string, error) {
+	type result struct {
+		name string
+		bad  map[int]string
+		err  error
+	}
+	results := make(chan result, len(h.Stores))
+	for name, s := range h.Stores {
+		go func() {
+			start := time.Now()
+			bad, err := s.StoreEvents(ctx, events)
+			if err == nil {
+				storeSeconds.WithLabelValues(name, h.Region).Observe(time.Since(start).Seconds())
+			}
+			results <- result{name, bad, err}
+		}()
+	}
+	bad := map[string]map[int]string{}
+	var errs []error
+	for range h.Stores {
+		r := <-results
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.name, r.err))
+		}
+		if len(r.bad) > 0 {
+			bad[r.name] = r.bad
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return bad, nil
 }
 
 // EncodeEvent writes an event as the JSON message value the sinks read. HTML characters stay

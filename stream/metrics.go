@@ -26,6 +26,11 @@ var (
 		Help:    "Time to store and commit one batch.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"sink", "topic"})
+	storeSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "meridian_store_seconds",
+		Help:    "Time one store took to store a batch of a region's events (stores of a region run in parallel).",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"store", "region"})
 	sinkRetries = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "meridian_sink_retries_total",
 		Help: "Batches a sink had to retry because its store failed.",

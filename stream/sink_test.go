@@ -3,7 +3,10 @@ package stream_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,7 +74,7 @@ func runSink(t *testing.T, addrs []string, region string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := stream.NewSink(stream.SinkConfig{Name: "test", Brokers: addrs, Topic: stream.EventsTopic(region),
 		Group: "test-" + region, DeadLetterTopic: stream.DeadLetterTopic(region), MaxWait: 50 * time.Millisecond},
-		stream.EventHandler{Region: region, Store: &clickhouse.EventWriter{DB: ch, Region: region}})
+		stream.EventHandler{Region: region, Stores: map[string]stream.EventStore{"clickhouse": &clickhouse.EventWriter{DB: ch, Region: region}}})
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	return func() {
@@ -228,5 +231,105 @@ func TestSinksSharingASlotStoreOneAtATime(t *testing.T) {
 	}
 	if m := most.Load(); m != 1 {
 		t.Fatalf("%d handlers ran at once with one shared slot", m)
+	}
+}
+
+// ledger is a second store beside ClickHouse: it fails its first calls, refuses one event id
+// for good, and records the ids it stored.
+type ledger struct {
+	mu       sync.Mutex
+	failures int
+	refuse   string
+	ids      map[string]int
+}
+
+func (l *ledger) StoreEvents(_ context.Context, events []models.Event) (map[int]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failures > 0 {
+		l.failures--
+		return nil, errors.New("ledger unavailable")
+	}
+	var bad map[int]string
+	for i, e := range events {
+		if e.ID == l.refuse {
+			bad = map[int]string{i: "refused by the ledger"}
+			continue
+		}
+		l.ids[e.ID]++
+	}
+	return bad, nil
+}
+
+func (l *ledger) stored() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.ids)
+}
+
+// One sink feeds every store of a region: a failing store makes the whole batch retry (the
+// other store's copy is absorbed by its idempotence), and an event one store refuses is
+// dead-lettered with that store's name in the reason.
+func TestSinkFeedsEveryStoreAndRetriesTheBatchWhileOneFails(t *testing.T) {
+	ctx := context.Background()
+	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	addrs, tenant, topic := b.Addrs(), "t-stores", stream.EventsTopic("eu")
+	if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: 2}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	p := stream.NewProducer(addrs)
+	defer p.Close()
+	var msgs []kafka.Message
+	for i := range 100 {
+		msgs = append(msgs, message(t, topic, event(tenant, "eu", fmt.Sprintf("s%d", i), "DE")))
+	}
+	msgs = append(msgs, message(t, topic, event(tenant, "eu", "refused", "DE")))
+	if err := p.Publish(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+
+	l := &ledger{failures: 2, refuse: "refused", ids: map[string]int{}}
+	sctx, cancel := context.WithCancel(ctx)
+	s := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Topic: topic, Group: stream.StoresGroup("eu"),
+		DeadLetterTopic: stream.DeadLetterTopic("eu"), MaxWait: 50 * time.Millisecond},
+		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
+			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu"}, "ledger": l}})
+	done := make(chan error, 1)
+	go func() { done <- s.Run(sctx) }()
+	waitFor(t, "100 events in the ledger", func() bool { return len(l.stored()) == 100 })
+	waitFor(t, "101 events in ClickHouse", func() bool { return count(t, "eu", tenant) == 101 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range l.stored() {
+		if n != 1 {
+			t.Errorf("the ledger stored %s %d times", id, n)
+		}
+	}
+	if got := count(t, "eu", tenant); got != 101 {
+		t.Fatalf("ClickHouse holds %d events after the retries, want 101", got)
+	}
+
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
+	defer r.Close()
+	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer rcancel()
+	m, err := r.ReadMessage(rctx)
+	if err != nil {
+		t.Fatalf("dead-letter topic: %v", err)
+	}
+	var reason string
+	for _, h := range m.Headers {
+		if h.Key == "dlq.reason" {
+			reason = string(h.Value)
+		}
+	}
+	if string(m.Key) != "c-refused" || reason != "ledger: refused by the ledger" {
+		t.Fatalf("dead letter %s with reason %q, want c-refused with the ledger's reason", m.Key, reason)
 	}
 }

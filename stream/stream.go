@@ -24,6 +24,9 @@ func EventsTopic(region string) string { return "meridian." + region + ".events"
 // DeadLetterTopic is where a region's poison events go.
 func DeadLetterTopic(region string) string { return EventsTopic(region) + ".dlq" }
 
+// StoresGroup is the consumer group that carries a region's events into its stores.
+func StoresGroup(region string) string { return "meridian.stores." + region }
+
 // TopicSpec is a topic Meridian needs before it starts.
 type TopicSpec struct {
 	Name       string

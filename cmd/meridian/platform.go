@@ -315,25 +315,23 @@ func (p *platform) startSinks(ctx context.Context) error {
 	p.stop = cancel
 	slots := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	for _, r := range p.regions {
-		// Each store is its own consumer group, so a slow store holds back only itself.
-		stores := map[string]stream.EventStore{
+		// One consumer group per region feeds both stores: each event is fetched and decoded
+		// once, and ClickHouse and PostgreSQL always hold the same prefix of the log.
+		sink := stream.NewSink(stream.SinkConfig{
+			Name: "stores", Brokers: p.brokers, Topic: stream.EventsTopic(r),
+			Group: stream.StoresGroup(r), DeadLetterTopic: stream.DeadLetterTopic(r),
+			MaxWait: maxWait, MaxRows: maxRows, Logger: p.log, Slots: slots,
+		}, stream.EventHandler{Region: r, Stores: map[string]stream.EventStore{
 			"clickhouse": &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring},
 			"postgres":   &postgres.StateWriter{DB: p.pg, Region: r},
-		}
-		for name, store := range stores {
-			sink := stream.NewSink(stream.SinkConfig{
-				Name: name, Brokers: p.brokers, Topic: stream.EventsTopic(r),
-				Group: "meridian." + name + "." + r, DeadLetterTopic: stream.DeadLetterTopic(r),
-				MaxWait: maxWait, MaxRows: maxRows, Logger: p.log, Slots: slots,
-			}, stream.EventHandler{Region: r, Store: store})
-			p.sinkWG.Add(1)
-			go func() {
-				defer p.sinkWG.Done()
-				if err := sink.Run(sctx); err != nil {
-					p.log.Error("sink stopped", "sink", name, "region", r, "err", err)
-				}
-			}()
-		}
+		}})
+		p.sinkWG.Add(1)
+		go func() {
+			defer p.sinkWG.Done()
+			if err := sink.Run(sctx); err != nil {
+				p.log.Error("sink stopped", "region", r, "err", err)
+			}
+		}()
 	}
 	return nil
 }
