@@ -2,6 +2,7 @@ package shred
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"sync"
@@ -152,5 +153,71 @@ func TestSealersCreatesAllNewKeysInOneBatchAndMatchesSealer(t *testing.T) {
 		if got, err := o.Open(ss2[1].Seal("x")); err != nil || got != "x" {
 			t.Fatalf("cold keyring: %q, %v", got, err)
 		}
+	}
+}
+
+// Seal builds nonce and ciphertext in one buffer and draws nonces from pooled randomness:
+// every value must still open to its plaintext, in the documented layout (prefix, then
+// base64 of nonce ‖ ciphertext), and no nonce may repeat across goroutines.
+func TestSealedValuesOpenAndNeverRepeatANonce(t *testing.T) {
+	ctx := context.Background()
+	k, err := NewKeyring(&memStore{m: map[string][]byte{}}, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := k.Sealer(ctx, "eu", "t1", "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := k.Opener(ctx, "eu", "t1", "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 4, 5000
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				plain := strings.Repeat("ü", i%40) + "x"
+				sealed := s.Seal(plain)
+				got, err := o.Open(sealed)
+				if err != nil || got != plain {
+					t.Errorf("worker %d: %q opened to %q, %v", w, plain, got, err)
+					return
+				}
+				raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, prefix))
+				if err != nil || len(raw) != 12+len(plain)+16 {
+					t.Errorf("sealed value %q has the wrong layout (%d bytes, %v)", sealed, len(raw), err)
+					return
+				}
+				mu.Lock()
+				if seen[string(raw[:12])] {
+					t.Errorf("nonce %x used twice", raw[:12])
+				}
+				seen[string(raw[:12])] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func BenchmarkSeal(b *testing.B) {
+	k, err := NewKeyring(&memStore{m: map[string][]byte{}}, make([]byte, 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := k.Sealer(context.Background(), "eu", "t1", "cus_1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := "Hello, my order #A-10023 has not arrived yet. Can you tell me where it is?"
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Seal(text)
 	}
 }
