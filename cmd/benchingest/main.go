@@ -81,6 +81,7 @@ type modeResult struct {
 	raw        rawKafkaResult
 	cold       sustainedResult
 	sust       sustainedResult
+	sustCPU    float64 // server CPU seconds from the sustained phase's start until it was quiet again
 	lat        latencyResult
 	soak       *soakResult
 	rssStart   float64
@@ -252,6 +253,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		secs := max(1, int(o.duration.Seconds())-1)
 		go func() { profDone <- fetchProfile(ctx, pprofAddr, secs, fmt.Sprintf("%s.%s.pprof", o.cpuprofile, mode)) }()
 	}
+	cpuStart, cpuErr := cpuSeconds(s.pid())
 	res.sust = sustained(ctx, s, b, o.clients, o.batch, o.duration, 0)
 	if profDone != nil {
 		res.profile = <-profDone
@@ -262,6 +264,10 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 
 	if ctx.Err() == nil {
 		logf("[%s] server quiet after %s", mode, s.settle(ctx, time.Minute).Round(time.Second))
+		if cpuEnd, err := cpuSeconds(s.pid()); err == nil && cpuErr == nil {
+			res.sustCPU = cpuEnd - cpuStart
+			logf("[%s] server CPU for the sustained phase until quiet: %.1f s, %.1f µs per event", mode, res.sustCPU, res.sustCPU/float64(res.sust.Acked)*1e6)
+		}
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)
 		var latProf chan string
 		if pprofAddr != "" {
