@@ -46,8 +46,16 @@ generate:
 check-generate: generate
 	@git diff --exit-code -- graphql/ || (echo "generated code is stale: run make generate and commit"; exit 1)
 
+# Each fuzz target of the parsers of outside input and of the event codec, FUZZTIME each.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics \
+        ./models/eventjson:FuzzDecodeMatchesEncodingJSON ./models/eventjson:FuzzAppendMatchesGoJSON \
+        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse
 fuzz:
-	$(GO) test ./ingest -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t#*:} in $${t%%:*}"; \
+	  $(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME); \
+	done
 
 bench-ingest: setup-test build
 	$(GO) run ./cmd/benchingest

@@ -108,6 +108,13 @@ func FuzzDecodeMatchesStrict(f *testing.F) {
 	f.Add([]byte(`[null]`))
 	f.Add([]byte(`[{}] x`))
 	f.Add([]byte(`{"id":"\u0000"}`))
+	// Raw control characters in strings: encoding/json refuses them, go-json did not.
+	f.Add([]byte("{\"type\":\"\x01\"}"))
+	f.Add([]byte(strings.Replace(contractBody, `"a1"`, "\"a\tb\"", 1)))
+	f.Add([]byte(strings.Replace(strings.Trim(contractBody, "[]"), `"a1"`, "\"a\rb\"", 1)))
+	// Data after an NDJSON line's object: an error, except a stray } (encoding/json's More).
+	f.Add([]byte(strings.Trim(contractBody, "[]") + ` {"id":"b"}`))
+	f.Add([]byte(strings.Trim(contractBody, "[]") + "}\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, gerr := Decode(body)
 		want, werr := decodeStrict(body)

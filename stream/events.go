@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/models/eventjson"
 )
 
 // EventStore stores a region's events. Storing must be idempotent by (tenant, id): a batch can
@@ -105,15 +106,17 @@ func (h EventHandler) store(ctx context.Context, events []models.Event) (map[str
 	return bad, nil
 }
 
-// EncodeEvent writes an event as the JSON message value the sinks read. HTML characters stay
-// as they are: the value is read by JSON decoders, never embedded in a page.
-func EncodeEvent(e *models.Event) ([]byte, error) { return json.MarshalNoEscape(e) }
+// EncodeEvent writes an event as the JSON message value the sinks read. eventjson writes the
+// bytes go-json's MarshalNoEscape wrote before it (HTML characters included, as \u003c and
+// the like: "NoEscape" is about Go's escape analysis), so messages did not change with it.
+func EncodeEvent(e *models.Event) ([]byte, error) { return eventjson.Append(nil, e) }
 
 // DecodeEvent parses a message value written by ingest and checks its contract. Every sink
-// decodes every event, so this uses go-json, which decodes the same JSON 2-3 times faster
-// than encoding/json. Fields it does not know are ignored: ingest already refused unknown
-// fields at the door, so one here was written by a newer Meridian during a rolling upgrade,
-// and its sinks store what they know instead of dead-lettering every event.
+// decodes every event, so this uses eventjson, which reads what ingest writes several times
+// faster than encoding/json, and go-json for anything else. Fields it does not know are
+// ignored: ingest already refused unknown fields at the door, so one here was written by a
+// newer Meridian during a rolling upgrade, and its sinks store what they know instead of
+// dead-lettering every event.
 func DecodeEvent(b []byte) (models.Event, error) {
 	var e models.Event
 	if err := decode(b, &e); err != nil {
@@ -128,13 +131,29 @@ func DecodeEvent(b []byte) (models.Event, error) {
 	return e, nil
 }
 
-// decode is go-json's Unmarshal, which can panic on some malformed input (invalid UTF-8 in a
-// long key); such a message is poison, not a reason to crash the sink.
+// decode takes eventjson's result when it read the whole value. Anything else (an unknown
+// field, for one) goes to go-json's Unmarshal, which ignores unknown fields and can panic on
+// some malformed input (invalid UTF-8 in a long key); such a message is poison, not a reason
+// to crash the sink.
 func decode(b []byte, e *models.Event) (err error) {
+	if n, ok := eventjson.DecodeObject(b, e); ok && onlySpace(b[n:]) {
+		return nil
+	}
+	*e = models.Event{} // DecodeObject may have read an object with data after it
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed message (decoder panic: %v)", r)
 		}
 	}()
 	return json.Unmarshal(b, e)
+}
+
+// onlySpace reports whether b is JSON whitespace, all that may follow the value.
+func onlySpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
