@@ -31,6 +31,14 @@ func TestMigrateFromEmptyThenInsertCountsEachIDOnce(t *testing.T) {
 	if again, err := Migrate(ctx, db, l); err != nil || again != 0 {
 		t.Fatalf("second migrate applied %d (err %v), want 0", again, err)
 	}
+	// 0003: the events table merges with base 20 (the sinks' frequent small inserts).
+	ddl, err := db.Query(ctx, "SELECT create_table_query FROM system.tables WHERE database = "+Quote(l.DB)+" AND name = 'events'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ddl.Rows) != 1 || !strings.Contains(fmt.Sprint(ddl.Rows[0][0]), "merge_selector_base = 20") {
+		t.Fatalf("events table after the migrations: %v, want merge_selector_base = 20 among its settings", ddl.Rows)
+	}
 	rows := `{"tenant":"t","id":"a","type":"message.received","occurred_at":"2026-11-20 10:00:00","received_at":"2026-11-20 10:00:01","channel":"whatsapp","text":"it's"}
 {"tenant":"t","id":"b","type":"message.received","occurred_at":"2026-11-20 10:00:00","received_at":"2026-11-20 10:00:01","channel":"whatsapp"}
 `
