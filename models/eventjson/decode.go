@@ -36,28 +36,13 @@ func DecodeObject(data []byte, e *models.Event) (n int, ok bool) {
 func DecodeArray(data []byte) ([]models.Event, bool) {
 	d := decoder{data: data, text: string(data)}
 	d.skipSpace()
-	if !d.consume('[') {
-		return nil, false
-	}
 	events := []models.Event{}
+	ok := d.elements(func() bool {
+		events = append(events, models.Event{})
+		return d.event(&events[len(events)-1])
+	})
 	d.skipSpace()
-	if !d.consume(']') {
-		for {
-			events = append(events, models.Event{})
-			if !d.event(&events[len(events)-1]) {
-				return nil, false
-			}
-			more, ok := d.next(']')
-			if !ok {
-				return nil, false
-			}
-			if !more {
-				break
-			}
-		}
-	}
-	d.skipSpace()
-	if d.pos != len(d.data) {
+	if !ok || d.pos != len(d.data) {
 		return nil, false
 	}
 	return events, true
@@ -106,16 +91,37 @@ func (d *decoder) next(closing byte) (more, ok bool) {
 	return false, d.consume(closing)
 }
 
-// beginObject consumes '{' and reports whether a member follows (or '}' ended it).
-func (d *decoder) beginObject() (more, ok bool) {
-	if !d.consume('{') {
-		return false, false
+// members reads an object, calling member with each key once the cursor is on its value;
+// member reads the value, or reports false to abandon the decode.
+func (d *decoder) members(member func(key []byte) bool) bool {
+	return d.container('{', '}', func() bool {
+		key, ok := d.key()
+		return ok && member(key)
+	})
+}
+
+// elements reads an array, calling element for each element with the cursor on it.
+func (d *decoder) elements(element func() bool) bool {
+	return d.container('[', ']', element)
+}
+
+func (d *decoder) container(opening, closing byte, item func() bool) bool {
+	if !d.consume(opening) {
+		return false
 	}
 	d.skipSpace()
-	if d.consume('}') {
-		return false, true
+	if d.consume(closing) {
+		return true
 	}
-	return true, true
+	for {
+		if !item() {
+			return false
+		}
+		more, ok := d.next(closing)
+		if !ok || !more {
+			return ok
+		}
+	}
 }
 
 // key reads a member name and the colon after it. The name may live in d.scratch, so it is
@@ -184,217 +190,147 @@ func once(seen *uint64, f uint) bool {
 }
 
 func (d *decoder) event(e *models.Event) bool {
-	more, ok := d.beginObject()
 	var seen uint64
-	for ok && more {
-		var key []byte
-		if key, ok = d.key(); !ok {
-			return false
-		}
+	return d.members(func(key []byte) bool {
 		switch string(key) {
 		case "id":
-			ok = once(&seen, fID) && d.string(&e.ID)
+			return once(&seen, fID) && d.string(&e.ID)
 		case "type":
-			ok = once(&seen, fType) && d.word(&e.Type)
+			return once(&seen, fType) && d.word(&e.Type)
 		case "version":
-			ok = once(&seen, fVersion) && d.int(&e.Version)
+			return once(&seen, fVersion) && d.int(&e.Version)
 		case "tenant":
-			ok = once(&seen, fTenant) && d.string(&e.Tenant)
+			return once(&seen, fTenant) && d.string(&e.Tenant)
 		case "region":
-			ok = once(&seen, fRegion) && d.string(&e.Region)
+			return once(&seen, fRegion) && d.string(&e.Region)
 		case "occurred_at":
-			ok = once(&seen, fOccurredAt) && d.timestamp(&e.OccurredAt)
+			return once(&seen, fOccurredAt) && d.timestamp(&e.OccurredAt)
 		case "received_at":
-			ok = once(&seen, fReceivedAt) && d.timestamp(&e.ReceivedAt)
+			return once(&seen, fReceivedAt) && d.timestamp(&e.ReceivedAt)
 		case "channel":
-			ok = once(&seen, fChannel) && d.word(&e.Channel)
+			return once(&seen, fChannel) && d.word(&e.Channel)
 		case "direction":
-			ok = once(&seen, fDirection) && d.word(&e.Direction)
+			return once(&seen, fDirection) && d.word(&e.Direction)
 		case "conversation_id":
-			ok = once(&seen, fConversationID) && d.string(&e.ConversationID)
+			return once(&seen, fConversationID) && d.string(&e.ConversationID)
 		case "customer":
-			ok = once(&seen, fCustomer) && d.customer(&e.Customer)
+			return once(&seen, fCustomer) && d.customer(&e.Customer)
 		case "customer_id":
-			ok = once(&seen, fCustomerID) && d.string(&e.CustomerID)
+			return once(&seen, fCustomerID) && d.string(&e.CustomerID)
 		case "text":
-			ok = once(&seen, fText) && d.string(&e.Text)
+			return once(&seen, fText) && d.string(&e.Text)
 		case "language":
-			ok = once(&seen, fLanguage) && d.string(&e.Language)
+			return once(&seen, fLanguage) && d.string(&e.Language)
 		case "platform_message_id":
-			ok = once(&seen, fPlatformMessageID) && d.string(&e.PlatformMessageID)
+			return once(&seen, fPlatformMessageID) && d.string(&e.PlatformMessageID)
 		case "sent_at":
-			ok = once(&seen, fSentAt)
-			if ok {
-				e.SentAt = new(time.Time)
-				ok = d.timestamp(e.SentAt)
-			}
+			e.SentAt = new(time.Time)
+			return once(&seen, fSentAt) && d.timestamp(e.SentAt)
 		case "attachments":
-			ok = once(&seen, fAttachments) && d.attachments(&e.Attachments)
+			return once(&seen, fAttachments) && d.attachments(&e.Attachments)
 		case "agent_id":
-			ok = once(&seen, fAgentID) && d.string(&e.AgentID)
+			return once(&seen, fAgentID) && d.string(&e.AgentID)
 		case "team":
-			ok = once(&seen, fTeam) && d.string(&e.Team)
+			return once(&seen, fTeam) && d.string(&e.Team)
 		case "queue":
-			ok = once(&seen, fQueue) && d.string(&e.Queue)
+			return once(&seen, fQueue) && d.string(&e.Queue)
 		case "to_queue":
-			ok = once(&seen, fToQueue) && d.string(&e.ToQueue)
+			return once(&seen, fToQueue) && d.string(&e.ToQueue)
 		case "from_region":
-			ok = once(&seen, fFromRegion) && d.string(&e.FromRegion)
+			return once(&seen, fFromRegion) && d.string(&e.FromRegion)
 		case "to_region":
-			ok = once(&seen, fToRegion) && d.string(&e.ToRegion)
+			return once(&seen, fToRegion) && d.string(&e.ToRegion)
 		case "reason":
-			ok = once(&seen, fReason) && d.string(&e.Reason)
+			return once(&seen, fReason) && d.string(&e.Reason)
 		case "summary":
-			ok = once(&seen, fSummary) && d.string(&e.Summary)
+			return once(&seen, fSummary) && d.string(&e.Summary)
 		case "score":
-			ok = once(&seen, fScore) && d.float(&e.Score)
+			return once(&seen, fScore) && d.float(&e.Score)
 		case "action":
-			ok = once(&seen, fAction) && d.string(&e.Action)
+			return once(&seen, fAction) && d.string(&e.Action)
 		case "intent":
-			ok = once(&seen, fIntent) && d.string(&e.Intent)
+			return once(&seen, fIntent) && d.string(&e.Intent)
 		case "confidence":
-			ok = once(&seen, fConfidence) && d.float(&e.Confidence)
+			return once(&seen, fConfidence) && d.float(&e.Confidence)
 		case "sentiment":
-			ok = once(&seen, fSentiment) && d.float(&e.Sentiment)
+			return once(&seen, fSentiment) && d.float(&e.Sentiment)
 		case "product":
-			ok = once(&seen, fProduct) && d.string(&e.Product)
+			return once(&seen, fProduct) && d.string(&e.Product)
 		case "skills":
-			ok = once(&seen, fSkills) && d.stringList(&e.Skills)
+			return once(&seen, fSkills) && d.stringList(&e.Skills)
 		case "attributes":
-			ok = once(&seen, fAttributes) && d.attributes(&e.Attributes)
-		default:
-			return false // unknown, or a case-insensitive match the fallback resolves
+			return once(&seen, fAttributes) && d.attributes(&e.Attributes)
 		}
-		if ok {
-			more, ok = d.next('}')
-		}
-	}
-	return ok
+		return false // unknown, or a case-insensitive match the fallback resolves
+	})
 }
 
 func (d *decoder) customer(dst **models.Customer) bool {
 	c := new(models.Customer)
 	*dst = c
-	more, ok := d.beginObject()
-	var seen uint8
-	for ok && more {
-		var key []byte
-		if key, ok = d.key(); !ok {
-			return false
-		}
-		var f uint8
+	var seen uint64
+	return d.members(func(key []byte) bool {
+		var f uint
 		var s *string
 		switch string(key) {
 		case "country":
-			f, s = 1<<0, &c.Country
+			f, s = 0, &c.Country
 		case "external_id":
-			f, s = 1<<1, &c.ExternalID
+			f, s = 1, &c.ExternalID
 		case "phone":
-			f, s = 1<<2, &c.Phone
+			f, s = 2, &c.Phone
 		case "email":
-			f, s = 1<<3, &c.Email
+			f, s = 3, &c.Email
 		case "name":
-			f, s = 1<<4, &c.Name
+			f, s = 4, &c.Name
 		case "crm_id":
-			f, s = 1<<5, &c.CRMID
+			f, s = 5, &c.CRMID
 		case "tier":
-			f, s = 1<<6, &c.Tier
+			f, s = 6, &c.Tier
 		case "locale":
-			f, s = 1<<7, &c.Locale
+			f, s = 7, &c.Locale
 		default:
 			return false
 		}
-		if seen&f != 0 || !d.string(s) {
-			return false
-		}
-		seen |= f
-		more, ok = d.next('}')
-	}
-	return ok
+		return once(&seen, f) && d.string(s)
+	})
 }
 
 func (d *decoder) attachments(dst *[]models.Attachment) bool {
-	if !d.consume('[') {
-		return false
-	}
 	list := []models.Attachment{} // encoding/json makes [] an empty, non-nil slice
-	d.skipSpace()
-	if d.consume(']') {
-		*dst = list
-		return true
-	}
-	for {
+	ok := d.elements(func() bool {
 		list = append(list, models.Attachment{})
-		if !d.attachment(&list[len(list)-1]) {
-			return false
-		}
-		more, ok := d.next(']')
-		if !ok {
-			return false
-		}
-		if !more {
-			*dst = list
-			return true
-		}
-	}
-}
-
-func (d *decoder) attachment(a *models.Attachment) bool {
-	more, ok := d.beginObject()
-	var seen uint8
-	for ok && more {
-		var key []byte
-		if key, ok = d.key(); !ok {
-			return false
-		}
-		switch string(key) {
-		case "kind":
-			ok = seen&1 == 0 && d.string(&a.Kind)
-			seen |= 1
-		case "mime_type":
-			ok = seen&2 == 0 && d.string(&a.MIMEType)
-			seen |= 2
-		case "size_bytes":
-			ok = seen&4 == 0 && d.int64(&a.SizeBytes)
-			seen |= 4
-		case "url":
-			ok = seen&8 == 0 && d.string(&a.URL)
-			seen |= 8
-		default:
-			return false
-		}
-		if ok {
-			more, ok = d.next('}')
-		}
-	}
+		return d.attachment(&list[len(list)-1])
+	})
+	*dst = list
 	return ok
 }
 
-func (d *decoder) stringList(dst *[]string) bool {
-	if !d.consume('[') {
+func (d *decoder) attachment(a *models.Attachment) bool {
+	var seen uint64
+	return d.members(func(key []byte) bool {
+		switch string(key) {
+		case "kind":
+			return once(&seen, 0) && d.string(&a.Kind)
+		case "mime_type":
+			return once(&seen, 1) && d.string(&a.MIMEType)
+		case "size_bytes":
+			return once(&seen, 2) && d.int64(&a.SizeBytes)
+		case "url":
+			return once(&seen, 3) && d.string(&a.URL)
+		}
 		return false
-	}
+	})
+}
+
+func (d *decoder) stringList(dst *[]string) bool {
 	list := []string{}
-	d.skipSpace()
-	if d.consume(']') {
-		*dst = list
-		return true
-	}
-	for {
-		var s string
-		if !d.string(&s) {
-			return false
-		}
-		list = append(list, s)
-		more, ok := d.next(']')
-		if !ok {
-			return false
-		}
-		if !more {
-			*dst = list
-			return true
-		}
-	}
+	ok := d.elements(func() bool {
+		list = append(list, "")
+		return d.string(&list[len(list)-1])
+	})
+	*dst = list
+	return ok
 }
 
 // attributes reads a string map. A repeated key replaces the earlier value, as in
@@ -402,21 +338,15 @@ func (d *decoder) stringList(dst *[]string) bool {
 func (d *decoder) attributes(dst *map[string]string) bool {
 	m := map[string]string{}
 	*dst = m
-	more, ok := d.beginObject()
-	for ok && more {
-		var key []byte
-		if key, ok = d.key(); !ok {
-			return false
-		}
+	return d.members(func(key []byte) bool {
 		k := string(key) // copied before the value may reuse the scratch buffer
 		var v string
 		if !d.string(&v) {
 			return false
 		}
 		m[k] = v
-		more, ok = d.next('}')
-	}
-	return ok
+		return true
+	})
 }
 
 // string reads a JSON string into dst: a slice of text, or one allocation if it had escapes.
