@@ -94,6 +94,14 @@ type modeResult struct {
 	load       []string // the machine's 1-minute load average after each phase
 }
 
+// cpuPerEvent is the server's CPU time per event of the sustained phase, in µs (0 if unknown).
+func (r *modeResult) cpuPerEvent() float64 {
+	if r.sustCPU == 0 || r.sust.Acked == 0 {
+		return 0
+	}
+	return r.sustCPU / float64(r.sust.Acked) * 1e6
+}
+
 // loadAvg is /proc/loadavg's 1-minute figure: other work on the machine shows up here.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
@@ -266,7 +274,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		logf("[%s] server quiet after %s", mode, s.settle(ctx, time.Minute).Round(time.Second))
 		if cpuEnd, err := cpuSeconds(s.pid()); err == nil && cpuErr == nil {
 			res.sustCPU = cpuEnd - cpuStart
-			logf("[%s] server CPU for the sustained phase until quiet: %.1f s, %.1f µs per event", mode, res.sustCPU, res.sustCPU/float64(res.sust.Acked)*1e6)
+			logf("[%s] server CPU for the sustained phase until quiet: %.1f s, %.1f µs per event", mode, res.sustCPU, res.cpuPerEvent())
 		}
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)
 		var latProf chan string

@@ -145,10 +145,10 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		return fmt.Sprintf("%s / %s", num(float64(r.sust.Acked)), ms(r.sust.Drain))
 	})
 	row("… server CPU per event, from the phase's start until the server is quiet again (Go and chDB, merges included; PostgreSQL's processes apart)", "", func(r *modeResult) string {
-		if r.sustCPU == 0 || r.sust.Acked == 0 {
+		if r.cpuPerEvent() == 0 {
 			return "—"
 		}
-		return fmt.Sprintf("%.1f µs (%.1f CPU-s)", r.sustCPU/float64(r.sust.Acked)*1e6, r.sustCPU)
+		return fmt.Sprintf("%.1f µs (%.1f CPU-s)", r.cpuPerEvent(), r.sustCPU)
 	})
 	row(fmt.Sprintf("ack latency p50 / p99 / max (open loop, %d req/s × 10 events)", o.rate), "p99 < 20 ms", func(r *modeResult) string {
 		if r.lat.Completed == 0 {

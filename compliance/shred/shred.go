@@ -253,7 +253,7 @@ func (s *Sealer) Seal(plain string) string {
 	ns := s.a.NonceSize()
 	n := ns + len(plain) + s.a.Overhead()
 	buf := make([]byte, ns+len(plain), n+len(prefix)+base64.RawStdEncoding.EncodedLen(n))
-	nonces.fill(buf[:ns])
+	fillNonce(buf[:ns])
 	copy(buf[ns:], plain)
 	// Sealing in place: the ciphertext overwrites the plaintext copy behind the nonce.
 	sealed := s.a.Seal(buf[:ns], buf[:ns], buf[ns:], s.aad)
@@ -262,20 +262,18 @@ func (s *Sealer) Seal(plain string) string {
 	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
-// nonces hands out random nonces from buffers of the operating system's randomness, one
-// getrandom call per 4 KiB instead of one per sealed field.
-var nonces = randomPool{pool: sync.Pool{New: func() any { return &randomBuf{off: len(randomBuf{}.b)} }}}
-
-type randomPool struct{ pool sync.Pool }
+// randomBufs hold the operating system's randomness for nonces: one getrandom call per
+// 4 KiB instead of one per sealed field. Each byte is handed out once.
+var randomBufs = sync.Pool{New: func() any { return &randomBuf{off: len(randomBuf{}.b)} }}
 
 type randomBuf struct {
 	b   [4096]byte
 	off int
 }
 
-// fill fills p with random bytes; each byte is handed out once.
-func (r *randomPool) fill(p []byte) {
-	rb := r.pool.Get().(*randomBuf)
+// fillNonce fills p with random bytes.
+func fillNonce(p []byte) {
+	rb := randomBufs.Get().(*randomBuf)
 	if len(rb.b)-rb.off < len(p) {
 		if _, err := rand.Read(rb.b[:]); err != nil {
 			panic("shred: no randomness: " + err.Error())
@@ -283,7 +281,7 @@ func (r *randomPool) fill(p []byte) {
 		rb.off = 0
 	}
 	rb.off += copy(p, rb.b[rb.off:])
-	r.pool.Put(rb)
+	randomBufs.Put(rb)
 }
 
 // Opener decrypts the fields of one subject.
