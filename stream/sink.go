@@ -35,11 +35,7 @@ type SinkConfig struct {
 	MaxRows         int           // rows per batch; default 20,000
 	MaxBytes        int           // bytes per batch; default 16 MiB
 	MaxWait         time.Duration // longest a message waits for its batch to fill; default 250 ms
-	// Slots, if set, is shared by sinks that take turns storing: a sink holds one slot while
-	// its handler runs. On a small machine one slot keeps the sinks' bursts (decoding a batch,
-	// a chDB insert) from taking every core from the requests waiting to be acknowledged.
-	Slots  chan struct{}
-	Logger *slog.Logger
+	Logger          *slog.Logger
 }
 
 // Sink is a consumer-group member that batches messages by size and time, hands each batch to
@@ -101,26 +97,56 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 	return s
 }
 
-// Run consumes until ctx is done. On shutdown it stores and commits the batch in hand before
+// Run consumes until ctx is done. On shutdown it stores and commits the batches in hand before
 // returning, so a graceful stop leaves nothing for the next start to replay.
+//
+// The next batch is collected while the current one is stored, so a busy region's sink is
+// never idle waiting for its batch to fill. At most one collected batch waits, so memory stays bounded by three batches and the reader's
+// prefetch queue. Batches are stored and committed in the order they were fetched.
 func (s *Sink) Run(ctx context.Context) error {
 	defer s.close()
-	for {
-		batch, err := s.collect(ctx)
-		if len(batch) > 0 {
-			// The batch in hand is finished even when ctx ends; its own deadline bounds that.
-			if ferr := s.flush(context.WithoutCancel(ctx), ctx, batch); ferr != nil {
-				return ferr
+	ready := make(chan []kafka.Message, 1)
+	abort := make(chan struct{}) // the storing side stopped early: the collector must too
+	collected := make(chan error, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(ready)
+		for {
+			batch, err := s.collect(cctx)
+			if len(batch) > 0 {
+				select {
+				case ready <- batch:
+				case <-abort:
+					return
+				}
+			}
+			if err != nil {
+				collected <- err
+				return
 			}
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("sink %s: %w", s.cfg.Name, err)
+	}()
+	stop := func() {
+		close(abort)
+		cancel()
+		for range ready { // drop what was collected: none of it is committed
+		}
+	}
+	for batch := range ready {
+		// The batch in hand is finished even when ctx ends; its own deadline bounds that.
+		stored, err := s.flush(context.WithoutCancel(ctx), ctx, batch)
+		if err != nil || !stored {
+			// A later batch must not be committed past one that was not stored.
+			stop()
+			return err
 		}
 		consumerLag.WithLabelValues(s.cfg.Name, s.cfg.Topic).Set(float64(s.r.Stats().Lag))
 	}
+	if err := <-collected; err != nil && ctx.Err() == nil {
+		return fmt.Errorf("sink %s: %w", s.cfg.Name, err)
+	}
+	return nil
 }
 
 // collect fetches until the batch is full, MaxWait passed since its first message, or ctx ends.
@@ -148,20 +174,15 @@ func (s *Sink) collect(ctx context.Context) ([]kafka.Message, error) {
 }
 
 // flush stores a batch, retrying with backoff until it is stored or stop ends, then commits.
-func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) error {
+// It reports whether the batch was stored.
+func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) (bool, error) {
 	start := time.Now()
 	backoff := 100 * time.Millisecond
 	var rejected []Rejected
 	for attempt := 1; ; attempt++ {
-		if s.cfg.Slots != nil {
-			s.cfg.Slots <- struct{}{}
-		}
-		hctx, cancel := context.WithTimeout(ctx, 60*time.Second) // from the slot on
+		hctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		var err error
 		rejected, err = s.h.Handle(hctx, batch)
-		if s.cfg.Slots != nil {
-			<-s.cfg.Slots
-		}
 		cancel()
 		if err == nil {
 			break
@@ -171,14 +192,14 @@ func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) error {
 		select {
 		case <-stop.Done():
 			// Not committed: the next start replays this batch.
-			return nil
+			return false, nil
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
 	if len(rejected) > 0 {
 		if err := s.deadLetter(ctx, rejected); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := s.r.CommitMessages(ctx, batch...); err != nil {
@@ -187,7 +208,7 @@ func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) error {
 	}
 	sinkBatchRows.WithLabelValues(s.cfg.Name, s.cfg.Topic).Observe(float64(len(batch)))
 	sinkBatchSeconds.WithLabelValues(s.cfg.Name, s.cfg.Topic).Observe(time.Since(start).Seconds())
-	return nil
+	return true, nil
 }
 
 func (s *Sink) deadLetter(ctx context.Context, rejected []Rejected) error {

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,81 +159,6 @@ func TestSinkStoresEachEventOnceAndDeadLettersPoison(t *testing.T) {
 	})
 }
 
-// overlapHandler stores nothing and records how many handlers ran at once.
-type overlapHandler struct {
-	running, most *atomic.Int32
-	stored        *atomic.Int32
-}
-
-func (h overlapHandler) Handle(_ context.Context, msgs []kafka.Message) ([]stream.Rejected, error) {
-	n := h.running.Add(1)
-	for {
-		m := h.most.Load()
-		if n <= m || h.most.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	time.Sleep(20 * time.Millisecond) // long enough for the other sink's batch to arrive meanwhile
-	h.running.Add(-1)
-	h.stored.Add(int32(len(msgs)))
-	return nil, nil
-}
-
-// Sinks sharing one slot take turns: their handlers never run at the same time.
-func TestSinksSharingASlotStoreOneAtATime(t *testing.T) {
-	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var running, most, stored atomic.Int32
-	slots := make(chan struct{}, 1)
-	topics := []string{"slots-a", "slots-b", "slots-c"}
-	var specs []stream.TopicSpec
-	for _, topic := range topics {
-		specs = append(specs, stream.TopicSpec{Name: topic, Partitions: 1})
-	}
-	if err := stream.EnsureTopics(ctx, b.Addrs(), specs); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, len(topics))
-	for _, topic := range topics {
-		s := stream.NewSink(stream.SinkConfig{Name: topic, Brokers: b.Addrs(), Topic: topic, Group: "g-" + topic,
-			MaxWait: 10 * time.Millisecond, MaxRows: 5, Slots: slots}, overlapHandler{&running, &most, &stored})
-		go func() { done <- s.Run(ctx) }()
-	}
-	w := &kafka.Writer{Addr: kafka.TCP(b.Addrs()...), BatchTimeout: time.Millisecond}
-	defer w.Close()
-	const perTopic = 60
-	var msgs []kafka.Message
-	for i := range perTopic {
-		for _, topic := range topics {
-			msgs = append(msgs, kafka.Message{Topic: topic, Value: []byte(fmt.Sprint(i))})
-		}
-	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for stored.Load() < int32(len(msgs)) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	for range topics {
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}
-	if got := stored.Load(); got != int32(len(msgs)) {
-		t.Fatalf("stored %d of %d messages", got, len(msgs))
-	}
-	if m := most.Load(); m != 1 {
-		t.Fatalf("%d handlers ran at once with one shared slot", m)
-	}
-}
-
 // ledger is a second store beside ClickHouse: it fails its first calls, refuses one event id
 // for good, and records the ids it stored.
 type ledger struct {
@@ -331,5 +256,85 @@ func TestSinkFeedsEveryStoreAndRetriesTheBatchWhileOneFails(t *testing.T) {
 	}
 	if string(m.Key) != "c-refused" || reason != "ledger: refused by the ledger" {
 		t.Fatalf("dead letter %s with reason %q, want c-refused with the ledger's reason", m.Key, reason)
+	}
+}
+
+// stuckHandler fails every batch that holds the value failOn and records the values it stored
+// and how many batches it failed.
+type stuckHandler struct {
+	failOn  string
+	mu      sync.Mutex
+	stored  []string
+	refused int
+}
+
+func (h *stuckHandler) Handle(_ context.Context, msgs []kafka.Message) ([]stream.Rejected, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range msgs {
+		if string(m.Value) == h.failOn {
+			h.refused++
+			return nil, errors.New("store unavailable")
+		}
+	}
+	for _, m := range msgs {
+		h.stored = append(h.stored, string(m.Value))
+	}
+	return nil, nil
+}
+
+func (h *stuckHandler) state() ([]string, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.stored), h.refused
+}
+
+// While one batch cannot be stored the sink collects the next ones, but when it stops it
+// commits none of them: the next start is offered the unstored batch and everything after it.
+func TestSinkStoppedWhileABatchFailsCommitsNothingAfterIt(t *testing.T) {
+	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	ctx := context.Background()
+	const topic = "stuck"
+	if err := stream.EnsureTopics(ctx, b.Addrs(), []stream.TopicSpec{{Name: topic, Partitions: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	values := []string{"0", "1", "2", "3", "stuck", "5", "6", "7", "8", "9"}
+	var msgs []kafka.Message
+	for _, v := range values {
+		msgs = append(msgs, kafka.Message{Topic: topic, Value: []byte(v)})
+	}
+	p := stream.NewProducer(b.Addrs())
+	defer p.Close()
+	if err := p.Publish(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	run := func(h *stuckHandler, until func() bool) {
+		t.Helper()
+		sctx, cancel := context.WithCancel(ctx)
+		s := stream.NewSink(stream.SinkConfig{Name: topic, Brokers: b.Addrs(), Topic: topic, Group: "g-stuck",
+			MaxWait: 20 * time.Millisecond, MaxRows: 3}, h)
+		done := make(chan error, 1)
+		go func() { done <- s.Run(sctx) }()
+		waitFor(t, "the sink", until)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := &stuckHandler{failOn: "stuck"}
+	run(first, func() bool { _, refused := first.state(); return refused >= 3 })
+	if stored, _ := first.state(); !slices.Equal(stored, values[:3]) {
+		t.Fatalf("first run stored %v, want %v", stored, values[:3])
+	}
+
+	second := &stuckHandler{} // the store works again
+	run(second, func() bool { stored, _ := second.state(); return len(stored) >= 7 })
+	stored, _ := second.state()
+	if want := []string{"3", "stuck", "5", "6", "7", "8", "9"}; !slices.Equal(stored, want) {
+		t.Fatalf("after the restart the sink stored %v, want %v", stored, want)
 	}
 }

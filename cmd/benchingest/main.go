@@ -59,7 +59,7 @@ func main() {
 	fs.IntVar(&o.batch, "batch", 500, "events per request in the sustained phase")
 	fs.IntVar(&o.rate, "rate", 2000, "requests/s (of 10 events) in the latency phase")
 	fs.IntVar(&o.soakRate, "soak-rate", 5000, "events/s offered during the soak")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of the server during the sustained and latency phases to FILE.<kafka>.pprof and FILE.<kafka>.latency.pprof (builds a private, pprof-enabled server with go build -overlay)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles of the server during the sustained and latency phases to FILE.<kafka>.pprof and FILE.<kafka>.latency.pprof, and a 5 s execution trace of the latency phase to FILE.<kafka>.latency.trace (go tool trace -pprof=sched shows waits for a CPU) (builds a private, pprof-enabled server with go build -overlay)")
 	fs.IntVar(&o.pool, "pool", 50000, "distinct demo events in the pool the load cycles through")
 	fs.BoolVar(&o.skipRaw, "skip-raw", false, "skip the raw ceilings (quicker runs while tuning; the report then has no ratios)")
 	_ = fs.Parse(os.Args[1:])
@@ -259,7 +259,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 	if pprofAddr != "" {
 		profDone = make(chan string, 1)
 		secs := max(1, int(o.duration.Seconds())-1)
-		go func() { profDone <- fetchProfile(ctx, pprofAddr, secs, fmt.Sprintf("%s.%s.pprof", o.cpuprofile, mode)) }()
+		go func() {
+			profDone <- fetchProfile(ctx, pprofAddr, "profile", secs, fmt.Sprintf("%s.%s.pprof", o.cpuprofile, mode))
+		}()
 	}
 	cpuStart, cpuErr := cpuSeconds(s.pid())
 	res.sust = sustained(ctx, s, b, o.clients, o.batch, o.duration, 0)
@@ -277,12 +279,22 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 			logf("[%s] server CPU for the sustained phase until quiet: %.1f s, %.1f µs per event", mode, res.sustCPU, res.cpuPerEvent())
 		}
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)
-		var latProf chan string
+		var latProf, latTrace chan string
 		if pprofAddr != "" {
 			latProf = make(chan string, 1)
 			secs := max(1, int(o.duration.Seconds())-1)
 			go func() {
-				latProf <- fetchProfile(ctx, pprofAddr, secs, fmt.Sprintf("%s.%s.latency.pprof", o.cpuprofile, mode))
+				latProf <- fetchProfile(ctx, pprofAddr, "profile", secs, fmt.Sprintf("%s.%s.latency.pprof", o.cpuprofile, mode))
+			}()
+			// An execution trace shows where an acknowledgement waits (for a P, the network,
+			// a lock) which a CPU profile cannot; 5 s from the phase's middle keeps it small.
+			latTrace = make(chan string, 1)
+			go func() {
+				select {
+				case <-time.After(o.duration / 2):
+				case <-ctx.Done():
+				}
+				latTrace <- fetchProfile(ctx, pprofAddr, "trace", 5, fmt.Sprintf("%s.%s.latency.trace", o.cpuprofile, mode))
 			}()
 		}
 		ackBefore, _ := s.histogram(ctx, "meridian_ingest_ack_seconds")
@@ -296,6 +308,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		}
 		if latProf != nil {
 			res.latProfile = <-latProf
+			logf("[%s] execution trace of the latency phase: %s", mode, <-latTrace)
 		}
 		res.load = append(res.load, "latency "+loadAvg())
 		logf("[%s] achieved %.0f req/s, ack p50 %s p99 %s max %s; freshness p50 %s p99 %s (%d/%d markers) %s %s", mode, res.lat.Achieved,
@@ -347,10 +360,11 @@ func buildProfiled(ctx context.Context, tmp string) (string, error) {
 	return bin, nil
 }
 
-func fetchProfile(ctx context.Context, addr string, secs int, path string) string {
+// fetchProfile saves the server's pprof endpoint kind ("profile" or "trace") over secs to path.
+func fetchProfile(ctx context.Context, addr, kind string, secs int, path string) string {
 	cctx, cancel := context.WithTimeout(ctx, time.Duration(secs+30)*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(cctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	req, _ := http.NewRequestWithContext(cctx, "GET", fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", addr, kind, secs), nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "profile: " + err.Error()

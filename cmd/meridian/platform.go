@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -313,14 +312,13 @@ func (p *platform) startSinks(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.stop = cancel
-	slots := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	for _, r := range p.regions {
 		// One consumer group per region feeds both stores: each event is fetched and decoded
 		// once, and ClickHouse and PostgreSQL always hold the same prefix of the log.
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "stores", Brokers: p.brokers, Topic: stream.EventsTopic(r),
 			Group: stream.StoresGroup(r), DeadLetterTopic: stream.DeadLetterTopic(r),
-			MaxWait: maxWait, MaxRows: maxRows, Logger: p.log, Slots: slots,
+			MaxWait: maxWait, MaxRows: maxRows, Logger: p.log,
 		}, stream.EventHandler{Region: r, Stores: map[string]stream.EventStore{
 			"clickhouse": &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring},
 			"postgres":   &postgres.StateWriter{DB: p.pg, Region: r},
