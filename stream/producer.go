@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	produceapi "github.com/segmentio/kafka-go/protocol/produce"
 )
 
 // Producer writes to Kafka and returns only once every broker in the in-sync set has the
@@ -24,7 +26,7 @@ type Producer struct {
 	balance kafka.Hash
 
 	metaMu sync.Mutex
-	counts map[string]int // partitions per topic
+	topics map[string]*topicMeta
 
 	mu      sync.Mutex
 	queue   []*publication
@@ -44,15 +46,16 @@ const (
 	groupMaxMessages = 20000
 	groupMaxBytes    = 8 << 20
 	produceAttempts  = 8 // backoff 0.1, 0.2, 0.4, 0.8, then 1 s: a leader election has time to finish
+	produceTimeout   = 10 * time.Second
 )
 
 // NewProducer builds a producer. Messages are partitioned by key (the conversation id) with
 // kafka-go's Hash balancer, so one conversation's events stay in order.
 func NewProducer(brokers []string) *Producer {
 	return &Producer{
-		// The transport sends each produce request to its partition's leader.
-		client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: &kafka.Transport{}},
-		counts: map[string]int{},
+		// The transport sends each produce request to the leader of its partitions.
+		client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: produceTimeout, Transport: &kafka.Transport{}},
+		topics: map[string]*topicMeta{},
 	}
 }
 
@@ -143,133 +146,195 @@ func (p *Producer) writeGroups() {
 	}
 }
 
-// write sends msgs, one produce request per partition, all partitions at once, and returns
-// each message's error. A partition whose request fails with a retriable error is retried
-// with backoff while the transport refreshes its view of the partitions' leaders.
+// errRejected marks records the broker refused: sending them again changes nothing.
+var errRejected = errors.New("records rejected")
+
+// partition is one partition of a topic.
+type partition struct {
+	topic string
+	id    int
+}
+
+// write sends msgs and returns each message's error. Kafka's produce request carries many
+// topics and partitions: the messages of all partitions that share a leader go in one request
+// (on the embedded broker, every region's topic in one round trip), one request per leader at
+// once. A partition that fails with a retriable error is retried with backoff, after the
+// producer refreshed its view of the leaders.
 func (p *Producer) write(msgs []kafka.Message) []error {
 	errs := make([]error, len(msgs))
-	type tp struct {
-		topic     string
-		partition int
-	}
-	type partitionIDs struct {
-		ids []int // for the balancer
-		err error
-	}
-	parts := map[tp][]int{} // message indexes per partition, in order
-	topics := map[string]*partitionIDs{}
+	pending := map[partition][]int{} // message indexes per partition, in order
+	var meta *topicMeta
+	var err error
 	for i := range msgs {
-		topic := msgs[i].Topic
-		t, ok := topics[topic]
-		if !ok {
-			t = &partitionIDs{}
-			var n int
-			if n, t.err = p.partitions(topic); t.err == nil {
-				t.ids = make([]int, n)
-				for j := range n {
-					t.ids[j] = j
-				}
-			}
-			topics[topic] = t
+		if meta == nil || msgs[i].Topic != msgs[i-1].Topic {
+			meta, err = p.topic(msgs[i].Topic)
 		}
-		if t.err != nil {
-			errs[i] = t.err
+		if err != nil {
+			errs[i] = err
+			meta = nil
 			continue
 		}
-		k := tp{topic, p.balance.Balance(msgs[i], t.ids...)}
-		parts[k] = append(parts[k], i)
+		k := partition{msgs[i].Topic, p.balance.Balance(msgs[i], meta.ids...)}
+		pending[k] = append(pending[k], i)
+	}
+	fail := func(k partition, err error) {
+		for _, i := range pending[k] {
+			errs[i] = fmt.Errorf("%s/%d: %w", k.topic, k.id, err)
+		}
+		delete(pending, k)
 	}
 	now := time.Now()
-	var wg sync.WaitGroup
-	for k, idx := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := p.produce(k.topic, k.partition, msgs, idx, now)
-			for _, i := range idx {
-				errs[i] = err
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			time.Sleep(min(time.Duration(50<<attempt)*time.Millisecond, time.Second))
+			for k := range pending {
+				p.forget(k.topic)
 			}
-		}()
+		}
+		byLeader := map[int][]partition{}
+		for k := range pending {
+			meta, err := p.topic(k.topic)
+			if err == nil && k.id >= len(meta.leaders) {
+				err = fmt.Errorf("partition %d of %d: %w", k.id, len(meta.leaders), kafka.UnknownTopicOrPartition)
+			}
+			if err != nil {
+				fail(k, err)
+				continue
+			}
+			byLeader[meta.leaders[k.id]] = append(byLeader[meta.leaders[k.id]], k)
+		}
+		results := make([]map[partition]error, len(byLeader))
+		var wg sync.WaitGroup
+		i := 0
+		for _, parts := range byLeader {
+			if len(byLeader) == 1 {
+				results[i] = p.produce(parts, pending, msgs, now)
+				break
+			}
+			j := i
+			wg.Go(func() { results[j] = p.produce(parts, pending, msgs, now) })
+			i++
+		}
+		wg.Wait()
+		for _, res := range results {
+			for k, err := range res {
+				var kerr kafka.Error
+				switch {
+				case err == nil:
+					delete(pending, k)
+				case attempt+1 >= produceAttempts, errors.Is(err, errRejected), errors.As(err, &kerr) && !kerr.Temporary():
+					fail(k, err)
+				}
+			}
+		}
 	}
-	wg.Wait()
 	return errs
 }
 
-// produce writes msgs[idx] to one partition with acks=all, retrying what Kafka calls
-// retriable.
-func (p *Producer) produce(topic string, partition int, msgs []kafka.Message, idx []int, now time.Time) error {
-	records := make([]kafka.Record, len(idx))
-	var err error
-	for attempt := range produceAttempts {
-		// A record's key and value are readers: each attempt needs fresh ones.
-		for j, i := range idx {
+// produce writes the messages of parts (all with the same leader) in one request with
+// acks=all and returns each partition's outcome.
+func (p *Producer) produce(parts []partition, idx map[partition][]int, msgs []kafka.Message, now time.Time) map[partition]error {
+	req := &produceapi.Request{Acks: int16(kafka.RequireAll), Timeout: int32(produceTimeout.Milliseconds())}
+	topics := map[string]int{} // index in req.Topics
+	for _, k := range parts {
+		t, ok := topics[k.topic]
+		if !ok {
+			t = len(req.Topics)
+			topics[k.topic] = t
+			req.Topics = append(req.Topics, produceapi.RequestTopic{Topic: k.topic})
+		}
+		records := make([]kafka.Record, len(idx[k]))
+		for j, i := range idx[k] {
 			m := &msgs[i]
 			records[j] = kafka.Record{Time: now, Key: kafka.NewBytes(m.Key), Value: kafka.NewBytes(m.Value), Headers: m.Headers}
 		}
-		if attempt > 0 {
-			time.Sleep(min(time.Duration(50<<attempt)*time.Millisecond, time.Second))
-			p.forget(topic)
-		}
-		var res *kafka.ProduceResponse
-		res, err = p.client.Produce(context.Background(), &kafka.ProduceRequest{
-			Topic:        topic,
-			Partition:    partition,
-			RequiredAcks: kafka.RequireAll,
-			Records:      kafka.NewRecordReader(records...),
+		req.Topics[t].Partitions = append(req.Topics[t].Partitions, produceapi.RequestPartition{
+			Partition: int32(k.id), RecordSet: protocol.RecordSet{Records: kafka.NewRecordReader(records...)},
 		})
-		if err == nil && res.Error != nil {
-			err = res.Error
-		}
-		if err == nil && len(res.RecordErrors) > 0 {
-			for _, e := range res.RecordErrors {
-				err = e
-				break
+	}
+	out := make(map[partition]error, len(parts))
+	ctx, cancel := context.WithTimeout(context.Background(), produceTimeout+5*time.Second)
+	defer cancel()
+	r, err := p.client.Transport.RoundTrip(ctx, p.client.Addr, req)
+	if err == nil {
+		res, ok := r.(*produceapi.Response)
+		if !ok {
+			err = fmt.Errorf("produce: unexpected response %T", r)
+		} else {
+			for _, t := range res.Topics {
+				for _, rp := range t.Partitions {
+					k := partition{t.Topic, int(rp.Partition)}
+					switch {
+					case len(rp.RecordErrors) > 0:
+						out[k] = fmt.Errorf("%w: %s (%w)", errRejected, rp.RecordErrors[0].BatchIndexErrorMessage, kafka.Error(rp.ErrorCode))
+					case rp.ErrorCode != 0:
+						out[k] = kafka.Error(rp.ErrorCode)
+					default:
+						out[k] = nil
+					}
+				}
 			}
-			return fmt.Errorf("%s/%d: %w", topic, partition, err) // rejected records: not retriable
-		}
-		if err == nil {
-			return nil
-		}
-		var kerr kafka.Error
-		if errors.As(err, &kerr) && !kerr.Temporary() {
-			break
 		}
 	}
-	return fmt.Errorf("%s/%d: %w", topic, partition, err)
+	for _, k := range parts {
+		if _, ok := out[k]; !ok {
+			if err == nil {
+				err = errors.New("produce: no answer for the partition")
+			}
+			out[k] = err
+		}
+	}
+	return out
 }
 
-// partitions returns how many partitions topic has, asking the cluster the first time and
+// topicMeta is what the producer knows of a topic.
+type topicMeta struct {
+	ids     []int // partition ids, for the balancer
+	leaders []int // leader broker id by partition id
+}
+
+// topic returns what the producer knows of topic, asking the cluster the first time and
 // after forget.
-func (p *Producer) partitions(topic string) (int, error) {
+func (p *Producer) topic(topic string) (*topicMeta, error) {
 	p.metaMu.Lock()
 	defer p.metaMu.Unlock()
-	if n, ok := p.counts[topic]; ok {
-		return n, nil
+	if m, ok := p.topics[topic]; ok {
+		return m, nil
 	}
 	res, err := p.client.Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
-		return 0, fmt.Errorf("metadata of %s: %w", topic, err)
+		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
 	for _, t := range res.Topics {
 		if t.Name != topic {
 			continue
 		}
 		if t.Error != nil {
-			return 0, fmt.Errorf("metadata of %s: %w", topic, t.Error)
+			return nil, fmt.Errorf("metadata of %s: %w", topic, t.Error)
 		}
 		if len(t.Partitions) == 0 {
-			return 0, fmt.Errorf("metadata of %s: no partitions", topic)
+			return nil, fmt.Errorf("metadata of %s: no partitions", topic)
 		}
-		p.counts[topic] = len(t.Partitions)
-		return len(t.Partitions), nil
+		m := &topicMeta{ids: make([]int, len(t.Partitions)), leaders: make([]int, len(t.Partitions))}
+		for i := range m.ids {
+			m.ids[i], m.leaders[i] = i, -1
+		}
+		for _, tp := range t.Partitions {
+			if tp.ID < 0 || tp.ID >= len(m.leaders) {
+				return nil, fmt.Errorf("metadata of %s: partition %d of %d", topic, tp.ID, len(t.Partitions))
+			}
+			m.leaders[tp.ID] = tp.Leader.ID
+		}
+		p.topics[topic] = m
+		return m, nil
 	}
-	return 0, fmt.Errorf("metadata of %s: %w", topic, kafka.UnknownTopicOrPartition)
+	return nil, fmt.Errorf("metadata of %s: %w", topic, kafka.UnknownTopicOrPartition)
 }
 
 // forget drops what the producer knows of topic.
 func (p *Producer) forget(topic string) {
 	p.metaMu.Lock()
-	delete(p.counts, topic)
+	delete(p.topics, topic)
 	p.metaMu.Unlock()
 }
 

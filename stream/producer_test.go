@@ -14,13 +14,14 @@ import (
 	"github.com/meridian-cs/meridian/stream"
 )
 
-// Concurrent callers share writes; each must still get exactly its own messages into Kafka,
-// once, in the order it published them, on the partition its key hashes to.
+// Concurrent callers share writes, which carry several topics at once; each caller must still
+// get exactly its own messages into Kafka, once, in the order it published them, on the
+// partition of its topic that its key hashes to.
 func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 	brokers(t, func(t *testing.T, addrs []string, _ string) {
 		ctx := context.Background()
-		const topic, parts = "meridian.test.producer", 3
-		if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: parts}}); err != nil {
+		topics := []stream.TopicSpec{{Name: "meridian.test.producer", Partitions: 3}, {Name: "meridian.test.producer2", Partitions: 2}}
+		if err := stream.EnsureTopics(ctx, addrs, topics); err != nil {
 			t.Fatal(err)
 		}
 		p := stream.NewProducer(addrs)
@@ -37,7 +38,8 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 				for n := range calls {
 					var msgs []kafka.Message
 					for i := range per {
-						msgs = append(msgs, kafka.Message{Topic: topic,
+						// A key stays on one topic, so its order can be checked.
+						msgs = append(msgs, kafka.Message{Topic: topics[(c+i)%2].Name,
 							Key:     fmt.Appendf(nil, "conv-%d-%d", c, i%2),
 							Value:   fmt.Appendf(nil, "%d/%d/%d/%s", c, n, i, pad),
 							Headers: []kafka.Header{{Key: "caller", Value: fmt.Appendf(nil, "%d", c)}}})
@@ -59,46 +61,52 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 		hash := &kafka.Hash{}
 		seen := map[string]bool{}
 		last := map[string]string{} // key → last value read, to check order per key
-		for part := range parts {
-			conn, err := kafka.DialLeader(ctx, "tcp", addrs[0], topic, part)
-			if err != nil {
-				t.Fatal(err)
+		for _, topic := range topics {
+			ids := make([]int, topic.Partitions)
+			for i := range ids {
+				ids[i] = i
 			}
-			end, err := conn.ReadLastOffset()
-			conn.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: topic, Partition: part, MaxWait: 100 * time.Millisecond})
-			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			for off := int64(0); off < end; off++ {
-				m, err := r.ReadMessage(rctx)
+			for part := range topic.Partitions {
+				conn, err := kafka.DialLeader(ctx, "tcp", addrs[0], topic.Name, part)
 				if err != nil {
 					t.Fatal(err)
 				}
-				v, rest, ok := strings.Cut(string(m.Value), "/"+pad)
-				if !ok || rest != "" {
-					t.Fatalf("message value corrupted: %q", m.Value)
+				end, err := conn.ReadLastOffset()
+				conn.Close()
+				if err != nil {
+					t.Fatal(err)
 				}
-				if seen[v] {
-					t.Fatalf("message %s stored twice", v)
+				r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: topic.Name, Partition: part, MaxWait: 100 * time.Millisecond})
+				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				for off := int64(0); off < end; off++ {
+					m, err := r.ReadMessage(rctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					v, rest, ok := strings.Cut(string(m.Value), "/"+pad)
+					if !ok || rest != "" {
+						t.Fatalf("message value corrupted: %q", m.Value)
+					}
+					if seen[v] {
+						t.Fatalf("message %s stored twice", v)
+					}
+					seen[v] = true
+					if got := hash.Balance(kafka.Message{Key: m.Key}, ids...); got != part {
+						t.Fatalf("key %s on %s/%d, its hash says %d", m.Key, topic.Name, part, got)
+					}
+					var c, n, i int
+					fmt.Sscanf(v, "%d/%d/%d", &c, &n, &i)
+					if len(m.Headers) != 1 || string(m.Headers[0].Value) != fmt.Sprint(c) {
+						t.Fatalf("message %s has headers %v", v, m.Headers)
+					}
+					if prev, ok := last[string(m.Key)]; ok && !before(prev, v) {
+						t.Fatalf("key %s: %s read after %s", m.Key, v, prev)
+					}
+					last[string(m.Key)] = v
 				}
-				seen[v] = true
-				if got := hash.Balance(kafka.Message{Key: m.Key}, 0, 1, 2); got != part {
-					t.Fatalf("key %s on partition %d, its hash says %d", m.Key, part, got)
-				}
-				var c, n, i int
-				fmt.Sscanf(v, "%d/%d/%d", &c, &n, &i)
-				if len(m.Headers) != 1 || string(m.Headers[0].Value) != fmt.Sprint(c) {
-					t.Fatalf("message %s has headers %v", v, m.Headers)
-				}
-				if prev, ok := last[string(m.Key)]; ok && !before(prev, v) {
-					t.Fatalf("key %s: %s read after %s", m.Key, v, prev)
-				}
-				last[string(m.Key)] = v
+				cancel()
+				r.Close()
 			}
-			cancel()
-			r.Close()
 		}
 		if len(seen) != want {
 			t.Fatalf("read %d distinct messages, published %d", len(seen), want)
