@@ -16,9 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/segmentio/kafka-go"
@@ -166,11 +164,12 @@ func regionOfTopic(t string) string {
 // Decode parses a JSON array of events or NDJSON (one event per line). Unknown fields are
 // errors: a misspelt optional field would otherwise vanish silently.
 //
-// Well-formed bodies are decoded by eventjson, a decoder written for models.Event (several
-// times faster than encoding/json); what it does not handle goes to go-json (about 3×
-// faster), and anything go-json refuses is decoded again by decodeStrict (encoding/json), so
-// every error is reported exactly as before: same status, message, event index and field.
-// FuzzDecodeMatchesStrict checks that all paths give the same events and the same errors.
+// Bodies are decoded by eventjson, a decoder written for models.Event (several times faster
+// than encoding/json) that takes what clients write, explicit nulls included. Whatever it
+// leaves (malformed JSON, keys in another case or repeated, ...) is decoded again by
+// decodeStrict (encoding/json), so every error is reported exactly as before: same status,
+// message, event index and field. FuzzDecodeMatchesStrict checks that both paths give the
+// same events and the same errors.
 func Decode(body []byte) ([]models.Event, error) {
 	if events, ok := decodeFast(body); ok {
 		if err := validate(events); err != nil {
@@ -181,25 +180,18 @@ func Decode(body []byte) ([]models.Event, error) {
 	return decodeStrict(body)
 }
 
-// decodeFast decodes a body eventjson or go-json accepts as a whole, or reports false. It is
-// used only for bodies that are valid UTF-8 (encoding/json replaces invalid bytes; go-json
-// keeps them).
-func decodeFast(body []byte) (_ []models.Event, ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false // go-json gave up on malformed input; the strict path reports it
-		}
-	}()
+// decodeFast decodes a body eventjson accepts as a whole, or reports false. eventjson refuses
+// invalid UTF-8, which encoding/json would replace, so the body need not be checked first.
+func decodeFast(body []byte) ([]models.Event, bool) {
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || !utf8.Valid(trimmed) {
+	if len(trimmed) == 0 {
 		return nil, false
 	}
 	var events []models.Event
 	if trimmed[0] == '[' {
+		var ok bool
 		if events, ok = eventjson.DecodeArray(trimmed); !ok {
-			if events, ok = decodeArrayGoJSON(trimmed); !ok {
-				return nil, false
-			}
+			return nil, false
 		}
 	} else {
 		for rest := trimmed; len(rest) > 0; {
@@ -215,9 +207,7 @@ func decodeFast(body []byte) (_ []models.Event, ok bool) {
 			}
 			var e models.Event
 			if n, ok := eventjson.DecodeObject(line, &e); !ok || n != len(line) {
-				if e, ok = decodeLineGoJSON(line); !ok {
-					return nil, false
-				}
+				return nil, false
 			}
 			events = append(events, e)
 		}
@@ -226,58 +216,6 @@ func decodeFast(body []byte) (_ []models.Event, ok bool) {
 		return nil, false // the strict path reports these
 	}
 	return events, true
-}
-
-// decodeArrayGoJSON decodes a JSON array of events with go-json, for bodies eventjson does
-// not handle (keys in another case, nulls, ...).
-func decodeArrayGoJSON(trimmed []byte) ([]models.Event, bool) {
-	// go-json's Decoder does not check what follows the value; only a body whose array
-	// ends with the last byte qualifies, so trailing data falls back to the strict path.
-	if trimmed[len(trimmed)-1] != ']' || rawControl(trimmed) {
-		return nil, false
-	}
-	var events []models.Event
-	dec := gojson.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&events); err != nil || events == nil || dec.InputOffset() != int64(len(trimmed)) {
-		return nil, false
-	}
-	return events, true
-}
-
-// decodeLineGoJSON decodes one NDJSON line (trimmed) with go-json.
-func decodeLineGoJSON(line []byte) (models.Event, bool) {
-	var e models.Event
-	if line[0] != '{' || line[len(line)-1] != '}' || rawControl(line) {
-		return e, false
-	}
-	dec := gojson.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil || dec.InputOffset() != int64(len(line)) {
-		return e, false
-	}
-	return e, true
-}
-
-// rawControl reports whether b holds a control character JSON does not allow: any inside a
-// string, or one other than tab, newline and carriage return between tokens. go-json lets
-// some of them through; encoding/json refuses them.
-func rawControl(b []byte) bool {
-	inString := false
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case inString && c == '\\':
-			i++ // the escaped byte, which must not be a control character either
-			if i < len(b) && b[i] < 0x20 {
-				return true
-			}
-		case c == '"':
-			inString = !inString
-		case c < 0x20 && (inString || c != '\t' && c != '\n' && c != '\r'):
-			return true
-		}
-	}
-	return false
 }
 
 // decodeStrict is Decode with encoding/json; it gives every error its status, index and field.

@@ -23,6 +23,35 @@ func TestDecodeAcceptsTheContractExampleAsArrayAndAsNDJSON(t *testing.T) {
 	}
 }
 
+// jacksonEvent is contractBody's event as a Jackson client writes it by default: every field
+// of its class, the absent ones as null.
+const jacksonEvent = `{"id":"a1","type":"message.received","version":null,"occurred_at":"2026-11-20T10:00:00Z",` +
+	`"received_at":null,"channel":"whatsapp","direction":null,"conversation_id":"c1","customer":{"country":"DE",` +
+	`"external_id":"4915112345678","phone":null,"email":null,"name":null,"crm_id":null,"tier":null,"locale":null},` +
+	`"text":"Wo ist meine Bestellung?","language":null,"platform_message_id":null,"sent_at":null,` +
+	`"attachments":null,"agent_id":null,"team":null,"queue":null,"score":null,"confidence":null,` +
+	`"sentiment":null,"skills":null,"attributes":null}`
+
+// Explicit nulls are decoded by the fast path, as decodeStrict decodes them.
+func TestDecodeTakesJacksonNullsOnTheFastPath(t *testing.T) {
+	for _, body := range []string{"[" + jacksonEvent + "," + jacksonEvent + "]", jacksonEvent + "\n" + jacksonEvent + "\n"} {
+		got, ok := decodeFast([]byte(body))
+		if !ok {
+			t.Fatalf("decodeFast refused %s", body)
+		}
+		want, err := decodeStrict([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeFast:\n%+v\ndecodeStrict:\n%+v", got, want)
+		}
+		if err := validate(got); err != nil || got[1].Customer.Phone != "" || got[1].Attributes != nil {
+			t.Fatalf("validate: %v, events %+v", err, got)
+		}
+	}
+}
+
 func TestDecodeNamesTheProblemAndTheEventIndex(t *testing.T) {
 	second := func(mut string) string {
 		return "[" + strings.Trim(contractBody, "[]") + "," + mut + "]"
@@ -96,7 +125,7 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzDecodeMatchesStrict checks that Decode's go-json fast path accepts exactly what the
+// FuzzDecodeMatchesStrict checks that Decode's eventjson fast path accepts exactly what the
 // encoding/json path accepts, with the same events, and reports the same errors.
 func FuzzDecodeMatchesStrict(f *testing.F) {
 	f.Add([]byte(contractBody))
@@ -106,9 +135,17 @@ func FuzzDecodeMatchesStrict(f *testing.F) {
 	f.Add([]byte(`[{"ID":"a1","Type":"message.received","occurred_at":"2026-11-20T10:00:00+02:00","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE"},"text":"\u00e9\ud83d\ude00 \"q\"","attributes":{"k":"v"},"skills":["a"],"sentiment":-0.5e0}]`))
 	f.Add([]byte(`[{"id":"a","id":"b","type":"message.received","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c1","customer":{"country":"DE"},"text":"x"}] `))
 	f.Add([]byte(`[null]`))
+	f.Add([]byte(`[null,` + strings.Trim(contractBody, "[]") + `]`))
+	f.Add([]byte("null\n" + strings.Trim(contractBody, "[]")))
+	f.Add([]byte("[" + jacksonEvent + "]"))
+	f.Add([]byte(jacksonEvent + "\n" + jacksonEvent))
+	f.Add([]byte(strings.Replace(contractBody, `"customer":{"country":"DE","external_id":"4915112345678"}`, `"customer":null`, 1)))
+	f.Add([]byte(strings.Replace(contractBody, `"a1"`, `null`, 1)))
+	f.Add([]byte(`[{"id":"x","type":"feedback.nps","occurred_at":"2026-01-01T00:00:00Z","conversation_id":"c","customer":{"country":"SG","tier":null},"score":null,"skills":[null],"attachments":[null],"attributes":{"k":null}}]`))
 	f.Add([]byte(`[{}] x`))
 	f.Add([]byte(`{"id":"\u0000"}`))
-	// Raw control characters in strings: encoding/json refuses them, go-json did not.
+	// Raw control characters in strings: encoding/json refuses them (go-json, once a tier of
+	// the fast path, did not).
 	f.Add([]byte("{\"type\":\"\x01\"}"))
 	f.Add([]byte(strings.Replace(contractBody, `"a1"`, "\"a\tb\"", 1)))
 	f.Add([]byte(strings.Replace(strings.Trim(contractBody, "[]"), `"a1"`, "\"a\rb\"", 1)))

@@ -17,7 +17,8 @@ import (
 // brace; what follows is the caller's business. ok is false when the object is not in the
 // subset this decoder handles (see the package comment); e is then zero and the caller
 // decodes data with a general decoder. When ok, e is what encoding/json's Decoder with
-// DisallowUnknownFields would produce from data[:n].
+// DisallowUnknownFields would produce from data[:n]. A bare null, which encoding/json would
+// take as a zero event, is refused: it is not an object, and callers report it as such.
 func DecodeObject(data []byte, e *models.Event) (n int, ok bool) {
 	*e = models.Event{}
 	d := decoder{data: data, text: string(data)}
@@ -32,14 +33,14 @@ func DecodeObject(data []byte, e *models.Event) (n int, ok bool) {
 // DecodeArray decodes data that is exactly one JSON array of event objects, with optional
 // whitespace around it. It reports false, as DecodeObject does, for anything outside its
 // subset; otherwise the events are what encoding/json with DisallowUnknownFields produces
-// ([] gives an empty, non-nil slice).
+// ([] gives an empty, non-nil slice, and a null element a zero event).
 func DecodeArray(data []byte) ([]models.Event, bool) {
 	d := decoder{data: data, text: string(data)}
 	d.skipSpace()
 	events := []models.Event{}
 	ok := d.elements(func() bool {
 		events = append(events, models.Event{})
-		return d.event(&events[len(events)-1])
+		return d.null() || d.event(&events[len(events)-1])
 	})
 	d.skipSpace()
 	if !ok || d.pos != len(d.data) {
@@ -122,6 +123,17 @@ func (d *decoder) container(opening, closing byte, item func() bool) bool {
 			return ok
 		}
 	}
+}
+
+// null consumes the literal null if it is next. For null, encoding/json leaves a string,
+// number, bool or struct as it is and sets a pointer, slice or map to nil: the zero value
+// each field already has when its value is read (fields start zero and each is read once).
+func (d *decoder) null() bool {
+	if len(d.text)-d.pos >= 4 && d.text[d.pos:d.pos+4] == "null" {
+		d.pos += 4
+		return true
+	}
+	return false
 }
 
 // key reads a member name and the colon after it. The name may live in d.scratch, so it is
@@ -224,8 +236,7 @@ func (d *decoder) event(e *models.Event) bool {
 		case "platform_message_id":
 			return once(&seen, fPlatformMessageID) && d.string(&e.PlatformMessageID)
 		case "sent_at":
-			e.SentAt = new(time.Time)
-			return once(&seen, fSentAt) && d.timestamp(e.SentAt)
+			return once(&seen, fSentAt) && d.timestampPointer(&e.SentAt)
 		case "attachments":
 			return once(&seen, fAttachments) && d.attachments(&e.Attachments)
 		case "agent_id":
@@ -266,6 +277,10 @@ func (d *decoder) event(e *models.Event) bool {
 }
 
 func (d *decoder) customer(dst **models.Customer) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
 	c := new(models.Customer)
 	*dst = c
 	var seen uint64
@@ -297,10 +312,14 @@ func (d *decoder) customer(dst **models.Customer) bool {
 }
 
 func (d *decoder) attachments(dst *[]models.Attachment) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
 	list := []models.Attachment{} // encoding/json makes [] an empty, non-nil slice
 	ok := d.elements(func() bool {
 		list = append(list, models.Attachment{})
-		return d.attachment(&list[len(list)-1])
+		return d.null() || d.attachment(&list[len(list)-1])
 	})
 	*dst = list
 	return ok
@@ -324,6 +343,10 @@ func (d *decoder) attachment(a *models.Attachment) bool {
 }
 
 func (d *decoder) stringList(dst *[]string) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
 	list := []string{}
 	ok := d.elements(func() bool {
 		list = append(list, "")
@@ -334,8 +357,12 @@ func (d *decoder) stringList(dst *[]string) bool {
 }
 
 // attributes reads a string map. A repeated key replaces the earlier value, as in
-// encoding/json.
+// encoding/json; a null value is stored as "".
 func (d *decoder) attributes(dst *map[string]string) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
 	m := map[string]string{}
 	*dst = m
 	return d.members(func(key []byte) bool {
@@ -350,7 +377,11 @@ func (d *decoder) attributes(dst *map[string]string) bool {
 }
 
 // string reads a JSON string into dst: a slice of text, or one allocation if it had escapes.
+// null leaves dst as it is.
 func (d *decoder) string(dst *string) bool {
+	if d.null() {
+		return true
+	}
 	raw, escaped, ok := d.scanString()
 	if !ok {
 		return false
@@ -379,6 +410,9 @@ var vocabulary = func() map[string]string {
 // word reads a string as string does, for fields whose values nearly always come from a
 // closed set: a known value costs no allocation.
 func (d *decoder) word(dst *string) bool {
+	if d.null() {
+		return true
+	}
 	start := d.pos
 	raw, escaped, ok := d.scanString()
 	if !ok {
@@ -396,7 +430,11 @@ func (d *decoder) word(dst *string) bool {
 
 // timestamp parses a string with (*time.Time).UnmarshalJSON, given the quoted token as
 // encoding/json gives it (escapes and all), so the result and the failures are the same.
+// null leaves t as it is, as UnmarshalJSON does.
 func (d *decoder) timestamp(t *time.Time) bool {
+	if d.null() {
+		return true
+	}
 	start := d.pos
 	if _, _, ok := d.scanString(); !ok {
 		return false
@@ -404,9 +442,24 @@ func (d *decoder) timestamp(t *time.Time) bool {
 	return t.UnmarshalJSON(d.data[start:d.pos]) == nil
 }
 
+// timestampPointer reads a timestamp into a new time.Time, or null as nil.
+func (d *decoder) timestampPointer(dst **time.Time) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	t := new(time.Time)
+	*dst = t
+	return d.timestamp(t)
+}
+
 // float reads a number into a new float64 as encoding/json does: strconv.ParseFloat, and a
-// number out of float64's range is an error there.
+// number out of float64's range is an error there. null gives nil.
 func (d *decoder) float(dst **float64) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
 	tok, _, ok := d.scanNumber()
 	if !ok {
 		return false
@@ -419,7 +472,11 @@ func (d *decoder) float(dst **float64) bool {
 	return true
 }
 
+// int64 reads an integer; null leaves dst as it is.
 func (d *decoder) int64(dst *int64) bool {
+	if d.null() {
+		return true
+	}
 	tok, integer, ok := d.scanNumber()
 	if !ok || !integer {
 		return false // encoding/json refuses 1.0 and 1e3 for an integer field
@@ -430,7 +487,7 @@ func (d *decoder) int64(dst *int64) bool {
 }
 
 func (d *decoder) int(dst *int) bool {
-	var n int64
+	n := int64(*dst) // kept by null
 	if !d.int64(&n) || int64(int(n)) != n {
 		return false
 	}

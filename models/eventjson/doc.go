@@ -9,9 +9,12 @@
 //     it (field order, omitempty, HTML and U+2028/U+2029 escaping, invalid UTF-8 as \ufffd,
 //     float and time formatting, sorted attributes), so messages on the topics do not change.
 //   - DecodeObject and DecodeArray accept a deliberately small, strict subset of JSON and
-//     report false for anything else (unknown or duplicate keys, null, invalid UTF-8, numbers
-//     the field cannot hold, ...). Callers then fall back to the general decoders. Whatever
-//     they accept decodes to exactly what encoding/json with DisallowUnknownFields gives.
+//     report false for anything else (unknown, duplicate or differently cased keys, invalid
+//     UTF-8, numbers the field cannot hold, ...). Callers then fall back to the general
+//     decoders. Whatever they accept decodes to exactly what encoding/json with
+//     DisallowUnknownFields gives. That includes null wherever encoding/json takes it in an
+//     event or as an array's event (Jackson writes "field": null for absent fields by
+//     default), but not in place of the object DecodeObject reads.
 //
 // Both promises are checked by differential tests and fuzz targets against go-json and
 // encoding/json; a change to models.Event needs a matching change here, and those tests fail

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +62,7 @@ func checkAppend(t *testing.T, e *models.Event) []byte {
 }
 
 // checkDecode requires DecodeObject and DecodeArray to accept data, an event object, and
-// to agree with encoding/json about it.
+// to agree with encoding/json about it. The array holds a null event too.
 func checkDecode(t *testing.T, data []byte) {
 	t.Helper()
 	var want models.Event
@@ -75,7 +77,7 @@ func checkDecode(t *testing.T, data []byte) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("DecodeObject(%q):\n got %#v\nwant %#v", data, got, want)
 	}
-	arr := append(append(append(append([]byte("\n[ "), data...), " ,\t"...), data...), "]\r\n"...)
+	arr := append(append(append(append([]byte("\n[ "), data...), " ,\t"...), data...), ", null ]\r\n"...)
 	var wantArr []models.Event
 	if err := stdDecode(arr, &wantArr); err != nil {
 		t.Fatalf("encoding/json refuses %q: %v", arr, err)
@@ -234,11 +236,105 @@ func (g gen) event() models.Event {
 
 func newGen(seed uint64) gen { return gen{rand.New(rand.NewPCG(seed, 2026))} }
 
+// The JSON names of the fields, for writing absent ones as null.
+var (
+	eventNames      = jsonNames[models.Event]()
+	customerNames   = jsonNames[models.Customer]()
+	attachmentNames = jsonNames[models.Attachment]()
+)
+
+func jsonNames[T any]() []string {
+	var names []string
+	for f := range reflect.TypeFor[T]().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
+}
+
+// withNulls writes the event object in data (an encoder's output) again with null in every
+// position encoding/json takes it: absent fields as null, as Jackson writes them by default,
+// and values replaced by null in the event, its customer, attachments, skills and attributes.
+// Members come in a random order.
+func (g gen) withNulls(data []byte) []byte {
+	return g.nullObject(data, eventNames, func(name string, v []byte) []byte {
+		switch name {
+		case "customer":
+			return g.nullObject(v, customerNames, nil)
+		case "attachments":
+			return g.nullArray(v, func(a []byte) []byte { return g.nullObject(a, attachmentNames, nil) })
+		case "skills":
+			return g.nullArray(v, nil)
+		case "attributes":
+			return g.nullObject(v, nil, nil)
+		}
+		return v
+	})
+}
+
+// nullObject writes the object in data with some of the absent names as null members, some
+// values replaced by null and the others passed through inner, if given.
+func (g gen) nullObject(data []byte, names []string, inner func(name string, v []byte) []byte) []byte {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		panic(err)
+	}
+	for _, name := range names {
+		if _, ok := members[name]; !ok && g.IntN(2) == 0 {
+			members[name] = json.RawMessage("null")
+		}
+	}
+	keys := slices.Sorted(maps.Keys(members))
+	g.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	out := []byte{'{'}
+	for i, k := range keys {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		key, _ := json.Marshal(k)
+		out = append(append(out, key...), ':')
+		switch v := members[k]; {
+		case g.IntN(4) == 0:
+			out = append(out, "null"...)
+		case inner != nil && string(v) != "null":
+			out = append(out, inner(k, v)...)
+		default:
+			out = append(out, v...)
+		}
+	}
+	return append(out, '}')
+}
+
+// nullArray writes the array in data with some elements replaced by null and the others
+// passed through inner, if given.
+func (g gen) nullArray(data []byte, inner func(v []byte) []byte) []byte {
+	var elements []json.RawMessage
+	if err := json.Unmarshal(data, &elements); err != nil {
+		panic(err)
+	}
+	out := []byte{'['}
+	for i, v := range elements {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		switch {
+		case g.IntN(3) == 0:
+			out = append(out, "null"...)
+		case inner != nil:
+			out = append(out, inner(v)...)
+		default:
+			out = append(out, v...)
+		}
+	}
+	return append(out, ']')
+}
+
 // TestAppendAndDecodeMatchTheReferenceCodecs is the differential test: for many generated
 // events, Append writes what go-json writes, and DecodeObject reads that (and encoding/json's
-// own and indented renderings) exactly as encoding/json does.
+// own and indented renderings, and a rendering with nulls) exactly as encoding/json does.
 func TestAppendAndDecodeMatchTheReferenceCodecs(t *testing.T) {
 	g := newGen(1)
+	nullGen := newGen(2) // its own, so that the events stay those of seed 1
 	n := 5000
 	if testing.Short() {
 		n = 500
@@ -260,6 +356,7 @@ func TestAppendAndDecodeMatchTheReferenceCodecs(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkDecode(t, indented.Bytes())
+		checkDecode(t, nullGen.withNulls(out))
 	}
 }
 
@@ -375,16 +472,102 @@ func TestDecodeAgreesOnUnusualSpellings(t *testing.T) {
 	}
 }
 
+// nullSpellings are events with null in each position encoding/json takes it: it keeps the zero
+// value of a string, number or struct (time.Time included) and sets a pointer, slice or map
+// to nil; an element or attribute that is null is a zero element or "".
+var nullSpellings = []string{
+	allNull(eventNames),
+	`{"customer":` + allNull(customerNames) + `}`,
+	`{"attachments":[null,` + allNull(attachmentNames) + `,{"kind":"image","size_bytes":null}]}`,
+	`{"skills":[null,"a",null],"attributes":{"k":null,"":null,"a":"1"}}`,
+	`{"skills":[null],"attachments":[null]}`,
+	" {\"id\" : null , \"type\":\tnull\r\n,\"customer\":{ \"country\" :null } }",
+	`{"id":"a","type":"message.received","occurred_at":"2026-11-20T10:00:00Z","sent_at":null,"received_at":null,"version":null,"score":null,"confidence":4.5,"sentiment":null}`,
+}
+
+// allNull is an object with every name as null.
+func allNull(names []string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:null", name)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+func TestDecodeAgreesOnNulls(t *testing.T) {
+	for _, s := range nullSpellings {
+		checkDecode(t, []byte(s))
+	}
+	for _, s := range []string{`[null]`, ` [ null , {"id":"a"},null ] `} {
+		var want []models.Event
+		if err := stdDecode([]byte(s), &want); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := DecodeArray([]byte(s)); !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("DecodeArray(%q) = %v:\n got %#v\nwant %#v", s, ok, got, want)
+		}
+	}
+}
+
+// jackson is a body as Jackson's ObjectMapper writes it by default: every field of the
+// client's class, the absent ones as null.
+const jackson = `[{"id":"a1","type":"message.received","version":null,"tenant":null,"region":null,` +
+	`"occurred_at":"2026-11-20T10:00:00.123Z","received_at":null,"channel":"whatsapp","direction":null,` +
+	`"conversation_id":"c1","customer":{"country":"DE","external_id":"4915112345678","phone":null,` +
+	`"email":null,"name":null,"crm_id":null,"tier":null,"locale":null},"customer_id":null,` +
+	`"text":"Wo ist meine Bestellung?","language":null,"platform_message_id":null,"sent_at":null,` +
+	`"attachments":null,"agent_id":null,"team":null,"queue":null,"to_queue":null,"from_region":null,` +
+	`"to_region":null,"reason":null,"summary":null,"score":null,"action":null,"intent":null,` +
+	`"confidence":null,"sentiment":null,"product":null,"skills":null,"attributes":null},` +
+	`{"id":"a2","type":"feedback.csat","version":1,"tenant":null,"region":null,` +
+	`"occurred_at":"2026-11-20T10:05:00Z","received_at":null,"channel":null,"direction":null,` +
+	`"conversation_id":"c1","customer":{"country":"DE","external_id":null,"phone":null,` +
+	`"email":"anna@example.com","name":null,"crm_id":null,"tier":"vip","locale":null},` +
+	`"customer_id":null,"text":null,"language":null,"platform_message_id":null,` +
+	`"sent_at":"2026-11-20T10:04:59Z","attachments":[{"kind":"image","mime_type":null,` +
+	`"size_bytes":2048,"url":null}],"agent_id":null,"team":null,"queue":null,"to_queue":null,` +
+	`"from_region":null,"to_region":null,"reason":null,"summary":null,"score":4.0,"action":null,` +
+	`"intent":null,"confidence":null,"sentiment":-0.25,"product":null,"skills":["returns",null],` +
+	`"attributes":{"order":"48213","coupon":null}}]`
+
+// A Jackson client's explicit nulls stay on the fast path and decode as encoding/json does.
+func TestDecodeArrayTakesJacksonNulls(t *testing.T) {
+	var want []models.Event
+	if err := stdDecode([]byte(jackson), &want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := DecodeArray([]byte(jackson))
+	if !ok {
+		t.Fatal("DecodeArray refused the body")
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeArray:\n got %#v\nwant %#v", got, want)
+	}
+	if got[0].Customer.Phone != "" || got[0].SentAt != nil || got[0].Attributes != nil || got[1].Skills[1] != "" ||
+		got[1].Attributes["coupon"] != "" || *got[1].Score != 4 {
+		t.Fatalf("nulls decoded to %+v", got)
+	}
+}
+
 // refused is what DecodeObject must refuse: what encoding/json refuses, and what this
 // package leaves to it.
 var refused = map[string]string{
 	"empty":                  ``,
 	"not an object":          `[]`,
 	"null":                   `null`,
-	"null field":             `{"id":null}`,
-	"null customer":          `{"customer":null}`,
-	"null skill":             `{"skills":[null]}`,
-	"null attribute":         `{"attributes":{"k":null}}`,
+	"Null":                   `{"id":Null}`,
+	"nul":                    `{"id":nul}`,
+	"null and more":          `{"id":nulll}`,
+	"truncated null":         `{"score":nu`,
+	"quoted null for number": `{"score":"null"}`,
+	"null key":               `{null:"a"}`,
+	"null then a value":      `{"id":null,"id":"a"}`,
+	"null customer then one": `{"customer":null,"customer":{"country":"DE"}}`,
 	"unknown field":          `{"id":"a","chanel":"x"}`,
 	"unknown customer field": `{"customer":{"country":"DE","loyalty":1}}`,
 	"other case":             `{"ID":"a"}`,
@@ -434,7 +617,8 @@ func TestDecodeRefuses(t *testing.T) {
 			t.Errorf("%s: DecodeObject left %+v", name, e)
 		}
 	}
-	for _, s := range []string{``, `[`, `[{}`, `[{}]]`, `[{}] x`, `[{},]`, `[,{}]`, `[{}{}]`, `{}`, `[null]`, `[[]]`} {
+	for _, s := range []string{``, `[`, `[{}`, `[{}]]`, `[{}] x`, `[{},]`, `[,{}]`, `[{}{}]`, `{}`, `[[]]`,
+		`null`, `[null`, `[nul]`, `[null,]`, `[null null]`} {
 		if _, ok := DecodeArray([]byte(s)); ok {
 			t.Errorf("DecodeArray(%q) succeeded", s)
 		}

@@ -17,7 +17,7 @@ import (
 // FuzzDecodeMatchesEncodingJSON: whatever the bytes, what DecodeObject or DecodeArray
 // accepts, encoding/json accepts too, with an equal result.
 func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
-	g := newGen(7)
+	g, nullGen := newGen(7), newGen(8)
 	for range 12 {
 		e := g.event()
 		out, err := Append(nil, &e)
@@ -30,15 +30,22 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		f.Add(std)
 		indented, _ := json.MarshalIndent(&e, " ", "\t")
 		f.Add(indented)
+		nulled := nullGen.withNulls(out)
+		f.Add(nulled)
+		f.Add([]byte("[null," + string(nulled) + "]"))
 	}
 	for _, s := range unusual {
 		f.Add([]byte(s))
 	}
+	for _, s := range nullSpellings {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(jackson))
 	for _, s := range refused {
 		f.Add([]byte(s))
 	}
 	for _, s := range []string{
-		`[]`, ` [ ] `, `[{}]`, `[{},{"id":"a"}]`, `[{}] `, `[{}]x`, `{"id":"a"} trailing`,
+		`[]`, ` [ ] `, `[{}]`, `[{},{"id":"a"}]`, `[{}] `, `[{}]x`, `{"id":"a"} trailing`, `[null]`, `[null,{}]`,
 		`{"Id":"a"}`, `{"customer":{"Country":"DE"}}`, `{"attributes":{"a":"1","A":"2"}}`,
 		`{"id":"\ud83d\u0041","text":"\udbff\udfff\udc00"}`, `{"version":-9223372036854775808}`,
 		`{"sent_at":"2026-01-01T00:00:00.1234567891Z"}`, `{"occurred_at":"0000-01-01T00:00:00+23:59"}`,
@@ -74,7 +81,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 }
 
 // FuzzAppendMatchesGoJSON builds events from fuzzed strings and numbers and compares Append
-// with go-json, and decoding the result with encoding/json.
+// with go-json, and decoding the result, as it is and with nulls, with encoding/json.
 func FuzzAppendMatchesGoJSON(f *testing.F) {
 	f.Add("a1", "message.received", "Wo ist meine Bestellung?", 4.0, 1, int64(42), int64(1795000000), int64(123456789), 0)
 	f.Add("", "", "", 0.0, 0, int64(0), int64(0), int64(0), 0)
@@ -113,6 +120,14 @@ func FuzzAppendMatchesGoJSON(f *testing.F) {
 		}
 		if n, ok := DecodeObject(out, &got); !ok || n != len(out) || !reflect.DeepEqual(got, want) {
 			t.Fatalf("DecodeObject(%q) = %d, %v:\n got %#v\nwant %#v", out, n, ok, got, want)
+		}
+		nulled := newGen(uint64(sec)).withNulls(out)
+		var wantNulled, gotNulled models.Event
+		if err := stdDecode(nulled, &wantNulled); err != nil {
+			t.Fatalf("encoding/json cannot read %q: %v", nulled, err)
+		}
+		if n, ok := DecodeObject(nulled, &gotNulled); !ok || n != len(nulled) || !reflect.DeepEqual(gotNulled, wantNulled) {
+			t.Fatalf("DecodeObject(%q) = %d, %v:\n got %#v\nwant %#v", nulled, n, ok, gotNulled, wantNulled)
 		}
 		// Invalid UTF-8 comes back as U+FFFD, which is then written as it is, not as \ufffd;
 		// RFC 3339 has no seconds in offsets, so -00:00:17 comes back as +00:00, written Z.
