@@ -97,6 +97,10 @@ func TestCommittedOffsetsAndDataSurviveRestarts(t *testing.T) {
 // produce writes values from..to-1 with acks=all, failing the test unless all are acknowledged.
 func produce(ctx context.Context, t *testing.T, addr string, from, to int) {
 	t.Helper()
+	// A transport of its own: kafka-go's shared default one may still hold the partitions'
+	// leaderless metadata from while the broker restarted, for longer than the retries last.
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
 	w := &kafka.Writer{
 		Addr:         kafka.TCP(addr),
 		Topic:        topic,
@@ -104,6 +108,7 @@ func produce(ctx context.Context, t *testing.T, addr string, from, to int) {
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 5 * time.Millisecond,
 		MaxAttempts:  10,
+		Transport:    tr,
 	}
 	defer w.Close()
 	msgs := make([]kafka.Message, 0, to-from)
