@@ -307,8 +307,9 @@ type soakResult struct {
 	Rate              int // events/s offered
 	Acked, Failed     int64
 	FirstErr          string
-	Start, Peak, End  float64 // MB
-	Slope, SlopeLate  float64 // MB/min over the whole soak and over its second half
+	Start, Peak, End  float64   // MB
+	Slope, SlopeLate  float64   // MB/min over the whole soak and over its second half
+	Minutes           []float64 // mean RSS of each whole minute, MB: the curve behind the slopes
 	Samples           int
 	LagAtEnd          int64 // acked events not yet queryable when the load stopped
 	QueryableAfterEnd time.Duration
@@ -373,8 +374,28 @@ func soak(ctx context.Context, s *server, b *batcher, eventsPerSec int, d time.D
 		}
 		res.Slope = slope(samples)
 		res.SlopeLate = slope(samples[len(samples)/2:])
+		res.Minutes = minuteMeans(samples)
 	}
 	return res
+}
+
+// minuteMeans averages the samples of each whole minute from the first sample on; the last,
+// partial minute is left out, and a minute without samples gives 0.
+func minuteMeans(xs []rssSample) []float64 {
+	minutes := int(xs[len(xs)-1].t.Sub(xs[0].t) / time.Minute)
+	sum, n := make([]float64, minutes), make([]int, minutes)
+	for _, x := range xs {
+		if m := int(x.t.Sub(xs[0].t) / time.Minute); m < minutes {
+			sum[m] += x.mb
+			n[m]++
+		}
+	}
+	for m := range sum {
+		if n[m] > 0 {
+			sum[m] /= float64(n[m])
+		}
+	}
+	return sum
 }
 
 // slope is the least-squares slope of RSS over time, in MB per minute.

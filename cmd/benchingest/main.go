@@ -320,7 +320,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		sr := soak(ctx, s, b, o.soakRate, o.soak)
 		res.soak = &sr
 		res.load = append(res.load, "soak "+loadAvg())
-		logf("[%s] soak RSS %.0f → %.0f MB (peak %.0f), slope %.2f MB/min (second half %.2f) %s", mode, sr.Start, sr.End, sr.Peak, sr.Slope, sr.SlopeLate, sr.FirstErr)
+		logf("[%s] soak RSS %.0f → %.0f MB (peak %.0f), slope %.2f MB/min (second half %.2f), by minute %.0f MB %s", mode, sr.Start, sr.End, sr.Peak, sr.Slope, sr.SlopeLate, sr.Minutes, sr.FirstErr)
 	}
 	samples := s.rssBetween(ready.Add(-2*time.Second), time.Now())
 	if len(samples) > 0 {

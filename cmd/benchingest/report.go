@@ -199,6 +199,16 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 			}
 			return fmt.Sprintf("%+.2f / %+.2f MB/min", r.soak.Slope, r.soak.SlopeLate) + mark(r.soak.SlopeLate < 1)
 		})
+		row("… RSS by minute (mean of each minute's samples)", "", func(r *modeResult) string {
+			if r.soak == nil || len(r.soak.Minutes) == 0 {
+				return "—"
+			}
+			parts := make([]string, len(r.soak.Minutes))
+			for i, mb := range r.soak.Minutes {
+				parts[i] = fmt.Sprintf("%.0f", mb)
+			}
+			return strings.Join(parts, ", ") + " MB"
+		})
 	}
 	row("machine load average (1 min) after each phase", "≤ 2 (2 cores)", func(r *modeResult) string {
 		return strings.Join(r.load, ", ")
