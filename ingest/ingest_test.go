@@ -188,4 +188,12 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	jackson := []byte("[" + strings.Repeat(jacksonEvent+",", 9) + jacksonEvent + "]")
+	b.Run("jackson-nulls", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Decode(jackson); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
