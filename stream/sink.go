@@ -40,8 +40,8 @@ type SinkConfig struct {
 
 // Sink is a consumer-group member that batches messages by size and time, hands each batch to
 // a Handler, and commits the offsets only after the handler stored it. While the handler is
-// slow or failing the sink stops fetching: memory stays bounded by one batch plus the
-// reader's prefetch queue.
+// slow or failing the sink stops fetching once its next batch is collected: memory stays
+// bounded by three batches (stored, waiting, being collected) plus the reader's prefetch queue.
 type Sink struct {
 	cfg SinkConfig
 	r   *kafka.Reader
@@ -101,8 +101,8 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 // returning, so a graceful stop leaves nothing for the next start to replay.
 //
 // The next batch is collected while the current one is stored, so a busy region's sink is
-// never idle waiting for its batch to fill. At most one collected batch waits, so memory stays bounded by three batches and the reader's
-// prefetch queue. Batches are stored and committed in the order they were fetched.
+// never idle waiting for its batch to fill. At most one collected batch waits. Batches are
+// stored and committed in the order they were fetched.
 func (s *Sink) Run(ctx context.Context) error {
 	defer s.close()
 	ready := make(chan []kafka.Message, 1)
