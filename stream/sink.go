@@ -107,7 +107,7 @@ func (s *Sink) Run(ctx context.Context) error {
 	defer s.close()
 	ready := make(chan []kafka.Message, 1)
 	abort := make(chan struct{}) // the storing side stopped early: the collector must too
-	collected := make(chan error, 1)
+	var collectErr error         // set before ready is closed
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -122,7 +122,7 @@ func (s *Sink) Run(ctx context.Context) error {
 				}
 			}
 			if err != nil {
-				collected <- err
+				collectErr = err
 				return
 			}
 		}
@@ -143,8 +143,8 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		consumerLag.WithLabelValues(s.cfg.Name, s.cfg.Topic).Set(float64(s.r.Stats().Lag))
 	}
-	if err := <-collected; err != nil && ctx.Err() == nil {
-		return fmt.Errorf("sink %s: %w", s.cfg.Name, err)
+	if collectErr != nil && ctx.Err() == nil {
+		return fmt.Errorf("sink %s: %w", s.cfg.Name, collectErr)
 	}
 	return nil
 }
