@@ -307,9 +307,10 @@ type soakResult struct {
 	Rate              int // events/s offered
 	Acked, Failed     int64
 	FirstErr          string
-	Start, Peak, End  float64   // MB
-	Slope, SlopeLate  float64   // MB/min over the whole soak and over its second half
-	Minutes           []float64 // mean RSS of each whole minute, MB: the curve behind the slopes
+	Start, Peak, End  float64     // MB
+	Slope, SlopeLate  float64     // MB/min over the whole soak and over its second half
+	Minutes           []float64   // mean RSS of each whole minute, MB: the curve behind the slopes
+	Split             []memSample // every 10 s: where the memory is
 	Samples           int
 	LagAtEnd          int64 // acked events not yet queryable when the load stopped
 	QueryableAfterEnd time.Duration
@@ -325,6 +326,19 @@ func soak(ctx context.Context, s *server, b *batcher, eventsPerSec int, d time.D
 	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
 	start := time.Now()
+	splitDone := make(chan struct{})
+	go func() {
+		defer close(splitDone)
+		for ctx.Err() == nil && time.Since(start) < d {
+			if m, err := s.memSplit(ctx); err == nil {
+				res.Split = append(res.Split, m)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
+			}
+		}
+	}()
 	t := time.NewTicker(tick)
 	for i := 0; i < int(d/tick) && ctx.Err() == nil; i++ {
 		<-t.C
@@ -350,6 +364,7 @@ func soak(ctx context.Context, s *server, b *batcher, eventsPerSec int, d time.D
 	}
 	t.Stop()
 	wg.Wait()
+	<-splitDone
 	end := time.Now()
 	res.Acked, res.Failed = acked.Load(), failed.Load()
 	if e, ok := firstErr.Load().(string); ok {
@@ -377,6 +392,50 @@ func soak(ctx context.Context, s *server, b *batcher, eventsPerSec int, d time.D
 		res.Minutes = minuteMeans(samples)
 	}
 	return res
+}
+
+// memSample splits the server's memory at one moment: what the kernel counts (anonymous and
+// file-backed resident pages: libchdb.so's code is file-backed) and what Go and chDB each say
+// they hold. MB, except parts.
+type memSample struct {
+	t                     time.Time
+	anon, file            float64 // RssAnon, RssFile
+	goMB, chMB, cacheMB   float64 // Go runtime (sys − released); ClickHouse MemoryTracking; its caches
+	jeMB                  float64 // resident in chDB's allocator (jemalloc), freed pages not yet purged included
+	activeParts, oldParts float64
+}
+
+func (s *server) memSplit(ctx context.Context) (memSample, error) {
+	m := memSample{t: time.Now()}
+	st, err := procStatus(s.pid(), "RssAnon", "RssFile")
+	if err != nil {
+		return m, err
+	}
+	m.anon, m.file = st["RssAnon"], st["RssFile"]
+	const active, outdated = `meridian_clickhouse_parts{state="active"`, `meridian_clickhouse_parts{state="outdated"`
+	const resident = `meridian_clickhouse_allocator_bytes{kind="resident"`
+	g, err := s.gauges(ctx, "go_memstats_sys_bytes", "go_memstats_heap_released_bytes", "meridian_clickhouse_memory_bytes",
+		"meridian_clickhouse_cache_bytes", active, outdated, resident)
+	if err != nil {
+		return m, err
+	}
+	m.goMB = (g["go_memstats_sys_bytes"] - g["go_memstats_heap_released_bytes"]) / (1 << 20)
+	m.chMB, m.cacheMB = g["meridian_clickhouse_memory_bytes"]/(1<<20), g["meridian_clickhouse_cache_bytes"]/(1<<20)
+	m.activeParts, m.oldParts = g[active], g[outdated]
+	m.jeMB = g[resident] / (1 << 20)
+	return m, nil
+}
+
+// splitMinutes averages one field of the memory split over each whole minute.
+func splitMinutes(xs []memSample, v func(memSample) float64) []float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	conv := make([]rssSample, len(xs))
+	for i, x := range xs {
+		conv[i] = rssSample{x.t, v(x)}
+	}
+	return minuteMeans(conv)
 }
 
 // minuteMeans averages the samples of each whole minute from the first sample on; the last,

@@ -199,15 +199,37 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 			}
 			return fmt.Sprintf("%+.2f / %+.2f MB/min", r.soak.Slope, r.soak.SlopeLate) + mark(r.soak.SlopeLate < 1)
 		})
+		byMinute := func(label string, v func(memSample) float64) {
+			row(label, "", func(r *modeResult) string {
+				if r.soak == nil {
+					return "—"
+				}
+				return minutes(splitMinutes(r.soak.Split, v))
+			})
+		}
 		row("… RSS by minute (mean of each minute's samples)", "", func(r *modeResult) string {
-			if r.soak == nil || len(r.soak.Minutes) == 0 {
+			if r.soak == nil {
 				return "—"
 			}
-			parts := make([]string, len(r.soak.Minutes))
-			for i, mb := range r.soak.Minutes {
-				parts[i] = fmt.Sprintf("%.0f", mb)
+			return minutes(r.soak.Minutes)
+		})
+		byMinute("… of it anonymous (heap, stacks) by minute", func(m memSample) float64 { return m.anon })
+		byMinute("… of it file-backed (libchdb.so's code, mapped files) by minute", func(m memSample) float64 { return m.file })
+		byMinute("… Go runtime, from the OS less what it returned, by minute", func(m memSample) float64 { return m.goMB })
+		byMinute("… chDB's tracked memory by minute (MemoryTracking)", func(m memSample) float64 { return m.chMB })
+		byMinute("… chDB's allocator, resident, by minute (jemalloc: freed pages until purged included)", func(m memSample) float64 { return m.jeMB })
+		byMinute("… of it chDB's caches by minute (marks, primary index, conditions, …)", func(m memSample) float64 { return m.cacheMB })
+		row("… chDB's active / outdated parts by minute", "", func(r *modeResult) string {
+			if r.soak == nil || len(r.soak.Split) == 0 {
+				return "—"
 			}
-			return strings.Join(parts, ", ") + " MB"
+			a := splitMinutes(r.soak.Split, func(m memSample) float64 { return m.activeParts })
+			o := splitMinutes(r.soak.Split, func(m memSample) float64 { return m.oldParts })
+			parts := make([]string, len(a))
+			for i := range a {
+				parts[i] = fmt.Sprintf("%.0f/%.0f", a[i], o[i])
+			}
+			return strings.Join(parts, ", ")
 		})
 	}
 	row("machine load average (1 min) after each phase", "≤ 2 (2 cores)", func(r *modeResult) string {
@@ -228,4 +250,16 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		}
 	}
 	return b.String()
+}
+
+// minutes formats per-minute means in MB.
+func minutes(mb []float64) string {
+	if len(mb) == 0 {
+		return "—"
+	}
+	parts := make([]string, len(mb))
+	for i, v := range mb {
+		parts[i] = fmt.Sprintf("%.0f", v)
+	}
+	return strings.Join(parts, ", ") + " MB"
 }

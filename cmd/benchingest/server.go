@@ -128,19 +128,64 @@ func (s *server) sampleRSS() {
 }
 
 func vmRSS(pid int) (float64, error) {
+	st, err := procStatus(pid, "VmRSS")
+	return st["VmRSS"], err
+}
+
+// procStatus reads the named kB fields of /proc/<pid>/status, in MB.
+func procStatus(pid int, fields ...string) (map[string]float64, error) {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer f.Close()
+	out := make(map[string]float64, len(fields))
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024, err
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok || !slices.Contains(fields, name) {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+		if err != nil {
+			return nil, fmt.Errorf("/proc status %s: %w", name, err)
+		}
+		out[name] = kb / 1024
+	}
+	if len(out) < len(fields) {
+		return out, fmt.Errorf("/proc status: %d of %d fields", len(out), len(fields))
+	}
+	return out, sc.Err()
+}
+
+// gauges sums, for each name, the samples of that metric family on /metrics: all its series,
+// or those whose labels begin as the name says (`family{label="value"`; labels come sorted).
+func (s *server) gauges(ctx context.Context, names ...string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, n := range names {
+			rest, ok := strings.CutPrefix(line, n)
+			if !ok || rest == "" || !strings.Contains(n, "{") && rest[0] != '{' && rest[0] != ' ' {
+				continue
+			}
+			if v, err := strconv.ParseFloat(rest[strings.LastIndexByte(rest, ' ')+1:], 64); err == nil {
+				out[n] += v
+			}
 		}
 	}
-	return 0, errors.New("no VmRSS")
+	return out, sc.Err()
 }
 
 // rssBetween returns the samples in [from, to].

@@ -21,6 +21,7 @@ import (
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/store/postgres/pglocal"
 	"github.com/meridian-cs/meridian/stream"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // platform is a running set of engines and services: Kafka (embedded or external), ClickHouse
@@ -37,6 +38,7 @@ type platform struct {
 	pgLocal  *pglocal.Cluster
 	pg       *postgres.DB
 	ch       map[string]clickhouse.DB // region -> database endpoint
+	metrics  *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
 	keyring  *shred.Keyring
 	producer *stream.Producer
 	ingest   *ingest.Service
@@ -58,7 +60,7 @@ const (
 
 // startPlatform brings up what the scope needs and applies migrations.
 func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) (p *platform, err error) {
-	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}}
+	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}, metrics: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			p.close()
@@ -215,7 +217,16 @@ func (p *platform) startClickHouse(ctx context.Context) error {
 			p.log.Info("clickhouse migrated", "region", r, "applied", n)
 		}
 	}
-	return nil
+	// One entry per endpoint: chDB serves every region from this process's memory.
+	stores := map[string]clickhouse.DB{}
+	for _, r := range p.regions {
+		if p.ch[r] == embedded {
+			stores["embedded"] = embedded
+		} else {
+			stores[r] = p.ch[r]
+		}
+	}
+	return p.metrics.Register(clickhouse.NewCollector(stores, p.log))
 }
 
 // masterKey reads MERIDIAN_MASTER_KEY or the key file under the data directory, making one on

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/meridian-cs/meridian/forecasting/refresh"
@@ -162,7 +163,7 @@ func (p *platform) routes() http.Handler {
 		}
 		ingest.WriteJSON(w, status, checks)
 	})
-	mux.Handle("GET /metrics", promhttp.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, p.metrics}, promhttp.HandlerOpts{}))
 	mux.Handle("/v1/events", p.auth.Middleware(p.ingest, ingest.WriteError))
 	p.mountGraphQL(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

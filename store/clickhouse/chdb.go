@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 
 	chdbpurego "github.com/chdb-io/chdb-go/chdb-purego"
@@ -39,13 +40,22 @@ func OpenChDB(path string) (*ChDB, error) {
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("chdb: %w", err)
 	}
-	conn, err := chdbpurego.NewConnectionFromConnString("file:" + path)
+	conn, err := chdbpurego.NewConnectionFromConnString("file:" + path + "?" + engineSettings(runtime.NumCPU()))
 	if err != nil {
 		return nil, fmt.Errorf("chdb: open %s: %w", path, err)
 	}
 	chdbOpen = &ChDB{path: path, conn: conn}
 	chdbRefs = 1
 	return chdbOpen, nil
+}
+
+// engineSettings sizes the in-process engine's thread pools to the machine. ClickHouse's
+// defaults suit a dedicated server: up to 128 threads to delete old parts and 1,000 idle
+// threads kept for reuse. In chDB every thread it keeps holds its allocator cache and buffers
+// in this process's memory, so a burst of part deletions raised the server's RSS by ~150 MB
+// for good.
+func engineSettings(cpus int) string {
+	return fmt.Sprintf("max_thread_pool_free_size=%d&max_parts_cleaning_thread_pool_size=%d", max(16, 4*cpus), max(2, cpus))
 }
 
 func (c *ChDB) query(ctx context.Context, q, format string) ([]byte, error) {

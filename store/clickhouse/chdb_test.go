@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,16 @@ func migratedChDB(tb testing.TB, regions ...string) *ChDB {
 		}
 	}
 	return db
+}
+
+func TestChDBThreadPoolsAreSizedForTheMachine(t *testing.T) {
+	db := migratedChDB(t)
+	res, err := db.Query(context.Background(), "SELECT name, value FROM system.server_settings WHERE name IN ('max_thread_pool_free_size', 'max_parts_cleaning_thread_pool_size') ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("[[max_parts_cleaning_thread_pool_size %d] [max_thread_pool_free_size %d]]", max(2, runtime.NumCPU()), max(16, 4*runtime.NumCPU()))
+	if got := fmt.Sprint(res.Rows); got != want {
+		t.Fatalf("engine settings %s, want %s (ClickHouse's defaults are 128 and 1000)", got, want)
+	}
 }
