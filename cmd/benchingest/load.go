@@ -116,6 +116,9 @@ type latencyResult struct {
 	// From the server's own histograms (bucket upper bounds, seconds): request received →
 	// acknowledged, and the part of it spent waiting for Kafka.
 	ServerAckP50, ServerAckP99, ProduceP50, ProduceP99 float64
+	// Cores busy during the phase: the server process, this process (HTTP clients, freshness
+	// polls), the whole machine (PostgreSQL and an external broker included).
+	ServerCores, LoadCores, MachineCores float64
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {

@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -103,6 +104,37 @@ func (r *modeResult) cpuPerEvent() float64 {
 }
 
 // loadAvg is /proc/loadavg's 1-minute figure: other work on the machine shows up here.
+// cpuSample is the CPU time used so far by the server, by this process and by the machine.
+type cpuSample struct {
+	at                    time.Time
+	server, self, machine float64 // seconds
+}
+
+func cpuNow(server int) cpuSample {
+	c := cpuSample{at: time.Now()}
+	c.server, _ = cpuSeconds(server)
+	c.self, _ = cpuSeconds(os.Getpid())
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		// cpu  user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+		f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+		for i := 1; i < len(f); i++ {
+			if v, err := strconv.ParseFloat(f[i], 64); err == nil && i != 4 && i != 5 {
+				c.machine += v / 100 // USER_HZ
+			}
+		}
+	}
+	return c
+}
+
+// coresUntil is the cores each used on average between two samples.
+func (c cpuSample) coresUntil(d cpuSample) (server, self, machine float64) {
+	el := d.at.Sub(c.at).Seconds()
+	if el <= 0 {
+		return 0, 0, 0
+	}
+	return (d.server - c.server) / el, (d.self - c.self) / el, (d.machine - c.machine) / el
+}
+
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
@@ -299,7 +331,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		}
 		ackBefore, _ := s.histogram(ctx, "meridian_ingest_ack_seconds")
 		prodBefore, _ := s.histogram(ctx, "meridian_produce_seconds")
+		cpu0 := cpuNow(s.pid())
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
+		res.lat.ServerCores, res.lat.LoadCores, res.lat.MachineCores = cpu0.coresUntil(cpuNow(s.pid()))
 		if ackAfter, err := s.histogram(ctx, "meridian_ingest_ack_seconds"); err == nil {
 			res.lat.ServerAckP50, res.lat.ServerAckP99 = bucketQuantile(ackBefore, ackAfter, .5), bucketQuantile(ackBefore, ackAfter, .99)
 		}

@@ -179,6 +179,9 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		return fmt.Sprintf("%s / %s / %s (%d/%d)", ms(r.lat.FreshP50), ms(r.lat.FreshP99), ms(r.lat.FreshMax), r.lat.Seen, r.lat.Markers) +
 			mark(r.lat.FreshP99 < 2*time.Second && r.lat.Seen == r.lat.Markers)
 	})
+	row("… cores busy during the phase: server / load generator and polls / whole machine", "", func(r *modeResult) string {
+		return fmt.Sprintf("%.2f / %.2f / %.2f", r.lat.ServerCores, r.lat.LoadCores, r.lat.MachineCores)
+	})
 	row("… poll round trip p50 / p99 (resolution of the above)", "", func(r *modeResult) string {
 		return fmt.Sprintf("%s / %s (%d polls)", ms(r.lat.PollP50), ms(r.lat.PollP99), r.lat.Polls)
 	})
@@ -217,8 +220,8 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		byMinute("… of it file-backed (libchdb.so's code, mapped files) by minute", func(m memSample) float64 { return m.file })
 		byMinute("… Go runtime, from the OS less what it returned, by minute", func(m memSample) float64 { return m.goMB })
 		byMinute("… chDB's tracked memory by minute (MemoryTracking)", func(m memSample) float64 { return m.chMB })
-		byMinute("… chDB's allocator, resident, by minute (jemalloc: freed pages until purged included)", func(m memSample) float64 { return m.jeMB })
 		byMinute("… of it chDB's caches by minute (marks, primary index, conditions, …)", func(m memSample) float64 { return m.cacheMB })
+		byMinute("… chDB's allocator, resident, by minute (jemalloc: freed pages until purged included)", func(m memSample) float64 { return m.jeMB })
 		row("… chDB's active / outdated parts by minute", "", func(r *modeResult) string {
 			if r.soak == nil || len(r.soak.Split) == 0 {
 				return "—"

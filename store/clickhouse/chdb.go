@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	chdbpurego "github.com/chdb-io/chdb-go/chdb-purego"
@@ -86,12 +87,12 @@ func (c *ChDB) Exec(ctx context.Context, q string) error {
 
 // Insert runs one INSERT. The rows go through a file (FROM INFILE) rather than inline in the
 // query text, which chDB parses several times slower.
-func (c *ChDB) Insert(ctx context.Context, table, format string, data []byte) error {
-	return c.InsertStructured(ctx, table, format, "", data)
+func (c *ChDB) Insert(ctx context.Context, table, format string, data []byte, settings ...string) error {
+	return c.InsertStructured(ctx, table, format, "", data, settings...)
 }
 
 // InsertStructured is Insert with the file's structure given.
-func (c *ChDB) InsertStructured(ctx context.Context, table, format, structure string, data []byte) error {
+func (c *ChDB) InsertStructured(ctx context.Context, table, format, structure string, data []byte, settings ...string) error {
 	f, err := os.CreateTemp(c.path, ".insert-*")
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
@@ -105,14 +106,23 @@ func (c *ChDB) InsertStructured(ctx context.Context, table, format, structure st
 	if werr != nil {
 		return fmt.Errorf("insert into %s: spool rows: %w", table, werr)
 	}
-	q := "INSERT INTO " + table + " FROM INFILE " + Quote(name) + " FORMAT " + format
+	q := "INSERT INTO " + table + " FROM INFILE " + Quote(name) + settingsClause(settings) + " FORMAT " + format
 	if structure != "" {
-		q = "INSERT INTO " + table + " SELECT * FROM file(" + Quote(name) + ", " + Quote(format) + ", " + Quote(structure) + ") SETTINGS input_format_parallel_parsing = 0"
+		settings = append([]string{"input_format_parallel_parsing = 0"}, settings...)
+		q = "INSERT INTO " + table + " SELECT * FROM file(" + Quote(name) + ", " + Quote(format) + ", " + Quote(structure) + ")" + settingsClause(settings)
 	}
 	if _, err := c.query(ctx, q, "TabSeparated"); err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
 	return nil
+}
+
+// settingsClause is " SETTINGS a = 1, b = 2", or nothing.
+func settingsClause(settings []string) string {
+	if len(settings) == 0 {
+		return ""
+	}
+	return " SETTINGS " + strings.Join(settings, ", ")
 }
 
 // Query runs a SELECT and decodes its JSONCompact output.

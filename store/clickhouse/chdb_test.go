@@ -229,3 +229,42 @@ func TestChDBThreadPoolsAreSizedForTheMachine(t *testing.T) {
 		t.Fatalf("engine settings %s, want %s (ClickHouse's defaults are 128 and 1000)", got, want)
 	}
 }
+
+// A batch may hold one id twice (a client retry that landed in the same batch). The writer
+// skips ReplacingMergeTree's collapsing at insert time, so both copies are stored, and FINAL —
+// which every reader uses — still counts the id once.
+func TestEventWriterStoresInBatchDuplicatesAndFinalCountsThemOnce(t *testing.T) {
+	ctx := context.Background()
+	db := migratedChDB(t, "eu")
+	// A background merge would collapse the copies too; stopped, only the insert could have.
+	if err := db.Exec(ctx, "SYSTEM STOP MERGES meridian_eu.events"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Exec(ctx, "SYSTEM START MERGES meridian_eu.events") })
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	e := models.Event{ID: "dup", Type: models.MessageReceived, Tenant: "t", Region: "eu", Version: 1, OccurredAt: t0, ReceivedAt: t0,
+		Channel: "whatsapp", Direction: models.Inbound, ConversationID: "c1", Customer: &models.Customer{Country: "DE"}}
+	other := e
+	other.ID = "other"
+	if _, err := (&EventWriter{DB: db, Region: "eu"}).StoreEvents(ctx, []models.Event{e, e, other}); err != nil {
+		t.Fatal(err)
+	}
+	// The TabSeparated path takes the same setting through Insert (FROM INFILE on chDB).
+	row := "t\tdup2\tmessage.received\t1\t2026-11-20 10:00:00\t2026-11-20 10:00:00\twhatsapp\n"
+	if err := db.Insert(ctx, Database("eu")+".events (tenant, id, type, version, occurred_at, received_at, channel)", "TabSeparated",
+		[]byte(row+row), "optimize_on_insert = 0"); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{
+		"SELECT count() FROM meridian_eu.events WHERE id IN ('dup', 'other', 'dup2')":       "5",
+		"SELECT count() FROM meridian_eu.events FINAL WHERE id IN ('dup', 'other', 'dup2')": "3",
+	} {
+		res, err := db.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := String(res.Rows[0][0]); got != want {
+			t.Fatalf("%s = %s, want %s", q, got, want)
+		}
+	}
+}

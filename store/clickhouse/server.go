@@ -61,8 +61,8 @@ func (s *Server) Exec(ctx context.Context, q string) error {
 }
 
 // Insert sends one INSERT whose data follows the FORMAT clause; the server parses it.
-func (s *Server) Insert(ctx context.Context, table, format string, data []byte) error {
-	if err := s.conn.Exec(ctx, "INSERT INTO "+table+" FORMAT "+format+"\n"+string(data)); err != nil {
+func (s *Server) Insert(ctx context.Context, table, format string, data []byte, settings ...string) error {
+	if err := s.conn.Exec(ctx, "INSERT INTO "+table+settingsClause(settings)+" FORMAT "+format+"\n"+string(data)); err != nil {
 		return fmt.Errorf("clickhouse: insert into %s: %w", table, err)
 	}
 	return nil
