@@ -161,20 +161,8 @@ func procStatus(pid int, fields ...string) (map[string]float64, error) {
 // gauges sums, for each name, the samples of that metric family on /metrics: all its series,
 // or those whose labels begin as the name says (`family{label="value"`; labels come sorted).
 func (s *server) gauges(ctx context.Context, names ...string) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
 	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	err := s.scrape(ctx, func(line string) {
 		for _, n := range names {
 			rest, ok := strings.CutPrefix(line, n)
 			if !ok || rest == "" || !strings.Contains(n, "{") && rest[0] != '{' && rest[0] != ' ' {
@@ -184,8 +172,27 @@ func (s *server) gauges(ctx context.Context, names ...string) (map[string]float6
 				out[n] += v
 			}
 		}
+	})
+	return out, err
+}
+
+// scrape calls line for each line of the server's /metrics.
+func (s *server) scrape(ctx context.Context, line func(string)) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+"/metrics", nil)
+	if err != nil {
+		return err
 	}
-	return out, sc.Err()
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line(sc.Text())
+	}
+	return sc.Err()
 }
 
 // rssBetween returns the samples in [from, to].
@@ -355,35 +362,24 @@ func (s *server) settle(ctx context.Context, limit time.Duration) time.Duration 
 
 // histogram reads a histogram's cumulative bucket counts (upper bound → count) from /metrics.
 func (s *server) histogram(ctx context.Context, name string) (map[float64]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
 	out := map[float64]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	prefix := name + `_bucket{le="`
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), prefix)
+	err := s.scrape(ctx, func(line string) {
+		rest, ok := strings.CutPrefix(line, prefix)
 		if !ok {
-			continue
+			return
 		}
 		le, count, ok := strings.Cut(rest, `"} `)
 		if !ok {
-			continue
+			return
 		}
 		bound, err1 := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
 		n, err2 := strconv.ParseFloat(count, 64)
 		if err1 == nil && err2 == nil {
 			out[bound] = n
 		}
-	}
-	return out, sc.Err()
+	})
+	return out, err
 }
 
 // bucketQuantile is the upper bound of the bucket holding quantile q of the observations made
