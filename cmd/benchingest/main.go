@@ -103,7 +103,6 @@ func (r *modeResult) cpuPerEvent() float64 {
 	return r.sustCPU / float64(r.sust.Acked) * 1e6
 }
 
-// loadAvg is /proc/loadavg's 1-minute figure: other work on the machine shows up here.
 // cpuSample is the CPU time used so far by the server, by this process and by the machine.
 type cpuSample struct {
 	at                    time.Time
@@ -115,9 +114,10 @@ func cpuNow(server int) cpuSample {
 	c.server, _ = cpuSeconds(server)
 	c.self, _ = cpuSeconds(os.Getpid())
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
-		// cpu  user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+		// cpu  user nice system idle iowait irq softirq steal guest guest_nice: busy is user
+		// to steal less idle and iowait (guest time is already counted in user and nice).
 		f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
-		for i := 1; i < len(f); i++ {
+		for i := 1; i < len(f) && i <= 8; i++ {
 			if v, err := strconv.ParseFloat(f[i], 64); err == nil && i != 4 && i != 5 {
 				c.machine += v / 100 // USER_HZ
 			}
@@ -135,6 +135,7 @@ func (c cpuSample) coresUntil(d cpuSample) (server, self, machine float64) {
 	return (d.server - c.server) / el, (d.self - c.self) / el, (d.machine - c.machine) / el
 }
 
+// loadAvg is /proc/loadavg's 1-minute figure: other work on the machine shows up here.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {

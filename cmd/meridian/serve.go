@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if os.Getenv("GOGC") == "" {
 		// Every event allocates on its way through ingest and the sinks while little of it
 		// stays live, so four times the default headroom saves ~7% CPU per event at full load
-		// for a larger peak heap (+350 MB there; BENCHMARKS.md, GOGC 200 → 400).
+		// for a higher peak RSS (+350 MB there; BENCHMARKS.md, GOGC 200 → 400).
 		debug.SetGCPercent(400)
 	}
 	p, err := startPlatform(ctx, cfg, log, everything)

@@ -52,9 +52,9 @@ func OpenChDB(path string) (*ChDB, error) {
 
 // engineSettings sizes the in-process engine's thread pools to the machine. ClickHouse's
 // defaults suit a dedicated server: up to 128 threads to delete old parts and 1,000 idle
-// threads kept for reuse. In chDB every thread it keeps holds its allocator cache and buffers
-// in this process's memory, so a burst of part deletions raised the server's RSS by ~150 MB
-// for good.
+// threads kept for reuse. In chDB every thread it keeps holds allocator caches and buffers in
+// this process's memory: with the defaults ~130 idle pool threads stayed and the server's RSS
+// stepped up ~150 MB for good; with these, 28–30 threads and no step (BENCHMARKS.md).
 func engineSettings(cpus int) string {
 	return fmt.Sprintf("max_thread_pool_free_size=%d&max_parts_cleaning_thread_pool_size=%d", max(16, 4*cpus), max(2, cpus))
 }
