@@ -50,6 +50,7 @@ check-generate: generate
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics \
         ./models/eventjson:FuzzDecodeMatchesEncodingJSON ./models/eventjson:FuzzAppendMatchesGoJSON \
+        ./models/eventpb:FuzzDecode \
         ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

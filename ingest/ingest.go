@@ -70,6 +70,8 @@ type Service struct {
 	Keys      Keyring
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Encode writes an event as its Kafka message value; nil means stream.EncodeEvent.
+	Encode func(*models.Event) ([]byte, error)
 }
 
 // Error is a request-level error with the HTTP status it maps to.
@@ -408,6 +410,10 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 	}
 	msgs := make([]kafka.Message, len(events))
 	schema, tenant := []byte("meridian.event.v1"), []byte(p.Tenant)
+	encode := s.Encode
+	if encode == nil {
+		encode = stream.EncodeEvent
+	}
 	for i := range events {
 		e := &events[i]
 		sealer := sealers[i]
@@ -416,7 +422,7 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 		c.Name, c.CRMID = sealer.Seal(c.Name), sealer.Seal(c.CRMID)
 		e.Customer = &c
 		e.Text, e.Summary = sealer.Seal(e.Text), sealer.Seal(e.Summary)
-		value, err := stream.EncodeEvent(e)
+		value, err := encode(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %d: %w", i, err)
 		}

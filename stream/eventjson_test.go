@@ -12,8 +12,8 @@ import (
 	"github.com/meridian-cs/meridian/models/eventjson"
 )
 
-// Sinks decoded with go-json before eventjson; what ingest writes must decode the same with
-// either, so consumers of an upgraded sink see the same events.
+// Sinks decoded with go-json before eventjson; what ingest writes as JSON must decode the same
+// with either, so consumers of an upgraded sink see the same events.
 func TestDecodeAgreesWithGoJSONOnWhatIngestWrites(t *testing.T) {
 	score, tiny, huge := 4.0, 1e-9, -1e300
 	at := time.Date(2026, 11, 20, 10, 0, 0, 123456789, time.FixedZone("", 7*3600))
@@ -23,7 +23,7 @@ func TestDecodeAgreesWithGoJSONOnWhatIngestWrites(t *testing.T) {
 			Confidence: &tiny, Sentiment: &huge, Customer: &models.Customer{Country: "DE", Name: s},
 			Attributes: map[string]string{s: s, "k": s}, Attachments: []models.Attachment{{Kind: s, SizeBytes: math.MaxInt64}},
 			Skills: []string{s, ""}}
-		b, err := EncodeEvent(&in)
+		b, err := EncodeEventJSON(&in)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/models/eventjson"
+	"github.com/meridian-cs/meridian/models/eventpb"
 )
 
 // EventStore stores a region's events. Storing must be idempotent by (tenant, id): a batch can
@@ -106,20 +107,28 @@ func (h EventHandler) store(ctx context.Context, events []models.Event) (map[str
 	return bad, nil
 }
 
-// EncodeEvent writes an event as the JSON message value the sinks read. eventjson writes the
-// bytes go-json's MarshalNoEscape wrote before it (HTML characters included, as \u003c and
-// the like: "NoEscape" is about Go's escape analysis), so messages did not change with it.
-func EncodeEvent(e *models.Event) ([]byte, error) { return eventjson.Append(nil, e) }
+// EncodeEvent writes an event as the message value the sinks read: the Protocol Buffers form
+// of schemas/events/v1/event.proto (models/eventpb).
+func EncodeEvent(e *models.Event) ([]byte, error) { return eventpb.Append(nil, e) }
 
-// DecodeEvent parses a message value written by ingest and checks its contract. Every sink
-// decodes every event, so this uses eventjson, which reads what ingest writes several times
-// faster than encoding/json, and go-json for anything else. Fields it does not know are
-// ignored: ingest already refused unknown fields at the door, so one here was written by a
-// newer Meridian during a rolling upgrade, and its sinks store what they know instead of
-// dead-lettering every event.
+// EncodeEventJSON writes an event as JSON (models/eventjson), the value format for topics
+// that other consumers read as JSON.
+func EncodeEventJSON(e *models.Event) ([]byte, error) { return eventjson.Append(nil, e) }
+
+// DecodeEvent parses a message value written by ingest, in either format, and checks its
+// contract. A value starting with '{' is JSON, anything else the Protocol Buffers
+// form. Fields it does not know are ignored in both: ingest already refused
+// unknown fields at the door, so one here was written by a newer Meridian during a rolling
+// upgrade, and its sinks store what they know instead of dead-lettering every event.
 func DecodeEvent(b []byte) (models.Event, error) {
 	var e models.Event
-	if err := decode(b, &e); err != nil {
+	var err error
+	if isJSON(b) {
+		err = decode(b, &e)
+	} else {
+		err = eventpb.Decode(b, &e)
+	}
+	if err != nil {
 		return e, fmt.Errorf("decode: %w", err)
 	}
 	if err := e.Validate(); err != nil {
@@ -130,6 +139,11 @@ func DecodeEvent(b []byte) (models.Event, error) {
 	}
 	return e, nil
 }
+
+// isJSON reports whether a value is in the JSON form, which Meridian always writes starting
+// with '{'. A Protocol Buffers Event never does: its first byte is a field tag, and 0x7B would
+// be field 15 as a group, a wire type proto3 never writes.
+func isJSON(b []byte) bool { return len(b) > 0 && b[0] == '{' }
 
 // decode takes eventjson's result when it read the whole value. Anything else (an unknown
 // field, for one) goes to go-json's Unmarshal, which ignores unknown fields and can panic on

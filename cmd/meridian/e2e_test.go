@@ -313,3 +313,33 @@ func TestServeOnApacheKafkaCountsEachAcknowledgedEventOnce(t *testing.T) {
 	}
 	waitCounts(t, s, map[string]float64{"eu": 1, "us": 1}, 30*time.Second)
 }
+
+// A log written with JSON values (as before protobuf became the default, or with
+// MERIDIAN_KAFKA_VALUE_FORMAT=json) stays readable after switching: the JSON events a killed
+// server acknowledged but may not have stored are stored by its protobuf successor, beside
+// the protobuf ones, each once, with their text intact.
+func TestALogOfJSONValuesIsStillReadAfterSwitchingToProtobuf(t *testing.T) {
+	dir := t.TempDir()
+	body := func(prefix string, n int) string {
+		var evs []string
+		for i := range n {
+			id := fmt.Sprintf("%s%d", prefix, i)
+			evs = append(evs, strings.NewReplacer(`"a1"`, `"`+id+`"`, `"c1"`, `"c-`+id+`"`).Replace(strings.Trim(contractBody, "[]")))
+		}
+		return "[" + strings.Join(evs, ",") + "]"
+	}
+	s := startServer(t, dir, "MERIDIAN_KAFKA_VALUE_FORMAT=json")
+	if code, out := s.post(t, "/v1/events", testKey, "application/json", body("j", 30)); code != 202 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	s.stop(syscall.SIGKILL)
+	s2 := startServer(t, dir)
+	if code, out := s2.post(t, "/v1/events", testKey, "application/json", body("p", 20)); code != 202 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	waitCounts(t, s2, map[string]float64{"eu": 50}, 30*time.Second)
+	q := `{"query":"{ conversation(id: \"c-j7\") { id messages { text } } }"}`
+	if code, out := s2.post(t, "/graphql", testKey, "application/json", q); code != 200 || !strings.Contains(fmt.Sprint(out), "Wo ist meine Bestellung?") {
+		t.Fatalf("the JSON event's text did not survive: %d %v", code, out)
+	}
+}

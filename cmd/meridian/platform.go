@@ -104,6 +104,14 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	}
 	p.producer = stream.NewProducer(p.brokers)
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now}
+	switch f := p.cfg.str("kafka-value-format"); f {
+	case "protobuf":
+		p.ingest.Encode = stream.EncodeEvent
+	case "json":
+		p.ingest.Encode = stream.EncodeEventJSON
+	default:
+		return p, fmt.Errorf("--kafka-value-format %q: want protobuf or json", f)
+	}
 	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
