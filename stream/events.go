@@ -115,11 +115,11 @@ func EncodeEvent(e *models.Event) ([]byte, error) { return eventpb.Append(nil, e
 // that other consumers read as JSON.
 func EncodeEventJSON(e *models.Event) ([]byte, error) { return eventjson.Append(nil, e) }
 
-// DecodeEvent parses a message value written by ingest, in either format, and checks its
-// contract. A value starting with '{' is JSON, anything else the Protocol Buffers
-// form. Fields it does not know are ignored in both: ingest already refused
-// unknown fields at the door, so one here was written by a newer Meridian during a rolling
-// upgrade, and its sinks store what they know instead of dead-lettering every event.
+// DecodeEvent parses a message value written by ingest, in either form, and checks its
+// contract. A value starting with '{' is JSON, anything else Protocol Buffers. Fields it does
+// not know are ignored in both: ingest already refused unknown fields at the door, so one
+// here was written by a newer Meridian during a rolling upgrade, and its sinks store what they
+// know instead of dead-lettering every event.
 func DecodeEvent(b []byte) (models.Event, error) {
 	var e models.Event
 	var err error

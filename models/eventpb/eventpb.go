@@ -14,6 +14,7 @@ package eventpb
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -87,7 +88,6 @@ const (
 // years 1–9999, which google.protobuf.Timestamp cannot hold, is an error, and dst is then
 // returned unextended.
 func Append(dst []byte, e *models.Event) ([]byte, error) {
-	dst = slices.Grow(dst, sizeEstimate(e))
 	for _, t := range [...]struct {
 		name string
 		t    *time.Time
@@ -98,6 +98,7 @@ func Append(dst []byte, e *models.Event) ([]byte, error) {
 			}
 		}
 	}
+	dst = slices.Grow(dst, sizeEstimate(e))
 	dst = appendString(dst, fID, e.ID)
 	dst = appendString(dst, fType, e.Type)
 	if e.Version != 0 {
@@ -163,7 +164,9 @@ func Append(dst []byte, e *models.Event) ([]byte, error) {
 		dst = protowire.AppendTag(dst, fSkills, protowire.BytesType)
 		dst = protowire.AppendString(dst, s)
 	}
-	for k, v := range e.Attributes {
+	// Sorted, so that an event always encodes to the same bytes.
+	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
+		v := e.Attributes[k]
 		dst = protowire.AppendTag(dst, fAttributes, protowire.BytesType)
 		dst = protowire.AppendVarint(dst, uint64(stringSize(mKey, k)+stringSize(mValue, v)))
 		dst = appendString(dst, mKey, k)

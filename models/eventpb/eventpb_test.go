@@ -148,6 +148,23 @@ func TestRoundTripKeepsEveryField(t *testing.T) {
 	roundTrip(t, models.Event{Customer: &models.Customer{}, Attachments: []models.Attachment{{}}, Skills: []string{""}, Attributes: map[string]string{"": ""}})
 }
 
+// Map iteration order is random in Go; the attributes are written sorted instead.
+func TestAnEventAlwaysEncodesToTheSameBytes(t *testing.T) {
+	e := models.Event{ID: "a", Attributes: map[string]string{}}
+	for i := range 20 {
+		e.Attributes[strconv.Itoa(i)] = strings.Repeat("v", i)
+	}
+	first, err := Append(nil, &e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if b, _ := Append(nil, &e); string(b) != string(first) {
+			t.Fatal("the same event encoded to different bytes")
+		}
+	}
+}
+
 func TestTimestampsAreInstants(t *testing.T) {
 	tokyo := time.FixedZone("JST", 9*3600)
 	sent := time.Date(2026, 11, 20, 19, 0, 0, 5, tokyo)
