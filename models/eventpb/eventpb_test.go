@@ -19,15 +19,18 @@ import (
 
 // gen fills every field of an event by reflection, so a field added to models.Event is
 // covered (or fails the test, for a kind it does not know) without touching the tests.
-type gen struct{ r *rand.Rand }
+type gen struct {
+	r     *rand.Rand
+	short bool // no strings past 40 runes: large seeds stall the fuzzer's mutation
+}
 
-func newGen(seed uint64) *gen { return &gen{rand.New(rand.NewPCG(seed, 0))} }
+func newGen(seed uint64) *gen { return &gen{r: rand.New(rand.NewPCG(seed, 0))} }
 
 var alphabet = []rune("abcXYZ019 _-:/+=.é漢字🙂\u2028<>&\"\\")
 
 func (g *gen) str() string {
 	n := g.r.IntN(40)
-	if g.r.IntN(10) == 0 {
+	if !g.short && g.r.IntN(10) == 0 {
 		n = 300 + g.r.IntN(3000) // lengths past one varint byte
 	}
 	rs := make([]rune, n)
@@ -417,6 +420,7 @@ func TestProtoNamesAreTheSchemas(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	g := newGen(3)
+	g.short = true
 	for i := range 8 {
 		e := g.event(f, i%2 == 0)
 		b, err := Append(nil, &e)
