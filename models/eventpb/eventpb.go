@@ -13,6 +13,7 @@
 package eventpb
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -85,9 +86,12 @@ const (
 // Append appends the encoding of e to dst. Empty strings, zero numbers, nil pointers and
 // empty lists are left out, as proto3 does; occurred_at is always written, received_at when
 // it is not zero. Timestamps are instants: a zone offset is not kept. A time outside the
-// years 1–9999, which google.protobuf.Timestamp cannot hold, is an error, and dst is then
-// returned unextended.
+// years 1–9999, which google.protobuf.Timestamp cannot hold, or a NaN or infinite number, which
+// JSON cannot, is an error, and dst is then returned unextended.
 func Append(dst []byte, e *models.Event) ([]byte, error) {
+	if err := errors.Join(finite("score", e.Score), finite("confidence", e.Confidence), finite("sentiment", e.Sentiment)); err != nil {
+		return dst, err
+	}
 	for _, t := range [...]struct {
 		name string
 		t    *time.Time
@@ -165,7 +169,11 @@ func Append(dst []byte, e *models.Event) ([]byte, error) {
 		dst = protowire.AppendString(dst, s)
 	}
 	// Sorted, so that an event always encodes to the same bytes.
-	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
+	var keys []string
+	if len(e.Attributes) > 0 {
+		keys = slices.Sorted(maps.Keys(e.Attributes))
+	}
+	for _, k := range keys {
 		v := e.Attributes[k]
 		dst = protowire.AppendTag(dst, fAttributes, protowire.BytesType)
 		dst = protowire.AppendVarint(dst, uint64(stringSize(mKey, k)+stringSize(mValue, v)))
@@ -173,6 +181,14 @@ func Append(dst []byte, e *models.Event) ([]byte, error) {
 		dst = appendString(dst, mValue, v)
 	}
 	return dst, nil
+}
+
+// finite refuses a NaN or infinite number, which the JSON form of an event cannot hold.
+func finite(name string, f *float64) error {
+	if f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
+		return fmt.Errorf("eventpb: %s is %v, which the JSON form cannot hold either", name, *f)
+	}
+	return nil
 }
 
 // sizeEstimate is a little more than an event's encoding usually takes, so that Append grows
@@ -278,7 +294,7 @@ type decoder struct {
 	pos, end int
 }
 
-// next reads the next field's tag. ok is false at the end of the message.
+// next reads the next field's tag.
 func (d *decoder) next() (num protowire.Number, typ protowire.Type, err error) {
 	b := d.bytes()
 	num, typ, n := protowire.ConsumeTag(b)
@@ -338,8 +354,11 @@ func (d *decoder) double(typ protowire.Type) (*float64, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("byte %d: %w", d.pos, protowire.ParseError(n))
 	}
-	d.pos += n
 	f := math.Float64frombits(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("byte %d: %v is not a number an event can hold", d.pos, f)
+	}
+	d.pos += n
 	return &f, nil
 }
 

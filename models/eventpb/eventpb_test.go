@@ -201,6 +201,24 @@ func TestAppendRefusesTimesATimestampCannotHold(t *testing.T) {
 	}
 }
 
+func TestNonFiniteNumbersAreRefused(t *testing.T) {
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		e := models.Event{ID: "a", Sentiment: &f}
+		if _, err := Append(nil, &e); err == nil || !strings.Contains(err.Error(), "sentiment") {
+			t.Errorf("append sentiment %v: %v, want an error naming the field", f, err)
+		}
+		b, err := Append(nil, &models.Event{ID: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = protowire.AppendTag(b, fScore, protowire.Fixed64Type)
+		b = protowire.AppendFixed64(b, math.Float64bits(f))
+		if err := Decode(b, &e); err == nil {
+			t.Errorf("decoded score %v, want an error", f)
+		}
+	}
+}
+
 func TestDecodeSkipsUnknownFields(t *testing.T) {
 	e := newGen(2).event(t, true)
 	b, err := Append(nil, &e)
