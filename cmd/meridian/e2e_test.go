@@ -343,3 +343,16 @@ func TestALogOfJSONValuesIsStillReadAfterSwitchingToProtobuf(t *testing.T) {
 		t.Fatalf("the JSON event's text did not survive: %d %v", code, out)
 	}
 }
+
+// A value format Meridian does not write is refused before any engine starts, in one line.
+func TestServeRefusesAnUnknownKafkaValueFormat(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"serve", "--addr", freeAddr(t), "--data-dir", dir, "--kafka-value-format", "avro"}, &stdout, &stderr)
+	if code == 0 || strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 || !strings.Contains(stderr.String(), `"avro" is not protobuf or json`) {
+		t.Fatalf("exit %d, stderr %q: want a non-zero exit and one line naming the value", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("engines started before the setting was checked: %v", entries)
+	}
+}

@@ -59,6 +59,17 @@ const (
 )
 
 // startPlatform brings up what the scope needs and applies migrations.
+// valueEncoder is the encoding ingest writes Kafka values in.
+func valueEncoder(format string) (func(*models.Event) ([]byte, error), error) {
+	switch format {
+	case "protobuf":
+		return stream.EncodeEvent, nil
+	case "json":
+		return stream.EncodeEventJSON, nil
+	}
+	return nil, fmt.Errorf("--kafka-value-format: %q is not protobuf or json", format)
+}
+
 func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) (p *platform, err error) {
 	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}, metrics: prometheus.NewRegistry()}
 	defer func() {
@@ -75,6 +86,10 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		return p, fmt.Errorf("data directory: %w", err)
 	}
 	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
+		return p, err
+	}
+	encode, err := valueEncoder(cfg.str("kafka-value-format"))
+	if err != nil {
 		return p, err
 	}
 	for _, r := range p.policy.Regions {
@@ -103,15 +118,7 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		return p, err
 	}
 	p.producer = stream.NewProducer(p.brokers)
-	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now}
-	switch f := p.cfg.str("kafka-value-format"); f {
-	case "protobuf":
-		p.ingest.Encode = stream.EncodeEvent
-	case "json":
-		p.ingest.Encode = stream.EncodeEventJSON
-	default:
-		return p, fmt.Errorf("--kafka-value-format %q: want protobuf or json", f)
-	}
+	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode}
 	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
