@@ -58,7 +58,6 @@ const (
 	everything                // plus the sinks (serve, demo)
 )
 
-// startPlatform brings up what the scope needs and applies migrations.
 // valueEncoder is the encoding ingest writes Kafka values in.
 func valueEncoder(format string) (func(*models.Event) ([]byte, error), error) {
 	switch format {
@@ -70,6 +69,7 @@ func valueEncoder(format string) (func(*models.Event) ([]byte, error), error) {
 	return nil, fmt.Errorf("--kafka-value-format: %q is not protobuf or json", format)
 }
 
+// startPlatform brings up what the scope needs and applies migrations.
 func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) (p *platform, err error) {
 	p = &platform{log: log, cfg: cfg, ch: map[string]clickhouse.DB{}, metrics: prometheus.NewRegistry()}
 	defer func() {
