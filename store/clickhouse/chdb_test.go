@@ -268,3 +268,42 @@ func TestEventWriterStoresInBatchDuplicatesAndFinalCountsThemOnce(t *testing.T) 
 		}
 	}
 }
+
+// A conversation is looked up by its id, which is not in the sort key: the bloom filter of
+// migration 0004 must let the lookup skip the granules without it instead of reading them all.
+func TestConversationLookupSkipsGranulesByBloomFilter(t *testing.T) {
+	ctx := context.Background()
+	db := migratedChDB(t, "eu")
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	events := make([]models.Event, 200_000)
+	for i := range events {
+		events[i] = models.Event{ID: fmt.Sprintf("e%d", i), Type: models.MessageReceived, Tenant: "t", Region: "eu", Version: 1,
+			OccurredAt: t0.Add(time.Duration(i) * time.Millisecond), ReceivedAt: t0, Channel: "whatsapp", Direction: models.Inbound,
+			ConversationID: fmt.Sprintf("c%d", i/5), Customer: &models.Customer{Country: "DE"}, Text: "x"}
+	}
+	if _, err := (&EventWriter{DB: db, Region: "eu"}).StoreEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Query(ctx, "EXPLAIN indexes = 1 SELECT count() FROM meridian_eu.events FINAL WHERE tenant = 't' AND conversation_id = 'c777'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := fmt.Sprint(res.Rows)
+	i := strings.Index(plan, "Name: conversation")
+	if i < 0 {
+		t.Fatalf("the lookup does not use the conversation index:\n%s", plan)
+	}
+	// After the index: "Granules: kept/total"; kept must be a fraction of the total.
+	var kept, total int
+	if _, err := fmt.Sscanf(plan[i+strings.Index(plan[i:], "Granules: "):], "Granules: %d/%d", &kept, &total); err != nil || kept*4 > total {
+		t.Fatalf("the conversation index kept %d of %d granules (%v):\n%s", kept, total, err, plan)
+	}
+	t.Logf("the conversation index kept %d of %d granules", kept, total)
+	res, err = db.Query(ctx, "SELECT count() FROM meridian_eu.events FINAL WHERE tenant = 't' AND conversation_id = 'c777'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := String(res.Rows[0][0]); got != "5" {
+		t.Fatalf("conversation c777 has %s events, want 5", got)
+	}
+}
