@@ -279,7 +279,7 @@ func appendDouble(dst []byte, num protowire.Number, f *float64) []byte {
 // contract; callers do.
 func Decode(b []byte, e *models.Event) error {
 	*e = models.Event{}
-	d := decoder{b: b, s: string(b)} // one copy; every string field of e points into it
+	d := decoder{b: b, s: string(b), end: len(b)} // one copy; every string field of e points into it
 	if err := d.event(e); err != nil {
 		*e = models.Event{}
 		return err
@@ -379,7 +379,6 @@ func (d *decoder) sub(typ protowire.Type) (decoder, error) {
 }
 
 func (d *decoder) event(e *models.Event) error {
-	d.end = len(d.b)
 	for d.pos < d.end {
 		num, typ, err := d.next()
 		if err != nil {
@@ -492,16 +491,12 @@ func (d *decoder) event(e *models.Event) error {
 }
 
 func (d *decoder) customer(typ protowire.Type, c *models.Customer) error {
-	in, err := d.sub(typ)
+	m, err := d.sub(typ)
 	if err != nil {
 		return err
 	}
-	return in.customerFields(c)
-}
-
-func (d *decoder) customerFields(c *models.Customer) error {
-	for d.pos < d.end {
-		num, typ, err := d.next()
+	for m.pos < m.end {
+		num, typ, err := m.next()
 		if err != nil {
 			return err
 		}
@@ -524,10 +519,10 @@ func (d *decoder) customerFields(c *models.Customer) error {
 		case cLocale:
 			s = &c.Locale
 		default:
-			err = d.skip(num, typ)
+			err = m.skip(num, typ)
 		}
 		if s != nil {
-			*s, err = d.str(typ)
+			*s, err = m.str(typ)
 		}
 		if err != nil {
 			return fmt.Errorf("customer: %w", err)
@@ -537,32 +532,28 @@ func (d *decoder) customerFields(c *models.Customer) error {
 }
 
 func (d *decoder) attachment(typ protowire.Type, a *models.Attachment) error {
-	in, err := d.sub(typ)
+	m, err := d.sub(typ)
 	if err != nil {
 		return err
 	}
-	return in.attachmentFields(a)
-}
-
-func (d *decoder) attachmentFields(a *models.Attachment) error {
-	for d.pos < d.end {
-		num, typ, err := d.next()
+	for m.pos < m.end {
+		num, typ, err := m.next()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case aKind:
-			a.Kind, err = d.str(typ)
+			a.Kind, err = m.str(typ)
 		case aMIMEType:
-			a.MIMEType, err = d.str(typ)
+			a.MIMEType, err = m.str(typ)
 		case aURL:
-			a.URL, err = d.str(typ)
+			a.URL, err = m.str(typ)
 		case aSizeBytes:
 			var v uint64
-			v, err = d.varint(typ)
+			v, err = m.varint(typ)
 			a.SizeBytes = int64(v)
 		default:
-			err = d.skip(num, typ)
+			err = m.skip(num, typ)
 		}
 		if err != nil {
 			return fmt.Errorf("attachment: %w", err)
@@ -572,26 +563,22 @@ func (d *decoder) attachmentFields(a *models.Attachment) error {
 }
 
 func (d *decoder) mapEntry(typ protowire.Type) (k, v string, err error) {
-	in, err := d.sub(typ)
+	m, err := d.sub(typ)
 	if err != nil {
 		return "", "", err
 	}
-	return in.mapEntryFields()
-}
-
-func (d *decoder) mapEntryFields() (k, v string, err error) {
-	for d.pos < d.end {
-		num, typ, err := d.next()
+	for m.pos < m.end {
+		num, typ, err := m.next()
 		if err != nil {
 			return "", "", err
 		}
 		switch num {
 		case mKey:
-			k, err = d.str(typ)
+			k, err = m.str(typ)
 		case mValue:
-			v, err = d.str(typ)
+			v, err = m.str(typ)
 		default:
-			err = d.skip(num, typ)
+			err = m.skip(num, typ)
 		}
 		if err != nil {
 			return "", "", fmt.Errorf("attributes: %w", err)
@@ -603,30 +590,26 @@ func (d *decoder) mapEntryFields() (k, v string, err error) {
 // time reads a google.protobuf.Timestamp, refusing what that type does not allow (years
 // outside 1–9999, nanoseconds outside 0–999,999,999).
 func (d *decoder) time(typ protowire.Type) (time.Time, error) {
-	in, err := d.sub(typ)
+	m, err := d.sub(typ)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return in.timeFields()
-}
-
-func (d *decoder) timeFields() (time.Time, error) {
 	var sec int64
 	var nsec uint64
-	for d.pos < d.end {
-		num, typ, err := d.next()
+	for m.pos < m.end {
+		num, typ, err := m.next()
 		if err != nil {
 			return time.Time{}, err
 		}
 		switch num {
 		case tSeconds:
 			var v uint64
-			v, err = d.varint(typ)
+			v, err = m.varint(typ)
 			sec = int64(v)
 		case tNanos:
-			nsec, err = d.varint(typ)
+			nsec, err = m.varint(typ)
 		default:
-			err = d.skip(num, typ)
+			err = m.skip(num, typ)
 		}
 		if err != nil {
 			return time.Time{}, fmt.Errorf("timestamp: %w", err)

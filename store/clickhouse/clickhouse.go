@@ -15,8 +15,8 @@ import (
 // DB is a ClickHouse endpoint. Implementations are safe for concurrent use.
 //
 // Insert is atomic: the rows of one call land in one INSERT, so they become visible together
-// or not at all. Settings ("name = value") apply to that INSERT only. Query returns the whole result in memory and is meant for aggregates, not for
-// exporting raw rows.
+// or not at all. Settings ("name = value") apply to that INSERT only. Query returns the whole
+// result in memory and is meant for aggregates, not for exporting raw rows.
 type DB interface {
 	Exec(ctx context.Context, query string) error
 	Insert(ctx context.Context, table, format string, data []byte, settings ...string) error
