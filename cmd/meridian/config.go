@@ -25,7 +25,7 @@ var settings = []setting{
 	{"kafka-brokers", "MERIDIAN_KAFKA_BROKERS", "", "Apache Kafka bootstrap servers host:port,...; empty = embedded broker"},
 	{"kafka-partitions", "MERIDIAN_KAFKA_PARTITIONS", "0", "partitions of each region's events topic when Meridian creates it (0 = 1 on the embedded broker, whose single log loop gains nothing from more; 6 on Kafka)"},
 	{"kafka-replication", "MERIDIAN_KAFKA_REPLICATION", "0", "replication factor of topics Meridian creates (0 = broker default)"},
-	{"kafka-value-format", "MERIDIAN_KAFKA_VALUE_FORMAT", "protobuf", "how ingest writes events on the topics: protobuf (schemas/events/v1/event.proto: 42% smaller than JSON and cheaper to write and read, BENCHMARKS.md) or json (event.schema.json, for other consumers that read JSON); sinks read both"},
+	{"kafka-value-format", "MERIDIAN_KAFKA_VALUE_FORMAT", "protobuf", "how ingest writes events on the topics: protobuf (schemas/events/v1/event.proto: 36% smaller than JSON on the demo traffic and cheaper to write and read, BENCHMARKS.md) or json (event.schema.json, for other consumers that read JSON); sinks read both"},
 	{"broker-fsync", "MERIDIAN_BROKER_FSYNC", "false", "embedded broker: fsync every produce before acknowledging it. Without it an acknowledged event is in the log file (the OS page cache) and survives a crash of Meridian, not a power loss — Kafka's own default"},
 	{"clickhouse-addrs", "MERIDIAN_CLICKHOUSE_ADDRS", "", "ClickHouse native host:port,...; empty = chDB in-process. MERIDIAN_CLICKHOUSE_ADDRS_<REGION> overrides per region"},
 	{"clickhouse-user", "MERIDIAN_CLICKHOUSE_USER", "default", "ClickHouse user"},
