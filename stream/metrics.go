@@ -16,6 +16,11 @@ var (
 		Help:    "Messages per producer write; concurrent requests are written together.",
 		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 	})
+	produceWriteSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "meridian_produce_write_seconds",
+		Help:    "Time one producer write took, from sending it to Kafka's answer for every partition (retries included).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
 	sinkBatchRows = promauto.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "meridian_sink_batch_rows",
 		Help:    "Messages per batch a sink stored.",

@@ -128,7 +128,9 @@ func (p *Producer) writeGroups() {
 			msgs = append(msgs, pub.msgs...)
 		}
 		produceWriteMessages.Observe(float64(len(msgs)))
+		wrote := time.Now()
 		errs := p.write(msgs)
+		produceWriteSeconds.Observe(time.Since(wrote).Seconds())
 		// A caller is acknowledged when every one of its messages landed.
 		i := 0
 		for _, pub := range group {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/meridian-cs/meridian/stream"
@@ -136,4 +137,51 @@ func TestPublishToAMissingTopicFails(t *testing.T) {
 			t.Fatalf("publish to a missing topic: %v, want UnknownTopicOrPartition", err)
 		}
 	})
+}
+
+// Every write is timed once, beside its message count: one Publish at a time is one write,
+// so the round-trip histogram grows by exactly the calls made and its time is not empty.
+func TestEveryProducerWriteIsTimed(t *testing.T) {
+	brokers(t, func(t *testing.T, addrs []string, _ string) {
+		ctx := context.Background()
+		topic := stream.TopicSpec{Name: "meridian.test.timed", Partitions: 2}
+		if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{topic}); err != nil {
+			t.Fatal(err)
+		}
+		p := stream.NewProducer(addrs)
+		defer p.Close()
+		writes0, secs0 := histogram(t, "meridian_produce_write_seconds")
+		msgs0, _ := histogram(t, "meridian_produce_write_messages")
+		const calls = 7
+		for i := range calls {
+			if err := p.Publish(ctx, kafka.Message{Topic: topic.Name, Key: fmt.Appendf(nil, "c%d", i), Value: []byte("v")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		writes, secs := histogram(t, "meridian_produce_write_seconds")
+		msgs, _ := histogram(t, "meridian_produce_write_messages")
+		if writes-writes0 != calls || msgs-msgs0 != calls {
+			t.Errorf("after %d sequential publishes: %d writes timed, %d counted, want %d each", calls, writes-writes0, msgs-msgs0, calls)
+		}
+		if secs <= secs0 {
+			t.Errorf("write time did not grow: %v → %v s", secs0, secs)
+		}
+	})
+}
+
+// histogram returns the sample count and sum of a histogram in the default registry.
+func histogram(t *testing.T, name string) (uint64, float64) {
+	t.Helper()
+	mfs, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			h := mf.GetMetric()[0].GetHistogram()
+			return h.GetSampleCount(), h.GetSampleSum()
+		}
+	}
+	t.Fatalf("no histogram %s", name)
+	return 0, 0
 }

@@ -116,6 +116,8 @@ type latencyResult struct {
 	// From the server's own histograms (bucket upper bounds, seconds): request received →
 	// acknowledged, and the part of it spent waiting for Kafka.
 	ServerAckP50, ServerAckP99, ProduceP50, ProduceP99 float64
+	WriteP50, WriteP99                                 float64 // one producer write's round trip
+	WriteBusy                                          float64 // share of the phase a producer write was in flight
 	// Cores busy during the phase: the server process, this process (HTTP clients, freshness
 	// polls), the whole machine (PostgreSQL and an external broker included).
 	ServerCores, LoadCores, MachineCores float64

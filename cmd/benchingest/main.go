@@ -351,7 +351,10 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		}
 		ackBefore, _ := s.histogram(ctx, "meridian_ingest_ack_seconds")
 		prodBefore, _ := s.histogram(ctx, "meridian_produce_seconds")
+		writeBefore, _ := s.histogram(ctx, "meridian_produce_write_seconds")
+		writeSum0, _ := s.sample(ctx, "meridian_produce_write_seconds_sum")
 		cpu0 := cpuNow(s.pid())
+		t0 := time.Now()
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
 		res.lat.ServerCores, res.lat.LoadCores, res.lat.MachineCores = cpu0.coresUntil(cpuNow(s.pid()))
 		if ackAfter, err := s.histogram(ctx, "meridian_ingest_ack_seconds"); err == nil {
@@ -359,6 +362,12 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		}
 		if prodAfter, err := s.histogram(ctx, "meridian_produce_seconds"); err == nil {
 			res.lat.ProduceP50, res.lat.ProduceP99 = bucketQuantile(prodBefore, prodAfter, .5), bucketQuantile(prodBefore, prodAfter, .99)
+		}
+		if writeAfter, err := s.histogram(ctx, "meridian_produce_write_seconds"); err == nil {
+			res.lat.WriteP50, res.lat.WriteP99 = bucketQuantile(writeBefore, writeAfter, .5), bucketQuantile(writeBefore, writeAfter, .99)
+		}
+		if writeSum, err := s.sample(ctx, "meridian_produce_write_seconds_sum"); err == nil {
+			res.lat.WriteBusy = (writeSum - writeSum0) / time.Since(t0).Seconds()
 		}
 		if latProf != nil {
 			res.latProfile = <-latProf

@@ -163,14 +163,15 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		}
 		return s
 	})
-	row("… inside the server, by its histograms: received → acknowledged p50 / p99; of it waiting on Kafka p50 / p99 (bucket bounds)", "", func(r *modeResult) string {
+	row("… inside the server, by its histograms: received → acknowledged p50 / p99; of it in the producer p50 / p99; one producer write's round trip p50 / p99 (bucket bounds), share of the phase a write was in flight", "", func(r *modeResult) string {
 		b := func(v float64) string {
 			if math.IsNaN(v) || v == 0 {
 				return "—"
 			}
 			return "≤ " + ms(time.Duration(v*float64(time.Second)))
 		}
-		return fmt.Sprintf("%s / %s; %s / %s", b(r.lat.ServerAckP50), b(r.lat.ServerAckP99), b(r.lat.ProduceP50), b(r.lat.ProduceP99))
+		return fmt.Sprintf("%s / %s; %s / %s; %s / %s, %.2f", b(r.lat.ServerAckP50), b(r.lat.ServerAckP99), b(r.lat.ProduceP50), b(r.lat.ProduceP99),
+			b(r.lat.WriteP50), b(r.lat.WriteP99), r.lat.WriteBusy)
 	})
 	row("freshness ack → queryable p50 / p99 / max (markers seen/sent)", "p99 < 2 s", func(r *modeResult) string {
 		if r.lat.Seen == 0 {

@@ -382,6 +382,22 @@ func (s *server) histogram(ctx context.Context, name string) (map[float64]float6
 	return out, err
 }
 
+// sample reads one sample without labels (for example a histogram's _sum) from /metrics.
+func (s *server) sample(ctx context.Context, name string) (float64, error) {
+	v := math.NaN()
+	err := s.scrape(ctx, func(line string) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			if f, err := strconv.ParseFloat(rest, 64); err == nil {
+				v = f
+			}
+		}
+	})
+	if err == nil && math.IsNaN(v) {
+		err = fmt.Errorf("no sample %s", name)
+	}
+	return v, err
+}
+
 // bucketQuantile is the upper bound of the bucket holding quantile q of the observations made
 // between two scrapes of one histogram: a resolution of the bucket widths, no better.
 func bucketQuantile(before, after map[float64]float64, q float64) float64 {
