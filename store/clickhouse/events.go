@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/models"
@@ -23,6 +24,8 @@ type EventWriter struct {
 	DB     DB
 	Region string
 	Keys   Unsealer
+
+	spare atomic.Pointer[nativeBlock] // the last batch's buffers, for the next
 }
 
 // TimeFormat is how DateTime64(3) values are written.
@@ -73,7 +76,12 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 	// run), and every reader uses FINAL, which collapses them anyway.
 	const skipInsertDedup = "optimize_on_insert = 0"
 	if si, ok := w.DB.(structuredInserter); ok {
-		err = si.InsertStructured(ctx, table, "Native", eventStructure, appendNativeEvents(make([]byte, 0, len(rows)*384), rows), skipInsertDedup)
+		nb := w.spare.Swap(nil)
+		if nb == nil { // the first batch, or another one is being written
+			nb = new(nativeBlock)
+		}
+		err = si.InsertStructured(ctx, table, "Native", eventStructure, nb.nativeEvents(rows), skipInsertDedup)
+		w.spare.Store(nb)
 	} else {
 		buf := make([]byte, 0, len(rows)*512)
 		for _, r := range rows {
@@ -87,7 +95,7 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 	return rejected, nil
 }
 
-// eventColumns lists the columns appendRow and appendNativeEvents write, in their order.
+// eventColumns lists the columns appendRow and nativeEvents write, in their order.
 const eventColumns = "tenant, id, type, version, occurred_at, received_at, channel, direction, conversation_id, " +
 	"customer_id, country, language, tier, text, platform_message_id, agent_id, team, queue, to_queue, " +
 	"from_region, to_region, reason, summary, score, action, intent, confidence, sentiment, product, attachments, attributes"
