@@ -212,6 +212,9 @@ func (p *platform) startClickHouse(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
+				if w := clickhouse.FilesystemWarning(p.dataDir); w != "" {
+					p.log.Warn(w, "data_dir", p.dataDir, "see", "README.md, Data directory")
+				}
 				embedded = c
 			}
 			db = embedded
