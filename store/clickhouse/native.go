@@ -59,16 +59,15 @@ const (
 	nbCount
 )
 
-// nativeColumns are eventStructure's columns in order, each with the buffers it is written
-// from: [first, next).
-var nativeColumns = func() []struct {
+// nativeColumn is one column of eventStructure, written from the buffers [first, next).
+type nativeColumn struct {
 	name, typ   string
 	first, next nativeBuffer
-} {
-	var cols []struct {
-		name, typ   string
-		first, next nativeBuffer
-	}
+}
+
+// nativeColumns are eventStructure's columns in order.
+var nativeColumns = func() []nativeColumn {
+	var cols []nativeColumn
 	b := nbTenant
 	for _, c := range splitTopLevel(eventStructure) {
 		name, typ, _ := strings.Cut(c, " ")
@@ -79,10 +78,7 @@ var nativeColumns = func() []struct {
 		case strings.HasPrefix(typ, "Map("):
 			n = 3
 		}
-		cols = append(cols, struct {
-			name, typ   string
-			first, next nativeBuffer
-		}{name, typ, b, b + n})
+		cols = append(cols, nativeColumn{name, typ, b, b + n})
 		b += n
 	}
 	if b != nbCount {
