@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/models"
@@ -24,8 +23,6 @@ type EventWriter struct {
 	DB     DB
 	Region string
 	Keys   Unsealer
-
-	spare atomic.Pointer[nativeBlock] // the last batch's buffers, for the next
 }
 
 // TimeFormat is how DateTime64(3) values are written.
@@ -76,12 +73,7 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 	// run), and every reader uses FINAL, which collapses them anyway.
 	const skipInsertDedup = "optimize_on_insert = 0"
 	if si, ok := w.DB.(structuredInserter); ok {
-		nb := w.spare.Swap(nil)
-		if nb == nil { // the first batch, or another one is being written
-			nb = new(nativeBlock)
-		}
-		err = si.InsertStructured(ctx, table, "Native", eventStructure, nb.nativeEvents(rows), skipInsertDedup)
-		w.spare.Store(nb)
+		err = si.InsertStructured(ctx, table, "Native", eventStructure, nativeEvents(rows), skipInsertDedup)
 	} else {
 		buf := make([]byte, 0, len(rows)*512)
 		for _, r := range rows {

@@ -59,9 +59,10 @@ const (
 	nbCount
 )
 
-// nativeColumn is one column of eventStructure, written from the buffers [first, next).
+// nativeColumn is one column of eventStructure: its header (name and type) and the buffers
+// [first, next) its values are written from.
 type nativeColumn struct {
-	name, typ   string
+	header      []byte
 	first, next nativeBuffer
 }
 
@@ -78,7 +79,7 @@ var nativeColumns = func() []nativeColumn {
 		case strings.HasPrefix(typ, "Map("):
 			n = 3
 		}
-		cols = append(cols, nativeColumn{name, typ, b, b + n})
+		cols = append(cols, nativeColumn{appendNativeHeader(nil, name, typ), b, b + n})
 		b += n
 	}
 	if b != nbCount {
@@ -107,111 +108,174 @@ func splitTopLevel(structure string) []string {
 	return append(out, strings.TrimSpace(structure[from:]))
 }
 
-// nativeBlock holds the buffers a Native block is built in. A full batch's are megabytes, so a
-// writer keeps them from one batch to the next.
-type nativeBlock struct {
-	bufs [nbCount][]byte
-	keys []string // one event's attribute keys, sorted
-	out  []byte   // the block
-}
-
 // nativeEvents writes rows as one block of ClickHouse's Native format, the columns of
 // eventStructure in order: for each column its name, its type and then all its values. chDB
 // reads it about 1.5× faster than the same rows as TabSeparated (nothing to unescape or parse
 // as text), and writing it needs no escaping either.
 //
-// The rows are read in one pass, each event once while it is in the CPU's cache, into a
-// buffer per column; one pass per column read every event 33 times, and at a full batch of
-// 20,000 events (megabytes, scattered over the decoded Kafka messages) most of those reads
-// missed the cache.
-// The block is in nb's memory: valid until nb is used again.
-func (nb *nativeBlock) nativeEvents(rows []eventRow) []byte {
-	for i := range nb.bufs {
-		nb.bufs[i] = nb.bufs[i][:0]
-	}
-	str := func(k nativeBuffer, s string) {
-		nb.bufs[k] = append(binary.AppendUvarint(nb.bufs[k], uint64(len(s))), s...)
-	}
-	nullable := func(k nativeBuffer, p *float64) { // null map, then a value for every row
-		var f float32
-		null := byte(1)
-		if p != nil {
-			f, null = float32(*p), 0
-		}
-		nb.bufs[k] = append(nb.bufs[k], null)
-		nb.bufs[k+1] = binary.LittleEndian.AppendUint32(nb.bufs[k+1], math.Float32bits(f))
-	}
-	var none models.Customer
-	var attrs uint64
+// A first pass adds up each column's size from the events' lengths; the second writes every
+// event once, each field straight to its place in the block. Writing column after column read
+// every event 33 times, and at a full batch of 20,000 events (megabytes, scattered over the
+// decoded Kafka messages) most of those reads missed the CPU's cache.
+func nativeEvents(rows []eventRow) []byte {
+	w := nativeWriter{sizing: true}
 	for i := range rows {
-		r := &rows[i]
-		e := r.e
-		c := e.Customer
-		if c == nil {
-			c = &none
-		}
-		str(nbTenant, e.Tenant)
-		str(nbID, e.ID)
-		str(nbType, e.Type)
-		nb.bufs[nbVersion] = append(nb.bufs[nbVersion], byte(e.Version))
-		nb.bufs[nbOccurredAt] = binary.LittleEndian.AppendUint64(nb.bufs[nbOccurredAt], uint64(e.OccurredAt.UnixMilli()))
-		nb.bufs[nbReceivedAt] = binary.LittleEndian.AppendUint64(nb.bufs[nbReceivedAt], uint64(e.ReceivedAt.UnixMilli()))
-		str(nbChannel, e.Channel)
-		str(nbDirection, e.Direction)
-		str(nbConversationID, e.ConversationID)
-		str(nbCustomerID, e.CustomerID)
-		str(nbCountry, c.Country)
-		str(nbLanguage, e.Language)
-		str(nbTier, c.Tier)
-		str(nbText, r.text)
-		str(nbPlatformMessageID, e.PlatformMessageID)
-		str(nbAgentID, e.AgentID)
-		str(nbTeam, e.Team)
-		str(nbQueue, e.Queue)
-		str(nbToQueue, e.ToQueue)
-		str(nbFromRegion, e.FromRegion)
-		str(nbToRegion, e.ToRegion)
-		str(nbReason, e.Reason)
-		str(nbSummary, r.summary)
-		nullable(nbScoreNulls, e.Score)
-		str(nbAction, e.Action)
-		str(nbIntent, e.Intent)
-		nullable(nbConfidenceNulls, e.Confidence)
-		nullable(nbSentimentNulls, e.Sentiment)
-		str(nbProduct, e.Product)
-		nb.bufs[nbAttachments] = binary.LittleEndian.AppendUint16(nb.bufs[nbAttachments], uint16(min(len(e.Attachments), 65535)))
-		// Map(String, String) is Array(Tuple(String, String)): every row's end offset, then
-		// all keys, then all values. Keys are sorted so the same event always writes the
-		// same bytes.
-		nb.keys = nb.keys[:0]
-		for k := range e.Attributes {
-			nb.keys = append(nb.keys, k)
-		}
-		slices.Sort(nb.keys)
-		for _, k := range nb.keys {
-			str(nbAttributeKeys, k)
-			str(nbAttributeValues, e.Attributes[k])
-		}
-		attrs += uint64(len(nb.keys))
-		nb.bufs[nbAttributeOffsets] = binary.LittleEndian.AppendUint64(nb.bufs[nbAttributeOffsets], attrs)
+		w.row(&rows[i])
 	}
-	clear(nb.keys) // hold no event's strings in the pool
-
-	size := 0
-	for _, buf := range nb.bufs {
-		size += len(buf)
-	}
-	b := slices.Grow(nb.out[:0], size+len(nativeColumns)*48)
-	b = binary.AppendUvarint(b, uint64(len(nativeColumns)))
-	b = binary.AppendUvarint(b, uint64(len(rows)))
+	prefix := binary.AppendUvarint(binary.AppendUvarint(nil, uint64(len(nativeColumns))), uint64(len(rows)))
+	total := len(prefix)
 	for _, col := range nativeColumns {
-		b = appendNativeHeader(b, col.name, col.typ)
+		total += len(col.header)
 		for k := col.first; k < col.next; k++ {
-			b = append(b, nb.bufs[k]...)
+			total += w.size[k]
 		}
 	}
-	nb.out = b
-	return b
+	w.out = make([]byte, total)
+	at := copy(w.out, prefix)
+	for _, col := range nativeColumns {
+		at += copy(w.out[at:], col.header)
+		for k := col.first; k < col.next; k++ {
+			w.pos[k] = at
+			at += w.size[k]
+		}
+	}
+	w.sizing, w.attrs = false, 0
+	for i := range rows {
+		w.row(&rows[i])
+	}
+	return w.out
+}
+
+// nativeWriter puts rows' fields in a Native block's buffers: first, sizing, it only adds up
+// their lengths; then it writes each field at its buffer's next position in out.
+type nativeWriter struct {
+	sizing bool
+	size   [nbCount]int
+	pos    [nbCount]int
+	out    []byte
+	attrs  uint64   // attributes so far: the Map's offsets
+	keys   []string // one event's attribute keys, sorted
+}
+
+func (w *nativeWriter) str(k nativeBuffer, s string) {
+	if w.sizing {
+		w.size[k] += uvarintLen(uint64(len(s))) + len(s)
+		return
+	}
+	w.pos[k] += binary.PutUvarint(w.out[w.pos[k]:], uint64(len(s)))
+	w.pos[k] += copy(w.out[w.pos[k]:], s)
+}
+
+func (w *nativeWriter) u8(k nativeBuffer, v byte) {
+	if w.sizing {
+		w.size[k]++
+		return
+	}
+	w.out[w.pos[k]] = v
+	w.pos[k]++
+}
+
+func (w *nativeWriter) u16(k nativeBuffer, v uint16) {
+	if w.sizing {
+		w.size[k] += 2
+		return
+	}
+	binary.LittleEndian.PutUint16(w.out[w.pos[k]:], v)
+	w.pos[k] += 2
+}
+
+func (w *nativeWriter) u32(k nativeBuffer, v uint32) {
+	if w.sizing {
+		w.size[k] += 4
+		return
+	}
+	binary.LittleEndian.PutUint32(w.out[w.pos[k]:], v)
+	w.pos[k] += 4
+}
+
+func (w *nativeWriter) u64(k nativeBuffer, v uint64) {
+	if w.sizing {
+		w.size[k] += 8
+		return
+	}
+	binary.LittleEndian.PutUint64(w.out[w.pos[k]:], v)
+	w.pos[k] += 8
+}
+
+// nullable writes to the null map at k and the value at k+1 (a value for every row).
+func (w *nativeWriter) nullable(k nativeBuffer, p *float64) {
+	var f float32
+	null := byte(1)
+	if p != nil {
+		f, null = float32(*p), 0
+	}
+	w.u8(k, null)
+	w.u32(k+1, math.Float32bits(f))
+}
+
+var noCustomer models.Customer
+
+func (w *nativeWriter) row(r *eventRow) {
+	e := r.e
+	c := e.Customer
+	if c == nil {
+		c = &noCustomer
+	}
+	w.str(nbTenant, e.Tenant)
+	w.str(nbID, e.ID)
+	w.str(nbType, e.Type)
+	w.u8(nbVersion, byte(e.Version))
+	w.u64(nbOccurredAt, uint64(e.OccurredAt.UnixMilli()))
+	w.u64(nbReceivedAt, uint64(e.ReceivedAt.UnixMilli()))
+	w.str(nbChannel, e.Channel)
+	w.str(nbDirection, e.Direction)
+	w.str(nbConversationID, e.ConversationID)
+	w.str(nbCustomerID, e.CustomerID)
+	w.str(nbCountry, c.Country)
+	w.str(nbLanguage, e.Language)
+	w.str(nbTier, c.Tier)
+	w.str(nbText, r.text)
+	w.str(nbPlatformMessageID, e.PlatformMessageID)
+	w.str(nbAgentID, e.AgentID)
+	w.str(nbTeam, e.Team)
+	w.str(nbQueue, e.Queue)
+	w.str(nbToQueue, e.ToQueue)
+	w.str(nbFromRegion, e.FromRegion)
+	w.str(nbToRegion, e.ToRegion)
+	w.str(nbReason, e.Reason)
+	w.str(nbSummary, r.summary)
+	w.nullable(nbScoreNulls, e.Score)
+	w.str(nbAction, e.Action)
+	w.str(nbIntent, e.Intent)
+	w.nullable(nbConfidenceNulls, e.Confidence)
+	w.nullable(nbSentimentNulls, e.Sentiment)
+	w.str(nbProduct, e.Product)
+	w.u16(nbAttachments, uint16(min(len(e.Attachments), 65535)))
+	// Map(String, String) is Array(Tuple(String, String)): every row's end offset, then all
+	// keys, then all values. Keys are sorted so the same event always writes the same bytes.
+	w.keys = w.keys[:0]
+	for k := range e.Attributes {
+		w.keys = append(w.keys, k)
+	}
+	if !w.sizing {
+		slices.Sort(w.keys)
+	}
+	for _, k := range w.keys {
+		w.str(nbAttributeKeys, k)
+		w.str(nbAttributeValues, e.Attributes[k])
+	}
+	w.attrs += uint64(len(w.keys))
+	w.u64(nbAttributeOffsets, w.attrs)
+}
+
+// uvarintLen is the length of v as a uvarint.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
 }
 
 func appendNativeHeader(b []byte, name, typ string) []byte {
