@@ -16,6 +16,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/store/clickhouse"
@@ -31,6 +35,64 @@ type Engine struct {
 	DBs map[string]clickhouse.DB
 	// Regions is the order regions are read and reported in; every one must be in DBs.
 	Regions []string
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedResult // by SQL text; results of stores that count their writes
+}
+
+// cachedResult is a query's result and the store's write count read before the query ran.
+type cachedResult struct {
+	writes uint64
+	at     time.Time
+	res    *clickhouse.Result
+}
+
+var cacheHits = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "meridian_query_cache_hits_total",
+	Help: "Analytics queries answered from a result read since the embedded store's last write.",
+})
+
+// writeCounter is a store that counts the statements that may change its data (chDB, which
+// only this process writes to). A ClickHouse server is written to by other processes too, so
+// its results are never reused.
+type writeCounter interface{ Writes() uint64 }
+
+const (
+	// At most this many results of at most cacheRows rows each are kept.
+	cacheEntries = 256
+	cacheRows    = 1000
+	// cacheMaxAge bounds the reuse of a result even with no write in between: nothing in
+	// the schema changes data by itself today (no TTL), and this keeps it safe if that changes.
+	cacheMaxAge = 2 * time.Second
+)
+
+// query runs sql on db, or returns the result of the same SQL read since db's last write.
+// Dashboards refresh the same queries over and over, and between two sink batches (every
+// half second or so) the answer cannot change. Results are shared: callers do not modify them.
+func (e *Engine) query(ctx context.Context, db clickhouse.DB, sql string) (*clickhouse.Result, error) {
+	wc, ok := db.(writeCounter)
+	if !ok {
+		return db.Query(ctx, sql)
+	}
+	writes := wc.Writes()
+	e.cacheMu.Lock()
+	c, hit := e.cache[sql]
+	e.cacheMu.Unlock()
+	if hit && c.writes == writes && time.Since(c.at) < cacheMaxAge {
+		cacheHits.Inc()
+		return c.res, nil
+	}
+	res, err := db.Query(ctx, sql)
+	if err != nil || len(res.Rows) > cacheRows {
+		return res, err
+	}
+	e.cacheMu.Lock()
+	if e.cache == nil || len(e.cache) >= cacheEntries {
+		e.cache = map[string]cachedResult{}
+	}
+	e.cache[sql] = cachedResult{writes, time.Now(), res}
+	e.cacheMu.Unlock()
+	return res, nil
 }
 
 // NewEngine returns an engine over the given regions; db serves every region (embedded mode).
@@ -177,7 +239,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 				fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
 			}
 			tail(&sql)
-			res, err := db.Query(ctx, sql.String())
+			res, err := e.query(ctx, db, sql.String())
 			if err != nil {
 				return fmt.Errorf("metrics: query region %s: %w", region, err)
 			}

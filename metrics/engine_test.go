@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/metrics/metricstest"
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
@@ -238,3 +240,61 @@ func TestConversationAndMessagesStayInScope(t *testing.T) {
 }
 
 var _ clickhouse.DB = (*clickhouse.ChDB)(nil)
+
+// countingDB counts the queries that reach the store.
+type countingDB struct {
+	*clickhouse.ChDB
+	queries atomic.Int64
+}
+
+func (c *countingDB) Query(ctx context.Context, q string) (*clickhouse.Result, error) {
+	c.queries.Add(1)
+	return c.ChDB.Query(ctx, q)
+}
+
+// A dashboard asking the same again is answered without a query until the embedded store is
+// written to; the next answer then includes what was written. A store that does not count its
+// writes (a ClickHouse server, which other processes write to) is asked every time.
+func TestRepeatedQueriesReuseResultsUntilTheStoreIsWritten(t *testing.T) {
+	ctx := context.Background()
+	ch := engine.DBs["eu"].(*clickhouse.ChDB)
+	counted := &countingDB{ChDB: ch}
+	e := metrics.NewEngine(counted, []string{"eu"})
+	p := auth.Principal{Tenant: "t-cache", Role: auth.RoleAdmin}
+	q := metrics.Query{Measures: []string{"events"}, Dimensions: []string{"channel"}}
+	run := func(e *metrics.Engine) string {
+		t.Helper()
+		r, err := e.Run(ctx, p, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows(r)
+	}
+	store := func(id string) {
+		t.Helper()
+		at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		ev := models.Event{ID: id, Type: models.MessageReceived, Tenant: p.Tenant, Region: "eu", Version: 1, OccurredAt: at, ReceivedAt: at,
+			Channel: "email", Direction: models.Inbound, ConversationID: "c-" + id, CustomerID: "cus-" + id, Customer: &models.Customer{Country: "DE"}}
+		if _, err := (&clickhouse.EventWriter{DB: ch, Region: "eu"}).StoreEvents(ctx, []models.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store("cache-1")
+	first := run(e)
+	asked := counted.queries.Load()
+	if again := run(e); again != first || counted.queries.Load() != asked {
+		t.Fatalf("the same query again: %q after %q, %d queries after %d; want the same answer without a query", again, first, counted.queries.Load(), asked)
+	}
+	store("cache-2")
+	if after := run(e); after != "email=[2];" || counted.queries.Load() != asked+1 {
+		t.Fatalf("after a write: %q with %d queries (first answer %q, %d queries); want email=[2] read again", after, counted.queries.Load(), first, asked)
+	}
+
+	server := metrics.NewEngine(struct{ clickhouse.DB }{counted}, []string{"eu"})
+	before := counted.queries.Load()
+	run(server)
+	run(server)
+	if n := counted.queries.Load() - before; n != 2 {
+		t.Fatalf("a store without a write count was asked %d times for two runs, want 2", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	chdbpurego "github.com/chdb-io/chdb-go/chdb-purego"
 )
@@ -19,6 +20,9 @@ type ChDB struct {
 	path string
 	mu   sync.Mutex // chDB's connection is not safe for concurrent queries
 	conn chdbpurego.ChdbConn
+	// writes counts the statements that may have changed data (all but Query's), each once
+	// it has finished: a result read while the count stayed the same is still current.
+	writes atomic.Uint64
 }
 
 var (
@@ -81,9 +85,14 @@ func (c *ChDB) query(ctx context.Context, q, format string) ([]byte, error) {
 
 // Exec runs a statement that returns no rows.
 func (c *ChDB) Exec(ctx context.Context, q string) error {
+	defer c.writes.Add(1)
 	_, err := c.query(ctx, q, "TabSeparated")
 	return err
 }
+
+// Writes is the number of statements other than Query that have finished: as long as it
+// stays the same, no data in this process's ClickHouse changed (it alone writes to its path).
+func (c *ChDB) Writes() uint64 { return c.writes.Load() }
 
 // Insert runs one INSERT. The rows go through a file (FROM INFILE) rather than inline in the
 // query text, which chDB parses several times slower.
@@ -93,6 +102,7 @@ func (c *ChDB) Insert(ctx context.Context, table, format string, data []byte, se
 
 // InsertStructured is Insert with the file's structure given.
 func (c *ChDB) InsertStructured(ctx context.Context, table, format, structure string, data []byte, settings ...string) error {
+	defer c.writes.Add(1)
 	f, err := os.CreateTemp(c.path, ".insert-*")
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
@@ -135,7 +145,10 @@ func (c *ChDB) Query(ctx context.Context, q string) (*Result, error) {
 }
 
 // Ping checks that the engine answers.
-func (c *ChDB) Ping(ctx context.Context) error { return c.Exec(ctx, "SELECT 1") }
+func (c *ChDB) Ping(ctx context.Context) error {
+	_, err := c.query(ctx, "SELECT 1", "TabSeparated") // a read: Writes stays
+	return err
+}
 
 // Close releases this handle; the session closes with the last one.
 func (c *ChDB) Close() error {
