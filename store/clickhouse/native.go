@@ -166,40 +166,15 @@ func (w *nativeWriter) str(k nativeBuffer, s string) {
 	w.pos[k] += copy(w.out[w.pos[k]:], s)
 }
 
-func (w *nativeWriter) u8(k nativeBuffer, v byte) {
+// le writes v's low size bytes, little-endian: ClickHouse's UInt8 to UInt64 and Float32.
+func (w *nativeWriter) le(k nativeBuffer, v uint64, size int) {
 	if w.sizing {
-		w.size[k]++
+		w.size[k] += size
 		return
 	}
-	w.out[w.pos[k]] = v
-	w.pos[k]++
-}
-
-func (w *nativeWriter) u16(k nativeBuffer, v uint16) {
-	if w.sizing {
-		w.size[k] += 2
-		return
-	}
-	binary.LittleEndian.PutUint16(w.out[w.pos[k]:], v)
-	w.pos[k] += 2
-}
-
-func (w *nativeWriter) u32(k nativeBuffer, v uint32) {
-	if w.sizing {
-		w.size[k] += 4
-		return
-	}
-	binary.LittleEndian.PutUint32(w.out[w.pos[k]:], v)
-	w.pos[k] += 4
-}
-
-func (w *nativeWriter) u64(k nativeBuffer, v uint64) {
-	if w.sizing {
-		w.size[k] += 8
-		return
-	}
-	binary.LittleEndian.PutUint64(w.out[w.pos[k]:], v)
-	w.pos[k] += 8
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	w.pos[k] += copy(w.out[w.pos[k]:], b[:size])
 }
 
 // nullable writes to the null map at k and the value at k+1 (a value for every row).
@@ -209,8 +184,8 @@ func (w *nativeWriter) nullable(k nativeBuffer, p *float64) {
 	if p != nil {
 		f, null = float32(*p), 0
 	}
-	w.u8(k, null)
-	w.u32(k+1, math.Float32bits(f))
+	w.le(k, uint64(null), 1)
+	w.le(k+1, uint64(math.Float32bits(f)), 4)
 }
 
 var noCustomer models.Customer
@@ -224,9 +199,9 @@ func (w *nativeWriter) row(r *eventRow) {
 	w.str(nbTenant, e.Tenant)
 	w.str(nbID, e.ID)
 	w.str(nbType, e.Type)
-	w.u8(nbVersion, byte(e.Version))
-	w.u64(nbOccurredAt, uint64(e.OccurredAt.UnixMilli()))
-	w.u64(nbReceivedAt, uint64(e.ReceivedAt.UnixMilli()))
+	w.le(nbVersion, uint64(byte(e.Version)), 1)
+	w.le(nbOccurredAt, uint64(e.OccurredAt.UnixMilli()), 8)
+	w.le(nbReceivedAt, uint64(e.ReceivedAt.UnixMilli()), 8)
 	w.str(nbChannel, e.Channel)
 	w.str(nbDirection, e.Direction)
 	w.str(nbConversationID, e.ConversationID)
@@ -250,7 +225,7 @@ func (w *nativeWriter) row(r *eventRow) {
 	w.nullable(nbConfidenceNulls, e.Confidence)
 	w.nullable(nbSentimentNulls, e.Sentiment)
 	w.str(nbProduct, e.Product)
-	w.u16(nbAttachments, uint16(min(len(e.Attachments), 65535)))
+	w.le(nbAttachments, uint64(min(len(e.Attachments), 65535)), 2)
 	// Map(String, String) is Array(Tuple(String, String)): every row's end offset, then all
 	// keys, then all values. Keys are sorted so the same event always writes the same bytes.
 	w.keys = w.keys[:0]
@@ -265,7 +240,7 @@ func (w *nativeWriter) row(r *eventRow) {
 		w.str(nbAttributeValues, e.Attributes[k])
 	}
 	w.attrs += uint64(len(w.keys))
-	w.u64(nbAttributeOffsets, w.attrs)
+	w.le(nbAttributeOffsets, w.attrs, 8)
 }
 
 // uvarintLen is the length of v as a uvarint.
