@@ -349,25 +349,20 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 				latTrace <- fetchProfile(ctx, pprofAddr, "trace", 5, fmt.Sprintf("%s.%s.latency.trace", o.cpuprofile, mode))
 			}()
 		}
-		ackBefore, _ := s.histogram(ctx, "meridian_ingest_ack_seconds")
-		prodBefore, _ := s.histogram(ctx, "meridian_produce_seconds")
-		writeBefore, _ := s.histogram(ctx, "meridian_produce_write_seconds")
-		writeSum0, _ := s.sample(ctx, "meridian_produce_write_seconds_sum")
+		const ack, produce, write = "meridian_ingest_ack_seconds", "meridian_produce_seconds", "meridian_produce_write_seconds"
+		before, _ := s.histograms(ctx, ack, produce, write)
 		cpu0 := cpuNow(s.pid())
 		t0 := time.Now()
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
 		res.lat.ServerCores, res.lat.LoadCores, res.lat.MachineCores = cpu0.coresUntil(cpuNow(s.pid()))
-		if ackAfter, err := s.histogram(ctx, "meridian_ingest_ack_seconds"); err == nil {
-			res.lat.ServerAckP50, res.lat.ServerAckP99 = bucketQuantile(ackBefore, ackAfter, .5), bucketQuantile(ackBefore, ackAfter, .99)
-		}
-		if prodAfter, err := s.histogram(ctx, "meridian_produce_seconds"); err == nil {
-			res.lat.ProduceP50, res.lat.ProduceP99 = bucketQuantile(prodBefore, prodAfter, .5), bucketQuantile(prodBefore, prodAfter, .99)
-		}
-		if writeAfter, err := s.histogram(ctx, "meridian_produce_write_seconds"); err == nil {
-			res.lat.WriteP50, res.lat.WriteP99 = bucketQuantile(writeBefore, writeAfter, .5), bucketQuantile(writeBefore, writeAfter, .99)
-		}
-		if writeSum, err := s.sample(ctx, "meridian_produce_write_seconds_sum"); err == nil {
-			res.lat.WriteBusy = (writeSum - writeSum0) / time.Since(t0).Seconds()
+		if after, err := s.histograms(ctx, ack, produce, write); err == nil {
+			q := func(name string, q float64) float64 {
+				return bucketQuantile(before[name].buckets, after[name].buckets, q)
+			}
+			res.lat.ServerAckP50, res.lat.ServerAckP99 = q(ack, .5), q(ack, .99)
+			res.lat.ProduceP50, res.lat.ProduceP99 = q(produce, .5), q(produce, .99)
+			res.lat.WriteP50, res.lat.WriteP99 = q(write, .5), q(write, .99)
+			res.lat.WriteBusy = (after[write].sum - before[write].sum) / time.Since(t0).Seconds()
 		}
 		if latProf != nil {
 			res.latProfile = <-latProf

@@ -360,42 +360,40 @@ func (s *server) settle(ctx context.Context, limit time.Duration) time.Duration 
 	return time.Since(start)
 }
 
-// histogram reads a histogram's cumulative bucket counts (upper bound → count) from /metrics.
-func (s *server) histogram(ctx context.Context, name string) (map[float64]float64, error) {
-	out := map[float64]float64{}
-	prefix := name + `_bucket{le="`
-	err := s.scrape(ctx, func(line string) {
-		rest, ok := strings.CutPrefix(line, prefix)
-		if !ok {
-			return
-		}
-		le, count, ok := strings.Cut(rest, `"} `)
-		if !ok {
-			return
-		}
-		bound, err1 := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
-		n, err2 := strconv.ParseFloat(count, 64)
-		if err1 == nil && err2 == nil {
-			out[bound] = n
-		}
-	})
-	return out, err
+// histogram is a histogram's cumulative bucket counts (upper bound → count) and its sum.
+type histogram struct {
+	buckets map[float64]float64
+	sum     float64
 }
 
-// sample reads one sample without labels (for example a histogram's _sum) from /metrics.
-func (s *server) sample(ctx context.Context, name string) (float64, error) {
-	v := math.NaN()
+// histograms reads the named histograms from one scrape of /metrics.
+func (s *server) histograms(ctx context.Context, names ...string) (map[string]histogram, error) {
+	out := map[string]histogram{}
+	for _, n := range names {
+		out[n] = histogram{buckets: map[float64]float64{}}
+	}
 	err := s.scrape(ctx, func(line string) {
-		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			if f, err := strconv.ParseFloat(rest, 64); err == nil {
-				v = f
+		name, rest, ok := strings.Cut(line, "_bucket{le=\"")
+		if h, known := out[name]; ok && known {
+			le, count, ok := strings.Cut(rest, `"} `)
+			if !ok {
+				return
+			}
+			bound, err1 := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
+			n, err2 := strconv.ParseFloat(count, 64)
+			if err1 == nil && err2 == nil {
+				h.buckets[bound] = n
+			}
+			return
+		}
+		if name, v, ok := strings.Cut(line, "_sum "); ok {
+			if h, known := out[name]; known {
+				h.sum, _ = strconv.ParseFloat(v, 64)
+				out[name] = h
 			}
 		}
 	})
-	if err == nil && math.IsNaN(v) {
-		err = fmt.Errorf("no sample %s", name)
-	}
-	return v, err
+	return out, err
 }
 
 // bucketQuantile is the upper bound of the bucket holding quantile q of the observations made

@@ -1,8 +1,9 @@
 // Package eventjson is a hand-written JSON codec for models.Event, the one type on Meridian's
 // hot path: every event is decoded at ingest and, when the topics carry JSON
 // (MERIDIAN_KAFKA_VALUE_FORMAT=json, or a log written before protobuf became the default),
-// encoded as a Kafka message value and decoded again by every sink. The reflection-driven codecs spent about a quarter of the server's CPU
-// there; this one walks the fields directly and allocates only what the event keeps.
+// encoded as a Kafka message value and decoded again by every sink. The reflection-driven
+// codecs spent about a quarter of the server's CPU there; this one walks the fields directly
+// and allocates only what the event keeps.
 //
 // It is a drop-in, not a dialect:
 //
