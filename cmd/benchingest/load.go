@@ -118,9 +118,9 @@ type latencyResult struct {
 	ServerAckP50, ServerAckP99, ProduceP50, ProduceP99 float64
 	WriteP50, WriteP99                                 float64 // one producer write's round trip
 	WriteBusy                                          float64 // share of the phase a producer write was in flight
-	// Cores busy during the phase: the server process, this process (HTTP clients, freshness
-	// polls), the whole machine (PostgreSQL and an external broker included).
-	ServerCores, LoadCores, MachineCores float64
+	// Cores busy during the phase: the server process, its PostgreSQL's processes, this process
+	// (HTTP clients, freshness polls), the whole machine (an external broker included).
+	ServerCores, PGCores, LoadCores, MachineCores float64
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {

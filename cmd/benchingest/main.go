@@ -83,6 +83,7 @@ type modeResult struct {
 	cold       sustainedResult
 	sust       sustainedResult
 	sustCPU    float64 // server CPU seconds from the sustained phase's start until it was quiet again
+	sustPGCPU  float64 // the same for its PostgreSQL's processes
 	lat        latencyResult
 	soak       *soakResult
 	rssStart   float64
@@ -103,15 +104,17 @@ func (r *modeResult) cpuPerEvent() float64 {
 	return r.sustCPU / float64(r.sust.Acked) * 1e6
 }
 
-// cpuSample is the CPU time used so far by the server, by this process and by the machine.
+// cpuSample is the CPU time used so far by the server, its PostgreSQL, this process and the
+// machine.
 type cpuSample struct {
-	at                    time.Time
-	server, self, machine float64 // seconds
+	at                        time.Time
+	server, pg, self, machine float64 // seconds
 }
 
 func cpuNow(server int) cpuSample {
 	c := cpuSample{at: time.Now()}
 	c.server, _ = cpuSeconds(server)
+	c.pg, _ = childrenCPUSeconds(server)
 	c.self, _ = cpuSeconds(os.Getpid())
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		// cpu  user nice system idle iowait irq softirq steal guest guest_nice: busy is user
@@ -127,12 +130,12 @@ func cpuNow(server int) cpuSample {
 }
 
 // coresUntil is the cores each used on average between two samples.
-func (c cpuSample) coresUntil(d cpuSample) (server, self, machine float64) {
+func (c cpuSample) coresUntil(d cpuSample) (server, pg, self, machine float64) {
 	el := d.at.Sub(c.at).Seconds()
 	if el <= 0 {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
-	return (d.server - c.server) / el, (d.self - c.self) / el, (d.machine - c.machine) / el
+	return (d.server - c.server) / el, (d.pg - c.pg) / el, (d.self - c.self) / el, (d.machine - c.machine) / el
 }
 
 // dropRawData deletes what a raw ceiling wrote (dir, if any) and has the kernel write out
@@ -316,6 +319,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		}()
 	}
 	cpuStart, cpuErr := cpuSeconds(s.pid())
+	pgStart, pgErr := childrenCPUSeconds(s.pid())
 	res.sust = sustained(ctx, s, b, o.clients, o.batch, o.duration, 0)
 	if profDone != nil {
 		res.profile = <-profDone
@@ -329,6 +333,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		if cpuEnd, err := cpuSeconds(s.pid()); err == nil && cpuErr == nil {
 			res.sustCPU = cpuEnd - cpuStart
 			logf("[%s] server CPU for the sustained phase until quiet: %.1f s, %.1f µs per event", mode, res.sustCPU, res.cpuPerEvent())
+		}
+		if pgEnd, err := childrenCPUSeconds(s.pid()); err == nil && pgErr == nil {
+			res.sustPGCPU = pgEnd - pgStart
 		}
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)
 		var latProf, latTrace chan string
@@ -354,7 +361,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		cpu0 := cpuNow(s.pid())
 		t0 := time.Now()
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
-		res.lat.ServerCores, res.lat.LoadCores, res.lat.MachineCores = cpu0.coresUntil(cpuNow(s.pid()))
+		res.lat.ServerCores, res.lat.PGCores, res.lat.LoadCores, res.lat.MachineCores = cpu0.coresUntil(cpuNow(s.pid()))
 		if after, err := s.histograms(ctx, ack, produce, write); err == nil {
 			q := func(name string, q float64) float64 {
 				return bucketQuantile(before[name].buckets, after[name].buckets, q)

@@ -150,6 +150,12 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		}
 		return fmt.Sprintf("%.1f µs (%.1f CPU-s)", r.cpuPerEvent(), r.sustCPU)
 	})
+	row("… its PostgreSQL's CPU per event, the same span (the embedded cluster's processes: conversation and customer state, data keys)", "", func(r *modeResult) string {
+		if r.sustPGCPU == 0 || r.sust.Acked == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f µs (%.1f CPU-s)", r.sustPGCPU/float64(r.sust.Acked)*1e6, r.sustPGCPU)
+	})
 	row(fmt.Sprintf("ack latency p50 / p99 / max (open loop, %d req/s × 10 events)", o.rate), "p99 < 20 ms", func(r *modeResult) string {
 		if r.lat.Completed == 0 {
 			return "—"
@@ -180,8 +186,8 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 		return fmt.Sprintf("%s / %s / %s (%d/%d)", ms(r.lat.FreshP50), ms(r.lat.FreshP99), ms(r.lat.FreshMax), r.lat.Seen, r.lat.Markers) +
 			mark(r.lat.FreshP99 < 2*time.Second && r.lat.Seen == r.lat.Markers)
 	})
-	row("… cores busy during the phase: server / load generator and polls / whole machine", "", func(r *modeResult) string {
-		return fmt.Sprintf("%.2f / %.2f / %.2f", r.lat.ServerCores, r.lat.LoadCores, r.lat.MachineCores)
+	row("… cores busy during the phase: server / its PostgreSQL / load generator and polls / whole machine", "", func(r *modeResult) string {
+		return fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", r.lat.ServerCores, r.lat.PGCores, r.lat.LoadCores, r.lat.MachineCores)
 	})
 	row("… poll round trip p50 / p99 (resolution of the above)", "", func(r *modeResult) string {
 		return fmt.Sprintf("%s / %s (%d polls)", ms(r.lat.PollP50), ms(r.lat.PollP99), r.lat.Polls)

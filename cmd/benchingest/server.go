@@ -341,6 +341,43 @@ func cpuSeconds(pid int) (float64, error) {
 	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
 }
 
+// childrenCPUSeconds is the CPU time of pid's descendants (the embedded PostgreSQL's
+// processes), which share the machine with the server but are not in its own figures.
+func childrenCPUSeconds(pid int) (float64, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	parent := map[int]int{}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(f) > 1 {
+			parent[p], _ = strconv.Atoi(f[1])
+		}
+	}
+	var total float64
+	for p := range parent {
+		for a := parent[p]; a > 1; a = parent[a] {
+			if a == pid {
+				if c, err := cpuSeconds(p); err == nil {
+					total += c
+				}
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
 // settle waits until the server is quiet (under a fifth of a core for a second: its sinks
 // drained, chDB's merges of the last phase done), at most limit, so that one phase's
 // aftermath is not measured as part of the next. It returns how long it waited.

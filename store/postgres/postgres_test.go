@@ -267,3 +267,51 @@ func dump(ctx context.Context, t *testing.T, db *postgres.DB, q string) []string
 	}
 	return out
 }
+
+// Every event moves its conversation's last_event_at. Those updates must be heap-only (no new
+// index entries): with last_event_at in an index, none of them can be, and the projection
+// costs PostgreSQL a third more CPU (BENCHMARKS.md).
+func TestProjectingEventsOnKnownConversationsUpdatesThemHeapOnly(t *testing.T) {
+	ctx := context.Background()
+	// One connection: the statistics it flushes are the writer's.
+	db, err := postgres.Open(ctx, pgtest.StartForTest(t)+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(ctx, []string{"eu"}); err != nil {
+		t.Fatal(err)
+	}
+	w := &postgres.StateWriter{DB: db, Region: "eu"}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	const conversations, rounds = 20, 3
+	for r := range rounds + 1 {
+		batch := make([]models.Event, conversations)
+		for i := range batch {
+			batch[i] = models.Event{ID: fmt.Sprintf("e%d-%d", r, i), Type: models.MessageReceived, Tenant: "t", Region: "eu",
+				OccurredAt: t0.Add(time.Duration(r) * time.Minute), Channel: "whatsapp", Direction: models.Inbound,
+				ConversationID: fmt.Sprintf("c%d", i), CustomerID: fmt.Sprintf("cus_%d", i), Customer: &models.Customer{Country: "DE"}}
+		}
+		if _, err := w.StoreEvents(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
+		t.Fatal(err)
+	}
+	const want = conversations * rounds
+	var upd, hot int64
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		err := db.Pool.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
+			WHERE schemaname = $1 AND relname = 'conversations'`, postgres.RegionSchema("eu")).Scan(&upd, &hot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if upd >= want || time.Now().After(deadline) {
+			break
+		}
+	}
+	if upd != want || hot != upd {
+		t.Fatalf("conversations: %d updates, %d of them heap-only; want %d, all heap-only", upd, hot, want)
+	}
+}
