@@ -120,9 +120,12 @@ func TestEventWriterKeepsEveryCharacterOfTextAndAttributes(t *testing.T) {
 
 var float32Column = map[string]bool{"score": true, "confidence": true, "sentiment": true}
 
-// tabSeparatedOnly hides chDB's InsertStructured, so EventWriter takes the TabSeparated path
+// tabSeparatedOnly hides chDB's InsertNative, so EventWriter takes the TabSeparated path
 // the server driver takes.
 type tabSeparatedOnly struct{ DB }
+
+// The comparison below means something only while chDB itself takes the Native path.
+var _ nativeInserter = (*ChDB)(nil)
 
 // The chDB path writes Native blocks, the server path TabSeparated rows: both must store the
 // same values for every column, including the tricky ones.

@@ -72,8 +72,8 @@ func (w *EventWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 	// that step took over half of a sink batch's insert time (5.0 of 9.1 s in a 20 s full-load
 	// run), and every reader uses FINAL, which collapses them anyway.
 	const skipInsertDedup = "optimize_on_insert = 0"
-	if si, ok := w.DB.(structuredInserter); ok {
-		err = si.InsertStructured(ctx, table, "Native", eventStructure, nativeEvents(rows), skipInsertDedup)
+	if ni, ok := w.DB.(nativeInserter); ok {
+		err = ni.InsertNative(ctx, table, nativeEvents(rows), skipInsertDedup)
 	} else {
 		buf := make([]byte, 0, len(rows)*512)
 		for _, r := range rows {
@@ -92,13 +92,14 @@ const eventColumns = "tenant, id, type, version, occurred_at, received_at, chann
 	"customer_id, country, language, tier, text, platform_message_id, agent_id, team, queue, to_queue, " +
 	"from_region, to_region, reason, summary, score, action, intent, confidence, sentiment, product, attachments, attributes"
 
-// structuredInserter is a driver that reads rows from a file in any format when told their
-// plain structure (chDB: Native, and String converted to LowCardinality in bulk, not row by
-// row). Other drivers get TabSeparated through Insert.
-type structuredInserter interface {
-	InsertStructured(ctx context.Context, table, format, structure string, data []byte, settings ...string) error
+// nativeInserter is a driver that takes a batch as one block in ClickHouse's Native format
+// (chDB; its String columns become LowCardinality in bulk, not row by row). Other drivers
+// get TabSeparated through Insert.
+type nativeInserter interface {
+	InsertNative(ctx context.Context, table string, block []byte, settings ...string) error
 }
 
+// eventStructure is the Native block's columns and types, in eventColumns' order.
 const eventStructure = "tenant String, id String, type String, version UInt8, occurred_at DateTime64(3, 'UTC'), received_at DateTime64(3, 'UTC'), channel String, direction String, conversation_id String, customer_id String, country String, language String, tier String, text String, platform_message_id String, agent_id String, team String, queue String, to_queue String, from_region String, to_region String, reason String, summary String, score Nullable(Float32), action String, intent String, confidence Nullable(Float32), sentiment Nullable(Float32), product String, attachments UInt16, attributes Map(String, String)"
 
 // appendRow writes one event as a TabSeparated row: ClickHouse parses it several times faster
