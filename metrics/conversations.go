@@ -139,7 +139,7 @@ func (e *Engine) conversationRows(ctx context.Context, region, cond, having stri
 		sql += " HAVING " + having
 	}
 	sql += fmt.Sprintf(" ORDER BY last_ms DESC, conversation_id ASC LIMIT %d", limit)
-	res, err := e.query(ctx, db, sql)
+	res, err := e.query(ctx, region, db, sql)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: conversations in region %s: %w", region, err)
 	}
@@ -189,7 +189,7 @@ func (e *Engine) statuses(ctx context.Context, tenant, region string, convs []*C
 		models.ConversationEscalated, models.ConversationHandedOff, models.ConversationResolved, models.ConversationReopened)
 	sql := fmt.Sprintf("SELECT conversation_id, toString(argMax(type, (occurred_at, id))) FROM %s.events FINAL WHERE tenant = %s AND conversation_id IN (%s) AND %s GROUP BY conversation_id",
 		clickhouse.Database(region), clickhouse.Quote(tenant), quoteAll(ids), lifecycle)
-	res, err := e.query(ctx, db, sql)
+	res, err := e.query(ctx, region, db, sql)
 	if err != nil {
 		return fmt.Errorf("metrics: conversation status in region %s: %w", region, err)
 	}
@@ -258,7 +258,7 @@ func (e *Engine) Conversations(ctx context.Context, p auth.Principal, q Conversa
 		if err != nil {
 			return err
 		}
-		res, err := e.query(ctx, db, fmt.Sprintf("SELECT uniqExact(conversation_id) FROM %s.events FINAL WHERE %s AND conversation_id != ''", clickhouse.Database(region), cond))
+		res, err := e.query(ctx, region, db, fmt.Sprintf("SELECT uniqExact(conversation_id) FROM %s.events FINAL WHERE %s AND conversation_id != ''", clickhouse.Database(region), cond))
 		if err != nil {
 			return fmt.Errorf("metrics: count conversations in region %s: %w", region, err)
 		}
@@ -380,7 +380,7 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 	}
 	sql := fmt.Sprintf("SELECT id, toString(type), toString(direction), toString(channel), toString(language), toUnixTimestamp64Milli(occurred_at), text, customer_id FROM %s.events FINAL WHERE tenant = %s AND conversation_id = %s AND %s ORDER BY occurred_at, id LIMIT %d",
 		clickhouse.Database(region), clickhouse.Quote(p.Tenant), clickhouse.Quote(conversationID), isMessage, first)
-	res, err := e.query(ctx, db, sql)
+	res, err := e.query(ctx, region, db, sql)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: messages of a conversation in region %s: %w", region, err)
 	}

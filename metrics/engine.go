@@ -40,7 +40,7 @@ type Engine struct {
 	cache   map[string]cachedResult // by SQL text; results of stores that count their writes
 }
 
-// cachedResult is a query's result and the store's write count read before the query ran.
+// cachedResult is a query's result and its database's write count read before the query ran.
 type cachedResult struct {
 	writes uint64
 	at     time.Time
@@ -52,10 +52,10 @@ var cacheHits = promauto.NewCounter(prometheus.CounterOpts{
 	Help: "Analytics queries answered from a result read since the embedded store's last write.",
 })
 
-// writeCounter is a store that counts the statements that may change its data (chDB, which
-// only this process writes to). A ClickHouse server is written to by other processes too, so
-// its results are never reused.
-type writeCounter interface{ Writes() uint64 }
+// writeCounter is a store that counts the statements that may change the data of each of its
+// databases (chDB, which only this process writes to). A ClickHouse server is written to by
+// other processes too, so its results are never reused.
+type writeCounter interface{ Writes(database string) uint64 }
 
 const (
 	// At most this many results of at most cacheRows rows each are kept.
@@ -66,15 +66,17 @@ const (
 	cacheMaxAge = 2 * time.Second
 )
 
-// query runs sql on db, or returns the result of the same SQL read since db's last write.
-// Dashboards refresh the same queries over and over, and between two sink batches (every
-// half second or so) the answer cannot change. Results are shared: callers do not modify them.
-func (e *Engine) query(ctx context.Context, db clickhouse.DB, sql string) (*clickhouse.Result, error) {
+// query runs sql, which reads region's database only, on db, or returns the result of the
+// same SQL read since the last write to that database. Dashboards refresh the same queries
+// over and over, and between two of a region's sink batches (every half second or so) the
+// answer cannot change; another region's batch leaves it alone. Results are shared: callers
+// do not modify them.
+func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, sql string) (*clickhouse.Result, error) {
 	wc, ok := db.(writeCounter)
 	if !ok {
 		return db.Query(ctx, sql)
 	}
-	writes := wc.Writes()
+	writes := wc.Writes(clickhouse.Database(region))
 	e.cacheMu.Lock()
 	c, hit := e.cache[sql]
 	e.cacheMu.Unlock()
@@ -239,7 +241,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 				fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
 			}
 			tail(&sql)
-			res, err := e.query(ctx, db, sql.String())
+			res, err := e.query(ctx, region, db, sql.String())
 			if err != nil {
 				return fmt.Errorf("metrics: query region %s: %w", region, err)
 			}

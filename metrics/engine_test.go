@@ -252,8 +252,8 @@ func (c *countingDB) Query(ctx context.Context, q string) (*clickhouse.Result, e
 	return c.ChDB.Query(ctx, q)
 }
 
-// A dashboard asking the same again is answered without a query until the embedded store is
-// written to; the next answer then includes what was written. A store that does not count its
+// A dashboard asking the same again is answered without a query until the region's database
+// in the embedded store is written to; the next answer then includes what was written. A store that does not count its
 // writes (a ClickHouse server, which other processes write to) is asked every time.
 func TestRepeatedQueriesReuseResultsUntilTheStoreIsWritten(t *testing.T) {
 	ctx := context.Background()
@@ -270,24 +270,37 @@ func TestRepeatedQueriesReuseResultsUntilTheStoreIsWritten(t *testing.T) {
 		}
 		return rows(r)
 	}
-	store := func(id string) {
+	store := func(region, id string) {
 		t.Helper()
 		at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-		ev := models.Event{ID: id, Type: models.MessageReceived, Tenant: p.Tenant, Region: "eu", Version: 1, OccurredAt: at, ReceivedAt: at,
+		ev := models.Event{ID: id, Type: models.MessageReceived, Tenant: p.Tenant, Region: region, Version: 1, OccurredAt: at, ReceivedAt: at,
 			Channel: "email", Direction: models.Inbound, ConversationID: "c-" + id, CustomerID: "cus-" + id, Customer: &models.Customer{Country: "DE"}}
-		if _, err := (&clickhouse.EventWriter{DB: ch, Region: "eu"}).StoreEvents(ctx, []models.Event{ev}); err != nil {
+		if _, err := (&clickhouse.EventWriter{DB: ch, Region: region}).StoreEvents(ctx, []models.Event{ev}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	store("cache-1")
+	store("eu", "cache-1")
 	first := run(e)
 	asked := counted.queries.Load()
 	if again := run(e); again != first || counted.queries.Load() != asked {
 		t.Fatalf("the same query again: %q after %q, %d queries after %d; want the same answer without a query", again, first, counted.queries.Load(), asked)
 	}
-	store("cache-2")
+	// Another region's batch does not change this region's answer.
+	store("us", "cache-us")
+	if again := run(e); again != first || counted.queries.Load() != asked {
+		t.Fatalf("after a write to another region: %q with %d queries after %d; want %q without a query", again, counted.queries.Load(), asked, first)
+	}
+	store("eu", "cache-2")
 	if after := run(e); after != "email=[2];" || counted.queries.Load() != asked+1 {
 		t.Fatalf("after a write: %q with %d queries (first answer %q, %d queries); want email=[2] read again", after, counted.queries.Load(), first, asked)
+	}
+	// A statement whose target is not tracked (here a mutation erasing data) counts for every
+	// database.
+	if err := ch.Exec(ctx, "ALTER TABLE "+clickhouse.Database("eu")+".events DELETE WHERE tenant = 't-cache' AND id = 'cache-2' SETTINGS mutations_sync = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if after := run(e); after != "email=[1];" || counted.queries.Load() != asked+2 {
+		t.Fatalf("after an erasure: %q with %d queries (%d before); want email=[1] read again", after, counted.queries.Load(), asked+1)
 	}
 
 	server := metrics.NewEngine(struct{ clickhouse.DB }{counted}, []string{"eu"})

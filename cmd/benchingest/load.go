@@ -113,6 +113,7 @@ type latencyResult struct {
 	PollP50, PollP99     time.Duration
 	Polls                int
 	PollErr              string
+	CacheHits            int // analytics queries the server answered from a cached result (the polls')
 	// From the server's own histograms (bucket upper bounds, seconds): request received →
 	// acknowledged, and the part of it spent waiting for Kafka.
 	ServerAckP50, ServerAckP99, ProduceP50, ProduceP99 float64

@@ -357,12 +357,14 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 			}()
 		}
 		const ack, produce, write = "meridian_ingest_ack_seconds", "meridian_produce_seconds", "meridian_produce_write_seconds"
-		before, _ := s.histograms(ctx, ack, produce, write)
+		const hits = "meridian_query_cache_hits_total"
+		before, _ := s.histograms(ctx, ack, produce, write, hits)
 		cpu0 := cpuNow(s.pid())
 		t0 := time.Now()
 		res.lat = latency(ctx, s, b, o.rate, 10, o.duration, nonce+mode)
 		res.lat.ServerCores, res.lat.PGCores, res.lat.LoadCores, res.lat.MachineCores = cpu0.coresUntil(cpuNow(s.pid()))
-		if after, err := s.histograms(ctx, ack, produce, write); err == nil {
+		if after, err := s.histograms(ctx, ack, produce, write, hits); err == nil {
+			res.lat.CacheHits = int(after[hits].sum - before[hits].sum)
 			q := func(name string, q float64) float64 {
 				return bucketQuantile(before[name].buckets, after[name].buckets, q)
 			}

@@ -397,7 +397,8 @@ func (s *server) settle(ctx context.Context, limit time.Duration) time.Duration 
 	return time.Since(start)
 }
 
-// histogram is a histogram's cumulative bucket counts (upper bound → count) and its sum.
+// histogram is a histogram's cumulative bucket counts (upper bound → count) and its sum; for
+// a counter, its value is the sum.
 type histogram struct {
 	buckets map[float64]float64
 	sum     float64
@@ -423,7 +424,11 @@ func (s *server) histograms(ctx context.Context, names ...string) (map[string]hi
 			}
 			return
 		}
-		if name, v, ok := strings.Cut(line, "_sum "); ok {
+		name, v, ok := strings.Cut(line, "_sum ")
+		if !ok {
+			name, v, ok = strings.Cut(line, " ")
+		}
+		if ok {
 			if h, known := out[name]; known {
 				h.sum, _ = strconv.ParseFloat(v, 64)
 				out[name] = h

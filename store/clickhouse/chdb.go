@@ -20,9 +20,10 @@ type ChDB struct {
 	path string
 	mu   sync.Mutex // chDB's connection is not safe for concurrent queries
 	conn chdbpurego.ChdbConn
-	// writes counts the statements that may have changed data (all but Query's), each once
-	// it has finished: a result read while the count stayed the same is still current.
-	writes atomic.Uint64
+	// Finished statements that may have changed data, for Writes: inserts by the database
+	// of their table (database name → *atomic.Uint64), every other one in unscoped.
+	inserts  sync.Map
+	unscoped atomic.Uint64
 }
 
 var (
@@ -85,19 +86,40 @@ func (c *ChDB) query(ctx context.Context, q, format string) ([]byte, error) {
 
 // Exec runs a statement that returns no rows.
 func (c *ChDB) Exec(ctx context.Context, q string) error {
-	defer c.writes.Add(1)
+	defer c.unscoped.Add(1)
 	_, err := c.query(ctx, q, "TabSeparated")
 	return err
 }
 
-// Writes is the number of statements other than Query that have finished: as long as it
-// stays the same, no data in this process's ClickHouse changed (it alone writes to its path).
-func (c *ChDB) Writes() uint64 { return c.writes.Load() }
+// Writes counts the finished statements that may have changed data in database: inserts into
+// its tables and every statement but a query or an insert (DDL, mutations, erasure), whatever
+// it touched. As long as it stays the same, no data in database changed: this process alone
+// writes to its path, and the schema has no materialized view that would carry an insert into
+// another database.
+func (c *ChDB) Writes(database string) uint64 {
+	n := c.unscoped.Load()
+	if v, ok := c.inserts.Load(database); ok {
+		n += v.(*atomic.Uint64).Load()
+	}
+	return n
+}
+
+// wrote counts a finished insert into table ("db.table" or "db.table (columns)"); one whose
+// database is not named counts for every database.
+func (c *ChDB) wrote(table string) {
+	db, _, ok := strings.Cut(table, ".")
+	if !ok || strings.ContainsAny(db, " `\"(") {
+		c.unscoped.Add(1)
+		return
+	}
+	v, _ := c.inserts.LoadOrStore(db, new(atomic.Uint64))
+	v.(*atomic.Uint64).Add(1)
+}
 
 // Insert runs one INSERT. The rows go through a file (FROM INFILE) rather than inline in the
 // query text, which chDB parses several times slower.
 func (c *ChDB) Insert(ctx context.Context, table, format string, data []byte, settings ...string) error {
-	defer c.writes.Add(1)
+	defer c.wrote(table)
 	f, err := os.CreateTemp(c.path, ".insert-*")
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
