@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,7 +133,7 @@ func (s *Service) handle(r *http.Request) (int, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
 		return 0, &Error{Status: http.StatusUnsupportedMediaType, Msg: "Content-Type must be application/json or application/x-ndjson"}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	body, err := readBody(r)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -155,6 +156,31 @@ func (s *Service) handle(r *http.Request) (int, error) {
 		ingestedEvents.WithLabelValues(regionOfTopic(m.Topic)).Inc()
 	}
 	return len(msgs), nil
+}
+
+// readBody reads the body, at most MaxBodyBytes. With a Content-Length (what clients send)
+// the buffer is allocated once at that size: io.ReadAll grows it from 512 bytes, which cost a
+// 500-event request ten allocations and copies of its body.
+func readBody(r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
+	n := r.ContentLength
+	if n <= 0 || n > MaxBodyBytes {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, 0, n+1) // +1: room for the read that finds the end
+	for {
+		k, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 512)
+		}
+	}
 }
 
 func regionOfTopic(t string) string {

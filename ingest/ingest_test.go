@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -196,4 +198,33 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The body is read whole whether its length is announced or not, and a body over the limit is
+// refused either way.
+func TestReadBodyWithAndWithoutContentLength(t *testing.T) {
+	body := strings.Repeat("x", 70_000)
+	for _, c := range []struct {
+		name   string
+		length int64
+		body   string
+	}{
+		{"announced", int64(len(body)), body},
+		{"chunked", -1, body},
+		{"empty", 0, ""},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/v1/events", io.NopCloser(strings.NewReader(c.body)))
+		r.ContentLength = c.length
+		got, err := readBody(r)
+		if err != nil || string(got) != c.body {
+			t.Fatalf("%s: read %d bytes, err %v; want %d bytes", c.name, len(got), err, len(c.body))
+		}
+	}
+	over := strings.NewReader(strings.Repeat("x", MaxBodyBytes+1))
+	r := httptest.NewRequest(http.MethodPost, "/v1/events", io.NopCloser(over))
+	r.ContentLength = -1
+	var mbe *http.MaxBytesError
+	if _, err := readBody(r); !errors.As(err, &mbe) {
+		t.Fatalf("a chunked body over the limit: err %v, want a MaxBytesError", err)
+	}
 }
