@@ -49,7 +49,7 @@ type cachedResult struct {
 
 var cacheHits = promauto.NewCounter(prometheus.CounterOpts{
 	Name: "meridian_query_cache_hits_total",
-	Help: "Analytics queries answered from a result read since the embedded store's last write.",
+	Help: "Analytics queries answered from a result read since the last write to their region's database in the embedded store.",
 })
 
 // writeCounter is a store that counts the statements that may change the data of each of its
