@@ -53,9 +53,13 @@ type Keyring struct {
 	pepper []byte
 
 	mu    sync.RWMutex
-	cache map[string]cipher.AEAD
-	macs  sync.Pool // of hash.Hash: HMAC-SHA256 keyed with pepper
+	cache map[subjectKey]*Sealer // unwrapped data keys, ready to seal with
+	macs  sync.Pool              // of hash.Hash: HMAC-SHA256 keyed with pepper
 }
+
+// subjectKey names a subject's data key in the cache. A struct, not cacheKey's string:
+// looking up a concatenated key allocated it, for every customer of every request.
+type subjectKey struct{ region, tenant, subject string }
 
 // NewKeyring uses a 32-byte master key.
 func NewKeyring(store KeyStore, masterKey []byte) (*Keyring, error) {
@@ -68,7 +72,7 @@ func NewKeyring(store KeyStore, masterKey []byte) (*Keyring, error) {
 	}
 	mac := hmac.New(sha256.New, masterKey)
 	mac.Write([]byte("meridian pseudonym pepper v1"))
-	return &Keyring{store: store, master: aead, pepper: mac.Sum(nil), cache: map[string]cipher.AEAD{}}, nil
+	return &Keyring{store: store, master: aead, pepper: mac.Sum(nil), cache: map[subjectKey]*Sealer{}}, nil
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -98,18 +102,21 @@ func (k *Keyring) Pseudonym(tenant, identity string) string {
 	return string(out[:])
 }
 
+// cacheKey is the additional data a subject's data key is wrapped with.
 func cacheKey(region, tenant, subject string) string {
 	return region + "\x00" + tenant + "\x00" + subject
 }
 
-func (k *Keyring) aead(ctx context.Context, region, tenant, subject string, create bool) (cipher.AEAD, error) {
-	ck := cacheKey(region, tenant, subject)
+// sealer returns the cached sealer of a subject, or unwraps (with create, first creates) its
+// data key.
+func (k *Keyring) sealer(ctx context.Context, region, tenant, subject string, create bool) (*Sealer, error) {
 	k.mu.RLock()
-	a, ok := k.cache[ck]
+	s, ok := k.cache[subjectKey{region, tenant, subject}]
 	k.mu.RUnlock()
 	if ok {
-		return a, nil
+		return s, nil
 	}
+	ck := cacheKey(region, tenant, subject)
 	var wrapped []byte
 	var err error
 	if create {
@@ -124,7 +131,7 @@ func (k *Keyring) aead(ctx context.Context, region, tenant, subject string, crea
 	if err != nil {
 		return nil, err
 	}
-	return k.unwrapAndCache(ck, subject, wrapped)
+	return k.unwrapAndCache(region, tenant, subject, wrapped)
 }
 
 // candidate makes a new data key, wrapped by the master key for the cache key ck.
@@ -140,12 +147,12 @@ func (k *Keyring) candidate(ck string) ([]byte, error) {
 	return k.master.Seal(nonce, nonce, dk, []byte(ck)), nil
 }
 
-func (k *Keyring) unwrapAndCache(ck, subject string, wrapped []byte) (cipher.AEAD, error) {
+func (k *Keyring) unwrapAndCache(region, tenant, subject string, wrapped []byte) (*Sealer, error) {
 	ns := k.master.NonceSize()
 	if len(wrapped) < ns {
 		return nil, fmt.Errorf("shred: stored key for %s is truncated", subject)
 	}
-	dk, err := k.master.Open(nil, wrapped[:ns], wrapped[ns:], []byte(ck))
+	dk, err := k.master.Open(nil, wrapped[:ns], wrapped[ns:], []byte(cacheKey(region, tenant, subject)))
 	if err != nil {
 		return nil, fmt.Errorf("shred: unwrap key for %s (wrong master key?): %w", subject, err)
 	}
@@ -153,16 +160,18 @@ func (k *Keyring) unwrapAndCache(ck, subject string, wrapped []byte) (cipher.AEA
 	if err != nil {
 		return nil, err
 	}
+	s := &Sealer{a: a, aad: []byte(tenant + "\x00" + subject)}
 	k.mu.Lock()
 	if len(k.cache) > 200_000 {
-		k.cache = map[string]cipher.AEAD{}
+		k.cache = map[subjectKey]*Sealer{}
 	}
-	k.cache[ck] = a
+	k.cache[subjectKey{region, tenant, subject}] = s
 	k.mu.Unlock()
-	return a, nil
+	return s, nil
 }
 
-// Sealer encrypts fields of one subject; get it once per event, not per field.
+// Sealer encrypts fields of one subject; get it once per event, not per field. Sealers are
+// shared and never modified.
 type Sealer struct {
 	a   cipher.AEAD
 	aad []byte
@@ -170,11 +179,7 @@ type Sealer struct {
 
 // Sealer returns the sealer of a subject, creating its key on first use.
 func (k *Keyring) Sealer(ctx context.Context, region, tenant, subject string) (*Sealer, error) {
-	a, err := k.aead(ctx, region, tenant, subject, true)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{a: a, aad: []byte(tenant + "\x00" + subject)}, nil
+	return k.sealer(ctx, region, tenant, subject, true)
 }
 
 // Sealers returns the sealers of many subjects of one region and tenant, one per subject in
@@ -182,20 +187,22 @@ func (k *Keyring) Sealer(ctx context.Context, region, tenant, subject string) (*
 // stored in one round trip; otherwise one by one, as Sealer does.
 func (k *Keyring) Sealers(ctx context.Context, region, tenant string, subjects []string) ([]*Sealer, error) {
 	out := make([]*Sealer, len(subjects))
-	var missing []int // indexes into subjects of uncached subjects, first occurrence only
-	seen := map[string]int{}
+	var missing []int       // indexes into subjects of uncached subjects, first occurrence only
+	var seen map[string]int // uncached subject → its first index
 	k.mu.RLock()
 	for i, sub := range subjects {
-		if j, ok := seen[sub]; ok {
-			out[i] = out[j] // filled below if j is missing
+		if s, ok := k.cache[subjectKey{region, tenant, sub}]; ok {
+			out[i] = s
 			continue
 		}
-		seen[sub] = i
-		if a, ok := k.cache[cacheKey(region, tenant, sub)]; ok {
-			out[i] = &Sealer{a: a, aad: []byte(tenant + "\x00" + sub)}
-		} else {
-			missing = append(missing, i)
+		if _, ok := seen[sub]; ok {
+			continue // filled below from its first occurrence
 		}
+		if seen == nil {
+			seen = map[string]int{}
+		}
+		seen[sub] = i
+		missing = append(missing, i)
 	}
 	k.mu.RUnlock()
 	if len(missing) > 0 {
@@ -219,11 +226,11 @@ func (k *Keyring) Sealers(ctx context.Context, region, tenant string, subjects [
 				return nil, fmt.Errorf("shred: key store returned %d keys for %d subjects", len(wrapped), len(subs))
 			}
 			for j, i := range missing {
-				a, err := k.unwrapAndCache(cacheKey(region, tenant, subs[j]), subs[j], wrapped[j])
+				s, err := k.unwrapAndCache(region, tenant, subs[j], wrapped[j])
 				if err != nil {
 					return nil, err
 				}
-				out[i] = &Sealer{a: a, aad: []byte(tenant + "\x00" + subs[j])}
+				out[i] = s
 			}
 		} else {
 			for _, i := range missing {
@@ -292,11 +299,11 @@ type Opener struct {
 
 // Opener returns the opener of a subject, or ErrErased if its key was deleted.
 func (k *Keyring) Opener(ctx context.Context, region, tenant, subject string) (*Opener, error) {
-	a, err := k.aead(ctx, region, tenant, subject, false)
+	s, err := k.sealer(ctx, region, tenant, subject, false)
 	if err != nil {
 		return nil, err
 	}
-	return &Opener{a: a, aad: []byte(tenant + "\x00" + subject)}, nil
+	return &Opener{a: s.a, aad: s.aad}, nil
 }
 
 // Open decrypts a value Seal produced; the empty string stays empty.
@@ -325,7 +332,7 @@ func (k *Keyring) Erase(ctx context.Context, region, tenant, subject string) err
 		return err
 	}
 	k.mu.Lock()
-	delete(k.cache, cacheKey(region, tenant, subject))
+	delete(k.cache, subjectKey{region, tenant, subject})
 	k.mu.Unlock()
 	return nil
 }

@@ -80,6 +80,10 @@ func TestSealedFieldsOpenUntilTheKeyIsErased(t *testing.T) {
 	if _, err := k3.Opener(ctx, "eu", "t1", "cus_1"); !errors.Is(err, ErrErased) {
 		t.Fatalf("after erasure Opener gave %v, want ErrErased", err)
 	}
+	// The keyring that erased the key no longer has it cached either.
+	if _, err := k.Opener(ctx, "eu", "t1", "cus_1"); !errors.Is(err, ErrErased) {
+		t.Fatalf("after erasure the erasing keyring's Opener gave %v, want ErrErased", err)
+	}
 }
 
 func TestPseudonymsAreStablePerTenantAndDistinctAcrossTenants(t *testing.T) {
