@@ -389,7 +389,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		res.load = append(res.load, "soak "+loadAvg())
 		logf("[%s] soak RSS %.0f → %.0f MB (peak %.0f), slope %.2f MB/min (second half %.2f), by minute %.0f MB %s", mode, sr.Start, sr.End, sr.Peak, sr.Slope, sr.SlopeLate, sr.Minutes, sr.FirstErr)
 	}
-	samples := s.rssBetween(ready.Add(-2*time.Second), time.Now())
+	// From readiness on: the server is up in about a second now, and a sample taken while it
+	// was still loading chDB read as a start of 0 MB.
+	samples := s.rssBetween(ready, time.Now())
 	if len(samples) > 0 {
 		res.rssStart, res.rssEnd = samples[0].mb, samples[len(samples)-1].mb
 		for _, x := range samples {

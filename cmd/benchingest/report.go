@@ -192,7 +192,7 @@ func renderReport(o options, c *corpus, ch rawChDBResult, rs []*modeResult) stri
 	row("… poll round trip p50 / p99 (resolution of the above)", "", func(r *modeResult) string {
 		return fmt.Sprintf("%s / %s (%d polls, %d answered from a cached result)", ms(r.lat.PollP50), ms(r.lat.PollP99), r.lat.Polls, r.lat.CacheHits)
 	})
-	row("server RSS start / peak / end (whole run)", "", func(r *modeResult) string {
+	row("server RSS when ready / peak / end (whole run)", "", func(r *modeResult) string {
 		return fmt.Sprintf("%.0f / %.0f / %.0f MB", r.rssStart, r.rssPeak, r.rssEnd)
 	})
 	if o.soak > 0 {
