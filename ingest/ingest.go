@@ -434,8 +434,22 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 			sealers[i] = ss[k]
 		}
 	}
+	// What the messages share is made once per request: their headers (read-only), one
+	// topic name per region, one block for the keys, one for the sealed fields, one array of
+	// customer copies.
 	msgs := make([]kafka.Message, len(events))
-	schema, tenant := []byte("meridian.event.v1"), []byte(p.Tenant)
+	headers := []kafka.Header{{Key: "schema", Value: []byte("meridian.event.v1")}, {Key: "tenant", Value: []byte(p.Tenant)}}
+	topics := make(map[string]string, len(byRegion))
+	for region := range byRegion {
+		topics[region] = stream.EventsTopic(region)
+	}
+	keyBytes := 0
+	for i := range events {
+		keyBytes += len(events[i].ConversationID)
+	}
+	keys := make([]byte, 0, keyBytes)
+	customers := make([]models.Customer, len(events))
+	var sealed shred.Batch
 	encode := s.Encode
 	if encode == nil {
 		encode = stream.EncodeEvent
@@ -443,23 +457,22 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 	for i := range events {
 		e := &events[i]
 		sealer := sealers[i]
-		c := *e.Customer
-		c.ExternalID, c.Phone, c.Email = sealer.Seal(c.ExternalID), sealer.Seal(c.Phone), sealer.Seal(c.Email)
-		c.Name, c.CRMID = sealer.Seal(c.Name), sealer.Seal(c.CRMID)
-		e.Customer = &c
-		e.Text, e.Summary = sealer.Seal(e.Text), sealer.Seal(e.Summary)
+		c := &customers[i]
+		*c = *e.Customer
+		c.ExternalID, c.Phone, c.Email = sealer.Seal(&sealed, c.ExternalID), sealer.Seal(&sealed, c.Phone), sealer.Seal(&sealed, c.Email)
+		c.Name, c.CRMID = sealer.Seal(&sealed, c.Name), sealer.Seal(&sealed, c.CRMID)
+		e.Customer = c
+		e.Text, e.Summary = sealer.Seal(&sealed, e.Text), sealer.Seal(&sealed, e.Summary)
 		value, err := encode(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %d: %w", i, err)
 		}
+		keys = append(keys, e.ConversationID...)
 		msgs[i] = kafka.Message{
-			Topic: stream.EventsTopic(e.Region),
-			Key:   []byte(e.ConversationID),
-			Value: value,
-			Headers: []kafka.Header{
-				{Key: "schema", Value: schema},
-				{Key: "tenant", Value: tenant},
-			},
+			Topic:   topics[e.Region],
+			Key:     keys[len(keys)-len(e.ConversationID) : len(keys) : len(keys)],
+			Value:   value,
+			Headers: headers,
 		}
 	}
 	return msgs, nil

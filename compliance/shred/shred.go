@@ -250,45 +250,43 @@ func (k *Keyring) Sealers(ctx context.Context, region, tenant string, subjects [
 	return out, nil
 }
 
-// Seal encrypts s; the empty string stays empty. Ingest seals several fields of every event,
-// so this makes one allocation per field: nonce and ciphertext are built in place in one
-// buffer whose tail then receives the text form.
-func (s *Sealer) Seal(plain string) string {
+// Batch is where Seal writes: ingest seals several fields of every event of a request into one
+// Batch, which makes one allocation per 64 KiB of sealed text and one read of randomness per
+// 1 KiB of nonces (an allocation per field and a shared pool of randomness cost a fifth of
+// Prepare's time: BENCHMARKS.md). The strings it returns keep their block alive. A Batch is
+// for one goroutine; its zero value is ready to use.
+type Batch struct {
+	buf []byte // the block being filled
+	rnd []byte // randomness not handed out yet
+}
+
+// Seal encrypts plain into b; the empty string stays empty.
+func (s *Sealer) Seal(b *Batch, plain string) string {
 	if plain == "" {
 		return ""
 	}
 	ns := s.a.NonceSize()
 	n := ns + len(plain) + s.a.Overhead()
-	buf := make([]byte, ns+len(plain), n+len(prefix)+base64.RawStdEncoding.EncodedLen(n))
-	fillNonce(buf[:ns])
-	copy(buf[ns:], plain)
-	// Sealing in place: the ciphertext overwrites the plaintext copy behind the nonce.
-	sealed := s.a.Seal(buf[:ns], buf[:ns], buf[ns:], s.aad)
-	out := base64.RawStdEncoding.AppendEncode(append(buf[n:n], prefix...), sealed)
-	// buf is never written again, so the string can share it.
-	return unsafe.String(unsafe.SliceData(out), len(out))
-}
-
-// randomBufs hold the operating system's randomness for nonces: one getrandom call per
-// 4 KiB instead of one per sealed field. Each byte is handed out once.
-var randomBufs = sync.Pool{New: func() any { return &randomBuf{off: len(randomBuf{}.b)} }}
-
-type randomBuf struct {
-	b   [4096]byte
-	off int
-}
-
-// fillNonce fills p with random bytes.
-func fillNonce(p []byte) {
-	rb := randomBufs.Get().(*randomBuf)
-	if len(rb.b)-rb.off < len(p) {
-		if _, err := rand.Read(rb.b[:]); err != nil {
+	size := n + len(prefix) + base64.RawStdEncoding.EncodedLen(n)
+	if cap(b.buf)-len(b.buf) < size {
+		b.buf = make([]byte, 0, max(64<<10, size))
+	}
+	// Nonce and ciphertext first (sealed in place over the plaintext copy), the text form after
+	// them. Nothing is written there again, so the string can share the block.
+	work := b.buf[len(b.buf):]
+	if len(b.rnd) < ns {
+		b.rnd = make([]byte, 1024)
+		if _, err := rand.Read(b.rnd); err != nil {
 			panic("shred: no randomness: " + err.Error())
 		}
-		rb.off = 0
 	}
-	rb.off += copy(p, rb.b[rb.off:])
-	randomBufs.Put(rb)
+	copy(work[:ns], b.rnd)
+	b.rnd = b.rnd[ns:]
+	copy(work[ns:ns+len(plain)], plain)
+	sealed := s.a.Seal(work[:ns], work[:ns], work[ns:ns+len(plain)], s.aad)
+	out := base64.RawStdEncoding.AppendEncode(append(work[n:n], prefix...), sealed)
+	b.buf = b.buf[:len(b.buf)+n+len(out)]
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // Opener decrypts the fields of one subject.

@@ -1,6 +1,7 @@
 package shred
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -55,7 +56,7 @@ func TestSealedFieldsOpenUntilTheKeyIsErased(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed := s.Seal("Wo ist meine Bestellung?")
+	sealed := s.Seal(&Batch{}, "Wo ist meine Bestellung?")
 	if strings.Contains(sealed, "Bestellung") {
 		t.Fatalf("sealed text leaks plaintext: %s", sealed)
 	}
@@ -143,7 +144,7 @@ func TestSealersCreatesAllNewKeysInOneBatchAndMatchesSealer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err := o.Open(ss[i].Seal("hello " + sub)); err != nil || got != "hello "+sub {
+			if got, err := o.Open(ss[i].Seal(&Batch{}, "hello "+sub)); err != nil || got != "hello "+sub {
 				t.Fatalf("subject %s: %q, %v", sub, got, err)
 			}
 		}
@@ -154,7 +155,7 @@ func TestSealersCreatesAllNewKeysInOneBatchAndMatchesSealer(t *testing.T) {
 			t.Fatal(err)
 		}
 		o, _ := k.Opener(ctx, "eu", "t1", "a")
-		if got, err := o.Open(ss2[1].Seal("x")); err != nil || got != "x" {
+		if got, err := o.Open(ss2[1].Seal(&Batch{}, "x")); err != nil || got != "x" {
 			t.Fatalf("cold keyring: %q, %v", got, err)
 		}
 	}
@@ -163,6 +164,8 @@ func TestSealersCreatesAllNewKeysInOneBatchAndMatchesSealer(t *testing.T) {
 // Seal builds nonce and ciphertext in one buffer and draws nonces from pooled randomness:
 // every value must still open to its plaintext, in the documented layout (prefix, then
 // base64 of nonce ‖ ciphertext), and no nonce may repeat across goroutines.
+// Sealed values open to what was sealed, also once their batch has moved on to later blocks,
+// and never reuse a nonce, within a batch or across batches.
 func TestSealedValuesOpenAndNeverRepeatANonce(t *testing.T) {
 	ctx := context.Background()
 	k, err := NewKeyring(&memStore{m: map[string][]byte{}}, make([]byte, 32))
@@ -185,9 +188,25 @@ func TestSealedValuesOpenAndNeverRepeatANonce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var b *Batch
+			if w%2 == 1 {
+				b = &Batch{}
+			}
+			type pair struct{ plain, sealed string }
+			var all []pair
+			defer func() {
+				for _, p := range all {
+					if got, err := o.Open(p.sealed); err != nil || got != p.plain {
+						t.Errorf("worker %d, after sealing: %q opened to %q, %v", w, p.plain, got, err)
+						return
+					}
+				}
+			}()
 			for i := range each {
 				plain := strings.Repeat("ü", i%40) + "x"
-				sealed := s.Seal(plain)
+				// Odd workers fill one batch, even ones take a new batch for every value.
+				sealed := s.Seal(cmp.Or(b, &Batch{}), plain)
+				all = append(all, pair{plain, sealed})
 				got, err := o.Open(sealed)
 				if err != nil || got != plain {
 					t.Errorf("worker %d: %q opened to %q, %v", w, plain, got, err)
@@ -221,7 +240,8 @@ func BenchmarkSeal(b *testing.B) {
 	}
 	text := "Hello, my order #A-10023 has not arrived yet. Can you tell me where it is?"
 	b.ReportAllocs()
+	var batch Batch
 	for b.Loop() {
-		_ = s.Seal(text)
+		_ = s.Seal(&batch, text)
 	}
 }
