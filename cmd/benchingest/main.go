@@ -296,6 +296,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 	}
 	defer s.stop()
 	ready := time.Now()
+	// Read now: the server is up in about a second, and the sampler's next reading may fall in
+	// the warm-up that follows (its first one, before exec, read 0 MB).
+	res.rssStart, _ = vmRSS(s.pid())
 	if err := s.graphqlMounted(ctx); err != nil {
 		res.graphqlErr = err.Error()
 		logf("[%s] GraphQL metrics query fails (%v): queryable times will be missing", mode, err)
@@ -389,11 +392,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		res.load = append(res.load, "soak "+loadAvg())
 		logf("[%s] soak RSS %.0f → %.0f MB (peak %.0f), slope %.2f MB/min (second half %.2f), by minute %.0f MB %s", mode, sr.Start, sr.End, sr.Peak, sr.Slope, sr.SlopeLate, sr.Minutes, sr.FirstErr)
 	}
-	// From readiness on: the server is up in about a second now, and a sample taken while it
-	// was still loading chDB read as a start of 0 MB.
 	samples := s.rssBetween(ready, time.Now())
 	if len(samples) > 0 {
-		res.rssStart, res.rssEnd = samples[0].mb, samples[len(samples)-1].mb
+		res.rssEnd = samples[len(samples)-1].mb
 		for _, x := range samples {
 			res.rssPeak = max(res.rssPeak, x.mb)
 		}
