@@ -4,52 +4,19 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/compliance/shred/shredtest"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/stream"
 )
 
-// memKeys is an in-memory shred.KeyStore for these tests.
-type memKeys struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (k *memKeys) GetOrCreateKey(_ context.Context, region, tenant, subject string, candidate []byte) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	key := region + "/" + tenant + "/" + subject
-	if w, ok := k.m[key]; ok {
-		return w, nil
-	}
-	k.m[key] = candidate
-	return candidate, nil
-}
-
-func (k *memKeys) GetKey(_ context.Context, region, tenant, subject string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if w, ok := k.m[region+"/"+tenant+"/"+subject]; ok {
-		return w, nil
-	}
-	return nil, shred.ErrErased
-}
-
-func (k *memKeys) DeleteKey(_ context.Context, region, tenant, subject string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, region+"/"+tenant+"/"+subject)
-	return nil
-}
-
 func testService(t testing.TB) (*Service, *shred.Keyring) {
-	kr, err := shred.NewKeyring(&memKeys{m: map[string][]byte{}}, make([]byte, 32))
+	kr, err := shred.NewKeyring(&shredtest.Keys{}, make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

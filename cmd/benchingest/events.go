@@ -15,6 +15,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/compliance/shred/shredtest"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
@@ -88,7 +89,7 @@ func buildCorpus(ctx context.Context, n int) (*corpus, error) {
 	if _, err := rand.Read(master); err != nil {
 		return nil, err
 	}
-	kr, err := shred.NewKeyring(&memKeys{m: map[string][]byte{}}, master)
+	kr, err := shred.NewKeyring(&shredtest.Keys{}, master)
 	if err != nil {
 		return nil, err
 	}
@@ -146,38 +147,4 @@ func (b *batcher) body(n int) []byte {
 		buf = b.c.appendEvent(buf, int(seq), string(id))
 	}
 	return append(buf, ']')
-}
-
-// memKeys is an in-memory shred.KeyStore, for sealing the Kafka ceiling's messages exactly as
-// ingest does without a PostgreSQL.
-type memKeys struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (k *memKeys) GetOrCreateKey(_ context.Context, region, tenant, subject string, candidate []byte) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	key := region + "\x00" + tenant + "\x00" + subject
-	if v, ok := k.m[key]; ok {
-		return v, nil
-	}
-	k.m[key] = candidate
-	return candidate, nil
-}
-
-func (k *memKeys) GetKey(_ context.Context, region, tenant, subject string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if v, ok := k.m[region+"\x00"+tenant+"\x00"+subject]; ok {
-		return v, nil
-	}
-	return nil, shred.ErrErased
-}
-
-func (k *memKeys) DeleteKey(_ context.Context, region, tenant, subject string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, region+"\x00"+tenant+"\x00"+subject)
-	return nil
 }
