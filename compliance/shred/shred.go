@@ -259,9 +259,9 @@ func (k *Keyring) Sealers(ctx context.Context, region, tenant string, subjects [
 
 // Batch is where Seal writes: ingest seals several fields of every event of a request into one
 // Batch, which makes one allocation per 64 KiB of sealed text and one read of randomness per
-// 1 KiB of nonces (an allocation per field and a shared pool of randomness cost a fifth of
-// Prepare's time: BENCHMARKS.md). The strings it returns keep their block alive. A Batch is
-// for one goroutine; its zero value is ready to use.
+// 1 KiB of nonces instead of an allocation per field and a nonce from a shared pool
+// (BENCHMARKS.md, "Ingest's Prepare without per-event allocations"). The strings it returns
+// keep their block alive. A Batch is for one goroutine; its zero value is ready to use.
 type Batch struct {
 	buf []byte // the block being filled
 	rnd []byte // randomness not handed out yet
