@@ -322,23 +322,31 @@ func (s *server) graphqlMounted(ctx context.Context) error {
 	return err
 }
 
-// cpuSeconds is the server process's user + system CPU time so far.
+// cpuSeconds is a process's user + system CPU time so far.
 func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	_, cpu, err := procStat(strconv.Itoa(pid))
+	return cpu, err
+}
+
+// procStat reads a process's parent and its user + system CPU time so far from
+// /proc/PID/stat.
+func procStat(pid string) (ppid int, cpu float64, err error) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
+		return 0, 0, errors.New("short /proc stat")
 	}
+	ppid, err0 := strconv.Atoi(f[1])
 	ut, err1 := strconv.ParseFloat(f[11], 64)
 	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
+	if err := errors.Join(err0, err1, err2); err != nil {
+		return 0, 0, err
 	}
-	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
+	return ppid, (ut + st) / 100, nil // USER_HZ is 100 on Linux
 }
 
 // childrenCPUSeconds is the CPU time of pid's descendants (the embedded PostgreSQL's
@@ -348,29 +356,21 @@ func childrenCPUSeconds(pid int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	parent := map[int]int{}
+	parent, cpu := map[int]int{}, map[int]float64{}
 	for _, e := range ents {
 		p, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // exited meanwhile
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		if len(f) > 1 {
-			parent[p], _ = strconv.Atoi(f[1])
+		if parent[p], cpu[p], err = procStat(e.Name()); err != nil {
+			delete(parent, p) // exited meanwhile
 		}
 	}
 	var total float64
 	for p := range parent {
 		for a := parent[p]; a > 1; a = parent[a] {
 			if a == pid {
-				if c, err := cpuSeconds(p); err == nil {
-					total += c
-				}
+				total += cpu[p]
 				break
 			}
 		}

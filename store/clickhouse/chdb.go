@@ -150,7 +150,7 @@ func settingsClause(settings []string) string {
 
 // InsertNative inserts a block in ClickHouse's Native format. It is read straight from the
 // file: through SELECT … FROM file() with the block's structure given, as before, an insert
-// cost 4–8 ms more CPU at 1 to 20,000 rows (BENCHMARKS.md).
+// took ~5 ms longer at 1 to 20,000 rows (BENCHMARKS.md, "chDB batches read straight from the file").
 func (c *ChDB) InsertNative(ctx context.Context, table string, block []byte, settings ...string) error {
 	return c.Insert(ctx, table, "Native", block, settings...)
 }
