@@ -73,7 +73,13 @@ type Service struct {
 	Now       func() time.Time
 	// Encode writes an event as its Kafka message value; nil means stream.EncodeEvent.
 	Encode func(*models.Event) ([]byte, error)
+	// MaxFuture is how far after its arrival an event's occurred_at may lie (clocks drift;
+	// a date years ahead is a bug that would stretch every time axis); 0 means DefaultMaxFuture.
+	MaxFuture time.Duration
 }
+
+// DefaultMaxFuture is Service.MaxFuture's default.
+const DefaultMaxFuture = 24 * time.Hour
 
 // Error is a request-level error with the HTTP status it maps to.
 type Error struct {
@@ -332,8 +338,33 @@ func validate(events []models.Event) error {
 		if err := events[i].Validate(); err != nil {
 			return badEvent(i, err)
 		}
-		if len(events[i].Text) > models.MaxTextLen {
-			return badEvent(i, &models.FieldError{Field: "text", Reason: fmt.Sprintf("is longer than %d bytes", models.MaxTextLen)})
+		// Personal fields are checked here, before sealing makes them longer.
+		if err := checkSealedLengths(&events[i]); err != nil {
+			return badEvent(i, err)
+		}
+	}
+	return nil
+}
+
+// maxPersonalLen bounds the short personal fields (names, phone numbers, ids).
+const maxPersonalLen = 1 << 10
+
+func checkSealedLengths(e *models.Event) error {
+	for _, f := range [...]struct {
+		name  string
+		v     string
+		limit int
+	}{{"text", e.Text, models.MaxTextLen}, {"summary", e.Summary, models.MaxTextLen}} {
+		if len(f.v) > f.limit {
+			return &models.FieldError{Field: f.name, Reason: fmt.Sprintf("is longer than %d bytes", f.limit)}
+		}
+	}
+	if c := e.Customer; c != nil {
+		for _, f := range [...]struct{ name, v string }{{"customer.external_id", c.ExternalID}, {"customer.phone", c.Phone},
+			{"customer.email", c.Email}, {"customer.name", c.Name}, {"customer.crm_id", c.CRMID}} {
+			if len(f.v) > maxPersonalLen {
+				return &models.FieldError{Field: f.name, Reason: fmt.Sprintf("is longer than %d bytes", maxPersonalLen)}
+			}
 		}
 	}
 	return nil
@@ -390,11 +421,20 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 	var byRegion map[string]*regionSubjects
 	var last *regionSubjects // most requests hold one region's events
 	var lastRegion string
+	maxFuture := s.MaxFuture
+	if maxFuture == 0 {
+		maxFuture = DefaultMaxFuture
+	}
+	latest := now.Add(maxFuture)
 	for i := range events {
 		e := &events[i]
 		e.Normalize()
 		e.Tenant = p.Tenant
 		e.ReceivedAt = now
+		if e.OccurredAt.After(latest) {
+			return nil, badEvent(i, &models.FieldError{Field: "occurred_at",
+				Reason: fmt.Sprintf("%s is more than %s after the server's time %s", e.OccurredAt.Format(time.RFC3339), maxFuture, now.Format(time.RFC3339))})
+		}
 		if e.Customer == nil {
 			return nil, badEvent(i, &models.FieldError{Field: "customer", Reason: "is required to place the event in its residency region"})
 		}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -120,4 +121,28 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
+}
+
+// An event dated after its arrival by more than MaxFuture is refused naming occurred_at: one
+// event dated ten years ahead stretched every time axis and the ROI window.
+func TestPrepareRefusesEventsFromTheFuture(t *testing.T) {
+	svc, _ := testService(t)
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	svc.Now = func() time.Time { return now }
+	p := auth.Principal{Tenant: "acme", Role: auth.RoleAdmin}
+	ev := func(at time.Time) []models.Event {
+		return []models.Event{{ID: "a", Type: models.ConversationResolved, OccurredAt: at, ConversationID: "c", Customer: &models.Customer{Country: "DE"}}}
+	}
+	if _, err := svc.Prepare(context.Background(), p, ev(now.Add(23*time.Hour))); err != nil {
+		t.Fatalf("an event 23 hours ahead (clock drift) refused: %v", err)
+	}
+	_, err := svc.Prepare(context.Background(), p, ev(time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)))
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 400 || e.Field != "occurred_at" {
+		t.Fatalf("an event dated 2036: got %v, want 400 naming occurred_at", err)
+	}
+	svc.MaxFuture = time.Hour
+	if _, err := svc.Prepare(context.Background(), p, ev(now.Add(2*time.Hour))); !errors.As(err, &e) || e.Field != "occurred_at" {
+		t.Fatalf("MaxFuture of an hour: got %v for an event two hours ahead", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SchemaVersion is the event contract version this build writes; schemas/events holds it.
@@ -131,11 +132,20 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
-// Limits on field sizes keep one event from dominating a batch or a ClickHouse granule.
-// MaxTextLen applies to the text as received, before it is sealed.
+// Limits on field sizes keep one event from dominating a batch or a ClickHouse granule, and
+// keep keys within what a PostgreSQL index can hold. MaxTextLen applies to the text as
+// received, before it is sealed.
 const (
 	MaxIDLen   = 200
 	MaxTextLen = 64 << 10
+)
+
+// The times the events table stores faithfully. ClickHouse's DateTime64 holds 1900–2299, but
+// the sort key's toDate() and the dashboards' buckets (toStartOfMonth, toStartOfHour) wrap
+// around outside 1970–2106: a 1900 event showed up in a 2079 bucket.
+var (
+	MinTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2106, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // Validate checks the event against its contract. It does not look at tenant, region or
@@ -160,6 +170,17 @@ func (e *Event) Validate() error {
 	if e.OccurredAt.IsZero() {
 		return &FieldError{"occurred_at", "is required (RFC 3339 timestamp)"}
 	}
+	if err := checkTime("occurred_at", e.OccurredAt); err != nil {
+		return err
+	}
+	if e.SentAt != nil {
+		if err := checkTime("sent_at", *e.SentAt); err != nil {
+			return err
+		}
+	}
+	if err := e.checkStrings(); err != nil {
+		return err
+	}
 	for _, f := range required {
 		if !e.has(f) {
 			return &FieldError{f, "is required for " + e.Type}
@@ -171,8 +192,10 @@ func (e *Event) Validate() error {
 	if e.Direction != "" && e.Direction != Inbound && e.Direction != Outbound {
 		return &FieldError{"direction", `must be "inbound" or "outbound"`}
 	}
-	if e.Customer != nil && !validCountry(e.Customer.Country) {
-		return &FieldError{"customer.country", "must be an ISO 3166-1 alpha-2 code such as DE"}
+	if e.Customer != nil {
+		if _, ok := CanonicalCountry(e.Customer.Country); !ok {
+			return &FieldError{"customer.country", fmt.Sprintf("%q is not an assigned ISO 3166-1 alpha-2 country code (such as DE or GB)", e.Customer.Country)}
+		}
 	}
 	if e.Type == FeedbackCSAT && (*e.Score < 1 || *e.Score > 5) {
 		return &FieldError{"score", "CSAT score must be between 1 and 5"}
@@ -219,7 +242,9 @@ func (e *Event) Normalize() {
 		e.Version = SchemaVersion
 	}
 	if e.Customer != nil {
-		e.Customer.Country = strings.ToUpper(e.Customer.Country)
+		if c, ok := CanonicalCountry(e.Customer.Country); ok {
+			e.Customer.Country = c
+		}
 	}
 	if e.Direction == "" {
 		switch e.Type {
@@ -241,14 +266,91 @@ func validChannel(c string) bool {
 	return false
 }
 
-func validCountry(c string) bool {
-	if len(c) != 2 {
-		return false
+func checkTime(field string, t time.Time) error {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		return &FieldError{field, fmt.Sprintf("%s is outside the range Meridian stores (%s to %s)",
+			t.UTC().Format(time.RFC3339), MinTime.Format("2006-01-02"), MaxTime.Format("2006-01-02"))}
 	}
-	for _, r := range c {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
-			return false
+	return nil
+}
+
+// checkStrings refuses what a store cannot hold or index: invalid UTF-8 and NUL anywhere
+// (PostgreSQL's text cannot hold NUL), control characters in identifiers and labels, and
+// identifiers longer than MaxIDLen. Free text may hold tabs and line breaks.
+func (e *Event) checkStrings() error {
+	labels := [...]struct{ name, v string }{
+		{"id", e.ID}, {"conversation_id", e.ConversationID}, {"language", e.Language},
+		{"platform_message_id", e.PlatformMessageID}, {"agent_id", e.AgentID}, {"team", e.Team},
+		{"queue", e.Queue}, {"to_queue", e.ToQueue}, {"from_region", e.FromRegion}, {"to_region", e.ToRegion},
+		{"action", e.Action}, {"intent", e.Intent}, {"product", e.Product}, {"customer_id", e.CustomerID},
+		{"tenant", e.Tenant}, {"region", e.Region},
+	}
+	for _, f := range labels {
+		if err := checkLabel(f.name, f.v); err != nil {
+			return err
 		}
 	}
-	return true
+	for _, f := range [...]struct{ name, v string }{{"text", e.Text}, {"summary", e.Summary}, {"reason", e.Reason}} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if c := e.Customer; c != nil {
+		for _, f := range [...]struct{ name, v string }{{"customer.tier", c.Tier}, {"customer.locale", c.Locale}} {
+			if err := checkLabel(f.name, f.v); err != nil {
+				return err
+			}
+		}
+		for _, f := range [...]struct{ name, v string }{{"customer.external_id", c.ExternalID}, {"customer.phone", c.Phone},
+			{"customer.email", c.Email}, {"customer.name", c.Name}, {"customer.crm_id", c.CRMID}} {
+			if err := checkText(f.name, f.v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range e.Skills {
+		if err := checkLabel("skills", s); err != nil {
+			return err
+		}
+	}
+	for _, a := range e.Attachments {
+		for _, v := range [...]string{a.Kind, a.MIMEType, a.URL} {
+			if err := checkText("attachments", v); err != nil {
+				return err
+			}
+		}
+	}
+	for k, v := range e.Attributes {
+		if err := checkLabel("attributes", k); err != nil {
+			return err
+		}
+		if err := checkText("attributes."+k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkLabel(field, s string) error {
+	if len(s) > MaxIDLen {
+		return &FieldError{field, fmt.Sprintf("is longer than %d bytes", MaxIDLen)}
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r < 0x20 || r >= 0x7f && r < 0xa0 {
+			return &FieldError{field, "must be valid UTF-8 without control characters"}
+		}
+		i += n
+	}
+	return nil
+}
+
+func checkText(field, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return &FieldError{field, "must not contain NUL characters"}
+	}
+	if !utf8.ValidString(s) {
+		return &FieldError{field, "must be valid UTF-8"}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,5 +62,83 @@ func TestValidateNamesTheMissingField(t *testing.T) {
 		if !isField || fe.Field != field {
 			t.Errorf("breaking %s: got %v, want a FieldError on %s", field, err, field)
 		}
+	}
+}
+
+// What no store can hold is refused at the door, naming the field: NUL where PostgreSQL
+// stores the value, control characters in labels, keys too long for an index, and times the
+// events table cannot bucket faithfully (a 1900 event showed up in a 2079 month).
+func TestValidateRefusesWhatNoStoreCanHold(t *testing.T) {
+	base := Event{ID: "r1", Type: RoutingDecision, OccurredAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC),
+		ConversationID: "c1", Customer: &Customer{Country: "DE", Tier: "vip"}, Queue: "billing"}
+	if err := base.Validate(); err != nil {
+		t.Fatalf("valid event rejected: %v", err)
+	}
+	at := func(s string) time.Time {
+		ts, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	cases := []struct {
+		field   string
+		breakIt func(e *Event)
+	}{
+		{"queue", func(e *Event) { e.Queue = "q\x00x" }},
+		{"conversation_id", func(e *Event) { e.ConversationID = "c\x001" }},
+		{"customer.tier", func(e *Event) { e.Customer.Tier = "v\x00ip" }},
+		{"queue", func(e *Event) { e.Queue = "q\x1bx" }},
+		{"agent_id", func(e *Event) { e.AgentID = "a\u0085b" }},
+		{"conversation_id", func(e *Event) { e.ConversationID = strings.Repeat("c", MaxIDLen+1) }},
+		{"queue", func(e *Event) { e.Queue = "q\xffx" }},
+		{"text", func(e *Event) { e.Text = "hallo\x00" }},
+		{"customer.name", func(e *Event) { e.Customer.Name = "An\x00na" }},
+		{"attributes.k", func(e *Event) { e.Attributes = map[string]string{"k": "v\x00"} }},
+		{"attributes", func(e *Event) { e.Attributes = map[string]string{"k\x01": "v"} }},
+		{"occurred_at", func(e *Event) { e.OccurredAt = at("0001-01-01T00:00:01Z") }},
+		{"occurred_at", func(e *Event) { e.OccurredAt = at("1900-01-01T00:00:00Z") }},
+		{"occurred_at", func(e *Event) { e.OccurredAt = at("1969-12-31T23:59:59Z") }},
+		{"occurred_at", func(e *Event) { e.OccurredAt = at("2299-12-31T00:00:00Z") }},
+		{"occurred_at", func(e *Event) { e.OccurredAt = at("9999-12-31T00:00:00Z") }},
+		{"sent_at", func(e *Event) { s := at("2150-01-01T00:00:00Z"); e.SentAt = &s }},
+		{"customer.country", func(e *Event) { e.Customer.Country = "EU" }},
+		{"customer.country", func(e *Event) { e.Customer.Country = "XX" }},
+		{"customer.country", func(e *Event) { e.Customer.Country = "ZZ" }},
+		{"customer.country", func(e *Event) { e.Customer.Country = "AA" }},
+		{"customer.country", func(e *Event) { e.Customer.Country = "YU" }},
+	}
+	for _, c := range cases {
+		e := base
+		cu := *base.Customer
+		e.Customer = &cu
+		c.breakIt(&e)
+		err := e.Validate()
+		fe, ok := err.(*FieldError)
+		if !ok || fe.Field != c.field {
+			t.Errorf("%s: got %v, want a FieldError on %s", c.field, err, c.field)
+		}
+	}
+	// Free text keeps its tabs, line breaks and any printable script; labels any script.
+	e := base
+	e.Text, e.Queue, e.AgentID = "Zeile 1\n\tZeile 2 \u00e9\u4e2d\ufffd", "коммерция", "agent-\u00e9"
+	if err := e.Validate(); err != nil {
+		t.Errorf("valid text or labels refused: %v", err)
+	}
+}
+
+// UK is the United Kingdom's exceptional reservation and a common mistake for GB: it is taken
+// as GB, so British customers' data stays in GB's region.
+func TestUKIsGreatBritain(t *testing.T) {
+	e := Event{ID: "a", Type: ConversationResolved, OccurredAt: time.Now(), ConversationID: "c", Customer: &Customer{Country: "uk"}}
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e.Normalize()
+	if e.Customer.Country != "GB" {
+		t.Fatalf("country %q, want GB", e.Customer.Country)
+	}
+	if r := DefaultPolicy().RegionFor(e.Customer.Country); r != "eu" {
+		t.Fatalf("UK customer placed in %q, want eu", r)
 	}
 }

@@ -85,7 +85,7 @@ func ParsePolicy(b []byte) (*ResidencyPolicy, error) {
 		}
 		for _, c := range cs {
 			c = strings.ToUpper(c)
-			if !validCountry(c) {
+			if cc, ok := CanonicalCountry(c); !ok || cc != c {
 				return nil, fmt.Errorf("countries.%s: %q is not an ISO 3166-1 alpha-2 code", r, c)
 			}
 			if prev, dup := p.byCountry[c]; dup {

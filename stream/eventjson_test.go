@@ -31,8 +31,10 @@ func TestDecodeAgreesWithGoJSONOnWhatIngestWrites(t *testing.T) {
 		if n, ok := eventjson.DecodeObject(b, &fast); !ok || n != len(b) {
 			t.Fatalf("eventjson does not take %q, EncodeEvent's own output", b)
 		}
-		got, err := DecodeEvent(b)
-		if err != nil {
+		// The decoding alone: the contract refuses control characters in ids, which this
+		// test writes on purpose to exercise the codecs.
+		var got models.Event
+		if err := decode(b, &got); err != nil {
 			t.Fatal(err)
 		}
 		var want models.Event

@@ -18,6 +18,11 @@ import (
 
 // EventStore stores a region's events. Storing must be idempotent by (tenant, id): a batch can
 // be offered again after a crash. It returns the index and reason of events it can never store.
+//
+// An error whose chain has a Permanent() method answering true says the events, not the
+// store, are at fault (a value the store cannot hold): the handler then splits the batch to
+// find the events at fault, dead-letters them with the store's reason and stores the rest.
+// Any other error is taken as transient and the whole batch is retried.
 type EventStore interface {
 	StoreEvents(ctx context.Context, events []models.Event) (rejected map[int]string, err error)
 }
@@ -83,7 +88,7 @@ func (h EventHandler) store(ctx context.Context, events []models.Event) (map[str
 	for name, s := range h.Stores {
 		go func() {
 			start := time.Now()
-			bad, err := s.StoreEvents(ctx, events)
+			bad, err := storeSplitting(ctx, s, events)
 			if err == nil {
 				storeSeconds.WithLabelValues(name, h.Region).Observe(time.Since(start).Seconds())
 			}
@@ -105,6 +110,42 @@ func (h EventHandler) store(ctx context.Context, events []models.Event) (map[str
 		return nil, errors.Join(errs...)
 	}
 	return bad, nil
+}
+
+// storeSplitting stores events, and when the store refuses them permanently, halves the batch
+// until the events at fault are alone: one poison event costs about 2·log2(n) attempts, and
+// every event that can be stored is. A transient error anywhere fails the whole batch (the
+// parts already stored see it again on the retry, which idempotent stores absorb).
+func storeSplitting(ctx context.Context, s EventStore, events []models.Event) (map[int]string, error) {
+	bad, err := s.StoreEvents(ctx, events)
+	if err == nil || !permanent(err) {
+		return bad, err
+	}
+	if len(events) == 1 {
+		return map[int]string{0: err.Error()}, nil
+	}
+	batchSplits.Inc()
+	mid := len(events) / 2
+	left, err := storeSplitting(ctx, s, events[:mid])
+	if err != nil {
+		return nil, err
+	}
+	right, err := storeSplitting(ctx, s, events[mid:])
+	if err != nil {
+		return nil, err
+	}
+	for i, reason := range right {
+		if left == nil {
+			left = map[int]string{}
+		}
+		left[mid+i] = reason
+	}
+	return left, nil
+}
+
+func permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // EncodeEvent writes an event as the message value the sinks read: the Protocol Buffers form

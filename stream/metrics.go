@@ -40,12 +40,16 @@ var (
 		Name: "meridian_sink_retries_total",
 		Help: "Batches a sink had to retry because its store failed.",
 	}, []string{"sink", "topic"})
+	batchSplits = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "meridian_sink_batch_splits_total",
+		Help: "Times a store refused a batch for its content and the sink halved it to find the events at fault.",
+	})
+	sinkFailing = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "meridian_sink_failing",
+		Help: "1 while a sink's current batch keeps failing to be stored (it is retried with back-off), else 0.",
+	}, []string{"sink", "topic"})
 	deadLetters = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "meridian_dead_letters_total",
 		Help: "Messages sent to a dead-letter topic.",
-	}, []string{"sink", "topic"})
-	consumerLag = promauto.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "meridian_consumer_lag",
-		Help: "Messages behind the end of the log, per sink and topic.",
 	}, []string{"sink", "topic"})
 )

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -35,7 +37,10 @@ type SinkConfig struct {
 	MaxRows         int           // rows per batch; default 20,000
 	MaxBytes        int           // bytes per batch; default 16 MiB
 	MaxWait         time.Duration // longest a message waits for its batch to fill; default 250 ms
-	Logger          *slog.Logger
+	// StallAfter is how long a batch may keep failing before Health reports the sink as not
+	// making progress; default 15 s (a store restarting is not a stall).
+	StallAfter time.Duration
+	Logger     *slog.Logger
 }
 
 // Sink is a consumer-group member that batches messages by size and time, hands each batch to
@@ -48,6 +53,10 @@ type Sink struct {
 	dlq *kafka.Writer
 	h   Handler
 	log *slog.Logger
+
+	mu           sync.Mutex
+	failingSince time.Time // zero while batches are stored
+	lastErr      string
 }
 
 // NewSink creates a sink; Run starts it.
@@ -60,6 +69,9 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 	}
 	if cfg.MaxWait == 0 {
 		cfg.MaxWait = 250 * time.Millisecond
+	}
+	if cfg.StallAfter == 0 {
+		cfg.StallAfter = 15 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -141,7 +153,6 @@ func (s *Sink) Run(ctx context.Context) error {
 			stop()
 			return err
 		}
-		consumerLag.WithLabelValues(s.cfg.Name, s.cfg.Topic).Set(float64(s.r.Stats().Lag))
 	}
 	if collectErr != nil && ctx.Err() == nil {
 		return fmt.Errorf("sink %s: %w", s.cfg.Name, collectErr)
@@ -185,8 +196,10 @@ func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) (bool, er
 		rejected, err = s.h.Handle(hctx, batch)
 		cancel()
 		if err == nil {
+			s.setFailing(nil)
 			break
 		}
+		s.setFailing(err)
 		sinkRetries.WithLabelValues(s.cfg.Name, s.cfg.Topic).Inc()
 		s.log.Warn("store failed; retrying the batch", "rows", len(batch), "attempt", attempt, "err", err)
 		select {
@@ -210,6 +223,44 @@ func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) (bool, er
 	sinkBatchSeconds.WithLabelValues(s.cfg.Name, s.cfg.Topic).Observe(time.Since(start).Seconds())
 	return true, nil
 }
+
+func (s *Sink) setFailing(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.failingSince, s.lastErr = time.Time{}, ""
+		sinkFailing.WithLabelValues(s.cfg.Name, s.cfg.Topic).Set(0)
+		return
+	}
+	if s.failingSince.IsZero() {
+		s.failingSince = time.Now()
+	}
+	s.lastErr = RedactPaths(err.Error())
+	sinkFailing.WithLabelValues(s.cfg.Name, s.cfg.Topic).Set(1)
+}
+
+// Health is nil while the sink makes progress, and says why not when its current batch has
+// failed for longer than StallAfter: everything acknowledged since waits in Kafka, safe but
+// not queryable. The reason carries no file system paths (socket locations and the like).
+func (s *Sink) Health() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failingSince.IsZero() {
+		return nil
+	}
+	if d := time.Since(s.failingSince); d >= s.cfg.StallAfter {
+		return fmt.Errorf("%s: no batch stored for %s: %s", s.cfg.Topic, d.Round(time.Second), s.lastErr)
+	}
+	return nil
+}
+
+// paths matches absolute file system paths in error messages (at the start, or after a space,
+// a quote, a bracket or "=").
+var paths = regexp.MustCompile("(^|[\\s'\"(\\[=`])/[^\\s:;,'\"()\\[\\]{}<>`]+")
+
+// RedactPaths replaces absolute file system paths in a message with "<path>": errors that
+// reach health checks and API answers must not show where sockets and files live.
+func RedactPaths(msg string) string { return paths.ReplaceAllString(msg, "${1}<path>") }
 
 func (s *Sink) deadLetter(ctx context.Context, rejected []Rejected) error {
 	if s.dlq == nil {

@@ -33,6 +33,7 @@ var settings = []setting{
 	{"clickhouse-cluster", "MERIDIAN_CLICKHOUSE_CLUSTER", "", "ClickHouse cluster name: DDL ON CLUSTER, Replicated + Distributed tables"},
 	{"database-url", "DATABASE_URL", "", "PostgreSQL (15 or newer) URL; empty = a local cluster under the data directory"},
 	{"master-key", "MERIDIAN_MASTER_KEY", "", "base64 32-byte key wrapping customers' data keys; empty = generated into <data-dir>/secrets"},
+	{"max-future", "MERIDIAN_MAX_FUTURE", "24h", "how far after its arrival an event's occurred_at may lie; later events are refused with 400 naming occurred_at"},
 	{"sink-max-wait", "MERIDIAN_SINK_MAX_WAIT", "500ms", "longest an event waits for its batch to fill; every chDB insert has a fixed cost of about 10 ms, so shorter is fresher but costs CPU"},
 	{"sink-max-rows", "MERIDIAN_SINK_MAX_ROWS", "20000", "rows per ClickHouse insert at most"},
 	{"forecast-refresh-every", "MERIDIAN_FORECAST_REFRESH_EVERY", "1h", "how often serve refreshes the stored forecasts from ClickHouse (0 = never)"},

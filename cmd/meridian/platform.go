@@ -45,6 +45,7 @@ type platform struct {
 	auth     *auth.Authenticator
 	devKey   string
 
+	sinks  map[string]*stream.Sink // by region
 	sinkWG sync.WaitGroup
 	stop   context.CancelFunc
 }
@@ -117,8 +118,15 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	if err = p.startAuth(ctx); err != nil {
 		return p, err
 	}
+	maxFuture, err := cfg.duration("max-future")
+	if err != nil {
+		return p, err
+	}
+	if maxFuture <= 0 {
+		return p, errors.New("--max-future must be positive")
+	}
 	p.producer = stream.NewProducer(p.brokers)
-	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode}
+	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode, MaxFuture: maxFuture}
 	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
@@ -341,6 +349,8 @@ func (p *platform) startSinks(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.stop = cancel
+	p.sinks = map[string]*stream.Sink{}
+	groups := map[string]string{}
 	for _, r := range p.regions {
 		// One consumer group per region feeds both stores: each event is fetched and decoded
 		// once, and ClickHouse and PostgreSQL always hold the same prefix of the log.
@@ -352,6 +362,8 @@ func (p *platform) startSinks(ctx context.Context) error {
 			"clickhouse": &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring},
 			"postgres":   &postgres.StateWriter{DB: p.pg, Region: r},
 		}})
+		p.sinks[r] = sink
+		groups[stream.EventsTopic(r)] = stream.StoresGroup(r)
 		p.sinkWG.Add(1)
 		go func() {
 			defer p.sinkWG.Done()
@@ -360,7 +372,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 			}
 		}()
 	}
-	return nil
+	return p.metrics.Register(&stream.LagCollector{Brokers: p.brokers, Groups: groups, Logger: p.log})
 }
 
 // ready checks every engine the platform depends on.
@@ -368,7 +380,7 @@ func (p *platform) ready(ctx context.Context) map[string]string {
 	out := map[string]string{}
 	check := func(name string, err error) {
 		if err != nil {
-			out[name] = err.Error()
+			out[name] = stream.RedactPaths(err.Error())
 		} else {
 			out[name] = "ok"
 		}
@@ -377,6 +389,10 @@ func (p *platform) ready(ctx context.Context) map[string]string {
 	check("postgres", p.pg.Ping(ctx))
 	for r, db := range p.ch {
 		check("clickhouse."+r, db.Ping(ctx))
+	}
+	// A sink that cannot store its batch leaves acknowledged events unqueryable.
+	for r, s := range p.sinks {
+		check("sink."+r, s.Health())
 	}
 	return out
 }

@@ -315,3 +315,38 @@ func TestProjectingEventsOnKnownConversationsUpdatesThemHeapOnly(t *testing.T) {
 		t.Fatalf("conversations: %d updates, %d of them heap-only; want %d, all heap-only", upd, hot, want)
 	}
 }
+
+// A value PostgreSQL cannot hold (NUL in text, a key too long for its index) is a DataError,
+// which the sink answers by finding and dead-lettering the event; a database that is not
+// there is not one, and the batch is retried.
+func TestValuesPostgreSQLCannotHoldAreDataErrors(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	w := &postgres.StateWriter{DB: db, Region: "eu"}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	ok := models.Event{ID: "r1", Type: models.RoutingDecision, Tenant: "t", Region: "eu", OccurredAt: t0, Channel: "whatsapp",
+		ConversationID: "c1", CustomerID: "cus_1", Queue: "billing", Customer: &models.Customer{Country: "DE", Tier: "vip"}}
+	if _, err := w.StoreEvents(ctx, []models.Event{ok}); err != nil {
+		t.Fatal(err)
+	}
+	for name, breakIt := range map[string]func(e *models.Event){
+		"NUL in queue":           func(e *models.Event) { e.Queue = "q\x00x" },
+		"NUL in conversation_id": func(e *models.Event) { e.ConversationID = "c\x002" },
+		"NUL in customer.tier":   func(e *models.Event) { e.Customer = &models.Customer{Country: "DE", Tier: "v\x00ip"} },
+		"an unindexable key":     func(e *models.Event) { e.ConversationID = strings.Repeat("x", 300_000) },
+	} {
+		e := ok
+		breakIt(&e)
+		_, err := w.StoreEvents(ctx, []models.Event{ok, e})
+		var p interface{ Permanent() bool }
+		if err == nil || !errors.As(err, &p) || !p.Permanent() {
+			t.Errorf("%s: got %v, want a permanent data error", name, err)
+		}
+	}
+	db.Close()
+	_, err := w.StoreEvents(ctx, []models.Event{ok})
+	var p interface{ Permanent() bool }
+	if err == nil || errors.As(err, &p) {
+		t.Fatalf("a closed database: got %v, want a transient error", err)
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/meridian-cs/meridian/models"
 )
@@ -57,9 +59,31 @@ func (w *StateWriter) StoreEvents(ctx context.Context, events []models.Event) (m
 	b.Queue(fmt.Sprintf(mergeCustomers, schema), customerColumns(customers)...)
 	b.Queue(fmt.Sprintf(mergeConversations, schema), conversationColumns(conversations)...)
 	if err := w.DB.Pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("postgres %s: project %d events: %w", w.Region, len(events), err)
+		err = fmt.Errorf("postgres %s: project %d events: %w", w.Region, len(events), err)
+		if isDataError(err) {
+			return nil, &DataError{err}
+		}
+		return nil, err
 	}
 	return nil, nil
+}
+
+// DataError is a write PostgreSQL refused because of the values, not because of the server:
+// writing them again fails the same way, so the sink looks for the events at fault instead
+// of retrying the batch forever.
+type DataError struct{ Err error }
+
+func (e *DataError) Error() string   { return e.Err.Error() }
+func (e *DataError) Unwrap() error   { return e.Err }
+func (e *DataError) Permanent() bool { return true }
+
+// isDataError reports an error of SQLSTATE class 22 (data exception: NUL or invalid UTF-8 in
+// text, a value out of range) or 54 (program limit: a key too long for its index). A unique
+// violation (23505) is not one: a concurrent writer inserting the same new row causes it, and
+// the retry succeeds.
+func isDataError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54"))
 }
 
 // latest is the value of the last event that had one and was not older than every event
