@@ -48,7 +48,7 @@ check-generate: generate
 
 # Each fuzz target of the parsers of outside input and of the event codec, FUZZTIME each.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics \
+FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics ./stream:FuzzIngestNeverStopsARegion \
         ./models/eventjson:FuzzDecodeMatchesEncodingJSON ./models/eventjson:FuzzAppendMatchesGoJSON \
         ./models/eventpb:FuzzDecode \
         ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse

@@ -37,6 +37,8 @@ type Publisher interface {
 // Keyring seals personal fields and names customers pseudonymously.
 type Keyring interface {
 	Pseudonym(tenant, identity string) string
+	// ContentHash appends a keyed hash of an event's content to dst.
+	ContentHash(dst []byte, tenant string, content []byte) []byte
 	Sealer(ctx context.Context, region, tenant, subject string) (*shred.Sealer, error)
 	// Sealers returns one sealer per subject, creating the missing keys together.
 	Sealers(ctx context.Context, region, tenant string, subjects []string) ([]*shred.Sealer, error)
@@ -474,11 +476,14 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 			sealers[i] = ss[k]
 		}
 	}
-	// What the messages share is made once per request: their headers (read-only), one
-	// topic name per region, one block for the keys, one for the sealed fields, one array of
-	// customer copies.
+	// What the messages share is made once per request: one array of headers, one topic name
+	// per region, one block for the keys, one for the content hashes, one for the sealed
+	// fields, one array of customer copies.
 	msgs := make([]kafka.Message, len(events))
-	headers := []kafka.Header{{Key: "schema", Value: []byte("meridian.event.v1")}, {Key: "tenant", Value: []byte(p.Tenant)}}
+	schema, tenant := []byte("meridian.event.v1"), []byte(p.Tenant)
+	headers := make([]kafka.Header, 3*len(events))
+	hashes := make([]byte, 0, 16*len(events))
+	var canonical []byte
 	topics := make(map[string]string, len(byRegion))
 	for region := range byRegion {
 		topics[region] = stream.EventsTopic(region)
@@ -497,6 +502,17 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 	for i := range events {
 		e := &events[i]
 		sealer := sealers[i]
+		// The content hash covers the event as the client sent it (normalised, before
+		// sealing, whose nonces differ on every retry), without its arrival time.
+		received := e.ReceivedAt
+		e.ReceivedAt = time.Time{}
+		var err error
+		canonical, err = eventjson.Append(canonical[:0], e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %d: %w", i, err)
+		}
+		e.ReceivedAt = received
+		hashes = s.Keys.ContentHash(hashes, p.Tenant, canonical)
 		c := &customers[i]
 		*c = *e.Customer
 		c.ExternalID, c.Phone, c.Email = sealer.Seal(&sealed, c.ExternalID), sealer.Seal(&sealed, c.Phone), sealer.Seal(&sealed, c.Email)
@@ -512,8 +528,11 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 			Topic:   topics[e.Region],
 			Key:     keys[len(keys)-len(e.ConversationID) : len(keys) : len(keys)],
 			Value:   value,
-			Headers: headers,
+			Headers: headers[3*i : 3*i+3 : 3*i+3],
 		}
+		msgs[i].Headers[0] = kafka.Header{Key: "schema", Value: schema}
+		msgs[i].Headers[1] = kafka.Header{Key: "tenant", Value: tenant}
+		msgs[i].Headers[2] = kafka.Header{Key: stream.ContentHashHeader, Value: hashes[len(hashes)-16 : len(hashes) : len(hashes)]}
 	}
 	return msgs, nil
 }

@@ -56,7 +56,8 @@ func TestPrepareRoutesByRegionAndSealsPersonalFields(t *testing.T) {
 		if m.Topic != stream.EventsTopic(region) || string(m.Key) != w.ConversationID {
 			t.Fatalf("event %d: topic %q key %q, want %q %q", i, m.Topic, m.Key, stream.EventsTopic(region), w.ConversationID)
 		}
-		if len(m.Headers) != 2 || string(m.Headers[0].Value) != "meridian.event.v1" || string(m.Headers[1].Value) != "acme" {
+		if len(m.Headers) != 3 || string(m.Headers[0].Value) != "meridian.event.v1" || string(m.Headers[1].Value) != "acme" ||
+			m.Headers[2].Key != stream.ContentHashHeader || len(m.Headers[2].Value) != 16 {
 			t.Fatalf("event %d: headers %v", i, m.Headers)
 		}
 		got, err := stream.DecodeEvent(m.Value)
@@ -145,4 +146,45 @@ func TestPrepareRefusesEventsFromTheFuture(t *testing.T) {
 	if _, err := svc.Prepare(context.Background(), p, ev(now.Add(2*time.Hour))); !errors.As(err, &e) || e.Field != "occurred_at" {
 		t.Fatalf("MaxFuture of an hour: got %v for an event two hours ahead", err)
 	}
+}
+
+// The content hash tells versions of an event id apart: a retry of the same event (sealed
+// again with new nonces, received later) has the same hash; another text under the id has
+// another one, and the hash is keyed, not a digest anyone could recompute from a guess.
+func TestPrepareHashesWhatTheClientSent(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := testService(t)
+	p := auth.Principal{Tenant: "acme", Role: auth.RoleAdmin}
+	ev := func(text string) []models.Event {
+		return []models.Event{{ID: "m1", Type: models.MessageReceived, OccurredAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC),
+			Channel: "whatsapp", ConversationID: "c1", Text: text, Customer: &models.Customer{Country: "DE", Name: "Anna"}}}
+	}
+	hash := func(s *Service, text string) string {
+		msgs, err := s.Prepare(ctx, p, ev(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(msgs[0].Headers[2].Value)
+	}
+	a := hash(svc, "Wo ist meine Bestellung?")
+	svc.Now = func() time.Time { return time.Now().Add(time.Minute) }
+	if b := hash(svc, "Wo ist meine Bestellung?"); b != a {
+		t.Fatal("a retry of the same event hashes differently")
+	}
+	if b := hash(svc, "Ich will mein Geld zurück"); b == a {
+		t.Fatal("another text under the same id hashes the same")
+	}
+	other, _ := testService(t)
+	other.Keys, _ = shred.NewKeyring(&shredtest.Keys{}, bytes32(7))
+	if b := hash(other, "Wo ist meine Bestellung?"); b == a {
+		t.Fatal("the hash does not depend on the key")
+	}
+}
+
+func bytes32(b byte) []byte {
+	k := make([]byte, 32)
+	for i := range k {
+		k[i] = b
+	}
+	return k
 }

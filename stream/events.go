@@ -27,13 +27,28 @@ type EventStore interface {
 	StoreEvents(ctx context.Context, events []models.Event) (rejected map[int]string, err error)
 }
 
+// ContentHashHeader is the message header in which ingest carries a keyed hash of the event's
+// content (as the client sent it, before sealing), for Claimer.
+const ContentHashHeader = "content-hash"
+
+// Claimer records the content first accepted under each event id and reports, by index, the
+// events whose id was first accepted with other content (hashes[i] is events[i]'s content
+// hash, empty when its producer sent none). Claiming must be idempotent: a batch replayed
+// after a crash claims what it claimed before and conflicts with nothing.
+type Claimer interface {
+	Claim(ctx context.Context, events []models.Event, hashes [][]byte) (conflicts map[int]string, err error)
+}
+
 // EventHandler decodes a region topic's messages into events once and hands them to every
 // store of the region at the same time; the batch counts as stored when all of them have it.
 // Messages that do not decode, fail validation or belong to another region are poison, and so
-// is an event a store can never take (with that store's reason).
+// is an event a store can never take (with that store's reason). With Claims set, an event
+// reusing an id that was first accepted with other content is dead-lettered as a conflict
+// before any store sees it: the first version stays.
 type EventHandler struct {
 	Region string
 	Stores map[string]EventStore // by name, for metrics and reasons
+	Claims Claimer
 }
 
 // Handle implements Handler.
@@ -52,6 +67,31 @@ func (h EventHandler) Handle(ctx context.Context, msgs []kafka.Message) ([]Rejec
 		}
 		events = append(events, e)
 		index = append(index, i)
+	}
+	if len(events) > 0 && h.Claims != nil {
+		hashes := make([][]byte, len(events))
+		for k, i := range index {
+			for _, hd := range msgs[i].Headers {
+				if hd.Key == ContentHashHeader {
+					hashes[k] = hd.Value
+				}
+			}
+		}
+		conflicts, err := h.Claims.Claim(ctx, events, hashes)
+		if err != nil {
+			return nil, err
+		}
+		if len(conflicts) > 0 {
+			kept, keptIndex := events[:0:0], index[:0:0]
+			for k := range events {
+				if reason, ok := conflicts[k]; ok {
+					reasons[index[k]] = reason
+					continue
+				}
+				kept, keptIndex = append(kept, events[k]), append(keptIndex, index[k])
+			}
+			events, index = kept, keptIndex
+		}
 	}
 	if len(events) > 0 {
 		bad, err := h.store(ctx, events)

@@ -361,7 +361,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 		}, stream.EventHandler{Region: r, Stores: map[string]stream.EventStore{
 			"clickhouse": &clickhouse.EventWriter{DB: p.ch[r], Region: r, Keys: p.keyring},
 			"postgres":   &postgres.StateWriter{DB: p.pg, Region: r},
-		}})
+		}, Claims: &postgres.EventClaims{DB: p.pg, Region: r}})
 		p.sinks[r] = sink
 		groups[stream.EventsTopic(r)] = stream.StoresGroup(r)
 		p.sinkWG.Add(1)

@@ -94,3 +94,37 @@ func TestOneRequestNeverStopsARegion(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Any ingest key could rewrite a stored message by sending another body under its id. The
+// first accepted version stays: an identical retry is answered as before, a different body
+// is dead-lettered as a conflict and never replaces it.
+func TestADifferentBodyUnderAnAcceptedIDNeverReplacesIt(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	msg := func(id, text string) string {
+		return fmt.Sprintf(`[{"id":%q,"type":"message.received","occurred_at":"2026-11-20T10:00:00Z","channel":"whatsapp","conversation_id":"c-o","customer":{"country":"DE"},"text":%q}]`, id, text)
+	}
+	for i, body := range []string{msg("o1", "original text"), msg("o1", "original text"), msg("o1", "rewritten text"), msg("o2", "after")} {
+		if code, out := s.post(t, "/v1/events", testKey, "application/json", body); code != 202 {
+			t.Fatalf("post %d: %d %v", i, code, out)
+		}
+	}
+	waitCounts(t, s, map[string]float64{"eu": 2}, 30*time.Second)
+	q := `{"query":"{ conversation(id: \"c-o\") { messages { id text } } }"}`
+	code, out := s.post(t, "/graphql", testKey, "application/json", q)
+	if code != 200 || out["errors"] != nil {
+		t.Fatalf("graphql: %d %v", code, out)
+	}
+	got := fmt.Sprint(out["data"].(map[string]any)["conversation"].(map[string]any)["messages"])
+	if got != "[map[id:o1 text:original text] map[id:o2 text:after]]" {
+		t.Fatalf("messages %s, want o1's original text and o2", got)
+	}
+	resp, err := http.Get("http://" + s.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `meridian_dead_letters_total{sink="stores",topic="meridian.eu.events"} 1`) {
+		t.Fatal("the conflicting version was not dead-lettered once")
+	}
+}

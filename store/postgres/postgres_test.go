@@ -350,3 +350,38 @@ func TestValuesPostgreSQLCannotHoldAreDataErrors(t *testing.T) {
 		t.Fatalf("a closed database: got %v, want a transient error", err)
 	}
 }
+
+// The first content accepted under an event id stays: a retry with the same content claims
+// nothing new, a different body under that id is a conflict (in a later batch or in the same
+// one), and a replayed batch conflicts with nothing. Ids are per tenant and region.
+func TestClaimsKeepTheFirstVersionOfAnEventID(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	eu := &postgres.EventClaims{DB: db, Region: "eu"}
+	ev := func(tenant, id string) models.Event { return models.Event{ID: id, Tenant: tenant} }
+	h := func(s string) []byte { return []byte(s + "0123456789abcdef")[:16] }
+	first := []models.Event{ev("t", "a"), ev("t", "b"), ev("t", "b"), ev("u", "a"), ev("t", "nohash")}
+	got, err := eu.Claim(ctx, first, [][]byte{h("A"), h("B"), h("X"), h("C"), nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.Contains(got[2], `event id "b" was first accepted`) {
+		t.Fatalf("first batch: conflicts %v, want the second version of b (index 2)", got)
+	}
+	// Replay of the first batch: the same verdict, nothing more.
+	if again, err := eu.Claim(ctx, first, [][]byte{h("A"), h("B"), h("X"), h("C"), nil}); err != nil || len(again) != 1 || again[2] == "" {
+		t.Fatalf("replay: %v, %v", again, err)
+	}
+	later := []models.Event{ev("t", "a"), ev("t", "a"), ev("u", "a"), ev("t", "nohash"), ev("t", "new")}
+	got, err = eu.Claim(ctx, later, [][]byte{h("A"), h("Z"), h("Q"), h("N"), h("N")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1] == "" || got[2] == "" {
+		t.Fatalf("later batch: conflicts %v, want indexes 1 (t/a rewritten) and 2 (u/a rewritten)", got)
+	}
+	// Another region's ids are its own.
+	if got, err := (&postgres.EventClaims{DB: db, Region: "us"}).Claim(ctx, later[1:2], [][]byte{h("Z")}); err != nil || len(got) != 0 {
+		t.Fatalf("us: %v, %v", got, err)
+	}
+}
