@@ -425,7 +425,22 @@ func (p *platform) ready(ctx context.Context) map[string]string {
 		}
 	}
 	check("kafka", stream.Ping(ctx, p.brokers, p.kafka))
-	check("postgres", p.pg.Ping(ctx))
+	// While the local server is down its supervisor knows why; a ping would only time out.
+	var pgErr error
+	if p.pgLocal != nil {
+		pgErr = p.pgLocal.Health()
+	}
+	if pgErr == nil {
+		pgErr = p.pg.Ping(ctx)
+	}
+	if pgErr != nil {
+		// The answer names no socket path, host or user; the log keeps the whole error.
+		p.log.Warn("readiness: postgres", "err", pgErr)
+		if !errors.Is(pgErr, pglocal.ErrDown) {
+			pgErr = postgres.PublicError(pgErr)
+		}
+	}
+	check("postgres", pgErr)
 	for r, db := range p.ch {
 		check("clickhouse."+r, db.Ping(ctx))
 	}
