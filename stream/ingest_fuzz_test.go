@@ -53,9 +53,9 @@ func FuzzIngestNeverStopsARegion(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(b.Close)
-	addrs, region := b.Addrs(), "eu"
+	addrs, kafkaAuth, region := b.Addrs(), b.Auth(), "eu"
 	topic := stream.EventsTopic(region)
-	if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: 1}, {Name: stream.DeadLetterTopic(region), Partitions: 1}}); err != nil {
+	if err := stream.EnsureTopics(ctx, addrs, kafkaAuth, []stream.TopicSpec{{Name: topic, Partitions: 1}, {Name: stream.DeadLetterTopic(region), Partitions: 1}}); err != nil {
 		f.Fatal(err)
 	}
 	pg, err := postgres.Open(ctx, pgtest.StartForTest(f))
@@ -70,12 +70,12 @@ func FuzzIngestNeverStopsARegion(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	producer := stream.NewProducer(addrs)
+	producer := stream.NewProducer(addrs, kafkaAuth)
 	f.Cleanup(func() { producer.Close() })
 	svc := &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}
 	// Only this region's sink runs: events of other regions wait on their own topics.
 	sctx, cancel := context.WithCancel(ctx)
-	sink := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Topic: topic, Group: stream.StoresGroup(region),
+	sink := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Auth: kafkaAuth, Topic: topic, Group: stream.StoresGroup(region),
 		DeadLetterTopic: stream.DeadLetterTopic(region), MaxWait: 20 * time.Millisecond},
 		stream.EventHandler{Region: region, Stores: map[string]stream.EventStore{
 			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: region, Keys: keys},

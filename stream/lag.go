@@ -17,10 +17,18 @@ import (
 // end of its topic, per partition: committed offsets against the log end, as Kafka's own
 // kafka-consumer-groups tool computes them. A sink that stalls shows as lag that grows.
 type LagCollector struct {
-	Brokers   []string
-	Groups    map[string]string // topic → consumer group
-	Transport kafka.RoundTripper
-	Logger    *slog.Logger
+	groups map[string]string // topic → consumer group
+	client *kafka.Client
+	log    *slog.Logger
+}
+
+// NewLagCollector reads the lag of groups (topic → consumer group) from brokers. Its client
+// keeps its connections between scrapes.
+func NewLagCollector(brokers []string, auth Auth, groups map[string]string, log *slog.Logger) *LagCollector {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &LagCollector{groups: groups, log: log, client: &kafka.Client{Addr: kafka.TCP(brokers...), Transport: auth.Transport()}}
 }
 
 var lagDesc = prometheus.NewDesc("meridian_consumer_lag",
@@ -34,16 +42,14 @@ func (c *LagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- lagDesc }
 func (c *LagCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, topic := range slices.Sorted(maps.Keys(c.Groups)) {
+	for _, topic := range slices.Sorted(maps.Keys(c.groups)) {
 		lag, err := c.Lag(ctx, topic)
 		if err != nil {
-			if c.Logger != nil {
-				c.Logger.Warn("consumer lag", "topic", topic, "err", err)
-			}
+			c.log.Warn("consumer lag", "topic", topic, "err", err)
 			continue
 		}
 		for _, p := range slices.Sorted(maps.Keys(lag)) {
-			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(lag[p]), c.Groups[topic], topic, strconv.Itoa(p))
+			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(lag[p]), c.groups[topic], topic, strconv.Itoa(p))
 		}
 	}
 }
@@ -51,7 +57,7 @@ func (c *LagCollector) Collect(ch chan<- prometheus.Metric) {
 // Lag returns the lag of topic's consumer group per partition. A partition the group never
 // committed counts from the start of the log.
 func (c *LagCollector) Lag(ctx context.Context, topic string) (map[int]int64, error) {
-	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.Transport}
+	client := c.client
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
@@ -75,7 +81,7 @@ func (c *LagCollector) Lag(ctx context.Context, topic string) (map[int]int64, er
 	if err != nil {
 		return nil, fmt.Errorf("offsets of %s: %w", topic, err)
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.Groups[topic], Topics: map[string][]int{topic: parts}})
+	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.groups[topic], Topics: map[string][]int{topic: parts}})
 	if err != nil {
 		return nil, fmt.Errorf("committed offsets of %s: %w", topic, err)
 	}

@@ -69,11 +69,11 @@ func TestAnEventAStoreRefusesIsDeadLetteredAndTheRestStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	addrs, tenant, topic := b.Addrs(), "t-poison", stream.EventsTopic("eu")
-	if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: 1}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
+	addrs, auth, tenant, topic := b.Addrs(), b.Auth(), "t-poison", stream.EventsTopic("eu")
+	if err := stream.EnsureTopics(ctx, addrs, auth, []stream.TopicSpec{{Name: topic, Partitions: 1}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	p := stream.NewProducer(addrs)
+	p := stream.NewProducer(addrs, auth)
 	defer p.Close()
 	var msgs []kafka.Message
 	for i := range 300 {
@@ -88,7 +88,7 @@ func TestAnEventAStoreRefusesIsDeadLetteredAndTheRestStored(t *testing.T) {
 	}
 	store := &picky{ids: map[string]int{}}
 	sctx, cancel := context.WithCancel(ctx)
-	s := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Topic: topic, Group: stream.StoresGroup("eu"),
+	s := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Auth: auth, Topic: topic, Group: stream.StoresGroup("eu"),
 		DeadLetterTopic: stream.DeadLetterTopic("eu"), MaxWait: 200 * time.Millisecond, StallAfter: 300 * time.Millisecond},
 		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
 			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu"}, "postgres": store}})
@@ -103,7 +103,7 @@ func TestAnEventAStoreRefusesIsDeadLetteredAndTheRestStored(t *testing.T) {
 	waitFor(t, "297 events in the refusing store", func() bool { return store.count() == 297 })
 	waitFor(t, "300 events in ClickHouse", func() bool { return count(t, "eu", tenant) == 300 })
 
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Dialer: auth.Dialer(5 * time.Second), Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
 	defer r.Close()
 	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer rcancel()
@@ -138,7 +138,7 @@ func TestAnEventAStoreRefusesIsDeadLetteredAndTheRestStored(t *testing.T) {
 	if msg := s.Health().Error(); strings.Contains(msg, "/var/run") || !strings.Contains(msg, "connect: no such file or directory") {
 		t.Fatalf("health: %q, want the store's reason without its path", msg)
 	}
-	lag := &stream.LagCollector{Brokers: addrs, Groups: map[string]string{topic: stream.StoresGroup("eu")}}
+	lag := stream.NewLagCollector(addrs, auth, map[string]string{topic: stream.StoresGroup("eu")}, nil)
 	if l, err := lag.Lag(ctx, topic); err != nil || l[0] != 1 {
 		t.Fatalf("lag while stalled: %v, %v; want 1 on partition 0", l, err)
 	}

@@ -49,12 +49,14 @@ const (
 	produceTimeout   = 10 * time.Second
 )
 
-// NewProducer builds a producer. Messages are partitioned by key (the conversation id) with
-// kafka-go's Hash balancer, so one conversation's events stay in order.
-func NewProducer(brokers []string) *Producer {
+// NewProducer builds a producer that authenticates as auth. Messages are partitioned by key
+// (the conversation id) with kafka-go's Hash balancer, so one conversation's events stay in
+// order.
+func NewProducer(brokers []string, auth Auth) *Producer {
 	return &Producer{
-		// The transport sends each produce request to the leader of its partitions.
-		client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: produceTimeout, Transport: &kafka.Transport{}},
+		// The transport sends each produce request to the leader of its partitions. It keeps
+		// its connections open, so SASL's handshake is paid once per broker, not per write.
+		client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: produceTimeout, Transport: auth.Transport()},
 		topics: map[string]*topicMeta{},
 	}
 }

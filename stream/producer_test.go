@@ -19,13 +19,13 @@ import (
 // get exactly its own messages into Kafka, once, in the order it published them, on the
 // partition of its topic that its key hashes to.
 func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
-	brokers(t, func(t *testing.T, addrs []string, _ string) {
+	brokers(t, func(t *testing.T, addrs []string, auth stream.Auth, _ string) {
 		ctx := context.Background()
 		topics := []stream.TopicSpec{{Name: "meridian.test.producer", Partitions: 3}, {Name: "meridian.test.producer2", Partitions: 2}}
-		if err := stream.EnsureTopics(ctx, addrs, topics); err != nil {
+		if err := stream.EnsureTopics(ctx, addrs, auth, topics); err != nil {
 			t.Fatal(err)
 		}
-		p := stream.NewProducer(addrs)
+		p := stream.NewProducer(addrs, auth)
 		defer p.Close()
 
 		const callers, calls, per = 40, 25, 4
@@ -68,7 +68,7 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 				ids[i] = i
 			}
 			for part := range topic.Partitions {
-				conn, err := kafka.DialLeader(ctx, "tcp", addrs[0], topic.Name, part)
+				conn, err := auth.Dialer(10*time.Second).DialLeader(ctx, "tcp", addrs[0], topic.Name, part)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -77,7 +77,7 @@ func TestConcurrentPublishesLandOnceInOrderOnTheirKeysPartition(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: topic.Name, Partition: part, MaxWait: 100 * time.Millisecond})
+				r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Dialer: auth.Dialer(10 * time.Second), Topic: topic.Name, Partition: part, MaxWait: 100 * time.Millisecond})
 				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				for off := int64(0); off < end; off++ {
 					m, err := r.ReadMessage(rctx)
@@ -125,8 +125,8 @@ func before(a, b string) bool {
 
 // A topic the cluster does not have fails the request: nothing is acknowledged.
 func TestPublishToAMissingTopicFails(t *testing.T) {
-	brokers(t, func(t *testing.T, addrs []string, _ string) {
-		p := stream.NewProducer(addrs)
+	brokers(t, func(t *testing.T, addrs []string, auth stream.Auth, _ string) {
+		p := stream.NewProducer(addrs, auth)
 		defer p.Close()
 		msgs := make([]kafka.Message, 500)
 		for i := range msgs {
@@ -142,13 +142,13 @@ func TestPublishToAMissingTopicFails(t *testing.T) {
 // Every write is timed once, beside its message count: one Publish at a time is one write,
 // so the round-trip histogram grows by exactly the calls made and its time is not empty.
 func TestEveryProducerWriteIsTimed(t *testing.T) {
-	brokers(t, func(t *testing.T, addrs []string, _ string) {
+	brokers(t, func(t *testing.T, addrs []string, auth stream.Auth, _ string) {
 		ctx := context.Background()
 		topic := stream.TopicSpec{Name: "meridian.test.timed", Partitions: 2}
-		if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{topic}); err != nil {
+		if err := stream.EnsureTopics(ctx, addrs, auth, []stream.TopicSpec{topic}); err != nil {
 			t.Fatal(err)
 		}
-		p := stream.NewProducer(addrs)
+		p := stream.NewProducer(addrs, auth)
 		defer p.Close()
 		writes0, secs0 := histogram(t, "meridian_produce_write_seconds")
 		msgs0, _ := histogram(t, "meridian_produce_write_messages")

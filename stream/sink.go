@@ -31,6 +31,7 @@ type Rejected struct {
 type SinkConfig struct {
 	Name            string // for logs and metrics, e.g. "clickhouse"
 	Brokers         []string
+	Auth            Auth // how the reader and the dead-letter writer authenticate
 	Topic           string
 	Group           string
 	DeadLetterTopic string
@@ -82,6 +83,7 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 	// acknowledgements wait for.
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        cfg.Brokers,
+		Dialer:         cfg.Auth.Dialer(10 * time.Second),
 		GroupID:        cfg.Group,
 		Topic:          cfg.Topic,
 		MinBytes:       64 << 10,
@@ -100,6 +102,7 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 	if cfg.DeadLetterTopic != "" {
 		s.dlq = &kafka.Writer{
 			Addr:         kafka.TCP(cfg.Brokers...),
+			Transport:    cfg.Auth.Transport(),
 			Topic:        cfg.DeadLetterTopic,
 			RequiredAcks: kafka.RequireAll,
 			Balancer:     &kafka.Hash{},

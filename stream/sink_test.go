@@ -31,18 +31,19 @@ func TestMain(m *testing.M) {
 }
 
 // brokers runs a test against the embedded broker and against Apache Kafka.
-func brokers(t *testing.T, fn func(t *testing.T, addrs []string, tenant string)) {
+// The embedded broker's clients authenticate as its user; the Apache Kafka harness is plaintext.
+func brokers(t *testing.T, fn func(t *testing.T, addrs []string, auth stream.Auth, tenant string)) {
 	t.Run("embedded", func(t *testing.T) {
 		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(b.Close)
-		fn(t, b.Addrs(), "t-embedded-"+t.Name())
+		fn(t, b.Addrs(), b.Auth(), "t-embedded-"+t.Name())
 	})
 	t.Run("apache-kafka", func(t *testing.T) {
 		b := kafkatest.Start(t)
-		fn(t, []string{b.Addr()}, "t-apache-"+t.Name())
+		fn(t, []string{b.Addr()}, stream.Auth{}, "t-apache-"+t.Name())
 	})
 }
 
@@ -70,9 +71,9 @@ func count(t *testing.T, region, tenant string) int {
 	return int(clickhouse.Float(res.Rows[0][0]))
 }
 
-func runSink(t *testing.T, addrs []string, region string) (stop func()) {
+func runSink(t *testing.T, addrs []string, auth stream.Auth, region string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := stream.NewSink(stream.SinkConfig{Name: "test", Brokers: addrs, Topic: stream.EventsTopic(region),
+	s := stream.NewSink(stream.SinkConfig{Name: "test", Brokers: addrs, Auth: auth, Topic: stream.EventsTopic(region),
 		Group: "test-" + region, DeadLetterTopic: stream.DeadLetterTopic(region), MaxWait: 50 * time.Millisecond},
 		stream.EventHandler{Region: region, Stores: map[string]stream.EventStore{"clickhouse": &clickhouse.EventWriter{DB: ch, Region: region}}})
 	done := make(chan error, 1)
@@ -97,13 +98,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestSinkStoresEachEventOnceAndDeadLettersPoison(t *testing.T) {
-	brokers(t, func(t *testing.T, addrs []string, tenant string) {
+	brokers(t, func(t *testing.T, addrs []string, auth stream.Auth, tenant string) {
 		ctx := context.Background()
 		topic := stream.EventsTopic("eu")
-		if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: 3}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
+		if err := stream.EnsureTopics(ctx, addrs, auth, []stream.TopicSpec{{Name: topic, Partitions: 3}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
 			t.Fatal(err)
 		}
-		p := stream.NewProducer(addrs)
+		p := stream.NewProducer(addrs, auth)
 		defer p.Close()
 		var msgs []kafka.Message
 		for i := 0; i < 200; i++ {
@@ -118,11 +119,11 @@ func TestSinkStoresEachEventOnceAndDeadLettersPoison(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		stop := runSink(t, addrs, "eu")
+		stop := runSink(t, addrs, auth, "eu")
 		waitFor(t, "200 events in ClickHouse", func() bool { return count(t, "eu", tenant) >= 200 })
 		// Restarting the sink (a new group member) must not store anything again.
 		stop()
-		stop = runSink(t, addrs, "eu")
+		stop = runSink(t, addrs, auth, "eu")
 		more := []kafka.Message{message(t, topic, event(tenant, "eu", "after-restart", "DE"))}
 		if err := p.Publish(ctx, more...); err != nil {
 			t.Fatal(err)
@@ -136,7 +137,7 @@ func TestSinkStoresEachEventOnceAndDeadLettersPoison(t *testing.T) {
 			t.Fatalf("the wrong-region event reached the us database (%d rows)", got)
 		}
 
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Dialer: auth.Dialer(10 * time.Second), Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
 		defer r.Close()
 		reasons := map[string]bool{}
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -202,11 +203,11 @@ func TestSinkFeedsEveryStoreAndRetriesTheBatchWhileOneFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	addrs, tenant, topic := b.Addrs(), "t-stores", stream.EventsTopic("eu")
-	if err := stream.EnsureTopics(ctx, addrs, []stream.TopicSpec{{Name: topic, Partitions: 2}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
+	addrs, auth, tenant, topic := b.Addrs(), b.Auth(), "t-stores", stream.EventsTopic("eu")
+	if err := stream.EnsureTopics(ctx, addrs, auth, []stream.TopicSpec{{Name: topic, Partitions: 2}, {Name: stream.DeadLetterTopic("eu"), Partitions: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	p := stream.NewProducer(addrs)
+	p := stream.NewProducer(addrs, auth)
 	defer p.Close()
 	var msgs []kafka.Message
 	for i := range 100 {
@@ -219,7 +220,7 @@ func TestSinkFeedsEveryStoreAndRetriesTheBatchWhileOneFails(t *testing.T) {
 
 	l := &ledger{failures: 2, refuse: "refused", ids: map[string]int{}}
 	sctx, cancel := context.WithCancel(ctx)
-	s := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Topic: topic, Group: stream.StoresGroup("eu"),
+	s := stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Auth: auth, Topic: topic, Group: stream.StoresGroup("eu"),
 		DeadLetterTopic: stream.DeadLetterTopic("eu"), MaxWait: 50 * time.Millisecond},
 		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
 			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu"}, "ledger": l}})
@@ -240,7 +241,7 @@ func TestSinkFeedsEveryStoreAndRetriesTheBatchWhileOneFails(t *testing.T) {
 		t.Fatalf("ClickHouse holds %d events after the retries, want 101", got)
 	}
 
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Dialer: auth.Dialer(10 * time.Second), Topic: stream.DeadLetterTopic("eu"), Partition: 0, MaxWait: 100 * time.Millisecond})
 	defer r.Close()
 	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer rcancel()
@@ -299,7 +300,7 @@ func TestSinkStoppedWhileABatchFailsCommitsNothingAfterIt(t *testing.T) {
 	t.Cleanup(b.Close)
 	ctx := context.Background()
 	const topic = "stuck"
-	if err := stream.EnsureTopics(ctx, b.Addrs(), []stream.TopicSpec{{Name: topic, Partitions: 1}}); err != nil {
+	if err := stream.EnsureTopics(ctx, b.Addrs(), b.Auth(), []stream.TopicSpec{{Name: topic, Partitions: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	values := []string{"0", "1", "2", "3", "stuck", "5", "6", "7", "8", "9"}
@@ -307,7 +308,7 @@ func TestSinkStoppedWhileABatchFailsCommitsNothingAfterIt(t *testing.T) {
 	for _, v := range values {
 		msgs = append(msgs, kafka.Message{Topic: topic, Value: []byte(v)})
 	}
-	p := stream.NewProducer(b.Addrs())
+	p := stream.NewProducer(b.Addrs(), b.Auth())
 	defer p.Close()
 	if err := p.Publish(ctx, msgs...); err != nil {
 		t.Fatal(err)
@@ -315,7 +316,7 @@ func TestSinkStoppedWhileABatchFailsCommitsNothingAfterIt(t *testing.T) {
 	run := func(h *stuckHandler, until func() bool) {
 		t.Helper()
 		sctx, cancel := context.WithCancel(ctx)
-		s := stream.NewSink(stream.SinkConfig{Name: topic, Brokers: b.Addrs(), Topic: topic, Group: "g-stuck",
+		s := stream.NewSink(stream.SinkConfig{Name: topic, Brokers: b.Addrs(), Auth: b.Auth(), Topic: topic, Group: "g-stuck",
 			MaxWait: 20 * time.Millisecond, MaxRows: 3}, h)
 		done := make(chan error, 1)
 		go func() { done <- s.Run(sctx) }()

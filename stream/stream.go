@@ -35,20 +35,38 @@ type TopicSpec struct {
 	Replication int
 }
 
-// EnsureTopics creates the topics that do not exist yet.
-func EnsureTopics(ctx context.Context, brokers []string, specs []TopicSpec) error {
-	conn, err := dialController(ctx, brokers)
+// EnsureTopics creates the topics that do not exist yet. Topics that exist are left alone
+// without asking to create them, so a principal that may only use its topics (no Create ACL,
+// topics made by an administrator or by migrate) starts as well.
+func EnsureTopics(ctx context.Context, brokers []string, auth Auth, specs []TopicSpec) error {
+	conn, err := dialController(ctx, brokers, auth)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	// All topics the principal may describe: naming them instead would let a broker with
+	// auto.create.topics.enable create them with its defaults.
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		return fmt.Errorf("stream: list topics: %w", err)
+	}
+	exists := map[string]bool{}
+	for _, p := range parts {
+		exists[p.Topic] = true
+	}
 	cfgs := make([]kafka.TopicConfig, 0, len(specs))
 	for _, s := range specs {
+		if exists[s.Name] {
+			continue
+		}
 		rf := s.Replication
 		if rf == 0 {
 			rf = -1
 		}
 		cfgs = append(cfgs, kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: rf})
+	}
+	if len(cfgs) == 0 {
+		return nil
 	}
 	if err := conn.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 		return fmt.Errorf("stream: create topics: %w", err)
@@ -56,10 +74,10 @@ func EnsureTopics(ctx context.Context, brokers []string, specs []TopicSpec) erro
 	return nil
 }
 
-func dialController(ctx context.Context, brokers []string) (*kafka.Conn, error) {
+func dialController(ctx context.Context, brokers []string, auth Auth) (*kafka.Conn, error) {
 	var lastErr error
+	d := auth.Dialer(5 * time.Second)
 	for _, b := range brokers {
-		d := kafka.Dialer{Timeout: 5 * time.Second}
 		conn, err := d.DialContext(ctx, "tcp", b)
 		if err != nil {
 			lastErr = err
@@ -81,11 +99,11 @@ func dialController(ctx context.Context, brokers []string) (*kafka.Conn, error) 
 	return nil, fmt.Errorf("stream: no broker of %v answers: %w", brokers, lastErr)
 }
 
-// Ping checks that a broker answers a metadata request.
-func Ping(ctx context.Context, brokers []string) error {
+// Ping checks that a broker lets Meridian in (auth) and answers a metadata request.
+func Ping(ctx context.Context, brokers []string, auth Auth) error {
 	var lastErr error
+	d := auth.Dialer(2 * time.Second)
 	for _, b := range brokers {
-		d := kafka.Dialer{Timeout: 2 * time.Second}
 		conn, err := d.DialContext(ctx, "tcp", b)
 		if err != nil {
 			lastErr = err

@@ -251,7 +251,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 			return res
 		}
 		logf("[%s] raw ceilings: kafka-go produce alone for %s, then consume alone", mode, o.duration)
-		res.raw = rawKafka(ctx, b.Addrs(), c, o.duration, nonce)
+		res.raw = rawKafka(ctx, b.Addrs(), b.Auth(), c, o.duration, nonce)
 		b.Close()
 		dropRawData(filepath.Join(dir, "kfake-raw"))
 	case "apache":
@@ -268,7 +268,7 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 		}()
 		if !o.skipRaw {
 			logf("[%s] raw ceilings: kafka-go produce alone for %s, then consume alone", mode, o.duration)
-			res.raw = rawKafka(ctx, []string{p.Addr()}, c, o.duration, nonce)
+			res.raw = rawKafka(ctx, []string{p.Addr()}, stream.Auth{}, c, o.duration, nonce)
 			dropRawData("") // the raw topic stays in the broker's log: written out now instead
 		}
 		env = append(env, "MERIDIAN_KAFKA_BROKERS="+p.Addr())

@@ -30,15 +30,15 @@ type rawKafkaResult struct {
 	ConsumeError string
 }
 
-func rawKafka(ctx context.Context, brokers []string, c *corpus, d time.Duration, tag string) rawKafkaResult {
+func rawKafka(ctx context.Context, brokers []string, auth stream.Auth, c *corpus, d time.Duration, tag string) rawKafkaResult {
 	var res rawKafkaResult
 	topic := "bench.raw." + tag
-	if err := stream.EnsureTopics(ctx, brokers, []stream.TopicSpec{{Name: topic, Partitions: 4}}); err != nil {
+	if err := stream.EnsureTopics(ctx, brokers, auth, []stream.TopicSpec{{Name: topic, Partitions: 4}}); err != nil {
 		res.ProduceError = err.Error()
 		return res
 	}
 	// The server's own producer (acks=all), so the ceiling is measured with its settings.
-	w := stream.NewProducer(brokers)
+	w := stream.NewProducer(brokers, auth)
 	const perCall, writers = 1000, 4
 	var produced, bytesOut atomic.Int64
 	var firstErr atomic.Value
@@ -84,7 +84,7 @@ func rawKafka(ctx context.Context, brokers []string, c *corpus, d time.Duration,
 	}
 
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: brokers, GroupID: "bench.raw." + tag, Topic: topic,
+		Brokers: brokers, Dialer: auth.Dialer(10 * time.Second), GroupID: "bench.raw." + tag, Topic: topic,
 		MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond, QueueCapacity: 4096,
 		CommitInterval: 0, StartOffset: kafka.FirstOffset,
 		HeartbeatInterval: time.Second, SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second,

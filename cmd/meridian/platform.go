@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ type platform struct {
 	policy   *models.ResidencyPolicy
 	regions  []string
 	brokers  []string
+	kafka    stream.Auth // how every Kafka client of the platform authenticates
 	broker   *stream.EmbeddedBroker
 	pgLocal  *pglocal.Cluster
 	pg       *postgres.DB
@@ -125,7 +127,7 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	if maxFuture <= 0 {
 		return p, errors.New("--max-future must be positive")
 	}
-	p.producer = stream.NewProducer(p.brokers)
+	p.producer = stream.NewProducer(p.brokers, p.kafka)
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode, MaxFuture: maxFuture}
 	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
@@ -174,13 +176,42 @@ func (p *platform) startKafka(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: filepath.Join(p.dataDir, "kafka"), Fsync: fsync})
+		// The embedded broker listens on loopback, which every user of the machine reaches:
+		// it accepts only its own SCRAM user, whose password lives with the other secrets.
+		password, err := p.secret("kafka-password")
+		if err != nil {
+			return fmt.Errorf("embedded broker credentials: %w", err)
+		}
+		b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: filepath.Join(p.dataDir, "kafka"), Fsync: fsync,
+			User: stream.EmbeddedUser, Password: password})
 		if err != nil {
 			return err
 		}
 		p.broker = b
 		p.brokers = b.Addrs()
-		p.log.Info("embedded Kafka broker started", "addrs", p.brokers)
+		p.kafka = b.Auth()
+		p.log.Info("embedded Kafka broker started", "addrs", p.brokers, "auth", p.kafka,
+			"password_file", filepath.Join(p.dataDir, "secrets", "kafka-password"))
+	} else {
+		var tlsConfig *tls.Config
+		on, err := p.cfg.bool("kafka-tls")
+		if err != nil {
+			return err
+		}
+		ca, cert, key := p.cfg.str("kafka-tls-ca"), p.cfg.str("kafka-tls-cert"), p.cfg.str("kafka-tls-key")
+		if on || ca != "" || cert != "" || key != "" {
+			if tlsConfig, err = stream.LoadTLS(ca, cert, key); err != nil {
+				return err
+			}
+		}
+		if p.kafka, err = stream.NewAuth(p.cfg.str("kafka-sasl-mechanism"), p.cfg.str("kafka-username"),
+			p.cfg.str("kafka-password"), tlsConfig); err != nil {
+			return err
+		}
+		if tlsConfig == nil && p.kafka.Mechanism() == "" {
+			p.log.Warn("Kafka connections are neither authenticated nor encrypted; see deploy/README.md, Securing Kafka",
+				"brokers", p.brokers)
+		}
 	}
 	parts, err := p.cfg.int("kafka-partitions")
 	if err != nil {
@@ -202,7 +233,7 @@ func (p *platform) startKafka(ctx context.Context) error {
 			stream.TopicSpec{Name: stream.EventsTopic(r), Partitions: parts, Replication: repl},
 			stream.TopicSpec{Name: stream.DeadLetterTopic(r), Partitions: 1, Replication: repl})
 	}
-	return stream.EnsureTopics(ctx, p.brokers, specs)
+	return stream.EnsureTopics(ctx, p.brokers, p.kafka, specs)
 }
 
 func (p *platform) startClickHouse(ctx context.Context) error {
@@ -296,6 +327,26 @@ func writeSecret(path, value string) error {
 	return os.Rename(tmp, path)
 }
 
+// secret reads a generated secret under <data-dir>/secrets, making it on first start.
+func (p *platform) secret(name string) (string, error) {
+	path := filepath.Join(p.dataDir, "secrets", name)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if v := strings.TrimSpace(string(b)); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	v := rand.Text()
+	if err := writeSecret(path, v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
 type pgKeys struct{ db *postgres.DB }
 
 func (k pgKeys) LookupKey(ctx context.Context, key string) (auth.Principal, error) {
@@ -355,7 +406,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 		// One consumer group per region feeds both stores: each event is fetched and decoded
 		// once, and ClickHouse and PostgreSQL always hold the same prefix of the log.
 		sink := stream.NewSink(stream.SinkConfig{
-			Name: "stores", Brokers: p.brokers, Topic: stream.EventsTopic(r),
+			Name: "stores", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: stream.StoresGroup(r), DeadLetterTopic: stream.DeadLetterTopic(r),
 			MaxWait: maxWait, MaxRows: maxRows, Logger: p.log,
 		}, stream.EventHandler{Region: r, Stores: map[string]stream.EventStore{
@@ -372,7 +423,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 			}
 		}()
 	}
-	return p.metrics.Register(&stream.LagCollector{Brokers: p.brokers, Groups: groups, Logger: p.log})
+	return p.metrics.Register(stream.NewLagCollector(p.brokers, p.kafka, groups, p.log))
 }
 
 // ready checks every engine the platform depends on.
@@ -385,8 +436,23 @@ func (p *platform) ready(ctx context.Context) map[string]string {
 			out[name] = "ok"
 		}
 	}
-	check("kafka", stream.Ping(ctx, p.brokers))
-	check("postgres", p.pg.Ping(ctx))
+	check("kafka", stream.Ping(ctx, p.brokers, p.kafka))
+	// While the local server is down its supervisor knows why; a ping would only time out.
+	var pgErr error
+	if p.pgLocal != nil {
+		pgErr = p.pgLocal.Health()
+	}
+	if pgErr == nil {
+		pgErr = p.pg.Ping(ctx)
+	}
+	if pgErr != nil {
+		// The answer names no socket path, host or user; the log keeps the whole error.
+		p.log.Warn("readiness: postgres", "err", pgErr)
+		if !errors.Is(pgErr, pglocal.ErrDown) {
+			pgErr = postgres.PublicError(pgErr)
+		}
+	}
+	check("postgres", pgErr)
 	for r, db := range p.ch {
 		check("clickhouse."+r, db.Ping(ctx))
 	}

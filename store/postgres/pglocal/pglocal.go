@@ -15,6 +15,10 @@
 // test's temporary directory, both 0700), the cluster's data is kept instead under
 // /var/lib/meridian/pglocal/<hash of dir> and dir holds only a file pointing there
 // (see DataDir).
+//
+// A started cluster is supervised until Stop: a server that exits without being asked is
+// started again with back-off, counted in meridian_postgres_restarts_total, and reported by
+// Health while it is down.
 package pglocal
 
 import (
@@ -38,6 +42,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // BinEnv names the environment variable pointing at a folder with initdb and postgres, for
@@ -84,19 +90,47 @@ func WithoutDurability() Option { return func(o *options) { o.noDurability = tru
 // outlives a crashed parent and the next Start reuses it.
 func WithStopOnParentExit() Option { return func(o *options) { o.stopWithUs = true } }
 
+// Supervision: a server that exits without Stop is started again after a pause that doubles
+// from restartMin up to restartMax, and starts again from restartMin once a server stayed up
+// for stableAfter.
+const (
+	restartMin  = 500 * time.Millisecond
+	restartMax  = 30 * time.Second
+	stableAfter = time.Minute
+	// pollGone is how often a reused server (not our child, so no exit notice) is checked.
+	pollGone = 250 * time.Millisecond
+)
+
+var restartsTotal = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "meridian_postgres_restarts_total",
+	Help: "Times Meridian started its local PostgreSQL again after the server exited without being asked to.",
+})
+
+// ErrDown is what Health wraps while the server is down and being restarted.
+var ErrDown = errors.New("local PostgreSQL is down")
+
 // Cluster is a running PostgreSQL cluster, started by this process or found already running on
-// the same directory.
+// the same directory. From Start until Stop it is supervised: if the server exits without
+// Stop, it is started again (with back-off) on the same directory, and Health reports it down
+// meanwhile. Only the server on the cluster's own data directory is ever started or stopped.
 type Cluster struct {
 	bin     string
 	dataDir string
 	sockDir string
 	logger  *slog.Logger
 	cred    *syscall.Credential // nil unless we are root
+	opts    options
 
-	mu     sync.Mutex
-	pid    int
-	done   chan struct{} // closed when our child exits; nil for a reused server
-	reused bool
+	mu      sync.Mutex
+	pid     int
+	done    chan struct{} // closed when our child exits; nil for a reused server
+	waitErr *error        // our child's exit status, readable once done is closed
+	reused  bool
+	down    string // why the server is down; "" while it is up
+
+	stopSupervising chan struct{} // closed by Stop
+	supervised      chan struct{} // closed when the supervisor returned
+	stopOnce        sync.Once
 }
 
 // Start runs the cluster in dir and returns once it accepts connections and has the meridian
@@ -117,7 +151,7 @@ func Start(ctx context.Context, dir string, logger *slog.Logger, opts ...Option)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{bin: bin, logger: logger.With("component", "pglocal")}
+	c := &Cluster{bin: bin, logger: logger.With("component", "pglocal"), opts: o}
 	if os.Geteuid() == 0 {
 		if c.cred, err = serviceUser(ctx, c.logger); err != nil {
 			return nil, err
@@ -149,7 +183,104 @@ func Start(ctx context.Context, dir string, logger *slog.Logger, opts ...Option)
 		_ = c.Stop(context.Background())
 		return nil, err
 	}
+	c.stopSupervising, c.supervised = make(chan struct{}), make(chan struct{})
+	go c.supervise()
 	return c, nil
+}
+
+// Health is nil while the server is up, and an error wrapping ErrDown with the reason while it
+// is down and being restarted. The reason names no paths, so it can be shown to clients.
+func (c *Cluster) Health() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrDown, c.down)
+}
+
+func (c *Cluster) setDown(reason string) {
+	c.mu.Lock()
+	c.down = reason
+	c.mu.Unlock()
+}
+
+// supervise starts the server again each time it exits until Stop.
+func (c *Cluster) supervise() {
+	defer close(c.supervised)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-c.stopSupervising
+		cancel() // aborts a restart in progress
+	}()
+	backoff, upSince, restarts := restartMin, time.Now(), 0
+	for {
+		why, ok := c.waitGone(ctx)
+		if !ok {
+			return // Stop
+		}
+		if time.Since(upSince) >= stableAfter {
+			backoff = restartMin
+		}
+		for attempt := 1; ; attempt++ {
+			if attempt == 1 {
+				c.setDown(fmt.Sprintf("the server exited (%s); restarting in %s", why, backoff))
+				c.logger.Warn("postgres exited unexpectedly; restarting", "reason", why, "in", backoff)
+			} else {
+				c.setDown(fmt.Sprintf("the server exited (%s); %d restarts failed, next in %s", why, attempt-1, backoff))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, restartMax)
+			restartsTotal.Inc()
+			restarts++
+			err := c.startOrReuse(ctx, c.opts)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			c.logger.Warn("postgres restart failed", "attempt", attempt, "next_in", backoff, "err", err)
+		}
+		upSince = time.Now()
+		c.setDown("")
+		c.mu.Lock()
+		pid, reused := c.pid, c.reused
+		c.mu.Unlock()
+		c.logger.Info("postgres restarted", "pid", pid, "reused", reused, "restarts", restarts)
+	}
+}
+
+// waitGone waits until the server exits, and says how; ok is false if ctx ended first.
+func (c *Cluster) waitGone(ctx context.Context) (why string, ok bool) {
+	c.mu.Lock()
+	pid, done, waitErr := c.pid, c.done, c.waitErr
+	c.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+			if *waitErr != nil {
+				return (*waitErr).Error(), true // "signal: killed", "exit status 1"
+			}
+			return "exit status 0", true
+		case <-ctx.Done():
+			return "", false
+		}
+	}
+	// A reused server is not our child: no exit notice, so look for it.
+	for c.runningPostmaster() == pid {
+		select {
+		case <-ctx.Done():
+			return "", false
+		case <-time.After(pollGone):
+		}
+	}
+	return "postmaster gone", true
 }
 
 // DSN connects to the meridian database as the superuser, over the cluster's unix socket; it
@@ -181,6 +312,13 @@ func (c *Cluster) Reused() bool {
 // back, clients disconnected, everything committed is on disk) and waits for it to exit. If
 // ctx ends first, it escalates to an immediate shutdown (crash recovery on next start).
 func (c *Cluster) Stop(ctx context.Context) error {
+	// Supervision ends first, so the server stopped here is not started again.
+	c.stopOnce.Do(func() {
+		if c.stopSupervising != nil {
+			close(c.stopSupervising)
+			<-c.supervised
+		}
+	})
 	c.mu.Lock()
 	pid, done := c.pid, c.done
 	c.mu.Unlock()
@@ -439,7 +577,7 @@ func (c *Cluster) startOrReuse(ctx context.Context, o options) error {
 		if err := c.ping(deadline); err == nil {
 			c.logger.Info("reusing running postgres", "pid", pid, "data", c.dataDir)
 			c.mu.Lock()
-			c.pid, c.reused = pid, true
+			c.pid, c.done, c.waitErr, c.reused = pid, nil, nil, true
 			c.mu.Unlock()
 			return nil
 		}
@@ -531,7 +669,7 @@ func (c *Cluster) start(ctx context.Context, o options) error {
 		err := c.ping(ctx)
 		if err == nil {
 			c.mu.Lock()
-			c.pid, c.done, c.reused = cmd.Process.Pid, done, false
+			c.pid, c.done, c.waitErr, c.reused = cmd.Process.Pid, done, &waitErr, false
 			c.mu.Unlock()
 			return nil
 		}

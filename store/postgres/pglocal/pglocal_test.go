@@ -3,6 +3,7 @@ package pglocal_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/meridian-cs/meridian/store/postgres/pglocal"
 )
@@ -152,29 +154,7 @@ func TestSurvivesKills(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pg")
 
 	// A helper process (this test binary) starts the cluster and is then killed.
-	helper := exec.Command(os.Args[0])
-	helper.Env = append(os.Environ(), "PGLOCAL_HELPER_DIR="+dir)
-	out, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	helper.Stderr = os.Stderr
-	if err := helper.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	ready := false
-	for sc.Scan() {
-		if sc.Text() == "READY" {
-			ready = true
-			break
-		}
-	}
-	if !ready {
-		_ = helper.Process.Kill()
-		_ = helper.Wait()
-		t.Fatal("helper did not start the cluster")
-	}
+	helper := startHelper(t, dir)
 	_ = helper.Process.Kill()
 	_ = helper.Wait()
 
@@ -189,15 +169,18 @@ func TestSurvivesKills(t *testing.T) {
 		t.Fatal("reused server still running after Stop")
 	}
 
-	// Now kill the server itself, with a client connected so a backend outlives it.
-	c = start(t, dir, pglocal.WithoutDurability())
-	pool, err := pgxpool.New(context.Background(), c.DSN())
+	// Now kill the server itself and its starter (so no supervisor brings it back), with a
+	// client connected so a backend outlives the postmaster.
+	helper = startHelper(t, dir)
+	pool, err := pgxpool.New(context.Background(), c.DSN()) // the stopped cluster's DSN: same directory, same socket
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := pool.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	_ = helper.Process.Kill()
+	_ = helper.Wait()
 	if err := syscall.Kill(postmasterPID(t, c.DataDir()), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +190,139 @@ func TestSurvivesKills(t *testing.T) {
 		t.Fatalf("after kill -9: %v", got)
 	}
 	stop(t, c)
+}
+
+// A server killed under a running Cluster (kill -9 of the postmaster, with clients connected)
+// is started again by the cluster's supervisor: Health reports it down with a reason naming
+// no path meanwhile, the restart is counted, and a pool opened before the kill works again
+// afterwards with the data intact. This holds for a server the cluster started and for one it
+// reused from a killed starter.
+func TestSupervisorRestartsAKilledServer(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pg")
+	c := start(t, dir, pglocal.WithoutDurability())
+	if c.Reused() {
+		t.Fatal("a new cluster was reused")
+	}
+	exec1(t, c.DSN(), "CREATE TABLE agents (id int PRIMARY KEY, name text NOT NULL)")
+	exec1(t, c.DSN(), "INSERT INTO agents VALUES (1, 'Dilnoza')")
+	// Without durability a commit is acknowledged before its WAL is written: write it now.
+	exec1(t, c.DSN(), "CHECKPOINT")
+	pool, err := pgxpool.New(context.Background(), c.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	killAndWaitForRestart(t, c, pool, 1)
+
+	// A second kill is handled the same way (the supervisor keeps watching the new server).
+	killAndWaitForRestart(t, c, pool, 2)
+	stop(t, c)
+	if _, err := os.Stat(filepath.Join(c.DataDir(), "postmaster.pid")); err == nil {
+		t.Fatal("the server runs after Stop: the supervisor started it again")
+	}
+
+	// A server reused from a killed starter is supervised too.
+	helper := startHelper(t, dir)
+	_ = helper.Process.Kill()
+	_ = helper.Wait()
+	c = start(t, dir, pglocal.WithoutDurability())
+	if !c.Reused() {
+		t.Fatal("Start did not reuse the server left running by its killed starter")
+	}
+	killAndWaitForRestart(t, c, pool, 3)
+	stop(t, c)
+}
+
+// killAndWaitForRestart kills the cluster's postmaster with SIGKILL and waits for the
+// supervisor to bring it back, checking what Health says meanwhile and the restart counter.
+func killAndWaitForRestart(t *testing.T, c *pglocal.Cluster, pool *pgxpool.Pool, restartsBefore int) {
+	t.Helper()
+	before := restarts(t)
+	pid := postmasterPID(t, c.DataDir())
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	sawDown := false
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		err := c.Health()
+		if err != nil {
+			sawDown = true
+			if !errors.Is(err, pglocal.ErrDown) || strings.Contains(err.Error(), "/") {
+				t.Fatalf("Health while down: %q, want ErrDown with no path", err)
+			}
+		} else if sawDown {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kill %d: not back after 90 s (down reported: %v, health: %v)", restartsBefore, sawDown, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := postmasterPID(t, c.DataDir()); got == pid {
+		t.Fatalf("the postmaster is still pid %d", pid)
+	}
+	if got := restarts(t) - before; got < 1 {
+		t.Fatalf("meridian_postgres_restarts_total grew by %v, want at least 1", got)
+	}
+	// The pool's connections died with the server; it must open new ones by itself.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var name string
+	for {
+		err := pool.QueryRow(ctx, "SELECT name FROM agents WHERE id = 1").Scan(&name)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the pool does not work after the restart: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if name != "Dilnoza" {
+		t.Fatalf("after the restart agent 1 is %q", name)
+	}
+}
+
+func restarts(t *testing.T) float64 {
+	t.Helper()
+	mfs, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "meridian_postgres_restarts_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no meridian_postgres_restarts_total")
+	return 0
+}
+
+// startHelper runs this test binary as TestMain's helper: it starts the cluster in dir, says
+// READY and waits to be killed.
+func startHelper(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
+	helper := exec.Command(os.Args[0])
+	helper.Env = append(os.Environ(), "PGLOCAL_HELPER_DIR="+dir)
+	out, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	helper.Stderr = os.Stderr
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if sc.Text() == "READY" {
+			return helper
+		}
+	}
+	_ = helper.Process.Kill()
+	_ = helper.Wait()
+	t.Fatal("helper did not start the cluster")
+	return nil
 }
 
 // TestMain doubles as TestSurvivesKills's helper process: with PGLOCAL_HELPER_DIR set, it
