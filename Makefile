@@ -51,7 +51,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics ./stream:FuzzIngestNeverStopsARegion \
         ./models/eventjson:FuzzDecodeMatchesEncodingJSON ./models/eventjson:FuzzAppendMatchesGoJSON \
         ./models/eventpb:FuzzDecode \
-        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse
+        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse ./compliance:FuzzDetect
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

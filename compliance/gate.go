@@ -3,8 +3,6 @@ package compliance
 import (
 	"context"
 	"log/slog"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
@@ -60,10 +58,14 @@ func (a SlogAuditor) Record(ctx context.Context, e AuditEntry) {
 }
 
 // Gate is the one place the API layer reads personal data through: it decides, by the
-// caller's role and the data's region, whether a value is shown in the clear, masked or
-// hidden, and records every read with the Auditor. The zero value audits to slog.Default.
+// caller's role (its Policy) and the data's region, whether a value is shown in the clear,
+// masked or hidden, and how many distinct customers must share an aggregate drawn from
+// message texts before it is shown; it records every read with the Auditor. The zero value
+// applies DefaultPolicy and audits to slog.Default.
 type Gate struct {
 	Auditor Auditor
+	// Policy is the role × field table; nil means DefaultPolicy.
+	Policy *Policy
 	// Now stamps audit entries; nil means time.Now.
 	Now func() time.Time
 }
@@ -71,22 +73,44 @@ type Gate struct {
 // NewGate returns a gate that records reads with a; nil means SlogAuditor over slog.Default.
 func NewGate(a Auditor) *Gate { return &Gate{Auditor: a} }
 
-// textOutcome says how a role sees free text.
-func textOutcome(role string) string {
-	switch role {
-	case auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleCompliance:
-		return OutcomeClear
-	case auth.RoleAnalyst:
-		return OutcomeMasked
+// Access returns how p sees field f by the gate's policy.
+func (g *Gate) Access(p auth.Principal, f Field) Access {
+	if g.Policy != nil {
+		return g.Policy.Access(p.Role, f)
 	}
-	return OutcomeHidden // planner, executive, ingest, and any role added later
+	return defaultPolicy.Access(p.Role, f)
 }
 
-// Text returns a message text as principal p may see it: in the clear, masked (e-mail
-// addresses, phone numbers and long digit runs replaced) or Hidden. Data from a region outside
-// p's scope is always hidden.
+var defaultPolicy = DefaultPolicy()
+
+// Roles returns the roles that see field f at all by the gate's policy, sorted.
+func (g *Gate) Roles(f Field) []string {
+	if g.Policy != nil {
+		return g.Policy.Roles(f)
+	}
+	return defaultPolicy.Roles(f)
+}
+
+// MinCustomers returns k for p and field f: the fewest distinct customers whose messages
+// must contain a phrase, theme or example before p is shown it.
+func (g *Gate) MinCustomers(p auth.Principal, f Field) int {
+	return g.Access(p, f).MinCustomers
+}
+
+// Text returns a message text as principal p may see it: in the clear, masked (Mask) or
+// Hidden. Data from a region outside p's scope is always hidden.
 func (g *Gate) Text(ctx context.Context, p auth.Principal, region, customerID, text string) string {
-	outcome := textOutcome(p.Role)
+	return g.read(ctx, p, FieldText, region, customerID, text)
+}
+
+// Example returns an insight report's example message as p may see it (FieldExample). The
+// caller shows examples only of aggregates that met MinCustomers.
+func (g *Gate) Example(ctx context.Context, p auth.Principal, region, customerID, text string) string {
+	return g.read(ctx, p, FieldExample, region, customerID, text)
+}
+
+func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, region, customerID, text string) string {
+	outcome := g.Access(p, f).Outcome
 	if !p.CanAccess(region) {
 		outcome = OutcomeHidden
 	}
@@ -100,14 +124,15 @@ func (g *Gate) Text(ctx context.Context, p auth.Principal, region, customerID, t
 	return Hidden
 }
 
-// CustomerID returns a pseudonymous customer id as p may see it: every role that reads
-// conversations sees it, except the aggregate-only roles (planner, executive), who get "".
+// CustomerID returns a pseudonymous customer id as p may see it (FieldCustomerID): in
+// DefaultPolicy every role that reads conversations sees it, the aggregate-only roles
+// (planner, executive) get "".
 func (g *Gate) CustomerID(ctx context.Context, p auth.Principal, region, customerID string) string {
-	outcome := OutcomeClear
-	switch {
-	case customerID == "":
+	if customerID == "" {
 		return ""
-	case !p.CanAccess(region), p.Role == auth.RolePlanner, p.Role == auth.RoleExecutive, p.Role == auth.RoleIngest:
+	}
+	outcome := OutcomeClear
+	if !p.CanAccess(region) || g.Access(p, FieldCustomerID).Outcome == OutcomeHidden {
 		outcome = OutcomeHidden
 	}
 	g.record(ctx, p, ActionReadCustomerID, region, customerID, outcome)
@@ -127,23 +152,4 @@ func (g *Gate) record(ctx context.Context, p auth.Principal, action, region, sub
 		a = g.Auditor
 	}
 	a.Record(ctx, AuditEntry{At: now().UTC(), Tenant: p.Tenant, Role: p.Role, Action: action, Region: region, Subject: subject, Outcome: outcome})
-}
-
-var (
-	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	// Six or more digits, optionally separated by single spaces, dots, dashes or parentheses,
-	// optionally led by + or an opening parenthesis: phone numbers, card and order numbers.
-	digitsRe = regexp.MustCompile(`[+(]?\d(?:[ .\-()]{0,2}\d){5,}`)
-)
-
-// Mask replaces e-mail addresses with "[email]", phone-like numbers (a leading + or
-// separators) with "[phone]" and other runs of six or more digits with "[number]".
-func Mask(text string) string {
-	text = emailRe.ReplaceAllString(text, "[email]")
-	return digitsRe.ReplaceAllStringFunc(text, func(m string) string {
-		if strings.ContainsAny(m, "+ .-()") {
-			return "[phone]"
-		}
-		return "[number]"
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/keyness"
 	"github.com/meridian-cs/meridian/insights/mining"
@@ -21,7 +22,9 @@ import (
 // Insight fields (schemas/graphql/insights.graphql): opportunity mining, competitor
 // mentions, price sensitivity and ROI, for analysts, executives, supervisors and admins.
 // Counting happens in ClickHouse through mining.Service; example texts go through the
-// compliance gate one by one (ThemeExample.text).
+// compliance gate one by one (ThemeExample.text). Phrases are personal data until k
+// customers share them: the gate's policy sets k for the caller's role, and minSupport can
+// only raise it.
 
 // ThemeExample returns the ThemeExample field resolver.
 func (r *Resolver) ThemeExample() generated.ThemeExampleResolver { return themeExampleResolver{r} }
@@ -34,8 +37,8 @@ func (r *Resolver) insightsPrincipal(ctx context.Context) (auth.Principal, error
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	if err := mining.Allowed(p); err != nil {
-		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot read insights (allowed: %s)", p.Role, strings.Join(mining.Roles, ", "))
+	if err := mining.AllowedBy(r.gate, p); err != nil {
+		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot read insights (allowed: %s)", p.Role, strings.Join(r.gate.Roles(compliance.FieldPhrase), ", "))
 	}
 	if r.insights == nil {
 		return auth.Principal{}, gqlerror.Errorf("insights are not configured on this server (graphql.Config.Insights is nil)")
@@ -78,11 +81,13 @@ func (q queryResolver) Opportunities(ctx context.Context, target generated.Segme
 	if alpha != nil {
 		req.Keyness.Alpha = *alpha
 	}
+	req.MinCustomers = q.gate.MinCustomers(p, compliance.FieldPhrase)
 	if minSupport != nil {
 		if *minSupport < 1 {
 			return nil, gqlerror.Errorf("minSupport must be at least 1")
 		}
 		req.Keyness.MinTarget, req.Keyness.MinTargetDocs = *minSupport, min(*minSupport, req.Keyness.MinTargetDocs)
+		req.MinCustomers = max(req.MinCustomers, *minSupport)
 	}
 	res, err := q.insights.Opportunities(ctx, p, req)
 	if err != nil {

@@ -44,6 +44,7 @@ var settings = []setting{
 	{"sink-max-wait", "MERIDIAN_SINK_MAX_WAIT", "500ms", "longest an event waits for its batch to fill; every chDB insert has a fixed cost of about 10 ms, so shorter is fresher but costs CPU"},
 	{"sink-max-rows", "MERIDIAN_SINK_MAX_ROWS", "20000", "rows per ClickHouse insert at most"},
 	{"forecast-refresh-every", "MERIDIAN_FORECAST_REFRESH_EVERY", "1h", "how often serve refreshes the stored forecasts from ClickHouse (0 = never)"},
+	{"insights-min-customers", "MERIDIAN_INSIGHTS_MIN_CUSTOMERS", "5", "k of the compliance gate: a phrase, theme or example mined from messages is shown only when at least this many distinct customers wrote it (at least 2; a request's minSupport can raise it, never lower it)"},
 	{"pprof-addr", "MERIDIAN_PPROF_ADDR", "", "serve Go's /debug/pprof profiles on this address (e.g. 127.0.0.1:6060); empty = off"},
 	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -15,12 +16,21 @@ import (
 // data, so a browser's GET (which carries no key) gets it without one; its queries then send
 // the key the user types into the playground's headers.
 func (p *platform) mountGraphQL(mux *http.ServeMux) {
+	// One gate for the API and the insight models, so that both apply the same k.
+	gate := compliance.NewGate(nil)
+	if p.cfg != nil {
+		if pol, err := insightsPolicy(p.cfg); err != nil {
+			p.log.Error("insights: keeping the default k", "k", compliance.DefaultMinCustomers, "err", err)
+		} else {
+			gate.Policy = &pol
+		}
+	}
 	api := graphql.NewHandler(graphql.Config{
 		Engine:         &metrics.Engine{DBs: p.ch, Regions: p.regions},
-		Gate:           compliance.NewGate(nil),
+		Gate:           gate,
 		Logger:         p.log,
 		PlanningEvents: p.pg,
-		Insights:       &mining.Service{DBs: p.ch, Regions: p.regions, Competitors: mining.DemoCompetitors()},
+		Insights:       &mining.Service{DBs: p.ch, Regions: p.regions, Competitors: mining.DemoCompetitors(), Gate: gate},
 	})
 	playground := graphql.NewPlaygroundHandler("/graphql")
 	authed := p.auth.Middleware(api, func(w http.ResponseWriter, status int, msg string) {
@@ -34,4 +44,17 @@ func (p *platform) mountGraphQL(mux *http.ServeMux) {
 		}
 		authed.ServeHTTP(w, r)
 	}))
+}
+
+// insightsPolicy is compliance.DefaultPolicy with the configured k.
+func insightsPolicy(cfg config) (compliance.Policy, error) {
+	k, err := cfg.int("insights-min-customers")
+	if err != nil {
+		return compliance.Policy{}, err
+	}
+	pol, err := compliance.DefaultPolicy().WithMinCustomers(k)
+	if err != nil {
+		return compliance.Policy{}, fmt.Errorf("--insights-min-customers: %w", err)
+	}
+	return pol, nil
 }

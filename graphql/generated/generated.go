@@ -2409,7 +2409,11 @@ extend type Query {
   Themes the target's customers raise more than the baseline's: phrases counted in
   ClickHouse, tested by log-likelihood (G²) with Benjamini–Hochberg correction at alpha
   (default 0.01) and minimum support (minSupport occurrences, default 5), grouped into themes
-  with volume, markets, trend per period and example conversations. Compare within one
+  with volume, markets, trend per period and example conversations. Phrases are personal
+  data until shown otherwise: numbers, e-mail addresses, IBANs, card and phone numbers never
+  become phrases, and a phrase is shown only when at least k distinct customers wrote it (k
+  from the server's compliance policy for the key's role, default 5; minSupport can raise k,
+  never lower it). Compare within one
   language (e.g. target {markets: ["SG","MY","PH"], languages: ["en"]}, baseline
   {languages: ["en"]}) or a period with an earlier one, or the language is the theme.
   baseline null: every other customer message in [from, to).

@@ -241,17 +241,42 @@ type PhraseOptions struct {
 	StopWords     []string // lower-case; see tokenize for lists
 	MinTarget     int      // HAVING target_count >= MinTarget
 	MinTargetDocs int      // HAVING target_docs >= MinTargetDocs (distinct conversations)
-	Limit         int      // at most this many phrases, most frequent in target first; default 100000
+	// MinCustomers: HAVING target_customers >= MinCustomers (distinct non-empty customer
+	// ids of target messages; 0 without Schema.CustomerID).
+	MinCustomers int
+	Limit        int // at most this many phrases, most frequent in target first; default 100000
+	// Redact are patterns of personal data (RE2; compliance.Patterns) replaced, before the
+	// text is split into words, by a number word, which no phrase contains or spans.
+	Redact []Redaction
+	// RedactIf (RE2; compliance.Trigger), when set, matches every text a Redact pattern can
+	// match: other texts skip the patterns.
+	RedactIf string
+	// NumberRun: a word with this many digits in a row is a number (0: no such rule). Number
+	// words (also those at least half digits) are never phrases and break bigrams: the rule
+	// of compliance.NumberToken.
+	NumberRun int
+	// CustomerSample, when positive, adds target_customer_sample to PhraseCountsOf: up to
+	// that many distinct customer hashes per phrase, enough to tell whether regions together
+	// reach a k of at most that size when a customer's messages lie in more than one.
+	CustomerSample int
 	// TargetOnly reads only target messages (baseline counts come out 0): the cheap first
 	// pass that finds a target's candidate phrases before PhraseCountsOf counts them
 	// everywhere.
 	TargetOnly bool
 }
 
+// A Redaction is a pattern whose matches are removed from message text before it is split
+// into words; with Context its first group is kept (e.g. the password keyword).
+type Redaction struct {
+	Pattern string
+	Context bool
+}
+
 // PhraseCounts returns, per phrase, its count in the target slice, in the baseline slice
-// (nil baseline: every filtered message not in the target) and the number of target
-// conversations containing it. Columns: phrase, target_count, baseline_count, target_docs
-// — the fields of keyness.PhraseCount. The corpus totals come from PhraseTotals with the
+// (nil baseline: every filtered message not in the target), the number of target
+// conversations containing it and of distinct target customers. Columns: phrase,
+// target_count, baseline_count, target_docs, target_customers — the fields of
+// keyness.PhraseCount. The corpus totals come from PhraseTotals with the
 // same arguments (not from this query: its HAVING and LIMIT drop rare phrases, which still
 // belong in the totals).
 func (s Schema) PhraseCounts(f Filter, target Slice, baseline *Slice, o PhraseOptions) (Query, error) {
@@ -266,18 +291,20 @@ func (s Schema) PhraseCounts(f Filter, target Slice, baseline *Slice, o PhraseOp
   phrase,
   countIf(in_target) AS target_count,
   countIf(in_baseline) AS baseline_count,
-  uniqExactIf(conv, in_target) AS target_docs
+  uniqExactIf(conv, in_target) AS target_docs,
+  uniqExactIf(cust, in_target AND cust != 0) AS target_customers
 FROM
 (
 %s
 )
 ARRAY JOIN phrases AS phrase
 GROUP BY phrase
-HAVING target_count >= %s AND target_docs >= %s
+HAVING target_count >= %s AND target_docs >= %s AND target_customers >= %s
 ORDER BY target_count DESC, phrase
 LIMIT %s`, inner,
 		b.param("min_target", "UInt32", strconv.Itoa(o.MinTarget)),
 		b.param("min_docs", "UInt32", strconv.Itoa(o.MinTargetDocs)),
+		b.param("min_customers", "UInt32", strconv.Itoa(o.MinCustomers)),
 		b.param("limit", "UInt32", strconv.Itoa(o.Limit)))
 	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
 }
@@ -330,22 +357,60 @@ func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o Phra
 	if extra != nil {
 		extraCols, extraCond = extra(b, txt)
 	}
+	cust := "''"
+	if s.CustomerID != "" {
+		cust = q(s.CustomerID)
+	}
 	inner := fmt.Sprintf(`  SELECT%[8]s
     %[1]s AS conv,
+    if(%[11]s = '', 0, cityHash64(%[11]s)) AS cust,
     %[2]s AS in_target,
     %[3]s AS in_baseline,
-    splitByNonAlpha(%[4]s) AS toks,
+    %[4]s AS clean,
+    splitByNonAlpha(clean) AS toks,
     arrayFilter(w -> length(w) <= 2 * lengthUTF8(w), toks) AS words,
-    arrayFilter(w -> lengthUTF8(w) > 1 AND NOT (w IN %[5]s) AND NOT match(w, '^[0-9]+$'), words) AS unigrams,
-    arrayFilter(x -> x != '', arrayMap((a, b) -> if(a IN %[5]s OR b IN %[5]s OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b)), arrayPopBack(words), arrayPopFront(words))) AS bigrams,
+    if(match(clean, '\\p{Nd}'), arrayMap(w -> %[12]s, words), arrayWithConstant(length(words), 0)) AS nums,
+    arrayFilter((w, n) -> NOT n AND lengthUTF8(w) > 1 AND NOT (w IN %[5]s), words, nums) AS unigrams,
+    arrayFilter(x -> x != '', arrayMap((a, b, na, nb) -> if(na OR nb OR a IN %[5]s OR b IN %[5]s OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b)), arrayPopBack(words), arrayPopFront(words), arrayPopBack(nums), arrayPopFront(nums))) AS bigrams,
     arrayFlatten(arrayMap(w -> if(length(w) = 3 * lengthUTF8(w), [w], extractAll(w, '[\\p{Han}\\p{Hiragana}\\p{Katakana}ー]+|\\p{Hangul}+|\\p{Thai}+')), arrayFilter(w -> length(w) > 2 * lengthUTF8(w), toks))) AS runs,
     arrayFlatten(arrayMap(r -> if(lengthUTF8(r) = 1, [r], ngrams(r, 2)), runs)) AS cjk,
     arrayConcat(unigrams, bigrams, cjk) AS phrases
   FROM %[6]s
   WHERE %[7]s
     AND (in_target OR in_baseline)%[9]s%[10]s`,
-		q(s.ConversationID), inT, inB, depunct(txt), stop, s.from(), where, extraCols, extraCond, targetOnly)
+		q(s.ConversationID), inT, inB, b.redact(depunct(txt), o.Redact, o.RedactIf), stop, s.from(), where, extraCols, extraCond, targetOnly, cust, numberWord("w", o.NumberRun))
 	return b, inner, nil
+}
+
+// redact wraps the text expression in one replaceRegexpAll per redaction: a match becomes
+// " 0 ", a number word that splits the text there and that no phrase keeps. With cond, only
+// texts matching it are rewritten.
+func (b *builder) redact(txt string, rs []Redaction, cond string) string {
+	if len(rs) == 0 {
+		return txt
+	}
+	in := txt
+	for i, r := range rs {
+		repl := " 0 "
+		if r.Context {
+			repl = `\1 0 `
+		}
+		txt = "replaceRegexpAll(" + txt + ", " + b.param(fmt.Sprintf("redact_%d", i), "String", r.Pattern) + ", " + quote(repl) + ")"
+	}
+	if cond == "" {
+		return txt
+	}
+	return "if(match(" + in + ", " + b.param("redact_if", "String", cond) + "), " + txt + ", " + in + ")"
+}
+
+// numberWord is the SQL of compliance.NumberToken for word w: it has a digit, and at least
+// half its characters are digits or it has run digits in a row (run 0: no such rule).
+func numberWord(w string, run int) string {
+	cond := "2 * lengthUTF8(replaceRegexpAll(" + w + `, '[^\\p{Nd}]', '')) >= lengthUTF8(` + w + ")"
+	if run > 0 {
+		cond = fmt.Sprintf(`match(%s, '\\p{Nd}{%d}') OR %s`, w, run, cond)
+	}
+	return "match(" + w + `, '\\p{Nd}') AND (` + cond + ")"
 }
 
 // A TermSet is one named group of dictionary terms to count, e.g. a competitor and its
@@ -730,8 +795,9 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 
 // PhraseCountsOf counts the given phrases (e.g. the candidates a TargetOnly PhraseCounts
 // found in any region) in the target and the baseline, and the corpus totals, in one pass:
-// columns phrase, target_count, baseline_count, target_docs, where the row with the empty
-// phrase holds target_total and baseline_total in its count columns (PhraseTotals' figures).
+// columns phrase, target_count, baseline_count, target_docs, target_customers [,
+// target_customer_sample], where the row with the empty phrase holds target_total and
+// baseline_total in its count columns (PhraseTotals' figures).
 // Regions must be asked for the same phrases so that their counts can be summed.
 func (s Schema) PhraseCountsOf(f Filter, target Slice, baseline *Slice, o PhraseOptions, phrases []string) (Query, error) {
 	o.TargetOnly = false
@@ -745,14 +811,19 @@ func (s Schema) PhraseCountsOf(f Filter, target Slice, baseline *Slice, o Phrase
 	if err != nil {
 		return Query{}, err
 	}
+	var sample string
+	if o.CustomerSample > 0 {
+		sample = fmt.Sprintf(",\n  arrayMap(h -> toString(h), groupUniqArrayIf(%d)(cust, in_target AND cust != 0)) AS target_customer_sample", o.CustomerSample)
+	}
 	sql := fmt.Sprintf(`SELECT
   phrase,
   sumIf(if(phrase = '', n, 1), in_target) AS target_count,
   sumIf(if(phrase = '', n, 1), in_baseline) AS baseline_count,
-  uniqExactIf(conv, in_target) AS target_docs
+  uniqExactIf(conv, in_target) AS target_docs,
+  uniqExactIf(cust, in_target AND cust != 0) AS target_customers%s
 FROM
 (
-  SELECT conv, in_target, in_baseline, length(phrases) AS n, arrayPushBack(arrayFilter(p -> p IN %s, phrases), '') AS counted
+  SELECT conv, cust, in_target, in_baseline, length(phrases) AS n, arrayPushBack(arrayFilter(p -> p IN %s, phrases), '') AS counted
   FROM
   (
 %s
@@ -760,7 +831,7 @@ FROM
 )
 ARRAY JOIN counted AS phrase
 GROUP BY phrase
-ORDER BY phrase`, set, inner)
+ORDER BY phrase`, sample, set, inner)
 	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
 }
 
@@ -777,10 +848,11 @@ func (s Schema) settings() string {
 
 // PhraseCountsAll is PhraseCounts and PhraseCountsOf in one pass, for a region holding
 // target messages: every phrase with at least MinTarget target occurrences and MinTargetDocs
-// target conversations (at most Limit, most frequent in the target first) with its target
-// and baseline counts, and the row with the empty phrase holding the corpus totals
-// (target_total, baseline_total) in its count columns. Columns: phrase, target_count,
-// baseline_count, target_docs. Messages are tokenised once.
+// target conversations and MinCustomers target customers (at most Limit, most frequent in
+// the target first) with its target and baseline counts, and the row with the empty phrase
+// holding the corpus totals (target_total, baseline_total) in its count columns. Columns:
+// phrase, target_count, baseline_count, target_docs, target_customers. Messages are
+// tokenised once.
 func (s Schema) PhraseCountsAll(f Filter, target Slice, baseline *Slice, o PhraseOptions) (Query, error) {
 	o.TargetOnly = false
 	b, inner, err := s.phrasesInner(f, target, baseline, o)
@@ -794,10 +866,11 @@ func (s Schema) PhraseCountsAll(f Filter, target Slice, baseline *Slice, o Phras
   phrase,
   sumIf(if(phrase = '', n, 1), in_target) AS target_count,
   sumIf(if(phrase = '', n, 1), in_baseline) AS baseline_count,
-  uniqExactIf(conv, in_target) AS target_docs
+  uniqExactIf(conv, in_target) AS target_docs,
+  uniqExactIf(cust, in_target AND cust != 0) AS target_customers
 FROM
 (
-  SELECT conv, in_target, in_baseline, length(phrases) AS n, arrayPushBack(phrases, '') AS counted
+  SELECT conv, cust, in_target, in_baseline, length(phrases) AS n, arrayPushBack(phrases, '') AS counted
   FROM
   (
 %s
@@ -805,11 +878,12 @@ FROM
 )
 ARRAY JOIN counted AS phrase
 GROUP BY phrase
-HAVING phrase = '' OR (target_count >= %s AND target_docs >= %s)
+HAVING phrase = '' OR (target_count >= %s AND target_docs >= %s AND target_customers >= %s)
 ORDER BY phrase = '' DESC, target_count DESC, phrase
 LIMIT %s`, inner,
 		b.param("min_target", "UInt32", strconv.Itoa(max(o.MinTarget, 1))),
 		b.param("min_docs", "UInt32", strconv.Itoa(o.MinTargetDocs)),
+		b.param("min_customers", "UInt32", strconv.Itoa(o.MinCustomers)),
 		b.param("limit", "UInt32", strconv.Itoa(o.Limit+1)))
 	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
 }

@@ -89,3 +89,30 @@ func TestPhraseCountsAllKeepsTheTotalsRowAndReadsFinalPerPartition(t *testing.T)
 		t.Errorf("params = %v", q.Params)
 	}
 }
+
+func TestPhraseQueriesCountCustomersAndRedact(t *testing.T) {
+	o := PhraseOptions{MinCustomers: 5, NumberRun: 3, CustomerSample: 5, Redact: []Redaction{{Pattern: `\d{6,}`}, {Pattern: `(pwd:)\S+`, Context: true}}}
+	all, err := EventsSchema("meridian_eu").PhraseCountsAll(f, Slice{Countries: []string{"FR"}}, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := EventsSchema("meridian_eu").PhraseCountsOf(f, Slice{Countries: []string{"FR"}}, nil, o, []string{"a b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []Query{all, of} {
+		in := q.Inline()
+		for _, want := range []string{"cityHash64(`customer_id`)) AS cust", "uniqExactIf(cust, in_target AND cust != 0) AS target_customers",
+			`replaceRegexpAll(`, `'\\d{6,}', ' 0 ')`, `'(pwd:)\\S+', '\\1 0 ')`, `match(w, '\\p{Nd}{3}')`, "arrayPopFront(nums)"} {
+			if !strings.Contains(in, want) {
+				t.Errorf("SQL lacks %q:\n%s", want, in)
+			}
+		}
+	}
+	if all.Params["min_customers"] != "5" || !strings.Contains(all.SQL, "target_customers >= {min_customers:UInt32}") {
+		t.Errorf("PhraseCountsAll does not filter by customers: %v", all.Params)
+	}
+	if !strings.Contains(of.SQL, "groupUniqArrayIf(5)(cust, in_target") {
+		t.Errorf("PhraseCountsOf has no customer sample:\n%s", of.SQL)
+	}
+}

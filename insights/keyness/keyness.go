@@ -22,9 +22,11 @@ type PhraseCount struct {
 	Phrase  string `json:"phrase"`
 	Surface string `json:"surface,omitempty"` // a readable form, when Phrase is stemmed
 	// Target and Baseline are occurrence counts; TargetDocs is how many target documents
-	// contain the phrase (for the minimum-support filter).
+	// contain the phrase (for the minimum-support filter) and TargetCustomers how many
+	// distinct customers wrote them (for k-anonymity; 0 when unknown).
 	Target, Baseline int
 	TargetDocs       int
+	TargetCustomers  int
 }
 
 // Counts are the per-phrase counts and the corpus sizes (total phrase occurrences) they
@@ -51,12 +53,15 @@ const (
 
 // Options set the test. The zero value is not useful; start from DefaultOptions.
 type Options struct {
-	Alpha           float64    // significance level after correction
-	MinTarget       int        // minimum occurrences in the target
-	MinTargetDocs   int        // minimum target documents containing the phrase
-	MinLogRatio     float64    // minimum log2 ratio of relative frequencies (1 = twice as frequent)
-	Correction      Correction // default BenjaminiHochberg
-	IncludeNegative bool       // also report phrases under-represented in the target
+	Alpha         float64 // significance level after correction
+	MinTarget     int     // minimum occurrences in the target
+	MinTargetDocs int     // minimum target documents containing the phrase
+	// MinTargetCustomers is k: the fewest distinct target customers (TargetCustomers) a
+	// phrase needs to be tested and reported at all; 0 means no such filter.
+	MinTargetCustomers int
+	MinLogRatio        float64    // minimum log2 ratio of relative frequencies (1 = twice as frequent)
+	Correction         Correction // default BenjaminiHochberg
+	IncludeNegative    bool       // also report phrases under-represented in the target
 }
 
 // DefaultOptions are a conservative starting point for customer-message corpora.
@@ -66,14 +71,16 @@ func DefaultOptions() Options {
 
 // Result is one tested phrase.
 type Result struct {
-	Phrase     string  `json:"phrase"`
-	Surface    string  `json:"surface,omitempty"`
-	Target     int     `json:"target"`
-	Baseline   int     `json:"baseline"`
-	TargetDocs int     `json:"target_docs"`
-	G2         float64 `json:"g2"`
-	P          float64 `json:"p"`
-	PAdjusted  float64 `json:"p_adjusted"`
+	Phrase     string `json:"phrase"`
+	Surface    string `json:"surface,omitempty"`
+	Target     int    `json:"target"`
+	Baseline   int    `json:"baseline"`
+	TargetDocs int    `json:"target_docs"`
+	// TargetCustomers is the phrase's distinct target customers, when counted.
+	TargetCustomers int     `json:"target_customers,omitempty"`
+	G2              float64 `json:"g2"`
+	P               float64 `json:"p"`
+	PAdjusted       float64 `json:"p_adjusted"`
 	// LogRatio is log2 of the target's relative frequency over the baseline's, with 0.5
 	// added to a zero count so phrases absent from the baseline stay finite.
 	LogRatio    float64 `json:"log_ratio"`
@@ -129,7 +136,7 @@ func Test(c Counts, o Options) ([]Result, error) {
 		if p.Target < 0 || p.Baseline < 0 || p.Target > c.TargetTotal || p.Baseline > c.BaselineTotal {
 			return nil, fmt.Errorf("keyness: phrase %q: counts %d/%d outside totals %d/%d", p.Phrase, p.Target, p.Baseline, c.TargetTotal, c.BaselineTotal)
 		}
-		if p.Target < o.MinTarget || p.TargetDocs < o.MinTargetDocs {
+		if p.Target < o.MinTarget || p.TargetDocs < o.MinTargetDocs || p.TargetCustomers < o.MinTargetCustomers {
 			continue
 		}
 		a, b := float64(p.Target), float64(p.Baseline)
@@ -139,7 +146,7 @@ func Test(c Counts, o Options) ([]Result, error) {
 		}
 		g := G2(a, b, tt, bt)
 		out = append(out, Result{
-			Phrase: p.Phrase, Surface: p.Surface, Target: p.Target, Baseline: p.Baseline, TargetDocs: p.TargetDocs,
+			Phrase: p.Phrase, Surface: p.Surface, Target: p.Target, Baseline: p.Baseline, TargetDocs: p.TargetDocs, TargetCustomers: p.TargetCustomers,
 			G2: g, P: PValue(g), LogRatio: lr,
 		})
 	}

@@ -29,7 +29,7 @@ type Measured struct {
 // containment (the metrics measure ai_containment). With no customer message in range
 // nothing is measured.
 func (s *Service) ROIActuals(ctx context.Context, p auth.Principal, from, to time.Time) (*Measured, error) {
-	if err := Allowed(p); err != nil {
+	if err := s.allowed(p); err != nil {
 		return nil, err
 	}
 	if err := checkRange(from, to); err != nil {

@@ -101,7 +101,7 @@ func (r *mentionRow) add(m *mentionRow) {
 }
 
 func (s *Service) mentionStats(ctx context.Context, p auth.Principal, r MentionRequest, spec chsql.MentionSpec) ([]*mentionRow, []string, error) {
-	if err := Allowed(p); err != nil {
+	if err := s.allowed(p); err != nil {
 		return nil, nil, err
 	}
 	if err := r.normalize(); err != nil {

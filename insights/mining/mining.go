@@ -58,14 +58,23 @@ func invalidf(format string, args ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// Roles that may read insights: market and product analysts, executives, supervisors and
-// admins. Planners read forecasts; agents and compliance officers read conversations.
-var Roles = []string{auth.RoleAnalyst, auth.RoleExecutive, auth.RoleSupervisor, auth.RoleAdmin}
+// Roles that may read insights under compliance.DefaultPolicy: those it shows mined
+// phrases to (analysts, executives, supervisors and admins; planners read forecasts, agents
+// and compliance officers conversations). The gate's policy decides, not this package.
+var Roles = compliance.DefaultPolicy().Roles(compliance.FieldPhrase)
 
-// Allowed returns nil when p may read insights, else an error wrapping ErrForbidden.
-func Allowed(p auth.Principal) error {
-	if !slices.Contains(Roles, p.Role) {
-		return fmt.Errorf("%w: role %q cannot read insights (allowed: %s)", ErrForbidden, p.Role, strings.Join(Roles, ", "))
+// Allowed returns nil when p may read insights under compliance.DefaultPolicy, else an
+// error wrapping ErrForbidden.
+func Allowed(p auth.Principal) error { return AllowedBy(nil, p) }
+
+// AllowedBy returns nil when gate g (nil: a default gate) shows p mined phrases, the mark
+// of a role that reads insights, else an error wrapping ErrForbidden.
+func AllowedBy(g *compliance.Gate, p auth.Principal) error {
+	if g == nil {
+		g = defaultGate
+	}
+	if g.Access(p, compliance.FieldPhrase).Outcome == compliance.OutcomeHidden {
+		return fmt.Errorf("%w: role %q cannot read insights (allowed: %s)", ErrForbidden, p.Role, strings.Join(g.Roles(compliance.FieldPhrase), ", "))
 	}
 	if p.Tenant == "" {
 		return fmt.Errorf("%w: the principal has no tenant", ErrForbidden)
@@ -84,7 +93,8 @@ type Service struct {
 	Competitors *competitors.Dictionary
 	// PriceLexicon is the price vocabulary by language; nil means price.Lexicon.
 	PriceLexicon map[string][]string
-	// Gate reads example texts; nil means a gate that audits to slog.Default.
+	// Gate decides who reads insights, the k of phrases (at least what a request asks) and
+	// how example texts read; nil means a default gate that audits to slog.Default.
 	Gate *compliance.Gate
 }
 
@@ -201,12 +211,17 @@ func (s *Service) dictionary() *competitors.Dictionary {
 	return DemoCompetitors()
 }
 
+var defaultGate = compliance.NewGate(nil)
+
 func (s *Service) gate() *compliance.Gate {
 	if s.Gate != nil {
 		return s.Gate
 	}
-	return compliance.NewGate(nil)
+	return defaultGate
 }
+
+// allowed is AllowedBy the service's gate.
+func (s *Service) allowed(p auth.Principal) error { return AllowedBy(s.gate(), p) }
 
 // cols maps a result's column names to their index.
 func cols(res *clickhouse.Result) map[string]int {

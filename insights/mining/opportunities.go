@@ -36,6 +36,10 @@ type OpportunityRequest struct {
 	MaxThemes int
 	// MinJaccard links two phrases whose message sets overlap this much (default 0.6).
 	MinJaccard float64
+	// MinCustomers is k: a phrase is reported only when at least k distinct customers'
+	// target messages contain it. The gate's k for the principal (compliance.FieldPhrase)
+	// applies when it is larger: a request can raise k, never lower it.
+	MinCustomers int
 }
 
 // Example is a message behind a theme. Its text is personal data: read it through
@@ -136,12 +140,14 @@ func (r *OpportunityRequest) normalize() error {
 // volume, markets, trend and example conversations — for principal p's tenant, over the
 // regions p may access.
 func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req OpportunityRequest) (*Opportunities, error) {
-	if err := Allowed(p); err != nil {
+	if err := s.allowed(p); err != nil {
 		return nil, err
 	}
 	if err := req.normalize(); err != nil {
 		return nil, err
 	}
+	k := max(req.MinCustomers, s.gate().MinCustomers(p, compliance.FieldPhrase))
+	req.Keyness.MinTargetCustomers = k
 	regions := s.regionsFor(p)
 	out := &Opportunities{Regions: regions, Themes: []Theme{}, Phrases: []keyness.Result{}}
 	f := filter(p.Tenant, req.From, req.To)
@@ -151,7 +157,10 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		b := req.Baseline.slice()
 		baseline = &b
 	}
-	po := chsql.PhraseOptions{StopWords: sqlStopWords, MinTarget: 1, MinTargetDocs: 1, Limit: 500000}
+	// Personal data never becomes a phrase: the detector's patterns and number words are
+	// cut out of the text inside ClickHouse before it is split, and phrases break there.
+	po := chsql.PhraseOptions{StopWords: sqlStopWords, MinTarget: 1, MinTargetDocs: 1, Limit: 500000,
+		Redact: redactions, RedactIf: compliance.Trigger, NumberRun: compliance.NumberRun}
 
 	// Message totals per market and period (denominators of rates and trends), first: they
 	// are cheap (no text is read) and say which regions hold target and baseline messages.
@@ -182,7 +191,10 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		var q chsql.Query
 		var err error
 		if oneTarget {
-			q, err = sc.PhraseCountsAll(f, target, baseline, po)
+			// Target customers are all in this region: k is exact here already.
+			o := po
+			o.MinCustomers = k
+			q, err = sc.PhraseCountsAll(f, target, baseline, o)
 		} else {
 			o := po
 			o.TargetOnly = true
@@ -194,7 +206,7 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		addPhraseRows(res, cand, &fullTotals)
+		addPhraseRows(res, cand, &fullTotals, nil)
 		return nil
 	})
 	if err != nil {
@@ -202,7 +214,10 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	}
 	var candidates []keyness.PhraseCount
 	for _, pc := range cand {
-		if pc.Target >= req.Keyness.MinTarget && pc.TargetDocs >= req.Keyness.MinTargetDocs && !stopPhrase(pc.Phrase) {
+		// Summed over regions, TargetCustomers may count a customer twice: an upper bound
+		// here, made exact for k in pass 2.
+		if pc.Target >= req.Keyness.MinTarget && pc.TargetDocs >= req.Keyness.MinTargetDocs && pc.TargetCustomers >= k &&
+			!stopPhrase(pc.Phrase) && !compliance.Personal(pc.Phrase) {
 			candidates = append(candidates, *pc)
 		}
 	}
@@ -238,6 +253,13 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 			}
 		}
 	}
+	// A customer whose messages lie in two regions must count once towards k: without a
+	// single target region, each region sends up to k customer hashes per phrase.
+	var sample map[string]map[string]bool
+	if !oneTarget {
+		po.CustomerSample = k
+		sample = map[string]map[string]bool{}
+	}
 	if len(names) > 0 {
 		err = s.eachRegion(pass2, func(_ int, region string, sc chsql.Schema) error {
 			q, err := sc.PhraseCountsOf(f, target, baseline, po, names)
@@ -247,7 +269,7 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			addPhraseRows(res, merged, &counts)
+			addPhraseRows(res, merged, &counts, sample)
 			return nil
 		})
 		if err != nil {
@@ -255,7 +277,12 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 		}
 	}
 	for _, ph := range sortedKeys(merged) {
-		counts.Phrases = append(counts.Phrases, *merged[ph])
+		pc := *merged[ph]
+		// Fewer than k hashes in the union means no region was capped: the union is exact.
+		if sample != nil && len(sample[ph]) < k {
+			pc.TargetCustomers = len(sample[ph])
+		}
+		counts.Phrases = append(counts.Phrases, pc)
 	}
 
 	if counts.TargetTotal == 0 || counts.BaselineTotal == 0 {
@@ -268,7 +295,7 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	out.Tested = len(results)
 	var sel []keyness.Result
 	for _, r := range results {
-		if r.Significant && r.LogRatio > 0 {
+		if r.Significant && r.LogRatio > 0 && r.TargetCustomers >= k && !compliance.Personal(r.Phrase) {
 			out.Phrases = append(out.Phrases, r)
 			if len(sel) < req.MaxPhrases {
 				sel = append(sel, r)
@@ -530,8 +557,9 @@ func group(sel []keyness.Result, combos []combo, totals sliceTotals, req Opportu
 }
 
 // ExampleText returns an example message's text as p may see it: it is read from the
-// example's region and passed through the compliance gate, which masks by role and region
-// and records the read. A message no longer stored (erased) reads as "".
+// example's region and passed through the compliance gate (compliance.FieldExample), which
+// masks by role and region and records the read; themes only carry examples once k
+// customers share their phrases. A message no longer stored (erased) reads as "".
 func (s *Service) ExampleText(ctx context.Context, p auth.Principal, ex Example) (string, error) {
 	return s.ExampleTextVia(ctx, p, s.gate(), ex)
 }
@@ -539,11 +567,11 @@ func (s *Service) ExampleText(ctx context.Context, p auth.Principal, ex Example)
 // ExampleTextVia is ExampleText through gate g: the API layer passes its own gate, the one
 // place personal data is read through.
 func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compliance.Gate, ex Example) (string, error) {
-	if err := Allowed(p); err != nil {
+	if err := AllowedBy(g, p); err != nil {
 		return "", err
 	}
-	if !p.CanAccess(ex.Region) {
-		return g.Text(ctx, p, ex.Region, ex.CustomerID, ""), nil
+	if !p.CanAccess(ex.Region) || g.Access(p, compliance.FieldExample).Outcome == compliance.OutcomeHidden {
+		return g.Example(ctx, p, ex.Region, ex.CustomerID, ""), nil // not read at all
 	}
 	db, ok := s.DBs[ex.Region]
 	if !ok || db == nil {
@@ -557,12 +585,22 @@ func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compl
 	if len(res.Rows) == 0 || len(res.Rows[0]) < 2 {
 		return "", nil
 	}
-	return g.Text(ctx, p, ex.Region, clickhouse.String(res.Rows[0][1]), clickhouse.String(res.Rows[0][0])), nil
+	return g.Example(ctx, p, ex.Region, clickhouse.String(res.Rows[0][1]), clickhouse.String(res.Rows[0][0])), nil
 }
 
+// redactions are the detector's patterns as chsql applies them.
+var redactions = func() []chsql.Redaction {
+	out := make([]chsql.Redaction, len(compliance.Patterns))
+	for i, p := range compliance.Patterns {
+		out[i] = chsql.Redaction{Pattern: p.RE2, Context: p.Context}
+	}
+	return out
+}()
+
 // addPhraseRows sums a phrase-count result into per-phrase counts; the row without a phrase
-// carries the corpus totals.
-func addPhraseRows(res *clickhouse.Result, into map[string]*keyness.PhraseCount, totals *keyness.Counts) {
+// carries the corpus totals. With sample not nil, it also collects each phrase's customer
+// hashes (target_customer_sample).
+func addPhraseRows(res *clickhouse.Result, into map[string]*keyness.PhraseCount, totals *keyness.Counts, sample map[string]map[string]bool) {
 	c := cols(res)
 	for _, row := range res.Rows {
 		ph := str(row, c, "phrase")
@@ -580,5 +618,16 @@ func addPhraseRows(res *clickhouse.Result, into map[string]*keyness.PhraseCount,
 		pc.Target += t
 		pc.Baseline += b
 		pc.TargetDocs += num(row, c, "target_docs")
+		pc.TargetCustomers += num(row, c, "target_customers")
+		if i, ok := c["target_customer_sample"]; ok && sample != nil {
+			set := sample[ph]
+			if set == nil {
+				set = map[string]bool{}
+				sample[ph] = set
+			}
+			for _, h := range strs(row[i]) {
+				set[h] = true
+			}
+		}
 	}
 }

@@ -1,6 +1,10 @@
 package tokenize
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/meridian-cs/meridian/compliance"
+)
 
 // A Phrase is a countable unit of text: Key is what is counted (stemmed, normalised) and
 // Surface is a readable form of one occurrence, for showing to people.
@@ -10,20 +14,37 @@ type Phrase struct {
 }
 
 // A Token is one unit after segmentation, stop-word removal and stemming. Stop-words are
-// kept, marked, so that phrases never join words across a removed one.
+// kept, marked, so that phrases never join words across a removed one. Personal data
+// (compliance.Detect) and number words (compliance.NumberToken) are kept the same way as
+// Personal tokens with no text, so that no phrase holds or spans them.
 type Token struct {
-	Key     string
-	Surface string
-	Script  Script
-	Stop    bool
+	Key      string
+	Surface  string
+	Script   Script
+	Stop     bool
+	Personal bool
 }
+
+var personal = Token{Stop: true, Personal: true}
 
 // Tokens normalises text and turns it into tokens for lang (a primary language tag such as
 // "de"; empty when unknown, see IsStop and Stem). Unspaced scripts yield character bigrams
-// (see the package comment); pure digits and one-letter Latin words are dropped.
+// (see the package comment); one-letter Latin words are dropped; personal data and numbers
+// become Personal tokens.
 func Tokens(text, lang string) []Token {
 	norm := Normalize(text)
 	var out []Token
+	at := 0
+	for _, sp := range compliance.Detect(norm) {
+		out = appendTokens(out, norm[at:sp.Start], lang)
+		out = append(out, personal)
+		at = sp.End
+	}
+	return appendTokens(out, norm[at:], lang)
+}
+
+// appendTokens appends the tokens of normalised text without personal data spans.
+func appendTokens(out []Token, norm, lang string) []Token {
 	for _, w := range Words(norm) {
 		switch w.Script {
 		case CJK:
@@ -50,7 +71,11 @@ func Tokens(text, lang string) []Token {
 			if w.Script == Latin {
 				s = stripClitics(s)
 			}
-			if isNumber(s) || (w.Script == Latin && len(s) < 2) {
+			if compliance.NumberToken(s) {
+				out = append(out, personal)
+				continue
+			}
+			if w.Script == Latin && len(s) < 2 {
 				continue
 			}
 			l := lang
@@ -79,15 +104,6 @@ func isCJKStop(lang, g string) bool {
 		}
 	}
 	return allHira
-}
-
-func isNumber(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Phrases returns the unigrams and bigrams of text after stop-word removal. Bigrams join

@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,27 @@ func TestNormalizeArabicVariantsCompareEqual(t *testing.T) {
 	}
 	if a, b := Normalize("مَدْرَسَة"), Normalize("مدرسه"); a != b {
 		t.Errorf("diacritics/ta marbuta: %q != %q", a, b)
+	}
+}
+
+// Personal data and number words never become phrases, and phrases do not span them: a
+// number written in groups cannot be rebuilt from chained bigrams.
+func TestPhrasesDropPersonalDataAndBreakAtIt(t *testing.T) {
+	for _, text := range []string{
+		"numero 0612345678 livraison", "numero 06 12 34 56 78 livraison", "numero +33 6 12 34 56 78 livraison",
+		"numero FR76 3000 6000 0112 3456 7890 189 livraison", "numero jean.dupont@exemple.fr livraison", "numero ０６１２３４５６７８ livraison",
+	} {
+		got := keys(Phrases(text, "fr"))
+		for _, k := range got {
+			if strings.ContainsAny(k, "0123456789@") || strings.Contains(k, "jean") || strings.Contains(k, "fr76") || k == "numero livraison" {
+				t.Errorf("Phrases(%q) has %q (all: %q)", text, k, got)
+			}
+		}
+		if !slices.Contains(got, "numero") || !slices.Contains(got, "livraison") {
+			t.Errorf("Phrases(%q) = %q, want the words around the data", text, got)
+		}
+	}
+	if got := keys(Phrases("iphone15 case covid19", "en")); !slices.Contains(got, "iphone15 case") {
+		t.Errorf("a word with a few digits is still a word: %q", got)
 	}
 }

@@ -1,0 +1,72 @@
+package compliance
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/meridian-cs/meridian/auth"
+)
+
+func TestDefaultPolicyByRoleAndField(t *testing.T) {
+	g := NewGate(SlogAuditor{})
+	for _, c := range []struct {
+		role    string
+		f       Field
+		outcome string
+		k       int
+	}{
+		{auth.RoleAgent, FieldText, OutcomeClear, 0},
+		{auth.RoleAnalyst, FieldText, OutcomeMasked, 0},
+		{auth.RoleExecutive, FieldText, OutcomeHidden, 0},
+		{auth.RolePlanner, FieldCustomerID, OutcomeHidden, 0},
+		{auth.RoleAnalyst, FieldPhrase, OutcomeClear, DefaultMinCustomers},
+		{auth.RoleExecutive, FieldPhrase, OutcomeClear, DefaultMinCustomers},
+		{auth.RoleExecutive, FieldExample, OutcomeHidden, DefaultMinCustomers},
+		{auth.RoleAdmin, FieldExample, OutcomeMasked, DefaultMinCustomers},
+		{auth.RoleAgent, FieldPhrase, OutcomeHidden, DefaultMinCustomers},
+		{"a-role-added-later", FieldPhrase, OutcomeHidden, DefaultMinCustomers},
+	} {
+		a := g.Access(auth.Principal{Role: c.role}, c.f)
+		if a.Outcome != c.outcome || a.MinCustomers != c.k {
+			t.Errorf("%s %s: %+v, want %s with k %d", c.role, c.f, a, c.outcome, c.k)
+		}
+	}
+	if got := g.Roles(FieldPhrase); !slices.Equal(got, []string{auth.RoleAdmin, auth.RoleAnalyst, auth.RoleExecutive, auth.RoleSupervisor}) {
+		t.Errorf("roles reading phrases: %v", got)
+	}
+}
+
+func TestConfiguredK(t *testing.T) {
+	pol, err := DefaultPolicy().WithMinCustomers(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &Gate{Policy: &pol}
+	if k := g.MinCustomers(auth.Principal{Role: auth.RoleExecutive}, FieldPhrase); k != 10 {
+		t.Errorf("k = %d, want 10", k)
+	}
+	if _, err := DefaultPolicy().WithMinCustomers(1); err == nil {
+		t.Error("k = 1 was accepted")
+	}
+	// A table that sets k below 2 for an aggregated field still gets 2.
+	low := Policy{Rules: map[string]map[Field]Access{auth.RoleAnalyst: {FieldPhrase: {Outcome: OutcomeClear, MinCustomers: 1}}}}
+	if k := low.Access(auth.RoleAnalyst, FieldPhrase).MinCustomers; k != 2 {
+		t.Errorf("k = %d, want the floor 2", k)
+	}
+}
+
+func TestExampleIsMaskedOrHidden(t *testing.T) {
+	g := NewGate(SlogAuditor{})
+	text := "Mon IBAN est FR76 3000 6000 0112 3456 7890 189, mot de passe : zorglub"
+	ctx := context.Background()
+	if got := g.Example(ctx, auth.Principal{Role: auth.RoleAdmin}, "eu", "c1", text); got != "Mon IBAN est [iban], mot de passe : [secret]" {
+		t.Errorf("admin example %q", got)
+	}
+	if got := g.Example(ctx, auth.Principal{Role: auth.RoleExecutive}, "eu", "c1", text); got != Hidden {
+		t.Errorf("executive example %q", got)
+	}
+	if got := g.Text(ctx, auth.Principal{Role: auth.RoleAdmin}, "eu", "c1", text); got != text {
+		t.Errorf("admin reading a conversation gets %q", got)
+	}
+}
