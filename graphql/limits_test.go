@@ -284,3 +284,34 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }`
+
+func TestStaffingRefusesWhatNoQueueHas(t *testing.T) {
+	h := graphql.NewHandler(graphql.Config{Engine: engine})
+	huge := strings.TrimSuffix(strings.Repeat("1e9, ", 2000), ", ")
+	ftsRegions := strings.TrimSuffix(strings.Repeat(`{name: "r", timeZone: "UTC", startHour: 0, endHour: 24, costPerHour: 1, languages: ["en"]}, `, 33), ", ")
+	tests := []struct{ name, query, want string }{
+		// Each interval took 0.59 s, 2,000 of them over 300 s: refused before any is computed.
+		{"a billion contacts an hour", `{ staffing(input: {ahtSeconds: 300, contacts: [` + huge + `]}) { peakAgents } }`,
+			`contacts[0]: calls per hour 1e+09 must be between 0 and 1e+06`},
+		{"per interval of 30 minutes", `{ staffing(input: {ahtSeconds: 300, interval: "30m", contacts: [10, 600000]}) { peakAgents } }`,
+			`contacts[1]: calls per hour 1.2e+06 must be between 0 and 1e+06`},
+		{"handling time of months", `{ staffing(input: {ahtSeconds: 1e7, contacts: [10]}) { peakAgents } }`,
+			`ahtSeconds: average handling time 1e+07 s must be positive and at most 86400 (a day)`},
+		{"patience of two hours", `{ staffing(input: {ahtSeconds: 300, patienceSeconds: 7200, contacts: [10]}) { peakAgents } }`,
+			`patienceSeconds: patience 7200 s must be between 0 (no abandonment) and 3600 (an hour)`},
+		{"more traffic than agents exist", `{ staffing(input: {ahtSeconds: 3600, contacts: [1, 900000]}) { peakAgents } }`,
+			`contacts[1] with ahtSeconds: traffic 900000 Erlangs (calls per hour x handling time) is more than 100000 agents could carry in one queue`},
+		{"follow-the-sun: too many regions", `{ followTheSun(input: {regions: [` + ftsRegions + `], demand: [{market: "GB", language: "en", contacts: [1]}], start: "2026-11-02T00:00:00Z", ahtSeconds: 300}) { cost } }`,
+			`regions has 33 entries and demand 1; at most 32 and 64`},
+		{"follow-the-sun: a billion contacts", `{ followTheSun(input: {regions: [{name: "r", timeZone: "UTC", startHour: 0, endHour: 24, costPerHour: 1, languages: ["en"]}], demand: [{market: "GB", language: "en", contacts: [` + huge + `]}], start: "2026-11-02T00:00:00Z", ahtSeconds: 300}) { cost } }`,
+			`demand[0].contacts[0]: calls per hour 1e+09 must be between 0 and 1e+06`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, body := postWithin(t, 5*time.Second, h, planner(auth.RolePlanner), tt.query)
+			if !strings.Contains(body, `"errors"`) || !strings.Contains(body, tt.want) {
+				t.Fatalf("body %.300s, want an error containing %s", body, tt.want)
+			}
+		})
+	}
+}
