@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -178,14 +179,13 @@ func FromContext(ctx context.Context) (Principal, bool) {
 // request context. onError writes the error response so every API answers in its own format.
 func (a *Authenticator) Middleware(next http.Handler, onError func(w http.ResponseWriter, status int, msg string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		key, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || key == "" {
+		key, ok := bearer(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="meridian"`)
 			onError(w, http.StatusUnauthorized, "missing bearer API key (Authorization: Bearer <key>)")
 			return
 		}
-		p, err := a.Authenticate(r.Context(), strings.TrimSpace(key))
+		p, err := a.Authenticate(r.Context(), key)
 		if errors.Is(err, ErrUnknownKey) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="meridian", error="invalid_token"`)
 			onError(w, http.StatusUnauthorized, "invalid API key")
@@ -197,4 +197,22 @@ func (a *Authenticator) Middleware(next http.Handler, onError func(w http.Respon
 		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// bearer returns the key of the request's "Authorization: Bearer <key>" header.
+func bearer(r *http.Request) (string, bool) {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	key = strings.TrimSpace(key)
+	return key, ok && key != ""
+}
+
+// KeyID names the API key a request carries without revealing it (the hex SHA-256 of the
+// key; "" without one), e.g. to keep a rate limit per key behind Middleware.
+func KeyID(r *http.Request) string {
+	key, ok := bearer(r)
+	if !ok {
+		return ""
+	}
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
 }

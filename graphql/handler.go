@@ -6,11 +6,17 @@
 package graphql
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,13 +32,13 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
-// DefaultComplexityLimit bounds a query's cost. A list field costs its page size times its
-// children, so one page of 50 conversations with 50 messages each fits, 500 × 500 does not.
-const DefaultComplexityLimit = 25000
+// DefaultQueryTimeout is how long one request's resolvers may run by default.
+const DefaultQueryTimeout = 30 * time.Second
 
 // Config configures the GraphQL handler.
 type Config struct {
@@ -45,6 +51,9 @@ type Config struct {
 	Logger *slog.Logger
 	// ComplexityLimit bounds a query's cost; 0 means DefaultComplexityLimit.
 	ComplexityLimit int
+	// QueryTimeout is the deadline of every request's resolvers: their context ends then and
+	// the answer says the request timed out. 0 means DefaultQueryTimeout; negative, none.
+	QueryTimeout time.Duration
 	// Endpoint is the path the playground sends queries to; "" means "/graphql".
 	Endpoint string
 	// PlanningEvents keeps the planning events the workforce-planning fields list, create and
@@ -77,15 +86,24 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = "/graphql"
 	}
+	if cfg.QueryTimeout == 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
 	log := cfg.Logger
 	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: log, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity()}))
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions))})
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	// Not gqlgen's FixedComplexityLimit: its walk is exponential in nested fragment spreads.
+	srv.Use(operationLimits{es: es, limit: cfg.ComplexityLimit})
+	srv.AroundOperations(func(ctx context.Context, next gql.OperationHandler) gql.ResponseHandler {
+		return next(withRootSlots(ctx))
+	})
+	srv.AroundRootFields(rootFieldTurns)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "graphql: panic in resolver", slog.String("panic", fmt.Sprint(v)))
 		return gqlerror.Errorf("internal error; the server log has the details")
@@ -102,30 +120,86 @@ func NewHandler(cfg Config) http.Handler {
 			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"message": "unauthenticated: no API key in the request"}}})
 			return
 		}
+		if cfg.QueryTimeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), cfg.QueryTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		srv.ServeHTTP(w, r)
 	})
 }
 
 // NewPlaygroundHandler serves the GraphiQL playground page, which sends its queries to
-// endpoint. The page holds no data; the queries it sends need a key like any other.
+// endpoint. The page holds no data; the queries it sends need a key like any other. It loads
+// GraphiQL and React from a CDN (pinned versions with subresource integrity), so its
+// Content-Security-Policy allows exactly those files, its inline script by hash, and queries
+// to its own origin only; it may not be framed.
 func NewPlaygroundHandler(endpoint string) http.Handler {
-	return playground.Handler("Meridian GraphQL", endpoint)
+	var rec pageRecorder
+	playground.Handler("Meridian GraphQL", endpoint).ServeHTTP(&rec, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: endpoint}})
+	page := rec.Bytes()
+	return httpapi.HTMLPage(playgroundCSP(page), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		_, _ = w.Write(page)
+	}))
 }
 
-// complexity makes list fields cost their page size times their children.
-func complexity() generated.ComplexityRoot {
-	var c generated.ComplexityRoot
-	page := func(first *int) int {
-		if first == nil || *first < 1 {
-			return metrics.DefaultPageSize
+// pageRecorder keeps the page the playground handler writes; the page is the same every time.
+type pageRecorder struct {
+	bytes.Buffer
+	header http.Header
+}
+
+func (p *pageRecorder) Header() http.Header {
+	if p.header == nil {
+		p.header = http.Header{}
+	}
+	return p.header
+}
+
+func (p *pageRecorder) WriteHeader(int) {}
+
+var (
+	scriptSrc  = regexp.MustCompile(`<script\s+src="([^"]+)"`)
+	inlineJS   = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+	stylesheet = regexp.MustCompile(`<link\s+rel="stylesheet"\s+href="([^"]+)"`)
+)
+
+// playgroundCSP derives the page's policy from the page itself, so a gqlgen upgrade that
+// moves GraphiQL to other files or changes the inline script keeps a working page. Styles may
+// be inline: GraphiQL sets them at run time. Fonts and images come from the stylesheets'
+// origin or data: URLs.
+func playgroundCSP(page []byte) string {
+	scripts, styles := []string{}, []string{"'unsafe-inline'"}
+	for _, m := range scriptSrc.FindAllSubmatch(page, -1) {
+		scripts = append(scripts, string(m[1]))
+	}
+	for _, m := range inlineJS.FindAllSubmatch(page, -1) {
+		sum := sha256.Sum256(m[1])
+		scripts = append(scripts, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+	}
+	origins := map[string]bool{}
+	for _, m := range stylesheet.FindAllSubmatch(page, -1) {
+		styles = append(styles, string(m[1]))
+		if u, err := url.Parse(string(m[1])); err == nil && u.Host != "" {
+			origins[u.Scheme+"://"+u.Host] = true
 		}
-		return *first
 	}
-	c.Query.Conversations = func(child int, _ []generated.FilterInput, _, _ *time.Time, first *int, _ *string) int {
-		return 1 + page(first)*child
+	assets := []string{"data:"}
+	for o := range origins {
+		assets = append(assets, o)
 	}
-	c.Conversation.Messages = func(child int, first *int) int { return 1 + page(first)*child }
-	return c
+	slices.Sort(assets)
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src " + strings.Join(scripts, " "),
+		"style-src " + strings.Join(styles, " "),
+		"font-src " + strings.Join(assets, " "),
+		"img-src " + strings.Join(assets, " "),
+		"connect-src 'self'",
+		"base-uri 'none'",
+		"form-action 'none'",
+	}, "; ")
 }
 
 var _ gql.ExecutableSchema = generated.NewExecutableSchema(generated.Config{})

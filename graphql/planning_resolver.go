@@ -36,6 +36,9 @@ const (
 	defaultHistoryWeeks = 12
 	maxHorizonDays      = 62
 	maxStaffingSteps    = 24 * 62 * 4
+	// A follow-the-sun plan staffs every interval of every market's language from every region.
+	maxShiftRegions = 32
+	maxMarkets      = 64
 )
 
 // planningRoles may use the planning fields.
@@ -491,6 +494,10 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	if _, err := r.planPrincipal(ctx, ""); err != nil {
 		return nil, err
 	}
+	base := staffing.Queue{AHTSeconds: in.AhtSeconds, PatienceSeconds: deref(in.PatienceSeconds)}
+	if err := base.Validate(); err != nil {
+		return nil, r.planFail(ctx, staffingInputErr(err, "contacts"))
+	}
 	d, source, err := r.planDemand(ctx, in.Contacts, in.Start, in.Interval, in.Series, in.Source, in.Use, in.Horizon, in.To)
 	if err != nil {
 		return nil, r.planFail(ctx, err)
@@ -499,8 +506,15 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	if err := tg.Validate(); err != nil {
 		return nil, r.planFail(ctx, err)
 	}
-	base := staffing.Queue{AHTSeconds: in.AhtSeconds, PatienceSeconds: deref(in.PatienceSeconds)}
 	hours := d.step.Hours()
+	// Every interval is checked before any is computed.
+	for i, c := range d.contacts {
+		qu := base
+		qu.CallsPerHour = c / hours
+		if err := qu.Validate(); err != nil {
+			return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
+		}
+	}
 	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(d.contacts))}
 	if d.series != "" {
 		out.Series = &d.series
@@ -514,7 +528,7 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 		qu.CallsPerHour = c / hours
 		res, err := staffing.Required(qu, tg)
 		if err != nil {
-			return nil, r.planFail(ctx, fmt.Errorf("interval %d: %w", i, err))
+			return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
 		}
 		iv := generated.StaffingInterval{Contacts: c, CallsPerHour: qu.CallsPerHour, TrafficErlangs: res.Traffic, Agents: res.Agents,
 			ScheduledAgents: res.ScheduledAgents, ServiceLevel: res.ServiceLevel, AsaSeconds: finiteOr(res.ASASeconds, 0),
@@ -550,6 +564,13 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 	if len(in.Regions) == 0 || len(in.Demand) == 0 {
 		return nil, gqlerror.Errorf("give at least one staffing region and one market's demand")
 	}
+	if len(in.Regions) > maxShiftRegions || len(in.Demand) > maxMarkets {
+		return nil, gqlerror.Errorf("regions has %d entries and demand %d; at most %d and %d", len(in.Regions), len(in.Demand), maxShiftRegions, maxMarkets)
+	}
+	queue := staffing.Queue{AHTSeconds: in.AhtSeconds, PatienceSeconds: deref(in.PatienceSeconds)}
+	if err := queue.Validate(); err != nil {
+		return nil, r.planFail(ctx, staffingInputErr(err, "contacts"))
+	}
 	var regions []staffing.Region
 	for _, s := range in.Regions {
 		loc, err := time.LoadLocation(s.TimeZone)
@@ -567,12 +588,19 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 	}
 	var demands []staffing.Demand
 	for _, md := range in.Demand {
-		d, _, err := r.planDemand(ctx, md.Contacts, in.Start, in.Interval, md.Series, in.Source, in.Use, in.Horizon, in.To)
+		d, source, err := r.planDemand(ctx, md.Contacts, in.Start, in.Interval, md.Series, in.Source, in.Use, in.Horizon, in.To)
 		if err != nil {
 			return nil, r.planFail(ctx, fmt.Errorf("market %s: %w", md.Market, err))
 		}
 		if d.start.IsZero() {
 			return nil, gqlerror.Errorf("market %s: contacts given without start: follow-the-sun needs the time of each interval", md.Market)
+		}
+		for j, c := range d.contacts {
+			q := queue
+			q.CallsPerHour = c / d.step.Hours()
+			if err := q.Validate(); err != nil {
+				return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, len(demands), j)))
+			}
 		}
 		demands = append(demands, staffing.Demand{Market: md.Market, Language: md.Language, Start: d.start, Step: d.step, Contacts: d.contacts})
 	}
@@ -582,9 +610,6 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 	}
 	opt := staffing.PlanOptions{AHTSeconds: in.AhtSeconds, PatienceSeconds: deref(in.PatienceSeconds),
 		Target: targetOf(in.ServiceLevel, in.AnswerSeconds, in.AsaSeconds, in.MaxOccupancy, in.Shrinkage)}
-	if !(opt.AHTSeconds > 0) {
-		return nil, gqlerror.Errorf("ahtSeconds %v must be positive", opt.AHTSeconds)
-	}
 	plan, err := staffing.FollowTheSun(ctx, regions, demands, opt)
 	if err != nil {
 		return nil, r.planFail(ctx, err)
@@ -624,6 +649,34 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 			Agents: a.Agents, Scheduled: a.Scheduled, ServiceLevel: a.ServiceLevel, Cost: a.Cost}
 	}
 	return out, nil
+}
+
+// staffingInputErr names a queue parameter out of bounds as the input does: contacts is the
+// field the contacts of the interval came from.
+func staffingInputErr(err error, contacts string) error {
+	var pe *staffing.ParamError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	field := map[string]string{
+		staffing.ParamAHT:          "ahtSeconds",
+		staffing.ParamPatience:     "patienceSeconds",
+		staffing.ParamCallsPerHour: contacts,
+		staffing.ParamTraffic:      contacts + " with ahtSeconds",
+	}[pe.Param]
+	return inputErr("%s: %s %v %s", field, pe.Param, pe.Value, pe.Want)
+}
+
+// contactsField names interval i of the contacts of market m (-1: the staffing input's own).
+func contactsField(source string, m, i int) string {
+	prefix := ""
+	if m >= 0 {
+		prefix = fmt.Sprintf("demand[%d].", m)
+	}
+	if source == "rates" {
+		return fmt.Sprintf("%scontacts[%d]", prefix, i)
+	}
+	return fmt.Sprintf("%sseries: interval %d of the %s forecast", prefix, i, source)
 }
 
 // align cuts every demand to the intervals all of them cover; all must share the step.

@@ -5,23 +5,24 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql"
-	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
-// mountGraphQL serves /graphql behind the bearer-key middleware. The playground page holds no
-// data, so a browser's GET (which carries no key) gets it without one; its queries then send
-// the key the user types into the playground's headers.
-func (p *platform) mountGraphQL(mux *http.ServeMux) {
+// mountGraphQL serves /graphql behind the bearer-key middleware, the key's rate limit and the
+// body limit, in that order (a refused request's body is never read). The playground page
+// holds no data, so a browser's GET (which carries no key) gets it without one; its queries
+// then send the key the user types into the playground's headers.
+func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	// One gate for the API and the insight models, so that both apply the same k.
+	// serve checked the configured k before starting.
 	gate := compliance.NewGate(nil)
 	if p.cfg != nil {
-		if pol, err := insightsPolicy(p.cfg); err != nil {
-			p.log.Error("insights: keeping the default k", "k", compliance.DefaultMinCustomers, "err", err)
-		} else {
+		if pol, err := insightsPolicy(p.cfg); err == nil {
 			gate.Policy = &pol
 		}
 	}
@@ -31,11 +32,14 @@ func (p *platform) mountGraphQL(mux *http.ServeMux) {
 		Logger:         p.log,
 		PlanningEvents: p.pg,
 		Insights:       &mining.Service{DBs: p.ch, Regions: p.regions, Competitors: mining.DemoCompetitors(), Gate: gate},
+		QueryTimeout:   hc.queryTimeout,
 	})
 	playground := graphql.NewPlaygroundHandler("/graphql")
-	authed := p.auth.Middleware(api, func(w http.ResponseWriter, status int, msg string) {
-		ingest.WriteJSON(w, status, map[string]any{"errors": []map[string]string{{"message": msg}}})
-	})
+	onError := func(w http.ResponseWriter, status int, msg string) {
+		httpapi.WriteJSON(w, status, map[string]any{"errors": []map[string]string{{"message": msg}}})
+	}
+	limited := httpapi.NewRateLimiter(hc.graphqlRate).Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxGraphQLBodyBytes, onError, api))
+	authed := p.auth.Middleware(limited, onError)
 	mux.Handle("/playground", playground)
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {

@@ -17,8 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/forecasting/refresh"
-	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/httpapi"
 )
 
 func init() {
@@ -87,6 +88,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // serve runs the HTTP API until ctx ends; extra, if set, runs beside it (the demo traffic).
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, extra func(context.Context, *platform) error) error {
+	hc, err := parseHTTPConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := insightsPolicy(cfg); err != nil {
+		return err
+	}
 	// Listen first so a port conflict fails fast, before engines start.
 	ln, err := net.Listen("tcp", cfg.str("addr"))
 	if err != nil {
@@ -120,7 +128,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(addr, pp)) }()
 	}
-	srv := &http.Server{Handler: p.routes(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpapi.NewServer(p.routes(hc), hc.timeouts)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("meridian serving", "addr", ln.Addr().String(), "regions", p.regions, "data_dir", p.dataDir)
@@ -147,10 +155,54 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	return err
 }
 
-func (p *platform) routes() http.Handler {
+// httpConfig is how the API's endpoints protect the server: timeouts, rate limits.
+type httpConfig struct {
+	timeouts     httpapi.Timeouts
+	queryTimeout time.Duration
+	graphqlRate  httpapi.Rate
+	ingestRate   httpapi.Rate
+}
+
+func parseHTTPConfig(cfg config) (httpConfig, error) {
+	var hc httpConfig
+	var err error
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"query-timeout", &hc.queryTimeout}, {"read-timeout", &hc.timeouts.Read}, {"idle-timeout", &hc.timeouts.Idle}} {
+		if *d.to, err = cfg.duration(d.name); err != nil {
+			return hc, err
+		}
+		if *d.to <= 0 {
+			return hc, fmt.Errorf("--%s: %s must be positive", d.name, *d.to)
+		}
+	}
+	for _, r := range []struct {
+		rate, burst string
+		to          *httpapi.Rate
+	}{{"graphql-rate", "graphql-burst", &hc.graphqlRate}, {"ingest-rate", "ingest-burst", &hc.ingestRate}} {
+		perSecond, err := cfg.int(r.rate)
+		if err != nil {
+			return hc, err
+		}
+		burst, err := cfg.int(r.burst)
+		if err != nil {
+			return hc, err
+		}
+		if perSecond < 0 || burst < 1 {
+			return hc, fmt.Errorf("--%s %d and --%s %d: want a rate of 0 (unlimited) or more and a burst of 1 or more", r.rate, perSecond, r.burst, burst)
+		}
+		*r.to = httpapi.Rate{PerSecond: float64(perSecond), Burst: burst}
+	}
+	return hc, nil
+}
+
+// routes serves every endpoint with the security headers; the API endpoints take a bearer
+// key and a rate limit per key.
+func (p *platform) routes(hc httpConfig) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		ingest.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -162,13 +214,14 @@ func (p *platform) routes() http.Handler {
 				status = http.StatusServiceUnavailable
 			}
 		}
-		ingest.WriteJSON(w, status, checks)
+		httpapi.WriteJSON(w, status, checks)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, p.metrics}, promhttp.HandlerOpts{}))
-	mux.Handle("/v1/events", p.auth.Middleware(p.ingest, ingest.WriteError))
-	p.mountGraphQL(mux)
+	ingestLimit := httpapi.NewRateLimiter(hc.ingestRate)
+	mux.Handle("/v1/events", p.auth.Middleware(ingestLimit.Middleware(auth.KeyID, httpapi.WriteError, p.ingest), httpapi.WriteError))
+	p.mountGraphQL(mux, hc)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		ingest.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})
-	return mux
+	return httpapi.SecureHeaders(mux)
 }

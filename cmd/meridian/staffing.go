@@ -103,6 +103,9 @@ func runStaffing(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	q := staffing.Queue{AHTSeconds: *aht, PatienceSeconds: *patience}
+	if err := q.Validate(); err != nil {
+		return flagErr(err, "--calls-per-hour")
+	}
 	if *forecastPath != "" {
 		if set["calls-per-hour"] || set["calls"] {
 			return errors.New("--forecast and --calls-per-hour/--calls are exclusive")
@@ -112,11 +115,13 @@ func runStaffing(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return staffForecast(ctx, *forecastPath, *out, *use, q, tg, *asJSON, stdout)
 	}
+	callsFlag := "--calls-per-hour"
 	switch {
 	case set["calls-per-hour"] && set["calls"]:
 		return errors.New("give --calls-per-hour or --calls, not both")
 	case set["calls"]:
 		q.CallsPerHour = *perInterval * 60 / *interval
+		callsFlag = "--calls"
 	case set["calls-per-hour"]:
 		q.CallsPerHour = *calls
 	default:
@@ -125,7 +130,7 @@ func runStaffing(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	r, err := staffing.Required(q, tg)
 	if err != nil {
-		return err
+		return flagErr(err, callsFlag)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -143,6 +148,22 @@ func runStaffing(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "abandonment      %.1f%% (mean patience %.0f s)\n", 100*r.AbandonRate, q.PatienceSeconds)
 	}
 	return nil
+}
+
+// flagErr names a queue parameter out of bounds by the flag that set it; callsFlag is where
+// the contacts came from.
+func flagErr(err error, callsFlag string) error {
+	var pe *staffing.ParamError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	flag := map[string]string{
+		staffing.ParamAHT:          "--aht",
+		staffing.ParamPatience:     "--patience",
+		staffing.ParamCallsPerHour: callsFlag,
+		staffing.ParamTraffic:      callsFlag + " with --aht",
+	}[pe.Param]
+	return fmt.Errorf("%s: %s %v %s", flag, pe.Param, pe.Value, pe.Want)
 }
 
 // staffForecast plans every interval of every forecast series.
@@ -175,7 +196,7 @@ func staffForecast(ctx context.Context, path, out, use string, q staffing.Queue,
 			qi.CallsPerHour = v * perHour
 			res, err := staffing.Required(qi, tg)
 			if err != nil {
-				return fmt.Errorf("series %q at %s: %w", p.Key, p.Start.Add(time.Duration(i)*p.Step).Format(time.RFC3339), err)
+				return fmt.Errorf("series %q at %s: %w", p.Key, p.Start.Add(time.Duration(i)*p.Step).Format(time.RFC3339), flagErr(err, "--forecast "+use))
 			}
 			j := toJSON(qi, tg, res)
 			j.Series, j.Timestamp = p.Key, p.Start.Add(time.Duration(i)*p.Step).Format(time.RFC3339)

@@ -73,6 +73,23 @@ func TestStaffingRefusesBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d, want 1 (stderr %q)", args, code, stderr.String())
 		}
 	}
+	// Inputs no queue has are refused in one line naming the flag, before any computation
+	// (a billion calls an hour took 0.59 s and answered; more took longer).
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--calls-per-hour", "1e9", "--aht", "300"}, "meridian staffing: --calls-per-hour: calls per hour 1e+09 must be between 0 and 1e+06\n"},
+		{[]string{"--calls", "600000", "--interval-minutes", "30", "--aht", "300"}, "meridian staffing: --calls: calls per hour 1.2e+06 must be between 0 and 1e+06\n"},
+		{[]string{"--calls-per-hour", "900000", "--aht", "3600"}, "meridian staffing: --calls-per-hour with --aht: traffic 900000 Erlangs (calls per hour x handling time) is more than 100000 agents could carry in one queue\n"},
+		{[]string{"--calls-per-hour", "50", "--aht", "1e7"}, "meridian staffing: --aht: average handling time 1e+07 s must be positive and at most 86400 (a day)\n"},
+		{[]string{"--calls-per-hour", "50", "--aht", "300", "--patience", "7200"}, "meridian staffing: --patience: patience 7200 s must be between 0 (no abandonment) and 3600 (an hour)\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"staffing"}, c.args...), &stdout, &stderr); code != 1 || stderr.String() != c.want || stdout.Len() != 0 {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 1 and %q", c.args, code, stderr.String(), stdout.String(), c.want)
+		}
+	}
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"staffing", "--calls-per-hour", "5"}, &stdout, &stderr); code != 2 {
 		t.Errorf("missing --aht: exit %d, want 2", code)

@@ -45,3 +45,15 @@ func BenchmarkErlangAPlan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkErlangAAtTheBounds staffs the largest queue Validate takes with Erlang A: 10^6
+// calls an hour, 10^5 Erlangs, callers waiting an hour on average (each evaluation sums the
+// queue weights up to their peak, ~2 x 10^5 terms at the lower bound of the bisection).
+func BenchmarkErlangAAtTheBounds(b *testing.B) {
+	q := Queue{CallsPerHour: MaxCallsPerHour, AHTSeconds: 360, PatienceSeconds: MaxPatienceSeconds}
+	for b.Loop() {
+		if _, err := Required(q, Target{ServiceLevel: 0.8, AnswerSeconds: 20}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -26,15 +26,54 @@ type Queue struct {
 	PatienceSeconds float64
 }
 
-// Validate reports parameters the formulas cannot take.
+// Bounds of a queue that exists. Beyond them an input is a mistake (or an attack), and the
+// formulas' work grows with it: Erlang B's recursion runs over every agent, Erlang A's queue
+// sum over the callers who arrive within a patience time.
+const (
+	// MaxCallsPerHour is 278 contacts a second into one queue.
+	MaxCallsPerHour = 1e6
+	// MaxAHTSeconds is a day of handling per contact.
+	MaxAHTSeconds = 24 * 3600
+	// MaxPatienceSeconds is an hour: callers who wait longer on average do not abandon in
+	// Erlang A's sense; plan those queues with Erlang C (no patience).
+	MaxPatienceSeconds = 3600
+	// MaxTrafficErlangs is 100,000 agents busy at once in one queue.
+	MaxTrafficErlangs = 1e5
+)
+
+// Queue parameters, as ParamError names them.
+const (
+	ParamCallsPerHour = "calls per hour"
+	ParamAHT          = "average handling time"
+	ParamPatience     = "patience"
+	ParamTraffic      = "traffic"
+)
+
+// ParamError is a queue parameter out of bounds; callers name it as their users know it
+// (a flag, a GraphQL field). It wraps ErrInvalid.
+type ParamError struct {
+	Param string // one of the Param* constants
+	Value float64
+	Want  string // what the value should be
+}
+
+func (e *ParamError) Error() string {
+	return fmt.Sprintf("%v: %s %v %s", ErrInvalid, e.Param, e.Value, e.Want)
+}
+
+func (e *ParamError) Unwrap() error { return ErrInvalid }
+
+// Validate reports parameters the formulas cannot take, or no real queue has.
 func (q Queue) Validate() error {
 	switch {
-	case !(q.CallsPerHour >= 0) || math.IsInf(q.CallsPerHour, 0):
-		return fmt.Errorf("%w: calls per hour %v must be a non-negative number", ErrInvalid, q.CallsPerHour)
-	case !(q.AHTSeconds > 0) || math.IsInf(q.AHTSeconds, 0):
-		return fmt.Errorf("%w: average handling time %v s must be positive", ErrInvalid, q.AHTSeconds)
-	case !(q.PatienceSeconds >= 0) || math.IsInf(q.PatienceSeconds, 0):
-		return fmt.Errorf("%w: patience %v s must be a non-negative number (0: no abandonment)", ErrInvalid, q.PatienceSeconds)
+	case !(q.CallsPerHour >= 0 && q.CallsPerHour <= MaxCallsPerHour):
+		return &ParamError{ParamCallsPerHour, q.CallsPerHour, fmt.Sprintf("must be between 0 and %g", float64(MaxCallsPerHour))}
+	case !(q.AHTSeconds > 0 && q.AHTSeconds <= MaxAHTSeconds):
+		return &ParamError{ParamAHT, q.AHTSeconds, fmt.Sprintf("s must be positive and at most %d (a day)", MaxAHTSeconds)}
+	case !(q.PatienceSeconds >= 0 && q.PatienceSeconds <= MaxPatienceSeconds):
+		return &ParamError{ParamPatience, q.PatienceSeconds, fmt.Sprintf("s must be between 0 (no abandonment) and %d (an hour)", MaxPatienceSeconds)}
+	case q.Traffic() > MaxTrafficErlangs:
+		return &ParamError{ParamTraffic, q.Traffic(), fmt.Sprintf("Erlangs (calls per hour x handling time) is more than %g agents could carry in one queue", float64(MaxTrafficErlangs))}
 	}
 	return nil
 }
@@ -158,10 +197,18 @@ func erlangA(q Queue, n int, t float64) Performance {
 	logT := math.Log(aa) + aa*lnx + ln1x
 	harm := 1 / (r + 1) // sum_{i=1}^{j+1} 1/(r+i)
 	var sumQ, sumJQ, sumServed, sumSL, sumWait float64
+	peak := (l-nm)/th + 10
+	logScale := 0.0
 	qj := 1.0
 	for j := 0; ; j++ {
 		if j > 0 {
 			qj *= l / (nm + float64(j)*th)
+			if qj > 1e200 {
+				// With fewer agents than the traffic, q_j grows until the peak and would
+				// overflow: keep every sum scaled down by e^-logScale.
+				qj, sumQ, sumJQ, sumServed, sumSL, sumWait = qj*1e-200, sumQ*1e-200, sumJQ*1e-200, sumServed*1e-200, sumSL*1e-200, sumWait*1e-200
+				logScale += 200 * math.Ln10
+			}
 			// advance I from b=j to b=j+1
 			bb := float64(j)
 			inc += math.Exp(logT)
@@ -174,15 +221,16 @@ func erlangA(q Queue, n int, t float64) Performance {
 		sumServed += qj * served
 		sumSL += qj * served * math.Max(0, 1-math.Min(inc, 1))
 		sumWait += qj * served * harm / th
-		if j > int(l/th)+10 && qj < 1e-17*sumQ {
-			break
-		}
-		if j > 50_000_000 {
+		// q_j grows while l > n m + j th and falls after: stop past that peak once the terms
+		// are negligible (waiting for j > l/th instead cost l/th terms at every n, seconds
+		// per call with thousands of calls per patience time).
+		if float64(j) > peak && qj < 1e-17*sumQ {
 			break
 		}
 	}
 	// Normalise: sum_{k<n} pi_k = pi_n (1/B - 1), sum_{k>=n} pi_k = pi_n sumQ.
-	pin := b / (1 + b*(sumQ-1))
+	// pi_n / sum_k pi_k = 1 / (1/B - 1 + sumQ); with the sums scaled, pin is too.
+	pin := 1 / ((1/b-1)*math.Exp(-logScale) + sumQ)
 	below := 1 - pin*sumQ // P(arrival finds a free agent)
 	p.WaitProbability = pin * sumQ
 	p.AbandonRate = th * pin * sumJQ / l
@@ -285,8 +333,13 @@ func Required(q Queue, t Target) (Result, error) {
 			}
 		}
 	}
-	// Erlang A: performance improves with n; bisect between 0 and a generous bound.
+	// Erlang A: performance improves with n; bisect between a lower bound and a generous
+	// upper one. Calls answered within the target are at most those answered, a share of at
+	// most n/a, so fewer than ServiceLevel*a agents never meet it.
 	lo, hi := 0, int(a+10*math.Sqrt(a)+20)
+	if t.ServiceLevel > 0 {
+		lo = max(0, int(math.Ceil(t.ServiceLevel*a))-1)
+	}
 	for !t.met(erlangA(q, hi, t.AnswerSeconds)) {
 		lo, hi = hi, 2*hi
 	}

@@ -1,6 +1,7 @@
 package staffing
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -187,5 +188,42 @@ func TestInvalidInputIsRefused(t *testing.T) {
 		if _, err := Required(b.q, b.tg); err == nil {
 			t.Errorf("%+v %+v accepted", b.q, b.tg)
 		}
+	}
+}
+
+func TestQueuesNoOneHasAreRefusedByParameter(t *testing.T) {
+	for _, c := range []struct {
+		q     Queue
+		param string
+	}{
+		{Queue{CallsPerHour: 1e9, AHTSeconds: 300}, ParamCallsPerHour},
+		{Queue{CallsPerHour: math.NaN(), AHTSeconds: 300}, ParamCallsPerHour},
+		{Queue{CallsPerHour: 10, AHTSeconds: 86401}, ParamAHT},
+		{Queue{CallsPerHour: 10, AHTSeconds: 300, PatienceSeconds: 3601}, ParamPatience},
+		{Queue{CallsPerHour: 1e6, AHTSeconds: 361}, ParamTraffic},
+	} {
+		var pe *ParamError
+		if _, err := Required(c.q, Target{ServiceLevel: 0.8, AnswerSeconds: 20}); !errors.As(err, &pe) || pe.Param != c.param || !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v, want a ParamError for %s", c.q, err, c.param)
+		}
+	}
+	// The bounds themselves are queues.
+	if _, err := Required(Queue{CallsPerHour: 1e6, AHTSeconds: 360, PatienceSeconds: 3600}, Target{ServiceLevel: 0.8, AnswerSeconds: 20}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErlangAWithFarMoreTrafficThanAgentsStaysFinite(t *testing.T) {
+	// 1,250 Erlangs on one agent, callers waiting 10 minutes on average: the queue weights
+	// overflowed float64 and every figure came out NaN.
+	p := Evaluate(Queue{CallsPerHour: 5000, AHTSeconds: 900, PatienceSeconds: 600}, 1, 20)
+	for name, v := range map[string]float64{"service level": p.ServiceLevel, "ASA": p.ASASeconds, "abandonment": p.AbandonRate, "P(wait)": p.WaitProbability} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("%s %v", name, v)
+		}
+	}
+	// One agent carries at most 1 Erlang of 1,250: 1 - 1/1250 of the callers abandon.
+	if math.Abs(p.AbandonRate-(1-1.0/1250)) > 1e-3 || p.WaitProbability < 0.999 || p.ServiceLevel > 1e-6 {
+		t.Fatalf("%+v", p)
 	}
 }
