@@ -53,58 +53,82 @@ type EventHandler struct {
 
 // Handle implements Handler.
 func (h EventHandler) Handle(ctx context.Context, msgs []kafka.Message) ([]Rejected, error) {
-	events := make([]models.Event, 0, len(msgs))
-	index := make([]int, 0, len(msgs)) // events[i] came from msgs[index[i]]
-	reasons := map[int]string{}        // by message index
+	prep, err := h.Prepare(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	return h.HandlePrepared(ctx, msgs, prep)
+}
+
+// preparedEvents is a batch decoded and claimed, ready for the stores.
+type preparedEvents struct {
+	events  []models.Event
+	index   []int          // events[k] came from msgs[index[k]]
+	reasons map[int]string // poison and conflicts, by message index
+}
+
+// Prepare implements Preparer: it decodes the batch and claims its event ids. Both are safe
+// to repeat and need no earlier batch stored (claims are idempotent and the collector claims
+// batches in log order), so the sink runs them while the batch ahead is being stored.
+func (h EventHandler) Prepare(ctx context.Context, msgs []kafka.Message) (any, error) {
+	p := &preparedEvents{events: make([]models.Event, 0, len(msgs)), index: make([]int, 0, len(msgs)), reasons: map[int]string{}}
 	for i, m := range msgs {
 		e, err := DecodeEvent(m.Value)
 		if err == nil && e.Region != h.Region {
 			err = fmt.Errorf("event of region %q on %s's topic", e.Region, h.Region)
 		}
 		if err != nil {
-			reasons[i] = err.Error()
+			p.reasons[i] = err.Error()
 			continue
 		}
-		events = append(events, e)
-		index = append(index, i)
+		p.events = append(p.events, e)
+		p.index = append(p.index, i)
 	}
-	if len(events) > 0 && h.Claims != nil {
-		hashes := make([][]byte, len(events))
-		for k, i := range index {
-			for _, hd := range msgs[i].Headers {
-				if hd.Key == ContentHashHeader {
-					hashes[k] = hd.Value
-				}
+	if len(p.events) == 0 || h.Claims == nil {
+		return p, nil
+	}
+	hashes := make([][]byte, len(p.events))
+	for k, i := range p.index {
+		for _, hd := range msgs[i].Headers {
+			if hd.Key == ContentHashHeader {
+				hashes[k] = hd.Value
 			}
 		}
-		conflicts, err := h.Claims.Claim(ctx, events, hashes)
-		if err != nil {
-			return nil, err
-		}
-		if len(conflicts) > 0 {
-			kept, keptIndex := events[:0:0], index[:0:0]
-			for k := range events {
-				if reason, ok := conflicts[k]; ok {
-					reasons[index[k]] = reason
-					continue
-				}
-				kept, keptIndex = append(kept, events[k]), append(keptIndex, index[k])
-			}
-			events, index = kept, keptIndex
-		}
 	}
-	if len(events) > 0 {
-		bad, err := h.store(ctx, events)
+	conflicts, err := h.Claims.Claim(ctx, p.events, hashes)
+	if err != nil {
+		return nil, err
+	}
+	if len(conflicts) > 0 {
+		kept, keptIndex := p.events[:0:0], p.index[:0:0]
+		for k := range p.events {
+			if reason, ok := conflicts[k]; ok {
+				p.reasons[p.index[k]] = reason
+				continue
+			}
+			kept, keptIndex = append(kept, p.events[k]), append(keptIndex, p.index[k])
+		}
+		p.events, p.index = kept, keptIndex
+	}
+	return p, nil
+}
+
+// HandlePrepared implements Preparer: it stores a prepared batch in every store.
+func (h EventHandler) HandlePrepared(ctx context.Context, msgs []kafka.Message, prepared any) ([]Rejected, error) {
+	p := prepared.(*preparedEvents)
+	reasons := maps.Clone(p.reasons)
+	if len(p.events) > 0 {
+		bad, err := h.store(ctx, p.events)
 		if err != nil {
 			return nil, err
 		}
 		for _, name := range slices.Sorted(maps.Keys(bad)) {
 			for i, reason := range bad[name] {
 				reason = name + ": " + reason
-				if prev, ok := reasons[index[i]]; ok {
+				if prev, ok := reasons[p.index[i]]; ok {
 					reason = prev + "; " + reason
 				}
-				reasons[index[i]] = reason
+				reasons[p.index[i]] = reason
 			}
 		}
 	}

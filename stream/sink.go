@@ -115,23 +115,29 @@ func NewSink(cfg SinkConfig, h Handler) *Sink {
 // Run consumes until ctx is done. On shutdown it stores and commits the batches in hand before
 // returning, so a graceful stop leaves nothing for the next start to replay.
 //
-// The next batch is collected while the current one is stored, so a busy region's sink is
-// never idle waiting for its batch to fill. At most one collected batch waits. Batches are
-// stored and committed in the order they were fetched.
+// The next batch is collected (and prepared, see Preparer) while the current one is stored,
+// so a busy region's sink is never idle waiting for its batch to fill. At most one collected
+// batch waits. Batches are stored and committed in the order they were fetched.
 func (s *Sink) Run(ctx context.Context) error {
 	defer s.close()
-	ready := make(chan []kafka.Message, 1)
+	ready := make(chan collected, 1)
 	abort := make(chan struct{}) // the storing side stopped early: the collector must too
 	var collectErr error         // set before ready is closed
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	prep, _ := s.h.(Preparer)
 	go func() {
 		defer close(ready)
 		for {
 			batch, err := s.collect(cctx)
 			if len(batch) > 0 {
+				c := collected{msgs: batch}
+				if prep != nil {
+					// A failed preparation is redone by Handle when the batch's turn comes.
+					c.prepared, _ = prep.Prepare(cctx, batch)
+				}
 				select {
-				case ready <- batch:
+				case ready <- c:
 				case <-abort:
 					return
 				}
@@ -148,9 +154,9 @@ func (s *Sink) Run(ctx context.Context) error {
 		for range ready { // drop what was collected: none of it is committed
 		}
 	}
-	for batch := range ready {
+	for c := range ready {
 		// The batch in hand is finished even when ctx ends; its own deadline bounds that.
-		stored, err := s.flush(context.WithoutCancel(ctx), ctx, batch)
+		stored, err := s.flush(context.WithoutCancel(ctx), ctx, c)
 		if err != nil || !stored {
 			// A later batch must not be committed past one that was not stored.
 			stop()
@@ -161,6 +167,23 @@ func (s *Sink) Run(ctx context.Context) error {
 		return fmt.Errorf("sink %s: %w", s.cfg.Name, collectErr)
 	}
 	return nil
+}
+
+// Preparer is a Handler that can do part of a batch's work before the batches ahead of it are
+// stored: the sink prepares each batch as soon as it is collected, while the one ahead is
+// being stored, and stores it with HandlePrepared. Preparing must be safe to repeat and must
+// not need the earlier batches stored (decoding, claiming ids); when it fails, the sink calls
+// Handle instead, which prepares again.
+type Preparer interface {
+	Prepare(ctx context.Context, msgs []kafka.Message) (prepared any, err error)
+	HandlePrepared(ctx context.Context, msgs []kafka.Message, prepared any) ([]Rejected, error)
+}
+
+// collected is a batch and, when the handler prepares batches, what it prepared (nil if that
+// failed).
+type collected struct {
+	msgs     []kafka.Message
+	prepared any
 }
 
 // collect fetches until the batch is full, MaxWait passed since its first message, or ctx ends.
@@ -189,14 +212,19 @@ func (s *Sink) collect(ctx context.Context) ([]kafka.Message, error) {
 
 // flush stores a batch, retrying with backoff until it is stored or stop ends, then commits.
 // It reports whether the batch was stored.
-func (s *Sink) flush(ctx, stop context.Context, batch []kafka.Message) (bool, error) {
+func (s *Sink) flush(ctx, stop context.Context, c collected) (bool, error) {
 	start := time.Now()
+	batch := c.msgs
 	backoff := 100 * time.Millisecond
 	var rejected []Rejected
 	for attempt := 1; ; attempt++ {
 		hctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		var err error
-		rejected, err = s.h.Handle(hctx, batch)
+		if p, ok := s.h.(Preparer); ok && c.prepared != nil && attempt == 1 {
+			rejected, err = p.HandlePrepared(hctx, batch, c.prepared)
+		} else {
+			rejected, err = s.h.Handle(hctx, batch)
+		}
 		cancel()
 		if err == nil {
 			s.setFailing(nil)

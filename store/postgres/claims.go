@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/meridian-cs/meridian/models"
@@ -14,57 +15,71 @@ type EventClaims struct {
 	Region string
 }
 
-// claimEvents inserts the ids not yet claimed and returns the stored hash of each id that
-// was already claimed, in one statement. The query's snapshot does not see its own inserts,
-// so an id claimed by this very batch is not returned.
-const claimEvents = `WITH input AS (
-	SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) AS t(tenant_id, event_id, content_hash)
-), claimed AS (
-	INSERT INTO %[1]s.event_ids (tenant_id, event_id, content_hash)
-	SELECT tenant_id, event_id, content_hash FROM input ORDER BY tenant_id, event_id
-	ON CONFLICT (tenant_id, event_id) DO NOTHING
+// The claim is two statements: an insert of every id, which claims the new ones, and only
+// when it inserted fewer rows than it was given (some ids were claimed before: retries,
+// replays, conflicts), a read of the stored hashes of the batch's ids.
+const (
+	insertClaims = `INSERT INTO %s.event_ids (id_key, content_hash)
+SELECT * FROM unnest($1::uuid[], $2::bytea[]) ORDER BY 1
+ON CONFLICT (id_key) DO NOTHING`
+	readClaims = `SELECT id_key, content_hash FROM %s.event_ids WHERE id_key = ANY($1::uuid[])`
 )
-SELECT e.tenant_id, e.event_id, e.content_hash FROM %[1]s.event_ids e
-JOIN input i ON i.tenant_id = e.tenant_id AND i.event_id = e.event_id`
+
+// idKey is the claim's key of an event id: the first 16 bytes of SHA-256(tenant, 0, id).
+func idKey(tenant, id string) [16]byte {
+	h := sha256.New()
+	h.Write([]byte(tenant))
+	h.Write([]byte{0})
+	h.Write([]byte(id))
+	var k [16]byte
+	copy(k[:], h.Sum(nil))
+	return k
+}
 
 // Claim implements stream.Claimer: it returns, by index, the events whose id was first
 // accepted with other content. An event without a hash (written by a producer that does not
 // compute one) claims nothing and conflicts with nothing.
 func (c *EventClaims) Claim(ctx context.Context, events []models.Event, hashes [][]byte) (map[int]string, error) {
-	type key struct{ tenant, id string }
-	byKey := make(map[key][]int, len(events)) // indexes of the events with each id, in order
-	tenants, ids, sums := make([]string, 0, len(events)), make([]string, 0, len(events)), make([][]byte, 0, len(events))
+	byKey := make(map[[16]byte][]int, len(events)) // indexes of the events with each id, in order
+	keys, sums := make([][16]byte, 0, len(events)), make([][]byte, 0, len(events))
 	for i := range events {
 		if len(hashes[i]) == 0 {
 			continue
 		}
-		k := key{events[i].Tenant, events[i].ID}
+		k := idKey(events[i].Tenant, events[i].ID)
 		if _, seen := byKey[k]; !seen {
-			tenants, ids, sums = append(tenants, k.tenant), append(ids, k.id), append(sums, hashes[i])
+			keys, sums = append(keys, k), append(sums, hashes[i])
 		}
 		byKey[k] = append(byKey[k], i)
 	}
-	if len(ids) == 0 {
+	if len(keys) == 0 {
 		return nil, nil
 	}
-	// The version that stays: the stored one, or else the batch's first.
-	kept := make(map[key][]byte, len(ids))
-	rows, err := c.DB.Pool.Query(ctx, fmt.Sprintf(claimEvents, RegionSchema(c.Region)), tenants, ids, sums)
+	schema := RegionSchema(c.Region)
+	tag, err := c.DB.Pool.Exec(ctx, fmt.Sprintf(insertClaims, schema), keys, sums)
 	if err != nil {
-		return nil, fmt.Errorf("postgres %s: claim %d event ids: %w", c.Region, len(ids), err)
+		return nil, fmt.Errorf("postgres %s: claim %d event ids: %w", c.Region, len(keys), err)
 	}
-	for rows.Next() {
-		var k key
-		var was []byte
-		if err := rows.Scan(&k.tenant, &k.id, &was); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("postgres %s: claim event ids: %w", c.Region, err)
+	// The version that stays: the stored one, or else the batch's first.
+	kept := make(map[[16]byte][]byte)
+	if int(tag.RowsAffected()) < len(keys) {
+		rows, err := c.DB.Pool.Query(ctx, fmt.Sprintf(readClaims, schema), keys)
+		if err != nil {
+			return nil, fmt.Errorf("postgres %s: read %d claims: %w", c.Region, len(keys), err)
 		}
-		kept[k] = was
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres %s: claim event ids: %w", c.Region, err)
+		for rows.Next() {
+			var k [16]byte
+			var was []byte
+			if err := rows.Scan(&k, &was); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("postgres %s: read claims: %w", c.Region, err)
+			}
+			kept[k] = was
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("postgres %s: read claims: %w", c.Region, err)
+		}
 	}
 	var conflicts map[int]string
 	for k, idx := range byKey {

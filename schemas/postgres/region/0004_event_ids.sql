@@ -4,9 +4,9 @@
 -- message's text). The sink claims each id here before storing, with a keyed hash of the
 -- event's content (compliance/shred.Keyring.ContentHash, no personal data in the clear);
 -- a later event with the same id and another hash is dead-lettered as a conflict.
+-- The key is the first 16 bytes of SHA-256(tenant, 0, id): a fixed-size uuid key made a
+-- claim of 20,000 ids ~3x cheaper than a (tenant, id) text key (BENCHMARKS.md).
 CREATE TABLE event_ids (
-    tenant_id     text NOT NULL,
-    event_id      text NOT NULL,
-    content_hash  bytea NOT NULL,
-    PRIMARY KEY (tenant_id, event_id)
+    id_key        uuid PRIMARY KEY,
+    content_hash  bytea NOT NULL
 );
