@@ -9,13 +9,10 @@ import (
 	"slices"
 )
 
-// Body limits. Ingest takes batches of events; a GraphQL request is a query and its variables,
-// whose largest legitimate form (a staffing plan of 5,952 intervals) is ~100 KB, so it gets
-// less room.
-const (
-	MaxBodyBytes        = 8 << 20
-	MaxGraphQLBodyBytes = 1 << 20
-)
+// MaxBodyBytes is the largest request body any endpoint reads: a batch of events, or a GraphQL
+// query with its variables (whose largest real form, a staffing plan of 5,952 intervals, is
+// ~100 KB; the operation limits, not the body's size, bound a query's work).
+const MaxBodyBytes = 8 << 20
 
 // ReadBody reads r's body, at most limit bytes (an *http.MaxBytesError beyond). With a
 // Content-Length (what clients send) the buffer is allocated once at that size: io.ReadAll

@@ -31,6 +31,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary the end-to-end tests built (about 50 MB a test run).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 func meridianBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {

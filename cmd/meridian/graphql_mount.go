@@ -38,7 +38,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	onError := func(w http.ResponseWriter, status int, msg string) {
 		httpapi.WriteJSON(w, status, map[string]any{"errors": []map[string]string{{"message": msg}}})
 	}
-	limited := httpapi.NewRateLimiter(hc.graphqlRate).Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxGraphQLBodyBytes, onError, api))
+	limited := httpapi.NewRateLimiter(hc.graphqlRate).Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxBodyBytes, onError, api))
 	authed := p.auth.Middleware(limited, onError)
 	mux.Handle("/playground", playground)
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -70,11 +70,11 @@ func TestServeProtectsItsEndpoints(t *testing.T) {
 		}
 	})
 
-	t.Run("a GraphQL body over 1 MiB is refused with 413", func(t *testing.T) {
-		body := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 2<<20) + `"}}`
+	t.Run("a GraphQL body over 8 MiB is refused with 413, like an events body", func(t *testing.T) {
+		body := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 9<<20) + `"}}`
 		resp := do(t, http.MethodPost, "/graphql", testKey, "", body)
 		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), `{"errors":[{"message":"body is larger than 1048576 bytes"}]}`) {
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), `{"errors":[{"message":"body is larger than 8388608 bytes"}]}`) {
 			t.Fatalf("%d %s", resp.StatusCode, b)
 		}
 	})
