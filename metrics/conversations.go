@@ -21,14 +21,6 @@ const (
 	MaxPageSize     = 500
 )
 
-// Conversation statuses, derived from the conversation's latest lifecycle event.
-const (
-	StatusOpen      = "open"
-	StatusEscalated = "escalated"
-	StatusHandedOff = "handed_off"
-	StatusResolved  = "resolved"
-)
-
 // ConversationQuery selects the conversations behind a metrics cell: the same filters and time
 // range as a Query, so the page's TotalCount equals the cell's "conversations" measure and the
 // conversations' Messages add up to its "messages" measure.
@@ -158,7 +150,7 @@ func (e *Engine) conversationRows(ctx context.Context, region, cond, having stri
 			CustomerID:     clickhouse.String(row[5]),
 			Messages:       int(clickhouse.Float(row[6])),
 			Events:         int(clickhouse.Float(row[7])),
-			Status:         StatusOpen,
+			Status:         string(models.StatusOpen),
 		}
 		if c.Messages > 0 {
 			first, last := millis(row[8]), millis(row[9])
@@ -185,8 +177,7 @@ func (e *Engine) statuses(ctx context.Context, tenant, region string, convs []*C
 	for i, c := range convs {
 		ids[i] = c.ID
 	}
-	lifecycle := typeIn(models.ConversationOpened, models.ConversationAssigned, models.ConversationTransferred,
-		models.ConversationEscalated, models.ConversationHandedOff, models.ConversationResolved, models.ConversationReopened)
+	lifecycle := typeIn(models.LifecycleTypes...)
 	sql := fmt.Sprintf("SELECT conversation_id, toString(argMax(type, (occurred_at, id))) FROM %s.events FINAL WHERE tenant = %s AND conversation_id IN (%s) AND %s GROUP BY conversation_id",
 		clickhouse.Database(region), clickhouse.Quote(tenant), quoteAll(ids), lifecycle)
 	res, err := e.query(ctx, region, db, sql)
@@ -200,21 +191,9 @@ func (e *Engine) statuses(ctx context.Context, tenant, region string, convs []*C
 		}
 	}
 	for _, c := range convs {
-		c.Status = statusOf(last[c.ID])
+		c.Status = string(models.StatusOf(last[c.ID]))
 	}
 	return nil
-}
-
-func statusOf(lastLifecycleType string) string {
-	switch lastLifecycleType {
-	case models.ConversationResolved:
-		return StatusResolved
-	case models.ConversationEscalated:
-		return StatusEscalated
-	case models.ConversationHandedOff:
-		return StatusHandedOff
-	}
-	return StatusOpen
 }
 
 // Conversations returns a page of the conversations behind the events that match q, newest

@@ -24,30 +24,17 @@ type StateWriter struct {
 	Region string
 }
 
-// statusAfter is the conversation status an event leaves behind ("" = unchanged).
-func statusAfter(t string) string {
-	switch t {
-	case models.ConversationOpened, models.ConversationReopened, models.ConversationHandedOff, models.MessageReceived:
-		return "open"
-	case models.ConversationAssigned, models.ConversationTransferred:
-		return "assigned"
-	case models.ConversationEscalated:
-		return "escalated"
-	case models.ConversationResolved:
-		return "resolved"
-	}
-	return ""
-}
-
 // StoreEvents implements stream.EventStore. A batch is folded per customer and per
 // conversation first, then written with one MERGE per table: one row operation per
 // conversation instead of two upserts per event. The fold keeps exactly the result of
 // applying the batch's events one by one (TestStateOfABatchEqualsItsEventsOneByOne checks it).
 //
 // The rules, per event in delivery order, against the row's current state: opened_at and
-// first_seen_at only move back, last_event_at and last_seen_at only forward; status, tier
-// and preferred_channel take the event's value when it has one and is not older than the
-// row's last event; queue and agent likewise, except that an empty one takes the first value
+// first_seen_at only move back, last_event_at and last_seen_at only forward; the status is
+// that of the latest lifecycle event (models.LifecycleStatus, models.LaterLifecycle: the same
+// rule ClickHouse's history applies), whatever order they arrive in; tier and
+// preferred_channel take the event's value when it has one and is not older than the row's
+// last event; queue and agent likewise, except that an empty one takes the first value
 // whatever its age; channel and language keep their first value.
 func (w *StateWriter) StoreEvents(ctx context.Context, events []models.Event) (map[int]string, error) {
 	customers, conversations := fold(events)
@@ -131,8 +118,22 @@ type customerRow struct {
 type conversationRow struct {
 	tenant, id, customer, channel, language string
 	opened, last                            time.Time
-	status                                  latest
+	status                                  lifecycle
 	queue, agent                            sticky
+}
+
+// lifecycle is the latest lifecycle event of a batch for one conversation.
+type lifecycle struct {
+	status models.ConversationStatus // "" = none in the batch
+	at     time.Time
+	event  string
+}
+
+func (l *lifecycle) see(e *models.Event) {
+	s, ok := models.LifecycleStatus(e.Type)
+	if ok && (l.status == "" || models.LaterLifecycle(e.OccurredAt, e.ID, l.at, l.event)) {
+		*l = lifecycle{s, e.OccurredAt.Truncate(time.Millisecond), e.ID}
+	}
 }
 
 func fold(events []models.Event) ([]*customerRow, []*conversationRow) {
@@ -167,7 +168,7 @@ func fold(events []models.Event) ([]*customerRow, []*conversationRow) {
 		if v.language == "" {
 			v.language = e.Language
 		}
-		v.status.see(statusAfter(e.Type), t, v.last)
+		v.status.see(e)
 		queue := e.Queue
 		if e.ToQueue != "" {
 			queue = e.ToQueue
@@ -218,16 +219,18 @@ WHEN NOT MATCHED THEN INSERT (tenant_id, customer_id, country, tier, preferred_c
 const mergeConversations = `MERGE INTO %s.conversations AS v
 USING unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
 		$8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[], $13::bool[],
-		$14::text[], $15::text[], $16::timestamptz[], $17::bool[])
+		$14::text[], $15::text[], $16::timestamptz[], $17::bool[], $18::text[])
 	AS s(tenant_id, conversation_id, customer_id, channel, language, opened_at, last_event_at,
 		status, status_at, queue_first, queue, queue_at, queue_after_first,
-		agent_first, agent_id, agent_at, agent_after_first)
+		agent_first, agent_id, agent_at, agent_after_first, status_event)
 ON v.tenant_id = s.tenant_id AND v.conversation_id = s.conversation_id
 WHEN MATCHED THEN UPDATE SET
 	opened_at = LEAST(v.opened_at, s.opened_at),
 	channel = COALESCE(NULLIF(v.channel, ''), s.channel),
 	language = COALESCE(NULLIF(v.language, ''), s.language),
-	status = CASE WHEN s.status <> '' AND s.status_at >= v.last_event_at THEN s.status ELSE v.status END,
+	status = CASE WHEN s.status <> '' AND (s.status_at, s.status_event) > (v.status_at, v.status_event) THEN s.status ELSE v.status END,
+	status_event = CASE WHEN s.status <> '' AND (s.status_at, s.status_event) > (v.status_at, v.status_event) THEN s.status_event ELSE v.status_event END,
+	status_at = CASE WHEN s.status <> '' AND (s.status_at, s.status_event) > (v.status_at, v.status_event) THEN s.status_at ELSE v.status_at END,
 	queue = CASE
 		WHEN v.queue = '' THEN CASE WHEN s.queue_after_first AND s.queue_at >= v.last_event_at THEN s.queue ELSE s.queue_first END
 		WHEN s.queue <> '' AND s.queue_at >= v.last_event_at THEN s.queue ELSE v.queue END,
@@ -235,8 +238,9 @@ WHEN MATCHED THEN UPDATE SET
 		WHEN v.agent_id = '' THEN CASE WHEN s.agent_after_first AND s.agent_at >= v.last_event_at THEN s.agent_id ELSE s.agent_first END
 		WHEN s.agent_id <> '' AND s.agent_at >= v.last_event_at THEN s.agent_id ELSE v.agent_id END,
 	last_event_at = GREATEST(v.last_event_at, s.last_event_at)
-WHEN NOT MATCHED THEN INSERT (tenant_id, conversation_id, customer_id, channel, status, queue, agent_id, language, opened_at, last_event_at)
+WHEN NOT MATCHED THEN INSERT (tenant_id, conversation_id, customer_id, channel, status, status_at, status_event, queue, agent_id, language, opened_at, last_event_at)
 	VALUES (s.tenant_id, s.conversation_id, s.customer_id, s.channel, COALESCE(NULLIF(s.status, ''), 'open'),
+		CASE WHEN s.status <> '' THEN s.status_at ELSE '-infinity' END, s.status_event,
 		CASE WHEN s.queue_after_first THEN s.queue ELSE s.queue_first END,
 		CASE WHEN s.agent_after_first THEN s.agent_id ELSE s.agent_first END,
 		s.language, s.opened_at, s.last_event_at)`
@@ -257,17 +261,17 @@ func conversationColumns(rows []*conversationRow) []any {
 	n := len(rows)
 	tenant, id, customer, channel, language := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	opened, last, statusAt, queueAt, agentAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
-	status, queueFirst, queue, agentFirst, agent := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	status, statusEvent, queueFirst, queue, agentFirst, agent := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	queueAfter, agentAfter := make([]bool, n), make([]bool, n)
 	for i, r := range rows {
 		tenant[i], id[i], customer[i], channel[i], language[i] = r.tenant, r.id, r.customer, r.channel, r.language
 		opened[i], last[i] = r.opened, r.last
-		status[i], statusAt[i] = r.status.val, r.status.at
+		status[i], statusAt[i], statusEvent[i] = string(r.status.status), r.status.at, r.status.event
 		queueFirst[i], queue[i], queueAt[i], queueAfter[i] = r.queue.first, r.queue.val, r.queue.at, r.queue.afterFirst
 		agentFirst[i], agent[i], agentAt[i], agentAfter[i] = r.agent.first, r.agent.val, r.agent.at, r.agent.afterFirst
 	}
 	return []any{tenant, id, customer, channel, language, opened, last, status, statusAt,
-		queueFirst, queue, queueAt, queueAfter, agentFirst, agent, agentAt, agentAfter}
+		queueFirst, queue, queueAt, queueAfter, agentFirst, agent, agentAt, agentAfter, statusEvent}
 }
 
 // ConversationState is a conversation's current state.
