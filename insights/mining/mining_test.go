@@ -299,6 +299,28 @@ func TestPriceSensitivityEUEnterpriseBelowNorthAmerica(t *testing.T) {
 	}
 }
 
+// Every market of the demo writes its pricing questions in its own language; a language the
+// lexicon lacks measured 0% (ID, PL, VN) or only its English speakers (NL, MY, SE).
+func TestPriceSensitivityReadsEveryDemoLanguage(t *testing.T) {
+	rep, err := mining.New(db, regions).PriceSensitivity(context.Background(), analyst, mining.MentionRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Markets) < 20 {
+		t.Fatalf("only %d markets", len(rep.Markets))
+	}
+	for _, m := range rep.Markets {
+		if m.Docs < 100 || m.Rate < 0.25*rep.Rate.Rate { // three days: a few hundred messages a market
+			t.Errorf("market %s: %d of %d messages mention price (%.3f); all markets %.3f", m.Key, m.Hits, m.Docs, m.Rate, rep.Rate.Rate)
+		}
+	}
+	for _, s := range rep.Segments {
+		if s.Key == "" {
+			t.Errorf("a segment without a key: %+v", s)
+		}
+	}
+}
+
 func TestROIActualsFromDemoTraffic(t *testing.T) {
 	svc := mining.New(db, regions)
 	m, err := svc.ROIActuals(context.Background(), auth.Principal{Tenant: "demo", Role: auth.RoleExecutive}, time.Time{}, time.Time{})
