@@ -307,3 +307,24 @@ func TestFollowTheSunBeatsOfficeHours(t *testing.T) {
 		t.Fatalf("plan %+v", p)
 	}
 }
+
+// A series' language and channel are written as ingest stores them, and a planning event's
+// markets as ingest stores countries (UK is GB).
+func TestPlanningNormalisesLabelsAsIngestDoes(t *testing.T) {
+	planFixtures(t)
+	h := graphql.NewHandler(graphql.Config{Engine: engine, PlanningEvents: planPG(t)})
+	var got forecastResp
+	do(t, h, planner(auth.RolePlanner, "eu"), `query($to: Time) {
+	  forecast(series: {region: "eu", language: "DE", channel: "WhatsApp"}, horizon: 24, to: $to) { series market contacts } }`,
+		map[string]any{"to": planEnd.Format(time.RFC3339)}, &got)
+	if f := got.Forecast; f.Series != "eu/de/whatsapp/*" || f.Market != "DE" || f.Contacts == 0 {
+		t.Fatalf("forecast of DE/WhatsApp: %+v", f)
+	}
+	var created struct {
+		CreatePlanningEvent struct{ Markets []string }
+	}
+	do(t, h, planner(auth.RolePlanner), `mutation { createPlanningEvent(input: {region: "eu", name: "sale", kind: "campaign", markets: ["uk", "de"], startsAt: "2026-11-02T00:00:00Z"}) { markets } }`, nil, &created)
+	if m := created.CreatePlanningEvent.Markets; len(m) != 2 || m[0] != "GB" || m[1] != "DE" {
+		t.Fatalf("markets %v, want [GB DE]", m)
+	}
+}

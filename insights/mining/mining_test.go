@@ -370,3 +370,33 @@ func TestRolesAndRegions(t *testing.T) {
 		t.Errorf("an unknown period gave %v, want a validation error", err)
 	}
 }
+
+// Markets and languages are written as ingest stores them: "de", "uk" and "EN" find DE, GB
+// and en.
+func TestFiltersNormaliseMarketsAndLanguagesAsIngestDoes(t *testing.T) {
+	svc := mining.New(db, regions)
+	ctx := context.Background()
+	price := func(markets ...string) string {
+		t.Helper()
+		rep, err := svc.PriceSensitivity(ctx, analyst, mining.MentionRequest{Markets: markets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%+v %+v", rep.Rate, rep.Markets)
+	}
+	if got, want := price("de", "uk", "Vn"), price("DE", "GB", "VN"); got != want || strings.Contains(want, "Docs:0 ") {
+		t.Errorf("lower-case markets: %s\nwant %s", got, want)
+	}
+	themes := func(seg mining.Segment) string {
+		t.Helper()
+		res, err := svc.Opportunities(ctx, analyst, mining.OpportunityRequest{Target: seg, Baseline: &mining.Segment{Languages: seg.Languages}, Period: "day"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d %d %v", res.TargetMessages, res.BaselineMessages, labels(res.Themes))
+	}
+	lower := []string{"sg", "my", "th", "id", "ph", "vn"}
+	if got, want := themes(mining.Segment{Markets: lower, Languages: []string{"EN"}}), themes(mining.Segment{Markets: sea, Languages: []string{"en"}}); got != want || strings.HasPrefix(want, "0 ") {
+		t.Errorf("lower-case markets and EN: %s\nwant %s", got, want)
+	}
+}
