@@ -450,8 +450,16 @@ func (r *Resolver) planDemand(ctx context.Context, contacts []float64, start *ti
 			return demand{}, "", inputErr("no stored %s forecast of series %s: run meridian forecast-refresh, or use source: \"live\"", refresh.FormatStep(step), spec.Key())
 		}
 		f := fs[0]
+		n := len(f.Points)
+		if horizon != nil {
+			// horizon caps the intervals planned, as it sets them for a live forecast.
+			if *horizon < 1 || *horizon > maxStaffingSteps {
+				return demand{}, "", inputErr("horizon %d must be between 1 and %d intervals", *horizon, maxStaffingSteps)
+			}
+			n = min(n, *horizon)
+		}
 		d := demand{series: spec.Key(), start: f.Points[0].T, step: step}
-		for i, pt := range f.Points {
+		for i, pt := range f.Points[:n] {
 			if i > 0 && !pt.T.Equal(f.Points[i-1].T.Add(step)) {
 				break // a gap: the plan covers the contiguous run from the first step
 			}
