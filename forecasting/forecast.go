@@ -401,7 +401,14 @@ func forecastSeries(s Series, opt Options, all bool) (map[string]Prediction, err
 	// The backtest horizon is the forecast's, capped at two weeks (errors further out are
 	// assumed to look like those at two weeks).
 	bh := min(opt.Horizon, 2*w)
-	scores, res := backtest(s, backtestOrigins(n, bh, w, opt.Origins), bh, cands, events, opt.Plain)
+	origins := backtestOrigins(n, bh, w, opt.Origins)
+	if len(origins) == 0 && bh > w {
+		// Four weeks of history (a fresh demo's) leave no origin two weeks back: a week ahead
+		// still measures the models, so the choice and its accuracy are not guessed.
+		bh = w
+		origins = backtestOrigins(n, bh, w, opt.Origins)
+	}
+	scores, res := backtest(s, origins, bh, cands, events, opt.Plain)
 	choice := cands[0]
 	if opt.Model == "auto" {
 		choice = weekMedian{k: 4} // when the history is too short to backtest

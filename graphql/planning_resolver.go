@@ -19,6 +19,7 @@ import (
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/store/postgres"
 )
@@ -121,8 +122,11 @@ func inputErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errPlanningInput, fmt.Sprintf(format, a...))
 }
 
+// specOf names the series of s, its language and channel written as ingest stores them
+// ("DE" → "de", "WhatsApp" → "whatsapp").
 func specOf(s generated.SeriesInput) chstore.Spec {
-	return chstore.Spec{Region: s.Region, Language: deref(s.Language), Channel: deref(s.Channel), Queue: deref(s.Queue)}.Normalize()
+	return chstore.Spec{Region: s.Region, Language: models.CanonicalLanguage(deref(s.Language)), Channel: models.CanonicalChannel(deref(s.Channel)),
+		Queue: deref(s.Queue)}.Normalize()
 }
 
 func stepOf(interval *string) (time.Duration, error) {
@@ -371,7 +375,7 @@ func (m mutationResolver) CreatePlanningEvent(ctx context.Context, in generated.
 		e.EndsAt = in.EndsAt.UTC()
 	}
 	for i, mk := range e.Markets {
-		e.Markets[i] = strings.ToUpper(strings.TrimSpace(mk))
+		e.Markets[i] = models.CanonicalCountryOrSelf(mk) // UK is GB, as ingest stores it
 	}
 	if err := e.Validate(); err != nil {
 		return nil, gqlerror.Errorf("%s", err.Error())
@@ -446,8 +450,16 @@ func (r *Resolver) planDemand(ctx context.Context, contacts []float64, start *ti
 			return demand{}, "", inputErr("no stored %s forecast of series %s: run meridian forecast-refresh, or use source: \"live\"", refresh.FormatStep(step), spec.Key())
 		}
 		f := fs[0]
+		n := len(f.Points)
+		if horizon != nil {
+			// horizon caps the intervals planned, as it sets them for a live forecast.
+			if *horizon < 1 || *horizon > maxStaffingSteps {
+				return demand{}, "", inputErr("horizon %d must be between 1 and %d intervals", *horizon, maxStaffingSteps)
+			}
+			n = min(n, *horizon)
+		}
 		d := demand{series: spec.Key(), start: f.Points[0].T, step: step}
-		for i, pt := range f.Points {
+		for i, pt := range f.Points[:n] {
 			if i > 0 && !pt.T.Equal(f.Points[i-1].T.Add(step)) {
 				break // a gap: the plan covers the contiguous run from the first step
 			}
@@ -577,7 +589,10 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 		if err != nil {
 			return nil, gqlerror.Errorf("region %q: unknown time zone %q", s.Name, s.TimeZone)
 		}
-		reg := staffing.Region{Name: s.Name, Location: loc, StartHour: s.StartHour, EndHour: s.EndHour, CostPerHour: s.CostPerHour, Languages: s.Languages}
+		reg := staffing.Region{Name: s.Name, Location: loc, StartHour: s.StartHour, EndHour: s.EndHour, CostPerHour: s.CostPerHour}
+		for _, l := range s.Languages {
+			reg.Languages = append(reg.Languages, models.CanonicalLanguage(l)) // matched against the demand's
+		}
 		for _, d := range s.Days {
 			if d < 0 || d > 6 {
 				return nil, gqlerror.Errorf("region %q: day %d is not 0 (Sunday) to 6 (Saturday)", s.Name, d)
@@ -602,7 +617,7 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 				return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, len(demands), j)))
 			}
 		}
-		demands = append(demands, staffing.Demand{Market: md.Market, Language: md.Language, Start: d.start, Step: d.step, Contacts: d.contacts})
+		demands = append(demands, staffing.Demand{Market: md.Market, Language: models.CanonicalLanguage(md.Language), Start: d.start, Step: d.step, Contacts: d.contacts})
 	}
 	demands = align(demands)
 	if len(demands[0].Contacts) == 0 {

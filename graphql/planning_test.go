@@ -237,7 +237,7 @@ func TestStaffingFromRatesAndFromStoredForecasts(t *testing.T) {
 	// The refresh job stores forecasts; staffing and forecasts read them back.
 	rep, err := refresh.Run(context.Background(), refresh.Config{DBs: engine.DBs, Regions: metricstest.Regions, Tenants: []string{planTenant},
 		Horizon: 48, Now: func() time.Time { return planEnd }})
-	if err != nil || rep.Series != 2 {
+	if err != nil || rep.Series != 7 { // each language × channel series, its language, its channel, the total
 		t.Fatalf("refresh: %+v, %v", rep, err)
 	}
 	var stored struct {
@@ -250,7 +250,7 @@ func TestStaffingFromRatesAndFromStoredForecasts(t *testing.T) {
 		}
 	}
 	do(t, h, planner(auth.RolePlanner, "eu"), `{ forecasts(region: "eu") { series model interval generatedAt points { mean } accuracy { model } baselines { model } } }`, nil, &stored)
-	if len(stored.Forecasts) != 2 || stored.Forecasts[0].Series != "eu/de/whatsapp/*" || len(stored.Forecasts[0].Points) != 48 || stored.Forecasts[0].Accuracy == nil || !stored.Forecasts[0].GeneratedAt.Equal(planEnd) {
+	if len(stored.Forecasts) != 7 || stored.Forecasts[4].Series != "eu/de/whatsapp/*" || len(stored.Forecasts[4].Points) != 48 || stored.Forecasts[4].Accuracy == nil || !stored.Forecasts[4].GeneratedAt.Equal(planEnd) {
 		t.Fatalf("stored forecasts %+v", stored.Forecasts)
 	}
 	var fromStored staffingResp
@@ -259,6 +259,26 @@ func TestStaffingFromRatesAndFromStoredForecasts(t *testing.T) {
 	fs := fromStored.Staffing
 	if fs.Model != "erlang-a" || fs.Source != "stored" || fs.Series == nil || *fs.Series != "eu/de/whatsapp/*" || len(fs.Intervals) != 48 || fs.PeakAgents == 0 || fs.Intervals[12].AbandonRate == nil || !fs.Intervals[0].Start.Equal(planEnd) {
 		t.Fatalf("staffing from the stored forecast %+v", fs)
+	}
+	// A series of a region and a language, as a planner names it first, and horizon honoured.
+	var byLanguage staffingResp
+	do(t, h, planner(auth.RolePlanner), `{ staffing(input: {ahtSeconds: 300, series: {region: "eu", language: "de"}, horizon: 24}) {
+	  source series peakAgents intervals { start contacts } } }`, nil, &byLanguage)
+	if bl := byLanguage.Staffing; bl.Source != "stored" || bl.Series == nil || *bl.Series != "eu/de/*/*" || len(bl.Intervals) != 24 || bl.PeakAgents == 0 {
+		t.Fatalf("staffing of eu/de: %+v", bl)
+	}
+	var sun struct {
+		FollowTheSun struct {
+			Intervals   int
+			Assignments []struct{ Region string }
+		}
+	}
+	do(t, h, planner(auth.RolePlanner), `{ followTheSun(input: {
+	    regions: [{name: "berlin", timeZone: "Europe/Berlin", startHour: 8, endHour: 17, costPerHour: 40, languages: ["de", "fr"]}],
+	    demand: [{market: "DE", language: "de", series: {region: "eu", language: "de"}}, {market: "FR", language: "fr", series: {region: "eu", language: "fr"}}],
+	    horizon: 12, ahtSeconds: 300}) { intervals assignments { region } } }`, nil, &sun)
+	if sun.FollowTheSun.Intervals != 12 {
+		t.Fatalf("follow-the-sun over horizon 12: %+v", sun.FollowTheSun)
 	}
 	// A key limited to us cannot list eu's forecasts.
 	_, body := post(t, h, planner(auth.RolePlanner, "us"), `{ forecasts(region: "eu") { series } }`, nil)
@@ -305,5 +325,26 @@ func TestFollowTheSunBeatsOfficeHours(t *testing.T) {
 	}
 	if p.AiContacts != 0 || p.ServiceLevel < 0.8 || p.CostIncrease == nil || len(p.Assignments) != 48 {
 		t.Fatalf("plan %+v", p)
+	}
+}
+
+// A series' language and channel are written as ingest stores them, and a planning event's
+// markets as ingest stores countries (UK is GB).
+func TestPlanningNormalisesLabelsAsIngestDoes(t *testing.T) {
+	planFixtures(t)
+	h := graphql.NewHandler(graphql.Config{Engine: engine, PlanningEvents: planPG(t)})
+	var got forecastResp
+	do(t, h, planner(auth.RolePlanner, "eu"), `query($to: Time) {
+	  forecast(series: {region: "eu", language: "DE", channel: "WhatsApp"}, horizon: 24, to: $to) { series market contacts } }`,
+		map[string]any{"to": planEnd.Format(time.RFC3339)}, &got)
+	if f := got.Forecast; f.Series != "eu/de/whatsapp/*" || f.Market != "DE" || f.Contacts == 0 {
+		t.Fatalf("forecast of DE/WhatsApp: %+v", f)
+	}
+	var created struct {
+		CreatePlanningEvent struct{ Markets []string }
+	}
+	do(t, h, planner(auth.RolePlanner), `mutation { createPlanningEvent(input: {region: "eu", name: "sale", kind: "campaign", markets: ["uk", "de"], startsAt: "2026-11-02T00:00:00Z"}) { markets } }`, nil, &created)
+	if m := created.CreatePlanningEvent.Markets; len(m) != 2 || m[0] != "GB" || m[1] != "DE" {
+		t.Fatalf("markets %v, want [GB DE]", m)
 	}
 }

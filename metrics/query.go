@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
@@ -130,6 +131,15 @@ func validateRange(from, to *time.Time) error {
 	return nil
 }
 
+// canonical writes a filter value of these dimensions as ingest stores it (models.Event's
+// Normalize and Validate), so "de", "UK", "WhatsApp" or "pt_br" find "DE", "GB", "whatsapp"
+// and "pt-BR".
+var canonical = map[string]func(string) string{
+	"country":  models.CanonicalCountryOrSelf,
+	"channel":  models.CanonicalChannel,
+	"language": models.CanonicalLanguage,
+}
+
 func validateFilters(fs []Filter) error {
 	if len(fs) > MaxFilters {
 		return invalidf("too many filters: %d (at most %d)", len(fs), MaxFilters)
@@ -147,6 +157,13 @@ func validateFilters(fs []Filter) error {
 		}
 		if len(f.Values) > MaxValues {
 			return invalidf("filter on %q has %d values (at most %d)", f.Dimension, len(f.Values), MaxValues)
+		}
+		if canon, ok := canonical[f.Dimension]; ok {
+			vs := make([]string, len(f.Values)) // a new slice: the values may be shared
+			for j, v := range f.Values {
+				vs[j] = canon(v)
+			}
+			f.Values = vs
 		}
 		switch strings.ToLower(f.Op) {
 		case "":

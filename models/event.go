@@ -187,6 +187,10 @@ func (e *Event) Validate() error {
 		}
 	}
 	if e.Channel != "" && !validChannel(e.Channel) {
+		if c := CanonicalChannel(e.Channel); validChannel(c) {
+			// The contract's channels are lower case; one spelling keeps reports to one row.
+			return &FieldError{"channel", fmt.Sprintf("unknown channel %q (channels are lower case: %q)", e.Channel, c)}
+		}
 		return &FieldError{"channel", fmt.Sprintf("unknown channel %q (one of %s)", e.Channel, strings.Join(Channels, ", "))}
 	}
 	if e.Direction != "" && e.Direction != Inbound && e.Direction != Outbound {
@@ -246,6 +250,8 @@ func (e *Event) Normalize() {
 			e.Customer.Country = c
 		}
 	}
+	// Stored as filters read it (metrics, insights, planning): "DE-de" and "de-DE" are one.
+	e.Language = CanonicalLanguage(e.Language)
 	if e.Direction == "" {
 		switch e.Type {
 		case MessageReceived:

@@ -142,3 +142,36 @@ func TestUKIsGreatBritain(t *testing.T) {
 		t.Fatalf("UK customer placed in %q, want eu", r)
 	}
 }
+
+// Ingest and every filter (metrics, insights, planning) write labels the same way.
+func TestCanonicalLabels(t *testing.T) {
+	for in, want := range map[string]string{"de": "de", "DE": "de", "pt_br": "pt-BR", "ZH-hant": "zh-Hant", "es-419": "es-419",
+		"EN-gb": "en-GB", "sr-latn-rs": "sr-Latn-RS", "en-US-x-TWAIN": "en-US-x-twain", " fr ": "fr", "": "", "*": "*"} {
+		if got := CanonicalLanguage(in); got != want {
+			t.Errorf("CanonicalLanguage(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"WhatsApp": "whatsapp", " EMAIL": "email", "line": "line"} {
+		if got := CanonicalChannel(in); got != want {
+			t.Errorf("CanonicalChannel(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"de": "DE", "uk": "GB", "UK": "GB", "zz": "ZZ", " vn ": "VN"} {
+		if got := CanonicalCountryOrSelf(in); got != want {
+			t.Errorf("CanonicalCountryOrSelf(%q) = %q, want %q", in, got, want)
+		}
+	}
+	e := Event{ID: "a", Type: MessageReceived, OccurredAt: time.Now(), Channel: "whatsapp", ConversationID: "c", Text: "hi",
+		Language: "PT-br", Customer: &Customer{Country: "br"}}
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e.Normalize()
+	if e.Language != "pt-BR" || e.Customer.Country != "BR" {
+		t.Errorf("normalised language %q, country %q; want pt-BR, BR", e.Language, e.Customer.Country)
+	}
+	e.Channel = "WhatsApp"
+	if err := e.Validate(); err == nil || !strings.Contains(err.Error(), `"whatsapp"`) {
+		t.Errorf("channel WhatsApp: %v, want a refusal naming whatsapp", err)
+	}
+}

@@ -51,6 +51,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("demo backfill: %w", err)
 		}
 		log.Info("demo backfill done", "events", n, "days", *days, "took", time.Since(start).Round(time.Millisecond))
+		// The planner's first screen needs forecasts of the backfilled history: refresh once it
+		// is queryable, beside the live traffic.
+		refreshed := make(chan struct{})
+		go func() {
+			defer close(refreshed)
+			p.refreshAfterBackfill(ctx, principal.Tenant, now.AddDate(0, 0, -*days), now, n)
+		}()
+		defer func() { <-refreshed }()
 		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: principal.Tenant, Start: now, End: now.AddDate(10, 0, 0),
 			MessagesPerHour: *rate, Policy: p.policy})
 		return sendConcurrently(ctx, p, principal, 1, func(send func(models.Event) error) error {

@@ -21,6 +21,33 @@ func (p *platform) refreshConfig() refresh.Config {
 	return refresh.Config{DBs: p.ch, Regions: p.regions, Events: p.pg, Holidays: true}
 }
 
+// refreshAfterBackfill refreshes the tenant's stored forecasts once the n events a backfill
+// sent for [from, to) are queryable: serve's scheduled refresh ran at start, before there was
+// any history, and the next one is --forecast-refresh-every away. A failure is logged only.
+func (p *platform) refreshAfterBackfill(ctx context.Context, tenant string, from, to time.Time, n int) {
+	if every, err := p.cfg.duration("forecast-refresh-every"); err != nil || every <= 0 {
+		return // stored forecasts are switched off
+	}
+	stored, err := refresh.WaitStored(ctx, p.ch, p.regions, tenant, from, to, n, time.Second, time.Minute)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Error("forecast refresh after the backfill: waiting for the events", "err", err)
+		}
+		return
+	}
+	rc := p.refreshConfig()
+	rc.Tenants = []string{tenant}
+	rep, err := refresh.Run(ctx, rc)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Error("forecast refresh after the backfill failed", "err", err)
+		}
+		return
+	}
+	p.log.Info("forecasts refreshed after the backfill", "events", stored, "series", rep.Series, "skipped", rep.Skipped,
+		"failed", rep.Failed, "took", rep.Duration.Round(time.Millisecond))
+}
+
 func runForecastRefresh(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("meridian forecast-refresh", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -32,7 +59,7 @@ func runForecastRefresh(ctx context.Context, args []string, stdout, stderr io.Wr
 	maxSeries := fs.Int("max-series", 50, "series per tenant and region at most, the busiest first")
 	minContacts := fs.Float64("min-contacts", 100, "contacts a series needs over its history")
 	minWeeks := fs.Int("min-weeks", 3, "weeks since its first contact a series needs (at least 2)")
-	by := fs.String("by", "language,channel", "dimensions series are split by: language, channel, queue (comma-separated; \"\" = one series per region)")
+	by := fs.String("by", "language,channel", "dimensions series are split by: language, channel, queue (comma-separated; every coarser split down to the region total is stored too; \"\" = one series per region)")
 	tenants := fs.String("tenants", "", "comma-separated tenants (default: every tenant with contacts)")
 	level := fs.Float64("level", 80, "prediction interval level in percent")
 	fs.Usage = func() {

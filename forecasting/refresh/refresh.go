@@ -1,6 +1,6 @@
 // Package refresh is the forecast refresh job: for every tenant and region it finds the
-// contact series with enough history (region × language × channel by default, the busiest
-// first, capped), reads their history from ClickHouse, forecasts them with automatic model
+// contact series with enough history (region × language × channel by default, and the
+// coarser language, channel and region totals; the busiest first, capped), reads their history from ClickHouse, forecasts them with automatic model
 // selection and the region's planning events, and writes the forecasts and their accuracy back
 // to ClickHouse, where dashboards, GraphQL and staffing read them.
 package refresh
@@ -37,7 +37,9 @@ type Config struct {
 	Events EventSource
 	// Tenants to refresh; empty means every tenant with contacts in the history window.
 	Tenants []string
-	// By are the dimensions series are split by; nil means language and channel.
+	// By are the dimensions series are split by; nil means language and channel. Every
+	// coarser split is stored too (for language and channel: per language, per channel and
+	// the region's total), so each series a caller can name within By has a forecast.
 	By []string
 	// Step is the interval (default time.Hour; 30*time.Minute for half-hours).
 	Step time.Duration
@@ -49,7 +51,7 @@ type Config struct {
 	// MinWeeks the fewest weeks since its first contact (default 3, at least 2).
 	MinContacts float64
 	MinWeeks    int
-	// MaxSeries caps the series per tenant and region, the busiest kept (default 50).
+	// MaxSeries caps the series per tenant, region and split, the busiest kept (default 50).
 	MaxSeries int
 	// Level is the prediction-interval level (default 0.8).
 	Level float64
@@ -162,9 +164,24 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			}
 		}
 		for _, tenant := range tenants {
-			ls, err := chstore.Load(ctx, db, chstore.Request{Tenant: tenant, Filter: chstore.Spec{Region: region}, By: cfg.By, Step: cfg.Step, From: from, To: to})
-			if err != nil {
-				return rep, err
+			var ls []chstore.Loaded
+			for _, by := range splits(cfg.By) {
+				l, err := chstore.Load(ctx, db, chstore.Request{Tenant: tenant, Filter: chstore.Spec{Region: region}, By: by, Step: cfg.Step, From: from, To: to})
+				if err != nil {
+					return rep, err
+				}
+				if len(by) == 0 && len(l) == 1 && l[0].Contacts == 0 {
+					l = nil // a region without contacts: no total either
+				}
+				for _, x := range l {
+					// Contacts without a language (or channel) would take the key of the
+					// coarser series that counts them already.
+					if splitOf(x.Spec) != splitOf(specBy(by)) {
+						rep.Skipped++
+						continue
+					}
+					ls = append(ls, x)
+				}
 			}
 			var evs []forecasting.Event
 			if cfg.Events != nil {
@@ -174,14 +191,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				}
 				evs = Events(pes)
 			}
-			kept := 0
+			kept := map[string]int{} // by split
 			for _, l := range ls {
 				long := !l.First.IsZero() && !l.First.After(to.Add(-time.Duration(cfg.MinWeeks)*7*24*time.Hour))
-				if l.Contacts < cfg.MinContacts || !long || kept >= cfg.MaxSeries {
+				split := splitOf(l.Spec)
+				if l.Contacts < cfg.MinContacts || !long || kept[split] >= cfg.MaxSeries {
 					rep.Skipped++
 					continue
 				}
-				kept++
+				kept[split]++
 				jobs = append(jobs, &job{tenant: tenant, loaded: chstore.Trim(l, cfg.MinWeeks*7), events: evs})
 			}
 		}
@@ -225,6 +243,48 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep.Duration = time.Since(began)
 	return rep, nil
+}
+
+// splits returns by and every subset of it, finest first: the series a caller can name.
+func splits(by []string) [][]string {
+	var out [][]string
+	for mask := 1<<len(by) - 1; mask >= 0; mask-- {
+		sub := []string{}
+		for i, d := range by {
+			if mask&(1<<i) != 0 {
+				sub = append(sub, d)
+			}
+		}
+		out = append(out, sub)
+	}
+	return out
+}
+
+// specBy is a spec with a value in each dimension of by.
+func specBy(by []string) chstore.Spec {
+	s := chstore.Spec{Language: chstore.All, Channel: chstore.All, Queue: chstore.All}
+	for _, d := range by {
+		switch d {
+		case "language":
+			s.Language = "-"
+		case "channel":
+			s.Channel = "-"
+		case "queue":
+			s.Queue = "-"
+		}
+	}
+	return s
+}
+
+// splitOf names the dimensions a series is split by, e.g. "language,channel".
+func splitOf(s chstore.Spec) string {
+	var dims []string
+	for _, d := range chstore.Dimensions {
+		if v := map[string]string{"language": s.Language, "channel": s.Channel, "queue": s.Queue}[d]; v != chstore.All {
+			dims = append(dims, d)
+		}
+	}
+	return strings.Join(dims, ",")
 }
 
 // Forecast forecasts one loaded series with automatic model selection and returns it ready to
@@ -326,6 +386,42 @@ func Tenants(ctx context.Context, db clickhouse.DB, region string, from, to time
 		out = append(out, clickhouse.String(r[0]))
 	}
 	return out, nil
+}
+
+// WaitStored waits until the regions hold want events of tenant in [from, to), as after a
+// backfill sent through Kafka, and returns how many they hold. It polls every poll and gives
+// up waiting when the count has not grown for quiet (events refused by a store never arrive).
+func WaitStored(ctx context.Context, dbs map[string]clickhouse.DB, regions []string, tenant string, from, to time.Time, want int, poll, quiet time.Duration) (int, error) {
+	last, grew := -1, time.Now()
+	for {
+		n := 0
+		for _, r := range regions {
+			res, err := dbs[r].Query(ctx, fmt.Sprintf(`SELECT uniqExact(id) FROM %s.events
+				WHERE tenant = %s AND occurred_at >= toDateTime64(%d, 3, 'UTC') AND occurred_at < toDateTime64(%d, 3, 'UTC')`,
+				clickhouse.Database(r), clickhouse.Quote(tenant), from.Unix(), to.Unix()))
+			if err != nil {
+				return n, fmt.Errorf("refresh %s: count stored events: %w", r, err)
+			}
+			if len(res.Rows) == 1 {
+				n += int(clickhouse.Float(res.Rows[0][0]))
+			}
+		}
+		if n >= want {
+			return n, nil
+		}
+		if n > last {
+			last, grew = n, time.Now()
+		} else if time.Since(grew) >= quiet {
+			return n, nil
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return n, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Events turns stored planning events into forecasting events.

@@ -3,6 +3,8 @@ package refresh_test
 import (
 	"context"
 	"errors"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,10 +80,12 @@ func TestRefreshWritesForecastsThatAPlanningEventChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("first refresh: %+v in %v", rep, time.Since(began))
-	if rep.Series != 2 || rep.Skipped != 1 || rep.Failed != 0 {
-		t.Fatalf("report %+v, want 2 series written and the new one skipped", rep)
+	// Two language × channel series, their two languages, their two channels and the region's
+	// total; the new series is skipped at the three levels it has.
+	if rep.Series != 7 || rep.Skipped != 3 || rep.Failed != 0 {
+		t.Fatalf("report %+v, want 7 series written and the new one skipped", rep)
 	}
-	if len(progress) != 2 || progress[1].Done != 2 || progress[1].Total != 2 {
+	if len(progress) != 7 || progress[6].Done != 7 || progress[6].Total != 7 {
 		t.Fatalf("progress %+v", progress)
 	}
 	read := func() chstore.Stored {
@@ -115,7 +119,7 @@ func TestRefreshWritesForecastsThatAPlanningEventChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg = config(pg, end.Add(40*time.Minute))
-	if rep, err = refresh.Run(ctx, cfg); err != nil || rep.Series != 2 {
+	if rep, err = refresh.Run(ctx, cfg); err != nil || rep.Series != 7 {
 		t.Fatalf("second refresh: %+v, %v", rep, err)
 	}
 	after := read()
@@ -133,6 +137,34 @@ func TestRefreshWritesForecastsThatAPlanningEventChanges(t *testing.T) {
 	fr, err := chstore.Read(ctx, db, "eu", "acme", chstore.ReadFilter{Series: "eu/fr/email/*"})
 	if err != nil || len(fr) != 1 || fr[0].Market != "FR" {
 		t.Fatalf("fr series: %+v, %v", fr, err)
+	}
+}
+
+// Four weeks of history, a fresh demo's, forecast two weeks ahead (the default horizon): every
+// series a caller can name, down to the region's total, is stored with its backtest accuracy.
+func TestRefreshOfFourWeeksStoresEverySplitWithItsAccuracy(t *testing.T) {
+	ctx := context.Background()
+	cfg := config(nil, end.Add(50*time.Minute))
+	cfg.Events, cfg.Horizon = nil, 0
+	rep, err := refresh.Run(ctx, cfg)
+	if err != nil || rep.Series != 7 || rep.Failed != 0 {
+		t.Fatalf("refresh: %+v, %v", rep, err)
+	}
+	fs, err := chstore.Read(ctx, db, "eu", "acme", chstore.ReadFilter{Step: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Spec.Key())
+		a := f.Accuracy
+		if len(f.Points) != 14*24 || a == nil || math.IsNaN(a.MAE) || math.IsNaN(a.MASE) || a.MASE <= 0 || a.Coverage == nil {
+			t.Errorf("%s: %d points, accuracy %+v; want two weeks and a measured error", f.Spec.Key(), len(f.Points), a)
+		}
+	}
+	want := []string{"eu/*/*/*", "eu/*/email/*", "eu/*/whatsapp/*", "eu/de/*/*", "eu/de/whatsapp/*", "eu/fr/*/*", "eu/fr/email/*"}
+	if !slices.Equal(got, want) {
+		t.Errorf("series %v, want %v", got, want)
 	}
 }
 
@@ -240,7 +272,7 @@ func TestStartRefreshesInTheBackgroundUntilStopped(t *testing.T) {
 	stop := refresh.Start(context.Background(), time.Hour, cfg, nil)
 	select {
 	case p := <-ran:
-		if p.Total != 2 {
+		if p.Total != 7 {
 			t.Errorf("progress %+v", p)
 		}
 	case <-time.After(30 * time.Second):
@@ -250,5 +282,33 @@ func TestStartRefreshesInTheBackgroundUntilStopped(t *testing.T) {
 	stop()
 	if d := time.Since(began); d > 10*time.Second {
 		t.Fatalf("stop took %v", d)
+	}
+}
+
+// A backfill sent through Kafka becomes queryable a while after it was sent: WaitStored
+// returns once the sinks hold all of it, or stops waiting once the count no longer grows.
+func TestWaitStoredWaitsForTheBackfill(t *testing.T) {
+	ctx := context.Background()
+	from := start.AddDate(-1, 0, 0) // outside the other tests' history
+	evs := chstoretest.Contacts("late", from, 1, []chstoretest.Series{{Channel: "email", Language: "ja", Country: "JP", Level: 2}})
+	to := from.AddDate(0, 0, 7)
+	dbs := map[string]clickhouse.DB{"eu": db, "us": db}
+	stored := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the sink's batch arrives later
+		_, err := (&clickhouse.EventWriter{DB: db, Region: "us"}).StoreEvents(ctx, evs)
+		stored <- err
+	}()
+	n, err := refresh.WaitStored(ctx, dbs, []string{"eu", "us"}, "late", from, to, len(evs), 20*time.Millisecond, time.Minute)
+	if err != nil || n != len(evs) {
+		t.Fatalf("WaitStored: %d, %v; want %d", n, err, len(evs))
+	}
+	if err := <-stored; err != nil {
+		t.Fatal(err)
+	}
+	// Five events that never arrive (dead-lettered): it stops waiting once nothing grows.
+	n, err = refresh.WaitStored(ctx, dbs, []string{"eu", "us"}, "late", from, to, len(evs)+5, 20*time.Millisecond, 200*time.Millisecond)
+	if err != nil || n != len(evs) {
+		t.Fatalf("WaitStored of more than was stored: %d, %v; want %d", n, err, len(evs))
 	}
 }

@@ -2839,7 +2839,7 @@ input StaffingInput {
   series: SeriesInput
   "stored (default) or live."
   source: String
-  "live: intervals to forecast (default one week)."
+  "Intervals to plan: live, how many to forecast (default one week); stored, the first this many of the stored forecast (default all)."
   horizon: Int
   "live: end of the history (default now)."
   to: Time
@@ -2906,6 +2906,7 @@ input FollowTheSunInput {
   start: Time
   interval: String
   source: String
+  "Intervals to plan, as in StaffingInput."
   horizon: Int
   to: Time
   use: String

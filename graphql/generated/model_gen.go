@@ -42,9 +42,10 @@ type FollowTheSunInput struct {
 	Regions []ShiftInput        `json:"regions"`
 	Demand  []MarketDemandInput `json:"demand"`
 	// Start of the first interval of contacts given directly.
-	Start           *time.Time `json:"start,omitempty"`
-	Interval        *string    `json:"interval,omitempty"`
-	Source          *string    `json:"source,omitempty"`
+	Start    *time.Time `json:"start,omitempty"`
+	Interval *string    `json:"interval,omitempty"`
+	Source   *string    `json:"source,omitempty"`
+	// Intervals to plan, as in StaffingInput.
 	Horizon         *int       `json:"horizon,omitempty"`
 	To              *time.Time `json:"to,omitempty"`
 	Use             *string    `json:"use,omitempty"`
@@ -331,7 +332,7 @@ type StaffingInput struct {
 	Series *SeriesInput `json:"series,omitempty"`
 	// stored (default) or live.
 	Source *string `json:"source,omitempty"`
-	// live: intervals to forecast (default one week).
+	// Intervals to plan: live, how many to forecast (default one week); stored, the first this many of the stored forecast (default all).
 	Horizon *int `json:"horizon,omitempty"`
 	// live: end of the history (default now).
 	To *time.Time `json:"to,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"github.com/meridian-cs/meridian/insights"
 	"github.com/meridian-cs/meridian/insights/chsql"
 	"github.com/meridian-cs/meridian/insights/competitors"
+	"github.com/meridian-cs/meridian/models"
 )
 
 // MentionRequest selects the messages whose mention rates are measured.
@@ -109,7 +110,7 @@ func (s *Service) mentionStats(ctx context.Context, p auth.Principal, r MentionR
 	}
 	regions := s.regionsFor(p)
 	f := filter(p.Tenant, r.From, r.To)
-	f.Countries, f.Tiers = r.Markets, r.Segments
+	f.Countries, f.Tiers = canonical(r.Markets, models.CanonicalCountryOrSelf), r.Segments
 	merged := map[string]*mentionRow{}
 	perRegion := make([][]*mentionRow, len(regions))
 	err := s.eachRegion(regions, func(i int, region string, sc chsql.Schema) error {

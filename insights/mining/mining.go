@@ -120,7 +120,21 @@ type Segment struct {
 }
 
 func (s Segment) slice() chsql.Slice {
-	return chsql.Slice{Countries: s.Markets, Languages: s.Languages, Products: s.Products, Tiers: s.Segments, From: s.From, To: s.To}
+	return chsql.Slice{Countries: canonical(s.Markets, models.CanonicalCountryOrSelf), Languages: canonical(s.Languages, models.CanonicalLanguage),
+		Products: s.Products, Tiers: s.Segments, From: s.From, To: s.To}
+}
+
+// canonical writes filter values as ingest stores them ("de" → "DE", "uk" → "GB", "EN" →
+// "en"), so a market or language matches however the caller spelt it.
+func canonical(vs []string, canon func(string) string) []string {
+	if vs == nil {
+		return nil
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = canon(v)
+	}
+	return out
 }
 
 func (s Segment) empty() bool {

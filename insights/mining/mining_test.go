@@ -299,6 +299,28 @@ func TestPriceSensitivityEUEnterpriseBelowNorthAmerica(t *testing.T) {
 	}
 }
 
+// Every market of the demo writes its pricing questions in its own language; a language the
+// lexicon lacks measured 0% (ID, PL, VN) or only its English speakers (NL, MY, SE).
+func TestPriceSensitivityReadsEveryDemoLanguage(t *testing.T) {
+	rep, err := mining.New(db, regions).PriceSensitivity(context.Background(), analyst, mining.MentionRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Markets) < 20 {
+		t.Fatalf("only %d markets", len(rep.Markets))
+	}
+	for _, m := range rep.Markets {
+		if m.Docs < 100 || m.Rate < 0.25*rep.Rate.Rate { // three days: a few hundred messages a market
+			t.Errorf("market %s: %d of %d messages mention price (%.3f); all markets %.3f", m.Key, m.Hits, m.Docs, m.Rate, rep.Rate.Rate)
+		}
+	}
+	for _, s := range rep.Segments {
+		if s.Key == "" {
+			t.Errorf("a segment without a key: %+v", s)
+		}
+	}
+}
+
 func TestROIActualsFromDemoTraffic(t *testing.T) {
 	svc := mining.New(db, regions)
 	m, err := svc.ROIActuals(context.Background(), auth.Principal{Tenant: "demo", Role: auth.RoleExecutive}, time.Time{}, time.Time{})
@@ -346,5 +368,35 @@ func TestRolesAndRegions(t *testing.T) {
 	}
 	if _, err := svc.PriceSensitivity(ctx, analyst, mining.MentionRequest{Period: "year"}); !errors.As(err, &ve) {
 		t.Errorf("an unknown period gave %v, want a validation error", err)
+	}
+}
+
+// Markets and languages are written as ingest stores them: "de", "uk" and "EN" find DE, GB
+// and en.
+func TestFiltersNormaliseMarketsAndLanguagesAsIngestDoes(t *testing.T) {
+	svc := mining.New(db, regions)
+	ctx := context.Background()
+	price := func(markets ...string) string {
+		t.Helper()
+		rep, err := svc.PriceSensitivity(ctx, analyst, mining.MentionRequest{Markets: markets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%+v %+v", rep.Rate, rep.Markets)
+	}
+	if got, want := price("de", "uk", "Vn"), price("DE", "GB", "VN"); got != want || strings.Contains(want, "Docs:0 ") {
+		t.Errorf("lower-case markets: %s\nwant %s", got, want)
+	}
+	themes := func(seg mining.Segment) string {
+		t.Helper()
+		res, err := svc.Opportunities(ctx, analyst, mining.OpportunityRequest{Target: seg, Baseline: &mining.Segment{Languages: seg.Languages}, Period: "day"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d %d %v", res.TargetMessages, res.BaselineMessages, labels(res.Themes))
+	}
+	lower := []string{"sg", "my", "th", "id", "ph", "vn"}
+	if got, want := themes(mining.Segment{Markets: lower, Languages: []string{"EN"}}), themes(mining.Segment{Markets: sea, Languages: []string{"en"}}); got != want || strings.HasPrefix(want, "0 ") {
+		t.Errorf("lower-case markets and EN: %s\nwant %s", got, want)
 	}
 }

@@ -29,6 +29,14 @@ var Lexicon = map[string][]string{
 	"ko": {"가격", "비싸", "저렴", "할인", "비용", "요금", "쿠폰"},
 	"th": {"ราคา", "แพง", "ถูกกว่า", "ส่วนลด", "ลดราคา", "โปรโมชั่น", "ค่าใช้จ่าย"},
 	"ar": {"سعر*", "اسعار*", "غالي*", "رخيص*", "خصم*", "تخفيض*", "تكلفه", "عروض"},
+	"nl": {"prijs*", "prijzen", "korting*", "kost", "kosten", "goedkop*", "aanbieding*", "tarief*"},
+	"sv": {"pris", "priset", "priser", "prislist*", "rabatt*", "kostar", "kostnad*", "billig*", "dyr", "dyrt", "dyra"},
+	"pl": {"cena", "cenę", "ceny", "cenie", "cennik*", "rabat*", "zniżk*", "koszt*", "tani", "tania", "tanie", "taniej", "tańsz*", "promocj*"},
+	"id": {"harga*", "diskon*", "murah*", "mahal*", "biaya", "ongkos"},
+	"ms": {"harga*", "diskaun*", "murah*", "mahal*", "kos", "potongan harga"},
+	// Vietnamese words are syllables: "giá" alone is also in "đánh giá" (review) and "giá
+	// trị" (value), so only its price phrases count.
+	"vi": {"giá bao nhiêu", "giá thế nào", "giá cả", "giá bán", "báo giá", "bảng giá", "giảm giá", "bao nhiêu tiền", "chiết khấu", "khuyến mãi", "ưu đãi", "chi phí", "rẻ", "đắt"},
 }
 
 // A Detector finds price talk in messages.
