@@ -2,7 +2,8 @@
 // generated code: graphql/generated). It expects the caller's auth.Principal in the request
 // context — the server mounts it behind the bearer-key middleware — and answers for that
 // principal only: its tenant, the regions its key may access, personal data masked by role
-// through the compliance gate.
+// through the compliance gate. POST /v1/metrics (NewMetricsHandler) runs the same metrics
+// query, through the same executor setup and resolver, for notebooks that want Arrow or JSON.
 package graphql
 
 import (
@@ -27,7 +28,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
@@ -71,6 +71,35 @@ type Config struct {
 // request context, introspection on, a complexity limit, and the playground for a browser's
 // GET (Accept: text/html). Requests without a principal get 401.
 func NewHandler(cfg Config) http.Handler {
+	cfg = cfg.withDefaults()
+	es := executableSchema(cfg)
+	srv := handler.New(es)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	configure(srv, es, cfg)
+	play := NewPlaygroundHandler(cfg.Endpoint)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			play.ServeHTTP(w, r)
+			return
+		}
+		if _, ok := auth.FromContext(r.Context()); !ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"message": "unauthenticated: no API key in the request"}}})
+			return
+		}
+		ctx, cancel := cfg.queryContext(r.Context())
+		defer cancel()
+		srv.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// withDefaults fills what cfg leaves unset; it panics without an engine.
+func (cfg Config) withDefaults() Config {
 	if cfg.Engine == nil {
 		panic("graphql: Config.Engine is required")
 	}
@@ -89,43 +118,45 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.QueryTimeout == 0 {
 		cfg.QueryTimeout = DefaultQueryTimeout
 	}
+	return cfg
+}
+
+// queryContext is the context a request's resolvers run in: ctx with the query timeout.
+func (cfg Config) queryContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cfg.QueryTimeout > 0 {
+		return context.WithTimeout(ctx, cfg.QueryTimeout)
+	}
+	return ctx, func() {}
+}
+
+// executableSchema is the schema answered by cfg's resolvers.
+func executableSchema(cfg Config) gql.ExecutableSchema {
+	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
+	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions))})
+}
+
+// operationRunner is what *handler.Server (GraphQL over HTTP) and *executor.Executor (POST
+// /v1/metrics) both let configure.
+type operationRunner interface {
+	Use(gql.HandlerExtension)
+	AroundOperations(gql.OperationMiddleware)
+	AroundRootFields(gql.RootFieldMiddleware)
+	SetRecoverFunc(gql.RecoverFunc)
+}
+
+// configure gives r what every operation gets, whichever endpoint it came through: the
+// operation limits, turns for root fields and a recover that hides the panic.
+func configure(r operationRunner, es gql.ExecutableSchema, cfg Config) {
 	log := cfg.Logger
-	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: log, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions))})
-	srv := handler.New(es)
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
 	// Not gqlgen's FixedComplexityLimit: its walk is exponential in nested fragment spreads.
-	srv.Use(operationLimits{es: es, limit: cfg.ComplexityLimit})
-	srv.AroundOperations(func(ctx context.Context, next gql.OperationHandler) gql.ResponseHandler {
+	r.Use(operationLimits{es: es, limit: cfg.ComplexityLimit})
+	r.AroundOperations(func(ctx context.Context, next gql.OperationHandler) gql.ResponseHandler {
 		return next(withRootSlots(ctx))
 	})
-	srv.AroundRootFields(rootFieldTurns)
-	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+	r.AroundRootFields(rootFieldTurns)
+	r.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "graphql: panic in resolver", slog.String("panic", fmt.Sprint(v)))
-		return gqlerror.Errorf("internal error; the server log has the details")
-	})
-	play := NewPlaygroundHandler(cfg.Endpoint)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
-			play.ServeHTTP(w, r)
-			return
-		}
-		if _, ok := auth.FromContext(r.Context()); !ok {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"message": "unauthenticated: no API key in the request"}}})
-			return
-		}
-		if cfg.QueryTimeout > 0 {
-			ctx, cancel := context.WithTimeout(r.Context(), cfg.QueryTimeout)
-			defer cancel()
-			r = r.WithContext(ctx)
-		}
-		srv.ServeHTTP(w, r)
+		return statusErrorf(http.StatusInternalServerError, "internal error; the server log has the details")
 	})
 }
 

@@ -3,6 +3,7 @@ package graphql
 import (
 	"context"
 	"math"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -293,7 +294,7 @@ func rootFieldTurns(ctx context.Context, next gql.RootResolver) gql.Marshaler {
 		}
 	}
 	if ctx.Err() != nil {
-		gql.AddError(ctx, gqlerror.Errorf("request cancelled or timed out"))
+		gql.AddError(ctx, statusErrorf(http.StatusGatewayTimeout, "request cancelled or timed out"))
 		return gql.Null
 	}
 	return next(ctx)

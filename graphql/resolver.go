@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -47,10 +48,10 @@ type (
 func (r *Resolver) principal(ctx context.Context) (auth.Principal, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
-		return auth.Principal{}, gqlerror.Errorf("unauthenticated: no API key in the request")
+		return auth.Principal{}, statusErrorf(http.StatusUnauthorized, "unauthenticated: no API key in the request")
 	}
 	if !p.CanRead() {
-		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot read", p.Role)
+		return auth.Principal{}, statusErrorf(http.StatusForbidden, "forbidden: a key with role %q cannot read", p.Role)
 	}
 	return p, nil
 }
@@ -62,14 +63,27 @@ func (r *Resolver) fail(ctx context.Context, err error) error {
 	var ve *metrics.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return gqlerror.Errorf("%s", ve.Msg)
+		return statusErrorf(http.StatusBadRequest, "%s", ve.Msg)
 	case errors.Is(err, metrics.ErrForbidden):
-		return gqlerror.Errorf("%s", err.Error())
+		return statusErrorf(http.StatusForbidden, "%s", err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return gqlerror.Errorf("request cancelled or timed out")
+		return statusErrorf(http.StatusGatewayTimeout, "request cancelled or timed out")
 	}
 	r.log.ErrorContext(ctx, "graphql: query failed", slog.Any("err", err))
-	return gqlerror.Errorf("internal error; the server log has the details")
+	return statusErrorf(http.StatusInternalServerError, "internal error; the server log has the details")
+}
+
+// statusError is an error a caller sees, with the HTTP status a REST endpoint answers it
+// with (POST /v1/metrics); GraphQL shows only its message, as it did before it had a status.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+func statusErrorf(status int, format string, args ...any) *gqlerror.Error {
+	return gqlerror.Wrap(&statusError{status: status, msg: fmt.Sprintf(format, args...)})
 }
 
 func filters(in []generated.FilterInput) []metrics.Filter {
@@ -91,6 +105,8 @@ func deref[T any](p *T) T {
 	return *p
 }
 
+// Metrics answers the metrics query, for GraphQL and for POST /v1/metrics (metrics_http.go),
+// which runs this same field with its body as the arguments.
 func (q queryResolver) Metrics(ctx context.Context, measures, dimensions []string, fs []generated.FilterInput, from, to *time.Time, granularity *string, limit *int, orderBy []generated.OrderInput) (*metrics.Result, error) {
 	p, err := q.principal(ctx)
 	if err != nil {
@@ -107,6 +123,7 @@ func (q queryResolver) Metrics(ctx context.Context, measures, dimensions []strin
 	if err != nil {
 		return nil, q.fail(ctx, err)
 	}
+	keepResult(ctx, res)
 	return res, nil
 }
 

@@ -1,6 +1,6 @@
 // Package notebooks holds Meridian's Jupyter notebooks (demand exploration, opportunity
-// mining, ROI). They read Meridian through its GraphQL API (MERIDIAN_URL, MERIDIAN_API_KEY),
-// and this test runs each of them top to bottom against a real server loaded with demo
+// mining, ROI). They read Meridian through its GraphQL API and POST /v1/metrics as an Arrow
+// stream (MERIDIAN_URL, MERIDIAN_API_KEY), and this test runs each of them top to bottom against a real server loaded with demo
 // traffic, so that they never rot. Python needs notebooks/requirements.txt
 // (scripts/setup.sh --test installs it).
 package notebooks

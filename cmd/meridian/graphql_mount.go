@@ -13,10 +13,12 @@ import (
 	"github.com/meridian-cs/meridian/metrics"
 )
 
-// mountGraphQL serves /graphql behind the bearer-key middleware, the key's rate limit and the
-// body limit, in that order (a refused request's body is never read). The playground page
-// holds no data, so a browser's GET (which carries no key) gets it without one; its queries
-// then send the key the user types into the playground's headers.
+// mountGraphQL serves /graphql, and POST /v1/metrics (the metrics query for notebooks, as
+// Arrow or JSON), behind the bearer-key middleware, the key's rate limit and the body limit,
+// in that order (a refused request's body is never read). Both take from one rate limiter,
+// so a key has the same budget of queries whichever it uses. The playground page holds no
+// data, so a browser's GET (which carries no key) gets it without one; its queries then send
+// the key the user types into the playground's headers.
 func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	// One gate for the API and the insight models, so that both apply the same k.
 	// serve checked the configured k before starting.
@@ -26,20 +28,24 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 			gate.Policy = &pol
 		}
 	}
-	api := graphql.NewHandler(graphql.Config{
+	cfg := graphql.Config{
 		Engine:         &metrics.Engine{DBs: p.ch, Regions: p.regions},
 		Gate:           gate,
 		Logger:         p.log,
 		PlanningEvents: p.pg,
 		Insights:       &mining.Service{DBs: p.ch, Regions: p.regions, Competitors: mining.DemoCompetitors(), Gate: gate},
 		QueryTimeout:   hc.queryTimeout,
-	})
+	}
+	api := graphql.NewHandler(cfg)
 	playground := graphql.NewPlaygroundHandler("/graphql")
 	onError := func(w http.ResponseWriter, status int, msg string) {
 		httpapi.WriteJSON(w, status, map[string]any{"errors": []map[string]string{{"message": msg}}})
 	}
-	limited := httpapi.NewRateLimiter(hc.graphqlRate).Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxBodyBytes, onError, api))
+	limiter := httpapi.NewRateLimiter(hc.graphqlRate)
+	limited := limiter.Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxBodyBytes, onError, api))
 	authed := p.auth.Middleware(limited, onError)
+	rest := limiter.Middleware(auth.KeyID, httpapi.WriteError, httpapi.LimitBody(httpapi.MaxBodyBytes, httpapi.WriteError, graphql.NewMetricsHandler(cfg)))
+	mux.Handle("/v1/metrics", p.auth.Middleware(rest, httpapi.WriteError))
 	mux.Handle("/playground", playground)
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
