@@ -50,6 +50,7 @@ type platform struct {
 	sinks  map[string]*stream.Sink // by region
 	sinkWG sync.WaitGroup
 	stop   context.CancelFunc
+	unlock func() // releases the data directory (lockDataDir)
 }
 
 // scope says how much of the platform a command needs.
@@ -87,6 +88,10 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	// Traversable by the unprivileged user the local PostgreSQL runs as; secrets/ stays 0700.
 	if err = os.MkdirAll(p.dataDir, 0o755); err != nil {
 		return p, fmt.Errorf("data directory: %w", err)
+	}
+	// Before any engine: a second command on a served directory must not touch its engines.
+	if p.unlock, err = lockDataDir(p.dataDir, cfg.str("data-dir")); err != nil {
+		return p, err
 	}
 	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
 		return p, err
@@ -140,7 +145,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 func (p *platform) startPostgres(ctx context.Context) error {
 	dsn := p.cfg.str("database-url")
 	if dsn == "" {
-		c, err := pglocal.Start(ctx, filepath.Join(p.dataDir, "postgres"), p.log)
+		// The server ends with this process even if it is killed: a server left behind would
+		// be reused by the next start, which must not stop what it did not start.
+		c, err := pglocal.Start(ctx, filepath.Join(p.dataDir, "postgres"), p.log, pglocal.WithStopOnParentExit())
 		if err != nil {
 			return fmt.Errorf("local PostgreSQL: %w", err)
 		}
@@ -493,5 +500,8 @@ func (p *platform) close() {
 		if err := p.pgLocal.Stop(ctx); err != nil {
 			p.log.Warn("stopping local PostgreSQL", "err", err)
 		}
+	}
+	if p.unlock != nil {
+		p.unlock()
 	}
 }
