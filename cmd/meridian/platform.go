@@ -373,27 +373,36 @@ func (p *platform) startAuth(ctx context.Context) error {
 		return err
 	}
 	if spec == "" {
-		path := filepath.Join(p.dataDir, "secrets", "dev-api-key")
-		b, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			raw := make([]byte, 18)
-			if _, err := rand.Read(raw); err != nil {
-				return err
-			}
-			b = []byte("mdk_" + base64.RawURLEncoding.EncodeToString(raw))
-			if err := writeSecret(path, string(b)); err != nil {
-				return err
-			}
-		} else if err != nil {
-			return err
-		}
-		p.devKey = strings.TrimSpace(string(b))
-		if err := p.pg.CreateAPIKey(ctx, p.devKey, postgres.APIKey{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, "development key"); err != nil {
+		if p.devKey, err = p.storedKey(ctx, "dev-api-key", "development key"); err != nil {
 			return err
 		}
 	}
 	p.auth = auth.New(static, pgKeys{p.pg})
 	return nil
+}
+
+// storedKey reads an admin API key of the configured tenant from <data-dir>/secrets/name,
+// making it on first use, and makes sure the database knows it.
+func (p *platform) storedKey(ctx context.Context, name, label string) (string, error) {
+	path := filepath.Join(p.dataDir, "secrets", name)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		raw := make([]byte, 18)
+		if _, err := rand.Read(raw); err != nil {
+			return "", err
+		}
+		b = []byte("mdk_" + base64.RawURLEncoding.EncodeToString(raw))
+		if err := writeSecret(path, string(b)); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(string(b))
+	if err := p.pg.CreateAPIKey(ctx, key, postgres.APIKey{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, label); err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 func (p *platform) startSinks(ctx context.Context) error {
