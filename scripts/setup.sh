@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Meridian needs on a Debian machine, idempotently: build tools, Go modules,
-# chDB (libchdb.so), PostgreSQL binaries and, with --test, the Apache Kafka jars and the Python
-# packages the notebooks use. Engines go to .engines/ (git-ignored).
+# chDB (libchdb.so), PostgreSQL binaries, the GraphQL playground's npm build and, with --test,
+# the Apache Kafka jars and the Python packages the notebooks use. Engines go to .engines/
+# (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 with_test=false
@@ -28,6 +29,7 @@ fi
 go mod download
 bash scripts/fetch-chdb.sh
 bash scripts/install-postgres.sh
+bash scripts/build-playground.sh
 # No machine-wide link to the library: the binary finds this checkout's .engines/chdb itself
 # (store/clickhouse/chdblib), so each checkout's binary loads its own.
 if $with_test; then

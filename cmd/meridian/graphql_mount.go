@@ -41,6 +41,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	limited := httpapi.NewRateLimiter(hc.graphqlRate).Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxBodyBytes, onError, api))
 	authed := p.auth.Middleware(limited, onError)
 	mux.Handle("/playground", playground)
+	mux.Handle("GET "+graphql.PlaygroundAssetsPath, graphql.PlaygroundAssets())
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
 			playground.ServeHTTP(w, r)
