@@ -89,10 +89,6 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	if err = os.MkdirAll(p.dataDir, 0o755); err != nil {
 		return p, fmt.Errorf("data directory: %w", err)
 	}
-	// Before any engine: a second command on a served directory must not touch its engines.
-	if p.unlock, err = lockDataDir(p.dataDir, cfg.str("data-dir")); err != nil {
-		return p, err
-	}
 	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
 		return p, err
 	}
@@ -102,6 +98,11 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	}
 	for _, r := range p.policy.Regions {
 		p.regions = append(p.regions, string(r))
+	}
+	// After the settings are checked, before any engine: a second command on a served
+	// directory must not touch its engines.
+	if p.unlock, err = lockDataDir(p.dataDir, cfg.str("data-dir")); err != nil {
+		return p, err
 	}
 	if err = p.startPostgres(ctx); err != nil {
 		return p, err
