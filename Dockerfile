@@ -25,6 +25,12 @@ RUN npm pack --silent "@chdb/lib-linux-x64-gnu@${CHDB_VERSION}" >/dev/null \
  && echo "${CHDB_VERSION}" > /libchdb.VERSION \
  && rm -rf /tmp/chdb
 
+# --- the GraphQL playground's files from the npm registry (embedded in the binary) ----------
+FROM --platform=linux/amd64 node:22-bookworm-slim AS playground
+WORKDIR /playground
+COPY graphql/playground/package.json graphql/playground/package-lock.json graphql/playground/build.mjs ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && npm run --silent build
+
 # --- the Go binary -------------------------------------------------------------------------
 FROM --platform=linux/amd64 golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
@@ -32,6 +38,7 @@ ENV CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOTOOLCHAIN=local
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
+COPY --from=playground /playground/assets/ graphql/playground/assets/
 ARG VERSION=dev
 # CGO is not needed: chdb-go loads libchdb.so through purego at run time.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \

@@ -8,7 +8,7 @@ GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
-.PHONY: setup setup-test build demo serve test test-go lint generate check-generate fuzz \
+.PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
         bench-ingest bench-forecast bench-insights eval-forecast eval-insights clean
 
 setup:
@@ -17,7 +17,11 @@ setup:
 setup-test:
 	@bash scripts/setup.sh --test
 
-build:
+# The playground's npm build, which the binary embeds (scripts/setup.sh runs it too).
+playground:
+	@bash scripts/build-playground.sh
+
+build: playground
 	$(GO) build -o bin/meridian ./cmd/meridian
 
 ## (a) set up and run Meridian on its embedded default with demo traffic

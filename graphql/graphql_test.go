@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -324,5 +326,51 @@ func TestIntrospectionIsOn(t *testing.T) {
 	do(t, h, principal(auth.RoleAnalyst), `{ __schema { queryType { name } } }`, nil, &got)
 	if got.Schema.QueryType.Name != "Query" {
 		t.Fatalf("introspection: %+v", got)
+	}
+}
+
+// The playground works without internet: its page and every file it loads come from this
+// server, none of them names another origin to load from, and its policy allows 'self' only.
+func TestThePlaygroundLoadsNothingFromElsewhere(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graphql.NewHandler(graphql.Config{Engine: engine}))
+	mux.Handle("GET "+graphql.PlaygroundAssetsPath, graphql.PlaygroundAssets())
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept", "text/html")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		return w
+	}
+	page := get("/graphql")
+	body := page.Body.String()
+	if page.Code != http.StatusOK || strings.Contains(body, "not-built") {
+		t.Fatalf("playground page %d (assets not built? run scripts/setup.sh):\n%s", page.Code, body)
+	}
+	if strings.Contains(body, "http:") || strings.Contains(body, "https:") || strings.Contains(body, "//") {
+		t.Fatalf("the playground page names another origin:\n%s", body)
+	}
+	csp := page.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "http") || strings.Contains(csp, "sha256") {
+		t.Fatalf("playground CSP %q, want scripts from 'self' only", csp)
+	}
+	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(body, -1)
+	if len(refs) < 5 {
+		t.Fatalf("the page loads %d files, want GraphiQL, React, React DOM, their styles and the start script:\n%s", len(refs), body)
+	}
+	types := map[string]string{".js": "text/javascript", ".css": "text/css"}
+	for _, m := range refs {
+		path := m[1]
+		if !strings.HasPrefix(path, graphql.PlaygroundAssetsPath) {
+			t.Errorf("the page loads %s, outside %s", path, graphql.PlaygroundAssetsPath)
+			continue
+		}
+		w := get(path)
+		if w.Code != http.StatusOK || w.Body.Len() == 0 || !strings.HasPrefix(w.Header().Get("Content-Type"), types[filepath.Ext(path)]) {
+			t.Errorf("GET %s: %d, %d bytes, %s", path, w.Code, w.Body.Len(), w.Header().Get("Content-Type"))
+		}
+		if filepath.Ext(path) == ".css" && regexp.MustCompile(`url\(\s*["']?(https?:)?//|@import`).MatchString(w.Body.String()) {
+			t.Errorf("%s loads from another origin", path)
+		}
 	}
 }

@@ -7,17 +7,11 @@
 package graphql
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -26,13 +20,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql/generated"
-	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 )
@@ -158,79 +150,6 @@ func configure(r operationRunner, es gql.ExecutableSchema, cfg Config) {
 		log.ErrorContext(ctx, "graphql: panic in resolver", slog.String("panic", fmt.Sprint(v)))
 		return statusErrorf(http.StatusInternalServerError, "internal error; the server log has the details")
 	})
-}
-
-// NewPlaygroundHandler serves the GraphiQL playground page, which sends its queries to
-// endpoint. The page holds no data; the queries it sends need a key like any other. It loads
-// GraphiQL and React from a CDN (pinned versions with subresource integrity), so its
-// Content-Security-Policy allows exactly those files, its inline script by hash, and queries
-// to its own origin only; it may not be framed.
-func NewPlaygroundHandler(endpoint string) http.Handler {
-	var rec pageRecorder
-	playground.Handler("Meridian GraphQL", endpoint).ServeHTTP(&rec, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: endpoint}})
-	page := rec.Bytes()
-	return httpapi.HTMLPage(playgroundCSP(page), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		_, _ = w.Write(page)
-	}))
-}
-
-// pageRecorder keeps the page the playground handler writes; the page is the same every time.
-type pageRecorder struct {
-	bytes.Buffer
-	header http.Header
-}
-
-func (p *pageRecorder) Header() http.Header {
-	if p.header == nil {
-		p.header = http.Header{}
-	}
-	return p.header
-}
-
-func (p *pageRecorder) WriteHeader(int) {}
-
-var (
-	scriptSrc  = regexp.MustCompile(`<script\s+src="([^"]+)"`)
-	inlineJS   = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
-	stylesheet = regexp.MustCompile(`<link\s+rel="stylesheet"\s+href="([^"]+)"`)
-)
-
-// playgroundCSP derives the page's policy from the page itself, so a gqlgen upgrade that
-// moves GraphiQL to other files or changes the inline script keeps a working page. Styles may
-// be inline: GraphiQL sets them at run time. Fonts and images come from the stylesheets'
-// origin or data: URLs.
-func playgroundCSP(page []byte) string {
-	scripts, styles := []string{}, []string{"'unsafe-inline'"}
-	for _, m := range scriptSrc.FindAllSubmatch(page, -1) {
-		scripts = append(scripts, string(m[1]))
-	}
-	for _, m := range inlineJS.FindAllSubmatch(page, -1) {
-		sum := sha256.Sum256(m[1])
-		scripts = append(scripts, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
-	}
-	origins := map[string]bool{}
-	for _, m := range stylesheet.FindAllSubmatch(page, -1) {
-		styles = append(styles, string(m[1]))
-		if u, err := url.Parse(string(m[1])); err == nil && u.Host != "" {
-			origins[u.Scheme+"://"+u.Host] = true
-		}
-	}
-	assets := []string{"data:"}
-	for o := range origins {
-		assets = append(assets, o)
-	}
-	slices.Sort(assets)
-	return strings.Join([]string{
-		"default-src 'none'",
-		"script-src " + strings.Join(scripts, " "),
-		"style-src " + strings.Join(styles, " "),
-		"font-src " + strings.Join(assets, " "),
-		"img-src " + strings.Join(assets, " "),
-		"connect-src 'self'",
-		"base-uri 'none'",
-		"form-action 'none'",
-	}, "; ")
 }
 
 var _ gql.ExecutableSchema = generated.NewExecutableSchema(generated.Config{})

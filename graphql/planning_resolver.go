@@ -447,7 +447,7 @@ func (r *Resolver) planDemand(ctx context.Context, contacts []float64, start *ti
 			return demand{}, "", err
 		}
 		if len(fs) == 0 || len(fs[0].Points) == 0 {
-			return demand{}, "", inputErr("no stored %s forecast of series %s: run meridian forecast-refresh, or use source: \"live\"", refresh.FormatStep(step), spec.Key())
+			return demand{}, "", inputErr("no stored %s forecast of series %s: the server stores forecasts every --forecast-refresh-every (or run meridian forecast-refresh while it is stopped), or use source: \"live\"", refresh.FormatStep(step), spec.Key())
 		}
 		f := fs[0]
 		n := len(f.Points)

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ var (
 	}, []string{"region"})
 	ingestRequests = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "meridian_ingest_requests_total",
-		Help: "Requests to /v1/events by HTTP status.",
+		Help: "Requests to /v1/events by HTTP status, including those refused before ingest (401, 429).",
 	}, []string{"code"})
 	ingestSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "meridian_ingest_ack_seconds",
@@ -107,25 +108,62 @@ func badEvent(i int, err error) *Error {
 	return e
 }
 
-// ServeHTTP handles POST /v1/events.
+// ServeHTTP handles POST /v1/events. Instrument counts and times it.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
 	n, err := s.handle(r)
-	status := http.StatusAccepted
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
 			s.Logger.Error("ingest failed", "err", err)
 			e = &Error{Status: http.StatusServiceUnavailable, Msg: "events not acknowledged: " + err.Error() + "; retry the request"}
 		}
-		status = e.Status
-		httpapi.WriteJSON(w, status, e)
-	} else {
-		httpapi.WriteJSON(w, status, map[string]any{"accepted": n})
-		ingestSeconds.Observe(time.Since(start).Seconds())
+		httpapi.WriteJSON(w, e.Status, e)
+		return
 	}
-	ingestRequests.WithLabelValues(fmt.Sprint(status)).Inc()
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"accepted": n})
 }
+
+// Instrument counts every request next answers in meridian_ingest_requests_total by its
+// status, and times the acknowledged ones (202) in meridian_ingest_ack_seconds. It wraps the
+// whole /v1/events chain, so what the auth middleware and the rate limiter answer themselves
+// (401, 429) is counted with the rest.
+func Instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK // nothing written: net/http answers 200
+		}
+		if sw.status == http.StatusAccepted {
+			ingestSeconds.Observe(time.Since(start).Seconds())
+		}
+		ingestRequests.WithLabelValues(strconv.Itoa(sw.status)).Inc()
+	})
+}
+
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flushing).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Service) handle(r *http.Request) (int, error) {
 	if r.Method != http.MethodPost {

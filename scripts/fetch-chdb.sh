@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetches libchdb.so (ClickHouse as a library) from the npm package @chdb/lib-linux-x64-gnu
-# into .engines/chdb, once. chdb-go finds it through CHDB_LIB_PATH.
+# into .engines/chdb, once. The binary finds it there (store/clickhouse/chdblib) or through
+# CHDB_LIB_PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${MERIDIAN_CHDB_VERSION:-26.5.3}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Meridian needs on a Debian machine, idempotently: build tools, Go modules,
-# chDB (libchdb.so), PostgreSQL binaries and, with --test, the Apache Kafka jars and the Python
-# packages the notebooks use. Engines go to .engines/ (git-ignored).
+# chDB (libchdb.so), PostgreSQL binaries, the GraphQL playground's npm build and, with --test,
+# the Apache Kafka jars and the Python packages the notebooks use. Engines go to .engines/
+# (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 with_test=false
@@ -28,11 +29,9 @@ fi
 go mod download
 bash scripts/fetch-chdb.sh
 bash scripts/install-postgres.sh
-# chdb-go also looks for the library at /usr/local/lib/libchdb.so, so the binary runs without
-# CHDB_LIB_PATH once set-up has run.
-if [ "$(id -u)" = 0 ] && [ ! -e /usr/local/lib/libchdb.so ]; then
-  ln -s "$PWD/.engines/chdb/libchdb.so" /usr/local/lib/libchdb.so
-fi
+bash scripts/build-playground.sh
+# No machine-wide link to the library: the binary finds this checkout's .engines/chdb itself
+# (store/clickhouse/chdblib), so each checkout's binary loads its own.
 if $with_test; then
   bash scripts/fetch-kafka.sh
   # notebooks/notebooks_test.go runs the notebooks with nbclient; deploy/check.sh reads YAML.

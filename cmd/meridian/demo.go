@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
 )
@@ -37,14 +40,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, log, stdout, func(ctx context.Context, p *platform) error {
-		principal := auth.Principal{Tenant: cfg.str("tenant"), Role: auth.RoleAdmin}
+	return serve(ctx, cfg, log, stdout, func(ctx context.Context, p *platform, base string) error {
+		// The demo is a client like any integration: its traffic goes through POST /v1/events
+		// with a key of its own, so auth, rate limits and the ingest metrics all see it.
+		key, err := p.storedKey(ctx, "demo-api-key", "demo traffic")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		c := &eventClient{url: base + "/v1/events", key: key, http: &http.Client{Timeout: time.Minute}}
+		tenant := cfg.str("tenant")
 		now := time.Now().UTC().Truncate(time.Hour)
-		gen := demo.New(demo.Config{Seed: *seed, Tenant: principal.Tenant, Start: now.AddDate(0, 0, -*days), End: now,
+		gen := demo.New(demo.Config{Seed: *seed, Tenant: tenant, Start: now.AddDate(0, 0, -*days), End: now,
 			MessagesPerHour: *rate, Policy: p.policy})
 		start := time.Now()
 		n := 0
-		err := sendConcurrently(ctx, p, principal, 4, func(send func(models.Event) error) error {
+		err = sendConcurrently(ctx, c, 4, func(send func(models.Event) error) error {
 			return gen.Each(ctx, func(e models.Event) error { n++; return send(e) })
 		})
 		if err != nil {
@@ -56,31 +66,74 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		refreshed := make(chan struct{})
 		go func() {
 			defer close(refreshed)
-			p.refreshAfterBackfill(ctx, principal.Tenant, now.AddDate(0, 0, -*days), now, n)
+			p.refreshAfterBackfill(ctx, tenant, now.AddDate(0, 0, -*days), now, n)
 		}()
 		defer func() { <-refreshed }()
-		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: principal.Tenant, Start: now, End: now.AddDate(10, 0, 0),
+		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: tenant, Start: now, End: now.AddDate(10, 0, 0),
 			MessagesPerHour: *rate, Policy: p.policy})
-		return sendConcurrently(ctx, p, principal, 1, func(send func(models.Event) error) error {
+		return sendConcurrently(ctx, c, 1, func(send func(models.Event) error) error {
 			return live.Live(ctx, *speedup, send)
 		})
 	})
 }
 
-// sendConcurrently sends the events produce emits through the same path as POST /v1/events,
-// in batches of up to 500 (or whatever has gathered within 100 ms), by several workers: order
-// across batches does not matter, since every store is idempotent and converges by event time.
-func sendConcurrently(ctx context.Context, p *platform, principal auth.Principal, workers int, produce func(send func(models.Event) error) error) error {
+// eventClient posts batches of events to /v1/events.
+type eventClient struct {
+	url, key string
+	http     *http.Client
+}
+
+// post sends one batch, waiting out rate limits and retrying while the server cannot
+// acknowledge (a retried batch is not counted twice: events are deduplicated by id).
+func (c *eventClient) post(ctx context.Context, batch []models.Event) error {
+	body, err := json.Marshal(batch)
+	if err != nil {
+		return err
+	}
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+c.key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("POST /v1/events: %w", err)
+		}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode/100 == 2:
+			return nil
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+				wait = time.Duration(s) * time.Second
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		default:
+			return fmt.Errorf("POST /v1/events answered %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+		}
+	}
+}
+
+// sendConcurrently posts the events produce emits to /v1/events in batches of up to 500 (or
+// whatever has gathered within 100 ms), by several workers: order across batches does not
+// matter, since every store is idempotent and converges by event time.
+func sendConcurrently(ctx context.Context, c *eventClient, workers int, produce func(send func(models.Event) error) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	batches := make(chan []models.Event, workers)
 	for range workers {
 		g.Go(func() error {
 			for batch := range batches {
-				msgs, err := p.ingest.Prepare(gctx, principal, batch)
-				if err != nil {
-					return fmt.Errorf("demo: %w", err)
-				}
-				if err := p.producer.Publish(gctx, msgs...); err != nil {
+				if err := c.post(gctx, batch); err != nil {
 					return fmt.Errorf("demo: %w", err)
 				}
 			}

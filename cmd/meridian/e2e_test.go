@@ -81,8 +81,14 @@ func freeAddr(t *testing.T) string {
 // startServer runs meridian serve and waits for /readyz.
 func startServer(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
+	return startMeridian(t, []string{"serve"}, dataDir, env...)
+}
+
+// startMeridian runs a serving command (serve, or demo with its flags) and waits for /readyz.
+func startMeridian(t *testing.T, args []string, dataDir string, env ...string) *server {
+	t.Helper()
 	s := &server{t: t, addr: freeAddr(t), dataDir: dataDir, logs: &bytes.Buffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(meridianBinary(t), "serve", "--addr", s.addr, "--data-dir", dataDir)
+	s.cmd = exec.Command(meridianBinary(t), append(args, "--addr", s.addr, "--data-dir", dataDir)...)
 	s.cmd.Env = append(os.Environ(), append([]string{"MERIDIAN_API_KEYS=" + testKey, "MERIDIAN_LOG_LEVEL=warn"}, env...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {

@@ -47,6 +47,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	rest := limiter.Middleware(auth.KeyID, httpapi.WriteError, httpapi.LimitBody(httpapi.MaxBodyBytes, httpapi.WriteError, graphql.NewMetricsHandler(cfg)))
 	mux.Handle("/v1/metrics", p.auth.Middleware(rest, httpapi.WriteError))
 	mux.Handle("/playground", playground)
+	mux.Handle("GET "+graphql.PlaygroundAssetsPath, graphql.PlaygroundAssets())
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
 			playground.ServeHTTP(w, r)

@@ -50,6 +50,7 @@ type platform struct {
 	sinks  map[string]*stream.Sink // by region
 	sinkWG sync.WaitGroup
 	stop   context.CancelFunc
+	unlock func() // releases the data directory (lockDataDir)
 }
 
 // scope says how much of the platform a command needs.
@@ -98,6 +99,11 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	for _, r := range p.policy.Regions {
 		p.regions = append(p.regions, string(r))
 	}
+	// After the settings are checked, before any engine: a second command on a served
+	// directory must not touch its engines.
+	if p.unlock, err = lockDataDir(p.dataDir, cfg.str("data-dir")); err != nil {
+		return p, err
+	}
 	if err = p.startPostgres(ctx); err != nil {
 		return p, err
 	}
@@ -140,7 +146,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 func (p *platform) startPostgres(ctx context.Context) error {
 	dsn := p.cfg.str("database-url")
 	if dsn == "" {
-		c, err := pglocal.Start(ctx, filepath.Join(p.dataDir, "postgres"), p.log)
+		// The server ends with this process even if it is killed: a server left behind would
+		// be reused by the next start, which must not stop what it did not start.
+		c, err := pglocal.Start(ctx, filepath.Join(p.dataDir, "postgres"), p.log, pglocal.WithStopOnParentExit())
 		if err != nil {
 			return fmt.Errorf("local PostgreSQL: %w", err)
 		}
@@ -366,27 +374,36 @@ func (p *platform) startAuth(ctx context.Context) error {
 		return err
 	}
 	if spec == "" {
-		path := filepath.Join(p.dataDir, "secrets", "dev-api-key")
-		b, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			raw := make([]byte, 18)
-			if _, err := rand.Read(raw); err != nil {
-				return err
-			}
-			b = []byte("mdk_" + base64.RawURLEncoding.EncodeToString(raw))
-			if err := writeSecret(path, string(b)); err != nil {
-				return err
-			}
-		} else if err != nil {
-			return err
-		}
-		p.devKey = strings.TrimSpace(string(b))
-		if err := p.pg.CreateAPIKey(ctx, p.devKey, postgres.APIKey{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, "development key"); err != nil {
+		if p.devKey, err = p.storedKey(ctx, "dev-api-key", "development key"); err != nil {
 			return err
 		}
 	}
 	p.auth = auth.New(static, pgKeys{p.pg})
 	return nil
+}
+
+// storedKey reads an admin API key of the configured tenant from <data-dir>/secrets/name,
+// making it on first use, and makes sure the database knows it.
+func (p *platform) storedKey(ctx context.Context, name, label string) (string, error) {
+	path := filepath.Join(p.dataDir, "secrets", name)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		raw := make([]byte, 18)
+		if _, err := rand.Read(raw); err != nil {
+			return "", err
+		}
+		b = []byte("mdk_" + base64.RawURLEncoding.EncodeToString(raw))
+		if err := writeSecret(path, string(b)); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(string(b))
+	if err := p.pg.CreateAPIKey(ctx, key, postgres.APIKey{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, label); err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 func (p *platform) startSinks(ctx context.Context) error {
@@ -493,5 +510,8 @@ func (p *platform) close() {
 		if err := p.pgLocal.Stop(ctx); err != nil {
 			p.log.Warn("stopping local PostgreSQL", "err", err)
 		}
+	}
+	if p.unlock != nil {
+		p.unlock()
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/httpapi"
+	"github.com/meridian-cs/meridian/ingest"
 )
 
 func init() {
@@ -86,8 +87,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, cfg, log, stdout, nil)
 }
 
-// serve runs the HTTP API until ctx ends; extra, if set, runs beside it (the demo traffic).
-func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, extra func(context.Context, *platform) error) error {
+// serve runs the HTTP API until ctx ends; extra, if set, runs beside it (the demo traffic) and
+// gets the API's base URL.
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, extra func(context.Context, *platform, string) error) error {
 	hc, err := parseHTTPConfig(cfg)
 	if err != nil {
 		return err
@@ -137,7 +139,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	}
 	fmt.Fprintf(stdout, "Meridian is up: http://%s/graphql (playground), POST http://%s/v1/events\n", ln.Addr(), ln.Addr())
 	if extra != nil {
-		go func() { errc <- extra(ctx, p) }()
+		go func() { errc <- extra(ctx, p, "http://"+ln.Addr().String()) }()
 	}
 	select {
 	case <-ctx.Done():
@@ -218,7 +220,8 @@ func (p *platform) routes(hc httpConfig) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, p.metrics}, promhttp.HandlerOpts{}))
 	ingestLimit := httpapi.NewRateLimiter(hc.ingestRate)
-	mux.Handle("/v1/events", p.auth.Middleware(ingestLimit.Middleware(auth.KeyID, httpapi.WriteError, p.ingest), httpapi.WriteError))
+	// Counted outside auth and the rate limit, so their 401s and 429s are counted too.
+	mux.Handle("/v1/events", ingest.Instrument(p.auth.Middleware(ingestLimit.Middleware(auth.KeyID, httpapi.WriteError, p.ingest), httpapi.WriteError)))
 	p.mountGraphQL(mux, hc)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/meridian-cs/meridian/store/clickhouse/chdblib"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -21,6 +23,9 @@ func init() {
 			}
 		}
 		fmt.Fprintf(stdout, "meridian %s%s\n", version, rev)
+		// What was loaded, as the kernel names it: which checkout's library this binary uses.
+		_, source := chdblib.Path()
+		fmt.Fprintf(stdout, "libchdb.so %s (found: %s)\n", chdblib.Loaded(), source)
 		return nil
 	}})
 }

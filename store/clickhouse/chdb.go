@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 
 	chdbpurego "github.com/chdb-io/chdb-go/chdb-purego"
+
+	// Points chdb-go at this checkout's libchdb.so before chdb-go loads it.
+	_ "github.com/meridian-cs/meridian/store/clickhouse/chdblib"
 )
 
 // ChDB is ClickHouse running inside this process. chDB allows one session per process, so Open

@@ -136,7 +136,7 @@ type Cluster struct {
 // Start runs the cluster in dir and returns once it accepts connections and has the meridian
 // database. An empty or missing dir is initialised with initdb; an existing cluster is reused
 // with its data. If a server is already running on dir (its starter was killed and it lived
-// on), Start connects to it instead of starting another; a postmaster.pid left by a killed
+// on), Start connects to it instead of starting another, and Stop leaves it running; a postmaster.pid left by a killed
 // server is handled by PostgreSQL itself, and a shared memory block still held by the dying
 // server's children is waited out.
 func Start(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) (*Cluster, error) {
@@ -308,9 +308,11 @@ func (c *Cluster) Reused() bool {
 	return c.reused
 }
 
-// Stop shuts the server down with PostgreSQL's fast shutdown (open transactions are rolled
-// back, clients disconnected, everything committed is on disk) and waits for it to exit. If
-// ctx ends first, it escalates to an immediate shutdown (crash recovery on next start).
+// Stop shuts down the server this process started with PostgreSQL's fast shutdown (open
+// transactions are rolled back, clients disconnected, everything committed is on disk) and
+// waits for it to exit. If ctx ends first, it escalates to an immediate shutdown (crash
+// recovery on next start). A reused server belongs to whoever started it: Stop only stops
+// watching it and leaves it running.
 func (c *Cluster) Stop(ctx context.Context) error {
 	// Supervision ends first, so the server stopped here is not started again.
 	c.stopOnce.Do(func() {
@@ -321,58 +323,45 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	})
 	c.mu.Lock()
 	pid, done := c.pid, c.done
+	c.pid = 0
 	c.mu.Unlock()
 	if pid == 0 {
 		return nil
 	}
-	c.mu.Lock()
-	c.pid = 0
-	c.mu.Unlock()
-	// Never signal a pid that may have been recycled: our child has not been reaped unless
-	// done is closed, and a reused server must still be named by postmaster.pid.
-	if done != nil {
-		select {
-		case <-done:
-			return nil
-		default:
-		}
-	} else if c.runningPostmaster() != pid {
+	if done == nil {
+		// Not our child: another process (or one that was killed) started it, and may still
+		// be using it; stopping it would take that one down.
+		c.logger.Info("leaving running postgres to whoever started it", "pid", pid, "data", c.dataDir)
 		return nil
 	}
+	// Never signal a pid that may have been recycled: our child has not been reaped unless
+	// done is closed.
+	select {
+	case <-done:
+		return nil
+	default:
+	}
 	_ = syscall.Kill(pid, syscall.SIGINT)
-	if c.waitExit(ctx, pid, done) {
+	if c.waitExit(ctx, done) {
 		c.logger.Info("postgres stopped", "data", c.dataDir)
 		return nil
 	}
 	_ = syscall.Kill(pid, syscall.SIGQUIT)
 	quit, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if !c.waitExit(quit, pid, done) {
+	if !c.waitExit(quit, done) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	return fmt.Errorf("pglocal: fast shutdown of %s did not finish in time: %w", c.dataDir, ctx.Err())
 }
 
-// waitExit waits for the server to be gone: our child exited, or (for a reused server) the
-// process no longer exists or has removed postmaster.pid.
-func (c *Cluster) waitExit(ctx context.Context, pid int, done chan struct{}) bool {
-	if done != nil {
-		select {
-		case <-done:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	for {
-		if !processAlive(pid) || !fileExists(filepath.Join(c.dataDir, "postmaster.pid")) {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(50 * time.Millisecond):
-		}
+// waitExit waits for our child server to exit.
+func (c *Cluster) waitExit(ctx context.Context, done chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

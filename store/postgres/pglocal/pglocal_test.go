@@ -148,8 +148,9 @@ func TestRootRunsAsServiceUser(t *testing.T) {
 	exec1(t, c.DSN(), "CREATE TABLE t (x int)")
 }
 
-// TestSurvivesKills: a server whose starter was SIGKILLed is reused; a server itself killed
-// with SIGKILL (stale postmaster.pid, children holding shared memory) is recovered.
+// TestSurvivesKills: a server whose starter was SIGKILLed is reused, and left running by Stop
+// (it is not ours to stop); a server itself killed with SIGKILL (stale postmaster.pid,
+// children holding shared memory) is recovered.
 func TestSurvivesKills(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pg")
 
@@ -164,10 +165,13 @@ func TestSurvivesKills(t *testing.T) {
 	}
 	exec1(t, c.DSN(), "CREATE TABLE agents (id int PRIMARY KEY, name text NOT NULL)")
 	exec1(t, c.DSN(), "INSERT INTO agents VALUES (1, 'Chidi')")
+	reusedPID := postmasterPID(t, c.DataDir())
 	stop(t, c)
-	if _, err := os.Stat(filepath.Join(c.DataDir(), "postmaster.pid")); err == nil {
-		t.Fatal("reused server still running after Stop")
+	if !alive(reusedPID) {
+		t.Fatal("Stop stopped a server it did not start")
 	}
+	exec1(t, c.DSN(), "SELECT 1") // and it still answers
+	stopByHand(t, reusedPID, c.DataDir())
 
 	// Now kill the server itself and its starter (so no supervisor brings it back), with a
 	// client connected so a backend outlives the postmaster.
@@ -339,6 +343,26 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Exit(m.Run())
+}
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// stopByHand asks a server no Cluster owns for a fast shutdown and waits until it is gone.
+func stopByHand(t *testing.T, pid int, dataDir string) {
+	t.Helper()
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres %d still running 30 s after SIGINT", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func postmasterPID(t *testing.T, dataDir string) int {
