@@ -42,12 +42,6 @@ func (p Principal) CanAccess(region string) bool {
 	return len(p.Regions) == 0 || slices.Contains(p.Regions, region)
 }
 
-// CanWrite reports whether the principal may ingest events.
-func (p Principal) CanWrite() bool { return p.Role == RoleAdmin || p.Role == RoleIngest }
-
-// CanRead reports whether the principal may query.
-func (p Principal) CanRead() bool { return p.Role != RoleIngest }
-
 // Static is a key from configuration.
 type Static struct {
 	hash [32]byte

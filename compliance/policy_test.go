@@ -70,3 +70,20 @@ func TestExampleIsMaskedOrHidden(t *testing.T) {
 		t.Errorf("admin reading a conversation gets %q", got)
 	}
 }
+
+// Who may call a report (auth.Policy) and how its fields are shown (this policy) agree: every
+// role that may read insights sees mined phrases, every role that may read conversations sees
+// their text in some form or hidden by design, and no role that may not read insights is
+// given phrases.
+func TestFieldPolicyAgreesWithWhoMayAct(t *testing.T) {
+	insights := slices.Clone(auth.Policy[auth.ActionReadInsights])
+	slices.Sort(insights)
+	if got := DefaultPolicy().Roles(FieldPhrase); !slices.Equal(got, insights) {
+		t.Fatalf("roles shown phrases %v, roles that may read insights %v", got, insights)
+	}
+	for _, role := range auth.Roles() {
+		if !slices.Contains(auth.Policy[auth.ActionReadMetrics], role) && DefaultPolicy().Access(role, FieldText).Outcome != OutcomeHidden {
+			t.Errorf("role %s may not read conversations but would see their text", role)
+		}
+	}
+}

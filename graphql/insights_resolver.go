@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -33,28 +32,14 @@ type themeExampleResolver struct{ *Resolver }
 
 // insightsPrincipal returns the caller when it may read insights and the server has them.
 func (r *Resolver) insightsPrincipal(ctx context.Context) (auth.Principal, error) {
-	p, err := r.principal(ctx)
+	p, err := r.principalFor(ctx, auth.ActionReadInsights, "")
 	if err != nil {
 		return auth.Principal{}, err
-	}
-	if err := mining.AllowedBy(r.gate, p); err != nil {
-		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot read insights (allowed: %s)", p.Role, strings.Join(r.gate.Roles(compliance.FieldPhrase), ", "))
 	}
 	if r.insights == nil {
 		return auth.Principal{}, gqlerror.Errorf("insights are not configured on this server (graphql.Config.Insights is nil)")
 	}
 	return p, nil
-}
-
-func (r *Resolver) insightsFail(ctx context.Context, err error) error {
-	var ve *mining.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return gqlerror.Errorf("%s", ve.Msg)
-	case errors.Is(err, mining.ErrForbidden):
-		return gqlerror.Errorf("%s", err.Error())
-	}
-	return r.fail(ctx, err)
 }
 
 func tm(t *time.Time) time.Time {
@@ -91,7 +76,7 @@ func (q queryResolver) Opportunities(ctx context.Context, target generated.Segme
 	}
 	res, err := q.insights.Opportunities(ctx, p, req)
 	if err != nil {
-		return nil, q.insightsFail(ctx, err)
+		return nil, q.fail(ctx, err)
 	}
 	return res.Themes, nil
 }
@@ -103,7 +88,7 @@ func (q queryResolver) CompetitorMentions(ctx context.Context, markets, segments
 	}
 	rep, err := q.insights.CompetitorMentions(ctx, p, mining.MentionRequest{Markets: markets, Segments: segments, Competitors: competitors, From: tm(from), To: tm(to), Period: deref(period)})
 	if err != nil {
-		return nil, q.insightsFail(ctx, err)
+		return nil, q.fail(ctx, err)
 	}
 	return rep, nil
 }
@@ -115,7 +100,7 @@ func (q queryResolver) PriceSensitivity(ctx context.Context, markets, segments [
 	}
 	rep, err := q.insights.PriceSensitivity(ctx, p, mining.MentionRequest{Markets: markets, Segments: segments, From: tm(from), To: tm(to), Period: deref(period)})
 	if err != nil {
-		return nil, q.insightsFail(ctx, err)
+		return nil, q.fail(ctx, err)
 	}
 	return rep, nil
 }
@@ -152,7 +137,7 @@ func (q queryResolver) Roi(ctx context.Context, scenario string, discountRate *f
 	if useActuals == nil || *useActuals {
 		m, err := q.insights.ROIActuals(ctx, p, tm(from), tm(to))
 		if err != nil {
-			return nil, q.insightsFail(ctx, err)
+			return nil, q.fail(ctx, err)
 		}
 		if m.Actuals.AnnualContacts != nil {
 			opt.Actuals = &m.Actuals
@@ -210,7 +195,7 @@ func (t themeExampleResolver) Text(ctx context.Context, obj *mining.Example) (st
 	}
 	text, err := t.insights.ExampleTextVia(ctx, p, t.gate, *obj)
 	if err != nil {
-		return "", t.insightsFail(ctx, err)
+		return "", t.fail(ctx, err)
 	}
 	return text, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -42,36 +41,19 @@ const (
 	maxMarkets      = 64
 )
 
-// planningRoles may use the planning fields.
-var planningRoles = []string{auth.RolePlanner, auth.RoleSupervisor, auth.RoleAdmin}
-
 // Mutation returns the root mutation resolver.
 func (r *Resolver) Mutation() generated.MutationResolver { return mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }
 
-// planner returns the caller if its role may plan, and checks it may access region ("" = no
-// region involved).
+// planPrincipal returns the caller if it may plan, in region ("" = no region involved).
 func (r *Resolver) planPrincipal(ctx context.Context, region string) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, gqlerror.Errorf("unauthenticated: no API key in the request")
-	}
-	if !slices.Contains(planningRoles, p.Role) {
-		return auth.Principal{}, gqlerror.Errorf("forbidden: a key with role %q cannot use workforce planning (planner, supervisor or admin)", p.Role)
-	}
-	if p.Tenant == "" {
-		return auth.Principal{}, gqlerror.Errorf("forbidden: the key has no tenant")
-	}
 	if region != "" {
 		if _, err := r.planDB(region); err != nil {
 			return auth.Principal{}, err
 		}
-		if !p.CanAccess(region) {
-			return auth.Principal{}, gqlerror.Errorf("forbidden: the key may not access region %q", region)
-		}
 	}
-	return p, nil
+	return r.principalFor(ctx, auth.ActionPlan, region)
 }
 
 func (r *Resolver) planDB(region string) (clickhouse.DB, error) {
@@ -99,21 +81,6 @@ func (r *Resolver) planRegions(ctx context.Context, region *string) (auth.Princi
 		}
 	}
 	return p, out, nil
-}
-
-// failPlanning shows validation errors as they are and hides everything else.
-func (r *Resolver) planFail(ctx context.Context, err error) error {
-	var ge *gqlerror.Error
-	switch {
-	case errors.As(err, &ge):
-		return err
-	case errors.Is(err, forecasting.ErrInvalid), errors.Is(err, staffing.ErrInvalid), errors.Is(err, errPlanningInput):
-		return gqlerror.Errorf("%s", err.Error())
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return gqlerror.Errorf("request cancelled or timed out")
-	}
-	r.log.ErrorContext(ctx, "graphql: planning query failed", slog.Any("err", err))
-	return gqlerror.Errorf("internal error; the server log has the details")
 }
 
 var errPlanningInput = errors.New("invalid input")
@@ -229,7 +196,7 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 	}
 	step, err := stepOf(interval)
 	if err != nil {
-		return nil, r.planFail(ctx, err)
+		return nil, r.fail(ctx, err)
 	}
 	weeks := defaultHistoryWeeks
 	if historyWeeks != nil {
@@ -238,7 +205,7 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 	spec := specOf(series)
 	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to))
 	if err != nil {
-		return nil, r.planFail(ctx, err)
+		return nil, r.fail(ctx, err)
 	}
 	if lr == nil {
 		return nil, nil // no contacts in the history: nothing to forecast
@@ -300,7 +267,7 @@ func (q queryResolver) Forecasts(ctx context.Context, region *string, series *ge
 	}
 	if interval != nil {
 		if f.Step, err = stepOf(interval); err != nil {
-			return nil, r.planFail(ctx, err)
+			return nil, r.fail(ctx, err)
 		}
 	}
 	out := []generated.StoredForecast{}
@@ -311,7 +278,7 @@ func (q queryResolver) Forecasts(ctx context.Context, region *string, series *ge
 		}
 		fs, err := chstore.Read(ctx, db, reg, p.Tenant, f)
 		if err != nil {
-			return nil, r.planFail(ctx, err)
+			return nil, r.fail(ctx, err)
 		}
 		for _, s := range fs {
 			out = append(out, storedOut(s))
@@ -353,7 +320,7 @@ func (q queryResolver) PlanningEvents(ctx context.Context, region *string, from,
 	for _, reg := range regions {
 		es, err := r.planningEvents.PlanningEvents(ctx, reg, p.Tenant, deref(from), deref(to))
 		if err != nil {
-			return nil, r.planFail(ctx, err)
+			return nil, r.fail(ctx, err)
 		}
 		for _, e := range es {
 			out = append(out, planningEventOut(reg, e))
@@ -382,7 +349,7 @@ func (m mutationResolver) CreatePlanningEvent(ctx context.Context, in generated.
 	}
 	saved, err := m.planningEvents.CreatePlanningEvent(ctx, in.Region, e)
 	if err != nil {
-		return nil, m.planFail(ctx, err)
+		return nil, m.fail(ctx, err)
 	}
 	out := planningEventOut(in.Region, saved)
 	return &out, nil
@@ -508,15 +475,15 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	}
 	base := staffing.Queue{AHTSeconds: in.AhtSeconds, PatienceSeconds: deref(in.PatienceSeconds)}
 	if err := base.Validate(); err != nil {
-		return nil, r.planFail(ctx, staffingInputErr(err, "contacts"))
+		return nil, r.fail(ctx, staffingInputErr(err, "contacts"))
 	}
 	d, source, err := r.planDemand(ctx, in.Contacts, in.Start, in.Interval, in.Series, in.Source, in.Use, in.Horizon, in.To)
 	if err != nil {
-		return nil, r.planFail(ctx, err)
+		return nil, r.fail(ctx, err)
 	}
 	tg := targetOf(in.ServiceLevel, in.AnswerSeconds, in.AsaSeconds, in.MaxOccupancy, in.Shrinkage)
 	if err := tg.Validate(); err != nil {
-		return nil, r.planFail(ctx, err)
+		return nil, r.fail(ctx, err)
 	}
 	hours := d.step.Hours()
 	// Every interval is checked before any is computed.
@@ -524,7 +491,7 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 		qu := base
 		qu.CallsPerHour = c / hours
 		if err := qu.Validate(); err != nil {
-			return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
+			return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
 		}
 	}
 	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(d.contacts))}
@@ -534,13 +501,13 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	var slWeighted, total float64
 	for i, c := range d.contacts {
 		if err := ctx.Err(); err != nil {
-			return nil, r.planFail(ctx, err)
+			return nil, r.fail(ctx, err)
 		}
 		qu := base
 		qu.CallsPerHour = c / hours
 		res, err := staffing.Required(qu, tg)
 		if err != nil {
-			return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
+			return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
 		}
 		iv := generated.StaffingInterval{Contacts: c, CallsPerHour: qu.CallsPerHour, TrafficErlangs: res.Traffic, Agents: res.Agents,
 			ScheduledAgents: res.ScheduledAgents, ServiceLevel: res.ServiceLevel, AsaSeconds: finiteOr(res.ASASeconds, 0),
@@ -581,7 +548,7 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 	}
 	queue := staffing.Queue{AHTSeconds: in.AhtSeconds, PatienceSeconds: deref(in.PatienceSeconds)}
 	if err := queue.Validate(); err != nil {
-		return nil, r.planFail(ctx, staffingInputErr(err, "contacts"))
+		return nil, r.fail(ctx, staffingInputErr(err, "contacts"))
 	}
 	var regions []staffing.Region
 	for _, s := range in.Regions {
@@ -605,7 +572,7 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 	for _, md := range in.Demand {
 		d, source, err := r.planDemand(ctx, md.Contacts, in.Start, in.Interval, md.Series, in.Source, in.Use, in.Horizon, in.To)
 		if err != nil {
-			return nil, r.planFail(ctx, fmt.Errorf("market %s: %w", md.Market, err))
+			return nil, r.fail(ctx, fmt.Errorf("market %s: %w", md.Market, err))
 		}
 		if d.start.IsZero() {
 			return nil, gqlerror.Errorf("market %s: contacts given without start: follow-the-sun needs the time of each interval", md.Market)
@@ -614,7 +581,7 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 			q := queue
 			q.CallsPerHour = c / d.step.Hours()
 			if err := q.Validate(); err != nil {
-				return nil, r.planFail(ctx, staffingInputErr(err, contactsField(source, len(demands), j)))
+				return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, len(demands), j)))
 			}
 		}
 		demands = append(demands, staffing.Demand{Market: md.Market, Language: models.CanonicalLanguage(md.Language), Start: d.start, Step: d.step, Contacts: d.contacts})
@@ -627,7 +594,7 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 		Target: targetOf(in.ServiceLevel, in.AnswerSeconds, in.AsaSeconds, in.MaxOccupancy, in.Shrinkage)}
 	plan, err := staffing.FollowTheSun(ctx, regions, demands, opt)
 	if err != nil {
-		return nil, r.planFail(ctx, err)
+		return nil, r.fail(ctx, err)
 	}
 	// The baseline: one region's office hours for every language, AI covering the rest.
 	bi := 0
@@ -646,7 +613,7 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 	}
 	bplan, err := staffing.FollowTheSun(ctx, []staffing.Region{base}, demands, opt)
 	if err != nil {
-		return nil, r.planFail(ctx, err)
+		return nil, r.fail(ctx, err)
 	}
 	out := &generated.FollowTheSunPlan{Cost: plan.Cost, ServiceLevel: plan.ServiceLevel, HumanContacts: plan.HumanContacts, AiContacts: plan.AIContacts,
 		Baseline: &generated.FollowTheSunBaseline{Region: base.Name, Cost: bplan.Cost, ServiceLevel: bplan.ServiceLevel, HumanContacts: bplan.HumanContacts, AiContacts: bplan.AIContacts},

@@ -12,6 +12,8 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/forecasting"
+	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
@@ -44,33 +46,62 @@ type (
 	messageResolver      struct{ *Resolver }
 )
 
-// principal returns the caller, or an error for callers that may not read.
+// principal returns the caller, or an error for callers that may not read metrics.
 func (r *Resolver) principal(ctx context.Context) (auth.Principal, error) {
+	return r.principalFor(ctx, auth.ActionReadMetrics, "")
+}
+
+// principalFor returns the caller if it may do a in region ("" = none named), else the
+// refusal as the caller sees it.
+func (r *Resolver) principalFor(ctx context.Context, a auth.Action, region string) (auth.Principal, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
 		return auth.Principal{}, statusErrorf(http.StatusUnauthorized, "unauthenticated: no API key in the request")
 	}
-	if !p.CanRead() {
-		return auth.Principal{}, statusErrorf(http.StatusForbidden, "forbidden: a key with role %q cannot read", p.Role)
+	if err := p.Check(a, region); err != nil {
+		return auth.Principal{}, r.fail(ctx, err)
+	}
+	if p.Tenant == "" {
+		return auth.Principal{}, statusErrorf(http.StatusForbidden, "forbidden: the key has no tenant")
 	}
 	return p, nil
 }
 
-// fail turns an engine error into what the caller sees: validation and permission errors as
-// they are, anything else logged and reported as an internal error, so SQL and driver details
-// never leave the process.
+// fail is the one place a resolver's error becomes what the caller sees: errors the caller
+// must fix (validation of every package, with their messages) and refusals as they are;
+// anything else logged and reported as an internal error, so SQL and driver details never
+// leave the process.
 func (r *Resolver) fail(ctx context.Context, err error) error {
-	var ve *metrics.ValidationError
+	var (
+		ge  *gqlerror.Error
+		mve *metrics.ValidationError
+		ive *mining.ValidationError
+	)
 	switch {
-	case errors.As(err, &ve):
-		return statusErrorf(http.StatusBadRequest, "%s", ve.Msg)
-	case errors.Is(err, metrics.ErrForbidden):
-		return statusErrorf(http.StatusForbidden, "%s", err.Error())
+	case errors.As(err, &ge):
+		return err
+	case errors.As(err, &mve):
+		return statusErrorf(http.StatusBadRequest, "%s", mve.Msg)
+	case errors.As(err, &ive):
+		return statusErrorf(http.StatusBadRequest, "%s", ive.Msg)
+	case errors.Is(err, forecasting.ErrInvalid), errors.Is(err, staffing.ErrInvalid), errors.Is(err, errPlanningInput):
+		return statusErrorf(http.StatusBadRequest, "%s", err.Error())
+	case errors.Is(err, auth.ErrForbidden):
+		return statusErrorf(http.StatusForbidden, "%s", forbiddenMsg(err))
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return statusErrorf(http.StatusGatewayTimeout, "request cancelled or timed out")
 	}
 	r.log.ErrorContext(ctx, "graphql: query failed", slog.Any("err", err))
 	return statusErrorf(http.StatusInternalServerError, "internal error; the server log has the details")
+}
+
+// forbiddenMsg is a refusal's message: auth's own, or the wrapping one's.
+func forbiddenMsg(err error) string {
+	var f *auth.Forbidden
+	if errors.As(err, &f) {
+		return f.Error()
+	}
+	return err.Error()
 }
 
 // statusError is an error a caller sees, with the HTTP status a REST endpoint answers it

@@ -173,8 +173,8 @@ func (s *Service) handle(r *http.Request) (int, error) {
 	if !ok {
 		return 0, &Error{Status: http.StatusUnauthorized, Msg: "not authenticated"}
 	}
-	if !p.CanWrite() {
-		return 0, &Error{Status: http.StatusForbidden, Msg: fmt.Sprintf("role %q may not write events", p.Role)}
+	if err := p.Check(auth.ActionWriteEvents, ""); err != nil {
+		return 0, &Error{Status: http.StatusForbidden, Msg: err.Error()}
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
 		return 0, &Error{Status: http.StatusUnsupportedMediaType, Msg: "Content-Type must be application/json or application/x-ndjson"}
@@ -459,7 +459,7 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 			return nil, badEvent(i, &models.FieldError{Field: "customer", Reason: "is required to place the event in its residency region"})
 		}
 		e.Region = string(s.Policy.RegionFor(e.Customer.Country))
-		if !p.CanAccess(e.Region) {
+		if !p.Can(auth.ActionWriteEvents, e.Region) {
 			idx := i
 			return nil, &Error{Status: http.StatusForbidden, Index: &idx, Field: "customer.country",
 				Msg: fmt.Sprintf("this key may not write to region %q (customer country %s)", e.Region, e.Customer.Country)}

@@ -342,8 +342,11 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 	if err := readable(p); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(e.Regions, region) || !p.CanAccess(region) {
-		return nil, fmt.Errorf("%w: region %q is outside this key's scope", ErrForbidden, region)
+	if !slices.Contains(e.Regions, region) {
+		return nil, fmt.Errorf("%w: region %q is outside this key's scope", auth.ErrForbidden, region)
+	}
+	if err := p.Check(auth.ActionReadMetrics, region); err != nil {
+		return nil, err
 	}
 	switch {
 	case first < 0:

@@ -25,9 +25,6 @@ import (
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
-// ErrForbidden is returned when the principal may not read analytics at all.
-var ErrForbidden = errors.New("metrics: forbidden")
-
 // Engine answers queries over the regions' events tables. It is safe for concurrent use.
 type Engine struct {
 	// DBs maps a region to the ClickHouse endpoint holding its database
@@ -107,11 +104,11 @@ func NewEngine(db clickhouse.DB, regions []string) *Engine {
 }
 
 func readable(p auth.Principal) error {
-	if !p.CanRead() {
-		return fmt.Errorf("%w: role %q cannot read", ErrForbidden, p.Role)
+	if err := p.Check(auth.ActionReadMetrics, ""); err != nil {
+		return err
 	}
 	if p.Tenant == "" {
-		return fmt.Errorf("%w: the principal has no tenant", ErrForbidden)
+		return fmt.Errorf("%w: the principal has no tenant", auth.ErrForbidden)
 	}
 	return nil
 }

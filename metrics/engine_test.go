@@ -136,7 +136,7 @@ func TestRunRejectsBadQueriesNamingTheInput(t *testing.T) {
 
 func TestIngestKeysCannotRead(t *testing.T) {
 	_, err := engine.Run(context.Background(), auth.Principal{Tenant: metricstest.Tenant, Role: auth.RoleIngest}, metrics.Query{Measures: []string{"messages"}})
-	if !errors.Is(err, metrics.ErrForbidden) {
+	if !errors.Is(err, auth.ErrForbidden) {
 		t.Fatalf("err = %v, want ErrForbidden", err)
 	}
 }
@@ -222,7 +222,7 @@ func TestConversationAndMessagesStayInScope(t *testing.T) {
 	if c.Region != "us" || c.Messages != 2 || c.Channel != "whatsapp" || c.CustomerID != "cust-us-1" || c.FirstMessageAt == nil || !c.FirstMessageAt.Equal(metricstest.Day.Add(15*time.Hour)) {
 		t.Fatalf("conversation c-us-1 = %+v", c)
 	}
-	if _, err := engine.Messages(ctx, euOnly, "us", "c-us-1", 10); !errors.Is(err, metrics.ErrForbidden) {
+	if _, err := engine.Messages(ctx, euOnly, "us", "c-us-1", 10); !errors.Is(err, auth.ErrForbidden) {
 		t.Fatalf("eu key listing us messages: err = %v, want ErrForbidden", err)
 	}
 	ms, err := engine.Messages(ctx, euOnly, "eu", "c-eu-1", 10)

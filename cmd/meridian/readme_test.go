@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/insights/scenarios"
 )
@@ -70,5 +71,14 @@ func TestReadmeSampleForecast(t *testing.T) {
 	}
 	if rows := strings.Count(string(b), "\n"); rows != 1+2*168 {
 		t.Fatalf("forecast.csv has %d lines, want a header and 168 per series of 2", rows)
+	}
+}
+
+// The README's role × action table is the policy the code applies.
+func TestReadmeShowsThePolicyTheCodeApplies(t *testing.T) {
+	var b strings.Builder
+	auth.WritePolicyTable(&b)
+	if !strings.Contains(readme(t), b.String()) {
+		t.Fatalf("README.md's role table differs from auth.Policy; it should read:\n%s", b.String())
 	}
 }

@@ -46,9 +46,6 @@ func DemoCompetitors() *competitors.Dictionary {
 	return d
 }
 
-// ErrForbidden is returned (wrapped) when the principal may not read insights.
-var ErrForbidden = errors.New("mining: forbidden")
-
 // ValidationError is a request the caller must fix; its message is safe to show.
 type ValidationError struct{ Msg string }
 
@@ -58,26 +55,14 @@ func invalidf(format string, args ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// Roles that may read insights under compliance.DefaultPolicy: those it shows mined
-// phrases to (analysts, executives, supervisors and admins; planners read forecasts, agents
-// and compliance officers conversations). The gate's policy decides, not this package.
-var Roles = compliance.DefaultPolicy().Roles(compliance.FieldPhrase)
-
-// Allowed returns nil when p may read insights under compliance.DefaultPolicy, else an
-// error wrapping ErrForbidden.
-func Allowed(p auth.Principal) error { return AllowedBy(nil, p) }
-
-// AllowedBy returns nil when gate g (nil: a default gate) shows p mined phrases, the mark
-// of a role that reads insights, else an error wrapping ErrForbidden.
-func AllowedBy(g *compliance.Gate, p auth.Principal) error {
-	if g == nil {
-		g = defaultGate
-	}
-	if g.Access(p, compliance.FieldPhrase).Outcome == compliance.OutcomeHidden {
-		return fmt.Errorf("%w: role %q cannot read insights (allowed: %s)", ErrForbidden, p.Role, strings.Join(g.Roles(compliance.FieldPhrase), ", "))
+// allowed returns nil when p may read insights (auth.ActionReadInsights), else an error
+// wrapping auth.ErrForbidden.
+func allowed(p auth.Principal) error {
+	if err := p.Check(auth.ActionReadInsights, ""); err != nil {
+		return err
 	}
 	if p.Tenant == "" {
-		return fmt.Errorf("%w: the principal has no tenant", ErrForbidden)
+		return fmt.Errorf("%w: the principal has no tenant", auth.ErrForbidden)
 	}
 	return nil
 }
@@ -235,7 +220,7 @@ func (s *Service) gate() *compliance.Gate {
 }
 
 // allowed is AllowedBy the service's gate.
-func (s *Service) allowed(p auth.Principal) error { return AllowedBy(s.gate(), p) }
+func (s *Service) allowed(p auth.Principal) error { return allowed(p) }
 
 // cols maps a result's column names to their index.
 func cols(res *clickhouse.Result) map[string]int {

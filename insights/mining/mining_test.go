@@ -348,7 +348,7 @@ func TestRolesAndRegions(t *testing.T) {
 	ctx := context.Background()
 	for _, role := range []string{auth.RolePlanner, auth.RoleAgent, auth.RoleIngest, auth.RoleCompliance} {
 		_, err := svc.PriceSensitivity(ctx, auth.Principal{Tenant: "demo", Role: role}, mining.MentionRequest{})
-		if !errors.Is(err, mining.ErrForbidden) {
+		if !errors.Is(err, auth.ErrForbidden) {
 			t.Errorf("role %s: err %v, want ErrForbidden", role, err)
 		}
 	}

@@ -1,0 +1,108 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Action is something an API key may do. Policy is the one place that says which roles may
+// do it; every endpoint and resolver asks Principal.Can or Principal.Check. How personal data
+// is shown to a role that may read it (clear, masked, hidden) is the compliance gate's field
+// policy, not this one.
+type Action string
+
+// Actions.
+const (
+	// ActionWriteEvents: POST /v1/events.
+	ActionWriteEvents Action = "write_events"
+	// ActionReadMetrics: metrics, conversations and their messages (GraphQL, POST /v1/metrics).
+	ActionReadMetrics Action = "read_metrics"
+	// ActionPlan: forecasts, staffing, follow-the-sun and planning events.
+	ActionPlan Action = "plan"
+	// ActionReadInsights: opportunities, competitor mentions, price sensitivity.
+	ActionReadInsights Action = "read_insights"
+)
+
+// Policy lists, for each action, the roles that may do it, in the order of Roles.
+var Policy = map[Action][]string{
+	ActionWriteEvents:  {RoleAdmin, RoleIngest},
+	ActionReadMetrics:  {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner, RoleAnalyst, RoleExecutive, RoleCompliance},
+	ActionPlan:         {RoleAdmin, RoleSupervisor, RolePlanner},
+	ActionReadInsights: {RoleAdmin, RoleSupervisor, RoleAnalyst, RoleExecutive},
+}
+
+// Actions lists every action, in the order the documentation shows them.
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights}
+
+// describe says what an action lets a key do, for errors and the documentation.
+var describe = map[Action]string{
+	ActionWriteEvents:  "write events",
+	ActionReadMetrics:  "read metrics and conversations",
+	ActionPlan:         "use workforce planning",
+	ActionReadInsights: "read insights",
+}
+
+// Roles lists every role.
+func Roles() []string { return slices.Clone(roles) }
+
+// ErrForbidden is what every refusal of Check wraps.
+var ErrForbidden = errors.New("forbidden")
+
+// Forbidden says why a principal may not do an action.
+type Forbidden struct {
+	Role   string
+	Action Action
+	Region string // set when the role may act but not in this region
+}
+
+func (e *Forbidden) Error() string {
+	if e.Region != "" {
+		return fmt.Sprintf("forbidden: this key may not access region %q", e.Region)
+	}
+	return fmt.Sprintf("forbidden: a key with role %q cannot %s (roles that can: %s)",
+		e.Role, describe[e.Action], strings.Join(Policy[e.Action], ", "))
+}
+
+func (e *Forbidden) Unwrap() error { return ErrForbidden }
+
+// Can reports whether p may do a in region; region "" asks about the action alone (a call
+// that names no region, whose data is then limited to the regions p may access).
+func (p Principal) Can(a Action, region string) bool { return p.Check(a, region) == nil }
+
+// Check is Can as an error: nil, or a *Forbidden saying why not.
+func (p Principal) Check(a Action, region string) error {
+	if !slices.Contains(Policy[a], p.Role) {
+		return &Forbidden{Role: p.Role, Action: a}
+	}
+	if region != "" && !p.CanAccess(region) {
+		return &Forbidden{Role: p.Role, Action: a, Region: region}
+	}
+	return nil
+}
+
+// WritePolicyTable writes the role × action table as Markdown (README.md carries it).
+func WritePolicyTable(w io.Writer) {
+	fmt.Fprint(w, "| role |")
+	for _, a := range Actions {
+		fmt.Fprintf(w, " %s |", describe[a])
+	}
+	fmt.Fprint(w, "\n|---|")
+	for range Actions {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w)
+	for _, r := range roles {
+		fmt.Fprintf(w, "| `%s` |", r)
+		for _, a := range Actions {
+			mark := ""
+			if slices.Contains(Policy[a], r) {
+				mark = "✓"
+			}
+			fmt.Fprintf(w, " %s |", mark)
+		}
+		fmt.Fprintln(w)
+	}
+}
