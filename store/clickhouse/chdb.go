@@ -35,6 +35,9 @@ var (
 	chdbRefs int
 )
 
+// backgroundNice is the nice value of chDB's merges and of the sinks' inserts on chDB.
+const backgroundNice = 10
+
 // OpenChDB opens (or joins) the in-process ClickHouse whose files live under path.
 func OpenChDB(path string) (*ChDB, error) {
 	chdbMu.Lock()
@@ -63,8 +66,12 @@ func OpenChDB(path string) (*ChDB, error) {
 // threads kept for reuse. In chDB every thread it keeps holds allocator caches and buffers in
 // this process's memory: with the defaults ~130 idle pool threads stayed and the server's RSS
 // stepped up ~150 MB for good; with these, 28–30 threads and no step (BENCHMARKS.md).
+//
+// Merges run at a lower priority (nice backgroundNice) than the HTTP path whose
+// acknowledgements share the cores with them.
 func engineSettings(cpus int) string {
-	return fmt.Sprintf("max_thread_pool_free_size=%d&max_parts_cleaning_thread_pool_size=%d", max(16, 4*cpus), max(2, cpus))
+	return fmt.Sprintf("max_thread_pool_free_size=%d&max_parts_cleaning_thread_pool_size=%d&os_threads_nice_value_merge_mutate=%d",
+		max(16, 4*cpus), max(2, cpus), backgroundNice)
 }
 
 func (c *ChDB) query(ctx context.Context, q, format string) ([]byte, error) {

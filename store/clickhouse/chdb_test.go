@@ -223,11 +223,12 @@ func migratedChDB(tb testing.TB, regions ...string) *ChDB {
 
 func TestChDBThreadPoolsAreSizedForTheMachine(t *testing.T) {
 	db := migratedChDB(t)
-	res, err := db.Query(context.Background(), "SELECT name, value FROM system.server_settings WHERE name IN ('max_thread_pool_free_size', 'max_parts_cleaning_thread_pool_size') ORDER BY name")
+	res, err := db.Query(context.Background(), "SELECT name, value FROM system.server_settings WHERE name IN ('max_thread_pool_free_size', 'max_parts_cleaning_thread_pool_size', 'os_threads_nice_value_merge_mutate') ORDER BY name")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("[[max_parts_cleaning_thread_pool_size %d] [max_thread_pool_free_size %d]]", max(2, runtime.NumCPU()), max(16, 4*runtime.NumCPU()))
+	want := fmt.Sprintf("[[max_parts_cleaning_thread_pool_size %d] [max_thread_pool_free_size %d] [os_threads_nice_value_merge_mutate %d]]",
+		max(2, runtime.NumCPU()), max(16, 4*runtime.NumCPU()), backgroundNice)
 	if got := fmt.Sprint(res.Rows); got != want {
 		t.Fatalf("engine settings %s, want %s (ClickHouse's defaults are 128 and 1000)", got, want)
 	}

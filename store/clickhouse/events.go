@@ -116,7 +116,8 @@ func (w *EventWriter) insert(ctx context.Context, table string, rows []eventRow)
 	// run), and every reader uses FINAL, which collapses them anyway.
 	const skipInsertDedup = "optimize_on_insert = 0"
 	if ni, ok := w.DB.(nativeInserter); ok {
-		return ni.InsertNative(ctx, table, nativeEvents(rows), skipInsertDedup)
+		// In-process, the insert's threads share the cores with the acknowledgements.
+		return ni.InsertNative(ctx, table, nativeEvents(rows), skipInsertDedup, fmt.Sprintf("os_threads_nice_value_query = %d", backgroundNice))
 	}
 	buf := make([]byte, 0, len(rows)*512)
 	for _, r := range rows {

@@ -617,6 +617,9 @@ func (c *Cluster) runningPostmaster() int {
 	return pid
 }
 
+// BackgroundNice is the nice value of the local PostgreSQL (BENCHMARKS.md, ack latency).
+const BackgroundNice = 10
+
 func (c *Cluster) start(ctx context.Context, o options) error {
 	logPath := filepath.Join(c.dataDir, logFile)
 	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -647,6 +650,12 @@ func (c *Cluster) start(ctx context.Context, o options) error {
 		return fmt.Errorf("pglocal: starting postgres: %w", err)
 	}
 	out.Close()
+	// The server's work (state, claims, new data keys) waits well; the acknowledgements of
+	// the HTTP path, which share the cores, should not wait for it. Backends inherit the nice
+	// value from the postmaster.
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, BackgroundNice); err != nil {
+		c.logger.Warn("postgres: lowering its priority", "err", err)
+	}
 	done := make(chan struct{})
 	var waitErr error
 	go func() {

@@ -97,6 +97,23 @@ func TestRestartKeepsData(t *testing.T) {
 	if got := names(t, c.DSN()); strings.Join(got, ",") != "Aiko,Björn" {
 		t.Fatalf("before restart: %v", got)
 	}
+	// The server runs below the HTTP path's priority; its backends inherit it.
+	pool, err := pgxpool.New(context.Background(), c.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backend int
+	err = pool.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{postmasterPID(t, c.DataDir()), backend} {
+		// getpriority(2) answers 20 - nice.
+		if p, err := syscall.Getpriority(syscall.PRIO_PROCESS, pid); err != nil || 20-p != pglocal.BackgroundNice {
+			t.Errorf("process %d: nice %d (%v), want %d", pid, 20-p, err, pglocal.BackgroundNice)
+		}
+	}
+	pool.Close()
 	stop(t, c)
 
 	c = start(t, dir)
