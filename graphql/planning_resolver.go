@@ -20,14 +20,13 @@ import (
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
-	"github.com/meridian-cs/meridian/store/postgres"
 )
 
 // PlanningEventStore keeps the planning events (releases, campaigns, outages, holidays) of
-// each region; *postgres.DB is one.
+// each region; the PostgreSQL store is one.
 type PlanningEventStore interface {
 	refresh.EventSource
-	CreatePlanningEvent(ctx context.Context, region string, e postgres.PlanningEvent) (postgres.PlanningEvent, error)
+	CreatePlanningEvent(ctx context.Context, region string, e forecasting.PlanningEvent) (forecasting.PlanningEvent, error)
 }
 
 // Limits of the on-demand planning fields, so one request cannot tie up the server.
@@ -119,7 +118,7 @@ func scoreOut(s forecasting.Score) generated.ModelScore {
 	return generated.ModelScore{Model: s.Model, Mae: finitePtr(s.MAE), Mase: finitePtr(s.MASE), Smape: finitePtr(s.SMAPE), Coverage: finitePtr(s.Coverage)}
 }
 
-func planningEventOut(region string, e postgres.PlanningEvent) generated.PlanningEvent {
+func planningEventOut(region string, e forecasting.PlanningEvent) generated.PlanningEvent {
 	out := generated.PlanningEvent{ID: strconv.FormatInt(e.ID, 10), Region: region, Name: e.Name, Kind: e.Kind, Markets: e.Markets,
 		StartsAt: e.StartsAt.UTC(), Lift: e.Lift, CreatedAt: e.CreatedAt.UTC()}
 	if out.Markets == nil {
@@ -166,14 +165,14 @@ func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chst
 		return nil, nil
 	}
 	l = chstore.Trim(l, 14)
-	var pes []postgres.PlanningEvent
+	var pes []forecasting.PlanningEvent
 	if r.planningEvents != nil {
 		pes, err = r.planningEvents.PlanningEvents(ctx, spec.Region, p.Tenant, l.Series.Start, to.Add(time.Duration(horizon)*step))
 		if err != nil {
 			return nil, err
 		}
 	}
-	opt := forecasting.Options{Horizon: horizon, Level: level, Holidays: true, Events: refresh.Events(pes)}
+	opt := forecasting.Options{Horizon: horizon, Level: level, Holidays: true, Events: forecasting.EventsOf(pes)}
 	preds, err := forecasting.Forecast(ctx, []forecasting.Series{l.Series}, opt)
 	if err != nil {
 		return nil, err
@@ -185,7 +184,7 @@ type liveResult struct {
 	loaded chstore.Loaded
 	pred   forecasting.Prediction
 	level  float64
-	events []postgres.PlanningEvent
+	events []forecasting.PlanningEvent
 }
 
 func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) (*generated.Forecast, error) {
@@ -224,7 +223,7 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 		switch {
 		case s.Model == pr.Model:
 			sel := so
-			if c, ok := refresh.HoldoutCoverage(ctx, l.Series, pr.Model, forecasting.Options{Horizon: 1, Level: lr.level, Holidays: true, Events: refresh.Events(lr.events)}); ok {
+			if c, ok := refresh.HoldoutCoverage(ctx, l.Series, pr.Model, forecasting.Options{Horizon: 1, Level: lr.level, Holidays: true, Events: forecasting.EventsOf(lr.events)}); ok {
 				sel.Coverage = &c
 			}
 			out.Accuracy = &sel
@@ -337,7 +336,7 @@ func (m mutationResolver) CreatePlanningEvent(ctx context.Context, in generated.
 	if m.planningEvents == nil {
 		return nil, gqlerror.Errorf("planning events are not configured on this server")
 	}
-	e := postgres.PlanningEvent{Tenant: p.Tenant, Name: in.Name, Kind: in.Kind, Markets: in.Markets, StartsAt: in.StartsAt.UTC(), Lift: deref(in.Lift)}
+	e := forecasting.PlanningEvent{Tenant: p.Tenant, Name: in.Name, Kind: in.Kind, Markets: in.Markets, StartsAt: in.StartsAt.UTC(), Lift: deref(in.Lift)}
 	if in.EndsAt != nil {
 		e.EndsAt = in.EndsAt.UTC()
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,12 +18,11 @@ import (
 	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/chstore"
 	"github.com/meridian-cs/meridian/store/clickhouse"
-	"github.com/meridian-cs/meridian/store/postgres"
 )
 
-// EventSource lists a region's planning events; *postgres.DB is one.
+// EventSource lists a region's planning events; the PostgreSQL store is one.
 type EventSource interface {
-	PlanningEvents(ctx context.Context, region, tenant string, from, to time.Time) ([]postgres.PlanningEvent, error)
+	PlanningEvents(ctx context.Context, region, tenant string, from, to time.Time) ([]forecasting.PlanningEvent, error)
 }
 
 // Config configures a refresh.
@@ -189,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				if err != nil {
 					return rep, fmt.Errorf("refresh %s: %w", region, err)
 				}
-				evs = Events(pes)
+				evs = forecasting.EventsOf(pes)
 			}
 			kept := map[string]int{} // by split
 			for _, l := range ls {
@@ -422,16 +420,6 @@ func WaitStored(ctx context.Context, dbs map[string]clickhouse.DB, regions []str
 		case <-t.C:
 		}
 	}
-}
-
-// Events turns stored planning events into forecasting events.
-func Events(pes []postgres.PlanningEvent) []forecasting.Event {
-	out := make([]forecasting.Event, 0, len(pes))
-	for _, e := range pes {
-		out = append(out, forecasting.Event{Name: e.Name, Kind: forecasting.EventKind(e.Kind), Markets: slices.Clone(e.Markets),
-			Start: e.StartsAt, End: e.EndsAt, Lift: e.Lift})
-	}
-	return out
 }
 
 // Schedule runs Run now and then every interval until ctx ends, logging each run's outcome. It
