@@ -15,6 +15,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/chstore"
+	"github.com/meridian-cs/meridian/forecasting/planning"
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -484,35 +485,26 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	if err := tg.Validate(); err != nil {
 		return nil, r.fail(ctx, err)
 	}
-	hours := d.step.Hours()
-	// Every interval is checked before any is computed.
-	for i, c := range d.contacts {
-		qu := base
-		qu.CallsPerHour = c / hours
-		if err := qu.Validate(); err != nil {
-			return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
-		}
+	plan, err := planning.Staff(ctx, base, tg, planning.Demand{Start: d.start, Step: d.step, Contacts: d.contacts})
+	var ie *planning.IntervalError
+	if errors.As(err, &ie) {
+		return nil, r.fail(ctx, staffingInputErr(ie.Err, contactsField(source, -1, ie.Index)))
 	}
-	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(d.contacts))}
+	if err != nil {
+		return nil, r.fail(ctx, err)
+	}
+	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(plan.Intervals)),
+		PeakAgents: plan.PeakAgents, PeakScheduled: plan.PeakScheduled, AgentHours: plan.AgentHours, ScheduledHours: plan.ScheduledHours, ServiceLevel: plan.ServiceLevel}
 	if d.series != "" {
 		out.Series = &d.series
 	}
-	var slWeighted, total float64
-	for i, c := range d.contacts {
-		if err := ctx.Err(); err != nil {
-			return nil, r.fail(ctx, err)
-		}
-		qu := base
-		qu.CallsPerHour = c / hours
-		res, err := staffing.Required(qu, tg)
-		if err != nil {
-			return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
-		}
-		iv := generated.StaffingInterval{Contacts: c, CallsPerHour: qu.CallsPerHour, TrafficErlangs: res.Traffic, Agents: res.Agents,
+	for i, pi := range plan.Intervals {
+		res := pi.Result
+		iv := generated.StaffingInterval{Contacts: pi.Contacts, CallsPerHour: pi.Queue.CallsPerHour, TrafficErlangs: res.Traffic, Agents: res.Agents,
 			ScheduledAgents: res.ScheduledAgents, ServiceLevel: res.ServiceLevel, AsaSeconds: finiteOr(res.ASASeconds, 0),
 			Occupancy: res.Occupancy, WaitProbability: res.WaitProbability}
-		if !d.start.IsZero() {
-			t := d.start.Add(time.Duration(i) * d.step)
+		if !pi.Start.IsZero() {
+			t := pi.Start
 			iv.Start = &t
 		}
 		if base.PatienceSeconds > 0 {
@@ -520,16 +512,6 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 			iv.AbandonRate = &a
 		}
 		out.Intervals[i] = iv
-		out.PeakAgents = max(out.PeakAgents, res.Agents)
-		out.PeakScheduled = max(out.PeakScheduled, res.ScheduledAgents)
-		out.AgentHours += float64(res.Agents) * hours
-		out.ScheduledHours += float64(res.ScheduledAgents) * hours
-		slWeighted += c * res.ServiceLevel
-		total += c
-	}
-	out.ServiceLevel = 1
-	if total > 0 {
-		out.ServiceLevel = slWeighted / total
 	}
 	return out, nil
 }
@@ -576,12 +558,11 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 		if d.start.IsZero() {
 			return nil, gqlerror.Errorf("market %s: contacts given without start: follow-the-sun needs the time of each interval", md.Market)
 		}
-		for j, c := range d.contacts {
-			q := queue
-			q.CallsPerHour = c / d.step.Hours()
-			if err := q.Validate(); err != nil {
-				return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, len(demands), j)))
-			}
+		var ie *planning.IntervalError
+		if err := planning.Check(queue, planning.Demand{Step: d.step, Contacts: d.contacts}); errors.As(err, &ie) {
+			return nil, r.fail(ctx, staffingInputErr(ie.Err, contactsField(source, len(demands), ie.Index)))
+		} else if err != nil {
+			return nil, r.fail(ctx, err)
 		}
 		demands = append(demands, staffing.Demand{Market: md.Market, Language: models.CanonicalLanguage(md.Language), Start: d.start, Step: d.step, Contacts: d.contacts})
 	}
