@@ -132,10 +132,11 @@ func planningEventOut(region string, e forecasting.PlanningEvent) generated.Plan
 	return out
 }
 
-// liveForecast forecasts spec from the history before `to` (default now), with the region's
-// planning events and the main market's holidays. It returns nil when the series has no
+// planForecast forecasts spec through the planning service from the history before `to`
+// (default now), with the region's planning events and the main market's holidays, and with
+// coverage the selected model's hold-out coverage. It returns nil when the series has no
 // contacts at all in the history.
-func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chstore.Spec, step time.Duration, horizon int, level float64, weeks int, to time.Time) (*liveResult, error) {
+func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chstore.Spec, step time.Duration, horizon int, level float64, weeks int, to time.Time, coverage bool) (*liveResult, error) {
 	perDay := int(24 * time.Hour / step)
 	if horizon <= 0 || horizon > maxHorizonDays*perDay {
 		return nil, inputErr("horizon %d must be between 1 and %d intervals (%d days)", horizon, maxHorizonDays*perDay, maxHorizonDays)
@@ -174,18 +175,17 @@ func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chst
 		}
 	}
 	opt := forecasting.Options{Horizon: horizon, Level: level, Holidays: true, Events: forecasting.EventsOf(pes)}
-	preds, err := forecasting.Forecast(ctx, []forecasting.Series{l.Series}, opt)
+	f, err := planning.ForecastOne(ctx, l.Series, opt, coverage)
 	if err != nil {
 		return nil, err
 	}
-	return &liveResult{loaded: l, pred: preds[0], level: level, events: pes}, nil
+	return &liveResult{loaded: l, forecast: f, events: pes}, nil
 }
 
 type liveResult struct {
-	loaded chstore.Loaded
-	pred   forecasting.Prediction
-	level  float64
-	events []forecasting.PlanningEvent
+	loaded   chstore.Loaded
+	forecast planning.Forecast
+	events   []forecasting.PlanningEvent
 }
 
 func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) (*generated.Forecast, error) {
@@ -203,17 +203,17 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 		weeks = *historyWeeks
 	}
 	spec := specOf(series)
-	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to))
+	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to), true)
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
 	if lr == nil {
 		return nil, nil // no contacts in the history: nothing to forecast
 	}
-	pr, l := lr.pred, lr.loaded
+	pr, l := lr.forecast.Prediction, lr.loaded
 	out := &generated.Forecast{
 		Series: spec.Key(), Region: spec.Region, Language: spec.Language, Channel: spec.Channel, Queue: spec.Queue,
-		Market: l.Series.Market, Interval: refresh.FormatStep(step), Model: pr.Model, Level: lr.level,
+		Market: l.Series.Market, Interval: refresh.FormatStep(step), Model: pr.Model, Level: lr.forecast.Level,
 		HistoryFrom: l.Series.Start, HistoryTo: l.Series.End(), Contacts: l.Contacts,
 		Points: points(pr.Start, pr.Step, pr.Mean, pr.Lo, pr.Hi), Baselines: []generated.ModelScore{},
 		Candidates: []generated.ModelScore{}, Effects: []generated.ForecastEffect{}, Events: []generated.PlanningEvent{},
@@ -224,8 +224,8 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 		switch {
 		case s.Model == pr.Model:
 			sel := so
-			if c, ok := refresh.HoldoutCoverage(ctx, l.Series, pr.Model, forecasting.Options{Horizon: 1, Level: lr.level, Holidays: true, Events: forecasting.EventsOf(lr.events)}); ok {
-				sel.Coverage = &c
+			if lr.forecast.Coverage != nil {
+				sel.Coverage = lr.forecast.Coverage
 			}
 			out.Accuracy = &sel
 		case strings.HasPrefix(s.Model, "snaive-"):
@@ -438,16 +438,17 @@ func (r *Resolver) planDemand(ctx context.Context, contacts []float64, start *ti
 		if horizon != nil {
 			h = *horizon
 		}
-		lr, err := r.planForecast(ctx, p, spec, step, h, 0, defaultHistoryWeeks, deref(to))
+		lr, err := r.planForecast(ctx, p, spec, step, h, 0, defaultHistoryWeeks, deref(to), false)
 		if err != nil {
 			return demand{}, "", err
 		}
 		if lr == nil {
 			return demand{}, "", inputErr("series %s has no contacts in its history", spec.Key())
 		}
-		d := demand{series: spec.Key(), start: lr.pred.Start, step: step}
-		for i := range lr.pred.Mean {
-			d.contacts = append(d.contacts, pick(lr.pred.Mean[i], lr.pred.Hi[i]))
+		pr := lr.forecast.Prediction
+		d := demand{series: spec.Key(), start: pr.Start, step: step}
+		for i := range pr.Mean {
+			d.contacts = append(d.contacts, pick(pr.Mean[i], pr.Hi[i]))
 		}
 		return d, "live", nil
 	default:
