@@ -94,7 +94,8 @@ func ParseKeys(spec, defaultTenant string, known func(region string) bool) ([]St
 	return out, nil
 }
 
-// Lookup finds keys the configuration does not list, e.g. in the database.
+// Lookup finds keys the configuration does not list, e.g. in the database (the PostgreSQL
+// store is one).
 type Lookup interface {
 	LookupKey(ctx context.Context, key string) (Principal, error)
 }

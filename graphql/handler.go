@@ -49,7 +49,7 @@ type Config struct {
 	// Endpoint is the path the playground sends queries to; "" means "/graphql".
 	Endpoint string
 	// PlanningEvents keeps the planning events the workforce-planning fields list, create and
-	// feed into forecasts (*postgres.DB is one). Nil: planningEvents and createPlanningEvent
+	// feed into forecasts (the PostgreSQL store is one). Nil: planningEvents and createPlanningEvent
 	// answer an error, and forecasts use public holidays only. Forecasts, staffing and
 	// follow-the-sun read ClickHouse through Engine.
 	PlanningEvents PlanningEventStore

@@ -15,19 +15,19 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/chstore"
+	"github.com/meridian-cs/meridian/forecasting/planning"
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
-	"github.com/meridian-cs/meridian/store/postgres"
 )
 
 // PlanningEventStore keeps the planning events (releases, campaigns, outages, holidays) of
-// each region; *postgres.DB is one.
+// each region; the PostgreSQL store is one.
 type PlanningEventStore interface {
 	refresh.EventSource
-	CreatePlanningEvent(ctx context.Context, region string, e postgres.PlanningEvent) (postgres.PlanningEvent, error)
+	CreatePlanningEvent(ctx context.Context, region string, e forecasting.PlanningEvent) (forecasting.PlanningEvent, error)
 }
 
 // Limits of the on-demand planning fields, so one request cannot tie up the server.
@@ -119,7 +119,7 @@ func scoreOut(s forecasting.Score) generated.ModelScore {
 	return generated.ModelScore{Model: s.Model, Mae: finitePtr(s.MAE), Mase: finitePtr(s.MASE), Smape: finitePtr(s.SMAPE), Coverage: finitePtr(s.Coverage)}
 }
 
-func planningEventOut(region string, e postgres.PlanningEvent) generated.PlanningEvent {
+func planningEventOut(region string, e forecasting.PlanningEvent) generated.PlanningEvent {
 	out := generated.PlanningEvent{ID: strconv.FormatInt(e.ID, 10), Region: region, Name: e.Name, Kind: e.Kind, Markets: e.Markets,
 		StartsAt: e.StartsAt.UTC(), Lift: e.Lift, CreatedAt: e.CreatedAt.UTC()}
 	if out.Markets == nil {
@@ -132,10 +132,11 @@ func planningEventOut(region string, e postgres.PlanningEvent) generated.Plannin
 	return out
 }
 
-// liveForecast forecasts spec from the history before `to` (default now), with the region's
-// planning events and the main market's holidays. It returns nil when the series has no
+// planForecast forecasts spec through the planning service from the history before `to`
+// (default now), with the region's planning events and the main market's holidays, and with
+// coverage the selected model's hold-out coverage. It returns nil when the series has no
 // contacts at all in the history.
-func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chstore.Spec, step time.Duration, horizon int, level float64, weeks int, to time.Time) (*liveResult, error) {
+func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chstore.Spec, step time.Duration, horizon int, level float64, weeks int, to time.Time, coverage bool) (*liveResult, error) {
 	perDay := int(24 * time.Hour / step)
 	if horizon <= 0 || horizon > maxHorizonDays*perDay {
 		return nil, inputErr("horizon %d must be between 1 and %d intervals (%d days)", horizon, maxHorizonDays*perDay, maxHorizonDays)
@@ -166,26 +167,25 @@ func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chst
 		return nil, nil
 	}
 	l = chstore.Trim(l, 14)
-	var pes []postgres.PlanningEvent
+	var pes []forecasting.PlanningEvent
 	if r.planningEvents != nil {
 		pes, err = r.planningEvents.PlanningEvents(ctx, spec.Region, p.Tenant, l.Series.Start, to.Add(time.Duration(horizon)*step))
 		if err != nil {
 			return nil, err
 		}
 	}
-	opt := forecasting.Options{Horizon: horizon, Level: level, Holidays: true, Events: refresh.Events(pes)}
-	preds, err := forecasting.Forecast(ctx, []forecasting.Series{l.Series}, opt)
+	opt := forecasting.Options{Horizon: horizon, Level: level, Holidays: true, Events: forecasting.EventsOf(pes)}
+	f, err := planning.ForecastOne(ctx, l.Series, opt, coverage)
 	if err != nil {
 		return nil, err
 	}
-	return &liveResult{loaded: l, pred: preds[0], level: level, events: pes}, nil
+	return &liveResult{loaded: l, forecast: f, events: pes}, nil
 }
 
 type liveResult struct {
-	loaded chstore.Loaded
-	pred   forecasting.Prediction
-	level  float64
-	events []postgres.PlanningEvent
+	loaded   chstore.Loaded
+	forecast planning.Forecast
+	events   []forecasting.PlanningEvent
 }
 
 func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) (*generated.Forecast, error) {
@@ -203,17 +203,17 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 		weeks = *historyWeeks
 	}
 	spec := specOf(series)
-	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to))
+	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to), true)
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
 	if lr == nil {
 		return nil, nil // no contacts in the history: nothing to forecast
 	}
-	pr, l := lr.pred, lr.loaded
+	pr, l := lr.forecast.Prediction, lr.loaded
 	out := &generated.Forecast{
 		Series: spec.Key(), Region: spec.Region, Language: spec.Language, Channel: spec.Channel, Queue: spec.Queue,
-		Market: l.Series.Market, Interval: refresh.FormatStep(step), Model: pr.Model, Level: lr.level,
+		Market: l.Series.Market, Interval: refresh.FormatStep(step), Model: pr.Model, Level: lr.forecast.Level,
 		HistoryFrom: l.Series.Start, HistoryTo: l.Series.End(), Contacts: l.Contacts,
 		Points: points(pr.Start, pr.Step, pr.Mean, pr.Lo, pr.Hi), Baselines: []generated.ModelScore{},
 		Candidates: []generated.ModelScore{}, Effects: []generated.ForecastEffect{}, Events: []generated.PlanningEvent{},
@@ -224,8 +224,8 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 		switch {
 		case s.Model == pr.Model:
 			sel := so
-			if c, ok := refresh.HoldoutCoverage(ctx, l.Series, pr.Model, forecasting.Options{Horizon: 1, Level: lr.level, Holidays: true, Events: refresh.Events(lr.events)}); ok {
-				sel.Coverage = &c
+			if lr.forecast.Coverage != nil {
+				sel.Coverage = lr.forecast.Coverage
 			}
 			out.Accuracy = &sel
 		case strings.HasPrefix(s.Model, "snaive-"):
@@ -337,7 +337,7 @@ func (m mutationResolver) CreatePlanningEvent(ctx context.Context, in generated.
 	if m.planningEvents == nil {
 		return nil, gqlerror.Errorf("planning events are not configured on this server")
 	}
-	e := postgres.PlanningEvent{Tenant: p.Tenant, Name: in.Name, Kind: in.Kind, Markets: in.Markets, StartsAt: in.StartsAt.UTC(), Lift: deref(in.Lift)}
+	e := forecasting.PlanningEvent{Tenant: p.Tenant, Name: in.Name, Kind: in.Kind, Markets: in.Markets, StartsAt: in.StartsAt.UTC(), Lift: deref(in.Lift)}
 	if in.EndsAt != nil {
 		e.EndsAt = in.EndsAt.UTC()
 	}
@@ -438,16 +438,17 @@ func (r *Resolver) planDemand(ctx context.Context, contacts []float64, start *ti
 		if horizon != nil {
 			h = *horizon
 		}
-		lr, err := r.planForecast(ctx, p, spec, step, h, 0, defaultHistoryWeeks, deref(to))
+		lr, err := r.planForecast(ctx, p, spec, step, h, 0, defaultHistoryWeeks, deref(to), false)
 		if err != nil {
 			return demand{}, "", err
 		}
 		if lr == nil {
 			return demand{}, "", inputErr("series %s has no contacts in its history", spec.Key())
 		}
-		d := demand{series: spec.Key(), start: lr.pred.Start, step: step}
-		for i := range lr.pred.Mean {
-			d.contacts = append(d.contacts, pick(lr.pred.Mean[i], lr.pred.Hi[i]))
+		pr := lr.forecast.Prediction
+		d := demand{series: spec.Key(), start: pr.Start, step: step}
+		for i := range pr.Mean {
+			d.contacts = append(d.contacts, pick(pr.Mean[i], pr.Hi[i]))
 		}
 		return d, "live", nil
 	default:
@@ -485,35 +486,26 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	if err := tg.Validate(); err != nil {
 		return nil, r.fail(ctx, err)
 	}
-	hours := d.step.Hours()
-	// Every interval is checked before any is computed.
-	for i, c := range d.contacts {
-		qu := base
-		qu.CallsPerHour = c / hours
-		if err := qu.Validate(); err != nil {
-			return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
-		}
+	plan, err := planning.Staff(ctx, base, tg, planning.Demand{Start: d.start, Step: d.step, Contacts: d.contacts})
+	var ie *planning.IntervalError
+	if errors.As(err, &ie) {
+		return nil, r.fail(ctx, staffingInputErr(ie.Err, contactsField(source, -1, ie.Index)))
 	}
-	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(d.contacts))}
+	if err != nil {
+		return nil, r.fail(ctx, err)
+	}
+	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(plan.Intervals)),
+		PeakAgents: plan.PeakAgents, PeakScheduled: plan.PeakScheduled, AgentHours: plan.AgentHours, ScheduledHours: plan.ScheduledHours, ServiceLevel: plan.ServiceLevel}
 	if d.series != "" {
 		out.Series = &d.series
 	}
-	var slWeighted, total float64
-	for i, c := range d.contacts {
-		if err := ctx.Err(); err != nil {
-			return nil, r.fail(ctx, err)
-		}
-		qu := base
-		qu.CallsPerHour = c / hours
-		res, err := staffing.Required(qu, tg)
-		if err != nil {
-			return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, -1, i)))
-		}
-		iv := generated.StaffingInterval{Contacts: c, CallsPerHour: qu.CallsPerHour, TrafficErlangs: res.Traffic, Agents: res.Agents,
+	for i, pi := range plan.Intervals {
+		res := pi.Result
+		iv := generated.StaffingInterval{Contacts: pi.Contacts, CallsPerHour: pi.Queue.CallsPerHour, TrafficErlangs: res.Traffic, Agents: res.Agents,
 			ScheduledAgents: res.ScheduledAgents, ServiceLevel: res.ServiceLevel, AsaSeconds: finiteOr(res.ASASeconds, 0),
 			Occupancy: res.Occupancy, WaitProbability: res.WaitProbability}
-		if !d.start.IsZero() {
-			t := d.start.Add(time.Duration(i) * d.step)
+		if !pi.Start.IsZero() {
+			t := pi.Start
 			iv.Start = &t
 		}
 		if base.PatienceSeconds > 0 {
@@ -521,16 +513,6 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 			iv.AbandonRate = &a
 		}
 		out.Intervals[i] = iv
-		out.PeakAgents = max(out.PeakAgents, res.Agents)
-		out.PeakScheduled = max(out.PeakScheduled, res.ScheduledAgents)
-		out.AgentHours += float64(res.Agents) * hours
-		out.ScheduledHours += float64(res.ScheduledAgents) * hours
-		slWeighted += c * res.ServiceLevel
-		total += c
-	}
-	out.ServiceLevel = 1
-	if total > 0 {
-		out.ServiceLevel = slWeighted / total
 	}
 	return out, nil
 }
@@ -577,12 +559,11 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 		if d.start.IsZero() {
 			return nil, gqlerror.Errorf("market %s: contacts given without start: follow-the-sun needs the time of each interval", md.Market)
 		}
-		for j, c := range d.contacts {
-			q := queue
-			q.CallsPerHour = c / d.step.Hours()
-			if err := q.Validate(); err != nil {
-				return nil, r.fail(ctx, staffingInputErr(err, contactsField(source, len(demands), j)))
-			}
+		var ie *planning.IntervalError
+		if err := planning.Check(queue, planning.Demand{Step: d.step, Contacts: d.contacts}); errors.As(err, &ie) {
+			return nil, r.fail(ctx, staffingInputErr(ie.Err, contactsField(source, len(demands), ie.Index)))
+		} else if err != nil {
+			return nil, r.fail(ctx, err)
 		}
 		demands = append(demands, staffing.Demand{Market: md.Market, Language: models.CanonicalLanguage(md.Language), Start: d.start, Step: d.step, Contacts: d.contacts})
 	}

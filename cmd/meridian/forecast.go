@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/forecasting"
+	"github.com/meridian-cs/meridian/forecasting/planning"
 )
 
 func init() {
@@ -75,9 +76,13 @@ func runForecast(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("%s: %w", *eventsPath, err)
 		}
 	}
-	preds, err := forecasting.Forecast(ctx, series, opt)
+	fcs, err := planning.ForecastSeries(ctx, series, opt, false)
 	if err != nil {
 		return err
+	}
+	preds := make([]forecasting.Prediction, len(fcs))
+	for i, f := range fcs {
+		preds[i] = f.Prediction
 	}
 	if *backtest {
 		for _, p := range preds {

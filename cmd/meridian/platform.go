@@ -355,16 +355,6 @@ func (p *platform) secret(name string) (string, error) {
 	return v, nil
 }
 
-type pgKeys struct{ db *postgres.DB }
-
-func (k pgKeys) LookupKey(ctx context.Context, key string) (auth.Principal, error) {
-	ak, err := k.db.LookupAPIKey(ctx, key)
-	if errors.Is(err, postgres.ErrNotFound) {
-		return auth.Principal{}, auth.ErrUnknownKey
-	}
-	return auth.Principal{Tenant: ak.Tenant, Role: ak.Role, Regions: ak.Regions}, err
-}
-
 // startAuth loads configured keys; with none configured it makes a development key, stored
 // in the database and printed at start, so a first run needs no set-up.
 func (p *platform) startAuth(ctx context.Context) error {
@@ -378,7 +368,7 @@ func (p *platform) startAuth(ctx context.Context) error {
 			return err
 		}
 	}
-	p.auth = auth.New(static, pgKeys{p.pg})
+	p.auth = auth.New(static, p.pg) // database keys: the store implements auth.Lookup
 	return nil
 }
 
@@ -400,7 +390,7 @@ func (p *platform) storedKey(ctx context.Context, name, label string) (string, e
 		return "", err
 	}
 	key := strings.TrimSpace(string(b))
-	if err := p.pg.CreateAPIKey(ctx, key, postgres.APIKey{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, label); err != nil {
+	if err := p.pg.CreateAPIKey(ctx, key, auth.Principal{Tenant: p.cfg.str("tenant"), Role: auth.RoleAdmin}, label); err != nil {
 		return "", err
 	}
 	return key, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/forecasting"
+	"github.com/meridian-cs/meridian/forecasting/planning"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 )
 
@@ -186,20 +187,21 @@ func staffForecast(ctx context.Context, path, out, use string, q staffing.Queue,
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		perHour := float64(time.Hour) / float64(p.Step)
-		for i := range p.Mean {
-			v := p.Mean[i]
-			if use == "hi" {
-				v = p.Hi[i]
-			}
-			qi := q
-			qi.CallsPerHour = v * perHour
-			res, err := staffing.Required(qi, tg)
-			if err != nil {
-				return fmt.Errorf("series %q at %s: %w", p.Key, p.Start.Add(time.Duration(i)*p.Step).Format(time.RFC3339), flagErr(err, "--forecast "+use))
-			}
-			j := toJSON(qi, tg, res)
-			j.Series, j.Timestamp = p.Key, p.Start.Add(time.Duration(i)*p.Step).Format(time.RFC3339)
+		d := planning.Demand{Start: p.Start, Step: p.Step, Contacts: p.Mean}
+		if use == "hi" {
+			d.Contacts = p.Hi
+		}
+		plan, err := planning.Staff(ctx, q, tg, d)
+		var ie *planning.IntervalError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("series %q at %s: %w", p.Key, p.Start.Add(time.Duration(ie.Index)*p.Step).Format(time.RFC3339), flagErr(ie.Err, "--forecast "+use))
+		}
+		if err != nil {
+			return err
+		}
+		for _, iv := range plan.Intervals {
+			j := toJSON(iv.Queue, tg, iv.Result)
+			j.Series, j.Timestamp = p.Key, iv.Start.Format(time.RFC3339)
 			j.CallsPerHour = round(j.CallsPerHour, 3)
 			rows = append(rows, j)
 		}

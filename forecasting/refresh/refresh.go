@@ -11,20 +11,19 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/chstore"
+	"github.com/meridian-cs/meridian/forecasting/planning"
 	"github.com/meridian-cs/meridian/store/clickhouse"
-	"github.com/meridian-cs/meridian/store/postgres"
 )
 
-// EventSource lists a region's planning events; *postgres.DB is one.
+// EventSource lists a region's planning events; the PostgreSQL store is one.
 type EventSource interface {
-	PlanningEvents(ctx context.Context, region, tenant string, from, to time.Time) ([]postgres.PlanningEvent, error)
+	PlanningEvents(ctx context.Context, region, tenant string, from, to time.Time) ([]forecasting.PlanningEvent, error)
 }
 
 // Config configures a refresh.
@@ -189,7 +188,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				if err != nil {
 					return rep, fmt.Errorf("refresh %s: %w", region, err)
 				}
-				evs = Events(pes)
+				evs = forecasting.EventsOf(pes)
 			}
 			kept := map[string]int{} // by split
 			for _, l := range ls {
@@ -287,56 +286,18 @@ func splitOf(s chstore.Spec) string {
 	return strings.Join(dims, ",")
 }
 
-// Forecast forecasts one loaded series with automatic model selection and returns it ready to
-// store: the selected model's backtest accuracy beside the seasonal-naive baselines, and the
-// interval coverage on a hold-out of the last week (the same model refitted without it).
+// Forecast forecasts one loaded series through the planning service, with automatic model
+// selection, and returns it ready to store: the selected model's backtest accuracy beside the
+// seasonal-naive baselines, and the interval coverage on a hold-out of the last week.
 func Forecast(ctx context.Context, tenant string, l chstore.Loaded, opt forecasting.Options, at time.Time) (chstore.Stored, error) {
-	if opt.Level == 0 {
-		opt.Level = 0.8
-	}
-	preds, err := forecasting.Forecast(ctx, []forecasting.Series{l.Series}, opt)
+	f, err := planning.ForecastOne(ctx, l.Series, opt, true)
 	if err != nil {
 		return chstore.Stored{}, err
 	}
-	p := preds[0]
-	acc := chstore.AccuracyOf(p)
+	acc := chstore.AccuracyOf(f.Prediction)
 	acc.HistoryFrom, acc.HistoryTo, acc.Contacts = l.Series.Start, l.Series.End(), l.Contacts
-	if c, ok := HoldoutCoverage(ctx, l.Series, p.Model, opt); ok {
-		acc.Coverage = &c
-	}
-	return chstore.FromPrediction(tenant, l.Spec, l.Series.Market, p, opt.Level, at, &acc), nil
-}
-
-// HoldoutCoverage refits model on the series without its last week and returns the share of
-// that week's open steps (actual or forecast non-zero) inside the interval.
-func HoldoutCoverage(ctx context.Context, s forecasting.Series, model string, opt forecasting.Options) (float64, bool) {
-	w := int(7 * 24 * time.Hour / s.Step)
-	if len(s.Values) < 3*w {
-		return 0, false
-	}
-	head := s
-	head.Values = s.Values[:len(s.Values)-w]
-	o := opt
-	o.Model, o.Horizon = model, w
-	ps, err := forecasting.Forecast(ctx, []forecasting.Series{head}, o)
-	if err != nil {
-		return 0, false
-	}
-	p := ps[0]
-	in, open := 0, 0
-	for i, y := range s.Values[len(head.Values):] {
-		if y == 0 && p.Mean[i] == 0 {
-			continue
-		}
-		open++
-		if p.Lo[i] <= y && y <= p.Hi[i] {
-			in++
-		}
-	}
-	if open == 0 {
-		return 0, false
-	}
-	return float64(in) / float64(open), true
+	acc.Coverage = f.Coverage
+	return chstore.FromPrediction(tenant, l.Spec, l.Series.Market, f.Prediction, f.Level, at, &acc), nil
 }
 
 // forEach runs f(0..n-1) on up to workers goroutines until done or ctx ends.
@@ -422,16 +383,6 @@ func WaitStored(ctx context.Context, dbs map[string]clickhouse.DB, regions []str
 		case <-t.C:
 		}
 	}
-}
-
-// Events turns stored planning events into forecasting events.
-func Events(pes []postgres.PlanningEvent) []forecasting.Event {
-	out := make([]forecasting.Event, 0, len(pes))
-	for _, e := range pes {
-		out = append(out, forecasting.Event{Name: e.Name, Kind: forecasting.EventKind(e.Kind), Markets: slices.Clone(e.Markets),
-			Start: e.StartsAt, End: e.EndsAt, Lift: e.Lift})
-	}
-	return out
 }
 
 // Schedule runs Run now and then every interval until ctx ends, logging each run's outcome. It

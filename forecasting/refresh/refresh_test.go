@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/chstore"
 	"github.com/meridian-cs/meridian/forecasting/chstore/chstoretest"
 	"github.com/meridian-cs/meridian/forecasting/refresh"
@@ -115,7 +116,7 @@ func TestRefreshWritesForecastsThatAPlanningEventChanges(t *testing.T) {
 
 	// A release planned for Wednesday 09:00 in Germany raises the next refresh's forecast.
 	release := end.AddDate(0, 0, 2).Add(9 * time.Hour)
-	if _, err := pg.CreatePlanningEvent(ctx, "eu", postgres.PlanningEvent{Tenant: "acme", Name: "app 5.0", Kind: "release", Markets: []string{"DE"}, StartsAt: release}); err != nil {
+	if _, err := pg.CreatePlanningEvent(ctx, "eu", forecasting.PlanningEvent{Tenant: "acme", Name: "app 5.0", Kind: "release", Markets: []string{"DE"}, StartsAt: release}); err != nil {
 		t.Fatal(err)
 	}
 	cfg = config(pg, end.Add(40*time.Minute))
@@ -199,7 +200,7 @@ func TestPlanningEventsAreListedByOverlapAndBecomeForecastEvents(t *testing.T) {
 	ctx := context.Background()
 	pg := openPG(t)
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	add := func(e postgres.PlanningEvent) postgres.PlanningEvent {
+	add := func(e forecasting.PlanningEvent) forecasting.PlanningEvent {
 		t.Helper()
 		e.Tenant = "acme"
 		saved, err := pg.CreatePlanningEvent(ctx, "eu", e)
@@ -208,12 +209,12 @@ func TestPlanningEventsAreListedByOverlapAndBecomeForecastEvents(t *testing.T) {
 		}
 		return saved
 	}
-	holiday := add(postgres.PlanningEvent{Name: "Buß- und Bettag", Kind: "holiday", Markets: []string{"DE"}, StartsAt: day.AddDate(0, 0, 16)})
-	campaign := add(postgres.PlanningEvent{Name: "Black Friday", Kind: "campaign", StartsAt: day.AddDate(0, 0, 25), EndsAt: day.AddDate(0, 0, 29), Lift: 0.6})
-	if _, err := pg.CreatePlanningEvent(ctx, "us", postgres.PlanningEvent{Tenant: "acme", Name: "us only", Kind: "outage", StartsAt: day}); err != nil {
+	holiday := add(forecasting.PlanningEvent{Name: "Buß- und Bettag", Kind: "holiday", Markets: []string{"DE"}, StartsAt: day.AddDate(0, 0, 16)})
+	campaign := add(forecasting.PlanningEvent{Name: "Black Friday", Kind: "campaign", StartsAt: day.AddDate(0, 0, 25), EndsAt: day.AddDate(0, 0, 29), Lift: 0.6})
+	if _, err := pg.CreatePlanningEvent(ctx, "us", forecasting.PlanningEvent{Tenant: "acme", Name: "us only", Kind: "outage", StartsAt: day}); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []postgres.PlanningEvent{
+	for _, bad := range []forecasting.PlanningEvent{
 		{Tenant: "acme", Name: "x", Kind: "party", StartsAt: day},
 		{Tenant: "acme", Name: "x", Kind: "release", StartsAt: day, EndsAt: day},
 		{Tenant: "acme", Name: "x", Kind: "release", StartsAt: day, Markets: []string{"Germany"}},
@@ -252,7 +253,7 @@ func TestPlanningEventsAreListedByOverlapAndBecomeForecastEvents(t *testing.T) {
 		t.Fatalf("another tenant sees %v (%v)", es, err)
 	}
 	es, _ := pg.PlanningEvents(ctx, "eu", "acme", time.Time{}, time.Time{})
-	fe := refresh.Events(es)
+	fe := forecasting.EventsOf(es)
 	if len(fe) != 2 || fe[0].Kind != "holiday" || !fe[0].End.IsZero() || fe[0].Markets[0] != "DE" || fe[1].Kind != "campaign" || fe[1].Lift != 0.6 || !fe[1].End.Equal(day.AddDate(0, 0, 29)) {
 		t.Fatalf("forecast events %+v", fe)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/schemas"
 )
@@ -154,39 +155,34 @@ func (db *DB) SyncRegions(ctx context.Context, regions map[string][]string, fall
 	return nil
 }
 
-// APIKey is a stored key's grant.
-type APIKey struct {
-	Tenant  string
-	Role    string
-	Regions []string
-}
-
 // ErrNotFound means no row matched.
 var ErrNotFound = errors.New("postgres: not found")
 
-// LookupAPIKey finds an unrevoked key by its plaintext.
-func (db *DB) LookupAPIKey(ctx context.Context, key string) (APIKey, error) {
+// LookupKey implements auth.Lookup: it finds an unrevoked key by its plaintext and returns
+// its grant, or auth.ErrUnknownKey.
+func (db *DB) LookupKey(ctx context.Context, key string) (auth.Principal, error) {
 	h := sha256.Sum256([]byte(key))
-	var k APIKey
+	var p auth.Principal
 	err := db.Pool.QueryRow(ctx, `SELECT tenant_id, role, regions FROM meridian.api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, h[:]).
-		Scan(&k.Tenant, &k.Role, &k.Regions)
+		Scan(&p.Tenant, &p.Role, &p.Regions)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return k, ErrNotFound
+		return auth.Principal{}, auth.ErrUnknownKey
 	}
 	if err != nil {
-		return k, fmt.Errorf("postgres: look up api key: %w", err)
+		return auth.Principal{}, fmt.Errorf("postgres: look up api key: %w", err)
 	}
-	return k, nil
+	return p, nil
 }
 
-// CreateAPIKey stores a key's hash and grant.
-func (db *DB) CreateAPIKey(ctx context.Context, key string, k APIKey, label string) error {
+// CreateAPIKey stores a key's hash and the grant it carries (no regions: every region).
+func (db *DB) CreateAPIKey(ctx context.Context, key string, p auth.Principal, label string) error {
 	h := sha256.Sum256([]byte(key))
-	if k.Regions == nil {
-		k.Regions = []string{} // every region
+	regions := p.Regions
+	if regions == nil {
+		regions = []string{} // every region
 	}
 	_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.api_keys (key_hash, tenant_id, role, regions, label) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (key_hash) DO NOTHING`, h[:], k.Tenant, k.Role, k.Regions, label)
+		ON CONFLICT (key_hash) DO NOTHING`, h[:], p.Tenant, p.Role, regions, label)
 	if err != nil {
 		return fmt.Errorf("postgres: create api key: %w", err)
 	}

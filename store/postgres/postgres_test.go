@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
@@ -80,20 +81,20 @@ func TestAPIKeysAreStoredHashedAndLookedUp(t *testing.T) {
 	if err := db.EnsureTenant(ctx, "acme", "Acme"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateAPIKey(ctx, "secret-key-1", postgres.APIKey{Tenant: "acme", Role: "agent", Regions: []string{"eu"}}, "test"); err != nil {
+	if err := db.CreateAPIKey(ctx, "secret-key-1", auth.Principal{Tenant: "acme", Role: "agent", Regions: []string{"eu"}}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	k, err := db.LookupAPIKey(ctx, "secret-key-1")
+	k, err := db.LookupKey(ctx, "secret-key-1")
 	if err != nil || k.Tenant != "acme" || k.Role != "agent" || len(k.Regions) != 1 {
 		t.Fatalf("lookup = %+v, %v", k, err)
 	}
-	if err := db.CreateAPIKey(ctx, "admin-key-1", postgres.APIKey{Tenant: "acme", Role: "admin"}, "every region"); err != nil {
+	if err := db.CreateAPIKey(ctx, "admin-key-1", auth.Principal{Tenant: "acme", Role: "admin"}, "every region"); err != nil {
 		t.Fatal(err)
 	}
-	if k, err := db.LookupAPIKey(ctx, "admin-key-1"); err != nil || len(k.Regions) != 0 {
+	if k, err := db.LookupKey(ctx, "admin-key-1"); err != nil || len(k.Regions) != 0 {
 		t.Fatalf("a key for every region came back as %+v, %v", k, err)
 	}
-	if _, err := db.LookupAPIKey(ctx, "secret-key-2"); !errors.Is(err, postgres.ErrNotFound) {
+	if _, err := db.LookupKey(ctx, "secret-key-2"); !errors.Is(err, auth.ErrUnknownKey) {
 		t.Fatalf("unknown key: %v", err)
 	}
 }
