@@ -33,18 +33,7 @@ func TestServeProtectsItsEndpoints(t *testing.T) {
 	base := "http://" + s.addr
 	do := func(t *testing.T, method, path, key, accept, body string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		if accept != "" {
-			req.Header.Set("Accept", accept)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := s.request(t, method, path, key, accept, body)
 		t.Cleanup(func() { resp.Body.Close() })
 		return resp
 	}

@@ -27,10 +27,13 @@ type metricsAnswer struct {
 	Truncated bool `json:"truncated"`
 }
 
-// postRaw posts body to path with key and Accept, and returns the status, content type and body.
-func (s *server) postRaw(t *testing.T, path, key, accept, body string) (int, string, []byte) {
+// request sends a JSON body to path with key and Accept ("" leaves either out).
+func (s *server) request(t *testing.T, method, path, key, accept, body string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, "http://"+s.addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -42,6 +45,13 @@ func (s *server) postRaw(t *testing.T, path, key, accept, body string) (int, str
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// postRaw posts body to path with key and Accept, and returns the status, content type and body.
+func (s *server) postRaw(t *testing.T, path, key, accept, body string) (int, string, []byte) {
+	t.Helper()
+	resp := s.request(t, http.MethodPost, path, key, accept, body)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
