@@ -150,7 +150,7 @@ func newHeldDB() *heldDB {
 	return &heldDB{arrived: make(chan struct{}, 1000), started: make(chan struct{}, 1000), release: make(chan struct{})}
 }
 
-func (d *heldDB) Query(ctx context.Context, _ string) (*clickhouse.Result, error) {
+func (d *heldDB) QueryParams(ctx context.Context, _ string, _ clickhouse.Params) (*clickhouse.Result, error) {
 	if _, ok := ctx.Deadline(); ok {
 		d.deadline.Store(true)
 	}
@@ -256,7 +256,7 @@ type blockingDB struct {
 	err atomic.Pointer[error]
 }
 
-func (d *blockingDB) Query(ctx context.Context, _ string) (*clickhouse.Result, error) {
+func (d *blockingDB) QueryParams(ctx context.Context, _ string, _ clickhouse.Params) (*clickhouse.Result, error) {
 	<-ctx.Done()
 	err := ctx.Err()
 	d.err.Store(&err)

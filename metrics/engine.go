@@ -2,8 +2,8 @@
 // conversations, csat_avg, ...) broken down by dimensions (region, channel, language, hour, ...),
 // narrowed by filters and a time range, bucketed by a granularity, and the engine turns it into
 // SQL over each region's events table, in the spirit of Cube or Metabase. Measures and
-// dimensions are a fixed whitelist of SQL expressions; caller values reach SQL only as quoted
-// literals. Every region is its own database, so the engine queries each region the caller may
+// dimensions are a fixed whitelist of SQL expressions; caller values never enter the SQL
+// text: they reach ClickHouse as server-side parameters (clickhouse.Binder). Every region is its own database, so the engine queries each region the caller may
 // read separately and merges the rows in Go, carrying sums and counts so averages merge
 // exactly. The same filters drive the conversation drill-down (Conversations), so any cell of
 // a report leads to the conversations behind it.
@@ -34,7 +34,7 @@ type Engine struct {
 	Regions []string
 
 	cacheMu sync.Mutex
-	cache   map[string]cachedResult // by SQL text; results of stores that count their writes
+	cache   map[string]cachedResult // by SQL text and parameters; results of stores that count their writes
 }
 
 // cachedResult is a query's result and its database's write count read before the query ran.
@@ -63,25 +63,26 @@ const (
 	cacheMaxAge = 2 * time.Second
 )
 
-// query runs sql, which reads region's database only, on db, or returns the result of the
-// same SQL read since the last write to that database. Dashboards refresh the same queries
+// query runs q, which reads region's database only, on db, or returns the result of the
+// same query read since the last write to that database. Dashboards refresh the same queries
 // over and over, and between two of a region's sink batches (every half second or so) the
 // answer cannot change; another region's batch leaves it alone. Results are shared: callers
 // do not modify them.
-func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, sql string) (*clickhouse.Result, error) {
+func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, q clickhouse.Query) (*clickhouse.Result, error) {
 	wc, ok := db.(writeCounter)
 	if !ok {
-		return db.Query(ctx, sql)
+		return db.QueryParams(ctx, q.SQL, q.Params)
 	}
 	writes := wc.Writes(clickhouse.Database(region))
+	key := q.Key()
 	e.cacheMu.Lock()
-	c, hit := e.cache[sql]
+	c, hit := e.cache[key]
 	e.cacheMu.Unlock()
 	if hit && c.writes == writes && time.Since(c.at) < cacheMaxAge {
 		cacheHits.Inc()
 		return c.res, nil
 	}
-	res, err := db.Query(ctx, sql)
+	res, err := db.QueryParams(ctx, q.SQL, q.Params)
 	if err != nil || len(res.Rows) > cacheRows {
 		return res, err
 	}
@@ -89,7 +90,7 @@ func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, sql
 	if e.cache == nil || len(e.cache) >= cacheEntries {
 		e.cache = map[string]cachedResult{}
 	}
-	e.cache[sql] = cachedResult{writes, time.Now(), res}
+	e.cache[key] = cachedResult{writes, time.Now(), res}
 	e.cacheMu.Unlock()
 	return res, nil
 }
@@ -219,7 +220,8 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 		if err != nil {
 			return err
 		}
-		cond := where(p.Tenant, q.Filters, q.From, q.To)
+		var b clickhouse.Binder
+		cond := where(&b, p.Tenant, q.Filters, q.From, q.To)
 		groups := map[string]*acc{}
 		for k, pl := range []plan{events, convs} {
 			if len(pl.cols) == 0 {
@@ -238,7 +240,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 				fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
 			}
 			tail(&sql)
-			res, err := e.query(ctx, region, db, sql.String())
+			res, err := e.query(ctx, region, db, b.Query(sql.String()))
 			if err != nil {
 				return fmt.Errorf("metrics: query region %s: %w", region, err)
 			}

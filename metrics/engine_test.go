@@ -247,9 +247,9 @@ type countingDB struct {
 	queries atomic.Int64
 }
 
-func (c *countingDB) Query(ctx context.Context, q string) (*clickhouse.Result, error) {
+func (c *countingDB) QueryParams(ctx context.Context, q string, params clickhouse.Params) (*clickhouse.Result, error) {
 	c.queries.Add(1)
-	return c.ChDB.Query(ctx, q)
+	return c.ChDB.QueryParams(ctx, q, params)
 }
 
 // A dashboard asking the same again is answered without a query until the region's database

@@ -189,7 +189,7 @@ func (s *Service) run(ctx context.Context, region string, q chsql.Query, err err
 	if !ok || db == nil {
 		return nil, fmt.Errorf("mining: no database configured for region %q", region)
 	}
-	res, err := db.Query(ctx, q.Inline())
+	res, err := db.QueryParams(ctx, q.SQL, q.Params)
 	if err != nil {
 		return nil, fmt.Errorf("mining: region %s: %w", region, err)
 	}
