@@ -168,7 +168,7 @@ func (d *heldDB) QueryParams(ctx context.Context, _ string, _ clickhouse.Params)
 
 func TestAClientThatLeavesStartsNoMoreQueries(t *testing.T) {
 	db := newHeldDB()
-	h := graphql.NewHandler(graphql.Config{Engine: &metrics.Engine{DBs: map[string]clickhouse.DB{"eu": db}, Regions: []string{"eu"}}})
+	h := graphql.NewHandler(graphql.Config{Engine: metrics.NewEngine(db, []string{"eu"})})
 	reqCtx := make(chan context.Context, 1)
 	served := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +238,7 @@ func TestAClientThatLeavesStartsNoMoreQueries(t *testing.T) {
 func TestEveryResolverHasTheQueryTimeoutAsDeadline(t *testing.T) {
 	blocked := &blockingDB{}
 	h := graphql.NewHandler(graphql.Config{
-		Engine:       &metrics.Engine{DBs: map[string]clickhouse.DB{"eu": blocked}, Regions: []string{"eu"}},
+		Engine:       metrics.NewEngine(blocked, []string{"eu"}),
 		QueryTimeout: 50 * time.Millisecond,
 	})
 	status, body := postWithin(t, 10*time.Second, h, principal(auth.RoleAdmin), contractQuery)

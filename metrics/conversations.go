@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -226,7 +225,7 @@ func (e *Engine) Conversations(ctx context.Context, p auth.Principal, q Conversa
 		}
 		after = &c
 	}
-	regions, err := regionsFor(e.Regions, p.CanAccess, q.Filters)
+	regions, err := regionsFor(e.Regions.Names(), p.CanAccess, q.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +313,7 @@ func (e *Engine) Conversation(ctx context.Context, p auth.Principal, id string) 
 	if id == "" {
 		return nil, invalidf("conversation id is empty")
 	}
-	regions, err := regionsFor(e.Regions, p.CanAccess, nil)
+	regions, err := regionsFor(e.Regions.Names(), p.CanAccess, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +345,7 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 	if err := readable(p); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(e.Regions, region) {
+	if !e.Regions.Has(region) {
 		return nil, fmt.Errorf("%w: region %q is outside this key's scope", auth.ErrForbidden, region)
 	}
 	if err := p.Check(auth.ActionReadMetrics, region); err != nil {

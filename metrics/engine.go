@@ -27,11 +27,9 @@ import (
 
 // Engine answers queries over the regions' events tables. It is safe for concurrent use.
 type Engine struct {
-	// DBs maps a region to the ClickHouse endpoint holding its database
-	// (clickhouse.Database(region)); embedded mode uses one DB for every region.
-	DBs map[string]clickhouse.DB
-	// Regions is the order regions are read and reported in; every one must be in DBs.
-	Regions []string
+	// Regions is the registry of region databases, in the order regions are read and
+	// reported in; cmd/meridian shares it with insights and forecasting.
+	Regions *clickhouse.Regions
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedResult // by SQL text and parameters; results of stores that count their writes
@@ -97,11 +95,7 @@ func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, q c
 
 // NewEngine returns an engine over the given regions; db serves every region (embedded mode).
 func NewEngine(db clickhouse.DB, regions []string) *Engine {
-	dbs := make(map[string]clickhouse.DB, len(regions))
-	for _, r := range regions {
-		dbs[r] = db
-	}
-	return &Engine{DBs: dbs, Regions: append([]string(nil), regions...)}
+	return &Engine{Regions: clickhouse.OneDB(db, regions)}
 }
 
 func readable(p auth.Principal) error {
@@ -115,9 +109,9 @@ func readable(p auth.Principal) error {
 }
 
 func (e *Engine) db(region string) (clickhouse.DB, error) {
-	db, ok := e.DBs[region]
-	if !ok || db == nil {
-		return nil, fmt.Errorf("metrics: no database configured for region %q", region)
+	db, err := e.Regions.DB(region)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return db, nil
 }
@@ -145,7 +139,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 	if err := q.Normalize(); err != nil {
 		return nil, err
 	}
-	regions, err := regionsFor(e.Regions, p.CanAccess, q.Filters)
+	regions, err := regionsFor(e.Regions.Names(), p.CanAccess, q.Filters)
 	if err != nil {
 		return nil, err
 	}
