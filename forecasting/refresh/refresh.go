@@ -336,9 +336,10 @@ feed:
 
 // Tenants lists the tenants with contacts in region between from and to.
 func Tenants(ctx context.Context, db clickhouse.DB, region string, from, to time.Time) ([]string, error) {
-	res, err := db.Query(ctx, fmt.Sprintf(`SELECT DISTINCT tenant FROM %s.events
-		WHERE occurred_at >= toDateTime64(%d, 3, 'UTC') AND occurred_at < toDateTime64(%d, 3, 'UTC') ORDER BY tenant`,
-		clickhouse.Database(region), from.Unix(), to.Unix()))
+	var b clickhouse.Binder
+	res, err := db.QueryParams(ctx, fmt.Sprintf(`SELECT DISTINCT tenant FROM %s.events
+		WHERE occurred_at >= toDateTime64(%s, 3, 'UTC') AND occurred_at < toDateTime64(%s, 3, 'UTC') ORDER BY tenant`,
+		clickhouse.Database(region), b.Int64(from.Unix()), b.Int64(to.Unix())), b.Params())
 	if err != nil {
 		return nil, fmt.Errorf("refresh %s: tenants: %w", region, err)
 	}
