@@ -27,6 +27,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/meridian-cs/meridian/store/clickhouse/chparam"
+	"github.com/meridian-cs/meridian/store/clickhouse/chschema"
 )
 
 // Schema names the messages table and the columns the queries read.
@@ -56,10 +57,13 @@ type Schema struct {
 // EventsSchema is a region's events table as created by Meridian's ClickHouse store
 // (schemas/clickhouse/0001_events.sql): db.events, read with FINAL.
 func EventsSchema(db string) Schema {
-	s := DefaultSchema()
-	s.Table = db + ".events"
-	s.Type, s.Tier, s.ID, s.Sentiment, s.Final = "type", "tier", "id", "sentiment", true
-	return s
+	c := chschema.Col
+	return Schema{
+		Table: db + ".events", Tenant: c("tenant"), OccurredAt: c("occurred_at"), Channel: c("channel"),
+		Language: c("language"), Country: c("country"), Direction: c("direction"), Text: c("text"),
+		ConversationID: c("conversation_id"), CustomerID: c("customer_id"), Product: c("product"),
+		Type: c("type"), Tier: c("tier"), ID: c("id"), Sentiment: c("sentiment"), Final: true,
+	}
 }
 
 // DefaultSchema is the messages table as created by Meridian's ClickHouse store:
