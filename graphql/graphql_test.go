@@ -17,6 +17,7 @@ import (
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/metrics/metricstest"
+	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
 var engine *metrics.Engine
@@ -373,4 +374,14 @@ func TestThePlaygroundLoadsNothingFromElsewhere(t *testing.T) {
 			t.Errorf("%s loads from another origin", path)
 		}
 	}
+}
+
+// regionDB is the fixtures' database of region.
+func regionDB(t testing.TB, region string) clickhouse.DB {
+	t.Helper()
+	db, err := engine.Regions.DB(region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
 // DefaultQueryTimeout is how long one request's resolvers may run by default.
@@ -36,6 +37,9 @@ const DefaultQueryTimeout = 30 * time.Second
 type Config struct {
 	// Engine answers metrics and conversation queries. Required.
 	Engine *metrics.Engine
+	// Regions is the registry of region databases the planning fields read; nil means the
+	// engine's.
+	Regions *clickhouse.Regions
 	// Gate shows personal data by role and region and audits every read; nil means a gate
 	// that audits to slog.Default.
 	Gate *compliance.Gate
@@ -95,6 +99,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Engine == nil {
 		panic("graphql: Config.Engine is required")
 	}
+	if cfg.Regions == nil {
+		cfg.Regions = cfg.Engine.Regions
+	}
 	if cfg.Gate == nil {
 		cfg.Gate = compliance.NewGate(nil)
 	}
@@ -123,8 +130,8 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 
 // executableSchema is the schema answered by cfg's resolvers.
 func executableSchema(cfg Config) gql.ExecutableSchema {
-	res := &Resolver{engine: cfg.Engine, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
-	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions))})
+	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
+	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 
 // operationRunner is what *handler.Server (GraphQL over HTTP) and *executor.Executor (POST

@@ -36,7 +36,7 @@ func TestOpportunitiesDoNotLeakOneCustomersMessages(t *testing.T) {
 	for i := range 150 {
 		add("BE", fmt.Sprintf("probe-be-%d", i%30), []string{"Ou est ma commande ?", "Le colis est en retard.", "Merci beaucoup pour votre aide."}[i%3])
 	}
-	if _, err := (&clickhouse.EventWriter{DB: engine.DBs["eu"], Region: "eu"}).StoreEvents(ctx, evs); err != nil {
+	if _, err := (&clickhouse.EventWriter{DB: regionDB(t, "eu"), Region: "eu"}).StoreEvents(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
 	secrets := []string{"0612345678", "7630006000011234567890189", "3000 6000", "zorglubquux", "tr0ub4dor"}

@@ -40,7 +40,7 @@ func insFixtures(t *testing.T) {
 			if err != nil {
 				return
 			}
-			_, err = (&clickhouse.EventWriter{DB: engine.DBs[r], Region: r}).StoreEvents(ctx, evs)
+			_, err = (&clickhouse.EventWriter{DB: regionDB(t, r), Region: r}).StoreEvents(ctx, evs)
 		}
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func insFixtures(t *testing.T) {
 }
 
 func insHandler(rec compliance.Auditor) http.Handler {
-	svc := &mining.Service{DBs: engine.DBs, Regions: engine.Regions, Competitors: mining.DemoCompetitors()}
+	svc := &mining.Service{Regions: engine.Regions, Competitors: mining.DemoCompetitors()}
 	return graphql.NewHandler(graphql.Config{Engine: engine, Gate: compliance.NewGate(rec), Insights: svc})
 }
 

@@ -150,7 +150,7 @@ func newHeldDB() *heldDB {
 	return &heldDB{arrived: make(chan struct{}, 1000), started: make(chan struct{}, 1000), release: make(chan struct{})}
 }
 
-func (d *heldDB) Query(ctx context.Context, _ string) (*clickhouse.Result, error) {
+func (d *heldDB) QueryParams(ctx context.Context, _ string, _ clickhouse.Params) (*clickhouse.Result, error) {
 	if _, ok := ctx.Deadline(); ok {
 		d.deadline.Store(true)
 	}
@@ -168,7 +168,7 @@ func (d *heldDB) Query(ctx context.Context, _ string) (*clickhouse.Result, error
 
 func TestAClientThatLeavesStartsNoMoreQueries(t *testing.T) {
 	db := newHeldDB()
-	h := graphql.NewHandler(graphql.Config{Engine: &metrics.Engine{DBs: map[string]clickhouse.DB{"eu": db}, Regions: []string{"eu"}}})
+	h := graphql.NewHandler(graphql.Config{Engine: metrics.NewEngine(db, []string{"eu"})})
 	reqCtx := make(chan context.Context, 1)
 	served := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +238,7 @@ func TestAClientThatLeavesStartsNoMoreQueries(t *testing.T) {
 func TestEveryResolverHasTheQueryTimeoutAsDeadline(t *testing.T) {
 	blocked := &blockingDB{}
 	h := graphql.NewHandler(graphql.Config{
-		Engine:       &metrics.Engine{DBs: map[string]clickhouse.DB{"eu": blocked}, Regions: []string{"eu"}},
+		Engine:       metrics.NewEngine(blocked, []string{"eu"}),
 		QueryTimeout: 50 * time.Millisecond,
 	})
 	status, body := postWithin(t, 10*time.Second, h, principal(auth.RoleAdmin), contractQuery)
@@ -256,7 +256,7 @@ type blockingDB struct {
 	err atomic.Pointer[error]
 }
 
-func (d *blockingDB) Query(ctx context.Context, _ string) (*clickhouse.Result, error) {
+func (d *blockingDB) QueryParams(ctx context.Context, _ string, _ clickhouse.Params) (*clickhouse.Result, error) {
 	<-ctx.Done()
 	err := ctx.Err()
 	d.err.Store(&err)

@@ -21,6 +21,9 @@ type rowsDB struct{ rows [][]any }
 func (db rowsDB) Query(context.Context, string) (*clickhouse.Result, error) {
 	return &clickhouse.Result{Rows: db.rows}, nil
 }
+func (db rowsDB) QueryParams(context.Context, string, clickhouse.Params) (*clickhouse.Result, error) {
+	return &clickhouse.Result{Rows: db.rows}, nil
+}
 func (rowsDB) Exec(context.Context, string) error                              { return nil }
 func (rowsDB) Insert(context.Context, string, string, []byte, ...string) error { return nil }
 func (rowsDB) Ping(context.Context) error                                      { return nil }

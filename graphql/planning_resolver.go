@@ -57,9 +57,9 @@ func (r *Resolver) planPrincipal(ctx context.Context, region string) (auth.Princ
 }
 
 func (r *Resolver) planDB(region string) (clickhouse.DB, error) {
-	db, ok := r.engine.DBs[region]
-	if !ok || db == nil {
-		return nil, gqlerror.Errorf("unknown region %q (regions: %s)", region, strings.Join(r.engine.Regions, ", "))
+	db, err := r.regions.DB(region)
+	if err != nil {
+		return nil, gqlerror.Errorf("unknown region %q (regions: %s)", region, strings.Join(r.regions.Names(), ", "))
 	}
 	return db, nil
 }
@@ -75,7 +75,7 @@ func (r *Resolver) planRegions(ctx context.Context, region *string) (auth.Princi
 		return p, nil, err
 	}
 	var out []string
-	for _, reg := range r.engine.Regions {
+	for _, reg := range r.regions.Names() {
 		if p.CanAccess(reg) {
 			out = append(out, reg)
 		}

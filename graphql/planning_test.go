@@ -36,7 +36,7 @@ func planFixtures(t *testing.T) {
 			{Channel: "whatsapp", Language: "de", Country: "DE", Level: 8},
 			{Channel: "email", Language: "fr", Country: "FR", Level: 3},
 		})
-		_, planErr = (&clickhouse.EventWriter{DB: engine.DBs["eu"], Region: "eu"}).StoreEvents(context.Background(), evs)
+		_, planErr = (&clickhouse.EventWriter{DB: regionDB(t, "eu"), Region: "eu"}).StoreEvents(context.Background(), evs)
 	})
 	if planErr != nil {
 		t.Fatal(planErr)
@@ -235,7 +235,7 @@ func TestStaffingFromRatesAndFromStoredForecasts(t *testing.T) {
 	}
 
 	// The refresh job stores forecasts; staffing and forecasts read them back.
-	rep, err := refresh.Run(context.Background(), refresh.Config{DBs: engine.DBs, Regions: metricstest.Regions, Tenants: []string{planTenant},
+	rep, err := refresh.Run(context.Background(), refresh.Config{Regions: engine.Regions, Tenants: []string{planTenant},
 		Horizon: 48, Now: func() time.Time { return planEnd }})
 	if err != nil || rep.Series != 7 { // each language × channel series, its language, its channel, the total
 		t.Fatalf("refresh: %+v, %v", rep, err)

@@ -17,14 +17,16 @@ import (
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
 // Resolver implements the schema. Resolvers stay thin: queries go to the metrics engine, and
 // every personal field (message text, customer id) goes through the compliance gate.
 type Resolver struct {
-	engine *metrics.Engine
-	gate   *compliance.Gate
-	log    *slog.Logger
+	engine  *metrics.Engine
+	regions *clickhouse.Regions // region databases of the planning fields
+	gate    *compliance.Gate
+	log     *slog.Logger
 	// planningEvents feeds the planning fields (planning_resolver.go); nil: not configured.
 	planningEvents PlanningEventStore
 	// insights answers the insight fields (insights_resolver.go); nil: not configured.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/clickhouse/chschema"
 )
 
 // A measure is computed from one or more partial aggregates. Each region returns its partials;
@@ -27,8 +28,10 @@ type dimension struct {
 	col  string // the column, when the dimension is a plain column
 }
 
-// column is a dimension that is a plain column of the events table.
+// column is a dimension that is a plain column of the events table; a name that is not one
+// stops the program at start (chschema.Col).
 func column(name, doc string) dimension {
+	name = chschema.Col(name)
 	return dimension{doc: doc, expr: "toString(" + name + ")", col: name}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -121,7 +120,8 @@ var convColumns = strings.Join([]string{
 	"toUnixTimestamp64Milli(maxIf(occurred_at, " + isMessage + ")) AS last_msg_ms",
 }, ", ")
 
-func (e *Engine) conversationRows(ctx context.Context, region, cond, having string, limit int) ([]Conversation, error) {
+// conversationRows runs with the parameters of cond and having, bound on b.
+func (e *Engine) conversationRows(ctx context.Context, region string, b *clickhouse.Binder, cond, having string, limit int) ([]Conversation, error) {
 	db, err := e.db(region)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (e *Engine) conversationRows(ctx context.Context, region, cond, having stri
 		sql += " HAVING " + having
 	}
 	sql += fmt.Sprintf(" ORDER BY last_ms DESC, conversation_id ASC LIMIT %d", limit)
-	res, err := e.query(ctx, region, db, sql)
+	res, err := e.query(ctx, region, db, b.Query(sql))
 	if err != nil {
 		return nil, fmt.Errorf("metrics: conversations in region %s: %w", region, err)
 	}
@@ -178,9 +178,10 @@ func (e *Engine) statuses(ctx context.Context, tenant, region string, convs []*C
 		ids[i] = c.ID
 	}
 	lifecycle := typeIn(models.LifecycleTypes...)
-	sql := fmt.Sprintf("SELECT conversation_id, toString(argMax(type, (occurred_at, id))) FROM %s.events FINAL WHERE tenant = %s AND conversation_id IN (%s) AND %s GROUP BY conversation_id",
-		clickhouse.Database(region), clickhouse.Quote(tenant), quoteAll(ids), lifecycle)
-	res, err := e.query(ctx, region, db, sql)
+	var b clickhouse.Binder
+	sql := fmt.Sprintf("SELECT conversation_id, toString(argMax(type, (occurred_at, id))) FROM %s.events FINAL WHERE tenant = %s AND conversation_id IN %s AND %s GROUP BY conversation_id",
+		clickhouse.Database(region), b.String(tenant), b.Strings(ids), lifecycle)
+	res, err := e.query(ctx, region, db, b.Query(sql))
 	if err != nil {
 		return fmt.Errorf("metrics: conversation status in region %s: %w", region, err)
 	}
@@ -224,12 +225,10 @@ func (e *Engine) Conversations(ctx context.Context, p auth.Principal, q Conversa
 		}
 		after = &c
 	}
-	regions, err := regionsFor(e.Regions, p.CanAccess, q.Filters)
+	regions, err := regionsFor(e.Regions.Names(), p.CanAccess, q.Filters)
 	if err != nil {
 		return nil, err
 	}
-	cond := where(p.Tenant, q.Filters, q.From, q.To)
-
 	pages := make([][]Conversation, len(regions))
 	totals := make([]int, len(regions))
 	err = forEachRegion(regions, func(i int, region string) error {
@@ -237,7 +236,9 @@ func (e *Engine) Conversations(ctx context.Context, p auth.Principal, q Conversa
 		if err != nil {
 			return err
 		}
-		res, err := e.query(ctx, region, db, fmt.Sprintf("SELECT uniqExact(conversation_id) FROM %s.events FINAL WHERE %s AND conversation_id != ''", clickhouse.Database(region), cond))
+		var b clickhouse.Binder
+		cond := where(&b, p.Tenant, q.Filters, q.From, q.To)
+		res, err := e.query(ctx, region, db, b.Query(fmt.Sprintf("SELECT uniqExact(conversation_id) FROM %s.events FINAL WHERE %s AND conversation_id != ''", clickhouse.Database(region), cond)))
 		if err != nil {
 			return fmt.Errorf("metrics: count conversations in region %s: %w", region, err)
 		}
@@ -246,16 +247,17 @@ func (e *Engine) Conversations(ctx context.Context, p auth.Principal, q Conversa
 		}
 		having := ""
 		if after != nil {
+			t := b.Int64(after.T)
 			switch c := strings.Compare(region, after.R); {
 			case c == 0:
-				having = fmt.Sprintf("last_ms < %d OR (last_ms = %d AND conversation_id > %s)", after.T, after.T, clickhouse.Quote(after.ID))
+				having = fmt.Sprintf("last_ms < %s OR (last_ms = %s AND conversation_id > %s)", t, t, b.String(after.ID))
 			case c > 0:
-				having = fmt.Sprintf("last_ms <= %d", after.T)
+				having = "last_ms <= " + t
 			default:
-				having = fmt.Sprintf("last_ms < %d", after.T)
+				having = "last_ms < " + t
 			}
 		}
-		pages[i], err = e.conversationRows(ctx, region, cond, having, q.First+1)
+		pages[i], err = e.conversationRows(ctx, region, &b, cond, having, q.First+1)
 		return err
 	})
 	if err != nil {
@@ -311,14 +313,15 @@ func (e *Engine) Conversation(ctx context.Context, p auth.Principal, id string) 
 	if id == "" {
 		return nil, invalidf("conversation id is empty")
 	}
-	regions, err := regionsFor(e.Regions, p.CanAccess, nil)
+	regions, err := regionsFor(e.Regions.Names(), p.CanAccess, nil)
 	if err != nil {
 		return nil, err
 	}
 	found := make([]*Conversation, len(regions))
 	err = forEachRegion(regions, func(i int, region string) error {
-		cond := "tenant = " + clickhouse.Quote(p.Tenant) + " AND conversation_id = " + clickhouse.Quote(id)
-		rows, err := e.conversationRows(ctx, region, cond, "", 1)
+		var b clickhouse.Binder
+		cond := "tenant = " + b.String(p.Tenant) + " AND conversation_id = " + b.String(id)
+		rows, err := e.conversationRows(ctx, region, &b, cond, "", 1)
 		if err != nil || len(rows) == 0 {
 			return err
 		}
@@ -342,7 +345,7 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 	if err := readable(p); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(e.Regions, region) {
+	if !e.Regions.Has(region) {
 		return nil, fmt.Errorf("%w: region %q is outside this key's scope", auth.ErrForbidden, region)
 	}
 	if err := p.Check(auth.ActionReadMetrics, region); err != nil {
@@ -360,9 +363,10 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 	if err != nil {
 		return nil, err
 	}
+	var b clickhouse.Binder
 	sql := fmt.Sprintf("SELECT id, toString(type), toString(direction), toString(channel), toString(language), toUnixTimestamp64Milli(occurred_at), text, customer_id FROM %s.events FINAL WHERE tenant = %s AND conversation_id = %s AND %s ORDER BY occurred_at, id LIMIT %d",
-		clickhouse.Database(region), clickhouse.Quote(p.Tenant), clickhouse.Quote(conversationID), isMessage, first)
-	res, err := e.query(ctx, region, db, sql)
+		clickhouse.Database(region), b.String(p.Tenant), b.String(conversationID), isMessage, first)
+	res, err := e.query(ctx, region, db, b.Query(sql))
 	if err != nil {
 		return nil, fmt.Errorf("metrics: messages of a conversation in region %s: %w", region, err)
 	}

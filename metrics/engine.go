@@ -2,8 +2,8 @@
 // conversations, csat_avg, ...) broken down by dimensions (region, channel, language, hour, ...),
 // narrowed by filters and a time range, bucketed by a granularity, and the engine turns it into
 // SQL over each region's events table, in the spirit of Cube or Metabase. Measures and
-// dimensions are a fixed whitelist of SQL expressions; caller values reach SQL only as quoted
-// literals. Every region is its own database, so the engine queries each region the caller may
+// dimensions are a fixed whitelist of SQL expressions; caller values never enter the SQL
+// text: they reach ClickHouse as server-side parameters (clickhouse.Binder). Every region is its own database, so the engine queries each region the caller may
 // read separately and merges the rows in Go, carrying sums and counts so averages merge
 // exactly. The same filters drive the conversation drill-down (Conversations), so any cell of
 // a report leads to the conversations behind it.
@@ -27,14 +27,12 @@ import (
 
 // Engine answers queries over the regions' events tables. It is safe for concurrent use.
 type Engine struct {
-	// DBs maps a region to the ClickHouse endpoint holding its database
-	// (clickhouse.Database(region)); embedded mode uses one DB for every region.
-	DBs map[string]clickhouse.DB
-	// Regions is the order regions are read and reported in; every one must be in DBs.
-	Regions []string
+	// Regions is the registry of region databases, in the order regions are read and
+	// reported in; cmd/meridian shares it with insights and forecasting.
+	Regions *clickhouse.Regions
 
 	cacheMu sync.Mutex
-	cache   map[string]cachedResult // by SQL text; results of stores that count their writes
+	cache   map[string]cachedResult // by SQL text and parameters; results of stores that count their writes
 }
 
 // cachedResult is a query's result and its database's write count read before the query ran.
@@ -63,25 +61,26 @@ const (
 	cacheMaxAge = 2 * time.Second
 )
 
-// query runs sql, which reads region's database only, on db, or returns the result of the
-// same SQL read since the last write to that database. Dashboards refresh the same queries
+// query runs q, which reads region's database only, on db, or returns the result of the
+// same query read since the last write to that database. Dashboards refresh the same queries
 // over and over, and between two of a region's sink batches (every half second or so) the
 // answer cannot change; another region's batch leaves it alone. Results are shared: callers
 // do not modify them.
-func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, sql string) (*clickhouse.Result, error) {
+func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, q clickhouse.Query) (*clickhouse.Result, error) {
 	wc, ok := db.(writeCounter)
 	if !ok {
-		return db.Query(ctx, sql)
+		return db.QueryParams(ctx, q.SQL, q.Params)
 	}
 	writes := wc.Writes(clickhouse.Database(region))
+	key := q.Key()
 	e.cacheMu.Lock()
-	c, hit := e.cache[sql]
+	c, hit := e.cache[key]
 	e.cacheMu.Unlock()
 	if hit && c.writes == writes && time.Since(c.at) < cacheMaxAge {
 		cacheHits.Inc()
 		return c.res, nil
 	}
-	res, err := db.Query(ctx, sql)
+	res, err := db.QueryParams(ctx, q.SQL, q.Params)
 	if err != nil || len(res.Rows) > cacheRows {
 		return res, err
 	}
@@ -89,18 +88,14 @@ func (e *Engine) query(ctx context.Context, region string, db clickhouse.DB, sql
 	if e.cache == nil || len(e.cache) >= cacheEntries {
 		e.cache = map[string]cachedResult{}
 	}
-	e.cache[sql] = cachedResult{writes, time.Now(), res}
+	e.cache[key] = cachedResult{writes, time.Now(), res}
 	e.cacheMu.Unlock()
 	return res, nil
 }
 
 // NewEngine returns an engine over the given regions; db serves every region (embedded mode).
 func NewEngine(db clickhouse.DB, regions []string) *Engine {
-	dbs := make(map[string]clickhouse.DB, len(regions))
-	for _, r := range regions {
-		dbs[r] = db
-	}
-	return &Engine{DBs: dbs, Regions: append([]string(nil), regions...)}
+	return &Engine{Regions: clickhouse.OneDB(db, regions)}
 }
 
 func readable(p auth.Principal) error {
@@ -114,9 +109,9 @@ func readable(p auth.Principal) error {
 }
 
 func (e *Engine) db(region string) (clickhouse.DB, error) {
-	db, ok := e.DBs[region]
-	if !ok || db == nil {
-		return nil, fmt.Errorf("metrics: no database configured for region %q", region)
+	db, err := e.Regions.DB(region)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return db, nil
 }
@@ -136,7 +131,9 @@ func forEachRegion(regions []string, fn func(i int, region string) error) error 
 	return errors.Join(errs...)
 }
 
-// Run answers q for principal p: only p's tenant, only the regions p may access.
+// Run answers q for principal p: only p's tenant, only the regions p may access. It plans
+// the query once (newPlan), asks each region the plan's SQL (plan.sql, plan.read) and merges
+// the regions' partial aggregates (plan.merge).
 func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, error) {
 	if err := readable(p); err != nil {
 		return nil, err
@@ -144,15 +141,61 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 	if err := q.Normalize(); err != nil {
 		return nil, err
 	}
-	regions, err := regionsFor(e.Regions, p.CanAccess, q.Filters)
+	regions, err := regionsFor(e.Regions.Names(), p.CanAccess, q.Filters)
 	if err != nil {
 		return nil, err
 	}
+	pl, err := newPlan(q)
+	if err != nil {
+		return nil, err
+	}
+	perRegion := make([]map[string]*acc, len(regions))
+	err = forEachRegion(regions, func(i int, region string) error {
+		db, err := e.db(region)
+		if err != nil {
+			return err
+		}
+		groups := map[string]*acc{}
+		for _, rq := range pl.sql(region, p.Tenant) {
+			res, err := e.query(ctx, region, db, rq.query)
+			if err != nil {
+				return fmt.Errorf("metrics: query region %s: %w", region, err)
+			}
+			if err := pl.read(region, rq.part, res, groups); err != nil {
+				return err
+			}
+		}
+		perRegion[i] = groups
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pl.merge(perRegion), nil
+}
 
-	// SQL columns: the column dimensions, then every measure's partials. Event measures
-	// aggregate the events table; perConversation measures aggregate a subquery with one row
-	// per conversation (convFacts). A region answers one query of each kind the measures need.
-	var dimCols, groupBy, convDimCols []string
+// part is the measures' partial columns that one kind of query computes.
+type part struct {
+	cols []string
+	idx  []int // global partial index of each partial column
+}
+
+// plan is a normalized query turned into SQL columns, the same for every region. Event
+// measures aggregate the events table; perConversation measures aggregate a subquery with
+// one row per conversation (convFacts). A region answers one query of each kind the
+// measures need.
+type plan struct {
+	q                             Query
+	dimCols, groupBy, convDimCols []string
+	events, convs                 part
+	offsets                       []int // offsets[i] = index of measure i's first partial among the partials
+	nPartials                     int
+	sqlLimit                      int
+}
+
+func newPlan(q Query) (*plan, error) {
+	pl := &plan{q: q}
+	// SQL columns: the column dimensions, then every measure's partials.
 	for i, d := range q.Dimensions {
 		expr := dimensions[d].expr
 		switch d {
@@ -162,24 +205,16 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 			expr = granularities[q.Granularity]
 		}
 		alias := fmt.Sprintf("d%d", i)
-		dimCols = append(dimCols, expr+" AS "+alias)
-		groupBy = append(groupBy, alias)
+		pl.dimCols = append(pl.dimCols, expr+" AS "+alias)
+		pl.groupBy = append(pl.groupBy, alias)
 		// A conversation takes the values of its first matching event (first non-empty for
 		// plain columns).
 		if c := dimensions[d].col; c != "" {
-			convDimCols = append(convDimCols, fmt.Sprintf("argMinIf(%s, occurred_at, %s != '') AS %s", expr, c, alias))
+			pl.convDimCols = append(pl.convDimCols, fmt.Sprintf("argMinIf(%s, occurred_at, %s != '') AS %s", expr, c, alias))
 		} else {
-			convDimCols = append(convDimCols, fmt.Sprintf("argMin(%s, occurred_at) AS %s", expr, alias))
+			pl.convDimCols = append(pl.convDimCols, fmt.Sprintf("argMin(%s, occurred_at) AS %s", expr, alias))
 		}
 	}
-	nDimCols := len(dimCols)
-	type plan struct {
-		cols []string
-		idx  []int // global partial index of each partial column
-	}
-	var events, convs plan
-	var offsets []int // offsets[i] = index of measure i's first partial among the partials
-	nPartials := 0
 	for _, m := range q.Measures {
 		def := measures[m]
 		if def.perConversation {
@@ -189,99 +224,105 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 				}
 			}
 		}
-		offsets = append(offsets, nPartials)
-		pl := &events
+		pl.offsets = append(pl.offsets, pl.nPartials)
+		pt := &pl.events
 		if def.perConversation {
-			pl = &convs
+			pt = &pl.convs
 		}
 		for _, expr := range def.partials {
-			pl.cols = append(pl.cols, fmt.Sprintf("%s AS p%d", expr, nPartials))
-			pl.idx = append(pl.idx, nPartials)
-			nPartials++
+			pt.cols = append(pt.cols, fmt.Sprintf("%s AS p%d", expr, pl.nPartials))
+			pt.idx = append(pt.idx, pl.nPartials)
+			pl.nPartials++
 		}
 	}
 	// Rows sorted by dimensions can be cut per region: the first Limit rows overall are among
 	// the first Limit of each region. Ordered by a measure, every group is needed.
-	sqlLimit := MaxLimit + 1
+	pl.sqlLimit = MaxLimit + 1
 	if len(q.OrderBy) == 0 {
-		sqlLimit = q.Limit + 1
+		pl.sqlLimit = q.Limit + 1
 	}
-	tail := func(sql *strings.Builder) {
-		if len(groupBy) > 0 {
-			fmt.Fprintf(sql, " GROUP BY %s ORDER BY %s", strings.Join(groupBy, ", "), strings.Join(groupBy, ", "))
-		}
-		fmt.Fprintf(sql, " LIMIT %d", sqlLimit)
-	}
+	return pl, nil
+}
 
-	perRegion := make([]map[string]*acc, len(regions))
-	err = forEachRegion(regions, func(i int, region string) error {
-		db, err := e.db(region)
-		if err != nil {
-			return err
+// regionQuery is one query of a region and the partials it computes.
+type regionQuery struct {
+	query clickhouse.Query
+	part  part
+}
+
+// sql returns the queries that answer the plan in region for tenant: one per kind of
+// measure the query has, its values as parameters.
+func (pl *plan) sql(region, tenant string) []regionQuery {
+	var b clickhouse.Binder
+	q := pl.q
+	cond := where(&b, tenant, q.Filters, q.From, q.To)
+	var out []regionQuery
+	for k, pt := range []part{pl.events, pl.convs} {
+		if len(pt.cols) == 0 {
+			continue
 		}
-		cond := where(p.Tenant, q.Filters, q.From, q.To)
-		groups := map[string]*acc{}
-		for k, pl := range []plan{events, convs} {
-			if len(pl.cols) == 0 {
+		// n counts the group's events (or conversations): a query without column
+		// dimensions has no GROUP BY and answers one row even over no rows, which must
+		// not become a row of zeros.
+		cols := append(append(append([]string(nil), pl.groupBy...), pt.cols...), "count() AS n")
+		var sql strings.Builder
+		if k == 1 { // per conversation
+			fmt.Fprintf(&sql, "SELECT %s FROM (SELECT conversation_id, %s FROM %s.events FINAL WHERE %s AND conversation_id != '' GROUP BY conversation_id)",
+				strings.Join(cols, ", "), strings.Join(append(append([]string(nil), pl.convDimCols...), convFacts), ", "), clickhouse.Database(region), cond)
+		} else {
+			cols = append(append([]string(nil), pl.dimCols...), cols[len(pl.groupBy):]...)
+			fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
+		}
+		if len(pl.groupBy) > 0 {
+			fmt.Fprintf(&sql, " GROUP BY %s ORDER BY %s", strings.Join(pl.groupBy, ", "), strings.Join(pl.groupBy, ", "))
+		}
+		fmt.Fprintf(&sql, " LIMIT %d", pl.sqlLimit)
+		out = append(out, regionQuery{b.Query(sql.String()), pt})
+	}
+	return out
+}
+
+// read adds the rows region answered for pt to groups, by dimension values.
+func (pl *plan) read(region string, pt part, res *clickhouse.Result, groups map[string]*acc) error {
+	q := pl.q
+	if len(res.Rows) >= pl.sqlLimit && len(q.OrderBy) > 0 {
+		return invalidf("the query has more than %d groups; add filters or fewer dimensions", MaxLimit)
+	}
+	nDimCols, np := len(pl.dimCols), len(pt.idx)
+	for _, row := range res.Rows {
+		if len(row) != nDimCols+np+1 {
+			return fmt.Errorf("metrics: region %s returned %d columns, want %d", region, len(row), nDimCols+np+1)
+		}
+		if clickhouse.Float(row[nDimCols+np]) == 0 {
+			continue
+		}
+		dims := make([]string, 0, len(q.Dimensions))
+		c := 0
+		for _, d := range q.Dimensions {
+			if d == regionDimension {
+				dims = append(dims, region)
 				continue
 			}
-			// n counts the group's events (or conversations): a query without column
-			// dimensions has no GROUP BY and answers one row even over no rows, which must
-			// not become a row of zeros.
-			cols := append(append(append([]string(nil), groupBy...), pl.cols...), "count() AS n")
-			var sql strings.Builder
-			if k == 1 { // per conversation
-				fmt.Fprintf(&sql, "SELECT %s FROM (SELECT conversation_id, %s FROM %s.events FINAL WHERE %s AND conversation_id != '' GROUP BY conversation_id)",
-					strings.Join(cols, ", "), strings.Join(append(append([]string(nil), convDimCols...), convFacts), ", "), clickhouse.Database(region), cond)
-			} else {
-				cols = append(append([]string(nil), dimCols...), cols[len(groupBy):]...)
-				fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
-			}
-			tail(&sql)
-			res, err := e.query(ctx, region, db, sql.String())
-			if err != nil {
-				return fmt.Errorf("metrics: query region %s: %w", region, err)
-			}
-			if len(res.Rows) >= sqlLimit && len(q.OrderBy) > 0 {
-				return invalidf("the query has more than %d groups; add filters or fewer dimensions", MaxLimit)
-			}
-			np := len(pl.idx)
-			for _, row := range res.Rows {
-				if len(row) != nDimCols+np+1 {
-					return fmt.Errorf("metrics: region %s returned %d columns, want %d", region, len(row), nDimCols+np+1)
-				}
-				if clickhouse.Float(row[nDimCols+np]) == 0 {
-					continue
-				}
-				dims := make([]string, 0, len(q.Dimensions))
-				c := 0
-				for _, d := range q.Dimensions {
-					if d == regionDimension {
-						dims = append(dims, region)
-						continue
-					}
-					dims = append(dims, clickhouse.String(row[c]))
-					c++
-				}
-				k := key(dims)
-				a, ok := groups[k]
-				if !ok {
-					a = &acc{dims: dims, partials: make([]float64, nPartials)}
-					groups[k] = a
-				}
-				for j, gi := range pl.idx {
-					a.partials[gi] = clickhouse.Float(row[nDimCols+j])
-				}
-			}
+			dims = append(dims, clickhouse.String(row[c]))
+			c++
 		}
-		perRegion[i] = groups
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		k := key(dims)
+		a, ok := groups[k]
+		if !ok {
+			a = &acc{dims: dims, partials: make([]float64, pl.nPartials)}
+			groups[k] = a
+		}
+		for j, gi := range pt.idx {
+			a.partials[gi] = clickhouse.Float(row[nDimCols+j])
+		}
 	}
+	return nil
+}
 
-	// Merge: the same dimension values from several regions add their partials.
+// merge adds up the regions' groups (the same dimension values from several regions add
+// their partials), finishes each measure, sorts and cuts to the limit.
+func (pl *plan) merge(perRegion []map[string]*acc) *Result {
+	q := pl.q
 	merged := map[string]*acc{}
 	for _, groups := range perRegion {
 		for k, a := range groups {
@@ -296,7 +337,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 	}
 	// A query without dimensions always has exactly one row, even over no data or no region.
 	if len(q.Dimensions) == 0 && len(merged) == 0 {
-		merged[""] = &acc{dims: []string{}, partials: make([]float64, nPartials)}
+		merged[""] = &acc{dims: []string{}, partials: make([]float64, pl.nPartials)}
 	}
 
 	out := &Result{Measures: q.Measures, Dimensions: q.Dimensions, Rows: make([]Row, 0, len(merged))}
@@ -307,7 +348,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 		vals := make([]float64, len(q.Measures))
 		for i, m := range q.Measures {
 			def := measures[m]
-			p := a.partials[offsets[i] : offsets[i]+len(def.partials)]
+			p := a.partials[pl.offsets[i] : pl.offsets[i]+len(def.partials)]
 			if def.final == nil {
 				vals[i] = p[0]
 			} else {
@@ -321,7 +362,7 @@ func (e *Engine) Run(ctx context.Context, p auth.Principal, q Query) (*Result, e
 		out.Rows = out.Rows[:q.Limit]
 		out.Truncated = true
 	}
-	return out, nil
+	return out
 }
 
 type acc struct {

@@ -247,9 +247,9 @@ type countingDB struct {
 	queries atomic.Int64
 }
 
-func (c *countingDB) Query(ctx context.Context, q string) (*clickhouse.Result, error) {
+func (c *countingDB) QueryParams(ctx context.Context, q string, params clickhouse.Params) (*clickhouse.Result, error) {
 	c.queries.Add(1)
-	return c.ChDB.Query(ctx, q)
+	return c.ChDB.QueryParams(ctx, q, params)
 }
 
 // A dashboard asking the same again is answered without a query until the region's database
@@ -257,7 +257,7 @@ func (c *countingDB) Query(ctx context.Context, q string) (*clickhouse.Result, e
 // writes (a ClickHouse server, which other processes write to) is asked every time.
 func TestRepeatedQueriesReuseResultsUntilTheStoreIsWritten(t *testing.T) {
 	ctx := context.Background()
-	ch := engine.DBs["eu"].(*clickhouse.ChDB)
+	ch := regionDB(t, "eu").(*clickhouse.ChDB)
 	counted := &countingDB{ChDB: ch}
 	e := metrics.NewEngine(counted, []string{"eu"})
 	p := auth.Principal{Tenant: "t-cache", Role: auth.RoleAdmin}
@@ -350,4 +350,14 @@ func TestFiltersNormaliseValuesAsIngestDoes(t *testing.T) {
 	if err != nil || rows(r) != "=[0];" {
 		t.Errorf("uk: %v, %v", r, err)
 	}
+}
+
+// regionDB is the fixtures' database of region.
+func regionDB(t testing.TB, region string) clickhouse.DB {
+	t.Helper()
+	db, err := engine.Regions.DB(region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -217,14 +217,15 @@ next:
 }
 
 // where renders the row filter shared by every query of a tenant's events in one region:
-// tenant, time range and the non-region filters. Values only reach SQL through Quote.
-func where(tenant string, fs []Filter, from, to *time.Time) string {
-	conds := []string{"tenant = " + clickhouse.Quote(tenant)}
+// tenant, time range and the non-region filters. Values reach ClickHouse only as parameters
+// bound on b.
+func where(b *clickhouse.Binder, tenant string, fs []Filter, from, to *time.Time) string {
+	conds := []string{"tenant = " + b.String(tenant)}
 	if from != nil {
-		conds = append(conds, "occurred_at >= "+timeLiteral(*from))
+		conds = append(conds, "occurred_at >= "+timeParam(b, *from))
 	}
 	if to != nil {
-		conds = append(conds, "occurred_at < "+timeLiteral(*to))
+		conds = append(conds, "occurred_at < "+timeParam(b, *to))
 	}
 	for _, f := range fs {
 		if f.Dimension == regionDimension {
@@ -233,24 +234,18 @@ func where(tenant string, fs []Filter, from, to *time.Time) string {
 		expr := dimensions[f.Dimension].filterExpr()
 		switch f.Op {
 		case OpEq:
-			conds = append(conds, expr+" = "+clickhouse.Quote(f.Values[0]))
+			conds = append(conds, expr+" = "+b.String(f.Values[0]))
 		case OpIn:
-			conds = append(conds, expr+" IN ("+quoteAll(f.Values)+")")
+			conds = append(conds, expr+" IN "+b.Strings(f.Values))
 		case OpNeq:
-			conds = append(conds, expr+" NOT IN ("+quoteAll(f.Values)+")")
+			conds = append(conds, expr+" NOT IN "+b.Strings(f.Values))
 		}
 	}
 	return strings.Join(conds, " AND ")
 }
 
-func quoteAll(vs []string) string {
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = clickhouse.Quote(v)
-	}
-	return strings.Join(q, ", ")
-}
-
-func timeLiteral(t time.Time) string {
-	return "toDateTime64(" + clickhouse.Quote(t.UTC().Format(clickhouse.TimeFormat)) + ", 3, 'UTC')"
+// timeParam binds t as text read in UTC: a DateTime64 parameter would be read in the
+// server's time zone.
+func timeParam(b *clickhouse.Binder, t time.Time) string {
+	return "toDateTime64(" + b.String(t.UTC().Format(clickhouse.TimeFormat)) + ", 3, 'UTC')"
 }

@@ -61,7 +61,7 @@ func svcSetup(t *testing.T) {
 			},
 		}
 		for r, evs := range byRegion {
-			if _, err = (&clickhouse.EventWriter{DB: engine.DBs[r], Region: r}).StoreEvents(context.Background(), evs); err != nil {
+			if _, err = (&clickhouse.EventWriter{DB: regionDB(t, r), Region: r}).StoreEvents(context.Background(), evs); err != nil {
 				return
 			}
 		}

@@ -50,7 +50,7 @@ func TestPostgreSQLAndClickHouseAgreeOnEveryConversationsStatus(t *testing.T) {
 			events = append(events, e)
 		}
 	}
-	if _, err := (&clickhouse.EventWriter{DB: engine.DBs["eu"], Region: "eu"}).StoreEvents(ctx, events); err != nil {
+	if _, err := (&clickhouse.EventWriter{DB: regionDB(t, "eu"), Region: "eu"}).StoreEvents(ctx, events); err != nil {
 		t.Fatal(err)
 	}
 	rng.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })

@@ -29,11 +29,12 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		}
 	}
 	cfg := graphql.Config{
-		Engine:         &metrics.Engine{DBs: p.ch, Regions: p.regions},
+		Engine:         &metrics.Engine{Regions: p.chReg},
+		Regions:        p.chReg,
 		Gate:           gate,
 		Logger:         p.log,
 		PlanningEvents: p.pg,
-		Insights:       &mining.Service{DBs: p.ch, Regions: p.regions, Competitors: mining.DemoCompetitors(), Gate: gate},
+		Insights:       &mining.Service{Regions: p.chReg, Competitors: mining.DemoCompetitors(), Gate: gate},
 		QueryTimeout:   hc.queryTimeout,
 	}
 	api := graphql.NewHandler(cfg)

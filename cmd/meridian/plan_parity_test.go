@@ -51,7 +51,7 @@ func TestStaffingCLIAndGraphQLGiveTheSamePlan(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			h := graphql.NewHandler(graphql.Config{Engine: &metrics.Engine{Regions: []string{"eu"}}})
+			h := graphql.NewHandler(graphql.Config{Engine: metrics.NewEngine(nil, []string{"eu"})})
 			q := `{ staffing(input: {` + tc.input + `, contacts: [` + strings.Join(jsonNums(contacts), ", ") + `], interval: "30m", start: "` + start.Format(time.RFC3339) + `"}) {
 			  intervals { start callsPerHour agents scheduledAgents serviceLevel asaSeconds occupancy abandonRate } } }`
 			body, _ := json.Marshal(map[string]any{"query": q})

@@ -39,7 +39,8 @@ type platform struct {
 	broker   *stream.EmbeddedBroker
 	pgLocal  *pglocal.Cluster
 	pg       *postgres.DB
-	ch       map[string]clickhouse.DB // region -> database endpoint
+	ch       map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
+	chReg    *clickhouse.Regions      // the same, as the registry the readers share
 	metrics  *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
 	keyring  *shred.Keyring
 	producer *stream.Producer
@@ -282,6 +283,11 @@ func (p *platform) startClickHouse(ctx context.Context) error {
 			p.log.Info("clickhouse migrated", "region", r, "applied", n)
 		}
 	}
+	reg, err := clickhouse.NewRegions(p.regions, p.ch)
+	if err != nil {
+		return err
+	}
+	p.chReg = reg
 	// One entry per endpoint: chDB serves every region from this process's memory.
 	stores := map[string]clickhouse.DB{}
 	for _, r := range p.regions {

@@ -18,7 +18,7 @@ func init() {
 
 // refreshConfig is the refresh job over a platform's stores.
 func (p *platform) refreshConfig() refresh.Config {
-	return refresh.Config{DBs: p.ch, Regions: p.regions, Events: p.pg, Holidays: true}
+	return refresh.Config{Regions: p.chReg, Events: p.pg, Holidays: true}
 }
 
 // refreshAfterBackfill refreshes the tenant's stored forecasts once the n events a backfill
@@ -28,7 +28,7 @@ func (p *platform) refreshAfterBackfill(ctx context.Context, tenant string, from
 	if every, err := p.cfg.duration("forecast-refresh-every"); err != nil || every <= 0 {
 		return // stored forecasts are switched off
 	}
-	stored, err := refresh.WaitStored(ctx, p.ch, p.regions, tenant, from, to, n, time.Second, time.Minute)
+	stored, err := refresh.WaitStored(ctx, p.chReg, tenant, from, to, n, time.Second, time.Minute)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Error("forecast refresh after the backfill: waiting for the events", "err", err)

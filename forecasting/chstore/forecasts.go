@@ -187,19 +187,21 @@ type ReadFilter struct {
 // series key and interval, with its accuracy.
 func Read(ctx context.Context, db clickhouse.DB, region, tenant string, f ReadFilter) ([]Stored, error) {
 	dbName := clickhouse.Database(region)
-	where := []string{"tenant = " + clickhouse.Quote(tenant)}
+	var b clickhouse.Binder
+	where := []string{"tenant = " + b.String(tenant)}
 	if f.Series != "" {
-		where = append(where, "series = "+clickhouse.Quote(f.Series))
+		where = append(where, "series = "+b.String(f.Series))
 	}
 	if f.Step > 0 {
-		where = append(where, fmt.Sprintf("interval_seconds = %d", int64(f.Step/time.Second)))
+		where = append(where, "interval_seconds = "+b.Int64(int64(f.Step/time.Second)))
 	}
 	latest := strings.Join(where, " AND ")
+	latestParams := b.Query(latest).Params
 	if !f.From.IsZero() {
-		where = append(where, fmt.Sprintf("ts >= toDateTime(%d, 'UTC')", f.From.Unix()))
+		where = append(where, "ts >= toDateTime("+b.Int64(f.From.Unix())+", 'UTC')")
 	}
 	if !f.To.IsZero() {
-		where = append(where, fmt.Sprintf("ts < toDateTime(%d, 'UTC')", f.To.Unix()))
+		where = append(where, "ts < toDateTime("+b.Int64(f.To.Unix())+", 'UTC')")
 	}
 	q := fmt.Sprintf(`SELECT series, language, channel, queue, market, interval_seconds, model, level,
 		toUnixTimestamp64Milli(generated_at), toUnixTimestamp(ts), mean, lo, hi
@@ -207,7 +209,7 @@ func Read(ctx context.Context, db clickhouse.DB, region, tenant string, f ReadFi
 	WHERE %[2]s AND (series, interval_seconds, generated_at) IN (
 		SELECT series, interval_seconds, max(generated_at) FROM %[1]s.forecasts WHERE %[3]s GROUP BY series, interval_seconds)
 	ORDER BY series, interval_seconds, ts`, dbName, strings.Join(where, " AND "), latest)
-	res, err := db.Query(ctx, q)
+	res, err := db.QueryParams(ctx, q, b.Params())
 	if err != nil {
 		return nil, fmt.Errorf("read forecasts %s: %w", region, err)
 	}
@@ -236,7 +238,7 @@ func Read(ctx context.Context, db clickhouse.DB, region, tenant string, f ReadFi
 	if len(out) == 0 {
 		return nil, nil
 	}
-	accs, err := readAccuracy(ctx, db, region, latest)
+	accs, err := readAccuracy(ctx, db, region, latest, latestParams)
 	if err != nil {
 		return nil, err
 	}
@@ -253,12 +255,13 @@ func roundLevel(v float64) float64 {
 	return float64(int64(v*1e6+0.5)) / 1e6
 }
 
-func readAccuracy(ctx context.Context, db clickhouse.DB, region, where string) (map[string]Accuracy, error) {
+// readAccuracy reads the accuracy rows that pass where, whose values are params.
+func readAccuracy(ctx context.Context, db clickhouse.DB, region, where string, params clickhouse.Params) (map[string]Accuracy, error) {
 	q := fmt.Sprintf(`SELECT series, interval_seconds, model, mae, mase, smape, coverage,
 		baseline_week_mase, baseline_week_smape, baseline_day_mase, baseline_day_smape,
 		toUnixTimestamp(history_from), toUnixTimestamp(history_to), contacts
 	FROM %s.forecast_accuracy FINAL WHERE %s`, clickhouse.Database(region), where)
-	res, err := db.Query(ctx, q)
+	res, err := db.QueryParams(ctx, q, params)
 	if err != nil {
 		return nil, fmt.Errorf("read forecast accuracy %s: %w", region, err)
 	}

@@ -137,21 +137,24 @@ func (r *Request) check() error {
 
 var contactTypes = "type IN ('" + models.ConversationOpened + "', '" + models.MessageReceived + "')"
 
-func chTime(t time.Time) string {
-	return "toDateTime64(" + clickhouse.Quote(t.UTC().Format(clickhouse.TimeFormat)) + ", 3, 'UTC')"
+// chTime binds t as text read in UTC: a DateTime64 parameter would be read in the server's
+// time zone.
+func chTime(b *clickhouse.Binder, t time.Time) string {
+	return "toDateTime64(" + b.String(t.UTC().Format(clickhouse.TimeFormat)) + ", 3, 'UTC')"
 }
 
 // contactsSQL is the subquery of conversations first opened in [From, To), one row per
 // conversation with its start, language, channel, queue and country, narrowed by the filter.
-func (r Request) contactsSQL() string {
+// Its values are parameters bound on b.
+func (r Request) contactsSQL(b *clickhouse.Binder) string {
 	db := clickhouse.Database(r.Filter.Region)
-	tenant := clickhouse.Quote(r.Tenant)
-	from, to := chTime(r.From), chTime(r.To)
+	tenant := b.String(r.Tenant)
+	from, to := chTime(b, r.From), chTime(b, r.To)
 	var having []string
 	f := r.Filter.Normalize()
 	for _, d := range Dimensions {
 		if v := f.value(d); v != All {
-			having = append(having, "c_"+d+" = "+clickhouse.Quote(v))
+			having = append(having, "c_"+d+" = "+b.String(v))
 		}
 	}
 	h := ""
@@ -189,12 +192,13 @@ func Load(ctx context.Context, db clickhouse.DB, r Request) ([]Loaded, error) {
 	for _, d := range dims {
 		sel += "c_" + d + ", "
 	}
+	var b clickhouse.Binder
 	q := fmt.Sprintf(`SELECT %[1]stoUnixTimestamp(toStartOfInterval(first_at, INTERVAL %[2]d SECOND, 'UTC')) AS ts, count() AS contacts
 	FROM (%[3]s)
 	GROUP BY %[1]sts
 	ORDER BY %[1]sts WITH FILL FROM %[4]d TO %[5]d STEP %[2]d`,
-		sel, step, r.contactsSQL(), r.From.Unix(), r.To.Unix())
-	res, err := db.Query(ctx, q)
+		sel, step, r.contactsSQL(&b), r.From.Unix(), r.To.Unix())
+	res, err := db.QueryParams(ctx, q, b.Params())
 	if err != nil {
 		return nil, fmt.Errorf("contact series %s: %w", r.Filter.Region, err)
 	}
@@ -261,8 +265,9 @@ func markets(ctx context.Context, db clickhouse.DB, r Request, byKey map[string]
 	for _, d := range r.By {
 		sel += "c_" + d + ", "
 	}
-	q := fmt.Sprintf(`SELECT %[1]sc_country, count() AS c FROM (%[2]s) WHERE c_country != '' GROUP BY %[1]sc_country ORDER BY c DESC, c_country`, sel, r.contactsSQL())
-	res, err := db.Query(ctx, q)
+	var b clickhouse.Binder
+	q := fmt.Sprintf(`SELECT %[1]sc_country, count() AS c FROM (%[2]s) WHERE c_country != '' GROUP BY %[1]sc_country ORDER BY c DESC, c_country`, sel, r.contactsSQL(&b))
+	res, err := db.QueryParams(ctx, q, b.Params())
 	if err != nil {
 		return fmt.Errorf("contact series %s: markets: %w", r.Filter.Region, err)
 	}

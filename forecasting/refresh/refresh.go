@@ -28,10 +28,8 @@ type EventSource interface {
 
 // Config configures a refresh.
 type Config struct {
-	// DBs maps each region to its ClickHouse endpoint (holding clickhouse.Database(region)).
-	DBs map[string]clickhouse.DB
-	// Regions are refreshed in this order; every one must be in DBs.
-	Regions []string
+	// Regions is the registry of region databases; regions are refreshed in its order.
+	Regions *clickhouse.Regions
 	// Events supplies planning events (releases, campaigns, outages, holidays); nil: none.
 	Events EventSource
 	// Tenants to refresh; empty means every tenant with contacts in the history window.
@@ -121,11 +119,6 @@ func (c *Config) defaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	for _, r := range c.Regions {
-		if c.DBs[r] == nil {
-			return fmt.Errorf("refresh: no ClickHouse database for region %q", r)
-		}
-	}
 	return nil
 }
 
@@ -153,8 +146,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	// Collect the series of every region first, so that progress has a total.
 	var jobs []*job
-	for _, region := range cfg.Regions {
-		db := cfg.DBs[region]
+	for _, region := range cfg.Regions.Names() {
+		db, err := cfg.Regions.DB(region)
+		if err != nil {
+			return rep, fmt.Errorf("refresh: %w", err)
+		}
 		tenants := cfg.Tenants
 		if len(tenants) == 0 {
 			var err error
@@ -232,9 +228,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		byRegion[j.loaded.Spec.Region] = append(byRegion[j.loaded.Spec.Region], j.out)
 	}
-	for _, region := range cfg.Regions {
+	for _, region := range cfg.Regions.Names() {
 		if fs := byRegion[region]; len(fs) > 0 {
-			if err := chstore.Write(ctx, cfg.DBs[region], region, fs); err != nil {
+			db, err := cfg.Regions.DB(region)
+			if err != nil {
+				return rep, fmt.Errorf("refresh: %w", err)
+			}
+			if err := chstore.Write(ctx, db, region, fs); err != nil {
 				return rep, err
 			}
 			rep.Series += len(fs)
@@ -336,9 +336,10 @@ feed:
 
 // Tenants lists the tenants with contacts in region between from and to.
 func Tenants(ctx context.Context, db clickhouse.DB, region string, from, to time.Time) ([]string, error) {
-	res, err := db.Query(ctx, fmt.Sprintf(`SELECT DISTINCT tenant FROM %s.events
-		WHERE occurred_at >= toDateTime64(%d, 3, 'UTC') AND occurred_at < toDateTime64(%d, 3, 'UTC') ORDER BY tenant`,
-		clickhouse.Database(region), from.Unix(), to.Unix()))
+	var b clickhouse.Binder
+	res, err := db.QueryParams(ctx, fmt.Sprintf(`SELECT DISTINCT tenant FROM %s.events
+		WHERE occurred_at >= toDateTime64(%s, 3, 'UTC') AND occurred_at < toDateTime64(%s, 3, 'UTC') ORDER BY tenant`,
+		clickhouse.Database(region), b.Int64(from.Unix()), b.Int64(to.Unix())), b.Params())
 	if err != nil {
 		return nil, fmt.Errorf("refresh %s: tenants: %w", region, err)
 	}
@@ -352,14 +353,19 @@ func Tenants(ctx context.Context, db clickhouse.DB, region string, from, to time
 // WaitStored waits until the regions hold want events of tenant in [from, to), as after a
 // backfill sent through Kafka, and returns how many they hold. It polls every poll and gives
 // up waiting when the count has not grown for quiet (events refused by a store never arrive).
-func WaitStored(ctx context.Context, dbs map[string]clickhouse.DB, regions []string, tenant string, from, to time.Time, want int, poll, quiet time.Duration) (int, error) {
+func WaitStored(ctx context.Context, regions *clickhouse.Regions, tenant string, from, to time.Time, want int, poll, quiet time.Duration) (int, error) {
 	last, grew := -1, time.Now()
 	for {
 		n := 0
-		for _, r := range regions {
-			res, err := dbs[r].Query(ctx, fmt.Sprintf(`SELECT uniqExact(id) FROM %s.events
-				WHERE tenant = %s AND occurred_at >= toDateTime64(%d, 3, 'UTC') AND occurred_at < toDateTime64(%d, 3, 'UTC')`,
-				clickhouse.Database(r), clickhouse.Quote(tenant), from.Unix(), to.Unix()))
+		for _, r := range regions.Names() {
+			db, err := regions.DB(r)
+			if err != nil {
+				return n, fmt.Errorf("refresh: %w", err)
+			}
+			var b clickhouse.Binder
+			res, err := db.QueryParams(ctx, fmt.Sprintf(`SELECT uniqExact(id) FROM %s.events
+				WHERE tenant = %s AND occurred_at >= toDateTime64(%s, 3, 'UTC') AND occurred_at < toDateTime64(%s, 3, 'UTC')`,
+				clickhouse.Database(r), b.String(tenant), b.Int64(from.Unix()), b.Int64(to.Unix())), b.Params())
 			if err != nil {
 				return n, fmt.Errorf("refresh %s: count stored events: %w", r, err)
 			}

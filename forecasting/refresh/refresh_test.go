@@ -55,7 +55,7 @@ func openPG(t *testing.T) *postgres.DB {
 }
 
 func config(pg *postgres.DB, now time.Time) refresh.Config {
-	return refresh.Config{DBs: map[string]clickhouse.DB{"eu": db, "us": db}, Regions: []string{"eu", "us"}, Events: pg,
+	return refresh.Config{Regions: clickhouse.OneDB(db, []string{"eu", "us"}), Events: pg,
 		Horizon: 7 * 24, Holidays: true, Now: func() time.Time { return now }}
 }
 
@@ -293,14 +293,14 @@ func TestWaitStoredWaitsForTheBackfill(t *testing.T) {
 	from := start.AddDate(-1, 0, 0) // outside the other tests' history
 	evs := chstoretest.Contacts("late", from, 1, []chstoretest.Series{{Channel: "email", Language: "ja", Country: "JP", Level: 2}})
 	to := from.AddDate(0, 0, 7)
-	dbs := map[string]clickhouse.DB{"eu": db, "us": db}
+	dbs := clickhouse.OneDB(db, []string{"eu", "us"})
 	stored := make(chan error, 1)
 	go func() {
 		time.Sleep(300 * time.Millisecond) // the sink's batch arrives later
 		_, err := (&clickhouse.EventWriter{DB: db, Region: "us"}).StoreEvents(ctx, evs)
 		stored <- err
 	}()
-	n, err := refresh.WaitStored(ctx, dbs, []string{"eu", "us"}, "late", from, to, len(evs), 20*time.Millisecond, time.Minute)
+	n, err := refresh.WaitStored(ctx, dbs, "late", from, to, len(evs), 20*time.Millisecond, time.Minute)
 	if err != nil || n != len(evs) {
 		t.Fatalf("WaitStored: %d, %v; want %d", n, err, len(evs))
 	}
@@ -308,7 +308,7 @@ func TestWaitStoredWaitsForTheBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Five events that never arrive (dead-lettered): it stops waiting once nothing grows.
-	n, err = refresh.WaitStored(ctx, dbs, []string{"eu", "us"}, "late", from, to, len(evs)+5, 20*time.Millisecond, 200*time.Millisecond)
+	n, err = refresh.WaitStored(ctx, dbs, "late", from, to, len(evs)+5, 20*time.Millisecond, 200*time.Millisecond)
 	if err != nil || n != len(evs) {
 		t.Fatalf("WaitStored of more than was stored: %d, %v; want %d", n, err, len(evs))
 	}

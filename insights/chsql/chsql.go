@@ -3,10 +3,10 @@
 // leave the database: per-phrase counts for keyness, per-market competitor and price
 // mention counts. It returns SQL text and parameters and never connects to anything.
 //
-// Queries use ClickHouse server-side parameters ({name:Type}); Params holds their values in
-// ClickHouse's text format, ready for clickhouse-go's clickhouse.WithParameters or for the
-// HTTP interface's param_<name>. Query.Inline renders literals instead, for engines or
-// tools without parameter support.
+// Queries use ClickHouse server-side parameters ({name:Type}), written with package chparam
+// as every Meridian query over events is; Params holds their values in ClickHouse's escaped
+// text format, ready for store/clickhouse's DB.QueryParams. Query.Inline renders literals
+// instead, for tools without parameter support.
 //
 // The SQL tokeniser approximates package tokenize: it lower-cases (lowerUTF8), splits
 // spaced scripts into words, drops stop-words, forms bigrams of adjacent non-stop words,
@@ -25,6 +25,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/meridian-cs/meridian/store/clickhouse/chparam"
+	"github.com/meridian-cs/meridian/store/clickhouse/chschema"
 )
 
 // Schema names the messages table and the columns the queries read.
@@ -54,10 +57,13 @@ type Schema struct {
 // EventsSchema is a region's events table as created by Meridian's ClickHouse store
 // (schemas/clickhouse/0001_events.sql): db.events, read with FINAL.
 func EventsSchema(db string) Schema {
-	s := DefaultSchema()
-	s.Table = db + ".events"
-	s.Type, s.Tier, s.ID, s.Sentiment, s.Final = "type", "tier", "id", "sentiment", true
-	return s
+	c := chschema.Col
+	return Schema{
+		Table: db + ".events", Tenant: c("tenant"), OccurredAt: c("occurred_at"), Channel: c("channel"),
+		Language: c("language"), Country: c("country"), Direction: c("direction"), Text: c("text"),
+		ConversationID: c("conversation_id"), CustomerID: c("customer_id"), Product: c("product"),
+		Type: c("type"), Tier: c("tier"), ID: c("id"), Sentiment: c("sentiment"), Final: true,
+	}
 }
 
 // DefaultSchema is the messages table as created by Meridian's ClickHouse store:
@@ -108,44 +114,12 @@ func q(id string) string {
 }
 
 // A Query is SQL with server-side parameters.
-type Query struct {
-	SQL    string
-	Params map[string]string
-	types  map[string]string
-}
-
-var paramRE = regexp.MustCompile(`\{([a-z_0-9]+):([A-Za-z0-9()]+)\}`)
-
-// Inline returns the SQL with each {name:Type} replaced by its value as a literal.
-func (qr Query) Inline() string {
-	return paramRE.ReplaceAllStringFunc(qr.SQL, func(m string) string {
-		sub := paramRE.FindStringSubmatch(m)
-		v := qr.Params[sub[1]]
-		switch {
-		case strings.HasPrefix(sub[2], "Array"):
-			return v // already a literal array
-		case strings.HasPrefix(sub[2], "String"):
-			return quote(v)
-		case strings.HasPrefix(sub[2], "DateTime64"):
-			return "toDateTime64(" + quote(v) + ", 3, 'UTC')"
-		}
-		return v
-	})
-}
+type Query = chparam.Query
 
 // quote makes a ClickHouse string literal.
-func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-	return "'" + r.Replace(s) + "'"
-}
+func quote(s string) string { return chparam.Quote(s) }
 
-func array(vals []string) string {
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = quote(v)
-	}
-	return "[" + strings.Join(out, ", ") + "]"
-}
+func array(vals []string) string { return chparam.TextArray(vals) }
 
 // A Filter selects the messages every query reads.
 type Filter struct {
@@ -174,24 +148,26 @@ type Slice struct {
 }
 
 type builder struct {
-	s      Schema
-	params map[string]string
-	types  map[string]string
+	s Schema
+	chparam.Binder
 }
 
+// param binds a value in text format: String values go through chparam.TextString, so
+// that a backslash or tab in them reaches the server as written.
 func (b *builder) param(name, typ, val string) string {
-	b.params[name] = val
-	b.types[name] = typ
-	return "{" + name + ":" + typ + "}"
+	if typ == "String" {
+		val = chparam.TextString(val)
+	}
+	return b.Bind(name, typ, val)
 }
 
 func (b *builder) where(f Filter) string {
 	conds := []string{q(b.s.Tenant) + " = " + b.param("tenant", "String", f.Tenant)}
 	if !f.From.IsZero() {
-		conds = append(conds, q(b.s.OccurredAt)+" >= "+b.param("from", "DateTime64(3)", f.From.UTC().Format("2006-01-02 15:04:05.000")))
+		conds = append(conds, q(b.s.OccurredAt)+" >= "+b.param("from", "DateTime64(3, 'UTC')", f.From.UTC().Format("2006-01-02 15:04:05.000")))
 	}
 	if !f.To.IsZero() {
-		conds = append(conds, q(b.s.OccurredAt)+" < "+b.param("to", "DateTime64(3)", f.To.UTC().Format("2006-01-02 15:04:05.000")))
+		conds = append(conds, q(b.s.OccurredAt)+" < "+b.param("to", "DateTime64(3, 'UTC')", f.To.UTC().Format("2006-01-02 15:04:05.000")))
 	}
 	if f.Direction != "" {
 		conds = append(conds, q(b.s.Direction)+" = "+b.param("direction", "String", f.Direction))
@@ -225,10 +201,10 @@ func (b *builder) slice(prefix string, sl Slice) string {
 		conds = append(conds, cond)
 	}
 	if !sl.From.IsZero() {
-		conds = append(conds, q(b.s.OccurredAt)+" >= "+b.param(prefix+"_from", "DateTime64(3)", sl.From.UTC().Format("2006-01-02 15:04:05.000")))
+		conds = append(conds, q(b.s.OccurredAt)+" >= "+b.param(prefix+"_from", "DateTime64(3, 'UTC')", sl.From.UTC().Format("2006-01-02 15:04:05.000")))
 	}
 	if !sl.To.IsZero() {
-		conds = append(conds, q(b.s.OccurredAt)+" < "+b.param(prefix+"_to", "DateTime64(3)", sl.To.UTC().Format("2006-01-02 15:04:05.000")))
+		conds = append(conds, q(b.s.OccurredAt)+" < "+b.param(prefix+"_to", "DateTime64(3, 'UTC')", sl.To.UTC().Format("2006-01-02 15:04:05.000")))
 	}
 	if len(conds) == 0 {
 		return "1"
@@ -306,7 +282,7 @@ LIMIT %s`, inner,
 		b.param("min_docs", "UInt32", strconv.Itoa(o.MinTargetDocs)),
 		b.param("min_customers", "UInt32", strconv.Itoa(o.MinCustomers)),
 		b.param("limit", "UInt32", strconv.Itoa(o.Limit)))
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 // PhraseTotals returns one row: target_total and baseline_total, the number of phrase
@@ -323,7 +299,7 @@ FROM
 (
 %s
 )`, inner)
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 // phrasesInner is the per-message subquery: conversation, slice membership and the array
@@ -341,7 +317,7 @@ func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o Phra
 	if f.Tenant == "" {
 		return nil, "", fmt.Errorf("chsql: filter needs a tenant")
 	}
-	b := &builder{s: s, params: map[string]string{}, types: map[string]string{}}
+	b := &builder{s: s}
 	where := b.where(f)
 	inT := b.slice("target", target)
 	inB := "NOT in_target"
@@ -438,7 +414,7 @@ func (s Schema) MentionCounts(f Filter, sets []TermSet, byMonth bool) (Query, er
 	if len(sets) == 0 {
 		return Query{}, fmt.Errorf("chsql: no term sets to count")
 	}
-	b := &builder{s: s, params: map[string]string{}, types: map[string]string{}}
+	b := &builder{s: s}
 	where := b.where(f)
 	txt := "lowerUTF8(" + q(s.Text) + ")"
 	var cols, anyConds []string
@@ -463,7 +439,7 @@ func (s Schema) MentionCounts(f Filter, sets []TermSet, byMonth bool) (Query, er
 	}
 	sql := fmt.Sprintf("SELECT\n  %s,\n  count() AS messages,\n%s,\n  countIf(%s) AS any_mentions\nFROM %s\nWHERE %s\nGROUP BY %s\nORDER BY %s",
 		sel, strings.Join(cols, ",\n"), strings.Join(anyConds, " OR "), s.from(), where, group, group)
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 func (b *builder) termCond(set TermSet, txt, words string) (string, error) {
@@ -641,7 +617,7 @@ FROM
 WHERE notEmpty(hits)
 GROUP BY hits, country, period, in_target
 ORDER BY hits, country, period, in_target`, selParam, inner)
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 // SliceTotals counts the messages of the target and baseline corpora per country and
@@ -657,7 +633,7 @@ func (s Schema) SliceTotals(f Filter, target Slice, baseline *Slice, period stri
 	if err != nil {
 		return Query{}, err
 	}
-	b := &builder{s: s, params: map[string]string{}, types: map[string]string{}}
+	b := &builder{s: s}
 	where := b.where(f)
 	inT := b.slice("target", target)
 	inB := "NOT t"
@@ -674,7 +650,7 @@ WHERE %s
   AND (t OR %s)
 GROUP BY country, period, t
 ORDER BY country, period, t`, q(s.Country), pe, inT, s.from(), where, inB)
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 // MentionSpec says what MentionStats counts and how it breaks the counts down.
@@ -708,7 +684,7 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 	if len(spec.Sets) == 0 {
 		return Query{}, fmt.Errorf("chsql: no term sets to count")
 	}
-	b := &builder{s: s, params: map[string]string{}, types: map[string]string{}}
+	b := &builder{s: s}
 	where := b.where(f)
 	txt := "lowerUTF8(" + q(s.Text) + ")"
 	seen := map[string]bool{}
@@ -790,7 +766,7 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 	}
 	sql := fmt.Sprintf("SELECT\n  %s\nFROM\n(\n  SELECT %s\n  FROM %s\n  WHERE %s\n)\nGROUP BY %s\nORDER BY %s",
 		strings.Join(cols, ",\n  "), strings.Join(inner, ", "), s.from(), where, strings.Join(group, ", "), strings.Join(group, ", "))
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 // PhraseCountsOf counts the given phrases (e.g. the candidates a TargetOnly PhraseCounts
@@ -832,7 +808,7 @@ FROM
 ARRAY JOIN counted AS phrase
 GROUP BY phrase
 ORDER BY phrase`, sample, set, inner)
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }
 
 // settings ends every query. With FINAL, rows are deduplicated within each partition only:
@@ -885,5 +861,5 @@ LIMIT %s`, inner,
 		b.param("min_docs", "UInt32", strconv.Itoa(o.MinTargetDocs)),
 		b.param("min_customers", "UInt32", strconv.Itoa(o.MinCustomers)),
 		b.param("limit", "UInt32", strconv.Itoa(o.Limit+1)))
-	return Query{SQL: sql + s.settings(), Params: b.params, types: b.types}, nil
+	return b.Query(sql + s.settings()), nil
 }

@@ -15,7 +15,7 @@ func TestPhraseCountsUsesParametersAndTheSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"lowerUTF8(`body`)", "has({target_countries:Array(String)}, `country`)", "ARRAY JOIN phrases AS phrase", "ngrams(r, 2)", "uniqExactIf(conv, in_target)", "{tenant:String}", "{from:DateTime64(3)}"} {
+	for _, want := range []string{"lowerUTF8(`body`)", "has({target_countries:Array(String)}, `country`)", "ARRAY JOIN phrases AS phrase", "ngrams(r, 2)", "uniqExactIf(conv, in_target)", "{tenant:String}", "{from:DateTime64(3, 'UTC')}"} {
 		if !strings.Contains(q.SQL, want) {
 			t.Errorf("SQL lacks %q:\n%s", want, q.SQL)
 		}

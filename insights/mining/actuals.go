@@ -36,7 +36,7 @@ func (s *Service) ROIActuals(ctx context.Context, p auth.Principal, from, to tim
 		return nil, err
 	}
 	regions := s.regionsFor(p)
-	eng := &metrics.Engine{DBs: s.DBs, Regions: s.Regions}
+	eng := &metrics.Engine{Regions: s.Regions}
 	q := metrics.Query{Measures: []string{"contacts", "ai_containment"}}
 	if !from.IsZero() {
 		q.From = &from
@@ -60,19 +60,20 @@ func (s *Service) ROIActuals(ctx context.Context, p auth.Principal, from, to tim
 	// The span of the customer messages, to annualise the contact count.
 	spans := make([][2]int64, len(regions))
 	err = s.eachRegion(regions, func(i int, region string, _ chsql.Schema) error {
-		db, ok := s.DBs[region]
-		if !ok || db == nil {
-			return fmt.Errorf("mining: no database configured for region %q", region)
+		db, err := s.Regions.DB(region)
+		if err != nil {
+			return fmt.Errorf("mining: %w", err)
 		}
-		cond := []string{"tenant = " + clickhouse.Quote(p.Tenant), "type = 'message.received'"}
+		var b clickhouse.Binder
+		cond := []string{"tenant = " + b.String(p.Tenant), "type = 'message.received'"}
 		if !from.IsZero() {
-			cond = append(cond, "occurred_at >= toDateTime64("+clickhouse.Quote(from.UTC().Format(clickhouse.TimeFormat))+", 3, 'UTC')")
+			cond = append(cond, "occurred_at >= toDateTime64("+b.String(from.UTC().Format(clickhouse.TimeFormat))+", 3, 'UTC')")
 		}
 		if !to.IsZero() {
-			cond = append(cond, "occurred_at < toDateTime64("+clickhouse.Quote(to.UTC().Format(clickhouse.TimeFormat))+", 3, 'UTC')")
+			cond = append(cond, "occurred_at < toDateTime64("+b.String(to.UTC().Format(clickhouse.TimeFormat))+", 3, 'UTC')")
 		}
-		r, err := db.Query(ctx, fmt.Sprintf("SELECT toUnixTimestamp64Milli(min(occurred_at)), toUnixTimestamp64Milli(max(occurred_at)), count() FROM %s.events FINAL WHERE %s",
-			clickhouse.Database(region), strings.Join(cond, " AND ")))
+		r, err := db.QueryParams(ctx, fmt.Sprintf("SELECT toUnixTimestamp64Milli(min(occurred_at)), toUnixTimestamp64Milli(max(occurred_at)), count() FROM %s.events FINAL WHERE %s",
+			clickhouse.Database(region), strings.Join(cond, " AND ")), b.Params())
 		if err != nil {
 			return fmt.Errorf("mining: span in region %s: %w", region, err)
 		}

@@ -70,10 +70,8 @@ func allowed(p auth.Principal) error {
 // Service answers insight queries over the regions' events tables. It is safe for
 // concurrent use once configured.
 type Service struct {
-	// DBs maps a region to the ClickHouse endpoint holding clickhouse.Database(region).
-	DBs map[string]clickhouse.DB
-	// Regions is the order regions are read in; every one must be in DBs.
-	Regions []string
+	// Regions is the registry of region databases, in the order regions are read in.
+	Regions *clickhouse.Regions
 	// Competitors is the competitor dictionary; nil means DemoCompetitors.
 	Competitors *competitors.Dictionary
 	// PriceLexicon is the price vocabulary by language; nil means price.Lexicon.
@@ -86,11 +84,7 @@ type Service struct {
 // New returns a service where db serves every region (embedded mode), with the demo
 // competitor dictionary and the built-in price lexicon.
 func New(db clickhouse.DB, regions []string) *Service {
-	dbs := make(map[string]clickhouse.DB, len(regions))
-	for _, r := range regions {
-		dbs[r] = db
-	}
-	return &Service{DBs: dbs, Regions: slices.Clone(regions), Competitors: DemoCompetitors()}
+	return &Service{Regions: clickhouse.OneDB(db, regions), Competitors: DemoCompetitors()}
 }
 
 // A Segment selects messages: markets (ISO country codes), languages ("en" also matches
@@ -157,7 +151,7 @@ func filter(tenant string, from, to time.Time) chsql.Filter {
 // regionsFor returns the service's regions p may access.
 func (s *Service) regionsFor(p auth.Principal) []string {
 	var out []string
-	for _, r := range s.Regions {
+	for _, r := range s.Regions.Names() {
 		if p.CanAccess(r) {
 			out = append(out, r)
 		}
@@ -185,11 +179,11 @@ func (s *Service) run(ctx context.Context, region string, q chsql.Query, err err
 	if err != nil {
 		return nil, err
 	}
-	db, ok := s.DBs[region]
-	if !ok || db == nil {
-		return nil, fmt.Errorf("mining: no database configured for region %q", region)
+	db, err := s.Regions.DB(region)
+	if err != nil {
+		return nil, fmt.Errorf("mining: %w", err)
 	}
-	res, err := db.Query(ctx, q.Inline())
+	res, err := db.QueryParams(ctx, q.SQL, q.Params)
 	if err != nil {
 		return nil, fmt.Errorf("mining: region %s: %w", region, err)
 	}

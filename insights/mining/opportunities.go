@@ -573,12 +573,13 @@ func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compl
 	if !p.CanAccess(ex.Region) || g.Access(p, compliance.FieldExample).Outcome == compliance.OutcomeHidden {
 		return g.Example(ctx, p, ex.Region, ex.CustomerID, ""), nil // not read at all
 	}
-	db, ok := s.DBs[ex.Region]
-	if !ok || db == nil {
-		return "", fmt.Errorf("mining: no database configured for region %q", ex.Region)
+	db, err := s.Regions.DB(ex.Region)
+	if err != nil {
+		return "", fmt.Errorf("mining: %w", err)
 	}
-	res, err := db.Query(ctx, fmt.Sprintf("SELECT text, customer_id FROM %s.events FINAL WHERE tenant = %s AND id = %s AND conversation_id = %s LIMIT 1",
-		clickhouse.Database(ex.Region), clickhouse.Quote(p.Tenant), clickhouse.Quote(ex.MessageID), clickhouse.Quote(ex.ConversationID)))
+	var b clickhouse.Binder
+	res, err := db.QueryParams(ctx, fmt.Sprintf("SELECT text, customer_id FROM %s.events FINAL WHERE tenant = %s AND id = %s AND conversation_id = %s LIMIT 1",
+		clickhouse.Database(ex.Region), b.String(p.Tenant), b.String(ex.MessageID), b.String(ex.ConversationID)), b.Params())
 	if err != nil {
 		return "", fmt.Errorf("mining: example text in region %s: %w", ex.Region, err)
 	}

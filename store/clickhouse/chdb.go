@@ -75,13 +75,32 @@ func engineSettings(cpus int) string {
 }
 
 func (c *ChDB) query(ctx context.Context, q, format string) ([]byte, error) {
+	return c.queryParams(ctx, q, format, nil)
+}
+
+// queryParams runs q with params set in the session first, under the same lock, so no other
+// query's parameters come in between. chDB has no API for parameters but SET param_<name>.
+func (c *ChDB) queryParams(ctx context.Context, q, format string, params Params) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	set, err := setParams(params)
+	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn == nil {
 		return nil, fmt.Errorf("chdb: closed")
+	}
+	if set != "" {
+		res, err := c.conn.Query(set, "TabSeparated")
+		if err != nil {
+			return nil, fmt.Errorf("chdb: set parameters: %w", err)
+		}
+		if res != nil {
+			res.Free()
+		}
 	}
 	res, err := c.conn.Query(q, format)
 	if err != nil {
@@ -167,7 +186,12 @@ func (c *ChDB) InsertNative(ctx context.Context, table string, block []byte, set
 
 // Query runs a SELECT and decodes its JSONCompact output.
 func (c *ChDB) Query(ctx context.Context, q string) (*Result, error) {
-	out, err := c.query(ctx, q, "JSONCompact")
+	return c.QueryParams(ctx, q, nil)
+}
+
+// QueryParams runs a SELECT with server-side parameters and decodes its JSONCompact output.
+func (c *ChDB) QueryParams(ctx context.Context, q string, params Params) (*Result, error) {
+	out, err := c.queryParams(ctx, q, "JSONCompact", params)
 	if err != nil {
 		return nil, err
 	}

@@ -9,18 +9,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
+
+	"github.com/meridian-cs/meridian/store/clickhouse/chparam"
 )
 
 // DB is a ClickHouse endpoint. Implementations are safe for concurrent use.
 //
 // Insert is atomic: the rows of one call land in one INSERT, so they become visible together
 // or not at all. Settings ("name = value") apply to that INSERT only. Query returns the whole
-// result in memory and is meant for aggregates, not for exporting raw rows.
+// result in memory and is meant for aggregates, not for exporting raw rows. QueryParams is
+// Query with server-side parameters: caller-supplied values reach the server apart from the
+// SQL text, so no value is ever parsed as SQL.
 type DB interface {
 	Exec(ctx context.Context, query string) error
 	Insert(ctx context.Context, table, format string, data []byte, settings ...string) error
 	Query(ctx context.Context, query string) (*Result, error)
+	QueryParams(ctx context.Context, query string, params Params) (*Result, error)
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -93,24 +97,7 @@ func String(v any) string {
 }
 
 // Quote returns s as a ClickHouse string literal.
-func Quote(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '\'':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case 0:
-			b.WriteString(`\0`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
-}
+func Quote(s string) string { return chparam.Quote(s) }
 
 // Ident returns a safe identifier; it panics on names that are not plain identifiers, since
 // every identifier Meridian builds comes from code or a validated region name.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/clickhouse/chschema"
 )
 
 // Unsealer opens a customer's sealed personal fields.
@@ -127,9 +128,7 @@ func (w *EventWriter) insert(ctx context.Context, table string, rows []eventRow)
 }
 
 // eventColumns lists the columns appendRow and nativeEvents write, in their order.
-const eventColumns = "tenant, id, type, version, occurred_at, received_at, channel, direction, conversation_id, " +
-	"customer_id, country, language, tier, text, platform_message_id, agent_id, team, queue, to_queue, " +
-	"from_region, to_region, reason, summary, score, action, intent, confidence, sentiment, product, attachments, attributes"
+var eventColumns = chschema.Names(chschema.Events)
 
 // nativeInserter is a driver that takes a batch as one block in ClickHouse's Native format
 // (chDB; its String columns become LowCardinality in bulk, not row by row). Other drivers
@@ -139,7 +138,7 @@ type nativeInserter interface {
 }
 
 // eventStructure is the Native block's columns and types, in eventColumns' order.
-const eventStructure = "tenant String, id String, type String, version UInt8, occurred_at DateTime64(3, 'UTC'), received_at DateTime64(3, 'UTC'), channel String, direction String, conversation_id String, customer_id String, country String, language String, tier String, text String, platform_message_id String, agent_id String, team String, queue String, to_queue String, from_region String, to_region String, reason String, summary String, score Nullable(Float32), action String, intent String, confidence Nullable(Float32), sentiment Nullable(Float32), product String, attachments UInt16, attributes Map(String, String)"
+var eventStructure = chschema.Structure(chschema.Events)
 
 // appendRow writes one event as a TabSeparated row: ClickHouse parses it several times faster
 // than JSONEachRow for a table this wide.

@@ -70,6 +70,14 @@ func (s *Server) Insert(ctx context.Context, table, format string, data []byte, 
 
 // Query runs a SELECT and scans every cell into the Go type the driver chooses for it.
 func (s *Server) Query(ctx context.Context, q string) (*Result, error) {
+	return s.QueryParams(ctx, q, nil)
+}
+
+// QueryParams is Query with server-side parameters, sent beside the query by the native protocol.
+func (s *Server) QueryParams(ctx context.Context, q string, params Params) (*Result, error) {
+	if len(params) > 0 {
+		ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters(params)))
+	}
 	rows, err := s.conn.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
