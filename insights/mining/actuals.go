@@ -57,7 +57,7 @@ func (s *Service) ROIActuals(ctx context.Context, p auth.Principal, from, to tim
 	}
 	containment := res.Rows[0].Values[1]
 
-	// The span of the customer messages, to annualise the contact count.
+	// The span of the customer messages, to annualise the contact count, robust to outliers.
 	spans := make([][2]int64, len(regions))
 	err = s.eachRegion(regions, func(i int, region string, _ chsql.Schema) error {
 		db, err := s.Regions.DB(region)
@@ -72,7 +72,10 @@ func (s *Service) ROIActuals(ctx context.Context, p auth.Principal, from, to tim
 		if !to.IsZero() {
 			cond = append(cond, "occurred_at < toDateTime64("+b.String(to.UTC().Format(clickhouse.TimeFormat))+", 3, 'UTC')")
 		}
-		r, err := db.QueryParams(ctx, fmt.Sprintf("SELECT toUnixTimestamp64Milli(min(occurred_at)), toUnixTimestamp64Milli(max(occurred_at)), count() FROM %s.events FINAL WHERE %s",
+		// The 0.1% and 99.9% quantiles, not min and max: one message dated decades off (a
+		// client's clock, a backfill's typo) stretched the span and divided the annual
+		// contacts by it.
+		r, err := db.QueryParams(ctx, fmt.Sprintf("SELECT quantileExactLow(0.001)(toUnixTimestamp64Milli(occurred_at)), quantileExactHigh(0.999)(toUnixTimestamp64Milli(occurred_at)), count() FROM %s.events FINAL WHERE %s",
 			clickhouse.Database(region), strings.Join(cond, " AND ")), b.Params())
 		if err != nil {
 			return fmt.Errorf("mining: span in region %s: %w", region, err)

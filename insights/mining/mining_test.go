@@ -400,3 +400,31 @@ func TestFiltersNormaliseMarketsAndLanguagesAsIngestDoes(t *testing.T) {
 		t.Errorf("lower-case markets and EN: %s\nwant %s", got, want)
 	}
 }
+
+// One message dated decades off (1971) among a month of traffic must not stretch the span the
+// contacts are annualised over: it made a month of contacts look like a trickle.
+func TestROIActualsSpanIgnoresAnOutlier(t *testing.T) {
+	ctx := context.Background()
+	const tenant = "roi-outlier"
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var evs []models.Event
+	for i := range 3000 {
+		at := start.Add(time.Duration(i) * 14 * time.Minute) // ~29 days
+		evs = append(evs, models.Event{ID: fmt.Sprintf("m%d", i), Type: models.MessageReceived, Tenant: tenant, Region: "eu",
+			Version: models.SchemaVersion, OccurredAt: at, ReceivedAt: at, Channel: "whatsapp", Direction: models.Inbound,
+			ConversationID: fmt.Sprintf("c%d", i), CustomerID: "cus", Customer: &models.Customer{Country: "DE"}})
+	}
+	old := evs[0]
+	old.ID, old.ConversationID, old.OccurredAt = "old", "c-old", time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
+	evs = append(evs, old)
+	if _, err := (&clickhouse.EventWriter{DB: db, Region: "eu"}).StoreEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mining.New(db, regions).ROIActuals(ctx, auth.Principal{Tenant: tenant, Role: auth.RoleExecutive}, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Days < 28 || m.Days > 30 {
+		t.Fatalf("annualised over %.1f days (%s..%s), want the month of traffic", m.Days, m.First, m.Last)
+	}
+}
