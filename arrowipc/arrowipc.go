@@ -101,3 +101,52 @@ func WriteMetrics(w io.Writer, res *metrics.Result) error {
 	}
 	return nil
 }
+
+// ReadMetrics reads a stream WriteMetrics wrote (or any with utf8 dimension columns followed
+// by int64 or float64 measure columns) back into a result, with the stream's schema: the
+// inverse for Go clients and for the tests that compare an Arrow answer with GraphQL's.
+func ReadMetrics(r io.Reader) (*metrics.Result, *arrow.Schema, error) {
+	rd, err := ipc.NewReader(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("arrowipc: not an Arrow IPC stream: %w", err)
+	}
+	defer rd.Release()
+	schema := rd.Schema()
+	res := &metrics.Result{Dimensions: []string{}, Measures: []string{}}
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING:
+			if len(res.Measures) > 0 {
+				return nil, nil, fmt.Errorf("arrowipc: dimension %s after a measure", f.Name)
+			}
+			res.Dimensions = append(res.Dimensions, f.Name)
+		case arrow.INT64, arrow.FLOAT64:
+			res.Measures = append(res.Measures, f.Name)
+		default:
+			return nil, nil, fmt.Errorf("arrowipc: column %s has type %s", f.Name, f.Type)
+		}
+	}
+	v, _ := schema.Metadata().GetValue(TruncatedKey)
+	res.Truncated = v == "true"
+	for rd.Next() {
+		rec := rd.RecordBatch()
+		for i := range int(rec.NumRows()) {
+			row := metrics.Row{Dimensions: []string{}, Values: []float64{}}
+			for _, col := range rec.Columns() {
+				switch col := col.(type) {
+				case *array.String:
+					row.Dimensions = append(row.Dimensions, col.Value(i))
+				case *array.Int64:
+					row.Values = append(row.Values, float64(col.Value(i)))
+				case *array.Float64:
+					row.Values = append(row.Values, col.Value(i))
+				}
+			}
+			res.Rows = append(res.Rows, row)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, nil, fmt.Errorf("arrowipc: read stream: %w", err)
+	}
+	return res, schema, nil
+}

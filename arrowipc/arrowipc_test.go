@@ -7,47 +7,29 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/meridian-cs/meridian/arrowipc"
 	"github.com/meridian-cs/meridian/metrics"
 )
 
-// decode reads an IPC stream back: its schema and every row as dimensions then values.
+// decode reads an IPC stream back with ReadMetrics, and counts its record batches.
 func decode(t *testing.T, b []byte) (*arrow.Schema, int, []metrics.Row) {
 	t.Helper()
+	res, schema, err := arrowipc.ReadMetrics(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
 	rd, err := ipc.NewReader(bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("not an Arrow IPC stream: %v", err)
+		t.Fatal(err)
 	}
 	defer rd.Release()
-	var rows []metrics.Row
 	batches := 0
 	for rd.Next() {
 		batches++
-		rec := rd.RecordBatch()
-		for i := 0; i < int(rec.NumRows()); i++ {
-			row := metrics.Row{Dimensions: []string{}, Values: []float64{}}
-			for _, col := range rec.Columns() {
-				switch col := col.(type) {
-				case *array.String:
-					row.Dimensions = append(row.Dimensions, col.Value(i))
-				case *array.Int64:
-					row.Values = append(row.Values, float64(col.Value(i)))
-				case *array.Float64:
-					row.Values = append(row.Values, col.Value(i))
-				default:
-					t.Fatalf("unexpected column %T", col)
-				}
-			}
-			rows = append(rows, row)
-		}
 	}
-	if err := rd.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rd.Schema(), batches, rows
+	return schema, batches, res.Rows
 }
 
 func TestWriteMetricsRoundTripsEveryRowInOrder(t *testing.T) {

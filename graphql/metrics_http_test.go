@@ -10,12 +10,11 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/meridian-cs/meridian/arrowipc"
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/graphql"
+	"github.com/meridian-cs/meridian/metrics"
 )
 
 // postMetrics sends body to POST /v1/metrics as p (nil: no principal) and returns the answer.
@@ -60,55 +59,31 @@ func graphqlMetrics(t *testing.T, h http.Handler, p *auth.Principal, args map[st
 // column's type: utf8 dimensions, int64 counts, float64 for the rest.
 func readArrow(t *testing.T, body []byte, ints map[string]bool) metricsResult {
 	t.Helper()
-	rd, err := ipc.NewReader(bytes.NewReader(body))
+	res, schema, err := arrowipc.ReadMetrics(bytes.NewReader(body))
 	if err != nil {
-		t.Fatalf("not an Arrow IPC stream: %v", err)
+		t.Fatal(err)
 	}
-	defer rd.Release()
-	var out metricsResult
-	schema := rd.Schema()
-	nd := 0
 	for _, f := range schema.Fields() {
-		switch {
-		case f.Type.ID() == arrow.STRING:
-			out.Dimensions = append(out.Dimensions, f.Name)
-			nd++
-		case ints[f.Name] && f.Type.ID() == arrow.INT64, !ints[f.Name] && f.Type.ID() == arrow.FLOAT64:
-			out.Measures = append(out.Measures, f.Name)
-		default:
+		if id := f.Type.ID(); id != arrow.STRING && !(ints[f.Name] && id == arrow.INT64) && !(!ints[f.Name] && id == arrow.FLOAT64) {
 			t.Fatalf("column %s has type %s", f.Name, f.Type)
 		}
 	}
-	if v, ok := schema.Metadata().GetValue(arrowipc.TruncatedKey); ok {
-		out.Truncated = v == "true"
-	} else {
+	if _, ok := schema.Metadata().GetValue(arrowipc.TruncatedKey); !ok {
 		t.Fatalf("schema metadata %v has no %s", schema.Metadata(), arrowipc.TruncatedKey)
 	}
-	for rd.Next() {
-		rec := rd.RecordBatch()
-		for i := 0; i < int(rec.NumRows()); i++ {
-			var row struct {
-				Dimensions []string  `json:"dimensions"`
-				Values     []float64 `json:"values"`
-			}
-			row.Dimensions, row.Values = []string{}, []float64{}
-			for c, col := range rec.Columns() {
-				switch col := col.(type) {
-				case *array.String:
-					row.Dimensions = append(row.Dimensions, col.Value(i))
-				case *array.Int64:
-					row.Values = append(row.Values, float64(col.Value(i)))
-				case *array.Float64:
-					row.Values = append(row.Values, col.Value(i))
-				default:
-					t.Fatalf("column %d is a %T", c, col)
-				}
-			}
-			out.Rows = append(out.Rows, row)
-		}
+	return asMetricsResult(t, res)
+}
+
+// asMetricsResult is res in the JSON shape GraphQL gives it.
+func asMetricsResult(t *testing.T, res *metrics.Result) metricsResult {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"measures": res.Measures, "dimensions": res.Dimensions, "rows": res.Rows, "truncated": res.Truncated})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := rd.Err(); err != nil {
-		t.Fatalf("reading the stream: %v", err)
+	var out metricsResult
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

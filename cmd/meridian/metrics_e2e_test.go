@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/meridian-cs/meridian/arrowipc"
 )
 
 const arrowStream = "application/vnd.apache.arrow.stream"
@@ -77,51 +76,24 @@ func (s *server) graphqlMetrics(t *testing.T, key, args string) metricsAnswer {
 	return out.Data.Metrics
 }
 
-// readArrowStream decodes an Arrow IPC stream with arrow-go into the shape of a MetricsResult.
-// Dimension columns must be utf8; measures int64 (counts) or float64.
+// readArrowStream decodes an Arrow IPC stream into the shape of a MetricsResult, with each
+// column's type.
 func readArrowStream(t *testing.T, body []byte) (metricsAnswer, map[string]string) {
 	t.Helper()
-	rd, err := ipc.NewReader(bytes.NewReader(body))
+	res, schema, err := arrowipc.ReadMetrics(bytes.NewReader(body))
 	if err != nil {
-		t.Fatalf("not an Arrow IPC stream: %v", err)
+		t.Fatal(err)
 	}
-	defer rd.Release()
-	var out metricsAnswer
 	types := map[string]string{}
-	for _, f := range rd.Schema().Fields() {
+	for _, f := range schema.Fields() {
 		types[f.Name] = f.Type.String()
-		if f.Type.String() == "utf8" {
-			out.Dimensions = append(out.Dimensions, f.Name)
-		} else {
-			out.Measures = append(out.Measures, f.Name)
-		}
 	}
-	v, _ := rd.Schema().Metadata().GetValue("meridian.truncated")
-	out.Truncated = v == "true"
-	for rd.Next() {
-		rec := rd.RecordBatch()
-		for i := range int(rec.NumRows()) {
-			dims, vals := []string{}, []float64{}
-			for _, col := range rec.Columns() {
-				switch col := col.(type) {
-				case *array.String:
-					dims = append(dims, col.Value(i))
-				case *array.Int64:
-					vals = append(vals, float64(col.Value(i)))
-				case *array.Float64:
-					vals = append(vals, col.Value(i))
-				default:
-					t.Fatalf("column of type %T", col)
-				}
-			}
-			out.Rows = append(out.Rows, struct {
-				Dimensions []string  `json:"dimensions"`
-				Values     []float64 `json:"values"`
-			}{dims, vals})
-		}
-	}
-	if err := rd.Err(); err != nil {
-		t.Fatalf("reading the stream: %v", err)
+	out := metricsAnswer{Measures: res.Measures, Dimensions: res.Dimensions, Truncated: res.Truncated}
+	for _, r := range res.Rows {
+		out.Rows = append(out.Rows, struct {
+			Dimensions []string  `json:"dimensions"`
+			Values     []float64 `json:"values"`
+		}{r.Dimensions, r.Values})
 	}
 	return out, types
 }
