@@ -24,25 +24,37 @@ const (
 	ActionPlan Action = "plan"
 	// ActionReadInsights: opportunities, competitor mentions, price sensitivity.
 	ActionReadInsights Action = "read_insights"
+	// ActionReadCustomers: customers and their identities (through the compliance gate).
+	ActionReadCustomers Action = "read_customers"
+	// ActionReply: send messages to customers on their channels.
+	ActionReply Action = "reply"
+	// ActionLinkIdentities: link and unlink customers' identities (merge and unmerge).
+	ActionLinkIdentities Action = "link_identities"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
 var Policy = map[Action][]string{
-	ActionWriteEvents:  {RoleAdmin, RoleIngest},
-	ActionReadMetrics:  {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner, RoleAnalyst, RoleExecutive, RoleCompliance},
-	ActionPlan:         {RoleAdmin, RoleSupervisor, RolePlanner},
-	ActionReadInsights: {RoleAdmin, RoleSupervisor, RoleAnalyst, RoleExecutive},
+	ActionWriteEvents:    {RoleAdmin, RoleIngest},
+	ActionReadMetrics:    {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner, RoleAnalyst, RoleExecutive, RoleCompliance},
+	ActionPlan:           {RoleAdmin, RoleSupervisor, RolePlanner},
+	ActionReadInsights:   {RoleAdmin, RoleSupervisor, RoleAnalyst, RoleExecutive},
+	ActionReadCustomers:  {RoleAdmin, RoleAgent, RoleSupervisor, RoleCompliance},
+	ActionReply:          {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionLinkIdentities: {RoleAdmin, RoleAgent, RoleSupervisor},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
-	ActionWriteEvents:  "write events",
-	ActionReadMetrics:  "read metrics and conversations",
-	ActionPlan:         "use workforce planning",
-	ActionReadInsights: "read insights",
+	ActionWriteEvents:    "write events",
+	ActionReadMetrics:    "read metrics and conversations",
+	ActionPlan:           "use workforce planning",
+	ActionReadInsights:   "read insights",
+	ActionReadCustomers:  "read customers and their identities",
+	ActionReply:          "reply to customers",
+	ActionLinkIdentities: "link and unlink identities",
 }
 
 // Roles lists every role.

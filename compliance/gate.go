@@ -12,6 +12,7 @@ import (
 const (
 	ActionReadText       = "read.text"
 	ActionReadCustomerID = "read.customer_id"
+	ActionReadIdentity   = "read.identity"
 )
 
 // Outcomes of a gated read.
@@ -100,21 +101,27 @@ func (g *Gate) MinCustomers(p auth.Principal, f Field) int {
 // Text returns a message text as principal p may see it: in the clear, masked (Mask) or
 // Hidden. Data from a region outside p's scope is always hidden.
 func (g *Gate) Text(ctx context.Context, p auth.Principal, region, customerID, text string) string {
-	return g.read(ctx, p, FieldText, region, customerID, text)
+	return g.read(ctx, p, FieldText, ActionReadText, region, customerID, text)
+}
+
+// Identity returns a customer's identity value (phone number, e-mail address, platform user
+// id) as p may see it (FieldIdentity).
+func (g *Gate) Identity(ctx context.Context, p auth.Principal, region, customerID, value string) string {
+	return g.read(ctx, p, FieldIdentity, ActionReadIdentity, region, customerID, value)
 }
 
 // Example returns an insight report's example message as p may see it (FieldExample). The
 // caller shows examples only of aggregates that met MinCustomers.
 func (g *Gate) Example(ctx context.Context, p auth.Principal, region, customerID, text string) string {
-	return g.read(ctx, p, FieldExample, region, customerID, text)
+	return g.read(ctx, p, FieldExample, ActionReadText, region, customerID, text)
 }
 
-func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, region, customerID, text string) string {
+func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, action, region, customerID, text string) string {
 	outcome := g.Access(p, f).Outcome
 	if !p.CanAccess(region) {
 		outcome = OutcomeHidden
 	}
-	g.record(ctx, p, ActionReadText, region, customerID, outcome)
+	g.record(ctx, p, action, region, customerID, outcome)
 	switch outcome {
 	case OutcomeClear:
 		return text

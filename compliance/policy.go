@@ -16,6 +16,9 @@ const (
 	FieldText Field = "text"
 	// FieldCustomerID is the pseudonymous customer id.
 	FieldCustomerID Field = "customer_id"
+	// FieldIdentity is a value a customer is known by: a phone number, an e-mail address, a
+	// platform user id.
+	FieldIdentity Field = "identity"
 	// FieldPhrase is a phrase or theme mined from message texts (opportunity mining).
 	FieldPhrase Field = "phrase"
 	// FieldExample is an example message of an insight report (a theme's examples).
@@ -50,7 +53,7 @@ type Policy struct {
 // case), and hidden for executives.
 func DefaultPolicy() Policy {
 	k := DefaultMinCustomers
-	conv := map[Field]Access{FieldText: {Outcome: OutcomeClear}, FieldCustomerID: {Outcome: OutcomeClear}}
+	conv := map[Field]Access{FieldText: {Outcome: OutcomeClear}, FieldCustomerID: {Outcome: OutcomeClear}, FieldIdentity: {Outcome: OutcomeClear}}
 	insight := map[Field]Access{FieldPhrase: {Outcome: OutcomeClear, MinCustomers: k}, FieldExample: {Outcome: OutcomeMasked, MinCustomers: k}}
 	merge := func(ms ...map[Field]Access) map[Field]Access {
 		out := map[Field]Access{}

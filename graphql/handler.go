@@ -61,6 +61,11 @@ type Config struct {
 	// (mining.New over the same ClickHouse databases as Engine). Nil: those fields answer an
 	// error saying insights are not configured.
 	Insights *mining.Service
+	// Customers (the identity graph) answers customer, customerByIdentity, linkIdentities and
+	// unlinkIdentity; Replies sends replies (sendMessage) and reads them. Nil: those fields
+	// answer that channels are not configured.
+	Customers Customers
+	Replies   Replies
 }
 
 // NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
@@ -130,7 +135,8 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 
 // executableSchema is the schema answered by cfg's resolvers.
 func executableSchema(cfg Config) gql.ExecutableSchema {
-	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights}
+	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
+		customers: cfg.Customers, replies: cfg.Replies}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

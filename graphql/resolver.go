@@ -31,6 +31,10 @@ type Resolver struct {
 	planningEvents PlanningEventStore
 	// insights answers the insight fields (insights_resolver.go); nil: not configured.
 	insights *mining.Service
+	// customers and replies answer the channel fields (channels_resolver.go); nil: not
+	// configured.
+	customers Customers
+	replies   Replies
 }
 
 // Query returns the root query resolver.

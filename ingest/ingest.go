@@ -54,7 +54,7 @@ const (
 var (
 	ingestedEvents = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "meridian_ingest_events_total",
-		Help: "Events acknowledged at /v1/events, by region.",
+		Help: "Events acknowledged at /v1/events and from channel webhooks, by region.",
 	}, []string{"region"})
 	ingestRequests = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "meridian_ingest_requests_total",
@@ -195,13 +195,21 @@ func (s *Service) handle(r *http.Request) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.Publisher.Publish(r.Context(), msgs...); err != nil {
+	if err := s.publish(r.Context(), msgs); err != nil {
 		return 0, err
+	}
+	return len(msgs), nil
+}
+
+// publish writes msgs and counts them once Kafka acknowledged them.
+func (s *Service) publish(ctx context.Context, msgs []kafka.Message) error {
+	if err := s.Publisher.Publish(ctx, msgs...); err != nil {
+		return err
 	}
 	for _, m := range msgs {
 		ingestedEvents.WithLabelValues(regionOfTopic(m.Topic)).Inc()
 	}
-	return len(msgs), nil
+	return nil
 }
 
 // readBody reads the body, at most MaxBodyBytes.
@@ -433,6 +441,29 @@ func digits(s string) string {
 // a request's customers are looked up together, per region: a request's new customers get
 // their keys in one round trip to the key store.
 func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models.Event) ([]kafka.Message, error) {
+	return s.prepare(ctx, p, events, false)
+}
+
+// Accept takes events that a component of Meridian produced after verifying their source
+// (channel webhooks, whose platforms signed them): they are validated like a request's, keep
+// the CustomerID the identity graph gave them, and Accept returns once Kafka acknowledged all.
+func (s *Service) Accept(ctx context.Context, tenant string, events []models.Event) error {
+	if err := validate(events); err != nil {
+		return err
+	}
+	for i := range events {
+		if events[i].CustomerID == "" {
+			return badEvent(i, &models.FieldError{Field: "customer_id", Reason: "is required of events produced inside Meridian"})
+		}
+	}
+	msgs, err := s.prepare(ctx, auth.Principal{Tenant: tenant, Role: auth.RoleIngest}, events, true)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, msgs)
+}
+
+func (s *Service) prepare(ctx context.Context, p auth.Principal, events []models.Event, resolved bool) ([]kafka.Message, error) {
 	now := s.Now().UTC()
 	type regionSubjects struct {
 		subjects []string
@@ -468,7 +499,9 @@ func (s *Service) Prepare(ctx context.Context, p auth.Principal, events []models
 		if id == "" {
 			id = "conversation:" + e.ConversationID
 		}
-		e.CustomerID = s.Keys.Pseudonym(e.Tenant, id)
+		if !resolved {
+			e.CustomerID = s.Keys.Pseudonym(e.Tenant, id)
+		}
 		rs := last
 		if rs == nil || lastRegion != e.Region {
 			if byRegion == nil {

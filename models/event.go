@@ -186,8 +186,8 @@ func (e *Event) Validate() error {
 			return &FieldError{f, "is required for " + e.Type}
 		}
 	}
-	if e.Channel != "" && !validChannel(e.Channel) {
-		if c := CanonicalChannel(e.Channel); validChannel(c) {
+	if e.Channel != "" && !ValidChannel(e.Channel) {
+		if c := CanonicalChannel(e.Channel); ValidChannel(c) {
 			// The contract's channels are lower case; one spelling keeps reports to one row.
 			return &FieldError{"channel", fmt.Sprintf("unknown channel %q (channels are lower case: %q)", e.Channel, c)}
 		}
@@ -263,7 +263,8 @@ func (e *Event) Normalize() {
 	e.OccurredAt = e.OccurredAt.UTC()
 }
 
-func validChannel(c string) bool {
+// ValidChannel reports whether c is one of Channels, spelled as the contract spells it.
+func ValidChannel(c string) bool {
 	for _, k := range Channels {
 		if k == c {
 			return true

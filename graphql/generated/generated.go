@@ -13,7 +13,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/graphql/scalar"
+	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/insights"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/insights/roi"
@@ -34,8 +36,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Conversation() ConversationResolver
+	Customer() CustomerResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
+	OutboundMessage() OutboundMessageResolver
 	Query() QueryResolver
 	ThemeExample() ThemeExampleResolver
 }
@@ -91,6 +95,32 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Customer struct {
+		Channels         func(childComplexity int) int
+		Conversations    func(childComplexity int) int
+		Country          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Identities       func(childComplexity int) int
+		MergedIDs        func(childComplexity int) int
+		PreferredChannel func(childComplexity int) int
+		Region           func(childComplexity int) int
+	}
+
+	CustomerConversation struct {
+		Channel       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastInboundAt func(childComplexity int) int
+		OpenedAt      func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	CustomerIdentity struct {
+		CreatedAt func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Origin    func(childComplexity int) int
+		Value     func(childComplexity int) int
 	}
 
 	FollowTheSunBaseline struct {
@@ -188,6 +218,24 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CreatePlanningEvent func(childComplexity int, input PlanningEventInput) int
+		LinkIdentities      func(childComplexity int, input LinkIdentitiesInput) int
+		SendMessage         func(childComplexity int, input SendMessageInput) int
+		UnlinkIdentity      func(childComplexity int, input IdentityInput) int
+	}
+
+	OutboundMessage struct {
+		AgentID           func(childComplexity int) int
+		Attempts          func(childComplexity int) int
+		Channel           func(childComplexity int) int
+		ClientMessageID   func(childComplexity int) int
+		ConversationID    func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		PlatformMessageID func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		State             func(childComplexity int) int
+		Text              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -227,11 +275,14 @@ type ComplexityRoot struct {
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
 		Conversation       func(childComplexity int, id string) int
 		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
+		Customer           func(childComplexity int, id string) int
+		CustomerByIdentity func(childComplexity int, channel string, externalID string) int
 		FollowTheSun       func(childComplexity int, input FollowTheSunInput) int
 		Forecast           func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) int
 		Forecasts          func(childComplexity int, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) int
 		Metrics            func(childComplexity int, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) int
 		Opportunities      func(childComplexity int, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) int
+		OutboundMessage    func(childComplexity int, id string) int
 		PlanningEvents     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
 		PriceSensitivity   func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
 		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
@@ -455,16 +506,28 @@ type ConversationResolver interface {
 
 	Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error)
 }
+type CustomerResolver interface {
+	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
+}
 type MessageResolver interface {
 	Text(ctx context.Context, obj *metrics.Message) (string, error)
 }
 type MutationResolver interface {
 	CreatePlanningEvent(ctx context.Context, input PlanningEventInput) (*PlanningEvent, error)
+	SendMessage(ctx context.Context, input SendMessageInput) (*channels.OutboundMessage, error)
+	LinkIdentities(ctx context.Context, input LinkIdentitiesInput) (*identity.Customer, error)
+	UnlinkIdentity(ctx context.Context, input IdentityInput) (*identity.Customer, error)
+}
+type OutboundMessageResolver interface {
+	Text(ctx context.Context, obj *channels.OutboundMessage) (string, error)
 }
 type QueryResolver interface {
 	Metrics(ctx context.Context, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) (*metrics.Result, error)
 	Conversation(ctx context.Context, id string) (*metrics.Conversation, error)
 	Conversations(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) (*ConversationConnection, error)
+	Customer(ctx context.Context, id string) (*identity.Customer, error)
+	CustomerByIdentity(ctx context.Context, channel string, externalID string) (*identity.Customer, error)
+	OutboundMessage(ctx context.Context, id string) (*channels.OutboundMessage, error)
 	Opportunities(ctx context.Context, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) ([]mining.Theme, error)
 	CompetitorMentions(ctx context.Context, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) (*mining.CompetitorReport, error)
 	PriceSensitivity(ctx context.Context, markets []string, segments []string, from *time.Time, to *time.Time, period *string) (*mining.PriceReport, error)
@@ -711,6 +774,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "Customer.channels":
+		if e.ComplexityRoot.Customer.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Channels(childComplexity), true
+	case "Customer.conversations":
+		if e.ComplexityRoot.Customer.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Conversations(childComplexity), true
+	case "Customer.country":
+		if e.ComplexityRoot.Customer.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Country(childComplexity), true
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.identities":
+		if e.ComplexityRoot.Customer.Identities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Identities(childComplexity), true
+	case "Customer.mergedIds":
+		if e.ComplexityRoot.Customer.MergedIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.MergedIDs(childComplexity), true
+	case "Customer.preferredChannel":
+		if e.ComplexityRoot.Customer.PreferredChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.PreferredChannel(childComplexity), true
+	case "Customer.region":
+		if e.ComplexityRoot.Customer.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Region(childComplexity), true
+
+	case "CustomerConversation.channel":
+		if e.ComplexityRoot.CustomerConversation.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConversation.Channel(childComplexity), true
+	case "CustomerConversation.id":
+		if e.ComplexityRoot.CustomerConversation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConversation.ID(childComplexity), true
+	case "CustomerConversation.lastInboundAt":
+		if e.ComplexityRoot.CustomerConversation.LastInboundAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConversation.LastInboundAt(childComplexity), true
+	case "CustomerConversation.openedAt":
+		if e.ComplexityRoot.CustomerConversation.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConversation.OpenedAt(childComplexity), true
+	case "CustomerConversation.status":
+		if e.ComplexityRoot.CustomerConversation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConversation.Status(childComplexity), true
+
+	case "CustomerIdentity.createdAt":
+		if e.ComplexityRoot.CustomerIdentity.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerIdentity.CreatedAt(childComplexity), true
+	case "CustomerIdentity.kind":
+		if e.ComplexityRoot.CustomerIdentity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerIdentity.Kind(childComplexity), true
+	case "CustomerIdentity.origin":
+		if e.ComplexityRoot.CustomerIdentity.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerIdentity.Origin(childComplexity), true
+	case "CustomerIdentity.value":
+		if e.ComplexityRoot.CustomerIdentity.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerIdentity.Value(childComplexity), true
 
 	case "FollowTheSunBaseline.aiContacts":
 		if e.ComplexityRoot.FollowTheSunBaseline.AiContacts == nil {
@@ -1111,6 +1279,112 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePlanningEvent(childComplexity, args["input"].(PlanningEventInput)), true
+	case "Mutation.linkIdentities":
+		if e.ComplexityRoot.Mutation.LinkIdentities == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkIdentities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkIdentities(childComplexity, args["input"].(LinkIdentitiesInput)), true
+	case "Mutation.sendMessage":
+		if e.ComplexityRoot.Mutation.SendMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendMessage(childComplexity, args["input"].(SendMessageInput)), true
+	case "Mutation.unlinkIdentity":
+		if e.ComplexityRoot.Mutation.UnlinkIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkIdentity(childComplexity, args["input"].(IdentityInput)), true
+
+	case "OutboundMessage.agentId":
+		if e.ComplexityRoot.OutboundMessage.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.AgentID(childComplexity), true
+	case "OutboundMessage.attempts":
+		if e.ComplexityRoot.OutboundMessage.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.Attempts(childComplexity), true
+	case "OutboundMessage.channel":
+		if e.ComplexityRoot.OutboundMessage.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.Channel(childComplexity), true
+	case "OutboundMessage.clientMessageId":
+		if e.ComplexityRoot.OutboundMessage.ClientMessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.ClientMessageID(childComplexity), true
+	case "OutboundMessage.conversationId":
+		if e.ComplexityRoot.OutboundMessage.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.ConversationID(childComplexity), true
+	case "OutboundMessage.createdAt":
+		if e.ComplexityRoot.OutboundMessage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.CreatedAt(childComplexity), true
+	case "OutboundMessage.id":
+		if e.ComplexityRoot.OutboundMessage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.ID(childComplexity), true
+	case "OutboundMessage.platformMessageId":
+		if e.ComplexityRoot.OutboundMessage.PlatformMessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.PlatformMessageID(childComplexity), true
+	case "OutboundMessage.reason":
+		if e.ComplexityRoot.OutboundMessage.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.Reason(childComplexity), true
+	case "OutboundMessage.state":
+		if e.ComplexityRoot.OutboundMessage.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.State(childComplexity), true
+	case "OutboundMessage.text":
+		if e.ComplexityRoot.OutboundMessage.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.Text(childComplexity), true
+	case "OutboundMessage.updatedAt":
+		if e.ComplexityRoot.OutboundMessage.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.UpdatedAt(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1275,6 +1549,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Conversations(childComplexity, args["filters"].([]FilterInput), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+	case "Query.customer":
+		if e.ComplexityRoot.Query.Customer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customer(childComplexity, args["id"].(string)), true
+	case "Query.customerByIdentity":
+		if e.ComplexityRoot.Query.CustomerByIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerByIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerByIdentity(childComplexity, args["channel"].(string), args["externalId"].(string)), true
 	case "Query.followTheSun":
 		if e.ComplexityRoot.Query.FollowTheSun == nil {
 			break
@@ -1331,6 +1627,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Opportunities(childComplexity, args["target"].(SegmentInput), args["baseline"].(*SegmentInput), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string), args["alpha"].(*float64), args["minSupport"].(*int), args["limit"].(*int)), true
+	case "Query.outboundMessage":
+		if e.ComplexityRoot.Query.OutboundMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_outboundMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OutboundMessage(childComplexity, args["id"].(string)), true
 	case "Query.planningEvents":
 		if e.ComplexityRoot.Query.PlanningEvents == nil {
 			break
@@ -2316,10 +2623,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("FilterInput", ec.unmarshalInputFilterInput),
 			graphql.NewInputUnmarshaler("FollowTheSunInput", ec.unmarshalInputFollowTheSunInput),
+			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
+			graphql.NewInputUnmarshaler("LinkIdentitiesInput", ec.unmarshalInputLinkIdentitiesInput),
 			graphql.NewInputUnmarshaler("MarketDemandInput", ec.unmarshalInputMarketDemandInput),
 			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
 			graphql.NewInputUnmarshaler("PlanningEventInput", ec.unmarshalInputPlanningEventInput),
 			graphql.NewInputUnmarshaler("SegmentInput", ec.unmarshalInputSegmentInput),
+			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("SeriesInput", ec.unmarshalInputSeriesInput),
 			graphql.NewInputUnmarshaler("ShiftInput", ec.unmarshalInputShiftInput),
 			graphql.NewInputUnmarshaler("StaffingInput", ec.unmarshalInputStaffingInput),
@@ -2399,6 +2709,123 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schemas/graphql/channels.graphql", Input: `extend type Query {
+  """
+  A customer with every identity they are known by (platform user ids, phone numbers, e-mail
+  addresses, CRM ids, order numbers), their conversations across channels and the channel
+  they answer on. The id of a customer merged into another resolves to that one. Identity
+  values are personal data: shown by role through the compliance gate, and every read is
+  audited.
+  """
+  customer(id: ID!): Customer
+  """
+  The customer behind one identity: a channel and its platform user id (whatsapp and the
+  wa_id, line and the userId, telegram and the user id, email and the address), or a key kind
+  (phone, email, crm, order, webchat_user) and its value. Null when nobody has it.
+  """
+  customerByIdentity(channel: String!, externalId: String!): Customer
+  "A reply from the send ledger, with its delivery state."
+  outboundMessage(id: ID!): OutboundMessage
+}
+
+extend type Mutation {
+  """
+  Sends a reply on the channel and to the exact address the conversation's last inbound
+  message came from. The reply is written to the send ledger first and sent once: the same
+  clientMessageId in the same conversation returns the first reply and sends nothing again.
+  The answer carries the delivery state: sent, failed (with the platform's reason), or pending
+  while a retryable platform error is retried.
+  """
+  sendMessage(input: SendMessageInput!): OutboundMessage!
+  """
+  Links identities to a customer, as confirmed by a person. An identity that belongs to
+  another customer of the same region merges that customer into this one (recorded; undone
+  by unlinkIdentity). Customers in different residency regions are never merged.
+  """
+  linkIdentities(input: LinkIdentitiesInput!): Customer!
+  """
+  Takes one identity off its customer. When a merge brought it, the customer it came from
+  gets it back with that customer's other identities; otherwise it becomes a customer of its
+  own. Returns the customer the identity now belongs to.
+  """
+  unlinkIdentity(input: IdentityInput!): Customer!
+}
+
+input SendMessageInput {
+  conversationId: ID!
+  text: String!
+  "Idempotency key of the client: a retried request with the same one sends nothing twice."
+  clientMessageId: ID
+}
+
+input IdentityInput {
+  "A channel (whatsapp, line, email, ...) or a key kind: phone, email, crm, order, webchat_user."
+  kind: String!
+  value: String!
+}
+
+input LinkIdentitiesInput {
+  customerId: ID!
+  identities: [IdentityInput!]!
+  "Why they are one person (kept with the merge)."
+  reason: String
+}
+
+type Customer {
+  id: ID!
+  region: String!
+  country: String!
+  "Customers merged into this one; their past events keep those ids."
+  mergedIds: [ID!]!
+  identities: [CustomerIdentity!]!
+  "Most recent first."
+  conversations: [CustomerConversation!]!
+  "Channels the customer wrote on, most recent first."
+  channels: [String!]!
+  """
+  The channel the customer answers on: where their replies to Meridian's messages came from
+  (within 72 hours), most often; without replies, where they last wrote.
+  """
+  preferredChannel: String
+}
+
+type CustomerIdentity {
+  "A channel or a key kind (phone, email, crm, order, webchat_user)."
+  kind: String!
+  "The value as the caller's role may see it (masked or hidden by the compliance gate)."
+  value: String!
+  "message (a message came from it), signature (found in a message), confirmed (a person linked it), verified (a shop signed it)."
+  origin: String!
+  createdAt: Time!
+}
+
+type CustomerConversation {
+  id: ID!
+  status: String!
+  "Where the customer last wrote in it: replies go there."
+  channel: String!
+  openedAt: Time!
+  lastInboundAt: Time!
+}
+
+type OutboundMessage {
+  id: ID!
+  clientMessageId: ID
+  conversationId: ID!
+  channel: String!
+  text: String!
+  "pending, sent, delivered, read or failed."
+  state: String!
+  "The platform's id of the sent message."
+  platformMessageId: String
+  "Why it failed (the platform's reason), or the last retryable error while pending."
+  reason: String
+  attempts: Int!
+  agentId: String
+  createdAt: Time!
+  updatedAt: Time!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/insights.graphql", Input: `# Insights: opportunity mining, competitor mentions, price sensitivity and ROI, for keys with
 # role analyst, executive, supervisor or admin. Counts are computed inside ClickHouse, per
 # region the key may read (customer messages only), and merged; no message leaves the
@@ -3250,6 +3677,58 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
+	case "region":
+		return ec.fieldContext_Customer_region(ctx, field)
+	case "country":
+		return ec.fieldContext_Customer_country(ctx, field)
+	case "mergedIds":
+		return ec.fieldContext_Customer_mergedIds(ctx, field)
+	case "identities":
+		return ec.fieldContext_Customer_identities(ctx, field)
+	case "conversations":
+		return ec.fieldContext_Customer_conversations(ctx, field)
+	case "channels":
+		return ec.fieldContext_Customer_channels(ctx, field)
+	case "preferredChannel":
+		return ec.fieldContext_Customer_preferredChannel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerConversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerConversation_id(ctx, field)
+	case "status":
+		return ec.fieldContext_CustomerConversation_status(ctx, field)
+	case "channel":
+		return ec.fieldContext_CustomerConversation_channel(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_CustomerConversation_openedAt(ctx, field)
+	case "lastInboundAt":
+		return ec.fieldContext_CustomerConversation_lastInboundAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConversation", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerIdentity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_CustomerIdentity_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_CustomerIdentity_value(ctx, field)
+	case "origin":
+		return ec.fieldContext_CustomerIdentity_origin(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CustomerIdentity_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerIdentity", field.Name)
+}
+
 func (ec *executionContext) childFields_FollowTheSunBaseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "region":
@@ -3434,6 +3913,36 @@ func (ec *executionContext) childFields_ModelScore(ctx context.Context, field gr
 		return ec.fieldContext_ModelScore_coverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelScore", field.Name)
+}
+
+func (ec *executionContext) childFields_OutboundMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OutboundMessage_id(ctx, field)
+	case "clientMessageId":
+		return ec.fieldContext_OutboundMessage_clientMessageId(ctx, field)
+	case "conversationId":
+		return ec.fieldContext_OutboundMessage_conversationId(ctx, field)
+	case "channel":
+		return ec.fieldContext_OutboundMessage_channel(ctx, field)
+	case "text":
+		return ec.fieldContext_OutboundMessage_text(ctx, field)
+	case "state":
+		return ec.fieldContext_OutboundMessage_state(ctx, field)
+	case "platformMessageId":
+		return ec.fieldContext_OutboundMessage_platformMessageId(ctx, field)
+	case "reason":
+		return ec.fieldContext_OutboundMessage_reason(ctx, field)
+	case "attempts":
+		return ec.fieldContext_OutboundMessage_attempts(ctx, field)
+	case "agentId":
+		return ec.fieldContext_OutboundMessage_agentId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OutboundMessage_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OutboundMessage_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutboundMessage", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4054,6 +4563,48 @@ func (ec *executionContext) field_Mutation_createPlanningEvent_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_linkIdentities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (LinkIdentitiesInput, error) {
+			return ec.unmarshalNLinkIdentitiesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLinkIdentitiesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SendMessageInput, error) {
+			return ec.unmarshalNSendMessageInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSendMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkIdentity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (IdentityInput, error) {
+			return ec.unmarshalNIdentityInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4179,6 +4730,42 @@ func (ec *executionContext) field_Query_conversations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerByIdentity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "externalId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4433,6 +5020,20 @@ func (ec *executionContext) field_Query_opportunities_args(ctx context.Context, 
 		return nil, err
 	}
 	args["limit"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_outboundMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -5574,6 +6175,415 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Customer_region(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_country(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_mergedIds(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_mergedIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_mergedIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Customer_identities(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_identities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Identities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CustomerIdentity) graphql.Marshaler {
+			return ec.marshalNCustomerIdentity2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerIdentityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_identities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerIdentity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_conversations(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []identity.Conversation) graphql.Marshaler {
+			return ec.marshalNCustomerConversation2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐConversationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_channels(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_preferredChannel(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_preferredChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreferredChannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_preferredChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerConversation_id(ctx context.Context, field graphql.CollectedField, obj *identity.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConversation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConversation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConversation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomerConversation_status(ctx context.Context, field graphql.CollectedField, obj *identity.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConversation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConversation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConversation", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerConversation_channel(ctx context.Context, field graphql.CollectedField, obj *identity.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConversation_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConversation_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConversation", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerConversation_openedAt(ctx context.Context, field graphql.CollectedField, obj *identity.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConversation_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConversation_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConversation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerConversation_lastInboundAt(ctx context.Context, field graphql.CollectedField, obj *identity.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConversation_lastInboundAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastInboundAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConversation_lastInboundAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConversation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerIdentity_kind(ctx context.Context, field graphql.CollectedField, obj *CustomerIdentity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerIdentity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerIdentity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerIdentity", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerIdentity_value(ctx context.Context, field graphql.CollectedField, obj *CustomerIdentity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerIdentity_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerIdentity_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerIdentity", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerIdentity_origin(ctx context.Context, field graphql.CollectedField, obj *CustomerIdentity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerIdentity_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerIdentity_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerIdentity", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerIdentity_createdAt(ctx context.Context, field graphql.CollectedField, obj *CustomerIdentity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerIdentity_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerIdentity_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerIdentity", field, false, false, "Time")
 }
 
 func (ec *executionContext) _FollowTheSunBaseline_region(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
@@ -7159,6 +8169,414 @@ func (ec *executionContext) fieldContext_Mutation_createPlanningEvent(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_sendMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendMessage(ctx, fc.Args["input"].(SendMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channels.OutboundMessage) graphql.Marshaler {
+			return ec.marshalNOutboundMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐOutboundMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutboundMessage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkIdentities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkIdentities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkIdentities(ctx, fc.Args["input"].(LinkIdentitiesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkIdentities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkIdentities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkIdentity(ctx, fc.Args["input"].(IdentityInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkIdentity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkIdentity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutboundMessage_id(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OutboundMessage_clientMessageId(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_clientMessageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_clientMessageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OutboundMessage_conversationId(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OutboundMessage_channel(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutboundMessage_text(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutboundMessage().Text(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, true, true, "String")
+}
+
+func (ec *executionContext) _OutboundMessage_state(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutboundMessage_platformMessageId(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_platformMessageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformMessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_platformMessageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutboundMessage_reason(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutboundMessage_attempts(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OutboundMessage_agentId(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_agentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_agentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutboundMessage_createdAt(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OutboundMessage_updatedAt(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "Time")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7813,6 +9231,138 @@ func (ec *executionContext) fieldContext_Query_conversations(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Customer(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerByIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerByIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerByIdentity(ctx, fc.Args["channel"].(string), fc.Args["externalId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerByIdentity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerByIdentity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_outboundMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_outboundMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OutboundMessage(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channels.OutboundMessage) graphql.Marshaler {
+			return ec.marshalOOutboundMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐOutboundMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_outboundMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutboundMessage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_outboundMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13205,6 +14755,111 @@ func UnmarshalFollowTheSunInput(ctx context.Context, raw any) (FollowTheSunInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIdentityInput(ctx context.Context, obj any) (IdentityInput, error) {
+	var it IdentityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIdentityInput unmarshals raw into the IdentityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIdentityInput(ctx context.Context, raw any) (IdentityInput, error) {
+	var out IdentityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IdentityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLinkIdentitiesInput(ctx context.Context, obj any) (LinkIdentitiesInput, error) {
+	var it LinkIdentitiesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "identities", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "identities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identities"))
+			data, err := ec.unmarshalNIdentityInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐIdentityInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identities = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLinkIdentitiesInput unmarshals raw into the LinkIdentitiesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLinkIdentitiesInput(ctx context.Context, raw any) (LinkIdentitiesInput, error) {
+	var out LinkIdentitiesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LinkIdentitiesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMarketDemandInput(ctx context.Context, obj any) (MarketDemandInput, error) {
 	var it MarketDemandInput
 	if obj == nil {
@@ -13479,6 +15134,62 @@ func (ec *executionContext) unmarshalInputSegmentInput(ctx context.Context, obj 
 func UnmarshalSegmentInput(ctx context.Context, raw any) (SegmentInput, error) {
 	var out SegmentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, obj any) (SendMessageInput, error) {
+	var it SendMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"conversationId", "text", "clientMessageId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "conversationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conversationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConversationID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "clientMessageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMessageId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMessageID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendMessageInput unmarshals raw into the SendMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendMessageInput(ctx context.Context, raw any) (SendMessageInput, error) {
+	var out SendMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendMessageInput", raw, &out)
 	return out, err
 }
 
@@ -14070,6 +15781,176 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "node":
 			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerImplementors = []string{"Customer"}
+
+func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *identity.Customer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Customer")
+		case "id":
+			out.Values[i] = ec._Customer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.Values[i] = ec._Customer_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "country":
+			out.Values[i] = ec._Customer_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mergedIds":
+			out.Values[i] = ec._Customer_mergedIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "identities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_identities(ctx, field, obj)
+				})
+		case "conversations":
+			out.Values[i] = ec._Customer_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channels":
+			out.Values[i] = ec._Customer_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "preferredChannel":
+			out.Values[i] = ec._Customer_preferredChannel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerConversationImplementors = []string{"CustomerConversation"}
+
+func (ec *executionContext) _CustomerConversation(ctx context.Context, sel ast.SelectionSet, obj *identity.Conversation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConversationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConversation")
+		case "id":
+			out.Values[i] = ec._CustomerConversation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CustomerConversation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._CustomerConversation_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openedAt":
+			out.Values[i] = ec._CustomerConversation_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastInboundAt":
+			out.Values[i] = ec._CustomerConversation_lastInboundAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerIdentityImplementors = []string{"CustomerIdentity"}
+
+func (ec *executionContext) _CustomerIdentity(ctx context.Context, sel ast.SelectionSet, obj *CustomerIdentity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerIdentityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerIdentity")
+		case "kind":
+			out.Values[i] = ec._CustomerIdentity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._CustomerIdentity_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "origin":
+			out.Values[i] = ec._CustomerIdentity_origin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CustomerIdentity_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14712,6 +16593,116 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "sendMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkIdentities":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkIdentities(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkIdentity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkIdentity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outboundMessageImplementors = []string{"OutboundMessage"}
+
+func (ec *executionContext) _OutboundMessage(ctx context.Context, sel ast.SelectionSet, obj *channels.OutboundMessage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outboundMessageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutboundMessage")
+		case "id":
+			out.Values[i] = ec._OutboundMessage_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientMessageId":
+			out.Values[i] = ec._OutboundMessage_clientMessageId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conversationId":
+			out.Values[i] = ec._OutboundMessage_conversationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.Values[i] = ec._OutboundMessage_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OutboundMessage_text(ctx, field, obj)
+				})
+		case "state":
+			out.Values[i] = ec._OutboundMessage_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platformMessageId":
+			out.Values[i] = ec._OutboundMessage_platformMessageId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._OutboundMessage_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attempts":
+			out.Values[i] = ec._OutboundMessage_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "agentId":
+			out.Values[i] = ec._OutboundMessage_agentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._OutboundMessage_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._OutboundMessage_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14982,6 +16973,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_conversations(ctx, field)
+				})
+		case "customer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customer(ctx, field)
+				})
+		case "customerByIdentity":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerByIdentity(ctx, field)
+				})
+		case "outboundMessage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_outboundMessage(ctx, field)
 				})
 		case "opportunities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -16769,6 +18778,54 @@ func (ec *executionContext) marshalNConversationEdge2ᚕgithubᚗcomᚋmeridian�
 	return ret
 }
 
+func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Customer!")
+		return graphql.Null
+	}
+	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerConversation2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐConversation(ctx context.Context, sel ast.SelectionSet, v identity.Conversation) graphql.Marshaler {
+	return ec._CustomerConversation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCustomerConversation2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐConversationᚄ(ctx context.Context, sel ast.SelectionSet, v []identity.Conversation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerConversation2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐConversation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerIdentity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerIdentity(ctx context.Context, sel ast.SelectionSet, v CustomerIdentity) graphql.Marshaler {
+	return ec._CustomerIdentity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCustomerIdentity2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []CustomerIdentity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerIdentity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerIdentity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNFilterInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFilterInput(ctx context.Context, v any) (FilterInput, error) {
 	res, err := ec.unmarshalInputFilterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16892,6 +18949,54 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNIdentityInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐIdentityInput(ctx context.Context, v any) (IdentityInput, error) {
+	res, err := ec.unmarshalInputIdentityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNIdentityInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐIdentityInputᚄ(ctx context.Context, v any) ([]IdentityInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]IdentityInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIdentityInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐIdentityInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16904,6 +19009,11 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNLinkIdentitiesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLinkIdentitiesInput(ctx context.Context, v any) (LinkIdentitiesInput, error) {
+	res, err := ec.unmarshalInputLinkIdentitiesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMarketCoverage2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐMarketCoverage(ctx context.Context, sel ast.SelectionSet, v MarketCoverage) graphql.Marshaler {
@@ -17016,6 +19126,14 @@ func (ec *executionContext) marshalNModelScore2ᚕgithubᚗcomᚋmeridianᚑcs�
 func (ec *executionContext) unmarshalNOrderInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderInput(ctx context.Context, v any) (OrderInput, error) {
 	res, err := ec.unmarshalInputOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutboundMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐOutboundMessage(ctx context.Context, sel ast.SelectionSet, v *channels.OutboundMessage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OutboundMessage!")
+		return graphql.Null
+	}
+	return ec._OutboundMessage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *PageInfo) graphql.Marshaler {
@@ -17257,6 +19375,11 @@ func (ec *executionContext) marshalNRoiYear2ᚕgithubᚗcomᚋmeridianᚑcsᚋme
 
 func (ec *executionContext) unmarshalNSegmentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (SegmentInput, error) {
 	res, err := ec.unmarshalInputSegmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSendMessageInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSendMessageInput(ctx context.Context, v any) (SendMessageInput, error) {
+	res, err := ec.unmarshalInputSendMessageInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -17661,6 +19784,13 @@ func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋmeridianᚑcs
 	return ec._Conversation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Customer(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFilterInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFilterInputᚄ(ctx context.Context, v any) ([]FilterInput, error) {
 	if v == nil {
 		return nil, nil
@@ -17735,6 +19865,36 @@ func (ec *executionContext) marshalOForecast2ᚖgithubᚗcomᚋmeridianᚑcsᚋm
 		return graphql.Null
 	}
 	return ec._Forecast(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -17814,6 +19974,13 @@ func (ec *executionContext) unmarshalOOrderInput2ᚕgithubᚗcomᚋmeridianᚑcs
 	return res, nil
 }
 
+func (ec *executionContext) marshalOOutboundMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐOutboundMessage(ctx context.Context, sel ast.SelectionSet, v *channels.OutboundMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OutboundMessage(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (*SegmentInput, error) {
 	if v == nil {
 		return nil, nil
@@ -17828,6 +19995,18 @@ func (ec *executionContext) unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑc
 	}
 	res, err := ec.unmarshalInputSeriesInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

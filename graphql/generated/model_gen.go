@@ -22,6 +22,16 @@ type ConversationEdge struct {
 	Node   *metrics.Conversation `json:"node"`
 }
 
+type CustomerIdentity struct {
+	// A channel or a key kind (phone, email, crm, order, webchat_user).
+	Kind string `json:"kind"`
+	// The value as the caller's role may see it (masked or hidden by the compliance gate).
+	Value string `json:"value"`
+	// message (a message came from it), signature (found in a message), confirmed (a person linked it), verified (a shop signed it).
+	Origin    string    `json:"origin"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
 // Keeps events whose dimension compares to the values as op says.
 type FilterInput struct {
 	Dimension string `json:"dimension"`
@@ -120,6 +130,19 @@ type ForecastPoint struct {
 	Mean float64   `json:"mean"`
 	Lo   float64   `json:"lo"`
 	Hi   float64   `json:"hi"`
+}
+
+type IdentityInput struct {
+	// A channel (whatsapp, line, email, ...) or a key kind: phone, email, crm, order, webchat_user.
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+type LinkIdentitiesInput struct {
+	CustomerID string          `json:"customerId"`
+	Identities []IdentityInput `json:"identities"`
+	// Why they are one person (kept with the merge).
+	Reason *string `json:"reason,omitempty"`
 }
 
 type MarketCoverage struct {
@@ -249,6 +272,13 @@ type SegmentInput struct {
 	Segments  []string   `json:"segments,omitempty"`
 	From      *time.Time `json:"from,omitempty"`
 	To        *time.Time `json:"to,omitempty"`
+}
+
+type SendMessageInput struct {
+	ConversationID string `json:"conversationId"`
+	Text           string `json:"text"`
+	// Idempotency key of the client: a retried request with the same one sends nothing twice.
+	ClientMessageID *string `json:"clientMessageId,omitempty"`
 }
 
 // One contact series. Omitted (or "*") language, channel or queue means all of them.

@@ -1,0 +1,464 @@
+package channels_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/identity"
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
+)
+
+// accepted records what the pipeline hands to ingest (Kafka and the sinks are exercised by
+// the end-to-end tests of cmd/meridian).
+type accepted struct {
+	mu     sync.Mutex
+	events []models.Event
+	fail   error
+}
+
+func (a *accepted) Accept(_ context.Context, tenant string, events []models.Event) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		return a.fail
+	}
+	for _, e := range events {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		e.Tenant = tenant
+		a.events = append(a.events, e)
+	}
+	return nil
+}
+
+func (a *accepted) take() []models.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.events
+	a.events = nil
+	return out
+}
+
+type world struct {
+	db      *postgres.DB
+	graph   *postgres.Graph
+	state   *postgres.ChannelState
+	ingest  *accepted
+	pipe    *channels.Pipeline
+	now     time.Time
+	keyring *shred.Keyring
+}
+
+func regionOf(country string) string {
+	if slices.Contains([]string{"DE", "FR", "GB", "ES", "IT", "NL"}, country) {
+		return "eu"
+	}
+	return "us"
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.StartForTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	regions := []string{"eu", "us"}
+	if _, err := db.Migrate(ctx, regions); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := shred.NewKeyring(db.Keys(), bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{db: db, ingest: &accepted{}, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), keyring: kr}
+	w.graph = &postgres.Graph{DB: db, Keys: kr, Regions: regions, RegionOf: regionOf}
+	w.state = &postgres.ChannelState{DB: db, Keys: kr, Regions: regions}
+	markets, err := channels.ParseMarkets("line=JP,email:support@shop.example=JP,email:kundendienst@shop.example=DE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.pipe = &channels.Pipeline{
+		Tenant: "acme", Identities: w.graph, Threads: w.state, Receipts: w.state, Ingest: w.ingest,
+		Markets: markets, DefaultCountry: "US", Now: func() time.Time { return w.now },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	return w
+}
+
+func whatsapp(id, text string, at time.Time) *channels.Delivery {
+	return &channels.Delivery{Messages: []channels.Message{{
+		ID: id, Account: "1029384756", Timestamp: at, Kind: "text",
+		From: channels.Sender{ID: "5511987654321", Phone: "+5511987654321", Name: "Ana Souza"}, Text: text,
+	}}}
+}
+
+func email(id, from, text string, signaturePhones string, at time.Time) *channels.Delivery {
+	m := channels.Message{
+		ID: id, Account: "support@shop.example", Timestamp: at, Kind: "email",
+		From: channels.Sender{ID: from, Email: from, Name: "Ana"}, Text: text, Subject: "Pedido 4471",
+	}
+	if signaturePhones != "" {
+		m.Attributes = map[string]string{"signature_phones": signaturePhones}
+	}
+	return &channels.Delivery{Messages: []channels.Message{m}}
+}
+
+func byType(events []models.Event, typ string) []models.Event {
+	var out []models.Event
+	for _, e := range events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// recorder is a platform that records what it was asked to send.
+type recorder struct {
+	mu    sync.Mutex
+	sent  []channels.Outgoing
+	errs  []error // returned in order, then success
+	block chan struct{}
+}
+
+func (r *recorder) Send(_ context.Context, m channels.Outgoing) (channels.Receipt, error) {
+	if r.block != nil {
+		<-r.block
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.errs) > 0 {
+		err := r.errs[0]
+		r.errs = r.errs[1:]
+		return channels.Receipt{}, err
+	}
+	r.sent = append(r.sent, m)
+	return channels.Receipt{MessageID: "p-" + m.Key}, nil
+}
+
+// One person writes on WhatsApp, then by e-mail with the same number in the signature: one
+// customer, one conversation, and the reply goes to the address they last wrote from.
+func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWrote(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.A1", "Olá, meu pedido não chegou", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	first := w.ingest.take()
+	if len(byType(first, models.ConversationOpened)) != 1 || len(byType(first, models.MessageReceived)) != 1 {
+		t.Fatalf("first message: want opened + received, got %+v", first)
+	}
+	msg := byType(first, models.MessageReceived)[0]
+	if msg.Customer.Country != "BR" || msg.Customer.Phone != "+5511987654321" || msg.PlatformMessageID != "wamid.A1" || msg.Attributes["channel_account"] != "1029384756" {
+		t.Fatalf("WhatsApp message as event: %+v %+v", msg, msg.Customer)
+	}
+	customer, conv := msg.CustomerID, msg.ConversationID
+
+	// The platform retries the same delivery: same event, same conversation, nothing opened.
+	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.A1", "Olá, meu pedido não chegou", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	again := w.ingest.take()
+	if len(again) != 1 || again[0].ID != msg.ID || again[0].ConversationID != conv {
+		t.Fatalf("redelivery: %+v", again)
+	}
+
+	w.now = w.now.Add(2 * time.Hour)
+	if err := w.pipe.Receive(ctx, "email", email("CAF123@mail.example", "Ana.Souza@Example.com", "Ainda nada. Ana\n", "+55 11 98765-4321", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	mail := w.ingest.take()
+	if len(mail) != 1 {
+		t.Fatalf("e-mail continuing an open conversation opened another: %+v", mail)
+	}
+	if mail[0].CustomerID != customer || mail[0].ConversationID != conv {
+		t.Fatalf("e-mail: customer %s conversation %s, want %s %s", mail[0].CustomerID, mail[0].ConversationID, customer, conv)
+	}
+	if mail[0].Customer.Country != "BR" {
+		t.Fatalf("the customer's country is BR (from the phone), the e-mail said %s", mail[0].Customer.Country)
+	}
+	if _, ok := mail[0].Attributes["signature_phones"]; ok {
+		t.Fatal("signature phone numbers are personal data and must not travel as attributes")
+	}
+
+	// The reply goes to the e-mail address, exactly as written (case folded), on e-mail.
+	rec := &recorder{}
+	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"email": rec, "whatsapp": &recorder{}}, Ingest: w.ingest,
+		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
+	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "Já verificamos: chega amanhã.", ClientMessageID: "r1", AgentID: "agent-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.State != channels.StateSent || out.Channel != "email" || len(rec.sent) != 1 || rec.sent[0].To != "ana.souza@example.com" || rec.sent[0].Account != "support@shop.example" {
+		t.Fatalf("reply: %+v, sent %+v", out, rec.sent)
+	}
+	if !slices.Contains(rec.sent[0].Thread, "CAF123@mail.example") || rec.sent[0].Subject != "Pedido 4471" {
+		t.Fatalf("an e-mail reply threads under the customer's mail: %+v", rec.sent[0])
+	}
+	sent := byType(w.ingest.take(), models.MessageSent)
+	if len(sent) != 1 || sent[0].ConversationID != conv || sent[0].CustomerID != customer || sent[0].AgentID != "agent-7" || sent[0].PlatformMessageID != out.PlatformMessageID {
+		t.Fatalf("message.sent: %+v", sent)
+	}
+
+	// The same client message id sends nothing again.
+	dup, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "Já verificamos: chega amanhã.", ClientMessageID: "r1"})
+	if err != nil || dup.ID != out.ID || len(rec.sent) != 1 || len(w.ingest.take()) != 0 {
+		t.Fatalf("a retried sendMessage sent again: %+v %v (%d sends)", dup, err, len(rec.sent))
+	}
+
+	// The customer writes on WhatsApp again: the reply follows them there, to the wa_id.
+	w.now = w.now.Add(time.Hour)
+	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.A2", "Obrigada!", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	w.ingest.take()
+	wa := box.Senders["whatsapp"].(*recorder)
+	if _, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "De nada!"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(wa.sent) != 1 || wa.sent[0].To != "5511987654321" || wa.sent[0].Account != "1029384756" {
+		t.Fatalf("reply after the customer moved back to WhatsApp: %+v", wa.sent)
+	}
+
+	// Both identities and the phone number belong to the one customer.
+	got, region, err := w.graph.ByKey(ctx, "acme", identity.Key{Kind: identity.KindEmail, Value: "ana.souza@example.com"})
+	if err != nil || got != customer || region != "us" {
+		t.Fatalf("customer by e-mail: %s %s %v", got, region, err)
+	}
+	ids, err := w.graph.Identities(ctx, region, "acme", customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, i := range ids {
+		keys = append(keys, i.Key.String())
+	}
+	slices.Sort(keys)
+	want := []string{"email:ana.souza@example.com", "phone:+5511987654321", "whatsapp:5511987654321"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("identities %v, want %v", keys, want)
+	}
+}
+
+// After two customers merge, a reply still goes to the exact identity the conversation's
+// customer wrote from, and unlinking gives the identity back its own customer.
+func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	line := &channels.Delivery{Messages: []channels.Message{{ID: "ev-1", Account: "U-bot", Timestamp: w.now, Kind: "text",
+		From: channels.Sender{ID: "U4af4980629"}, Text: "注文した商品がまだ届きません"}}}
+	if err := w.pipe.Receive(ctx, "line", line); err != nil {
+		t.Fatal(err)
+	}
+	lm := byType(w.ingest.take(), models.MessageReceived)[0]
+	if lm.Customer.Country != "JP" {
+		t.Fatalf("a LINE customer without a phone is placed in the channel's market JP, got %s", lm.Customer.Country)
+	}
+	if err := w.pipe.Receive(ctx, "email", email("m-9@mail.jp", "taro@example.jp", "追跡番号を教えてください", "", w.now.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	em := byType(w.ingest.take(), models.MessageReceived)[0]
+	if em.CustomerID == lm.CustomerID {
+		t.Fatal("an e-mail with no shared key was linked to the LINE customer")
+	}
+	region := regionOf(lm.Customer.Country)
+	merged, err := w.graph.Link(ctx, region, "acme", lm.CustomerID, identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"}, "confirmed by agent")
+	if err != nil || len(merged) != 1 || merged[0] != em.CustomerID {
+		t.Fatalf("link: merged %v, %v", merged, err)
+	}
+	if c, _, err := w.graph.Canonical(ctx, "acme", em.CustomerID); err != nil || c != lm.CustomerID {
+		t.Fatalf("the merged customer resolves to %s (%v), want %s", c, err, lm.CustomerID)
+	}
+	rec := &recorder{}
+	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"email": rec, "line": rec}, Ingest: w.ingest,
+		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
+	if _, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: em.ConversationID, Text: "追跡番号は 1234 です"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.sent) != 1 || rec.sent[0].To != "taro@example.jp" {
+		t.Fatalf("after the merge the e-mail conversation's reply went to %+v", rec.sent)
+	}
+	from, to, err := w.graph.Unlink(ctx, region, "acme", identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"})
+	if err != nil || from != lm.CustomerID || to != em.CustomerID {
+		t.Fatalf("unlink: %s -> %s, %v", from, to, err)
+	}
+	if c, _, err := w.graph.ByKey(ctx, "acme", identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"}); err != nil || c != em.CustomerID {
+		t.Fatalf("after unlink the e-mail belongs to %s (%v), want %s", c, err, em.CustomerID)
+	}
+}
+
+func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.B1", "oi", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	conv := w.ingest.take()[0].ConversationID
+	rec := &recorder{errs: []error{&channels.SendError{Status: 503, Reason: "service unavailable", Retryable: true, RetryAfter: time.Second}}}
+	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
+		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
+	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "um momento"})
+	if err != nil || out.State != channels.StatePending || out.Reason == "" {
+		t.Fatalf("after a 503: %+v %v", out, err)
+	}
+	box.Tick(ctx) // not yet due
+	if len(rec.sent) != 0 {
+		t.Fatal("retried before Retry-After")
+	}
+	w.now = w.now.Add(2 * time.Second)
+	box.Tick(ctx)
+	got, err := w.state.Get(ctx, out.Region, "acme", out.ID)
+	if err != nil || got.State != channels.StateSent || !got.Published || got.Attempts != 2 || len(rec.sent) != 1 {
+		t.Fatalf("after the retry: %+v %v (%d sent)", got, err, len(rec.sent))
+	}
+	if len(byType(w.ingest.take(), models.MessageSent)) != 1 {
+		t.Fatal("the retried reply's message.sent event is missing")
+	}
+	// A receipt moves the state forward, never back.
+	for _, st := range []string{channels.StateRead, channels.StateDelivered} {
+		if ok, err := w.state.Receipt(ctx, "acme", "whatsapp", channels.Status{MessageID: got.PlatformMessageID, State: st}); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	if got, _ = w.state.Get(ctx, out.Region, "acme", out.ID); got.State != channels.StateRead {
+		t.Fatalf("read then a late delivered: state %s, want read", got.State)
+	}
+
+	rec.errs = []error{&channels.SendError{Status: 400, Code: "131047", Reason: "Re-engagement message", Retryable: false}}
+	failed, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "ainda aí?"})
+	if err != nil || failed.State != channels.StateFailed || !strings.Contains(failed.Reason, "Re-engagement") {
+		t.Fatalf("permanent error: %+v %v", failed, err)
+	}
+}
+
+// A reply interrupted mid-send by a crash is never sent again: it fails for a person to check.
+func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.C1", "oi", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	conv := w.ingest.take()[0].ConversationID
+	rec := &recorder{block: make(chan struct{})}
+	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
+		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
+	cctx, crash := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = box.Send(cctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "olá", ClientMessageID: "x"})
+	}()
+	// Wait until the reply is marked sending, then "restart": a new outbox starts.
+	deadline := time.Now().Add(10 * time.Second)
+	var id string
+	for id == "" && time.Now().Before(deadline) {
+		var state string
+		err := w.db.Pool.QueryRow(ctx, `SELECT message_id, state FROM region_us.outbound_messages`).Scan(&id, &state)
+		if err != nil || state != channels.StateSending {
+			id = ""
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if id == "" {
+		t.Fatal("the reply was never marked sending")
+	}
+	restarted := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
+	rctx, stop := context.WithCancel(ctx)
+	go func() { time.Sleep(200 * time.Millisecond); stop() }()
+	if err := restarted.Run(rctx, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.state.Get(ctx, "us", "acme", id)
+	if err != nil || got.State != channels.StateFailed || got.Reason != channels.ReasonInterrupted {
+		t.Fatalf("interrupted reply: %+v %v", got, err)
+	}
+	if n := len(restarted.Senders["whatsapp"].(*recorder).sent); n != 0 {
+		t.Fatalf("the restarted outbox sent the interrupted reply %d times", n)
+	}
+	crash()
+	close(rec.block)
+	<-done
+}
+
+// The mount: 404 for channels that are off, 401 before anything is parsed, 400 for a body
+// that is not the platform's, 413 beyond the limit, 503 when the intake did not acknowledge.
+func TestTheMountMapsEachFailureToItsStatus(t *testing.T) {
+	in := &accepted{}
+	hook := &fakeHook{}
+	m := channels.NewMount([]channels.Channel{{Name: "telegram", Webhook: hook}, {Name: "line", Off: "MERIDIAN_LINE_CHANNEL_SECRET is not set"}},
+		intakeFunc(func(ctx context.Context, ch string, d *channels.Delivery) error { return in.fail }), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	post := func(path, body string) (int, string) {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	cases := []struct {
+		path, body string
+		code       int
+		says       string
+	}{
+		{"/webhooks/line", "{}", 404, "MERIDIAN_LINE_CHANNEL_SECRET"},
+		{"/webhooks/whatsapp", "{}", 404, "not configured"},
+		{"/webhooks/myspace", "{}", 404, "not a channel"},
+		{"/webhooks/telegram", "unsigned", 401, "signature"},
+		{"/webhooks/telegram", "signed:not json", 400, "not a delivery"},
+		{"/webhooks/telegram", "signed:" + strings.Repeat("x", channels.MaxBodyBytes), 413, "larger"},
+		{"/webhooks/telegram", "signed:ok", 200, `"ok":true`},
+	}
+	for _, c := range cases {
+		code, body := post(c.path, c.body)
+		if code != c.code || !strings.Contains(body, c.says) || !strings.HasPrefix(body, "{") {
+			t.Errorf("POST %s %.20q: %d %s, want %d with %q", c.path, c.body, code, body, c.code, c.says)
+		}
+	}
+	in.fail = errors.New("kafka down")
+	if code, body := post("/webhooks/telegram", "signed:ok"); code != 503 || !strings.Contains(body, "retry") {
+		t.Errorf("intake down: %d %s", code, body)
+	}
+}
+
+type intakeFunc func(ctx context.Context, ch string, d *channels.Delivery) error
+
+func (f intakeFunc) Receive(ctx context.Context, ch string, d *channels.Delivery) error {
+	return f(ctx, ch, d)
+}
+
+type fakeHook struct{}
+
+func (fakeHook) Verify(_ *http.Request, body []byte) error {
+	if !bytes.HasPrefix(body, []byte("signed:")) {
+		return channels.ErrSignature
+	}
+	return nil
+}
+
+func (fakeHook) Parse(_ *http.Request, body []byte) (*channels.Delivery, error) {
+	if string(body) != "signed:ok" {
+		return nil, channels.ErrFormat
+	}
+	return &channels.Delivery{}, nil
+}

@@ -1,0 +1,210 @@
+package channels
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/identity"
+	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/models"
+)
+
+// Acceptor is ingest's entry for events produced inside Meridian (ingest.Service.Accept).
+type Acceptor interface {
+	Accept(ctx context.Context, tenant string, events []models.Event) error
+}
+
+// Threads records inbound messages' places in conversations (store/postgres.ChannelState).
+type Threads interface {
+	Thread(ctx context.Context, region string, in Inbound) (conversationID string, opened bool, err error)
+}
+
+// Receipts applies platforms' status updates to the send ledger.
+type Receipts interface {
+	Receipt(ctx context.Context, tenant, channel string, st Status) (bool, error)
+}
+
+// Pipeline is Meridian's Intake. Each message is resolved to a customer in the identity graph,
+// placed in a conversation, and turned into canonical events that ingest validates, places in
+// the customer's residency region, seals and writes to Kafka.
+type Pipeline struct {
+	Tenant     string
+	Identities identity.Store
+	Threads    Threads
+	Receipts   Receipts
+	Ingest     Acceptor
+	Markets    Markets
+	// DefaultCountry places a customer that neither a phone number nor the channel's market
+	// places.
+	DefaultCountry string
+	Now            func() time.Time
+	Log            *slog.Logger
+}
+
+// Receive implements Intake.
+func (p *Pipeline) Receive(ctx context.Context, channel string, d *Delivery) error {
+	events := make([]models.Event, 0, len(d.Messages)+1)
+	for i := range d.Messages {
+		evs, err := p.message(ctx, channel, &d.Messages[i])
+		if err != nil {
+			return err
+		}
+		events = append(events, evs...)
+	}
+	if len(events) > 0 {
+		if err := p.Ingest.Accept(ctx, p.Tenant, events); err != nil {
+			return err
+		}
+	}
+	for _, st := range d.Statuses {
+		found, err := p.Receipts.Receipt(ctx, p.Tenant, channel, st)
+		if err != nil {
+			return err
+		}
+		if !found {
+			// Receipts of messages sent outside Meridian (the platform's own app) are normal.
+			p.Log.Debug("receipt of a message Meridian did not send", "channel", channel, "state", st.State)
+		}
+	}
+	return nil
+}
+
+// EventID is the id of the event a platform message becomes: derived from the platform's own
+// id, so a platform's retry or redelivery is the same event.
+func EventID(channel, account, platformID string) string {
+	id := channel + ":" + account + ":" + platformID
+	if len(id) <= models.MaxIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return channel + ":" + hex.EncodeToString(sum[:20])
+}
+
+// Where the country of a customer comes from, strongest first; documented in ARCHITECTURE.md.
+func (p *Pipeline) country(channel, account string, phoneCountry string) string {
+	if phoneCountry != "" {
+		return phoneCountry
+	}
+	if c, ok := p.Markets.Country(channel, account); ok {
+		return c
+	}
+	return p.DefaultCountry
+}
+
+func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]models.Event, error) {
+	now := p.Now().UTC()
+	at := m.Timestamp.UTC()
+	if at.IsZero() {
+		at = now
+	}
+	id := EventID(channel, m.Account, m.ID)
+	market, _ := p.Markets.Country(channel, m.Account)
+	if market == "" {
+		market = p.DefaultCountry
+	}
+	var address identity.Key
+	var also []identity.Key
+	cust := models.Customer{ExternalID: m.From.ID, Name: m.From.Name, Locale: m.From.Locale}
+	if channel == "email" {
+		k, ok := identity.Email(m.From.ID)
+		if !ok {
+			return nil, &models.FieldError{Field: "from", Reason: "is not an e-mail address"}
+		}
+		address = k
+		cust.Email = k.Value
+	} else {
+		address = identity.ChannelUser(channel, m.From.ID)
+		if k, ok := identity.Email(m.From.Email); ok {
+			also = append(also, k)
+			cust.Email = k.Value
+		}
+	}
+	if address.Value == "" {
+		return nil, &models.FieldError{Field: "from", Reason: "the platform named no sender"}
+	}
+	phoneCountry := ""
+	if k, c, ok := identity.Phone(m.From.Phone, ""); ok {
+		also = append(also, k)
+		cust.Phone, phoneCountry = k.Value, c
+	}
+	// Numbers in an e-mail signature are read as numbers of the channel's market.
+	for _, raw := range strings.Split(m.Attributes["signature_phones"], ",") {
+		if k, c, ok := identity.Phone(raw, market); ok {
+			also = append(also, k)
+			if cust.Phone == "" {
+				cust.Phone, phoneCountry = k.Value, c
+			}
+		}
+	}
+	if m.From.Verified != "" {
+		also = append(also, identity.Key{Kind: identity.KindWebchat, Value: m.From.Verified})
+		cust.CRMID = m.From.Verified
+	}
+	cust.Country = p.country(channel, m.Account, phoneCountry)
+	res, err := p.Identities.Observe(ctx, identity.Observation{
+		Tenant: p.Tenant, Address: address, Also: also, Country: cust.Country,
+		Seed: ingest.Identity(&cust), At: at,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A customer's known country (set when first seen, or by a person since) keeps their
+	// events in one region.
+	if res.Country != "" {
+		cust.Country = res.Country
+	}
+	conv, opened, err := p.Threads.Thread(ctx, res.Region, Inbound{
+		Tenant: p.Tenant, CustomerID: res.CustomerID, EventID: id, Channel: channel, Account: m.Account,
+		Recipient: address.Value, ReplyToken: m.ReplyToken, Thread: append(append([]string(nil), m.Thread...), m.ID),
+		Subject: m.Subject, At: at, NewConversationID: conversationID(id),
+	})
+	if err != nil {
+		return nil, err
+	}
+	attrs := make(map[string]string, len(m.Attributes)+3)
+	for k, v := range m.Attributes {
+		if k != "signature_phones" { // personal data: the numbers are in the identity graph
+			attrs[k] = v
+		}
+	}
+	attrs["raw_type"] = m.Kind
+	attrs["channel_account"] = m.Account
+	text := m.Text
+	if m.Unknown != "" {
+		attrs["unsupported"] = m.Unknown
+		text = fmt.Sprintf("[unsupported %s event: %s]", channel, m.Kind)
+	} else if strings.TrimSpace(text) == "" {
+		text = "[" + m.Kind + "]"
+	}
+	var out []models.Event
+	if opened {
+		out = append(out, models.Event{
+			ID: id + "#opened", Type: models.ConversationOpened, OccurredAt: at,
+			Channel: channel, Direction: models.Inbound, ConversationID: conv,
+			Customer: &models.Customer{Country: cust.Country}, CustomerID: res.CustomerID,
+		})
+		if len(out[0].ID) > models.MaxIDLen {
+			out[0].ID = EventID(channel, "opened", id)
+		}
+	}
+	sent := at
+	out = append(out, models.Event{
+		ID: id, Type: models.MessageReceived, OccurredAt: at,
+		Channel: channel, Direction: models.Inbound, ConversationID: conv,
+		Customer: &cust, CustomerID: res.CustomerID, Text: text,
+		PlatformMessageID: m.ID, SentAt: &sent, Attachments: m.Attachments, Attributes: attrs,
+	})
+	return out, nil
+}
+
+// conversationID names a conversation after the message that opened it, so a retried first
+// delivery that lost its receipt still opens the same conversation.
+func conversationID(eventID string) string {
+	sum := sha256.Sum256([]byte(eventID))
+	return "c-" + hex.EncodeToString(sum[:12])
+}
