@@ -139,6 +139,7 @@ type (
 	}
 	attachment struct {
 		Type    string `json:"type"`
+		Title   string `json:"title"`
 		Payload *struct {
 			URL         string      `json:"url"`
 			Title       string      `json:"title"`
@@ -295,6 +296,7 @@ func (c *Channel) parseEvent(d *channels.Delivery, entryID string, raw json.RawM
 		}
 		for _, a := range m.Attachments {
 			att := models.Attachment{Kind: a.Type}
+			set("attachment_title", a.Title)
 			if p := a.Payload; p != nil {
 				// Messenger gives the media's URL itself, not an id to fetch it by.
 				att.URL = p.URL
