@@ -123,8 +123,10 @@ type (
 	}
 	contact struct {
 		WaID    string `json:"wa_id"`
+		UserID  string `json:"user_id"`
 		Profile struct {
-			Name string `json:"name"`
+			Name     string `json:"name"`
+			Username string `json:"username"`
 		} `json:"profile"`
 	}
 	waError struct {
@@ -152,11 +154,14 @@ type (
 		Voice    *bool  `json:"voice"`
 	}
 	message struct {
-		ID        string `json:"id"`
-		From      string `json:"from"`
-		Timestamp string `json:"timestamp"`
-		Type      string `json:"type"`
-		Text      *struct {
+		ID   string `json:"id"`
+		From string `json:"from"`
+		// FromUserID is the business-scoped user id (BSUID), the only sender id left when
+		// a user with a username withholds their phone number.
+		FromUserID string `json:"from_user_id"`
+		Timestamp  string `json:"timestamp"`
+		Type       string `json:"type"`
+		Text       *struct {
 			Body string `json:"body"`
 		} `json:"text"`
 		Image    *media `json:"image"`
@@ -280,30 +285,45 @@ func (c *Channel) parseValue(d *channels.Delivery, raw json.RawMessage) error {
 	if account == "" {
 		return fmt.Errorf("%w: whatsapp change without metadata.phone_number_id", channels.ErrFormat)
 	}
-	names := map[string]string{}
+	contacts := map[string]contact{}
 	for _, ct := range v.Contacts {
-		names[ct.WaID] = ct.Profile.Name
+		if ct.WaID != "" {
+			contacts[ct.WaID] = ct
+		}
+		if ct.UserID != "" {
+			contacts[ct.UserID] = ct
+		}
 	}
 	for _, rm := range v.Messages {
 		var m message
 		if err := json.Unmarshal(rm, &m); err != nil {
 			return fmt.Errorf("%w: whatsapp message: %w", channels.ErrFormat, err)
 		}
-		if m.ID == "" || m.From == "" {
-			return fmt.Errorf("%w: whatsapp message without id or from", channels.ErrFormat)
+		if m.ID == "" || m.From == "" && m.FromUserID == "" {
+			return fmt.Errorf("%w: whatsapp message without id or sender", channels.ErrFormat)
 		}
 		at, err := unixSeconds(m.Timestamp)
 		if err != nil {
 			return fmt.Errorf("%w: whatsapp message %s: %w", channels.ErrFormat, m.ID, err)
 		}
-		msg := channels.Message{
-			ID:        m.ID,
-			Account:   account,
-			Timestamp: at,
-			Kind:      m.Type,
-			From:      channels.Sender{ID: m.From, Phone: "+" + m.From, Name: names[m.From]},
+		msg := channels.Message{ID: m.ID, Account: account, Timestamp: at, Kind: m.Type}
+		if m.From != "" {
+			msg.From = channels.Sender{ID: m.From, Phone: "+" + m.From, Name: contacts[m.From].Profile.Name}
+		} else {
+			msg.From = channels.Sender{ID: m.FromUserID, Name: contacts[m.FromUserID].Profile.Name}
 		}
 		read(&msg, &m)
+		if m.FromUserID != "" || contacts[msg.From.ID].Profile.Username != "" {
+			if msg.Attributes == nil {
+				msg.Attributes = map[string]string{}
+			}
+			if m.FromUserID != "" {
+				msg.Attributes["user_id"] = m.FromUserID
+			}
+			if u := contacts[msg.From.ID].Profile.Username; u != "" {
+				msg.Attributes["username"] = u
+			}
+		}
 		d.Messages = append(d.Messages, msg)
 	}
 	for _, s := range v.Statuses {

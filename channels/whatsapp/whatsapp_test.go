@@ -116,6 +116,14 @@ func TestParse(t *testing.T) {
 		{"referral.json", []channels.Message{one("ref", "text", "Is this still available?", map[string]string{
 			"referral_source_url": "https://fb.me/ad", "referral_source_id": "ADID", "referral_source_type": "ad",
 			"referral_headline": "Summer sale", "referral_ctwa_clid": "ARAkLkA"})}, nil},
+		{"bsuid.json", []channels.Message{
+			{ID: "wamid.BSUID1", Account: pnid, Timestamp: at, Kind: "text", Text: "नमस्ते",
+				From:       channels.Sender{ID: "919810218674", Phone: "+919810218674", Name: "Krish"},
+				Attributes: map[string]string{"user_id": "IN.1410018717833190", "username": "krish.t"}},
+			{ID: "wamid.BSUID2", Account: pnid, Timestamp: at, Kind: "text", Text: "電話番号は非公開です",
+				From:       channels.Sender{ID: "JP.998877665544", Name: "匿名"},
+				Attributes: map[string]string{"user_id": "JP.998877665544", "username": "tokumei"}},
+		}, nil},
 		{"statuses.json", nil, []channels.Status{
 			{MessageID: "wamid.OUT1", State: channels.StateSent, Timestamp: time.Unix(1750263773, 0).UTC()},
 			{MessageID: "wamid.OUT1", State: channels.StateDelivered, Timestamp: time.Unix(1750263774, 0).UTC()},
