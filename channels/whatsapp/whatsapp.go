@@ -120,6 +120,8 @@ type (
 		Contacts []contact         `json:"contacts"`
 		Messages []json.RawMessage `json:"messages"`
 		Statuses []status          `json:"statuses"`
+		// Errors is a problem WhatsApp reports about the webhook itself, not a message.
+		Errors []waError `json:"errors"`
 	}
 	contact struct {
 		WaID    string `json:"wa_id"`
@@ -293,6 +295,12 @@ func (c *Channel) parseValue(d *channels.Delivery, raw json.RawMessage) error {
 		if ct.UserID != "" {
 			contacts[ct.UserID] = ct
 		}
+	}
+	if len(v.Errors) > 0 {
+		d.Messages = append(d.Messages, channels.Message{
+			ID: meta.EventID("whatsapp-errors", raw), Account: account, Kind: "errors",
+			Unknown: "whatsapp reported an error: " + reason(v.Errors),
+		})
 	}
 	for _, rm := range v.Messages {
 		var m message

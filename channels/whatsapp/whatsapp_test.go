@@ -152,6 +152,7 @@ func TestParseUnknownKinds(t *testing.T) {
 	for _, tc := range []struct{ file, kind, reason string }{
 		{"unknown_type.json", "hologram", `whatsapp message type "hologram" is not read by this package`},
 		{"unsupported.json", "unsupported", "whatsapp could not deliver this message type: Message type unknown: Message type is currently not supported. (code 131051)"},
+		{"value_errors.json", "errors", "whatsapp reported an error: Rate limit hit: Message failed to send because there were too many messages sent from this phone number in a short period of time (code 130429)"},
 		{"template_status.json", "message_template_status_update", `whatsapp webhook field "message_template_status_update" is not a customer message`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
