@@ -14,9 +14,9 @@ import (
 	"github.com/meridian-cs/meridian/channels"
 )
 
-func TestSignMatchesMetasExample(t *testing.T) {
-	// HMAC-SHA256("It's a Secret to Everybody", "Hello, World!"), GitHub's and Meta's
-	// documented check of a signing implementation.
+func TestSignMatchesTheKnownVector(t *testing.T) {
+	// HMAC-SHA256("It's a Secret to Everybody", "Hello, World!"): GitHub documents this vector
+	// for the same sha256=<hex> header scheme.
 	got := Sign("It's a Secret to Everybody", []byte("Hello, World!"))
 	want := "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
 	if got != want {
