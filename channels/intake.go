@@ -108,7 +108,7 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		market = p.DefaultCountry
 	}
 	var address identity.Key
-	var also []identity.Key
+	var also, mentioned, verified []identity.Key
 	cust := models.Customer{ExternalID: m.From.ID, Name: m.From.Name, Locale: m.From.Locale}
 	if channel == "email" {
 		k, ok := identity.Email(m.From.ID)
@@ -135,19 +135,19 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	// Numbers in an e-mail signature are read as numbers of the channel's market.
 	for _, raw := range strings.Split(m.Attributes["signature_phones"], ",") {
 		if k, c, ok := identity.Phone(raw, market); ok {
-			also = append(also, k)
+			mentioned = append(mentioned, k)
 			if cust.Phone == "" {
 				cust.Phone, phoneCountry = k.Value, c
 			}
 		}
 	}
 	if m.From.Verified != "" {
-		also = append(also, identity.Key{Kind: identity.KindWebchat, Value: m.From.Verified})
+		verified = append(verified, identity.Key{Kind: identity.KindWebchat, Value: m.From.Verified})
 		cust.CRMID = m.From.Verified
 	}
 	cust.Country = p.country(channel, m.Account, phoneCountry)
 	res, err := p.Identities.Observe(ctx, identity.Observation{
-		Tenant: p.Tenant, Address: address, Also: also, Country: cust.Country,
+		Tenant: p.Tenant, Address: address, Also: also, Mentioned: mentioned, Verified: verified, Country: cust.Country,
 		Seed: ingest.Identity(&cust), At: at,
 	})
 	if err != nil {

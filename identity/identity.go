@@ -138,9 +138,13 @@ type Observation struct {
 	Tenant string
 	// Address is the key the message came from (the channel user id, or the e-mail address).
 	Address Key
-	// Also are the other keys the message carries (the sender's phone number, a number in an
-	// e-mail signature, a verified shop user id).
+	// Also are other keys the platform gives for the sender (the phone number behind a
+	// WhatsApp id, an e-mail address from a profile).
 	Also []Key
+	// Mentioned are keys found in the message itself (a number in an e-mail signature).
+	Mentioned []Key
+	// Verified are keys a shop vouched for (a signed web-chat user id).
+	Verified []Key
 	// Country guessed for a new customer (phone number, channel market, tenant default).
 	Country string
 	// Seed names a new customer pseudonymously (ingest.Identity of the customer fields), so

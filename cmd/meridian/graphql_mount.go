@@ -37,6 +37,9 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		Insights:       &mining.Service{Regions: p.chReg, Competitors: mining.DemoCompetitors(), Gate: gate},
 		QueryTimeout:   hc.queryTimeout,
 	}
+	if p.channels != nil {
+		cfg.Customers, cfg.Replies = p.channels.graph, p.channels.outbox
+	}
 	api := graphql.NewHandler(cfg)
 	playground := graphql.NewPlaygroundHandler("/graphql")
 	onError := func(w http.ResponseWriter, status int, msg string) {

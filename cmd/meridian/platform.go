@@ -48,10 +48,12 @@ type platform struct {
 	auth     *auth.Authenticator
 	devKey   string
 
-	sinks  map[string]*stream.Sink // by region
-	sinkWG sync.WaitGroup
-	stop   context.CancelFunc
-	unlock func() // releases the data directory (lockDataDir)
+	sinks    map[string]*stream.Sink // by region
+	channels *channelSet
+	sinkWG   sync.WaitGroup  // the sinks and the outbox
+	runCtx   context.Context // ends when close stops them
+	stop     context.CancelFunc
+	unlock   func() // releases the data directory (lockDataDir)
 }
 
 // scope says how much of the platform a command needs.
@@ -138,6 +140,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode, MaxFuture: maxFuture}
 	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
+			return p, err
+		}
+		if err = p.startChannels(); err != nil {
 			return p, err
 		}
 	}
@@ -412,7 +417,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 		return err
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p.stop = cancel
+	p.runCtx, p.stop = sctx, cancel
 	p.sinks = map[string]*stream.Sink{}
 	groups := map[string]string{}
 	for _, r := range p.regions {

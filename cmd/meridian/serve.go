@@ -223,6 +223,10 @@ func (p *platform) routes(hc httpConfig) http.Handler {
 	// Counted outside auth and the rate limit, so their 401s and 429s are counted too.
 	mux.Handle("/v1/events", ingest.Instrument(p.auth.Middleware(ingestLimit.Middleware(auth.KeyID, httpapi.WriteError, p.ingest), httpapi.WriteError)))
 	p.mountGraphQL(mux, hc)
+	if p.channels != nil {
+		// Platforms sign their deliveries; no API key. Counted by meridian_webhook_requests_total.
+		mux.Handle("/webhooks/", p.channels.mount)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})

@@ -74,6 +74,19 @@ func (g *Graph) lookup(ctx context.Context, tenant string, keys []identity.Key) 
 // residency keeps their rows where they are (the note in ARCHITECTURE.md says so).
 func (g *Graph) Observe(ctx context.Context, o identity.Observation) (identity.Resolution, error) {
 	keys := append([]identity.Key{o.Address}, o.Also...)
+	keys = append(keys, o.Mentioned...)
+	keys = append(keys, o.Verified...)
+	origins := make([]string, 0, len(keys))
+	origins = append(origins, "message")
+	for range o.Also {
+		origins = append(origins, "message")
+	}
+	for range o.Mentioned {
+		origins = append(origins, "signature")
+	}
+	for range o.Verified {
+		origins = append(origins, "verified")
+	}
 	hits, err := g.lookup(ctx, o.Tenant, keys)
 	if err != nil {
 		return identity.Resolution{}, err
@@ -128,13 +141,7 @@ func (g *Graph) Observe(ctx context.Context, o identity.Observation) (identity.R
 		}
 		var b shred.Batch
 		for i, k := range keys {
-			origin := "message"
-			if i > 0 {
-				origin = "signature"
-				if k.Kind == identity.KindWebchat {
-					origin = "verified"
-				}
-			}
+			origin := origins[i]
 			// The first writer of a key wins a race between two deliveries of a new customer.
 			var owner string
 			err := tx.QueryRow(ctx, fmt.Sprintf(`

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/channels/meta"
+	"github.com/meridian-cs/meridian/channels/whatsapp"
+)
+
+// graphAPI is WhatsApp's Cloud API as documented: POST /{version}/{phone-number-id}/messages
+// with a bearer token, answering the message's wamid.
+type graphAPI struct {
+	mu    sync.Mutex
+	sends []map[string]any
+}
+
+func (g *graphAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer wa-token" {
+		w.WriteHeader(401)
+		_, _ = io.WriteString(w, `{"error":{"message":"Invalid OAuth access token","type":"OAuthException","code":190,"fbtrace_id":"A1"}}`)
+		return
+	}
+	if r.Method != "POST" || r.URL.Path != "/v21.0/1029384756/messages" {
+		w.WriteHeader(404)
+		_, _ = io.WriteString(w, `{"error":{"message":"Unknown path","type":"GraphMethodException","code":100}}`)
+		return
+	}
+	var body map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		w.WriteHeader(400)
+		return
+	}
+	g.mu.Lock()
+	g.sends = append(g.sends, body)
+	n := len(g.sends)
+	g.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":%q,"wa_id":%q}],"messages":[{"id":"wamid.OUT%d"}]}`, body["to"], body["to"], n)
+}
+
+func (g *graphAPI) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sends)
+}
+
+func (s *server) gql(t *testing.T, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	code, out := s.post(t, "/graphql", testKey, "application/json", string(b))
+	if code != 200 || out["errors"] != nil {
+		t.Fatalf("graphql answered %d: %v", code, out)
+	}
+	return out["data"].(map[string]any)
+}
+
+func (s *server) webhook(t *testing.T, channel string, body []byte, header http.Header) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+s.addr+"/webhooks/"+channel, bytes.NewReader(body))
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A WhatsApp message enters through the signed webhook, is queryable once however often
+// WhatsApp delivers it, the customer is found by their wa_id, and a reply goes out once through
+// the Cloud API to the number they wrote from, its receipt moving it to delivered.
+func TestAWhatsAppConversationInAndOutThroughTheRealPath(t *testing.T) {
+	api := &graphAPI{}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	s := startServer(t, t.TempDir(), "MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_VERIFY_TOKEN=verify-me",
+		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL)
+
+	resp, err := http.Get("http://" + s.addr + "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
+	if err != nil {
+		t.Fatal(err)
+	}
+	challenge, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(challenge) != "1158201444" {
+		t.Fatalf("handshake: %d %q", resp.StatusCode, challenge)
+	}
+	if code, body := s.webhook(t, "messenger", []byte(`{"object":"page","entry":[]}`), nil); code != 404 || !strings.Contains(body, "MERIDIAN_MESSENGER_APP_SECRET") {
+		t.Fatalf("an unconfigured channel: %d %s", code, body)
+	}
+
+	at := time.Now().Add(-time.Minute).Truncate(time.Second)
+	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.HBgM1", "Olá! Meu pedido 4471 não chegou 📦", at)
+	if code, _ := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("wrong-secret", body)}}); code != 401 {
+		t.Fatalf("a delivery signed with another secret: %d, want 401", code)
+	}
+	signed := http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}
+	for range 3 { // WhatsApp retries a delivery it thinks failed
+		if code, out := s.webhook(t, "whatsapp", body, signed); code != 200 {
+			t.Fatalf("signed delivery: %d %s", code, out)
+		}
+	}
+	start := time.Now()
+	q := `{ metrics(measures: ["messages"], dimensions: ["channel"]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		rows := s.gql(t, q, nil)["metrics"].(map[string]any)["rows"].([]any)
+		return len(rows) == 1 && fmt.Sprint(rows[0]) == "map[dimensions:[whatsapp] values:[1]]"
+	})
+
+	t.Logf("webhook -> queryable: %v", time.Since(start))
+	c := s.gql(t, `query($id: String!) { customerByIdentity(channel: "whatsapp", externalId: $id) {
+		id country identities { kind value origin } conversations { id status channel } channels preferredChannel } }`,
+		map[string]any{"id": "5511987654321"})["customerByIdentity"].(map[string]any)
+	if c["country"] != "BR" || fmt.Sprint(c["channels"]) != "[whatsapp]" || c["preferredChannel"] != "whatsapp" {
+		t.Fatalf("customer: %v", c)
+	}
+	if ids := fmt.Sprint(c["identities"]); !strings.Contains(ids, "kind:phone origin:message value:+5511987654321") || !strings.Contains(ids, "kind:whatsapp origin:message value:5511987654321") {
+		t.Fatalf("identities: %s", ids)
+	}
+	conv := c["conversations"].([]any)[0].(map[string]any)["id"].(string)
+
+	send := `mutation($c: ID!) { sendMessage(input: {conversationId: $c, text: "Olá Ana! Chega amanhã.", clientMessageId: "agent-reply-1"}) {
+		id state channel platformMessageId text } }`
+	sent := s.gql(t, send, map[string]any{"c": conv})["sendMessage"].(map[string]any)
+	if sent["state"] != "sent" || sent["channel"] != "whatsapp" || sent["platformMessageId"] != "wamid.OUT1" {
+		t.Fatalf("sendMessage: %v", sent)
+	}
+	again := s.gql(t, send, map[string]any{"c": conv})["sendMessage"].(map[string]any)
+	if again["id"] != sent["id"] || api.count() != 1 {
+		t.Fatalf("a retried sendMessage: %v, %d sends", again, api.count())
+	}
+	if to := api.sends[0]["to"]; to != "5511987654321" {
+		t.Fatalf("reply sent to %v", to)
+	}
+
+	status := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"1029384756","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1029384756"},"statuses":[{"id":"wamid.OUT1","status":"delivered","timestamp":"%d","recipient_id":"5511987654321"}]}}]}]}`, time.Now().Unix())
+	if code, out := s.webhook(t, "whatsapp", []byte(status), http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", []byte(status))}}); code != 200 {
+		t.Fatalf("status delivery: %d %s", code, out)
+	}
+	got := s.gql(t, `query($id: ID!) { outboundMessage(id: $id) { state } }`, map[string]any{"id": sent["id"]})["outboundMessage"].(map[string]any)
+	if got["state"] != "delivered" {
+		t.Fatalf("after the delivered receipt: %v", got)
+	}
+	q2 := `{ metrics(measures: ["messages"], dimensions: ["direction"]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		return strings.Contains(fmt.Sprint(s.gql(t, q2, nil)), "map[dimensions:[outbound] values:[1]]")
+	})
+	t.Logf("reply -> queryable: %v", time.Since(start))
+	m := s.metrics(t)
+	if m[`meridian_webhook_requests_total{channel="whatsapp",code="200"}`] != 5 || m[`meridian_webhook_requests_total{channel="whatsapp",code="401"}`] != 1 {
+		t.Fatalf("webhook requests: 200s %v, 401s %v; want 5 (handshake, 3 deliveries, receipt) and 1", m[`meridian_webhook_requests_total{channel="whatsapp",code="200"}`], m[`meridian_webhook_requests_total{channel="whatsapp",code="401"}`])
+	}
+}
+
+func waitFor(t *testing.T, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
