@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,11 @@ import (
 
 // DefaultAPIBase is the WeChat API.
 const DefaultAPIBase = "https://api.weixin.qq.com"
+
+// MaxSkew is how far a request's timestamp may be from Meridian's clock. The signature covers
+// only token, timestamp and nonce (not a plain-mode body), so an old signed URL must not be
+// reusable; WeChat's own re-sends all come within seconds.
+const MaxSkew = 5 * time.Minute
 
 // Config is an Official Account's settings.
 type Config struct {
@@ -121,6 +127,13 @@ func (c *Channel) signed(r *http.Request) error {
 	want := Signature(c.token, q.Get("timestamp"), q.Get("nonce"))
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
 		return fmt.Errorf("wechat: %w", channels.ErrSignature)
+	}
+	ts, err := strconv.ParseInt(q.Get("timestamp"), 10, 64)
+	if err != nil {
+		return fmt.Errorf("wechat: timestamp %q is not a unix time: %w", q.Get("timestamp"), channels.ErrSignature)
+	}
+	if skew := c.now().Sub(time.Unix(ts, 0)).Abs(); skew > MaxSkew {
+		return fmt.Errorf("wechat: timestamp is %s away from now: %w", skew.Round(time.Second), channels.ErrSignature)
 	}
 	return nil
 }

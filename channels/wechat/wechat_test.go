@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,7 +32,10 @@ const (
 	aesKey    = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 )
 
-var now = time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+var (
+	now   = time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+	stamp = strconv.FormatInt(now.Add(-3*time.Second).Unix(), 10)
+)
 
 func newChannel(t testing.TB, base string, key string) *Channel {
 	t.Helper()
@@ -43,8 +47,8 @@ func newChannel(t testing.TB, base string, key string) *Channel {
 }
 
 func signedURL(path string, extra url.Values) string {
-	q := url.Values{"timestamp": {"1765072800"}, "nonce": {"1320590617"}, "openid": {"oia2TjjewbmiOUlr6X-1crbLOvLw"}}
-	q.Set("signature", Signature(token, "1765072800", "1320590617"))
+	q := url.Values{"timestamp": {stamp}, "nonce": {"1320590617"}, "openid": {"oia2TjjewbmiOUlr6X-1crbLOvLw"}}
+	q.Set("signature", Signature(token, stamp, "1320590617"))
 	for k, v := range extra {
 		q[k] = v
 	}
@@ -105,6 +109,7 @@ func TestHandshake(t *testing.T) {
 func TestVerify(t *testing.T) {
 	c := newChannel(t, "", "")
 	body := TextDelivery("gh_1", "o1", "1", "hi", now)
+	hourAgo := strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)
 	for _, tt := range []struct {
 		name, url string
 		ok        bool
@@ -112,6 +117,8 @@ func TestVerify(t *testing.T) {
 		{"valid", signedURL("/webhooks/wechat", nil), true},
 		{"missing", "/webhooks/wechat?timestamp=1765072800&nonce=1320590617", false},
 		{"other nonce", strings.Replace(signedURL("/webhooks/wechat", nil), "nonce=1320590617", "nonce=1320590618", 1), false},
+		{"replayed an hour later", "/webhooks/wechat?timestamp=" + hourAgo + "&nonce=1&signature=" + Signature(token, hourAgo, "1"), false},
+		{"no timestamp", "/webhooks/wechat?nonce=1&signature=" + Signature(token, "", "1"), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := c.Verify(httptest.NewRequest(http.MethodPost, tt.url, bytes.NewReader(body)), body)
@@ -234,7 +241,7 @@ func TestSafeMode(t *testing.T) {
 	c := newChannel(t, "", aesKey)
 	inner := TextDelivery("gh_1", "o1", "777", "加密的消息 🔒", now)
 	body := sealed(t, appID, inner)
-	msgSig := Signature(token, "1765072800", "1320590617", encryptOf(body))
+	msgSig := Signature(token, stamp, "1320590617", encryptOf(body))
 	r := httptest.NewRequest(http.MethodPost, signedURL("/webhooks/wechat", url.Values{"encrypt_type": {"aes"}, "msg_signature": {msgSig}}), bytes.NewReader(body))
 	if err := c.Verify(r, body); err != nil {
 		t.Fatal(err)
