@@ -1,7 +1,6 @@
 package line
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -88,6 +87,11 @@ type message struct {
 	Address         string   `json:"address"`
 	Latitude        *float64 `json:"latitude"`
 	Longitude       *float64 `json:"longitude"`
+	ImageSet        *struct {
+		ID    string `json:"id"`
+		Index int    `json:"index"`
+		Total int    `json:"total"`
+	} `json:"imageSet"`
 	ContentProvider struct {
 		Type               string `json:"type"`
 		OriginalContentURL string `json:"originalContentUrl"`
@@ -98,8 +102,7 @@ type message struct {
 // console: it is answered 200 with no messages.
 func (c *Channel) Parse(_ *http.Request, body []byte) (*channels.Delivery, error) {
 	var p payload
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&p); err != nil {
+	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, fmt.Errorf("line: body is not JSON: %v: %w", err, channels.ErrFormat)
 	}
 	if p.Events == nil {
@@ -219,6 +222,12 @@ func readMessage(m *channels.Message, msg *message) {
 	case "image", "video", "audio", "file":
 		a := models.Attachment{Kind: msg.Type, SizeBytes: msg.FileSize, URL: mediaURL(msg.ID)}
 		set(attr, "file_name", msg.FileName)
+		if s := msg.ImageSet; s != nil {
+			// Several images sent at once arrive as one event each, tied by the set id.
+			set(attr, "image_set_id", s.ID)
+			attr["image_set_index"] = strconv.Itoa(s.Index)
+			attr["image_set_total"] = strconv.Itoa(s.Total)
+		}
 		if msg.Duration > 0 {
 			attr["duration_ms"] = strconv.FormatInt(msg.Duration, 10)
 		}

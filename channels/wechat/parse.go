@@ -57,17 +57,20 @@ var knownEvents = map[string]bool{
 }
 
 // Parse reads a verified push. Safe-mode bodies are decrypted with the EncodingAESKey; without
-// one they are refused with the reason. The answer is "success", which stops WeChat's
+// one they are refused with the reason (compatibility mode's plain copy is read instead). The answer is "success", which stops WeChat's
 // re-sends (it tries again after 5 s without an answer).
 func (c *Channel) Parse(r *http.Request, body []byte) (*channels.Delivery, error) {
 	msg, err := decode(body)
 	if err != nil {
 		return nil, err
 	}
-	if msg.Encrypt != "" {
-		if c.aesKey == nil {
-			return nil, fmt.Errorf("wechat: safe-mode (encrypted) body but MERIDIAN_WECHAT_AES_KEY is not set: %w", channels.ErrFormat)
-		}
+	switch {
+	case msg.Encrypt == "":
+	case c.aesKey == nil && msg.MsgType != "":
+		// Compatibility mode sends the plain fields beside the encrypted copy.
+	case c.aesKey == nil:
+		return nil, fmt.Errorf("wechat: safe-mode (encrypted) body but MERIDIAN_WECHAT_AES_KEY is not set: %w", channels.ErrFormat)
+	default:
 		plain, err := c.decrypt(msg.Encrypt)
 		if err != nil {
 			return nil, fmt.Errorf("wechat: safe-mode body: %v: %w", err, channels.ErrFormat)

@@ -216,6 +216,15 @@ func TestSafeModeWithoutKeyExplains(t *testing.T) {
 	}
 }
 
+func TestCompatibilityModeWithoutKeyReadsThePlainCopy(t *testing.T) {
+	body := fixture(t, "text_zh.xml")
+	body = bytes.Replace(body, []byte("</xml>"), []byte("<Encrypt><![CDATA[c2VjcmV0]]></Encrypt></xml>"), 1)
+	d, err := newChannel(t, "", "").Parse(nil, body)
+	if err != nil || d.Messages[0].Text != "你好，我的订单什么时候发货？😊" {
+		t.Fatalf("Parse = %+v, %v", d, err)
+	}
+}
+
 // sealed wraps msg as WeChat's safe mode does.
 func sealed(t testing.TB, forApp string, msg []byte) []byte {
 	key, _ := base64.StdEncoding.DecodeString(aesKey + "=")
