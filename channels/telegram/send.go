@@ -46,10 +46,11 @@ func (c *Channel) Send(ctx context.Context, m channels.Outgoing) (channels.Recei
 	if n := len(utf16.Encode([]rune(m.Text))); n > MaxTextLength {
 		return channels.Receipt{}, &channels.SendError{Reason: fmt.Sprintf("telegram: text of %d characters is longer than sendMessage's %d", n, MaxTextLength)}
 	}
-	if _, err := strconv.ParseInt(m.To, 10, 64); err != nil {
+	chatID, err := strconv.ParseInt(m.To, 10, 64)
+	if err != nil {
 		return channels.Receipt{}, &channels.SendError{Reason: fmt.Sprintf("telegram: chat id %q is not a number", m.To)}
 	}
-	b, err := json.Marshal(map[string]any{"chat_id": json.Number(m.To), "text": m.Text})
+	b, err := json.Marshal(map[string]any{"chat_id": chatID, "text": m.Text})
 	if err != nil {
 		return channels.Receipt{}, fmt.Errorf("telegram: encoding request: %w", err)
 	}

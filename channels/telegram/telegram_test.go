@@ -229,6 +229,7 @@ func TestSend(t *testing.T) {
 		wantErr *channels.SendError
 	}{
 		{name: "sent", out: channels.Outgoing{To: "111222333", Text: "お問い合わせありがとうございます 🙇"}, wantID: "111222333:501"},
+		{name: "signed id", out: channels.Outgoing{To: "+42", Text: "hi"}, wantID: "42:501"},
 		{name: "group", out: channels.Outgoing{To: "-100777", Text: "شكراً"}, wantID: "-100777:501"},
 		{name: "longest", out: channels.Outgoing{To: "1", Text: strings.Repeat("가", 4096)}, wantID: "1:501"},
 		{name: "too long", out: channels.Outgoing{To: "1", Text: strings.Repeat("가", 4095) + "😀"}, wantErr: &channels.SendError{Reason: "longer than"}},
