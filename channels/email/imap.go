@@ -133,7 +133,9 @@ func (p *Poller) take(ctx context.Context, c *client.Client, uid uint32) error {
 	section := &imap.BodySectionName{Peek: true}
 	ch := make(chan *imap.Message, 1)
 	errc := make(chan error, 1)
-	go func() { errc <- c.UidFetch(set, []imap.FetchItem{imap.FetchUid, imap.FetchInternalDate, section.FetchItem()}, ch) }()
+	go func() {
+		errc <- c.UidFetch(set, []imap.FetchItem{imap.FetchUid, imap.FetchInternalDate, section.FetchItem()}, ch)
+	}()
 	var raw []byte
 	var internal time.Time
 	for msg := range ch {

@@ -17,13 +17,13 @@ type Reply struct {
 var (
 	// Attribution lines that start the quoted message, one line or wrapped onto a second.
 	attribution = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)^on\b.{0,300}\bwrote:?$`),             // Gmail, Apple Mail, Thunderbird
-		regexp.MustCompile(`(?i)^am\b.{0,300}\bschrieb\b.{0,200}:$`),  // German
-		regexp.MustCompile(`(?i)^le\b.{0,300}\ba écrit\s?:$`),         // French
-		regexp.MustCompile(`(?i)^el\b.{0,300}\bescribió:$`),           // Spanish
+		regexp.MustCompile(`(?i)^on\b.{0,300}\bwrote:?$`),            // Gmail, Apple Mail, Thunderbird
+		regexp.MustCompile(`(?i)^am\b.{0,300}\bschrieb\b.{0,200}:$`), // German
+		regexp.MustCompile(`(?i)^le\b.{0,300}\ba écrit\s?:$`),        // French
+		regexp.MustCompile(`(?i)^el\b.{0,300}\bescribió:$`),          // Spanish
 		regexp.MustCompile(`書きました\s*[:：]$`),                          // Japanese "… さんは書きました:"
-		regexp.MustCompile(`^\d{4}年\d{1,2}月\d{1,2}日.{0,200}[:：]$`), // Japanese Gmail "2024年1月15日(月) 10:00 名前 <a@b>:"
-		regexp.MustCompile(`(?i)^.{0,300}@.{0,200}\bwrote:$`), // "Name <a@b> wrote:"
+		regexp.MustCompile(`^\d{4}年\d{1,2}月\d{1,2}日.{0,200}[:：]$`),   // Japanese Gmail "2024年1月15日(月) 10:00 名前 <a@b>:"
+		regexp.MustCompile(`(?i)^.{0,300}@.{0,200}\bwrote:$`),        // "Name <a@b> wrote:"
 	}
 	// Separators Outlook and others put above the quoted message.
 	separator = regexp.MustCompile(`(?i)^-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|元のメッセージ|原始邮件|원본 메시지)\s*-{2,}$`)
