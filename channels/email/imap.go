@@ -195,10 +195,10 @@ func (p *Poller) connect(ctx context.Context) (_ *client.Client, stop func() boo
 	}
 	// go-imap v1 takes no context: the deadline and ctx's end close the connection.
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Minute))
-	stop = context.AfterFunc(ctx, func() { conn.Close() })
+	unwatch := context.AfterFunc(ctx, func() { conn.Close() })
 	defer func() {
 		if err != nil {
-			stop()
+			unwatch()
 			conn.Close()
 		}
 	}()
@@ -226,5 +226,5 @@ func (p *Poller) connect(ctx context.Context) (_ *client.Client, stop func() boo
 		_ = c.Logout()
 		return nil, nil, fmt.Errorf("email: imap login to %s: %w", addr, err)
 	}
-	return c, stop, nil
+	return c, unwatch, nil
 }

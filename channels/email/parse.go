@@ -30,6 +30,8 @@ const (
 	maxPartBytes      = 8 << 20 // text read from one body part; the rest is counted, not kept
 	maxSignatureBytes = 2 << 10
 	maxIDBytes        = 180 // longer Message-IDs are hashed: event ids hold 200 bytes
+	maxSplitBytes     = 4 * models.MaxTextLen
+	maxHTMLBytes      = 16 * models.MaxTextLen // markup is most of an HTML body
 )
 
 // Parse reads one raw RFC 5322 message into a Message. account is the mailbox it reached
@@ -103,9 +105,11 @@ func Parse(raw []byte, account string, received time.Time) (channels.Message, er
 	text := body.plain
 	htmlQuoted := false
 	if strings.TrimSpace(text) == "" && body.html != "" {
-		text, body.htmlSignature, htmlQuoted = htmlToText(body.html)
+		text, body.htmlSignature, htmlQuoted = htmlToText(truncate(body.html, maxHTMLBytes))
 	}
-	text = normalizeNewlines(clean(text))
+	// What is kept is at most MaxTextLen; reading replies and signatures in a few times
+	// that bounds the work a huge message costs.
+	text = normalizeNewlines(clean(truncate(text, maxSplitBytes)))
 	msg := SplitReply(text)
 	if msg.Signature == "" && body.htmlSignature != "" {
 		msg.Signature = body.htmlSignature

@@ -132,7 +132,9 @@ func startsAttribution(l string) bool {
 }
 
 func isAttribution(l string) bool {
-	if len(l) > 500 {
+	// Every attribution ends with a colon or "wrote"; the check spares most lines the
+	// regular expressions.
+	if len(l) > 500 || !(strings.HasSuffix(l, ":") || strings.HasSuffix(l, "：") || strings.HasSuffix(strings.ToLower(l), "wrote")) {
 		return false
 	}
 	for _, re := range attribution {
