@@ -19,11 +19,20 @@ import (
 // INBOX holding one seen message) on loopback; with srvTLS the listener speaks TLS.
 func startIMAP(t *testing.T, srvTLS *tls.Config) string {
 	t.Helper()
+	return startIMAPMode(t, srvTLS, TLSImplicit)
+}
+
+// startIMAPMode serves with srvTLS either around the listener (tls) or as STARTTLS.
+func startIMAPMode(t *testing.T, srvTLS *tls.Config, mode string) string {
+	t.Helper()
 	s := imapserver.New(memory.New())
 	s.AllowInsecureAuth = true
 	s.ErrorLog = quietIMAPLog{}
 	ln := listen(t)
-	if srvTLS != nil {
+	switch {
+	case srvTLS != nil && mode == TLSStart:
+		s.TLSConfig = srvTLS
+	case srvTLS != nil:
 		ln = tls.NewListener(ln, srvTLS)
 	}
 	go func() { _ = s.Serve(ln) }()
@@ -242,5 +251,19 @@ func TestPollerRunStopsWithContext(t *testing.T) {
 	}
 	if got := ids(in); len(got) != 1 || got[0] != "emoji-1@example.com" {
 		t.Errorf("taken %v", got)
+	}
+}
+
+func TestPollerOverSTARTTLS(t *testing.T) {
+	srvTLS, cliTLS := testTLS(t)
+	addr := startIMAPMode(t, srvTLS, TLSStart)
+	openMailbox(t, addr).append(fixture(t, "reply_japanese.eml"))
+	in := &intake{}
+	p := newPoller(t, addr, in, TLSStart, cliTLS)
+	if n, err := p.Poll(context.Background()); err != nil || n != 1 {
+		t.Fatalf("Poll = %d, %v", n, err)
+	}
+	if m := in.messages()[0]; m.Text != "交換でお願いします。" {
+		t.Errorf("Text = %q", m.Text)
 	}
 }
