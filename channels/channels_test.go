@@ -462,3 +462,31 @@ func (fakeHook) Parse(_ *http.Request, body []byte) (*channels.Delivery, error) 
 	}
 	return &channels.Delivery{}, nil
 }
+
+// A shared location or contact card names or locates a person: it travels in the sealed text,
+// never in the attributes, which are stored in the clear.
+func TestPersonalAttributesTravelSealedNotInTheClear(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	d := &channels.Delivery{Messages: []channels.Message{{
+		ID: "wamid.L1", Account: "1029384756", Timestamp: w.now, Kind: "location",
+		From: channels.Sender{ID: "5511987654321", Phone: "+5511987654321"},
+		Attributes: map[string]string{"latitude": "-23.5505", "longitude": "-46.6333", "location_address": "Av. Paulista 1000",
+			"contact_phones": "+5511911112222", "username": "ana_sp", "postback_payload": "call me at ana@example.com", "reply_to_message_id": "wamid.X"},
+	}}}
+	if err := w.pipe.Receive(ctx, "whatsapp", d); err != nil {
+		t.Fatal(err)
+	}
+	e := byType(w.ingest.take(), models.MessageReceived)[0]
+	for _, k := range []string{"latitude", "longitude", "location_address", "contact_phones", "username", "postback_payload"} {
+		if _, ok := e.Attributes[k]; ok {
+			t.Errorf("attribute %s is personal data and was kept in the clear", k)
+		}
+	}
+	if e.Attributes["reply_to_message_id"] != "wamid.X" || e.Attributes["raw_type"] != "location" {
+		t.Errorf("attributes: %v", e.Attributes)
+	}
+	if !strings.HasPrefix(e.Text, "[location]") || !strings.Contains(e.Text, "latitude: -23.5505") || !strings.Contains(e.Text, "location_address: Av. Paulista 1000") {
+		t.Errorf("text: %q", e.Text)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
@@ -166,12 +168,7 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	if err != nil {
 		return nil, err
 	}
-	attrs := make(map[string]string, len(m.Attributes)+3)
-	for k, v := range m.Attributes {
-		if k != "signature_phones" { // personal data: the numbers are in the identity graph
-			attrs[k] = v
-		}
-	}
+	attrs, personal := splitAttributes(m.Attributes)
 	attrs["raw_type"] = m.Kind
 	attrs["channel_account"] = m.Account
 	text := m.Text
@@ -180,6 +177,11 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		text = fmt.Sprintf("[unsupported %s event: %s]", channel, m.Kind)
 	} else if strings.TrimSpace(text) == "" {
 		text = "[" + m.Kind + "]"
+	}
+	// What names or locates a person (a shared location or contact card) travels in the
+	// text, which is sealed; attributes are stored in the clear.
+	if personal != "" {
+		text += "\n" + personal
 	}
 	var out []models.Event
 	if opened {
@@ -207,4 +209,37 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 func conversationID(eventID string) string {
 	sum := sha256.Sum256([]byte(eventID))
 	return "c-" + hex.EncodeToString(sum[:12])
+}
+
+// personalAttributes are platform attributes that name, reach or locate a person. They never
+// become event attributes (stored in the clear): the ones worth reading go into the sealed
+// text, the identity keys into the identity graph, the rest are dropped.
+var personalAttributes = map[string]bool{
+	"signature": false, "signature_phones": false, "envelope_from": false, "recipients": false,
+	"username": false, "user_id": false, "contact_user_id": false, "member_user_ids": false, "reply_to_from": false,
+	"contact_name": true, "contact_names": true, "contact_phone": true, "contact_phones": true,
+	"location_name": true, "location_address": true, "latitude": true, "longitude": true, "location_url": true,
+	"recognition": true,
+}
+
+// splitAttributes keeps the attributes that may be stored in the clear and returns the
+// personal ones worth keeping as text lines, in a stable order. A value the compliance
+// detector finds personal data in (an e-mail address or a phone number in a postback) is
+// dropped whatever its key.
+func splitAttributes(in map[string]string) (map[string]string, string) {
+	out := make(map[string]string, len(in)+3)
+	var lines []string
+	for k, v := range in {
+		keep, personal := personalAttributes[k]
+		switch {
+		case personal && keep && v != "":
+			lines = append(lines, k+": "+v)
+		case personal:
+		case len(compliance.Detect(v)) > 0:
+		default:
+			out[k] = v
+		}
+	}
+	slices.Sort(lines)
+	return out, strings.Join(lines, "\n")
 }

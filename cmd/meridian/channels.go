@@ -5,16 +5,22 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/channels/email"
+	"github.com/meridian-cs/meridian/channels/kakao"
+	"github.com/meridian-cs/meridian/channels/line"
 	"github.com/meridian-cs/meridian/channels/messenger"
+	"github.com/meridian-cs/meridian/channels/telegram"
+	"github.com/meridian-cs/meridian/channels/wechat"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
 )
 
-// channelSet is what the channel settings turn on: the webhook mount, the outbox and the
-// identity graph behind them.
+// channelSet is what the channel settings turn on: the webhook mount, the e-mail listeners,
+// the outbox and the identity graph behind them.
 type channelSet struct {
 	mount  *channels.Mount
+	email  *email.Channel // nil: e-mail off
 	outbox *channels.Outbox
 	graph  *postgres.Graph
 	state  *postgres.ChannelState
@@ -22,7 +28,7 @@ type channelSet struct {
 
 // buildChannels makes each platform whose secret is set; the others stay off, with the
 // setting that would turn them on as their webhook's 404 reason.
-func buildChannels(cfg config) ([]channels.Channel, error) {
+func buildChannels(cfg config) ([]channels.Channel, *email.Channel, error) {
 	version := cfg.str("meta-api-version")
 	var out []channels.Channel
 	add := func(name, secretVar string, on bool, build func() (channels.Webhook, channels.Outbound, error)) error {
@@ -60,19 +66,67 @@ func buildChannels(cfg config) ([]channels.Channel, error) {
 			})
 			return c, c, err
 		}),
+		add("line", "MERIDIAN_LINE_CHANNEL_SECRET", cfg.str("line-channel-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
+			c, err := line.New(line.Config{ChannelSecret: cfg.str("line-channel-secret"), AccessToken: cfg.str("line-access-token"), APIBase: cfg.str("line-api-base")})
+			return c, c, err
+		}),
+		add("telegram", "MERIDIAN_TELEGRAM_SECRET_TOKEN", cfg.str("telegram-secret-token") != "", func() (channels.Webhook, channels.Outbound, error) {
+			c, err := telegram.New(telegram.Config{SecretToken: cfg.str("telegram-secret-token"), BotToken: cfg.str("telegram-bot-token"), APIBase: cfg.str("telegram-api-base")})
+			return c, c, err
+		}),
+		add("kakaotalk", "MERIDIAN_KAKAO_SECRET", cfg.str("kakao-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
+			c, err := kakao.New(kakao.Config{Secret: cfg.str("kakao-secret")})
+			return c, c, err
+		}),
+		add("wechat", "MERIDIAN_WECHAT_TOKEN", cfg.str("wechat-token") != "", func() (channels.Webhook, channels.Outbound, error) {
+			c, err := wechat.New(wechat.Config{Token: cfg.str("wechat-token"), AppID: cfg.str("wechat-app-id"), AppSecret: cfg.str("wechat-app-secret"),
+				AESKey: cfg.str("wechat-aes-key"), APIBase: cfg.str("wechat-api-base")})
+			return c, c, err
+		}),
 	}
 	for _, err := range steps {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	mail, err := buildEmail(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	// E-mail arrives over SMTP or IMAP, never on a webhook; it sends when a relay is set.
+	c := channels.Channel{Name: "email", Off: "e-mail arrives on the SMTP listener (MERIDIAN_SMTP_LISTEN) or by IMAP (MERIDIAN_IMAP_ADDR), not on a webhook"}
+	if mail != nil && cfg.str("smtp-relay") != "" {
+		c.Outbound = mail
+	}
+	return append(out, c), mail, nil
+}
+
+// buildEmail makes the e-mail channel when any of its addresses is set.
+func buildEmail(cfg config) (*email.Channel, error) {
+	if cfg.str("smtp-listen") == "" && cfg.str("smtp-relay") == "" && cfg.str("imap-addr") == "" {
+		return nil, nil
+	}
+	every, err := cfg.duration("imap-poll-every")
+	if err != nil {
+		return nil, err
+	}
+	c, err := email.New(email.Config{
+		Listen: cfg.str("smtp-listen"), Domain: cfg.str("smtp-domain"),
+		Username: cfg.str("smtp-username"), Password: cfg.str("smtp-password"),
+		Relay: cfg.str("smtp-relay"), From: cfg.str("smtp-from"), TLS: cfg.str("smtp-tls"),
+		IMAPAddr: cfg.str("imap-addr"), IMAPUsername: cfg.str("imap-username"), IMAPPassword: cfg.str("imap-password"),
+		IMAPMailbox: cfg.str("imap-mailbox"), IMAPPollEvery: every, IMAPTLS: cfg.str("imap-tls"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("email: %w", err)
+	}
+	return c, nil
 }
 
 // startChannels builds the channels, the intake that takes their deliveries into ingest, and
 // the outbox that sends replies (its retry loop runs until ctx ends).
 func (p *platform) startChannels() error {
-	chs, err := buildChannels(p.cfg)
+	chs, mail, err := buildChannels(p.cfg)
 	if err != nil {
 		return err
 	}
@@ -98,15 +152,28 @@ func (p *platform) startChannels() error {
 	for _, c := range chs {
 		if c.Off == "" {
 			on = append(on, c.Name)
-			if c.Outbound != nil {
-				senders[c.Name] = c.Outbound
-			}
 		}
+		if c.Outbound != nil {
+			senders[c.Name] = c.Outbound
+		}
+	}
+	if mail != nil {
+		on = append(on, "email")
 	}
 	set.mount = channels.NewMount(chs, intake, p.log)
 	set.outbox = &channels.Outbox{Ledger: set.state, Senders: senders, Ingest: p.ingest, Regions: p.regions, Now: time.Now, Log: p.log}
+	set.email = mail
 	p.channels = set
 	p.log.Info("channels", "on", on)
+	if mail != nil {
+		p.sinkWG.Add(1)
+		go func() {
+			defer p.sinkWG.Done()
+			if err := mail.Run(p.runCtx, intake); err != nil {
+				p.log.Error("e-mail stopped", "err", err)
+			}
+		}()
+	}
 	p.sinkWG.Add(1)
 	go func() {
 		defer p.sinkWG.Done()

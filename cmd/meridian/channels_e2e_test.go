@@ -98,7 +98,7 @@ func TestAWhatsAppConversationInAndOutThroughTheRealPath(t *testing.T) {
 	if resp.StatusCode != 200 || string(challenge) != "1158201444" {
 		t.Fatalf("handshake: %d %q", resp.StatusCode, challenge)
 	}
-	if code, body := s.webhook(t, "messenger", []byte(`{"object":"page","entry":[]}`), nil); code != 404 || !strings.Contains(body, "MERIDIAN_MESSENGER_APP_SECRET") {
+	if code, body := s.webhook(t, "line", []byte(`{"events":[]}`), nil); code != 404 || !strings.Contains(body, "MERIDIAN_LINE_CHANNEL_SECRET") {
 		t.Fatalf("an unconfigured channel: %d %s", code, body)
 	}
 
