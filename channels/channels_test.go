@@ -279,9 +279,13 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 		t.Fatal("an e-mail with no shared key was linked to the LINE customer")
 	}
 	region := regionOf(lm.Customer.Country)
-	merged, err := w.graph.Link(ctx, region, "acme", lm.CustomerID, identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"}, "confirmed by agent")
+	dir := &channels.Directory{Graph: w.graph, Ingest: w.ingest, Now: func() time.Time { return w.now }}
+	merged, err := dir.Link(ctx, region, "acme", lm.CustomerID, identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"}, "confirmed by agent")
 	if err != nil || len(merged) != 1 || merged[0] != em.CustomerID {
 		t.Fatalf("link: merged %v, %v", merged, err)
+	}
+	if ev := byType(w.ingest.take(), models.CustomerMerged); len(ev) != 1 || ev[0].CustomerID != lm.CustomerID || ev[0].Attributes["merged_customer_id"] != em.CustomerID || ev[0].Reason != "confirmed by agent" {
+		t.Fatalf("the merge is recorded as one customer.merged event: %+v", ev)
 	}
 	if c, _, err := w.graph.Canonical(ctx, "acme", em.CustomerID); err != nil || c != lm.CustomerID {
 		t.Fatalf("the merged customer resolves to %s (%v), want %s", c, err, lm.CustomerID)
@@ -295,9 +299,21 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 	if len(rec.sent) != 1 || rec.sent[0].To != "taro@example.jp" {
 		t.Fatalf("after the merge the e-mail conversation's reply went to %+v", rec.sent)
 	}
-	from, to, err := w.graph.Unlink(ctx, region, "acme", identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"})
+	w.ingest.take()
+	from, to, err := dir.Unlink(ctx, region, "acme", identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"})
 	if err != nil || from != lm.CustomerID || to != em.CustomerID {
 		t.Fatalf("unlink: %s -> %s, %v", from, to, err)
+	}
+	if ev := byType(w.ingest.take(), models.CustomerUnmerged); len(ev) != 1 || ev[0].Attributes["unmerged_customer_id"] != em.CustomerID {
+		t.Fatalf("the unmerge is recorded as a customer.unmerged event: %+v", ev)
+	}
+	// A customer in another residency region is never merged.
+	if err := w.pipe.Receive(ctx, "email", &channels.Delivery{Messages: []channels.Message{{ID: "de-1", Account: "kundendienst@shop.example", Timestamp: w.now, Kind: "email",
+		From: channels.Sender{ID: "max@example.de", Email: "max@example.de"}, Text: "Hallo"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dir.Link(ctx, region, "acme", lm.CustomerID, identity.Key{Kind: identity.KindEmail, Value: "max@example.de"}, "x"); !errors.Is(err, identity.ErrOtherRegion) {
+		t.Fatalf("linking a customer of region eu into one of %s: %v, want ErrOtherRegion", region, err)
 	}
 	if c, _, err := w.graph.ByKey(ctx, "acme", identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"}); err != nil || c != em.CustomerID {
 		t.Fatalf("after unlink the e-mail belongs to %s (%v), want %s", c, err, em.CustomerID)

@@ -184,14 +184,17 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		text += "\n" + personal
 	}
 	var out []models.Event
+	for _, m := range res.Merged {
+		out = append(out, mergeEvent(models.CustomerMerged, res.CustomerID, cust.Country, "shared key", "merged_customer_id", m, now))
+	}
 	if opened {
 		out = append(out, models.Event{
 			ID: id + "#opened", Type: models.ConversationOpened, OccurredAt: at,
 			Channel: channel, Direction: models.Inbound, ConversationID: conv,
 			Customer: &models.Customer{Country: cust.Country}, CustomerID: res.CustomerID,
 		})
-		if len(out[0].ID) > models.MaxIDLen {
-			out[0].ID = EventID(channel, "opened", id)
+		if o := &out[len(out)-1]; len(o.ID) > models.MaxIDLen {
+			o.ID = EventID(channel, "opened", id)
 		}
 	}
 	sent := at

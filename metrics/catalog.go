@@ -19,6 +19,9 @@ type measure struct {
 	// perConversation measures aggregate one row per conversation (convFacts) instead of
 	// one per event; see convFacts for how dimensions apply to them.
 	perConversation bool
+	// perCustomer measures aggregate one row per customer (custFacts), attributed to the
+	// dimension values of the customer's first matching event.
+	perCustomer bool
 }
 
 // A dimension is a string-valued expression rows are grouped by.
@@ -26,6 +29,9 @@ type dimension struct {
 	doc  string
 	expr string // ClickHouse expression returning a String; empty for region (not a column)
 	col  string // the column, when the dimension is a plain column
+	// customerExpr, when set, makes this a fact of a customer (over custFacts): only
+	// perCustomer measures can be broken down by it.
+	customerExpr string
 }
 
 // column is a dimension that is a plain column of the events table; a name that is not one
@@ -112,6 +118,14 @@ var measures = map[string]measure{
 		partials: []string{"countIf(has_in AND ai_answered AND NOT human)", "countIf(has_in)"},
 		final:    ratio, perConversation: true,
 	},
+	"cross_channel_customers": {
+		doc:      "customers who wrote on two or more channels (WhatsApp and e-mail, ...) within the time range: one person behind several platforms, as the identity graph links them",
+		partials: []string{"countIf(n_channels >= 2)"}, perCustomer: true,
+	},
+	"writing_customers": {
+		doc:      "customers who wrote at least one message within the time range (per customer, so it breaks down by channel_count)",
+		partials: []string{"countIf(n_channels >= 1)"}, perCustomer: true,
+	},
 	"contacts": {
 		doc:      "conversations with at least one customer message",
 		partials: []string{"countIf(has_in)"}, perConversation: true,
@@ -150,6 +164,11 @@ var convFacts = strings.Join([]string{
 	"countIf(" + typeIn(models.ConversationAssigned, models.ConversationEscalated) + ") > 0 AS human",
 }, ", ")
 
+// custFacts are the per-customer columns the perCustomer measures aggregate, from the
+// customer's events that match the query's filters and time range (a customer lives in one
+// region). n_channels: the distinct channels they wrote on.
+var custFacts = "uniqExactIf(channel, " + typeIn(models.MessageReceived) + " AND channel != '') AS n_channels"
+
 // notPerConversation are the dimensions a perConversation measure cannot be broken down by.
 var notPerConversation = map[string]bool{"type": true, "direction": true}
 
@@ -174,6 +193,8 @@ var dimensions = map[string]dimension{
 	"team":          column("team", "agent team"),
 	"from_region":   column("from_region", "region a hand-off left (conversation.handed_off)"),
 	"to_region":     column("to_region", "region a hand-off went to (conversation.handed_off)"),
+	"channel_count": {doc: "how many channels the customer wrote on within the time range (1, 2, ...); only with per-customer measures (cross_channel_customers, writing_customers)",
+		customerExpr: "toString(n_channels)"},
 	"hour":          {doc: "start of the hour (UTC, RFC 3339)", expr: "formatDateTime(toStartOfHour(occurred_at), '%Y-%m-%dT%H:00:00Z', 'UTC')"},
 	"day":           {doc: "date (UTC, YYYY-MM-DD)", expr: "toString(toDate(occurred_at, 'UTC'))"},
 	"week":          {doc: "Monday of the ISO week (UTC, YYYY-MM-DD)", expr: "toString(toMonday(occurred_at, 'UTC'))"},

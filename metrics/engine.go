@@ -187,7 +187,8 @@ type part struct {
 type plan struct {
 	q                             Query
 	dimCols, groupBy, convDimCols []string
-	events, convs                 part
+	custDimCols, custOuter        []string // per-customer subquery's dimension columns, and the outer query's
+	events, convs, custs          part
 	offsets                       []int // offsets[i] = index of measure i's first partial among the partials
 	nPartials                     int
 	sqlLimit                      int
@@ -205,15 +206,29 @@ func newPlan(q Query) (*plan, error) {
 			expr = granularities[q.Granularity]
 		}
 		alias := fmt.Sprintf("d%d", i)
+		if ce := dimensions[d].customerExpr; ce != "" {
+			for _, m := range q.Measures {
+				if !measures[m].perCustomer {
+					return nil, invalidf("dimension %q is a fact of a customer: only per-customer measures (cross_channel_customers, writing_customers) break down by it, not %q", d, m)
+				}
+			}
+			// Only per-customer queries run, so dimCols counts it but no events query reads it.
+			pl.dimCols = append(pl.dimCols, ce+" AS "+alias)
+			pl.groupBy = append(pl.groupBy, alias)
+			pl.custOuter = append(pl.custOuter, ce+" AS "+alias)
+			continue
+		}
 		pl.dimCols = append(pl.dimCols, expr+" AS "+alias)
 		pl.groupBy = append(pl.groupBy, alias)
-		// A conversation takes the values of its first matching event (first non-empty for
-		// plain columns).
+		// A conversation (a customer) takes the values of its first matching event (first
+		// non-empty for plain columns).
+		first := fmt.Sprintf("argMin(%s, occurred_at) AS %s", expr, alias)
 		if c := dimensions[d].col; c != "" {
-			pl.convDimCols = append(pl.convDimCols, fmt.Sprintf("argMinIf(%s, occurred_at, %s != '') AS %s", expr, c, alias))
-		} else {
-			pl.convDimCols = append(pl.convDimCols, fmt.Sprintf("argMin(%s, occurred_at) AS %s", expr, alias))
+			first = fmt.Sprintf("argMinIf(%s, occurred_at, %s != '') AS %s", expr, c, alias)
 		}
+		pl.convDimCols = append(pl.convDimCols, first)
+		pl.custDimCols = append(pl.custDimCols, first)
+		pl.custOuter = append(pl.custOuter, alias)
 	}
 	for _, m := range q.Measures {
 		def := measures[m]
@@ -226,8 +241,11 @@ func newPlan(q Query) (*plan, error) {
 		}
 		pl.offsets = append(pl.offsets, pl.nPartials)
 		pt := &pl.events
-		if def.perConversation {
+		switch {
+		case def.perConversation:
 			pt = &pl.convs
+		case def.perCustomer:
+			pt = &pl.custs
 		}
 		for _, expr := range def.partials {
 			pt.cols = append(pt.cols, fmt.Sprintf("%s AS p%d", expr, pl.nPartials))
@@ -257,7 +275,7 @@ func (pl *plan) sql(region, tenant string) []regionQuery {
 	q := pl.q
 	cond := where(&b, tenant, q.Filters, q.From, q.To)
 	var out []regionQuery
-	for k, pt := range []part{pl.events, pl.convs} {
+	for k, pt := range []part{pl.events, pl.convs, pl.custs} {
 		if len(pt.cols) == 0 {
 			continue
 		}
@@ -266,10 +284,15 @@ func (pl *plan) sql(region, tenant string) []regionQuery {
 		// not become a row of zeros.
 		cols := append(append(append([]string(nil), pl.groupBy...), pt.cols...), "count() AS n")
 		var sql strings.Builder
-		if k == 1 { // per conversation
+		switch k {
+		case 1: // per conversation
 			fmt.Fprintf(&sql, "SELECT %s FROM (SELECT conversation_id, %s FROM %s.events FINAL WHERE %s AND conversation_id != '' GROUP BY conversation_id)",
 				strings.Join(cols, ", "), strings.Join(append(append([]string(nil), pl.convDimCols...), convFacts), ", "), clickhouse.Database(region), cond)
-		} else {
+		case 2: // per customer: facts inside; dimensions that are facts (channel_count) outside
+			cols = append(append([]string(nil), pl.custOuter...), cols[len(pl.groupBy):]...)
+			fmt.Fprintf(&sql, "SELECT %s FROM (SELECT customer_id, %s FROM %s.events FINAL WHERE %s AND customer_id != '' GROUP BY customer_id)",
+				strings.Join(cols, ", "), strings.Join(append(append([]string(nil), pl.custDimCols...), custFacts), ", "), clickhouse.Database(region), cond)
+		default:
 			cols = append(append([]string(nil), pl.dimCols...), cols[len(pl.groupBy):]...)
 			fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
 		}

@@ -50,7 +50,13 @@ func TestRun(t *testing.T) {
 		{"a region filter outside the key's scope reads nothing", auth.Principal{Tenant: metricstest.Tenant, Role: auth.RolePlanner, Regions: []string{"eu"}},
 			metrics.Query{Measures: []string{"messages"}, Filters: []metrics.Filter{{Dimension: "region", Op: "eq", Values: []string{"us"}}}}, "=[0];"},
 		{"no dimensions gives one total row", admin,
-			metrics.Query{Measures: []string{"messages", "conversations", "customers", "events"}}, "=[9 6 6 14];"},
+			metrics.Query{Measures: []string{"messages", "conversations", "customers", "events"}}, "=[9 6 5 14];"},
+		{"a customer who wrote on WhatsApp and web chat is one cross-channel customer", admin,
+			metrics.Query{Measures: []string{"cross_channel_customers", "writing_customers"}, Dimensions: []string{"region"}}, "eu=[0 3];us=[1 2];"},
+		{"channel_count breaks per-customer measures down", admin,
+			metrics.Query{Measures: []string{"writing_customers", "cross_channel_customers"}, Dimensions: []string{"channel_count"}}, "1=[4 0];2=[1 1];"},
+		{"channel_count with the customer's other dimensions", admin,
+			metrics.Query{Measures: []string{"writing_customers"}, Dimensions: []string{"channel_count", "country"}}, "1/AT=[1];1/DE=[1];1/FR=[1];1/US=[1];2/US=[1];"},
 		{"conversations and customers add up across regions", admin,
 			metrics.Query{Measures: []string{"conversations", "customers"}, Dimensions: []string{"channel"}}, "email=[1 1];webchat=[1 1];whatsapp=[4 4];"},
 		{"direction splits inbound and outbound", admin,
@@ -101,6 +107,13 @@ func TestRunLimitTruncates(t *testing.T) {
 	}
 	if got := rows(r); got != "email=[2];webchat=[1];" || !r.Truncated {
 		t.Fatalf("rows = %s truncated=%v, want the first two channels and truncated", got, r.Truncated)
+	}
+}
+
+func TestChannelCountIsOnlyForPerCustomerMeasures(t *testing.T) {
+	_, err := engine.Run(context.Background(), admin, metrics.Query{Measures: []string{"messages"}, Dimensions: []string{"channel_count"}})
+	if err == nil || !strings.Contains(err.Error(), "channel_count") || !strings.Contains(err.Error(), "messages") {
+		t.Fatalf("messages by channel_count: %v", err)
 	}
 }
 

@@ -26,6 +26,10 @@ const (
 	FeedbackNPS             = "feedback.nps"
 	AIAction                = "ai.action"
 	RoutingDecision         = "routing.decision"
+	// The identity graph merged two customers into one, or undid it (Reason says why;
+	// CustomerID is the customer that remains, attributes name the other).
+	CustomerMerged   = "customer.merged"
+	CustomerUnmerged = "customer.unmerged"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -45,6 +49,8 @@ var EventTypes = map[string][]string{
 	FeedbackNPS:             {"conversation_id", "customer", "score"},
 	AIAction:                {"conversation_id", "customer", "action"},
 	RoutingDecision:         {"conversation_id", "customer", "queue"},
+	CustomerMerged:          {"customer", "reason"},
+	CustomerUnmerged:        {"customer", "reason"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/httpapi"
@@ -38,7 +40,8 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		QueryTimeout:   hc.queryTimeout,
 	}
 	if p.channels != nil {
-		cfg.Customers, cfg.Replies = p.channels.graph, p.channels.outbox
+		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}
+		cfg.Replies = p.channels.outbox
 	}
 	api := graphql.NewHandler(cfg)
 	playground := graphql.NewPlaygroundHandler("/graphql")

@@ -68,7 +68,7 @@ const PhoneText = "Hallo, meine Nummer ist +49 170 1234567, Mail max@example.de,
 //	eu  c-eu-2 whatsapp de AT:     received e5, resolved
 //	eu  c-eu-3 email    fr FR:     received e7 (next day), sent e8, nps 9
 //	us  c-us-1 whatsapp en US:     received e10, sent e11, csat 2, sentiment 0.5 on e10
-//	us  c-us-2 webchat  es US:     received e12 (next day)
+//	us  c-us-2 webchat  es US:     received e12 (next day), from the customer of c-us-1
 //	us  c-us-3 whatsapp de US:     received e13
 //
 // so messages: eu 5, us 4; whatsapp & de: 3 conversations, 4 messages.
@@ -78,7 +78,7 @@ func Events() map[string][]models.Event {
 	eu2 := conv{"c-eu-2", "whatsapp", "de", "AT", "cust-eu-2", "new", "bottle"}
 	eu3 := conv{"c-eu-3", "email", "fr", "FR", "cust-eu-3", "returning", "bottle"}
 	us1 := conv{"c-us-1", "whatsapp", "en", "US", "cust-us-1", "new", "sterilizer"}
-	us2 := conv{"c-us-2", "webchat", "es", "US", "cust-us-2", "new", "bottle"}
+	us2 := conv{"c-us-2", "webchat", "es", "US", "cust-us-1", "new", "bottle"} // cust-us-1 also writes on WhatsApp
 	us3 := conv{"c-us-3", "whatsapp", "de", "US", "cust-us-3", "vip", "sterilizer"}
 
 	e1 := msg(a, "eu", eu1, "e1", models.MessageReceived, at(0, 10, 0), PhoneText)
