@@ -55,7 +55,10 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics ./stream:FuzzIngestNeverStopsARegion \
         ./models/eventjson:FuzzDecodeMatchesEncodingJSON ./models/eventjson:FuzzAppendMatchesGoJSON \
         ./models/eventpb:FuzzDecode \
-        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse ./compliance:FuzzDetect
+        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse ./compliance:FuzzDetect \
+        ./channels/whatsapp:FuzzParse ./channels/messenger:FuzzParseMessenger ./channels/messenger:FuzzParseInstagram \
+        ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
+        ./channels/email:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

@@ -195,13 +195,13 @@ var dimensions = map[string]dimension{
 	"to_region":     column("to_region", "region a hand-off went to (conversation.handed_off)"),
 	"channel_count": {doc: "how many channels the customer wrote on within the time range (1, 2, ...); only with per-customer measures (cross_channel_customers, writing_customers)",
 		customerExpr: "toString(n_channels)"},
-	"hour":          {doc: "start of the hour (UTC, RFC 3339)", expr: "formatDateTime(toStartOfHour(occurred_at), '%Y-%m-%dT%H:00:00Z', 'UTC')"},
-	"day":           {doc: "date (UTC, YYYY-MM-DD)", expr: "toString(toDate(occurred_at, 'UTC'))"},
-	"week":          {doc: "Monday of the ISO week (UTC, YYYY-MM-DD)", expr: "toString(toMonday(occurred_at, 'UTC'))"},
-	"month":         {doc: "first day of the month (UTC, YYYY-MM-DD)", expr: "toString(toStartOfMonth(occurred_at, 'UTC'))"},
-	"hour_of_day":   {doc: "hour of the day, 00-23 (UTC)", expr: "formatDateTime(occurred_at, '%H', 'UTC')"},
-	"weekday":       {doc: "ISO day of the week, 1 (Monday) to 7 (Sunday), UTC", expr: "formatDateTime(occurred_at, '%u', 'UTC')"},
-	timeDimension:   {doc: "time bucket of Query.Granularity (hour: RFC 3339; day, week, month: YYYY-MM-DD)"},
+	"hour":        {doc: "start of the hour (UTC, RFC 3339)", expr: "formatDateTime(toStartOfHour(occurred_at), '%Y-%m-%dT%H:00:00Z', 'UTC')"},
+	"day":         {doc: "date (UTC, YYYY-MM-DD)", expr: "toString(toDate(occurred_at, 'UTC'))"},
+	"week":        {doc: "Monday of the ISO week (UTC, YYYY-MM-DD)", expr: "toString(toMonday(occurred_at, 'UTC'))"},
+	"month":       {doc: "first day of the month (UTC, YYYY-MM-DD)", expr: "toString(toStartOfMonth(occurred_at, 'UTC'))"},
+	"hour_of_day": {doc: "hour of the day, 00-23 (UTC)", expr: "formatDateTime(occurred_at, '%H', 'UTC')"},
+	"weekday":     {doc: "ISO day of the week, 1 (Monday) to 7 (Sunday), UTC", expr: "formatDateTime(occurred_at, '%u', 'UTC')"},
+	timeDimension: {doc: "time bucket of Query.Granularity (hour: RFC 3339; day, week, month: YYYY-MM-DD)"},
 }
 
 // Granularities of the "time" dimension.
