@@ -3407,10 +3407,12 @@ type Query {
   metrics(measures: ["messages"], dimensions: ["region"]). Measures: messages,
   inbound_messages, outbound_messages, events, conversations, customers, escalations,
   handoffs, resolutions, ai_actions, csat_avg, nps, sentiment_avg, contacts,
-  first_response_seconds, resolution_seconds, ai_containment. Dimensions: region, channel,
-  language, direction, country, type, queue, product, tier, intent, team, from_region,
-  to_region, hour, day,
-  week, month, hour_of_day, weekday, and time (bucketed by granularity). from is inclusive,
+  first_response_seconds, resolution_seconds, ai_containment, cross_channel_customers
+  (customers who wrote on two or more channels), writing_customers. Dimensions: region,
+  channel, language, direction, country, type, queue, product, tier, intent, team,
+  from_region, to_region, hour, day, week, month, hour_of_day, weekday, time (bucketed by
+  granularity), and channel_count (channels a customer wrote on; with the per-customer
+  measures cross_channel_customers and writing_customers only). from is inclusive,
   to exclusive; no range means all time. Rows are sorted by the dimensions unless orderBy says
   otherwise.
   """
