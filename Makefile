@@ -9,7 +9,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
-        bench-ingest bench-forecast bench-insights eval-forecast eval-insights clean
+        bench-ingest bench-forecast bench-insights bench-webhooks eval-forecast eval-insights clean
 
 setup:
 	@bash scripts/setup.sh
@@ -73,6 +73,12 @@ bench-forecast:
 
 bench-insights:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./insights/...
+
+# Each platform's verify + parse, then signed deliveries into a real server (webhook -> queryable).
+WEBHOOK_RATE ?= 300
+bench-webhooks: setup-test build
+	$(GO) test -run '^$$' -bench VerifyAndParse -benchmem ./channels/
+	$(GO) run ./cmd/benchwebhook --bin bin/meridian --channel whatsapp --rate $(WEBHOOK_RATE) --duration 20s
 
 eval-forecast:
 	$(GO) run ./cmd/evalforecast --data $(DATA)/bank-calls

@@ -102,14 +102,14 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func whatsapp(id, text string, at time.Time) *channels.Delivery {
+func waMessage(id, text string, at time.Time) *channels.Delivery {
 	return &channels.Delivery{Messages: []channels.Message{{
 		ID: id, Account: "1029384756", Timestamp: at, Kind: "text",
 		From: channels.Sender{ID: "5511987654321", Phone: "+5511987654321", Name: "Ana Souza"}, Text: text,
 	}}}
 }
 
-func email(id, from, text string, signaturePhones string, at time.Time) *channels.Delivery {
+func mail(id, from, text string, signaturePhones string, at time.Time) *channels.Delivery {
 	m := channels.Message{
 		ID: id, Account: "support@shop.example", Timestamp: at, Kind: "email",
 		From: channels.Sender{ID: from, Email: from, Name: "Ana"}, Text: text, Subject: "Pedido 4471",
@@ -158,7 +158,7 @@ func (r *recorder) Send(_ context.Context, m channels.Outgoing) (channels.Receip
 func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWrote(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.A1", "Olá, meu pedido não chegou", w.now)); err != nil {
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.A1", "Olá, meu pedido não chegou", w.now)); err != nil {
 		t.Fatal(err)
 	}
 	first := w.ingest.take()
@@ -172,7 +172,7 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 	customer, conv := msg.CustomerID, msg.ConversationID
 
 	// The platform retries the same delivery: same event, same conversation, nothing opened.
-	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.A1", "Olá, meu pedido não chegou", w.now)); err != nil {
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.A1", "Olá, meu pedido não chegou", w.now)); err != nil {
 		t.Fatal(err)
 	}
 	again := w.ingest.take()
@@ -181,7 +181,7 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 	}
 
 	w.now = w.now.Add(2 * time.Hour)
-	if err := w.pipe.Receive(ctx, "email", email("CAF123@mail.example", "Ana.Souza@Example.com", "Ainda nada. Ana\n", "+55 11 98765-4321", w.now)); err != nil {
+	if err := w.pipe.Receive(ctx, "email", mail("CAF123@mail.example", "Ana.Souza@Example.com", "Ainda nada. Ana\n", "+55 11 98765-4321", w.now)); err != nil {
 		t.Fatal(err)
 	}
 	mail := w.ingest.take()
@@ -225,7 +225,7 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 
 	// The customer writes on WhatsApp again: the reply follows them there, to the wa_id.
 	w.now = w.now.Add(time.Hour)
-	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.A2", "Obrigada!", w.now)); err != nil {
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.A2", "Obrigada!", w.now)); err != nil {
 		t.Fatal(err)
 	}
 	w.ingest.take()
@@ -271,7 +271,7 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 	if lm.Customer.Country != "JP" {
 		t.Fatalf("a LINE customer without a phone is placed in the channel's market JP, got %s", lm.Customer.Country)
 	}
-	if err := w.pipe.Receive(ctx, "email", email("m-9@mail.jp", "taro@example.jp", "追跡番号を教えてください", "", w.now.Add(time.Minute))); err != nil {
+	if err := w.pipe.Receive(ctx, "email", mail("m-9@mail.jp", "taro@example.jp", "追跡番号を教えてください", "", w.now.Add(time.Minute))); err != nil {
 		t.Fatal(err)
 	}
 	em := byType(w.ingest.take(), models.MessageReceived)[0]
@@ -323,7 +323,7 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.B1", "oi", w.now)); err != nil {
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.B1", "oi", w.now)); err != nil {
 		t.Fatal(err)
 	}
 	conv := w.ingest.take()[0].ConversationID
@@ -368,7 +368,7 @@ func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testi
 func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	if err := w.pipe.Receive(ctx, "whatsapp", whatsapp("wamid.C1", "oi", w.now)); err != nil {
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.C1", "oi", w.now)); err != nil {
 		t.Fatal(err)
 	}
 	conv := w.ingest.take()[0].ConversationID

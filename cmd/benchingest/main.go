@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/meridian-cs/meridian/cmd/internal/proc"
 	"github.com/meridian-cs/meridian/stream"
 	"github.com/meridian-cs/meridian/stream/kafkatest"
 )
@@ -113,9 +114,9 @@ type cpuSample struct {
 
 func cpuNow(server int) cpuSample {
 	c := cpuSample{at: time.Now()}
-	c.server, _ = cpuSeconds(server)
-	c.pg, _ = childrenCPUSeconds(server)
-	c.self, _ = cpuSeconds(os.Getpid())
+	c.server, _ = proc.CPUSeconds(server)
+	c.pg, _ = proc.ChildrenCPUSeconds(server)
+	c.self, _ = proc.CPUSeconds(os.Getpid())
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		// cpu  user nice system idle iowait irq softirq steal guest guest_nice: busy is user
 		// to steal less idle and iowait (guest time is already counted in user and nice).
@@ -321,8 +322,8 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 			profDone <- fetchProfile(ctx, pprofAddr, "profile", secs, fmt.Sprintf("%s.%s.pprof", o.cpuprofile, mode))
 		}()
 	}
-	cpuStart, cpuErr := cpuSeconds(s.pid())
-	pgStart, pgErr := childrenCPUSeconds(s.pid())
+	cpuStart, cpuErr := proc.CPUSeconds(s.pid())
+	pgStart, pgErr := proc.ChildrenCPUSeconds(s.pid())
 	res.sust = sustained(ctx, s, b, o.clients, o.batch, o.duration, 0)
 	if profDone != nil {
 		res.profile = <-profDone
@@ -333,11 +334,11 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 
 	if ctx.Err() == nil {
 		logf("[%s] server quiet after %s", mode, s.settle(ctx, time.Minute).Round(time.Second))
-		if cpuEnd, err := cpuSeconds(s.pid()); err == nil && cpuErr == nil {
+		if cpuEnd, err := proc.CPUSeconds(s.pid()); err == nil && cpuErr == nil {
 			res.sustCPU = cpuEnd - cpuStart
 			logf("[%s] server CPU for the sustained phase until quiet: %.1f s, %.1f µs per event", mode, res.sustCPU, res.cpuPerEvent())
 		}
-		if pgEnd, err := childrenCPUSeconds(s.pid()); err == nil && pgErr == nil {
+		if pgEnd, err := proc.ChildrenCPUSeconds(s.pid()); err == nil && pgErr == nil {
 			res.sustPGCPU = pgEnd - pgStart
 		}
 		logf("[%s] phases 3+4: %d req/s × %d events, open loop, for %s; freshness markers every 100 ms", mode, o.rate, 10, o.duration)

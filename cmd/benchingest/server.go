@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -20,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/meridian-cs/meridian/cmd/internal/proc"
 )
 
 const (
@@ -322,72 +323,16 @@ func (s *server) graphqlMounted(ctx context.Context) error {
 	return err
 }
 
-// cpuSeconds is a process's user + system CPU time so far.
-func cpuSeconds(pid int) (float64, error) {
-	_, cpu, err := procStat(strconv.Itoa(pid))
-	return cpu, err
-}
-
-// procStat reads a process's parent and its user + system CPU time so far from
-// /proc/PID/stat.
-func procStat(pid string) (ppid int, cpu float64, err error) {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0, 0, errors.New("short /proc stat")
-	}
-	ppid, err0 := strconv.Atoi(f[1])
-	ut, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err := errors.Join(err0, err1, err2); err != nil {
-		return 0, 0, err
-	}
-	return ppid, (ut + st) / 100, nil // USER_HZ is 100 on Linux
-}
-
-// childrenCPUSeconds is the CPU time of pid's descendants (the embedded PostgreSQL's
-// processes), which share the machine with the server but are not in its own figures.
-func childrenCPUSeconds(pid int) (float64, error) {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	parent, cpu := map[int]int{}, map[int]float64{}
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if parent[p], cpu[p], err = procStat(e.Name()); err != nil {
-			delete(parent, p) // exited meanwhile
-		}
-	}
-	var total float64
-	for p := range parent {
-		for a := parent[p]; a > 1; a = parent[a] {
-			if a == pid {
-				total += cpu[p]
-				break
-			}
-		}
-	}
-	return total, nil
-}
-
 // settle waits until the server is quiet (under a fifth of a core for a second: its sinks
 // drained, chDB's merges of the last phase done), at most limit, so that one phase's
 // aftermath is not measured as part of the next. It returns how long it waited.
 func (s *server) settle(ctx context.Context, limit time.Duration) time.Duration {
 	start := time.Now()
-	prev, err := cpuSeconds(s.pid())
+	prev, err := proc.CPUSeconds(s.pid())
 	for err == nil && time.Since(start) < limit && ctx.Err() == nil {
 		time.Sleep(time.Second)
 		var now float64
-		if now, err = cpuSeconds(s.pid()); err == nil {
+		if now, err = proc.CPUSeconds(s.pid()); err == nil {
 			if now-prev < 0.2 {
 				break
 			}
