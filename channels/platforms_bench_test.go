@@ -54,7 +54,7 @@ func BenchmarkVerifyAndParse(b *testing.B) {
 	kk := must(kakao.New(kakao.Config{Secret: "s"}))
 	wc := must(wechat.New(wechat.Config{Token: "s", AppID: "wx1", AppSecret: "x", Now: func() time.Time { return at }}))
 	platforms := map[string]platform{
-		"whatsapp": {must(wa, err), metaReq, whatsapp.TextDelivery("1029384756", "5511987654321", "Ana", "wamid.A1", benchText, at)},
+		"whatsapp":  {must(wa, err), metaReq, whatsapp.TextDelivery("1029384756", "5511987654321", "Ana", "wamid.A1", benchText, at)},
 		"messenger": {ms, metaReq, messenger.TextDelivery("1029384756", "24364089654561234", "m_A1", benchText, at)},
 		"line": {li, func(body []byte) *http.Request {
 			return post(body, http.Header{"X-Line-Signature": {line.Sign("s", body)}}, "/webhooks/line")
