@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
+	"github.com/meridian-cs/meridian/channels/email"
 	"github.com/meridian-cs/meridian/channels/meta"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
@@ -173,5 +178,87 @@ func waitFor(t *testing.T, within time.Duration, ok func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// mailRelay is an SMTP server (go-smtp) that keeps what it is asked to relay.
+type mailRelay struct {
+	mu    sync.Mutex
+	mails [][]byte
+	rcpts [][]string
+}
+
+func (r *mailRelay) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }
+
+type relaySession struct {
+	r  *mailRelay
+	to []string
+}
+
+func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *relaySession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.r.mu.Lock()
+	s.r.mails, s.r.rcpts = append(s.r.mails, b), append(s.r.rcpts, s.to)
+	s.r.mu.Unlock()
+	return err
+}
+func (s *relaySession) Reset()        { s.to = nil }
+func (s *relaySession) Logout() error { return nil }
+
+// One person writes on WhatsApp, then e-mails the shop's SMTP listener with the same number
+// in the signature: one customer, one conversation, and the agent's reply goes by e-mail (the
+// address they last wrote from), threaded under their mail, through the real SMTP relay.
+func TestOnePersonOnWhatsAppThenEmailGetsTheReplyByEmail(t *testing.T) {
+	relay := &mailRelay{}
+	srv := smtp.NewServer(relay)
+	srv.Domain = "relay.test"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	listen := freeAddr(t)
+	s := startServer(t, t.TempDir(), "MERIDIAN_WHATSAPP_APP_SECRET=app-secret",
+		"MERIDIAN_SMTP_LISTEN="+listen, "MERIDIAN_SMTP_RELAY="+ln.Addr().String(), "MERIDIAN_SMTP_TLS=none",
+		"MERIDIAN_SMTP_FROM=support@shop.example", "MERIDIAN_SMTP_DOMAIN=shop.example")
+
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.E2E1", "Meu pedido 4471 não chegou", at)
+	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
+		t.Fatalf("WhatsApp delivery: %d %s", code, out)
+	}
+	raw := email.Compose("Ana Souza <ana.souza@example.com>", "support@shop.example", "Pedido 4471",
+		"Olá, escrevi no WhatsApp também. Alguma novidade?\n\n-- \nAna Souza\n+55 11 98765-4321\n", "CAF-4471@mail.example.com", "", at.Add(30*time.Minute))
+	if err := email.Deliver(context.Background(), listen, "ana.souza@example.com", []string{"support@shop.example"}, raw); err != nil {
+		t.Fatalf("mail to the SMTP listener: %v", err)
+	}
+	q := `{ metrics(measures: ["writing_customers", "cross_channel_customers"], dimensions: ["channel_count"]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		return fmt.Sprint(s.gql(t, q, nil)["metrics"].(map[string]any)["rows"]) == "[map[dimensions:[2] values:[1 1]]]"
+	})
+	c := s.gql(t, `{ customerByIdentity(channel: "email", externalId: "Ana.Souza@example.com") { id channels conversations { id channel } } }`, nil)["customerByIdentity"].(map[string]any)
+	convs := c["conversations"].([]any)
+	if fmt.Sprint(c["channels"]) != "[email whatsapp]" || len(convs) != 1 || convs[0].(map[string]any)["channel"] != "email" {
+		t.Fatalf("one customer, one conversation continued by e-mail: %v", c)
+	}
+	sent := s.gql(t, `mutation($c: ID!) { sendMessage(input: {conversationId: $c, text: "Olá Ana, chega amanhã."}) { state channel reason } }`,
+		map[string]any{"c": convs[0].(map[string]any)["id"]})["sendMessage"].(map[string]any)
+	if sent["state"] != "sent" || sent["channel"] != "email" {
+		t.Fatalf("reply: %v", sent)
+	}
+	relay.mu.Lock()
+	defer relay.mu.Unlock()
+	if len(relay.mails) != 1 || fmt.Sprint(relay.rcpts[0]) != "[ana.souza@example.com]" {
+		t.Fatalf("relayed %d mails to %v", len(relay.mails), relay.rcpts)
+	}
+	m := string(relay.mails[0])
+	if !strings.Contains(m, "In-Reply-To: <CAF-4471@mail.example.com>") || !strings.Contains(m, "Subject: Re: Pedido 4471") {
+		t.Fatalf("the reply is not threaded under the customer's mail:\n%s", m)
 	}
 }
