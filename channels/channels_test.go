@@ -506,3 +506,31 @@ func TestPersonalAttributesTravelSealedNotInTheClear(t *testing.T) {
 		t.Errorf("text: %q", e.Text)
 	}
 }
+
+// What is not a message (a LINE follow, a reaction) and what this version does not know are
+// kept as channel.event, outside conversations; a platform event naming nobody is skipped
+// without refusing the delivery (the platform would retry it forever).
+func TestNonMessagesAndUnknownKindsAreChannelEvents(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	d := &channels.Delivery{Messages: []channels.Message{
+		{ID: "f1", Account: "Ubot", Timestamp: w.now, Kind: "follow", From: channels.Sender{ID: "U1"}},
+		{ID: "x1", Account: "Ubot", Timestamp: w.now, Kind: "hologram", From: channels.Sender{ID: "U1"}, Unknown: "LINE event type hologram is not known to this version"},
+		{ID: "e1", Account: "Ubot", Timestamp: w.now, Kind: "hologram", Unknown: "no source"},
+	}}
+	if err := w.pipe.Receive(ctx, "line", d); err != nil {
+		t.Fatal(err)
+	}
+	got := w.ingest.take()
+	if len(got) != 2 {
+		t.Fatalf("want 2 events (the one without a sender skipped), got %+v", got)
+	}
+	for _, e := range got {
+		if e.Type != models.ChannelEvent || e.ConversationID != "" || e.Customer.Country != "JP" {
+			t.Errorf("%s: %+v", e.ID, e)
+		}
+	}
+	if got[0].Attributes["raw_type"] != "follow" || got[1].Attributes["unsupported"] == "" {
+		t.Errorf("attributes: %v / %v", got[0].Attributes, got[1].Attributes)
+	}
+}

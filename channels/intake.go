@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/identity"
@@ -127,6 +129,13 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		}
 	}
 	if address.Value == "" {
+		if m.Unknown != "" || !isMessage(m.Kind) {
+			// Nobody to place it with (a platform error report, an account-level event):
+			// nothing to store, and refusing it would make the platform retry it forever.
+			unplaced.WithLabelValues(channel).Inc()
+			p.Log.Info("platform event without a sender skipped", "channel", channel, "kind", m.Kind)
+			return nil, nil
+		}
 		return nil, &models.FieldError{Field: "from", Reason: "the platform named no sender"}
 	}
 	phoneCountry := ""
@@ -160,6 +169,24 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	if res.Country != "" {
 		cust.Country = res.Country
 	}
+	attrs, personal := splitAttributes(m.Attributes)
+	attrs["raw_type"] = m.Kind
+	attrs["channel_account"] = m.Account
+	var out []models.Event
+	for _, m := range res.Merged {
+		out = append(out, mergeEvent(models.CustomerMerged, res.CustomerID, cust.Country, "shared key", "merged_customer_id", m, now))
+	}
+	if m.Unknown != "" || !isMessage(m.Kind) {
+		// Kept as what it is, never as a message nor in a conversation.
+		if m.Unknown != "" {
+			attrs["unsupported"] = m.Unknown
+		}
+		text := strings.TrimSpace(m.Text + "\n" + personal)
+		return append(out, models.Event{
+			ID: id, Type: models.ChannelEvent, OccurredAt: at, Channel: channel, Direction: models.Inbound,
+			Customer: &cust, CustomerID: res.CustomerID, Text: text, PlatformMessageID: m.ID, Attributes: attrs,
+		}), nil
+	}
 	conv, opened, err := p.Threads.Thread(ctx, res.Region, Inbound{
 		Tenant: p.Tenant, CustomerID: res.CustomerID, EventID: id, Channel: channel, Account: m.Account,
 		Recipient: address.Value, ReplyToken: m.ReplyToken, Thread: append(append([]string(nil), m.Thread...), m.ID),
@@ -168,24 +195,14 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	if err != nil {
 		return nil, err
 	}
-	attrs, personal := splitAttributes(m.Attributes)
-	attrs["raw_type"] = m.Kind
-	attrs["channel_account"] = m.Account
 	text := m.Text
-	if m.Unknown != "" {
-		attrs["unsupported"] = m.Unknown
-		text = fmt.Sprintf("[unsupported %s event: %s]", channel, m.Kind)
-	} else if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" {
 		text = "[" + m.Kind + "]"
 	}
 	// What names or locates a person (a shared location or contact card) travels in the
 	// text, which is sealed; attributes are stored in the clear.
 	if personal != "" {
 		text += "\n" + personal
-	}
-	var out []models.Event
-	for _, m := range res.Merged {
-		out = append(out, mergeEvent(models.CustomerMerged, res.CustomerID, cust.Country, "shared key", "merged_customer_id", m, now))
 	}
 	if opened {
 		out = append(out, models.Event{
@@ -206,6 +223,22 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	})
 	return out, nil
 }
+
+// nonMessages are platform kinds that are not something a customer said: they become
+// channel.event, so the message measures count only messages.
+var nonMessages = map[string]bool{
+	"follow": true, "unfollow": true, "join": true, "leave": true, "memberJoined": true, "memberLeft": true,
+	"unsend": true, "videoPlayComplete": true, "beacon": true, "accountLink": true, "things": true, "membership": true,
+	"reaction": true, "message_reaction": true, "message_deleted": true, "message_edit": true, "edited_message": true,
+	"referral": true, "optin": true, "standby": true, "system": true,
+}
+
+func isMessage(kind string) bool { return !nonMessages[kind] && !strings.HasPrefix(kind, "event:") }
+
+var unplaced = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "meridian_webhook_unplaced_total",
+	Help: "Platform events without a sender (nobody to place them with), acknowledged and not stored, by channel.",
+}, []string{"channel"})
 
 // conversationID names a conversation after the message that opened it, so a retried first
 // delivery that lost its receipt still opens the same conversation.

@@ -30,6 +30,10 @@ const (
 	// CustomerID is the customer that remains, attributes name the other).
 	CustomerMerged   = "customer.merged"
 	CustomerUnmerged = "customer.unmerged"
+	// A platform event that is not a message (a LINE follow, a reaction, an edit, a WeChat
+	// menu click) or that this version does not understand (attributes: raw_type and, for the
+	// latter, unsupported with the reason). Kept, never counted as a message.
+	ChannelEvent = "channel.event"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -51,6 +55,7 @@ var EventTypes = map[string][]string{
 	RoutingDecision:         {"conversation_id", "customer", "queue"},
 	CustomerMerged:          {"customer", "reason"},
 	CustomerUnmerged:        {"customer", "reason"},
+	ChannelEvent:            {"channel", "customer"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.
