@@ -90,8 +90,20 @@ func Email(raw string) (Key, bool) {
 	return Key{KindEmail, v}, true
 }
 
-// ChannelUser is the key of a platform user id on a channel.
-func ChannelUser(channel, id string) Key { return Key{channel, strings.TrimSpace(id)} }
+// ChannelUser is the key of a platform user id on a channel. A WhatsApp id is the customer's
+// number in digits, however it is written ("+55 11 98765-4321" is 5511987654321).
+func ChannelUser(channel, id string) Key {
+	id = strings.TrimSpace(id)
+	if channel == "whatsapp" {
+		id = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, id)
+	}
+	return Key{channel, id}
+}
 
 // Parse reads a key given by a caller (GraphQL's linkIdentities): kind and value, normalised.
 func Parse(kind, value string) (Key, error) {
@@ -115,11 +127,14 @@ func Parse(kind, value string) (Key, error) {
 			return Key{}, errors.New("unknown identity kind (phone, email, crm, order, webchat_user or a channel)")
 		}
 	}
-	value = strings.TrimSpace(value)
-	if value == "" || len(value) > models.MaxIDLen {
+	k := Key{kind, strings.TrimSpace(value)}
+	if models.ValidChannel(kind) {
+		k = ChannelUser(kind, value)
+	}
+	if k.Value == "" || len(k.Value) > models.MaxIDLen {
 		return Key{}, errors.New("value must be 1 to 200 bytes")
 	}
-	return Key{kind, value}, nil
+	return k, nil
 }
 
 // Identity is one key as the graph holds it.
