@@ -170,6 +170,9 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		cust.Country = res.Country
 	}
 	attrs, personal := splitAttributes(m.Attributes)
+	// A redelivery must be the same event as the first delivery, byte for byte, or the
+	// claims would take it for a conflicting body under an accepted id.
+	delete(attrs, "redelivery")
 	attrs["raw_type"] = m.Kind
 	attrs["channel_account"] = m.Account
 	var out []models.Event

@@ -24,7 +24,8 @@ type ChannelState struct {
 // maxThread bounds the e-mail ids kept per conversation (References of a reply).
 const maxThread = 20
 
-// Thread implements channels.Threads: a redelivery goes where the first delivery went; else
+// Thread implements channels.Threads: a redelivery goes where the first delivery went (and
+// says again whether it opened it); else
 // the message continues the customer's open conversation (whatever channel it started on, and
 // including conversations of customers merged into this one); else it opens one.
 func (s *ChannelState) Thread(ctx context.Context, region string, in channels.Inbound) (conv string, opened bool, err error) {
@@ -35,9 +36,9 @@ func (s *ChannelState) Thread(ctx context.Context, region string, in channels.In
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 16))`, in.Tenant+"/"+in.CustomerID); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT conversation_id FROM %s.channel_receipts WHERE tenant_id = $1 AND event_id = $2`, schema), in.Tenant, in.EventID).Scan(&conv)
+		// A retry of a delivery Kafka never acknowledged must produce the same events again.
+		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT conversation_id, opened FROM %s.channel_receipts WHERE tenant_id = $1 AND event_id = $2`, schema), in.Tenant, in.EventID).Scan(&conv, &opened)
 		if err == nil {
-			opened = false
 			return nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -90,8 +91,8 @@ WHERE tenant_id = $1 AND conversation_id = $2`, schema, maxThread),
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.channel_receipts (tenant_id, event_id, conversation_id, customer_id, channel, received_at) VALUES ($1, $2, $3, $4, $5, $6)`, schema),
-			in.Tenant, in.EventID, conv, in.CustomerID, in.Channel, in.At)
+		_, err = tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.channel_receipts (tenant_id, event_id, conversation_id, customer_id, channel, opened, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, schema),
+			in.Tenant, in.EventID, conv, in.CustomerID, in.Channel, opened, in.At)
 		return err
 	})
 	if err != nil {

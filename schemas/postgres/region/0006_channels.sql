@@ -58,6 +58,7 @@ CREATE TABLE channel_receipts (
     conversation_id  text NOT NULL,
     customer_id      text NOT NULL,
     channel          text NOT NULL,
+    opened           boolean NOT NULL, -- it opened the conversation: a retry re-sends that event too
     received_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, event_id)
 );
