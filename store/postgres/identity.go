@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,26 +46,26 @@ func (g *Graph) lookup(ctx context.Context, tenant string, keys []identity.Key) 
 		hashes[i] = g.Keys.Pseudonym(tenant, k.String())
 		byHash[hashes[i]] = k
 	}
+	// One round trip for every region.
+	parts := make([]string, len(g.Regions))
+	for i, r := range g.Regions {
+		parts[i] = fmt.Sprintf(`SELECT %d, key_hash, customer_id FROM %s.identities WHERE tenant_id = $1 AND key_hash = ANY($2)`, i, RegionSchema(r))
+	}
+	rows, err := g.DB.Pool.Query(ctx, strings.Join(parts, " UNION ALL "), tenant, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("identity lookup: %w", err)
+	}
+	defer rows.Close()
 	var out []found
-	for _, r := range g.Regions {
-		rows, err := g.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT key_hash, customer_id FROM %s.identities WHERE tenant_id = $1 AND key_hash = ANY($2)`, RegionSchema(r)), tenant, hashes)
-		if err != nil {
-			return nil, fmt.Errorf("identity lookup %s: %w", r, err)
-		}
-		for rows.Next() {
-			var h, c string
-			if err := rows.Scan(&h, &c); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, found{r, c, byHash[h]})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+	for rows.Next() {
+		var i int
+		var h, c string
+		if err := rows.Scan(&i, &h, &c); err != nil {
 			return nil, err
 		}
+		out = append(out, found{g.Regions[i], c, byHash[h]})
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Observe implements identity.Store. The address's customer wins; else the customer of a
@@ -95,6 +96,17 @@ func (g *Graph) Observe(ctx context.Context, o identity.Observation) (identity.R
 	for _, h := range hits {
 		if h.key == o.Address {
 			res.CustomerID, res.Region = h.customer, h.region
+		}
+	}
+	if res.CustomerID != "" && len(hits) == len(keys) && g.allOf(hits, res) {
+		// A known customer writing from known keys (most messages): nothing to link.
+		err := g.DB.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT country FROM %s.customers WHERE tenant_id = $1 AND customer_id = $2`, RegionSchema(res.Region)),
+			o.Tenant, res.CustomerID).Scan(&res.Country)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return res, fmt.Errorf("identity observe %s: %w", res.Region, err)
 		}
 	}
 	if res.CustomerID == "" {
@@ -167,6 +179,16 @@ RETURNING country`, schema), o.Tenant, res.CustomerID, country, o.At).Scan(&res.
 		return identity.Resolution{}, fmt.Errorf("identity observe %s: %w", res.Region, err)
 	}
 	return res, nil
+}
+
+// allOf reports whether every hit is res's customer, in res's region.
+func (g *Graph) allOf(hits []found, res identity.Resolution) bool {
+	for _, h := range hits {
+		if h.customer != res.CustomerID || h.region != res.Region {
+			return false
+		}
+	}
+	return true
 }
 
 func mergeInto(ctx context.Context, tx pgx.Tx, schema, tenant, from, into, reason string) error {
