@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			MessagesPerHour: *rate, Policy: p.policy})
 		// Live customer messages on the platforms go to their webhooks, everything else to
 		// /v1/events (demoHooks).
-		hooks, err := newDemoHooks(cfg, p, base, *speedup, log)
+		hooks, err := newDemoHooks(cfg, p, base, demoOn, *speedup, log)
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

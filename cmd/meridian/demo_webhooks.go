@@ -205,7 +205,9 @@ type demoHookStats struct {
 	Split int
 }
 
-func newDemoHooks(cfg config, p *platform, base string, speedup float64, log *slog.Logger) (*demoHooks, error) {
+// newDemoHooks routes to the webhooks of the channels the demo turned on (own): a channel the
+// user configured is a real account, on which the demo forges no deliveries.
+func newDemoHooks(cfg config, p *platform, base string, own []string, speedup float64, log *slog.Logger) (*demoHooks, error) {
 	markets, err := channels.ParseMarkets(cfg.str("channel-markets"))
 	if err != nil {
 		return nil, err
@@ -219,7 +221,7 @@ func newDemoHooks(cfg config, p *platform, base string, speedup float64, log *sl
 	}
 	if p.channels != nil {
 		for _, ch := range p.channels.mount.On() {
-			d.on[ch] = slices.Contains(demoWebhookChannels, ch)
+			d.on[ch] = slices.Contains(own, ch)
 		}
 	}
 	if p.pg != nil {

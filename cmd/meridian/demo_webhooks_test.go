@@ -4,11 +4,13 @@ import (
 	"context"
 	"flag"
 	"io"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
@@ -94,6 +96,9 @@ func TestDemoDeliveriesAreReadAsTheDemoPredicts(t *testing.T) {
 	for _, ch := range demoWebhookChannels {
 		d.on[ch] = true
 	}
+	intake := &fakeIntake{}
+	pipeline := &channels.Pipeline{Tenant: "demo", Identities: intake, Threads: intake, Ingest: intake, Markets: markets,
+		DefaultCountry: "US", Now: time.Now, Log: slog.New(slog.DiscardHandler)}
 	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	gen := demo.New(demo.Config{Seed: 7, Start: start, End: start.Add(24 * time.Hour), MessagesPerHour: 3000})
 	checked := map[string]int{}
@@ -125,16 +130,21 @@ func TestDemoDeliveriesAreReadAsTheDemoPredicts(t *testing.T) {
 		if m.ID != pid || m.Account != c.account || m.From.ID != c.user || m.Text != e.Text {
 			t.Errorf("%s: read id %q account %q from %q text %q; the demo predicted %q %q %q %q", c.channel, m.ID, m.Account, m.From.ID, m.Text, pid, c.account, c.user, e.Text)
 		}
-		// The intake's customer, as channels.Pipeline builds it from the message.
-		want := "ext:" + m.From.ID
-		if c.phone != "" {
-			want = "phone:" + c.phone[1:]
+		// The intake makes of it the event and the conversation the demo predicted, and names
+		// the customer as the demo's /v1/events events of the conversation do.
+		intake.events = nil
+		if err := pipeline.Receive(context.Background(), c.channel, dl); err != nil {
+			t.Fatalf("%s: %v", c.channel, err)
+		}
+		in := intake.events[len(intake.events)-1]
+		if eid := channels.EventID(c.channel, c.account, pid); in.ID != eid || in.ConversationID != channels.ConversationID(eid) {
+			t.Errorf("%s: the intake's event %q in %q, the demo predicted %q", c.channel, in.ID, in.ConversationID, eid)
 		}
 		next := e
 		next.Type = models.MessageSent
 		d.identify(c, &next)
-		if got := ingest.Identity(next.Customer); got != want || next.Customer.Country != e.Customer.Country || next.Customer.Tier != e.Customer.Tier {
-			t.Errorf("%s: the API side's customer identity %q (country %s), the intake's %q", c.channel, got, next.Customer.Country, want)
+		if got, want := ingest.Identity(next.Customer), intake.seed; got != want || in.Customer.Country != next.Customer.Country || next.Customer.Country != e.Customer.Country || next.Customer.Tier != e.Customer.Tier {
+			t.Errorf("%s: the API side's customer %q in %s, the intake's %q in %s", c.channel, got, next.Customer.Country, want, in.Customer.Country)
 		}
 		return nil
 	})
@@ -147,4 +157,25 @@ func TestDemoDeliveriesAreReadAsTheDemoPredicts(t *testing.T) {
 		}
 	}
 	t.Logf("webhook conversations %d, kept on the API as off-market %d", d.stats.Conversations, d.stats.OffMarket)
+}
+
+// fakeIntake is the identity graph, the channel state and ingest of a Pipeline, for a customer
+// seen for the first time with no conversation open.
+type fakeIntake struct {
+	seed   string
+	events []models.Event
+}
+
+func (f *fakeIntake) Observe(_ context.Context, o identity.Observation) (identity.Resolution, error) {
+	f.seed = o.Seed
+	return identity.Resolution{CustomerID: "pseudonym-of-" + o.Seed, Region: "eu", New: true}, nil
+}
+
+func (f *fakeIntake) Thread(_ context.Context, _ string, in channels.Inbound) (string, bool, error) {
+	return in.NewConversationID, true, nil
+}
+
+func (f *fakeIntake) Accept(_ context.Context, _ string, events []models.Event) error {
+	f.events = append(f.events, events...)
+	return nil
 }

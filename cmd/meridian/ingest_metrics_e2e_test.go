@@ -95,9 +95,10 @@ func TestDemoTrafficIsCountedByTheIngestMetrics(t *testing.T) {
 // The demo's live customer messages on the messaging platforms enter through the platforms'
 // webhooks, signed as each platform signs, and are counted there; the generator's agent
 // replies, posted to /v1/events, land in the conversations the intake opened for those
-// messages.
+// messages. A channel the user configured is theirs: the demo forges no deliveries on it.
 func TestDemoLiveMessagesEnterThroughThePlatformWebhooks(t *testing.T) {
-	s := startMeridian(t, []string{"demo", "--days", "0", "--rate", "600", "--speedup", "600"}, t.TempDir())
+	s := startMeridian(t, []string{"demo", "--days", "0", "--rate", "600", "--speedup", "600"}, t.TempDir(),
+		"MERIDIAN_INSTAGRAM_APP_SECRET=the-users-own")
 	const convs = `query($ch: [String!]!) { conversations(filters: [{dimension: "channel", values: $ch}], first: 100) {
 		edges { node { id channel messages(first: 20) { id direction } } } } }`
 	deadline := time.Now().Add(120 * time.Second)
@@ -111,6 +112,9 @@ func TestDemoLiveMessagesEnterThroughThePlatformWebhooks(t *testing.T) {
 				}
 			}
 			if m[`meridian_webhook_requests_total{channel="`+ch+`",code="200"}`] > 0 {
+				if ch == "instagram" {
+					t.Fatal("the demo posted deliveries on the user's Instagram channel")
+				}
 				hooked = append(hooked, ch)
 			}
 		}
