@@ -193,7 +193,7 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	conv, opened, err := p.Threads.Thread(ctx, res.Region, Inbound{
 		Tenant: p.Tenant, CustomerID: res.CustomerID, EventID: id, Channel: channel, Account: m.Account,
 		Recipient: address.Value, ReplyToken: m.ReplyToken, Thread: append(append([]string(nil), m.Thread...), m.ID),
-		Subject: m.Subject, At: at, NewConversationID: conversationID(id),
+		Subject: m.Subject, At: at, NewConversationID: ConversationID(id),
 	})
 	if err != nil {
 		return nil, err
@@ -243,9 +243,9 @@ var unplaced = promauto.NewCounterVec(prometheus.CounterOpts{
 	Help: "Platform events without a sender (nobody to place them with), acknowledged and not stored, by channel.",
 }, []string{"channel"})
 
-// conversationID names a conversation after the message that opened it, so a retried first
+// ConversationID names a conversation after the message that opened it, so a retried first
 // delivery that lost its receipt still opens the same conversation.
-func conversationID(eventID string) string {
+func ConversationID(eventID string) string {
 	sum := sha256.Sum256([]byte(eventID))
 	return "c-" + hex.EncodeToString(sum[:12])
 }

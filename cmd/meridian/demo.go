@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -40,9 +41,20 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// Customers' live messages on the platforms enter through the platforms' webhooks: the
+	// demo turns on, with secrets of its own, the channels the user did not configure.
+	demoOn, err := enableDemoChannels(cfg)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if len(demoOn) > 0 {
+		log.Info("demo channels on with generated secrets", "channels", demoOn)
+	}
 	return serve(ctx, cfg, log, stdout, func(ctx context.Context, p *platform, base string) error {
-		// The demo is a client like any integration: its traffic goes through POST /v1/events
-		// with a key of its own, so auth, rate limits and the ingest metrics all see it.
+		// The demo is a client like any integration: the backfill (history imported through the
+		// API, as from another help desk) and the live traffic that no platform webhook carries
+		// go through POST /v1/events with a key of its own, so auth, rate limits and the ingest
+		// metrics all see it.
 		key, err := p.storedKey(ctx, "demo-api-key", "demo traffic")
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -71,8 +83,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer func() { <-refreshed }()
 		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: tenant, Start: now, End: now.AddDate(10, 0, 0),
 			MessagesPerHour: *rate, Policy: p.policy})
+		// Live customer messages on the platforms go to their webhooks, everything else to
+		// /v1/events (demoHooks).
+		hooks, err := newDemoHooks(cfg, p, base, demoOn, *speedup, log)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer hooks.logStats(slog.LevelInfo)
 		return sendConcurrently(ctx, c, 1, func(send func(models.Event) error) error {
-			return live.Live(ctx, *speedup, send)
+			return live.Live(ctx, *speedup, func(e models.Event) error { return hooks.route(ctx, e, send) })
 		})
 	})
 }

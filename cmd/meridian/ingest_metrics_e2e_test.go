@@ -91,3 +91,70 @@ func TestDemoTrafficIsCountedByTheIngestMetrics(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 }
+
+// The demo's live customer messages on the messaging platforms enter through the platforms'
+// webhooks, signed as each platform signs, and are counted there; the generator's agent
+// replies, posted to /v1/events, land in the conversations the intake opened for those
+// messages. A channel the user configured is theirs: the demo forges no deliveries on it.
+func TestDemoLiveMessagesEnterThroughThePlatformWebhooks(t *testing.T) {
+	s := startMeridian(t, []string{"demo", "--days", "0", "--rate", "600", "--speedup", "600"}, t.TempDir(),
+		"MERIDIAN_INSTAGRAM_APP_SECRET=the-users-own")
+	const convs = `query($ch: [String!]!) { conversations(filters: [{dimension: "channel", values: $ch}], first: 100) {
+		edges { node { id channel messages(first: 20) { id direction } } } } }`
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		m := s.metrics(t)
+		var hooked []string
+		for _, ch := range demoWebhookChannels {
+			for k := range m {
+				if strings.HasPrefix(k, `meridian_webhook_requests_total{channel="`+ch+`"`) && !strings.HasSuffix(k, `code="200"}`) {
+					t.Fatalf("%s = %v: every demo delivery should be acknowledged", k, m[k])
+				}
+			}
+			if m[`meridian_webhook_requests_total{channel="`+ch+`",code="200"}`] > 0 {
+				if ch == "instagram" {
+					t.Fatal("the demo posted deliveries on the user's Instagram channel")
+				}
+				hooked = append(hooked, ch)
+			}
+		}
+		// Conversations the intake opened (named after their first webhook message) that
+		// hold that message and an agent's reply from /v1/events, by channel.
+		answered := map[string]int{}
+		inbound := map[string]float64{}
+		if len(hooked) >= 3 {
+			edges := s.gql(t, convs, map[string]any{"ch": hooked})["conversations"].(map[string]any)["edges"].([]any)
+			for _, e := range edges {
+				n := e.(map[string]any)["node"].(map[string]any)
+				var in, out bool
+				for _, msg := range n["messages"].([]any) {
+					msg := msg.(map[string]any)
+					in = in || msg["direction"] == "inbound" && strings.HasPrefix(msg["id"].(string), n["channel"].(string)+":")
+					out = out || msg["direction"] == "outbound"
+				}
+				if strings.HasPrefix(n["id"].(string), "c-") && in && out {
+					answered[n["channel"].(string)]++
+				}
+			}
+			rows := s.gql(t, `{ metrics(measures: ["messages"], dimensions: ["channel", "direction"]) { rows { dimensions values } } }`, nil)["metrics"].(map[string]any)["rows"].([]any)
+			for _, r := range rows {
+				r := r.(map[string]any)
+				if d := r["dimensions"].([]any); d[1] == "inbound" {
+					inbound[d[0].(string)] = r["values"].([]any)[0].(float64)
+				}
+			}
+		}
+		ok := len(hooked) >= 3 && len(answered) >= 2
+		for _, ch := range hooked {
+			ok = ok && inbound[ch] > 0
+		}
+		if ok {
+			t.Logf("webhook channels %v; intake-opened conversations with an agent reply: %v; inbound messages: %v", hooked, answered, inbound)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("120 s into the demo: webhooks acknowledged on %v; answered conversations %v; inbound messages %v", hooked, answered, inbound)
+		}
+		time.Sleep(time.Second)
+	}
+}

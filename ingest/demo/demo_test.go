@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -477,4 +479,14 @@ func BenchmarkEach(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(b.N)*0+float64(n)/float64(b.N), "events/op")
+}
+
+func TestChannelCountries(t *testing.T) {
+	cc := ChannelCountries()
+	if fmt.Sprint(cc["kakaotalk"]) != "[KR]" || fmt.Sprint(cc["wechat"]) != "[CN]" || fmt.Sprint(cc["line"]) != "[TH JP TW]" {
+		t.Fatalf("kakaotalk %v, wechat %v, line %v", cc["kakaotalk"], cc["wechat"], cc["line"])
+	}
+	if !slices.Contains(cc["whatsapp"], "BR") || !slices.Contains(cc["whatsapp"], "SA") || !slices.Contains(cc["email"], "US") {
+		t.Fatalf("whatsapp %v, email %v", cc["whatsapp"], cc["email"])
+	}
 }

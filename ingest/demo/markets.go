@@ -123,3 +123,15 @@ func init() {
 		}
 	}
 }
+
+// ChannelCountries lists, for each channel, the countries (ISO 3166-1) whose customers write
+// on it, in the order of the markets.
+func ChannelCountries() map[string][]string {
+	out := map[string][]string{}
+	for _, m := range markets {
+		for _, c := range m.channels {
+			out[c.v] = append(out[c.v], m.country)
+		}
+	}
+	return out
+}
