@@ -84,7 +84,9 @@ func (c *Channel) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.perIP[ip]++
+	c.sessions.Add(1)
 	c.mu.Unlock()
+	defer c.sessions.Done()
 	defer func() {
 		c.mu.Lock()
 		if c.perIP[ip]--; c.perIP[ip] <= 0 {

@@ -123,6 +123,7 @@ type Channel struct {
 	conns     map[*conn]struct{}
 	lastSweep time.Time
 	closed    bool
+	sessions  sync.WaitGroup
 }
 
 // visitor is what this process knows of one visitor id.
@@ -261,8 +262,9 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// Close closes every open connection (going away); the widgets reconnect to another instance
-// or after the restart.
+// Close closes every open connection (going away) and waits a few seconds for their
+// sessions to end, so no message is handed to the intake after it; the widgets reconnect to
+// another instance or after the restart.
 func (c *Channel) Close() {
 	c.mu.Lock()
 	c.closed = true
@@ -273,6 +275,15 @@ func (c *Channel) Close() {
 	c.mu.Unlock()
 	for _, k := range all {
 		k.close(statusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { c.sessions.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		for _, k := range all {
+			_ = k.ws.CloseNow()
+		}
 	}
 }
 

@@ -622,8 +622,14 @@ func TestClose(t *testing.T) {
 	ch, srv, _ := setup(t, Config{})
 	c := mustDial(t, srv)
 	c.hello(nil)
+	read := make(chan error, 1)
+	go func() { _, err := c.read(5 * time.Second); read <- err }()
+	start := time.Now()
 	ch.Close()
-	if _, err := c.read(5 * time.Second); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v with a responsive client", d)
+	}
+	if err := <-read; websocket.CloseStatus(err) != websocket.StatusGoingAway {
 		t.Fatalf("want close 1001, got %v", err)
 	}
 	if _, resp, err := dial(t, srv, origin); err == nil || resp.StatusCode != http.StatusServiceUnavailable {
