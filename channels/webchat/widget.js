@@ -183,7 +183,7 @@
         backoff = 1000;
         status.textContent = "";
         // Anything not acknowledged is sent again with its clientId; the server counts it once.
-        store.log.forEach(function (x) { if (x.mine && !x.acked) { x.failed = false; transmit(x); } });
+        store.log.forEach(function (x) { if (x.mine && !x.acked && !x.dropped) { x.failed = false; transmit(x); } });
       } else if (f.type === "ack") {
         var m = find(f.clientId);
         if (m) { m.acked = true; m.failed = false; save(); render(m); }
@@ -199,6 +199,8 @@
         var e = f.clientId && find(f.clientId);
         if (e) {
           e.failed = true;
+          e.dropped = f.retry === false; // refused for good: not sent again
+          save();
           render(e);
           if (f.retry) setTimeout(function () { if (connected && !e.acked) transmit(e); }, 1500);
         } else if (window.console) {
