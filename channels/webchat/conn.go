@@ -71,7 +71,7 @@ func (c *Channel) serveWS(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusForbidden, fmt.Sprintf("origin %q may not open the web chat (MERIDIAN_WEBCHAT_ORIGINS)", origin))
 		return
 	}
-	ip := clientIP(r)
+	ip := c.cfg.ClientIP(r)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -138,7 +138,11 @@ func (c *Channel) session(ctx context.Context, k *conn) {
 	go func() {
 		defer close(done)
 		for f := range work {
-			c.accept(ctx, k, s, f)
+			if f.Type == typeMessage {
+				c.accept(ctx, k, s, v, f)
+			} else {
+				c.receipt(ctx, s, v, f)
+			}
 		}
 	}()
 	defer func() { close(work); <-done }()
@@ -275,6 +279,9 @@ func (c *Channel) unregister(k *conn, visitorID string) {
 	if v := c.visitors[visitorID]; v != nil {
 		delete(v.conns, k)
 		v.lastSeen = c.cfg.Now()
+		if len(v.conns) == 0 && !v.wrote && len(v.mailbox) == 0 {
+			delete(c.visitors, visitorID)
+		}
 	}
 }
 
@@ -299,7 +306,7 @@ func (c *Channel) ping(ctx context.Context, k *conn) {
 }
 
 // accept hands one message to the intake and acks it once the intake has it.
-func (c *Channel) accept(ctx context.Context, k *conn, s session, f clientFrame) {
+func (c *Channel) accept(ctx context.Context, k *conn, s session, v *visitor, f clientFrame) {
 	id := s.visitorID + ":" + f.ClientID
 	m := channels.Message{
 		ID: id, Account: c.cfg.Site, Timestamp: c.cfg.Now().UTC(), Kind: "text", Text: f.Text,
@@ -320,5 +327,30 @@ func (c *Channel) accept(ctx context.Context, k *conn, s session, f clientFrame)
 		_ = k.write(ctx, errorFrame(codeNotAccepted, "message not received; send it again", f.ClientID, ptr(true)))
 		return
 	}
+	c.mu.Lock()
+	v.wrote = true
+	c.mu.Unlock()
 	_ = k.write(ctx, serverFrame{Type: typeAck, ClientID: f.ClientID, ID: id})
+}
+
+// receipt passes the widget's word that it showed (or the visitor read) a reply on to the
+// send ledger. Only replies delivered to this visitor are taken, so nobody marks another
+// visitor's replies read. Receipts are best effort: none is re-sent.
+func (c *Channel) receipt(ctx context.Context, s session, v *visitor, f clientFrame) {
+	c.mu.Lock()
+	ours := containsID(v.sent, f.ID)
+	c.mu.Unlock()
+	if !ours {
+		return
+	}
+	state := channels.StateDelivered
+	if f.Type == typeRead {
+		state = channels.StateRead
+	}
+	ictx, cancel := context.WithTimeout(ctx, c.cfg.IntakeTimeout)
+	defer cancel()
+	st := channels.Status{MessageID: f.ID, State: state, Timestamp: c.cfg.Now().UTC()}
+	if err := c.cfg.Intake.Receive(ictx, Name, &channels.Delivery{Statuses: []channels.Status{st}}); err != nil && ctx.Err() == nil {
+		c.cfg.Log.Warn("web chat receipt not recorded", "visitor", s.visitorID, "err", err)
+	}
 }

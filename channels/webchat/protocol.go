@@ -21,6 +21,9 @@ const (
 	typeWelcome = "welcome"
 	typeAck     = "ack"
 	typeError   = "error"
+	// Receipts the widget sends for agents' replies it showed, and read with the panel open.
+	typeReceived = "received"
+	typeRead     = "read"
 )
 
 // Bounds of the fields of a client frame. The frame as a whole is bounded by
@@ -31,6 +34,7 @@ const (
 	maxName     = 200
 	maxEmail    = 254
 	maxLocale   = 35 // BCP 47 tags are short; 35 is RFC 5646's recommended minimum buffer
+	maxReplyID  = 200
 )
 
 // clientFrame is any frame a widget sends; Type says which fields matter.
@@ -48,6 +52,8 @@ type clientFrame struct {
 	// message
 	ClientID string `json:"clientId,omitempty"`
 	Text     string `json:"text,omitempty"`
+	// received, read: the reply's id
+	ID string `json:"id,omitempty"`
 }
 
 // serverFrame is any frame the server sends.
@@ -119,6 +125,11 @@ func parseFrame(b []byte) (clientFrame, error) {
 		}
 		if strings.TrimSpace(f.Text) == "" {
 			return clientFrame{}, fmt.Errorf("%w: text is empty", errFrame)
+		}
+		return f, nil
+	case typeReceived, typeRead:
+		if f.ID == "" || len(f.ID) > maxReplyID {
+			return clientFrame{}, fmt.Errorf("%w: id must name a reply (1 to %d bytes)", errFrame, maxReplyID)
 		}
 		return f, nil
 	case "":

@@ -14,6 +14,7 @@
 //	  {"type":"hello","visitorId":"v_…","visitorToken":"…","userId":"42","userHash":"<hex>",
 //	   "name":"…","email":"…","emailHash":"<hex>","locale":"ja-JP"}   first frame, once
 //	  {"type":"message","clientId":"c1","text":"…"}
+//	  {"type":"received","id":"…"}, {"type":"read","id":"…"}   receipts for a reply
 //	server → client
 //	  {"type":"welcome","visitorId":"v_…","visitorToken":"…","verified":true}
 //	  {"type":"ack","clientId":"c1","id":"v_…:c1"}     after the intake (Kafka) acknowledged it
@@ -104,6 +105,12 @@ type Config struct {
 	OfflineAfter time.Duration
 	// IntakeTimeout bounds handing one message to the intake (default 20 s).
 	IntakeTimeout time.Duration
+	// MaxVisitors bounds the visitors remembered between connections (default 100 000);
+	// past it, those without waiting replies are forgotten.
+	MaxVisitors int
+	// ClientIP names a request's address for MaxConnsPerIP; default: the connection's
+	// remote address (behind a proxy, the proxy's).
+	ClientIP func(*http.Request) string
 
 	Now func() time.Time
 	Log *slog.Logger
@@ -135,6 +142,10 @@ type visitor struct {
 	// answer is not shown twice.
 	sent    []string
 	limiter *rate.Limiter
+	// wrote: the visitor sent a message through this process, so it is worth remembering
+	// after it disconnects; the others are forgotten at once, so connecting in a loop does
+	// not fill memory.
+	wrote bool
 }
 
 // New makes the web chat. It refuses to run without origins or an intake.
@@ -192,6 +203,12 @@ func New(cfg Config) (*Channel, error) {
 	}
 	if c.cfg.MaxConnsPerIP <= 0 {
 		c.cfg.MaxConnsPerIP = 20
+	}
+	if c.cfg.MaxVisitors <= 0 {
+		c.cfg.MaxVisitors = 100_000
+	}
+	if c.cfg.ClientIP == nil {
+		c.cfg.ClientIP = remoteIP
 	}
 	if c.cfg.MailboxSize <= 0 {
 		c.cfg.MailboxSize = 50
@@ -254,7 +271,7 @@ func (c *Channel) originAllowed(origin string) bool {
 	return false
 }
 
-func clientIP(r *http.Request) string {
+func remoteIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -388,14 +405,16 @@ func containsFrame(fs []serverFrame, id string) bool {
 	return false
 }
 
-// sweepLocked forgets visitors gone longer than OfflineAfter, at most once a minute.
+// sweepLocked forgets visitors gone longer than OfflineAfter, at most once a minute, and,
+// past MaxVisitors, every disconnected visitor without waiting replies.
 func (c *Channel) sweepLocked(now time.Time) {
-	if now.Sub(c.lastSweep) < time.Minute {
+	full := len(c.visitors) >= c.cfg.MaxVisitors
+	if !full && now.Sub(c.lastSweep) < time.Minute {
 		return
 	}
 	c.lastSweep = now
 	for id, v := range c.visitors {
-		if len(v.conns) == 0 && now.Sub(v.lastSeen) > c.cfg.OfflineAfter {
+		if len(v.conns) == 0 && (now.Sub(v.lastSeen) > c.cfg.OfflineAfter || full && len(v.mailbox) == 0) {
 			delete(c.visitors, id)
 		}
 	}

@@ -23,10 +23,11 @@ const origin = "https://shop.example"
 
 // recIntake records what the web chat hands to the intake; fail, when set, answers instead.
 type recIntake struct {
-	mu   sync.Mutex
-	msgs []channels.Message
-	fail func() error
-	gate chan struct{} // when set, Receive waits for it
+	mu       sync.Mutex
+	msgs     []channels.Message
+	statuses []channels.Status
+	fail     func() error
+	gate     chan struct{} // when set, Receive waits for it
 }
 
 func (r *recIntake) Receive(ctx context.Context, channel string, d *channels.Delivery) error {
@@ -51,6 +52,7 @@ func (r *recIntake) Receive(ctx context.Context, channel string, d *channels.Del
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.msgs = append(r.msgs, d.Messages...)
+	r.statuses = append(r.statuses, d.Statuses...)
 	return nil
 }
 
@@ -529,12 +531,37 @@ func TestReplyToConnectedVisitor(t *testing.T) {
 	c.quiet(200 * time.Millisecond)
 }
 
+func TestReceipts(t *testing.T) {
+	ch, srv, in := setup(t, Config{})
+	c := mustDial(t, srv)
+	w := c.hello(nil)
+	if _, err := ch.Send(context.Background(), channels.Outgoing{To: w.VisitorID, Text: "hi", Key: "out-1"}); err != nil {
+		t.Fatal(err)
+	}
+	c.recv()
+	c.send(map[string]string{"type": "received", "id": "out-1"})
+	c.send(map[string]string{"type": "read", "id": "out-1"})
+	c.send(map[string]string{"type": "read", "id": "out-of-another-visitor"})
+	c.message("after", "thanks") // handled in order, after the receipts
+	if f := c.recv(); f.Type != typeAck {
+		t.Fatalf("got %+v", f)
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.statuses) != 2 || in.statuses[0].MessageID != "out-1" || in.statuses[0].State != channels.StateDelivered ||
+		in.statuses[1].State != channels.StateRead || in.statuses[1].Timestamp.IsZero() {
+		t.Fatalf("statuses %+v", in.statuses)
+	}
+}
+
 func waitOffline(t *testing.T, ch *Channel, visitorID string) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		ch.mu.Lock()
-		v := ch.visitors[visitorID]
-		n := len(v.conns)
+		n := 0
+		if v := ch.visitors[visitorID]; v != nil {
+			n = len(v.conns)
+		}
 		ch.mu.Unlock()
 		if n == 0 {
 			return
@@ -550,8 +577,24 @@ func TestReplyQueuedForOfflineVisitor(t *testing.T) {
 	ch, srv, _ := setup(t, Config{Now: clock, MailboxSize: 2})
 	c := mustDial(t, srv)
 	w := c.hello(nil)
+	c.message("q", "is this in stock?")
+	if f := c.recv(); f.Type != typeAck {
+		t.Fatalf("got %+v", f)
+	}
 	c.ws.Close(websocket.StatusNormalClosure, "")
 	waitOffline(t, ch, w.VisitorID)
+
+	// A visitor who connected and wrote nothing is not remembered.
+	lurker := mustDial(t, srv)
+	lw := lurker.hello(nil)
+	lurker.ws.Close(websocket.StatusNormalClosure, "")
+	waitOffline(t, ch, lw.VisitorID)
+	ch.mu.Lock()
+	_, kept := ch.visitors[lw.VisitorID]
+	ch.mu.Unlock()
+	if kept {
+		t.Error("a visitor who wrote nothing is remembered after disconnecting")
+	}
 
 	ctx := context.Background()
 	for _, k := range []string{"out-1", "out-2"} {
@@ -721,7 +764,7 @@ func FuzzParseFrame(f *testing.F) {
 		`{"type":"hello","visitorId":"v_0123456789abcdef0123456789abcdef","visitorToken":"x","userId":"42","userHash":"ab","locale":"th-TH"}`,
 		`{"type":"message","clientId":"c1","text":"สวัสดี"}`,
 		`{"type":"message","clientId":"c1","text":"hi"}{"type":"hello"}`,
-		`{"type":"typing"}`, `[]`, `null`, `{"type":1}`, "\xff", ``,
+		`{"type":"read","id":"out-1"}`, `{"type":"received"}`, `{"type":"typing"}`, `[]`, `null`, `{"type":1}`, "\xff", ``,
 	} {
 		f.Add([]byte(s))
 	}
@@ -741,6 +784,10 @@ func FuzzParseFrame(f *testing.F) {
 		case typeMessage:
 			if !validClientID(fr.ClientID) || strings.TrimSpace(fr.Text) == "" {
 				t.Fatalf("bad message accepted: %+v", fr)
+			}
+		case typeReceived, typeRead:
+			if fr.ID == "" || len(fr.ID) > maxReplyID {
+				t.Fatalf("bad receipt accepted: %+v", fr)
 			}
 		default:
 			t.Fatalf("type %q accepted", fr.Type)

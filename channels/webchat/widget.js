@@ -17,13 +17,17 @@
   var MAX_LOG = 50;
 
   var store = load();
+  // A visitor id that was a signed-in shopper's is not handed to whoever uses the browser after
+  // they sign out or to another shopper; an anonymous visitor who signs in keeps theirs.
+  var userId = cfg.userId ? String(cfg.userId) : "";
+  if (store.userId && store.userId !== userId) store = {visitorId: "", visitorToken: "", log: []};
   var socket = null, open = false, connected = false, idleClosed = false;
   var backoff = 1000, retryTimer = null;
 
   function load() {
     try {
       var s = JSON.parse(localStorage.getItem(KEY) || "{}");
-      return {visitorId: s.visitorId || "", visitorToken: s.visitorToken || "",
+      return {visitorId: s.visitorId || "", visitorToken: s.visitorToken || "", userId: s.userId || "",
         log: Array.isArray(s.log) ? s.log : []};
     } catch (e) {
       return {visitorId: "", visitorToken: "", log: []};
@@ -124,6 +128,7 @@
     if (v) {
       badge.style.display = "none";
       connect();
+      markRead();
       input.focus();
     } else {
       button.focus();
@@ -152,6 +157,18 @@
   function transmit(entry) {
     socket.send(JSON.stringify({type: "message", clientId: entry.clientId, text: entry.text}));
   }
+  function receipt(type, entry) {
+    if (connected) socket.send(JSON.stringify({type: type, id: entry.id}));
+  }
+  // Replies shown in the open panel of a visible page are read.
+  function markRead() {
+    if (!open || document.visibilityState !== "visible") return;
+    var changed = false;
+    store.log.forEach(function (x) {
+      if (!x.mine && !x.read && connected) { x.read = true; changed = true; receipt("read", x); }
+    });
+    if (changed) save();
+  }
   function find(clientId) {
     for (var i = store.log.length - 1; i >= 0; i--) {
       if (store.log[i].mine && store.log[i].clientId === clientId) return store.log[i];
@@ -168,7 +185,7 @@
     ws.onopen = function () {
       idleClosed = false;
       ws.send(JSON.stringify({type: "hello", visitorId: store.visitorId, visitorToken: store.visitorToken,
-        userId: cfg.userId ? String(cfg.userId) : undefined, userHash: cfg.userHash, name: cfg.name,
+        userId: userId || undefined, userHash: cfg.userHash, name: cfg.name,
         email: cfg.email, emailHash: cfg.emailHash, locale: cfg.locale || navigator.language}));
     };
     ws.onmessage = function (ev) {
@@ -178,12 +195,14 @@
         if (f.visitorId !== store.visitorId) { store.log = store.log.filter(function (x) { return x.mine && !x.acked; }); }
         store.visitorId = f.visitorId;
         store.visitorToken = f.visitorToken;
+        if (f.verified) store.userId = userId;
         save();
         connected = true;
         backoff = 1000;
         status.textContent = "";
         // Anything not acknowledged is sent again with its clientId; the server counts it once.
         store.log.forEach(function (x) { if (x.mine && !x.acked && !x.dropped) { x.failed = false; transmit(x); } });
+        markRead();
       } else if (f.type === "ack") {
         var m = find(f.clientId);
         if (m) { m.acked = true; m.failed = false; save(); render(m); }
@@ -194,7 +213,8 @@
         store.log.push(entry);
         save();
         render(entry);
-        if (!open) badge.style.display = "block";
+        receipt("received", entry);
+        if (!open) badge.style.display = "block"; else markRead();
       } else if (f.type === "error") {
         var e = f.clientId && find(f.clientId);
         if (e) {
@@ -228,7 +248,9 @@
     if (store.visitorId) connect();
   }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && store.visitorId && !socket) { idleClosed = false; connect(); }
+    if (document.visibilityState !== "visible") return;
+    if (store.visitorId && !socket) { idleClosed = false; connect(); }
+    markRead();
   });
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();
