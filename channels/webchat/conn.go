@@ -132,6 +132,7 @@ func (c *Channel) session(ctx context.Context, k *conn) {
 	v := c.register(ctx, k, s)
 	defer c.unregister(k, s.visitorID)
 
+	ctx, cancel := context.WithCancel(ctx)
 	go c.ping(ctx, k)
 	work := make(chan clientFrame, c.cfg.Burst)
 	done := make(chan struct{})
@@ -145,7 +146,9 @@ func (c *Channel) session(ctx context.Context, k *conn) {
 			}
 		}
 	}()
-	defer func() { close(work); <-done }()
+	// A closed connection stops the message in hand: its ack could not arrive, and the widget
+	// sends it again on its next connection.
+	defer func() { cancel(); close(work); <-done }()
 
 	idle := time.AfterFunc(c.cfg.IdleTimeout, func() { k.close(StatusIdle, "idle") })
 	defer idle.Stop()
@@ -160,13 +163,17 @@ func (c *Channel) session(ctx context.Context, k *conn) {
 			continue
 		}
 		f, err := parseFrame(b)
+		cid := f.ClientID
+		if !validClientID(cid) {
+			cid = ""
+		}
 		if !v.limiter.AllowN(c.cfg.Now(), 1) {
-			_ = k.write(ctx, errorFrame(codeRateLimited, "too many messages; send this one again in a moment", f.ClientID, ptr(true)))
+			_ = k.write(ctx, errorFrame(codeRateLimited, "too many messages; send this one again in a moment", cid, ptr(true)))
 			continue
 		}
 		switch {
 		case err != nil:
-			_ = k.write(ctx, errorFrame(codeBadFrame, err.Error(), f.ClientID, ptr(false)))
+			_ = k.write(ctx, errorFrame(codeBadFrame, err.Error(), cid, ptr(false)))
 		case f.Type == typeHello:
 			_ = k.write(ctx, errorFrame(codeBadFrame, "hello was already sent on this connection", "", ptr(false)))
 		default:

@@ -87,7 +87,8 @@ const (
 var errFrame = errors.New("not a web chat frame")
 
 // parseFrame reads one client frame and checks its fields. Unknown fields are ignored (a newer
-// widget may send more); an unknown type is an error.
+// widget may send more); an unknown type is an error. A frame that decodes but does not check
+// comes back with its error, so the answer can name its clientId.
 func parseFrame(b []byte) (clientFrame, error) {
 	var f clientFrame
 	if !utf8.Valid(b) {
@@ -103,7 +104,7 @@ func parseFrame(b []byte) (clientFrame, error) {
 	switch f.Type {
 	case typeHello:
 		if f.VisitorID != "" && !validVisitorID(f.VisitorID) {
-			return clientFrame{}, fmt.Errorf("%w: visitorId is not an id this server issued", errFrame)
+			return f, fmt.Errorf("%w: visitorId is not an id this server issued", errFrame)
 		}
 		for _, c := range []struct {
 			name, v string
@@ -112,30 +113,30 @@ func parseFrame(b []byte) (clientFrame, error) {
 			{"email", f.Email, maxEmail}, {"emailHash", f.EmailHash, 128}, {"locale", f.Locale, maxLocale},
 			{"visitorToken", f.VisitorToken, 128}} {
 			if len(c.v) > c.max {
-				return clientFrame{}, fmt.Errorf("%w: %s is longer than %d bytes", errFrame, c.name, c.max)
+				return f, fmt.Errorf("%w: %s is longer than %d bytes", errFrame, c.name, c.max)
 			}
 		}
 		if f.UserID != "" && strings.TrimSpace(f.UserID) != f.UserID {
-			return clientFrame{}, fmt.Errorf("%w: userId has surrounding spaces", errFrame)
+			return f, fmt.Errorf("%w: userId has surrounding spaces", errFrame)
 		}
 		return f, nil
 	case typeMessage:
 		if !validClientID(f.ClientID) {
-			return clientFrame{}, fmt.Errorf("%w: clientId must be 1 to %d letters, digits, '-' or '_'", errFrame, maxClientID)
+			return f, fmt.Errorf("%w: clientId must be 1 to %d letters, digits, '-' or '_'", errFrame, maxClientID)
 		}
 		if strings.TrimSpace(f.Text) == "" {
-			return clientFrame{}, fmt.Errorf("%w: text is empty", errFrame)
+			return f, fmt.Errorf("%w: text is empty", errFrame)
 		}
 		return f, nil
 	case typeReceived, typeRead:
 		if f.ID == "" || len(f.ID) > maxReplyID {
-			return clientFrame{}, fmt.Errorf("%w: id must name a reply (1 to %d bytes)", errFrame, maxReplyID)
+			return f, fmt.Errorf("%w: id must name a reply (1 to %d bytes)", errFrame, maxReplyID)
 		}
 		return f, nil
 	case "":
-		return clientFrame{}, fmt.Errorf("%w: type is missing", errFrame)
+		return f, fmt.Errorf("%w: type is missing", errFrame)
 	default:
-		return clientFrame{}, fmt.Errorf("%w: unknown type %q", errFrame, f.Type)
+		return f, fmt.Errorf("%w: unknown type %q", errFrame, f.Type)
 	}
 }
 

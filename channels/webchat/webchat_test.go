@@ -448,13 +448,18 @@ func TestBadFrames(t *testing.T) {
 	for _, f := range []any{
 		map[string]string{"type": "message", "clientId": "", "text": "hi"},
 		map[string]string{"type": "message", "clientId": "a b", "text": "hi"},
-		map[string]string{"type": "message", "clientId": "ok", "text": "   "},
+		map[string]string{"type": "message", "clientId": "blank", "text": "   "},
 		map[string]string{"type": "typing"},
 		map[string]string{"type": "hello"},
 	} {
 		c.send(f)
-		if got := c.recv(); got.Type != typeError || got.Code != codeBadFrame {
+		got := c.recv()
+		if got.Type != typeError || got.Code != codeBadFrame {
 			t.Errorf("%v: got %+v", f, got)
+		}
+		// The widget learns which message it was, when the id is one.
+		if want := map[string]string{"blank": "blank"}[f.(map[string]string)["clientId"]]; got.ClientID != want {
+			t.Errorf("%v: clientId %q, want %q", f, got.ClientID, want)
 		}
 	}
 	// The connection is still good.
