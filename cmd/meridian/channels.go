@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
@@ -10,6 +12,7 @@ import (
 	"github.com/meridian-cs/meridian/channels/line"
 	"github.com/meridian-cs/meridian/channels/messenger"
 	"github.com/meridian-cs/meridian/channels/telegram"
+	"github.com/meridian-cs/meridian/channels/webchat"
 	"github.com/meridian-cs/meridian/channels/wechat"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 	"github.com/meridian-cs/meridian/models"
@@ -19,11 +22,13 @@ import (
 // channelSet is what the channel settings turn on: the webhook mount, the e-mail listeners,
 // the outbox and the identity graph behind them.
 type channelSet struct {
-	mount  *channels.Mount
-	email  *email.Channel // nil: e-mail off
-	outbox *channels.Outbox
-	graph  *postgres.Graph
-	state  *postgres.ChannelState
+	mount *channels.Mount
+	email *email.Channel // nil: e-mail off
+	// webchat serves /webchat/ (the widget and its WebSocket), or says why it is off.
+	webchat http.Handler
+	outbox  *channels.Outbox
+	graph   *postgres.Graph
+	state   *postgres.ChannelState
 }
 
 // buildChannels makes each platform whose secret is set; the others stay off, with the
@@ -147,6 +152,11 @@ func (p *platform) startChannels() error {
 		Tenant: p.cfg.str("tenant"), Identities: set.graph, Threads: set.state, Receipts: set.state,
 		Ingest: p.ingest, Markets: markets, DefaultCountry: def, Now: time.Now, Log: p.log,
 	}
+	wc, wcChannel, wcHandler, err := buildWebchat(p.cfg, intake, p.log)
+	if err != nil {
+		return err
+	}
+	chs = append(chs, wcChannel)
 	senders := map[string]channels.Outbound{}
 	var on []string
 	for _, c := range chs {
@@ -160,9 +170,13 @@ func (p *platform) startChannels() error {
 	if mail != nil {
 		on = append(on, "email")
 	}
+	if wc != nil {
+		on = append(on, webchat.Name)
+	}
 	set.mount = channels.NewMount(chs, intake, p.log)
 	set.outbox = &channels.Outbox{Ledger: set.state, Senders: senders, Ingest: p.ingest, Regions: p.regions, Now: time.Now, Log: p.log}
 	set.email = mail
+	set.webchat = wcHandler
 	p.channels = set
 	p.log.Info("channels", "on", on)
 	if mail != nil {
@@ -174,6 +188,15 @@ func (p *platform) startChannels() error {
 			}
 		}()
 	}
+	if wc != nil {
+		// Hijacked WebSockets outlive the HTTP server's shutdown; close them with the rest.
+		p.sinkWG.Add(1)
+		go func() {
+			defer p.sinkWG.Done()
+			<-p.runCtx.Done()
+			wc.Close()
+		}()
+	}
 	p.sinkWG.Add(1)
 	go func() {
 		defer p.sinkWG.Done()
@@ -182,4 +205,20 @@ func (p *platform) startChannels() error {
 		}
 	}()
 	return nil
+}
+
+// buildWebchat makes the web chat when its origins are set (the secret is optional: without
+// it visitors stay anonymous). It connects over /webchat/ws, never on a webhook; off, its
+// /webchat/ endpoints answer 404 with the setting that turns it on.
+func buildWebchat(cfg config, intake channels.Intake, log *slog.Logger) (*webchat.Channel, channels.Channel, http.Handler, error) {
+	origins := cfg.list("webchat-origins")
+	if len(origins) == 0 {
+		const off = "MERIDIAN_WEBCHAT_ORIGINS is not set"
+		return nil, channels.Channel{Name: webchat.Name, Off: off}, webchat.Off(off), nil
+	}
+	c, err := webchat.New(webchat.Config{Origins: origins, Secret: cfg.str("webchat-secret"), Intake: intake, Log: log})
+	if err != nil {
+		return nil, channels.Channel{}, nil, err
+	}
+	return c, channels.Channel{Name: webchat.Name, Outbound: c, Off: "web chat connects over /webchat/ws, not a webhook"}, c, nil
 }

@@ -226,6 +226,8 @@ func (p *platform) routes(hc httpConfig) http.Handler {
 	if p.channels != nil {
 		// Platforms sign their deliveries; no API key. Counted by meridian_webhook_requests_total.
 		mux.Handle("/webhooks/", p.channels.mount)
+		// The web chat widget and its WebSocket; visitors carry no API key.
+		mux.Handle("/webchat/", p.channels.webchat)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
