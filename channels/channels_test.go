@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -71,10 +72,10 @@ func regionOf(country string) string {
 	return "us"
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, dsnParams ...string) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.StartForTest(t))
+	db, err := postgres.Open(ctx, pgtest.StartForTest(t)+strings.Join(dsnParams, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +299,14 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 	}
 	if len(rec.sent) != 1 || rec.sent[0].To != "taro@example.jp" {
 		t.Fatalf("after the merge the e-mail conversation's reply went to %+v", rec.sent)
+	}
+	// The customer writes again by e-mail: their newest open conversation (the e-mail one, of
+	// the customer merged in) continues.
+	if err := w.pipe.Receive(ctx, "email", mail("m-10@mail.jp", "taro@example.jp", "まだですか", "", w.now.Add(2*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if again := byType(w.ingest.take(), models.MessageReceived); len(again) != 1 || again[0].ConversationID != em.ConversationID || again[0].CustomerID != lm.CustomerID {
+		t.Fatalf("after the merge: %+v, want conversation %s of customer %s", again, em.ConversationID, lm.CustomerID)
 	}
 	w.ingest.take()
 	from, to, err := dir.Unlink(ctx, region, "acme", identity.Key{Kind: identity.KindEmail, Value: "taro@example.jp"})
@@ -532,5 +541,35 @@ func TestNonMessagesAndUnknownKindsAreChannelEvents(t *testing.T) {
 	}
 	if got[0].Attributes["raw_type"] != "follow" || got[1].Attributes["unsupported"] == "" {
 		t.Errorf("attributes: %v / %v", got[0].Attributes, got[1].Attributes)
+	}
+}
+
+// Many first messages of new customers at once, through a pool of two connections: no
+// delivery may hold a connection while it waits for another (data keys are created on their
+// own connection), or the pool starves and every delivery times out.
+func TestConcurrentNewCustomersDoNotStarveThePool(t *testing.T) {
+	w := newWorld(t, "&pool_max_conns=2")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := &channels.Delivery{Messages: []channels.Message{{ID: fmt.Sprintf("wamid.P%d", i), Account: "1029384756", Timestamp: w.now, Kind: "text",
+				From: channels.Sender{ID: fmt.Sprintf("55119876%05d", i), Phone: fmt.Sprintf("+55119876%05d", i)}, Text: "oi"}}}
+			errs <- w.pipe.Receive(ctx, "whatsapp", d)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(byType(w.ingest.take(), models.MessageReceived)); n != 40 {
+		t.Fatalf("%d messages, want 40", n)
 	}
 }

@@ -29,6 +29,31 @@ const maxThread = 20
 // the message continues the customer's open conversation (whatever channel it started on, and
 // including conversations of customers merged into this one); else it opens one.
 func (s *ChannelState) Thread(ctx context.Context, region string, in channels.Inbound) (conv string, opened bool, err error) {
+	// Data keys are fetched outside the transaction (creating one takes a connection of its
+	// own; a transaction waiting for a second connection starves the pool under load). The
+	// conversation's owner is known only inside it: when it is a customer whose key is not in
+	// hand (a customer merged into this one), the transaction is retried with it.
+	sealers := map[string]*shred.Sealer{}
+	need := in.CustomerID
+	for range 3 {
+		if sealers[need] == nil {
+			if sealers[need], err = s.Keys.Sealer(ctx, region, in.Tenant, need); err != nil {
+				return "", false, fmt.Errorf("channel state %s: thread: %w", region, err)
+			}
+		}
+		conv, opened, need, err = s.thread(ctx, region, in, sealers)
+		if need == "" {
+			break
+		}
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("channel state %s: thread: %w", region, err)
+	}
+	return conv, opened, nil
+}
+
+// thread is one attempt of Thread. need names a customer whose sealer it lacked.
+func (s *ChannelState) thread(ctx context.Context, region string, in channels.Inbound, sealers map[string]*shred.Sealer) (conv string, opened bool, need string, err error) {
 	schema := RegionSchema(region)
 	err = pgx.BeginFunc(ctx, s.DB.Pool, func(tx pgx.Tx) error {
 		// One customer's messages are threaded one at a time, or two first messages would
@@ -58,9 +83,10 @@ ORDER BY a.last_inbound_at DESC LIMIT 1`, schema), in.Tenant, in.CustomerID).Sca
 		case err != nil:
 			return err
 		}
-		sealer, err := s.Keys.Sealer(ctx, region, in.Tenant, owner)
-		if err != nil {
-			return err
+		sealer := sealers[owner]
+		if sealer == nil {
+			need = owner
+			return errNeedSealer
 		}
 		var b shred.Batch
 		recipient, token := sealer.Seal(&b, in.Recipient), sealer.Seal(&b, in.ReplyToken)
@@ -95,11 +121,13 @@ WHERE tenant_id = $1 AND conversation_id = $2`, schema, maxThread),
 			in.Tenant, in.EventID, conv, in.CustomerID, in.Channel, opened, in.At)
 		return err
 	})
-	if err != nil {
-		return "", false, fmt.Errorf("channel state %s: thread: %w", region, err)
+	if errors.Is(err, errNeedSealer) {
+		return "", false, need, err
 	}
-	return conv, opened, nil
+	return conv, opened, "", err
 }
+
+var errNeedSealer = errors.New("the conversation's owner's data key is not in hand")
 
 // Address returns where a conversation's replies go, opened, looking in every region.
 func (s *ChannelState) Address(ctx context.Context, tenant, conversationID string) (channels.Address, error) {

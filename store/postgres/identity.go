@@ -129,15 +129,22 @@ func (g *Graph) Observe(ctx context.Context, o identity.Observation) (identity.R
 		}
 	}
 	schema := RegionSchema(res.Region)
+	// A customer merged earlier resolves to the one it went into.
+	var into string
+	err = g.DB.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT merged_into FROM %s.customer_merges WHERE tenant_id = $1 AND customer_id = $2`, schema), o.Tenant, res.CustomerID).Scan(&into)
+	if err == nil {
+		res.CustomerID = into
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return identity.Resolution{}, fmt.Errorf("identity observe %s: %w", res.Region, err)
+	}
+	// The data key before the transaction: creating it takes a connection of its own, and a
+	// transaction waiting for a second connection starves the pool under load.
+	sealedBy := res.CustomerID
+	sealer, err := g.Keys.Sealer(ctx, res.Region, o.Tenant, sealedBy)
+	if err != nil {
+		return identity.Resolution{}, fmt.Errorf("identity observe %s: %w", res.Region, err)
+	}
 	err = pgx.BeginFunc(ctx, g.DB.Pool, func(tx pgx.Tx) error {
-		// A customer merged earlier resolves to the one it went into.
-		var into string
-		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT merged_into FROM %s.customer_merges WHERE tenant_id = $1 AND customer_id = $2`, schema), o.Tenant, res.CustomerID).Scan(&into)
-		if err == nil {
-			res.CustomerID = into
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
 		for _, m := range merge {
 			if m == res.CustomerID {
 				continue
@@ -147,10 +154,6 @@ func (g *Graph) Observe(ctx context.Context, o identity.Observation) (identity.R
 			}
 			res.Merged = append(res.Merged, m)
 		}
-		sealer, err := g.Keys.Sealer(ctx, res.Region, o.Tenant, res.CustomerID)
-		if err != nil {
-			return err
-		}
 		var b shred.Batch
 		for i, k := range keys {
 			origin := origins[i]
@@ -158,9 +161,9 @@ func (g *Graph) Observe(ctx context.Context, o identity.Observation) (identity.R
 			var owner string
 			err := tx.QueryRow(ctx, fmt.Sprintf(`
 INSERT INTO %s.identities (tenant_id, key_hash, kind, customer_id, sealed_value, sealed_by, origin)
-VALUES ($1, $2, $3, $4, $5, $4, $6)
+VALUES ($1, $2, $3, $4, $5, $7, $6)
 ON CONFLICT (tenant_id, key_hash) DO UPDATE SET key_hash = EXCLUDED.key_hash
-RETURNING customer_id`, schema), o.Tenant, g.Keys.Pseudonym(o.Tenant, k.String()), k.Kind, res.CustomerID, sealer.Seal(&b, k.Value), origin).Scan(&owner)
+RETURNING customer_id`, schema), o.Tenant, g.Keys.Pseudonym(o.Tenant, k.String()), k.Kind, res.CustomerID, sealer.Seal(&b, k.Value), origin, sealedBy).Scan(&owner)
 			if err != nil {
 				return err
 			}
@@ -299,15 +302,15 @@ func (g *Graph) Link(ctx context.Context, region, tenant, customerID string, k i
 	}
 	schema := RegionSchema(region)
 	h := g.Keys.Pseudonym(tenant, k.String())
+	sealer, err := g.Keys.Sealer(ctx, region, tenant, customerID)
+	if err != nil {
+		return nil, err
+	}
 	err = pgx.BeginFunc(ctx, g.DB.Pool, func(tx pgx.Tx) error {
 		var owner string
 		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT customer_id FROM %s.identities WHERE tenant_id = $1 AND key_hash = $2`, schema), tenant, h).Scan(&owner)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			sealer, err := g.Keys.Sealer(ctx, region, tenant, customerID)
-			if err != nil {
-				return err
-			}
 			var b shred.Batch
 			_, err = tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.identities (tenant_id, key_hash, kind, customer_id, sealed_value, sealed_by, origin) VALUES ($1, $2, $3, $4, $5, $4, 'confirmed')`, schema),
 				tenant, h, k.Kind, customerID, sealer.Seal(&b, k.Value))

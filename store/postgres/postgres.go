@@ -26,11 +26,19 @@ type DB struct {
 	Pool *pgxpool.Pool
 }
 
+// DefaultMaxConns is the pool size unless the DSN sets pool_max_conns.
+const DefaultMaxConns = 20
+
 // Open connects and checks the connection.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// pgx's default (the number of CPUs, at least 4) is too few for concurrent webhook
+	// deliveries beside the sinks; a DSN's pool_max_conns still decides.
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, DefaultMaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
