@@ -28,7 +28,8 @@ const (
 	ActionReadCustomers Action = "read_customers"
 	// ActionReply: send messages to customers on their channels.
 	ActionReply Action = "reply"
-	// ActionLinkIdentities: link and unlink customers' identities (merge and unmerge).
+	// ActionLinkIdentities: link and unlink customers' identities (merge and unmerge) and
+	// correct their country.
 	ActionLinkIdentities Action = "link_identities"
 )
 
@@ -54,7 +55,7 @@ var describe = map[Action]string{
 	ActionReadInsights:   "read insights",
 	ActionReadCustomers:  "read customers and their identities",
 	ActionReply:          "reply to customers",
-	ActionLinkIdentities: "link and unlink identities",
+	ActionLinkIdentities: "link identities and correct customers",
 }
 
 // Roles lists every role.

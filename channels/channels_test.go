@@ -97,7 +97,7 @@ func newWorld(t *testing.T, dsnParams ...string) *world {
 	}
 	w.pipe = &channels.Pipeline{
 		Tenant: "acme", Identities: w.graph, Threads: w.state, Receipts: w.state, Ingest: w.ingest,
-		Markets: markets, DefaultCountry: "US", Now: func() time.Time { return w.now },
+		Markets: markets, DefaultCountry: "US", Now: func() time.Time { return w.now }, RegionOf: regionOf,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return w
@@ -571,5 +571,43 @@ func TestConcurrentNewCustomersDoNotStarveThePool(t *testing.T) {
 	}
 	if n := len(byType(w.ingest.take(), models.MessageReceived)); n != 40 {
 		t.Fatalf("%d messages, want 40", n)
+	}
+}
+
+// A customer's country corrected by a person places their later messages in the new country's
+// region; their earlier events keep theirs, and the change is recorded.
+func TestACorrectedCountryMovesTheCustomersLaterMessagesOnly(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.K1", "oi", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	first := byType(w.ingest.take(), models.MessageReceived)[0]
+	if first.Customer.Country != "BR" {
+		t.Fatalf("placed by the phone number: %s", first.Customer.Country)
+	}
+	dir := &channels.Directory{Graph: w.graph, Ingest: w.ingest, Now: func() time.Time { return w.now }}
+	c, err := dir.SetCountry(ctx, "acme", first.CustomerID, "DE", "lives in Berlin now")
+	if err != nil || c.Country != "DE" {
+		t.Fatalf("set country: %+v %v", c, err)
+	}
+	up := byType(w.ingest.take(), models.CustomerUpdated)
+	if len(up) != 1 || up[0].Customer.Country != "DE" || up[0].Attributes["previous_country"] != "BR" || up[0].Reason != "lives in Berlin now" {
+		t.Fatalf("the change is recorded as customer.updated: %+v", up)
+	}
+	w.now = w.now.Add(time.Hour)
+	if err := w.pipe.Receive(ctx, "whatsapp", waMessage("wamid.K2", "hallo", w.now)); err != nil {
+		t.Fatal(err)
+	}
+	later := byType(w.ingest.take(), models.MessageReceived)[0]
+	if later.Customer.Country != "DE" || later.CustomerID != first.CustomerID {
+		t.Fatalf("a later message: %+v", later.Customer)
+	}
+	a, err := w.state.Address(ctx, "acme", later.ConversationID)
+	if err != nil || a.Region != "eu" || later.ConversationID == first.ConversationID {
+		t.Fatalf("the later conversation lives in the new region: %+v %v", a, err)
+	}
+	if a, err := w.state.Address(ctx, "acme", first.ConversationID); err != nil || a.Region != "us" {
+		t.Fatalf("the earlier conversation stays where it was: %+v %v", a, err)
 	}
 }

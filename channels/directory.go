@@ -15,6 +15,7 @@ type Graph interface {
 	ByKey(ctx context.Context, tenant string, k identity.Key) (customerID, region string, err error)
 	Link(ctx context.Context, region, tenant, customerID string, k identity.Key, reason string) (merged []string, err error)
 	Unlink(ctx context.Context, region, tenant string, k identity.Key) (from, to string, err error)
+	SetCountry(ctx context.Context, region, tenant, customerID, country string) (previous string, err error)
 }
 
 // Directory is the identity graph with every merge and unmerge recorded as an event
@@ -70,4 +71,29 @@ func mergeEvent(typ, customerID, country, reason, attr, other string, at time.Ti
 		Type: typ, OccurredAt: at.UTC(), Customer: &models.Customer{Country: country}, CustomerID: customerID,
 		Reason: reason, Attributes: map[string]string{attr: other},
 	}
+}
+
+// SetCountry corrects a customer's country (the customer told an agent, the CRM knows better)
+// and records it as a customer.updated event, which travels to the new country's region. The
+// customer's later messages are placed by it; their earlier events stay where they are.
+func (d *Directory) SetCountry(ctx context.Context, tenant, customerID, country, reason string) (identity.Customer, error) {
+	c, err := d.Graph.Customer(ctx, tenant, customerID)
+	if err != nil {
+		return c, err
+	}
+	prev, err := d.Graph.SetCountry(ctx, c.Region, tenant, c.ID, country)
+	if err != nil {
+		return c, err
+	}
+	if prev != country {
+		e := models.Event{
+			ID:   EventID(models.CustomerUpdated, c.ID, fmt.Sprintf("%d", d.Now().UnixNano())),
+			Type: models.CustomerUpdated, OccurredAt: d.Now().UTC(), Customer: &models.Customer{Country: country}, CustomerID: c.ID,
+			Reason: reason, Attributes: map[string]string{"previous_country": prev},
+		}
+		if err := d.Ingest.Accept(ctx, tenant, []models.Event{e}); err != nil {
+			return c, err
+		}
+	}
+	return d.Graph.Customer(ctx, tenant, c.ID)
 }

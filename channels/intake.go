@@ -46,6 +46,10 @@ type Pipeline struct {
 	// DefaultCountry places a customer that neither a phone number nor the channel's market
 	// places.
 	DefaultCountry string
+	// RegionOf is the residency region of a country (the policy ingest applies). A customer
+	// whose country was corrected into another region is threaded there from then on, where
+	// their new events are stored; nil keeps the identity graph's region.
+	RegionOf func(country string) string
 	Now            func() time.Time
 	Log            *slog.Logger
 }
@@ -190,7 +194,11 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 			Customer: &cust, CustomerID: res.CustomerID, Text: text, PlatformMessageID: m.ID, Attributes: attrs,
 		}), nil
 	}
-	conv, opened, err := p.Threads.Thread(ctx, res.Region, Inbound{
+	region := res.Region
+	if p.RegionOf != nil {
+		region = p.RegionOf(cust.Country)
+	}
+	conv, opened, err := p.Threads.Thread(ctx, region, Inbound{
 		Tenant: p.Tenant, CustomerID: res.CustomerID, EventID: id, Channel: channel, Account: m.Account,
 		Recipient: address.Value, ReplyToken: m.ReplyToken, Thread: append(append([]string(nil), m.Thread...), m.ID),
 		Subject: m.Subject, At: at, NewConversationID: ConversationID(id),

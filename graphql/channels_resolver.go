@@ -10,6 +10,7 @@ import (
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/identity"
+	"github.com/meridian-cs/meridian/models"
 )
 
 // Customers is the identity graph as the customer fields use it (store/postgres.Graph).
@@ -18,6 +19,7 @@ type Customers interface {
 	ByKey(ctx context.Context, tenant string, k identity.Key) (customerID, region string, err error)
 	Link(ctx context.Context, region, tenant, customerID string, k identity.Key, reason string) (merged []string, err error)
 	Unlink(ctx context.Context, region, tenant string, k identity.Key) (from, to string, err error)
+	SetCountry(ctx context.Context, tenant, customerID, country, reason string) (identity.Customer, error)
 }
 
 // Replies sends replies and reads them back (channels.Outbox).
@@ -229,4 +231,37 @@ func (r customerResolver) Identities(ctx context.Context, c *identity.Customer) 
 func (r outboundMessageResolver) Text(ctx context.Context, m *channels.OutboundMessage) (string, error) {
 	p, _ := auth.FromContext(ctx)
 	return r.gate.Text(ctx, p, m.Region, m.CustomerID, m.Text), nil
+}
+
+func (r mutationResolver) SetCustomerCountry(ctx context.Context, in generated.SetCustomerCountryInput) (*identity.Customer, error) {
+	p, err := r.principalFor(ctx, auth.ActionLinkIdentities, "")
+	if err != nil {
+		return nil, err
+	}
+	if r.customers == nil {
+		return nil, errNotConfigured("setCustomerCountry")
+	}
+	country, ok := models.CanonicalCountry(in.Country)
+	if !ok {
+		return nil, statusErrorf(http.StatusBadRequest, "setCustomerCountry.input.country: %q is not an ISO 3166-1 country", in.Country)
+	}
+	c, err := r.customers.Customer(ctx, p.Tenant, in.CustomerID)
+	if errors.Is(err, identity.ErrNotFound) {
+		return nil, statusErrorf(http.StatusBadRequest, "setCustomerCountry.input.customerId: no customer %q", in.CustomerID)
+	}
+	if err != nil {
+		return nil, r.fail(ctx, err)
+	}
+	if err := p.Check(auth.ActionLinkIdentities, c.Region); err != nil {
+		return nil, r.fail(ctx, err)
+	}
+	reason := deref(in.Reason)
+	if reason == "" {
+		reason = "corrected by " + p.Role
+	}
+	updated, err := r.customers.SetCountry(ctx, p.Tenant, c.ID, country, reason)
+	if err != nil {
+		return nil, r.fail(ctx, err)
+	}
+	return &updated, nil
 }

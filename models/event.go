@@ -30,6 +30,9 @@ const (
 	// CustomerID is the customer that remains, attributes name the other).
 	CustomerMerged   = "customer.merged"
 	CustomerUnmerged = "customer.unmerged"
+	// A person corrected what Meridian knows of a customer (their country: attribute
+	// previous_country). It applies to the customer's later events, never to earlier ones.
+	CustomerUpdated = "customer.updated"
 	// A platform event that is not a message (a LINE follow, a reaction, an edit, a WeChat
 	// menu click) or that this version does not understand (attributes: raw_type and, for the
 	// latter, unsupported with the reason). Kept, never counted as a message.
@@ -55,6 +58,7 @@ var EventTypes = map[string][]string{
 	RoutingDecision:         {"conversation_id", "customer", "queue"},
 	CustomerMerged:          {"customer", "reason"},
 	CustomerUnmerged:        {"customer", "reason"},
+	CustomerUpdated:         {"customer", "reason"},
 	ChannelEvent:            {"channel", "customer"},
 }
 

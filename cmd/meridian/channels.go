@@ -151,6 +151,7 @@ func (p *platform) startChannels() error {
 	intake := &channels.Pipeline{
 		Tenant: p.cfg.str("tenant"), Identities: set.graph, Threads: set.state, Receipts: set.state,
 		Ingest: p.ingest, Markets: markets, DefaultCountry: def, Now: time.Now, Log: p.log,
+		RegionOf: func(country string) string { return string(p.policy.RegionFor(country)) },
 	}
 	wc, wcChannel, wcHandler, err := buildWebchat(p.cfg, intake, p.log)
 	if err != nil {

@@ -220,6 +220,7 @@ type ComplexityRoot struct {
 		CreatePlanningEvent func(childComplexity int, input PlanningEventInput) int
 		LinkIdentities      func(childComplexity int, input LinkIdentitiesInput) int
 		SendMessage         func(childComplexity int, input SendMessageInput) int
+		SetCustomerCountry  func(childComplexity int, input SetCustomerCountryInput) int
 		UnlinkIdentity      func(childComplexity int, input IdentityInput) int
 	}
 
@@ -517,6 +518,7 @@ type MutationResolver interface {
 	SendMessage(ctx context.Context, input SendMessageInput) (*channels.OutboundMessage, error)
 	LinkIdentities(ctx context.Context, input LinkIdentitiesInput) (*identity.Customer, error)
 	UnlinkIdentity(ctx context.Context, input IdentityInput) (*identity.Customer, error)
+	SetCustomerCountry(ctx context.Context, input SetCustomerCountryInput) (*identity.Customer, error)
 }
 type OutboundMessageResolver interface {
 	Text(ctx context.Context, obj *channels.OutboundMessage) (string, error)
@@ -1301,6 +1303,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendMessage(childComplexity, args["input"].(SendMessageInput)), true
+	case "Mutation.setCustomerCountry":
+		if e.ComplexityRoot.Mutation.SetCustomerCountry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCustomerCountry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCustomerCountry(childComplexity, args["input"].(SetCustomerCountryInput)), true
 	case "Mutation.unlinkIdentity":
 		if e.ComplexityRoot.Mutation.UnlinkIdentity == nil {
 			break
@@ -2631,6 +2644,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SegmentInput", ec.unmarshalInputSegmentInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("SeriesInput", ec.unmarshalInputSeriesInput),
+			graphql.NewInputUnmarshaler("SetCustomerCountryInput", ec.unmarshalInputSetCustomerCountryInput),
 			graphql.NewInputUnmarshaler("ShiftInput", ec.unmarshalInputShiftInput),
 			graphql.NewInputUnmarshaler("StaffingInput", ec.unmarshalInputStaffingInput),
 		)
@@ -2749,6 +2763,20 @@ extend type Mutation {
   own. Returns the customer the identity now belongs to.
   """
   unlinkIdentity(input: IdentityInput!): Customer!
+  """
+  Corrects a customer's country (the customer told an agent, the CRM knows better). Their later
+  messages are placed by it, in its residency region; their earlier events stay where they are.
+  Recorded as a customer.updated event with the previous country.
+  """
+  setCustomerCountry(input: SetCustomerCountryInput!): Customer!
+}
+
+input SetCustomerCountryInput {
+  customerId: ID!
+  "ISO 3166-1 alpha-2."
+  country: String!
+  "Why (kept with the change)."
+  reason: String
 }
 
 input SendMessageInput {
@@ -4585,6 +4613,20 @@ func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (SendMessageInput, error) {
 			return ec.unmarshalNSendMessageInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSendMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCustomerCountry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetCustomerCountryInput, error) {
+			return ec.unmarshalNSetCustomerCountryInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSetCustomerCountryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8297,6 +8339,50 @@ func (ec *executionContext) fieldContext_Mutation_unlinkIdentity(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unlinkIdentity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCustomerCountry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCustomerCountry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCustomerCountry(ctx, fc.Args["input"].(SetCustomerCountryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCustomerCountry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCustomerCountry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15258,6 +15344,62 @@ func UnmarshalSeriesInput(ctx context.Context, raw any) (SeriesInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetCustomerCountryInput(ctx context.Context, obj any) (SetCustomerCountryInput, error) {
+	var it SetCustomerCountryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "country", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetCustomerCountryInput unmarshals raw into the SetCustomerCountryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetCustomerCountryInput(ctx context.Context, raw any) (SetCustomerCountryInput, error) {
+	var out SetCustomerCountryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetCustomerCountryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputShiftInput(ctx context.Context, obj any) (ShiftInput, error) {
 	var it ShiftInput
 	if obj == nil {
@@ -16612,6 +16754,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlinkIdentity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlinkIdentity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCustomerCountry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCustomerCountry(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19416,6 +19565,11 @@ func (ec *executionContext) marshalNServiceAnalyticsRow2ᚕgithubᚗcomᚋmeridi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSetCustomerCountryInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSetCustomerCountryInput(ctx context.Context, v any) (SetCustomerCountryInput, error) {
+	res, err := ec.unmarshalInputSetCustomerCountryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNShiftAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐShiftAssignment(ctx context.Context, sel ast.SelectionSet, v ShiftAssignment) graphql.Marshaler {

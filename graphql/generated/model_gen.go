@@ -316,6 +316,14 @@ type ServiceAnalyticsRow struct {
 	SentimentAvg  float64 `json:"sentimentAvg"`
 }
 
+type SetCustomerCountryInput struct {
+	CustomerID string `json:"customerId"`
+	// ISO 3166-1 alpha-2.
+	Country string `json:"country"`
+	// Why (kept with the change).
+	Reason *string `json:"reason,omitempty"`
+}
+
 type ShiftAssignment struct {
 	Start    time.Time `json:"start"`
 	Language string    `json:"language"`

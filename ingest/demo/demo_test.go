@@ -217,7 +217,7 @@ func TestEveryEventValidatesInOrderWithUniqueIDs(t *testing.T) {
 	}
 	for typ := range models.EventTypes {
 		// Merges are the identity graph's and platform events the channels', never generated.
-		if typ == models.CustomerMerged || typ == models.CustomerUnmerged || typ == models.ChannelEvent {
+		if typ == models.CustomerMerged || typ == models.CustomerUnmerged || typ == models.CustomerUpdated || typ == models.ChannelEvent {
 			continue
 		}
 		if s.byType[typ] == 0 {

@@ -424,3 +424,15 @@ GROUP BY r.channel ORDER BY count(*) DESC, max(r.received_at) DESC LIMIT 1`, sch
 	}
 	return c, nil
 }
+
+// SetCountry records a customer's country as a person corrected it, returning the previous
+// one. The customer's later messages are placed by it; earlier events keep theirs.
+func (g *Graph) SetCountry(ctx context.Context, region, tenant, customerID, country string) (string, error) {
+	var prev string
+	err := g.DB.Pool.QueryRow(ctx, fmt.Sprintf(`UPDATE %s.customers c SET country = $3 FROM (SELECT country FROM %[1]s.customers WHERE tenant_id = $1 AND customer_id = $2 FOR UPDATE) old
+WHERE c.tenant_id = $1 AND c.customer_id = $2 RETURNING old.country`, RegionSchema(region)), tenant, customerID, country).Scan(&prev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", identity.ErrNotFound
+	}
+	return prev, err
+}
