@@ -50,8 +50,8 @@ type Pipeline struct {
 	// whose country was corrected into another region is threaded there from then on, where
 	// their new events are stored; nil keeps the identity graph's region.
 	RegionOf func(country string) string
-	Now            func() time.Time
-	Log            *slog.Logger
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Receive implements Intake.

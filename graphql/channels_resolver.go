@@ -160,15 +160,9 @@ func (r mutationResolver) LinkIdentities(ctx context.Context, in generated.LinkI
 		}
 		keys[i] = k
 	}
-	c, err := r.customers.Customer(ctx, p.Tenant, in.CustomerID)
-	if errors.Is(err, identity.ErrNotFound) {
-		return nil, statusErrorf(http.StatusBadRequest, "linkIdentities.input.customerId: no customer %q", in.CustomerID)
-	}
+	c, err := r.changeable(ctx, p, "linkIdentities", in.CustomerID)
 	if err != nil {
-		return nil, r.fail(ctx, err)
-	}
-	if err := p.Check(auth.ActionLinkIdentities, c.Region); err != nil {
-		return nil, r.fail(ctx, err)
+		return nil, err
 	}
 	reason := deref(in.Reason)
 	if reason == "" {
@@ -245,15 +239,9 @@ func (r mutationResolver) SetCustomerCountry(ctx context.Context, in generated.S
 	if !ok {
 		return nil, statusErrorf(http.StatusBadRequest, "setCustomerCountry.input.country: %q is not an ISO 3166-1 country", in.Country)
 	}
-	c, err := r.customers.Customer(ctx, p.Tenant, in.CustomerID)
-	if errors.Is(err, identity.ErrNotFound) {
-		return nil, statusErrorf(http.StatusBadRequest, "setCustomerCountry.input.customerId: no customer %q", in.CustomerID)
-	}
+	c, err := r.changeable(ctx, p, "setCustomerCountry", in.CustomerID)
 	if err != nil {
-		return nil, r.fail(ctx, err)
-	}
-	if err := p.Check(auth.ActionLinkIdentities, c.Region); err != nil {
-		return nil, r.fail(ctx, err)
+		return nil, err
 	}
 	reason := deref(in.Reason)
 	if reason == "" {
@@ -264,4 +252,20 @@ func (r mutationResolver) SetCustomerCountry(ctx context.Context, in generated.S
 		return nil, r.fail(ctx, err)
 	}
 	return &updated, nil
+}
+
+// changeable reads the customer a mutation (named for its errors) changes, if p may change
+// customers of its region.
+func (r *Resolver) changeable(ctx context.Context, p auth.Principal, mutation, id string) (identity.Customer, error) {
+	c, err := r.customers.Customer(ctx, p.Tenant, id)
+	if errors.Is(err, identity.ErrNotFound) {
+		return c, statusErrorf(http.StatusBadRequest, "%s.input.customerId: no customer %q", mutation, id)
+	}
+	if err != nil {
+		return c, r.fail(ctx, err)
+	}
+	if err := p.Check(auth.ActionLinkIdentities, c.Region); err != nil {
+		return c, r.fail(ctx, err)
+	}
+	return c, nil
 }

@@ -55,7 +55,7 @@ func (c *Channel) Parse(_ *http.Request, body []byte) (*channels.Delivery, error
 		return nil, fmt.Errorf("kakao: skill request without userRequest.user.id or bot.id: %w", channels.ErrFormat)
 	}
 	m := channels.Message{
-		ID:         messageID(u.User.ID, u.Utterance, body),
+		ID:         MessageID(u.User.ID, u.Utterance, body),
 		Account:    req.Bot.ID,
 		Timestamp:  c.now().UTC(),
 		Kind:       "utterance",
@@ -104,7 +104,9 @@ func (c *Channel) Parse(_ *http.Request, body []byte) (*channels.Delivery, error
 	}, nil
 }
 
-func messageID(user, utterance string, body []byte) string {
+// MessageID is the id a skill request becomes (Kakao gives none): a digest of the user, the
+// utterance and the whole body, so a redelivered body counts once.
+func MessageID(user, utterance string, body []byte) string {
 	bodySum := sha256.Sum256(body)
 	h := sha256.New()
 	for _, part := range []string{user, utterance, string(bodySum[:])} {

@@ -143,6 +143,20 @@ func TestAWhatsAppConversationInAndOutThroughTheRealPath(t *testing.T) {
 	if sent["state"] != "sent" || sent["channel"] != "whatsapp" || sent["platformMessageId"] != "wamid.OUT1" {
 		t.Fatalf("sendMessage: %v", sent)
 	}
+	// Bad input: a GraphQL error naming the field, nothing sent.
+	for q, field := range map[string]string{
+		`mutation($c: ID!) { sendMessage(input: {conversationId: $c, text: ""}) { id } }`:                                  "sendMessage.input.text",
+		`mutation { sendMessage(input: {conversationId: "no-such-conversation", text: "hi"}) { id } }`:                     "sendMessage.input.conversationId",
+		`mutation { linkIdentities(input: {customerId: "nobody", identities: [{kind: "email", value: "a@b.c"}]}) { id } }`: "linkIdentities.input.customerId",
+		`mutation($c: ID!) { setCustomerCountry(input: {customerId: $c, country: "Atlantis"}) { id } }`:                    "setCustomerCountry.input.country",
+		`{ customerByIdentity(channel: "myspace", externalId: "x") { id } }`:                                               "customerByIdentity(channel",
+	} {
+		b, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"c": conv}})
+		_, out := s.post(t, "/graphql", testKey, "application/json", string(b))
+		if errs, _ := out["errors"].([]any); len(errs) != 1 || !strings.Contains(fmt.Sprint(errs[0]), field) {
+			t.Errorf("%s: %v, want one error naming %s", q, out["errors"], field)
+		}
+	}
 	again := s.gql(t, send, map[string]any{"c": conv})["sendMessage"].(map[string]any)
 	if again["id"] != sent["id"] || api.count() != 1 {
 		t.Fatalf("a retried sendMessage: %v, %d sends", again, api.count())

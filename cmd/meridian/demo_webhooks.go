@@ -409,7 +409,7 @@ func (d *demoHooks) delivery(c *demoConv, e *models.Event) (string, func(context
 		telegram.Sign(header, d.cfg.str("telegram-secret-token"))
 	case "kakaotalk":
 		body = kakao.TextDelivery(c.account, c.user, e.Text, "https://bot-api.kakao.com/v1/callback/"+hex.EncodeToString(sum[:16]))
-		pid = kakaoMessageID(c.user, e.Text, body)
+		pid = kakao.MessageID(c.user, e.Text, body)
 		kakao.Sign(header, d.cfg.str("kakao-secret"))
 	case "wechat":
 		pid = strconv.FormatUint(n%1e18, 10)
@@ -437,18 +437,6 @@ func firstName(name string) string {
 		return f
 	}
 	return name
-}
-
-// kakaoMessageID is the id channels/kakao gives a skill request (Kakao gives none): a digest
-// of the user, the utterance and the body.
-func kakaoMessageID(user, utterance string, body []byte) string {
-	bodySum := sha256.Sum256(body)
-	h := sha256.New()
-	for _, part := range []string{user, utterance, string(bodySum[:])} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return "kakao:" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // post delivers one request, retrying as the platforms do while Meridian does not acknowledge.
