@@ -31,6 +31,8 @@ const (
 	// ActionLinkIdentities: link and unlink customers' identities (merge and unmerge) and
 	// correct their country.
 	ActionLinkIdentities Action = "link_identities"
+	// ActionConfigure: configure the tenant's own channel accounts (their secrets).
+	ActionConfigure Action = "configure"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -42,10 +44,11 @@ var Policy = map[Action][]string{
 	ActionReadCustomers:  {RoleAdmin, RoleAgent, RoleSupervisor, RoleCompliance},
 	ActionReply:          {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionLinkIdentities: {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionConfigure:      {RoleAdmin},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -56,6 +59,7 @@ var describe = map[Action]string{
 	ActionReadCustomers:  "read customers and their identities",
 	ActionReply:          "reply to customers",
 	ActionLinkIdentities: "link identities and correct customers",
+	ActionConfigure:      "configure channels",
 }
 
 // Roles lists every role.

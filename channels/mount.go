@@ -52,6 +52,17 @@ type Mount struct {
 	channels map[string]Channel
 	intake   Intake
 	log      *slog.Logger
+	// Tenants serves /webhooks/{channel}/{tenant}: a tenant's own accounts, configured in
+	// PostgreSQL (nil: the environment's channels only).
+	Tenants TenantChannels
+}
+
+// TenantChannels are the channels tenants configured for themselves.
+type TenantChannels interface {
+	// Channel returns a tenant's channel, false when the tenant has not configured it.
+	Channel(ctx context.Context, tenant, name string) (Channel, bool, error)
+	// Intake takes a tenant's deliveries.
+	Intake(tenant string) Intake
 }
 
 // NewMount serves the given channels. Channels of models.Channels that are not given (or are
@@ -83,18 +94,41 @@ func (m *Mount) On() []string {
 }
 
 func (m *Mount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name := strings.Trim(strings.TrimPrefix(r.URL.Path, "/webhooks/"), "/")
+	name, tenant, perTenant := strings.Cut(strings.Trim(strings.TrimPrefix(r.URL.Path, "/webhooks/"), "/"), "/")
 	rec := &codeWriter{ResponseWriter: w, code: http.StatusOK}
 	label := name
 	if !slices.Contains(models.Channels, name) {
 		label = "unknown"
 	}
 	defer func() { webhookRequests.WithLabelValues(label, fmt.Sprint(rec.code)).Inc() }()
-	m.serve(rec, r, name)
+	if perTenant {
+		m.serveTenant(rec, r, name, tenant)
+		return
+	}
+	ch, ok := m.Channel(name)
+	m.serve(rec, r, name, ch, ok, m.intake)
 }
 
-func (m *Mount) serve(w http.ResponseWriter, r *http.Request, name string) {
-	ch, ok := m.Channel(name)
+// serveTenant serves a tenant's own account of a channel.
+func (m *Mount) serveTenant(w http.ResponseWriter, r *http.Request, name, tenant string) {
+	if m.Tenants == nil || tenant == "" || strings.Contains(tenant, "/") {
+		httpapi.WriteError(w, http.StatusNotFound, "no such webhook: /webhooks/{channel} or /webhooks/{channel}/{tenant}")
+		return
+	}
+	ch, ok, err := m.Tenants.Channel(r.Context(), tenant, name)
+	if err != nil {
+		m.log.Error("tenant channel", "channel", name, "tenant", tenant, "err", err)
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "channel settings unavailable; retry")
+		return
+	}
+	if !ok {
+		httpapi.WriteError(w, http.StatusNotFound, fmt.Sprintf("channel %q is not configured for tenant %q", name, tenant))
+		return
+	}
+	m.serve(w, r, name, ch, true, m.Tenants.Intake(tenant))
+}
+
+func (m *Mount) serve(w http.ResponseWriter, r *http.Request, name string, ch Channel, ok bool, intake Intake) {
 	if !ok {
 		msg := fmt.Sprintf("channel %q is not a channel Meridian knows", name)
 		if c, known := m.channels[name]; known && c.Off != "" {
@@ -138,7 +172,7 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request, name string) {
 		httpapi.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := m.intake.Receive(r.Context(), name, d); err != nil {
+	if err := intake.Receive(r.Context(), name, d); err != nil {
 		var fe *models.FieldError
 		if errors.As(err, &fe) {
 			// The platform sent something no store can hold; retrying cannot help.

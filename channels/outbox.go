@@ -31,12 +31,16 @@ type Ledger interface {
 // crash mid-call is failed rather than sent twice. Every sent reply becomes a message.sent
 // event.
 type Outbox struct {
-	Ledger  Ledger
+	Ledger Ledger
+	// Senders are the environment's channels, the default tenant's.
 	Senders map[string]Outbound
-	Ingest  Acceptor
-	Regions []string
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Tenants, when set, sends for tenants with their own accounts (TenantSenders).
+	Tenants       TenantSenders
+	DefaultTenant string
+	Ingest        Acceptor
+	Regions       []string
+	Now           func() time.Time
+	Log           *slog.Logger
 	// MaxAttempts is how often a retryable error is tried before the reply fails (0 = 8).
 	MaxAttempts int
 	// SendTimeout bounds one platform call (0 = 20 s).
@@ -84,7 +88,9 @@ func (o *Outbox) Send(ctx context.Context, r Reply) (OutboundMessage, error) {
 	if r.Allowed != nil && !r.Allowed(a.Region) {
 		return OutboundMessage{}, ErrForbidden
 	}
-	if _, ok := o.Senders[a.Channel]; !ok {
+	if sender, err := o.sender(ctx, r.Tenant, a.Channel); err != nil {
+		return OutboundMessage{}, err
+	} else if sender == nil {
 		return OutboundMessage{}, fmt.Errorf("%w (%s is not configured for sending)", ErrNoSender, a.Channel)
 	}
 	m := OutboundMessage{
@@ -100,6 +106,28 @@ func (o *Outbox) Send(ctx context.Context, r Reply) (OutboundMessage, error) {
 		return m, err
 	}
 	return o.Ledger.Get(ctx, m.Region, m.Tenant, m.ID)
+}
+
+// TenantSenders are the senders of tenants' own accounts.
+type TenantSenders interface {
+	// Sender returns a tenant's sender of a channel, nil when the tenant has not configured
+	// the channel.
+	Sender(ctx context.Context, tenant, channel string) (Outbound, error)
+}
+
+// sender is the tenant's own account of the channel when it has one, else (for the default
+// tenant) the environment's.
+func (o *Outbox) sender(ctx context.Context, tenant, channel string) (Outbound, error) {
+	if o.Tenants != nil {
+		s, err := o.Tenants.Sender(ctx, tenant, channel)
+		if err != nil || s != nil {
+			return s, err
+		}
+	}
+	if tenant == o.DefaultTenant || o.DefaultTenant == "" {
+		return o.Senders[channel], nil
+	}
+	return nil, nil
 }
 
 // ledgerID names a reply: after its client's id when there is one (a retried request finds
@@ -131,7 +159,11 @@ func (o *Outbox) attempt(ctx context.Context, region, tenant, id string) error {
 	if err != nil {
 		return o.Ledger.Finish(ctx, region, tenant, id, StateFailed, "", err.Error(), o.Now())
 	}
-	sender := o.Senders[m.Channel]
+	sender, err := o.sender(ctx, tenant, m.Channel)
+	if err != nil {
+		// Settings unreadable for now: the reply stays pending and is tried again.
+		return o.Ledger.Finish(context.WithoutCancel(ctx), region, tenant, id, StatePending, "", err.Error(), o.Now().Add(backoff(m.Attempts)))
+	}
 	if sender == nil {
 		return o.Ledger.Finish(ctx, region, tenant, id, StateFailed, "", m.Channel+" is no longer configured for sending", o.Now())
 	}

@@ -94,3 +94,21 @@ var (
 	ErrNoAddress = errors.New("the conversation has no inbound message to answer: no channel address is known")
 	ErrNoMessage = errors.New("no such outbound message")
 )
+
+// Configured is a tenant's own configuration of a channel, without the values.
+type Configured struct {
+	Channel string
+	// WebhookPath is where the tenant points the platform: /webhooks/{channel}/{tenant}.
+	WebhookPath string
+	// Settings are the names of the settings given (MERIDIAN_LINE_CHANNEL_SECRET, ...).
+	Settings  []string
+	UpdatedAt time.Time
+}
+
+// SettingError is a channel setting that cannot be used, named.
+type SettingError struct {
+	Setting string
+	Reason  string
+}
+
+func (e *SettingError) Error() string { return e.Setting + ": " + e.Reason }

@@ -22,6 +22,11 @@ type Customers interface {
 	SetCountry(ctx context.Context, tenant, customerID, country, reason string) (identity.Customer, error)
 }
 
+// ChannelSettings stores tenants' own channel accounts (cmd/meridian builds and checks them).
+type ChannelSettings interface {
+	Configure(ctx context.Context, tenant, channel string, values map[string]string) (channels.Configured, error)
+}
+
 // Replies sends replies and reads them back (channels.Outbox).
 type Replies interface {
 	Send(ctx context.Context, r channels.Reply) (channels.OutboundMessage, error)
@@ -268,4 +273,30 @@ func (r *Resolver) changeable(ctx context.Context, p auth.Principal, mutation, i
 		return c, r.fail(ctx, err)
 	}
 	return c, nil
+}
+
+func (r mutationResolver) ConfigureChannel(ctx context.Context, in generated.ConfigureChannelInput) (*channels.Configured, error) {
+	p, err := r.principalFor(ctx, auth.ActionConfigure, "")
+	if err != nil {
+		return nil, err
+	}
+	if r.channelSettings == nil {
+		return nil, errNotConfigured("configureChannel")
+	}
+	values := make(map[string]string, len(in.Settings))
+	for i, s := range in.Settings {
+		if _, dup := values[s.Name]; dup {
+			return nil, statusErrorf(http.StatusBadRequest, "configureChannel.input.settings[%d].name: %s is given twice", i, s.Name)
+		}
+		values[s.Name] = s.Value
+	}
+	c, err := r.channelSettings.Configure(ctx, p.Tenant, in.Channel, values)
+	var se *channels.SettingError
+	if errors.As(err, &se) {
+		return nil, statusErrorf(http.StatusBadRequest, "configureChannel.input.%s", se.Error())
+	}
+	if err != nil {
+		return nil, r.fail(ctx, err)
+	}
+	return &c, nil
 }

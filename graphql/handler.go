@@ -66,6 +66,9 @@ type Config struct {
 	// answer that channels are not configured.
 	Customers Customers
 	Replies   Replies
+	// ChannelSettings configures tenants' own channel accounts (configureChannel); nil: that
+	// field answers that channels are not configured.
+	ChannelSettings ChannelSettings
 }
 
 // NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
@@ -136,7 +139,7 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 // executableSchema is the schema answered by cfg's resolvers.
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
-		customers: cfg.Customers, replies: cfg.Replies}
+		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

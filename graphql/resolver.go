@@ -33,8 +33,9 @@ type Resolver struct {
 	insights *mining.Service
 	// customers and replies answer the channel fields (channels_resolver.go); nil: not
 	// configured.
-	customers Customers
-	replies   Replies
+	customers       Customers
+	replies         Replies
+	channelSettings ChannelSettings
 }
 
 // Query returns the root query resolver.

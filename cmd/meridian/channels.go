@@ -29,6 +29,7 @@ type channelSet struct {
 	outbox  *channels.Outbox
 	graph   *postgres.Graph
 	state   *postgres.ChannelState
+	tenants *tenantChannels // tenants' own accounts (settings in PostgreSQL)
 }
 
 // buildChannels makes each platform whose secret is set; the others stay off, with the
@@ -174,8 +175,11 @@ func (p *platform) startChannels() error {
 	if wc != nil {
 		on = append(on, webchat.Name)
 	}
+	set.tenants = &tenantChannels{p: p, intake: intake}
 	set.mount = channels.NewMount(chs, intake, p.log)
-	set.outbox = &channels.Outbox{Ledger: set.state, Senders: senders, Ingest: p.ingest, Regions: p.regions, Now: time.Now, Log: p.log}
+	set.mount.Tenants = set.tenants
+	set.outbox = &channels.Outbox{Ledger: set.state, Senders: senders, Tenants: set.tenants, DefaultTenant: intake.Tenant,
+		Ingest: p.ingest, Regions: p.regions, Now: time.Now, Log: p.log}
 	set.email = mail
 	set.webchat = wcHandler
 	p.channels = set

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/meridian-cs/meridian/channels/email"
+	"github.com/meridian-cs/meridian/channels/line"
 	"github.com/meridian-cs/meridian/channels/meta"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
@@ -274,5 +275,102 @@ func TestOnePersonOnWhatsAppThenEmailGetsTheReplyByEmail(t *testing.T) {
 	m := string(relay.mails[0])
 	if !strings.Contains(m, "In-Reply-To: <CAF-4471@mail.example.com>") || !strings.Contains(m, "Subject: Re: Pedido 4471") {
 		t.Fatalf("the reply is not threaded under the customer's mail:\n%s", m)
+	}
+}
+
+// lineAPI is the LINE Messaging API's reply and push as documented, for one channel token.
+type lineAPI struct {
+	mu    sync.Mutex
+	token string
+	sends []string // path and recipient or reply token
+}
+
+func (l *lineAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+l.token {
+		w.WriteHeader(401)
+		_, _ = io.WriteString(w, `{"message":"Authentication failed. Confirm that the access token in the authorization header is valid."}`)
+		return
+	}
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	l.mu.Lock()
+	l.sends = append(l.sends, fmt.Sprint(r.URL.Path, " ", body["to"], body["replyToken"]))
+	l.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"sentMessages":[{"id":"461230966842064897","quoteToken":"IStG5h1Tz7b"}]}`)
+}
+
+// A tenant configures its own LINE account: its deliveries arrive at /webhooks/line/{tenant}
+// under its own secret, its data is its own, and its replies go out with its own token; the
+// settings are never shown again and another tenant's webhook for it does not exist.
+func TestATenantsOwnChannelAccountFromItsSettings(t *testing.T) {
+	api := &lineAPI{token: "acme-line-token"}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	const acmeKey = "acme-admin-key-0123"
+	s := startServer(t, t.TempDir(), "MERIDIAN_API_KEYS="+testKey+","+acmeKey+":admin:*:acme")
+	gql := func(key, q string) (map[string]any, []any) {
+		b, _ := json.Marshal(map[string]any{"query": q})
+		_, out := s.post(t, "/graphql", key, "application/json", string(b))
+		errs, _ := out["errors"].([]any)
+		data, _ := out["data"].(map[string]any)
+		return data, errs
+	}
+	configure := func(settings string) (map[string]any, []any) {
+		return gql(acmeKey, `mutation { configureChannel(input: {channel: "line", settings: [`+settings+`]}) { channel webhookPath settings } }`)
+	}
+	if _, errs := configure(`{name: "MERIDIAN_TELEGRAM_BOT_TOKEN", value: "1:x"}`); len(errs) != 1 || !strings.Contains(fmt.Sprint(errs), "MERIDIAN_TELEGRAM_BOT_TOKEN: is not a setting of line") {
+		t.Fatalf("another channel's setting: %v", errs)
+	}
+	if _, errs := configure(`{name: "MERIDIAN_LINE_ACCESS_TOKEN", value: "t"}`); len(errs) != 1 || !strings.Contains(fmt.Sprint(errs), "MERIDIAN_LINE_CHANNEL_SECRET") {
+		t.Fatalf("without its secret: %v", errs)
+	}
+	data, errs := configure(`{name: "MERIDIAN_LINE_CHANNEL_SECRET", value: "acme-line-secret"}, {name: "MERIDIAN_LINE_ACCESS_TOKEN", value: "acme-line-token"}, {name: "MERIDIAN_LINE_API_BASE", value: "` + fake.URL + `"}`)
+	if errs != nil || fmt.Sprint(data["configureChannel"]) != "map[channel:line settings:[MERIDIAN_LINE_ACCESS_TOKEN MERIDIAN_LINE_API_BASE MERIDIAN_LINE_CHANNEL_SECRET] webhookPath:/webhooks/line/acme]" {
+		t.Fatalf("configure: %v %v", data, errs)
+	}
+	if _, errs := gql(testKey, `mutation { configureChannel(input: {channel: "line", settings: []}) { channel } }`); len(errs) != 0 {
+		// The default tenant's admin may configure its own accounts too; an empty LINE has no secret.
+		if !strings.Contains(fmt.Sprint(errs), "MERIDIAN_LINE_CHANNEL_SECRET") {
+			t.Fatalf("default tenant: %v", errs)
+		}
+	}
+
+	body := line.TextDelivery("Uacmebot", "U4af4980629ff", "01HACME0001", "注文した商品がまだ届きません", time.Now())
+	signed := http.Header{"X-Line-Signature": {line.Sign("acme-line-secret", body)}}
+	if code, out := s.webhook(t, "line", body, signed); code != 404 {
+		t.Fatalf("the default tenant's /webhooks/line (not configured): %d %s", code, out)
+	}
+	if code, out := s.webhook(t, "line/other", body, signed); code != 404 || !strings.Contains(out, `tenant \"other\"`) {
+		t.Fatalf("another tenant's webhook: %d %s", code, out)
+	}
+	if code, _ := s.webhook(t, "line/acme", body, http.Header{"X-Line-Signature": {line.Sign("someone-else", body)}}); code != 401 {
+		t.Fatalf("a delivery not signed with the tenant's secret: %d", code)
+	}
+	if code, out := s.webhook(t, "line/acme", body, signed); code != 200 {
+		t.Fatalf("the tenant's delivery: %d %s", code, out)
+	}
+	q := `{ metrics(measures: ["inbound_messages"], dimensions: ["channel"]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		d, _ := gql(acmeKey, q)
+		return fmt.Sprint(d["metrics"]) == "map[rows:[map[dimensions:[line] values:[1]]]]"
+	})
+	if d, _ := gql(testKey, q); fmt.Sprint(d["metrics"]) != "map[rows:[]]" {
+		t.Fatalf("the default tenant sees another tenant's messages: %v", d)
+	}
+	d, errs := gql(acmeKey, `{ customerByIdentity(channel: "line", externalId: "U4af4980629ff") { country conversations { id } } }`)
+	c, _ := d["customerByIdentity"].(map[string]any)
+	if errs != nil || c == nil {
+		t.Fatalf("customer: %v %v", d, errs)
+	}
+	conv := c["conversations"].([]any)[0].(map[string]any)["id"].(string)
+	d, errs = gql(acmeKey, `mutation { sendMessage(input: {conversationId: "`+conv+`", text: "お問い合わせありがとうございます。確認いたします。"}) { state reason } }`)
+	if errs != nil || fmt.Sprint(d["sendMessage"]) != "map[reason: state:sent]" {
+		t.Fatalf("reply with the tenant's token: %v %v", d, errs)
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.sends) != 1 || !strings.HasPrefix(api.sends[0], "/v2/bot/message/reply") {
+		t.Fatalf("LINE received %v", api.sends)
 	}
 }

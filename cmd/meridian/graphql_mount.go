@@ -42,6 +42,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	if p.channels != nil {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}
 		cfg.Replies = p.channels.outbox
+		cfg.ChannelSettings = p.channels.tenants
 	}
 	api := graphql.NewHandler(cfg)
 	playground := graphql.NewPlaygroundHandler("/graphql")

@@ -48,6 +48,13 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ChannelConfiguration struct {
+		Channel     func(childComplexity int) int
+		Settings    func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		WebhookPath func(childComplexity int) int
+	}
+
 	CompetitorMarket struct {
 		CoMentionRate    func(childComplexity int) int
 		CoMentions       func(childComplexity int) int
@@ -217,6 +224,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ConfigureChannel    func(childComplexity int, input ConfigureChannelInput) int
 		CreatePlanningEvent func(childComplexity int, input PlanningEventInput) int
 		LinkIdentities      func(childComplexity int, input LinkIdentitiesInput) int
 		SendMessage         func(childComplexity int, input SendMessageInput) int
@@ -519,6 +527,7 @@ type MutationResolver interface {
 	LinkIdentities(ctx context.Context, input LinkIdentitiesInput) (*identity.Customer, error)
 	UnlinkIdentity(ctx context.Context, input IdentityInput) (*identity.Customer, error)
 	SetCustomerCountry(ctx context.Context, input SetCustomerCountryInput) (*identity.Customer, error)
+	ConfigureChannel(ctx context.Context, input ConfigureChannelInput) (*channels.Configured, error)
 }
 type OutboundMessageResolver interface {
 	Text(ctx context.Context, obj *channels.OutboundMessage) (string, error)
@@ -562,6 +571,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ChannelConfiguration.channel":
+		if e.ComplexityRoot.ChannelConfiguration.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConfiguration.Channel(childComplexity), true
+	case "ChannelConfiguration.settings":
+		if e.ComplexityRoot.ChannelConfiguration.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConfiguration.Settings(childComplexity), true
+	case "ChannelConfiguration.updatedAt":
+		if e.ComplexityRoot.ChannelConfiguration.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConfiguration.UpdatedAt(childComplexity), true
+	case "ChannelConfiguration.webhookPath":
+		if e.ComplexityRoot.ChannelConfiguration.WebhookPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConfiguration.WebhookPath(childComplexity), true
 
 	case "CompetitorMarket.coMentionRate":
 		if e.ComplexityRoot.CompetitorMarket.CoMentionRate == nil {
@@ -1270,6 +1304,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelScore.Smape(childComplexity), true
 
+	case "Mutation.configureChannel":
+		if e.ComplexityRoot.Mutation.ConfigureChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_configureChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfigureChannel(childComplexity, args["input"].(ConfigureChannelInput)), true
 	case "Mutation.createPlanningEvent":
 		if e.ComplexityRoot.Mutation.CreatePlanningEvent == nil {
 			break
@@ -2634,6 +2679,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ChannelSettingInput", ec.unmarshalInputChannelSettingInput),
+			graphql.NewInputUnmarshaler("ConfigureChannelInput", ec.unmarshalInputConfigureChannelInput),
 			graphql.NewInputUnmarshaler("FilterInput", ec.unmarshalInputFilterInput),
 			graphql.NewInputUnmarshaler("FollowTheSunInput", ec.unmarshalInputFollowTheSunInput),
 			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
@@ -2769,6 +2816,35 @@ extend type Mutation {
   Recorded as a customer.updated event with the previous country.
   """
   setCustomerCountry(input: SetCustomerCountryInput!): Customer!
+  """
+  Configures the tenant's own account of a channel (admin): its settings, named by their
+  environment variables (MERIDIAN_LINE_CHANNEL_SECRET, MERIDIAN_LINE_ACCESS_TOKEN, ...), are
+  checked by building the channel, then stored sealed with the master key. The platform then
+  posts to webhookPath; replies of the tenant's conversations go through this account. Values
+  are never returned. The environment's settings serve the default tenant at /webhooks/{channel}.
+  """
+  configureChannel(input: ConfigureChannelInput!): ChannelConfiguration!
+}
+
+input ConfigureChannelInput {
+  "whatsapp, messenger, instagram, line, telegram, kakaotalk or wechat."
+  channel: String!
+  settings: [ChannelSettingInput!]!
+}
+
+input ChannelSettingInput {
+  "The environment variable's name, e.g. MERIDIAN_LINE_CHANNEL_SECRET."
+  name: String!
+  value: String!
+}
+
+type ChannelConfiguration {
+  channel: String!
+  "Where the platform posts this tenant's deliveries: /webhooks/{channel}/{tenant}."
+  webhookPath: String!
+  "The settings given (names only)."
+  settings: [String!]!
+  updatedAt: Time!
 }
 
 input SetCustomerCountryInput {
@@ -3608,6 +3684,20 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ChannelConfiguration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelConfiguration_channel(ctx, field)
+	case "webhookPath":
+		return ec.fieldContext_ChannelConfiguration_webhookPath(ctx, field)
+	case "settings":
+		return ec.fieldContext_ChannelConfiguration_settings(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ChannelConfiguration_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelConfiguration", field.Name)
+}
 
 func (ec *executionContext) childFields_CompetitorMarket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4579,6 +4669,20 @@ func (ec *executionContext) field_Conversation_messages_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_configureChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ConfigureChannelInput, error) {
+			return ec.unmarshalNConfigureChannelInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConfigureChannelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPlanningEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5336,6 +5440,98 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ChannelConfiguration_channel(ctx context.Context, field graphql.CollectedField, obj *channels.Configured) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConfiguration_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConfiguration_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConfiguration", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelConfiguration_webhookPath(ctx context.Context, field graphql.CollectedField, obj *channels.Configured) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConfiguration_webhookPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConfiguration_webhookPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConfiguration", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelConfiguration_settings(ctx context.Context, field graphql.CollectedField, obj *channels.Configured) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConfiguration_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConfiguration_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConfiguration", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelConfiguration_updatedAt(ctx context.Context, field graphql.CollectedField, obj *channels.Configured) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConfiguration_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConfiguration_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConfiguration", field, false, false, "Time")
+}
 
 func (ec *executionContext) _CompetitorMarket_market(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -8383,6 +8579,50 @@ func (ec *executionContext) fieldContext_Mutation_setCustomerCountry(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setCustomerCountry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_configureChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_configureChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfigureChannel(ctx, fc.Args["input"].(ConfigureChannelInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channels.Configured) graphql.Marshaler {
+			return ec.marshalNChannelConfiguration2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐConfigured(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_configureChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelConfiguration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_configureChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14640,6 +14880,104 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputChannelSettingInput(ctx context.Context, obj any) (ChannelSettingInput, error) {
+	var it ChannelSettingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChannelSettingInput unmarshals raw into the ChannelSettingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChannelSettingInput(ctx context.Context, raw any) (ChannelSettingInput, error) {
+	var out ChannelSettingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChannelSettingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConfigureChannelInput(ctx context.Context, obj any) (ConfigureChannelInput, error) {
+	var it ConfigureChannelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channel", "settings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "settings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("settings"))
+			data, err := ec.unmarshalNChannelSettingInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelSettingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Settings = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigureChannelInput unmarshals raw into the ConfigureChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigureChannelInput(ctx context.Context, raw any) (ConfigureChannelInput, error) {
+	var out ConfigureChannelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigureChannelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFilterInput(ctx context.Context, obj any) (FilterInput, error) {
 	var it FilterInput
 	if obj == nil {
@@ -15631,6 +15969,54 @@ func UnmarshalStaffingInput(ctx context.Context, raw any) (StaffingInput, error)
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var channelConfigurationImplementors = []string{"ChannelConfiguration"}
+
+func (ec *executionContext) _ChannelConfiguration(ctx context.Context, sel ast.SelectionSet, obj *channels.Configured) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelConfigurationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelConfiguration")
+		case "channel":
+			out.Values[i] = ec._ChannelConfiguration_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "webhookPath":
+			out.Values[i] = ec._ChannelConfiguration_webhookPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "settings":
+			out.Values[i] = ec._ChannelConfiguration_settings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ChannelConfiguration_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var competitorMarketImplementors = []string{"CompetitorMarket"}
 
@@ -16761,6 +17147,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setCustomerCountry":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setCustomerCountry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configureChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_configureChannel(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -18865,6 +19258,33 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNChannelConfiguration2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐConfigured(ctx context.Context, sel ast.SelectionSet, v *channels.Configured) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChannelConfiguration!")
+		return graphql.Null
+	}
+	return ec._ChannelConfiguration(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChannelSettingInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelSettingInput(ctx context.Context, v any) (ChannelSettingInput, error) {
+	res, err := ec.unmarshalInputChannelSettingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNChannelSettingInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelSettingInputᚄ(ctx context.Context, v any) ([]ChannelSettingInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ChannelSettingInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChannelSettingInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelSettingInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNCompetitorMarket2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorMarket(ctx context.Context, sel ast.SelectionSet, v mining.CompetitorMarket) graphql.Marshaler {
 	return ec._CompetitorMarket(ctx, sel, &v)
 }
@@ -18891,6 +19311,11 @@ func (ec *executionContext) marshalNCompetitorReport2ᚖgithubᚗcomᚋmeridian�
 		return graphql.Null
 	}
 	return ec._CompetitorReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConfigureChannelInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConfigureChannelInput(ctx context.Context, v any) (ConfigureChannelInput, error) {
+	res, err := ec.unmarshalInputConfigureChannelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx context.Context, sel ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {

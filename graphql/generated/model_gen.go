@@ -9,6 +9,18 @@ import (
 	"github.com/meridian-cs/meridian/metrics"
 )
 
+type ChannelSettingInput struct {
+	// The environment variable's name, e.g. MERIDIAN_LINE_CHANNEL_SECRET.
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type ConfigureChannelInput struct {
+	// whatsapp, messenger, instagram, line, telegram, kakaotalk or wechat.
+	Channel  string                `json:"channel"`
+	Settings []ChannelSettingInput `json:"settings"`
+}
+
 type ConversationConnection struct {
 	Edges    []ConversationEdge `json:"edges"`
 	PageInfo *PageInfo          `json:"pageInfo"`
