@@ -35,6 +35,14 @@
 // translate; messages show their detected language and replies come from localised
 // templates.
 //
+// # Agents and customers
+//
+// [ForAgent] renders a customer's message for an agent: the original always, its
+// language, and the translation when there is one, or a Note saying why not; a failure
+// never holds the message back. [ForCustomer] translates an agent's reply into the
+// customer's language, or answers [ErrNotConfigured] so that the caller uses a
+// localised template instead.
+//
 // # Errors
 //
 // A provider that fails answers a [*ProviderError] (status, provider code, message,
