@@ -61,7 +61,9 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse ./compliance:FuzzDetect \
         ./channels/whatsapp:FuzzParse ./channels/messenger:FuzzParseMessenger ./channels/messenger:FuzzParseInstagram \
         ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
-        ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame
+        ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame \
+        ./translation:FuzzParseDeepL ./translation:FuzzParseGoogle ./translation:FuzzParseLibreTranslate ./translation:FuzzParseOpenAI \
+        ./translation:FuzzEnforce ./transcription:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

@@ -1,0 +1,158 @@
+package translation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is what every adapter takes.
+type Config struct {
+	// BaseURL is the provider's endpoint without the API path; empty means the
+	// documented public endpoint (none for LibreTranslate).
+	BaseURL string
+	// APIKey authenticates the calls.
+	APIKey string
+	// Model is the chat model (OpenAI-compatible adapter only).
+	Model string
+	// HTTPClient, when nil, is a client without its own timeout (Timeout bounds calls).
+	HTTPClient *http.Client
+	// Timeout bounds one call, answer body included; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Glossaries, when nil, are the built-in ones (BuiltinGlossaries).
+	Glossaries *Glossaries
+}
+
+// DefaultTimeout bounds a provider call when Config.Timeout is 0.
+const DefaultTimeout = 10 * time.Second
+
+// maxAnswer caps how much of an answer is read.
+const maxAnswer = 16 << 20
+
+func (c Config) client() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+func (c Config) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (c Config) glossaries() *Glossaries {
+	if c.Glossaries != nil {
+		return c.Glossaries
+	}
+	return BuiltinGlossaries()
+}
+
+func (c Config) base(def string) string {
+	b := strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	if b == "" {
+		b = def
+	}
+	return b
+}
+
+// answer is a provider's HTTP answer, read whole.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request built by mk within the configured timeout and reads the answer.
+// A deadline (ours or the caller's) becomes a *ProviderError of kind ErrTimeout; the
+// caller's cancellation is returned as is.
+func (c Config) do(ctx context.Context, provider string, mk func(ctx context.Context) (*http.Request, error)) (answer, error) {
+	tctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	req, err := mk(tctx)
+	if err != nil {
+		return answer{}, &ProviderError{Provider: provider, Kind: ErrProvider, Message: err.Error()}
+	}
+	resp, err := c.client().Do(req)
+	if err != nil {
+		return answer{}, c.failed(ctx, tctx, provider, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return answer{}, c.failed(ctx, tctx, provider, err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+func (c Config) failed(ctx, tctx context.Context, provider string, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &ProviderError{Provider: provider, Kind: ErrTimeout, Retryable: true,
+			Message: "no answer within " + c.timeout().String()}
+	}
+	// A refused or reset connection: the provider may be back soon.
+	return &ProviderError{Provider: provider, Kind: ErrProvider, Retryable: true, Message: err.Error()}
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date).
+func retryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
+}
+
+// byStatus classifies an HTTP error status the way most providers use it.
+func byStatus(status int) (kind error, retryable bool) {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return ErrAuth, false
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited, true
+	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
+		return ErrTimeout, true
+	case status >= 500:
+		return ErrProvider, true
+	default:
+		return ErrProvider, false
+	}
+}
+
+// snippet is a short, printable excerpt of a body for an error message.
+func snippet(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return strings.ToValidUTF8(string(b), "?")
+}
+
+func badResponse(provider string, status int, why string) error {
+	return &ProviderError{Provider: provider, Status: status, Kind: ErrBadResponse, Message: why}
+}
+
+// countMismatch reports an answer with a different number of texts than asked for.
+func countMismatch(provider string, status, got, want int) error {
+	return badResponse(provider, status, "answered "+strconv.Itoa(got)+" texts for "+strconv.Itoa(want))
+}
