@@ -57,6 +57,7 @@ var designs = []struct{ name, desc string }{
 	{"meridian", "Meridian default: lingua-go low accuracy over all 75 languages, then high accuracy over the 17 market languages for texts under 120 letters; hints"},
 	{"lingua-all-high", "lingua-go v1.4.0, all 75 languages, high accuracy, preloaded"},
 	{"lingua-all-low", "lingua-go v1.4.0, all 75 languages, low accuracy, preloaded"},
+	{"lingua-markets-high", "lingua-go v1.4.0, only the 17 market languages, high accuracy, preloaded by lingua-go (all at once): cannot name any other language"},
 	{"whatlanggo", "whatlanggo v1.0.1 (trigram profiles, 84 languages, no Malay)"},
 }
 
@@ -179,10 +180,17 @@ func runChild(name string, samples []sample) (childResult, error) {
 				r.TextTags = append(r.TextTags, d.Detect(ctx, s.Text, language.Hints{}).Language)
 			}
 		}
-	case "lingua-all-high", "lingua-all-low":
+	case "lingua-all-high", "lingua-all-low", "lingua-markets-high":
 		b := lingua.NewLanguageDetectorBuilder().FromAllLanguages().WithPreloadedLanguageModels()
-		if name == "lingua-all-low" {
+		switch name {
+		case "lingua-all-low":
 			b = b.WithLowAccuracyMode()
+		case "lingua-markets-high":
+			var ls []lingua.Language
+			for _, c := range language.DefaultHighAccuracy {
+				ls = append(ls, lingua.GetLanguageFromIsoCode639_1(lingua.GetIsoCode639_1FromValue(c)))
+			}
+			b = lingua.NewLanguageDetectorBuilder().FromLanguages(ls...).WithPreloadedLanguageModels()
 		}
 		ld := b.Build()
 		detect = func(s sample) string {
@@ -242,6 +250,15 @@ func (t tally) String() string {
 }
 
 func writeReport(w *strings.Builder, set string, samples []sample, results []childResult) {
+	fmt.Fprintf(w, "# Language detection: evaluation\n\nWritten by `make eval-language` (`go run ./cmd/evallanguage --set %s --report language/EVALUATION.md`) on %s. Each detector runs in a process of its own; resident MB is VmRSS after loading, runtime.GC and debug.FreeOSMemory; peak is VmHWM (loading included). Latency: every text of the set in turn for 3 s with GOMAXPROCS=1 (lingua-go's own goroutines included), on a 2-core machine shared with another job.\n\nDetectors:\n\n", set, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	for _, r := range results {
+		for _, d := range designs {
+			if d.name == r.Name {
+				fmt.Fprintf(w, "- `%s`: %s\n", d.name, d.desc)
+			}
+		}
+	}
+	fmt.Fprintln(w)
 	var nShort, nLong int
 	langs := map[string]bool{}
 	for _, s := range samples {
@@ -260,17 +277,19 @@ func writeReport(w *strings.Builder, set string, samples []sample, results []chi
 	fmt.Fprintf(w, "Set: `%s`, %d messages in %d languages (%d short of 2–3 words, %d long of a sentence or two).\n\n", set, len(samples), len(order), nShort, nLong)
 
 	fmt.Fprintf(w, "### Base language from the text alone, no hints\n\n")
-	fmt.Fprintf(w, "| detector | all | short | long | resident MB | peak MB while loading | load s | p50 µs | p99 µs | analyses/s on one core |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| detector | all | short | long | market languages | others | resident MB | peak MB while loading | load s | p50 µs | p99 µs | analyses/s on one core |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		all, short, long := score(samples, r.TextOnly, nil)
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f |\n", r.Name, all, short, long, r.RSSMB, r.PeakMB, r.LoadSec, r.P50us, r.P99us, r.PerSecCore)
+		mk, ot := byMarket(samples, r.TextOnly, nil)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f |\n", r.Name, all, short, long, mk, ot, r.RSSMB, r.PeakMB, r.LoadSec, r.P50us, r.P99us, r.PerSecCore)
 	}
 	for _, r := range results {
 		if r.Name != "meridian" {
 			continue
 		}
 		all, short, long := score(samples, r.WithHints, baseOf)
-		fmt.Fprintf(w, "| meridian + country hint | %s | %s | %s | | | | | | |\n", all, short, long)
+		mk, ot := byMarket(samples, r.WithHints, baseOf)
+		fmt.Fprintf(w, "| meridian + country hint | %s | %s | %s | %s | %s | | | | | | |\n", all, short, long, mk, ot)
 	}
 	fmt.Fprintf(w, "\n### Per language (all messages; short in brackets)\n\n| language | n |")
 	for _, r := range results {
@@ -323,6 +342,12 @@ func writeReport(w *strings.Builder, set string, samples []sample, results []chi
 			}
 		}
 		fmt.Fprintf(w, "Exact tag from the text alone: %s of %d; with the customer's country: %s.\n", txt, txt.n, hint)
+		fmt.Fprintf(w, "\nBase-language misses from the text alone:\n\n")
+		for i, s := range samples {
+			if r.TextOnly[i] != s.base() {
+				fmt.Fprintf(w, "- want %s, got %s: %q\n", s.base(), r.TextOnly[i], s.Text)
+			}
+		}
 		fmt.Fprintf(w, "\nMisses with the country hint (the base language, or the tag of en, es, pt, zh):\n\n")
 		for i, s := range samples {
 			variantCounts := strings.Contains("en es pt zh", s.base())
@@ -350,6 +375,24 @@ func score(samples []sample, got []string, norm func(string) string) (all, short
 		}
 	}
 	return all, short, long
+}
+
+func byMarket(samples []sample, got []string, norm func(string) string) (market, other tally) {
+	for i, s := range samples {
+		g := got[i]
+		if norm != nil {
+			g = norm(g)
+		}
+		t := &other
+		if slices.Contains(language.DefaultHighAccuracy, s.base()) {
+			t = &market
+		}
+		t.n++
+		if g == s.base() {
+			t.ok++
+		}
+	}
+	return market, other
 }
 
 func perLang(samples []sample, got []string, lang string, norm func(string) string) (all, short tally) {
