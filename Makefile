@@ -89,10 +89,11 @@ eval-forecast:
 eval-insights:
 	$(GO) run ./cmd/evalinsights
 
-# Language detection on the held-back labelled set: Meridian's detector against lingua-go
-# (all languages, high and low accuracy) and whatlanggo; accuracy, memory, latency.
+# Language detection on the held-back labelled sets: Meridian's detector against lingua-go
+# (all languages, high and low accuracy, markets only) and whatlanggo; accuracy, memory, latency.
 eval-language:
 	$(GO) run ./cmd/evallanguage --set language/testdata/heldout.tsv --report language/EVALUATION.md
+	$(GO) run ./cmd/evallanguage --set language/testdata/heldout2.tsv --report language/EVALUATION-heldout2.md
 
 clean:
 	rm -rf bin var

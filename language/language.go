@@ -189,7 +189,9 @@ func codeOf(l lingua.Language) string { return strings.ToLower(l.IsoCode639_1().
 // zero confidence (or the hints' language, Source "hints", when the hints name one), and one
 // log line for binary or oversized input.
 //
-// The rule for hints: the text's distribution P(l) is smoothed (0.9·P + 0.1/N) and
+// The rule for hints: first, the languages the hints name get the market prior (see
+// Config.MarketPrior) in the text pass, as the markets' languages do. Then the text's
+// distribution P(l) is smoothed (0.9·P + 0.1/N) and
 // multiplied by a weight w(l) = 1 + 3·[l is Stated] + 2·(share of Previous in l) +
 // 1·[l is spoken in Country] when the text is short (under 40 letters) or unsure (top
 // probability under 0.6; Han characters without kana, which zh and ja share; or the first
@@ -208,12 +210,12 @@ func (d *Detector) Detect(ctx context.Context, text string, hints Hints) Result 
 		}
 		return r
 	}
-	dist := d.textDistribution(in)
+	dist := d.textDistribution(in, hintLanguages(hints))
 	if len(dist) == 0 {
 		return d.fromHints(hints, in)
 	}
 	res := Result{Source: "text", Note: in.note}
-	useHints := in.letters < 40 || dist[0].Confidence < 0.6 || in.hanOnly || (len(dist) > 1 && close(dist[0].Language, dist[1].Language) && dist[1].Confidence >= 0.1)
+	useHints := in.letters < 40 || dist[0].Confidence < 0.6 || in.hanOnly || (len(dist) > 1 && kin(dist[0].Language, dist[1].Language) && dist[1].Confidence >= 0.1)
 	if useHints && !hints.empty() {
 		dist = applyHints(dist, hints, d.allCodes)
 		res.Source = "text+hints"
@@ -245,7 +247,7 @@ var closeKin = map[string]int{"ms": 1, "id": 1, "da": 2, "nb": 2, "nn": 2, "sv":
 	"cs": 4, "sk": 4, "ru": 5, "uk": 5, "be": 5, "es": 6, "pt": 6, "ca": 6, "zh": 7, "ja": 7, "ar": 8, "fa": 8, "ur": 8,
 	"nl": 9, "af": 9, "bg": 10, "mk": 10}
 
-func close(a, b string) bool { return closeKin[a] != 0 && closeKin[a] == closeKin[b] }
+func kin(a, b string) bool { return closeKin[a] != 0 && closeKin[a] == closeKin[b] }
 
 func round(f float64) float64 { return math.Round(f*1e4) / 1e4 }
 
@@ -278,8 +280,9 @@ func (d *Detector) fromHints(h Hints, in inspected) Result {
 	return Result{Language: variant(best, "", h), Base: best, Confidence: round(0.5 * bw / total), Source: "hints", Note: und.Note}
 }
 
-// textDistribution is the text's probability per base language, highest first.
-func (d *Detector) textDistribution(in inspected) []Candidate {
+// textDistribution is the text's probability per base language, highest first. The
+// languages in hinted (from the hints) get the market prior too.
+func (d *Detector) textDistribution(in inspected, hinted map[lingua.Language]bool) []Candidate {
 	text := in.text
 	var out []Candidate
 	if in.hanOnly {
@@ -307,6 +310,9 @@ func (d *Detector) textDistribution(in inspected) []Candidate {
 				massHigh += d.prior * p
 			} else {
 				m[v.Language()] = p
+				if hinted[v.Language()] {
+					m[v.Language()] = d.prior * p
+				}
 			}
 		}
 		if vals[0].Value() == 0 { // no trigram evidence (a word of one or two letters)
@@ -350,6 +356,20 @@ func normalise(c []Candidate) []Candidate {
 		return c[i].Language < c[j].Language
 	})
 	return c
+}
+
+// hintLanguages are the languages the hints name, as lingua-go's.
+func hintLanguages(h Hints) map[lingua.Language]bool {
+	var out map[lingua.Language]bool
+	for b := range hintWeights(h) {
+		if l := linguaOf(b); l != lingua.Unknown {
+			if out == nil {
+				out = map[lingua.Language]bool{}
+			}
+			out[l] = true
+		}
+	}
+	return out
 }
 
 // hintWeights is the extra weight per base language from the hints (Detect's rule, without
