@@ -49,7 +49,9 @@ type Config struct {
 	Temper float64
 	// Lazy leaves the models to load on first use instead of at New.
 	Lazy bool
-	// Logger receives one line per rejected or cut input; nil means slog.Default().
+	// Logger receives one line per unusual input (Warn for binary or oversized text, Debug
+	// for empty, emoji-only or mixed-script text and unknown stated locales); nil means
+	// slog.Default().
 	Logger *slog.Logger
 }
 
@@ -75,7 +77,7 @@ type Result struct {
 	Reliable     bool        `json:"reliable"`
 	Source       string      `json:"source"` // "text", "text+hints", "hints" or "none"
 	Alternatives []Candidate `json:"alternatives,omitempty"`
-	Note         string      `json:"note,omitempty"` // "empty", "no letters", "binary", "truncated", "mixed script"
+	Note         string      `json:"note,omitempty"` // "empty", "no evidence" (no letters), "binary", "truncated" (over models.MaxTextLen), "mixed script"
 }
 
 // Detector is safe for concurrent use.
@@ -198,18 +200,19 @@ func codeOf(l lingua.Language) string { return strings.ToLower(l.IsoCode639_1().
 // two are close relatives such as ms/id or da/nb, the second at 0.1 or more); a long,
 // confident text keeps its own answer and the hints choose only its regional variant.
 func (d *Detector) Detect(ctx context.Context, text string, hints Hints) Result {
-	_ = ctx
 	in := inspect(text)
-	if in.note == "binary" || in.note == "truncated" {
-		d.log.LogAttrs(ctx, slog.LevelWarn, "language: input cut or rejected", slog.String("note", in.note), slog.Int("bytes", len(text)))
+	if st := strings.TrimSpace(hints.Stated); st != "" && linguaOf(st) == lingua.Unknown {
+		d.log.LogAttrs(ctx, slog.LevelDebug, "language: unknown stated locale ignored", slog.String("stated", st))
 	}
 	if in.letters == 0 {
 		r := d.fromHints(hints, in)
 		if r.Note == "" {
 			r.Note = in.note
 		}
+		d.logNote(ctx, r.Note, len(text))
 		return r
 	}
+	d.logNote(ctx, in.note, len(text))
 	dist := d.textDistribution(in, hintLanguages(hints))
 	if len(dist) == 0 {
 		return d.fromHints(hints, in)
@@ -240,6 +243,20 @@ func (d *Detector) Detect(ctx context.Context, text string, hints Hints) Result 
 	}
 	res.Language = variant(res.Base, in.text, hints)
 	return res
+}
+
+// logNote logs one line for unusual input: binary or over the event text limit at Warn
+// (the sender or a channel adapter is at fault), the rest (empty, no letters, mixed script)
+// at Debug, as stickers, emoji and pasted mixed text are everyday chat.
+func (d *Detector) logNote(ctx context.Context, note string, size int) {
+	if note == "" {
+		return
+	}
+	level := slog.LevelDebug
+	if note == "binary" || note == "truncated" {
+		level = slog.LevelWarn
+	}
+	d.log.LogAttrs(ctx, level, "language: unusual input", slog.String("note", note), slog.Int("bytes", size))
 }
 
 // closeKin are groups of languages that short texts hardly tell apart.

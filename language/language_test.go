@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -55,6 +56,51 @@ func TestBadInputGivesAClearResult(t *testing.T) {
 	}
 	if r := d.Detect(ctx, "👍", Hints{Stated: "pt-br"}); r.Language != "pt-BR" || r.Source != "hints" || r.Reliable || r.Confidence > 0.5 {
 		t.Fatalf("emoji with a stated language: %+v", r)
+	}
+}
+
+type recorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	line := rec.Level.String() + " " + rec.Message
+	rec.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	r.msgs = append(r.msgs, line)
+	return nil
+}
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *recorder) WithGroup(string) slog.Handler      { return r }
+
+func TestUnusualInputIsLogged(t *testing.T) {
+	testDetector(t) // the models, loaded once
+	rec := &recorder{}
+	d, err := New(Config{Lazy: true, Logger: slog.New(rec)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Detect(ctx, "\x00\x01\x02\x03", Hints{})
+	d.Detect(ctx, "", Hints{})
+	d.Detect(ctx, "where is my order", Hints{Stated: "tlh-XX"})
+	d.Detect(ctx, "where is my order", Hints{})
+	want := []string{"WARN language: unusual input note=binary bytes=4", "DEBUG language: unusual input note=empty bytes=0", "DEBUG language: unknown stated locale ignored stated=tlh-XX"}
+	if strings.Join(rec.msgs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("logged:\n%s\nwant:\n%s", strings.Join(rec.msgs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLowAccuracyOnly(t *testing.T) {
+	testDetector(t)
+	d, err := New(Config{HighAccuracy: []string{}, Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Detect(ctx, "Hallo, ich habe vor zwei Wochen bestellt und das Paket ist immer noch nicht angekommen.", Hints{}); r.Base != "de" {
+		t.Fatalf("got %+v", r)
 	}
 }
 
