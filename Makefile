@@ -9,7 +9,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
-        bench-ingest bench-forecast bench-insights bench-webhooks eval-forecast eval-insights clean
+        bench-ingest bench-forecast bench-insights bench-webhooks eval-forecast eval-insights eval-language clean
 
 setup:
 	@bash scripts/setup.sh
@@ -63,7 +63,7 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
         ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame \
         ./translation:FuzzParseDeepL ./translation:FuzzParseGoogle ./translation:FuzzParseLibreTranslate ./translation:FuzzParseOpenAI \
-        ./translation:FuzzEnforce ./transcription:FuzzParse
+        ./translation:FuzzEnforce ./transcription:FuzzParse ./language:FuzzDetect
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \
@@ -90,6 +90,12 @@ eval-forecast:
 
 eval-insights:
 	$(GO) run ./cmd/evalinsights
+
+# Language detection on the held-back labelled sets: Meridian's detector against lingua-go
+# (all languages, high and low accuracy, markets only) and whatlanggo; accuracy, memory, latency.
+eval-language:
+	$(GO) run ./cmd/evallanguage --set language/testdata/heldout.tsv --report language/EVALUATION.md
+	$(GO) run ./cmd/evallanguage --set language/testdata/heldout2.tsv --report language/EVALUATION-heldout2.md
 
 clean:
 	rm -rf bin var
