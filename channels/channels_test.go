@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -609,5 +610,33 @@ func TestACorrectedCountryMovesTheCustomersLaterMessagesOnly(t *testing.T) {
 	}
 	if a, err := w.state.Address(ctx, "acme", first.ConversationID); err != nil || a.Region != "us" {
 		t.Fatalf("the earlier conversation stays where it was: %+v %v", a, err)
+	}
+}
+
+// The same order number quoted on LINE and by e-mail links the two identities into one
+// customer (a deterministic key), when the shop's order-number pattern is configured.
+func TestTheSameOrderNumberLinksTwoIdentities(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.pipe.OrderNumbers = regexp.MustCompile(`\b(SO-\d{6})\b`)
+	if err := w.pipe.Receive(ctx, "line", &channels.Delivery{Messages: []channels.Message{{ID: "ev-o1", Account: "U-bot", Timestamp: w.now, Kind: "text",
+		From: channels.Sender{ID: "U77"}, Text: "注文番号 SO-123456 の配送状況を教えてください"}}}); err != nil {
+		t.Fatal(err)
+	}
+	first := byType(w.ingest.take(), models.MessageReceived)[0]
+	if err := w.pipe.Receive(ctx, "email", mail("o-2@mail.jp", "hanako@example.jp", "SO-123456 はいつ届きますか", "", w.now.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	second := byType(w.ingest.take(), models.MessageReceived)[0]
+	if second.CustomerID != first.CustomerID || second.ConversationID != first.ConversationID {
+		t.Fatalf("the same order number: customers %s / %s, conversations %s / %s", first.CustomerID, second.CustomerID, first.ConversationID, second.ConversationID)
+	}
+	// Without the pattern nothing is looked for.
+	w.pipe.OrderNumbers = nil
+	if err := w.pipe.Receive(ctx, "email", mail("o-3@mail.jp", "jiro@example.jp", "SO-123456 はいつ届きますか", "", w.now.Add(2*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if third := byType(w.ingest.take(), models.MessageReceived)[0]; third.CustomerID == first.CustomerID {
+		t.Fatal("linked without a configured pattern")
 	}
 }

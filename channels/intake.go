@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -46,6 +47,11 @@ type Pipeline struct {
 	// DefaultCountry places a customer that neither a phone number nor the channel's market
 	// places.
 	DefaultCountry string
+	// OrderNumbers finds a tenant's order numbers in a message (MERIDIAN_ORDER_NUMBER_PATTERN,
+	// the first group or the whole match): each is a deterministic key, so two identities that
+	// quote the same order are one customer. Nil: none are looked for (a loose pattern would
+	// link strangers).
+	OrderNumbers *regexp.Regexp
 	// RegionOf is the residency region of a country (the policy ingest applies). A customer
 	// whose country was corrected into another region is threaded there from then on, where
 	// their new events are stored; nil keeps the identity graph's region.
@@ -156,6 +162,9 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 			}
 		}
 	}
+	for _, o := range p.orders(m.Subject + "\n" + m.Text) {
+		mentioned = append(mentioned, identity.Key{Kind: identity.KindOrder, Value: o})
+	}
 	if m.From.Verified != "" {
 		verified = append(verified, identity.Key{Kind: identity.KindWebchat, Value: m.From.Verified})
 		cust.CRMID = m.From.Verified
@@ -233,6 +242,28 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		PlatformMessageID: m.ID, SentAt: &sent, Attachments: m.Attachments, Attributes: attrs,
 	})
 	return out, nil
+}
+
+// orders are the distinct order numbers a text quotes, at most 5 (a pasted list is not five
+// people's orders to link).
+func (p *Pipeline) orders(text string) []string {
+	if p.OrderNumbers == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range p.OrderNumbers.FindAllStringSubmatch(text, 6) {
+		v := m[0]
+		if len(m) > 1 && m[1] != "" {
+			v = m[1]
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	if len(out) > 5 {
+		return nil
+	}
+	return out
 }
 
 // nonMessages are platform kinds that are not something a customer said: they become

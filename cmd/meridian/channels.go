@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
@@ -144,6 +145,12 @@ func (p *platform) startChannels() error {
 	if !ok {
 		return fmt.Errorf("--default-country: %q is not an ISO 3166-1 country", p.cfg.str("default-country"))
 	}
+	var orders *regexp.Regexp
+	if pat := p.cfg.str("order-number-pattern"); pat != "" {
+		if orders, err = regexp.Compile(pat); err != nil {
+			return fmt.Errorf("--order-number-pattern: %w", err)
+		}
+	}
 	set := &channelSet{
 		graph: &postgres.Graph{DB: p.pg, Keys: p.keyring, Regions: p.regions,
 			RegionOf: func(country string) string { return string(p.policy.RegionFor(country)) }},
@@ -152,7 +159,8 @@ func (p *platform) startChannels() error {
 	intake := &channels.Pipeline{
 		Tenant: p.cfg.str("tenant"), Identities: set.graph, Threads: set.state, Receipts: set.state,
 		Ingest: p.ingest, Markets: markets, DefaultCountry: def, Now: time.Now, Log: p.log,
-		RegionOf: func(country string) string { return string(p.policy.RegionFor(country)) },
+		RegionOf:     func(country string) string { return string(p.policy.RegionFor(country)) },
+		OrderNumbers: orders,
 	}
 	wc, wcChannel, wcHandler, err := buildWebchat(p.cfg, intake, p.log)
 	if err != nil {

@@ -54,6 +54,7 @@ var settings = []setting{
 	{"ingest-burst", "MERIDIAN_INGEST_BURST", "10000", "/v1/events requests one API key may make at once before --ingest-rate applies"},
 	{"default-country", "MERIDIAN_DEFAULT_COUNTRY", "US", "country (ISO 3166-1) of a channel customer whose phone number and channel market say nothing: it places their events in a residency region"},
 	{"channel-markets", "MERIDIAN_CHANNEL_MARKETS", "", "country each channel account serves, CHANNEL[:ACCOUNT]=CC,... (e.g. line=JP,whatsapp:1234567890=BR): a customer without a phone number is placed there"},
+	{"order-number-pattern", "MERIDIAN_ORDER_NUMBER_PATTERN", "", "regular expression (Go syntax) of the shop's order numbers, e.g. \\b(SO-\\d{6})\\b: an order number quoted in messages links the identities quoting it into one customer; empty = not looked for"},
 	{"meta-api-version", "MERIDIAN_META_API_VERSION", "v21.0", "Graph API version in WhatsApp, Messenger and Instagram requests"},
 	{"whatsapp-app-secret", "MERIDIAN_WHATSAPP_APP_SECRET", "", "WhatsApp Cloud API app secret (verifies X-Hub-Signature-256); empty = WhatsApp off"},
 	{"whatsapp-verify-token", "MERIDIAN_WHATSAPP_VERIFY_TOKEN", "", "token WhatsApp's webhook handshake (hub.verify_token) must present"},
