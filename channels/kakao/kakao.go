@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
@@ -84,12 +85,17 @@ func Sign(h http.Header, secret string) { h.Set(SecretHeader, secret) }
 
 // Verify compares the secret header (or ?secret=) with the configured one in constant time.
 func (c *Channel) Verify(r *http.Request, _ []byte) error {
+	// Open Builder sends whatever headers the skill is set up with: the secret as this header,
+	// as a bearer token, or in the skill URL's query.
 	got := r.Header.Get(SecretHeader)
+	if got == "" {
+		got, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
 	if got == "" {
 		got = r.URL.Query().Get("secret")
 	}
 	if got == "" {
-		return fmt.Errorf("kakao: no %s header or secret parameter: %w", SecretHeader, channels.ErrSignature)
+		return fmt.Errorf("kakao: no %s header, bearer token or secret parameter: %w", SecretHeader, channels.ErrSignature)
 	}
 	if subtle.ConstantTimeCompare([]byte(got), c.secret) != 1 {
 		return fmt.Errorf("kakao: %w", channels.ErrSignature)

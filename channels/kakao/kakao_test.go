@@ -304,3 +304,16 @@ func FuzzParse(f *testing.F) {
 		d.Respond(httptest.NewRecorder())
 	})
 }
+
+func TestVerifyTakesTheSecretAsABearerToken(t *testing.T) {
+	c := newChannel(t)
+	r := httptest.NewRequest(http.MethodPost, "/webhooks/kakaotalk", nil)
+	r.Header.Set("Authorization", "Bearer "+secret)
+	if err := c.Verify(r, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer nope")
+	if err := c.Verify(r, nil); !errors.Is(err, channels.ErrSignature) {
+		t.Fatalf("a wrong bearer token: %v", err)
+	}
+}

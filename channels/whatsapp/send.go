@@ -36,6 +36,21 @@ type sendRequest struct {
 	Video            *mediaRef `json:"video,omitempty"`
 	Document         *mediaRef `json:"document,omitempty"`
 	Sticker          *mediaRef `json:"sticker,omitempty"`
+	Interactive      any       `json:"interactive,omitempty"`
+}
+
+// Button is one reply button of an interactive message: its id comes back in the customer's
+// button_reply, its title is what they see (at most 20 characters).
+type Button struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// ListRow is one choice of an interactive list (title at most 24 characters, description 72).
+type ListRow struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
 }
 
 type textBody struct {
@@ -143,6 +158,66 @@ func (c *Channel) SendMedia(ctx context.Context, m channels.Outgoing, kind, medi
 		return channels.Receipt{}, meta.Permanent("whatsapp: %q is not a media kind (image, audio, video, document, sticker)", kind)
 	}
 	return c.send(ctx, m, req)
+}
+
+// SendButtons sends text with up to three reply buttons (interactive type "button"); the
+// customer's choice comes back as an inbound interactive button_reply. It needs the 24-hour
+// window open.
+func (c *Channel) SendButtons(ctx context.Context, m channels.Outgoing, buttons []Button) (channels.Receipt, error) {
+	if err := c.interactiveAllowed(m); err != nil {
+		return channels.Receipt{}, err
+	}
+	if len(buttons) == 0 || len(buttons) > 3 {
+		return channels.Receipt{}, meta.Permanent("whatsapp: reply buttons take 1 to 3 buttons, not %d", len(buttons))
+	}
+	type reply struct {
+		Type  string `json:"type"`
+		Reply Button `json:"reply"`
+	}
+	rs := make([]reply, len(buttons))
+	for i, b := range buttons {
+		if b.ID == "" || b.Title == "" || utf8.RuneCountInString(b.Title) > 20 {
+			return channels.Receipt{}, meta.Permanent("whatsapp: button %d needs an id and a title of 1 to 20 characters", i+1)
+		}
+		rs[i] = reply{Type: "reply", Reply: b}
+	}
+	return c.send(ctx, m, sendRequest{Type: "interactive", Interactive: map[string]any{
+		"type": "button", "body": map[string]string{"text": m.Text}, "action": map[string]any{"buttons": rs},
+	}})
+}
+
+// SendList sends text with a list of up to ten choices behind a button labelled button (at
+// most 20 characters); the choice comes back as a list_reply.
+func (c *Channel) SendList(ctx context.Context, m channels.Outgoing, button string, rows []ListRow) (channels.Receipt, error) {
+	if err := c.interactiveAllowed(m); err != nil {
+		return channels.Receipt{}, err
+	}
+	if len(rows) == 0 || len(rows) > 10 {
+		return channels.Receipt{}, meta.Permanent("whatsapp: a list takes 1 to 10 rows, not %d", len(rows))
+	}
+	if button == "" || utf8.RuneCountInString(button) > 20 {
+		return channels.Receipt{}, meta.Permanent("whatsapp: a list's button label needs 1 to 20 characters")
+	}
+	for i, r := range rows {
+		if r.ID == "" || r.Title == "" || utf8.RuneCountInString(r.Title) > 24 || utf8.RuneCountInString(r.Description) > 72 {
+			return channels.Receipt{}, meta.Permanent("whatsapp: row %d needs an id, a title of 1 to 24 characters and a description of at most 72", i+1)
+		}
+	}
+	return c.send(ctx, m, sendRequest{Type: "interactive", Interactive: map[string]any{
+		"type": "list", "body": map[string]string{"text": m.Text},
+		"action": map[string]any{"button": button, "sections": []any{map[string]any{"rows": rows}}},
+	}})
+}
+
+// interactiveAllowed checks what every interactive message needs: an open window and a body.
+func (c *Channel) interactiveAllowed(m channels.Outgoing) error {
+	if c.cfg.Now().Sub(m.LastInbound) >= Window {
+		return meta.Permanent("whatsapp: the 24-hour customer-service window has closed; interactive messages need an open window")
+	}
+	if m.Text == "" || utf8.RuneCountInString(m.Text) > 1024 {
+		return meta.Permanent("whatsapp: an interactive message needs a body of 1 to 1024 characters")
+	}
+	return nil
 }
 
 func (c *Channel) send(ctx context.Context, m channels.Outgoing, req sendRequest) (channels.Receipt, error) {

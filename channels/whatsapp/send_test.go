@@ -218,3 +218,54 @@ func TestSendWrongTokenIsPermanent(t *testing.T) {
 		t.Fatalf("Send = %#v", err)
 	}
 }
+
+func TestSendInteractive(t *testing.T) {
+	c, api := startAPI(t, "")
+	out := channels.Outgoing{Account: pnid, To: "16505551234", Text: "¿Qué desea hacer con su pedido?", LastInbound: now.Add(-time.Hour)}
+	if _, err := c.SendButtons(context.Background(), out, []Button{{ID: "track", Title: "Rastrear"}, {ID: "return", Title: "Devolver"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234", "type": "interactive",
+		"interactive": map[string]any{"type": "button", "body": map[string]any{"text": "¿Qué desea hacer con su pedido?"},
+			"action": map[string]any{"buttons": []any{
+				map[string]any{"type": "reply", "reply": map[string]any{"id": "track", "title": "Rastrear"}},
+				map[string]any{"type": "reply", "reply": map[string]any{"id": "return", "title": "Devolver"}}}}}}
+	if !reflect.DeepEqual(api.requests[0], want) {
+		t.Fatalf("buttons request %v", api.requests[0])
+	}
+	if _, err := c.SendList(context.Background(), out, "Opciones", []ListRow{{ID: "a", Title: "Cambiar dirección", Description: "Antes del envío"}}); err != nil {
+		t.Fatal(err)
+	}
+	list := api.requests[1]["interactive"].(map[string]any)
+	if list["type"] != "list" || list["action"].(map[string]any)["button"] != "Opciones" {
+		t.Fatalf("list request %v", api.requests[1])
+	}
+	for name, send := range map[string]func() error{
+		"four buttons": func() error {
+			_, err := c.SendButtons(context.Background(), out, []Button{{"a", "A"}, {"b", "B"}, {"c", "C"}, {"d", "D"}})
+			return err
+		},
+		"long title": func() error {
+			_, err := c.SendButtons(context.Background(), out, []Button{{"a", strings.Repeat("x", 21)}})
+			return err
+		},
+		"window closed": func() error {
+			closed := out
+			closed.LastInbound = now.Add(-25 * time.Hour)
+			_, err := c.SendButtons(context.Background(), closed, []Button{{"a", "A"}})
+			return err
+		},
+		"eleven rows": func() error {
+			_, err := c.SendList(context.Background(), out, "Ver", make([]ListRow, 11))
+			return err
+		},
+	} {
+		var se *channels.SendError
+		if err := send(); !errors.As(err, &se) || se.Retryable {
+			t.Errorf("%s: %v, want a permanent error", name, err)
+		}
+	}
+	if len(api.requests) != 2 {
+		t.Fatalf("%d requests reached the API, want 2", len(api.requests))
+	}
+}
