@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,7 +21,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/emersion/go-smtp"
 	"github.com/meridian-cs/meridian/channels"
+
+	"github.com/meridian-cs/meridian/channels/email"
 	"github.com/meridian-cs/meridian/channels/kakao"
 	"github.com/meridian-cs/meridian/channels/line"
 	"github.com/meridian-cs/meridian/channels/messenger"
@@ -90,9 +94,22 @@ func enableDemoChannels(cfg config) ([]string, error) {
 		}
 		on = append(on, s.channel)
 	}
+	// E-mail for business customers: mail to the demo's support addresses, delivered to an
+	// SMTP listener on a free local port, unless the user set up e-mail themselves.
+	if cfg.str("smtp-listen") == "" && cfg.str("smtp-relay") == "" && cfg.str("imap-addr") == "" {
+		addr, err := freeLocalAddr()
+		if err != nil {
+			return nil, err
+		}
+		*cfg["smtp-listen"] = addr
+		on = append(on, "email")
+	}
 	if cfg.str("channel-markets") == "" {
 		var spec []string
 		countries := demo.ChannelCountries()
+		for _, c := range countries["email"] {
+			spec = append(spec, "email:"+demoAccount("email", c)+"="+c)
+		}
 		for _, ch := range demoWebhookChannels {
 			if ch == "telegram" {
 				if bot := telegramBot(cfg); bot != "" {
@@ -107,6 +124,16 @@ func enableDemoChannels(cfg config) ([]string, error) {
 		*cfg["channel-markets"] = strings.Join(spec, ",")
 	}
 	return on, nil
+}
+
+// freeLocalAddr is a loopback address with a port free now.
+func freeLocalAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 func randomHex(n int) (string, error) {
@@ -139,6 +166,8 @@ func demoAccount(channel, country string) string {
 		return hex.EncodeToString(sum[:12])
 	case "wechat":
 		return "gh_" + hex.EncodeToString(sum[:6])
+	case "email":
+		return "support-" + strings.ToLower(country) + "@shop.example"
 	}
 	return channel + "-" + country
 }
@@ -162,6 +191,7 @@ func demoDigits(channel, country string, n int) string {
 // name the same conversation and the same customer.
 type demoHooks struct {
 	base       string // http://host:port
+	smtp       string // the SMTP listener's address, when the demo runs e-mail
 	client     *http.Client
 	cfg        config
 	on         map[string]bool
@@ -222,6 +252,9 @@ func newDemoHooks(cfg config, p *platform, base string, own []string, speedup fl
 	if p.channels != nil {
 		for _, ch := range p.channels.mount.On() {
 			d.on[ch] = slices.Contains(own, ch)
+		}
+		if p.channels.email != nil && slices.Contains(own, "email") {
+			d.on["email"], d.smtp = true, cfg.str("smtp-listen")
 		}
 	}
 	if p.pg != nil {
@@ -286,6 +319,9 @@ func (d *demoHooks) start(e *models.Event) *demoConv {
 		return c
 	}
 	c.channel, c.user = e.Channel, e.Customer.ExternalID
+	if c.channel == "email" {
+		c.user = strings.ToLower(c.user) // as the mail parser names the sender
+	}
 	c.account = demoAccount(c.channel, e.Customer.Country)
 	if c.channel == "telegram" {
 		c.account = telegramBot(d.cfg)
@@ -323,16 +359,28 @@ func (d *demoHooks) identify(c *demoConv, e *models.Event) {
 	}
 	cu := *e.Customer
 	cu.ExternalID, cu.Phone, cu.Email, cu.CRMID = c.user, c.phone, "", ""
+	if c.channel == "email" {
+		cu.Email = c.user
+	}
 	e.Customer = &cu
 }
 
 // deliver posts a customer message to its platform's webhook and learns which conversation
 // the intake placed it in.
 func (d *demoHooks) deliver(ctx context.Context, c *demoConv, e *models.Event) error {
-	pid, build := d.delivery(c, e)
 	start := time.Now()
-	if err := d.post(ctx, c.channel, build); err != nil {
-		return err
+	var pid string
+	if c.channel == "email" {
+		var err error
+		if pid, err = d.mail(ctx, c, e); err != nil {
+			return err
+		}
+	} else {
+		var build func(context.Context) (*http.Request, error)
+		pid, build = d.delivery(c, e)
+		if err := d.post(ctx, c.channel, build); err != nil {
+			return err
+		}
 	}
 	d.stats.Messages++
 	d.stats.Took += time.Since(start)
@@ -429,6 +477,39 @@ func (d *demoHooks) delivery(c *demoConv, e *models.Event) (string, func(context
 		}
 		req.Header = header.Clone()
 		return req, nil
+	}
+}
+
+// mail sends a customer's e-mail to the SMTP listener, retrying as a mail server does on a
+// temporary refusal, and returns its Message-ID.
+func (d *demoHooks) mail(ctx context.Context, c *demoConv, e *models.Event) (string, error) {
+	sum := sha256.Sum256([]byte(e.ID))
+	pid := "demo-" + hex.EncodeToString(sum[:12]) + "@mail.example"
+	subject := e.Text
+	if r := []rune(subject); len(r) > 48 {
+		subject = string(r[:48]) + "…"
+	}
+	raw := email.Compose(c.user, c.account, subject, e.Text, pid, "", e.OccurredAt)
+	if raw == nil {
+		return "", fmt.Errorf("demo: mail from %s cannot be composed", c.channel)
+	}
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := email.Deliver(ctx, d.smtp, c.user, []string{c.account}, raw)
+		if err == nil {
+			return pid, nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || !se.Temporary() {
+			return "", fmt.Errorf("demo: mail to the SMTP listener: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 

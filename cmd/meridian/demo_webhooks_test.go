@@ -35,7 +35,9 @@ func TestDemoTurnsOnTheChannelsTheUserLeftOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(on) != len(demoWebhookChannels)-1 || cfg.str("line-channel-secret") != "mine" || cfg.str("line-access-token") != "my-token" {
+	// Every platform but the user's LINE, and e-mail on a local SMTP listener.
+	if len(on) != len(demoWebhookChannels) || !slices.Contains(on, "email") || cfg.str("smtp-listen") == "" ||
+		cfg.str("line-channel-secret") != "mine" || cfg.str("line-access-token") != "my-token" {
 		t.Fatalf("turned on %v; LINE settings %q %q", on, cfg.str("line-channel-secret"), cfg.str("line-access-token"))
 	}
 	chs, _, err := buildChannels(cfg)
@@ -53,7 +55,7 @@ func TestDemoTurnsOnTheChannelsTheUserLeftOff(t *testing.T) {
 	}
 	for ch, countries := range demo.ChannelCountries() {
 		for _, c := range countries {
-			if ch == "telegram" || !slices.Contains(demoWebhookChannels, ch) {
+			if ch == "telegram" || !slices.Contains(demoWebhookChannels, ch) && ch != "email" {
 				continue
 			}
 			if got, _ := m.Country(ch, demoAccount(ch, c)); got != c {
@@ -71,6 +73,12 @@ func TestDemoTurnsOnTheChannelsTheUserLeftOff(t *testing.T) {
 	}
 	if mine.str("channel-markets") != "line=JP" {
 		t.Errorf("the user's markets became %q", mine.str("channel-markets"))
+	}
+	// A user who set up e-mail keeps it: no demo listener beside theirs.
+	theirs := demoConfig(t, "--imap-addr", "imap.example.com:993")
+	on, err = enableDemoChannels(theirs)
+	if err != nil || slices.Contains(on, "email") || theirs.str("smtp-listen") != "" {
+		t.Errorf("with the user's IMAP: turned on %v, listener %q (%v)", on, theirs.str("smtp-listen"), err)
 	}
 }
 
