@@ -405,8 +405,16 @@ func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
 	if id == "" {
 		t.Fatal("the reply was never marked sending")
 	}
-	restarted := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+	// Another instance's send in progress is never taken for an interrupted one.
+	busy := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
+	busy.Tick(ctx)
+	if got, _ := w.state.Get(ctx, "us", "acme", id); got.State != channels.StateSending {
+		t.Fatalf("a send in progress was marked %s", got.State)
+	}
+	time.Sleep(50 * time.Millisecond)
+	restarted := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log, InterruptedAfter: 10 * time.Millisecond}
 	rctx, stop := context.WithCancel(ctx)
 	go func() { time.Sleep(200 * time.Millisecond); stop() }()
 	if err := restarted.Run(rctx, 50*time.Millisecond); err != nil {

@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -22,7 +23,7 @@ type Ledger interface {
 	Finish(ctx context.Context, region, tenant, id, state, platformID, reason string, retryAt time.Time) error
 	MarkPublished(ctx context.Context, region, tenant, id string) error
 	Due(ctx context.Context, region string, now time.Time, limit int) ([]OutboundMessage, error)
-	FailInterrupted(ctx context.Context, region string) (int64, error)
+	FailInterrupted(ctx context.Context, region string, after time.Duration) (int64, error)
 }
 
 // Outbox sends replies through their conversation's channel, once: each reply is written to the
@@ -45,6 +46,10 @@ type Outbox struct {
 	MaxAttempts int
 	// SendTimeout bounds one platform call (0 = 20 s).
 	SendTimeout time.Duration
+	// InterruptedAfter is how long a reply may stay sending before it counts as interrupted
+	// (its process stopped mid-call): longer than any call, so that another instance's send
+	// in progress is never taken for one (0 = SendTimeout + 1 minute).
+	InterruptedAfter time.Duration
 }
 
 // Errors of Send that are the caller's.
@@ -228,18 +233,9 @@ func (o *Outbox) publish(ctx context.Context, m OutboundMessage, country string)
 	return o.Ledger.MarkPublished(ctx, m.Region, m.Tenant, m.ID)
 }
 
-// Run retries due replies and publishes sent replies' events until ctx ends. It first fails
-// the replies a previous process left mid-send.
+// Run retries due replies, publishes sent replies' events and fails replies a stopped process
+// left mid-send, until ctx ends.
 func (o *Outbox) Run(ctx context.Context, every time.Duration) error {
-	for _, r := range o.Regions {
-		n, err := o.Ledger.FailInterrupted(ctx, r)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			o.Log.Warn("replies interrupted mid-send marked failed", "region", r, "count", n)
-		}
-	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -254,7 +250,16 @@ func (o *Outbox) Run(ctx context.Context, every time.Duration) error {
 
 // Tick works once through every region's due replies.
 func (o *Outbox) Tick(ctx context.Context) {
+	after := o.InterruptedAfter
+	if after == 0 {
+		after = cmp.Or(o.SendTimeout, defaultSendLimit) + time.Minute
+	}
 	for _, r := range o.Regions {
+		if n, err := o.Ledger.FailInterrupted(ctx, r, after); err != nil {
+			o.Log.Error("send ledger", "region", r, "err", err)
+		} else if n > 0 {
+			o.Log.Warn("replies interrupted mid-send marked failed", "region", r, "count", n)
+		}
 		due, err := o.Ledger.Due(ctx, r, o.Now(), 100)
 		if err != nil {
 			o.Log.Error("send ledger", "region", r, "err", err)

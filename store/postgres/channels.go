@@ -292,9 +292,11 @@ ORDER BY next_attempt_at LIMIT $2`, outboundColumns, RegionSchema(region)), now,
 	return out, rows.Err()
 }
 
-// FailInterrupted fails every reply left sending by a process that stopped mid-send.
-func (s *ChannelState) FailInterrupted(ctx context.Context, region string) (int64, error) {
-	tag, err := s.DB.Pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.outbound_messages SET state = 'failed', reason = $1, updated_at = now() WHERE state = 'sending'`, RegionSchema(region)), channels.ReasonInterrupted)
+// FailInterrupted fails the replies that have been sending for longer than after: their
+// process stopped mid-call (a call in progress never takes that long).
+func (s *ChannelState) FailInterrupted(ctx context.Context, region string, after time.Duration) (int64, error) {
+	tag, err := s.DB.Pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.outbound_messages SET state = 'failed', reason = $1, updated_at = now()
+WHERE state = 'sending' AND updated_at < now() - make_interval(secs => $2)`, RegionSchema(region)), channels.ReasonInterrupted, after.Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("send ledger %s: %w", region, err)
 	}
