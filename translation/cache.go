@@ -12,6 +12,7 @@ import (
 // Scope is whose text is being translated: the cache keeps entries per customer, in
 // the customer's region, so that they can be erased with the customer.
 type Scope struct {
+	Tenant   string
 	Region   string
 	Customer string
 }
@@ -32,7 +33,7 @@ func ScopeFrom(ctx context.Context) (Scope, bool) {
 
 // CacheKey identifies one cached translation. It holds no text: only its digest.
 type CacheKey struct {
-	Region, Customer string
+	Tenant, Region, Customer string
 	Provider         string
 	Source, Target   string // as requested; "" source means detected
 	Domain           string // domain and glossary digest, "" for none
@@ -42,7 +43,7 @@ type CacheKey struct {
 
 // String is a flat form of the key, for stores keyed by strings.
 func (k CacheKey) String() string {
-	return strings.Join([]string{k.Region, k.Customer, k.Provider, k.Source, k.Target, k.Domain, k.Formality, k.TextSHA256}, "\x1f")
+	return strings.Join([]string{k.Tenant, k.Region, k.Customer, k.Provider, k.Source, k.Target, k.Domain, k.Formality, k.TextSHA256}, "\x1f")
 }
 
 // CacheStore keeps translations. See the package documentation for what the
@@ -89,7 +90,7 @@ func (c *cachedTranslator) key(s Scope, req Request, text string) CacheKey {
 		dom = domainKey(req.Domain) + "@" + c.g.Digest(req.Domain)
 	}
 	return CacheKey{
-		Region: s.Region, Customer: s.Customer, Provider: nameOf(c.t),
+		Tenant: s.Tenant, Region: s.Region, Customer: s.Customer, Provider: nameOf(c.t),
 		Source: strings.ToLower(req.Source), Target: strings.ToLower(req.Target),
 		Domain: dom, Formality: req.Formality, TextSHA256: hex.EncodeToString(sum[:]),
 	}

@@ -74,8 +74,8 @@
 // invalidates), formality and the SHA-256 of the text, plus the region and customer
 // the text belongs to, taken from the context ([WithScope]). A request without a scope
 // is not cached: an entry that belongs to nobody could not be erased with anybody.
-// [MemoryCache] is the in-process store used in tests. The PostgreSQL store (package
-// store/postgres) must:
+// [MemoryCache] is the in-process store used in tests. The PostgreSQL store
+// (store/postgres.TranslationCache, table region_<r>.translations) does what a store must:
 //
 //   - keep each entry in the database of the customer's region (Scope.Region), never
 //     elsewhere; entries are not shared between customers, so a cache hit reveals
@@ -83,8 +83,9 @@
 //   - seal the value (and may seal nothing else: the key holds only a digest) with the
 //     customer's data key, like other personal fields, so crypto-shredding the customer
 //     makes cached translations unreadable;
-//   - delete the customer's entries when the customer is erased, and treat a value it
-//     can no longer unseal as a miss, not an error;
+//   - delete the customer's entries when the customer is erased (the rows' deletion is
+//     part of the erasure command still to come; the key's deletion already makes them
+//     unreadable), and treat a value it can no longer unseal as a miss, not an error;
 //   - return (value, true, nil) for a hit, ("", false, nil) for a miss, and an error
 //     only when the store itself fails (Cached then translates without the cache).
 package translation
