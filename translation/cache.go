@@ -34,11 +34,11 @@ func ScopeFrom(ctx context.Context) (Scope, bool) {
 // CacheKey identifies one cached translation. It holds no text: only its digest.
 type CacheKey struct {
 	Tenant, Region, Customer string
-	Provider         string
-	Source, Target   string // as requested; "" source means detected
-	Domain           string // domain and glossary digest, "" for none
-	Formality        string
-	TextSHA256       string // hex
+	Provider                 string
+	Source, Target           string // as requested; "" source means detected
+	Domain                   string // domain and glossary digest, "" for none
+	Formality                string
+	TextSHA256               string // hex
 }
 
 // String is a flat form of the key, for stores keyed by strings.
