@@ -364,13 +364,19 @@ var (
 )
 
 func init() {
-	langs := make([]string, 0, len(lexiconData))
-	for l := range lexiconData {
+	data := map[string]map[string]string{}
+	for _, src := range []map[string]map[string]string{lexiconData, moreLexiconData} {
+		for l, d := range src {
+			data[l] = d
+		}
+	}
+	langs := make([]string, 0, len(data))
+	for l := range data {
 		langs = append(langs, l)
 	}
 	sort.Strings(langs)
 	for _, lang := range langs {
-		d := lexiconData[lang]
+		d := data[lang]
 		lx := &lexicon{substring: substringLangs[lang], concepts: map[string][]term{}}
 		for key, list := range d {
 			for _, raw := range strings.Split(list, "|") {

@@ -1,9 +1,254 @@
 package urgency
 
-import "testing"
+import (
+	"bufio"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
 
-func TestSmoke(t *testing.T) {
-	for _, s := range []string{"this is urgent", "not urgent at all", "The charger caught fire!", "thanks!", "至急お願いします", "急ぎではありません", "不着急", "ليس عاجل", "ไม่ด่วน", "your fire-resistant kettle is great", "this product is fire!"} {
-		t.Log(s, Assess(s, Context{}))
+type tcase struct {
+	lang   string
+	text   string
+	ctx    Context
+	want   Level
+	reason string // a reason that must be present ("" = none required)
+}
+
+var cases = []tcase{
+	// explicit
+	{"en", "This is urgent, please reply.", Context{}, High, "explicit:urgent"},
+	{"de", "Bitte dringend zurückrufen.", Context{}, High, "explicit:urgent"},
+	{"fr", "C'est urgent !", Context{}, High, "explicit:urgent"},
+	{"es", "Es urgente, por favor.", Context{}, High, "explicit:urgent"},
+	{"pt", "É urgente!", Context{}, High, "explicit:urgent"},
+	{"it", "È urgente, grazie.", Context{}, High, "explicit:urgent"},
+	{"nl", "Het is dringend.", Context{}, High, "explicit:urgent"},
+	{"ja", "至急ご連絡ください。", Context{}, High, "explicit:urgent"},
+	{"ko", "긴급 요청입니다.", Context{}, High, "explicit:urgent"},
+	{"zh", "紧急，请处理。", Context{}, High, "explicit:urgent"},
+	{"ar", "طلب عاجل من فضلكم", Context{}, High, "explicit:urgent"},
+	{"th", "ด่วนค่ะ", Context{}, High, "explicit:urgent"},
+	{"id", "Ini mendesak.", Context{}, High, "explicit:urgent"},
+	{"vi", "Việc này rất gấp.", Context{}, High, "explicit:urgent"},
+	{"tr", "Bu çok acil.", Context{}, High, "explicit:urgent"},
+	{"ru", "Это срочно.", Context{}, High, "explicit:urgent"},
+	{"", "Es urgente, por favor.", Context{}, High, "explicit:urgent"},
+	{"", "至急お願いします", Context{}, High, "explicit:urgent"},
+	// topic only
+	{"en", "The charger caught fire last night.", Context{}, Critical, "topic:fire"},
+	{"en", "My son swallowed a battery.", Context{}, Critical, "topic:child_ingestion"},
+	{"en", "My insulin pump alarm keeps beeping and it stopped.", Context{}, Critical, "topic:medical_device_alarm"},
+	{"en", "Someone else is using my card.", Context{}, Critical, "topic:card_fraud"},
+	{"en", "My account was hacked.", Context{}, Critical, "topic:account_takeover"},
+	{"en", "I got an electric shock from the lamp.", Context{}, Critical, "topic:electric_shock"},
+	{"de", "Aus dem Gerät kommt Rauch.", Context{}, Critical, "topic:fire"},
+	{"fr", "Mon enfant a avalé un aimant.", Context{}, Critical, "topic:child_ingestion"},
+	{"es", "La plancha echa humo.", Context{}, Critical, "topic:fire"},
+	{"pt", "Minha conta foi hackeada.", Context{}, Critical, "topic:account_takeover"},
+	{"it", "Il caricatore ha preso fuoco.", Context{}, Critical, "topic:fire"},
+	{"nl", "Mijn account is gehackt.", Context{}, Critical, "topic:account_takeover"},
+	{"ja", "子供が電池を飲み込みました。", Context{}, Critical, "topic:child_ingestion"},
+	{"ko", "충전기에서 연기가 나요.", Context{}, Critical, "topic:fire"},
+	{"zh", "充电器着火了。", Context{}, Critical, "topic:fire"},
+	{"ar", "حريق في الشاحن", Context{}, Critical, "topic:fire"},
+	{"th", "ที่ชาร์จไฟไหม้", Context{}, Critical, "topic:fire"},
+	{"ru", "Зарядка загорелась.", Context{}, Critical, "topic:fire"},
+	{"", "Mi hijo se tragó un imán.", Context{}, Critical, "topic:child_ingestion"},
+	// negated
+	{"en", "Not urgent, but when will it ship?", Context{}, Normal, "negated:urgent"},
+	{"en", "No rush, reply whenever.", Context{}, Normal, "negated:hurry"},
+	{"de", "Keine Eile, danke.", Context{}, None, "negated:hurry"},
+	{"de", "Es ist kein Notfall, aber wo ist mein Paket?", Context{}, Normal, "negated:emergency"},
+	{"fr", "Ce n'est pas urgent, où est mon colis ?", Context{}, Normal, "negated:urgent"},
+	{"es", "No es urgente, ¿cuándo llega?", Context{}, Normal, "negated:urgent"},
+	{"pt", "Não é urgente, quando chega?", Context{}, Normal, "negated:urgent"},
+	{"it", "Non è urgente, quando arriva?", Context{}, Normal, "negated:urgent"},
+	{"nl", "Niet dringend, wanneer komt het?", Context{}, Normal, "negated:urgent"},
+	{"ja", "急ぎではありませんが、在庫はありますか？", Context{}, Normal, "negated:urgent"},
+	{"ja", "急ぎません。", Context{}, Normal, "negated:urgent"},
+	{"ko", "급하지 않아요, 재고 있나요?", Context{}, Normal, "negated:urgent"},
+	{"zh", "不急，什么时候发货？", Context{}, Normal, ""},
+	{"zh", "不着急，有空回复。", Context{}, Normal, "negated:hurry"},
+	{"ar", "ليس عاجل، متى يصل؟", Context{}, Normal, "negated:urgent"},
+	{"th", "ไม่ด่วนค่ะ ส่งเมื่อไหร่", Context{}, Normal, "negated:urgent"},
+	{"tr", "Acil değil, ne zaman gelir?", Context{}, Normal, "negated:urgent"},
+	{"ru", "Не срочно, когда доставка?", Context{}, Normal, "negated:urgent"},
+	{"", "No es urgente, ¿cuándo llega?", Context{}, Normal, "negated:urgent"},
+	{"", "Ce n'est pas urgent, où est mon colis ?", Context{}, Normal, "negated:urgent"},
+	// a negation far away does not cancel the word
+	{"en", "It is not working, urgent!", Context{}, High, "explicit:urgent"},
+	// praise with a danger word
+	{"en", "Your fire-resistant kettle is great", Context{}, None, ""},
+	{"en", "This product is fire!", Context{}, None, "weakened:topic:fire"},
+	{"en", "Love the kettle, but it caught fire yesterday and I need help.", Context{}, Critical, "topic:fire"},
+	{"de", "Die feuerfeste Auflaufform ist toll.", Context{}, None, ""},
+	{"fr", "Le détecteur de fumée est parfait, merci.", Context{}, None, ""},
+	{"zh", "这个防火毯很好用。", Context{}, None, ""},
+	// plain problems and greetings
+	{"en", "Where is my order?", Context{}, Normal, ""},
+	{"en", "Thanks a lot!", Context{}, None, ""},
+	{"en", "", Context{}, None, ""},
+	{"en", "   !!! ", Context{}, None, ""},
+	{"ja", "ありがとうございます", Context{}, None, ""},
+	// context
+	{"en", "Where is my order?", Context{Tier: "VIP"}, High, "context:vip"},
+	{"en", "Where is my order?", Context{RecentContacts: 3}, High, "context:repeat_contacts"},
+	{"en", "Where is my order?", Context{Tier: "vip", RecentContacts: 5}, Critical, "context:repeat_contacts"},
+	{"en", "Where is my order?", Context{RecentContacts: 2}, Normal, ""},
+	{"en", "This is urgent.", Context{Tier: "vip"}, Critical, "context:vip"},
+	{"en", "Thanks!", Context{Tier: "vip", RecentContacts: 4}, None, ""},
+	{"de-AT", "Bitte dringend!", Context{}, High, "explicit:urgent"},
+}
+
+func TestAssess(t *testing.T) {
+	for _, c := range cases {
+		c.ctx.Language = c.lang
+		got := Assess(c.text, c.ctx)
+		if got.Level != c.want || (c.reason != "" && !slices.Contains(got.Reasons, c.reason)) {
+			t.Errorf("%s %q %+v: got %v %v, want %v with %q", c.lang, c.text, c.ctx, got.Level, got.Reasons, c.want, c.reason)
+		}
+	}
+}
+
+func TestLevelString(t *testing.T) {
+	for l, s := range map[Level]string{None: "NONE", Normal: "NORMAL", High: "HIGH", Critical: "CRITICAL", Level(9): "UNKNOWN"} {
+		if l.String() != s {
+			t.Errorf("%d: %q", l, l.String())
+		}
+	}
+}
+
+func TestLanguages(t *testing.T) {
+	want := []string{"ar", "de", "en", "es", "fr", "id", "it", "ja", "ko", "nl", "pt", "ru", "th", "tr", "vi", "zh"}
+	if got := Languages(); !slices.Equal(got, want) {
+		t.Errorf("got %v", got)
+	}
+}
+
+type labelled struct {
+	lang, text string
+	high       bool
+}
+
+func load(t testing.TB, name string) []labelled {
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		p := strings.SplitN(line, "\t", 3)
+		if len(p) != 3 {
+			t.Fatalf("%s: bad line %q", name, line)
+		}
+		out = append(out, labelled{p[0], p[2], p[1] == "1"})
+	}
+	return out
+}
+
+type counts struct{ tp, fp, fn, n int }
+
+func (c counts) precision() float64 {
+	if c.tp+c.fp == 0 {
+		return 1
+	}
+	return float64(c.tp) / float64(c.tp+c.fp)
+}
+
+func (c counts) recall() float64 {
+	if c.tp+c.fn == 0 {
+		return 1
+	}
+	return float64(c.tp) / float64(c.tp+c.fn)
+}
+
+func evaluate(t *testing.T, name string) counts {
+	per := map[string]*counts{}
+	var all counts
+	for _, x := range load(t, name) {
+		got := Assess(x.text, Context{Language: x.lang}).Level >= High
+		c := per[x.lang]
+		if c == nil {
+			c = &counts{}
+			per[x.lang] = c
+		}
+		for _, k := range []*counts{c, &all} {
+			k.n++
+			switch {
+			case got && x.high:
+				k.tp++
+			case got:
+				k.fp++
+			case x.high:
+				k.fn++
+			}
+		}
+		if got != x.high {
+			t.Logf("%s miss: %s %q (want high=%v) %v", name, x.lang, x.text, x.high, Assess(x.text, Context{Language: x.lang}))
+		}
+	}
+	langs := make([]string, 0, len(per))
+	for l := range per {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		c := per[l]
+		t.Logf("%s %s: n=%d precision=%.2f recall=%.2f", name, l, c.n, c.precision(), c.recall())
+	}
+	t.Logf("%s all: n=%d precision=%.3f recall=%.3f", name, all.n, all.precision(), all.recall())
+	return all
+}
+
+// TestEvaluationDev asserts the bar on the development set, the only one tuned against.
+func TestEvaluationDev(t *testing.T) {
+	all := evaluate(t, "dev.tsv")
+	if all.precision() < 0.8 || all.recall() < 0.8 {
+		t.Errorf("dev precision %.3f recall %.3f, want both >= 0.8", all.precision(), all.recall())
+	}
+}
+
+// TestEvaluationHeldout only reports: the held-back set is never tuned against.
+func TestEvaluationHeldout(t *testing.T) {
+	evaluate(t, "heldout.tsv")
+}
+
+func FuzzAssess(f *testing.F) {
+	for _, c := range cases {
+		f.Add(c.text, c.lang, c.ctx.Tier, c.ctx.RecentContacts)
+	}
+	f.Add("\xff\xfe urgent", "", "vip", -1)
+	f.Fuzz(func(t *testing.T, text, lang, tier string, recent int) {
+		r := Assess(text, Context{Language: lang, Tier: tier, RecentContacts: recent})
+		if r.Level < None || r.Level > Critical {
+			t.Fatalf("level %d out of range", r.Level)
+		}
+		if !sort.StringsAreSorted(r.Reasons) {
+			t.Fatalf("reasons not sorted: %v", r.Reasons)
+		}
+	})
+}
+
+func BenchmarkAssess(b *testing.B) {
+	texts := []string{
+		"Hello, my order has not arrived yet and it is not urgent, but could you check?",
+		"充电器冒烟了！请马上处理。",
+		"Mon compte a été piraté, quelqu'un d'autre a utilisé ma carte bancaire.",
+	}
+	for _, lang := range []string{"en", ""} {
+		b.Run("lang="+lang, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				Assess(texts[i%len(texts)], Context{Language: lang})
+			}
+		})
 	}
 }
