@@ -352,7 +352,7 @@ var topics = []topic{
 	{"fire", [][]string{{"fire"}, {"smoke"}}},
 	{"burn", [][]string{{"burn"}}},
 	{"electric_shock", [][]string{{"shock"}}},
-	{"child_ingestion", [][]string{{"child", "swallow"}, {"swallow", "small_part"}}},
+	{"child_ingestion", [][]string{{"child", "swallow"}, {"swallow", "small_part"}, {"eat", "small_part"}}},
 	{"medical_device_alarm", [][]string{{"medical_device", "device_fault"}}},
 	{"account_takeover", [][]string{{"hacked"}, {"account", "someone_else"}}},
 	{"card_fraud", [][]string{{"card", "someone_else"}, {"card", "fraud"}}},

@@ -87,6 +87,15 @@ var cases = []tcase{
 	{"de", "Die feuerfeste Auflaufform ist toll.", Context{}, None, ""},
 	{"fr", "Le détecteur de fumée est parfait, merci.", Context{}, None, ""},
 	{"zh", "这个防火毯很好用。", Context{}, None, ""},
+	// everyday words that only look like the lexicon's
+	{"", "My son ate the cake, it was delicious.", Context{}, Normal, ""},
+	{"en", "My son ate a button battery!", Context{}, Critical, "topic:child_ingestion"},
+	{"", "I am a critical care nurse, what size should I order?", Context{}, Normal, ""},
+	{"", "I love your brand", Context{}, None, ""},
+	{"", "Please reply asap", Context{}, High, "explicit:asap"},
+	{"tr", "Renkler hemen hemen aynı mı?", Context{}, Normal, ""},
+	{"", "我的卡住了，怎么办？", Context{}, Normal, ""},
+	{"", "ลูกค้าต้องการคืนสินค้า", Context{}, Normal, ""},
 	// plain problems and greetings
 	{"en", "Where is my order?", Context{}, Normal, ""},
 	{"en", "Thanks a lot!", Context{}, None, ""},
