@@ -28,11 +28,11 @@ var negators = set(
 )
 
 // postNegators follow the urgency word in spaced languages ("acil değil", "dringend nicht").
-var postNegators = set("değil", "degil", "yok", "nicht", "pas")
+var postNegators = set("değil", "degil", "yok", "nicht")
 
 // fillers may sit between a negator and the urgency word.
 var fillers = set(
-	"is", "t", "it", "it's", "its", "s", "that", "so", "very", "really", "too", "a", "an", "any", "be", "in", "at", "all", "the", "particularly", "super", "big", "much", "of",
+	"is", "t", "need", "to", "real", "it", "it's", "its", "s", "that", "so", "very", "really", "too", "a", "an", "any", "be", "in", "at", "all", "the", "particularly", "super", "big", "much", "of",
 	"es", "ist", "so", "sehr", "besonders", "wirklich", "allzu", "zu", "ein", "eine", "einen", "in", "großer", "grosse", "große", "mehr",
 	"est", "c", "si", "très", "trop", "d", "de", "un", "une", "du", "vraiment", "n",
 	"tan", "muy", "un", "una", "ninguna", "hay", "ningún", "realmente", "de",

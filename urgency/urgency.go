@@ -95,8 +95,16 @@ func Assess(text string, c Context) Result {
 	if hasLetters(text) {
 		base := Normal
 		greeting, problem := false, false
+		var norm [2]string // spaced, substring; each computed once
 		for _, lx := range lexs {
-			m := newMatch(lx, text)
+			i := 0
+			if lx.substring {
+				i = 1
+			}
+			if norm[i] == "" {
+				norm[i] = normalise(text, lx.substring)
+			}
+			m := &match{lx: lx, s: norm[i], cached: map[string]bool{}}
 			lvl, g, p := m.assess(reasons)
 			level = max(level, lvl)
 			greeting = greeting || g
@@ -184,10 +192,6 @@ type match struct {
 	lx     *lexicon
 	s      string // normalised, masked as matching proceeds
 	cached map[string]bool
-}
-
-func newMatch(lx *lexicon, text string) *match {
-	return &match{lx: lx, s: normalise(text, lx.substring), cached: map[string]bool{}}
 }
 
 // find returns the byte spans of term in m.s.
@@ -294,8 +298,6 @@ func (m *match) assess(reasons map[string]bool) (Level, bool, bool) {
 			m.mask(sp)
 		}
 	}
-	problem := m.has("problem")
-	praise := m.has("praise")
 	for _, tp := range topics {
 		hit := false
 		for _, alt := range tp.all {
@@ -314,17 +316,14 @@ func (m *match) assess(reasons map[string]bool) (Level, bool, bool) {
 		if !hit {
 			continue
 		}
-		if praise && !problem {
+		if m.has("praise") && !m.has("problem") {
 			reasons["weakened:topic:"+tp.code] = true
 			continue
 		}
 		reasons["topic:"+tp.code] = true
 		level = Critical
 	}
-	if level > None {
-		problem = true
-	}
-	return level, m.has("greeting") || praise, problem
+	return level, m.has("greeting") || m.has("praise"), level > None || m.has("problem")
 }
 
 type term struct {

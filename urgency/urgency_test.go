@@ -60,6 +60,9 @@ var cases = []tcase{
 	// negated
 	{"en", "Not urgent, but when will it ship?", Context{}, Normal, "negated:urgent"},
 	{"en", "No rush, reply whenever.", Context{}, Normal, "negated:hurry"},
+	{"en", "There is no need to rush, where is it?", Context{}, Normal, "negated:hurry"},
+	{"de", "Es eilt nicht, wo ist es?", Context{}, Normal, "negated:urgent"},
+	{"de", "Es eilt!", Context{}, High, "explicit:urgent"},
 	{"de", "Keine Eile, danke.", Context{}, None, "negated:hurry"},
 	{"de", "Es ist kein Notfall, aber wo ist mein Paket?", Context{}, Normal, "negated:emergency"},
 	{"fr", "Ce n'est pas urgent, où est mon colis ?", Context{}, Normal, "negated:urgent"},
