@@ -210,7 +210,7 @@ var lexiconData = map[string]map[string]string{
 		"greeting":           "ありがとう|ありがとうございます|こんにちは|こんばんは|おはよう|よろしく|お疲れ様",
 	},
 	"zh": {
-		"explicit:urgent":    "紧急|緊急|急需|急用|十万火急|很急|急急|加急|急件",
+		"explicit:urgent":    "紧急|緊急|急需|急用|十万火急|很急|急急|加急|急件|急死",
 		"explicit:asap":      "马上|馬上|立刻|立即|尽快|儘快|儘速|尽早|赶快|趕快",
 		"explicit:emergency": "紧急情况|緊急情況|急事",
 		"explicit:hurry":     "着急|著急|急着|急著|赶时间|趕時間",

@@ -113,6 +113,8 @@ var cases = []tcase{
 	{"en", "This is urgent.", Context{Tier: "vip"}, Critical, "context:vip"},
 	{"en", "Thanks!", Context{Tier: "vip", RecentContacts: 4}, None, ""},
 	{"de-AT", "Bitte dringend!", Context{}, High, "explicit:urgent"},
+	{"xx", "Bitte dringend!", Context{}, High, "explicit:urgent"},
+	{"zh-Hant", "急死了，我的包裹呢？", Context{}, High, "explicit:urgent"},
 }
 
 func TestAssess(t *testing.T) {
