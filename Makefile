@@ -63,7 +63,7 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
         ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame \
         ./translation:FuzzParseDeepL ./translation:FuzzParseGoogle ./translation:FuzzParseLibreTranslate ./translation:FuzzParseOpenAI \
-        ./translation:FuzzEnforce ./transcription:FuzzParse ./language:FuzzDetect
+        ./translation:FuzzEnforce ./transcription:FuzzParse ./language:FuzzDetect ./urgency:FuzzAssess
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \
