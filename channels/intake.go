@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -99,17 +100,6 @@ func EventID(channel, account, platformID string) string {
 	return channel + ":" + hex.EncodeToString(sum[:20])
 }
 
-// Where the country of a customer comes from, strongest first; documented in ARCHITECTURE.md.
-func (p *Pipeline) country(channel, account string, phoneCountry string) string {
-	if phoneCountry != "" {
-		return phoneCountry
-	}
-	if c, ok := p.Markets.Country(channel, account); ok {
-		return c
-	}
-	return p.DefaultCountry
-}
-
 func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]models.Event, error) {
 	now := p.Now().UTC()
 	at := m.Timestamp.UTC()
@@ -117,8 +107,11 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		at = now
 	}
 	id := EventID(channel, m.Account, m.ID)
-	market, _ := p.Markets.Country(channel, m.Account)
-	if market == "" {
+	// The account's market, else the tenant's default: where a customer without a phone
+	// number is placed (the one rule, ARCHITECTURE.md), and how a number without a country
+	// code is read.
+	market, ok := p.Markets.Country(channel, m.Account)
+	if !ok {
 		market = p.DefaultCountry
 	}
 	var address identity.Key
@@ -169,7 +162,7 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		verified = append(verified, identity.Key{Kind: identity.KindWebchat, Value: m.From.Verified})
 		cust.CRMID = m.From.Verified
 	}
-	cust.Country = p.country(channel, m.Account, phoneCountry)
+	cust.Country = cmp.Or(phoneCountry, market)
 	res, err := p.Identities.Observe(ctx, identity.Observation{
 		Tenant: p.Tenant, Address: address, Also: also, Mentioned: mentioned, Verified: verified, Country: cust.Country,
 		Seed: ingest.Identity(&cust), At: at,

@@ -33,68 +33,87 @@ type channelSet struct {
 	tenants *tenantChannels // tenants' own accounts (settings in PostgreSQL)
 }
 
+// webhookPlatform is a channel that takes deliveries on /webhooks/{channel}: the setting that
+// turns it on, the prefix of its settings, and how it is built from them.
+type webhookPlatform struct {
+	name, secret, prefix string
+	build                func(cfg config) (channels.Webhook, channels.Outbound, error)
+}
+
+var webhookPlatforms = []webhookPlatform{
+	{"whatsapp", "whatsapp-app-secret", "whatsapp-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := whatsapp.New(whatsapp.Config{
+			AppSecret: cfg.str("whatsapp-app-secret"), VerifyToken: cfg.str("whatsapp-verify-token"),
+			AccessToken: cfg.str("whatsapp-access-token"), APIBase: cfg.str("whatsapp-api-base"),
+			APIVersion: cfg.str("meta-api-version"), Template: cfg.str("whatsapp-template"),
+		})
+		return c, c, err
+	}},
+	{"messenger", "messenger-app-secret", "messenger-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := messenger.New(messenger.Config{
+			AppSecret: cfg.str("messenger-app-secret"), VerifyToken: cfg.str("messenger-verify-token"),
+			AccessToken: cfg.str("messenger-page-token"), APIBase: cfg.str("messenger-api-base"), APIVersion: cfg.str("meta-api-version"),
+		})
+		return c, c, err
+	}},
+	{"instagram", "instagram-app-secret", "instagram-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := messenger.NewInstagram(messenger.Config{
+			AppSecret: cfg.str("instagram-app-secret"), VerifyToken: cfg.str("instagram-verify-token"),
+			AccessToken: cfg.str("instagram-access-token"), APIBase: cfg.str("instagram-api-base"), APIVersion: cfg.str("meta-api-version"),
+		})
+		return c, c, err
+	}},
+	{"line", "line-channel-secret", "line-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := line.New(line.Config{ChannelSecret: cfg.str("line-channel-secret"), AccessToken: cfg.str("line-access-token"), APIBase: cfg.str("line-api-base")})
+		return c, c, err
+	}},
+	{"telegram", "telegram-secret-token", "telegram-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := telegram.New(telegram.Config{SecretToken: cfg.str("telegram-secret-token"), BotToken: cfg.str("telegram-bot-token"), APIBase: cfg.str("telegram-api-base")})
+		return c, c, err
+	}},
+	{"kakaotalk", "kakao-secret", "kakao-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := kakao.New(kakao.Config{Secret: cfg.str("kakao-secret")})
+		return c, c, err
+	}},
+	{"wechat", "wechat-token", "wechat-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
+		c, err := wechat.New(wechat.Config{Token: cfg.str("wechat-token"), AppID: cfg.str("wechat-app-id"), AppSecret: cfg.str("wechat-app-secret"),
+			AESKey: cfg.str("wechat-aes-key"), APIBase: cfg.str("wechat-api-base")})
+		return c, c, err
+	}},
+}
+
+// buildChannel makes one platform from cfg, or says which setting would turn it on.
+func buildChannel(cfg config, pl webhookPlatform) (channels.Channel, error) {
+	if cfg.str(pl.secret) == "" {
+		return channels.Channel{Name: pl.name, Off: envOf(pl.secret) + " is not set"}, nil
+	}
+	w, o, err := pl.build(cfg)
+	if err != nil {
+		return channels.Channel{}, fmt.Errorf("%s: %w", pl.name, err)
+	}
+	return channels.Channel{Name: pl.name, Webhook: w, Outbound: o}, nil
+}
+
+// envOf is a setting's environment variable.
+func envOf(flag string) string {
+	for _, s := range settings {
+		if s.flag == flag {
+			return s.env
+		}
+	}
+	return flag
+}
+
 // buildChannels makes each platform whose secret is set; the others stay off, with the
 // setting that would turn them on as their webhook's 404 reason.
 func buildChannels(cfg config) ([]channels.Channel, *email.Channel, error) {
-	version := cfg.str("meta-api-version")
-	var out []channels.Channel
-	add := func(name, secretVar string, on bool, build func() (channels.Webhook, channels.Outbound, error)) error {
-		if !on {
-			out = append(out, channels.Channel{Name: name, Off: secretVar + " is not set"})
-			return nil
-		}
-		w, o, err := build()
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		out = append(out, channels.Channel{Name: name, Webhook: w, Outbound: o})
-		return nil
-	}
-	steps := []error{
-		add("whatsapp", "MERIDIAN_WHATSAPP_APP_SECRET", cfg.str("whatsapp-app-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := whatsapp.New(whatsapp.Config{
-				AppSecret: cfg.str("whatsapp-app-secret"), VerifyToken: cfg.str("whatsapp-verify-token"),
-				AccessToken: cfg.str("whatsapp-access-token"), APIBase: cfg.str("whatsapp-api-base"),
-				APIVersion: version, Template: cfg.str("whatsapp-template"),
-			})
-			return c, c, err
-		}),
-		add("messenger", "MERIDIAN_MESSENGER_APP_SECRET", cfg.str("messenger-app-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := messenger.New(messenger.Config{
-				AppSecret: cfg.str("messenger-app-secret"), VerifyToken: cfg.str("messenger-verify-token"),
-				AccessToken: cfg.str("messenger-page-token"), APIBase: cfg.str("messenger-api-base"), APIVersion: version,
-			})
-			return c, c, err
-		}),
-		add("instagram", "MERIDIAN_INSTAGRAM_APP_SECRET", cfg.str("instagram-app-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := messenger.NewInstagram(messenger.Config{
-				AppSecret: cfg.str("instagram-app-secret"), VerifyToken: cfg.str("instagram-verify-token"),
-				AccessToken: cfg.str("instagram-access-token"), APIBase: cfg.str("instagram-api-base"), APIVersion: version,
-			})
-			return c, c, err
-		}),
-		add("line", "MERIDIAN_LINE_CHANNEL_SECRET", cfg.str("line-channel-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := line.New(line.Config{ChannelSecret: cfg.str("line-channel-secret"), AccessToken: cfg.str("line-access-token"), APIBase: cfg.str("line-api-base")})
-			return c, c, err
-		}),
-		add("telegram", "MERIDIAN_TELEGRAM_SECRET_TOKEN", cfg.str("telegram-secret-token") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := telegram.New(telegram.Config{SecretToken: cfg.str("telegram-secret-token"), BotToken: cfg.str("telegram-bot-token"), APIBase: cfg.str("telegram-api-base")})
-			return c, c, err
-		}),
-		add("kakaotalk", "MERIDIAN_KAKAO_SECRET", cfg.str("kakao-secret") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := kakao.New(kakao.Config{Secret: cfg.str("kakao-secret")})
-			return c, c, err
-		}),
-		add("wechat", "MERIDIAN_WECHAT_TOKEN", cfg.str("wechat-token") != "", func() (channels.Webhook, channels.Outbound, error) {
-			c, err := wechat.New(wechat.Config{Token: cfg.str("wechat-token"), AppID: cfg.str("wechat-app-id"), AppSecret: cfg.str("wechat-app-secret"),
-				AESKey: cfg.str("wechat-aes-key"), APIBase: cfg.str("wechat-api-base")})
-			return c, c, err
-		}),
-	}
-	for _, err := range steps {
+	out := make([]channels.Channel, 0, len(webhookPlatforms)+1)
+	for _, pl := range webhookPlatforms {
+		c, err := buildChannel(cfg, pl)
 		if err != nil {
 			return nil, nil, err
 		}
+		out = append(out, c)
 	}
 	mail, err := buildEmail(cfg)
 	if err != nil {

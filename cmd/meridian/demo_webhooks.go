@@ -39,27 +39,26 @@ import (
 )
 
 // demoWebhookChannels are the platforms whose customers' live messages the demo posts to
-// /webhooks/{channel}, as the platform's own body, signed as the platform signs.
-var demoWebhookChannels = []string{"whatsapp", "messenger", "instagram", "line", "telegram", "kakaotalk", "wechat"}
+// /webhooks/{channel}, as the platform's own body, signed as the platform signs: every
+// webhook platform.
+var demoWebhookChannels = func() []string {
+	out := make([]string, len(webhookPlatforms))
+	for i, pl := range webhookPlatforms {
+		out[i] = pl.name
+	}
+	return out
+}()
 
 // demoTelegramMarket is the market of the demo's Telegram bot. A bot is one account (the id in
 // its token) and Telegram gives no phone number, so its customers are placed in one country:
 // Telegram conversations of other markets stay on /v1/events.
 const demoTelegramMarket = "ID"
 
-// demoChannelSetting is a platform's switch (its secret) and the other settings its channel
-// needs to start.
-var demoChannelSettings = []struct {
-	channel, secret string
-	also            []string
-}{
-	{"whatsapp", "whatsapp-app-secret", []string{"whatsapp-verify-token"}},
-	{"messenger", "messenger-app-secret", []string{"messenger-verify-token"}},
-	{"instagram", "instagram-app-secret", []string{"instagram-verify-token"}},
-	{"line", "line-channel-secret", []string{"line-access-token"}},
-	{"telegram", "telegram-secret-token", []string{"telegram-bot-token"}},
-	{"kakaotalk", "kakao-secret", nil},
-	{"wechat", "wechat-token", []string{"wechat-app-id", "wechat-app-secret"}},
+// demoAlso are the settings besides its secret (webhookPlatform.secret) that a platform's
+// channel needs to start or to send.
+var demoAlso = map[string][]string{
+	"whatsapp": {"whatsapp-verify-token"}, "messenger": {"messenger-verify-token"}, "instagram": {"instagram-verify-token"},
+	"line": {"line-access-token"}, "telegram": {"telegram-bot-token"}, "wechat": {"wechat-app-id", "wechat-app-secret"},
 }
 
 // enableDemoChannels turns on, in cfg, every platform channel whose secret the user did not
@@ -68,7 +67,7 @@ var demoChannelSettings = []struct {
 // never changed. It returns the channels it turned on.
 func enableDemoChannels(cfg config) ([]string, error) {
 	var on []string
-	for _, s := range demoChannelSettings {
+	for _, s := range webhookPlatforms {
 		if cfg.str(s.secret) != "" {
 			continue
 		}
@@ -77,7 +76,7 @@ func enableDemoChannels(cfg config) ([]string, error) {
 			return nil, err
 		}
 		*cfg[s.secret] = v
-		for _, name := range s.also {
+		for _, name := range demoAlso[s.name] {
 			if cfg.str(name) != "" {
 				continue
 			}
@@ -92,7 +91,7 @@ func enableDemoChannels(cfg config) ([]string, error) {
 			}
 			*cfg[name] = v
 		}
-		on = append(on, s.channel)
+		on = append(on, s.name)
 	}
 	// E-mail for business customers: mail to the demo's support addresses, delivered to an
 	// SMTP listener on a free local port, unless the user set up e-mail themselves.

@@ -14,12 +14,16 @@ import (
 	"github.com/meridian-cs/meridian/store/postgres"
 )
 
-// tenantChannelPrefixes are the settings a tenant may give for its own account of a channel:
-// those of the channel, by their flag names' prefix. E-mail and web chat listen on the
-// process's own addresses and are configured by the environment only.
-var tenantChannelPrefixes = map[string]string{
-	"whatsapp": "whatsapp-", "messenger": "messenger-", "instagram": "instagram-", "line": "line-",
-	"telegram": "telegram-", "kakaotalk": "kakao-", "wechat": "wechat-",
+// tenantPlatform is the platform a tenant may configure its own account of: the webhook
+// platforms, by their settings' prefix. E-mail and web chat listen on the process's own
+// addresses and are configured by the environment only.
+func tenantPlatform(name string) (webhookPlatform, bool) {
+	for _, pl := range webhookPlatforms {
+		if pl.name == name {
+			return pl, true
+		}
+	}
+	return webhookPlatform{}, false
 }
 
 // tenantSettingsTTL is how long a tenant's built channel is reused before its settings are
@@ -50,7 +54,7 @@ func (t *tenantChannels) Intake(tenant string) channels.Intake {
 
 // Channel implements channels.TenantChannels.
 func (t *tenantChannels) Channel(ctx context.Context, tenant, name string) (channels.Channel, bool, error) {
-	if _, ok := tenantChannelPrefixes[name]; !ok {
+	if _, ok := tenantPlatform(name); !ok {
 		return channels.Channel{}, false, nil
 	}
 	k := [2]string{tenant, name}
@@ -105,11 +109,11 @@ func (t *tenantChannels) Sender(ctx context.Context, tenant, channel string) (ch
 // build makes a channel from a tenant's settings alone: the environment's settings of that
 // channel (the default tenant's accounts) never leak into another tenant's.
 func (t *tenantChannels) build(name string, values map[string]string) (channels.Channel, error) {
-	prefix := tenantChannelPrefixes[name]
+	pl, _ := tenantPlatform(name)
 	cfg := config{}
 	for _, s := range settings {
 		v := *t.p.cfg[s.flag]
-		if strings.HasPrefix(s.flag, prefix) {
+		if strings.HasPrefix(s.flag, pl.prefix) {
 			v = s.def
 		}
 		if given, ok := values[s.env]; ok {
@@ -117,36 +121,28 @@ func (t *tenantChannels) build(name string, values map[string]string) (channels.
 		}
 		cfg[s.flag] = &v
 	}
-	chs, _, err := buildChannels(cfg)
-	if err != nil {
-		return channels.Channel{}, err
+	c, err := buildChannel(cfg, pl)
+	if err == nil && c.Off != "" {
+		err = &channels.SettingError{Setting: "settings", Reason: c.Off}
 	}
-	for _, c := range chs {
-		if c.Name == name {
-			if c.Off != "" {
-				return c, &channels.SettingError{Setting: "settings", Reason: c.Off}
-			}
-			return c, nil
-		}
-	}
-	return channels.Channel{}, fmt.Errorf("channel %s was not built", name)
+	return c, err
 }
 
 // Configure checks a tenant's settings of a channel by building the channel, then stores
 // them sealed. Settings are named by their environment variables (MERIDIAN_LINE_CHANNEL_SECRET).
 func (t *tenantChannels) Configure(ctx context.Context, tenant, name string, values map[string]string) (channels.Configured, error) {
-	prefix, ok := tenantChannelPrefixes[name]
+	pl, ok := tenantPlatform(name)
 	if !ok {
-		names := make([]string, 0, len(tenantChannelPrefixes))
-		for n := range tenantChannelPrefixes {
-			names = append(names, n)
+		names := make([]string, 0, len(webhookPlatforms))
+		for _, p := range webhookPlatforms {
+			names = append(names, p.name)
 		}
 		slices.Sort(names)
 		return channels.Configured{}, &channels.SettingError{Setting: "channel", Reason: fmt.Sprintf("%q cannot be configured per tenant (one of %s)", name, strings.Join(names, ", "))}
 	}
 	allowed := map[string]bool{}
 	for _, s := range settings {
-		if strings.HasPrefix(s.flag, prefix) {
+		if strings.HasPrefix(s.flag, pl.prefix) {
 			allowed[s.env] = true
 		}
 	}
