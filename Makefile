@@ -63,7 +63,7 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
         ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame \
         ./translation:FuzzParseDeepL ./translation:FuzzParseGoogle ./translation:FuzzParseLibreTranslate ./translation:FuzzParseOpenAI \
-        ./translation:FuzzEnforce ./transcription:FuzzParse ./language:FuzzDetect ./urgency:FuzzAssess
+        ./translation:FuzzEnforce ./transcription:FuzzParse ./understanding/language:FuzzDetect ./understanding/urgency:FuzzAssess
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \
@@ -94,8 +94,8 @@ eval-insights:
 # Language detection on the held-back labelled sets: Meridian's detector against lingua-go
 # (all languages, high and low accuracy, markets only) and whatlanggo; accuracy, memory, latency.
 eval-language:
-	$(GO) run ./cmd/evallanguage --set language/testdata/heldout.tsv --report language/EVALUATION.md
-	$(GO) run ./cmd/evallanguage --set language/testdata/heldout2.tsv --report language/EVALUATION-heldout2.md
+	$(GO) run ./cmd/evallanguage --set understanding/language/testdata/heldout.tsv --report understanding/language/EVALUATION.md
+	$(GO) run ./cmd/evallanguage --set understanding/language/testdata/heldout2.tsv --report understanding/language/EVALUATION-heldout2.md
 
 clean:
 	rm -rf bin var

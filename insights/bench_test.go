@@ -11,7 +11,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/price"
 	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/insights/themes"
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 var samples = []struct{ lang, text string }{

@@ -23,7 +23,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/keyness"
 	"github.com/meridian-cs/meridian/insights/price"
 	"github.com/meridian-cs/meridian/insights/themes"
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 func main() {

@@ -1,12 +1,12 @@
 // Command evallanguage measures language detection on a labelled set
-// (language/testdata/heldout.tsv by default): accuracy per language, on short and long
+// (understanding/language/testdata/heldout.tsv by default): accuracy per language, on short and long
 // messages, for Meridian's detector (package language, the embedded default) and for
 // lingua-go all languages high accuracy, lingua-go all languages low accuracy and whatlanggo
 // on the same texts; and each one's resident memory, the p99 of one analysis and analyses
 // per second on one core. Each detector runs in a child process of its own (this program
 // re-run with -child), so that one's memory does not count in another's.
 //
-//	go run ./cmd/evallanguage [-set language/testdata/heldout.tsv] [-report language/EVALUATION.md]
+//	go run ./cmd/evallanguage [-set understanding/language/testdata/heldout.tsv] [-report understanding/language/EVALUATION.md]
 package main
 
 import (
@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/abadojack/whatlanggo"
-	"github.com/meridian-cs/meridian/language"
+	"github.com/meridian-cs/meridian/understanding/language"
 	"github.com/pemistahl/lingua-go"
 )
 
@@ -62,7 +62,7 @@ var designs = []struct{ name, desc string }{
 }
 
 func main() {
-	set := flag.String("set", "language/testdata/heldout.tsv", "labelled set (tag, country, kind, text)")
+	set := flag.String("set", "understanding/language/testdata/heldout.tsv", "labelled set (tag, country, kind, text)")
 	report := flag.String("report", "", "also write the report (Markdown) to this file")
 	child := flag.String("child", "", "internal: run one detector and print JSON")
 	only := flag.String("only", "", "comma-separated detectors to run (default all)")
@@ -250,7 +250,7 @@ func (t tally) String() string {
 }
 
 func writeReport(w *strings.Builder, set string, samples []sample, results []childResult) {
-	fmt.Fprintf(w, "# Language detection: evaluation\n\nWritten by `make eval-language` (`go run ./cmd/evallanguage --set %s --report language/EVALUATION.md`) on %s. Each detector runs in a process of its own; resident MB is VmRSS after loading, runtime.GC and debug.FreeOSMemory; peak is VmHWM (loading included). Latency: every text of the set in turn for 3 s with GOMAXPROCS=1 (lingua-go's own goroutines included), on a 2-core machine shared with another job.\n\nDetectors:\n\n", set, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(w, "# Language detection: evaluation\n\nWritten by `make eval-language` (`go run ./cmd/evallanguage --set %s --report understanding/language/EVALUATION.md`) on %s. Each detector runs in a process of its own; resident MB is VmRSS after loading, runtime.GC and debug.FreeOSMemory; peak is VmHWM (loading included). Latency: every text of the set in turn for 3 s with GOMAXPROCS=1 (lingua-go's own goroutines included), on a 2-core machine shared with another job.\n\nDetectors:\n\n", set, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	for _, r := range results {
 		for _, d := range designs {
 			if d.name == r.Name {

@@ -16,8 +16,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/meridian-cs/meridian/insights"
-	"github.com/meridian-cs/meridian/insights/lexicon"
-	"github.com/meridian-cs/meridian/insights/sentiment"
+	"github.com/meridian-cs/meridian/understanding/lexicon"
+	"github.com/meridian-cs/meridian/understanding/sentiment"
 )
 
 // An Entry is one competitor or one of our products with its aliases.

@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/meridian-cs/meridian/insights"
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 // Count tokenises in-memory documents (tokenize.Phrases, with each document's language) and

@@ -15,7 +15,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/chsql"
 	"github.com/meridian-cs/meridian/insights/keyness"
 	"github.com/meridian-cs/meridian/insights/themes"
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 

@@ -12,7 +12,7 @@ import (
 	"sort"
 
 	"github.com/meridian-cs/meridian/insights"
-	"github.com/meridian-cs/meridian/insights/lexicon"
+	"github.com/meridian-cs/meridian/understanding/lexicon"
 )
 
 // Lexicon is the built-in price vocabulary by language. Callers may extend it (New takes

@@ -18,7 +18,7 @@ import (
 
 	"github.com/meridian-cs/meridian/insights"
 	"github.com/meridian-cs/meridian/insights/keyness"
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 // Options tune grouping.

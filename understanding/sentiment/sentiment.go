@@ -12,8 +12,8 @@ package sentiment
 import (
 	"strings"
 
-	"github.com/meridian-cs/meridian/insights/lexicon"
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/lexicon"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 var positive = strings.Fields(`good great excellent perfect love happy satisfied reliable fast recommend better best nice helpful

@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/meridian-cs/meridian/insights/tokenize"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 // A Term is one surface form to look for and the key it reports, e.g. Text "丰田" with Key
