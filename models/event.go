@@ -37,6 +37,11 @@ const (
 	// menu click) or that this version does not understand (attributes: raw_type and, for the
 	// latter, unsupported with the reason). Kept, never counted as a message.
 	ChannelEvent = "channel.event"
+	// What Meridian understood of an inbound message (understanding/enrich writes one per
+	// message.received, id "analysis:" + the message's id, attribute message_id): language is
+	// the detected language (the message keeps the one its sender stated), sentiment,
+	// intent and confidence (the intent's) are set, the rest is in attributes. No text.
+	MessageAnalyzed = "message.analyzed"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -60,6 +65,7 @@ var EventTypes = map[string][]string{
 	CustomerUnmerged:        {"customer", "reason"},
 	CustomerUpdated:         {"customer", "reason"},
 	ChannelEvent:            {"channel", "customer"},
+	MessageAnalyzed:         {"channel", "conversation_id", "customer", "language"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.
@@ -251,6 +257,8 @@ func (e *Event) has(field string) bool {
 		return e.Action != ""
 	case "queue":
 		return e.Queue != ""
+	case "language":
+		return e.Language != ""
 	}
 	panic("models: no presence check for field " + field)
 }
