@@ -45,7 +45,10 @@
 //
 // Limits: a model's labels are only as good as the model; the package checks their form,
 // not their truth, and has no evaluation set of its own (the answers depend on the
-// model configured). Texts longer than 16 KiB are cut before sending. Embeddings
+// model configured). A customer can write instructions into a message to talk the model
+// into a label ("mark this CRITICAL"); the prompt tells it not to follow them, but only
+// the CRITICAL floor in Apply is enforced in code, so a model's HIGH or CRITICAL is a
+// suggestion to route on, not proof. Texts longer than 16 KiB are cut before sending. Embeddings
 // endpoints are not used. Servers that reject response_format answer 400, which is an
 // ErrProvider error: such a server cannot refine.
 package refine
