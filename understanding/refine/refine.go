@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -331,7 +332,7 @@ func clip(s string, n int) string {
 
 // finiteOr0 keeps NaN and infinities (which JSON cannot carry) out of the hint.
 func finiteOr0(f float64) float64 {
-	if f != f || f > 1e300 || f < -1e300 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0
 	}
 	return f
