@@ -33,6 +33,9 @@ const (
 	ActionLinkIdentities Action = "link_identities"
 	// ActionConfigure: configure the tenant's own channel accounts (their secrets).
 	ActionConfigure Action = "configure"
+	// ActionUnderstand: analyse, translate and culturally adapt texts (analyzeText,
+	// translateText, adaptReply, a message's translation).
+	ActionUnderstand Action = "understand"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -45,10 +48,11 @@ var Policy = map[Action][]string{
 	ActionReply:          {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionLinkIdentities: {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionConfigure:      {RoleAdmin},
+	ActionUnderstand:     {RoleAdmin, RoleIngest, RoleAgent, RoleSupervisor, RoleAnalyst},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -60,6 +64,7 @@ var describe = map[Action]string{
 	ActionReply:          "reply to customers",
 	ActionLinkIdentities: "link identities and correct customers",
 	ActionConfigure:      "configure channels",
+	ActionUnderstand:     "analyse, translate and adapt texts",
 }
 
 // Roles lists every role.

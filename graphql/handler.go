@@ -28,6 +28,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/translation"
 )
 
 // DefaultQueryTimeout is how long one request's resolvers may run by default.
@@ -69,6 +70,10 @@ type Config struct {
 	// ChannelSettings configures tenants' own channel accounts (configureChannel); nil: that
 	// field answers that channels are not configured.
 	ChannelSettings ChannelSettings
+	// Analyzer answers analyzeText (nil: analysis is off); Translator translates messages and
+	// texts (translateText, Message.translation, replies; nil: no provider configured).
+	Analyzer   TextAnalyzer
+	Translator translation.Translator
 }
 
 // NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
@@ -139,7 +144,8 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 // executableSchema is the schema answered by cfg's resolvers.
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
-		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings}
+		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
+		analyzer: cfg.Analyzer, translator: cfg.Translator}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/translation"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
@@ -36,6 +37,9 @@ type Resolver struct {
 	customers       Customers
 	replies         Replies
 	channelSettings ChannelSettings
+	// analyzer answers analyzeText; translator translates (nil: none configured).
+	analyzer   TextAnalyzer
+	translator translation.Translator
 }
 
 // Query returns the root query resolver.

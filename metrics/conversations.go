@@ -80,6 +80,19 @@ type Message struct {
 	Language       string
 	OccurredAt     time.Time
 	Text           string
+	// Analysis is what Meridian understood of an inbound message (its message.analyzed
+	// event); nil until the analysis is stored, and for replies.
+	Analysis *Analysis
+}
+
+// Analysis is a message.analyzed event's values: the detected language, sentiment, intent
+// (and its confidence) as columns, the rest as attributes (understanding/enrich writes them).
+type Analysis struct {
+	Language         string
+	Sentiment        float64
+	Intent           string
+	IntentConfidence float64
+	Attributes       map[string]string
 }
 
 // cursor is the sort key of a conversation: LastActivityAt descending, then region, then id.
@@ -382,5 +395,49 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 			OccurredAt: millis(row[5]), Text: clickhouse.String(row[6]), CustomerID: clickhouse.String(row[7]),
 		})
 	}
+	if err := e.attachAnalyses(ctx, p, region, db, conversationID, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// attachAnalyses reads the analyses of a conversation's inbound messages (one query) and
+// attaches each to its message.
+func (e *Engine) attachAnalyses(ctx context.Context, p auth.Principal, region string, db clickhouse.DB, conversationID string, msgs []Message) error {
+	byID := map[string]*Message{}
+	for i := range msgs {
+		if msgs[i].Direction == models.Inbound {
+			byID[msgs[i].ID] = &msgs[i]
+		}
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	var b clickhouse.Binder
+	sql := fmt.Sprintf("SELECT attributes['message_id'], toString(language), toFloat64(ifNull(sentiment, 0)), toString(intent), toFloat64(ifNull(confidence, 0)), attributes FROM %s.events FINAL WHERE tenant = %s AND conversation_id = %s AND %s",
+		clickhouse.Database(region), b.String(p.Tenant), b.String(conversationID), typeIn(models.MessageAnalyzed))
+	res, err := e.query(ctx, region, db, b.Query(sql))
+	if err != nil {
+		return fmt.Errorf("metrics: analyses of a conversation in region %s: %w", region, err)
+	}
+	for _, row := range res.Rows {
+		if len(row) != 6 {
+			return fmt.Errorf("metrics: analyses in region %s: got %d columns, want 6", region, len(row))
+		}
+		m := byID[clickhouse.String(row[0])]
+		if m == nil {
+			continue
+		}
+		attrs := map[string]string{}
+		if mp, ok := row[5].(map[string]any); ok {
+			for k, v := range mp {
+				attrs[k] = clickhouse.String(v)
+			}
+		} else if mp, ok := row[5].(map[string]string); ok {
+			attrs = mp
+		}
+		m.Analysis = &Analysis{Language: clickhouse.String(row[1]), Sentiment: clickhouse.Float(row[2]),
+			Intent: clickhouse.String(row[3]), IntentConfidence: clickhouse.Float(row[4]), Attributes: attrs}
+	}
+	return nil
 }

@@ -17,12 +17,12 @@ import (
 // end of its topic, per partition: committed offsets against the log end, as Kafka's own
 // kafka-consumer-groups tool computes them. A sink that stalls shows as lag that grows.
 type LagCollector struct {
-	groups map[string]string // topic → consumer group
+	groups map[string]string // consumer group → its topic
 	client *kafka.Client
 	log    *slog.Logger
 }
 
-// NewLagCollector reads the lag of groups (topic → consumer group) from brokers. Its client
+// NewLagCollector reads the lag of groups (consumer group → the topic it reads) from brokers. Its client
 // keeps its connections between scrapes.
 func NewLagCollector(brokers []string, auth Auth, groups map[string]string, log *slog.Logger) *LagCollector {
 	if log == nil {
@@ -42,22 +42,22 @@ func (c *LagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- lagDesc }
 func (c *LagCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, topic := range slices.Sorted(maps.Keys(c.groups)) {
-		lag, err := c.Lag(ctx, topic)
+	for _, group := range slices.Sorted(maps.Keys(c.groups)) {
+		lag, err := c.Lag(ctx, group)
 		if err != nil {
-			c.log.Warn("consumer lag", "topic", topic, "err", err)
+			c.log.Warn("consumer lag", "group", group, "err", err)
 			continue
 		}
 		for _, p := range slices.Sorted(maps.Keys(lag)) {
-			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(lag[p]), c.groups[topic], topic, strconv.Itoa(p))
+			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(lag[p]), group, c.groups[group], strconv.Itoa(p))
 		}
 	}
 }
 
-// Lag returns the lag of topic's consumer group per partition. A partition the group never
-// committed counts from the start of the log.
-func (c *LagCollector) Lag(ctx context.Context, topic string) (map[int]int64, error) {
-	client := c.client
+// Lag returns the lag of a consumer group per partition of its topic. A partition the group
+// never committed counts from the start of the log.
+func (c *LagCollector) Lag(ctx context.Context, group string) (map[int]int64, error) {
+	client, topic := c.client, c.groups[group]
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
@@ -81,7 +81,7 @@ func (c *LagCollector) Lag(ctx context.Context, topic string) (map[int]int64, er
 	if err != nil {
 		return nil, fmt.Errorf("offsets of %s: %w", topic, err)
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.groups[topic], Topics: map[string][]int{topic: parts}})
+	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
 	if err != nil {
 		return nil, fmt.Errorf("committed offsets of %s: %w", topic, err)
 	}

@@ -138,14 +138,14 @@ func TestAnEventAStoreRefusesIsDeadLetteredAndTheRestStored(t *testing.T) {
 	if msg := s.Health().Error(); strings.Contains(msg, "/var/run") || !strings.Contains(msg, "connect: no such file or directory") {
 		t.Fatalf("health: %q, want the store's reason without its path", msg)
 	}
-	lag := stream.NewLagCollector(addrs, auth, map[string]string{topic: stream.StoresGroup("eu")}, nil)
-	if l, err := lag.Lag(ctx, topic); err != nil || l[0] != 1 {
+	lag := stream.NewLagCollector(addrs, auth, map[string]string{stream.StoresGroup("eu"): topic}, nil)
+	if l, err := lag.Lag(ctx, stream.StoresGroup("eu")); err != nil || l[0] != 1 {
 		t.Fatalf("lag while stalled: %v, %v; want 1 on partition 0", l, err)
 	}
 	store.down.Store(false)
 	waitFor(t, "the event sent during the outage", func() bool { return store.count() == 298 })
 	waitFor(t, "the sink to recover", func() bool { return s.Health() == nil })
-	waitFor(t, "lag 0", func() bool { l, err := lag.Lag(ctx, topic); return err == nil && l[0] == 0 })
+	waitFor(t, "lag 0", func() bool { l, err := lag.Lag(ctx, stream.StoresGroup("eu")); return err == nil && l[0] == 0 })
 	rctx2, rcancel2 := context.WithTimeout(ctx, time.Second)
 	defer rcancel2()
 	if m, err := r.ReadMessage(rctx2); err == nil {

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/meridian-cs/meridian/understanding/language"
+	"github.com/meridian-cs/meridian/understanding/refine"
 	"github.com/meridian-cs/meridian/understanding/sentiment"
 	"github.com/meridian-cs/meridian/understanding/urgency"
 )
@@ -76,9 +77,16 @@ type TextAnalysis struct {
 	RefinedBy string `json:"refined_by,omitempty"`
 }
 
+// Refiner may change the built-in analysis (refine.Refiner: an LLM).
+type Refiner interface {
+	Refine(ctx context.Context, text string, b refine.Builtin, intents []string) (refine.Refinement, error)
+}
+
 // Analyzer analyses texts. It is safe for concurrent use.
 type Analyzer struct {
 	Detector *language.Detector
+	// Refiner, when set, may refine intent, sentiment, emotions and urgency.
+	Refiner Refiner
 	// Logger receives a line when the refiner fails (never the text); nil means slog.Default.
 	Logger *slog.Logger
 }
@@ -114,8 +122,41 @@ func (a *Analyzer) Analyze(ctx context.Context, in Input) TextAnalysis {
 	s := sentiment.Of(in.Text)
 	out.Sentiment = math.Round(s.Value*1000) / 1000
 	out.SentimentLabel = label(out.Sentiment)
+	if a.Refiner != nil && det.Note == "" {
+		a.refine(ctx, in.Text, &out)
+	}
 	return out
 }
+
+// refine lets the refiner change out; when it fails, out stands and a line (never the text)
+// says why.
+func (a *Analyzer) refine(ctx context.Context, text string, out *TextAnalysis) {
+	b := refine.Builtin{Language: out.Language, Sentiment: out.Sentiment, Urgency: out.Urgency.String(),
+		UrgencyReasons: out.UrgencyReasons, Intent: out.Intent, IssueType: out.IssueType,
+		Emotions: map[string]float64{"anger": out.Emotions.Anger, "frustration": out.Emotions.Frustration,
+			"anxiety": out.Emotions.Anxiety, "satisfaction": out.Emotions.Satisfaction}}
+	r, err := a.Refiner.Refine(ctx, text, b, intents())
+	if err != nil {
+		log := a.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		log.WarnContext(ctx, "analysis: the refiner failed; the built-in analysis stands", "err", err)
+		return
+	}
+	b = r.Apply(b)
+	out.Intent, out.IssueType = b.Intent, b.IssueType
+	out.Sentiment, out.SentimentLabel = b.Sentiment, label(b.Sentiment)
+	out.Emotions = Emotions{Anger: b.Emotions["anger"], Frustration: b.Emotions["frustration"],
+		Anxiety: b.Emotions["anxiety"], Satisfaction: b.Emotions["satisfaction"]}
+	if l, ok := urgency.ParseLevel(b.Urgency); ok {
+		out.Urgency, out.UrgencyReasons = l, b.UrgencyReasons
+	}
+	out.RefinedBy = r.Model
+}
+
+// intents are the labels a refiner may choose from.
+func intents() []string { return nil }
 
 func label(score float64) string {
 	switch {
@@ -135,8 +176,8 @@ type Loader struct {
 	err  error
 }
 
-// Load starts loading an analyzer with cfg's detector.
-func Load(cfg language.Config, log *slog.Logger) *Loader {
+// Load starts loading an analyzer with cfg's detector; refiner may be nil.
+func Load(cfg language.Config, refiner *refine.Refiner, log *slog.Logger) *Loader {
 	l := &Loader{done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
@@ -146,6 +187,9 @@ func Load(cfg language.Config, log *slog.Logger) *Loader {
 			return
 		}
 		l.a = &Analyzer{Detector: d, Logger: log}
+		if refiner != nil {
+			l.a.Refiner = refiner
+		}
 	}()
 	return l
 }
@@ -158,4 +202,13 @@ func (l *Loader) Analyzer(ctx context.Context) (*Analyzer, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("understanding: the language models are still loading: %w", ctx.Err())
 	}
+}
+
+// Analyze waits for the analyzer (until ctx ends) and analyses in.
+func (l *Loader) Analyze(ctx context.Context, in Input) (TextAnalysis, error) {
+	a, err := l.Analyzer(ctx)
+	if err != nil {
+		return TextAnalysis{}, err
+	}
+	return a.Analyze(ctx, in), nil
 }

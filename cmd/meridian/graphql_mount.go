@@ -38,6 +38,10 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		PlanningEvents: p.pg,
 		Insights:       &mining.Service{Regions: p.chReg, Competitors: mining.DemoCompetitors(), Gate: gate},
 		QueryTimeout:   hc.queryTimeout,
+		Translator:     p.translator,
+	}
+	if p.analysis != nil {
+		cfg.Analyzer = p.analysis
 	}
 	if p.channels != nil {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}

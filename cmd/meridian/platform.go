@@ -22,6 +22,8 @@ import (
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/store/postgres/pglocal"
 	"github.com/meridian-cs/meridian/stream"
+	"github.com/meridian-cs/meridian/translation"
+	"github.com/meridian-cs/meridian/understanding"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -48,12 +50,14 @@ type platform struct {
 	auth     *auth.Authenticator
 	devKey   string
 
-	sinks    map[string]*stream.Sink // by region
-	channels *channelSet
-	sinkWG   sync.WaitGroup  // the sinks and the outbox
-	runCtx   context.Context // ends when close stops them
-	stop     context.CancelFunc
-	unlock   func() // releases the data directory (lockDataDir)
+	sinks      map[string]*stream.Sink // by region
+	analysis   *understanding.Loader   // nil with --analysis off
+	translator translation.Translator  // nil without --translate-provider
+	channels   *channelSet
+	sinkWG     sync.WaitGroup  // the sinks and the outbox
+	runCtx     context.Context // ends when close stops them
+	stop       context.CancelFunc
+	unlock     func() // releases the data directory (lockDataDir)
 }
 
 // scope says how much of the platform a command needs.
@@ -138,6 +142,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	}
 	p.producer = stream.NewProducer(p.brokers, p.kafka)
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode, MaxFuture: maxFuture}
+	if err = p.startTranslation(); err != nil {
+		return p, err
+	}
 	if sc == everything {
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
@@ -432,7 +439,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 			"postgres":   &postgres.StateWriter{DB: p.pg, Region: r},
 		}, Claims: &postgres.EventClaims{DB: p.pg, Region: r}})
 		p.sinks[r] = sink
-		groups[stream.EventsTopic(r)] = stream.StoresGroup(r)
+		groups[stream.StoresGroup(r)] = stream.EventsTopic(r)
 		p.sinkWG.Add(1)
 		go func() {
 			defer p.sinkWG.Done()
@@ -440,6 +447,9 @@ func (p *platform) startSinks(ctx context.Context) error {
 				p.log.Error("sink stopped", "region", r, "err", err)
 			}
 		}()
+	}
+	if err := p.startAnalysis(groups); err != nil {
+		return err
 	}
 	return p.metrics.Register(stream.NewLagCollector(p.brokers, p.kafka, groups, p.log))
 }

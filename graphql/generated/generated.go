@@ -21,6 +21,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/insights/themes"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/understanding"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -48,6 +49,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AdaptedReply struct {
+		CulturalFit func(childComplexity int) int
+		Issues      func(childComplexity int) int
+		Locale      func(childComplexity int) int
+		OriginalFit func(childComplexity int) int
+		Profile     func(childComplexity int) int
+		Rules       func(childComplexity int) int
+		Text        func(childComplexity int) int
+	}
+
 	ChannelConfiguration struct {
 		Channel     func(childComplexity int) int
 		Settings    func(childComplexity int) int
@@ -104,6 +115,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CultureRule struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+	}
+
 	Customer struct {
 		Channels         func(childComplexity int) int
 		Conversations    func(childComplexity int) int
@@ -128,6 +144,13 @@ type ComplexityRoot struct {
 		Kind      func(childComplexity int) int
 		Origin    func(childComplexity int) int
 		Value     func(childComplexity int) int
+	}
+
+	Emotions struct {
+		Anger        func(childComplexity int) int
+		Anxiety      func(childComplexity int) int
+		Frustration  func(childComplexity int) int
+		Satisfaction func(childComplexity int) int
 	}
 
 	FollowTheSunBaseline struct {
@@ -195,12 +218,14 @@ type ComplexityRoot struct {
 	}
 
 	Message struct {
-		Channel    func(childComplexity int) int
-		Direction  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Language   func(childComplexity int) int
-		OccurredAt func(childComplexity int) int
-		Text       func(childComplexity int) int
+		Analysis    func(childComplexity int) int
+		Channel     func(childComplexity int) int
+		Direction   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Language    func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		Text        func(childComplexity int) int
+		Translation func(childComplexity int, to string, domain *string) int
 	}
 
 	MetricsResult struct {
@@ -281,6 +306,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AdaptReply         func(childComplexity int, text string, locale string) int
+		AnalyzeText        func(childComplexity int, text string, locale *string, country *string) int
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
 		Conversation       func(childComplexity int, id string) int
 		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
@@ -297,6 +324,7 @@ type ComplexityRoot struct {
 		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
 		ServiceAnalytics   func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
 		Staffing           func(childComplexity int, input StaffingInput) int
+		TranslateText      func(childComplexity int, text string, to string, from *string, domain *string) int
 	}
 
 	Rate struct {
@@ -469,6 +497,24 @@ type ComplexityRoot struct {
 		Series      func(childComplexity int) int
 	}
 
+	TextAnalysis struct {
+		Emotion            func(childComplexity int) int
+		Emotions           func(childComplexity int) int
+		Intent             func(childComplexity int) int
+		IntentConfidence   func(childComplexity int) int
+		IssueType          func(childComplexity int) int
+		Language           func(childComplexity int) int
+		LanguageConfidence func(childComplexity int) int
+		LanguageSource     func(childComplexity int) int
+		Note               func(childComplexity int) int
+		RefinedBy          func(childComplexity int) int
+		Sentiment          func(childComplexity int) int
+		SentimentLabel     func(childComplexity int) int
+		StatedLanguage     func(childComplexity int) int
+		Urgency            func(childComplexity int) int
+		UrgencyReasons     func(childComplexity int) int
+	}
+
 	Theme struct {
 		BaselineShare  func(childComplexity int) int
 		BaselineVolume func(childComplexity int) int
@@ -502,6 +548,15 @@ type ComplexityRoot struct {
 		Region         func(childComplexity int) int
 		Text           func(childComplexity int) int
 	}
+
+	Translation struct {
+		From             func(childComplexity int) int
+		GlossaryWarnings func(childComplexity int) int
+		Note             func(childComplexity int) int
+		Provider         func(childComplexity int) int
+		Text             func(childComplexity int) int
+		To               func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -520,6 +575,9 @@ type CustomerResolver interface {
 }
 type MessageResolver interface {
 	Text(ctx context.Context, obj *metrics.Message) (string, error)
+
+	Analysis(ctx context.Context, obj *metrics.Message) (*TextAnalysis, error)
+	Translation(ctx context.Context, obj *metrics.Message, to string, domain *string) (*Translation, error)
 }
 type MutationResolver interface {
 	CreatePlanningEvent(ctx context.Context, input PlanningEventInput) (*PlanningEvent, error)
@@ -549,6 +607,9 @@ type QueryResolver interface {
 	Staffing(ctx context.Context, input StaffingInput) (*StaffingResult, error)
 	FollowTheSun(ctx context.Context, input FollowTheSunInput) (*FollowTheSunPlan, error)
 	ServiceAnalytics(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) (*ServiceAnalytics, error)
+	AnalyzeText(ctx context.Context, text string, locale *string, country *string) (*TextAnalysis, error)
+	AdaptReply(ctx context.Context, text string, locale string) (*AdaptedReply, error)
+	TranslateText(ctx context.Context, text string, to string, from *string, domain *string) (*Translation, error)
 }
 type ThemeExampleResolver interface {
 	Text(ctx context.Context, obj *mining.Example) (string, error)
@@ -571,6 +632,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AdaptedReply.culturalFit":
+		if e.ComplexityRoot.AdaptedReply.CulturalFit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.CulturalFit(childComplexity), true
+	case "AdaptedReply.issues":
+		if e.ComplexityRoot.AdaptedReply.Issues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.Issues(childComplexity), true
+	case "AdaptedReply.locale":
+		if e.ComplexityRoot.AdaptedReply.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.Locale(childComplexity), true
+	case "AdaptedReply.originalFit":
+		if e.ComplexityRoot.AdaptedReply.OriginalFit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.OriginalFit(childComplexity), true
+	case "AdaptedReply.profile":
+		if e.ComplexityRoot.AdaptedReply.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.Profile(childComplexity), true
+	case "AdaptedReply.rules":
+		if e.ComplexityRoot.AdaptedReply.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.Rules(childComplexity), true
+	case "AdaptedReply.text":
+		if e.ComplexityRoot.AdaptedReply.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdaptedReply.Text(childComplexity), true
 
 	case "ChannelConfiguration.channel":
 		if e.ComplexityRoot.ChannelConfiguration.Channel == nil {
@@ -811,6 +915,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
 
+	case "CultureRule.description":
+		if e.ComplexityRoot.CultureRule.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureRule.Description(childComplexity), true
+	case "CultureRule.id":
+		if e.ComplexityRoot.CultureRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureRule.ID(childComplexity), true
+
 	case "Customer.channels":
 		if e.ComplexityRoot.Customer.Channels == nil {
 			break
@@ -915,6 +1032,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerIdentity.Value(childComplexity), true
+
+	case "Emotions.anger":
+		if e.ComplexityRoot.Emotions.Anger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Emotions.Anger(childComplexity), true
+	case "Emotions.anxiety":
+		if e.ComplexityRoot.Emotions.Anxiety == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Emotions.Anxiety(childComplexity), true
+	case "Emotions.frustration":
+		if e.ComplexityRoot.Emotions.Frustration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Emotions.Frustration(childComplexity), true
+	case "Emotions.satisfaction":
+		if e.ComplexityRoot.Emotions.Satisfaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Emotions.Satisfaction(childComplexity), true
 
 	case "FollowTheSunBaseline.aiContacts":
 		if e.ComplexityRoot.FollowTheSunBaseline.AiContacts == nil {
@@ -1198,6 +1340,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MarketCoverage.Market(childComplexity), true
 
+	case "Message.analysis":
+		if e.ComplexityRoot.Message.Analysis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Analysis(childComplexity), true
 	case "Message.channel":
 		if e.ComplexityRoot.Message.Channel == nil {
 			break
@@ -1234,6 +1382,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.Text(childComplexity), true
+	case "Message.translation":
+		if e.ComplexityRoot.Message.Translation == nil {
+			break
+		}
+
+		args, err := ec.field_Message_translation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Message.Translation(childComplexity, args["to"].(string), args["domain"].(*string)), true
 
 	case "MetricsResult.dimensions":
 		if e.ComplexityRoot.MetricsResult.Dimensions == nil {
@@ -1574,6 +1733,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceReport.Trend(childComplexity), true
 
+	case "Query.adaptReply":
+		if e.ComplexityRoot.Query.AdaptReply == nil {
+			break
+		}
+
+		args, err := ec.field_Query_adaptReply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AdaptReply(childComplexity, args["text"].(string), args["locale"].(string)), true
+	case "Query.analyzeText":
+		if e.ComplexityRoot.Query.AnalyzeText == nil {
+			break
+		}
+
+		args, err := ec.field_Query_analyzeText_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AnalyzeText(childComplexity, args["text"].(string), args["locale"].(*string), args["country"].(*string)), true
 	case "Query.competitorMentions":
 		if e.ComplexityRoot.Query.CompetitorMentions == nil {
 			break
@@ -1751,6 +1932,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Staffing(childComplexity, args["input"].(StaffingInput)), true
+	case "Query.translateText":
+		if e.ComplexityRoot.Query.TranslateText == nil {
+			break
+		}
+
+		args, err := ec.field_Query_translateText_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TranslateText(childComplexity, args["text"].(string), args["to"].(string), args["from"].(*string), args["domain"].(*string)), true
 
 	case "Rate.docs":
 		if e.ComplexityRoot.Rate.Docs == nil {
@@ -2517,6 +2709,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StoredForecast.Series(childComplexity), true
 
+	case "TextAnalysis.emotion":
+		if e.ComplexityRoot.TextAnalysis.Emotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Emotion(childComplexity), true
+	case "TextAnalysis.emotions":
+		if e.ComplexityRoot.TextAnalysis.Emotions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Emotions(childComplexity), true
+	case "TextAnalysis.intent":
+		if e.ComplexityRoot.TextAnalysis.Intent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Intent(childComplexity), true
+	case "TextAnalysis.intentConfidence":
+		if e.ComplexityRoot.TextAnalysis.IntentConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.IntentConfidence(childComplexity), true
+	case "TextAnalysis.issueType":
+		if e.ComplexityRoot.TextAnalysis.IssueType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.IssueType(childComplexity), true
+	case "TextAnalysis.language":
+		if e.ComplexityRoot.TextAnalysis.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Language(childComplexity), true
+	case "TextAnalysis.languageConfidence":
+		if e.ComplexityRoot.TextAnalysis.LanguageConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.LanguageConfidence(childComplexity), true
+	case "TextAnalysis.languageSource":
+		if e.ComplexityRoot.TextAnalysis.LanguageSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.LanguageSource(childComplexity), true
+	case "TextAnalysis.note":
+		if e.ComplexityRoot.TextAnalysis.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Note(childComplexity), true
+	case "TextAnalysis.refinedBy":
+		if e.ComplexityRoot.TextAnalysis.RefinedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.RefinedBy(childComplexity), true
+	case "TextAnalysis.sentiment":
+		if e.ComplexityRoot.TextAnalysis.Sentiment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Sentiment(childComplexity), true
+	case "TextAnalysis.sentimentLabel":
+		if e.ComplexityRoot.TextAnalysis.SentimentLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.SentimentLabel(childComplexity), true
+	case "TextAnalysis.statedLanguage":
+		if e.ComplexityRoot.TextAnalysis.StatedLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.StatedLanguage(childComplexity), true
+	case "TextAnalysis.urgency":
+		if e.ComplexityRoot.TextAnalysis.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.Urgency(childComplexity), true
+	case "TextAnalysis.urgencyReasons":
+		if e.ComplexityRoot.TextAnalysis.UrgencyReasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextAnalysis.UrgencyReasons(childComplexity), true
+
 	case "Theme.baselineShare":
 		if e.ComplexityRoot.Theme.BaselineShare == nil {
 			break
@@ -2669,6 +2952,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThemeExample.Text(childComplexity), true
+
+	case "Translation.from":
+		if e.ComplexityRoot.Translation.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.From(childComplexity), true
+	case "Translation.glossaryWarnings":
+		if e.ComplexityRoot.Translation.GlossaryWarnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.GlossaryWarnings(childComplexity), true
+	case "Translation.note":
+		if e.ComplexityRoot.Translation.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.Note(childComplexity), true
+	case "Translation.provider":
+		if e.ComplexityRoot.Translation.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.Provider(childComplexity), true
+	case "Translation.text":
+		if e.ComplexityRoot.Translation.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.Text(childComplexity), true
+	case "Translation.to":
+		if e.ComplexityRoot.Translation.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.To(childComplexity), true
 
 	}
 	return 0, false
@@ -3678,12 +3998,150 @@ type ServiceAnalyticsRow {
   sentimentAvg: Float!
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/understanding.graphql", Input: `extend type Query {
+  """
+  What Meridian understands of a text: its language (BCP-47, with the regional variant where
+  the text shows it; "und" with zero confidence when there is no evidence), sentiment and
+  emotions, urgency with the reasons that set it, intent and issue type. locale is a language
+  the sender stated (es-MX, pt-br), country the customer's ISO 3166-1 code: both weigh on
+  short and ambiguous texts. The same analysis every inbound message gets on the stream.
+  """
+  analyzeText(text: String!, locale: String, country: String): TextAnalysis!
+  """
+  A reply adapted to the customer's culture (the text is already in the locale's language):
+  greetings and closings, honorifics, softened refusals, concision, as the locale's culture
+  profile asks, with the rules that were applied and the cultural fit before and after.
+  """
+  adaptReply(text: String!, locale: String!): AdaptedReply!
+  """
+  Translates a text with the configured provider (MERIDIAN_TRANSLATE_PROVIDER) and the
+  domain's glossary (finance, ecommerce, medical-devices). Without a provider the answer is an
+  error saying so: nothing pretends to translate.
+  """
+  translateText(text: String!, to: String!, from: String, domain: String): Translation!
+}
+
+extend type Message {
+  """
+  What Meridian understood of an inbound message (its message.analyzed event); null for
+  replies and until the analysis is stored.
+  """
+  analysis: TextAnalysis
+  """
+  The message in another language (the agent's), through the configured provider and the
+  translation cache. Null when the role may not read the text in the clear, or the message
+  is already in that language; a provider's failure answers the original with a note.
+  """
+  translation(to: String!, domain: String): Translation
+}
+
+"How urgent a message is."
+enum Urgency {
+  NONE
+  NORMAL
+  HIGH
+  CRITICAL
+}
+
+type TextAnalysis {
+  "BCP-47: de, pt-BR, zh-Hant; und when unknown."
+  language: String!
+  "0..1, of the base language."
+  languageConfidence: Float!
+  "What decided the language: text, text+hints, hints or none."
+  languageSource: String!
+  "The language the sender stated, kept beside the detected one."
+  statedLanguage: String
+  "-1 (negative) .. 1 (positive)."
+  sentiment: Float!
+  "negative, neutral or positive."
+  sentimentLabel: String!
+  emotions: Emotions!
+  "The strongest emotion over 0.3: anger, frustration, anxiety or satisfaction."
+  emotion: String
+  urgency: Urgency!
+  "Stable codes: explicit:urgent, topic:fire, negated:urgent, context:vip, ..."
+  urgencyReasons: [String!]!
+  "order_status, delivery, return, refund, billing, cancel, product_question, technical_fault, account_access or other."
+  intent: String!
+  "0..1."
+  intentConfidence: Float!
+  "enquiry, complaint or after_sales."
+  issueType: String!
+  "Why the input was unusual: empty, no evidence, binary, truncated, mixed script."
+  note: String
+  "The model that refined the built-in analysis (MERIDIAN_LLM_MODEL); null when the built-in models decided alone."
+  refinedBy: String
+}
+
+"Intensities, 0..1."
+type Emotions {
+  anger: Float!
+  frustration: Float!
+  anxiety: Float!
+  satisfaction: Float!
+}
+
+type AdaptedReply {
+  text: String!
+  "The locale the reply is adapted to."
+  locale: String!
+  "The culture profile used (the locale's, its language's, or the neutral default)."
+  profile: String!
+  "The rules that changed the text, in order."
+  rules: [CultureRule!]!
+  "Cultural fit of the adapted reply, 0..1."
+  culturalFit: Float!
+  "Cultural fit of the text as given, 0..1."
+  originalFit: Float!
+  "What lowers the given text's fit."
+  issues: [CultureRule!]!
+}
+
+type CultureRule {
+  id: String!
+  description: String!
+}
+
+type Translation {
+  text: String!
+  "The source language (as given, or as the provider detected it)."
+  from: String!
+  to: String!
+  "deepl, google, libretranslate, openai or cache."
+  provider: String!
+  "Glossary terms the translation may render wrongly: check them."
+  glossaryWarnings: [String!]!
+  "Why there is no translation (the provider failed); text is then the original."
+  note: String
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AdaptedReply(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_AdaptedReply_text(ctx, field)
+	case "locale":
+		return ec.fieldContext_AdaptedReply_locale(ctx, field)
+	case "profile":
+		return ec.fieldContext_AdaptedReply_profile(ctx, field)
+	case "rules":
+		return ec.fieldContext_AdaptedReply_rules(ctx, field)
+	case "culturalFit":
+		return ec.fieldContext_AdaptedReply_culturalFit(ctx, field)
+	case "originalFit":
+		return ec.fieldContext_AdaptedReply_originalFit(ctx, field)
+	case "issues":
+		return ec.fieldContext_AdaptedReply_issues(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdaptedReply", field.Name)
+}
 
 func (ec *executionContext) childFields_ChannelConfiguration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -3797,6 +4255,16 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CultureRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CultureRule_id(ctx, field)
+	case "description":
+		return ec.fieldContext_CultureRule_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CultureRule", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3847,6 +4315,20 @@ func (ec *executionContext) childFields_CustomerIdentity(ctx context.Context, fi
 		return ec.fieldContext_CustomerIdentity_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerIdentity", field.Name)
+}
+
+func (ec *executionContext) childFields_Emotions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "anger":
+		return ec.fieldContext_Emotions_anger(ctx, field)
+	case "frustration":
+		return ec.fieldContext_Emotions_frustration(ctx, field)
+	case "anxiety":
+		return ec.fieldContext_Emotions_anxiety(ctx, field)
+	case "satisfaction":
+		return ec.fieldContext_Emotions_satisfaction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Emotions", field.Name)
 }
 
 func (ec *executionContext) childFields_FollowTheSunBaseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3991,6 +4473,10 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_language(ctx, field)
 	case "channel":
 		return ec.fieldContext_Message_channel(ctx, field)
+	case "analysis":
+		return ec.fieldContext_Message_analysis(ctx, field)
+	case "translation":
+		return ec.fieldContext_Message_translation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -4471,6 +4957,42 @@ func (ec *executionContext) childFields_StoredForecast(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type StoredForecast", field.Name)
 }
 
+func (ec *executionContext) childFields_TextAnalysis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_TextAnalysis_language(ctx, field)
+	case "languageConfidence":
+		return ec.fieldContext_TextAnalysis_languageConfidence(ctx, field)
+	case "languageSource":
+		return ec.fieldContext_TextAnalysis_languageSource(ctx, field)
+	case "statedLanguage":
+		return ec.fieldContext_TextAnalysis_statedLanguage(ctx, field)
+	case "sentiment":
+		return ec.fieldContext_TextAnalysis_sentiment(ctx, field)
+	case "sentimentLabel":
+		return ec.fieldContext_TextAnalysis_sentimentLabel(ctx, field)
+	case "emotions":
+		return ec.fieldContext_TextAnalysis_emotions(ctx, field)
+	case "emotion":
+		return ec.fieldContext_TextAnalysis_emotion(ctx, field)
+	case "urgency":
+		return ec.fieldContext_TextAnalysis_urgency(ctx, field)
+	case "urgencyReasons":
+		return ec.fieldContext_TextAnalysis_urgencyReasons(ctx, field)
+	case "intent":
+		return ec.fieldContext_TextAnalysis_intent(ctx, field)
+	case "intentConfidence":
+		return ec.fieldContext_TextAnalysis_intentConfidence(ctx, field)
+	case "issueType":
+		return ec.fieldContext_TextAnalysis_issueType(ctx, field)
+	case "note":
+		return ec.fieldContext_TextAnalysis_note(ctx, field)
+	case "refinedBy":
+		return ec.fieldContext_TextAnalysis_refinedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextAnalysis", field.Name)
+}
+
 func (ec *executionContext) childFields_Theme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "label":
@@ -4537,6 +5059,24 @@ func (ec *executionContext) childFields_ThemeExample(ctx context.Context, field 
 		return ec.fieldContext_ThemeExample_text(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ThemeExample", field.Name)
+}
+
+func (ec *executionContext) childFields_Translation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_Translation_text(ctx, field)
+	case "from":
+		return ec.fieldContext_Translation_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Translation_to(ctx, field)
+	case "provider":
+		return ec.fieldContext_Translation_provider(ctx, field)
+	case "glossaryWarnings":
+		return ec.fieldContext_Translation_glossaryWarnings(ctx, field)
+	case "note":
+		return ec.fieldContext_Translation_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Translation", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4669,6 +5209,28 @@ func (ec *executionContext) field_Conversation_messages_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Message_translation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "domain",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["domain"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_configureChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4764,6 +5326,58 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_adaptReply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_analyzeText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "country",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["country"] = arg2
 	return args, nil
 }
 
@@ -5367,6 +5981,44 @@ func (ec *executionContext) field_Query_staffing_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_translateText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "domain",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["domain"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5440,6 +6092,185 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AdaptedReply_text(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdaptedReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdaptedReply_locale(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdaptedReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdaptedReply_profile(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdaptedReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdaptedReply_rules(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CultureRule) graphql.Marshaler {
+			return ec.marshalNCultureRule2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AdaptedReply",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CultureRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AdaptedReply_culturalFit(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_culturalFit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CulturalFit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_culturalFit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdaptedReply", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AdaptedReply_originalFit(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_originalFit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalFit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_originalFit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdaptedReply", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AdaptedReply_issues(ctx context.Context, field graphql.CollectedField, obj *AdaptedReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdaptedReply_issues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CultureRule) graphql.Marshaler {
+			return ec.marshalNCultureRule2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdaptedReply_issues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AdaptedReply",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CultureRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _ChannelConfiguration_channel(ctx context.Context, field graphql.CollectedField, obj *channels.Configured) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6417,6 +7248,52 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _CultureRule_id(ctx context.Context, field graphql.CollectedField, obj *CultureRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureRule_description(ctx context.Context, field graphql.CollectedField, obj *CultureRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureRule_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureRule_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureRule", field, false, false, "String")
+}
+
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6824,6 +7701,98 @@ func (ec *executionContext) _CustomerIdentity_createdAt(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_CustomerIdentity_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerIdentity", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Emotions_anger(ctx context.Context, field graphql.CollectedField, obj *understanding.Emotions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Emotions_anger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Emotions_anger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Emotions", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Emotions_frustration(ctx context.Context, field graphql.CollectedField, obj *understanding.Emotions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Emotions_frustration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frustration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Emotions_frustration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Emotions", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Emotions_anxiety(ctx context.Context, field graphql.CollectedField, obj *understanding.Emotions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Emotions_anxiety(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anxiety, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Emotions_anxiety(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Emotions", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Emotions_satisfaction(ctx context.Context, field graphql.CollectedField, obj *understanding.Emotions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Emotions_satisfaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Satisfaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Emotions_satisfaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Emotions", field, false, false, "Float")
 }
 
 func (ec *executionContext) _FollowTheSunBaseline_region(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
@@ -8101,6 +9070,82 @@ func (ec *executionContext) _Message_channel(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Message_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Message", field, false, false, "String")
+}
+
+func (ec *executionContext) _Message_analysis(ctx context.Context, field graphql.CollectedField, obj *metrics.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_analysis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().Analysis(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TextAnalysis) graphql.Marshaler {
+			return ec.marshalOTextAnalysis2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTextAnalysis(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_analysis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextAnalysis(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_translation(ctx context.Context, field graphql.CollectedField, obj *metrics.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_translation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Message().Translation(ctx, obj, fc.Args["to"].(string), fc.Args["domain"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Translation) graphql.Marshaler {
+			return ec.marshalOTranslation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTranslation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_translation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Translation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Message_translation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MetricsResult_measures(ctx context.Context, field graphql.CollectedField, obj *metrics.Result) (ret graphql.Marshaler) {
@@ -10131,6 +11176,138 @@ func (ec *executionContext) fieldContext_Query_serviceAnalytics(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceAnalytics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_analyzeText(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_analyzeText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AnalyzeText(ctx, fc.Args["text"].(string), fc.Args["locale"].(*string), fc.Args["country"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TextAnalysis) graphql.Marshaler {
+			return ec.marshalNTextAnalysis2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTextAnalysis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_analyzeText(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextAnalysis(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_analyzeText_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_adaptReply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_adaptReply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AdaptReply(ctx, fc.Args["text"].(string), fc.Args["locale"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AdaptedReply) graphql.Marshaler {
+			return ec.marshalNAdaptedReply2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAdaptedReply(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_adaptReply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdaptedReply(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_adaptReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_translateText(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_translateText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TranslateText(ctx, fc.Args["text"].(string), fc.Args["to"].(string), fc.Args["from"].(*string), fc.Args["domain"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Translation) graphql.Marshaler {
+			return ec.marshalNTranslation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTranslation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_translateText(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Translation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_translateText_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13196,6 +14373,360 @@ func (ec *executionContext) fieldContext_StoredForecast_baselines(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _TextAnalysis_language(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_languageConfidence(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_languageConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LanguageConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_languageConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TextAnalysis_languageSource(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_languageSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LanguageSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_languageSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_statedLanguage(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_statedLanguage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatedLanguage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_statedLanguage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_sentiment(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_sentiment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sentiment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_sentiment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TextAnalysis_sentimentLabel(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_sentimentLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentimentLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_sentimentLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_emotions(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_emotions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emotions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *understanding.Emotions) graphql.Marshaler {
+			return ec.marshalNEmotions2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋunderstandingᚐEmotions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_emotions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Emotions(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextAnalysis_emotion(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_emotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emotion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_emotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_urgency(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Urgency) graphql.Marshaler {
+			return ec.marshalNUrgency2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐUrgency(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "Urgency")
+}
+
+func (ec *executionContext) _TextAnalysis_urgencyReasons(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_urgencyReasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UrgencyReasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_urgencyReasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_intent(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_intent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_intent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_intentConfidence(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_intentConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IntentConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_intentConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TextAnalysis_issueType(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_issueType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IssueType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_issueType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_note(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextAnalysis_refinedBy(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextAnalysis_refinedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefinedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TextAnalysis_refinedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextAnalysis", field, false, false, "String")
+}
+
 func (ec *executionContext) _Theme_label(ctx context.Context, field graphql.CollectedField, obj *mining.Theme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13805,6 +15336,144 @@ func (ec *executionContext) _ThemeExample_text(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_ThemeExample_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ThemeExample", field, true, true, "String")
+}
+
+func (ec *executionContext) _Translation_text(ctx context.Context, field graphql.CollectedField, obj *Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_from(ctx context.Context, field graphql.CollectedField, obj *Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_to(ctx context.Context, field graphql.CollectedField, obj *Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_provider(ctx context.Context, field graphql.CollectedField, obj *Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_glossaryWarnings(ctx context.Context, field graphql.CollectedField, obj *Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_glossaryWarnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlossaryWarnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_glossaryWarnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_note(ctx context.Context, field graphql.CollectedField, obj *Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -15970,6 +17639,69 @@ func UnmarshalStaffingInput(ctx context.Context, raw any) (StaffingInput, error)
 
 // region    **************************** object.gotpl ****************************
 
+var adaptedReplyImplementors = []string{"AdaptedReply"}
+
+func (ec *executionContext) _AdaptedReply(ctx context.Context, sel ast.SelectionSet, obj *AdaptedReply) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, adaptedReplyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdaptedReply")
+		case "text":
+			out.Values[i] = ec._AdaptedReply_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locale":
+			out.Values[i] = ec._AdaptedReply_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profile":
+			out.Values[i] = ec._AdaptedReply_profile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rules":
+			out.Values[i] = ec._AdaptedReply_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "culturalFit":
+			out.Values[i] = ec._AdaptedReply_culturalFit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "originalFit":
+			out.Values[i] = ec._AdaptedReply_originalFit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issues":
+			out.Values[i] = ec._AdaptedReply_issues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var channelConfigurationImplementors = []string{"ChannelConfiguration"}
 
 func (ec *executionContext) _ChannelConfiguration(ctx context.Context, sel ast.SelectionSet, obj *channels.Configured) graphql.Marshaler {
@@ -16331,6 +18063,44 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var cultureRuleImplementors = []string{"CultureRule"}
+
+func (ec *executionContext) _CultureRule(ctx context.Context, sel ast.SelectionSet, obj *CultureRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cultureRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CultureRule")
+		case "id":
+			out.Values[i] = ec._CultureRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._CultureRule_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerImplementors = []string{"Customer"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *identity.Customer) graphql.Marshaler {
@@ -16481,6 +18251,54 @@ func (ec *executionContext) _CustomerIdentity(ctx context.Context, sel ast.Selec
 			}
 		case "createdAt":
 			out.Values[i] = ec._CustomerIdentity_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emotionsImplementors = []string{"Emotions"}
+
+func (ec *executionContext) _Emotions(ctx context.Context, sel ast.SelectionSet, obj *understanding.Emotions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emotionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Emotions")
+		case "anger":
+			out.Values[i] = ec._Emotions_anger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "frustration":
+			out.Values[i] = ec._Emotions_frustration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "anxiety":
+			out.Values[i] = ec._Emotions_anxiety(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "satisfaction":
+			out.Values[i] = ec._Emotions_satisfaction(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16941,6 +18759,18 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "analysis":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_analysis(ctx, field, obj)
+				})
+		case "translation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_translation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17595,6 +19425,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceAnalytics(ctx, field)
+				})
+		case "analyzeText":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_analyzeText(ctx, field)
+				})
+		case "adaptReply":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_adaptReply(ctx, field)
+				})
+		case "translateText":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_translateText(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -18672,6 +20520,109 @@ func (ec *executionContext) _StoredForecast(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var textAnalysisImplementors = []string{"TextAnalysis"}
+
+func (ec *executionContext) _TextAnalysis(ctx context.Context, sel ast.SelectionSet, obj *TextAnalysis) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textAnalysisImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextAnalysis")
+		case "language":
+			out.Values[i] = ec._TextAnalysis_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "languageConfidence":
+			out.Values[i] = ec._TextAnalysis_languageConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "languageSource":
+			out.Values[i] = ec._TextAnalysis_languageSource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statedLanguage":
+			out.Values[i] = ec._TextAnalysis_statedLanguage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sentiment":
+			out.Values[i] = ec._TextAnalysis_sentiment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentimentLabel":
+			out.Values[i] = ec._TextAnalysis_sentimentLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emotions":
+			out.Values[i] = ec._TextAnalysis_emotions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emotion":
+			out.Values[i] = ec._TextAnalysis_emotion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "urgency":
+			out.Values[i] = ec._TextAnalysis_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "urgencyReasons":
+			out.Values[i] = ec._TextAnalysis_urgencyReasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intent":
+			out.Values[i] = ec._TextAnalysis_intent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intentConfidence":
+			out.Values[i] = ec._TextAnalysis_intentConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issueType":
+			out.Values[i] = ec._TextAnalysis_issueType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._TextAnalysis_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refinedBy":
+			out.Values[i] = ec._TextAnalysis_refinedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var themeImplementors = []string{"Theme"}
 
 func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *mining.Theme) graphql.Marshaler {
@@ -18865,6 +20816,64 @@ func (ec *executionContext) _ThemeExample(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ThemeExample_text(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var translationImplementors = []string{"Translation"}
+
+func (ec *executionContext) _Translation(ctx context.Context, sel ast.SelectionSet, obj *Translation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Translation")
+		case "text":
+			out.Values[i] = ec._Translation_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Translation_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Translation_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._Translation_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "glossaryWarnings":
+			out.Values[i] = ec._Translation_glossaryWarnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._Translation_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19244,6 +21253,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAdaptedReply2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAdaptedReply(ctx context.Context, sel ast.SelectionSet, v *AdaptedReply) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AdaptedReply!")
+		return graphql.Null
+	}
+	return ec._AdaptedReply(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19354,6 +21371,26 @@ func (ec *executionContext) marshalNConversationEdge2ᚕgithubᚗcomᚋmeridian�
 	return ret
 }
 
+func (ec *executionContext) marshalNCultureRule2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRule(ctx context.Context, sel ast.SelectionSet, v CultureRule) graphql.Marshaler {
+	return ec._CultureRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCultureRule2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []CultureRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCultureRule2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Customer!")
@@ -19400,6 +21437,14 @@ func (ec *executionContext) marshalNCustomerIdentity2ᚕgithubᚗcomᚋmeridian�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNEmotions2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋunderstandingᚐEmotions(ctx context.Context, sel ast.SelectionSet, v *understanding.Emotions) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Emotions!")
+		return graphql.Null
+	}
+	return ec._Emotions(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFilterInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFilterInput(ctx context.Context, v any) (FilterInput, error) {
@@ -20132,6 +22177,14 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNTextAnalysis2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTextAnalysis(ctx context.Context, sel ast.SelectionSet, v *TextAnalysis) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextAnalysis!")
+		return graphql.Null
+	}
+	return ec._TextAnalysis(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTheme2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐTheme(ctx context.Context, sel ast.SelectionSet, v mining.Theme) graphql.Marshaler {
 	return ec._Theme(ctx, sel, &v)
 }
@@ -20184,6 +22237,24 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTranslation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTranslation(ctx context.Context, sel ast.SelectionSet, v *Translation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Translation!")
+		return graphql.Null
+	}
+	return ec._Translation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUrgency2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐUrgency(ctx context.Context, v any) (Urgency, error) {
+	var res Urgency
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUrgency2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐUrgency(ctx context.Context, sel ast.SelectionSet, v Urgency) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -20643,6 +22714,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOTextAnalysis2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTextAnalysis(ctx context.Context, sel ast.SelectionSet, v *TextAnalysis) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TextAnalysis(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOThemeAlert2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋthemesᚐAlert(ctx context.Context, sel ast.SelectionSet, v *themes.Alert) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -20666,6 +22744,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTranslation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTranslation(ctx context.Context, sel ast.SelectionSet, v *Translation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Translation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -3,11 +3,32 @@
 package generated
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/understanding"
 )
+
+type AdaptedReply struct {
+	Text string `json:"text"`
+	// The locale the reply is adapted to.
+	Locale string `json:"locale"`
+	// The culture profile used (the locale's, its language's, or the neutral default).
+	Profile string `json:"profile"`
+	// The rules that changed the text, in order.
+	Rules []CultureRule `json:"rules"`
+	// Cultural fit of the adapted reply, 0..1.
+	CulturalFit float64 `json:"culturalFit"`
+	// Cultural fit of the text as given, 0..1.
+	OriginalFit float64 `json:"originalFit"`
+	// What lowers the given text's fit.
+	Issues []CultureRule `json:"issues"`
+}
 
 type ChannelSettingInput struct {
 	// The environment variable's name, e.g. MERIDIAN_LINE_CHANNEL_SECRET.
@@ -32,6 +53,11 @@ type ConversationEdge struct {
 	// Opaque; pass it as after to continue after this conversation.
 	Cursor string                `json:"cursor"`
 	Node   *metrics.Conversation `json:"node"`
+}
+
+type CultureRule struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
 }
 
 type CustomerIdentity struct {
@@ -437,4 +463,108 @@ type StoredForecast struct {
 	Points      []ForecastPoint `json:"points"`
 	Accuracy    *ModelScore     `json:"accuracy,omitempty"`
 	Baselines   []ModelScore    `json:"baselines"`
+}
+
+type TextAnalysis struct {
+	// BCP-47: de, pt-BR, zh-Hant; und when unknown.
+	Language string `json:"language"`
+	// 0..1, of the base language.
+	LanguageConfidence float64 `json:"languageConfidence"`
+	// What decided the language: text, text+hints, hints or none.
+	LanguageSource string `json:"languageSource"`
+	// The language the sender stated, kept beside the detected one.
+	StatedLanguage *string `json:"statedLanguage,omitempty"`
+	// -1 (negative) .. 1 (positive).
+	Sentiment float64 `json:"sentiment"`
+	// negative, neutral or positive.
+	SentimentLabel string                  `json:"sentimentLabel"`
+	Emotions       *understanding.Emotions `json:"emotions"`
+	// The strongest emotion over 0.3: anger, frustration, anxiety or satisfaction.
+	Emotion *string `json:"emotion,omitempty"`
+	Urgency Urgency `json:"urgency"`
+	// Stable codes: explicit:urgent, topic:fire, negated:urgent, context:vip, ...
+	UrgencyReasons []string `json:"urgencyReasons"`
+	// order_status, delivery, return, refund, billing, cancel, product_question, technical_fault, account_access or other.
+	Intent string `json:"intent"`
+	// 0..1.
+	IntentConfidence float64 `json:"intentConfidence"`
+	// enquiry, complaint or after_sales.
+	IssueType string `json:"issueType"`
+	// Why the input was unusual: empty, no evidence, binary, truncated, mixed script.
+	Note *string `json:"note,omitempty"`
+	// The model that refined the built-in analysis (MERIDIAN_LLM_MODEL); null when the built-in models decided alone.
+	RefinedBy *string `json:"refinedBy,omitempty"`
+}
+
+type Translation struct {
+	Text string `json:"text"`
+	// The source language (as given, or as the provider detected it).
+	From string `json:"from"`
+	To   string `json:"to"`
+	// deepl, google, libretranslate, openai or cache.
+	Provider string `json:"provider"`
+	// Glossary terms the translation may render wrongly: check them.
+	GlossaryWarnings []string `json:"glossaryWarnings"`
+	// Why there is no translation (the provider failed); text is then the original.
+	Note *string `json:"note,omitempty"`
+}
+
+// How urgent a message is.
+type Urgency string
+
+const (
+	UrgencyNone     Urgency = "NONE"
+	UrgencyNormal   Urgency = "NORMAL"
+	UrgencyHigh     Urgency = "HIGH"
+	UrgencyCritical Urgency = "CRITICAL"
+)
+
+var AllUrgency = []Urgency{
+	UrgencyNone,
+	UrgencyNormal,
+	UrgencyHigh,
+	UrgencyCritical,
+}
+
+func (e Urgency) IsValid() bool {
+	switch e {
+	case UrgencyNone, UrgencyNormal, UrgencyHigh, UrgencyCritical:
+		return true
+	}
+	return false
+}
+
+func (e Urgency) String() string {
+	return string(e)
+}
+
+func (e *Urgency) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Urgency(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Urgency", str)
+	}
+	return nil
+}
+
+func (e Urgency) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Urgency) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Urgency) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -66,6 +66,16 @@ func (l Level) String() string {
 	return "UNKNOWN"
 }
 
+// ParseLevel reads a level's String form (NONE, NORMAL, HIGH, CRITICAL).
+func ParseLevel(s string) (Level, bool) {
+	for l := None; l <= Critical; l++ {
+		if l.String() == s {
+			return l, true
+		}
+	}
+	return None, false
+}
+
 // Context is what is known about the message besides its text.
 type Context struct {
 	// Language is the BCP-47 tag of the message (only the base, "pt" of "pt-BR", is used);
