@@ -41,6 +41,10 @@ var voiceNotes = promauto.NewCounterVec(prometheus.CounterOpts{
 // voice gives every voice note of a delivery (an audio attachment and no text) a text: its
 // transcript, or the note that says why there is none. Notes are handled at the same time,
 // all within one deadline, so the webhook is still answered in time.
+//
+// A redelivery is transcribed again. When its text differs from the first delivery's (the
+// first timed out, the second did not), and the first had reached Kafka, the redelivery is
+// the conflicting body the event id claims dead-letter: the first version stays.
 func (p *Pipeline) voice(ctx context.Context, channel string, d *Delivery) {
 	var todo []int
 	for i := range d.Messages {
@@ -97,16 +101,29 @@ func (p *Pipeline) voiceNote(ctx context.Context, channel string, media MediaFet
 		m.Attributes["voice_note"] = VoiceFailed
 		voiceNotes.WithLabelValues(channel, VoiceFailed).Inc()
 		// The reason only: never the audio, the transcript nor who sent it.
-		p.logger().Warn("voice note not transcribed", "channel", channel, "message", m.ID, "err", err)
+		level := slog.LevelWarn
+		if errors.Is(err, errNoFetcher) {
+			level = slog.LevelInfo // the platform's package cannot download: not a failure
+		}
+		p.logger().Log(ctx, level, "voice note not transcribed", "channel", channel, "message", m.ID, "err", err)
 		return
 	}
 	m.Text = t.Text
+	if len(m.Text) > maxTranscript {
+		// Hours of audio fit in 25 MiB; the event's text limit must still hold the message.
+		m.Text = strings.ToValidUTF8(m.Text[:maxTranscript], "") + "…"
+		m.Attributes["transcript_truncated"] = "true"
+	}
 	m.Attributes["transcript"] = "true"
 	if t.Language != "" {
 		m.Attributes["transcript_language"] = t.Language
 	}
 	voiceNotes.WithLabelValues(channel, "transcribed").Inc()
 }
+
+// maxTranscript is the longest transcript kept, in bytes: half the event's text limit,
+// leaving room for what the intake appends.
+const maxTranscript = models.MaxTextLen / 2
 
 // errNoFetcher: the platform cannot download its attachments.
 var errNoFetcher = errors.New("the channel cannot download its attachments")

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/channels/meta"
@@ -107,6 +108,9 @@ func newSTT(t *testing.T) *stt {
 			case <-r.Context().Done():
 			case <-time.After(5 * time.Second):
 			}
+		case "long":
+			// Whisper on hours of audio: more text than an event holds.
+			_ = json.NewEncoder(w).Encode(map[string]any{"language": "pt", "text": strings.Repeat("ã fala longa ", 6000)})
 		default:
 			_ = json.NewEncoder(w).Encode(map[string]any{
 				"task": "transcribe", "language": "portuguese", "duration": 2.4, "text": " " + spokenText,
@@ -327,5 +331,20 @@ func TestTheMountHandsTheParsingPlatformToTheIntakeForDownloads(t *testing.T) {
 	}
 	if e := received(t, w); e.Text != spokenText || e.Attributes["transcript"] != "true" || downloads.Load() != 1 {
 		t.Fatalf("%q %v, downloads %d", e.Text, e.Attributes, downloads.Load())
+	}
+}
+
+func TestATranscriptLongerThanAnEventHoldsIsCut(t *testing.T) {
+	w, wa, _, s, _ := voiceWorld(t)
+	s.set("long")
+	if err := w.pipe.Receive(context.Background(), "whatsapp", voiceDelivery("wamid.V11", voiceMediaID, wa, w.now)); err != nil {
+		t.Fatal(err)
+	}
+	e := received(t, w)
+	if len(e.Text) > models.MaxTextLen || !utf8.ValidString(e.Text) || !strings.HasPrefix(e.Text, "ã fala longa") {
+		t.Fatalf("text of %d bytes", len(e.Text))
+	}
+	if e.Attributes["transcript"] != "true" || e.Attributes["transcript_truncated"] != "true" {
+		t.Fatalf("attributes %v", e.Attributes)
 	}
 }
