@@ -348,3 +348,22 @@ func TestATranscriptLongerThanAnEventHoldsIsCut(t *testing.T) {
 		t.Fatalf("attributes %v", e.Attributes)
 	}
 }
+
+// WeChat delivers again after 5 seconds: its voice notes get at most 4, whatever the setting.
+func TestWeChatVoiceNotesAreGivenUpBeforeWeChatDeliversAgain(t *testing.T) {
+	w, wa, _, s, _ := voiceWorld(t)
+	s.set("slow")
+	w.pipe.VoiceTimeout = time.Minute
+	d := voiceDelivery("wx-msg-1", voiceMediaID, wa, w.now)
+	d.Messages[0].Account, d.Messages[0].From = "gh_1234", channels.Sender{ID: "oia2TjjewbmiOUlr6X-1crbLOvLw"}
+	start := time.Now()
+	if err := w.pipe.Receive(context.Background(), "wechat", d); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 4900*time.Millisecond {
+		t.Fatalf("WeChat's webhook waited %s", took)
+	}
+	if e := received(t, w); e.Attributes["voice_note"] != channels.VoiceFailed {
+		t.Fatalf("%q %v", e.Text, e.Attributes)
+	}
+}
