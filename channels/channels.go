@@ -40,6 +40,9 @@ type Delivery struct {
 	// Respond writes the answer the platform expects once the messages are acknowledged
 	// (Kakao's skill response, WeChat's "success"); nil answers 200 {"ok":true}.
 	Respond func(w http.ResponseWriter)
+	// Media downloads the delivery's attachments: the platform that parsed it, set by the
+	// mount when the platform is a MediaFetcher (nil: attachments stay metadata).
+	Media MediaFetcher
 }
 
 // Message is one thing a customer did on a platform, in the platform's own terms.
@@ -166,12 +169,16 @@ func (e *SendError) Error() string {
 	return e.Reason
 }
 
-// Retryable reports whether err is worth trying again: a SendError that says so, or an error
-// that never reached the platform's answer (network, timeout).
+// Retryable reports whether err is worth trying again: a SendError or MediaError that says
+// so, or an error that never reached the platform's answer (network, timeout).
 func Retryable(err error) (bool, time.Duration) {
 	var se *SendError
 	if errors.As(err, &se) {
 		return se.Retryable, se.RetryAfter
+	}
+	var me *MediaError
+	if errors.As(err, &me) {
+		return me.Retryable, me.RetryAfter
 	}
 	return !errors.Is(err, context.Canceled), 0
 }

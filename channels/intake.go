@@ -18,6 +18,7 @@ import (
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/transcription"
 )
 
 // Acceptor is ingest's entry for events produced inside Meridian (ingest.Service.Accept).
@@ -57,12 +58,20 @@ type Pipeline struct {
 	// whose country was corrected into another region is threaded there from then on, where
 	// their new events are stored; nil keeps the identity graph's region.
 	RegionOf func(country string) string
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Transcriber turns voice notes (an audio attachment without text) into their transcript,
+	// downloaded through Delivery.Media; nil: a voice note reaches agents with
+	// transcription.Note. A failure gives transcription.FailedNote. Either way it flows on.
+	Transcriber transcription.Transcriber
+	// VoiceTimeout bounds the download and transcription of a delivery's voice notes
+	// (MERIDIAN_STT_TIMEOUT); 0 is DefaultVoiceTimeout.
+	VoiceTimeout time.Duration
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // Receive implements Intake.
 func (p *Pipeline) Receive(ctx context.Context, channel string, d *Delivery) error {
+	p.voice(ctx, channel, d)
 	events := make([]models.Event, 0, len(d.Messages)+1)
 	for i := range d.Messages {
 		evs, err := p.message(ctx, channel, &d.Messages[i])

@@ -35,6 +35,17 @@ type Channel struct {
 	Off string
 }
 
+// Fetcher is the channel's MediaFetcher (its Webhook's, else its Outbound's), nil if it has none.
+func (c Channel) Fetcher() MediaFetcher {
+	if f, ok := c.Webhook.(MediaFetcher); ok {
+		return f
+	}
+	if f, ok := c.Outbound.(MediaFetcher); ok {
+		return f
+	}
+	return nil
+}
+
 var webhookRequests = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "meridian_webhook_requests_total",
 	Help: "Webhook deliveries by channel and HTTP status.",
@@ -171,6 +182,9 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request, name string, ch Ch
 	if err != nil {
 		httpapi.WriteError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	if d.Media == nil {
+		d.Media = ch.Fetcher()
 	}
 	if err := intake.Receive(r.Context(), name, d); err != nil {
 		var fe *models.FieldError

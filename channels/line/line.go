@@ -19,6 +19,9 @@ import (
 // DefaultAPIBase is the LINE Messaging API.
 const DefaultAPIBase = "https://api.line.me"
 
+// DefaultDataAPIBase serves message content.
+const DefaultDataAPIBase = "https://api-data.line.me"
+
 // SignatureHeader carries the base64 HMAC-SHA256 of the body keyed with the channel secret.
 const SignatureHeader = "X-Line-Signature"
 
@@ -30,6 +33,9 @@ type Config struct {
 	AccessToken string
 	// APIBase is the Messaging API base URL (MERIDIAN_LINE_API_BASE); empty = DefaultAPIBase.
 	APIBase string
+	// DataAPIBase serves message content (media); empty = DefaultDataAPIBase when APIBase is
+	// LINE's own, else APIBase (a proxy or a test server serving both).
+	DataAPIBase string
 	// HTTPClient sends replies; nil = a client with a 15 s timeout.
 	HTTPClient *http.Client
 	// Now is the clock (tests); nil = time.Now.
@@ -41,6 +47,7 @@ type Channel struct {
 	secret []byte
 	token  string
 	base   string
+	data   string
 	client *http.Client
 	now    func() time.Time
 }
@@ -67,6 +74,13 @@ func New(cfg Config) (*Channel, error) {
 	}
 	if c.base == "" {
 		c.base = DefaultAPIBase
+	}
+	c.data = strings.TrimRight(cfg.DataAPIBase, "/")
+	if c.data == "" {
+		c.data = c.base
+		if c.base == DefaultAPIBase {
+			c.data = DefaultDataAPIBase
+		}
 	}
 	if c.client == nil {
 		c.client = &http.Client{Timeout: 15 * time.Second}

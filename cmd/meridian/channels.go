@@ -18,6 +18,7 @@ import (
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/transcription"
 )
 
 // channelSet is what the channel settings turn on: the webhook mount, the e-mail listeners,
@@ -170,6 +171,13 @@ func (p *platform) startChannels() error {
 			return fmt.Errorf("--order-number-pattern: %w", err)
 		}
 	}
+	sttTimeout, err := p.cfg.duration("stt-timeout")
+	if err != nil {
+		return err
+	}
+	if sttTimeout <= 0 {
+		return fmt.Errorf("--stt-timeout: %s is not a positive duration", sttTimeout)
+	}
 	set := &channelSet{
 		graph: &postgres.Graph{DB: p.pg, Keys: p.keyring, Regions: p.regions,
 			RegionOf: func(country string) string { return string(p.policy.RegionFor(country)) }},
@@ -180,6 +188,10 @@ func (p *platform) startChannels() error {
 		Ingest: p.ingest, Markets: markets, DefaultCountry: def, Now: time.Now, Log: p.log,
 		RegionOf:     func(country string) string { return string(p.policy.RegionFor(country)) },
 		OrderNumbers: orders,
+		Transcriber: transcription.FromConfig(transcription.Settings{
+			BaseURL: p.cfg.str("stt-base-url"), Key: p.cfg.str("stt-api-key"), Model: p.cfg.str("stt-model"),
+		}),
+		VoiceTimeout: sttTimeout,
 	}
 	wc, wcChannel, wcHandler, err := buildWebchat(p.cfg, intake, p.log)
 	if err != nil {
