@@ -67,6 +67,14 @@ func ratio(p []float64) float64 {
 
 var isMessage = typeIn(models.MessageReceived, models.MessageSent)
 
+var isAnalysis = typeIn(models.MessageAnalyzed)
+
+// analysis is a dimension read from message.analyzed events' attributes (understanding/enrich
+// writes them); other events answer "".
+func analysis(attr, doc string) dimension {
+	return dimension{doc: doc, expr: "attributes['" + attr + "']"}
+}
+
 // measures is the whitelist of measures. Every expression is fixed SQL.
 var measures = map[string]measure{
 	"messages":          {doc: "messages received and sent", partials: []string{"countIf(" + isMessage + ")"}},
@@ -130,8 +138,20 @@ var measures = map[string]measure{
 		doc:      "conversations with at least one customer message",
 		partials: []string{"countIf(has_in)"}, perConversation: true,
 	},
+	"analyzed_messages": {
+		doc:      "inbound messages as Meridian understood them (message.analyzed, one per message.received): break down or filter by language (detected), urgency, intent, issue_type, sentiment_label, emotion, stated_language",
+		partials: []string{"countIf(" + isAnalysis + ")"},
+	},
+	"urgent_messages": {
+		doc:      "analysed inbound messages whose urgency is HIGH or CRITICAL",
+		partials: []string{"countIf(" + isAnalysis + " AND attributes['urgency'] IN ('HIGH', 'CRITICAL'))"},
+	},
+	"negative_messages": {
+		doc:      "analysed inbound messages whose sentiment is negative (-0.25 or below)",
+		partials: []string{"countIf(" + isAnalysis + " AND attributes['sentiment_label'] = 'negative')"},
+	},
 	"sentiment_avg": {
-		doc: "mean sentiment (-1..1) of events that carry one; 0 when none do",
+		doc: "mean sentiment (-1..1) of events that carry one (every analysed inbound message does); 0 when none do",
 		partials: []string{
 			"sumIf(toFloat64(assumeNotNull(sentiment)), sentiment IS NOT NULL)",
 			"countIf(sentiment IS NOT NULL)",
@@ -180,19 +200,24 @@ const timeDimension = "time"
 
 // dimensions is the whitelist of dimensions. Every expression is fixed SQL returning a String.
 var dimensions = map[string]dimension{
-	regionDimension: {doc: "residency region the data lives in"},
-	"channel":       column("channel", "channel (whatsapp, email, ...)"),
-	"language":      column("language", "detected language"),
-	"direction":     column("direction", "inbound or outbound"),
-	"country":       column("country", "customer's ISO country code"),
-	"type":          column("type", "event type"),
-	"queue":         column("queue", "routing queue"),
-	"product":       column("product", "product"),
-	"tier":          column("tier", "customer tier"),
-	"intent":        column("intent", "detected intent"),
-	"team":          column("team", "agent team"),
-	"from_region":   column("from_region", "region a hand-off left (conversation.handed_off)"),
-	"to_region":     column("to_region", "region a hand-off went to (conversation.handed_off)"),
+	regionDimension:   {doc: "residency region the data lives in"},
+	"channel":         column("channel", "channel (whatsapp, email, ...)"),
+	"language":        column("language", "language: on message.analyzed the detected one (BCP-47: de, pt-BR, zh-Hant, und), on messages the one their sender stated (often empty); use it with analyzed_messages"),
+	"urgency":         analysis("urgency", "urgency of an analysed message: NONE, NORMAL, HIGH or CRITICAL"),
+	"issue_type":      analysis("issue_type", "issue type of an analysed message: enquiry, complaint or after_sales"),
+	"sentiment_label": analysis("sentiment_label", "sentiment of an analysed message: negative, neutral or positive"),
+	"emotion":         analysis("emotion", "strongest emotion of an analysed message: anger, frustration, anxiety, satisfaction, or empty"),
+	"stated_language": analysis("stated_language", "the language the sender of an analysed message stated (Telegram language_code, a locale), beside the detected one"),
+	"direction":       column("direction", "inbound or outbound"),
+	"country":         column("country", "customer's ISO country code"),
+	"type":            column("type", "event type"),
+	"queue":           column("queue", "routing queue"),
+	"product":         column("product", "product"),
+	"tier":            column("tier", "customer tier"),
+	"intent":          column("intent", "intent: detected on message.analyzed (order_status, delivery, return, refund, billing, cancel, product_question, technical_fault, account_access, other); as the sender gave it elsewhere"),
+	"team":            column("team", "agent team"),
+	"from_region":     column("from_region", "region a hand-off left (conversation.handed_off)"),
+	"to_region":       column("to_region", "region a hand-off went to (conversation.handed_off)"),
 	"channel_count": {doc: "how many channels the customer wrote on within the time range (1, 2, ...); only with per-customer measures (cross_channel_customers, writing_customers)",
 		customerExpr: "toString(n_channels)"},
 	"hour":        {doc: "start of the hour (UTC, RFC 3339)", expr: "formatDateTime(toStartOfHour(occurred_at), '%Y-%m-%dT%H:00:00Z', 'UTC')"},

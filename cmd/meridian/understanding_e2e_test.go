@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// libreTranslate implements LibreTranslate's POST /translate (q as an array) for German to
+// English, from a phrase book; anything else is its documented 400.
+type libreTranslate struct{ calls atomic.Int64 }
+
+func (l *libreTranslate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Q              []string `json:"q"`
+		Source, Target string
+	}
+	if r.URL.Path != "/translate" || json.NewDecoder(r.Body).Decode(&req) != nil || req.Target != "en" {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"error":"Invalid request"}`)
+		return
+	}
+	l.calls.Add(1)
+	book := map[string]string{"Dringend: der Heizlüfter raucht und riecht verbrannt!": "Urgent: the fan heater is smoking and smells burnt!"}
+	out := make([]string, len(req.Q))
+	for i, q := range req.Q {
+		out[i] = book[q]
+	}
+	resp := map[string]any{"translatedText": out}
+	if req.Source == "auto" {
+		resp["detectedLanguage"] = []map[string]any{{"confidence": 90, "language": "de"}}
+	}
+	json.NewEncoder(w).Encode(resp)
+}
+
+// Inbound messages are analysed once on the stream, their analyses are metrics dimensions
+// and drill down to conversations, an agent reads a message with its analysis and its
+// translation (cached: asked again, the provider is not called), and analyzeText answers
+// the same analysis on demand.
+func TestMessagesAreUnderstoodOnTheStream(t *testing.T) {
+	lt := &libreTranslate{}
+	provider := httptest.NewServer(lt)
+	t.Cleanup(provider.Close)
+	s := startServer(t, t.TempDir(), "MERIDIAN_TRANSLATE_PROVIDER=libretranslate", "MERIDIAN_TRANSLATE_URL="+provider.URL,
+		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,de,ja,pt")
+	now := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	ev := func(id, country, text, extra string) string {
+		return fmt.Sprintf(`{"id":%q,"type":"message.received","occurred_at":%q,"channel":"whatsapp","direction":"inbound","conversation_id":"c-%s","customer":{"country":%q,"phone":"+49151000%s"},"text":%q%s}`,
+			id, now, id, country, id[1:], text, extra)
+	}
+	body := "[" + strings.Join([]string{
+		ev("m1", "DE", "Dringend: der Heizlüfter raucht und riecht verbrannt!", ""),
+		ev("m2", "DE", "Keine Eile, wann kommt meine Bestellung?", ""),
+		ev("m3", "JP", "至急対応してください。注文した商品がまだ届きません。", `,"language":"ja-JP"`),
+	}, ",") + "]"
+	if code, out := s.post(t, "/v1/events", testKey, "application/json", body); code != 202 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	metrics := `{ metrics(measures: ["analyzed_messages", "urgent_messages"], dimensions: ["language", "urgency"]) { rows { dimensions values } } }`
+	var rows []any
+	waitFor(t, 90*time.Second, func() bool {
+		rows = s.gql(t, metrics, nil)["metrics"].(map[string]any)["rows"].([]any)
+		n := 0.0
+		for _, r := range rows {
+			n += r.(map[string]any)["values"].([]any)[0].(float64)
+		}
+		return n == 3
+	})
+	got := map[string]string{}
+	for _, r := range rows {
+		d := r.(map[string]any)["dimensions"].([]any)
+		got[d[0].(string)+" "+d[1].(string)] = fmt.Sprint(r.(map[string]any)["values"])
+	}
+	for cell, want := range map[string]string{"de CRITICAL": "[1 1]", "de NORMAL": "[1 0]", "ja HIGH": "[1 1]"} {
+		if got[cell] != want {
+			t.Errorf("metrics cell %s: %q, want %q (all: %v)", cell, got[cell], want, got)
+		}
+	}
+
+	// Drill down: the conversations behind the critical cell, with the message, its analysis
+	// and its translation for an English-reading agent.
+	conv := `{ conversations(filters: [{dimension: "urgency", values: ["CRITICAL"]}]) { totalCount edges { node { id messages {
+		text analysis { language languageSource urgency urgencyReasons sentiment intent issueType }
+		translation(to: "en") { text from provider } } } } } }`
+	c := s.gql(t, conv, nil)["conversations"].(map[string]any)
+	edges := c["edges"].([]any)
+	if len(edges) != 1 {
+		t.Fatalf("conversations behind the critical cell: %v", c)
+	}
+	node := edges[0].(map[string]any)["node"].(map[string]any)
+	msg := node["messages"].([]any)[0].(map[string]any)
+	a, _ := msg["analysis"].(map[string]any)
+	if node["id"] != "c-m1" || a == nil || a["language"] != "de" || a["urgency"] != "CRITICAL" {
+		t.Fatalf("drilled-down message: %v", node)
+	}
+	if !strings.Contains(fmt.Sprint(a["urgencyReasons"]), "explicit:") {
+		t.Errorf("urgency reasons %v name no explicit word", a["urgencyReasons"])
+	}
+	tr, _ := msg["translation"].(map[string]any)
+	if tr == nil || tr["text"] != "Urgent: the fan heater is smoking and smells burnt!" || tr["from"] != "de" || tr["provider"] != "libretranslate" {
+		t.Fatalf("translation: %v", msg["translation"])
+	}
+	calls := lt.calls.Load()
+	again := s.gql(t, conv, nil)["conversations"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)
+	if tr := again["messages"].([]any)[0].(map[string]any)["translation"].(map[string]any); tr["provider"] != "cache" || lt.calls.Load() != calls {
+		t.Errorf("the same translation asked again: provider %v, %d more calls to the provider", tr["provider"], lt.calls.Load()-calls)
+	}
+
+	// On demand: negation, and bad input answered with an error naming the argument.
+	an := s.gql(t, `{ analyzeText(text: "Es eilt nicht, ich wollte nur fragen, ob ich die Farbe noch ändern kann.", country: "DE") { language urgency urgencyReasons } }`, nil)["analyzeText"].(map[string]any)
+	if an["language"] != "de" || an["urgency"] == "HIGH" || an["urgency"] == "CRITICAL" {
+		t.Errorf("analyzeText of a negated urgency word: %v", an)
+	}
+	bad, _ := json.Marshal(map[string]any{"query": `{ analyzeText(text: "hola", country: "Spain") { language } }`})
+	if code, out := s.post(t, "/graphql", testKey, "application/json", string(bad)); code != 200 || !strings.Contains(fmt.Sprint(out["errors"]), "country") {
+		t.Errorf("a bad country: %d %v", code, out)
+	}
+}
