@@ -41,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
@@ -117,6 +118,7 @@ const (
 
 type term struct {
 	needle  string
+	bneedle []byte
 	prefix  bool
 	code    string
 	kind    int
@@ -157,11 +159,8 @@ func compile(lang string, d map[string]string) *lexicon {
 	words := func(key string) []string {
 		var out []string
 		for _, raw := range split(d[key]) {
-			n := normalise(raw, lx.substring)
-			if !lx.substring {
-				n = strings.TrimSpace(n)
-			}
-			if n != "" {
+			// Spaced languages keep the padding: " not " is looked up in " w w ".
+			if n := normalise(raw, lx.substring); strings.TrimSpace(n) != "" {
 				out = append(out, n)
 			}
 		}
@@ -227,6 +226,9 @@ func compile(lang string, d map[string]string) *lexicon {
 		}
 		return len(lx.terms[i].needle) > len(lx.terms[j].needle)
 	})
+	for i := range lx.terms {
+		lx.terms[i].bneedle = []byte(lx.terms[i].needle)
+	}
 	return lx
 }
 
@@ -295,7 +297,7 @@ func (lx *lexicon) scan(text string) (s string, hits []hit) {
 	for i := range lx.terms {
 		t := &lx.terms[i]
 		for from := 0; from < len(masked); {
-			j := bytes.Index(masked[from:], []byte(t.needle))
+			j := bytes.Index(masked[from:], t.bneedle)
 			if j < 0 {
 				break
 			}
@@ -330,12 +332,8 @@ func (lx *lexicon) scan(text string) (s string, hits []hit) {
 func (lx *lexicon) lastContrast(s string) (string, int, int) {
 	word, at, end := "", -1, -1
 	for _, c := range lx.contrast {
-		needle := c
-		if !lx.substring {
-			needle = " " + c + " "
-		}
-		if i := strings.LastIndex(s, needle); i > at {
-			word, at, end = c, i, i+len(needle)
+		if i := strings.LastIndex(s, c); i > at {
+			word, at, end = strings.TrimSpace(c), i, i+len(c)
 		}
 	}
 	return word, at, end
@@ -343,13 +341,13 @@ func (lx *lexicon) lastContrast(s string) (string, int, int) {
 
 func (lx *lexicon) negated(s string, start, end int) bool {
 	if lx.substring {
-		before := strings.TrimRight(s[:start], " ")
+		before := strings.TrimRight(s[max(0, start-contextBytes):start], " ")
 		for _, p := range lx.negator {
 			if strings.HasSuffix(before, p) {
 				return true
 			}
 		}
-		after := strings.TrimLeft(s[end:], " ")
+		after := strings.TrimLeft(s[end:min(len(s), end+contextBytes)], " ")
 		for _, p := range lx.postneg {
 			if strings.HasPrefix(after, p) {
 				return true
@@ -363,8 +361,8 @@ func (lx *lexicon) negated(s string, start, end int) bool {
 
 func (lx *lexicon) intensifier(s string, start, end int) string {
 	if lx.substring {
-		before := lastRunes(strings.TrimRight(s[:start], " "), 4)
-		after := firstRunes(strings.TrimLeft(s[end:], " "), 3)
+		before := lastRunes(strings.TrimRight(s[max(0, start-contextBytes):start], " "), 4)
+		after := firstRunes(strings.TrimLeft(s[end:min(len(s), end+contextBytes)], " "), 3)
 		for _, w := range lx.intens {
 			if strings.Contains(before, w) || strings.Contains(after, w) {
 				return w
@@ -373,18 +371,29 @@ func (lx *lexicon) intensifier(s string, start, end int) string {
 		return ""
 	}
 	if w := containsWord(windowBefore(s, start, 2), lx.intens); w != "" {
-		return w
+		return strings.TrimSpace(w)
 	}
-	return containsWord(windowAfter(s, end, 1), lx.intens)
+	return strings.TrimSpace(containsWord(windowAfter(s, end, 1), lx.intens))
 }
+
+// contextBytes bounds how far around a term its context is read, so that an enormous
+// message without punctuation stays linear.
+const contextBytes = 256
 
 // windowBefore returns up to k words before pos in the same clause, as " w w ".
 func windowBefore(s string, pos, k int) string {
 	before := s[:pos]
+	cut := len(before) > contextBytes
+	if cut {
+		before = before[len(before)-contextBytes:]
+	}
 	if i := strings.LastIndexByte(before, '|'); i >= 0 {
-		before = before[i+1:]
+		before, cut = before[i+1:], false
 	}
 	f := strings.Fields(before)
+	if cut && len(f) > 0 {
+		f = f[1:] // may start inside a word or a rune
+	}
 	if len(f) > k {
 		f = f[len(f)-k:]
 	}
@@ -394,19 +403,27 @@ func windowBefore(s string, pos, k int) string {
 // windowAfter returns up to k words after pos in the same clause, as " w w ".
 func windowAfter(s string, pos, k int) string {
 	after := s[pos:]
+	cut := len(after) > contextBytes
+	if cut {
+		after = after[:contextBytes]
+	}
 	if i := strings.IndexByte(after, '|'); i >= 0 {
-		after = after[:i]
+		after, cut = after[:i], false
 	}
 	f := strings.Fields(after)
+	if cut && len(f) > 0 {
+		f = f[:len(f)-1]
+	}
 	if len(f) > k {
 		f = f[:k]
 	}
 	return " " + strings.Join(f, " ") + " "
 }
 
+// containsWord returns the first of words (padded with spaces) found in window.
 func containsWord(window string, words []string) string {
 	for _, w := range words {
-		if strings.Contains(window, " "+w+" ") {
+		if strings.Contains(window, w) {
 			return w
 		}
 	}
@@ -414,11 +431,12 @@ func containsWord(window string, words []string) string {
 }
 
 func lastRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		r = r[len(r)-n:]
+	i := len(s)
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
 	}
-	return string(r)
+	return s[i:]
 }
 
 func firstRunes(s string, n int) string {
@@ -557,6 +575,8 @@ func Analyze(text, lang string) Result {
 	return r
 }
 
+var punctuation = strings.NewReplacer("！", "!", "？", "?", "؟", "?")
+
 // signals adds what every language shares: emoji, exclamation marks, "?!" and "??", and
 // words in capitals, which scale the whole message.
 func signals(text string, a *analysis) {
@@ -570,7 +590,7 @@ func signals(text string, a *analysis) {
 			a.cues["emoji:"+em.r] = true
 		}
 	}
-	norm := strings.NewReplacer("！", "!", "？", "?", "؟", "?").Replace(text)
+	norm := punctuation.Replace(text)
 	m := 1.0
 	if n := strings.Count(norm, "!"); n > 0 {
 		m += 0.15 * float64(min(n, 3))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestScoreSign(t *testing.T) {
@@ -249,4 +250,17 @@ func BenchmarkAnalyze(b *testing.B) {
 			Analyze(texts[i%len(texts)].text, "")
 		}
 	})
+}
+
+// An enormous message without punctuation must stay linear: context windows are bounded.
+func TestAnalyzeEnormousMessage(t *testing.T) {
+	text := strings.Repeat("not good very bad but thanks 很好 ", 8000) // ~260 KB, one clause
+	start := time.Now()
+	r := Analyze(text, "")
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("Analyze of %d bytes took %v", len(text), d)
+	}
+	if r.Label != LabelOf(r.Score) {
+		t.Errorf("label %q inconsistent with score %v", r.Label, r.Score)
+	}
 }
