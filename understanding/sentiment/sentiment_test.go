@@ -132,7 +132,11 @@ func TestTrendOf(t *testing.T) {
 }
 
 func TestLexiconsCoverTheLanguages(t *testing.T) {
-	for _, l := range strings.Fields("en de fr es pt it nl ja ko zh ar th id vi tr ru") {
+	want := strings.Fields("ar de en es fr id it ja ko nl pt ru th tr vi zh")
+	if got := Languages(); !slices.Equal(got, want) {
+		t.Errorf("Languages() = %v, want %v", got, want)
+	}
+	for _, l := range want {
 		lx, ok := lexicons[l]
 		if !ok {
 			t.Errorf("no lexicon for %s", l)
