@@ -84,7 +84,7 @@ func TestMessagesAreUnderstoodOnTheStream(t *testing.T) {
 
 	// Drill down: the conversations behind the critical cell, with the message, its analysis
 	// and its translation for an English-reading agent.
-	conv := `{ conversations(filters: [{dimension: "urgency", values: ["CRITICAL"]}]) { totalCount edges { node { id messages {
+	conv := `{ conversations(filters: [{dimension: "urgency", values: ["CRITICAL"]}], first: 5) { totalCount edges { node { id messages(first: 5) {
 		text analysis { language languageSource urgency urgencyReasons sentiment intent issueType }
 		translation(to: "en") { text from provider } } } } } }`
 	c := s.gql(t, conv, nil)["conversations"].(map[string]any)
