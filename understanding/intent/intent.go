@@ -13,7 +13,8 @@
 // Thai. A cue preceded by a negator in the same clause ("I don't want a refund", "instead of
 // a refund", "不想退款") is recorded as "negated:<code>" and does not count. The best-scored
 // intent wins; ties go to the more specific intent (refund before return before cancel …,
-// see priority). The issue type is a complaint when a strong complaint cue is present
+// see priority), and a strong refund cue wins over a return or a cancellation however much
+// the message says about those ("I sent it back, where is my money?"). The issue type is a complaint when a strong complaint cue is present
 // ("unacceptable", "third time", "exijo", "太过分了") or a weak one ("again", "still") in a
 // message with a routine intent; otherwise after-sales when the intent concerns an order or
 // product already there (return, refund, technical fault, order status, cancel) or when a
@@ -65,7 +66,7 @@ const (
 )
 
 // priority orders intents from the most to the least specific; it breaks ties.
-var priority = []string{Refund, Return, Cancel, Billing, TechnicalFault, AccountAccess, Delivery, OrderStatus, ProductQuestion}
+var priority = []string{Refund, Return, Cancel, Billing, AccountAccess, TechnicalFault, Delivery, OrderStatus, ProductQuestion}
 
 // Result is a classification.
 type Result struct {
@@ -138,6 +139,13 @@ func Classify(text, lang string) Result {
 	}
 	// Stable: equal scores keep priority order.
 	sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].Score > ranked[j].Score })
+	// Money asked back makes a return or a cancellation a refund request, however much the
+	// message says about the return or the cancellation itself.
+	if len(ranked) > 1 && (ranked[0].Intent == Return || ranked[0].Intent == Cancel) && scores[Refund] >= strong {
+		i := slices.IndexFunc(ranked, func(s Scored) bool { return s.Intent == Refund })
+		ranked[0], ranked[i] = ranked[i], ranked[0]
+		sort.SliceStable(ranked[1:], func(i, j int) bool { return ranked[1+i].Score > ranked[1+j].Score })
+	}
 	if len(ranked) > 0 {
 		r.Intent = ranked[0].Intent
 		r.Alternatives = ranked[1:]
