@@ -10,8 +10,8 @@
 // alone (weights.go), so every language scores alike. Matching is package lexicon's: whole
 // words in scripts with spaces (a term ending in "*" matches any word starting with it,
 // Arabic words may carry a joined proclitic), substrings in Chinese, Japanese, Korean and
-// Thai. A cue preceded by a negator in the same clause ("I don't want a refund", "instead of
-// a refund", "不想退款") is recorded as "negated:<code>" and does not count. The best-scored
+// Thai. An intent's cue preceded by a negator in the same clause ("I don't want a refund",
+// "instead of a refund", "不想退款") is recorded as "negated:<code>" and does not count. The best-scored
 // intent wins; ties go to the more specific intent (refund before return before cancel …,
 // see priority), and a strong refund cue wins over a return or a cancellation however much
 // the message says about those ("I sent it back, where is my money?"). The issue type is a complaint when a strong complaint cue is present
@@ -79,7 +79,8 @@ type Result struct {
 	// Alternatives are the other intents with evidence, best first.
 	Alternatives []Scored
 	// Cues are stable codes for the evidence, sorted: "intent:<intent>:<concept>",
-	// "complaint:<concept>", "after_sales:<concept>", and "negated:" before any of them.
+	// "complaint:<concept>", "after_sales:<concept>", and "negated:intent:…" for an
+	// intent's cue under a negation.
 	Cues []string
 }
 
@@ -237,30 +238,64 @@ func normalise(s string) string {
 	return b.String()
 }
 
-// langLexicon is one language's compiled lexicon.
+// langLexicon is one language's compiled lexicon, in three matchers (matches of one
+// matcher never overlap, the longest term winning): one for the intents' concepts and the
+// negators, one for complaint and one for after-sales cues. Kept apart, a complaint term that
+// contains an intent's words ("quero meu dinheiro de volta", "また壊れ") does not hide them.
+// Where they meet, the more specific reading wins: a complaint or after-sales term inside an
+// intent's term ("สองครั้ง" in "ตัดเงินสองครั้ง", charged twice) is dropped, and so is a
+// negator inside a complaint term ("sem" in "sem resposta", no answer). Each matcher also
+// has the ignored words.
 type langLexicon struct {
-	code string
-	m    *lexicon.Matcher
+	code                           string
+	intents, complaint, afterSales *lexicon.Matcher
 }
 
 // scan adds the concepts found in norm to found, or to negated when a negator governs them.
 func (lx *langLexicon) scan(norm string, found, negated map[string]bool) {
-	ms := lx.m.FindNormalized(norm)
-	lastNeg := -1 // end of the last negator seen
-	for _, m := range ms {
-		if m.Key == "ignore" {
-			continue // matched only to keep its words from matching a cue
+	in := lx.intents.FindNormalized(norm)
+	var spans []lexicon.Match // intent terms
+	for _, m := range in {
+		if m.Key != "negator" && m.Key != "ignore" {
+			spans = append(spans, m)
 		}
-		if m.Key == "negator" {
-			lastNeg = m.End
-			continue
-		}
-		if lastNeg >= 0 && governs(norm[lastNeg:m.Start]) {
-			negated[m.Key] = true
-			continue
-		}
-		found[m.Key] = true
 	}
+	var complaints []lexicon.Match
+	for _, mt := range []*lexicon.Matcher{lx.complaint, lx.afterSales} {
+		for _, m := range mt.FindNormalized(norm) {
+			if m.Key == "ignore" || inside(m, spans) {
+				continue
+			}
+			found[m.Key] = true
+			if mt == lx.complaint {
+				complaints = append(complaints, m)
+			}
+		}
+	}
+	lastNeg := -1 // end of the last negator seen
+	for _, m := range in {
+		switch {
+		case m.Key == "ignore":
+		case m.Key == "negator":
+			if !inside(m, complaints) {
+				lastNeg = m.End
+			}
+		case lastNeg >= 0 && governs(norm[lastNeg:m.Start]):
+			negated[m.Key] = true
+		default:
+			found[m.Key] = true
+		}
+	}
+}
+
+// inside reports whether m lies within one of spans.
+func inside(m lexicon.Match, spans []lexicon.Match) bool {
+	for _, s := range spans {
+		if s.Start <= m.Start && m.End <= s.End {
+			return true
+		}
+	}
+	return false
 }
 
 // governs reports whether a negator followed by gap still applies to the next cue: the gap

@@ -81,10 +81,37 @@ func init() {
 		if err != nil {
 			panic(fmt.Errorf("intent: lexicon %s: %w", name, err))
 		}
-		lx := &langLexicon{code: code, m: lexicon.New(terms)}
+		groups := map[string][]lexicon.Term{}
+		for _, t := range terms {
+			switch g := groupOf(t.Key); {
+			case t.Key == "ignore":
+				for _, g := range []string{"intent", "complaint", "after_sales"} {
+					groups[g] = append(groups[g], t)
+				}
+			case t.Key == "negator":
+				groups["intent"] = append(groups["intent"], t)
+			default:
+				groups[g] = append(groups[g], t)
+			}
+		}
+		lx := &langLexicon{code: code, intents: lexicon.New(groups["intent"]),
+			complaint: lexicon.New(groups["complaint"]), afterSales: lexicon.New(groups["after_sales"])}
 		lexicons[code] = lx
 		allLexicons = append(allLexicons, lx)
 	}
+}
+
+// groupOf is the matcher a concept belongs to: "complaint", "after_sales" or "intent"
+// ("" for negators and ignored words).
+func groupOf(key string) string {
+	head, _, _ := strings.Cut(key, ":")
+	switch {
+	case head == "complaint" || head == "after_sales":
+		return head
+	case isIntent(head):
+		return "intent"
+	}
+	return ""
 }
 
 // parseLexicon reads "concept<TAB>term|term|…" lines; blank lines and "#" comments are
