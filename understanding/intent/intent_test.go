@@ -172,6 +172,11 @@ func TestEvaluationHeldout(t *testing.T) {
 	evalFile(t, "heldout.tsv")
 }
 
+// TestEvaluationHeldout2 only reports the second, harder held-back set.
+func TestEvaluationHeldout2(t *testing.T) {
+	evalFile(t, "heldout2.tsv")
+}
+
 func FuzzClassify(f *testing.F) {
 	for _, s := range []string{"Where is my order?", "我不想退款", "وكلمة المرور لا تعمل", "", "\xff\xfe refund", "not not refund"} {
 		for _, lang := range []string{"en", "", "zh-Hant", "xx"} {
