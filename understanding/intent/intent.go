@@ -10,27 +10,39 @@
 // alone (weights.go), so every language scores alike. Matching is package lexicon's: whole
 // words in scripts with spaces (a term ending in "*" matches any word starting with it,
 // Arabic words may carry a joined proclitic), substrings in Chinese, Japanese, Korean and
-// Thai. An intent's cue preceded by a negator in the same clause ("I don't want a refund",
-// "instead of a refund", "不想退款") is recorded as "negated:<code>" and does not count. The best-scored
-// intent wins; ties go to the more specific intent (refund before return before cancel …,
-// see priority), and a strong refund cue wins over a return or a cancellation however much
-// the message says about those ("I sent it back, where is my money?"). The issue type is a complaint when a strong complaint cue is present
-// ("unacceptable", "third time", "exijo", "太过分了") or a weak one ("again", "still") in a
-// message with a routine intent; otherwise after-sales when the intent concerns an order or
-// product already there (return, refund, technical fault, order status, cancel) or when a
-// delivery, billing or account message shows one ("my parcel", "charged twice", "I bought");
+// Thai. An intent's cue preceded by a volitional negator in the same clause ("I don't want a
+// refund", "instead of a refund", "不想退款") is recorded as "negated:<code>" and does not
+// count; "without" is not a negator ("still without my refund" asks for one).
+//
+// The best-scored intent wins; ties go to the more specific intent (see priority), and a
+// strong refund cue wins over a return or a cancellation however much the message says about
+// those ("I sent it back, where is my money?"). A demonstrative ("this", "この", "这款")
+// counts as a weak product-question cue only in a question, so a question about "this
+// jacket" with no other cue is a product question, while "Are you open on Sunday?" stays
+// other.
+//
+// The issue type is a complaint when a strong complaint cue is present ("unacceptable",
+// "third time", "exijo", "太过分了"), or a weak one ("again", "still") in a statement, not a
+// question ("is it still available?"), of a message with a routine intent; otherwise
+// after-sales when the intent concerns an order or product already there (return, refund,
+// technical fault, order status, cancel) or when a delivery, billing or account message
+// shows one ("my parcel", "charged twice", "I bought", "leave it with the neighbour");
 // otherwise an enquiry. A product question is always an enquiry unless it complains.
 //
 // Limits: this is a keyword heuristic written by one author for sixteen languages, not a
-// trained model. It does not understand sarcasm, hypotheticals, quoted text or messages that
-// narrate a past intent ("I cancelled last week, where is my refund?" works only because past
-// forms weigh less); negations that follow the cue (Japanese 返品しません, Korean 취소 안 해요)
-// and double negatives are not recognised; spelling mistakes, slang and transliteration
-// (romanised Japanese, Arabizi) are not matched; a message with two equally strong intents
-// gets the one earlier in priority, with the other among Alternatives. With lang "" or an
-// unsupported language every lexicon is tried (about sixteen times the work), which lets a
-// word of one language that looks like a cue of another count. Confidence is a heuristic
-// from the scores' margin, not a calibrated probability.
+// trained model, and it fails mostly by silence: a message that describes its problem
+// without any word the lexicon knows ("the toaster only browns one side") is "other" with
+// confidence 0.5, which a caller can treat as "not understood". It does not understand
+// sarcasm, hypotheticals or quoted text; past forms weigh less than requests ("I cancelled
+// last week, where is my refund?"), but a narrated past intent can still win; negations that
+// follow the cue (Japanese 返品しません, Korean 취소 안 해요), double negatives, separable
+// verbs (Dutch "slaat … af") and a question without a question mark outside the particles
+// listed in questionParticles are not recognised; spelling mistakes, slang and
+// transliteration (romanised Japanese, Arabizi) are not matched; a message with two equally
+// strong intents gets the one earlier in priority, with the other among Alternatives. With
+// lang "" or an unsupported language every lexicon is tried (about eight times slower), which
+// lets a word of one language that looks like a cue of another count. Confidence is a
+// heuristic from the scores' margin, not a calibrated probability.
 package intent
 
 import (
@@ -39,6 +51,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/meridian-cs/meridian/understanding/lexicon"
 	"github.com/meridian-cs/meridian/understanding/tokenize"
@@ -266,6 +279,11 @@ func (lx *langLexicon) scan(norm string, found, negated map[string]bool) {
 			if m.Key == "ignore" || inside(m, spans) {
 				continue
 			}
+			// "Still" or "again" in a question asks ("is it still available?", "can you
+			// deliver again tomorrow?"); in a statement it complains.
+			if weightOf(m.Key) == weak && inQuestion(norm, m.End) {
+				continue
+			}
 			found[m.Key] = true
 			if mt == lx.complaint {
 				complaints = append(complaints, m)
@@ -280,6 +298,8 @@ func (lx *langLexicon) scan(norm string, found, negated map[string]bool) {
 			if !inside(m, complaints) {
 				lastNeg = m.End
 			}
+		case m.Key == "product_question:this" && !inQuestion(norm, m.End):
+			// "this" or "it" counts only in a question: "is this waterproof?"
 		case lastNeg >= 0 && governs(norm[lastNeg:m.Start]):
 			negated[m.Key] = true
 		default:
@@ -287,6 +307,37 @@ func (lx *langLexicon) scan(norm string, found, negated map[string]bool) {
 		}
 	}
 }
+
+// inQuestion reports whether the sentence around byte offset i of norm is a question: it
+// ends with a question mark (or the message does), or it has a question particle, since
+// Thai, Chinese, Japanese and Korean chat often asks without one.
+func inQuestion(norm string, i int) bool {
+	start := strings.LastIndexAny(norm[:i], sentenceEnds) + 1
+	j := strings.IndexAny(norm[i:], sentenceEnds)
+	var sentence string
+	if j < 0 {
+		sentence = norm[start:]
+		if strings.HasSuffix(strings.TrimSpace(norm), "?") {
+			return true
+		}
+	} else {
+		sentence = norm[start : i+j]
+		r, _ := utf8.DecodeRuneInString(norm[i+j:])
+		if r == '?' || r == '？' || r == '؟' {
+			return true
+		}
+	}
+	for _, p := range questionParticles {
+		if strings.Contains(sentence, p) {
+			return true
+		}
+	}
+	return false
+}
+
+const sentenceEnds = ".!?。！？؟\n"
+
+var questionParticles = []string{"ไหม", "มั้ย", "หรือเปล่า", "หรือยัง", "吗", "嗎", "ですか", "ますか", "나요", "까요", "가요"}
 
 // inside reports whether m lies within one of spans.
 func inside(m lexicon.Match, spans []lexicon.Match) bool {

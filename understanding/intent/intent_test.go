@@ -167,6 +167,14 @@ func TestEvaluationDev(t *testing.T) {
 	}
 }
 
+// TestEvaluationDev2 asserts the bar on the second, harder development set.
+func TestEvaluationDev2(t *testing.T) {
+	rep := evalFile(t, "dev2.tsv")
+	if a := rep.Total.IntentAccuracy(); a < 0.8 {
+		t.Errorf("dev2 intent accuracy %.3f, want >= 0.8", a)
+	}
+}
+
 // TestEvaluationHeldout only reports: the held-back set is never tuned against.
 func TestEvaluationHeldout(t *testing.T) {
 	evalFile(t, "heldout.tsv")

@@ -21,7 +21,7 @@ const (
 
 var weights = map[string]float64{
 	"order_status:where_order": strong, "order_status:status": strong, "order_status:shipped": normal,
-	"order_status:order_number": weak, "order_status:tracking": weak, "order_status:my_order": weak,
+	"order_status:processing": normal, "order_status:order_number": weak, "order_status:tracking": weak, "order_status:my_order": weak,
 	"delivery:not_arrived": strong, "delivery:customs": strong, "delivery:address": strong,
 	"delivery:courier": normal, "delivery:delivery": normal, "delivery:parcel": weak, "delivery:late": normal,
 	"return:return": strong, "return:exchange": strong, "return:label": normal, "return:returned": weak,
@@ -30,7 +30,7 @@ var weights = map[string]float64{
 	"billing:invoice": normal, "billing:vat": normal, "billing:charged": normal,
 	"cancel:cancel": strong, "cancel:subscription": strong, "cancel:cancelled": weak,
 	"product_question:compatible": strong, "product_question:stock": strong, "product_question:size": weak,
-	"product_question:specs": normal, "product_question:how_to": normal, "product_question:comes_with": normal,
+	"product_question:specs": normal, "product_question:this": weak, "product_question:how_to": normal, "product_question:comes_with": normal,
 	"technical_fault:broken": strong, "technical_fault:not_working": strong, "technical_fault:wont_turn_on": strong,
 	"technical_fault:defect": strong, "technical_fault:error": normal, "technical_fault:symptom": normal,
 	"account_access:login": strong, "account_access:password": strong, "account_access:locked": strong,
@@ -44,7 +44,8 @@ var placesOrder = map[string]bool{
 	"delivery:not_arrived": true, "delivery:address": true, "delivery:courier": true, "delivery:customs": true,
 	"delivery:parcel": true, "delivery:late": true,
 	"billing:charged_twice": true, "billing:payment_failed": true, "billing:wrong_amount": true, "billing:charged": true,
-	"order_status:my_order": true, "order_status:order_number": true, "order_status:tracking": true,
+	"order_status:my_order": true, "order_status:processing": true, "billing:unrecognised": true,
+	"delivery:instructions": true, "order_status:order_number": true, "order_status:tracking": true,
 }
 
 func weightOf(key string) float64 {
