@@ -185,6 +185,16 @@ func TestEvaluationHeldout2(t *testing.T) {
 	evalFile(t, "heldout2.tsv")
 }
 
+// TestEvaluationHeldout3 only reports the third held-back set.
+func TestEvaluationHeldout3(t *testing.T) {
+	evalFile(t, "heldout3.tsv")
+}
+
+// TestEvaluationHeldout4 only reports the fourth held-back set.
+func TestEvaluationHeldout4(t *testing.T) {
+	evalFile(t, "heldout4.tsv")
+}
+
 func FuzzClassify(f *testing.F) {
 	for _, s := range []string{"Where is my order?", "我不想退款", "وكلمة المرور لا تعمل", "", "\xff\xfe refund", "not not refund"} {
 		for _, lang := range []string{"en", "", "zh-Hant", "xx"} {
