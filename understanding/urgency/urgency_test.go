@@ -1,7 +1,6 @@
 package urgency
 
 import (
-	"bufio"
 	"os"
 	"slices"
 	"sort"
@@ -142,98 +141,69 @@ func TestLanguages(t *testing.T) {
 	}
 }
 
-type labelled struct {
-	lang, text string
-	high       bool
-}
-
-func load(t testing.TB, name string) []labelled {
+func evaluateFile(t *testing.T, name string) Report {
+	t.Helper()
 	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []labelled
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		p := strings.SplitN(line, "\t", 3)
-		if len(p) != 3 {
-			t.Fatalf("%s: bad line %q", name, line)
-		}
-		out = append(out, labelled{p[0], p[2], p[1] == "1"})
+	rep, err := Evaluate(f)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
-}
-
-type counts struct{ tp, fp, fn, n int }
-
-func (c counts) precision() float64 {
-	if c.tp+c.fp == 0 {
-		return 1
+	for _, m := range rep.Misses {
+		t.Logf("%s miss: %s %q (want high=%v) %v", name, m.Lang, m.Text, m.WantHigh, m.Got)
 	}
-	return float64(c.tp) / float64(c.tp+c.fp)
-}
-
-func (c counts) recall() float64 {
-	if c.tp+c.fn == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.tp+c.fn)
-}
-
-func evaluate(t *testing.T, name string) counts {
-	per := map[string]*counts{}
-	var all counts
-	for _, x := range load(t, name) {
-		got := Assess(x.text, Context{Language: x.lang}).Level >= High
-		c := per[x.lang]
-		if c == nil {
-			c = &counts{}
-			per[x.lang] = c
-		}
-		for _, k := range []*counts{c, &all} {
-			k.n++
-			switch {
-			case got && x.high:
-				k.tp++
-			case got:
-				k.fp++
-			case x.high:
-				k.fn++
-			}
-		}
-		if got != x.high {
-			t.Logf("%s miss: %s %q (want high=%v) %v", name, x.lang, x.text, x.high, Assess(x.text, Context{Language: x.lang}))
-		}
-	}
-	langs := make([]string, 0, len(per))
-	for l := range per {
-		langs = append(langs, l)
-	}
-	sort.Strings(langs)
-	for _, l := range langs {
-		c := per[l]
-		t.Logf("%s %s: n=%d precision=%.2f recall=%.2f", name, l, c.n, c.precision(), c.recall())
-	}
-	t.Logf("%s all: n=%d precision=%.3f recall=%.3f", name, all.n, all.precision(), all.recall())
-	return all
+	t.Logf("%s\n%s", name, rep.Markdown())
+	return rep
 }
 
 // TestEvaluationDev asserts the bar on the development set, the only one tuned against.
 func TestEvaluationDev(t *testing.T) {
-	all := evaluate(t, "dev.tsv")
-	if all.precision() < 0.8 || all.recall() < 0.8 {
-		t.Errorf("dev precision %.3f recall %.3f, want both >= 0.8", all.precision(), all.recall())
+	all := evaluateFile(t, "dev.tsv").Total
+	if all.Precision() < 0.8 || all.Recall() < 0.8 {
+		t.Errorf("dev precision %.3f recall %.3f, want both >= 0.8", all.Precision(), all.Recall())
 	}
 }
 
 // TestEvaluationHeldout only reports: the held-back set is never tuned against.
 func TestEvaluationHeldout(t *testing.T) {
-	evaluate(t, "heldout.tsv")
+	evaluateFile(t, "heldout.tsv")
+}
+
+func TestEvaluateCountsAndRejects(t *testing.T) {
+	rep, err := Evaluate(strings.NewReader("# c\n\nen\t1\tThis is urgent!\nen\t0\tNot urgent.\nen\t1\tWhere is my order?\nde\t0\tDringend!\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Counts{Lang: "", N: 4, TP: 1, FP: 1, FN: 1}
+	if rep.Total != want || len(rep.Languages) != 2 || rep.Languages[0].Lang != "de" || len(rep.Misses) != 2 {
+		t.Errorf("report %+v", rep)
+	}
+	if md := rep.Markdown(); !strings.Contains(md, "| en | 3 | 2 | 1.00 | 0.50 |") || !strings.Contains(md, "| **all** | 4 | 2 | 0.50 | 0.50 |") {
+		t.Errorf("Markdown:\n%s", md)
+	}
+	for _, bad := range []string{"en\t1", "en\tyes\turgent"} {
+		if _, err := Evaluate(strings.NewReader(bad)); err == nil {
+			t.Errorf("Evaluate(%q): no error", bad)
+		}
+	}
+}
+
+func FuzzEvaluate(f *testing.F) {
+	f.Add("en\t1\tThis is urgent!\n# c\nde\t0\tKeine Eile\n")
+	f.Add("xx\t0\t\xff\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		rep, err := Evaluate(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		if c := rep.Total; c.TP+c.FP+c.FN > c.N {
+			t.Fatalf("counts %+v", c)
+		}
+		_ = rep.Markdown()
+	})
 }
 
 func FuzzAssess(f *testing.F) {
