@@ -147,7 +147,7 @@ var measures = map[string]measure{
 		partials: []string{"countIf(" + isAnalysis + " AND attributes['urgency'] IN ('HIGH', 'CRITICAL'))"},
 	},
 	"negative_messages": {
-		doc:      "analysed inbound messages whose sentiment is negative (-0.25 or below)",
+		doc:      "analysed inbound messages whose sentiment is negative (-0.2 or below)",
 		partials: []string{"countIf(" + isAnalysis + " AND attributes['sentiment_label'] = 'negative')"},
 	},
 	"sentiment_avg": {

@@ -16,6 +16,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/meridian-cs/meridian/understanding/intent"
 	"github.com/meridian-cs/meridian/understanding/language"
 	"github.com/meridian-cs/meridian/understanding/refine"
 	"github.com/meridian-cs/meridian/understanding/sentiment"
@@ -119,9 +120,14 @@ func (a *Analyzer) Analyze(ctx context.Context, in Input) TextAnalysis {
 	}
 	u := urgency.Assess(in.Text, urgency.Context{Language: lang, Tier: in.Tier, RecentContacts: in.RecentContacts})
 	out.Urgency, out.UrgencyReasons = u.Level, u.Reasons
-	s := sentiment.Of(in.Text)
-	out.Sentiment = math.Round(s.Value*1000) / 1000
-	out.SentimentLabel = label(out.Sentiment)
+	s := sentiment.Analyze(in.Text, lang)
+	out.Sentiment = round(s.Score)
+	out.SentimentLabel = s.Label
+	out.Emotions = Emotions{Anger: round(s.Emotions.Anger), Frustration: round(s.Emotions.Frustration),
+		Anxiety: round(s.Emotions.Anxiety), Satisfaction: round(s.Emotions.Satisfaction)}
+	out.Emotion = s.Emotions.Dominant()
+	it := intent.Classify(in.Text, lang)
+	out.Intent, out.IssueType, out.IntentConfidence = it.Intent, it.IssueType, round(it.Confidence)
 	if a.Refiner != nil && det.Note == "" {
 		a.refine(ctx, in.Text, &out)
 	}
@@ -146,9 +152,11 @@ func (a *Analyzer) refine(ctx context.Context, text string, out *TextAnalysis) {
 	}
 	b = r.Apply(b)
 	out.Intent, out.IssueType = b.Intent, b.IssueType
-	out.Sentiment, out.SentimentLabel = b.Sentiment, label(b.Sentiment)
-	out.Emotions = Emotions{Anger: b.Emotions["anger"], Frustration: b.Emotions["frustration"],
+	out.Sentiment, out.SentimentLabel = b.Sentiment, sentiment.LabelOf(b.Sentiment)
+	e := sentiment.Emotions{Anger: b.Emotions["anger"], Frustration: b.Emotions["frustration"],
 		Anxiety: b.Emotions["anxiety"], Satisfaction: b.Emotions["satisfaction"]}
+	out.Emotions = Emotions(e)
+	out.Emotion = e.Dominant()
 	if l, ok := urgency.ParseLevel(b.Urgency); ok {
 		out.Urgency, out.UrgencyReasons = l, b.UrgencyReasons
 	}
@@ -156,17 +164,9 @@ func (a *Analyzer) refine(ctx context.Context, text string, out *TextAnalysis) {
 }
 
 // intents are the labels a refiner may choose from.
-func intents() []string { return nil }
+func intents() []string { return intent.Intents() }
 
-func label(score float64) string {
-	switch {
-	case score <= -0.25:
-		return "negative"
-	case score >= 0.25:
-		return "positive"
-	}
-	return "neutral"
-}
+func round(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // Loader builds an Analyzer in the background: the language detector takes seconds and about
 // 350 MB to load, and a server should answer (and store events) meanwhile.
