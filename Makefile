@@ -63,7 +63,10 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
         ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame \
         ./translation:FuzzParseDeepL ./translation:FuzzParseGoogle ./translation:FuzzParseLibreTranslate ./translation:FuzzParseOpenAI \
-        ./translation:FuzzEnforce ./transcription:FuzzParse ./understanding/language:FuzzDetect ./understanding/urgency:FuzzAssess
+        ./translation:FuzzEnforce ./transcription:FuzzParse ./understanding/language:FuzzDetect ./understanding/urgency:FuzzAssess \
+        ./understanding/urgency:FuzzEvaluate ./understanding/intent:FuzzClassify ./understanding/intent:FuzzEvaluate \
+        ./understanding/sentiment:FuzzAnalyze ./understanding/refine:FuzzParse ./understanding/refine:FuzzParseAnswer \
+        ./channels/whatsapp:FuzzMediaInfo ./channels/telegram:FuzzGetFile ./channels/wechat:FuzzMediaError
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \
@@ -96,6 +99,7 @@ eval-insights:
 eval-language:
 	$(GO) run ./cmd/evallanguage --set understanding/language/testdata/heldout.tsv --report understanding/language/EVALUATION.md
 	$(GO) run ./cmd/evallanguage --set understanding/language/testdata/heldout2.tsv --report understanding/language/EVALUATION-heldout2.md
+	$(GO) run ./cmd/evalunderstanding --report understanding/EVALUATION.md
 
 clean:
 	rm -rf bin var

@@ -17,8 +17,8 @@ import (
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
-	"github.com/meridian-cs/meridian/translation"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/translation"
 )
 
 // Resolver implements the schema. Resolvers stay thin: queries go to the metrics engine, and

@@ -15,8 +15,8 @@ import (
 	"github.com/meridian-cs/meridian/insights/chsql"
 	"github.com/meridian-cs/meridian/insights/keyness"
 	"github.com/meridian-cs/meridian/insights/themes"
-	"github.com/meridian-cs/meridian/understanding/tokenize"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
 // OpportunityRequest asks what the target's customers talk about more than the baseline's.
