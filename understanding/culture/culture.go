@@ -36,6 +36,7 @@ package culture
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -271,7 +272,17 @@ func foldAll(list []string) []string {
 // of its base language ("pt" → pt-BR, "de-LU" → de-DE), then the neutral default (Locale
 // "und"). Case and "_" instead of "-" are accepted. It never fails.
 func ProfileFor(locale string) Profile {
-	return profiles[profileIndex(locale)]
+	return profiles[profileIndex(locale)].clone()
+}
+
+// clone copies p's slices and map, so that a caller's edits do not reach the shared data.
+func (p Profile) clone() Profile {
+	p.Greetings = slices.Clone(p.Greetings)
+	p.Closings = slices.Clone(p.Closings)
+	p.Softeners = slices.Clone(p.Softeners)
+	p.Aliases = slices.Clone(p.Aliases)
+	p.Templates = maps.Clone(p.Templates)
+	return p
 }
 
 func profileIndex(locale string) int {
@@ -297,10 +308,10 @@ func Profiles() []Profile {
 	out := make([]Profile, 0, len(profiles))
 	for i, p := range profiles {
 		if i != neutral {
-			out = append(out, p)
+			out = append(out, p.clone())
 		}
 	}
-	return append(out, profiles[neutral])
+	return append(out, profiles[neutral].clone())
 }
 
 // Template returns the localised reply template for key ("greeting", "acknowledge",

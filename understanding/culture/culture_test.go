@@ -481,3 +481,15 @@ func BenchmarkFitOf(b *testing.B) {
 		FitOf(text, "ja-JP")
 	}
 }
+
+func TestProfileForReturnsACopy(t *testing.T) {
+	p := ProfileFor("ja-JP")
+	p.Greetings[0] = "changed"
+	p.Templates["closing"] = "changed"
+	if g := ProfileFor("ja-JP").Greetings[0]; g == "changed" {
+		t.Error("editing a returned profile changed the shared data")
+	}
+	if Template("closing", "ja-JP") == "changed" {
+		t.Error("editing a returned profile's templates changed Template")
+	}
+}

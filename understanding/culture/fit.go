@@ -11,8 +11,8 @@ import (
 // IDs of the issues FitOf finds, and what each costs.
 const (
 	IssueEmpty             = "reply.empty"           // 1.0: nothing to send
-	IssueFlatRefusal       = "refusal.flat"          // 0.3: a flat refusal where FlatRefusalOK is false
-	IssuePoliteFormMissing = "polite_form.missing"   // up to 0.3: ja/ko sentences without the polite form
+	IssueFlatRefusal       = "refusal.flat"          // 0.35: a flat refusal where FlatRefusalOK is false
+	IssuePoliteFormMissing = "polite_form.missing"   // 0.3 to 0.4: ja/ko sentences without the polite form
 	IssueHonorificMissing  = "honorific.missing"     // 0.15: さん/あなた/당신/씨 for a customer
 	IssueInformalYou       = "register.informal_you" // 0.25: "du", "tu", "ты"… in a formal culture
 	IssueCasual            = "register.casual"       // 0.15: "hey", "salut", "ㅋㅋ"… in a formal culture
@@ -21,6 +21,7 @@ const (
 	IssueFiller            = "concise.filler"        // 0.1: filler in a low-context culture
 	IssueLongApology       = "concise.long_apology"  // 0.1: a long stock apology in a low-context culture
 	IssueLongClosing       = "concise.long_closing"  // 0.05: a long stock closing in a low-context culture
+	IssuePadded            = "concise.padded"        // 0.25: filler and stock phrases are 30% or more of the reply
 )
 
 // Fit is how well a reply fits the customer's culture: Score is 1 minus the cost of the
@@ -54,14 +55,15 @@ func FitOf(text, locale string) Fit {
 	if !p.FlatRefusalOK {
 		for _, seg := range sentences(a.text) {
 			if a.refusal(seg) != noRefusal {
-				issue(IssueFlatRefusal, 0.3, fmt.Sprintf("a flat refusal (%q) to a culture that expects it softened", strings.TrimSpace(seg)))
+				issue(IssueFlatRefusal, 0.35, fmt.Sprintf("a flat refusal (%q) to a culture that expects it softened", strings.TrimSpace(seg)))
 				break
 			}
 		}
 	}
 	if len(l.PoliteMarkers) > 0 {
 		if plain, all := a.plainSentences(); plain > 0 {
-			issue(IssuePoliteFormMissing, 0.3*float64(plain)/float64(all),
+			// Any plain sentence to a customer is a misfit; more of them, a worse one.
+			issue(IssuePoliteFormMissing, 0.3+0.1*float64(plain)/float64(all),
 				fmt.Sprintf("%d of %d sentences lack the polite form (%s)", plain, all, p.Honorifics.Speech))
 		}
 	}
@@ -83,13 +85,27 @@ func FitOf(text, locale string) Fit {
 		issue(IssueClosingMissing, 0.1, fmt.Sprintf("no closing (such as %q)", p.Closings[0]))
 	}
 	if p.Context == "low" {
-		if w := firstFound(f, slices.Concat(l.FillerSentences, l.FillerPrefixes), l.Substring); w != "" {
-			issue(IssueFiller, 0.1, fmt.Sprintf("filler %q in a low-context culture", w))
+		padding := 0 // bytes of filler and stock phrases
+		filler := ""
+		for _, pat := range slices.Concat(l.FillerSentences, l.FillerPrefixes) {
+			for _, sp := range f.find(pat, l.Substring) {
+				padding += sp[1] - sp[0]
+				if filler == "" {
+					filler = pat
+				}
+			}
+		}
+		if filler != "" {
+			issue(IssueFiller, 0.1, fmt.Sprintf("filler %q in a low-context culture", filler))
 		}
 		apology, closing := false, false
 		for _, sh := range l.Shorten {
-			if len(f.find(sh.From, l.Substring)) == 0 {
+			spans := f.find(sh.From, l.Substring)
+			if len(spans) == 0 {
 				continue
+			}
+			for _, sp := range spans {
+				padding += sp[1] - sp[0]
 			}
 			if sh.Kind == "closing" && !closing {
 				closing = true
@@ -98,6 +114,9 @@ func FitOf(text, locale string) Fit {
 				apology = true
 				issue(IssueLongApology, 0.1, "a long stock apology where a short one does")
 			}
+		}
+		if share := float64(padding) / float64(len(a.text)); share >= 0.3 {
+			issue(IssuePadded, 0.25, fmt.Sprintf("%.0f%% of the reply is filler or stock phrases", 100*share))
 		}
 	}
 	fit.Score = math.Round(max(0, 1-cost)*1000) / 1000
