@@ -28,6 +28,7 @@ const (
 	RuleHonorificSama         = "honorific.sama"
 	RuleHonorificOkyakusama   = "honorific.okyakusama"
 	RuleHonorificNim          = "honorific.nim"
+	RuleHonorificNin          = "honorific.nin"
 )
 
 // AdaptedReply is a reply adapted to a locale's culture.
@@ -66,25 +67,27 @@ func Adapt(text, locale string) AdaptedReply {
 	p := profiles[profileIndex(locale)]
 	a := &adapter{p: p, l: languages[p.Language], text: clean(text)}
 	if a.l != nil && core(a.text) != "" {
+		// The order matters for idempotence: trimming can bring a casual opener to the
+		// front, and a greeting added after an address splits the sentence that follows.
 		a.honorifics()
-		if p.Formality == "formal" {
-			a.replaceCasualGreeting()
-		}
 		if p.Context == "low" {
 			a.trimFiller()
 			a.shorten()
 		}
-		if !p.FlatRefusalOK {
-			a.softenRefusals()
+		if p.Formality == "formal" {
+			a.replaceCasualGreeting()
 		}
 		if p.ExpectsGreeting() {
 			a.addGreeting()
+		}
+		if !p.FlatRefusalOK {
+			a.softenRefusals()
 		}
 		if p.ExpectsClosing() {
 			a.addClosing()
 		}
 	}
-	return AdaptedReply{Text: a.text, Locale: strings.TrimSpace(locale), Profile: p.Locale, Rules: a.rules}
+	return AdaptedReply{Text: strings.TrimSpace(a.text), Locale: strings.TrimSpace(locale), Profile: p.Locale, Rules: a.rules}
 }
 
 // clean makes text valid UTF-8 with "\n" line ends and no surrounding white space.
@@ -143,6 +146,21 @@ func (a *adapter) honorifics() {
 		}
 		if sama {
 			a.record(RuleHonorificSama, "addressed the customer by name with 様")
+		}
+	case "zh":
+		// 你 → 您 is safe character by character, except in 迷你 ("mini").
+		var b strings.Builder
+		prev, changed := rune(0), false
+		for _, r := range a.text {
+			if r == '你' && prev != '迷' {
+				r, changed = '您', true
+			}
+			b.WriteRune(r)
+			prev = r
+		}
+		if changed {
+			a.text = b.String()
+			a.record(RuleHonorificNin, "addressed the customer with the polite 您")
 		}
 	case "ko":
 		var changed bool
@@ -272,7 +290,10 @@ func sentenceStop(s string, i int) int {
 func (a *adapter) cut(i, j int) string {
 	s := a.text
 	head, tail := s[:i], s[j:]
-	if strings.HasSuffix(head, " ") || head == "" || strings.HasSuffix(head, "\n") {
+	switch {
+	case strings.TrimSpace(head) == "":
+		head, tail = "", strings.TrimLeftFunc(tail, unicode.IsSpace)
+	case strings.HasSuffix(head, " ") || strings.HasSuffix(head, "\n"):
 		tail = strings.TrimLeft(tail, " \t")
 	}
 	if strings.TrimSpace(tail) == "" {
@@ -346,10 +367,13 @@ func (a *adapter) softenRefusals() {
 			continue
 		}
 		lead := seg[:leadingSpace(seg)]
-		if i == 0 && (a.p.Language == "ja" || a.p.Language == "ko") {
+		if a.p.Language == "ja" || a.p.Language == "ko" {
 			lead += addressPrefix.FindString(seg[len(lead):])
 		}
 		body := seg[len(lead):]
+		if core(body) == "" {
+			continue
+		}
 		if kind == bareNo {
 			trail := body[len(strings.TrimRightFunc(body, unicode.IsSpace)):]
 			segs[i] = lead + a.p.SoftNo + trail

@@ -17,12 +17,13 @@
 // rule it applied (greeting.add, refusal.soften, concise.trim_filler, honorific.sama, …);
 // FitOf scores a reply 0..1 and lists the issues found (refusal.flat, polite_form.missing,
 // register.informal_you, …). Template returns short localised replies for use when no
-// translator is configured.
+// translator is configured. Evaluate measures FitOf against a labelled set of replies (see
+// testdata/README.md for who wrote it and what it cannot show).
 //
 // Limits: the rules are deterministic string rules, not grammar. The adapter adds greetings
 // and closings, trims filler and long stock phrases, softens refusals it can recognise by
 // pattern and fixes a few honorifics it can fix reliably (さん → 様 in the opening address,
-// あなた → お客様, 당신 → 고객님, 씨 → 님); it cannot turn plain Japanese or Korean into the
+// あなた → お客様, 당신 → 고객님, 씨 → 님, 你 → 您); it cannot turn plain Japanese or Korean into the
 // polite form, change German "du" into "Sie" or rewrite a sentence, so FitOf reports what
 // Adapt cannot repair. It relies on the text already being in the locale's language (it
 // never translates) and on the locale being right: given a Japanese locale and English

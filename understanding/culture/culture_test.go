@@ -1,6 +1,7 @@
 package culture
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -136,6 +137,13 @@ var adaptCases = []struct {
 		contains: []string{"非常抱歉，無法退款。", "感謝您的耐心與支持"},
 	},
 	{
+		name: "Chinese 你 becomes 您 but 迷你 stays", locale: "zh-CN",
+		text:     "你好！你的迷你音箱已经发货了。",
+		contains: []string{"您好！您的迷你音箱已经发货了。"},
+		rules:    []string{RuleHonorificNin},
+		notRules: []string{RuleGreetingAdd, RuleRefusalSoften},
+	},
+	{
 		name: "a Thai refusal is softened", locale: "th-TH",
 		text:     "ไม่สามารถคืนเงินได้",
 		contains: []string{"สวัสดีค่ะ\nขออภัยค่ะ ไม่สามารถคืนเงินได้\nขอบคุณค่ะ"},
@@ -225,6 +233,7 @@ var fitCases = []struct {
 	{name: "Korean banmal", locale: "ko-KR", text: "안녕하세요, 고객님. 주문은 내일 도착해. 감사합니다.", issues: []string{IssuePoliteFormMissing}, notIssues: []string{IssueGreetingMissing, IssueClosingMissing}},
 	{name: "Korean 당신", locale: "ko", text: "안녕하세요. 당신의 주문은 내일 도착합니다. 감사합니다.", issues: []string{IssueHonorificMissing}, notIssues: []string{IssuePoliteFormMissing}},
 	{name: "ты to a Russian customer", locale: "ru-RU", text: "Здравствуйте! Ты получил посылку?\nС уважением,", issues: []string{IssueInformalYou}},
+	{name: "你 to a Chinese customer", locale: "zh-CN", text: "你好！你的订单已发货，祝您生活愉快！", issues: []string{IssueInformalYou}, notIssues: []string{IssueGreetingMissing}},
 	{name: "an empty reply", locale: "en-US", text: "   ", issues: []string{IssueEmpty}, max: 0.001},
 	{name: "an unknown locale", locale: "", text: "No.", min: 1},
 }
@@ -491,5 +500,40 @@ func TestProfileForReturnsACopy(t *testing.T) {
 	}
 	if Template("closing", "ja-JP") == "changed" {
 		t.Error("editing a returned profile's templates changed Template")
+	}
+}
+
+// TestAdaptIsIdempotentOnPhraseMixtures adapts random mixtures of each language's own
+// phrases (greetings, closings, refusals, filler, casual words…), where the rules interact
+// most, and checks that adapting the result again changes nothing.
+func TestAdaptIsIdempotentOnPhraseMixtures(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seps := []string{" ", ". ", ", ", "\n", "。", "、", "! ", "? ", ""}
+	for _, p := range Profiles() {
+		l := languages[p.Language]
+		if l == nil {
+			continue
+		}
+		frags := slices.Concat(l.Greetings, l.Closings, l.Refusals, l.FillerSentences, l.FillerPrefixes,
+			l.BareNo, l.Casual, l.SoftenedBy, l.InformalYou, p.Greetings, p.Closings, p.Softeners,
+			[]string{"田中さん", "민수 씨", "あなた", "你", "Order 42 shipped"})
+		for _, sh := range l.Shorten {
+			frags = append(frags, sh.From)
+		}
+		for range 400 {
+			var b strings.Builder
+			for k := rng.IntN(6) + 1; k > 0; k-- {
+				f := frags[rng.IntN(len(frags))]
+				if rng.IntN(3) == 0 {
+					f = capitalise(f)
+				}
+				b.WriteString(f)
+				b.WriteString(seps[rng.IntN(len(seps))])
+			}
+			a := Adapt(b.String(), p.Locale)
+			if again := Adapt(a.Text, p.Locale); again.Text != a.Text {
+				t.Fatalf("%s: %q\n-> %q\n-> %q %v", p.Locale, b.String(), a.Text, again.Text, ruleIDs(again.Rules))
+			}
+		}
 	}
 }
