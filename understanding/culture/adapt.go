@@ -326,8 +326,8 @@ func (a *adapter) fixCase(head, tail string) string {
 
 // shorten replaces long stock apologies and closings with short ones.
 func (a *adapter) shorten() {
+	f := fold(a.text)
 	for _, sh := range a.l.Shorten {
-		f := fold(a.text)
 		sp := f.find(sh.From, a.l.Substring)
 		if len(sp) == 0 {
 			continue
@@ -339,6 +339,7 @@ func (a *adapter) shorten() {
 			}
 			a.text = a.text[:sp[k][0]] + to + a.text[sp[k][1]:]
 		}
+		f = fold(a.text)
 		if sh.Kind == "closing" {
 			a.record(RuleShortClosing, "replaced a long closing phrase with a short one")
 		} else {

@@ -9,9 +9,13 @@
 // conventions a reply should follow: formality, honorifics, greetings and closings,
 // directness, tolerance for waiting, task or relationship orientation, whether a flat
 // refusal is acceptable, and phrases that soften one. Only the context level and the
-// Hofstede scores come from published work; the conventions are the author's judgement,
-// informed by Hall, Hofstede and Meyer (The Culture Map, 2014), and want review by native
-// speakers.
+// Hofstede scores come from published work, and they describe national averages of survey
+// answers, decades old, whose dimensions are disputed (Minkov, Cross Cultural & Strategic
+// Management, 2018, finds uncertainty avoidance incoherent). Adapt and FitOf use the
+// context level (filler is trimmed in low-context cultures) but not the scores, which are
+// there for analytics. The conventions, which the rules use most, are the author's
+// judgement, informed by Hall, Hofstede and Meyer (The Culture Map, 2014), and want review
+// by native speakers.
 //
 // Adapt applies a profile's rules to a reply Meridian or an agent wrote, recording every
 // rule it applied (greeting.add, refusal.soften, concise.trim_filler, honorific.sama, …);
@@ -22,10 +26,10 @@
 //
 // Limits: the rules are deterministic string rules, not grammar. The adapter adds greetings
 // and closings, trims filler and long stock phrases, softens refusals it can recognise by
-// pattern and fixes a few honorifics it can fix reliably (さん → 様 in the opening address,
-// あなた → お客様, 당신 → 고객님, 씨 → 님, 你 → 您); it cannot turn plain Japanese or Korean into the
-// polite form, change German "du" into "Sie" or rewrite a sentence, so FitOf reports what
-// Adapt cannot repair. It relies on the text already being in the locale's language (it
+// pattern and fixes a few honorifics it can fix reliably (さん → 様 in the opening
+// address, あなた → お客様, 당신 → 고객님, 씨 → 님, 你 → 您); it cannot turn plain Japanese
+// or Korean into the polite form, change German "du" into "Sie" or rewrite a sentence, so
+// FitOf reports what Adapt cannot repair. It relies on the text already being in the locale's language (it
 // never translates) and on the locale being right: given a Japanese locale and English
 // text it adds a Japanese greeting. Refusals are recognised from short phrase lists, so a
 // refusal worded otherwise is missed, and a sentence that merely contains "cannot" may be

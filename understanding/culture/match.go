@@ -26,18 +26,26 @@ type folded struct {
 }
 
 func fold(s string) folded {
-	var b strings.Builder
-	b.Grow(len(s))
-	off := make([]int, 0, len(s)+1)
+	b := make([]byte, 0, len(s)+8)
+	off := make([]int, 0, len(s)+9)
 	for i, r := range s {
-		n := b.Len()
-		b.WriteRune(foldRune(r))
-		for range b.Len() - n {
+		if r < utf8.RuneSelf { // ASCII, most of the text in Latin-script languages
+			c := byte(r)
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			off = append(off, i)
+			continue
+		}
+		n := len(b)
+		b = utf8.AppendRune(b, foldRune(r))
+		for range len(b) - n {
 			off = append(off, i)
 		}
 	}
 	off = append(off, len(s))
-	return folded{s: b.String(), off: off}
+	return folded{s: string(b), off: off}
 }
 
 // isWord says whether r is part of a word for whole-word matching.
