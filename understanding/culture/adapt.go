@@ -453,11 +453,13 @@ func (a *adapter) addGreeting() {
 	a.record(RuleGreetingAdd, fmt.Sprintf("added the greeting %q", g))
 }
 
-// hasClosing says whether one of the last two lines has a closing formula.
+// hasClosing says whether one of the last two lines, not counting the first of several
+// (the greeting's: "Halo, terima kasih telah menghubungi kami." holds a closing word), has
+// a closing formula.
 func (a *adapter) hasClosing() bool {
 	ls := lines(a.text)
-	if len(ls) > 2 {
-		ls = ls[len(ls)-2:]
+	if len(ls) > 1 {
+		ls = ls[max(1, len(ls)-2):]
 	}
 	for _, l := range ls {
 		if fold(l).containsAny(a.l.Closings, a.l.Substring) {

@@ -155,6 +155,11 @@ var adaptCases = []struct {
 		notRules: []string{RuleGreetingAdd},
 	},
 	{
+		name: "an Indonesian greeting that thanks does not count as the closing", locale: "id-ID",
+		text: "Pesanan Anda sedang dalam perjalanan.",
+		want: "Halo, terima kasih telah menghubungi kami.\nPesanan Anda sedang dalam perjalanan.\nSalam hangat,",
+	},
+	{
 		name: "an unknown locale changes nothing", locale: "xx-YY",
 		text: "  No.  ",
 		want: "No.",
