@@ -27,9 +27,10 @@
 // Limits: the rules are deterministic string rules, not grammar. The adapter adds greetings
 // and closings, trims filler and long stock phrases, softens refusals it can recognise by
 // pattern and fixes a few honorifics it can fix reliably (さん → 様 in the opening
-// address, あなた → お客様, 당신 → 고객님, 씨 → 님, 你 → 您); it cannot turn plain Japanese
-// or Korean into the polite form, change German "du" into "Sie" or rewrite a sentence, so
-// FitOf reports what Adapt cannot repair. It relies on the text already being in the locale's language (it
+// address, あなた → お客様, 당신 → 고객님, 씨 → 님, 你 → 您); beyond a refusal that ends a
+// sentence (返品できない。→ 返品いたしかねます。, 안 돼. → 안 됩니다.) it cannot turn plain
+// Japanese or Korean into the polite form, change German "du" into "Sie" or rewrite a
+// sentence, so FitOf reports what Adapt cannot repair. It relies on the text already being in the locale's language (it
 // never translates) and on the locale being right: given a Japanese locale and English
 // text it adds a Japanese greeting. Refusals are recognised from short phrase lists, so a
 // refusal worded otherwise is missed, and a sentence that merely contains "cannot" may be

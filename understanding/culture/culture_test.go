@@ -41,6 +41,16 @@ var adaptCases = []struct {
 		notRules: []string{RuleHonorificOkyakusama},
 	},
 	{
+		name: "a plain Japanese refusal ending a sentence becomes humble-polite", locale: "ja-JP",
+		text:     "開封済みの商品は返品できない。在庫がないため交換できない場合もあります。",
+		contains: []string{"申し訳ございませんが、開封済みの商品は返品いたしかねます。", "交換できない場合もあります"},
+	},
+	{
+		name: "a plain Korean refusal ending a sentence becomes 합니다체", locale: "ko-KR",
+		text:     "환불은 안 돼.",
+		contains: []string{"죄송하지만 환불은 안 됩니다."},
+	},
+	{
 		name: "Japanese あなた becomes お客様 and たくさん is left alone", locale: "ja-JP",
 		text:     "あなたのご注文はたくさんのお客様から人気です。",
 		contains: []string{"お客様のご注文はたくさんの"},
