@@ -104,11 +104,12 @@ var (
 	jaNameSan = regexp.MustCompile(`^([\p{Han}\p{Katakana}\p{Latin}ー・]{1,12}(?:\s[\p{Han}\p{Katakana}\p{Latin}ー・]{1,12})?)(?:さん|さま|くん|君|ちゃん)`)
 	// A Korean name opening the reply, addressed with 씨: "민수 씨,".
 	koNameSsi = regexp.MustCompile(`^(\p{Hangul}{1,4}(?: \p{Hangul}{1,4})?) ?씨([,.!\s]|$)`)
+	// An opening address that a softener goes after: a name with 様 or 님 and a comma or a
+	// line break ("田中様、", "민수 님, ").
+	addressPrefix = regexp.MustCompile(`^[^\n。、,.!?]{1,20}(?:様|님)(?:[、,][ \t]*|[ \t]*\n)`)
 	// An opening address that a greeting goes after: a line of its own ending in 様 or 님
 	// ("김민수 고객님,\n"), or a Japanese name with 様 and a comma ("田中様、").
-	// The same, or any name with 様 or 님 and a comma, that a softener goes after.
-	addressPrefix = regexp.MustCompile(`^[^\n。、,.!?]{1,20}(?:様|님)(?:[、,][ \t]*|[ \t]*\n)`)
-	addressLine   = regexp.MustCompile(`^[^\n。、,.!?]{1,20}(?:様|님)[、,]?[ \t]*(?:\n|$)|^[^\n。、,.!?]{1,20}様[、,][ \t]*`)
+	addressLine = regexp.MustCompile(`^[^\n。、,.!?]{1,20}(?:様|님)[、,]?[ \t]*(?:\n|$)|^[^\n。、,.!?]{1,20}様[、,][ \t]*`)
 )
 
 // Japanese and Korean words for "you" and customers that have a reliable polite form.
@@ -187,6 +188,9 @@ func (a *adapter) replaceCasualGreeting() {
 			continue
 		}
 		g := strings.TrimRightFunc(a.p.Greetings[0], func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+		if len(strings.Fields(g)) > 4 {
+			return // a greeting that is a sentence ("Halo, terima kasih telah …") is added, not swapped in
+		}
 		rest := a.text[sp[0][1]:]
 		if core(rest) == "" {
 			rest = ""
