@@ -66,7 +66,8 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./translation:FuzzEnforce ./transcription:FuzzParse ./understanding/language:FuzzDetect ./understanding/urgency:FuzzAssess \
         ./understanding/urgency:FuzzEvaluate ./understanding/intent:FuzzClassify ./understanding/intent:FuzzEvaluate \
         ./understanding/sentiment:FuzzAnalyze ./understanding/refine:FuzzParse ./understanding/refine:FuzzParseAnswer \
-        ./channels/whatsapp:FuzzMediaInfo ./channels/telegram:FuzzGetFile ./channels/wechat:FuzzMediaError
+        ./channels/whatsapp:FuzzMediaInfo ./channels/telegram:FuzzGetFile ./channels/wechat:FuzzMediaError \
+        ./understanding/culture:FuzzAdapt ./understanding/culture:FuzzEvaluate
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/models"
@@ -69,6 +71,8 @@ type Reply struct {
 	Text            string
 	ClientMessageID string
 	AgentID         string
+	// Localisation says how Text was put into the customer's language and culture.
+	Localisation *Localisation
 	// Allowed reports whether the caller may write to the conversation's region.
 	Allowed func(region string) bool
 }
@@ -101,7 +105,7 @@ func (o *Outbox) Send(ctx context.Context, r Reply) (OutboundMessage, error) {
 	m := OutboundMessage{
 		ID: ledgerID(r), ClientMessageID: r.ClientMessageID, Tenant: r.Tenant, Region: a.Region,
 		ConversationID: r.ConversationID, CustomerID: a.CustomerID, Channel: a.Channel, Account: a.Account,
-		Recipient: a.Recipient, Text: r.Text, AgentID: r.AgentID,
+		Recipient: a.Recipient, Text: r.Text, AgentID: r.AgentID, Localisation: r.Localisation,
 	}
 	m, created, err := o.Ledger.Enqueue(ctx, m)
 	if err != nil || !created {
@@ -111,6 +115,11 @@ func (o *Outbox) Send(ctx context.Context, r Reply) (OutboundMessage, error) {
 		return m, err
 	}
 	return o.Ledger.Get(ctx, m.Region, m.Tenant, m.ID)
+}
+
+// Address is where replies of a conversation go (its region, customer, country, channel).
+func (o *Outbox) Address(ctx context.Context, tenant, conversationID string) (Address, error) {
+	return o.Ledger.Address(ctx, tenant, conversationID)
 }
 
 // TenantSenders are the senders of tenants' own accounts.
@@ -226,6 +235,18 @@ func (o *Outbox) publish(ctx context.Context, m OutboundMessage, country string)
 		Customer: &models.Customer{Country: country}, CustomerID: m.CustomerID,
 		Text: m.Text, PlatformMessageID: m.PlatformMessageID, AgentID: m.AgentID,
 		Attributes: map[string]string{"channel_account": m.Account, "outbound_message_id": m.ID},
+	}
+	if l := m.Localisation; l != nil {
+		e.Language = l.Language
+		for k, v := range map[string]string{"original_language": l.OriginalLanguage, "translated_by": l.TranslatedBy,
+			"template": l.Template, "culture_rules": strings.Join(l.Adapted, ","), "culture_issues": strings.Join(l.CultureIssues, ",")} {
+			if v != "" {
+				e.Attributes[k] = v
+			}
+		}
+		if l.CulturalFit != nil {
+			e.Attributes["cultural_fit"] = strconv.FormatFloat(*l.CulturalFit, 'f', 2, 64)
+		}
 	}
 	if err := o.Ingest.Accept(ctx, m.Tenant, []models.Event{e}); err != nil {
 		return fmt.Errorf("message.sent event: %w", err)

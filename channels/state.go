@@ -66,6 +66,29 @@ type OutboundMessage struct {
 	Published         bool
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	// Localisation is how the reply was put into the customer's language and culture; nil
+	// when nobody asked (replies sent through the API without language, template or adapt).
+	Localisation *Localisation
+}
+
+// Localisation is how a reply was put into the customer's language and culture, kept in the
+// ledger with it and recorded on its message.sent event (without the original text).
+type Localisation struct {
+	// Language is the language the reply is in: the customer's.
+	Language string `json:"language,omitempty"`
+	// OriginalText and OriginalLanguage are what the agent wrote, when it was translated.
+	OriginalText     string `json:"original_text,omitempty"`
+	OriginalLanguage string `json:"original_language,omitempty"`
+	// TranslatedBy names the provider (or "cache").
+	TranslatedBy string `json:"translated_by,omitempty"`
+	// Template is the localised template the reply came from.
+	Template string `json:"template,omitempty"`
+	// Adapted are the culture rules applied to the reply (understanding/culture).
+	Adapted []string `json:"adapted,omitempty"`
+	// CulturalFit is the sent text's fit to the customer's culture, 0..1, and CultureIssues
+	// what lowers it; nil when the customer's language is unknown.
+	CulturalFit   *float64 `json:"cultural_fit,omitempty"`
+	CultureIssues []string `json:"culture_issues,omitempty"`
 }
 
 // stateRank orders delivery states: a receipt never moves a message back (a late "delivered"

@@ -29,6 +29,7 @@ type ChannelSettings interface {
 
 // Replies sends replies and reads them back (channels.Outbox).
 type Replies interface {
+	Address(ctx context.Context, tenant, conversationID string) (channels.Address, error)
 	Send(ctx context.Context, r channels.Reply) (channels.OutboundMessage, error)
 	Message(ctx context.Context, tenant, id string) (channels.OutboundMessage, error)
 }
@@ -127,9 +128,13 @@ func (r mutationResolver) SendMessage(ctx context.Context, in generated.SendMess
 	if r.replies == nil {
 		return nil, errNotConfigured("sendMessage")
 	}
+	text, loc, err := r.localise(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
 	m, err := r.replies.Send(ctx, channels.Reply{
-		Tenant: p.Tenant, ConversationID: in.ConversationID, Text: in.Text, ClientMessageID: deref(in.ClientMessageID),
-		Allowed: func(region string) bool { return p.Can(auth.ActionReply, region) },
+		Tenant: p.Tenant, ConversationID: in.ConversationID, Text: text, ClientMessageID: deref(in.ClientMessageID),
+		Localisation: loc, Allowed: func(region string) bool { return p.Can(auth.ActionReply, region) },
 	})
 	switch {
 	case errors.Is(err, channels.ErrEmptyText), errors.Is(err, channels.ErrTextTooLong):

@@ -14,6 +14,7 @@ import (
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/translation"
 	"github.com/meridian-cs/meridian/understanding"
+	"github.com/meridian-cs/meridian/understanding/culture"
 	"github.com/meridian-cs/meridian/understanding/urgency"
 )
 
@@ -214,5 +215,28 @@ func (r queryResolver) TranslateText(ctx context.Context, text, to string, from,
 }
 
 func (r queryResolver) AdaptReply(ctx context.Context, text, locale string) (*generated.AdaptedReply, error) {
-	return nil, errors.New("adaptReply: not yet")
+	if _, err := r.principalFor(ctx, auth.ActionUnderstand, ""); err != nil {
+		return nil, err
+	}
+	if err := checkLanguageTag("locale", locale); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, statusErrorf(http.StatusBadRequest, "text: is empty")
+	}
+	if len(text) > models.MaxTextLen {
+		return nil, statusErrorf(http.StatusBadRequest, "text: %d bytes, over the limit of %d", len(text), models.MaxTextLen)
+	}
+	a := culture.Adapt(text, locale)
+	before := culture.FitOf(text, locale)
+	return &generated.AdaptedReply{Text: a.Text, Locale: a.Locale, Profile: a.Profile, Rules: cultureRules(a.Rules),
+		CulturalFit: culture.FitOf(a.Text, locale).Score, OriginalFit: before.Score, Issues: cultureRules(before.Issues)}, nil
+}
+
+func cultureRules(rs []culture.Rule) []generated.CultureRule {
+	out := make([]generated.CultureRule, len(rs))
+	for i, r := range rs {
+		out[i] = generated.CultureRule{ID: r.ID, Description: r.Description}
+	}
+	return out
 }

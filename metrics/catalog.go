@@ -150,6 +150,18 @@ var measures = map[string]measure{
 		doc:      "analysed inbound messages whose sentiment is negative (-0.2 or below)",
 		partials: []string{"countIf(" + isAnalysis + " AND attributes['sentiment_label'] = 'negative')"},
 	},
+	"cultural_fit_avg": {
+		doc: "mean cultural fit (0..1) of replies sent through Meridian to customers whose language is known: greetings, honorifics, refusals, concision as the customer's culture profile expects (understanding/culture)",
+		partials: []string{
+			"sumIf(toFloat64OrZero(attributes['cultural_fit']), " + typeIn(models.MessageSent) + " AND mapContains(attributes, 'cultural_fit'))",
+			"countIf(" + typeIn(models.MessageSent) + " AND mapContains(attributes, 'cultural_fit'))",
+		},
+		final: ratio,
+	},
+	"low_fit_replies": {
+		doc:      "replies sent through Meridian whose cultural fit is under 0.7 (a flat refusal to a Saudi customer, no honorifics in Japanese, ...)",
+		partials: []string{"countIf(" + typeIn(models.MessageSent) + " AND mapContains(attributes, 'cultural_fit') AND toFloat64OrZero(attributes['cultural_fit']) < 0.7)"},
+	},
 	"sentiment_avg": {
 		doc: "mean sentiment (-1..1) of events that carry one (every analysed inbound message does); 0 when none do",
 		partials: []string{

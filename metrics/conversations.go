@@ -441,3 +441,27 @@ func (e *Engine) attachAnalyses(ctx context.Context, p auth.Principal, region st
 	}
 	return nil
 }
+
+// CustomerLanguage is the language a conversation's customer writes in: the detected language
+// of their latest analysed message, else the language their latest message stated; "" when
+// neither is known.
+func (e *Engine) CustomerLanguage(ctx context.Context, p auth.Principal, region, conversationID string) (string, error) {
+	if err := p.Check(auth.ActionReadMetrics, region); err != nil {
+		return "", err
+	}
+	db, err := e.db(region)
+	if err != nil {
+		return "", err
+	}
+	var b clickhouse.Binder
+	sql := fmt.Sprintf("SELECT toString(language) FROM %s.events FINAL WHERE tenant = %s AND conversation_id = %s AND language NOT IN ('', 'und') AND (%s OR (%s AND direction = 'inbound')) ORDER BY type = %s DESC, occurred_at DESC LIMIT 1",
+		clickhouse.Database(region), b.String(p.Tenant), b.String(conversationID), typeIn(models.MessageAnalyzed), typeIn(models.MessageReceived), b.String(models.MessageAnalyzed))
+	res, err := e.query(ctx, region, db, b.Query(sql))
+	if err != nil {
+		return "", fmt.Errorf("metrics: the customer's language in region %s: %w", region, err)
+	}
+	if len(res.Rows) == 0 || len(res.Rows[0]) != 1 {
+		return "", nil
+	}
+	return clickhouse.String(res.Rows[0][0]), nil
+}

@@ -9,10 +9,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/meridian-cs/meridian/channels/meta"
+	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
 
 // libreTranslate implements LibreTranslate's POST /translate (q as an array) for German to
-// English, from a phrase book; anything else is its documented 400.
+// English and English to Brazilian Portuguese ("pb" in its language list), from a phrase book;
+// anything else is its documented 400.
 type libreTranslate struct{ calls atomic.Int64 }
 
 func (l *libreTranslate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -20,13 +24,14 @@ func (l *libreTranslate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Q              []string `json:"q"`
 		Source, Target string
 	}
-	if r.URL.Path != "/translate" || json.NewDecoder(r.Body).Decode(&req) != nil || req.Target != "en" {
+	if r.URL.Path != "/translate" || json.NewDecoder(r.Body).Decode(&req) != nil || (req.Target != "en" && req.Target != "pb") {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"error":"Invalid request"}`)
 		return
 	}
 	l.calls.Add(1)
-	book := map[string]string{"Dringend: der Heizlüfter raucht und riecht verbrannt!": "Urgent: the fan heater is smoking and smells burnt!"}
+	book := map[string]string{"Dringend: der Heizlüfter raucht und riecht verbrannt!": "Urgent: the fan heater is smoking and smells burnt!",
+		"Your parcel arrives tomorrow. We cannot refund the shipping.": "Seu pacote chega amanhã. Não podemos reembolsar o frete."}
 	out := make([]string, len(req.Q))
 	for i, q := range req.Q {
 		out[i] = book[q]
@@ -119,5 +124,69 @@ func TestMessagesAreUnderstoodOnTheStream(t *testing.T) {
 	bad, _ := json.Marshal(map[string]any{"query": `{ analyzeText(text: "hola", country: "Spain") { language } }`})
 	if code, out := s.post(t, "/graphql", testKey, "application/json", string(bad)); code != 200 || !strings.Contains(fmt.Sprint(out["errors"]), "country") {
 		t.Errorf("a bad country: %d %v", code, out)
+	}
+}
+
+// An agent who reads English answers a Brazilian customer on WhatsApp: the reply goes out in
+// Portuguese (the customer's detected language) through the provider, adapted to the
+// culture profile, with the original kept and its cultural fit recorded for analytics; a
+// localised template needs no provider; bad input sends nothing.
+func TestRepliesGoBackInTheCustomersLanguageAndCulture(t *testing.T) {
+	api := &graphAPI{}
+	wa := httptest.NewServer(api)
+	t.Cleanup(wa.Close)
+	provider := httptest.NewServer(&libreTranslate{})
+	t.Cleanup(provider.Close)
+	s := startServer(t, t.TempDir(), "MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token",
+		"MERIDIAN_WHATSAPP_API_BASE="+wa.URL, "MERIDIAN_TRANSLATE_PROVIDER=libretranslate", "MERIDIAN_TRANSLATE_URL="+provider.URL,
+		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,pt,es")
+	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.IN1", "Oi, meu pedido ainda não chegou, vocês podem verificar?", time.Now().Add(-time.Minute))
+	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
+		t.Fatalf("delivery: %d %s", code, out)
+	}
+	q := `{ metrics(measures: ["analyzed_messages"], dimensions: ["language", "intent"]) { rows { dimensions values } } }`
+	waitFor(t, 90*time.Second, func() bool { return strings.Contains(fmt.Sprint(s.gql(t, q, nil)), "values:[1]") })
+	if rows := fmt.Sprint(s.gql(t, q, nil)["metrics"].(map[string]any)["rows"]); !strings.Contains(rows, "[pt-BR delivery]") {
+		t.Fatalf("the customer's message analysed as %s, want pt-BR delivery (a late parcel)", rows)
+	}
+	conv := s.gql(t, `{ customerByIdentity(channel: "whatsapp", externalId: "5511987654321") { conversations { id } } }`, nil)["customerByIdentity"].(map[string]any)["conversations"].([]any)[0].(map[string]any)["id"]
+
+	send := `mutation($in: SendMessageInput!) { sendMessage(input: $in) { text state localisation {
+		language originalText originalLanguage translatedBy template cultureRules culturalFit cultureIssues } } }`
+	in := map[string]any{"conversationId": conv, "text": "Your parcel arrives tomorrow. We cannot refund the shipping.", "language": "en", "adapt": true, "clientMessageId": "r1"}
+	sent := s.gql(t, send, map[string]any{"in": in})["sendMessage"].(map[string]any)
+	loc := sent["localisation"].(map[string]any)
+	if !strings.Contains(sent["text"].(string), "Seu pacote chega amanhã") || sent["state"] != "sent" {
+		t.Fatalf("the reply: %v", sent)
+	}
+	if loc["language"] != "pt-BR" || loc["originalLanguage"] != "en" || loc["translatedBy"] != "libretranslate" ||
+		loc["originalText"] != in["text"] || len(loc["cultureRules"].([]any)) == 0 || loc["culturalFit"] == nil {
+		t.Fatalf("its localisation: %v", loc)
+	}
+	if got := api.sends[0]["text"].(map[string]any)["body"]; got != sent["text"] {
+		t.Fatalf("WhatsApp got %q, the ledger says %q", got, sent["text"])
+	}
+
+	tmpl := map[string]any{"conversationId": conv, "template": "looking_into_it", "clientMessageId": "r2"}
+	sent = s.gql(t, send, map[string]any{"in": tmpl})["sendMessage"].(map[string]any)
+	if sent["localisation"].(map[string]any)["template"] != "looking_into_it" || strings.Contains(sent["text"].(string), "looking") {
+		t.Fatalf("a template: %v", sent)
+	}
+	fit := `{ metrics(measures: ["cultural_fit_avg"], dimensions: ["channel"]) { rows { values } } }`
+	waitFor(t, 30*time.Second, func() bool { return strings.Contains(fmt.Sprint(s.gql(t, fit, nil)), "values:[") })
+
+	for name, in := range map[string]map[string]any{
+		"sendMessage.input.template": {"conversationId": conv, "template": "farewell_poem"},
+		"sendMessage.input.language": {"conversationId": conv, "text": "hello", "language": "en_US!"},
+		"sendMessage.input.text":     {"conversationId": conv, "text": "  "},
+	} {
+		b, _ := json.Marshal(map[string]any{"query": send, "variables": map[string]any{"in": in}})
+		_, out := s.post(t, "/graphql", testKey, "application/json", string(b))
+		if !strings.Contains(fmt.Sprint(out["errors"]), name) {
+			t.Errorf("%v: %v, want an error naming %s", in, out["errors"], name)
+		}
+	}
+	if api.count() != 2 {
+		t.Errorf("%d replies reached WhatsApp, want 2", api.count())
 	}
 }

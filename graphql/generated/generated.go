@@ -265,6 +265,7 @@ type ComplexityRoot struct {
 		ConversationID    func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		ID                func(childComplexity int) int
+		Localisation      func(childComplexity int) int
 		PlatformMessageID func(childComplexity int) int
 		Reason            func(childComplexity int) int
 		State             func(childComplexity int) int
@@ -334,6 +335,17 @@ type ComplexityRoot struct {
 		Key  func(childComplexity int) int
 		Low  func(childComplexity int) int
 		Rate func(childComplexity int) int
+	}
+
+	ReplyLocalisation struct {
+		CulturalFit      func(childComplexity int) int
+		CultureIssues    func(childComplexity int) int
+		CultureRules     func(childComplexity int) int
+		Language         func(childComplexity int) int
+		OriginalLanguage func(childComplexity int) int
+		OriginalText     func(childComplexity int) int
+		Template         func(childComplexity int) int
+		TranslatedBy     func(childComplexity int) int
 	}
 
 	RoiActual struct {
@@ -589,6 +601,8 @@ type MutationResolver interface {
 }
 type OutboundMessageResolver interface {
 	Text(ctx context.Context, obj *channels.OutboundMessage) (string, error)
+
+	Localisation(ctx context.Context, obj *channels.OutboundMessage) (*ReplyLocalisation, error)
 }
 type QueryResolver interface {
 	Metrics(ctx context.Context, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) (*metrics.Result, error)
@@ -1572,6 +1586,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutboundMessage.ID(childComplexity), true
+	case "OutboundMessage.localisation":
+		if e.ComplexityRoot.OutboundMessage.Localisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboundMessage.Localisation(childComplexity), true
 	case "OutboundMessage.platformMessageId":
 		if e.ComplexityRoot.OutboundMessage.PlatformMessageID == nil {
 			break
@@ -1980,6 +2000,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rate.Rate(childComplexity), true
+
+	case "ReplyLocalisation.culturalFit":
+		if e.ComplexityRoot.ReplyLocalisation.CulturalFit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.CulturalFit(childComplexity), true
+	case "ReplyLocalisation.cultureIssues":
+		if e.ComplexityRoot.ReplyLocalisation.CultureIssues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.CultureIssues(childComplexity), true
+	case "ReplyLocalisation.cultureRules":
+		if e.ComplexityRoot.ReplyLocalisation.CultureRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.CultureRules(childComplexity), true
+	case "ReplyLocalisation.language":
+		if e.ComplexityRoot.ReplyLocalisation.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.Language(childComplexity), true
+	case "ReplyLocalisation.originalLanguage":
+		if e.ComplexityRoot.ReplyLocalisation.OriginalLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.OriginalLanguage(childComplexity), true
+	case "ReplyLocalisation.originalText":
+		if e.ComplexityRoot.ReplyLocalisation.OriginalText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.OriginalText(childComplexity), true
+	case "ReplyLocalisation.template":
+		if e.ComplexityRoot.ReplyLocalisation.Template == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.Template(childComplexity), true
+	case "ReplyLocalisation.translatedBy":
+		if e.ComplexityRoot.ReplyLocalisation.TranslatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyLocalisation.TranslatedBy(childComplexity), true
 
 	case "RoiActual.note":
 		if e.ComplexityRoot.RoiActual.Note == nil {
@@ -3177,9 +3246,27 @@ input SetCustomerCountryInput {
 
 input SendMessageInput {
   conversationId: ID!
-  text: String!
+  """
+  The reply, in language (or else taken to be in the customer's). Leave it out to send a
+  template.
+  """
+  text: String
   "Idempotency key of the client: a retried request with the same one sends nothing twice."
   clientMessageId: ID
+  """
+  The language text is written in (BCP-47). When the customer writes another (the detected
+  language of their latest message), the reply is translated into theirs with the configured
+  provider, and the original is kept; without a provider the mutation answers an error and
+  sends nothing: send a template or write in their language.
+  """
+  language: String
+  """
+  A localised template, in the customer's language and culture: greeting, acknowledge,
+  looking_into_it, closing, transfer_to_human or voice_note_received. Instead of text.
+  """
+  template: String
+  "Adapt the reply to the customer's culture (adaptReply's rules) before sending it."
+  adapt: Boolean = false
 }
 
 input IdentityInput {
@@ -3248,6 +3335,26 @@ type OutboundMessage {
   agentId: String
   createdAt: Time!
   updatedAt: Time!
+  "How the reply was put into the customer's language and culture."
+  localisation: ReplyLocalisation
+}
+
+type ReplyLocalisation {
+  "The language the reply is in: the customer's."
+  language: String
+  "What the agent wrote, when it was translated (personal data: shown by role)."
+  originalText: String
+  originalLanguage: String
+  "The translation provider, or cache."
+  translatedBy: String
+  "The localised template it came from."
+  template: String
+  "The culture rules applied (adapt)."
+  cultureRules: [String!]!
+  "The sent text's fit to the customer's culture, 0..1; null when their language is unknown."
+  culturalFit: Float
+  "What lowers the fit: refusal.flat, honorific.missing, greeting.missing, ..."
+  cultureIssues: [String!]!
 }
 `, BuiltIn: false},
 	{Name: "../../schemas/graphql/insights.graphql", Input: `# Insights: opportunity mining, competitor mentions, price sensitivity and ROI, for keys with
@@ -4547,6 +4654,8 @@ func (ec *executionContext) childFields_OutboundMessage(ctx context.Context, fie
 		return ec.fieldContext_OutboundMessage_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_OutboundMessage_updatedAt(ctx, field)
+	case "localisation":
+		return ec.fieldContext_OutboundMessage_localisation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutboundMessage", field.Name)
 }
@@ -4633,6 +4742,28 @@ func (ec *executionContext) childFields_Rate(ctx context.Context, field graphql.
 		return ec.fieldContext_Rate_high(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rate", field.Name)
+}
+
+func (ec *executionContext) childFields_ReplyLocalisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_ReplyLocalisation_language(ctx, field)
+	case "originalText":
+		return ec.fieldContext_ReplyLocalisation_originalText(ctx, field)
+	case "originalLanguage":
+		return ec.fieldContext_ReplyLocalisation_originalLanguage(ctx, field)
+	case "translatedBy":
+		return ec.fieldContext_ReplyLocalisation_translatedBy(ctx, field)
+	case "template":
+		return ec.fieldContext_ReplyLocalisation_template(ctx, field)
+	case "cultureRules":
+		return ec.fieldContext_ReplyLocalisation_cultureRules(ctx, field)
+	case "culturalFit":
+		return ec.fieldContext_ReplyLocalisation_culturalFit(ctx, field)
+	case "cultureIssues":
+		return ec.fieldContext_ReplyLocalisation_cultureIssues(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReplyLocalisation", field.Name)
 }
 
 func (ec *executionContext) childFields_RoiActual(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9950,6 +10081,38 @@ func (ec *executionContext) fieldContext_OutboundMessage_updatedAt(_ context.Con
 	return graphql.NewScalarFieldContext("OutboundMessage", field, false, false, "Time")
 }
 
+func (ec *executionContext) _OutboundMessage_localisation(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboundMessage_localisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutboundMessage().Localisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReplyLocalisation) graphql.Marshaler {
+			return ec.marshalOReplyLocalisation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐReplyLocalisation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboundMessage_localisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutboundMessage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReplyLocalisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11526,6 +11689,190 @@ func (ec *executionContext) _Rate_high(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Rate_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReplyLocalisation_language(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyLocalisation_originalText(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_originalText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_originalText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyLocalisation_originalLanguage(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_originalLanguage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalLanguage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_originalLanguage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyLocalisation_translatedBy(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_translatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TranslatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_translatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyLocalisation_template(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_template(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Template, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyLocalisation_cultureRules(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_cultureRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CultureRules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_cultureRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyLocalisation_culturalFit(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_culturalFit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CulturalFit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_culturalFit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReplyLocalisation_cultureIssues(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyLocalisation_cultureIssues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CultureIssues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyLocalisation_cultureIssues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
 }
 
 func (ec *executionContext) _RoiActual_path(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
@@ -17243,7 +17590,11 @@ func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"conversationId", "text", "clientMessageId"}
+	if _, present := asMap["adapt"]; !present {
+		asMap["adapt"] = false
+	}
+
+	fieldsInOrder := [...]string{"conversationId", "text", "clientMessageId", "language", "template", "adapt"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17259,7 +17610,7 @@ func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, 
 			it.ConversationID = data
 		case "text":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -17271,6 +17622,27 @@ func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, 
 				return it, err
 			}
 			it.ClientMessageID = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "template":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("template"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Template = data
+		case "adapt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adapt"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Adapt = data
 		}
 	}
 	return it, nil
@@ -19077,6 +19449,12 @@ func (ec *executionContext) _OutboundMessage(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "localisation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OutboundMessage_localisation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19513,6 +19891,74 @@ func (ec *executionContext) _Rate(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "high":
 			out.Values[i] = ec._Rate_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var replyLocalisationImplementors = []string{"ReplyLocalisation"}
+
+func (ec *executionContext) _ReplyLocalisation(ctx context.Context, sel ast.SelectionSet, obj *ReplyLocalisation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, replyLocalisationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReplyLocalisation")
+		case "language":
+			out.Values[i] = ec._ReplyLocalisation_language(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "originalText":
+			out.Values[i] = ec._ReplyLocalisation_originalText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "originalLanguage":
+			out.Values[i] = ec._ReplyLocalisation_originalLanguage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "translatedBy":
+			out.Values[i] = ec._ReplyLocalisation_translatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "template":
+			out.Values[i] = ec._ReplyLocalisation_template(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cultureRules":
+			out.Values[i] = ec._ReplyLocalisation_cultureRules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "culturalFit":
+			out.Values[i] = ec._ReplyLocalisation_culturalFit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cultureIssues":
+			out.Values[i] = ec._ReplyLocalisation_cultureIssues(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22631,6 +23077,13 @@ func (ec *executionContext) marshalOOutboundMessage2ᚖgithubᚗcomᚋmeridian�
 		return graphql.Null
 	}
 	return ec._OutboundMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReplyLocalisation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐReplyLocalisation(ctx context.Context, sel ast.SelectionSet, v *ReplyLocalisation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReplyLocalisation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (*SegmentInput, error) {

@@ -254,6 +254,24 @@ type PlanningEventInput struct {
 type Query struct {
 }
 
+type ReplyLocalisation struct {
+	// The language the reply is in: the customer's.
+	Language *string `json:"language,omitempty"`
+	// What the agent wrote, when it was translated (personal data: shown by role).
+	OriginalText     *string `json:"originalText,omitempty"`
+	OriginalLanguage *string `json:"originalLanguage,omitempty"`
+	// The translation provider, or cache.
+	TranslatedBy *string `json:"translatedBy,omitempty"`
+	// The localised template it came from.
+	Template *string `json:"template,omitempty"`
+	// The culture rules applied (adapt).
+	CultureRules []string `json:"cultureRules"`
+	// The sent text's fit to the customer's culture, 0..1; null when their language is unknown.
+	CulturalFit *float64 `json:"culturalFit,omitempty"`
+	// What lowers the fit: refusal.flat, honorific.missing, greeting.missing, ...
+	CultureIssues []string `json:"cultureIssues"`
+}
+
 type RoiActual struct {
 	// YAML path of the input, e.g. value.efficiency.drivers.annual_contacts.
 	Path string `json:"path"`
@@ -314,9 +332,21 @@ type SegmentInput struct {
 
 type SendMessageInput struct {
 	ConversationID string `json:"conversationId"`
-	Text           string `json:"text"`
+	// The reply, in language (or else taken to be in the customer's). Leave it out to send a
+	// template.
+	Text *string `json:"text,omitempty"`
 	// Idempotency key of the client: a retried request with the same one sends nothing twice.
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
+	// The language text is written in (BCP-47). When the customer writes another (the detected
+	// language of their latest message), the reply is translated into theirs with the configured
+	// provider, and the original is kept; without a provider the mutation answers an error and
+	// sends nothing: send a template or write in their language.
+	Language *string `json:"language,omitempty"`
+	// A localised template, in the customer's language and culture: greeting, acknowledge,
+	// looking_into_it, closing, transfer_to_human or voice_note_received. Instead of text.
+	Template *string `json:"template,omitempty"`
+	// Adapt the reply to the customer's culture (adaptReply's rules) before sending it.
+	Adapt *bool `json:"adapt,omitempty"`
 }
 
 // One contact series. Omitted (or "*") language, channel or queue means all of them.

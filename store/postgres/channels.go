@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -164,13 +165,32 @@ WHERE a.tenant_id = $1 AND a.conversation_id = $2`, schema), tenant, conversatio
 	return channels.Address{}, channels.ErrNoAddress
 }
 
-const outboundColumns = `message_id, client_message_id, conversation_id, customer_id, channel, account, recipient, text, agent_id, state, platform_message_id, reason, attempts, published, created_at, updated_at`
+const outboundColumns = `message_id, client_message_id, conversation_id, customer_id, channel, account, recipient, text, agent_id, state, platform_message_id, reason, attempts, published, created_at, updated_at, localisation`
+
+// sealedOutbound are a ledger row's sealed columns, opened by open.
+type sealedOutbound struct{ recipient, text, localisation string }
+
+func (m *sealedOutbound) open(op *shred.Opener, out *channels.OutboundMessage) error {
+	var err error
+	if out.Recipient, err = op.Open(m.recipient); err != nil {
+		return err
+	}
+	if out.Text, err = op.Open(m.text); err != nil {
+		return err
+	}
+	loc, err := op.Open(m.localisation)
+	if err != nil || loc == "" {
+		return err
+	}
+	out.Localisation = &channels.Localisation{}
+	return json.Unmarshal([]byte(loc), out.Localisation)
+}
 
 func (s *ChannelState) scanOutbound(ctx context.Context, region, tenant string, row pgx.Row) (channels.OutboundMessage, error) {
 	m := channels.OutboundMessage{Tenant: tenant, Region: region}
-	var recipient, text string
-	err := row.Scan(&m.ID, &m.ClientMessageID, &m.ConversationID, &m.CustomerID, &m.Channel, &m.Account, &recipient, &text, &m.AgentID,
-		&m.State, &m.PlatformMessageID, &m.Reason, &m.Attempts, &m.Published, &m.CreatedAt, &m.UpdatedAt)
+	var sealed sealedOutbound
+	err := row.Scan(&m.ID, &m.ClientMessageID, &m.ConversationID, &m.CustomerID, &m.Channel, &m.Account, &sealed.recipient, &sealed.text, &m.AgentID,
+		&m.State, &m.PlatformMessageID, &m.Reason, &m.Attempts, &m.Published, &m.CreatedAt, &m.UpdatedAt, &sealed.localisation)
 	if err != nil {
 		return m, err
 	}
@@ -178,11 +198,7 @@ func (s *ChannelState) scanOutbound(ctx context.Context, region, tenant string, 
 	if err != nil {
 		return m, err
 	}
-	if m.Recipient, err = op.Open(recipient); err != nil {
-		return m, err
-	}
-	m.Text, err = op.Open(text)
-	return m, err
+	return m, sealed.open(op, &m)
 }
 
 // Enqueue writes a reply into the ledger as pending. A reply with the same client message id
@@ -194,10 +210,18 @@ func (s *ChannelState) Enqueue(ctx context.Context, m channels.OutboundMessage) 
 		return m, false, err
 	}
 	var b shred.Batch
+	var loc string
+	if m.Localisation != nil {
+		raw, err := json.Marshal(m.Localisation)
+		if err != nil {
+			return m, false, err
+		}
+		loc = sealer.Seal(&b, string(raw))
+	}
 	tag, err := s.DB.Pool.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.outbound_messages
-(tenant_id, message_id, client_message_id, conversation_id, customer_id, channel, account, recipient, text, agent_id, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') ON CONFLICT DO NOTHING`, schema),
-		m.Tenant, m.ID, m.ClientMessageID, m.ConversationID, m.CustomerID, m.Channel, m.Account, sealer.Seal(&b, m.Recipient), sealer.Seal(&b, m.Text), m.AgentID)
+(tenant_id, message_id, client_message_id, conversation_id, customer_id, channel, account, recipient, text, agent_id, state, localisation)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11) ON CONFLICT DO NOTHING`, schema),
+		m.Tenant, m.ID, m.ClientMessageID, m.ConversationID, m.CustomerID, m.Channel, m.Account, sealer.Seal(&b, m.Recipient), sealer.Seal(&b, m.Text), m.AgentID, loc)
 	if err != nil {
 		return m, false, fmt.Errorf("send ledger %s: %w", m.Region, err)
 	}
@@ -265,11 +289,10 @@ ORDER BY next_attempt_at LIMIT $2`, outboundColumns, RegionSchema(region)), now,
 	var out []channels.OutboundMessage
 	for rows.Next() {
 		var tenant string
-		vals := make([]any, 0, 17)
 		m := channels.OutboundMessage{Region: region}
-		var recipient, text string
-		vals = append(vals, &tenant, &m.ID, &m.ClientMessageID, &m.ConversationID, &m.CustomerID, &m.Channel, &m.Account, &recipient, &text, &m.AgentID,
-			&m.State, &m.PlatformMessageID, &m.Reason, &m.Attempts, &m.Published, &m.CreatedAt, &m.UpdatedAt)
+		var sealed sealedOutbound
+		vals := []any{&tenant, &m.ID, &m.ClientMessageID, &m.ConversationID, &m.CustomerID, &m.Channel, &m.Account, &sealed.recipient, &sealed.text, &m.AgentID,
+			&m.State, &m.PlatformMessageID, &m.Reason, &m.Attempts, &m.Published, &m.CreatedAt, &m.UpdatedAt, &sealed.localisation}
 		if err := rows.Scan(vals...); err != nil {
 			return nil, err
 		}
@@ -281,10 +304,7 @@ ORDER BY next_attempt_at LIMIT $2`, outboundColumns, RegionSchema(region)), now,
 		if err != nil {
 			return nil, err
 		}
-		if m.Recipient, err = op.Open(recipient); err != nil {
-			return nil, err
-		}
-		if m.Text, err = op.Open(text); err != nil {
+		if err := sealed.open(op, &m); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
