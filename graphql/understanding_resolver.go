@@ -3,6 +3,7 @@ package graphql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/meridian-cs/meridian/translation"
 	"github.com/meridian-cs/meridian/understanding"
 	"github.com/meridian-cs/meridian/understanding/culture"
+	"github.com/meridian-cs/meridian/understanding/sentiment"
 	"github.com/meridian-cs/meridian/understanding/urgency"
 )
 
@@ -239,4 +241,26 @@ func cultureRules(rs []culture.Rule) []generated.CultureRule {
 		out[i] = generated.CultureRule{ID: r.ID, Description: r.Description}
 	}
 	return out
+}
+
+func (c conversationResolver) SentimentTrend(ctx context.Context, obj *metrics.Conversation) (*generated.SentimentTrend, error) {
+	p, err := c.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := c.engine.Messages(ctx, p, obj.Region, obj.ID, metrics.MaxPageSize)
+	if err != nil {
+		return nil, c.fail(ctx, fmt.Errorf("messages of %s: %w", obj.ID, err))
+	}
+	scores := []float64{}
+	for _, m := range ms {
+		if m.Analysis != nil {
+			scores = append(scores, m.Analysis.Sentiment)
+		}
+	}
+	if len(scores) == 0 {
+		return nil, nil
+	}
+	t := sentiment.TrendOf(scores)
+	return &generated.SentimentTrend{Direction: t.Direction, Slope: t.Slope, First: t.First, Last: t.Last, Scores: scores}, nil
 }

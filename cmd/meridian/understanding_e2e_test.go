@@ -89,7 +89,7 @@ func TestMessagesAreUnderstoodOnTheStream(t *testing.T) {
 
 	// Drill down: the conversations behind the critical cell, with the message, its analysis
 	// and its translation for an English-reading agent.
-	conv := `{ conversations(filters: [{dimension: "urgency", values: ["CRITICAL"]}], first: 5) { totalCount edges { node { id messages(first: 5) {
+	conv := `{ conversations(filters: [{dimension: "urgency", values: ["CRITICAL"]}], first: 5) { totalCount edges { node { id sentimentTrend { direction scores } messages(first: 5) {
 		text analysis { language languageSource urgency urgencyReasons sentiment intent issueType }
 		translation(to: "en") { text from provider } } } } } }`
 	c := s.gql(t, conv, nil)["conversations"].(map[string]any)
@@ -102,6 +102,9 @@ func TestMessagesAreUnderstoodOnTheStream(t *testing.T) {
 	a, _ := msg["analysis"].(map[string]any)
 	if node["id"] != "c-m1" || a == nil || a["language"] != "de" || a["urgency"] != "CRITICAL" {
 		t.Fatalf("drilled-down message: %v", node)
+	}
+	if tr, _ := node["sentimentTrend"].(map[string]any); tr == nil || len(tr["scores"].([]any)) != 1 || tr["direction"] != "stable" {
+		t.Errorf("sentiment trend of a one-message conversation: %v", node["sentimentTrend"])
 	}
 	if !strings.Contains(fmt.Sprint(a["urgencyReasons"]), "explicit:") {
 		t.Errorf("urgency reasons %v name no explicit word", a["urgencyReasons"])

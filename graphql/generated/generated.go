@@ -101,6 +101,7 @@ type ComplexityRoot struct {
 		MessageCount   func(childComplexity int) int
 		Messages       func(childComplexity int, first *int) int
 		Region         func(childComplexity int) int
+		SentimentTrend func(childComplexity int) int
 		Status         func(childComplexity int) int
 	}
 
@@ -432,6 +433,14 @@ type ComplexityRoot struct {
 		Year       func(childComplexity int) int
 	}
 
+	SentimentTrend struct {
+		Direction func(childComplexity int) int
+		First     func(childComplexity int) int
+		Last      func(childComplexity int) int
+		Scores    func(childComplexity int) int
+		Slope     func(childComplexity int) int
+	}
+
 	ServiceAnalytics struct {
 		Dimensions  func(childComplexity int) int
 		Granularity func(childComplexity int) int
@@ -581,6 +590,7 @@ type ConversationResolver interface {
 	MessageCount(ctx context.Context, obj *metrics.Conversation) (int, error)
 
 	Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error)
+	SentimentTrend(ctx context.Context, obj *metrics.Conversation) (*SentimentTrend, error)
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
@@ -890,6 +900,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Region(childComplexity), true
+	case "Conversation.sentimentTrend":
+		if e.ComplexityRoot.Conversation.SentimentTrend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.SentimentTrend(childComplexity), true
 	case "Conversation.status":
 		if e.ComplexityRoot.Conversation.Status == nil {
 			break
@@ -2417,6 +2433,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoiYear.Year(childComplexity), true
+
+	case "SentimentTrend.direction":
+		if e.ComplexityRoot.SentimentTrend.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentimentTrend.Direction(childComplexity), true
+	case "SentimentTrend.first":
+		if e.ComplexityRoot.SentimentTrend.First == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentimentTrend.First(childComplexity), true
+	case "SentimentTrend.last":
+		if e.ComplexityRoot.SentimentTrend.Last == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentimentTrend.Last(childComplexity), true
+	case "SentimentTrend.scores":
+		if e.ComplexityRoot.SentimentTrend.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentimentTrend.Scores(childComplexity), true
+	case "SentimentTrend.slope":
+		if e.ComplexityRoot.SentimentTrend.Slope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentimentTrend.Slope(childComplexity), true
 
 	case "ServiceAnalytics.dimensions":
 		if e.ComplexityRoot.ServiceAnalytics.Dimensions == nil {
@@ -4142,6 +4189,27 @@ extend type Message {
   translation(to: String!, domain: String): Translation
 }
 
+extend type Conversation {
+  """
+  How the customer's mood moves over the conversation: the sentiment of each analysed inbound
+  message, oldest first, and the trend of a straight line through them (improving or
+  worsening when it moves by 0.2 or more over the conversation). Null before any message is
+  analysed.
+  """
+  sentimentTrend: SentimentTrend
+}
+
+type SentimentTrend {
+  "improving, worsening or stable."
+  direction: String!
+  "Change per message of the fitted line."
+  slope: Float!
+  first: Float!
+  last: Float!
+  "Each analysed inbound message's sentiment, oldest first."
+  scores: [Float!]!
+}
+
 "How urgent a message is."
 enum Urgency {
   NONE
@@ -4336,6 +4404,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_status(ctx, field)
 	case "messages":
 		return ec.fieldContext_Conversation_messages(ctx, field)
+	case "sentimentTrend":
+		return ec.fieldContext_Conversation_sentimentTrend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -4932,6 +5002,22 @@ func (ec *executionContext) childFields_RoiYear(ctx context.Context, field graph
 		return ec.fieldContext_RoiYear_cumulative(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoiYear", field.Name)
+}
+
+func (ec *executionContext) childFields_SentimentTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "direction":
+		return ec.fieldContext_SentimentTrend_direction(ctx, field)
+	case "slope":
+		return ec.fieldContext_SentimentTrend_slope(ctx, field)
+	case "first":
+		return ec.fieldContext_SentimentTrend_first(ctx, field)
+	case "last":
+		return ec.fieldContext_SentimentTrend_last(ctx, field)
+	case "scores":
+		return ec.fieldContext_SentimentTrend_scores(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentimentTrend", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceAnalytics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7233,6 +7319,38 @@ func (ec *executionContext) fieldContext_Conversation_messages(ctx context.Conte
 	if fc.Args, err = ec.field_Conversation_messages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_sentimentTrend(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_sentimentTrend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().SentimentTrend(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SentimentTrend) graphql.Marshaler {
+			return ec.marshalOSentimentTrend2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSentimentTrend(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_sentimentTrend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SentimentTrend(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13318,6 +13436,121 @@ func (ec *executionContext) fieldContext_RoiYear_cumulative(_ context.Context, f
 	return graphql.NewScalarFieldContext("RoiYear", field, false, false, "Float")
 }
 
+func (ec *executionContext) _SentimentTrend_direction(ctx context.Context, field graphql.CollectedField, obj *SentimentTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentimentTrend_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentimentTrend_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentimentTrend", field, false, false, "String")
+}
+
+func (ec *executionContext) _SentimentTrend_slope(ctx context.Context, field graphql.CollectedField, obj *SentimentTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentimentTrend_slope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentimentTrend_slope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentimentTrend", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SentimentTrend_first(ctx context.Context, field graphql.CollectedField, obj *SentimentTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentimentTrend_first(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.First, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentimentTrend_first(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentimentTrend", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SentimentTrend_last(ctx context.Context, field graphql.CollectedField, obj *SentimentTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentimentTrend_last(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Last, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentimentTrend_last(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentimentTrend", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SentimentTrend_scores(ctx context.Context, field graphql.CollectedField, obj *SentimentTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentimentTrend_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentimentTrend_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentimentTrend", field, false, false, "Float")
+}
+
 func (ec *executionContext) _ServiceAnalytics_granularity(ctx context.Context, field graphql.CollectedField, obj *ServiceAnalytics) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18337,6 +18570,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_messages(ctx, field, obj)
 				})
+		case "sentimentTrend":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_sentimentTrend(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20483,6 +20722,59 @@ func (ec *executionContext) _RoiYear(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "cumulative":
 			out.Values[i] = ec._RoiYear_cumulative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sentimentTrendImplementors = []string{"SentimentTrend"}
+
+func (ec *executionContext) _SentimentTrend(ctx context.Context, sel ast.SelectionSet, obj *SentimentTrend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sentimentTrendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SentimentTrend")
+		case "direction":
+			out.Values[i] = ec._SentimentTrend_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slope":
+			out.Values[i] = ec._SentimentTrend_slope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "first":
+			out.Values[i] = ec._SentimentTrend_first(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "last":
+			out.Values[i] = ec._SentimentTrend_last(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scores":
+			out.Values[i] = ec._SentimentTrend_scores(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23092,6 +23384,13 @@ func (ec *executionContext) unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑ
 	}
 	res, err := ec.unmarshalInputSegmentInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSentimentTrend2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSentimentTrend(ctx context.Context, sel ast.SelectionSet, v *SentimentTrend) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SentimentTrend(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSeriesInput(ctx context.Context, v any) (*SeriesInput, error) {

@@ -349,6 +349,17 @@ type SendMessageInput struct {
 	Adapt *bool `json:"adapt,omitempty"`
 }
 
+type SentimentTrend struct {
+	// improving, worsening or stable.
+	Direction string `json:"direction"`
+	// Change per message of the fitted line.
+	Slope float64 `json:"slope"`
+	First float64 `json:"first"`
+	Last  float64 `json:"last"`
+	// Each analysed inbound message's sentiment, oldest first.
+	Scores []float64 `json:"scores"`
+}
+
 // One contact series. Omitted (or "*") language, channel or queue means all of them.
 type SeriesInput struct {
 	Region   string  `json:"region"`
