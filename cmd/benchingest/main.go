@@ -332,6 +332,9 @@ func runMode(ctx context.Context, o options, mode, bin, dir string, c *corpus, n
 	logf("[%s] acked %d (%.0f ev/s), queryable after %s (%.0f ev/s, drain %s) %s %s", mode, res.sust.Acked, res.sust.AckRate,
 		res.sust.Queryable.Round(time.Millisecond), res.sust.E2ERate, res.sust.Drain.Round(time.Millisecond), res.sust.FirstErr, res.sust.QueryErr)
 
+	if ctx.Err() == nil && os.Getenv("MERIDIAN_ANALYSIS") != "off" {
+		logf("[%s] %s", mode, s.analysisCatchUp(ctx, 10*time.Minute))
+	}
 	if ctx.Err() == nil {
 		logf("[%s] server quiet after %s", mode, s.settle(ctx, time.Minute).Round(time.Second))
 		if cpuEnd, err := proc.CPUSeconds(s.pid()); err == nil && cpuErr == nil {

@@ -304,9 +304,10 @@ func (s *server) metrics(ctx context.Context, key, query string) (map[string]flo
 	return m, nil
 }
 
-// totalEvents is every event ClickHouse holds, over all regions.
+// totalEvents is every event the load sent that ClickHouse holds, over all regions: the
+// server's own analyses of inbound messages (message.analyzed) are not the load's.
 func (s *server) totalEvents(ctx context.Context) (int64, error) {
-	m, err := s.metrics(ctx, benchKey, `{ metrics(measures: ["events"], dimensions: ["region"]) { rows { dimensions values } } }`)
+	m, err := s.metrics(ctx, benchKey, `{ metrics(measures: ["events"], dimensions: ["region"], filters: [{dimension: "type", op: "neq", values: ["message.analyzed"]}]) { rows { dimensions values } } }`)
 	if err != nil {
 		return 0, err
 	}
@@ -404,4 +405,39 @@ func bucketQuantile(before, after map[float64]float64, q float64) float64 {
 		}
 	}
 	return math.Inf(1)
+}
+
+// analysisCatchUp follows the server's analysis of inbound messages after a load: how many of
+// the inbound messages ClickHouse holds were analysed when the load ended, and how long the
+// analysis took to catch up (at most limit).
+func (s *server) analysisCatchUp(ctx context.Context, limit time.Duration) string {
+	count := func() (analysed, inbound float64, err error) {
+		m, err := s.metrics(ctx, benchKey, `{ metrics(measures: ["analyzed_messages"], dimensions: ["region"]) { rows { dimensions values } } }`)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, v := range m {
+			analysed += v
+		}
+		m, err = s.metrics(ctx, benchKey, `{ metrics(measures: ["messages"], dimensions: ["region"], filters: [{dimension: "direction", values: ["inbound"]}]) { rows { dimensions values } } }`)
+		for _, v := range m {
+			inbound += v
+		}
+		return analysed, inbound, err
+	}
+	start := time.Now()
+	a0, in, err := count()
+	if err != nil {
+		return "analysis: " + err.Error()
+	}
+	a := a0
+	for time.Since(start) < limit && a < in && ctx.Err() == nil {
+		time.Sleep(time.Second)
+		if a, in, err = count(); err != nil {
+			return "analysis: " + err.Error()
+		}
+	}
+	took := time.Since(start)
+	return fmt.Sprintf("analysis: %.0f of %.0f inbound messages analysed when the load was queryable; %.0f after %s more (%.0f analyses/s while catching up)",
+		a0, in, a, took.Round(time.Second), (a-a0)/took.Seconds())
 }

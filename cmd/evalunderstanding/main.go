@@ -5,6 +5,7 @@
 // wrote them and what that means for the figures.
 //
 //	go run ./cmd/evalunderstanding [-report understanding/EVALUATION.md]
+//	go run ./cmd/evalunderstanding -bench 20s   # speed and memory on the demo traffic
 package main
 
 import (
@@ -30,7 +31,15 @@ type set struct {
 
 func main() {
 	report := flag.String("report", "understanding/EVALUATION.md", "where to write the report (- for stdout)")
+	benchFor := flag.Duration("bench", 0, "instead: measure the analyzer on the demo traffic for this long (make bench-understanding)")
 	flag.Parse()
+	if *benchFor > 0 {
+		if err := bench(*benchFor); err != nil {
+			fmt.Fprintln(os.Stderr, "evalunderstanding:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*report); err != nil {
 		fmt.Fprintln(os.Stderr, "evalunderstanding:", err)
 		os.Exit(1)

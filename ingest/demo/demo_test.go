@@ -216,8 +216,9 @@ func TestEveryEventValidatesInOrderWithUniqueIDs(t *testing.T) {
 		t.Errorf("%d duplicate event ids", s.dupIDs)
 	}
 	for typ := range models.EventTypes {
-		// Merges are the identity graph's and platform events the channels', never generated.
-		if typ == models.CustomerMerged || typ == models.CustomerUnmerged || typ == models.CustomerUpdated || typ == models.ChannelEvent {
+		// Merges are the identity graph's, platform events the channels' and analyses the
+		// stream's (understanding/enrich): never generated.
+		if typ == models.CustomerMerged || typ == models.CustomerUnmerged || typ == models.CustomerUpdated || typ == models.ChannelEvent || typ == models.MessageAnalyzed {
 			continue
 		}
 		if s.byType[typ] == 0 {

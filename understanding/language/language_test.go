@@ -278,7 +278,7 @@ func TestDevelopmentSet(t *testing.T) {
 func TestDemoCorpus(t *testing.T) {
 	d := testDetector(t)
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "../ingest/demo/corpus.go", nil, 0)
+	f, err := parser.ParseFile(fset, "../../ingest/demo/corpus.go", nil, 0)
 	if err != nil {
 		t.Skip("demo corpus not readable:", err)
 	}
