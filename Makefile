@@ -9,7 +9,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
-        bench-ingest bench-forecast bench-insights bench-webhooks eval-forecast eval-insights eval-language clean
+        bench-ingest bench-forecast bench-insights bench-webhooks bench-understanding eval-forecast eval-insights eval-language clean
 
 setup:
 	@bash scripts/setup.sh
@@ -88,6 +88,10 @@ WEBHOOK_RATE ?= 300
 bench-webhooks: setup-test build
 	$(GO) test -run '^$$' -bench VerifyAndParse -benchmem ./channels/
 	$(GO) run ./cmd/benchwebhook --bin bin/meridian --channel whatsapp --rate $(WEBHOOK_RATE) --duration 20s
+
+# The analyzer on the demo traffic: per-core rate, p50/p99, the detector's memory.
+bench-understanding:
+	$(GO) run ./cmd/evalunderstanding -bench 20s
 
 eval-forecast:
 	$(GO) run ./cmd/evalforecast --data $(DATA)/bank-calls

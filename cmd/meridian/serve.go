@@ -108,6 +108,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		// for a higher peak RSS (+350 MB there; BENCHMARKS.md, GOGC 200 → 400).
 		debug.SetGCPercent(400)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft cap on Go's own memory (chDB's is apart): with the language models' ~350 MB
+		// live, GOGC 400 alone let the heap grow past 2 GB before collecting (BENCHMARKS.md,
+		// "Understanding on the stream"); under the cap the collector runs earlier instead.
+		debug.SetMemoryLimit(1280 << 20)
+	}
 	p, err := startPlatform(ctx, cfg, log, everything)
 	if err != nil {
 		ln.Close()

@@ -28,6 +28,13 @@ func (p *platform) startAnalysis(groups map[string]string) error {
 	if langs := p.cfg.list("language-high-accuracy"); len(langs) > 0 {
 		cfg.HighAccuracy = langs
 	}
+	workers, err := p.cfg.int("analysis-workers")
+	if err != nil {
+		return err
+	}
+	if workers < 1 {
+		return fmt.Errorf("--analysis-workers: %d is not a positive number", workers)
+	}
 	timeout, err := p.cfg.duration("llm-timeout")
 	if err != nil {
 		return err
@@ -49,11 +56,12 @@ func (p *platform) startAnalysis(groups map[string]string) error {
 			p.log.Error("analysis off: the analyzer did not load", "err", err)
 			return
 		}
+		slots := enrich.NewSlots(workers)
 		for _, r := range p.regions {
 			sink := stream.NewSink(stream.SinkConfig{
 				Name: "understanding", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 				Group: enrich.Group(r), MaxWait: 100 * time.Millisecond, Logger: p.log,
-			}, &enrich.Handler{Region: r, Analyzer: a, Keys: p.keyring, Publish: p.ingest, Log: p.log})
+			}, &enrich.Handler{Region: r, Analyzer: a, Keys: p.keyring, Publish: p.ingest, Slots: slots, Log: p.log})
 			p.sinkWG.Add(1)
 			go func() {
 				defer p.sinkWG.Done()

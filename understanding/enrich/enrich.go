@@ -11,10 +11,12 @@
 // so analysing in the store sink would hold back every event behind it; as a consumer of its
 // own it lags on its own when ingest outruns it (BENCHMARKS.md), and the stores stay current.
 //
-// The analysis id is "analysis:" + the message's id, and its inputs are the event alone
-// (text, stated language, country, tier), so replaying the topic after a crash publishes the
-// same event again, which the claims absorb. A refiner (an LLM) may answer differently on a
-// replay: that version is dead-lettered as a conflict and the first one stays.
+// The analysis id is "analysis:" + the message's id, and its inputs are the event (text,
+// stated language, country, tier) and what the handler remembers in the log's order (the
+// languages detected earlier in the conversation, the customer's other conversations of the
+// last 24 hours), so replaying the topic publishes the same event again, which the claims
+// absorb. What may differ on a replay after a restart (the memory starts empty; a refiner, an
+// LLM, may answer otherwise) is dead-lettered as a conflict, and the first version stays.
 package enrich
 
 import (
@@ -63,15 +65,30 @@ type Handler struct {
 	Analyzer Analyzer
 	Keys     Unsealer
 	Publish  Publisher
-	// Workers analyse a batch's messages in parallel; 0 means GOMAXPROCS.
-	Workers int
-	Log     *slog.Logger
+	// Slots bounds the analyses running at once across every region's handler that shares
+	// it; nil means GOMAXPROCS for this handler alone.
+	Slots Slots
+	Log   *slog.Logger
+
+	once sync.Once
+	mem  *memory
 }
+
+// remembered is how many conversations and customers the analysis remembers (memory).
+const remembered = 200_000
+
+// Slots is how many analyses may run at once: each takes up to a core, and the cores ingest
+// needs come first (the analysis lags and catches up from the log).
+type Slots chan struct{}
+
+// NewSlots allows n analyses at once.
+func NewSlots(n int) Slots { return make(Slots, max(n, 1)) }
 
 // job is one message to analyse.
 type job struct {
-	src  models.Event
-	text string
+	src      models.Event
+	text     string
+	contacts int // RecentContacts
 }
 
 // Handle implements stream.Handler. Messages that do not decode are the store sink's to
@@ -79,6 +96,7 @@ type job struct {
 // skipped. An error (a data key that cannot be read, ingest refusing or Kafka not answering)
 // fails the batch, which the sink offers again.
 func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Rejected, error) {
+	h.once.Do(func() { h.mem = newMemory(remembered) })
 	var jobs []job
 	openers := map[string]*shred.Opener{}
 	for _, m := range msgs {
@@ -105,7 +123,8 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 				continue
 			}
 		}
-		jobs = append(jobs, job{src: e, text: text})
+		contacts := h.mem.contactsOf(e.Tenant+"/"+e.CustomerID, e.ConversationID, e.OccurredAt)
+		jobs = append(jobs, job{src: e, text: text, contacts: contacts})
 	}
 	if len(jobs) == 0 {
 		return nil, nil
@@ -135,35 +154,59 @@ func (h *Handler) log() *slog.Logger {
 	return slog.Default()
 }
 
-// analyse runs the analyses on Workers goroutines and returns the events in the batch's order.
+// analyse runs the analyses, as many at once as Slots allows, and returns the events in the
+// batch's order. A conversation's messages are analysed one after the other, in the log's
+// order, each with the languages detected before it as hints.
 func (h *Handler) analyse(ctx context.Context, jobs []job) []models.Event {
 	out := make([]models.Event, len(jobs))
-	workers := h.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	slots := h.Slots
+	if slots == nil {
+		slots = NewSlots(runtime.GOMAXPROCS(0))
 	}
-	workers = min(workers, len(jobs))
+	var convs [][]int // indexes of jobs, by conversation, each in the log's order
+	byConv := map[string]int{}
+	for i, j := range jobs {
+		k := j.src.Tenant + "/" + j.src.ConversationID
+		c, ok := byConv[k]
+		if !ok {
+			c = len(convs)
+			byConv[k] = c
+			convs = append(convs, nil)
+		}
+		convs[c] = append(convs[c], i)
+	}
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
+	next := make(chan []int)
+	for range min(cap(slots), len(convs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				out[i] = Event(jobs[i].src, h.Analyzer.Analyze(ctx, Input(jobs[i].src, jobs[i].text)))
+			for conv := range next {
+				for _, i := range conv {
+					j := jobs[i]
+					key := j.src.Tenant + "/" + j.src.ConversationID
+					in := Input(j.src, j.text)
+					in.Previous, in.RecentContacts = h.mem.previous(key), j.contacts
+					slots <- struct{}{}
+					a := h.Analyzer.Analyze(ctx, in)
+					<-slots
+					h.mem.detected(key, a.Language)
+					out[i] = Event(j.src, a)
+				}
 			}
 		}()
 	}
-	for i := range jobs {
-		next <- i
+	for _, c := range convs {
+		next <- c
 	}
 	close(next)
 	wg.Wait()
 	return out
 }
 
-// Input is what the analysis of a message reads: its text and what the event says about the
-// sender. Nothing outside the event, so that a replay analyses alike.
+// Input is what the analysis of a message reads from its event: its text and what the event
+// says about the sender. The handler adds what it remembers of the conversation and the
+// customer (memory).
 func Input(e models.Event, text string) understanding.Input {
 	in := understanding.Input{Text: text, Locale: e.Language}
 	if e.Customer != nil {
