@@ -171,7 +171,7 @@ func (p *Producer) write(msgs []kafka.Message) []error {
 	var err error
 	for i := range msgs {
 		if meta == nil || msgs[i].Topic != msgs[i-1].Topic {
-			meta, err = p.topic(msgs[i].Topic)
+			meta, err = p.settledTopic(msgs[i].Topic)
 		}
 		if err != nil {
 			errs[i] = err
@@ -333,6 +333,20 @@ func (p *Producer) topic(topic string) (*topicMeta, error) {
 		return m, nil
 	}
 	return nil, fmt.Errorf("metadata of %s: %w", topic, kafka.UnknownTopicOrPartition)
+}
+
+// settledTopic is topic, asked again with backoff while the cluster answers with a temporary
+// error: a broker learns of a topic just created asynchronously (KRaft propagates metadata),
+// and under load it answered "unknown topic" for one that EnsureTopics had created.
+func (p *Producer) settledTopic(topic string) (*topicMeta, error) {
+	for attempt := 0; ; attempt++ {
+		m, err := p.topic(topic)
+		var kerr kafka.Error
+		if err == nil || attempt+1 >= produceAttempts || !errors.As(err, &kerr) || !kerr.Temporary() {
+			return m, err
+		}
+		time.Sleep(min(time.Duration(50<<attempt)*time.Millisecond, time.Second))
+	}
 }
 
 // forget drops what the producer knows of topic.
