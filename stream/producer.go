@@ -170,12 +170,13 @@ func (p *Producer) write(msgs []kafka.Message) []error {
 	var meta *topicMeta
 	var err error
 	for i := range msgs {
-		if meta == nil || msgs[i].Topic != msgs[i-1].Topic {
+		// Asked once per run of messages of one topic, failure included: a missing topic is
+		// waited for once, not once per message.
+		if i == 0 || msgs[i].Topic != msgs[i-1].Topic {
 			meta, err = p.settledTopic(msgs[i].Topic)
 		}
 		if err != nil {
 			errs[i] = err
-			meta = nil
 			continue
 		}
 		k := partition{msgs[i].Topic, p.balance.Balance(msgs[i], meta.ids...)}

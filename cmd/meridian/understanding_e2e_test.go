@@ -52,7 +52,7 @@ func TestMessagesAreUnderstoodOnTheStream(t *testing.T) {
 	provider := httptest.NewServer(lt)
 	t.Cleanup(provider.Close)
 	s := startServer(t, t.TempDir(), "MERIDIAN_TRANSLATE_PROVIDER=libretranslate", "MERIDIAN_TRANSLATE_URL="+provider.URL,
-		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,de,ja,pt")
+		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,de,ja,pt", "MERIDIAN_ANALYSIS=on")
 	now := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
 	ev := func(id, country, text, extra string) string {
 		return fmt.Sprintf(`{"id":%q,"type":"message.received","occurred_at":%q,"channel":"whatsapp","direction":"inbound","conversation_id":"c-%s","customer":{"country":%q,"phone":"+49151000%s"},"text":%q%s}`,
@@ -142,7 +142,7 @@ func TestRepliesGoBackInTheCustomersLanguageAndCulture(t *testing.T) {
 	t.Cleanup(provider.Close)
 	s := startServer(t, t.TempDir(), "MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token",
 		"MERIDIAN_WHATSAPP_API_BASE="+wa.URL, "MERIDIAN_TRANSLATE_PROVIDER=libretranslate", "MERIDIAN_TRANSLATE_URL="+provider.URL,
-		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,pt,es")
+		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,pt,es", "MERIDIAN_ANALYSIS=on")
 	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.IN1", "Oi, meu pedido ainda não chegou, vocês podem verificar?", time.Now().Add(-time.Minute))
 	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
 		t.Fatalf("delivery: %d %s", code, out)
