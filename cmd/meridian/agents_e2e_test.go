@@ -61,7 +61,7 @@ func TestAgentsAreDescribedAndImportedOnARunningServer(t *testing.T) {
 
 	for q, field := range map[string]string{
 		`mutation { setAgentPresence(agentId: "nobody", status: AWAY) { id } }`: "setAgentPresence.agentId",
-		`{ agents(region: "mars") { id } }`:                                   "agents(region)",
+		`{ agents(region: "mars") { id } }`:                                     "agents(region)",
 	} {
 		b, _ := json.Marshal(map[string]any{"query": q})
 		if _, out := s.post(t, "/graphql", testKey, "application/json", string(b)); !strings.Contains(fmt.Sprint(out["errors"]), field) {
@@ -69,8 +69,10 @@ func TestAgentsAreDescribedAndImportedOnARunningServer(t *testing.T) {
 		}
 	}
 	for field, change := range map[string]func(map[string]any){
-		"upsertAgent.input.timezone":      func(m map[string]any) { m["timezone"] = "Europe/Atlantis" },
-		"upsertAgent.input.shifts[0]":     func(m map[string]any) { m["shifts"] = []map[string]any{{"weekday": 1, "start": "22:00", "end": "06:00"}} },
+		"upsertAgent.input.timezone": func(m map[string]any) { m["timezone"] = "Europe/Atlantis" },
+		"upsertAgent.input.shifts[0]": func(m map[string]any) {
+			m["shifts"] = []map[string]any{{"weekday": 1, "start": "22:00", "end": "06:00"}}
+		},
 		"upsertAgent.input.languages":     func(m map[string]any) { m["languages"] = []string{"de:9"} },
 		"upsertAgent.input.maxConcurrent": func(m map[string]any) { m["maxConcurrent"] = 0 },
 		"upsertAgent.input.region":        func(m map[string]any) { m["region"] = "mars" },
