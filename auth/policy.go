@@ -36,6 +36,12 @@ const (
 	// ActionUnderstand: analyse, translate and culturally adapt texts (analyzeText,
 	// translateText, adaptReply, a message's translation).
 	ActionUnderstand Action = "understand"
+	// ActionReadAgents: the agents of a region, their shifts and presence, and its queues.
+	ActionReadAgents Action = "read_agents"
+	// ActionManageAgents: describe agents (upsertAgent, meridian agents import).
+	ActionManageAgents Action = "manage_agents"
+	// ActionSetPresence: set an agent online, away or offline.
+	ActionSetPresence Action = "set_presence"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -49,10 +55,13 @@ var Policy = map[Action][]string{
 	ActionLinkIdentities: {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionConfigure:      {RoleAdmin},
 	ActionUnderstand:     {RoleAdmin, RoleIngest, RoleAgent, RoleSupervisor, RoleAnalyst},
+	ActionReadAgents:     {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner},
+	ActionManageAgents:   {RoleAdmin, RoleSupervisor},
+	ActionSetPresence:    {RoleAdmin, RoleAgent, RoleSupervisor},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -65,6 +74,9 @@ var describe = map[Action]string{
 	ActionLinkIdentities: "link identities and correct customers",
 	ActionConfigure:      "configure channels",
 	ActionUnderstand:     "analyse, translate and adapt texts",
+	ActionReadAgents:     "read agents and queues",
+	ActionManageAgents:   "describe agents",
+	ActionSetPresence:    "set agents' presence",
 }
 
 // Roles lists every role.

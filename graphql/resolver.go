@@ -12,6 +12,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -40,6 +41,8 @@ type Resolver struct {
 	// analyzer answers analyzeText; translator translates (nil: none configured).
 	analyzer   TextAnalyzer
 	translator translation.Translator
+	// agents describes and lists agents (workspace_resolver.go); nil: not configured.
+	agents conversation.Agents
 }
 
 // Query returns the root query resolver.

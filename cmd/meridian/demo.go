@@ -15,8 +15,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/postgres"
 )
 
 func init() {
@@ -61,6 +63,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		c := &eventClient{url: base + "/v1/events", key: key, http: &http.Client{Timeout: time.Minute}}
 		tenant := cfg.str("tenant")
+		if err := p.demoAgents(ctx, tenant); err != nil {
+			return fmt.Errorf("demo agents: %w", err)
+		}
 		now := time.Now().UTC().Truncate(time.Hour)
 		gen := demo.New(demo.Config{Seed: *seed, Tenant: tenant, Start: now.AddDate(0, 0, -*days), End: now,
 			MessagesPerHour: *rate, Policy: p.policy})
@@ -188,4 +193,22 @@ func sendConcurrently(ctx context.Context, c *eventClient, workers int, produce 
 		return flush()
 	})
 	return g.Wait()
+}
+
+// demoAgents describes the demo's agents (every region, realistic shifts) and sets them
+// online, so that every screen of the workspace has people in it.
+func (p *platform) demoAgents(ctx context.Context, tenant string) error {
+	store := &postgres.Agents{DB: p.pg, Regions: p.regions}
+	agents := demo.Agents(p.policy)
+	for _, a := range agents {
+		a.Normalize()
+		if _, err := store.Upsert(ctx, tenant, a); err != nil {
+			return err
+		}
+		if _, err := store.SetPresence(ctx, tenant, a.ID, conversation.Online, nil); err != nil {
+			return err
+		}
+	}
+	p.log.Info("demo agents online", "agents", len(agents), "regions", len(p.regions))
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/store/postgres"
 )
 
 // mountGraphQL serves /graphql, and POST /v1/metrics (the metrics query for notebooks, as
@@ -39,6 +40,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		Insights:       &mining.Service{Regions: p.chReg, Competitors: mining.DemoCompetitors(), Gate: gate},
 		QueryTimeout:   hc.queryTimeout,
 		Translator:     p.translator,
+		Agents:         &postgres.Agents{DB: p.pg, Regions: p.regions},
 	}
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis

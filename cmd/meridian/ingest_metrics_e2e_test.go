@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,6 +84,14 @@ func TestDemoTrafficIsCountedByTheIngestMetrics(t *testing.T) {
 		accepted := m[`meridian_ingest_requests_total{code="202"}`]
 		if events > 0 && accepted > 0 && m["meridian_ingest_ack_seconds_count"] == accepted {
 			t.Logf("demo: %v events in %v acknowledged requests", events, accepted)
+			// Every region has people in it, online.
+			for _, r := range []string{"eu", "us", "sea"} {
+				q := fmt.Sprintf(`{ agents(region: %q) { presence } }`, r)
+				as := s.gql(t, q, nil)["agents"].([]any)
+				if len(as) < 5 || fmt.Sprint(as[0]) != "map[presence:ONLINE]" {
+					t.Errorf("demo agents of %s: %v", r, as)
+				}
+			}
 			return
 		}
 		if time.Now().After(deadline) {

@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/graphql/scalar"
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/insights"
@@ -36,6 +37,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Agent() AgentResolver
 	Conversation() ConversationResolver
 	Customer() CustomerResolver
 	Message() MessageResolver
@@ -57,6 +59,35 @@ type ComplexityRoot struct {
 		Profile     func(childComplexity int) int
 		Rules       func(childComplexity int) int
 		Text        func(childComplexity int) int
+	}
+
+	Agent struct {
+		Capacity          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LanguageLevels    func(childComplexity int) int
+		Languages         func(childComplexity int) int
+		MaxConcurrent     func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OnShift           func(childComplexity int) int
+		Presence          func(childComplexity int) int
+		PresenceChangedAt func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Shifts            func(childComplexity int) int
+		Skills            func(childComplexity int) int
+		Team              func(childComplexity int) int
+		Tiers             func(childComplexity int) int
+		Timezone          func(childComplexity int) int
+	}
+
+	AgentShift struct {
+		End     func(childComplexity int) int
+		Start   func(childComplexity int) int
+		Weekday func(childComplexity int) int
+	}
+
+	Capacity struct {
+		Kind func(childComplexity int) int
+		Max  func(childComplexity int) int
 	}
 
 	ChannelConfiguration struct {
@@ -211,6 +242,11 @@ type ComplexityRoot struct {
 		T    func(childComplexity int) int
 	}
 
+	LanguageLevel struct {
+		Language func(childComplexity int) int
+		Level    func(childComplexity int) int
+	}
+
 	MarketCoverage struct {
 		BaselineHours func(childComplexity int) int
 		Hours         func(childComplexity int) int
@@ -254,8 +290,10 @@ type ComplexityRoot struct {
 		CreatePlanningEvent func(childComplexity int, input PlanningEventInput) int
 		LinkIdentities      func(childComplexity int, input LinkIdentitiesInput) int
 		SendMessage         func(childComplexity int, input SendMessageInput) int
+		SetAgentPresence    func(childComplexity int, agentID string, status Presence) int
 		SetCustomerCountry  func(childComplexity int, input SetCustomerCountryInput) int
 		UnlinkIdentity      func(childComplexity int, input IdentityInput) int
+		UpsertAgent         func(childComplexity int, input AgentInput) int
 	}
 
 	OutboundMessage struct {
@@ -309,6 +347,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AdaptReply         func(childComplexity int, text string, locale string) int
+		Agents             func(childComplexity int, region string) int
 		AnalyzeText        func(childComplexity int, text string, locale *string, country *string) int
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
 		Conversation       func(childComplexity int, id string) int
@@ -323,10 +362,20 @@ type ComplexityRoot struct {
 		OutboundMessage    func(childComplexity int, id string) int
 		PlanningEvents     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
 		PriceSensitivity   func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
+		Queues             func(childComplexity int, region string) int
 		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
 		ServiceAnalytics   func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
 		Staffing           func(childComplexity int, input StaffingInput) int
 		TranslateText      func(childComplexity int, text string, to string, from *string, domain *string) int
+	}
+
+	Queue struct {
+		Agents    func(childComplexity int) int
+		Available func(childComplexity int) int
+		Language  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Online    func(childComplexity int) int
+		Region    func(childComplexity int) int
 	}
 
 	Rate struct {
@@ -584,6 +633,17 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AgentResolver interface {
+	Team(ctx context.Context, obj *conversation.Agent) (*string, error)
+	Languages(ctx context.Context, obj *conversation.Agent) ([]string, error)
+	LanguageLevels(ctx context.Context, obj *conversation.Agent) ([]LanguageLevel, error)
+
+	Capacity(ctx context.Context, obj *conversation.Agent) ([]Capacity, error)
+
+	Presence(ctx context.Context, obj *conversation.Agent) (Presence, error)
+	PresenceChangedAt(ctx context.Context, obj *conversation.Agent) (*time.Time, error)
+	OnShift(ctx context.Context, obj *conversation.Agent) (bool, error)
+}
 type ConversationResolver interface {
 	CustomerID(ctx context.Context, obj *metrics.Conversation) (string, error)
 
@@ -608,6 +668,8 @@ type MutationResolver interface {
 	UnlinkIdentity(ctx context.Context, input IdentityInput) (*identity.Customer, error)
 	SetCustomerCountry(ctx context.Context, input SetCustomerCountryInput) (*identity.Customer, error)
 	ConfigureChannel(ctx context.Context, input ConfigureChannelInput) (*channels.Configured, error)
+	UpsertAgent(ctx context.Context, input AgentInput) (*conversation.Agent, error)
+	SetAgentPresence(ctx context.Context, agentID string, status Presence) (*conversation.Agent, error)
 }
 type OutboundMessageResolver interface {
 	Text(ctx context.Context, obj *channels.OutboundMessage) (string, error)
@@ -634,6 +696,8 @@ type QueryResolver interface {
 	AnalyzeText(ctx context.Context, text string, locale *string, country *string) (*TextAnalysis, error)
 	AdaptReply(ctx context.Context, text string, locale string) (*AdaptedReply, error)
 	TranslateText(ctx context.Context, text string, to string, from *string, domain *string) (*Translation, error)
+	Agents(ctx context.Context, region string) ([]conversation.Agent, error)
+	Queues(ctx context.Context, region string) ([]Queue, error)
 }
 type ThemeExampleResolver interface {
 	Text(ctx context.Context, obj *mining.Example) (string, error)
@@ -699,6 +763,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AdaptedReply.Text(childComplexity), true
+
+	case "Agent.capacity":
+		if e.ComplexityRoot.Agent.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Capacity(childComplexity), true
+	case "Agent.id":
+		if e.ComplexityRoot.Agent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.ID(childComplexity), true
+	case "Agent.languageLevels":
+		if e.ComplexityRoot.Agent.LanguageLevels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.LanguageLevels(childComplexity), true
+	case "Agent.languages":
+		if e.ComplexityRoot.Agent.Languages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Languages(childComplexity), true
+	case "Agent.maxConcurrent":
+		if e.ComplexityRoot.Agent.MaxConcurrent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.MaxConcurrent(childComplexity), true
+	case "Agent.name":
+		if e.ComplexityRoot.Agent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Name(childComplexity), true
+	case "Agent.onShift":
+		if e.ComplexityRoot.Agent.OnShift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.OnShift(childComplexity), true
+	case "Agent.presence":
+		if e.ComplexityRoot.Agent.Presence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Presence(childComplexity), true
+	case "Agent.presenceChangedAt":
+		if e.ComplexityRoot.Agent.PresenceChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.PresenceChangedAt(childComplexity), true
+	case "Agent.region":
+		if e.ComplexityRoot.Agent.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Region(childComplexity), true
+	case "Agent.shifts":
+		if e.ComplexityRoot.Agent.Shifts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Shifts(childComplexity), true
+	case "Agent.skills":
+		if e.ComplexityRoot.Agent.Skills == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Skills(childComplexity), true
+	case "Agent.team":
+		if e.ComplexityRoot.Agent.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Team(childComplexity), true
+	case "Agent.tiers":
+		if e.ComplexityRoot.Agent.Tiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Tiers(childComplexity), true
+	case "Agent.timezone":
+		if e.ComplexityRoot.Agent.Timezone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.Timezone(childComplexity), true
+
+	case "AgentShift.end":
+		if e.ComplexityRoot.AgentShift.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentShift.End(childComplexity), true
+	case "AgentShift.start":
+		if e.ComplexityRoot.AgentShift.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentShift.Start(childComplexity), true
+	case "AgentShift.weekday":
+		if e.ComplexityRoot.AgentShift.Weekday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentShift.Weekday(childComplexity), true
+
+	case "Capacity.kind":
+		if e.ComplexityRoot.Capacity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Capacity.Kind(childComplexity), true
+	case "Capacity.max":
+		if e.ComplexityRoot.Capacity.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Capacity.Max(childComplexity), true
 
 	case "ChannelConfiguration.channel":
 		if e.ComplexityRoot.ChannelConfiguration.Channel == nil {
@@ -1345,6 +1532,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ForecastPoint.T(childComplexity), true
 
+	case "LanguageLevel.language":
+		if e.ComplexityRoot.LanguageLevel.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LanguageLevel.Language(childComplexity), true
+	case "LanguageLevel.level":
+		if e.ComplexityRoot.LanguageLevel.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LanguageLevel.Level(childComplexity), true
+
 	case "MarketCoverage.baselineHours":
 		if e.ComplexityRoot.MarketCoverage.BaselineHours == nil {
 			break
@@ -1537,6 +1737,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendMessage(childComplexity, args["input"].(SendMessageInput)), true
+	case "Mutation.setAgentPresence":
+		if e.ComplexityRoot.Mutation.SetAgentPresence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setAgentPresence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetAgentPresence(childComplexity, args["agentId"].(string), args["status"].(Presence)), true
 	case "Mutation.setCustomerCountry":
 		if e.ComplexityRoot.Mutation.SetCustomerCountry == nil {
 			break
@@ -1559,6 +1770,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlinkIdentity(childComplexity, args["input"].(IdentityInput)), true
+	case "Mutation.upsertAgent":
+		if e.ComplexityRoot.Mutation.UpsertAgent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertAgent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertAgent(childComplexity, args["input"].(AgentInput)), true
 
 	case "OutboundMessage.agentId":
 		if e.ComplexityRoot.OutboundMessage.AgentID == nil {
@@ -1780,6 +2002,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AdaptReply(childComplexity, args["text"].(string), args["locale"].(string)), true
+	case "Query.agents":
+		if e.ComplexityRoot.Query.Agents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_agents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Agents(childComplexity, args["region"].(string)), true
 	case "Query.analyzeText":
 		if e.ComplexityRoot.Query.AnalyzeText == nil {
 			break
@@ -1935,6 +2168,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PriceSensitivity(childComplexity, args["markets"].([]string), args["segments"].([]string), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string)), true
+	case "Query.queues":
+		if e.ComplexityRoot.Query.Queues == nil {
+			break
+		}
+
+		args, err := ec.field_Query_queues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Queues(childComplexity, args["region"].(string)), true
 	case "Query.roi":
 		if e.ComplexityRoot.Query.Roi == nil {
 			break
@@ -1979,6 +2223,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TranslateText(childComplexity, args["text"].(string), args["to"].(string), args["from"].(*string), args["domain"].(*string)), true
+
+	case "Queue.agents":
+		if e.ComplexityRoot.Queue.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.Agents(childComplexity), true
+	case "Queue.available":
+		if e.ComplexityRoot.Queue.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.Available(childComplexity), true
+	case "Queue.language":
+		if e.ComplexityRoot.Queue.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.Language(childComplexity), true
+	case "Queue.name":
+		if e.ComplexityRoot.Queue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.Name(childComplexity), true
+	case "Queue.online":
+		if e.ComplexityRoot.Queue.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.Online(childComplexity), true
+	case "Queue.region":
+		if e.ComplexityRoot.Queue.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.Region(childComplexity), true
 
 	case "Rate.docs":
 		if e.ComplexityRoot.Rate.Docs == nil {
@@ -3115,6 +3396,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AgentInput", ec.unmarshalInputAgentInput),
+			graphql.NewInputUnmarshaler("AgentShiftInput", ec.unmarshalInputAgentShiftInput),
+			graphql.NewInputUnmarshaler("CapacityInput", ec.unmarshalInputCapacityInput),
 			graphql.NewInputUnmarshaler("ChannelSettingInput", ec.unmarshalInputChannelSettingInput),
 			graphql.NewInputUnmarshaler("ConfigureChannelInput", ec.unmarshalInputConfigureChannelInput),
 			graphql.NewInputUnmarshaler("FilterInput", ec.unmarshalInputFilterInput),
@@ -4291,6 +4575,122 @@ type Translation {
   note: String
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/workspace.graphql", Input: `extend type Query {
+  "The agents of a region (one the key may read), by id."
+  agents(region: String!): [Agent!]!
+  """
+  The queues of a region: one per language its agents write, with how many of them there are,
+  are online, and are online and on shift now.
+  """
+  queues(region: String!): [Queue!]!
+}
+
+extend type Mutation {
+  """
+  Describes an agent (creates or replaces; presence is kept, a new agent starts OFFLINE). An
+  agent moved to another region leaves the old one. The same as ` + "`" + `meridian agents import` + "`" + `.
+  """
+  upsertAgent(input: AgentInput!): Agent!
+  "Sets an agent online (assignable while on shift), away or offline."
+  setAgentPresence(agentId: ID!, status: Presence!): Agent!
+}
+
+enum Presence {
+  ONLINE
+  AWAY
+  OFFLINE
+}
+
+input AgentInput {
+  "Letters, digits, . _ @ -; at most 128."
+  id: ID!
+  name: String!
+  "A region of this deployment (eu, us, sea, ...)."
+  region: String!
+  team: String
+  """
+  Languages the agent writes, as BCP-47 tags with an optional level from 1 to 5 (5: native):
+  "de", "pt-BR:4", "en:3". A tag alone is level 5.
+  """
+  languages: [String!]!
+  "Intents, issue types, products or retention; an empty list means no restriction."
+  skills: [String!]!
+  "Customer tiers the agent may serve (vip, new, returning, ...); an empty list means any."
+  tiers: [String!]!
+  "Messaging conversations at once, 1 to 100."
+  maxConcurrent: Int!
+  "Other kinds of work, counted apart: email, voice."
+  capacity: [CapacityInput!]
+  "IANA time zone, e.g. Europe/Berlin."
+  timezone: String!
+  "Weekly shifts in the agent's time zone; 24:00 is the end of the day."
+  shifts: [AgentShiftInput!]!
+}
+
+input CapacityInput {
+  "email or voice (messaging is maxConcurrent)."
+  kind: String!
+  max: Int!
+}
+
+input AgentShiftInput {
+  "1 (Monday) to 7 (Sunday)."
+  weekday: Int!
+  "HH:MM"
+  start: String!
+  "HH:MM, 24:00 for the end of the day."
+  end: String!
+}
+
+type Agent {
+  id: ID!
+  name: String!
+  region: String!
+  team: String
+  "Base languages, best first."
+  languages: [String!]!
+  languageLevels: [LanguageLevel!]!
+  skills: [String!]!
+  tiers: [String!]!
+  maxConcurrent: Int!
+  capacity: [Capacity!]!
+  timezone: String!
+  shifts: [AgentShift!]!
+  presence: Presence!
+  presenceChangedAt: Time!
+  "Whether now falls in one of the agent's shifts (their time zone)."
+  onShift: Boolean!
+}
+
+type LanguageLevel {
+  language: String!
+  "1 to 5 (native)."
+  level: Int!
+}
+
+type Capacity {
+  kind: String!
+  max: Int!
+}
+
+type AgentShift {
+  weekday: Int!
+  start: String!
+  end: String!
+}
+
+type Queue {
+  "region/language, e.g. eu/de."
+  name: String!
+  region: String!
+  language: String!
+  "Agents who write the language (level 2 or better)."
+  agents: Int!
+  online: Int!
+  "Online and within a shift now: who can be assigned."
+  available: Int!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4316,6 +4716,64 @@ func (ec *executionContext) childFields_AdaptedReply(ctx context.Context, field 
 		return ec.fieldContext_AdaptedReply_issues(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AdaptedReply", field.Name)
+}
+
+func (ec *executionContext) childFields_Agent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Agent_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Agent_name(ctx, field)
+	case "region":
+		return ec.fieldContext_Agent_region(ctx, field)
+	case "team":
+		return ec.fieldContext_Agent_team(ctx, field)
+	case "languages":
+		return ec.fieldContext_Agent_languages(ctx, field)
+	case "languageLevels":
+		return ec.fieldContext_Agent_languageLevels(ctx, field)
+	case "skills":
+		return ec.fieldContext_Agent_skills(ctx, field)
+	case "tiers":
+		return ec.fieldContext_Agent_tiers(ctx, field)
+	case "maxConcurrent":
+		return ec.fieldContext_Agent_maxConcurrent(ctx, field)
+	case "capacity":
+		return ec.fieldContext_Agent_capacity(ctx, field)
+	case "timezone":
+		return ec.fieldContext_Agent_timezone(ctx, field)
+	case "shifts":
+		return ec.fieldContext_Agent_shifts(ctx, field)
+	case "presence":
+		return ec.fieldContext_Agent_presence(ctx, field)
+	case "presenceChangedAt":
+		return ec.fieldContext_Agent_presenceChangedAt(ctx, field)
+	case "onShift":
+		return ec.fieldContext_Agent_onShift(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Agent", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentShift(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "weekday":
+		return ec.fieldContext_AgentShift_weekday(ctx, field)
+	case "start":
+		return ec.fieldContext_AgentShift_start(ctx, field)
+	case "end":
+		return ec.fieldContext_AgentShift_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentShift", field.Name)
+}
+
+func (ec *executionContext) childFields_Capacity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Capacity_kind(ctx, field)
+	case "max":
+		return ec.fieldContext_Capacity_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Capacity", field.Name)
 }
 
 func (ec *executionContext) childFields_ChannelConfiguration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4622,6 +5080,16 @@ func (ec *executionContext) childFields_ForecastPoint(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ForecastPoint", field.Name)
 }
 
+func (ec *executionContext) childFields_LanguageLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_LanguageLevel_language(ctx, field)
+	case "level":
+		return ec.fieldContext_LanguageLevel_level(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LanguageLevel", field.Name)
+}
+
 func (ec *executionContext) childFields_MarketCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "market":
@@ -4794,6 +5262,24 @@ func (ec *executionContext) childFields_PriceReport(ctx context.Context, field g
 		return ec.fieldContext_PriceReport_regions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Queue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Queue_name(ctx, field)
+	case "region":
+		return ec.fieldContext_Queue_region(ctx, field)
+	case "language":
+		return ec.fieldContext_Queue_language(ctx, field)
+	case "agents":
+		return ec.fieldContext_Queue_agents(ctx, field)
+	case "online":
+		return ec.fieldContext_Queue_online(ctx, field)
+	case "available":
+		return ec.fieldContext_Queue_available(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Queue", field.Name)
 }
 
 func (ec *executionContext) childFields_Rate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5504,6 +5990,28 @@ func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setAgentPresence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "agentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["agentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (Presence, error) {
+			return ec.unmarshalNPresence2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPresence(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setCustomerCountry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5524,6 +6032,20 @@ func (ec *executionContext) field_Mutation_unlinkIdentity_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (IdentityInput, error) {
 			return ec.unmarshalNIdentityInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertAgent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AgentInput, error) {
+			return ec.unmarshalNAgentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAgentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5565,6 +6087,20 @@ func (ec *executionContext) field_Query_adaptReply_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["locale"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_agents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
 	return args, nil
 }
 
@@ -6092,6 +6628,20 @@ func (ec *executionContext) field_Query_priceSensitivity_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_queues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_roi_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6487,6 +7037,493 @@ func (ec *executionContext) fieldContext_AdaptedReply_issues(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Agent_id(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Agent_name(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Agent_region(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Agent_team(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().Team(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, true, true, "String")
+}
+
+func (ec *executionContext) _Agent_languages(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_languages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().Languages(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_languages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, true, true, "String")
+}
+
+func (ec *executionContext) _Agent_languageLevels(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_languageLevels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().LanguageLevels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []LanguageLevel) graphql.Marshaler {
+			return ec.marshalNLanguageLevel2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLanguageLevelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_languageLevels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LanguageLevel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agent_skills(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_skills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skills, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_skills(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Agent_tiers(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_tiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tiers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_tiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Agent_maxConcurrent(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_maxConcurrent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxConcurrent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_maxConcurrent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Agent_capacity(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().Capacity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Capacity) graphql.Marshaler {
+			return ec.marshalNCapacity2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Capacity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agent_timezone(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_timezone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timezone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Agent_shifts(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_shifts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shifts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []conversation.Shift) graphql.Marshaler {
+			return ec.marshalNAgentShift2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐShiftᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_shifts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentShift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agent_presence(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_presence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().Presence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Presence) graphql.Marshaler {
+			return ec.marshalNPresence2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPresence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_presence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, true, true, "Presence")
+}
+
+func (ec *executionContext) _Agent_presenceChangedAt(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_presenceChangedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().PresenceChangedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_presenceChangedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Agent_onShift(ctx context.Context, field graphql.CollectedField, obj *conversation.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_onShift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().OnShift(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_onShift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agent", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _AgentShift_weekday(ctx context.Context, field graphql.CollectedField, obj *conversation.Shift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentShift_weekday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weekday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentShift_weekday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentShift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentShift_start(ctx context.Context, field graphql.CollectedField, obj *conversation.Shift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentShift_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentShift_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentShift", field, false, false, "String")
+}
+
+func (ec *executionContext) _AgentShift_end(ctx context.Context, field graphql.CollectedField, obj *conversation.Shift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentShift_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentShift_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentShift", field, false, false, "String")
+}
+
+func (ec *executionContext) _Capacity_kind(ctx context.Context, field graphql.CollectedField, obj *Capacity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Capacity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Capacity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Capacity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Capacity_max(ctx context.Context, field graphql.CollectedField, obj *Capacity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Capacity_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Capacity_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Capacity", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ChannelConfiguration_channel(ctx context.Context, field graphql.CollectedField, obj *channels.Configured) (ret graphql.Marshaler) {
@@ -9091,6 +10128,52 @@ func (ec *executionContext) fieldContext_ForecastPoint_hi(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Float")
 }
 
+func (ec *executionContext) _LanguageLevel_language(ctx context.Context, field graphql.CollectedField, obj *LanguageLevel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LanguageLevel_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LanguageLevel_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LanguageLevel", field, false, false, "String")
+}
+
+func (ec *executionContext) _LanguageLevel_level(ctx context.Context, field graphql.CollectedField, obj *LanguageLevel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LanguageLevel_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LanguageLevel_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LanguageLevel", field, false, false, "Int")
+}
+
 func (ec *executionContext) _MarketCoverage_market(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9917,6 +11000,94 @@ func (ec *executionContext) fieldContext_Mutation_configureChannel(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertAgent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertAgent(ctx, fc.Args["input"].(AgentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertAgent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertAgent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setAgentPresence(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setAgentPresence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetAgentPresence(ctx, fc.Args["agentId"].(string), fc.Args["status"].(Presence))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setAgentPresence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setAgentPresence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11595,6 +12766,94 @@ func (ec *executionContext) fieldContext_Query_translateText(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_agents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Agents(ctx, fc.Args["region"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []conversation.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_agents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_agents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_queues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_queues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Queues(ctx, fc.Args["region"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Queue) graphql.Marshaler {
+			return ec.marshalNQueue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐQueueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_queues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Queue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_queues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11669,6 +12928,144 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Queue_name(ctx context.Context, field graphql.CollectedField, obj *Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Queue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Queue_region(ctx context.Context, field graphql.CollectedField, obj *Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Queue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Queue_language(ctx context.Context, field graphql.CollectedField, obj *Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Queue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Queue_agents(ctx context.Context, field graphql.CollectedField, obj *Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Queue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Queue_online(ctx context.Context, field graphql.CollectedField, obj *Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_online(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Online, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_online(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Queue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Queue_available(ctx context.Context, field graphql.CollectedField, obj *Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Queue", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Rate_key(ctx context.Context, field graphql.CollectedField, obj *insights.Rate) (ret graphql.Marshaler) {
@@ -17129,6 +18526,223 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAgentInput(ctx context.Context, obj any) (AgentInput, error) {
+	var it AgentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "region", "team", "languages", "skills", "tiers", "maxConcurrent", "capacity", "timezone", "shifts"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "team":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("team"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Team = data
+		case "languages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languages"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Languages = data
+		case "skills":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skills"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Skills = data
+		case "tiers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tiers"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tiers = data
+		case "maxConcurrent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxConcurrent"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxConcurrent = data
+		case "capacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacity"))
+			data, err := ec.unmarshalOCapacityInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacityInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacity = data
+		case "timezone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timezone"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timezone = data
+		case "shifts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shifts"))
+			data, err := ec.unmarshalNAgentShiftInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAgentShiftInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shifts = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgentInput unmarshals raw into the AgentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgentInput(ctx context.Context, raw any) (AgentInput, error) {
+	var out AgentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAgentShiftInput(ctx context.Context, obj any) (AgentShiftInput, error) {
+	var it AgentShiftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"weekday", "start", "end"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "weekday":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekday"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weekday = data
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "end":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("end"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.End = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgentShiftInput unmarshals raw into the AgentShiftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgentShiftInput(ctx context.Context, raw any) (AgentShiftInput, error) {
+	var out AgentShiftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgentShiftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCapacityInput(ctx context.Context, obj any) (CapacityInput, error) {
+	var it CapacityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "max"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCapacityInput unmarshals raw into the CapacityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCapacityInput(ctx context.Context, raw any) (CapacityInput, error) {
+	var out CapacityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CapacityInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChannelSettingInput(ctx context.Context, obj any) (ChannelSettingInput, error) {
 	var it ChannelSettingInput
 	if obj == nil {
@@ -18307,6 +19921,197 @@ func (ec *executionContext) _AdaptedReply(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var agentImplementors = []string{"Agent"}
+
+func (ec *executionContext) _Agent(ctx context.Context, sel ast.SelectionSet, obj *conversation.Agent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Agent")
+		case "id":
+			out.Values[i] = ec._Agent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Agent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.Values[i] = ec._Agent_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_team(ctx, field, obj)
+				})
+		case "languages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_languages(ctx, field, obj)
+				})
+		case "languageLevels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_languageLevels(ctx, field, obj)
+				})
+		case "skills":
+			out.Values[i] = ec._Agent_skills(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tiers":
+			out.Values[i] = ec._Agent_tiers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxConcurrent":
+			out.Values[i] = ec._Agent_maxConcurrent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_capacity(ctx, field, obj)
+				})
+		case "timezone":
+			out.Values[i] = ec._Agent_timezone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shifts":
+			out.Values[i] = ec._Agent_shifts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "presence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_presence(ctx, field, obj)
+				})
+		case "presenceChangedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_presenceChangedAt(ctx, field, obj)
+				})
+		case "onShift":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agent_onShift(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agentShiftImplementors = []string{"AgentShift"}
+
+func (ec *executionContext) _AgentShift(ctx context.Context, sel ast.SelectionSet, obj *conversation.Shift) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentShiftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentShift")
+		case "weekday":
+			out.Values[i] = ec._AgentShift_weekday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._AgentShift_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._AgentShift_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var capacityImplementors = []string{"Capacity"}
+
+func (ec *executionContext) _Capacity(ctx context.Context, sel ast.SelectionSet, obj *Capacity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, capacityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Capacity")
+		case "kind":
+			out.Values[i] = ec._Capacity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._Capacity_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var channelConfigurationImplementors = []string{"ChannelConfiguration"}
 
 func (ec *executionContext) _ChannelConfiguration(ctx context.Context, sel ast.SelectionSet, obj *channels.Configured) graphql.Marshaler {
@@ -19280,6 +21085,44 @@ func (ec *executionContext) _ForecastPoint(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var languageLevelImplementors = []string{"LanguageLevel"}
+
+func (ec *executionContext) _LanguageLevel(ctx context.Context, sel ast.SelectionSet, obj *LanguageLevel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, languageLevelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LanguageLevel")
+		case "language":
+			out.Values[i] = ec._LanguageLevel_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._LanguageLevel_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var marketCoverageImplementors = []string{"MarketCoverage"}
 
 func (ec *executionContext) _MarketCoverage(ctx context.Context, sel ast.SelectionSet, obj *MarketCoverage) graphql.Marshaler {
@@ -19595,6 +21438,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "configureChannel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertAgent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertAgent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setAgentPresence":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setAgentPresence(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -20061,6 +21918,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_translateText(ctx, field)
 				})
+		case "agents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_agents(ctx, field)
+				})
+		case "queues":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_queues(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -20074,6 +21943,64 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var queueImplementors = []string{"Queue"}
+
+func (ec *executionContext) _Queue(ctx context.Context, sel ast.SelectionSet, obj *Queue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Queue")
+		case "name":
+			out.Values[i] = ec._Queue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._Queue_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._Queue_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._Queue_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "online":
+			out.Values[i] = ec._Queue_online(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._Queue_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21999,6 +23926,78 @@ func (ec *executionContext) marshalNAdaptedReply2ᚖgithubᚗcomᚋmeridianᚑcs
 	return ec._AdaptedReply(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAgent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx context.Context, sel ast.SelectionSet, v conversation.Agent) graphql.Marshaler {
+	return ec._Agent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAgent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgentᚄ(ctx context.Context, sel ast.SelectionSet, v []conversation.Agent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx context.Context, sel ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Agent!")
+		return graphql.Null
+	}
+	return ec._Agent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAgentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAgentInput(ctx context.Context, v any) (AgentInput, error) {
+	res, err := ec.unmarshalInputAgentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgentShift2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐShift(ctx context.Context, sel ast.SelectionSet, v conversation.Shift) graphql.Marshaler {
+	return ec._AgentShift(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAgentShift2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐShiftᚄ(ctx context.Context, sel ast.SelectionSet, v []conversation.Shift) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgentShift2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐShift(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAgentShiftInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAgentShiftInput(ctx context.Context, v any) (AgentShiftInput, error) {
+	res, err := ec.unmarshalInputAgentShiftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAgentShiftInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAgentShiftInputᚄ(ctx context.Context, v any) ([]AgentShiftInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]AgentShiftInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAgentShiftInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAgentShiftInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22011,6 +24010,31 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCapacity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacity(ctx context.Context, sel ast.SelectionSet, v Capacity) graphql.Marshaler {
+	return ec._Capacity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCapacity2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacityᚄ(ctx context.Context, sel ast.SelectionSet, v []Capacity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCapacity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCapacityInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacityInput(ctx context.Context, v any) (CapacityInput, error) {
+	res, err := ec.unmarshalInputCapacityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNChannelConfiguration2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋchannelsᚐConfigured(ctx context.Context, sel ast.SelectionSet, v *channels.Configured) graphql.Marshaler {
@@ -22370,6 +24394,26 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNLanguageLevel2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLanguageLevel(ctx context.Context, sel ast.SelectionSet, v LanguageLevel) graphql.Marshaler {
+	return ec._LanguageLevel(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLanguageLevel2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLanguageLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []LanguageLevel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLanguageLevel2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLanguageLevel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNLinkIdentitiesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLinkIdentitiesInput(ctx context.Context, v any) (LinkIdentitiesInput, error) {
 	res, err := ec.unmarshalInputLinkIdentitiesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22556,12 +24600,42 @@ func (ec *executionContext) unmarshalNPlanningEventInput2githubᚗcomᚋmeridian
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPresence2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPresence(ctx context.Context, v any) (Presence, error) {
+	var res Presence
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPresence2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPresence(ctx context.Context, sel ast.SelectionSet, v Presence) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPriceReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐPriceReport(ctx context.Context, sel ast.SelectionSet, v *mining.PriceReport) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PriceReport!")
 		return graphql.Null
 	}
 	return ec._PriceReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐQueue(ctx context.Context, sel ast.SelectionSet, v Queue) graphql.Marshaler {
+	return ec._Queue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQueue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐQueueᚄ(ctx context.Context, sel ast.SelectionSet, v []Queue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐQueue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx context.Context, sel ast.SelectionSet, v insights.Rate) graphql.Marshaler {
@@ -22977,6 +25051,24 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNTranslation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTranslation(ctx context.Context, sel ast.SelectionSet, v *Translation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Translation!")
@@ -23165,6 +25257,23 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCapacityInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacityInputᚄ(ctx context.Context, v any) ([]CapacityInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]CapacityInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCapacityInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCapacityInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx context.Context, sel ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {

@@ -30,6 +30,50 @@ type AdaptedReply struct {
 	Issues []CultureRule `json:"issues"`
 }
 
+type AgentInput struct {
+	// Letters, digits, . _ @ -; at most 128.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// A region of this deployment (eu, us, sea, ...).
+	Region string  `json:"region"`
+	Team   *string `json:"team,omitempty"`
+	// Languages the agent writes, as BCP-47 tags with an optional level from 1 to 5 (5: native):
+	// "de", "pt-BR:4", "en:3". A tag alone is level 5.
+	Languages []string `json:"languages"`
+	// Intents, issue types, products or retention; an empty list means no restriction.
+	Skills []string `json:"skills"`
+	// Customer tiers the agent may serve (vip, new, returning, ...); an empty list means any.
+	Tiers []string `json:"tiers"`
+	// Messaging conversations at once, 1 to 100.
+	MaxConcurrent int `json:"maxConcurrent"`
+	// Other kinds of work, counted apart: email, voice.
+	Capacity []CapacityInput `json:"capacity,omitempty"`
+	// IANA time zone, e.g. Europe/Berlin.
+	Timezone string `json:"timezone"`
+	// Weekly shifts in the agent's time zone; 24:00 is the end of the day.
+	Shifts []AgentShiftInput `json:"shifts"`
+}
+
+type AgentShiftInput struct {
+	// 1 (Monday) to 7 (Sunday).
+	Weekday int `json:"weekday"`
+	// HH:MM
+	Start string `json:"start"`
+	// HH:MM, 24:00 for the end of the day.
+	End string `json:"end"`
+}
+
+type Capacity struct {
+	Kind string `json:"kind"`
+	Max  int    `json:"max"`
+}
+
+type CapacityInput struct {
+	// email or voice (messaging is maxConcurrent).
+	Kind string `json:"kind"`
+	Max  int    `json:"max"`
+}
+
 type ChannelSettingInput struct {
 	// The environment variable's name, e.g. MERIDIAN_LINE_CHANNEL_SECRET.
 	Name  string `json:"name"`
@@ -176,6 +220,12 @@ type IdentityInput struct {
 	Value string `json:"value"`
 }
 
+type LanguageLevel struct {
+	Language string `json:"language"`
+	// 1 to 5 (native).
+	Level int `json:"level"`
+}
+
 type LinkIdentitiesInput struct {
 	CustomerID string          `json:"customerId"`
 	Identities []IdentityInput `json:"identities"`
@@ -252,6 +302,18 @@ type PlanningEventInput struct {
 }
 
 type Query struct {
+}
+
+type Queue struct {
+	// region/language, e.g. eu/de.
+	Name     string `json:"name"`
+	Region   string `json:"region"`
+	Language string `json:"language"`
+	// Agents who write the language (level 2 or better).
+	Agents int `json:"agents"`
+	Online int `json:"online"`
+	// Online and within a shift now: who can be assigned.
+	Available int `json:"available"`
 }
 
 type ReplyLocalisation struct {
@@ -548,6 +610,63 @@ type Translation struct {
 	GlossaryWarnings []string `json:"glossaryWarnings"`
 	// Why there is no translation (the provider failed); text is then the original.
 	Note *string `json:"note,omitempty"`
+}
+
+type Presence string
+
+const (
+	PresenceOnline  Presence = "ONLINE"
+	PresenceAway    Presence = "AWAY"
+	PresenceOffline Presence = "OFFLINE"
+)
+
+var AllPresence = []Presence{
+	PresenceOnline,
+	PresenceAway,
+	PresenceOffline,
+}
+
+func (e Presence) IsValid() bool {
+	switch e {
+	case PresenceOnline, PresenceAway, PresenceOffline:
+		return true
+	}
+	return false
+}
+
+func (e Presence) String() string {
+	return string(e)
+}
+
+func (e *Presence) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Presence(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Presence", str)
+	}
+	return nil
+}
+
+func (e Presence) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Presence) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Presence) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How urgent a message is.

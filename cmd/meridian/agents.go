@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/conversation"
+)
+
+func init() {
+	register(command{
+		name:    "agents",
+		summary: "agents import FILE.yaml: describe agents on a running server (its upsertAgent, key and region scopes)",
+		run:     runAgents,
+	})
+}
+
+// runAgents is `meridian agents import FILE.yaml`: it reads and checks the whole file first,
+// then sends each agent to a running server's GraphQL upsertAgent, so the server's own
+// validation, permissions and audit apply, and a running server is never stopped or locked.
+func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New("usage: meridian agents import FILE.yaml [--server URL] [--api-key KEY]")
+	}
+	fs := flag.NewFlagSet("agents import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "http://"+envOr("MERIDIAN_ADDR", "127.0.0.1:8080"), "the running server's base URL (MERIDIAN_ADDR)")
+	key := fs.String("api-key", os.Getenv("MERIDIAN_API_KEY"), "an admin or supervisor key (MERIDIAN_API_KEY)")
+	var files []string
+	rest := args[1:]
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return errors.New("agents import: give one YAML file")
+	}
+	if *key == "" {
+		return errors.New("agents import: give an API key (--api-key or MERIDIAN_API_KEY)")
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		return fmt.Errorf("agents import: %w", err)
+	}
+	// Regions are the server's to check; the file is checked for everything else first, so a
+	// mistake on line 200 changes nothing.
+	agents, err := conversation.ParseAgents(b, func(string) bool { return true })
+	if err != nil {
+		return fmt.Errorf("agents import: %s: %w", files[0], err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	for i, a := range agents {
+		if err := upsertAgent(ctx, client, strings.TrimRight(*server, "/"), *key, a); err != nil {
+			return fmt.Errorf("agents import: agent %d (%s): %w (%d imported before it)", i+1, a.ID, err, i)
+		}
+	}
+	fmt.Fprintf(stdout, "%d agents imported\n", len(agents))
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+const upsertAgentMutation = `mutation($in: AgentInput!) { upsertAgent(input: $in) { id } }`
+
+func upsertAgent(ctx context.Context, client *http.Client, server, key string, a conversation.Agent) error {
+	langs := make([]string, 0, len(a.Languages))
+	for l, n := range a.Languages {
+		langs = append(langs, l+":"+strconv.Itoa(n))
+	}
+	sort.Strings(langs)
+	capacity := []map[string]any{}
+	for k, n := range a.Capacity {
+		if k != "messaging" {
+			capacity = append(capacity, map[string]any{"kind": k, "max": n})
+		}
+	}
+	shifts := []map[string]any{}
+	for _, s := range a.Shifts {
+		shifts = append(shifts, map[string]any{"weekday": s.Weekday, "start": s.Start, "end": s.End})
+	}
+	in := map[string]any{"id": a.ID, "name": a.Name, "region": a.Region, "team": a.Team, "languages": langs,
+		"skills": nonNilStrings(a.Skills), "tiers": nonNilStrings(a.Tiers), "maxConcurrent": a.MaxConcurrent,
+		"capacity": capacity, "timezone": a.Timezone, "shifts": shifts}
+	body, _ := json.Marshal(map[string]any{"query": upsertAgentMutation, "variables": map[string]any{"in": in}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("the server at %s: %w", server, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Errors []struct{ Message string } `json:"errors"`
+		Error  string                     `json:"error"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = json.Unmarshal(raw, &out)
+	switch {
+	case len(out.Errors) > 0:
+		return errors.New(out.Errors[0].Message)
+	case out.Error != "":
+		return fmt.Errorf("%s (HTTP %d)", out.Error, resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
