@@ -329,8 +329,8 @@ func TestPolicyClockPriorityChanges(t *testing.T) {
 			priority: Normal,
 			events: []Event{ev(CustomerMessage, 0), {Kind: Snoozed, At: at(2), Until: at(50)},
 				{Kind: PriorityChanged, At: at(55), Priority: Urgent}},
-			now:      55,
-			want:     State{FirstResponseDueAt: ptr(53), ResolutionDueAt: ptr(78)},
+			now:  55,
+			want: State{FirstResponseDueAt: ptr(53), ResolutionDueAt: ptr(78)},
 			// 7 active minutes at the change: the NORMAL warning (8m) never came.
 			breaches: []Breach{{FirstResponse, at(53), at(55)}},
 		},
