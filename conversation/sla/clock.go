@@ -186,12 +186,11 @@ func run(rule Rule, rematch func(string) Rule, events []Event, now time.Time) *s
 		}
 		if i == 0 {
 			s.t = e.At
-			s.segs = append(s.segs, segment{at: e.At})
 		}
 		s.advance(e.At)
 		s.apply(e)
 	}
-	if len(s.segs) > 0 {
+	if !s.t.IsZero() {
 		s.advance(now)
 	}
 	return s
@@ -217,7 +216,13 @@ func (s *sim) warnAfter(id clockID) time.Duration {
 
 func (s *sim) resume() {
 	s.paused, s.pauseUntil = false, time.Time{}
-	s.segs = append(s.segs, segment{at: s.t, a: s.a})
+}
+
+// mark starts a segment at the cursor unless the last one runs into it.
+func (s *sim) mark() {
+	if n := len(s.segs); n == 0 || !s.segs[n-1].at.Add(s.a-s.segs[n-1].a).Equal(s.t) {
+		s.segs = append(s.segs, segment{at: s.t, a: s.a})
+	}
 }
 
 // advance moves the cursor to to, recording the warnings and breaches on the way.
@@ -234,7 +239,23 @@ func (s *sim) advance(to time.Time) {
 			s.resume()
 			continue
 		}
-		d := to.Sub(s.t)
+		end := to
+		if cal := s.rule.Calendar; !cal.always() {
+			open, until := cal.span(s.t)
+			if !open {
+				if until.IsZero() || !until.Before(to) {
+					s.t = to
+					return
+				}
+				s.t = until
+				continue
+			}
+			if !until.IsZero() && until.Before(to) {
+				end = until
+			}
+		}
+		s.mark()
+		d := end.Sub(s.t)
 		for id := range nClocks {
 			c := &s.clocks[id]
 			tg := s.target(id)
@@ -244,7 +265,8 @@ func (s *sim) advance(to time.Time) {
 			if w := c.start + s.warnAfter(id); !c.warned && !c.breached && w > s.a && w <= s.a+d {
 				c.warned = true
 				at := s.t.Add(w - s.a)
-				s.warnings = append(s.warnings, Warning{Target: clockNames[id], DueAt: at.Add(tg - (w - c.start)), At: at})
+				due, _ := s.project(at, tg-(w-c.start))
+				s.warnings = append(s.warnings, Warning{Target: clockNames[id], DueAt: due, At: at})
 			}
 			if b := c.start + tg; !c.breached && b > s.a && b <= s.a+d {
 				c.breached = true
@@ -253,7 +275,7 @@ func (s *sim) advance(to time.Time) {
 			}
 		}
 		s.a += d
-		s.t = to
+		s.t = end
 	}
 }
 
@@ -334,26 +356,31 @@ func (s *sim) catchUp() {
 		}
 		if b := c.start + tg; !c.breached && b <= s.a {
 			c.breached, c.warned = true, true
-			s.breaches = append(s.breaches, Breach{Target: clockNames[id], DueAt: s.wallOf(b), At: s.t})
+			due, _ := s.wallOf(b)
+			s.breaches = append(s.breaches, Breach{Target: clockNames[id], DueAt: due, At: s.t})
 			continue
 		}
 		if w := c.start + s.warnAfter(id); !c.warned && !c.breached && w <= s.a {
 			c.warned = true
-			s.warnings = append(s.warnings, Warning{Target: clockNames[id], DueAt: s.wallOf(c.start + tg), At: s.t})
+			due, _ := s.wallOf(c.start + tg)
+			s.warnings = append(s.warnings, Warning{Target: clockNames[id], DueAt: due, At: s.t})
 		}
 	}
 }
 
 // wallOf returns the earliest wall instant at which active time reaches a, projecting a
 // paused conversation's future from the end of its snooze or, if only the customer can end
-// it, from the cursor.
-func (s *sim) wallOf(a time.Duration) time.Time {
+// it, from the cursor; ok is false if that never comes (a calendar without working time).
+func (s *sim) wallOf(a time.Duration) (time.Time, bool) {
 	if a > s.a {
 		from := s.t
 		if s.paused && s.pauseUntil.After(from) {
 			from = s.pauseUntil
 		}
-		return from.Add(a - s.a)
+		return s.project(from, a-s.a)
+	}
+	if len(s.segs) == 0 {
+		return s.t, true
 	}
 	i, _ := slices.BinarySearchFunc(s.segs, a, func(g segment, a time.Duration) int { return cmp.Compare(g.a, a) })
 	// segs[i] is the first segment starting at or after a; a lies in the one before, or at
@@ -361,7 +388,30 @@ func (s *sim) wallOf(a time.Duration) time.Time {
 	if i > 0 {
 		i--
 	}
-	return s.segs[i].at.Add(a - s.segs[i].a)
+	return s.segs[i].at.Add(a - s.segs[i].a), true
+}
+
+// project returns the wall instant at which d more active time has run from the running
+// instant from, under the current rule's calendar.
+func (s *sim) project(from time.Time, d time.Duration) (time.Time, bool) {
+	cal := s.rule.Calendar
+	if cal.always() {
+		return from.Add(d), true
+	}
+	for {
+		open, until := cal.span(from)
+		switch {
+		case !open && until.IsZero():
+			return time.Time{}, false
+		case !open:
+			from = until
+		case until.IsZero() || until.Sub(from) >= d:
+			return from.Add(d), true
+		default:
+			d -= until.Sub(from)
+			from = until
+		}
+	}
 }
 
 func (s *sim) state() State {
@@ -370,8 +420,9 @@ func (s *sim) state() State {
 	for id := range nClocks {
 		c := s.clocks[id]
 		if tg := s.target(id); c.running && tg > 0 {
-			at := s.wallOf(c.start + tg)
-			*due[id] = &at
+			if at, ok := s.wallOf(c.start + tg); ok {
+				*due[id] = &at
+			}
 		}
 	}
 	st.Breaches = s.breaches
@@ -392,11 +443,11 @@ func (s *sim) next() (time.Time, bool) {
 		if !c.running || tg <= 0 || c.breached {
 			continue
 		}
-		at := s.wallOf(c.start + tg)
+		at, ok := s.wallOf(c.start + tg)
 		if !c.warned {
-			at = s.wallOf(c.start + s.warnAfter(id))
+			at, ok = s.wallOf(c.start + s.warnAfter(id))
 		}
-		if at.After(s.now) && (best.IsZero() || at.Before(best)) {
+		if ok && at.After(s.now) && (best.IsZero() || at.Before(best)) {
 			best = at
 		}
 	}

@@ -15,8 +15,15 @@
 // running clocks from their original start, so tightening a target can breach it at once;
 // breaches already recorded stay recorded when a target is loosened.
 //
-// Limits: targets run on calendar time; business hours and holiday calendars are not
-// modelled (a 24-hour e-mail target set on Friday evening is due on Saturday evening). The
+// A rule may carry a Calendar (weekly hours in a time zone, "24:00" ending a day, spans
+// across midnight, holidays): its targets then count working time only, so an 8-hour e-mail
+// target set at 16:00 on a Friday is due at 15:00 on Monday. Without one, every hour counts.
+// Closed hours are not a pause (State.Paused stays false).
+//
+// Limits: when a priority change switches to a rule with another calendar, the time already
+// counted stays counted under the old one. A calendar closed for more than 60 days in a row
+// is treated as closed for good (no due time). The default policy has no calendars, because
+// working hours belong to a region, not to the package. The
 // policy is matched on exact tier, channel and priority strings (case-insensitively) with
 // no notion of tier hierarchy, and a conversation without a matching rule has no targets.
 // Who answered does not matter: the engine decides whether an AI reply counts as an

@@ -45,6 +45,9 @@ type Target struct {
 type Rule struct {
 	Tier, Channel, Priority string
 	Targets                 Target
+	// Calendar, if not nil, is the working time the targets count in; nil counts every
+	// hour.
+	Calendar *Calendar
 	// WarnAt is the fraction of a target after which a warning is raised; zero means
 	// DefaultWarnAt.
 	WarnAt float64
@@ -95,13 +98,14 @@ func DefaultPolicy() Policy {
 
 // yamlRule is a rule as written in a policy file.
 type yamlRule struct {
-	Tier          string  `yaml:"tier"`
-	Channel       string  `yaml:"channel"`
-	Priority      string  `yaml:"priority"`
-	FirstResponse string  `yaml:"first_response"`
-	NextResponse  string  `yaml:"next_response"`
-	Resolution    string  `yaml:"resolution"`
-	WarnAt        float64 `yaml:"warn_at"`
+	Tier          string        `yaml:"tier"`
+	Channel       string        `yaml:"channel"`
+	Priority      string        `yaml:"priority"`
+	FirstResponse string        `yaml:"first_response"`
+	NextResponse  string        `yaml:"next_response"`
+	Resolution    string        `yaml:"resolution"`
+	WarnAt        float64       `yaml:"warn_at"`
+	Calendar      *yamlCalendar `yaml:"calendar"`
 }
 
 type yamlPolicy struct {
@@ -118,6 +122,11 @@ type yamlPolicy struct {
 //	    next_response: 1h
 //	    resolution: 8h
 //	    warn_at: 0.8         # optional fraction in (0, 1)
+//	    calendar:            # optional: targets count in working time only
+//	      timezone: Europe/Berlin
+//	      hours:             # weekday 1 (Monday) to 7; "24:00" ends the day; an end
+//	        - {weekday: 1, start: "09:00", end: "17:00"}  # not after the start runs past midnight
+//	      holidays: ["2026-12-25"]
 //
 // Unknown fields, unknown priorities, negative or over-long durations, a warn_at outside
 // (0, 1) and rules after one that matches everything (they could never apply) are errors.
@@ -164,6 +173,13 @@ func (yr yamlRule) rule() (Rule, error) {
 	}
 	if yr.WarnAt != 0 && !(yr.WarnAt > 0 && yr.WarnAt < 1) {
 		return Rule{}, fmt.Errorf("warn_at %v: want a fraction between 0 and 1", yr.WarnAt)
+	}
+	if yr.Calendar != nil {
+		c, err := yr.Calendar.calendar()
+		if err != nil {
+			return Rule{}, fmt.Errorf("calendar: %w", err)
+		}
+		r.Calendar = c
 	}
 	for _, d := range []struct {
 		name string

@@ -291,6 +291,17 @@ var tiered = Policy{Rules: []Rule{
 	{Targets: rule.Targets},
 }}
 
+// tiered with office hours (and a night shift) for NORMAL and HIGH.
+var withCalendar = func() Policy {
+	cal := &Calendar{Hours: []Hours{
+		{Weekday: 1, Start: 9 * time.Hour, End: 17 * time.Hour}, {Weekday: 1, Start: 22 * time.Hour, End: 2 * time.Hour},
+		{Weekday: 2, Start: 9 * time.Hour, End: 24 * time.Hour}, {Weekday: 3, Start: 0, End: 3 * time.Hour},
+	}, Holidays: []Date{{2026, 12, 9}}}
+	p := Policy{Rules: append([]Rule{}, tiered.Rules...)}
+	p.Rules[2].Calendar = cal
+	return p
+}()
+
 func TestPolicyClockPriorityChanges(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -513,6 +524,7 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add(string(defaultPolicyYAML))
 	f.Add("rules:\n  - tier: vip\n    first_response: 1ns\n    warn_at: 0.999\n")
 	f.Add("rules:\n  - priority: LOW\n    resolution: 8784h\n")
+	f.Add("rules:\n  - first_response: 8h\n    calendar: {timezone: Europe/Berlin, hours: [{weekday: 1, start: \"22:00\", end: \"06:00\"}, {weekday: 2, start: \"00:00\", end: \"24:00\"}], holidays: [\"2026-12-08\"]}\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		p, err := ParsePolicy([]byte(in))
 		if err != nil {
@@ -561,7 +573,11 @@ func FuzzClock(f *testing.F) {
 			events = append(events, e)
 		}
 		now := at(m + 7)
-		st := tiered.Clock("", "", Normal, events, now)
+		p := tiered
+		if len(b)%2 == 1 { // odd lengths count office hours and a night shift only
+			p = withCalendar
+		}
+		st := p.Clock("", "", Normal, events, now)
 		seen := map[string]int{}
 		for i, x := range st.Breaches {
 			if x.At.After(now) || x.At.Before(x.DueAt) || i > 0 && x.At.Before(st.Breaches[i-1].At) {
@@ -577,8 +593,14 @@ func FuzzClock(f *testing.F) {
 				t.Fatalf("warning %+v", w)
 			}
 		}
-		if d, ok := tiered.NextDeadline("", "", Normal, events, now); ok && !d.After(now) {
-			t.Fatalf("next deadline %v not after now %v", d, now)
+		if d, ok := p.NextDeadline("", "", Normal, events, now); ok {
+			if !d.After(now) {
+				t.Fatalf("next deadline %v not after now %v", d, now)
+			}
+			before, after := p.Clock("", "", Normal, events, d.Add(-time.Nanosecond)), p.Clock("", "", Normal, events, d)
+			if len(after.Breaches)+len(after.Warnings) <= len(before.Breaches)+len(before.Warnings) {
+				t.Fatalf("nothing happens at the next deadline %v", d)
+			}
 		}
 	})
 }
@@ -592,9 +614,12 @@ func BenchmarkClock(b *testing.B) {
 			events = append(events, ev(Pending, m+4))
 		}
 	}
-	p := DefaultPolicy()
 	now := at(1000)
-	for b.Loop() {
-		p.Clock("vip", "whatsapp", Normal, events, now)
+	for name, p := range map[string]Policy{"default": DefaultPolicy(), "calendar": withCalendar} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				p.Clock("vip", "whatsapp", Normal, events, now)
+			}
+		})
 	}
 }
