@@ -11,9 +11,11 @@
 // median. ExpectedWait is Erlang C's average speed of answer, from forecasting/staffing.
 //
 // Limits: the model is linear in the log, so effects multiply and do not interact (a VIP
-// refund is the VIP effect times the refund effect); a prediction is a typical (median-like)
-// handling time, not a mean, because exp of a mean log is a geometric mean, and it is
-// clamped to the range seen in training. Categories seen fewer than MinCategorySamples
+// refund is the VIP effect times the refund effect). HandleSeconds is a typical
+// (median-like) handling time, because exp of a mean log is a geometric mean;
+// MeanHandleSeconds scales it by Duan's smearing factor, one factor for all conversations
+// (it assumes the spread does not depend on the features). Predictions are clamped to the
+// range seen in training. Categories seen fewer than MinCategorySamples
 // times, and values unseen in training, contribute nothing (the average). Fitting is a
 // single p x p solve whose size grows with the number of distinct categories, capped at
 // MaxCategories per feature (the most frequent). Erlang C assumes Poisson arrivals,
@@ -111,7 +113,9 @@ func (f Features) nums() [nNum]float64 {
 type Model struct {
 	n, dropped int
 	global     float64            // median handling seconds
+	globalMean float64            // mean handling seconds
 	byIntent   map[string]float64 // median per intent with enough samples
+	intentMean map[string]float64 // mean per intent with enough samples
 	lin        *linear            // nil when history is thin
 }
 
@@ -120,6 +124,7 @@ type linear struct {
 	cats           [nCat]map[string]float64
 	mean, sd, coef [nNum]float64 // coef applies to the standardised value
 	lo, hi         float64       // the range of log seconds in training
+	smear          float64       // mean of exp(residual): the median-to-mean factor
 }
 
 // Fit learns a model from samples; lambda is the ridge penalty (zero: DefaultLambda).
@@ -132,7 +137,7 @@ func Fit(samples []Sample, lambda float64) (*Model, error) {
 	if !(lambda > 0) || math.IsInf(lambda, 0) {
 		return nil, fmt.Errorf("%w: lambda %v must be positive", ErrInvalid, lambda)
 	}
-	m := &Model{byIntent: map[string]float64{}}
+	m := &Model{byIntent: map[string]float64{}, intentMean: map[string]float64{}}
 	usable := make([]Sample, 0, len(samples))
 	for _, s := range samples {
 		if s.HandleSeconds > 0 && !math.IsInf(s.HandleSeconds, 0) {
@@ -152,10 +157,10 @@ func Fit(samples []Sample, lambda float64) (*Model, error) {
 		in := s.Features.cats()[fIntent]
 		perIntent[in] = append(perIntent[in], s.HandleSeconds)
 	}
-	m.global = median(all)
+	m.global, m.globalMean = median(all), mean(all)
 	for in, xs := range perIntent {
 		if len(xs) >= MinIntentSamples {
-			m.byIntent[in] = median(xs)
+			m.byIntent[in], m.intentMean[in] = median(xs), mean(xs)
 		}
 	}
 	if m.n >= MinLinearSamples {
@@ -262,27 +267,51 @@ func fitLinear(samples []Sample, lambda float64) (*linear, error) {
 			lin.cats[c][v] = beta.AtVec(j)
 		}
 	}
+	// Duan's smearing estimate: exp of a predicted mean log is a median; the mean is that
+	// times the average exp(residual), whatever the residuals' distribution.
+	var smear float64
+	for _, s := range samples {
+		smear += math.Exp(math.Log(s.HandleSeconds) - lin.logSeconds(s.Features))
+	}
+	lin.smear = smear / n
 	return lin, nil
 }
 
 // HandleSeconds predicts how many seconds of an agent's time a conversation will take.
 func (m *Model) HandleSeconds(f Features) float64 {
-	cats := f.cats()
 	if m.lin == nil {
-		if s, ok := m.byIntent[cats[fIntent]]; ok {
+		if s, ok := m.byIntent[f.cats()[fIntent]]; ok {
 			return s
 		}
 		return m.global
 	}
-	l := m.lin
+	return math.Exp(m.lin.logSeconds(f))
+}
+
+// MeanHandleSeconds predicts the mean handling time of conversations like f, which is what
+// queueing formulas such as ExpectedWait take: the typical time of HandleSeconds scaled by
+// the spread of the training residuals (a mean is above a median when a few conversations
+// take very long).
+func (m *Model) MeanHandleSeconds(f Features) float64 {
+	if m.lin == nil {
+		if s, ok := m.intentMean[f.cats()[fIntent]]; ok {
+			return s
+		}
+		return m.globalMean
+	}
+	return m.HandleSeconds(f) * m.lin.smear
+}
+
+// logSeconds is the regression's prediction, clamped to the range seen in training.
+func (l *linear) logSeconds(f Features) float64 {
 	y := l.intercept
 	for k, v := range f.nums() {
 		y += l.coef[k] * (v - l.mean[k]) / l.sd[k]
 	}
-	for c, v := range cats {
+	for c, v := range f.cats() {
 		y += l.cats[c][v]
 	}
-	return math.Exp(max(l.lo, min(l.hi, y)))
+	return max(l.lo, min(l.hi, y))
 }
 
 // Linear reports whether the model is the regression (true) or the median fallback.
@@ -314,6 +343,14 @@ func (m *Model) Coefficients() map[string]float64 {
 		}
 	}
 	return out
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
 }
 
 func median(xs []float64) float64 {

@@ -110,6 +110,27 @@ func lower(s string) string {
 	return string(b)
 }
 
+func TestMeanHandleSecondsIsTheMean(t *testing.T) {
+	m, err := Fit(synth(5000, 8), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := synth(20000, 9)
+	var actual, predicted, typical float64
+	for _, s := range test {
+		actual += s.HandleSeconds
+		predicted += m.MeanHandleSeconds(s.Features)
+		typical += m.HandleSeconds(s.Features)
+	}
+	// Log-normal noise with sd 0.3: the mean is exp(0.045), 4.6%, above the median.
+	if r := predicted / actual; math.Abs(r-1) > 0.015 {
+		t.Errorf("mean predictions are %.3f of the actual total", r)
+	}
+	if r := predicted / typical; math.Abs(r-math.Exp(0.045)) > 0.01 {
+		t.Errorf("mean / typical = %.4f, want about %.4f", r, math.Exp(0.045))
+	}
+}
+
 func TestRidgeShrinks(t *testing.T) {
 	samples := synth(200, 2)
 	weak, _ := Fit(samples, 0.01)
@@ -145,6 +166,12 @@ func TestFallbacks(t *testing.T) {
 	}
 	if m.Coefficients() != nil {
 		t.Error("the fallback has no coefficients")
+	}
+	if got := m.MeanHandleSeconds(Features{Intent: "refund"}); got != 300 {
+		t.Errorf("refund mean %v, want 300", got)
+	}
+	if got := m.MeanHandleSeconds(Features{Intent: "password"}); got != 2600.0/10 {
+		t.Errorf("global mean %v, want 260", got)
 	}
 	for _, c := range []struct {
 		intent string
