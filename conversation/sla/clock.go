@@ -105,7 +105,8 @@ func Clock(rule Rule, events []Event, now time.Time) State {
 
 // NextDeadline returns the earliest instant after now at which, without further events, a
 // warning or a breach happens, for the engine's timer; ok is false if none will (every clock
-// met, stopped, without target, or paused until the customer writes).
+// met, stopped, without target, or paused until the customer writes). The end of a snooze
+// is not itself reported: the engine knows it, and the clocks resume on their own.
 func NextDeadline(rule Rule, events []Event, now time.Time) (time.Time, bool) {
 	s := run(rule, nil, events, now)
 	return s.next()
