@@ -320,7 +320,9 @@ func TestRouteScoringOrder(t *testing.T) {
 			name: "history of another intent counts through the overall record",
 			agents: []*Agent{
 				agent("a", func(a *Agent) { a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.7}} }),
-				agent("b", func(a *Agent) { a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.9}, "billing/de": {N: 500, ResolutionRate: 0.9}} }),
+				agent("b", func(a *Agent) {
+					a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.9}, "billing/de": {N: 500, ResolutionRate: 0.9}}
+				}),
 			},
 			want: []string{"b", "a"},
 		},
@@ -348,8 +350,12 @@ func TestHistoryWithoutGlobal(t *testing.T) {
 	// relative to their own average beats good on average.
 	r := NewRouter(Config{})
 	d := r.Route(conv(), []*Agent{
-		agent("a", func(a *Agent) { a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.9}, "refund/de": {N: 100, ResolutionRate: 0.9}} }),
-		agent("b", func(a *Agent) { a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.6}, "refund/de": {N: 100, ResolutionRate: 0.8}} }),
+		agent("a", func(a *Agent) {
+			a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.9}, "refund/de": {N: 100, ResolutionRate: 0.9}}
+		}),
+		agent("b", func(a *Agent) {
+			a.Stats = map[string]Stat{"": {N: 500, ResolutionRate: 0.6}, "refund/de": {N: 100, ResolutionRate: 0.8}}
+		}),
 	}, now)
 	if d.AgentID != "b" {
 		t.Errorf("got %v", ids(d.Candidates))
@@ -599,7 +605,9 @@ func TestNext(t *testing.T) {
 	}{
 		{"the highest-priority conversation the agent may take", nil, refund(), now, "normal-refund-old", false},
 		{"skills relaxed for one that waited", func(q *Queue) {
-			q.Push(conv(func(c *Conversation) { c.ID, c.Intent, c.Priority, c.WaitingSince = "high-billing", "billing", High, now.Add(-3 * time.Minute) }))
+			q.Push(conv(func(c *Conversation) {
+				c.ID, c.Intent, c.Priority, c.WaitingSince = "high-billing", "billing", High, now.Add(-3*time.Minute)
+			}))
 		}, refund(), now, "high-billing", true},
 		{"unknown language: anyone", func(q *Queue) {
 			q.Push(conv(func(c *Conversation) { c.ID, c.Language, c.Priority = "high-und", "", High }))
