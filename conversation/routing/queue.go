@@ -106,41 +106,74 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 	if a == nil || q == nil || !a.Online || !r.onShift(a, at) {
 		return Conversation{}, Decision{}, false
 	}
+	// What depends on the agent alone is worked out once, not for each conversation.
+	free := func(kind string) bool { return a.Load[kind] < a.CapacityFor(kind) }
+	freeKind := [3]bool{free(KindMessaging), free(KindEmail), free(KindVoice)}
 	var best *entry
 	var bestLevel int
 	var bestSkills [3]bool
 	var bestRelax, bestViaRelax bool
-	scan := func(lang string) {
+	scan := func(lang string, level int) {
 		for _, e := range q.langs[lang] {
 			if best != nil && compare(e, best) >= 0 {
 				return // the rest of this language comes after what we have
 			}
+			if !strings.EqualFold(e.p.region, a.Region) {
+				continue
+			}
 			relaxed := r.relaxed(&e.c, at)
-			stage, level, skills, viaRelax := r.match(&e.p, &e.c, a, relaxed)
-			if stage == stageFree {
+			stage, skills, viaRelax := admit(&e.p, &e.c, a, relaxed)
+			if stage != stageSkill {
+				continue
+			}
+			var ok bool
+			switch e.p.kind {
+			case KindMessaging:
+				ok = freeKind[0]
+			case KindEmail:
+				ok = freeKind[1]
+			case KindVoice:
+				ok = freeKind[2]
+			default:
+				ok = free(e.p.kind)
+			}
+			if ok {
 				best, bestLevel, bestSkills, bestRelax, bestViaRelax = e, level, skills, relaxed, viaRelax
 				return
 			}
 		}
 	}
-	// The agent's languages (bases, deduplicated), then conversations of unknown language.
-	var seen [8]string
+	// The agent's languages (bases, deduplicated, at their best level), then
+	// conversations of unknown language.
+	var langs [16]struct {
+		base  string
+		level int
+	}
 	n := 0
 	for tag, lvl := range a.Languages {
-		if lvl < r.cfg.MinLanguageLevel {
-			continue
-		}
 		b := baseLanguage(tag)
-		if b == "und" || slices.Contains(seen[:n], b) {
+		if b == "und" {
 			continue
 		}
-		if n < len(seen) {
-			seen[n] = b
+		i := 0
+		for i < n && langs[i].base != b {
+			i++
+		}
+		if i == n {
+			if n == len(langs) {
+				continue // more than sixteen languages: the rest are not served here
+			}
+			langs[n].base = b
 			n++
 		}
-		scan(b)
+		langs[i].level = max(langs[i].level, lvl)
 	}
-	scan("und")
+	for _, l := range langs[:n] {
+		if l.level >= r.cfg.MinLanguageLevel {
+			scan(l.base, l.level)
+		}
+	}
+	scan("und", 0)
 	if best == nil {
 		return Conversation{}, Decision{}, false
 	}

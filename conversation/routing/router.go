@@ -152,7 +152,7 @@ func (r *Router) onShift(a *Agent, at time.Time) bool {
 
 // prepared is a conversation reduced to what matching needs, computed once.
 type prepared struct {
-	region  string
+	region  string // lower case
 	lang    string // base, lower case; "und" when unknown
 	kind    string
 	tier    string
@@ -162,7 +162,7 @@ type prepared struct {
 }
 
 func prepare(c *Conversation) prepared {
-	p := prepared{region: c.Region, lang: baseLanguage(c.Language), kind: kindOf(c), tier: strings.TrimSpace(c.Tier)}
+	p := prepared{region: strings.ToLower(strings.TrimSpace(c.Region)), lang: baseLanguage(c.Language), kind: kindOf(c), tier: strings.TrimSpace(c.Tier)}
 	if p.tier == "" {
 		p.tier = "new"
 	}
@@ -206,30 +206,18 @@ const (
 	stageFree        // and is under capacity
 )
 
-// match runs the conversation-specific checks on an agent already known to be online
-// and on shift. It returns the stage reached, the agent's level in the language and
-// which of the conversation's skills the agent lists.
-func (r *Router) match(p *prepared, c *Conversation, a *Agent, relaxed bool) (stage, level int, skills [3]bool, viaRelax bool) {
-	if !strings.EqualFold(a.Region, p.region) {
-		return stageNone, 0, skills, false
-	}
-	if p.lang != "und" {
-		level = a.level(p.lang)
-		if level < r.cfg.MinLanguageLevel {
-			return stageNone, level, skills, false
-		}
-	}
-	stage = stageSpeaks
+// admit runs the conversation-specific checks after region, presence, shift and
+// language: exclusion, tier and skills. It returns the stage reached and which of the
+// conversation's skills the agent lists; viaRelax when only relaxation let them pass.
+func admit(p *prepared, c *Conversation, a *Agent, relaxed bool) (stage int, skills [3]bool, viaRelax bool) {
 	for _, id := range c.Exclude {
 		if id == a.ID {
-			return stage, level, skills, false
+			return stageSpeaks, skills, false
 		}
 	}
-	stage = stageNotExcluded
 	if len(a.Tiers) > 0 && !containsFold(a.Tiers, p.tier) {
-		return stage, level, skills, false
+		return stageNotExcluded, skills, false
 	}
-	stage = stageTier
 	if p.nskills > 0 && len(a.Skills) > 0 {
 		found := false
 		for i := 0; i < p.nskills; i++ {
@@ -239,16 +227,12 @@ func (r *Router) match(p *prepared, c *Conversation, a *Agent, relaxed bool) (st
 		}
 		if !found {
 			if !relaxed {
-				return stage, level, skills, false
+				return stageTier, skills, false
 			}
 			viaRelax = true
 		}
 	}
-	stage = stageSkill
-	if a.Load[p.kind] >= a.CapacityFor(p.kind) {
-		return stage, level, skills, viaRelax
-	}
-	return stageFree, level, skills, viaRelax
+	return stageSkill, skills, viaRelax
 }
 
 // parts is a score broken into its terms, for the score and for the reasons.
@@ -452,51 +436,94 @@ func (t *top) candidates(p *prepared) []Candidate {
 // excluded, and under capacity for the kind of work. The previous agent, if eligible,
 // comes first; the others by score (see the package documentation), ties by agent ID.
 // Route reads the agents and changes nothing: the caller records the assignment (Load,
-// LastAssigned) before routing the next conversation.
+// LastAssigned) before routing the next conversation. It looks at every agent passed;
+// RouteRoster does the same for only those who speak the language.
 func (r *Router) Route(c Conversation, agents []*Agent, at time.Time) Decision {
-	p := prepare(&c)
-	relaxed := r.relaxed(&c, at)
-	d := Decision{Queue: QueueName(c.Region, c.Language), Relaxed: relaxed && p.nskills > 0}
-	var free, full top
-	best := stageNone
+	st := r.begin(&c, at)
 	for _, a := range agents {
-		if a == nil || !a.Online || !strings.EqualFold(a.Region, p.region) {
+		if a == nil || !a.Online || !strings.EqualFold(a.Region, st.p.region) {
 			continue
 		}
-		// Language before shift: it rejects most agents and costs less.
-		if p.lang != "und" && a.level(p.lang) < r.cfg.MinLanguageLevel {
-			continue
+		level := 0
+		if st.p.lang != "und" {
+			// Language before shift: it rejects most agents and costs less.
+			if level = a.level(st.p.lang); level < r.cfg.MinLanguageLevel {
+				continue
+			}
 		}
-		if !r.onShift(a, at) {
-			continue
-		}
-		stage, level, skills, viaRelax := r.match(&p, &c, a, relaxed)
-		best = max(best, stage)
-		switch stage {
-		case stageFree:
-			free.offer(ranked{a, r.score(&p, &c, a, level, skills, viaRelax, at)})
-		case stageSkill:
-			if free.n == 0 {
-				full.offer(ranked{a, r.score(&p, &c, a, level, skills, viaRelax, at)})
+		r.consider(&st, a, level)
+	}
+	return r.decide(&st)
+}
+
+// RouteRoster is Route over the agents of ro, looking only at those in the
+// conversation's region who speak its language (all of the region's agents for an
+// unknown language). It decides exactly as Route over the same agents would.
+func (r *Router) RouteRoster(c Conversation, ro *Roster, at time.Time) Decision {
+	st := r.begin(&c, at)
+	if ro != nil {
+		for _, e := range ro.lookup(st.p.region, st.p.lang) {
+			if e.a.Online && (st.p.lang == "und" || e.level >= r.cfg.MinLanguageLevel) {
+				r.consider(&st, e.a, e.level)
 			}
 		}
 	}
+	return r.decide(&st)
+}
+
+// routing is one Route call in progress.
+type routing struct {
+	c          *Conversation
+	p          prepared
+	at         time.Time
+	relaxed    bool
+	free, full top
+	best       int // furthest stage any agent reached
+}
+
+func (r *Router) begin(c *Conversation, at time.Time) routing {
+	return routing{c: c, p: prepare(c), at: at, relaxed: r.relaxed(c, at)}
+}
+
+// consider looks at an agent known to be online, in the region and speaking the
+// language at level.
+func (r *Router) consider(st *routing, a *Agent, level int) {
+	if !r.onShift(a, st.at) {
+		return
+	}
+	stage, skills, viaRelax := admit(&st.p, st.c, a, st.relaxed)
+	if stage == stageSkill && a.Load[st.p.kind] < a.CapacityFor(st.p.kind) {
+		stage = stageFree
+	}
+	st.best = max(st.best, stage)
+	switch stage {
+	case stageFree:
+		st.free.offer(ranked{a, r.score(&st.p, st.c, a, level, skills, viaRelax, st.at)})
+	case stageSkill:
+		if st.free.n == 0 {
+			st.full.offer(ranked{a, r.score(&st.p, st.c, a, level, skills, viaRelax, st.at)})
+		}
+	}
+}
+
+func (r *Router) decide(st *routing) Decision {
+	d := Decision{Queue: QueueName(st.c.Region, st.c.Language), Relaxed: st.relaxed && st.p.nskills > 0}
 	switch {
-	case free.n > 0:
-		d.AgentID = free.list[0].a.ID
-		d.Candidates = free.candidates(&p)
+	case st.free.n > 0:
+		d.AgentID = st.free.list[0].a.ID
+		d.Candidates = st.free.candidates(&st.p)
 		d.Reason = "assigned"
-	case full.n > 0:
-		d.Candidates = full.candidates(&p)
+	case st.full.n > 0:
+		d.Candidates = st.full.candidates(&st.p)
 		d.Reason = "all eligible agents at capacity"
 	default:
-		d.Reason = queueReason(&p, best)
+		d.Reason = queueReason(&st.p, st.best)
 	}
 	return d
 }
 
 func queueReason(p *prepared, stage int) string {
-	where := " for " + p.lang + " in " + strings.ToLower(p.region)
+	where := " for " + p.lang + " in " + p.region
 	switch stage {
 	case stageSpeaks:
 		return "all agents" + where + " excluded"

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -713,4 +714,98 @@ func FuzzParsePriority(f *testing.F) {
 			t.Fatalf("%q → %v does not round-trip", s, p)
 		}
 	})
+}
+
+// RouteRoster must decide exactly as Route over the same agents.
+func TestRouteRosterMatchesRoute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	agents := benchAgents(rng, 300)
+	for i, a := range agents {
+		switch i % 50 {
+		case 0:
+			a.Languages = map[string]int{"DE-ch": 4, "de": 1} // a regional tag, best level wins
+		case 1:
+			a.Region = "EU" // another case
+		case 2:
+			a.Region = "us"
+		}
+	}
+	agents = append(agents, nil)
+	convs := benchConversations(rng, 400)
+	for i := range convs {
+		if i%13 == 0 {
+			convs[i].Language = ""
+		}
+		if i%17 == 0 {
+			convs[i].Language = "de-CH"
+		}
+	}
+	r := NewRouter(Config{Global: Stat{N: 1000, ResolutionRate: 0.7, CSAT: 4}})
+	ro := NewRoster(agents)
+	for _, at := range []time.Time{now, now.Add(2 * time.Hour), now.Add(13 * time.Hour)} {
+		assigned := 0
+		for _, c := range convs {
+			want, got := r.Route(c, agents, at), r.RouteRoster(c, ro, at)
+			if !reflect.DeepEqual(want, got) {
+				t.Fatalf("conversation %+v at %v:\nRoute       %+v\nRouteRoster %+v", c, at, want, got)
+			}
+			if want.AgentID != "" {
+				assigned++
+			}
+		}
+		if assigned == 0 {
+			t.Errorf("at %v nobody was assigned: the comparison proves little", at)
+		}
+	}
+	if d := r.RouteRoster(conv(), nil, now); d.AgentID != "" || d.Reason != "no agent online for de in eu" {
+		t.Errorf("nil roster: %+v", d)
+	}
+}
+
+// Next must give the first conversation in queue order that Route would assign to the
+// agent alone.
+func TestNextMatchesRoute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	agents := benchAgents(rng, 60)
+	convs := benchConversations(rng, 500)
+	for i := range convs {
+		convs[i].PreviousAgent = "" // Next does not pin previous agents
+		switch i % 11 {
+		case 0:
+			convs[i].Language = ""
+		case 1:
+			convs[i].Region = "us"
+		case 2:
+			convs[i].Kind = "voice"
+		}
+	}
+	r := NewRouter(Config{})
+	at := now.Add(2 * time.Hour)
+	q := NewQueue()
+	for _, c := range convs {
+		q.Push(c)
+	}
+	found := 0
+	for _, a := range agents {
+		want := ""
+		for _, c := range q.Waiting() {
+			if r.Route(c, []*Agent{a}, at).AgentID == a.ID {
+				want = c.ID
+				break
+			}
+		}
+		c, d, ok := r.Next(q, a, at)
+		if ok != (want != "") || c.ID != want {
+			t.Fatalf("agent %+v: Next gave %q (%v), Route says %q", a, c.ID, ok, want)
+		}
+		if ok {
+			found++
+			if d.AgentID != a.ID {
+				t.Fatalf("decision %+v", d)
+			}
+		}
+	}
+	if found < 10 {
+		t.Errorf("only %d agents found work: the comparison proves little", found)
+	}
 }

@@ -1,0 +1,228 @@
+package routing
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// The benchmarks build a region the way the demo staffs one: 1,000 agents over five
+// European time zones, a main language each plus one or two others, a few skills, some
+// restricted to tiers, a fifth offline, shifts (day, late, night as two shifts, or none),
+// and partial load; conversations follow the same language mix.
+
+var (
+	benchLangs   = []string{"de", "de", "de", "en", "en", "fr", "fr", "es", "it", "nl", "pl", "pt", "sv"}
+	benchIntents = []string{"refund", "delivery", "billing", "technical", "account", "warranty", "order_status"}
+	benchZones   = []string{"Europe/Berlin", "Europe/London", "Europe/Madrid", "Europe/Warsaw", "Europe/Lisbon"}
+	benchTiers   = []string{"", "new", "returning", "returning", "vip"}
+)
+
+func benchAgents(rng *rand.Rand, n int) []*Agent {
+	agents := make([]*Agent, n)
+	for i := range agents {
+		a := &Agent{
+			ID:        fmt.Sprintf("agent-%04d", i),
+			Name:      fmt.Sprintf("Agent %d", i),
+			Region:    "eu",
+			Team:      fmt.Sprintf("team-%d", i%20),
+			Languages: map[string]int{benchLangs[rng.IntN(len(benchLangs))]: 5},
+			Capacity:  map[string]int{"messaging": 3 + rng.IntN(4)},
+			Timezone:  benchZones[rng.IntN(len(benchZones))],
+			Online:    rng.IntN(5) != 0,
+			Load:      map[string]int{},
+		}
+		for range 1 + rng.IntN(2) {
+			a.Languages[benchLangs[rng.IntN(len(benchLangs))]] = 2 + rng.IntN(3)
+		}
+		if rng.IntN(5) != 0 { // a fifth are generalists
+			for range 1 + rng.IntN(3) {
+				a.Skills = append(a.Skills, benchIntents[rng.IntN(len(benchIntents))])
+			}
+			if rng.IntN(6) == 0 {
+				a.Skills = append(a.Skills, "retention")
+			}
+		}
+		switch rng.IntN(10) {
+		case 0:
+			a.Tiers = []string{"vip"}
+		case 1, 2:
+			a.Tiers = []string{"new", "returning"}
+		}
+		if rng.IntN(3) == 0 {
+			a.Capacity["email"] = 10
+		}
+		a.Load["messaging"] = rng.IntN(a.Capacity["messaging"] + 1)
+		switch rng.IntN(10) {
+		case 0, 1: // always on shift
+		case 2: // nights, as two shifts a night
+			for d := 1; d <= 5; d++ {
+				a.Shifts = append(a.Shifts, Shift{d, "22:00", "24:00"}, Shift{d%7 + 1, "00:00", "06:00"})
+			}
+		default:
+			start, end := "08:00", "16:00"
+			if rng.IntN(2) == 0 {
+				start, end = "12:00", "20:00"
+			}
+			for d := 1; d <= 5; d++ {
+				a.Shifts = append(a.Shifts, Shift{d, start, end})
+			}
+		}
+		a.LastAssigned = now.Add(-time.Duration(rng.IntN(3600)) * time.Second)
+		a.Stats = map[string]Stat{"": {N: 200 + rng.IntN(2000), ResolutionRate: 0.6 + 0.3*rng.Float64(), CSAT: 3.5 + rng.Float64()}}
+		for tag := range a.Languages {
+			in := benchIntents[rng.IntN(len(benchIntents))]
+			a.Stats[in+"/"+tag] = Stat{N: rng.IntN(300), ResolutionRate: 0.5 + 0.5*rng.Float64(), CSAT: 3 + 2*rng.Float64()}
+		}
+		agents[i] = a
+	}
+	return agents
+}
+
+func benchConversations(rng *rand.Rand, n int) []Conversation {
+	cs := make([]Conversation, n)
+	for i := range cs {
+		c := Conversation{
+			ID:            fmt.Sprintf("conv-%06d", i),
+			Region:        "eu",
+			Language:      benchLangs[rng.IntN(len(benchLangs))],
+			Channel:       "whatsapp",
+			Tier:          benchTiers[rng.IntN(len(benchTiers))],
+			Intent:        benchIntents[rng.IntN(len(benchIntents))],
+			WaitingSince:  now.Add(-time.Duration(rng.IntN(600)) * time.Second),
+			CustomerValue: rng.Float64(),
+		}
+		c.Priority = PriorityOf([]string{"NONE", "NORMAL", "NORMAL", "NORMAL", "HIGH", "CRITICAL"}[rng.IntN(6)], c.Tier)
+		if rng.IntN(4) == 0 {
+			c.Channel = "email"
+		}
+		if rng.IntN(8) == 0 {
+			c.NeedsRetention = true
+		}
+		if rng.IntN(10) == 0 {
+			c.PreviousAgent = fmt.Sprintf("agent-%04d", rng.IntN(1000))
+		}
+		if rng.IntN(10) == 0 {
+			c.Exclude = []string{fmt.Sprintf("agent-%04d", rng.IntN(1000))}
+		}
+		cs[i] = c
+	}
+	return cs
+}
+
+// heapDelta returns the bytes build leaves on the heap.
+func heapDelta(build func() any) (any, uint64) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	return v, after.HeapAlloc - before.HeapAlloc
+}
+
+// reportP99 reports the 99th percentile of the durations of single calls.
+func reportP99(b *testing.B, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)*99/100].Nanoseconds()), "p99-ns")
+}
+
+func BenchmarkRoute(b *testing.B) {
+	rng := rand.New(rand.NewPCG(18, 1))
+	v, bytes := heapDelta(func() any { return benchAgents(rng, 1000) })
+	agents := v.([]*Agent)
+	convs := benchConversations(rng, 1024)
+	r := NewRouter(Config{Global: Stat{N: 100000, ResolutionRate: 0.75, CSAT: 4.1}})
+	at := now.Add(2 * time.Hour) // Monday 12:00 UTC: day and late shifts overlap
+	r.Route(convs[0], agents, at) // load the time zones
+	durs := make([]time.Duration, 0, 1<<16)
+	assigned := 0
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		d := r.Route(convs[i%len(convs)], agents, at)
+		durs = append(durs, time.Since(t0))
+		if d.AgentID != "" {
+			assigned++
+		}
+	}
+	reportP99(b, durs)
+	b.ReportMetric(float64(bytes)/float64(len(agents)), "B/agent")
+	b.ReportMetric(float64(assigned)/float64(len(durs)), "assigned/op")
+}
+
+func BenchmarkNext(b *testing.B) {
+	rng := rand.New(rand.NewPCG(18, 2))
+	agents := benchAgents(rng, 1000)
+	convs := benchConversations(rng, 10000)
+	v, bytes := heapDelta(func() any {
+		q := NewQueue()
+		for _, c := range convs {
+			q.Push(c)
+		}
+		return q
+	})
+	q := v.(*Queue)
+	r := NewRouter(Config{})
+	at := now.Add(2 * time.Hour)
+	var ready []*Agent
+	for _, a := range agents {
+		if a.Online && r.onShift(a, at) {
+			a.Load = map[string]int{} // freed capacity is why Next is called
+			ready = append(ready, a)
+		}
+	}
+	b.Run("agent", func(b *testing.B) {
+		durs := make([]time.Duration, 0, 1<<16)
+		found := 0
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			a := ready[i%len(ready)]
+			t0 := time.Now()
+			c, _, ok := r.Next(q, a, at)
+			durs = append(durs, time.Since(t0))
+			if ok {
+				found++
+				q.Push(c) // keep 10,000 waiting
+			}
+		}
+		reportP99(b, durs)
+		b.ReportMetric(float64(bytes)/float64(len(convs)), "B/waiting")
+		b.ReportMetric(float64(found)/float64(len(durs)), "found/op")
+	})
+	// The worst case: an agent who speaks the main languages but may take none of the
+	// waiting conversations, so every one of them is looked at.
+	b.Run("nothing-fits", func(b *testing.B) {
+		a := &Agent{ID: "picky", Region: "eu", Online: true, Capacity: map[string]int{"messaging": 4},
+			Languages: map[string]int{"de": 5, "en": 5, "fr": 5, "es": 5, "it": 5, "nl": 5, "pl": 5, "pt": 5, "sv": 5},
+			Tiers:     []string{"enterprise"}}
+		durs := make([]time.Duration, 0, 1<<16)
+		b.ReportAllocs()
+		for b.Loop() {
+			t0 := time.Now()
+			if _, _, ok := r.Next(q, a, at); ok {
+				b.Fatal("found a conversation")
+			}
+			durs = append(durs, time.Since(t0))
+		}
+		reportP99(b, durs)
+	})
+}
+
+func BenchmarkQueuePush(b *testing.B) {
+	rng := rand.New(rand.NewPCG(18, 3))
+	convs := benchConversations(rng, 10000)
+	q := NewQueue()
+	for _, c := range convs {
+		q.Push(c)
+	}
+	for i := 0; b.Loop(); i++ {
+		q.Push(convs[i%len(convs)]) // a replacement: Remove, then insert
+	}
+}
