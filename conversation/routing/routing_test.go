@@ -722,12 +722,18 @@ func TestRouteRosterMatchesRoute(t *testing.T) {
 	agents := benchAgents(rng, 300)
 	for i, a := range agents {
 		switch i % 50 {
-		case 0:
-			a.Languages = map[string]int{"DE-ch": 4, "de": 1} // a regional tag, best level wins
+		case 0, 10, 20:
+			a.Languages = map[string]int{"DE-ch": 4, "de": 1, "De": 2} // regional tags, best level wins
+			a.Online, a.Shifts, a.Load = true, nil, nil
 		case 1:
 			a.Region = "EU" // another case
 		case 2:
 			a.Region = "us"
+		case 3, 13, 23:
+			a.Languages = map[string]int{"fr": 1, "pl": 5} // too little French
+			a.Online, a.Shifts, a.Load = true, nil, nil
+		case 4, 14:
+			a.Load["voice"] = a.CapacityFor("voice")
 		}
 	}
 	agents = append(agents, nil)
@@ -738,6 +744,12 @@ func TestRouteRosterMatchesRoute(t *testing.T) {
 		}
 		if i%17 == 0 {
 			convs[i].Language = "de-CH"
+		}
+		if i%19 == 0 {
+			convs[i].Language, convs[i].Exclude, convs[i].Tier = "fr", nil, ""
+		}
+		if i%23 == 0 {
+			convs[i].Kind = "voice"
 		}
 	}
 	r := NewRouter(Config{Global: Stat{N: 1000, ResolutionRate: 0.7, CSAT: 4}})
@@ -775,8 +787,13 @@ func TestNextMatchesRoute(t *testing.T) {
 			convs[i].Language = ""
 		case 1:
 			convs[i].Region = "us"
-		case 2:
-			convs[i].Kind = "voice"
+		case 2, 3, 4:
+			convs[i].Kind, convs[i].Priority = "voice", Urgent // first in the queue
+		}
+	}
+	for i, a := range agents {
+		if i%3 == 0 {
+			a.Load["voice"] = a.CapacityFor("voice")
 		}
 	}
 	r := NewRouter(Config{})
