@@ -135,26 +135,41 @@ func reportP99(b *testing.B, d []time.Duration) {
 
 func BenchmarkRoute(b *testing.B) {
 	rng := rand.New(rand.NewPCG(18, 1))
-	v, bytes := heapDelta(func() any { return benchAgents(rng, 1000) })
+	v, agentBytes := heapDelta(func() any { return benchAgents(rng, 1000) })
 	agents := v.([]*Agent)
+	v, rosterBytes := heapDelta(func() any { return NewRoster(agents) })
+	ro := v.(*Roster)
 	convs := benchConversations(rng, 1024)
 	r := NewRouter(Config{Global: Stat{N: 100000, ResolutionRate: 0.75, CSAT: 4.1}})
 	at := now.Add(2 * time.Hour) // Monday 12:00 UTC: day and late shifts overlap
 	r.Route(convs[0], agents, at) // load the time zones
-	durs := make([]time.Duration, 0, 1<<16)
-	assigned := 0
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		t0 := time.Now()
-		d := r.Route(convs[i%len(convs)], agents, at)
-		durs = append(durs, time.Since(t0))
-		if d.AgentID != "" {
-			assigned++
-		}
+	for _, mode := range []string{"scan", "roster"} {
+		b.Run(mode, func(b *testing.B) {
+			durs := make([]time.Duration, 0, 1<<16)
+			assigned := 0
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				c := convs[i%len(convs)]
+				t0 := time.Now()
+				var d Decision
+				if mode == "scan" {
+					d = r.Route(c, agents, at)
+				} else {
+					d = r.RouteRoster(c, ro, at)
+				}
+				durs = append(durs, time.Since(t0))
+				if d.AgentID != "" {
+					assigned++
+				}
+			}
+			reportP99(b, durs)
+			b.ReportMetric(float64(agentBytes)/float64(len(agents)), "B/agent")
+			if mode == "roster" {
+				b.ReportMetric(float64(rosterBytes)/float64(len(agents)), "roster-B/agent")
+			}
+			b.ReportMetric(float64(assigned)/float64(len(durs)), "assigned/op")
+		})
 	}
-	reportP99(b, durs)
-	b.ReportMetric(float64(bytes)/float64(len(agents)), "B/agent")
-	b.ReportMetric(float64(assigned)/float64(len(durs)), "assigned/op")
 }
 
 func BenchmarkNext(b *testing.B) {

@@ -4,49 +4,155 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Queue holds the conversations of one region waiting for a human, ordered by priority
 // (highest first), then waiting time (longest first), then CustomerValue (highest
-// first), then ID. Internally it keeps one ordered list per language, so an agent is
-// only matched against conversations in languages they speak. It is not safe for
-// concurrent use: the engine owns one queue per region in one goroutine.
+// first), then ID. It keeps one ordered list per language, so an agent is only matched
+// against conversations in languages they speak, and each list holds small fixed-size
+// records (region, tier, kind and skills as numbers) so that Next can pass over
+// thousands of conversations an agent may not take without touching the conversations
+// themselves. It is not safe for concurrent use: the engine owns one queue per region in
+// one goroutine.
 type Queue struct {
-	byID  map[string]*entry
-	langs map[string][]*entry // base language → entries in queue order
+	byID    map[string]*entry
+	langs   map[string][]slot // base language → slots in queue order
+	regions map[string]uint16 // lower-case region → number
+	skills  map[string]uint8  // lower-case skill → bit in slot.skills (the first 64 seen)
 }
 
 type entry struct {
 	c Conversation
 	p prepared
+	s slot
 }
+
+// slot is what Next reads of a waiting conversation before looking at the conversation:
+// the fields of the queue order and coarse filters that never reject a conversation the
+// full check would accept.
+type slot struct {
+	waiting time.Time
+	value   float64
+	skills  uint64 // bits of the conversation's intent, issue type, product
+	e       *entry
+	prio    Priority
+	region  uint16
+	tier    uint8 // tierNew, tierReturning, tierVIP, tierOther
+	kind    uint8 // kindMsg, kindEmail, kindVoice, kindOther
+	flags   uint8
+}
+
+const (
+	tierNew = iota
+	tierReturning
+	tierVIP
+	tierOther
+)
+
+const (
+	kindMsg = iota
+	kindEmail
+	kindVoice
+	kindOther
+)
+
+const (
+	flagExclude    = 1 << iota // has an Exclude list
+	flagSkills                 // needs a skill
+	flagSkillsOpen             // a skill has no bit (too many skills, or not ASCII): check in full
+)
 
 // NewQueue returns an empty queue.
 func NewQueue() *Queue {
-	return &Queue{byID: map[string]*entry{}, langs: map[string][]*entry{}}
+	return &Queue{byID: map[string]*entry{}, langs: map[string][]slot{}, regions: map[string]uint16{}, skills: map[string]uint8{}}
 }
 
-// compare orders entries in queue order.
-func compare(x, y *entry) int {
+// compare orders slots in queue order.
+func compare(x, y *slot) int {
 	switch {
-	case x.c.Priority != y.c.Priority:
-		if x.c.Priority > y.c.Priority {
+	case x.prio != y.prio:
+		if x.prio > y.prio {
 			return -1
 		}
 		return 1
-	case !x.c.WaitingSince.Equal(y.c.WaitingSince):
-		if x.c.WaitingSince.Before(y.c.WaitingSince) {
+	case !x.waiting.Equal(y.waiting):
+		if x.waiting.Before(y.waiting) {
 			return -1
 		}
 		return 1
-	case x.c.CustomerValue != y.c.CustomerValue:
-		if x.c.CustomerValue > y.c.CustomerValue {
+	case x.value != y.value:
+		if x.value > y.value {
 			return -1
 		}
 		return 1
 	}
-	return strings.Compare(x.c.ID, y.c.ID)
+	return strings.Compare(x.e.c.ID, y.e.c.ID)
 }
+
+func tierCode(t string) uint8 {
+	switch {
+	case strings.EqualFold(t, "new"):
+		return tierNew
+	case strings.EqualFold(t, "returning"):
+		return tierReturning
+	case strings.EqualFold(t, "vip"):
+		return tierVIP
+	}
+	return tierOther
+}
+
+func kindCode(k string) uint8 {
+	switch k {
+	case KindMessaging:
+		return kindMsg
+	case KindEmail:
+		return kindEmail
+	case KindVoice:
+		return kindVoice
+	}
+	return kindOther
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func (q *Queue) slotOf(e *entry) slot {
+	s := slot{waiting: e.c.WaitingSince, value: e.c.CustomerValue, e: e, prio: e.c.Priority, tier: tierCode(e.p.tier), kind: kindCode(e.p.kind)}
+	id, ok := q.regions[e.p.region]
+	if !ok {
+		id = uint16(len(q.regions))
+		q.regions[e.p.region] = id
+	}
+	s.region = id
+	if len(e.c.Exclude) > 0 {
+		s.flags |= flagExclude
+	}
+	if e.p.nskills > 0 {
+		s.flags |= flagSkills
+	}
+	for _, sk := range e.p.skills[:e.p.nskills] {
+		bit, ok := q.skills[sk]
+		if !ok && len(q.skills) < 64 && isASCII(sk) {
+			bit, ok = uint8(len(q.skills)), true
+			q.skills[sk] = bit
+		}
+		if !ok {
+			s.flags |= flagSkillsOpen
+			continue
+		}
+		s.skills |= 1 << bit
+	}
+	return s
+}
+
+func cmpSlot(x slot, y *slot) int { return compare(&x, y) }
 
 // Push adds c, or replaces the waiting conversation with the same ID (its priority or
 // exclusions may have changed).
@@ -54,9 +160,10 @@ func (q *Queue) Push(c Conversation) {
 	q.Remove(c.ID)
 	e := &entry{c: c}
 	e.p = prepare(&e.c)
+	e.s = q.slotOf(e)
 	list := q.langs[e.p.lang]
-	i, _ := slices.BinarySearchFunc(list, e, compare)
-	q.langs[e.p.lang] = slices.Insert(list, i, e)
+	i, _ := slices.BinarySearchFunc(list, &e.s, cmpSlot)
+	q.langs[e.p.lang] = slices.Insert(list, i, e.s)
 	q.byID[c.ID] = e
 }
 
@@ -69,7 +176,7 @@ func (q *Queue) Remove(id string) bool {
 	}
 	delete(q.byID, id)
 	list := q.langs[e.p.lang]
-	if i, found := slices.BinarySearchFunc(list, e, compare); found {
+	if i, found := slices.BinarySearchFunc(list, &e.s, cmpSlot); found {
 		list = slices.Delete(list, i, i+1)
 	}
 	if len(list) == 0 {
@@ -85,16 +192,81 @@ func (q *Queue) Len() int { return len(q.byID) }
 
 // Waiting returns the waiting conversations in queue order.
 func (q *Queue) Waiting() []Conversation {
-	all := make([]*entry, 0, len(q.byID))
+	all := make([]*slot, 0, len(q.byID))
 	for _, list := range q.langs {
-		all = append(all, list...)
+		for i := range list {
+			all = append(all, &list[i])
+		}
 	}
 	slices.SortFunc(all, compare)
 	out := make([]Conversation, len(all))
-	for i, e := range all {
-		out[i] = e.c
+	for i, s := range all {
+		out[i] = s.e.c
 	}
 	return out
+}
+
+// filter is what Next works out about the agent once, to pass over slots cheaply. Each
+// test is coarse: it may let through a conversation the agent may not take (the full
+// check follows), never the reverse.
+type filter struct {
+	region    uint16
+	anyRegion bool   // the region could not be numbered: check in full
+	tiers     uint8  // bits of tier codes the agent may serve
+	kinds     uint8  // bits of kind codes the agent has capacity for
+	skills    uint64 // bits of the agent's skills
+	anySkill  bool   // no skills (no restriction) or a skill without a bit
+	relaxFrom time.Time
+	relax     bool
+}
+
+func (q *Queue) filterFor(r *Router, a *Agent, at time.Time) (filter, bool) {
+	f := filter{kinds: 1 << kindOther, tiers: 1<<tierNew | 1<<tierReturning | 1<<tierVIP | 1<<tierOther}
+	region := strings.ToLower(strings.TrimSpace(a.Region))
+	if id, ok := q.regions[region]; ok && isASCII(region) {
+		f.region = id
+	} else if isASCII(region) {
+		return f, false // no conversation of this region has ever waited here
+	} else {
+		f.anyRegion = true
+	}
+	if len(a.Tiers) > 0 {
+		f.tiers = 0
+		for _, t := range a.Tiers {
+			f.tiers |= 1 << tierCode(strings.TrimSpace(t))
+		}
+	}
+	for code, kind := range [3]string{KindMessaging, KindEmail, KindVoice} {
+		if a.Load[kind] < a.CapacityFor(kind) {
+			f.kinds |= 1 << code
+		}
+	}
+	f.anySkill = len(a.Skills) == 0
+	for _, sk := range a.Skills {
+		if !isASCII(sk) {
+			f.anySkill = true
+			break
+		}
+		if bit, ok := q.skills[strings.ToLower(sk)]; ok {
+			f.skills |= 1 << bit
+		}
+	}
+	if r.cfg.RelaxSkillsAfter > 0 {
+		f.relax, f.relaxFrom = true, at.Add(-r.cfg.RelaxSkillsAfter)
+	}
+	return f, true
+}
+
+// pass reports whether a slot survives the coarse tests.
+func (f *filter) pass(s *slot) bool {
+	if (!f.anyRegion && s.region != f.region) || f.tiers&(1<<s.tier) == 0 || f.kinds&(1<<s.kind) == 0 {
+		return false
+	}
+	if s.flags&flagSkills == 0 || f.anySkill || s.flags&flagSkillsOpen != 0 || s.skills&f.skills != 0 {
+		return true
+	}
+	// A skill is needed and the agent lacks it: only a relaxed wait lets it through.
+	return f.relax && !s.waiting.IsZero() && !s.waiting.After(f.relaxFrom)
 }
 
 // Next finds the first waiting conversation, in queue order, that agent a may take at
@@ -106,41 +278,32 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 	if a == nil || q == nil || !a.Online || !r.onShift(a, at) {
 		return Conversation{}, Decision{}, false
 	}
-	// What depends on the agent alone is worked out once, not for each conversation.
-	free := func(kind string) bool { return a.Load[kind] < a.CapacityFor(kind) }
-	freeKind := [3]bool{free(KindMessaging), free(KindEmail), free(KindVoice)}
-	var best *entry
+	f, ok := q.filterFor(r, a, at)
+	if !ok {
+		return Conversation{}, Decision{}, false
+	}
+	var best *slot
 	var bestLevel int
-	var bestSkills [3]bool
-	var bestRelax, bestViaRelax bool
 	scan := func(lang string, level int) {
-		for _, e := range q.langs[lang] {
-			if best != nil && compare(e, best) >= 0 {
+		list := q.langs[lang]
+		for i := range list {
+			s := &list[i]
+			if best != nil && compare(s, best) >= 0 {
 				return // the rest of this language comes after what we have
 			}
+			if !f.pass(s) {
+				continue
+			}
+			// The full check, as Route does it.
+			e := s.e
 			if !strings.EqualFold(e.p.region, a.Region) {
 				continue
 			}
-			relaxed := r.relaxed(&e.c, at)
-			stage, skills, viaRelax := admit(&e.p, &e.c, a, relaxed)
-			if stage != stageSkill {
+			if stage, _, _ := admit(&e.p, &e.c, a, r.relaxed(&e.c, at)); stage != stageSkill || a.Load[e.p.kind] >= a.CapacityFor(e.p.kind) {
 				continue
 			}
-			var ok bool
-			switch e.p.kind {
-			case KindMessaging:
-				ok = freeKind[0]
-			case KindEmail:
-				ok = freeKind[1]
-			case KindVoice:
-				ok = freeKind[2]
-			default:
-				ok = free(e.p.kind)
-			}
-			if ok {
-				best, bestLevel, bestSkills, bestRelax, bestViaRelax = e, level, skills, relaxed, viaRelax
-				return
-			}
+			best, bestLevel = s, level
+			return
 		}
 	}
 	// The agent's languages (bases, deduplicated, at their best level), then
@@ -177,15 +340,18 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 	if best == nil {
 		return Conversation{}, Decision{}, false
 	}
-	c := best.c
-	s := r.score(&best.p, &best.c, a, bestLevel, bestSkills, bestViaRelax, at)
+	e := best.e
+	relaxed := r.relaxed(&e.c, at)
+	_, skills, viaRelax := admit(&e.p, &e.c, a, relaxed)
+	s := r.score(&e.p, &e.c, a, bestLevel, skills, viaRelax, at)
 	d := Decision{
 		AgentID:    a.ID,
-		Queue:      QueueName(c.Region, c.Language),
-		Candidates: []Candidate{{AgentID: a.ID, Score: s.total, Reasons: s.reasons(&best.p)}},
-		Relaxed:    bestRelax && best.p.nskills > 0,
+		Queue:      QueueName(e.c.Region, e.c.Language),
+		Candidates: []Candidate{{AgentID: a.ID, Score: s.total, Reasons: s.reasons(&e.p)}},
+		Relaxed:    relaxed && e.p.nskills > 0,
 		Reason:     "assigned",
 	}
+	c := e.c
 	q.Remove(c.ID)
 	return c, d, true
 }

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -789,11 +790,24 @@ func TestNextMatchesRoute(t *testing.T) {
 			convs[i].Region = "us"
 		case 2, 3, 4:
 			convs[i].Kind, convs[i].Priority = "voice", Urgent // first in the queue
+		case 5:
+			convs[i].Region = "EU"
+		case 6:
+			convs[i].Tier = "enterprise"
+		}
+		if i%5 == 0 { // more skills than the queue numbers
+			convs[i].Product = fmt.Sprintf("Product-%d", i%90)
 		}
 	}
 	for i, a := range agents {
 		if i%3 == 0 {
 			a.Load["voice"] = a.CapacityFor("voice")
+		}
+		if i%4 == 0 {
+			a.Skills = append(a.Skills, fmt.Sprintf("product-%d", i%90), "Ünterhaltung")
+		}
+		if i%7 == 0 {
+			a.Tiers = []string{"Enterprise", "VIP"}
 		}
 	}
 	r := NewRouter(Config{})
