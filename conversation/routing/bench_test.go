@@ -141,7 +141,7 @@ func BenchmarkRoute(b *testing.B) {
 	ro := v.(*Roster)
 	convs := benchConversations(rng, 1024)
 	r := NewRouter(Config{Global: Stat{N: 100000, ResolutionRate: 0.75, CSAT: 4.1}})
-	at := now.Add(2 * time.Hour) // Monday 12:00 UTC: day and late shifts overlap
+	at := now.Add(2 * time.Hour)  // Monday 12:00 UTC: day and late shifts overlap
 	r.Route(convs[0], agents, at) // load the time zones
 	for _, mode := range []string{"scan", "roster"} {
 		b.Run(mode, func(b *testing.B) {

@@ -8,7 +8,7 @@ package routing
 // and safe for concurrent use.
 type Roster struct {
 	byLang   map[rosterKey][]rosterEntry // region, base language → agents with their level
-	byRegion map[string][]rosterEntry // region → all its agents, level 0 (unknown language)
+	byRegion map[string][]rosterEntry    // region → all its agents, level 0 (unknown language)
 }
 
 type rosterKey struct{ region, lang string }
