@@ -840,3 +840,33 @@ func TestNextMatchesRoute(t *testing.T) {
 		t.Errorf("only %d agents found work: the comparison proves little", found)
 	}
 }
+
+func TestNextSkillsBeyondTheNumbered(t *testing.T) {
+	r := NewRouter(Config{})
+	q := NewQueue()
+	for i := range 70 { // the queue numbers the first 64 skills; the rest are checked in full
+		q.Push(conv(func(c *Conversation) { c.ID, c.Intent, c.Product = fmt.Sprintf("c%02d", i), "", fmt.Sprintf("p%02d", i) }))
+	}
+	q.Push(conv(func(c *Conversation) { c.ID, c.Intent, c.Product = "kettle", "", "kettle" }))
+	tests := []struct {
+		skill, want string
+	}{
+		{"P69", "c69"},
+		{"p03", "c03"},
+		{"\u212Aettle", "kettle"}, // KELVIN SIGN folds to k
+		{"nothing", ""},
+	}
+	for _, tt := range tests {
+		a := agent("a", func(a *Agent) { a.Skills = []string{tt.skill} })
+		c, _, ok := r.Next(q, a, now)
+		if c.ID != tt.want || ok != (tt.want != "") {
+			t.Errorf("skill %q: got %q, want %q", tt.skill, c.ID, tt.want)
+		}
+		if ok {
+			if d := r.Route(c, []*Agent{a}, now); d.AgentID != "a" {
+				t.Errorf("skill %q: Route disagrees: %+v", tt.skill, d)
+			}
+			q.Push(c)
+		}
+	}
+}
