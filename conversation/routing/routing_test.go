@@ -845,8 +845,10 @@ func TestNextSkillsBeyondTheNumbered(t *testing.T) {
 	r := NewRouter(Config{})
 	q := NewQueue()
 	q.Push(conv(func(c *Conversation) { c.ID, c.Intent, c.Product = "kettle", "", "kettle" })) // numbered
-	for i := range 70 { // the queue numbers the first 64 skills; the rest are checked in full
-		q.Push(conv(func(c *Conversation) { c.ID, c.Intent, c.Product = fmt.Sprintf("c%02d", i), "", fmt.Sprintf("p%02d", i) }))
+	for i := range 70 {                                                                        // the queue numbers the first 64 skills; the rest are checked in full
+		q.Push(conv(func(c *Conversation) {
+			c.ID, c.Intent, c.Product = fmt.Sprintf("c%02d", i), "", fmt.Sprintf("p%02d", i)
+		}))
 	}
 	tests := []struct {
 		skill, want string
