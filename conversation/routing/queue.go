@@ -296,7 +296,7 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 			}
 			// The full check, as Route does it.
 			e := s.e
-			if !strings.EqualFold(e.p.region, a.Region) {
+			if !sameRegion(a, e.p.region) {
 				continue
 			}
 			if stage, _, _ := admit(&e.p, &e.c, a, r.relaxed(&e.c, at)); stage != stageSkill || a.Load[e.p.kind] >= a.CapacityFor(e.p.kind) {

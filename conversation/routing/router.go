@@ -441,7 +441,7 @@ func (t *top) candidates(p *prepared) []Candidate {
 func (r *Router) Route(c Conversation, agents []*Agent, at time.Time) Decision {
 	st := r.begin(&c, at)
 	for _, a := range agents {
-		if a == nil || !a.Online || !strings.EqualFold(a.Region, st.p.region) {
+		if a == nil || !a.Online || !sameRegion(a, st.p.region) {
 			continue
 		}
 		level := 0
@@ -471,8 +471,8 @@ func (r *Router) RouteRoster(c Conversation, ro *Roster, at time.Time) Decision 
 	return r.decide(&st)
 }
 
-// routing is one Route call in progress.
-type routing struct {
+// routeState is one Route call in progress.
+type routeState struct {
 	c          *Conversation
 	p          prepared
 	at         time.Time
@@ -481,13 +481,13 @@ type routing struct {
 	best       int // furthest stage any agent reached
 }
 
-func (r *Router) begin(c *Conversation, at time.Time) routing {
-	return routing{c: c, p: prepare(c), at: at, relaxed: r.relaxed(c, at)}
+func (r *Router) begin(c *Conversation, at time.Time) routeState {
+	return routeState{c: c, p: prepare(c), at: at, relaxed: r.relaxed(c, at)}
 }
 
 // consider looks at an agent known to be online, in the region and speaking the
 // language at level.
-func (r *Router) consider(st *routing, a *Agent, level int) {
+func (r *Router) consider(st *routeState, a *Agent, level int) {
 	if !r.onShift(a, st.at) {
 		return
 	}
@@ -506,7 +506,7 @@ func (r *Router) consider(st *routing, a *Agent, level int) {
 	}
 }
 
-func (r *Router) decide(st *routing) Decision {
+func (r *Router) decide(st *routeState) Decision {
 	d := Decision{Queue: QueueName(st.c.Region, st.c.Language), Relaxed: st.relaxed && st.p.nskills > 0}
 	switch {
 	case st.free.n > 0:
@@ -520,6 +520,12 @@ func (r *Router) decide(st *routing) Decision {
 		d.Reason = queueReason(&st.p, st.best)
 	}
 	return d
+}
+
+// sameRegion compares an agent's region with a conversation's, already trimmed and
+// lower-cased, as QueueName and NewRoster do.
+func sameRegion(a *Agent, region string) bool {
+	return strings.EqualFold(strings.TrimSpace(a.Region), region)
 }
 
 func queueReason(p *prepared, stage int) string {

@@ -727,7 +727,7 @@ func TestRouteRosterMatchesRoute(t *testing.T) {
 			a.Languages = map[string]int{"DE-ch": 4, "de": 1, "De": 2} // regional tags, best level wins
 			a.Online, a.Shifts, a.Load = true, nil, nil
 		case 1:
-			a.Region = "EU" // another case
+			a.Region = " EU" // another case, a space
 		case 2:
 			a.Region = "us"
 		case 3, 13, 23:
@@ -808,6 +808,9 @@ func TestNextMatchesRoute(t *testing.T) {
 		}
 		if i%7 == 0 {
 			a.Tiers = []string{"Enterprise", "VIP"}
+		}
+		if i%9 == 0 {
+			a.Region = "Eu "
 		}
 	}
 	r := NewRouter(Config{})
