@@ -35,13 +35,21 @@
 // and tier), then waiting time, then customer value, then ID. When an agent frees
 // capacity, Next gives them the first conversation in that order they may take.
 //
-// Limits: Route scans every agent passed (about 0.1 µs each), so the caller should pass
-// one region's agents. Route and Next read the agents' Load and LastAssigned but do not
-// change them: the caller records an assignment before the next decision. Expected wait,
+// Route looks at every agent passed; RouteRoster decides the same through a Roster, an
+// index by region and base language built when agents are loaded, and looks only at
+// those who speak the language. With 1,000 agents in one region the roster path takes
+// a fraction of the time (see BenchmarkRoute). A Queue keeps one ordered list per language of small fixed-size
+// records, so Next passes over conversations an agent may not take without reading them.
+//
+// Limits: Route and Next read the agents' Load and LastAssigned but do not change them:
+// the caller records an assignment before the next decision. Expected wait,
 // predicted handling time, the demand forecast and offer-and-accept are not modelled here:
 // the engine owns timeouts and offers (an offer nobody accepts is routed again with the
 // agent in Exclude). The score's weights are set by judgement, not learned; the
 // simulation in the issue is what should tune them. Skill relaxation is all or nothing:
 // after the wait, a generalist and an agent with an unrelated specialism are equal on
-// skills.
+// skills. Next serves the queue strictly in order and ignores the previous-agent
+// preference. Regions, tiers and skills are compared case-insensitively; a queue numbers
+// the first 64 distinct skills it sees for its fast filter and checks the others in
+// full (correct, slower).
 package routing

@@ -308,30 +308,27 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 	}
 	// The agent's languages (bases, deduplicated, at their best level), then
 	// conversations of unknown language.
-	var langs [16]struct {
+	type langLevel struct {
 		base  string
 		level int
 	}
-	n := 0
+	var buf [16]langLevel // on the stack for all but the most multilingual agents
+	langs := buf[:0]
 	for tag, lvl := range a.Languages {
 		b := baseLanguage(tag)
 		if b == "und" {
 			continue
 		}
 		i := 0
-		for i < n && langs[i].base != b {
+		for i < len(langs) && langs[i].base != b {
 			i++
 		}
-		if i == n {
-			if n == len(langs) {
-				continue // more than sixteen languages: the rest are not served here
-			}
-			langs[n].base = b
-			n++
+		if i == len(langs) {
+			langs = append(langs, langLevel{base: b})
 		}
 		langs[i].level = max(langs[i].level, lvl)
 	}
-	for _, l := range langs[:n] {
+	for _, l := range langs {
 		if l.level >= r.cfg.MinLanguageLevel {
 			scan(l.base, l.level)
 		}
