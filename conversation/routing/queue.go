@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -10,33 +11,45 @@ import (
 // Queue holds the conversations of one region waiting for a human, ordered by priority
 // (highest first), then waiting time (longest first), then CustomerValue (highest
 // first), then ID. It keeps one ordered list per language, so an agent is only matched
-// against conversations in languages they speak, and each list holds small fixed-size
-// records (region, tier, kind and skills as numbers) so that Next can pass over
-// thousands of conversations an agent may not take without touching the conversations
-// themselves. It is not safe for concurrent use: the engine owns one queue per region in
+// against conversations in languages they speak, and each list keeps, beside the order,
+// a dense array of 24-byte records (region, tier, kind, skills as numbers, waiting
+// time) so that Next can pass over thousands of conversations an agent may not take
+// without touching the conversations themselves. It is not safe for concurrent use: the engine owns one queue per region in
 // one goroutine.
 type Queue struct {
 	byID    map[string]*entry
-	langs   map[string][]slot // base language → slots in queue order
+	langs   map[string]*lane  // base language → its conversations in queue order
 	regions map[string]uint16 // lower-case region → number
-	skills  map[string]uint8  // lower-case skill → bit in slot.skills (the first 64 seen)
+	skills  map[string]uint8  // lower-case skill → bit in mask.skills (the first 64 seen)
 }
 
 type entry struct {
 	c Conversation
 	p prepared
-	s slot
+	k key
+	m mask
 }
 
-// slot is what Next reads of a waiting conversation before looking at the conversation:
-// the fields of the queue order and coarse filters that never reject a conversation the
-// full check would accept.
-type slot struct {
+// lane is one language's conversations in queue order: keys[i] and masks[i] describe
+// the same conversation.
+type lane struct {
+	keys  []key
+	masks []mask
+}
+
+// key holds the fields of the queue order.
+type key struct {
 	waiting time.Time
 	value   float64
-	skills  uint64 // bits of the conversation's intent, issue type, product
 	e       *entry
 	prio    Priority
+}
+
+// mask is what Next reads of a waiting conversation before anything else: coarse
+// filters that never reject a conversation the full check would accept.
+type mask struct {
+	skills  uint64 // bits of the conversation's intent, issue type, product
+	waitSec int64  // WaitingSince in Unix seconds; math.MaxInt64 when unset
 	region  uint16
 	tier    uint8 // tierNew, tierReturning, tierVIP, tierOther
 	kind    uint8 // kindMsg, kindEmail, kindVoice, kindOther
@@ -65,11 +78,11 @@ const (
 
 // NewQueue returns an empty queue.
 func NewQueue() *Queue {
-	return &Queue{byID: map[string]*entry{}, langs: map[string][]slot{}, regions: map[string]uint16{}, skills: map[string]uint8{}}
+	return &Queue{byID: map[string]*entry{}, langs: map[string]*lane{}, regions: map[string]uint16{}, skills: map[string]uint8{}}
 }
 
-// compare orders slots in queue order.
-func compare(x, y *slot) int {
+// compare orders keys in queue order.
+func compare(x, y *key) int {
 	switch {
 	case x.prio != y.prio:
 		if x.prio > y.prio {
@@ -123,8 +136,12 @@ func isASCII(s string) bool {
 	return true
 }
 
-func (q *Queue) slotOf(e *entry) slot {
-	s := slot{waiting: e.c.WaitingSince, value: e.c.CustomerValue, e: e, prio: e.c.Priority, tier: tierCode(e.p.tier), kind: kindCode(e.p.kind)}
+func (q *Queue) index(e *entry) {
+	e.k = key{waiting: e.c.WaitingSince, value: e.c.CustomerValue, e: e, prio: e.c.Priority}
+	s := mask{waitSec: math.MaxInt64, tier: tierCode(e.p.tier), kind: kindCode(e.p.kind)}
+	if !e.c.WaitingSince.IsZero() {
+		s.waitSec = e.c.WaitingSince.Unix()
+	}
 	id, ok := q.regions[e.p.region]
 	if !ok {
 		id = uint16(len(q.regions))
@@ -149,10 +166,10 @@ func (q *Queue) slotOf(e *entry) slot {
 		}
 		s.skills |= 1 << bit
 	}
-	return s
+	e.m = s
 }
 
-func cmpSlot(x slot, y *slot) int { return compare(&x, y) }
+func cmpKey(x key, y *key) int { return compare(&x, y) }
 
 // Push adds c, or replaces the waiting conversation with the same ID (its priority or
 // exclusions may have changed).
@@ -160,10 +177,15 @@ func (q *Queue) Push(c Conversation) {
 	q.Remove(c.ID)
 	e := &entry{c: c}
 	e.p = prepare(&e.c)
-	e.s = q.slotOf(e)
-	list := q.langs[e.p.lang]
-	i, _ := slices.BinarySearchFunc(list, &e.s, cmpSlot)
-	q.langs[e.p.lang] = slices.Insert(list, i, e.s)
+	q.index(e)
+	l := q.langs[e.p.lang]
+	if l == nil {
+		l = &lane{}
+		q.langs[e.p.lang] = l
+	}
+	i, _ := slices.BinarySearchFunc(l.keys, &e.k, cmpKey)
+	l.keys = slices.Insert(l.keys, i, e.k)
+	l.masks = slices.Insert(l.masks, i, e.m)
 	q.byID[c.ID] = e
 }
 
@@ -175,14 +197,13 @@ func (q *Queue) Remove(id string) bool {
 		return false
 	}
 	delete(q.byID, id)
-	list := q.langs[e.p.lang]
-	if i, found := slices.BinarySearchFunc(list, &e.s, cmpSlot); found {
-		list = slices.Delete(list, i, i+1)
+	l := q.langs[e.p.lang]
+	if i, found := slices.BinarySearchFunc(l.keys, &e.k, cmpKey); found {
+		l.keys = slices.Delete(l.keys, i, i+1)
+		l.masks = slices.Delete(l.masks, i, i+1)
 	}
-	if len(list) == 0 {
+	if len(l.keys) == 0 {
 		delete(q.langs, e.p.lang)
-	} else {
-		q.langs[e.p.lang] = list
 	}
 	return true
 }
@@ -192,10 +213,10 @@ func (q *Queue) Len() int { return len(q.byID) }
 
 // Waiting returns the waiting conversations in queue order.
 func (q *Queue) Waiting() []Conversation {
-	all := make([]*slot, 0, len(q.byID))
-	for _, list := range q.langs {
-		for i := range list {
-			all = append(all, &list[i])
+	all := make([]*key, 0, len(q.byID))
+	for _, l := range q.langs {
+		for i := range l.keys {
+			all = append(all, &l.keys[i])
 		}
 	}
 	slices.SortFunc(all, compare)
@@ -206,7 +227,7 @@ func (q *Queue) Waiting() []Conversation {
 	return out
 }
 
-// filter is what Next works out about the agent once, to pass over slots cheaply. Each
+// filter is what Next works out about the agent once, to pass over masks cheaply. Each
 // test is coarse: it may let through a conversation the agent may not take (the full
 // check follows), never the reverse.
 type filter struct {
@@ -216,7 +237,7 @@ type filter struct {
 	kinds     uint8  // bits of kind codes the agent has capacity for
 	skills    uint64 // bits of the agent's skills
 	anySkill  bool   // no skills (no restriction) or a skill without a bit
-	relaxFrom time.Time
+	relaxFrom int64  // Unix seconds: a conversation waiting since then or before may be relaxed
 	relax     bool
 }
 
@@ -252,13 +273,13 @@ func (q *Queue) filterFor(r *Router, a *Agent, at time.Time) (filter, bool) {
 		}
 	}
 	if r.cfg.RelaxSkillsAfter > 0 {
-		f.relax, f.relaxFrom = true, at.Add(-r.cfg.RelaxSkillsAfter)
+		f.relax, f.relaxFrom = true, at.Add(-r.cfg.RelaxSkillsAfter).Unix()
 	}
 	return f, true
 }
 
-// pass reports whether a slot survives the coarse tests.
-func (f *filter) pass(s *slot) bool {
+// pass reports whether a conversation survives the coarse tests.
+func (f *filter) pass(s *mask) bool {
 	if (!f.anyRegion && s.region != f.region) || f.tiers&(1<<s.tier) == 0 || f.kinds&(1<<s.kind) == 0 {
 		return false
 	}
@@ -266,7 +287,8 @@ func (f *filter) pass(s *slot) bool {
 		return true
 	}
 	// A skill is needed and the agent lacks it: only a relaxed wait lets it through.
-	return f.relax && !s.waiting.IsZero() && !s.waiting.After(f.relaxFrom)
+	// Whole seconds round both down, so this never refuses what the full test accepts.
+	return f.relax && s.waitSec <= f.relaxFrom
 }
 
 // Next finds the first waiting conversation, in queue order, that agent a may take at
@@ -282,19 +304,22 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 	if !ok {
 		return Conversation{}, Decision{}, false
 	}
-	var best *slot
+	var best *key
 	var bestLevel int
 	scan := func(lang string, level int) {
-		list := q.langs[lang]
-		for i := range list {
-			s := &list[i]
-			if best != nil && compare(s, best) >= 0 {
+		l := q.langs[lang]
+		if l == nil {
+			return
+		}
+		for i := range l.masks {
+			if best != nil && compare(&l.keys[i], best) >= 0 {
 				return // the rest of this language comes after what we have
 			}
-			if !f.pass(s) {
+			if !f.pass(&l.masks[i]) {
 				continue
 			}
 			// The full check, as Route does it.
+			s := &l.keys[i]
 			e := s.e
 			if !sameRegion(a, e.p.region) {
 				continue
