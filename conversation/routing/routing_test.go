@@ -611,6 +611,21 @@ func TestNext(t *testing.T) {
 				c.ID, c.Intent, c.Priority, c.WaitingSince = "high-billing", "billing", High, now.Add(-3*time.Minute)
 			}))
 		}, refund(), now, "high-billing", true},
+		{"skills relaxed at exactly two minutes", func(q *Queue) {
+			q.Push(conv(func(c *Conversation) {
+				c.ID, c.Intent, c.Priority, c.WaitingSince = "high-billing", "billing", High, now.Add(-2*time.Minute)
+			}))
+		}, refund(), now, "high-billing", true},
+		{"skills relaxed at two minutes, in the middle of a second", func(q *Queue) {
+			q.Push(conv(func(c *Conversation) {
+				c.ID, c.Intent, c.Priority, c.WaitingSince = "high-billing", "billing", High, now.Add(-2*time.Minute+300*time.Millisecond)
+			}))
+		}, refund(), now.Add(300 * time.Millisecond), "high-billing", true},
+		{"not relaxed half a second before two minutes", func(q *Queue) {
+			q.Push(conv(func(c *Conversation) {
+				c.ID, c.Intent, c.Priority, c.WaitingSince = "high-billing", "billing", High, now.Add(-2*time.Minute+800*time.Millisecond)
+			}))
+		}, refund(), now.Add(300 * time.Millisecond), "normal-refund-old", false},
 		{"unknown language: anyone", func(q *Queue) {
 			q.Push(conv(func(c *Conversation) { c.ID, c.Language, c.Priority = "high-und", "", High }))
 		}, refund(), now, "high-und", false},
