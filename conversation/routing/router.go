@@ -542,3 +542,14 @@ func queueReason(p *prepared, stage int) string {
 	}
 	return "no agent online" + where
 }
+
+// Eligible reports whether agent a may take c at at, with the reason when not (the
+// Decision reasons of Route: "no agent online for de in eu" and so on). The engine uses it
+// to check an assignConversation or transferConversation to a named agent.
+func (r *Router) Eligible(c Conversation, a *Agent, at time.Time) (bool, string) {
+	if a == nil {
+		return false, "no such agent"
+	}
+	d := r.Route(c, []*Agent{a}, at)
+	return d.AgentID == a.ID, d.Reason
+}

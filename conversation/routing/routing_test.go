@@ -890,3 +890,26 @@ func TestNextSkillsBeyondTheNumbered(t *testing.T) {
 		}
 	}
 }
+
+func TestEligible(t *testing.T) {
+	r := NewRouter(Config{})
+	tests := []struct {
+		name   string
+		a      *Agent
+		c      Conversation
+		ok     bool
+		reason string
+	}{
+		{"eligible", agent("a"), conv(), true, "assigned"},
+		{"does not speak the language", agent("a"), conv(func(c *Conversation) { c.Language = "ja" }), false, "no agent online for ja in eu"},
+		{"other region", agent("a", func(a *Agent) { a.Region = "apac" }), conv(), false, "no agent online for de in eu"},
+		{"full", agent("a", func(a *Agent) { a.Load = map[string]int{"messaging": 4} }), conv(), false, "all eligible agents at capacity"},
+		{"no agent", nil, conv(), false, "no such agent"},
+	}
+	for _, tt := range tests {
+		ok, reason := r.Eligible(tt.c, tt.a, now)
+		if ok != tt.ok || reason != tt.reason {
+			t.Errorf("%s: %v %q, want %v %q", tt.name, ok, reason, tt.ok, tt.reason)
+		}
+	}
+}
