@@ -129,7 +129,7 @@ func heapDelta(build func() any) (any, uint64) {
 // take (the goroutine is locked to its thread while timing).
 type timer struct {
 	wall, cpu []time.Duration
-	t0, c0    time.Duration
+	c0        time.Duration
 	start     time.Time
 }
 
