@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,8 +168,8 @@ func prepare(c *Conversation) prepared {
 		p.tier = "new"
 	}
 	for _, s := range [3]string{c.Intent, c.IssueType, c.Product} {
-		if s = strings.TrimSpace(s); s != "" {
-			p.skills[p.nskills] = strings.ToLower(s)
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" && !slices.Contains(p.skills[:p.nskills], s) {
+			p.skills[p.nskills] = s
 			p.nskills++
 		}
 	}

@@ -218,6 +218,7 @@ func TestRouteEligibility(t *testing.T) {
 		{name: "skill matched in another case", agent: func(a *Agent) { a.Skills = []string{"Refund"} }, assign: true},
 		{name: "skill by issue type", agent: func(a *Agent) { a.Skills = []string{"delivery"} }, conv: func(c *Conversation) { c.IssueType = "delivery" }, assign: true},
 		{name: "skill by product", agent: func(a *Agent) { a.Skills = []string{"kettle-x2"} }, conv: func(c *Conversation) { c.Product = "Kettle-X2" }, assign: true},
+		{name: "intent and issue type alike count once", agent: func(a *Agent) { a.Skills = []string{"refund"} }, conv: func(c *Conversation) { c.IssueType = "Refund" }, assign: true},
 		{name: "no skill needed without intent", agent: func(a *Agent) { a.Skills = []string{"billing"} }, conv: func(c *Conversation) { c.Intent = "" }, assign: true},
 		{name: "excluded", conv: func(c *Conversation) { c.Exclude = []string{"x", "a"} }, reason: "all agents for de in eu excluded"},
 		{name: "at capacity", agent: func(a *Agent) { a.Load = map[string]int{"messaging": 4} }, reason: "all eligible agents at capacity"},
@@ -382,6 +383,13 @@ func TestReasons(t *testing.T) {
 	}
 	if d.Queue != "eu/de" || d.Relaxed {
 		t.Errorf("decision %+v", d)
+	}
+}
+
+func TestReasonsCountASkillOnce(t *testing.T) {
+	d := NewRouter(Config{}).Route(conv(func(c *Conversation) { c.IssueType = "Refund" }), []*Agent{agent("a", func(a *Agent) { a.Skills = []string{"refund"} })}, now)
+	if n := strings.Count(strings.Join(d.Candidates[0].Reasons, " "), "skill:refund"); n != 1 {
+		t.Errorf("reasons %v", d.Candidates[0].Reasons)
 	}
 }
 
