@@ -138,6 +138,9 @@ func isASCII(s string) bool {
 
 func (q *Queue) index(e *entry) {
 	e.k = key{waiting: e.c.WaitingSince, value: e.c.CustomerValue, e: e, prio: e.c.Priority}
+	if math.IsNaN(e.k.value) {
+		e.k.value = 0 // NaN would break the order, and with it Remove
+	}
 	s := mask{waitSec: math.MaxInt64, tier: tierCode(e.p.tier), kind: kindCode(e.p.kind)}
 	if !e.c.WaitingSince.IsZero() {
 		s.waitSec = e.c.WaitingSince.Unix()

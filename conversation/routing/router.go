@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,7 +269,11 @@ func (r *Router) score(p *prepared, c *Conversation, a *Agent, level int, skills
 		s.retention = true
 		s.total += w.Retention
 	}
-	s.total += w.History * r.history(a, p.statKey, &s)
+	if h := r.history(a, p.statKey, &s); !math.IsNaN(h) && !math.IsInf(h, 0) {
+		s.total += w.History * h
+	} else {
+		s.hasRR, s.hasCSAT = false, false // a broken record (NaN) counts as none
+	}
 	s.load, s.capacity = a.Load[p.kind], a.CapacityFor(p.kind)
 	if s.capacity > 0 && s.load < s.capacity {
 		s.total += w.Load * float64(s.capacity-s.load) / float64(s.capacity)

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -390,6 +391,30 @@ func TestReasonsCountASkillOnce(t *testing.T) {
 	d := NewRouter(Config{}).Route(conv(func(c *Conversation) { c.IssueType = "Refund" }), []*Agent{agent("a", func(a *Agent) { a.Skills = []string{"refund"} })}, now)
 	if n := strings.Count(strings.Join(d.Candidates[0].Reasons, " "), "skill:refund"); n != 1 {
 		t.Errorf("reasons %v", d.Candidates[0].Reasons)
+	}
+}
+
+func TestNaNDoesNotBreakOrder(t *testing.T) {
+	q := NewQueue()
+	for i := range 20 {
+		v := float64(i)
+		if i%3 == 0 {
+			v = math.NaN()
+		}
+		q.Push(conv(func(c *Conversation) { c.ID, c.CustomerValue = fmt.Sprintf("c%02d", i), v }))
+	}
+	for i := range 20 {
+		if !q.Remove(fmt.Sprintf("c%02d", i)) {
+			t.Fatalf("c%02d not removed", i)
+		}
+	}
+	if q.Len() != 0 || len(q.Waiting()) != 0 {
+		t.Errorf("left %d", q.Len())
+	}
+	bad := agent("bad", func(a *Agent) { a.Stats = map[string]Stat{"refund/de": {N: 10, ResolutionRate: math.NaN()}} })
+	d := NewRouter(Config{Global: Stat{N: 100, ResolutionRate: 0.7}}).Route(conv(), []*Agent{agent("b"), bad, agent("a")}, now)
+	if want := []string{"a", "b", "bad"}; !slices.Equal(ids(d.Candidates), want) || math.IsNaN(d.Candidates[2].Score) {
+		t.Errorf("candidates %+v, want %v", d.Candidates, want)
 	}
 }
 
