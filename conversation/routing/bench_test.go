@@ -172,9 +172,13 @@ func BenchmarkRoute(b *testing.B) {
 	v, rosterBytes := heapDelta(func() any { return NewRoster(agents) })
 	ro := v.(*Roster)
 	convs := benchConversations(rng, 1024)
-	r := NewRouter(Config{Global: Stat{N: 100000, ResolutionRate: 0.75, CSAT: 4.1}})
-	at := now.Add(2 * time.Hour)  // Monday 12:00 UTC: day and late shifts overlap
-	r.Route(convs[0], agents, at) // load the time zones
+	at := now.Add(2 * time.Hour) // Monday 12:00 UTC: day and late shifts overlap
+	v, routerBytes := heapDelta(func() any {
+		r := NewRouter(Config{Global: Stat{N: 100000, ResolutionRate: 0.75, CSAT: 4.1}})
+		r.Route(convs[0], agents, at) // load the time zones
+		return r
+	})
+	r := v.(*Router)
 	for _, mode := range []string{"scan", "roster"} {
 		b.Run(mode, func(b *testing.B) {
 			tm := newTimer()
@@ -199,6 +203,7 @@ func BenchmarkRoute(b *testing.B) {
 			if mode == "roster" {
 				b.ReportMetric(float64(rosterBytes)/float64(len(agents)), "roster-B/agent")
 			}
+			b.ReportMetric(float64(routerBytes), "router-B")
 			b.ReportMetric(float64(assigned)/float64(len(tm.wall)), "assigned/op")
 		})
 	}
