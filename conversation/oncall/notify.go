@@ -349,10 +349,16 @@ func transportError(ctx context.Context, kind string, err error) error {
 	}
 	e := &DeliveryError{Kind: kind, Retryable: true, Err: err}
 	var ne net.Error
+	var cert *tls.CertificateVerificationError
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		e.Retryable = false
 		e.Reason = "cancelled"
+	case errors.As(err, &cert):
+		// A certificate we refuse now we will refuse on the next attempt too.
+		e.Retryable = false
+		e.Reason = "certificate refused"
+		e.Err = cert.Err
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		e.Reason = "timeout"
 	default:
@@ -462,6 +468,12 @@ func smtpError(ctx context.Context, step string, err error) error {
 	}
 	e := transportError(ctx, KindEmail, err).(*DeliveryError)
 	e.Reason = step + ": " + e.Reason
+	// A relay without STARTTLS or with a certificate we refuse will not change its mind:
+	// only network failures are worth retrying there.
+	var ne net.Error
+	if (step == "tls" || step == "starttls") && !errors.As(err, &ne) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		e.Retryable = false
+	}
 	return e
 }
 

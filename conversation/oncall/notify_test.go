@@ -2,9 +2,11 @@ package oncall
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"log/slog"
 	"mime"
 	"mime/quotedprintable"
@@ -390,6 +392,15 @@ func TestTransportFailures(t *testing.T) {
 			t.Fatalf("Notify = %v; want a permanent error", err)
 		}
 	})
+	t.Run("an untrusted certificate is permanent", func(t *testing.T) {
+		srv := quietTLSServer()
+		defer srv.Close()
+		err := newTestNotifier(Config{}).Notify(context.Background(), Target{Kind: KindSlack, URL: srv.URL + "/services/T/B/tls-token"}, testPage)
+		checkClean(t, err, "tls-token")
+		if retry, _ := Retryable(err); err == nil || retry || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("Notify = %v; want a permanent certificate error", err)
+		}
+	})
 	t.Run("an unknown kind is permanent", func(t *testing.T) {
 		err := newTestNotifier(Config{}).Notify(context.Background(), Target{Kind: "pigeon"}, testPage)
 		if retry, _ := Retryable(err); err == nil || retry {
@@ -532,6 +543,14 @@ func TestEmail(t *testing.T) {
 		}
 		checkClean(t, err, "wrong-pass-123")
 	})
+	t.Run("a relay without STARTTLS is a permanent failure", func(t *testing.T) {
+		starttls := cfg
+		starttls.SMTP.TLS = ""
+		err := newTestNotifier(starttls).Notify(context.Background(), Target{Kind: KindEmail, Address: "ana@example.com"}, testPage)
+		if retry, _ := Retryable(err); err == nil || retry || !strings.Contains(err.Error(), "STARTTLS") {
+			t.Fatalf("Notify = %v; want a permanent STARTTLS error", err)
+		}
+	})
 	t.Run("relay down is retryable", func(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		down := cfg
@@ -597,4 +616,54 @@ func newServer(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+func TestEmailOverTLS(t *testing.T) {
+	// httptest's certificate for 127.0.0.1, and a client that trusts it.
+	hs := quietTLSServer()
+	defer hs.Close()
+	srvTLS := hs.TLS.Clone()
+	cliTLS := hs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	cliTLS.ServerName = "127.0.0.1"
+	for _, mode := range []string{TLSImplicit, TLSStartTLS} {
+		t.Run(mode, func(t *testing.T) {
+			r := &relay{}
+			s := smtp.NewServer(r)
+			s.Domain = "relay.test"
+			s.ErrorLog = log.New(io.Discard, "", 0)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode == TLSImplicit {
+				ln = tls.NewListener(ln, srvTLS)
+			} else {
+				s.TLSConfig = srvTLS
+			}
+			go func() { _ = s.Serve(ln) }()
+			defer s.Close()
+			cfg := Config{SMTP: SMTPConfig{Relay: ln.Addr().String(), From: "oncall@shop.example", Username: "meridian", Password: "relay-pass", TLS: mode, TLSConfig: cliTLS}}
+			if err := newTestNotifier(cfg).Notify(context.Background(), Target{Kind: KindEmail, Address: "ana@example.com"}, testPage); err != nil {
+				t.Fatalf("Notify = %v", err)
+			}
+			if len(r.mails) != 1 {
+				t.Fatalf("%d mails relayed", len(r.mails))
+			}
+			// Without trusting the certificate: permanent, not retried for ever.
+			cfg.SMTP.TLSConfig = nil
+			err = newTestNotifier(cfg).Notify(context.Background(), Target{Kind: KindEmail, Address: "ana@example.com"}, testPage)
+			if retry, _ := Retryable(err); err == nil || retry {
+				t.Fatalf("Notify with an untrusted certificate = %v; want a permanent error", err)
+			}
+			checkClean(t, err, "relay-pass")
+		})
+	}
+}
+
+// quietTLSServer is an httptest TLS server that does not log refused handshakes.
+func quietTLSServer() *httptest.Server {
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
 }
