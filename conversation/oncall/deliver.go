@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -124,4 +125,43 @@ func Deliver(ctx context.Context, n Notifier, t Target, p Page, policy RetryPoli
 			return attempts, fmt.Errorf("oncall: page %s to %s: stopped after %d attempts (%w): %w", p.ID, t.Kind, attempts, serr, err)
 		}
 	}
+}
+
+// Result is the outcome of paging one target.
+type Result struct {
+	Target   Target
+	Attempts int
+	Err      error // nil when delivered
+}
+
+// PagePerson delivers p to every target of the person at once (a slow e-mail relay must
+// not hold up the chat message) and waits for all. ok is true when at least one target got
+// the page. sleep must be safe for concurrent use; nil means [Sleep].
+func PagePerson(ctx context.Context, n Notifier, person Person, p Page, policy RetryPolicy, sleep func(context.Context, time.Duration) error) (results []Result, ok bool) {
+	results = make([]Result, len(person.Targets))
+	var wg sync.WaitGroup
+	for i, t := range person.Targets {
+		wg.Go(func() {
+			attempts, err := Deliver(ctx, n, t, p, policy, sleep)
+			results[i] = Result{Target: t, Attempts: attempts, Err: err}
+		})
+	}
+	wg.Wait()
+	for _, r := range results {
+		ok = ok || r.Err == nil
+	}
+	return results, ok
+}
+
+// Due is the engine's clock over a chain: given that the first paged steps were paged and
+// nobody has acknowledged, it returns the steps due at now (At not after now) and when the
+// next one falls due (zero when none is left).
+func Due(chain []Step, paged int, now time.Time) (due []Step, next time.Time) {
+	for _, s := range chain[min(max(paged, 0), len(chain)):] {
+		if s.At.After(now) {
+			return due, s.At
+		}
+		due = append(due, s)
+	}
+	return due, time.Time{}
 }

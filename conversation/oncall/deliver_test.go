@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -183,5 +184,84 @@ func TestDeliverWebhookEndToEnd(t *testing.T) {
 	}
 	if len(recv.keys) != 3 || recv.keys[0] != testPage.ID || recv.keys[2] != testPage.ID {
 		t.Errorf("idempotency keys %v", recv.keys)
+	}
+}
+
+// byKind fails the targets of the kinds it is given, permanently, and records calls.
+type byKind struct {
+	fail map[string]bool
+	mu   sync.Mutex
+	sent []string
+}
+
+func (b *byKind) Notify(_ context.Context, t Target, _ Page) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sent = append(b.sent, t.Kind)
+	if b.fail[t.Kind] {
+		return &DeliveryError{Kind: t.Kind, Status: 404}
+	}
+	return nil
+}
+
+func TestPagePerson(t *testing.T) {
+	person := Person{ID: "ana", Targets: []Target{{Kind: KindSlack, URL: "https://hooks.example.com/x"}, {Kind: KindEmail, Address: "ana@example.com"}}}
+	tests := []struct {
+		name   string
+		fail   map[string]bool
+		ok     bool
+		failed []bool
+	}{
+		{"both delivered", nil, true, []bool{false, false}},
+		{"one of two is enough", map[string]bool{KindSlack: true}, true, []bool{true, false}},
+		{"none delivered", map[string]bool{KindSlack: true, KindEmail: true}, false, []bool{true, true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := &byKind{fail: tc.fail}
+			results, ok := PagePerson(context.Background(), n, person, testPage, RetryPolicy{}, func(context.Context, time.Duration) error { return nil })
+			if ok != tc.ok || len(results) != 2 || len(n.sent) != 2 {
+				t.Fatalf("PagePerson = %+v, %v (sent %v)", results, ok, n.sent)
+			}
+			for i, r := range results {
+				if r.Target != person.Targets[i] || r.Attempts != 1 || (r.Err != nil) != tc.failed[i] {
+					t.Errorf("result %d = %+v", i, r)
+				}
+			}
+		})
+	}
+	if results, ok := PagePerson(context.Background(), &byKind{}, Person{ID: "nobody"}, testPage, RetryPolicy{}, nil); ok || len(results) != 0 {
+		t.Errorf("a person without targets: %v, %v", results, ok)
+	}
+}
+
+func TestDue(t *testing.T) {
+	at := utc("2026-03-03 09:00:00")
+	chain := testRota(t).Chain(at, 15*time.Minute)
+	tests := []struct {
+		name    string
+		paged   int
+		now     time.Time
+		regions string
+		next    time.Time
+	}{
+		{"at the escalation the first step is due", 0, at, "eu", at.Add(15 * time.Minute)},
+		{"first paged, before the timeout: nothing", 1, at.Add(14 * time.Minute), "", at.Add(15 * time.Minute)},
+		{"first paged, at the timeout: the next region", 1, at.Add(15 * time.Minute), "americas", at.Add(30 * time.Minute)},
+		{"a late tick catches up", 1, at.Add(40 * time.Minute), "americas,apac", time.Time{}},
+		{"all paged", 3, at.Add(time.Hour), "", time.Time{}},
+		{"paged beyond the chain", 9, at, "", time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			due, next := Due(chain, tc.paged, tc.now)
+			var got []string
+			for _, s := range due {
+				got = append(got, s.Region)
+			}
+			if strings.Join(got, ",") != tc.regions || !next.Equal(tc.next) {
+				t.Fatalf("Due = %v, %v; want %s, %v", got, next, tc.regions, tc.next)
+			}
+		})
 	}
 }
