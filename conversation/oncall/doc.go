@@ -14,9 +14,10 @@
 // incoming webhook (Slack's documented {"text": ...} format and error bodies), and e-mail
 // through an SMTP relay. [Deliver] retries one target with exponential backoff and jitter,
 // honouring Retry-After, and returns the attempts and the final error so the caller can record
-// the failure; [PagePerson] pages all of a person's targets at once; [Due] tells the engine
-// which steps of a chain fall due and when to look again; [Retryable] tells transient failures (5xx, 429, timeouts, refused connections,
-// SMTP 4xx) from permanent ones (HTTP 4xx, SMTP 5xx).
+// the failure. [PagePerson] pages all of a person's targets at once; [Due] tells the engine
+// which steps of a chain fall due and when to look again. [Retryable] tells transient
+// failures (5xx, 408, 429, timeouts, refused connections, SMTP 4xx) from permanent ones
+// (other HTTP statuses, redirects, SMTP 5xx, refused certificates, missing configuration).
 //
 // Limits: acknowledgement is not detected here; it reaches the engine through its API, and
 // the engine stops walking the chain. There is no phone call or SMS, no two-way chat
