@@ -67,7 +67,9 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./understanding/urgency:FuzzEvaluate ./understanding/intent:FuzzClassify ./understanding/intent:FuzzEvaluate \
         ./understanding/sentiment:FuzzAnalyze ./understanding/refine:FuzzParse ./understanding/refine:FuzzParseAnswer \
         ./channels/whatsapp:FuzzMediaInfo ./channels/telegram:FuzzGetFile ./channels/wechat:FuzzMediaError \
-        ./understanding/culture:FuzzAdapt ./understanding/culture:FuzzEvaluate
+        ./understanding/culture:FuzzAdapt ./understanding/culture:FuzzEvaluate \
+        ./conversation:FuzzParseAgents ./conversation/routing:FuzzParseShift ./conversation/routing:FuzzParsePriority \
+        ./conversation/sla:FuzzParsePolicy ./conversation/sla:FuzzClock ./conversation/oncall:FuzzParseRota
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/meridian-cs/meridian/conversation/routing"
 )
 
 // Presence is whether an agent can take conversations now.
@@ -74,9 +76,8 @@ const (
 )
 
 var (
-	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$`)
-	langPattern  = regexp.MustCompile(`^[a-z]{2,3}$`)
-	clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$`)
+	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$`)
+	langPattern = regexp.MustCompile(`^[a-z]{2,3}$`)
 )
 
 // FieldError is a description refused, naming the field.
@@ -163,17 +164,10 @@ func (a *Agent) Validate(regionKnown func(string) bool) error {
 	return nil
 }
 
-// Validate checks one shift.
+// Validate checks one shift (routing.ParseShift: the router reads shifts, so it owns the rule).
 func (s Shift) Validate() error {
-	switch {
-	case s.Weekday < 1 || s.Weekday > 7:
-		return fmt.Errorf("weekday %d is not 1 (Monday) to 7 (Sunday)", s.Weekday)
-	case !clockPattern.MatchString(s.Start) || s.Start == "24:00":
-		return fmt.Errorf("start %q is not a time of day HH:MM", s.Start)
-	case !clockPattern.MatchString(s.End):
-		return fmt.Errorf("end %q is not a time of day HH:MM (24:00 for the end of the day)", s.End)
-	case s.End <= s.Start:
-		return fmt.Errorf("end %s is not after start %s (split a night shift at midnight)", s.End, s.Start)
+	if err := routing.ParseShift(routing.Shift(s)); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "routing: "))
 	}
 	return nil
 }
@@ -220,25 +214,11 @@ func ParseAgents(b []byte, regionKnown func(string) bool) ([]Agent, error) {
 // OnShift reports whether at falls in one of the agent's shifts, read in their time zone (so
 // a shift keeps its local hours across daylight-saving changes). No shifts: always.
 func (a *Agent) OnShift(at time.Time) bool {
-	if len(a.Shifts) == 0 {
-		return true
+	shifts := make([]routing.Shift, len(a.Shifts))
+	for i, s := range a.Shifts {
+		shifts[i] = routing.Shift(s)
 	}
-	loc, err := time.LoadLocation(a.Timezone)
-	if err != nil {
-		return false
-	}
-	local := at.In(loc)
-	weekday := int(local.Weekday())
-	if weekday == 0 {
-		weekday = 7
-	}
-	clock := local.Format("15:04")
-	for _, s := range a.Shifts {
-		if s.Weekday == weekday && clock >= s.Start && clock < s.End {
-			return true
-		}
-	}
-	return false
+	return (&routing.Agent{Timezone: a.Timezone, Shifts: shifts}).OnShift(at)
 }
 
 // Level is how well the agent writes a language (its base), 0 when not at all.

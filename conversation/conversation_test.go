@@ -38,9 +38,9 @@ func TestBadAgentsNameTheField(t *testing.T) {
 	base := "agents:\n  - {id: ana, name: Ana, region: eu, languages: {de: 5}, max_concurrent: 3, timezone: Europe/Berlin%s}\n"
 	for extra, field := range map[string]string{
 		", region2: x": "field region2 not found",
-		", shifts: [{weekday: 8, start: '09:00', end: '17:00'}]": "shifts[0]: weekday 8",
-		", shifts: [{weekday: 1, start: '22:00', end: '06:00'}]": "shifts[0]: end 06:00 is not after start 22:00",
-		", shifts: [{weekday: 1, start: '24:00', end: '24:00'}]": "shifts[0]: start",
+		", shifts: [{weekday: 8, start: '09:00', end: '17:00'}]": "shifts[0]: shift weekday 8",
+		", shifts: [{weekday: 1, start: '22:00', end: '06:00'}]": "shifts[0]: shift 22:00–06:00 ends before it starts",
+		", shifts: [{weekday: 1, start: '24:00', end: '24:00'}]": "shifts[0]: shift start",
 		", capacity: {chat: 3}":                                  "capacity",
 	} {
 		_, err := ParseAgents([]byte(strings.Replace(base, "%s", extra, 1)), known)

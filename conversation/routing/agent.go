@@ -1,8 +1,6 @@
 package routing
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -74,48 +72,6 @@ func (a *Agent) CapacityFor(kind string) int {
 		return n
 	}
 	return a.Capacity[KindMessaging]
-}
-
-// Validate checks what upsertAgent and `meridian agents import` receive: an ID and
-// region, language levels 1..5, a messaging capacity, no negative capacity, a loadable
-// time zone and valid shifts. The router does not require it, but an agent that fails it
-// may never be assigned anything.
-func (a *Agent) Validate() error {
-	var errs []error
-	if strings.TrimSpace(a.ID) == "" {
-		errs = append(errs, errors.New("no id"))
-	}
-	if strings.TrimSpace(a.Region) == "" {
-		errs = append(errs, errors.New("no region"))
-	}
-	for tag, lvl := range a.Languages {
-		if baseLanguage(tag) == "und" {
-			errs = append(errs, fmt.Errorf("language %q: empty tag", tag))
-		}
-		if lvl < 1 || lvl > 5 {
-			errs = append(errs, fmt.Errorf("language %q: level %d, want 1..5", tag, lvl))
-		}
-	}
-	if _, ok := a.Capacity[KindMessaging]; !ok {
-		errs = append(errs, errors.New("no messaging capacity (maxConcurrent)"))
-	}
-	for kind, n := range a.Capacity {
-		if n < 0 {
-			errs = append(errs, fmt.Errorf("capacity %s: %d is negative", kind, n))
-		}
-	}
-	if _, err := time.LoadLocation(a.Timezone); err != nil {
-		errs = append(errs, fmt.Errorf("time zone: %w", err))
-	}
-	for i, s := range a.Shifts {
-		if err := ParseShift(s); err != nil {
-			errs = append(errs, fmt.Errorf("shift %d: %w", i+1, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("routing: agent %q: %w", a.ID, err)
-	}
-	return nil
 }
 
 // level returns the agent's level in base language lang (lower case), the highest over

@@ -706,28 +706,6 @@ func TestNext(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
-	if err := agent("a", func(a *Agent) { a.Shifts = []Shift{{1, "09:00", "17:00"}} }).Validate(); err != nil {
-		t.Errorf("valid agent: %v", err)
-	}
-	bad := agent("", func(a *Agent) {
-		a.Region = ""
-		a.Languages = map[string]int{"de": 6, "": 3}
-		a.Capacity = map[string]int{"email": -1}
-		a.Timezone = "Mars/Olympus"
-		a.Shifts = []Shift{{8, "09:00", "17:00"}}
-	})
-	err := bad.Validate()
-	if err == nil {
-		t.Fatal("invalid agent: no error")
-	}
-	for _, want := range []string{"no id", "no region", "level 6", "empty tag", "no messaging capacity", "negative", "time zone", "shift 1"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-}
-
 func FuzzParseShift(f *testing.F) {
 	f.Add(1, "09:00", "17:00")
 	f.Add(7, "22:00", "24:00")
