@@ -18,12 +18,14 @@ const (
 	StatusEscalated ConversationStatus = "escalated"
 	// StatusHandedOff: passed to another region (follow-the-sun), waiting there.
 	StatusHandedOff ConversationStatus = "handed_off"
+	// StatusQueued: waiting in a queue for a human (the engine found nobody free).
+	StatusQueued ConversationStatus = "queued"
 	// StatusResolved: done until the customer or an agent reopens it.
 	StatusResolved ConversationStatus = "resolved"
 )
 
 // ConversationStatuses lists every status, in the order a conversation usually passes them.
-var ConversationStatuses = []ConversationStatus{StatusOpen, StatusAssigned, StatusEscalated, StatusHandedOff, StatusResolved}
+var ConversationStatuses = []ConversationStatus{StatusOpen, StatusQueued, StatusAssigned, StatusEscalated, StatusHandedOff, StatusResolved}
 
 // lifecycle maps each lifecycle event type to the status it leaves behind. Messages are not
 // lifecycle events: a customer writing again does not by itself reopen or unassign a
@@ -32,6 +34,7 @@ var lifecycle = map[string]ConversationStatus{
 	ConversationOpened:      StatusOpen,
 	ConversationReopened:    StatusOpen,
 	ConversationTransferred: StatusOpen, // waiting in its new queue until someone takes it
+	ConversationQueued:      StatusQueued,
 	ConversationAssigned:    StatusAssigned,
 	ConversationEscalated:   StatusEscalated,
 	ConversationHandedOff:   StatusHandedOff,
@@ -40,7 +43,7 @@ var lifecycle = map[string]ConversationStatus{
 
 // LifecycleTypes are the event types that set a conversation's status, sorted.
 var LifecycleTypes = []string{ConversationAssigned, ConversationEscalated, ConversationHandedOff,
-	ConversationOpened, ConversationReopened, ConversationResolved, ConversationTransferred}
+	ConversationOpened, ConversationQueued, ConversationReopened, ConversationResolved, ConversationTransferred}
 
 // LifecycleStatus returns the status an event of type t leaves behind, and false when t is not
 // a lifecycle event (it leaves the status as it was).

@@ -42,6 +42,13 @@ const (
 	// the detected language (the message keeps the one its sender stated), sentiment,
 	// intent and confidence (the intent's) are set, the rest is in attributes. No text.
 	MessageAnalyzed = "message.analyzed"
+	// The conversation engine's routing decision for an inbound message (conversation/engine):
+	// the queue, the agent when one was assigned (agent_id), and why (reason; attributes
+	// candidates "agent:score,..." best first, priority, relaxed, message_id). Integrators'
+	// own routers write routing.decision.
+	RoutingDecided = "routing.decided"
+	// The conversation waits in its queue for a human (conversation/engine).
+	ConversationQueued = "conversation.queued"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -66,6 +73,8 @@ var EventTypes = map[string][]string{
 	CustomerUpdated:         {"customer", "reason"},
 	ChannelEvent:            {"channel", "customer"},
 	MessageAnalyzed:         {"channel", "conversation_id", "customer", "language"},
+	RoutingDecided:          {"conversation_id", "customer", "queue", "reason"},
+	ConversationQueued:      {"conversation_id", "customer", "queue"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

@@ -1,0 +1,321 @@
+// Package engine is the conversation engine: each region's consumer group
+// (meridian.conversations.<region>) reads the region's events and decides, for every
+// inbound message Meridian has understood (message.analyzed), who answers it: the best
+// available agent (conversation/routing), or the region's queue for its language. Every
+// decision is itself an event (routing.decided, then conversation.assigned or
+// conversation.queued) published through ingest, so analytics see it, and the current state
+// (status, assignee, queue, priority) is written to PostgreSQL in the same transaction as the
+// decision, keyed by its cause: replaying the topic after a crash decides nothing twice, and
+// a decision whose events Kafka had not acknowledged is published again with the same ids.
+// A conversation resolved (conversation.resolved, from the workspace or an integration)
+// frees its agent, who is offered the next waiting conversation at once.
+//
+// What it does not do yet (issue #18): AI answers, SLA clocks and escalation paging
+// (conversation/sla and conversation/oncall are ready for it), follow-the-sun hand-offs,
+// offer-and-accept, reassignment when an agent goes offline, and learned handling times in
+// the score. Messages older than MaxAge (history imported by a backfill) are not routed.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/routing"
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/stream"
+)
+
+// Group is the consumer group of a region's engine.
+func Group(region string) string { return "meridian.conversations." + region }
+
+// Work is where a conversation stands in the engine.
+type Work struct {
+	ConversationID, CustomerID, Country, Tier, Channel, Kind string
+	Status                                                   models.ConversationStatus // queued, assigned, resolved
+	Assignee, PreviousAgent, Queue                           string
+	Priority                                                 routing.Priority
+	Language, Intent, IssueType, Urgency                     string
+	WaitingSince                                             time.Time
+}
+
+// Tx is one decision's transaction in a region (store/postgres.Engine).
+type Tx interface {
+	// Work returns the conversation's state, locked until the transaction ends.
+	Work(ctx context.Context, conversationID string) (Work, bool, error)
+	SaveWork(ctx context.Context, w Work) error
+	// Agents are the region's agents; Loads counts each agent's assigned conversations.
+	Agents(ctx context.Context) ([]conversation.Agent, error)
+	Loads(ctx context.Context) (map[string]int, error)
+	// Queued lists conversations waiting in the region, highest priority and longest wait
+	// first, at most limit.
+	Queued(ctx context.Context, limit int) ([]Work, error)
+}
+
+// Store keeps decisions and the state they change (store/postgres.Engine).
+type Store interface {
+	// Decide runs decide in one transaction of the region, recording its events under
+	// decisionID. A decision already made is not made again: its stored events come back
+	// with whether Kafka acknowledged them, and fresh is false.
+	Decide(ctx context.Context, region, tenant, decisionID, conversationID string, decide func(Tx) ([]models.Event, error)) (events []models.Event, published, fresh bool, err error)
+	MarkPublished(ctx context.Context, region, tenant, decisionID string) error
+}
+
+// Publisher takes events produced inside Meridian (ingest.Service.Accept).
+type Publisher interface {
+	Accept(ctx context.Context, tenant string, events []models.Event) error
+}
+
+// Handler is the stream.Handler of one region's engine.
+type Handler struct {
+	Region  string
+	Store   Store
+	Publish Publisher
+	Router  *routing.Router
+	// Trigger is the event type that starts a routing decision: message.analyzed (the
+	// default), or message.received when the analysis is off.
+	Trigger string
+	// MaxAge: messages that occurred longer ago are history, not routed; 0 means an hour.
+	MaxAge time.Duration
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Handle implements stream.Handler, one event after the other in the log's order.
+func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Rejected, error) {
+	for _, m := range msgs {
+		e, err := stream.DecodeEvent(m.Value)
+		if err != nil || e.Region != h.Region {
+			continue // the store sink dead-letters what does not decode
+		}
+		switch {
+		case e.Type == h.trigger() && e.Direction == models.Inbound:
+			if h.now().Sub(e.OccurredAt) > h.maxAge() {
+				continue
+			}
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
+		case e.Type == models.ConversationResolved:
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolved(ctx, tx, e) })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("engine %s: event %s: %w", h.Region, e.ID, err)
+		}
+	}
+	return nil, nil
+}
+
+// decide makes a decision once and publishes its events until Kafka acknowledged them.
+func (h *Handler) decide(ctx context.Context, tenant, id, conv string, fn func(Tx) ([]models.Event, error)) error {
+	events, published, fresh, err := h.Store.Decide(ctx, h.Region, tenant, id, conv, fn)
+	if err != nil || published || len(events) == 0 {
+		return err
+	}
+	if err := h.Publish.Accept(ctx, tenant, events); err != nil {
+		return fmt.Errorf("publish %d events: %w", len(events), err)
+	}
+	if fresh {
+		decisions.WithLabelValues(h.Region, events[0].Reason).Inc()
+	}
+	return h.Store.MarkPublished(ctx, h.Region, tenant, id)
+}
+
+func (h *Handler) trigger() string {
+	if h.Trigger == "" {
+		return models.MessageAnalyzed
+	}
+	return h.Trigger
+}
+
+func (h *Handler) maxAge() time.Duration {
+	if h.MaxAge <= 0 {
+		return time.Hour
+	}
+	return h.MaxAge
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// route decides who answers a conversation with a new inbound message: nobody new while an
+// agent has it; else the best eligible agent with room, or its queue.
+func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Event, error) {
+	w, ok, err := tx.Work(ctx, e.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if ok && w.Status == models.StatusAssigned {
+		return nil, nil
+	}
+	at := h.now().UTC()
+	if !ok || w.Status == models.StatusResolved {
+		w = Work{ConversationID: e.ConversationID, CustomerID: e.CustomerID, Channel: e.Channel, Kind: kindOf(e.Channel),
+			WaitingSince: e.OccurredAt, PreviousAgent: w.PreviousAgent}
+		if e.Customer != nil {
+			w.Country, w.Tier = e.Customer.Country, e.Customer.Tier
+		}
+	}
+	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
+	w.IssueType = e.Attributes["issue_type"]
+	w.Priority = max(w.Priority, routing.PriorityOf(w.Urgency, w.Tier))
+	agents, err := h.roster(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	d := h.Router.Route(h.conversation(w), agents, at)
+	w.Queue = d.Queue
+	decided := h.decision(e, w, d, at)
+	if d.AgentID == "" {
+		w.Status = models.StatusQueued
+		if err := tx.SaveWork(ctx, w); err != nil {
+			return nil, err
+		}
+		q := h.event(w, models.ConversationQueued, "queued:"+e.ID, at)
+		q.Reason = d.Reason
+		return []models.Event{decided, q}, nil
+	}
+	w.Status, w.Assignee = models.StatusAssigned, d.AgentID
+	if err := tx.SaveWork(ctx, w); err != nil {
+		return nil, err
+	}
+	return []models.Event{decided, h.assigned(w, "assign:"+e.ID, at)}, nil
+}
+
+// resolved frees the agent of a resolved conversation and offers them the next one waiting.
+func (h *Handler) resolved(ctx context.Context, tx Tx, e models.Event) ([]models.Event, error) {
+	w, ok, err := tx.Work(ctx, e.ConversationID)
+	if err != nil || !ok || w.Status == models.StatusResolved {
+		return nil, err
+	}
+	agent := w.Assignee
+	w.Status, w.PreviousAgent, w.Assignee = models.StatusResolved, agent, ""
+	if err := tx.SaveWork(ctx, w); err != nil || agent == "" {
+		return nil, err
+	}
+	agents, err := h.roster(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(agents, func(a *routing.Agent) bool { return a.ID == agent })
+	if i < 0 {
+		return nil, nil
+	}
+	waiting, err := tx.Queued(ctx, 1000)
+	if err != nil {
+		return nil, err
+	}
+	q := routing.NewQueue()
+	byID := map[string]Work{}
+	for _, x := range waiting {
+		q.Push(h.conversation(x))
+		byID[x.ConversationID] = x
+	}
+	at := h.now().UTC()
+	c, d, ok := h.Router.Next(q, agents[i], at)
+	if !ok {
+		return nil, nil
+	}
+	next, _, err := tx.Work(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	next.Status, next.Assignee = models.StatusAssigned, agent
+	if err := tx.SaveWork(ctx, next); err != nil {
+		return nil, err
+	}
+	d.Reason = "freed capacity"
+	src := models.Event{ID: e.ID, ConversationID: next.ConversationID}
+	return []models.Event{h.decision(src, next, d, at), h.assigned(next, "assign:"+e.ID+":"+next.ConversationID, at)}, nil
+}
+
+// roster is the region's agents as the router sees them, with their current loads.
+func (h *Handler) roster(ctx context.Context, tx Tx) ([]*routing.Agent, error) {
+	as, err := tx.Agents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loads, err := tx.Loads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*routing.Agent, len(as))
+	for i, a := range as {
+		shifts := make([]routing.Shift, len(a.Shifts))
+		for j, s := range a.Shifts {
+			shifts[j] = routing.Shift(s)
+		}
+		capacity := map[string]int{routing.KindMessaging: a.MaxConcurrent}
+		for k, n := range a.Capacity {
+			capacity[k] = n
+		}
+		out[i] = &routing.Agent{ID: a.ID, Name: a.Name, Region: a.Region, Team: a.Team, Languages: a.Languages,
+			Skills: a.Skills, Tiers: a.Tiers, Capacity: capacity, Timezone: a.Timezone, Shifts: shifts,
+			Online: a.Presence == conversation.Online, Load: map[string]int{routing.KindMessaging: loads[a.ID]}}
+	}
+	return out, nil
+}
+
+func (h *Handler) conversation(w Work) routing.Conversation {
+	return routing.Conversation{ID: w.ConversationID, Region: h.Region, Language: w.Language, Channel: w.Channel,
+		Kind: w.Kind, Tier: w.Tier, Intent: w.Intent, IssueType: w.IssueType, Priority: w.Priority,
+		WaitingSince: w.WaitingSince, PreviousAgent: w.PreviousAgent}
+}
+
+// event is an event of the engine about w.
+func (h *Handler) event(w Work, typ, id string, at time.Time) models.Event {
+	return models.Event{ID: id, Type: typ, OccurredAt: at, Channel: w.Channel, ConversationID: w.ConversationID,
+		Customer: &models.Customer{Country: w.Country, Tier: w.Tier}, CustomerID: w.CustomerID, Queue: w.Queue, Intent: w.Intent}
+}
+
+func (h *Handler) assigned(w Work, id string, at time.Time) models.Event {
+	e := h.event(w, models.ConversationAssigned, id, at)
+	e.AgentID = w.Assignee
+	return e
+}
+
+// decision is the routing.decided event: the queue, the agent, and the top candidates.
+func (h *Handler) decision(src models.Event, w Work, d routing.Decision, at time.Time) models.Event {
+	e := h.event(w, models.RoutingDecided, "route:"+src.ID, at)
+	if e.ID == "route:"+src.ID && src.ConversationID != w.ConversationID {
+		e.ID += ":" + w.ConversationID
+	}
+	e.AgentID, e.Reason = d.AgentID, d.Reason
+	cands := make([]string, 0, len(d.Candidates))
+	for _, c := range d.Candidates {
+		cands = append(cands, c.AgentID+":"+strconv.FormatFloat(c.Score, 'f', 2, 64))
+	}
+	e.Attributes = map[string]string{"priority": w.Priority.String(), "relaxed": strconv.FormatBool(d.Relaxed),
+		"candidates": strings.Join(cands, ",")}
+	if msg := strings.TrimPrefix(src.ID, "analysis:"); msg != src.ID {
+		e.Attributes["message_id"] = msg
+	}
+	return e
+}
+
+func kindOf(channel string) string {
+	switch channel {
+	case "email":
+		return routing.KindEmail
+	case "voice":
+		return routing.KindVoice
+	}
+	return routing.KindMessaging
+}
+
+func baseLanguage(tag string) string {
+	base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	if base == "und" {
+		return ""
+	}
+	return base
+}

@@ -1,0 +1,190 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/conversation/routing"
+	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/clickhouse/chtest"
+	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
+	"github.com/meridian-cs/meridian/stream"
+)
+
+var ch clickhouse.DB
+
+func TestMain(m *testing.M) {
+	chtest.Main(m, []string{"eu"}, func(_ context.Context, db clickhouse.DB) error {
+		ch = db
+		return nil
+	})
+}
+
+func run(t *testing.T, s *stream.Sink) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (ClickHouse has %v)", what, byType(t))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// counted is ingest, counting what the engine published.
+type counted struct {
+	svc *ingest.Service
+	n   atomic.Int64
+}
+
+func (c *counted) Accept(ctx context.Context, tenant string, events []models.Event) error {
+	err := c.svc.Accept(ctx, tenant, events)
+	if err == nil {
+		c.n.Add(int64(len(events)))
+	}
+	return err
+}
+
+func byType(t *testing.T) map[string]string {
+	t.Helper()
+	res, err := ch.Query(context.Background(), "SELECT type, arrayStringConcat(arraySort(groupArray(concat(conversation_id, '>', agent_id))), ' ') FROM meridian_eu.events FINAL WHERE tenant = 'acme' GROUP BY type")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range res.Rows {
+		out[fmt.Sprint(r[0])] = fmt.Sprint(r[1])
+	}
+	return out
+}
+
+// Through the real pipeline (ingest, the embedded broker, the store sink with its claims,
+// PostgreSQL): an inbound message goes to the best agent with room, the next one waits in
+// its language's queue, a conversation resolved frees its agent for the next waiting one at
+// once, and a second consumer group replaying the topic decides nothing again.
+func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
+	ctx := context.Background()
+	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	addrs, kauth, topic := b.Addrs(), b.Auth(), stream.EventsTopic("eu")
+	if err := stream.EnsureTopics(ctx, addrs, kauth, []stream.TopicSpec{{Name: topic, Partitions: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	if _, err := pg.Migrate(ctx, []string{"eu", "us", "sea"}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	producer := stream.NewProducer(addrs, kauth)
+	t.Cleanup(func() { producer.Close() })
+	svc := &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}
+	agents := &postgres.Agents{DB: pg, Regions: []string{"eu", "us", "sea"}}
+	for _, a := range []conversation.Agent{
+		{ID: "lena", Name: "Lena", Region: "eu", Languages: map[string]int{"de": 5, "en": 4}, MaxConcurrent: 1, Timezone: "Europe/Berlin"},
+		{ID: "tom", Name: "Tom", Region: "eu", Languages: map[string]int{"en": 5}, MaxConcurrent: 3, Timezone: "Europe/London"},
+	} {
+		if _, err := agents.Upsert(ctx, "acme", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := agents.SetPresence(ctx, "acme", "lena", conversation.Online, nil); err != nil {
+		t.Fatal(err)
+	}
+	run(t, stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Auth: kauth, Topic: topic, Group: stream.StoresGroup("eu"), MaxWait: 20 * time.Millisecond},
+		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
+			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu", Keys: keys},
+			"postgres":   &postgres.StateWriter{DB: pg, Region: "eu"},
+		}, Claims: &postgres.EventClaims{DB: pg, Region: "eu"}}))
+	engineSink := func(group string) *counted {
+		c := &counted{svc: svc}
+		run(t, stream.NewSink(stream.SinkConfig{Name: "engine", Brokers: addrs, Auth: kauth, Topic: topic, Group: group, MaxWait: 20 * time.Millisecond},
+			&engine.Handler{Region: "eu", Store: &postgres.Engine{DB: pg}, Publish: c, Router: routing.NewRouter(routing.Config{}), Trigger: models.MessageReceived}))
+		return c
+	}
+	publish := func(events ...models.Event) {
+		t.Helper()
+		msgs, err := svc.Prepare(ctx, auth.Principal{Tenant: "acme", Role: auth.RoleAdmin}, events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := producer.Publish(ctx, msgs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC().Add(-time.Minute)
+	msg := func(id, lang string, at time.Time) models.Event {
+		return models.Event{ID: id, Type: models.MessageReceived, OccurredAt: at, Channel: "whatsapp", Direction: models.Inbound,
+			ConversationID: "c-" + id, Customer: &models.Customer{Country: "DE", Phone: "+49151" + id}, Text: "…", Language: lang}
+	}
+	first := engineSink(engine.Group("eu"))
+	publish(msg("1", "de", now), msg("2", "de", now.Add(time.Second)), msg("3", "en", now.Add(2*time.Second)),
+		msg("old", "de", now.Add(-48*time.Hour)))
+	waitFor(t, "three decisions of six events", func() bool { return first.n.Load() == 6 })
+	want := map[string]string{
+		models.RoutingDecided:       "c-1>lena c-2> c-3>",
+		models.ConversationAssigned: "c-1>lena",
+		models.ConversationQueued:   "c-2> c-3>",
+	}
+	waitFor(t, "the decisions in ClickHouse", func() bool { return byType(t)[models.ConversationQueued] == want[models.ConversationQueued] })
+	got := byType(t)
+	for typ, w := range want {
+		if got[typ] != w {
+			t.Errorf("%s: %q, want %q (all: %v)", typ, got[typ], w, got)
+		}
+	}
+
+	// Lena's conversation is resolved: she takes the German one waiting; the English one waits
+	// for Tom, who is offline.
+	publish(models.Event{ID: "r1", Type: models.ConversationResolved, OccurredAt: time.Now().UTC(), ConversationID: "c-1",
+		Customer: &models.Customer{Country: "DE", Phone: "+491511"}})
+	waitFor(t, "c-2 assigned to Lena", func() bool { return byType(t)[models.ConversationAssigned] == "c-1>lena c-2>lena" })
+	if n := first.n.Load(); n != 8 {
+		t.Errorf("%d events published, want 8", n)
+	}
+
+	// A replay from the start of the log decides nothing again.
+	replay := engineSink("replay")
+	publish(models.Event{ID: "mark", Type: models.ConversationResolved, OccurredAt: time.Now().UTC(), ConversationID: "c-none",
+		Customer: &models.Customer{Country: "DE", Phone: "+4915100"}})
+	waitFor(t, "the marker stored", func() bool { return byType(t)[models.ConversationResolved] == "c-1> c-none>" })
+	time.Sleep(time.Second)
+	if n := replay.n.Load(); n != 0 {
+		t.Errorf("the replay published %d events", n)
+	}
+	if got := byType(t)[models.RoutingDecided]; got != "c-1>lena c-2> c-2>lena c-3>" {
+		t.Errorf("decisions after the replay: %q", got)
+	}
+}

@@ -1,0 +1,11 @@
+package engine
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+var decisions = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "meridian_routing_decisions_total",
+	Help: "Routing decisions the conversation engine made and published, by region and reason (assigned, freed capacity, or why it queued).",
+}, []string{"region", "reason"})

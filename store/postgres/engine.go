@@ -1,0 +1,167 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/conversation/routing"
+	"github.com/meridian-cs/meridian/models"
+)
+
+// Engine is engine.Store: decisions and the conversations' state (region_<r>.decisions,
+// region_<r>.work), read by the workspace.
+type Engine struct {
+	DB *DB
+}
+
+// Decide implements engine.Store.
+func (s *Engine) Decide(ctx context.Context, region, tenant, decisionID, conversationID string, decide func(engine.Tx) ([]models.Event, error)) ([]models.Event, bool, bool, error) {
+	schema := RegionSchema(region)
+	tx, err := s.DB.Pool.Begin(ctx)
+	if err != nil {
+		return nil, false, false, fmt.Errorf("engine %s: %w", region, err)
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.decisions (tenant_id, decision_id, conversation_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, schema), tenant, decisionID, conversationID)
+	if err != nil {
+		return nil, false, false, fmt.Errorf("engine %s: %w", region, err)
+	}
+	if tag.RowsAffected() == 0 {
+		var raw []byte
+		var published bool
+		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT events, published FROM %s.decisions WHERE tenant_id = $1 AND decision_id = $2`, schema), tenant, decisionID).Scan(&raw, &published)
+		if err != nil {
+			return nil, false, false, fmt.Errorf("engine %s: %w", region, err)
+		}
+		var events []models.Event
+		if err := json.Unmarshal(raw, &events); err != nil {
+			return nil, false, false, fmt.Errorf("engine %s: decision %s: %w", region, decisionID, err)
+		}
+		return events, published, false, nil
+	}
+	// One decision at a time per region and tenant, across processes: two conversations
+	// routed at once must not both take an agent's last free slot.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "engine/"+schema+"/"+tenant); err != nil {
+		return nil, false, false, fmt.Errorf("engine %s: %w", region, err)
+	}
+	events, err := decide(&engineTx{tx: tx, schema: schema, tenant: tenant, region: region})
+	if err != nil {
+		return nil, false, false, err
+	}
+	raw, err := json.Marshal(nonNilSlice(events))
+	if err != nil {
+		return nil, false, false, err
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE %s.decisions SET events = $3, published = $4 WHERE tenant_id = $1 AND decision_id = $2`, schema), tenant, decisionID, raw, len(events) == 0); err != nil {
+		return nil, false, false, fmt.Errorf("engine %s: %w", region, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, false, false, fmt.Errorf("engine %s: %w", region, err)
+	}
+	return events, len(events) == 0, true, nil
+}
+
+// MarkPublished implements engine.Store.
+func (s *Engine) MarkPublished(ctx context.Context, region, tenant, decisionID string) error {
+	_, err := s.DB.Pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.decisions SET published = true WHERE tenant_id = $1 AND decision_id = $2`, RegionSchema(region)), tenant, decisionID)
+	return err
+}
+
+type engineTx struct {
+	tx                     pgx.Tx
+	schema, tenant, region string
+}
+
+const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since`
+
+func scanWork(row pgx.Row) (engine.Work, error) {
+	var w engine.Work
+	var status string
+	var priority int
+	err := row.Scan(&w.ConversationID, &w.CustomerID, &w.Country, &w.Tier, &w.Channel, &w.Kind, &status, &w.Assignee, &w.PreviousAgent,
+		&w.Queue, &priority, &w.Language, &w.Intent, &w.IssueType, &w.Urgency, &w.WaitingSince)
+	w.Status, w.Priority = models.ConversationStatus(status), routing.Priority(priority)
+	return w, err
+}
+
+func (t *engineTx) Work(ctx context.Context, conversationID string) (engine.Work, bool, error) {
+	w, err := scanWork(t.tx.QueryRow(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND conversation_id = $2 FOR UPDATE`, t.schema), t.tenant, conversationID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return engine.Work{}, false, nil
+	}
+	if err != nil {
+		return w, false, fmt.Errorf("engine %s: %w", t.region, err)
+	}
+	return w, true, nil
+}
+
+func (t *engineTx) SaveWork(ctx context.Context, w engine.Work) error {
+	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, previous_agent = excluded.previous_agent,
+  queue = excluded.queue, priority = excluded.priority, language = excluded.language, intent = excluded.intent, issue_type = excluded.issue_type,
+  urgency = excluded.urgency, waiting_since = excluded.waiting_since, tier = excluded.tier, updated_at = now()`, t.schema),
+		t.tenant, w.ConversationID, w.CustomerID, w.Country, w.Tier, w.Channel, w.Kind, string(w.Status), w.Assignee, w.PreviousAgent,
+		w.Queue, int(w.Priority), w.Language, w.Intent, w.IssueType, w.Urgency, w.WaitingSince)
+	if err != nil {
+		return fmt.Errorf("engine %s: save %s: %w", t.region, w.ConversationID, err)
+	}
+	return nil
+}
+
+func (t *engineTx) Agents(ctx context.Context) ([]conversation.Agent, error) {
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT `+agentColumns+` FROM %s.agents WHERE tenant_id = $1 ORDER BY agent_id`, t.schema), t.tenant)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: agents: %w", t.region, err)
+	}
+	defer rows.Close()
+	var out []conversation.Agent
+	for rows.Next() {
+		a, err := scanAgent(rows, t.region)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *engineTx) Loads(ctx context.Context) (map[string]int, error) {
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT assignee, count(*) FROM %s.work WHERE tenant_id = $1 AND status = 'assigned' GROUP BY assignee`, t.schema), t.tenant)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: loads: %w", t.region, err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+func (t *engineTx) Queued(ctx context.Context, limit int) ([]engine.Work, error) {
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'queued' ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: queue: %w", t.region, err)
+	}
+	defer rows.Close()
+	var out []engine.Work
+	for rows.Next() {
+		w, err := scanWork(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
