@@ -85,15 +85,16 @@ func startServer(t *testing.T, dataDir string, env ...string) *server {
 }
 
 // startMeridian runs a serving command (serve, or demo with its flags) and waits for /readyz.
-// The analysis of messages is off unless a test turns it on (MERIDIAN_ANALYSIS=on): its
-// language models cost each server seconds of CPU and ~350 MB that tests of other things
-// need not pay on a 2-core machine.
+// The analysis of messages and the routing engine are off unless a test turns them on
+// (MERIDIAN_ANALYSIS=on, MERIDIAN_ROUTING=on): the language models cost each server seconds
+// of CPU and ~350 MB that tests of other things need not pay on a 2-core machine, and routing
+// adds decisions to the events other tests count.
 func startMeridian(t *testing.T, args []string, dataDir string, env ...string) *server {
 	t.Helper()
 	s := &server{t: t, addr: freeAddr(t), dataDir: dataDir, logs: &bytes.Buffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(meridianBinary(t), append(args, "--addr", s.addr, "--data-dir", dataDir)...)
 	// exec takes the last of repeated variables, so a test's env overrides these.
-	s.cmd.Env = append(os.Environ(), append([]string{"MERIDIAN_API_KEYS=" + testKey, "MERIDIAN_LOG_LEVEL=warn", "MERIDIAN_ANALYSIS=off"}, env...)...)
+	s.cmd.Env = append(os.Environ(), append([]string{"MERIDIAN_API_KEYS=" + testKey, "MERIDIAN_LOG_LEVEL=warn", "MERIDIAN_ANALYSIS=off", "MERIDIAN_ROUTING=off"}, env...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -451,6 +451,9 @@ func (p *platform) startSinks(ctx context.Context) error {
 	if err := p.startAnalysis(groups); err != nil {
 		return err
 	}
+	if err := p.startEngine(groups); err != nil {
+		return err
+	}
 	return p.metrics.Register(stream.NewLagCollector(p.brokers, p.kafka, groups, p.log))
 }
 
