@@ -4375,7 +4375,7 @@ type Conversation {
   lastActivityAt: Time!
   "Matching messages received and sent."
   messageCount: Int!
-  "open, assigned, escalated, handed_off or resolved (models.ConversationStatus): the status its latest lifecycle event leaves behind, the same in the workspace and the dashboards."
+  "open, queued, assigned, escalated, handed_off or resolved (models.ConversationStatus): the status its latest lifecycle event leaves behind, the same in the workspace and the dashboards."
   status: String!
   "The conversation's messages, oldest first."
   messages(first: Int = 50): [Message!]!
