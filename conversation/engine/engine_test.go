@@ -157,7 +157,9 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 	waitFor(t, "three decisions of six events", func() bool { return first.n.Load() == 6 })
 	// c-1 and c-2 (German) may reach the engine in either order (two partitions): whichever
 	// came first has Lena, the other waits; c-3 (English) waits for Tom, who is offline.
-	waitFor(t, "the decisions in ClickHouse", func() bool { return len(byType(t)[models.ConversationQueued]) > 0 && len(byType(t)[models.ConversationAssigned]) > 0 })
+	waitFor(t, "the decisions in ClickHouse", func() bool {
+		return len(byType(t)[models.ConversationQueued]) > 0 && len(byType(t)[models.ConversationAssigned]) > 0
+	})
 	got := byType(t)
 	first1, other := "c-1", "c-2"
 	if got[models.ConversationAssigned] == "c-2>lena" {
