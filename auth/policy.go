@@ -42,6 +42,8 @@ const (
 	ActionManageAgents Action = "manage_agents"
 	// ActionSetPresence: set an agent online, away or offline.
 	ActionSetPresence Action = "set_presence"
+	// ActionWork: assign, transfer, resolve, reopen and escalate conversations, add notes.
+	ActionWork Action = "work_conversations"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -58,10 +60,11 @@ var Policy = map[Action][]string{
 	ActionReadAgents:     {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner},
 	ActionManageAgents:   {RoleAdmin, RoleSupervisor},
 	ActionSetPresence:    {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionWork:           {RoleAdmin, RoleAgent, RoleSupervisor},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -77,6 +80,7 @@ var describe = map[Action]string{
 	ActionReadAgents:     "read agents and queues",
 	ActionManageAgents:   "describe agents",
 	ActionSetPresence:    "set agents' presence",
+	ActionWork:           "assign, transfer and resolve conversations",
 }
 
 // Roles lists every role.

@@ -25,6 +25,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
@@ -78,6 +79,9 @@ type Config struct {
 	// Agents describes agents and their presence (upsertAgent, setAgentPresence, agents,
 	// queues); nil: those fields answer that agents are not configured.
 	Agents conversation.Agents
+	// Workspace assigns, transfers, resolves, reopens and escalates conversations and adds
+	// notes (the conversation engine's actions); nil: those fields answer that it is off.
+	Workspace *engine.Workspace
 }
 
 // NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
@@ -149,7 +153,7 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
-		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents}
+		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, workspace: cfg.Workspace}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

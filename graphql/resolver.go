@@ -13,6 +13,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/forecasting"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -43,6 +44,8 @@ type Resolver struct {
 	translator translation.Translator
 	// agents describes and lists agents (workspace_resolver.go); nil: not configured.
 	agents conversation.Agents
+	// workspace applies the workspace's actions (work_resolver.go); nil: the engine is off.
+	workspace *engine.Workspace
 }
 
 // Query returns the root query resolver.

@@ -49,6 +49,9 @@ const (
 	RoutingDecided = "routing.decided"
 	// The conversation waits in its queue for a human (conversation/engine).
 	ConversationQueued = "conversation.queued"
+	// An internal note on a conversation (agent_id wrote text); never sent to the customer,
+	// never counted as a message; its text is sealed like a message's.
+	NoteAdded = "note.added"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -75,6 +78,7 @@ var EventTypes = map[string][]string{
 	MessageAnalyzed:         {"channel", "conversation_id", "customer", "language"},
 	RoutingDecided:          {"conversation_id", "customer", "queue", "reason"},
 	ConversationQueued:      {"conversation_id", "customer", "queue"},
+	NoteAdded:               {"conversation_id", "customer", "text"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

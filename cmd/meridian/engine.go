@@ -28,6 +28,7 @@ func (p *platform) startEngine(groups map[string]string) error {
 	}
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
+	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, Trigger: trigger, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
 		sink := stream.NewSink(stream.SinkConfig{

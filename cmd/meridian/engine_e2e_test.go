@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -48,4 +49,49 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 	if m := s.metrics(t); m[`meridian_routing_decisions_total{reason="assigned",region="eu"}`] != 1 || m[`meridian_routing_decisions_total{reason="freed capacity",region="eu"}`] != 1 {
 		t.Errorf("decision metrics: assigned %v, freed %v", m[`meridian_routing_decisions_total{reason="assigned",region="eu"}`], m[`meridian_routing_decisions_total{reason="freed capacity",region="eu"}`])
 	}
+
+	// The workspace: a supervisor moves c-2 to Max, adds a note, escalates and resolves it;
+	// each action answers the conversation as it now stands and is an event.
+	s.gql(t, `mutation { upsertAgent(input: {id: "max", name: "Max Roth", region: "eu", languages: ["de"], skills: [], tiers: [],
+		maxConcurrent: 2, timezone: "Europe/Berlin", shifts: []}) { id } }`, nil)
+	act := func(q string) map[string]any {
+		t.Helper()
+		data := s.gql(t, q, nil)
+		for _, v := range data {
+			return v.(map[string]any)
+		}
+		return nil
+	}
+	if c := act(`mutation { assignConversation(conversationId: "c-2", agentId: "max") { id status assignee { id name } priority queue } }`); c["status"] != "assigned" ||
+		fmt.Sprint(c["assignee"]) != "map[id:max name:Max Roth]" || c["queue"] != "eu/de" || c["priority"] != "NORMAL" {
+		t.Errorf("assignConversation: %v", c)
+	}
+	act(`mutation { addNote(conversationId: "c-2", text: "Kunde möchte Rückruf nach 18 Uhr.") { id } }`)
+	if c := act(`mutation { escalateConversation(conversationId: "c-2", reason: "third contact about it") { priority } }`); c["priority"] != "URGENT" {
+		t.Errorf("escalateConversation: %v", c)
+	}
+	if c := act(`mutation { resolveConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "resolved" || c["assignee"] != nil {
+		t.Errorf("resolveConversation: %v", c)
+	}
+	s.gql(t, `mutation { setAgentPresence(agentId: "max", status: ONLINE) { id } }`, nil)
+	if c := act(`mutation { reopenConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "assigned" || fmt.Sprint(c["assignee"]) != "map[id:max]" {
+		t.Errorf("reopenConversation (offered first to Max): %v", c)
+	}
+	for q, want := range map[string]string{
+		`mutation { resolveConversation(conversationId: "c-nobody") { id } }`:                "resolveConversation.conversationId: no conversation",
+		`mutation { assignConversation(conversationId: "c-2", agentId: "ghost") { id } }`:    "assignConversation.agentId",
+		`mutation { transferConversation(conversationId: "c-2", language: "xx yy") { id } }`: "transferConversation.language",
+		`mutation { addNote(conversationId: "c-2", text: " ") { id } }`:                      "addNote.text",
+		`mutation { reopenConversation(conversationId: "c-2") { id } }`:                      "not resolved",
+	} {
+		b, _ := json.Marshal(map[string]any{"query": q})
+		if _, out := s.post(t, "/graphql", testKey, "application/json", string(b)); !strings.Contains(fmt.Sprint(out["errors"]), want) {
+			t.Errorf("%s: %v, want an error containing %q", q, out["errors"], want)
+		}
+	}
+	notes := `{ metrics(measures: ["events"], dimensions: ["type"], filters: [{dimension: "type", values: ["note.added", "conversation.escalated", "conversation.reopened"]}]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		got := fmt.Sprint(s.gql(t, notes, nil)["metrics"].(map[string]any)["rows"])
+		return strings.Contains(got, "[note.added] values:[1]") && strings.Contains(got, "[conversation.escalated] values:[1]") && strings.Contains(got, "[conversation.reopened] values:[1]")
+	})
 }

@@ -41,6 +41,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		QueryTimeout:   hc.queryTimeout,
 		Translator:     p.translator,
 		Agents:         &postgres.Agents{DB: p.pg, Regions: p.regions},
+		Workspace:      p.workspace,
 	}
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis

@@ -16,6 +16,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
@@ -53,6 +54,7 @@ type platform struct {
 	sinks      map[string]*stream.Sink // by region
 	analysis   *understanding.Loader   // nil with --analysis off
 	translator translation.Translator  // nil without --translate-provider
+	workspace  *engine.Workspace       // nil with --routing off
 	channels   *channelSet
 	sinkWG     sync.WaitGroup  // the sinks and the outbox
 	runCtx     context.Context // ends when close stops them

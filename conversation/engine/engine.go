@@ -66,6 +66,8 @@ type Store interface {
 	// with whether Kafka acknowledged them, and fresh is false.
 	Decide(ctx context.Context, region, tenant, decisionID, conversationID string, decide func(Tx) ([]models.Event, error)) (events []models.Event, published, fresh bool, err error)
 	MarkPublished(ctx context.Context, region, tenant, decisionID string) error
+	// Find reads a conversation's state outside a decision; ok false when the engine has none.
+	Find(ctx context.Context, region, tenant, conversationID string) (Work, bool, error)
 }
 
 // Publisher takes events produced inside Meridian (ingest.Service.Accept).
@@ -199,8 +201,17 @@ func (h *Handler) resolved(ctx context.Context, tx Tx, e models.Event) ([]models
 	}
 	agent := w.Assignee
 	w.Status, w.PreviousAgent, w.Assignee = models.StatusResolved, agent, ""
-	if err := tx.SaveWork(ctx, w); err != nil || agent == "" {
+	if err := tx.SaveWork(ctx, w); err != nil {
 		return nil, err
+	}
+	return h.free(ctx, tx, agent, e.ID, h.now().UTC())
+}
+
+// free offers an agent who has room again the first waiting conversation they may take, and
+// assigns it to them; no events when nobody waits for them.
+func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.Time) ([]models.Event, error) {
+	if agent == "" {
+		return nil, nil
 	}
 	agents, err := h.roster(ctx, tx)
 	if err != nil {
@@ -215,12 +226,9 @@ func (h *Handler) resolved(ctx context.Context, tx Tx, e models.Event) ([]models
 		return nil, err
 	}
 	q := routing.NewQueue()
-	byID := map[string]Work{}
 	for _, x := range waiting {
 		q.Push(h.conversation(x))
-		byID[x.ConversationID] = x
 	}
-	at := h.now().UTC()
 	c, d, ok := h.Router.Next(q, agents[i], at)
 	if !ok {
 		return nil, nil
@@ -234,8 +242,8 @@ func (h *Handler) resolved(ctx context.Context, tx Tx, e models.Event) ([]models
 		return nil, err
 	}
 	d.Reason = "freed capacity"
-	src := models.Event{ID: e.ID, ConversationID: next.ConversationID}
-	return []models.Event{h.decision(src, next, d, at), h.assigned(next, "assign:"+e.ID+":"+next.ConversationID, at)}, nil
+	src := models.Event{ID: cause, ConversationID: next.ConversationID}
+	return []models.Event{h.decision(src, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
 }
 
 // roster is the region's agents as the router sees them, with their current loads.

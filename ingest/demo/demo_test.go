@@ -216,9 +216,12 @@ func TestEveryEventValidatesInOrderWithUniqueIDs(t *testing.T) {
 		t.Errorf("%d duplicate event ids", s.dupIDs)
 	}
 	for typ := range models.EventTypes {
-		// Merges are the identity graph's, platform events the channels' and analyses the
-		// stream's (understanding/enrich): never generated.
-		if typ == models.CustomerMerged || typ == models.CustomerUnmerged || typ == models.CustomerUpdated || typ == models.ChannelEvent || typ == models.MessageAnalyzed {
+		// Merges are the identity graph's, platform events the channels', analyses the
+		// stream's (understanding/enrich), decisions and notes the conversation engine's and
+		// its workspace's: never generated.
+		switch typ {
+		case models.CustomerMerged, models.CustomerUnmerged, models.CustomerUpdated, models.ChannelEvent, models.MessageAnalyzed,
+			models.RoutingDecided, models.ConversationQueued, models.NoteAdded:
 			continue
 		}
 		if s.byType[typ] == 0 {

@@ -73,6 +73,18 @@ func (s *Engine) MarkPublished(ctx context.Context, region, tenant, decisionID s
 	return err
 }
 
+// Find implements engine.Store.
+func (s *Engine) Find(ctx context.Context, region, tenant, conversationID string) (engine.Work, bool, error) {
+	w, err := scanWork(s.DB.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND conversation_id = $2`, RegionSchema(region)), tenant, conversationID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return engine.Work{}, false, nil
+	}
+	if err != nil {
+		return w, false, fmt.Errorf("engine %s: %w", region, err)
+	}
+	return w, true, nil
+}
+
 type engineTx struct {
 	tx                     pgx.Tx
 	schema, tenant, region string

@@ -1,0 +1,275 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/meridian-cs/meridian/conversation/routing"
+	"github.com/meridian-cs/meridian/models"
+)
+
+// Errors of the workspace's actions; the GraphQL layer names the argument at fault.
+var (
+	// ErrNotFound: no conversation the engine knows in the regions the caller may act in.
+	ErrNotFound = errors.New("no such conversation")
+	// ErrResolved: the action needs an open conversation.
+	ErrResolved = errors.New("the conversation is resolved")
+	// ErrNotResolved: only a resolved conversation can be reopened.
+	ErrNotResolved = errors.New("the conversation is not resolved")
+	// ErrUnknownAgent: no such agent in the conversation's region.
+	ErrUnknownAgent = errors.New("no such agent in the conversation's region")
+	// ErrLanguage: the agent does not write the conversation's language.
+	ErrLanguage = errors.New("the agent does not write the conversation's language")
+)
+
+// Workspace applies agents' and supervisors' actions as decisions of the engine: the same
+// transaction, state and events, published through ingest; each action is an event.
+type Workspace struct {
+	*Handler
+}
+
+// Find is the region and state of a conversation among regions.
+func (w *Workspace) Find(ctx context.Context, tenant, conversationID string, regions []string) (string, Work, error) {
+	for _, r := range regions {
+		x, ok, err := w.Store.Find(ctx, r, tenant, conversationID)
+		if err != nil {
+			return "", x, err
+		}
+		if ok {
+			return r, x, nil
+		}
+	}
+	return "", Work{}, ErrNotFound
+}
+
+// act runs one action as a decision of region's engine and publishes its events.
+func (w *Workspace) act(ctx context.Context, region, tenant, conv string, fn func(*Handler, Tx) ([]models.Event, error)) (Work, error) {
+	h := *w.Handler
+	h.Region = region
+	id := "action:" + randomID()
+	var after Work
+	err := h.decide(ctx, tenant, id, conv, func(tx Tx) ([]models.Event, error) {
+		events, err := fn(&h, tx)
+		if err != nil {
+			return nil, err
+		}
+		after, _, err = tx.Work(ctx, conv)
+		return events, err
+	})
+	return after, err
+}
+
+// open returns the conversation's state for an action that needs it open.
+func open(ctx context.Context, tx Tx, conv string) (Work, error) {
+	x, ok, err := tx.Work(ctx, conv)
+	switch {
+	case err != nil:
+		return x, err
+	case !ok:
+		return x, ErrNotFound
+	case x.Status == models.StatusResolved:
+		return x, ErrResolved
+	}
+	return x, nil
+}
+
+// Assign gives a conversation to an agent of its region (a supervisor's choice: capacity
+// and shifts do not bind it, the language does). The agent who had it gets room for the
+// next one waiting.
+func (w *Workspace) Assign(ctx context.Context, region, tenant, conv, agentID, by string) (Work, error) {
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, err := open(ctx, tx, conv)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.checkAgent(ctx, tx, x, agentID); err != nil {
+			return nil, err
+		}
+		at := h.now().UTC()
+		before := x.Assignee
+		x.Status, x.Assignee = models.StatusAssigned, agentID
+		if err := tx.SaveWork(ctx, x); err != nil {
+			return nil, err
+		}
+		e := h.assigned(x, "assign:"+randomID(), at)
+		e.Attributes = map[string]string{"by": by}
+		events := []models.Event{e}
+		if before != "" && before != agentID {
+			more, err := h.free(ctx, tx, before, e.ID, at)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, more...)
+		}
+		return events, nil
+	})
+}
+
+func (h *Handler) checkAgent(ctx context.Context, tx Tx, x Work, agentID string) error {
+	agents, err := h.roster(ctx, tx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(agents, func(a *routing.Agent) bool { return a.ID == agentID })
+	if i < 0 {
+		return ErrUnknownAgent
+	}
+	if x.Language != "" && agents[i].Languages[x.Language] < 2 {
+		return fmt.Errorf("%w (%s)", ErrLanguage, x.Language)
+	}
+	return nil
+}
+
+// Resolve closes a conversation and gives its agent's capacity to the next one waiting.
+func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string) (Work, error) {
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, err := open(ctx, tx, conv)
+		if err != nil {
+			return nil, err
+		}
+		at := h.now().UTC()
+		agent := x.Assignee
+		x.Status, x.PreviousAgent, x.Assignee = models.StatusResolved, agent, ""
+		if err := tx.SaveWork(ctx, x); err != nil {
+			return nil, err
+		}
+		e := h.event(x, models.ConversationResolved, "resolve:"+randomID(), at)
+		e.AgentID, e.Attributes = agent, map[string]string{"by": by}
+		more, err := h.free(ctx, tx, agent, e.ID, at)
+		return append([]models.Event{e}, more...), err
+	})
+}
+
+// Reopen puts a resolved conversation back in its queue and routes it, offered first to the
+// agent who had it.
+func (w *Workspace) Reopen(ctx context.Context, region, tenant, conv, by string) (Work, error) {
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, ok, err := tx.Work(ctx, conv)
+		switch {
+		case err != nil:
+			return nil, err
+		case !ok:
+			return nil, ErrNotFound
+		case x.Status != models.StatusResolved:
+			return nil, ErrNotResolved
+		}
+		at := h.now().UTC()
+		x.Status, x.WaitingSince = models.StatusQueued, at
+		e := h.event(x, models.ConversationReopened, "reopen:"+randomID(), at)
+		e.Attributes = map[string]string{"by": by}
+		more, err := h.reroute(ctx, tx, x, e.ID, nil)
+		return append([]models.Event{e}, more...), err
+	})
+}
+
+// Transfer hands a conversation to an agent of its region, or back to its queue (optionally
+// another language's), routed again without the agent it leaves.
+func (w *Workspace) Transfer(ctx context.Context, region, tenant, conv, toAgent, toLanguage, by string) (Work, error) {
+	if toAgent != "" {
+		return w.Assign(ctx, region, tenant, conv, toAgent, by)
+	}
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, err := open(ctx, tx, conv)
+		if err != nil {
+			return nil, err
+		}
+		at := h.now().UTC()
+		leaving := x.Assignee
+		if toLanguage != "" {
+			x.Language = baseLanguage(toLanguage)
+		}
+		x.Status, x.Assignee, x.WaitingSince = models.StatusQueued, "", at
+		x.Queue = routing.QueueName(region, x.Language)
+		e := h.event(x, models.ConversationTransferred, "transfer:"+randomID(), at)
+		e.ToQueue, e.AgentID, e.Attributes = x.Queue, leaving, map[string]string{"by": by}
+		var exclude []string
+		if leaving != "" {
+			exclude = []string{leaving}
+		}
+		more, err := h.reroute(ctx, tx, x, e.ID, exclude)
+		if err != nil {
+			return nil, err
+		}
+		events := append([]models.Event{e}, more...)
+		freed, err := h.free(ctx, tx, leaving, e.ID, at)
+		return append(events, freed...), err
+	})
+}
+
+// reroute routes x again (assigned or queued) and saves it.
+func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, exclude []string) ([]models.Event, error) {
+	agents, err := h.roster(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	c := h.conversation(x)
+	c.Exclude = exclude
+	now := h.now().UTC()
+	d := h.Router.Route(c, agents, now)
+	x.Queue = d.Queue
+	src := models.Event{ID: cause, ConversationID: x.ConversationID}
+	decided := h.decision(src, x, d, now)
+	if d.AgentID == "" {
+		x.Status = models.StatusQueued
+		if err := tx.SaveWork(ctx, x); err != nil {
+			return nil, err
+		}
+		q := h.event(x, models.ConversationQueued, "queued:"+cause, now)
+		q.Reason = d.Reason
+		return []models.Event{decided, q}, nil
+	}
+	x.Status, x.Assignee = models.StatusAssigned, d.AgentID
+	if err := tx.SaveWork(ctx, x); err != nil {
+		return nil, err
+	}
+	return []models.Event{decided, h.assigned(x, "assign:"+cause, now)}, nil
+}
+
+// Escalate raises a conversation to urgent priority with the reason (paging the on-call
+// person is not wired yet).
+func (w *Workspace) Escalate(ctx context.Context, region, tenant, conv, reason, by string) (Work, error) {
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, err := open(ctx, tx, conv)
+		if err != nil {
+			return nil, err
+		}
+		x.Priority = routing.Urgent
+		if err := tx.SaveWork(ctx, x); err != nil {
+			return nil, err
+		}
+		e := h.event(x, models.ConversationEscalated, "escalate:"+randomID(), h.now().UTC())
+		e.Reason, e.AgentID, e.Attributes = reason, x.Assignee, map[string]string{"by": by, "priority": routing.Urgent.String()}
+		return []models.Event{e}, nil
+	})
+}
+
+// Note adds an internal note (never sent to the customer): a note.added event whose text is
+// sealed like a message's.
+func (w *Workspace) Note(ctx context.Context, region, tenant, conv, text, by string) (Work, error) {
+	text = strings.TrimSpace(text)
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, ok, err := tx.Work(ctx, conv)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ErrNotFound
+		}
+		e := h.event(x, models.NoteAdded, "note:"+randomID(), h.now().UTC())
+		e.Text, e.AgentID = text, by
+		return []models.Event{e}, nil
+	})
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic("engine: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,152 @@
+package graphql
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/metrics"
+)
+
+// work runs a workspace action on a conversation the key may act on, and answers the
+// conversation as it now stands. A conversation in a region the key may not act in is not
+// found, never forbidden: its existence does not leak.
+func (r mutationResolver) work(ctx context.Context, field, conv string, act func(region, tenant, by string) (engine.Work, error)) (*metrics.Conversation, error) {
+	p, err := r.principalFor(ctx, auth.ActionWork, "")
+	if err != nil {
+		return nil, err
+	}
+	if r.workspace == nil {
+		return nil, statusErrorf(http.StatusServiceUnavailable, "%s: the conversation engine is off on this server (MERIDIAN_ROUTING)", field)
+	}
+	var regions []string
+	for _, reg := range r.engine.Regions.Names() {
+		if p.Can(auth.ActionWork, reg) {
+			regions = append(regions, reg)
+		}
+	}
+	region, _, err := r.workspace.Find(ctx, p.Tenant, conv, regions)
+	if err == nil {
+		var w engine.Work
+		if w, err = act(region, p.Tenant, p.Role); err == nil {
+			return workConversation(region, w), nil
+		}
+	}
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		return nil, statusErrorf(http.StatusNotFound, "%s.conversationId: no conversation %q waiting for or assigned to a person", field, conv)
+	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved):
+		return nil, statusErrorf(http.StatusConflict, "%s.conversationId: %s", field, err)
+	case errors.Is(err, engine.ErrUnknownAgent), errors.Is(err, engine.ErrLanguage):
+		return nil, statusErrorf(http.StatusBadRequest, "%s.agentId: %s", field, err)
+	}
+	return nil, r.fail(ctx, err)
+}
+
+// workConversation is a conversation as the engine's state has it, before the history in
+// ClickHouse catches up.
+func workConversation(region string, w engine.Work) *metrics.Conversation {
+	return &metrics.Conversation{ID: w.ConversationID, Region: region, Channel: w.Channel, Language: w.Language, Country: w.Country,
+		CustomerID: w.CustomerID, Status: string(w.Status), LastActivityAt: time.Now().UTC()}
+}
+
+func (r mutationResolver) AssignConversation(ctx context.Context, conv, agentID string) (*metrics.Conversation, error) {
+	return r.work(ctx, "assignConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Assign(ctx, region, tenant, conv, agentID, by)
+	})
+}
+
+func (r mutationResolver) ResolveConversation(ctx context.Context, conv string) (*metrics.Conversation, error) {
+	return r.work(ctx, "resolveConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Resolve(ctx, region, tenant, conv, by)
+	})
+}
+
+func (r mutationResolver) ReopenConversation(ctx context.Context, conv string) (*metrics.Conversation, error) {
+	return r.work(ctx, "reopenConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Reopen(ctx, region, tenant, conv, by)
+	})
+}
+
+func (r mutationResolver) TransferConversation(ctx context.Context, conv string, agentID, language *string) (*metrics.Conversation, error) {
+	if language != nil {
+		if err := checkLanguageTag("transferConversation.language", *language); err != nil {
+			return nil, err
+		}
+	}
+	return r.work(ctx, "transferConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Transfer(ctx, region, tenant, conv, deref(agentID), deref(language), by)
+	})
+}
+
+func (r mutationResolver) EscalateConversation(ctx context.Context, conv, reason string) (*metrics.Conversation, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, statusErrorf(http.StatusBadRequest, "escalateConversation.reason: is empty")
+	}
+	return r.work(ctx, "escalateConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Escalate(ctx, region, tenant, conv, reason, by)
+	})
+}
+
+func (r mutationResolver) AddNote(ctx context.Context, conv, text string) (*metrics.Conversation, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, statusErrorf(http.StatusBadRequest, "addNote.text: is empty")
+	}
+	return r.work(ctx, "addNote", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Note(ctx, region, tenant, conv, text, by)
+	})
+}
+
+// workOf reads the engine's state of a conversation the key reads.
+func (c conversationResolver) workOf(ctx context.Context, obj *metrics.Conversation) (engine.Work, bool, error) {
+	p, err := c.principal(ctx)
+	if err != nil || c.workspace == nil {
+		return engine.Work{}, false, err
+	}
+	w, ok, err := c.workspace.Store.Find(ctx, obj.Region, p.Tenant, obj.ID)
+	if err != nil {
+		return w, false, c.fail(ctx, err)
+	}
+	return w, ok, nil
+}
+
+func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Conversation) (*generated.Assignee, error) {
+	w, ok, err := c.workOf(ctx, obj)
+	if err != nil || !ok || w.Assignee == "" {
+		return nil, err
+	}
+	out := &generated.Assignee{ID: w.Assignee, Name: w.Assignee}
+	if c.agents != nil {
+		p, _ := auth.FromContext(ctx)
+		if as, err := c.agents.List(ctx, p.Tenant, obj.Region); err == nil {
+			for _, a := range as {
+				if a.ID == w.Assignee {
+					out.Name = a.Name
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func (c conversationResolver) Priority(ctx context.Context, obj *metrics.Conversation) (*generated.Priority, error) {
+	w, ok, err := c.workOf(ctx, obj)
+	if err != nil || !ok {
+		return nil, err
+	}
+	p := generated.Priority(w.Priority.String())
+	return &p, nil
+}
+
+func (c conversationResolver) Queue(ctx context.Context, obj *metrics.Conversation) (*string, error) {
+	w, ok, err := c.workOf(ctx, obj)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return optional(w.Queue), nil
+}
