@@ -77,6 +77,11 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 	if c := act(`mutation { reopenConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "assigned" || fmt.Sprint(c["assignee"]) != "map[id:max]" {
 		t.Errorf("reopenConversation (offered first to Max): %v", c)
 	}
+	// Max goes offline: his conversation is routed again without him, to Lena.
+	s.gql(t, `mutation { setAgentPresence(agentId: "max", status: OFFLINE) { id } }`, nil)
+	if c := s.gql(t, `{ conversation(id: "c-2") { assignee { id } } }`, nil)["conversation"].(map[string]any); fmt.Sprint(c["assignee"]) != "map[id:lena]" {
+		t.Errorf("after Max went offline: %v", c)
+	}
 	for q, want := range map[string]string{
 		`mutation { resolveConversation(conversationId: "c-nobody") { id } }`:                "resolveConversation.conversationId: no conversation",
 		`mutation { assignConversation(conversationId: "c-2", agentId: "ghost") { id } }`:    "assignConversation.agentId",

@@ -57,6 +57,8 @@ type Tx interface {
 	// Queued lists conversations waiting in the region, highest priority and longest wait
 	// first, at most limit.
 	Queued(ctx context.Context, limit int) ([]Work, error)
+	// Assigned lists the conversations an agent has.
+	Assigned(ctx context.Context, agentID string) ([]Work, error)
 }
 
 // Store keeps decisions and the state they change (store/postgres.Engine).

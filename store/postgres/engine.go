@@ -162,9 +162,17 @@ func (t *engineTx) Loads(ctx context.Context) (map[string]int, error) {
 }
 
 func (t *engineTx) Queued(ctx context.Context, limit int) ([]engine.Work, error) {
-	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'queued' ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
+	return t.works(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'queued' ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
+}
+
+func (t *engineTx) Assigned(ctx context.Context, agentID string) ([]engine.Work, error) {
+	return t.works(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'assigned' AND assignee = $2 ORDER BY priority DESC, waiting_since FOR UPDATE`, t.schema), t.tenant, agentID)
+}
+
+func (t *engineTx) works(ctx context.Context, sql string, args ...any) ([]engine.Work, error) {
+	rows, err := t.tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("engine %s: queue: %w", t.region, err)
+		return nil, fmt.Errorf("engine %s: %w", t.region, err)
 	}
 	defer rows.Close()
 	var out []engine.Work
