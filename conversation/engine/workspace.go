@@ -140,7 +140,7 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 			return nil, err
 		}
 		e := h.event(x, models.ConversationResolved, "resolve:"+randomID(), at)
-		e.AgentID, e.Attributes = agent, map[string]string{"by": by}
+		e.AgentID, e.Attributes = agent, map[string]string{"by": by, originAttr: originWorkspace}
 		more, err := h.free(ctx, tx, agent, e.ID, at)
 		return append([]models.Event{e}, more...), err
 	})
@@ -310,6 +310,13 @@ func (w *Workspace) Presence(ctx context.Context, region, tenant, agentID string
 	})
 	return err
 }
+
+// originAttr marks the events the workspace decided: the engine has applied them already
+// when it reads them back from the stream.
+const (
+	originAttr      = "origin"
+	originWorkspace = "workspace"
+)
 
 // maxOffers bounds what one agent coming online is given at once (their capacity bounds it
 // first).
