@@ -2,13 +2,17 @@ package graphql
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/metrics"
 )
@@ -149,4 +153,94 @@ func (c conversationResolver) Queue(ctx context.Context, obj *metrics.Conversati
 		return nil, err
 	}
 	return optional(w.Queue), nil
+}
+
+func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, first *int, after *string) (*generated.InboxConnection, error) {
+	p, err := q.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if q.workspace == nil {
+		return nil, statusErrorf(http.StatusServiceUnavailable, "inbox: the conversation engine is off on this server (MERIDIAN_ROUTING)")
+	}
+	inbox, ok := q.workspace.Store.(engine.Inbox)
+	if !ok {
+		return nil, statusErrorf(http.StatusServiceUnavailable, "inbox: this store keeps no inbox")
+	}
+	n := deref(first)
+	if first == nil {
+		n = 50
+	}
+	if n < 1 || n > metrics.MaxPageSize {
+		return nil, statusErrorf(http.StatusBadRequest, "inbox(first): %d is not between 1 and %d", n, metrics.MaxPageSize)
+	}
+	var f engine.InboxFilter
+	var only string
+	if fs != nil {
+		f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Statuses: fs.Status, Channels: fs.Channel}
+		for _, l := range fs.Language {
+			f.Languages = append(f.Languages, baseLanguage(l))
+		}
+		for _, s := range fs.Status {
+			if s != "queued" && s != "assigned" && s != "resolved" {
+				return nil, statusErrorf(http.StatusBadRequest, "inbox(filters.status): %q is not queued, assigned or resolved", s)
+			}
+		}
+		for _, pr := range fs.Priority {
+			v, err := routing.ParsePriority(string(pr))
+			if err != nil {
+				return nil, statusErrorf(http.StatusBadRequest, "inbox(filters.priority): %s", err)
+			}
+			f.Priorities = append(f.Priorities, v)
+		}
+		only = strings.ToLower(deref(fs.Region))
+	}
+	var cur *engine.InboxCursor
+	if after != nil && *after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*after)
+		cur = &engine.InboxCursor{}
+		if err != nil || json.Unmarshal(raw, cur) != nil {
+			return nil, statusErrorf(http.StatusBadRequest, "inbox(after): not a cursor this query gave")
+		}
+	}
+	type item struct {
+		region string
+		w      engine.Work
+	}
+	var all []item
+	for _, r := range q.engine.Regions.Names() {
+		if (only != "" && r != only) || !p.Can(auth.ActionReadMetrics, r) {
+			continue
+		}
+		ws, err := inbox.Inbox(ctx, r, p.Tenant, f, cur, n+1)
+		if err != nil {
+			return nil, q.fail(ctx, err)
+		}
+		for _, w := range ws {
+			all = append(all, item{r, w})
+		}
+	}
+	// The regions' pages merged in the inbox's order: priority, wait, id, region.
+	slices.SortFunc(all, func(a, b item) int {
+		switch {
+		case a.w.Priority != b.w.Priority:
+			return int(b.w.Priority) - int(a.w.Priority)
+		case !a.w.WaitingSince.Equal(b.w.WaitingSince):
+			return a.w.WaitingSince.Compare(b.w.WaitingSince)
+		case a.w.ConversationID != b.w.ConversationID:
+			return strings.Compare(a.w.ConversationID, b.w.ConversationID)
+		}
+		return strings.Compare(a.region, b.region)
+	})
+	out := &generated.InboxConnection{PageInfo: &generated.PageInfo{HasNextPage: len(all) > n}, Edges: []generated.InboxEdge{}}
+	if len(all) > n {
+		all = all[:n]
+	}
+	for _, it := range all {
+		raw, _ := json.Marshal(engine.InboxCursor{Priority: it.w.Priority, WaitingSince: it.w.WaitingSince, ID: it.w.ConversationID, Region: it.region})
+		c := base64.RawURLEncoding.EncodeToString(raw)
+		out.Edges = append(out.Edges, generated.InboxEdge{Cursor: c, Node: workConversation(it.region, it.w)})
+		out.PageInfo.EndCursor = &c
+	}
+	return out, nil
 }

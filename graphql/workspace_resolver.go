@@ -112,6 +112,13 @@ func (r mutationResolver) SetAgentPresence(ctx context.Context, agentID string, 
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	if r.workspace != nil {
+		// Their conversations go back to the queue, or waiting ones come to them. The
+		// presence is stored either way; a failure here is retried by the next change.
+		if err := r.workspace.Presence(ctx, a.Region, p.Tenant, a.ID, presence == conversation.Online); err != nil {
+			return nil, r.fail(ctx, err)
+		}
+	}
 	return &a, nil
 }
 

@@ -39,6 +39,20 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 		return ""
 	}
 	waitFor(t, 30*time.Second, func() bool { return status("c-1") == "assigned" && status("c-2") == "queued" })
+	inbox := func(filters string) string {
+		t.Helper()
+		q := `{ inbox(` + filters + `) { edges { node { id status assignee { id } } } pageInfo { hasNextPage } } }`
+		return fmt.Sprint(s.gql(t, q, nil)["inbox"])
+	}
+	if got := inbox(`first: 1`); got != "map[edges:[map[node:map[assignee:map[id:lena] id:c-1 status:assigned]]] pageInfo:map[hasNextPage:true]]" {
+		t.Errorf("inbox, first page of one: %s", got)
+	}
+	if got := inbox(`filters: {unassigned: true}`); got != "map[edges:[map[node:map[assignee:<nil> id:c-2 status:queued]]] pageInfo:map[hasNextPage:false]]" {
+		t.Errorf("unassigned inbox: %s", got)
+	}
+	if got := inbox(`filters: {agentId: "lena", language: ["de-DE"]}`); !strings.Contains(got, "id:c-1") || strings.Contains(got, "c-2") {
+		t.Errorf("Lena's inbox: %s", got)
+	}
 	post(fmt.Sprintf(`[{"id":"r1","type":"conversation.resolved","occurred_at":%q,"conversation_id":"c-1","customer":{"country":"DE","phone":"+49151001"}}]`, time.Now().UTC().Format(time.RFC3339)))
 	waitFor(t, 30*time.Second, func() bool { return status("c-2") == "assigned" })
 	q := `{ metrics(measures: ["events"], dimensions: ["type"], filters: [{dimension: "type", values: ["routing.decided", "conversation.assigned", "conversation.queued"]}]) { rows { dimensions values } } }`
@@ -76,6 +90,11 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 	s.gql(t, `mutation { setAgentPresence(agentId: "max", status: ONLINE) { id } }`, nil)
 	if c := act(`mutation { reopenConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "assigned" || fmt.Sprint(c["assignee"]) != "map[id:max]" {
 		t.Errorf("reopenConversation (offered first to Max): %v", c)
+	}
+	// Max goes offline: his conversation is routed again without him, to Lena.
+	s.gql(t, `mutation { setAgentPresence(agentId: "max", status: OFFLINE) { id } }`, nil)
+	if c := s.gql(t, `{ conversation(id: "c-2") { assignee { id } } }`, nil)["conversation"].(map[string]any); fmt.Sprint(c["assignee"]) != "map[id:lena]" {
+		t.Errorf("after Max went offline: %v", c)
 	}
 	for q, want := range map[string]string{
 		`mutation { resolveConversation(conversationId: "c-nobody") { id } }`:                "resolveConversation.conversationId: no conversation",

@@ -57,6 +57,8 @@ type Tx interface {
 	// Queued lists conversations waiting in the region, highest priority and longest wait
 	// first, at most limit.
 	Queued(ctx context.Context, limit int) ([]Work, error)
+	// Assigned lists the conversations an agent has.
+	Assigned(ctx context.Context, agentID string) ([]Work, error)
 }
 
 // Store keeps decisions and the state they change (store/postgres.Engine).
@@ -103,7 +105,7 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 				continue
 			}
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
-		case e.Type == models.ConversationResolved:
+		case e.Type == models.ConversationResolved && e.Attributes[originAttr] != originWorkspace:
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolved(ctx, tx, e) })
 		}
 		if err != nil {
@@ -326,4 +328,28 @@ func baseLanguage(tag string) string {
 		return ""
 	}
 	return base
+}
+
+// InboxFilter narrows the inbox; empty fields do not filter.
+type InboxFilter struct {
+	AgentID, Team string
+	Unassigned    bool
+	Statuses      []string // default queued and assigned
+	Channels      []string
+	Languages     []string // base languages
+	Priorities    []routing.Priority
+}
+
+// InboxCursor is where a page of the inbox ends: its order is priority (highest first),
+// waiting since (oldest first), conversation id.
+type InboxCursor struct {
+	Priority     routing.Priority `json:"p"`
+	WaitingSince time.Time        `json:"w"`
+	ID           string           `json:"id"`
+	Region       string           `json:"r"`
+}
+
+// Inbox reads a region's conversations in the inbox's order (Store).
+type Inbox interface {
+	Inbox(ctx context.Context, region, tenant string, f InboxFilter, after *InboxCursor, limit int) ([]Work, error)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/meridian-cs/meridian/conversation/routing"
@@ -139,7 +140,7 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 			return nil, err
 		}
 		e := h.event(x, models.ConversationResolved, "resolve:"+randomID(), at)
-		e.AgentID, e.Attributes = agent, map[string]string{"by": by}
+		e.AgentID, e.Attributes = agent, map[string]string{"by": by, originAttr: originWorkspace}
 		more, err := h.free(ctx, tx, agent, e.ID, at)
 		return append([]models.Event{e}, more...), err
 	})
@@ -273,3 +274,50 @@ func randomID() string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// Presence follows an agent's presence change: going away or offline puts their open
+// conversations back in the queue, each routed again without them; coming online offers
+// them the conversations waiting, up to their capacity.
+func (w *Workspace) Presence(ctx context.Context, region, tenant, agentID string, online bool) error {
+	_, err := w.act(ctx, region, tenant, "agent:"+agentID, func(h *Handler, tx Tx) ([]models.Event, error) {
+		at := h.now().UTC()
+		cause := "presence:" + randomID()
+		if online {
+			var events []models.Event
+			for range maxOffers {
+				more, err := h.free(ctx, tx, agentID, cause+":"+strconv.Itoa(len(events)), at)
+				if err != nil || len(more) == 0 {
+					return events, err
+				}
+				events = append(events, more...)
+			}
+			return events, nil
+		}
+		held, err := tx.Assigned(ctx, agentID)
+		if err != nil {
+			return nil, err
+		}
+		var events []models.Event
+		for _, x := range held {
+			x.PreviousAgent, x.Assignee, x.Status = agentID, "", models.StatusQueued
+			more, err := h.reroute(ctx, tx, x, cause+":"+x.ConversationID, []string{agentID})
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, more...)
+		}
+		return events, nil
+	})
+	return err
+}
+
+// originAttr marks the events the workspace decided: the engine has applied them already
+// when it reads them back from the stream.
+const (
+	originAttr      = "origin"
+	originWorkspace = "workspace"
+)
+
+// maxOffers bounds what one agent coming online is given at once (their capacity bounds it
+// first).
+const maxOffers = 100

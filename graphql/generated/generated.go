@@ -250,6 +250,16 @@ type ComplexityRoot struct {
 		T    func(childComplexity int) int
 	}
 
+	InboxConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	InboxEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LanguageLevel struct {
 		Language func(childComplexity int) int
 		Level    func(childComplexity int) int
@@ -371,6 +381,7 @@ type ComplexityRoot struct {
 		FollowTheSun       func(childComplexity int, input FollowTheSunInput) int
 		Forecast           func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) int
 		Forecasts          func(childComplexity int, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) int
+		Inbox              func(childComplexity int, filters *InboxFilters, first *int, after *string) int
 		Metrics            func(childComplexity int, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) int
 		Opportunities      func(childComplexity int, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) int
 		OutboundMessage    func(childComplexity int, id string) int
@@ -721,6 +732,7 @@ type QueryResolver interface {
 	TranslateText(ctx context.Context, text string, to string, from *string, domain *string) (*Translation, error)
 	Agents(ctx context.Context, region string) ([]conversation.Agent, error)
 	Queues(ctx context.Context, region string) ([]Queue, error)
+	Inbox(ctx context.Context, filters *InboxFilters, first *int, after *string) (*InboxConnection, error)
 }
 type ThemeExampleResolver interface {
 	Text(ctx context.Context, obj *mining.Example) (string, error)
@@ -1586,6 +1598,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ForecastPoint.T(childComplexity), true
 
+	case "InboxConnection.edges":
+		if e.ComplexityRoot.InboxConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxConnection.Edges(childComplexity), true
+	case "InboxConnection.pageInfo":
+		if e.ComplexityRoot.InboxConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxConnection.PageInfo(childComplexity), true
+
+	case "InboxEdge.cursor":
+		if e.ComplexityRoot.InboxEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEdge.Cursor(childComplexity), true
+	case "InboxEdge.node":
+		if e.ComplexityRoot.InboxEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEdge.Node(childComplexity), true
+
 	case "LanguageLevel.language":
 		if e.ComplexityRoot.LanguageLevel.Language == nil {
 			break
@@ -2232,6 +2270,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Forecasts(childComplexity, args["region"].(*string), args["series"].(*SeriesInput), args["interval"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.inbox":
+		if e.ComplexityRoot.Query.Inbox == nil {
+			break
+		}
+
+		args, err := ec.field_Query_inbox_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Inbox(childComplexity, args["filters"].(*InboxFilters), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.metrics":
 		if e.ComplexityRoot.Query.Metrics == nil {
@@ -3524,6 +3573,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FilterInput", ec.unmarshalInputFilterInput),
 			graphql.NewInputUnmarshaler("FollowTheSunInput", ec.unmarshalInputFollowTheSunInput),
 			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
+			graphql.NewInputUnmarshaler("InboxFilters", ec.unmarshalInputInboxFilters),
 			graphql.NewInputUnmarshaler("LinkIdentitiesInput", ec.unmarshalInputLinkIdentitiesInput),
 			graphql.NewInputUnmarshaler("MarketDemandInput", ec.unmarshalInputMarketDemandInput),
 			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
@@ -4852,6 +4902,39 @@ enum Priority {
   HIGH
   URGENT
 }
+
+extend type Query {
+  """
+  The conversations people work on, from the conversation engine's state: waiting (QUEUED)
+  or assigned, in the regions the key may read; highest priority first, then longest waiting.
+  Filters: an agent's (agentId), a team's, unassigned only, status, channel, language,
+  priority.
+  """
+  inbox(filters: InboxFilters, first: Int = 50, after: String): InboxConnection!
+}
+
+input InboxFilters {
+  agentId: ID
+  team: String
+  "Only conversations nobody has."
+  unassigned: Boolean
+  "queued, assigned (default both); resolved to look back."
+  status: [String!]
+  channel: [String!]
+  language: [String!]
+  priority: [Priority!]
+  region: String
+}
+
+type InboxConnection {
+  edges: [InboxEdge!]!
+  pageInfo: PageInfo!
+}
+
+type InboxEdge {
+  cursor: String!
+  node: Conversation!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5256,6 +5339,26 @@ func (ec *executionContext) childFields_ForecastPoint(ctx context.Context, field
 		return ec.fieldContext_ForecastPoint_hi(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ForecastPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_InboxConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InboxConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InboxConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboxConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InboxEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_InboxEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_InboxEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboxEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_LanguageLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6697,6 +6800,36 @@ func (ec *executionContext) field_Query_forecasts_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["to"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_inbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) (*InboxFilters, error) {
+			return ec.unmarshalOInboxFilters2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxFilters(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -10554,6 +10687,125 @@ func (ec *executionContext) fieldContext_ForecastPoint_hi(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Float")
 }
 
+func (ec *executionContext) _InboxConnection_edges(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []InboxEdge) graphql.Marshaler {
+			return ec.marshalNInboxEdge2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InboxEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InboxConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InboxEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *InboxEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _InboxEdge_node(ctx context.Context, field graphql.CollectedField, obj *InboxEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LanguageLevel_language(ctx context.Context, field graphql.CollectedField, obj *LanguageLevel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13538,6 +13790,50 @@ func (ec *executionContext) fieldContext_Query_queues(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_queues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_inbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_inbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Inbox(ctx, fc.Args["filters"].(*InboxFilters), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
+			return ec.marshalNInboxConnection2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_inbox(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InboxConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_inbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19783,6 +20079,97 @@ func UnmarshalIdentityInput(ctx context.Context, raw any) (IdentityInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj any) (InboxFilters, error) {
+	var it InboxFilters
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "region"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "agentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgentID = data
+		case "team":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("team"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Team = data
+		case "unassigned":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unassigned"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unassigned = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOPriority2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInboxFilters unmarshals raw into the InboxFilters input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInboxFilters(ctx context.Context, raw any) (InboxFilters, error) {
+	var out InboxFilters
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InboxFilters", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLinkIdentitiesInput(ctx context.Context, obj any) (LinkIdentitiesInput, error) {
 	var it LinkIdentitiesInput
 	if obj == nil {
@@ -21831,6 +22218,82 @@ func (ec *executionContext) _ForecastPoint(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var inboxConnectionImplementors = []string{"InboxConnection"}
+
+func (ec *executionContext) _InboxConnection(ctx context.Context, sel ast.SelectionSet, obj *InboxConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InboxConnection")
+		case "edges":
+			out.Values[i] = ec._InboxConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._InboxConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inboxEdgeImplementors = []string{"InboxEdge"}
+
+func (ec *executionContext) _InboxEdge(ctx context.Context, sel ast.SelectionSet, obj *InboxEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InboxEdge")
+		case "cursor":
+			out.Values[i] = ec._InboxEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._InboxEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var languageLevelImplementors = []string{"LanguageLevel"}
 
 func (ec *executionContext) _LanguageLevel(ctx context.Context, sel ast.SelectionSet, obj *LanguageLevel) graphql.Marshaler {
@@ -22717,6 +23180,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_queues(ctx, field)
+				})
+		case "inbox":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_inbox(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -25168,6 +25637,34 @@ func (ec *executionContext) unmarshalNIdentityInput2ᚕgithubᚗcomᚋmeridian�
 	return res, nil
 }
 
+func (ec *executionContext) marshalNInboxConnection2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxConnection(ctx context.Context, sel ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InboxConnection!")
+		return graphql.Null
+	}
+	return ec._InboxConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInboxEdge2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEdge(ctx context.Context, sel ast.SelectionSet, v InboxEdge) graphql.Marshaler {
+	return ec._InboxEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNInboxEdge2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []InboxEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInboxEdge2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25404,6 +25901,16 @@ func (ec *executionContext) marshalNPriceReport2ᚖgithubᚗcomᚋmeridianᚑcs�
 		return graphql.Null
 	}
 	return ec._PriceReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPriority2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriority(ctx context.Context, v any) (Priority, error) {
+	var res Priority
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriority2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriority(ctx context.Context, sel ast.SelectionSet, v Priority) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐQueue(ctx context.Context, sel ast.SelectionSet, v Queue) graphql.Marshaler {
@@ -26191,6 +26698,14 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOInboxFilters2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxFilters(ctx context.Context, v any) (*InboxFilters, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputInboxFilters(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -26273,6 +26788,42 @@ func (ec *executionContext) marshalOOutboundMessage2ᚖgithubᚗcomᚋmeridian�
 		return graphql.Null
 	}
 	return ec._OutboundMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPriority2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriorityᚄ(ctx context.Context, v any) ([]Priority, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]Priority, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriority2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriority(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPriority2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriorityᚄ(ctx context.Context, sel ast.SelectionSet, v []Priority) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriority2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriority(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOPriority2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriority(ctx context.Context, v any) (*Priority, error) {

@@ -225,6 +225,29 @@ type IdentityInput struct {
 	Value string `json:"value"`
 }
 
+type InboxConnection struct {
+	Edges    []InboxEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}
+
+type InboxEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *metrics.Conversation `json:"node"`
+}
+
+type InboxFilters struct {
+	AgentID *string `json:"agentId,omitempty"`
+	Team    *string `json:"team,omitempty"`
+	// Only conversations nobody has.
+	Unassigned *bool `json:"unassigned,omitempty"`
+	// queued, assigned (default both); resolved to look back.
+	Status   []string   `json:"status,omitempty"`
+	Channel  []string   `json:"channel,omitempty"`
+	Language []string   `json:"language,omitempty"`
+	Priority []Priority `json:"priority,omitempty"`
+	Region   *string    `json:"region,omitempty"`
+}
+
 type LanguageLevel struct {
 	Language string `json:"language"`
 	// 1 to 5 (native).

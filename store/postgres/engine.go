@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -162,9 +163,17 @@ func (t *engineTx) Loads(ctx context.Context) (map[string]int, error) {
 }
 
 func (t *engineTx) Queued(ctx context.Context, limit int) ([]engine.Work, error) {
-	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'queued' ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
+	return t.works(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'queued' ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
+}
+
+func (t *engineTx) Assigned(ctx context.Context, agentID string) ([]engine.Work, error) {
+	return t.works(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'assigned' AND assignee = $2 ORDER BY priority DESC, waiting_since FOR UPDATE`, t.schema), t.tenant, agentID)
+}
+
+func (t *engineTx) works(ctx context.Context, sql string, args ...any) ([]engine.Work, error) {
+	rows, err := t.tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("engine %s: queue: %w", t.region, err)
+		return nil, fmt.Errorf("engine %s: %w", t.region, err)
 	}
 	defer rows.Close()
 	var out []engine.Work
@@ -176,4 +185,71 @@ func (t *engineTx) Queued(ctx context.Context, limit int) ([]engine.Work, error)
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// Inbox implements engine.Inbox.
+func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.InboxFilter, after *engine.InboxCursor, limit int) ([]engine.Work, error) {
+	schema := RegionSchema(region)
+	where := []string{"w.tenant_id = $1"}
+	args := []any{tenant}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []string{string(models.StatusQueued), string(models.StatusAssigned)}
+	}
+	where = append(where, "w.status = ANY("+arg(statuses)+")")
+	if f.AgentID != "" {
+		where = append(where, "w.assignee = "+arg(f.AgentID))
+	}
+	if f.Team != "" {
+		where = append(where, fmt.Sprintf("w.assignee IN (SELECT agent_id FROM %s.agents WHERE tenant_id = $1 AND team = %s)", schema, arg(f.Team)))
+	}
+	if f.Unassigned {
+		where = append(where, "w.assignee = ''")
+	}
+	if len(f.Channels) > 0 {
+		where = append(where, "w.channel = ANY("+arg(f.Channels)+")")
+	}
+	if len(f.Languages) > 0 {
+		where = append(where, "w.language = ANY("+arg(f.Languages)+")")
+	}
+	if len(f.Priorities) > 0 {
+		ps := make([]int, len(f.Priorities))
+		for i, p := range f.Priorities {
+			ps[i] = int(p)
+		}
+		where = append(where, "w.priority = ANY("+arg(ps)+")")
+	}
+	if after != nil {
+		p, t, id := arg(int(after.Priority)), arg(after.WaitingSince), arg(after.ID)
+		where = append(where, fmt.Sprintf("(w.priority < %s OR (w.priority = %s AND (w.waiting_since > %s OR (w.waiting_since = %s AND w.conversation_id > %s))))", p, p, t, t, id))
+	}
+	sql := fmt.Sprintf(`SELECT %s FROM %s.work w WHERE %s ORDER BY w.priority DESC, w.waiting_since, w.conversation_id LIMIT %s`,
+		prefixed("w.", workColumns), schema, strings.Join(where, " AND "), arg(limit))
+	rows, err := s.DB.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("inbox %s: %w", region, err)
+	}
+	defer rows.Close()
+	var out []engine.Work
+	for rows.Next() {
+		w, err := scanWork(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, columns string) string {
+	cs := strings.Split(columns, ", ")
+	for i := range cs {
+		cs[i] = alias + cs[i]
+	}
+	return strings.Join(cs, ", ")
 }
