@@ -244,3 +244,12 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 	}
 	return out, nil
 }
+
+func (c conversationResolver) SLA(ctx context.Context, obj *metrics.Conversation) (*generated.ConversationSLA, error) {
+	w, ok, err := c.workOf(ctx, obj)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &generated.ConversationSLA{FirstResponseDueAt: w.FirstResponseDue, FirstResponseAt: w.FirstResponseAt,
+		ResolutionDueAt: w.ResolutionDue, Breached: append([]string{}, w.Breached...)}, nil
+}

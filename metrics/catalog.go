@@ -150,6 +150,16 @@ var measures = map[string]measure{
 		doc:      "analysed inbound messages whose sentiment is negative (-0.2 or below)",
 		partials: []string{"countIf(" + isAnalysis + " AND attributes['sentiment_label'] = 'negative')"},
 	},
+	"sla_breaches": {
+		doc:      "SLA targets conversations missed (sla.breached, recorded once each by the conversation engine): break down by reason (first_response, resolution)",
+		partials: []string{"countIf(" + typeIn(models.SLABreached) + ")"},
+	},
+	"critical_response_seconds": {
+		doc:             "mean seconds from the first customer message to the first reply, over conversations with a message analysed as CRITICAL that were answered (the write-up's target: 15 minutes)",
+		partials:        []string{"sumIf(frt_s, responded AND critical)", "countIf(responded AND critical)"},
+		final:           ratio,
+		perConversation: true,
+	},
 	"cultural_fit_avg": {
 		doc: "mean cultural fit (0..1) of replies sent through Meridian to customers whose language is known: greetings, honorifics, refusals, concision as the customer's culture profile expects (understanding/culture)",
 		partials: []string{
@@ -183,6 +193,7 @@ var measures = map[string]measure{
 //   - resolved / res_s: a conversation.resolved at or after it, and how many seconds later.
 //   - ai_answered: an ai.action with action "answered"; human: assigned to or escalated to a
 //     person (conversation.assigned or conversation.escalated).
+//   - critical: a message of it was analysed as CRITICAL.
 var convFacts = strings.Join([]string{
 	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.MessageReceived) + ")) AS fi_ms",
 	"countIf(" + typeIn(models.MessageReceived) + ") > 0 AS has_in",
@@ -194,6 +205,7 @@ var convFacts = strings.Join([]string{
 	"if(resolved, (arrayMin(res) - fi_ms) / 1000, 0) AS res_s",
 	"countIf(" + typeIn(models.AIAction) + " AND action = 'answered') > 0 AS ai_answered",
 	"countIf(" + typeIn(models.ConversationAssigned, models.ConversationEscalated) + ") > 0 AS human",
+	"countIf(" + typeIn(models.MessageAnalyzed) + " AND attributes['urgency'] = 'CRITICAL') > 0 AS critical",
 }, ", ")
 
 // custFacts are the per-customer columns the perCustomer measures aggregate, from the
@@ -228,6 +240,7 @@ var dimensions = map[string]dimension{
 	"tier":            column("tier", "customer tier"),
 	"intent":          column("intent", "intent: detected on message.analyzed (order_status, delivery, return, refund, billing, cancel, product_question, technical_fault, account_access, other); as the sender gave it elsewhere"),
 	"team":            column("team", "agent team"),
+	"reason":          column("reason", "reason of an event: the target an sla.breached missed, why a routing.decided queued, an escalation's"),
 	"from_region":     column("from_region", "region a hand-off left (conversation.handed_off)"),
 	"to_region":       column("to_region", "region a hand-off went to (conversation.handed_off)"),
 	"channel_count": {doc: "how many channels the customer wrote on within the time range (1, 2, ...); only with per-customer measures (cross_channel_customers, writing_customers)",

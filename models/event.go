@@ -52,6 +52,9 @@ const (
 	// An internal note on a conversation (agent_id wrote text); never sent to the customer,
 	// never counted as a message; its text is sealed like a message's.
 	NoteAdded = "note.added"
+	// A conversation missed an SLA target (reason: first_response, next_response or
+	// resolution; attributes due_at, priority), recorded once by the conversation engine.
+	SLABreached = "sla.breached"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -79,6 +82,7 @@ var EventTypes = map[string][]string{
 	RoutingDecided:          {"conversation_id", "customer", "queue", "reason"},
 	ConversationQueued:      {"conversation_id", "customer", "queue"},
 	NoteAdded:               {"conversation_id", "customer", "text"},
+	SLABreached:             {"conversation_id", "customer", "reason"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

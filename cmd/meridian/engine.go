@@ -2,14 +2,19 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/conversation/routing"
+	"github.com/meridian-cs/meridian/conversation/sla"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/stream"
 )
+
+// slaWatchEvery is how often each region's engine looks for SLA targets just missed.
+const slaWatchEvery = 5 * time.Second
 
 // startEngine starts each region's conversation engine (--routing on), adding their groups
 // to groups (consumer group → topic) for the lag metric. It routes analysed messages, or the
@@ -26,16 +31,31 @@ func (p *platform) startEngine(groups map[string]string) error {
 	if p.analysis == nil {
 		trigger = models.MessageReceived
 	}
+	policy := sla.DefaultPolicy()
+	if path := p.cfg.str("sla-policy"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("--sla-policy: %w", err)
+		}
+		if policy, err = sla.ParsePolicy(b); err != nil {
+			return fmt.Errorf("--sla-policy %s: %w", path, err)
+		}
+	}
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
-	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, Trigger: trigger, Log: p.log}}
+	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, Trigger: trigger, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
+		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, Trigger: trigger, Log: p.log}
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
-		}, &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, Trigger: trigger, Log: p.log})
-		p.sinkWG.Add(1)
+		}, h)
+		p.sinkWG.Add(2)
+		go func() {
+			defer p.sinkWG.Done()
+			h.WatchSLA(p.runCtx, slaWatchEvery)
+		}()
 		go func() {
 			defer p.sinkWG.Done()
 			if err := sink.Run(p.runCtx); err != nil {

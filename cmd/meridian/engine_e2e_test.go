@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +15,10 @@ import (
 // the German queue, and resolving the first gives her the second at once; the decisions are
 // events the metrics count, with the candidates' scores.
 func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
-	s := startServer(t, t.TempDir(), "MERIDIAN_ROUTING=on")
+	policy := filepath.Join(t.TempDir(), "sla.yaml")
+	// A first response is due within 2 seconds, so the test sees breaches.
+	os.WriteFile(policy, []byte("rules:\n  - first_response: 2s\n    resolution: 1h\n"), 0o644)
+	s := startServer(t, t.TempDir(), "MERIDIAN_ROUTING=on", "MERIDIAN_SLA_POLICY="+policy)
 	s.gql(t, `mutation { upsertAgent(input: {id: "lena", name: "Lena Vogel", region: "eu", languages: ["de", "en:4"], skills: [], tiers: [],
 		maxConcurrent: 1, timezone: "Europe/Berlin", shifts: []}) { id } }`, nil)
 	s.gql(t, `mutation { setAgentPresence(agentId: "lena", status: ONLINE) { id } }`, nil)
@@ -55,6 +60,21 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 	}
 	post(fmt.Sprintf(`[{"id":"r1","type":"conversation.resolved","occurred_at":%q,"conversation_id":"c-1","customer":{"country":"DE","phone":"+49151001"}}]`, time.Now().UTC().Format(time.RFC3339)))
 	waitFor(t, 30*time.Second, func() bool { return status("c-2") == "assigned" })
+	// Nobody replied to c-2 within 2 s of its first message: its first response breaches,
+	// recorded once (c-1 may have been resolved before the watcher looked).
+	slaOf := func() map[string]any {
+		return s.gql(t, `{ conversation(id: "c-2") { sla { firstResponseDueAt firstResponseAt breached } } }`, nil)["conversation"].(map[string]any)["sla"].(map[string]any)
+	}
+	waitFor(t, 30*time.Second, func() bool { return fmt.Sprint(slaOf()["breached"]) == "[first_response]" })
+	if slaOf()["firstResponseDueAt"] == nil || slaOf()["firstResponseAt"] != nil {
+		t.Errorf("c-2's SLA: %v", slaOf())
+	}
+	breaches := `{ metrics(measures: ["sla_breaches"], dimensions: ["reason"], filters: [{dimension: "type", values: ["sla.breached"]}]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		rows := fmt.Sprint(s.gql(t, breaches, nil)["metrics"].(map[string]any)["rows"])
+		n := s.metrics(t)[`meridian_sla_breaches_total{region="eu",target="first_response"}`]
+		return n >= 1 && rows == fmt.Sprintf("[map[dimensions:[first_response] values:[%v]]]", n)
+	})
 	q := `{ metrics(measures: ["events"], dimensions: ["type"], filters: [{dimension: "type", values: ["routing.decided", "conversation.assigned", "conversation.queued"]}]) { rows { dimensions values } } }`
 	if got := fmt.Sprint(s.gql(t, q, nil)["metrics"].(map[string]any)["rows"]); !strings.Contains(got, "[routing.decided] values:[3]") ||
 		!strings.Contains(got, "[conversation.assigned] values:[2]") || !strings.Contains(got, "[conversation.queued] values:[1]") {

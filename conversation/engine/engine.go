@@ -29,6 +29,7 @@ import (
 
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/routing"
+	"github.com/meridian-cs/meridian/conversation/sla"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/stream"
 )
@@ -44,6 +45,10 @@ type Work struct {
 	Priority                                                 routing.Priority
 	Language, Intent, IssueType, Urgency                     string
 	WaitingSince                                             time.Time
+	// SLA: when the first response and the resolution are due (nil: no target), when the
+	// first response came, and the targets already breached.
+	FirstResponseDue, FirstResponseAt, ResolutionDue *time.Time
+	Breached                                         []string
 }
 
 // Tx is one decision's transaction in a region (store/postgres.Engine).
@@ -61,6 +66,12 @@ type Tx interface {
 	Assigned(ctx context.Context, agentID string) ([]Work, error)
 }
 
+// Overdue is a conversation whose SLA target has passed without being met or recorded.
+type Overdue struct {
+	Tenant, ConversationID, Target string
+	DueAt                          time.Time
+}
+
 // Store keeps decisions and the state they change (store/postgres.Engine).
 type Store interface {
 	// Decide runs decide in one transaction of the region, recording its events under
@@ -70,6 +81,8 @@ type Store interface {
 	MarkPublished(ctx context.Context, region, tenant, decisionID string) error
 	// Find reads a conversation's state outside a decision; ok false when the engine has none.
 	Find(ctx context.Context, region, tenant, conversationID string) (Work, bool, error)
+	// Overdue lists a region's conversations past an SLA target at now, not yet recorded.
+	Overdue(ctx context.Context, region string, now time.Time, limit int) ([]Overdue, error)
 }
 
 // Publisher takes events produced inside Meridian (ingest.Service.Accept).
@@ -83,6 +96,8 @@ type Handler struct {
 	Store   Store
 	Publish Publisher
 	Router  *routing.Router
+	// SLA sets the conversations' targets; the zero Policy sets none.
+	SLA sla.Policy
 	// Trigger is the event type that starts a routing decision: message.analyzed (the
 	// default), or message.received when the analysis is off.
 	Trigger string
@@ -107,6 +122,8 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
 		case e.Type == models.ConversationResolved && e.Attributes[originAttr] != originWorkspace:
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolved(ctx, tx, e) })
+		case e.Type == models.MessageSent:
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return nil, h.responded(ctx, tx, e) })
 		}
 		if err != nil {
 			return nil, fmt.Errorf("engine %s: event %s: %w", h.Region, e.ID, err)
@@ -172,6 +189,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
 	w.Priority = max(w.Priority, routing.PriorityOf(w.Urgency, w.Tier))
+	h.clock(&w, at)
 	agents, err := h.roster(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -246,6 +264,77 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	d.Reason = "freed capacity"
 	src := models.Event{ID: cause, ConversationID: next.ConversationID}
 	return []models.Event{h.decision(src, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
+}
+
+// clock sets w's SLA due times from the policy's rule for its tier, channel and priority,
+// counted from when it started waiting (a higher priority tightens them).
+func (h *Handler) clock(w *Work, now time.Time) {
+	if w.FirstResponseAt != nil {
+		return
+	}
+	rule := h.SLA.Match(w.Tier, w.Channel, w.Priority.String())
+	st := sla.Clock(rule, []sla.Event{{Kind: sla.CustomerMessage, At: w.WaitingSince}}, now)
+	w.FirstResponseDue, w.ResolutionDue = st.FirstResponseDueAt, st.ResolutionDueAt
+}
+
+// responded records a conversation's first reply, which stops its first-response clock.
+func (h *Handler) responded(ctx context.Context, tx Tx, e models.Event) error {
+	w, ok, err := tx.Work(ctx, e.ConversationID)
+	if err != nil || !ok || w.FirstResponseAt != nil || e.OccurredAt.Before(w.WaitingSince) {
+		return err
+	}
+	at := e.OccurredAt
+	w.FirstResponseAt = &at
+	return tx.SaveWork(ctx, w)
+}
+
+// WatchSLA records, every interval until ctx ends, each target a conversation of the region
+// missed: an sla.breached event, once (the decision is keyed by conversation and target).
+func (h *Handler) WatchSLA(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		overdue, err := h.Store.Overdue(ctx, h.Region, h.now(), 500)
+		if err != nil {
+			h.log().WarnContext(ctx, "sla watch", "region", h.Region, "err", err)
+			continue
+		}
+		for _, o := range overdue {
+			id := "sla:" + o.Target + ":" + o.ConversationID
+			err := h.decide(ctx, o.Tenant, id, o.ConversationID, func(tx Tx) ([]models.Event, error) { return h.breached(ctx, tx, o, id) })
+			if err != nil {
+				h.log().WarnContext(ctx, "sla breach not recorded yet", "region", h.Region, "conversation", o.ConversationID, "err", err)
+			}
+		}
+	}
+}
+
+func (h *Handler) breached(ctx context.Context, tx Tx, o Overdue, id string) ([]models.Event, error) {
+	w, ok, err := tx.Work(ctx, o.ConversationID)
+	if err != nil || !ok || slices.Contains(w.Breached, o.Target) {
+		return nil, err
+	}
+	w.Breached = append(w.Breached, o.Target)
+	if err := tx.SaveWork(ctx, w); err != nil {
+		return nil, err
+	}
+	e := h.event(w, models.SLABreached, id, h.now().UTC())
+	e.Reason, e.AgentID = o.Target, w.Assignee
+	e.Attributes = map[string]string{"due_at": o.DueAt.UTC().Format(time.RFC3339), "priority": w.Priority.String()}
+	slaBreaches.WithLabelValues(h.Region, o.Target).Inc()
+	return []models.Event{e}, nil
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
 }
 
 // roster is the region's agents as the router sees them, with their current loads.

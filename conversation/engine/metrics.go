@@ -9,3 +9,8 @@ var decisions = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "meridian_routing_decisions_total",
 	Help: "Routing decisions the conversation engine made and published, by region and reason (assigned, freed capacity, or why it queued).",
 }, []string{"region", "reason"})
+
+var slaBreaches = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "meridian_sla_breaches_total",
+	Help: "SLA targets conversations missed (sla.breached events recorded), by region and target.",
+}, []string{"region", "target"})

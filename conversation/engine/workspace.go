@@ -240,6 +240,7 @@ func (w *Workspace) Escalate(ctx context.Context, region, tenant, conv, reason, 
 			return nil, err
 		}
 		x.Priority = routing.Urgent
+		h.clock(&x, h.now().UTC())
 		if err := tx.SaveWork(ctx, x); err != nil {
 			return nil, err
 		}

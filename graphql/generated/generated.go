@@ -140,6 +140,7 @@ type ComplexityRoot struct {
 		Priority       func(childComplexity int) int
 		Queue          func(childComplexity int) int
 		Region         func(childComplexity int) int
+		SLA            func(childComplexity int) int
 		SentimentTrend func(childComplexity int) int
 		Status         func(childComplexity int) int
 	}
@@ -153,6 +154,13 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConversationSLA struct {
+		Breached           func(childComplexity int) int
+		FirstResponseAt    func(childComplexity int) int
+		FirstResponseDueAt func(childComplexity int) int
+		ResolutionDueAt    func(childComplexity int) int
 	}
 
 	CultureRule struct {
@@ -679,6 +687,7 @@ type ConversationResolver interface {
 	Assignee(ctx context.Context, obj *metrics.Conversation) (*Assignee, error)
 	Priority(ctx context.Context, obj *metrics.Conversation) (*Priority, error)
 	Queue(ctx context.Context, obj *metrics.Conversation) (*string, error)
+	SLA(ctx context.Context, obj *metrics.Conversation) (*ConversationSLA, error)
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
@@ -1153,6 +1162,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Region(childComplexity), true
+	case "Conversation.sla":
+		if e.ComplexityRoot.Conversation.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.SLA(childComplexity), true
 	case "Conversation.sentimentTrend":
 		if e.ComplexityRoot.Conversation.SentimentTrend == nil {
 			break
@@ -1197,6 +1212,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "ConversationSLA.breached":
+		if e.ComplexityRoot.ConversationSLA.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.Breached(childComplexity), true
+	case "ConversationSLA.firstResponseAt":
+		if e.ComplexityRoot.ConversationSLA.FirstResponseAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.FirstResponseAt(childComplexity), true
+	case "ConversationSLA.firstResponseDueAt":
+		if e.ComplexityRoot.ConversationSLA.FirstResponseDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.FirstResponseDueAt(childComplexity), true
+	case "ConversationSLA.resolutionDueAt":
+		if e.ComplexityRoot.ConversationSLA.ResolutionDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.ResolutionDueAt(childComplexity), true
 
 	case "CultureRule.description":
 		if e.ComplexityRoot.CultureRule.Description == nil {
@@ -4889,6 +4929,18 @@ extend type Conversation {
   priority: Priority
   "The queue it waits in or came from, region/language."
   queue: String
+  "Its SLA clocks (MERIDIAN_SLA_POLICY); null before the engine saw it."
+  sla: ConversationSLA
+}
+
+type ConversationSLA {
+  "When the first reply is due; null when the policy sets no target."
+  firstResponseDueAt: Time
+  "When the first reply came; null until it does."
+  firstResponseAt: Time
+  resolutionDueAt: Time
+  "Targets missed: first_response, resolution."
+  breached: [String!]!
 }
 
 type Assignee {
@@ -5125,6 +5177,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_priority(ctx, field)
 	case "queue":
 		return ec.fieldContext_Conversation_queue(ctx, field)
+	case "sla":
+		return ec.fieldContext_Conversation_sla(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -5149,6 +5203,20 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConversationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationSLA(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstResponseDueAt":
+		return ec.fieldContext_ConversationSLA_firstResponseDueAt(ctx, field)
+	case "firstResponseAt":
+		return ec.fieldContext_ConversationSLA_firstResponseAt(ctx, field)
+	case "resolutionDueAt":
+		return ec.fieldContext_ConversationSLA_resolutionDueAt(ctx, field)
+	case "breached":
+		return ec.fieldContext_ConversationSLA_breached(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationSLA", field.Name)
 }
 
 func (ec *executionContext) childFields_CultureRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8951,6 +9019,38 @@ func (ec *executionContext) fieldContext_Conversation_queue(_ context.Context, f
 	return graphql.NewScalarFieldContext("Conversation", field, true, true, "String")
 }
 
+func (ec *executionContext) _Conversation_sla(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().SLA(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConversationSLA) graphql.Marshaler {
+			return ec.marshalOConversationSLA2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationSLA(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationSLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ConversationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9091,6 +9191,98 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConversationSLA_firstResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_firstResponseDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_firstResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationSLA_firstResponseAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_firstResponseAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_firstResponseAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationSLA_resolutionDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_resolutionDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_resolutionDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationSLA_breached(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "String")
 }
 
 func (ec *executionContext) _CultureRule_id(ctx context.Context, field graphql.CollectedField, obj *CultureRule) (ret graphql.Marshaler) {
@@ -21514,6 +21706,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_queue(ctx, field, obj)
 				})
+		case "sla":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_sla(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21592,6 +21790,54 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "node":
 			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationSLAImplementors = []string{"ConversationSLA"}
+
+func (ec *executionContext) _ConversationSLA(ctx context.Context, sel ast.SelectionSet, obj *ConversationSLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationSLAImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationSLA")
+		case "firstResponseDueAt":
+			out.Values[i] = ec._ConversationSLA_firstResponseDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "firstResponseAt":
+			out.Values[i] = ec._ConversationSLA_firstResponseAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resolutionDueAt":
+			out.Values[i] = ec._ConversationSLA_resolutionDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._ConversationSLA_breached(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26583,6 +26829,13 @@ func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋmeridianᚑcs
 		return graphql.Null
 	}
 	return ec._Conversation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConversationSLA2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationSLA(ctx context.Context, sel ast.SelectionSet, v *ConversationSLA) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConversationSLA(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {

@@ -104,6 +104,16 @@ type ConversationEdge struct {
 	Node   *metrics.Conversation `json:"node"`
 }
 
+type ConversationSLA struct {
+	// When the first reply is due; null when the policy sets no target.
+	FirstResponseDueAt *time.Time `json:"firstResponseDueAt,omitempty"`
+	// When the first reply came; null until it does.
+	FirstResponseAt *time.Time `json:"firstResponseAt,omitempty"`
+	ResolutionDueAt *time.Time `json:"resolutionDueAt,omitempty"`
+	// Targets missed: first_response, resolution.
+	Breached []string `json:"breached"`
+}
+
 type CultureRule struct {
 	ID          string `json:"id"`
 	Description string `json:"description"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -91,14 +92,15 @@ type engineTx struct {
 	schema, tenant, region string
 }
 
-const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since`
+const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached`
 
 func scanWork(row pgx.Row) (engine.Work, error) {
 	var w engine.Work
 	var status string
 	var priority int
 	err := row.Scan(&w.ConversationID, &w.CustomerID, &w.Country, &w.Tier, &w.Channel, &w.Kind, &status, &w.Assignee, &w.PreviousAgent,
-		&w.Queue, &priority, &w.Language, &w.Intent, &w.IssueType, &w.Urgency, &w.WaitingSince)
+		&w.Queue, &priority, &w.Language, &w.Intent, &w.IssueType, &w.Urgency, &w.WaitingSince,
+		&w.FirstResponseDue, &w.FirstResponseAt, &w.ResolutionDue, &w.Breached)
 	w.Status, w.Priority = models.ConversationStatus(status), routing.Priority(priority)
 	return w, err
 }
@@ -115,12 +117,14 @@ func (t *engineTx) Work(ctx context.Context, conversationID string) (engine.Work
 }
 
 func (t *engineTx) SaveWork(ctx context.Context, w engine.Work) error {
-	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, previous_agent = excluded.previous_agent,
   queue = excluded.queue, priority = excluded.priority, language = excluded.language, intent = excluded.intent, issue_type = excluded.issue_type,
-  urgency = excluded.urgency, waiting_since = excluded.waiting_since, tier = excluded.tier, updated_at = now()`, t.schema),
+  urgency = excluded.urgency, waiting_since = excluded.waiting_since, tier = excluded.tier, first_response_due = excluded.first_response_due,
+  first_response_at = excluded.first_response_at, resolution_due = excluded.resolution_due, breached = excluded.breached, updated_at = now()`, t.schema),
 		t.tenant, w.ConversationID, w.CustomerID, w.Country, w.Tier, w.Channel, w.Kind, string(w.Status), w.Assignee, w.PreviousAgent,
-		w.Queue, int(w.Priority), w.Language, w.Intent, w.IssueType, w.Urgency, w.WaitingSince)
+		w.Queue, int(w.Priority), w.Language, w.Intent, w.IssueType, w.Urgency, w.WaitingSince,
+		w.FirstResponseDue, w.FirstResponseAt, w.ResolutionDue, nonNilSlice(w.Breached))
 	if err != nil {
 		return fmt.Errorf("engine %s: save %s: %w", t.region, w.ConversationID, err)
 	}
@@ -252,4 +256,28 @@ func prefixed(alias, columns string) string {
 		cs[i] = alias + cs[i]
 	}
 	return strings.Join(cs, ", ")
+}
+
+// Overdue implements engine.Store: first responses and resolutions past due, not recorded.
+func (s *Engine) Overdue(ctx context.Context, region string, now time.Time, limit int) ([]engine.Overdue, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`
+SELECT tenant_id, conversation_id, 'first_response', first_response_due FROM %[1]s.work
+ WHERE first_response_at IS NULL AND status IN ('queued', 'assigned') AND first_response_due < $1 AND NOT ('first_response' = ANY(breached))
+UNION ALL
+SELECT tenant_id, conversation_id, 'resolution', resolution_due FROM %[1]s.work
+ WHERE status IN ('queued', 'assigned') AND resolution_due < $1 AND NOT ('resolution' = ANY(breached))
+ORDER BY 4 LIMIT $2`, RegionSchema(region)), now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: overdue: %w", region, err)
+	}
+	defer rows.Close()
+	var out []engine.Overdue
+	for rows.Next() {
+		var o engine.Overdue
+		if err := rows.Scan(&o.Tenant, &o.ConversationID, &o.Target, &o.DueAt); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
