@@ -188,7 +188,10 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	}
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
+	before := w.Priority
 	w.Priority = max(w.Priority, routing.PriorityOf(w.Urgency, w.Tier))
+	// A high or critical message escalates at once, the first time it raises the priority.
+	escalate := (w.Urgency == "HIGH" || w.Urgency == "CRITICAL") && w.Priority > before
 	h.clock(&w, at)
 	agents, err := h.roster(ctx, tx)
 	if err != nil {
@@ -196,21 +199,26 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	}
 	d := h.Router.Route(h.conversation(w), agents, at)
 	w.Queue = d.Queue
-	decided := h.decision(e, w, d, at)
+	events := []models.Event{h.decision(e, w, d, at)}
 	if d.AgentID == "" {
 		w.Status = models.StatusQueued
-		if err := tx.SaveWork(ctx, w); err != nil {
-			return nil, err
-		}
 		q := h.event(w, models.ConversationQueued, "queued:"+e.ID, at)
 		q.Reason = d.Reason
-		return []models.Event{decided, q}, nil
+		events = append(events, q)
+	} else {
+		w.Status, w.Assignee = models.StatusAssigned, d.AgentID
+		events = append(events, h.assigned(w, "assign:"+e.ID, at))
 	}
-	w.Status, w.Assignee = models.StatusAssigned, d.AgentID
 	if err := tx.SaveWork(ctx, w); err != nil {
 		return nil, err
 	}
-	return []models.Event{decided, h.assigned(w, "assign:"+e.ID, at)}, nil
+	if escalate {
+		x := h.event(w, models.ConversationEscalated, "escalate:"+e.ID, at)
+		x.Reason, x.AgentID = "urgency:"+w.Urgency, w.Assignee
+		x.Attributes = map[string]string{"priority": w.Priority.String(), "urgency_reasons": e.Attributes["urgency_reasons"], "by": "engine"}
+		events = append(events, x)
+	}
+	return events, nil
 }
 
 // resolved frees the agent of a resolved conversation and offers them the next one waiting.

@@ -152,9 +152,12 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 			ConversationID: "c-" + id, Customer: &models.Customer{Country: "DE", Phone: "+49151" + id}, Text: "…", Language: lang}
 	}
 	first := engineSink(engine.Group("eu"))
-	publish(msg("1", "de", now), msg("2", "de", now.Add(time.Second)), msg("3", "en", now.Add(2*time.Second)),
+	critical := msg("4", "en", now.Add(3*time.Second))
+	critical.Attributes = map[string]string{"urgency": "CRITICAL", "urgency_reasons": "topic:fire"}
+	publish(msg("1", "de", now), msg("2", "de", now.Add(time.Second)), msg("3", "en", now.Add(2*time.Second)), critical,
 		msg("old", "de", now.Add(-48*time.Hour)))
-	waitFor(t, "three decisions of six events", func() bool { return first.n.Load() == 6 })
+	// Four decisions: two events each, and an escalation for the critical one.
+	waitFor(t, "four decisions of nine events", func() bool { return first.n.Load() == 9 })
 	// c-1 and c-2 (German) may reach the engine in either order (two partitions): whichever
 	// came first has Lena, the other waits; c-3 (English) waits for Tom, who is offline.
 	waitFor(t, "the decisions in ClickHouse", func() bool {
@@ -166,9 +169,10 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 		first1, other = "c-2", "c-1"
 	}
 	want := map[string]string{
-		models.ConversationAssigned: first1 + ">lena",
-		models.ConversationQueued:   sorted(other+">", "c-3>"),
-		models.RoutingDecided:       sorted(first1+">lena", other+">", "c-3>"),
+		models.ConversationAssigned:  first1 + ">lena",
+		models.ConversationQueued:    sorted(other+">", "c-3>", "c-4>"),
+		models.RoutingDecided:        sorted(first1+">lena", other+">", "c-3>", "c-4>"),
+		models.ConversationEscalated: "c-4>",
 	}
 	for typ, w := range want {
 		if got[typ] != w {
@@ -176,12 +180,13 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 		}
 	}
 
-	// The assigned conversation is resolved: Lena takes the other German one at once.
+	// The assigned conversation is resolved: Lena takes the urgent English one at once, before
+	// the German one that waited longer (priority first).
 	publish(models.Event{ID: "r1", Type: models.ConversationResolved, OccurredAt: time.Now().UTC(), ConversationID: first1,
 		Customer: &models.Customer{Country: "DE", Phone: "+49151" + strings.TrimPrefix(first1, "c-")}})
-	waitFor(t, other+" assigned to Lena", func() bool { return byType(t)[models.ConversationAssigned] == sorted(first1+">lena", other+">lena") })
-	if n := first.n.Load(); n != 8 {
-		t.Errorf("%d events published, want 8", n)
+	waitFor(t, "c-4 assigned to Lena", func() bool { return byType(t)[models.ConversationAssigned] == sorted(first1+">lena", "c-4>lena") })
+	if n := first.n.Load(); n != 11 {
+		t.Errorf("%d events published, want 11", n)
 	}
 
 	// A replay from the start of the log decides nothing again.
@@ -193,7 +198,7 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 	if n := replay.n.Load(); n != 0 {
 		t.Errorf("the replay published %d events", n)
 	}
-	if got := byType(t)[models.RoutingDecided]; got != sorted(first1+">lena", other+">", other+">lena", "c-3>") {
+	if got := byType(t)[models.RoutingDecided]; got != sorted(first1+">lena", other+">", "c-3>", "c-4>", "c-4>lena") {
 		t.Errorf("decisions after the replay: %q", got)
 	}
 }
