@@ -253,3 +253,29 @@ func (c conversationResolver) SLA(ctx context.Context, obj *metrics.Conversation
 	return &generated.ConversationSLA{FirstResponseDueAt: w.FirstResponseDue, FirstResponseAt: w.FirstResponseAt,
 		ResolutionDueAt: w.ResolutionDue, Breached: append([]string{}, w.Breached...)}, nil
 }
+
+func (r mutationResolver) AcknowledgePage(ctx context.Context, conv string) (*metrics.Conversation, error) {
+	return r.work(ctx, "acknowledgePage", conv, func(region, tenant, by string) (engine.Work, error) {
+		if _, err := r.workspace.Acknowledge(ctx, region, tenant, conv, by); err != nil {
+			if errors.Is(err, engine.ErrNoPage) {
+				return engine.Work{}, statusErrorf(http.StatusConflict, "acknowledgePage.conversationId: %s", err)
+			}
+			return engine.Work{}, err
+		}
+		w, _, err := r.workspace.Store.Find(ctx, region, tenant, conv)
+		return w, err
+	})
+}
+
+func (c conversationResolver) Page(ctx context.Context, obj *metrics.Conversation) (*generated.ConversationPage, error) {
+	p, err := c.principal(ctx)
+	if err != nil || c.workspace == nil {
+		return nil, err
+	}
+	pg, ok, err := c.workspace.Store.LatestPage(ctx, obj.Region, p.Tenant, obj.ID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &generated.ConversationPage{CreatedAt: pg.CreatedAt, AcknowledgedAt: pg.AcknowledgedAt, StepsPaged: pg.StepsPaged,
+		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError)}, nil
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/conversation/oncall"
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/conversation/sla"
 	"github.com/meridian-cs/meridian/models"
@@ -13,8 +14,38 @@ import (
 	"github.com/meridian-cs/meridian/stream"
 )
 
-// slaWatchEvery is how often each region's engine looks for SLA targets just missed.
-const slaWatchEvery = 5 * time.Second
+// How often each region's engine looks for SLA targets just missed, and for pages due.
+const (
+	slaWatchEvery  = 5 * time.Second
+	pageWatchEvery = time.Second
+)
+
+// pager is the on-call paging of escalations (--oncall-rota), nil when there is no rota.
+func (p *platform) pager() (*engine.Pager, error) {
+	path := p.cfg.str("oncall-rota")
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--oncall-rota: %w", err)
+	}
+	rota, err := oncall.ParseRota(b)
+	if err != nil {
+		return nil, fmt.Errorf("--oncall-rota %s: %w", path, err)
+	}
+	ack, err := p.cfg.duration("oncall-ack-timeout")
+	if err != nil {
+		return nil, err
+	}
+	if ack <= 0 {
+		return nil, fmt.Errorf("--oncall-ack-timeout: %s is not positive", ack)
+	}
+	n := oncall.NewNotifier(oncall.Config{WebhookSecret: p.cfg.str("oncall-webhook-secret"), Log: p.log,
+		SMTP: oncall.SMTPConfig{Relay: p.cfg.str("smtp-relay"), From: p.cfg.str("smtp-from"), Username: p.cfg.str("smtp-username"),
+			Password: p.cfg.str("smtp-password"), TLS: p.cfg.str("smtp-tls"), Domain: p.cfg.str("smtp-domain")}})
+	return &engine.Pager{Rota: rota, Notifier: n, AckTimeout: ack}, nil
+}
 
 // startEngine starts each region's conversation engine (--routing on), adding their groups
 // to groups (consumer group → topic) for the lag metric. It routes analysed messages, or the
@@ -41,20 +72,28 @@ func (p *platform) startEngine(groups map[string]string) error {
 			return fmt.Errorf("--sla-policy %s: %w", path, err)
 		}
 	}
+	pager, err := p.pager()
+	if err != nil {
+		return err
+	}
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
-	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, Trigger: trigger, Log: p.log}}
+	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, Pager: pager, Trigger: trigger, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
-		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, Trigger: trigger, Log: p.log}
+		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, Pager: pager, Trigger: trigger, Log: p.log}
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
 		}, h)
-		p.sinkWG.Add(2)
+		p.sinkWG.Add(3)
 		go func() {
 			defer p.sinkWG.Done()
 			h.WatchSLA(p.runCtx, slaWatchEvery)
+		}()
+		go func() {
+			defer p.sinkWG.Done()
+			h.WatchPages(p.runCtx, pageWatchEvery)
 		}()
 		go func() {
 			defer p.sinkWG.Done()

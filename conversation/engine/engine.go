@@ -64,6 +64,8 @@ type Tx interface {
 	Queued(ctx context.Context, limit int) ([]Work, error)
 	// Assigned lists the conversations an agent has.
 	Assigned(ctx context.Context, agentID string) ([]Work, error)
+	// OpenPage starts paging for an escalation.
+	OpenPage(ctx context.Context, p Page) error
 }
 
 // Overdue is a conversation whose SLA target has passed without being met or recorded.
@@ -83,6 +85,12 @@ type Store interface {
 	Find(ctx context.Context, region, tenant, conversationID string) (Work, bool, error)
 	// Overdue lists a region's conversations past an SLA target at now, not yet recorded.
 	Overdue(ctx context.Context, region string, now time.Time, limit int) ([]Overdue, error)
+	// TakePages leases the region's pages due at now until until; PageDone records what
+	// their delivery did; Acknowledge stops a conversation's page.
+	TakePages(ctx context.Context, region string, now, until time.Time, limit int) ([]Page, error)
+	PageDone(ctx context.Context, region string, p Page) error
+	Acknowledge(ctx context.Context, region, tenant, conversationID, by string, at time.Time) (Page, error)
+	LatestPage(ctx context.Context, region, tenant, conversationID string) (Page, bool, error)
 }
 
 // Publisher takes events produced inside Meridian (ingest.Service.Accept).
@@ -98,6 +106,8 @@ type Handler struct {
 	Router  *routing.Router
 	// SLA sets the conversations' targets; the zero Policy sets none.
 	SLA sla.Policy
+	// Pager pages the on-call person of escalated conversations; nil: nobody is paged.
+	Pager *Pager
 	// Trigger is the event type that starts a routing decision: message.analyzed (the
 	// default), or message.received when the analysis is off.
 	Trigger string
@@ -216,9 +226,21 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		x := h.event(w, models.ConversationEscalated, "escalate:"+e.ID, at)
 		x.Reason, x.AgentID = "urgency:"+w.Urgency, w.Assignee
 		x.Attributes = map[string]string{"priority": w.Priority.String(), "urgency_reasons": e.Attributes["urgency_reasons"], "by": "engine"}
+		if err := h.openPage(ctx, tx, w, x, at); err != nil {
+			return nil, err
+		}
 		events = append(events, x)
 	}
 	return events, nil
+}
+
+// openPage starts paging the on-call person for an escalation (with a Pager).
+func (h *Handler) openPage(ctx context.Context, tx Tx, w Work, escalation models.Event, at time.Time) error {
+	if h.Pager == nil {
+		return nil
+	}
+	return tx.OpenPage(ctx, Page{ID: "page:" + escalation.ID, ConversationID: w.ConversationID, Urgency: w.Urgency,
+		Reason: escalation.Reason, CreatedAt: at, NextAt: &at})
 }
 
 // resolved frees the agent of a resolved conversation and offers them the next one waiting.

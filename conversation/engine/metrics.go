@@ -14,3 +14,8 @@ var slaBreaches = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "meridian_sla_breaches_total",
 	Help: "SLA targets conversations missed (sla.breached events recorded), by region and target.",
 }, []string{"region", "target"})
+
+var pages = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "meridian_pages_total",
+	Help: "Steps of on-call paging delivered or failed (every target of the person failed after retries), by region.",
+}, []string{"region", "result"})

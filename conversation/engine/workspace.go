@@ -244,8 +244,12 @@ func (w *Workspace) Escalate(ctx context.Context, region, tenant, conv, reason, 
 		if err := tx.SaveWork(ctx, x); err != nil {
 			return nil, err
 		}
-		e := h.event(x, models.ConversationEscalated, "escalate:"+randomID(), h.now().UTC())
+		at := h.now().UTC()
+		e := h.event(x, models.ConversationEscalated, "escalate:"+randomID(), at)
 		e.Reason, e.AgentID, e.Attributes = reason, x.Assignee, map[string]string{"by": by, "priority": routing.Urgent.String()}
+		if err := h.openPage(ctx, tx, x, e, at); err != nil {
+			return nil, err
+		}
 		return []models.Event{e}, nil
 	})
 }
@@ -322,3 +326,9 @@ const (
 // maxOffers bounds what one agent coming online is given at once (their capacity bounds it
 // first).
 const maxOffers = 100
+
+// Acknowledge records that a person took an escalated conversation's page: nobody further
+// is paged for it.
+func (w *Workspace) Acknowledge(ctx context.Context, region, tenant, conv, by string) (Page, error) {
+	return w.Store.Acknowledge(ctx, region, tenant, conv, by, w.now().UTC())
+}

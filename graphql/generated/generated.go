@@ -137,6 +137,7 @@ type ComplexityRoot struct {
 		LastMessageAt  func(childComplexity int) int
 		MessageCount   func(childComplexity int) int
 		Messages       func(childComplexity int, first *int) int
+		Page           func(childComplexity int) int
 		Priority       func(childComplexity int) int
 		Queue          func(childComplexity int) int
 		Region         func(childComplexity int) int
@@ -154,6 +155,15 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConversationPage struct {
+		AcknowledgedAt func(childComplexity int) int
+		Attempts       func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		LastError      func(childComplexity int) int
+		NextAt         func(childComplexity int) int
+		StepsPaged     func(childComplexity int) int
 	}
 
 	ConversationSLA struct {
@@ -312,6 +322,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcknowledgePage      func(childComplexity int, conversationID string) int
 		AddNote              func(childComplexity int, conversationID string, text string) int
 		AssignConversation   func(childComplexity int, conversationID string, agentID string) int
 		ConfigureChannel     func(childComplexity int, input ConfigureChannelInput) int
@@ -688,6 +699,7 @@ type ConversationResolver interface {
 	Priority(ctx context.Context, obj *metrics.Conversation) (*Priority, error)
 	Queue(ctx context.Context, obj *metrics.Conversation) (*string, error)
 	SLA(ctx context.Context, obj *metrics.Conversation) (*ConversationSLA, error)
+	Page(ctx context.Context, obj *metrics.Conversation) (*ConversationPage, error)
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
@@ -713,6 +725,7 @@ type MutationResolver interface {
 	TransferConversation(ctx context.Context, conversationID string, agentID *string, language *string) (*metrics.Conversation, error)
 	EscalateConversation(ctx context.Context, conversationID string, reason string) (*metrics.Conversation, error)
 	AddNote(ctx context.Context, conversationID string, text string) (*metrics.Conversation, error)
+	AcknowledgePage(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 }
 type OutboundMessageResolver interface {
 	Text(ctx context.Context, obj *channels.OutboundMessage) (string, error)
@@ -1144,6 +1157,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["first"].(*int)), true
+	case "Conversation.page":
+		if e.ComplexityRoot.Conversation.Page == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Page(childComplexity), true
 	case "Conversation.priority":
 		if e.ComplexityRoot.Conversation.Priority == nil {
 			break
@@ -1212,6 +1231,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "ConversationPage.acknowledgedAt":
+		if e.ComplexityRoot.ConversationPage.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.AcknowledgedAt(childComplexity), true
+	case "ConversationPage.attempts":
+		if e.ComplexityRoot.ConversationPage.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.Attempts(childComplexity), true
+	case "ConversationPage.createdAt":
+		if e.ComplexityRoot.ConversationPage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.CreatedAt(childComplexity), true
+	case "ConversationPage.lastError":
+		if e.ComplexityRoot.ConversationPage.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.LastError(childComplexity), true
+	case "ConversationPage.nextAt":
+		if e.ComplexityRoot.ConversationPage.NextAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.NextAt(childComplexity), true
+	case "ConversationPage.stepsPaged":
+		if e.ComplexityRoot.ConversationPage.StepsPaged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.StepsPaged(childComplexity), true
 
 	case "ConversationSLA.breached":
 		if e.ComplexityRoot.ConversationSLA.Breached == nil {
@@ -1825,6 +1881,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelScore.Smape(childComplexity), true
 
+	case "Mutation.acknowledgePage":
+		if e.ComplexityRoot.Mutation.AcknowledgePage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgePage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgePage(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.addNote":
 		if e.ComplexityRoot.Mutation.AddNote == nil {
 			break
@@ -4920,6 +4987,11 @@ extend type Mutation {
   escalateConversation(conversationId: ID!, reason: String!): Conversation!
   "Adds an internal note, never sent to the customer."
   addNote(conversationId: ID!, text: String!): Conversation!
+  """
+  The on-call person takes the escalated conversation's page: nobody further is paged for it
+  (MERIDIAN_ONCALL_ROTA).
+  """
+  acknowledgePage(conversationId: ID!): Conversation!
 }
 
 extend type Conversation {
@@ -4931,6 +5003,21 @@ extend type Conversation {
   queue: String
   "Its SLA clocks (MERIDIAN_SLA_POLICY); null before the engine saw it."
   sla: ConversationSLA
+  "The paging of the on-call person for its latest escalation; null when nobody was paged."
+  page: ConversationPage
+}
+
+type ConversationPage {
+  createdAt: Time!
+  acknowledgedAt: Time
+  "Steps of the rota's chain paged so far (the on-shift region's person, then the next regions')."
+  stepsPaged: Int!
+  "Delivery attempts, retries included."
+  attempts: Int!
+  "When the next region's person will be paged if nobody acknowledges; null when done."
+  nextAt: Time
+  "The last delivery failures (target kind and host, never a secret); null when none."
+  lastError: String
 }
 
 type ConversationSLA {
@@ -5179,6 +5266,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_queue(ctx, field)
 	case "sla":
 		return ec.fieldContext_Conversation_sla(ctx, field)
+	case "page":
+		return ec.fieldContext_Conversation_page(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -5203,6 +5292,24 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConversationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "createdAt":
+		return ec.fieldContext_ConversationPage_createdAt(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_ConversationPage_acknowledgedAt(ctx, field)
+	case "stepsPaged":
+		return ec.fieldContext_ConversationPage_stepsPaged(ctx, field)
+	case "attempts":
+		return ec.fieldContext_ConversationPage_attempts(ctx, field)
+	case "nextAt":
+		return ec.fieldContext_ConversationPage_nextAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ConversationPage_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationPage", field.Name)
 }
 
 func (ec *executionContext) childFields_ConversationSLA(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6280,6 +6387,20 @@ func (ec *executionContext) field_Message_translation_args(ctx context.Context, 
 		return nil, err
 	}
 	args["domain"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acknowledgePage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	return args, nil
 }
 
@@ -9051,6 +9172,38 @@ func (ec *executionContext) fieldContext_Conversation_sla(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Conversation_page(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_page(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Page(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConversationPage) graphql.Marshaler {
+			return ec.marshalOConversationPage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationPage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_page(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationPage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ConversationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9191,6 +9344,144 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConversationPage_createdAt(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationPage_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationPage_stepsPaged(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_stepsPaged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepsPaged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_stepsPaged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationPage_attempts(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationPage_nextAt(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_nextAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_nextAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationPage_lastError(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConversationSLA_firstResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
@@ -12222,6 +12513,50 @@ func (ec *executionContext) fieldContext_Mutation_addNote(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acknowledgePage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgePage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgePage(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgePage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgePage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21712,6 +22047,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_sla(ctx, field, obj)
 				})
+		case "page":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_page(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21791,6 +22132,64 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 		case "node":
 			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationPageImplementors = []string{"ConversationPage"}
+
+func (ec *executionContext) _ConversationPage(ctx context.Context, sel ast.SelectionSet, obj *ConversationPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationPage")
+		case "createdAt":
+			out.Values[i] = ec._ConversationPage_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgedAt":
+			out.Values[i] = ec._ConversationPage_acknowledgedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stepsPaged":
+			out.Values[i] = ec._ConversationPage_stepsPaged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._ConversationPage_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextAt":
+			out.Values[i] = ec._ConversationPage_nextAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._ConversationPage_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22949,6 +23348,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addNote":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgePage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgePage(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -26829,6 +27235,13 @@ func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋmeridianᚑcs
 		return graphql.Null
 	}
 	return ec._Conversation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConversationPage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationPage(ctx context.Context, sel ast.SelectionSet, v *ConversationPage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConversationPage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOConversationSLA2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationSLA(ctx context.Context, sel ast.SelectionSet, v *ConversationSLA) graphql.Marshaler {

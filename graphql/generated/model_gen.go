@@ -104,6 +104,19 @@ type ConversationEdge struct {
 	Node   *metrics.Conversation `json:"node"`
 }
 
+type ConversationPage struct {
+	CreatedAt      time.Time  `json:"createdAt"`
+	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
+	// Steps of the rota's chain paged so far (the on-shift region's person, then the next regions').
+	StepsPaged int `json:"stepsPaged"`
+	// Delivery attempts, retries included.
+	Attempts int `json:"attempts"`
+	// When the next region's person will be paged if nobody acknowledges; null when done.
+	NextAt *time.Time `json:"nextAt,omitempty"`
+	// The last delivery failures (target kind and host, never a secret); null when none.
+	LastError *string `json:"lastError,omitempty"`
+}
+
 type ConversationSLA struct {
 	// When the first reply is due; null when the policy sets no target.
 	FirstResponseDueAt *time.Time `json:"firstResponseDueAt,omitempty"`

@@ -281,3 +281,68 @@ ORDER BY 4 LIMIT $2`, RegionSchema(region)), now, limit)
 	}
 	return out, rows.Err()
 }
+
+func (t *engineTx) OpenPage(ctx context.Context, p engine.Page) error {
+	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.pages (tenant_id, page_id, conversation_id, urgency, reason, created_at, next_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, t.schema), t.tenant, p.ID, p.ConversationID, p.Urgency, p.Reason, p.CreatedAt, p.NextAt)
+	if err != nil {
+		return fmt.Errorf("engine %s: page: %w", t.region, err)
+	}
+	return nil
+}
+
+const pageColumns = `tenant_id, page_id, conversation_id, urgency, reason, created_at, acknowledged_at, steps_paged, next_at, attempts, last_error`
+
+func scanPage(row pgx.Row) (engine.Page, error) {
+	var p engine.Page
+	err := row.Scan(&p.Tenant, &p.ID, &p.ConversationID, &p.Urgency, &p.Reason, &p.CreatedAt, &p.AcknowledgedAt, &p.StepsPaged, &p.NextAt, &p.Attempts, &p.LastError)
+	return p, err
+}
+
+// TakePages implements engine.Store: the due pages, leased until until in one statement.
+func (s *Engine) TakePages(ctx context.Context, region string, now, until time.Time, limit int) ([]engine.Page, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`UPDATE %[1]s.pages SET next_at = $2 WHERE (tenant_id, page_id) IN (
+  SELECT tenant_id, page_id FROM %[1]s.pages WHERE next_at <= $1 AND acknowledged_at IS NULL ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+RETURNING `+pageColumns, RegionSchema(region)), now, until, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pages %s: %w", region, err)
+	}
+	defer rows.Close()
+	var out []engine.Page
+	for rows.Next() {
+		p, err := scanPage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PageDone implements engine.Store. An acknowledgement that came meanwhile keeps next_at null.
+func (s *Engine) PageDone(ctx context.Context, region string, p engine.Page) error {
+	_, err := s.DB.Pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.pages SET steps_paged = $3, attempts = $4, last_error = $5,
+  next_at = CASE WHEN acknowledged_at IS NULL THEN $6::timestamptz END WHERE tenant_id = $1 AND page_id = $2`, RegionSchema(region)),
+		p.Tenant, p.ID, p.StepsPaged, p.Attempts, p.LastError, p.NextAt)
+	return err
+}
+
+// Acknowledge implements engine.Store: the conversation's latest page waiting for one.
+func (s *Engine) Acknowledge(ctx context.Context, region, tenant, conv, by string, at time.Time) (engine.Page, error) {
+	p, err := scanPage(s.DB.Pool.QueryRow(ctx, fmt.Sprintf(`UPDATE %[1]s.pages SET acknowledged_at = $3, acknowledged_by = $4, next_at = NULL
+WHERE (tenant_id, page_id) = (SELECT tenant_id, page_id FROM %[1]s.pages WHERE tenant_id = $1 AND conversation_id = $2 AND acknowledged_at IS NULL ORDER BY created_at DESC LIMIT 1)
+RETURNING `+pageColumns, RegionSchema(region)), tenant, conv, at, by))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, engine.ErrNoPage
+	}
+	return p, err
+}
+
+// LatestPage implements engine.Store.
+func (s *Engine) LatestPage(ctx context.Context, region, tenant, conv string) (engine.Page, bool, error) {
+	p, err := scanPage(s.DB.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT `+pageColumns+` FROM %s.pages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC LIMIT 1`, RegionSchema(region)), tenant, conv))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, false, nil
+	}
+	return p, err == nil, err
+}
