@@ -14,10 +14,12 @@ import (
 	"github.com/meridian-cs/meridian/stream"
 )
 
-// How often each region's engine looks for SLA targets just missed, and for pages due.
+// How often each region's engine looks for SLA targets just missed, for pages due, and for
+// waiting conversations someone can now take (and decisions to publish again).
 const (
-	slaWatchEvery  = 5 * time.Second
-	pageWatchEvery = time.Second
+	slaWatchEvery   = 5 * time.Second
+	pageWatchEvery  = time.Second
+	queueWatchEvery = 10 * time.Second
 )
 
 // pager is the on-call paging of escalations (--oncall-rota), nil when there is no rota.
@@ -86,7 +88,11 @@ func (p *platform) startEngine(groups map[string]string) error {
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
 		}, h)
-		p.sinkWG.Add(3)
+		p.sinkWG.Add(4)
+		go func() {
+			defer p.sinkWG.Done()
+			h.WatchQueues(p.runCtx, queueWatchEvery)
+		}()
 		go func() {
 			defer p.sinkWG.Done()
 			h.WatchSLA(p.runCtx, slaWatchEvery)

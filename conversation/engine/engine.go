@@ -91,6 +91,19 @@ type Store interface {
 	PageDone(ctx context.Context, region string, p Page) error
 	Acknowledge(ctx context.Context, region, tenant, conversationID, by string, at time.Time) (Page, error)
 	LatestPage(ctx context.Context, region, tenant, conversationID string) (Page, bool, error)
+	// QueuedTenants lists the tenants with conversations waiting in the region.
+	QueuedTenants(ctx context.Context, region string) ([]string, error)
+	// Sweep runs sweep in one transaction of the region and records a decision (id
+	// returned) only when it produced events: a sweep that changed nothing leaves no row.
+	Sweep(ctx context.Context, region, tenant string, sweep func(Tx) ([]models.Event, error)) (decisionID string, events []models.Event, err error)
+	// Unpublished lists decisions made before before whose events Kafka has not acknowledged.
+	Unpublished(ctx context.Context, region string, before time.Time, limit int) ([]Unpublished, error)
+}
+
+// Unpublished is a decision whose events still wait for Kafka's acknowledgement.
+type Unpublished struct {
+	Tenant, ID string
+	Events     []models.Event
 }
 
 // Publisher takes events produced inside Meridian (ingest.Service.Accept).
@@ -294,6 +307,100 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	d.Reason = "freed capacity"
 	src := models.Event{ID: cause, ConversationID: next.ConversationID}
 	return []models.Event{h.decision(src, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
+}
+
+// WatchQueues offers, every interval until ctx ends, the region's waiting conversations to
+// the agents who can take them now: an agent whose shift just started, skills relaxed for
+// conversations that waited long enough. Freeing capacity and coming online offer at once;
+// this catches what time alone changes.
+func (h *Handler) WatchQueues(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.republish(ctx)
+		tenants, err := h.Store.QueuedTenants(ctx, h.Region)
+		if err != nil {
+			h.log().WarnContext(ctx, "queue sweep", "region", h.Region, "err", err)
+			continue
+		}
+		for _, tenant := range tenants {
+			if err := h.sweep(ctx, tenant); err != nil {
+				h.log().WarnContext(ctx, "queue sweep", "region", h.Region, "tenant", tenant, "err", err)
+			}
+		}
+	}
+}
+
+// republish publishes again the decisions whose publication failed (Kafka down when a
+// workspace action or a sweep was committed): the same events, which the claims count once.
+func (h *Handler) republish(ctx context.Context) {
+	stale, err := h.Store.Unpublished(ctx, h.Region, h.now().Add(-republishAfter), 100)
+	if err != nil {
+		h.log().WarnContext(ctx, "republish", "region", h.Region, "err", err)
+		return
+	}
+	for _, u := range stale {
+		if err := h.Publish.Accept(ctx, u.Tenant, u.Events); err != nil {
+			h.log().WarnContext(ctx, "republish", "region", h.Region, "decision", u.ID, "err", err)
+			return
+		}
+		if err := h.Store.MarkPublished(ctx, h.Region, u.Tenant, u.ID); err != nil {
+			h.log().WarnContext(ctx, "republish", "region", h.Region, "decision", u.ID, "err", err)
+		}
+	}
+}
+
+// republishAfter is how old an unpublished decision must be before the sweep publishes it:
+// the decider itself normally does it within milliseconds.
+const republishAfter = 30 * time.Second
+
+// sweep routes a tenant's waiting conversations again, in queue order.
+func (h *Handler) sweep(ctx context.Context, tenant string) error {
+	id, events, err := h.Store.Sweep(ctx, h.Region, tenant, func(tx Tx) ([]models.Event, error) {
+		waiting, err := tx.Queued(ctx, 1000)
+		if err != nil || len(waiting) == 0 {
+			return nil, err
+		}
+		agents, err := h.roster(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		at := h.now().UTC()
+		cause := "sweep:" + randomID()
+		var events []models.Event
+		for _, w := range waiting {
+			d := h.Router.Route(h.conversation(w), agents, at)
+			if d.AgentID == "" {
+				continue
+			}
+			w.Status, w.Assignee = models.StatusAssigned, d.AgentID
+			if err := tx.SaveWork(ctx, w); err != nil {
+				return nil, err
+			}
+			for _, a := range agents {
+				if a.ID == d.AgentID {
+					a.Load[routing.KindMessaging]++
+				}
+			}
+			d.Reason = "agent available"
+			src := models.Event{ID: cause, ConversationID: w.ConversationID}
+			events = append(events, h.decision(src, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
+		}
+		return events, nil
+	})
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	if err := h.Publish.Accept(ctx, tenant, events); err != nil {
+		return fmt.Errorf("publish %d events: %w", len(events), err)
+	}
+	decisions.WithLabelValues(h.Region, "agent available").Add(float64(len(events) / 2))
+	return h.Store.MarkPublished(ctx, h.Region, tenant, id)
 }
 
 // clock sets w's SLA due times from the policy's rule for its tier, channel and priority,

@@ -160,10 +160,11 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 	waitFor(t, "four decisions of nine events", func() bool { return first.n.Load() == 9 })
 	// c-1 and c-2 (German) may reach the engine in either order (two partitions): whichever
 	// came first has Lena, the other waits; c-3 (English) waits for Tom, who is offline.
+	var got map[string]string
 	waitFor(t, "the decisions in ClickHouse", func() bool {
-		return len(byType(t)[models.ConversationQueued]) > 0 && len(byType(t)[models.ConversationAssigned]) > 0
+		got = byType(t)
+		return len(strings.Fields(got[models.RoutingDecided])) == 4 && len(strings.Fields(got[models.ConversationQueued])) == 3 && got[models.ConversationEscalated] != ""
 	})
-	got := byType(t)
 	first1, other := "c-1", "c-2"
 	if got[models.ConversationAssigned] == "c-2>lena" {
 		first1, other = "c-2", "c-1"
@@ -200,6 +201,24 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 	}
 	if got := byType(t)[models.RoutingDecided]; got != sorted(first1+">lena", other+">", "c-3>", "c-4>", "c-4>lena") {
 		t.Errorf("decisions after the replay: %q", got)
+	}
+
+	// Tom comes online without the workspace knowing (his presence stored directly): the
+	// queue sweep gives him the English conversation waiting; the German one still waits.
+	if _, err := agents.SetPresence(ctx, "acme", "tom", conversation.Online, nil); err != nil {
+		t.Fatal(err)
+	}
+	sweeper := &engine.Handler{Region: "eu", Store: &postgres.Engine{DB: pg}, Publish: &counted{svc: svc}, Router: routing.NewRouter(routing.Config{})}
+	sctx, stop := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() { sweeper.WatchQueues(sctx, 100*time.Millisecond); close(swept) }()
+	t.Cleanup(func() { stop(); <-swept })
+	waitFor(t, "c-3 assigned to Tom", func() bool {
+		return byType(t)[models.ConversationAssigned] == sorted(first1+">lena", "c-4>lena", "c-3>tom")
+	})
+	var n int
+	if err := pg.Pool.QueryRow(ctx, `SELECT count(*) FROM region_eu.decisions WHERE decision_id LIKE 'route:sweep:%'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("sweep decisions kept: %d (%v), want 1: a sweep that changes nothing leaves no row", n, err)
 	}
 }
 

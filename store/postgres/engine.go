@@ -346,3 +346,70 @@ func (s *Engine) LatestPage(ctx context.Context, region, tenant, conv string) (e
 	}
 	return p, err == nil, err
 }
+
+// QueuedTenants implements engine.Store.
+func (s *Engine) QueuedTenants(ctx context.Context, region string) ([]string, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT DISTINCT tenant_id FROM %s.work WHERE status = 'queued'`, RegionSchema(region)))
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: %w", region, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Sweep implements engine.Store.
+func (s *Engine) Sweep(ctx context.Context, region, tenant string, sweep func(engine.Tx) ([]models.Event, error)) (string, []models.Event, error) {
+	schema := RegionSchema(region)
+	tx, err := s.DB.Pool.Begin(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("engine %s: %w", region, err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "engine/"+schema+"/"+tenant); err != nil {
+		return "", nil, fmt.Errorf("engine %s: %w", region, err)
+	}
+	events, err := sweep(&engineTx{tx: tx, schema: schema, tenant: tenant, region: region})
+	if err != nil || len(events) == 0 {
+		return "", nil, err
+	}
+	raw, err := json.Marshal(events)
+	if err != nil {
+		return "", nil, err
+	}
+	id := events[0].ID
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.decisions (tenant_id, decision_id, conversation_id, events) VALUES ($1, $2, $3, $4)`, schema),
+		tenant, id, events[0].ConversationID, raw); err != nil {
+		return "", nil, fmt.Errorf("engine %s: %w", region, err)
+	}
+	return id, events, tx.Commit(ctx)
+}
+
+// Unpublished implements engine.Store.
+func (s *Engine) Unpublished(ctx context.Context, region string, before time.Time, limit int) ([]engine.Unpublished, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT tenant_id, decision_id, events FROM %s.decisions WHERE NOT published AND created_at < $1 ORDER BY created_at LIMIT $2`, RegionSchema(region)), before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: %w", region, err)
+	}
+	defer rows.Close()
+	var out []engine.Unpublished
+	for rows.Next() {
+		var u engine.Unpublished
+		var raw []byte
+		if err := rows.Scan(&u.Tenant, &u.ID, &raw); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &u.Events); err != nil {
+			return nil, fmt.Errorf("engine %s: decision %s: %w", region, u.ID, err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
