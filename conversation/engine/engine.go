@@ -10,10 +10,12 @@
 // A conversation resolved (conversation.resolved, from the workspace or an integration)
 // frees its agent, who is offered the next waiting conversation at once.
 //
-// What it does not do yet (issue #18): AI answers, SLA clocks and escalation paging
-// (conversation/sla and conversation/oncall are ready for it), follow-the-sun hand-offs,
-// offer-and-accept, reassignment when an agent goes offline, and learned handling times in
-// the score. Messages older than MaxAge (history imported by a backfill) are not routed.
+// Beside the stream it keeps SLA clocks (WatchSLA: sla.breached once per missed target),
+// pages the on-call rota for escalations (WatchPages), and sweeps the queues for agents who
+// can take a waiting conversation now (WatchQueues). What it does not do yet (issue #18): AI
+// answers, follow-the-sun hand-offs, offer-and-accept, next-response clocks and pauses, and
+// learned handling times in the score. Messages older than MaxAge (history imported by a
+// backfill) are not routed.
 package engine
 
 import (
