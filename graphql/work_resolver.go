@@ -279,3 +279,22 @@ func (c conversationResolver) Page(ctx context.Context, obj *metrics.Conversatio
 	return &generated.ConversationPage{CreatedAt: pg.CreatedAt, AcknowledgedAt: pg.AcknowledgedAt, StepsPaged: pg.StepsPaged,
 		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError)}, nil
 }
+
+func (q queryResolver) Me(ctx context.Context) (*generated.Me, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, statusErrorf(http.StatusUnauthorized, "me: no API key")
+	}
+	out := &generated.Me{Tenant: p.Tenant, Role: p.Role, Regions: []string{}, Can: []string{}}
+	for _, r := range q.engine.Regions.Names() {
+		if p.CanAccess(r) {
+			out.Regions = append(out.Regions, r)
+		}
+	}
+	for _, a := range auth.Actions {
+		if p.Can(a, "") {
+			out.Can = append(out.Can, string(a))
+		}
+	}
+	return out, nil
+}

@@ -19,6 +19,10 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 	// A first response is due within 2 seconds, so the test sees breaches.
 	os.WriteFile(policy, []byte("rules:\n  - first_response: 2s\n    resolution: 1h\n"), 0o644)
 	s := startServer(t, t.TempDir(), "MERIDIAN_ROUTING=on", "MERIDIAN_SLA_POLICY="+policy)
+	me := s.gql(t, `{ me { tenant role regions can } }`, nil)["me"].(map[string]any)
+	if me["role"] != "admin" || fmt.Sprint(me["regions"]) != "[eu us sea]" || !strings.Contains(fmt.Sprint(me["can"]), "work_conversations") {
+		t.Errorf("me: %v", me)
+	}
 	s.gql(t, `mutation { upsertAgent(input: {id: "lena", name: "Lena Vogel", region: "eu", languages: ["de", "en:4"], skills: [], tiers: [],
 		maxConcurrent: 1, timezone: "Europe/Berlin", shifts: []}) { id } }`, nil)
 	s.gql(t, `mutation { setAgentPresence(agentId: "lena", status: ONLINE) { id } }`, nil)

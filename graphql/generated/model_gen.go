@@ -300,6 +300,16 @@ type MarketDemandInput struct {
 	Series   *SeriesInput `json:"series,omitempty"`
 }
 
+type Me struct {
+	Tenant string `json:"tenant"`
+	// admin, agent, supervisor, planner, analyst, executive, compliance or ingest.
+	Role string `json:"role"`
+	// The regions the key may read; every region of the deployment when it names none.
+	Regions []string `json:"regions"`
+	// The actions the key may take: read_metrics, reply, work_conversations, ...
+	Can []string `json:"can"`
+}
+
 type ModelScore struct {
 	Model string `json:"model"`
 	// Mean absolute error; null when the history was too short to backtest (under three weeks).
