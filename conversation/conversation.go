@@ -220,9 +220,3 @@ func (a *Agent) OnShift(at time.Time) bool {
 	}
 	return (&routing.Agent{Timezone: a.Timezone, Shifts: shifts}).OnShift(at)
 }
-
-// Level is how well the agent writes a language (its base), 0 when not at all.
-func (a *Agent) Level(language string) int {
-	base, _, _ := strings.Cut(strings.ToLower(language), "-")
-	return a.Languages[base]
-}

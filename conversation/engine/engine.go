@@ -224,7 +224,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	}
 	d := h.Router.Route(h.conversation(w), agents, at)
 	w.Queue = d.Queue
-	events := []models.Event{h.decision(e, w, d, at)}
+	events := []models.Event{h.decision(e.ID, w, d, at)}
 	if d.AgentID == "" {
 		w.Status = models.StatusQueued
 		q := h.event(w, models.ConversationQueued, "queued:"+e.ID, at)
@@ -307,8 +307,7 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 		return nil, err
 	}
 	d.Reason = "freed capacity"
-	src := models.Event{ID: cause, ConversationID: next.ConversationID}
-	return []models.Event{h.decision(src, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
+	return []models.Event{h.decision(cause, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
 }
 
 // WatchQueues offers, every interval until ctx ends, the region's waiting conversations to
@@ -390,8 +389,7 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 				}
 			}
 			d.Reason = "agent available"
-			src := models.Event{ID: cause, ConversationID: w.ConversationID}
-			events = append(events, h.decision(src, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
+			events = append(events, h.decision(cause, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
 		}
 		return events, nil
 	})
@@ -521,12 +519,10 @@ func (h *Handler) assigned(w Work, id string, at time.Time) models.Event {
 	return e
 }
 
-// decision is the routing.decided event: the queue, the agent, and the top candidates.
-func (h *Handler) decision(src models.Event, w Work, d routing.Decision, at time.Time) models.Event {
-	e := h.event(w, models.RoutingDecided, "route:"+src.ID, at)
-	if e.ID == "route:"+src.ID && src.ConversationID != w.ConversationID {
-		e.ID += ":" + w.ConversationID
-	}
+// decision is the routing.decided event of a decision caused by cause (an event id, or an
+// action's): the queue, the agent, and the top candidates.
+func (h *Handler) decision(cause string, w Work, d routing.Decision, at time.Time) models.Event {
+	e := h.event(w, models.RoutingDecided, "route:"+cause, at)
 	e.AgentID, e.Reason = d.AgentID, d.Reason
 	cands := make([]string, 0, len(d.Candidates))
 	for _, c := range d.Candidates {
@@ -534,7 +530,7 @@ func (h *Handler) decision(src models.Event, w Work, d routing.Decision, at time
 	}
 	e.Attributes = map[string]string{"priority": w.Priority.String(), "relaxed": strconv.FormatBool(d.Relaxed),
 		"candidates": strings.Join(cands, ",")}
-	if msg := strings.TrimPrefix(src.ID, "analysis:"); msg != src.ID {
+	if msg, ok := strings.CutPrefix(cause, "analysis:"); ok {
 		e.Attributes["message_id"] = msg
 	}
 	return e

@@ -213,8 +213,7 @@ func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, excl
 	now := h.now().UTC()
 	d := h.Router.Route(c, agents, now)
 	x.Queue = d.Queue
-	src := models.Event{ID: cause, ConversationID: x.ConversationID}
-	decided := h.decision(src, x, d, now)
+	decided := h.decision(cause, x, d, now)
 	if d.AgentID == "" {
 		x.Status = models.StatusQueued
 		if err := tx.SaveWork(ctx, x); err != nil {
