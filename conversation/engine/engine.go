@@ -389,7 +389,7 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 				}
 			}
 			d.Reason = "agent available"
-			events = append(events, h.decision(cause, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
+			events = append(events, h.decision(cause+":"+w.ConversationID, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
 		}
 		return events, nil
 	})
