@@ -15,6 +15,7 @@ import (
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/models"
 )
 
 // work runs a workspace action on a conversation the key may act on, and answers the
@@ -179,7 +180,7 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 	if fs != nil {
 		f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Statuses: fs.Status, Channels: fs.Channel}
 		for _, l := range fs.Language {
-			f.Languages = append(f.Languages, baseLanguage(l))
+			f.Languages = append(f.Languages, models.BaseLanguage(l))
 		}
 		for _, s := range fs.Status {
 			if s != "queued" && s != "assigned" && s != "resolved" {
