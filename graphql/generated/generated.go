@@ -90,6 +90,44 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	Board struct {
+		Agents             func(childComplexity int) int
+		At                 func(childComplexity int) int
+		AtRisk             func(childComplexity int) int
+		Available          func(childComplexity int) int
+		Breached           func(childComplexity int) int
+		FreeSeats          func(childComplexity int) int
+		LongestWaitSeconds func(childComplexity int) int
+		Queues             func(childComplexity int) int
+		Region             func(childComplexity int) int
+		Waiting            func(childComplexity int) int
+	}
+
+	BoardAgent struct {
+		Agent   func(childComplexity int) int
+		Full    func(childComplexity int) int
+		Load    func(childComplexity int) int
+		OnShift func(childComplexity int) int
+		Seats   func(childComplexity int) int
+	}
+
+	BoardQueue struct {
+		Agents             func(childComplexity int) int
+		Assigned           func(childComplexity int) int
+		AtRisk             func(childComplexity int) int
+		Available          func(childComplexity int) int
+		Breached           func(childComplexity int) int
+		FreeSeats          func(childComplexity int) int
+		Language           func(childComplexity int) int
+		LongestWaitSeconds func(childComplexity int) int
+		Name               func(childComplexity int) int
+		OldestWaitingSince func(childComplexity int) int
+		Online             func(childComplexity int) int
+		Parked             func(childComplexity int) int
+		Urgent             func(childComplexity int) int
+		Waiting            func(childComplexity int) int
+	}
+
 	Capacity struct {
 		Kind func(childComplexity int) int
 		Max  func(childComplexity int) int
@@ -399,6 +437,7 @@ type ComplexityRoot struct {
 		AdaptReply         func(childComplexity int, text string, locale string) int
 		Agents             func(childComplexity int, region string) int
 		AnalyzeText        func(childComplexity int, text string, locale *string, country *string) int
+		Board              func(childComplexity int, region string) int
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
 		Conversation       func(childComplexity int, id string) int
 		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
@@ -744,6 +783,7 @@ type QueryResolver interface {
 	Metrics(ctx context.Context, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) (*metrics.Result, error)
 	Conversation(ctx context.Context, id string) (*metrics.Conversation, error)
 	Conversations(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) (*ConversationConnection, error)
+	Board(ctx context.Context, region string) (*Board, error)
 	Customer(ctx context.Context, id string) (*identity.Customer, error)
 	CustomerByIdentity(ctx context.Context, channel string, externalID string) (*identity.Customer, error)
 	OutboundMessage(ctx context.Context, id string) (*channels.OutboundMessage, error)
@@ -952,6 +992,183 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Assignee.Name(childComplexity), true
+
+	case "Board.agents":
+		if e.ComplexityRoot.Board.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Agents(childComplexity), true
+	case "Board.at":
+		if e.ComplexityRoot.Board.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.At(childComplexity), true
+	case "Board.atRisk":
+		if e.ComplexityRoot.Board.AtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.AtRisk(childComplexity), true
+	case "Board.available":
+		if e.ComplexityRoot.Board.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Available(childComplexity), true
+	case "Board.breached":
+		if e.ComplexityRoot.Board.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Breached(childComplexity), true
+	case "Board.freeSeats":
+		if e.ComplexityRoot.Board.FreeSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.FreeSeats(childComplexity), true
+	case "Board.longestWaitSeconds":
+		if e.ComplexityRoot.Board.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.LongestWaitSeconds(childComplexity), true
+	case "Board.queues":
+		if e.ComplexityRoot.Board.Queues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Queues(childComplexity), true
+	case "Board.region":
+		if e.ComplexityRoot.Board.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Region(childComplexity), true
+	case "Board.waiting":
+		if e.ComplexityRoot.Board.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Waiting(childComplexity), true
+
+	case "BoardAgent.agent":
+		if e.ComplexityRoot.BoardAgent.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Agent(childComplexity), true
+	case "BoardAgent.full":
+		if e.ComplexityRoot.BoardAgent.Full == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Full(childComplexity), true
+	case "BoardAgent.load":
+		if e.ComplexityRoot.BoardAgent.Load == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Load(childComplexity), true
+	case "BoardAgent.onShift":
+		if e.ComplexityRoot.BoardAgent.OnShift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.OnShift(childComplexity), true
+	case "BoardAgent.seats":
+		if e.ComplexityRoot.BoardAgent.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Seats(childComplexity), true
+
+	case "BoardQueue.agents":
+		if e.ComplexityRoot.BoardQueue.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Agents(childComplexity), true
+	case "BoardQueue.assigned":
+		if e.ComplexityRoot.BoardQueue.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Assigned(childComplexity), true
+	case "BoardQueue.atRisk":
+		if e.ComplexityRoot.BoardQueue.AtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.AtRisk(childComplexity), true
+	case "BoardQueue.available":
+		if e.ComplexityRoot.BoardQueue.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Available(childComplexity), true
+	case "BoardQueue.breached":
+		if e.ComplexityRoot.BoardQueue.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Breached(childComplexity), true
+	case "BoardQueue.freeSeats":
+		if e.ComplexityRoot.BoardQueue.FreeSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.FreeSeats(childComplexity), true
+	case "BoardQueue.language":
+		if e.ComplexityRoot.BoardQueue.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Language(childComplexity), true
+	case "BoardQueue.longestWaitSeconds":
+		if e.ComplexityRoot.BoardQueue.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.LongestWaitSeconds(childComplexity), true
+	case "BoardQueue.name":
+		if e.ComplexityRoot.BoardQueue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Name(childComplexity), true
+	case "BoardQueue.oldestWaitingSince":
+		if e.ComplexityRoot.BoardQueue.OldestWaitingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.OldestWaitingSince(childComplexity), true
+	case "BoardQueue.online":
+		if e.ComplexityRoot.BoardQueue.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Online(childComplexity), true
+	case "BoardQueue.parked":
+		if e.ComplexityRoot.BoardQueue.Parked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Parked(childComplexity), true
+	case "BoardQueue.urgent":
+		if e.ComplexityRoot.BoardQueue.Urgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Urgent(childComplexity), true
+	case "BoardQueue.waiting":
+		if e.ComplexityRoot.BoardQueue.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Waiting(childComplexity), true
 
 	case "Capacity.kind":
 		if e.ComplexityRoot.Capacity.Kind == nil {
@@ -2323,6 +2540,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AnalyzeText(childComplexity, args["text"].(string), args["locale"].(*string), args["country"].(*string)), true
+	case "Query.board":
+		if e.ComplexityRoot.Query.Board == nil {
+			break
+		}
+
+		args, err := ec.field_Query_board_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Board(childComplexity, args["region"].(string)), true
 	case "Query.competitorMentions":
 		if e.ComplexityRoot.Query.CompetitorMentions == nil {
 			break
@@ -3807,6 +4035,68 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schemas/graphql/board.graphql", Input: `extend type Query {
+  """
+  A supervisor's live board of a region, from the conversation engine's state as of now: per
+  language, who waits and for how long, who can take them and the SLA at risk; per agent,
+  presence, shift and load. Needs a key that may read the region's agents.
+  """
+  board(region: String!): Board!
+}
+
+type Board {
+  region: String!
+  at: Time!
+  "Conversations waiting for a person (QUEUED), over every language."
+  waiting: Int!
+  "The longest current wait, in seconds; null when nobody waits."
+  longestWaitSeconds: Int
+  "Open conversations that already missed an SLA target."
+  breached: Int!
+  "Unanswered conversations whose first response is due within 5 minutes (or overdue)."
+  atRisk: Int!
+  "Agents online and on shift, and their free seats (messaging)."
+  available: Int!
+  freeSeats: Int!
+  "One line per language with work or agents: urgent and longest waits first."
+  queues: [BoardQueue!]!
+  "One line per agent of the region, by id."
+  agents: [BoardAgent!]!
+}
+
+type BoardQueue {
+  "region/language, e.g. eu/de."
+  name: String!
+  language: String!
+  waiting: Int!
+  "Waiting at HIGH or URGENT priority."
+  urgent: Int!
+  assigned: Int!
+  "Pending on the customer or snoozed."
+  parked: Int!
+  longestWaitSeconds: Int
+  oldestWaitingSince: Time
+  breached: Int!
+  atRisk: Int!
+  "Agents writing the language (level 2 or better), online, available (online and on shift)."
+  agents: Int!
+  online: Int!
+  available: Int!
+  "Free messaging seats of the available agents: how many more can be taken now."
+  freeSeats: Int!
+}
+
+type BoardAgent {
+  agent: Agent!
+  "Conversations assigned to the agent now."
+  load: Int!
+  "Messaging conversations the agent takes at once."
+  seats: Int!
+  onShift: Boolean!
+  "At capacity: the router gives them nothing more."
+  full: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/channels.graphql", Input: `extend type Query {
   """
   A customer with every identity they are known by (platform user ids, phone numbers, e-mail
@@ -5216,6 +5506,82 @@ func (ec *executionContext) childFields_Assignee(ctx context.Context, field grap
 		return ec.fieldContext_Assignee_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
+}
+
+func (ec *executionContext) childFields_Board(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_Board_region(ctx, field)
+	case "at":
+		return ec.fieldContext_Board_at(ctx, field)
+	case "waiting":
+		return ec.fieldContext_Board_waiting(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_Board_longestWaitSeconds(ctx, field)
+	case "breached":
+		return ec.fieldContext_Board_breached(ctx, field)
+	case "atRisk":
+		return ec.fieldContext_Board_atRisk(ctx, field)
+	case "available":
+		return ec.fieldContext_Board_available(ctx, field)
+	case "freeSeats":
+		return ec.fieldContext_Board_freeSeats(ctx, field)
+	case "queues":
+		return ec.fieldContext_Board_queues(ctx, field)
+	case "agents":
+		return ec.fieldContext_Board_agents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Board", field.Name)
+}
+
+func (ec *executionContext) childFields_BoardAgent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_BoardAgent_agent(ctx, field)
+	case "load":
+		return ec.fieldContext_BoardAgent_load(ctx, field)
+	case "seats":
+		return ec.fieldContext_BoardAgent_seats(ctx, field)
+	case "onShift":
+		return ec.fieldContext_BoardAgent_onShift(ctx, field)
+	case "full":
+		return ec.fieldContext_BoardAgent_full(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoardAgent", field.Name)
+}
+
+func (ec *executionContext) childFields_BoardQueue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_BoardQueue_name(ctx, field)
+	case "language":
+		return ec.fieldContext_BoardQueue_language(ctx, field)
+	case "waiting":
+		return ec.fieldContext_BoardQueue_waiting(ctx, field)
+	case "urgent":
+		return ec.fieldContext_BoardQueue_urgent(ctx, field)
+	case "assigned":
+		return ec.fieldContext_BoardQueue_assigned(ctx, field)
+	case "parked":
+		return ec.fieldContext_BoardQueue_parked(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_BoardQueue_longestWaitSeconds(ctx, field)
+	case "oldestWaitingSince":
+		return ec.fieldContext_BoardQueue_oldestWaitingSince(ctx, field)
+	case "breached":
+		return ec.fieldContext_BoardQueue_breached(ctx, field)
+	case "atRisk":
+		return ec.fieldContext_BoardQueue_atRisk(ctx, field)
+	case "agents":
+		return ec.fieldContext_BoardQueue_agents(ctx, field)
+	case "online":
+		return ec.fieldContext_BoardQueue_online(ctx, field)
+	case "available":
+		return ec.fieldContext_BoardQueue_available(ctx, field)
+	case "freeSeats":
+		return ec.fieldContext_BoardQueue_freeSeats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoardQueue", field.Name)
 }
 
 func (ec *executionContext) childFields_Capacity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6800,6 +7166,20 @@ func (ec *executionContext) field_Query_analyzeText_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_board_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_competitorMentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8220,6 +8600,700 @@ func (ec *executionContext) _Assignee_name(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Assignee_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assignee", field, false, false, "String")
+}
+
+func (ec *executionContext) _Board_region(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "String")
+}
+
+func (ec *executionContext) _Board_at(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Board_waiting(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Board_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_breached(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_atRisk(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_atRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_atRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_available(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_freeSeats(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_freeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_freeSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_queues(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_queues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []BoardQueue) graphql.Marshaler {
+			return ec.marshalNBoardQueue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_queues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Board",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoardQueue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Board_agents(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []BoardAgent) graphql.Marshaler {
+			return ec.marshalNBoardAgent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Board",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoardAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoardAgent_agent(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoardAgent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoardAgent_load(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_load(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Load, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_load(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardAgent_seats(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardAgent_onShift(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_onShift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnShift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_onShift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BoardAgent_full(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_full(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Full, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_full(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BoardQueue_name(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "String")
+}
+
+func (ec *executionContext) _BoardQueue_language(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "String")
+}
+
+func (ec *executionContext) _BoardQueue_waiting(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_urgent(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_urgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_urgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_assigned(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_parked(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_parked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_parked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_oldestWaitingSince(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_oldestWaitingSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestWaitingSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_oldestWaitingSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BoardQueue_breached(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_atRisk(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_atRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_atRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_agents(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_online(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_online(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Online, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_online(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_available(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_freeSeats(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_freeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_freeSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Capacity_kind(ctx context.Context, field graphql.CollectedField, obj *Capacity) (ret graphql.Marshaler) {
@@ -13689,6 +14763,50 @@ func (ec *executionContext) fieldContext_Query_conversations(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_board(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_board(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Board(ctx, fc.Args["region"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Board) graphql.Marshaler {
+			return ec.marshalNBoard2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoard(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_board(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Board(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_board_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21912,6 +23030,235 @@ func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var boardImplementors = []string{"Board"}
+
+func (ec *executionContext) _Board(ctx context.Context, sel ast.SelectionSet, obj *Board) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Board")
+		case "region":
+			out.Values[i] = ec._Board_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._Board_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._Board_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._Board_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._Board_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "atRisk":
+			out.Values[i] = ec._Board_atRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._Board_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freeSeats":
+			out.Values[i] = ec._Board_freeSeats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queues":
+			out.Values[i] = ec._Board_queues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._Board_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boardAgentImplementors = []string{"BoardAgent"}
+
+func (ec *executionContext) _BoardAgent(ctx context.Context, sel ast.SelectionSet, obj *BoardAgent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boardAgentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoardAgent")
+		case "agent":
+			out.Values[i] = ec._BoardAgent_agent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "load":
+			out.Values[i] = ec._BoardAgent_load(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._BoardAgent_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onShift":
+			out.Values[i] = ec._BoardAgent_onShift(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "full":
+			out.Values[i] = ec._BoardAgent_full(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boardQueueImplementors = []string{"BoardQueue"}
+
+func (ec *executionContext) _BoardQueue(ctx context.Context, sel ast.SelectionSet, obj *BoardQueue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boardQueueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoardQueue")
+		case "name":
+			out.Values[i] = ec._BoardQueue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._BoardQueue_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._BoardQueue_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "urgent":
+			out.Values[i] = ec._BoardQueue_urgent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assigned":
+			out.Values[i] = ec._BoardQueue_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parked":
+			out.Values[i] = ec._BoardQueue_parked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._BoardQueue_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "oldestWaitingSince":
+			out.Values[i] = ec._BoardQueue_oldestWaitingSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._BoardQueue_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "atRisk":
+			out.Values[i] = ec._BoardQueue_atRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._BoardQueue_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "online":
+			out.Values[i] = ec._BoardQueue_online(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._BoardQueue_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freeSeats":
+			out.Values[i] = ec._BoardQueue_freeSeats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var capacityImplementors = []string{"Capacity"}
 
 func (ec *executionContext) _Capacity(ctx context.Context, sel ast.SelectionSet, obj *Capacity) graphql.Marshaler {
@@ -23968,6 +25315,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_conversations(ctx, field)
+				})
+		case "board":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_board(ctx, field)
 				})
 		case "customer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -26155,6 +27508,54 @@ func (ec *executionContext) unmarshalNAgentShiftInput2ᚕgithubᚗcomᚋmeridian
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNBoard2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoard(ctx context.Context, sel ast.SelectionSet, v *Board) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Board!")
+		return graphql.Null
+	}
+	return ec._Board(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBoardAgent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgent(ctx context.Context, sel ast.SelectionSet, v BoardAgent) graphql.Marshaler {
+	return ec._BoardAgent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoardAgent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgentᚄ(ctx context.Context, sel ast.SelectionSet, v []BoardAgent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoardAgent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBoardQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueue(ctx context.Context, sel ast.SelectionSet, v BoardQueue) graphql.Marshaler {
+	return ec._BoardQueue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoardQueue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueueᚄ(ctx context.Context, sel ast.SelectionSet, v []BoardQueue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoardQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {

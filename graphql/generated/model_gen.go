@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/understanding"
@@ -66,6 +67,59 @@ type AgentShiftInput struct {
 type Assignee struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+}
+
+type Board struct {
+	Region string    `json:"region"`
+	At     time.Time `json:"at"`
+	// Conversations waiting for a person (QUEUED), over every language.
+	Waiting int `json:"waiting"`
+	// The longest current wait, in seconds; null when nobody waits.
+	LongestWaitSeconds *int `json:"longestWaitSeconds,omitempty"`
+	// Open conversations that already missed an SLA target.
+	Breached int `json:"breached"`
+	// Unanswered conversations whose first response is due within 5 minutes (or overdue).
+	AtRisk int `json:"atRisk"`
+	// Agents online and on shift, and their free seats (messaging).
+	Available int `json:"available"`
+	FreeSeats int `json:"freeSeats"`
+	// One line per language with work or agents: urgent and longest waits first.
+	Queues []BoardQueue `json:"queues"`
+	// One line per agent of the region, by id.
+	Agents []BoardAgent `json:"agents"`
+}
+
+type BoardAgent struct {
+	Agent *conversation.Agent `json:"agent"`
+	// Conversations assigned to the agent now.
+	Load int `json:"load"`
+	// Messaging conversations the agent takes at once.
+	Seats   int  `json:"seats"`
+	OnShift bool `json:"onShift"`
+	// At capacity: the router gives them nothing more.
+	Full bool `json:"full"`
+}
+
+type BoardQueue struct {
+	// region/language, e.g. eu/de.
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Waiting  int    `json:"waiting"`
+	// Waiting at HIGH or URGENT priority.
+	Urgent   int `json:"urgent"`
+	Assigned int `json:"assigned"`
+	// Pending on the customer or snoozed.
+	Parked             int        `json:"parked"`
+	LongestWaitSeconds *int       `json:"longestWaitSeconds,omitempty"`
+	OldestWaitingSince *time.Time `json:"oldestWaitingSince,omitempty"`
+	Breached           int        `json:"breached"`
+	AtRisk             int        `json:"atRisk"`
+	// Agents writing the language (level 2 or better), online, available (online and on shift).
+	Agents    int `json:"agents"`
+	Online    int `json:"online"`
+	Available int `json:"available"`
+	// Free messaging seats of the available agents: how many more can be taken now.
+	FreeSeats int `json:"freeSeats"`
 }
 
 type Capacity struct {
