@@ -54,11 +54,11 @@ func Group(region string) string { return "meridian.conversations." + region }
 type Work struct {
 	ConversationID, CustomerID, Country, Tier, Channel, Kind string
 	// Status: queued, assigned, pending, snoozed or resolved (bot belongs to issue #19).
-	Status                         models.ConversationStatus
-	Assignee, PreviousAgent, Queue                           string
-	Priority                                                 routing.Priority
-	Language, Intent, IssueType, Urgency                     string
-	WaitingSince                                             time.Time
+	Status                               models.ConversationStatus
+	Assignee, PreviousAgent, Queue       string
+	Priority                             routing.Priority
+	Language, Intent, IssueType, Urgency string
+	WaitingSince                         time.Time
 	// SLA: when the first response and the resolution are due (nil: no target), when the
 	// first response came, when the running next response is due (nil: none runs), and the
 	// targets already warned about and breached (a next response's entries go when the next
