@@ -21,7 +21,9 @@ const (
 	reasonSnoozeEnded     = "snooze_ended"
 )
 
-func (h *Handler) warnBefore() time.Duration {
+// WarningLead is how long before a target's due time the engine warns: WarnBefore, or
+// DefaultWarnBefore.
+func (h *Handler) WarningLead() time.Duration {
 	if h.WarnBefore <= 0 {
 		return DefaultWarnBefore
 	}
@@ -162,7 +164,7 @@ func (h *Handler) checkSLA(ctx context.Context) {
 			h.log().WarnContext(ctx, "snooze end not applied yet", "region", h.Region, "conversation", o.ConversationID, "err", err)
 		}
 	}
-	overdue, err := h.Store.Overdue(ctx, h.Region, now, h.warnBefore(), 500)
+	overdue, err := h.Store.Overdue(ctx, h.Region, now, h.WarningLead(), 500)
 	if err != nil {
 		h.log().WarnContext(ctx, "sla watch", "region", h.Region, "err", err)
 		return
