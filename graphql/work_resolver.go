@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,7 +46,9 @@ func (r mutationResolver) work(ctx context.Context, field, conv string, act func
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		return nil, statusErrorf(http.StatusNotFound, "%s.conversationId: no conversation %q waiting for or assigned to a person", field, conv)
-	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved):
+	case errors.Is(err, engine.ErrSnoozeUntil):
+		return nil, statusErrorf(http.StatusBadRequest, "%s.until: %s", field, err)
+	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved), errors.Is(err, engine.ErrNotAssigned):
 		return nil, statusErrorf(http.StatusConflict, "%s.conversationId: %s", field, err)
 	case errors.Is(err, engine.ErrUnknownAgent), errors.Is(err, engine.ErrLanguage):
 		return nil, statusErrorf(http.StatusBadRequest, "%s.agentId: %s", field, err)
@@ -105,6 +108,30 @@ func (r mutationResolver) AddNote(ctx context.Context, conv, text string) (*metr
 	return r.work(ctx, "addNote", conv, func(region, tenant, by string) (engine.Work, error) {
 		return r.workspace.Note(ctx, region, tenant, conv, text, by)
 	})
+}
+
+func (r mutationResolver) SnoozeConversation(ctx context.Context, conv string, until time.Time) (*metrics.Conversation, error) {
+	if now := time.Now(); !until.After(now) || until.Sub(now) > engine.MaxSnooze {
+		return nil, statusErrorf(http.StatusBadRequest, "snoozeConversation.until: %s is not in the future and within 30 days", until.UTC().Format(time.RFC3339))
+	}
+	return r.work(ctx, "snoozeConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Snooze(ctx, region, tenant, conv, until, by)
+	})
+}
+
+func (r mutationResolver) MarkPending(ctx context.Context, conv string) (*metrics.Conversation, error) {
+	return r.work(ctx, "markPending", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.MarkPending(ctx, region, tenant, conv, by)
+	})
+}
+
+// Status is the conversation's status in the GraphQL enum (QUEUED, ...).
+func (conversationResolver) Status(_ context.Context, obj *metrics.Conversation) (generated.ConversationStatus, error) {
+	s := generated.ConversationStatus(strings.ToUpper(obj.Status))
+	if !s.IsValid() {
+		return "", fmt.Errorf("conversation %s: status %q is not one of the model's", obj.ID, obj.Status)
+	}
+	return s, nil
 }
 
 // workOf reads the engine's state of a conversation the key reads.
@@ -178,15 +205,17 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 	var f engine.InboxFilter
 	var only string
 	if fs != nil {
-		f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Statuses: fs.Status, Channels: fs.Channel}
+		f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Channels: fs.Channel}
 		for _, l := range fs.Language {
 			f.Languages = append(f.Languages, models.BaseLanguage(l))
 		}
 		for _, s := range fs.Status {
-			if s != "queued" && s != "assigned" && s != "resolved" {
-				return nil, statusErrorf(http.StatusBadRequest, "inbox(filters.status): %q is not queued, assigned or resolved", s)
-			}
+			f.Statuses = append(f.Statuses, strings.ToLower(string(s)))
 		}
+		for _, s := range fs.SLA {
+			f.SLA = append(f.SLA, strings.ToLower(string(s)))
+		}
+		f.Now, f.WarnBefore = time.Now(), q.workspace.WarningLead()
 		for _, pr := range fs.Priority {
 			v, err := routing.ParsePriority(string(pr))
 			if err != nil {
@@ -251,8 +280,10 @@ func (c conversationResolver) SLA(ctx context.Context, obj *metrics.Conversation
 	if err != nil || !ok {
 		return nil, err
 	}
-	return &generated.ConversationSLA{FirstResponseDueAt: w.FirstResponseDue, FirstResponseAt: w.FirstResponseAt,
-		ResolutionDueAt: w.ResolutionDue, Breached: append([]string{}, w.Breached...)}, nil
+	first, next, resolution := w.Projected(time.Now())
+	return &generated.ConversationSLA{FirstResponseDueAt: first, FirstResponseAt: w.FirstResponseAt, NextResponseDueAt: next,
+		ResolutionDueAt: resolution, Paused: w.PausedAt != nil, Warned: append([]string{}, w.Warned...),
+		Breached: append([]string{}, w.Breached...)}, nil
 }
 
 func (r mutationResolver) AcknowledgePage(ctx context.Context, conv string) (*metrics.Conversation, error) {
@@ -278,7 +309,7 @@ func (c conversationResolver) Page(ctx context.Context, obj *metrics.Conversatio
 		return nil, err
 	}
 	return &generated.ConversationPage{CreatedAt: pg.CreatedAt, AcknowledgedAt: pg.AcknowledgedAt, StepsPaged: pg.StepsPaged,
-		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError)}, nil
+		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError), RespondedAt: pg.RespondedAt}, nil
 }
 
 func (q queryResolver) Me(ctx context.Context) (*generated.Me, error) {

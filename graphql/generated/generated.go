@@ -201,6 +201,7 @@ type ComplexityRoot struct {
 		CreatedAt      func(childComplexity int) int
 		LastError      func(childComplexity int) int
 		NextAt         func(childComplexity int) int
+		RespondedAt    func(childComplexity int) int
 		StepsPaged     func(childComplexity int) int
 	}
 
@@ -208,7 +209,10 @@ type ComplexityRoot struct {
 		Breached           func(childComplexity int) int
 		FirstResponseAt    func(childComplexity int) int
 		FirstResponseDueAt func(childComplexity int) int
+		NextResponseDueAt  func(childComplexity int) int
+		Paused             func(childComplexity int) int
 		ResolutionDueAt    func(childComplexity int) int
+		Warned             func(childComplexity int) int
 	}
 
 	CultureRule struct {
@@ -374,11 +378,13 @@ type ComplexityRoot struct {
 		CreatePlanningEvent  func(childComplexity int, input PlanningEventInput) int
 		EscalateConversation func(childComplexity int, conversationID string, reason string) int
 		LinkIdentities       func(childComplexity int, input LinkIdentitiesInput) int
+		MarkPending          func(childComplexity int, conversationID string) int
 		ReopenConversation   func(childComplexity int, conversationID string) int
 		ResolveConversation  func(childComplexity int, conversationID string) int
 		SendMessage          func(childComplexity int, input SendMessageInput) int
 		SetAgentPresence     func(childComplexity int, agentID string, status Presence) int
 		SetCustomerCountry   func(childComplexity int, input SetCustomerCountryInput) int
+		SnoozeConversation   func(childComplexity int, conversationID string, until time.Time) int
 		TransferConversation func(childComplexity int, conversationID string, agentID *string, language *string) int
 		UnlinkIdentity       func(childComplexity int, input IdentityInput) int
 		UpsertAgent          func(childComplexity int, input AgentInput) int
@@ -739,7 +745,7 @@ type ConversationResolver interface {
 	CustomerID(ctx context.Context, obj *metrics.Conversation) (string, error)
 
 	MessageCount(ctx context.Context, obj *metrics.Conversation) (int, error)
-
+	Status(ctx context.Context, obj *metrics.Conversation) (ConversationStatus, error)
 	Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error)
 	SentimentTrend(ctx context.Context, obj *metrics.Conversation) (*SentimentTrend, error)
 	Assignee(ctx context.Context, obj *metrics.Conversation) (*Assignee, error)
@@ -772,6 +778,8 @@ type MutationResolver interface {
 	TransferConversation(ctx context.Context, conversationID string, agentID *string, language *string) (*metrics.Conversation, error)
 	EscalateConversation(ctx context.Context, conversationID string, reason string) (*metrics.Conversation, error)
 	AddNote(ctx context.Context, conversationID string, text string) (*metrics.Conversation, error)
+	SnoozeConversation(ctx context.Context, conversationID string, until time.Time) (*metrics.Conversation, error)
+	MarkPending(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 	AcknowledgePage(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 }
 type OutboundMessageResolver interface {
@@ -1488,6 +1496,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationPage.NextAt(childComplexity), true
+	case "ConversationPage.respondedAt":
+		if e.ComplexityRoot.ConversationPage.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.RespondedAt(childComplexity), true
 	case "ConversationPage.stepsPaged":
 		if e.ComplexityRoot.ConversationPage.StepsPaged == nil {
 			break
@@ -1513,12 +1527,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationSLA.FirstResponseDueAt(childComplexity), true
+	case "ConversationSLA.nextResponseDueAt":
+		if e.ComplexityRoot.ConversationSLA.NextResponseDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.NextResponseDueAt(childComplexity), true
+	case "ConversationSLA.paused":
+		if e.ComplexityRoot.ConversationSLA.Paused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.Paused(childComplexity), true
 	case "ConversationSLA.resolutionDueAt":
 		if e.ComplexityRoot.ConversationSLA.ResolutionDueAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ConversationSLA.ResolutionDueAt(childComplexity), true
+	case "ConversationSLA.warned":
+		if e.ComplexityRoot.ConversationSLA.Warned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.Warned(childComplexity), true
 
 	case "CultureRule.description":
 		if e.ComplexityRoot.CultureRule.Description == nil {
@@ -2209,6 +2241,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkIdentities(childComplexity, args["input"].(LinkIdentitiesInput)), true
+	case "Mutation.markPending":
+		if e.ComplexityRoot.Mutation.MarkPending == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markPending_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkPending(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.reopenConversation":
 		if e.ComplexityRoot.Mutation.ReopenConversation == nil {
 			break
@@ -2264,6 +2307,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCustomerCountry(childComplexity, args["input"].(SetCustomerCountryInput)), true
+	case "Mutation.snoozeConversation":
+		if e.ComplexityRoot.Mutation.SnoozeConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_snoozeConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SnoozeConversation(childComplexity, args["conversationId"].(string), args["until"].(time.Time)), true
 	case "Mutation.transferConversation":
 		if e.ComplexityRoot.Mutation.TransferConversation == nil {
 			break
@@ -4982,10 +5036,27 @@ type Conversation {
   lastActivityAt: Time!
   "Matching messages received and sent."
   messageCount: Int!
-  "open, queued, assigned, escalated, handed_off or resolved (models.ConversationStatus): the status its latest lifecycle event leaves behind, the same in the workspace and the dashboards."
-  status: String!
+  "The status its latest lifecycle event leaves behind (models.ConversationStatus), the same in the workspace and the dashboards."
+  status: ConversationStatus!
   "The conversation's messages, oldest first."
   messages(first: Int = 50): [Message!]!
+}
+
+"""
+Where a conversation stands, one model for the workspace and the dashboards.
+QUEUED: waiting for a human, nobody has it (new, reopened, transferred, handed off).
+ASSIGNED: an agent has it. BOT: the AI answers it (set only by AI answers, issue #19).
+PENDING: the agent waits on the customer. SNOOZED: put aside until a time or the customer's
+next message. RESOLVED: done until reopened. An escalation raises the priority and leaves the
+status as it was.
+"""
+enum ConversationStatus {
+  QUEUED
+  ASSIGNED
+  BOT
+  PENDING
+  SNOOZED
+  RESOLVED
 }
 
 type Message {
@@ -5318,6 +5389,18 @@ extend type Mutation {
   "Adds an internal note, never sent to the customer."
   addNote(conversationId: ID!, text: String!): Conversation!
   """
+  Puts an ASSIGNED conversation aside until a time (in the future, within 30 days): SNOOZED,
+  its SLA clocks paused, its agent's capacity free. The customer writing, or until passing,
+  gives it back to the agent (ASSIGNED), or to the queue when the agent left the region.
+  """
+  snoozeConversation(conversationId: ID!, until: Time!): Conversation!
+  """
+  The agent of an ASSIGNED conversation waits on the customer (Zendesk's Pending): PENDING,
+  its SLA clocks paused, the agent's capacity free until the customer writes, when it is
+  theirs again (ASSIGNED).
+  """
+  markPending(conversationId: ID!): Conversation!
+  """
   The on-call person takes the escalated conversation's page: nobody further is paged for it
   (MERIDIAN_ONCALL_ROTA).
   """
@@ -5346,18 +5429,44 @@ type ConversationPage {
   attempts: Int!
   "When the next region's person will be paged if nobody acknowledges; null when done."
   nextAt: Time
+  "When the first reply to the customer after the page came: time to a human's first response."
+  respondedAt: Time
   "The last delivery failures (target kind and host, never a secret); null when none."
   lastError: String
 }
 
+"""
+A conversation's SLA clocks (MERIDIAN_SLA_POLICY). Due times move by the time the
+conversation spent PENDING or SNOOZED; while it is, they are shown as if the clocks resumed
+now (pending) or at the snooze's end. Resolving stops every clock.
+"""
 type ConversationSLA {
   "When the first reply is due; null when the policy sets no target."
   firstResponseDueAt: Time
   "When the first reply came; null until it does."
   firstResponseAt: Time
+  """
+  When the reply to the customer's latest message is due: each customer message after an
+  agent's reply starts the clock, the next reply stops it; null when none runs.
+  """
+  nextResponseDueAt: Time
   resolutionDueAt: Time
-  "Targets missed: first_response, resolution."
+  "Whether the clocks are paused (PENDING or SNOOZED)."
+  paused: Boolean!
+  "Targets warned about before their due time (sla.warning, MERIDIAN_SLA_WARN_BEFORE ahead)."
+  warned: [String!]!
+  "Targets missed: first_response, next_response, resolution."
   breached: [String!]!
+}
+
+"The SLA state of a conversation, for the inbox filter."
+enum SLAState {
+  "No target missed, none due within MERIDIAN_SLA_WARN_BEFORE."
+  OK
+  "A running clock comes due within MERIDIAN_SLA_WARN_BEFORE."
+  WARNING
+  "A target was missed, or a running clock is past due."
+  BREACHED
 }
 
 type Assignee {
@@ -5374,10 +5483,10 @@ enum Priority {
 
 extend type Query {
   """
-  The conversations people work on, from the conversation engine's state: waiting (QUEUED)
-  or assigned, in the regions the key may read; highest priority first, then longest waiting.
-  Filters: an agent's (agentId), a team's, unassigned only, status, channel, language,
-  priority.
+  The conversations people work on, from the conversation engine's state: every status but
+  RESOLVED unless the status filter says otherwise, in the regions the key may read; highest
+  priority first, then longest waiting. Filters: an agent's (agentId), a team's, unassigned
+  only, status, channel, language, priority, SLA state.
   """
   inbox(filters: InboxFilters, first: Int = 50, after: String): InboxConnection!
 }
@@ -5387,11 +5496,12 @@ input InboxFilters {
   team: String
   "Only conversations nobody has."
   unassigned: Boolean
-  "queued, assigned (default both); resolved to look back."
-  status: [String!]
+  "Default: all but RESOLVED; RESOLVED to look back."
+  status: [ConversationStatus!]
   channel: [String!]
   language: [String!]
   priority: [Priority!]
+  sla: [SLAState!]
   region: String
 }
 
@@ -5730,6 +5840,8 @@ func (ec *executionContext) childFields_ConversationPage(ctx context.Context, fi
 		return ec.fieldContext_ConversationPage_attempts(ctx, field)
 	case "nextAt":
 		return ec.fieldContext_ConversationPage_nextAt(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_ConversationPage_respondedAt(ctx, field)
 	case "lastError":
 		return ec.fieldContext_ConversationPage_lastError(ctx, field)
 	}
@@ -5742,8 +5854,14 @@ func (ec *executionContext) childFields_ConversationSLA(ctx context.Context, fie
 		return ec.fieldContext_ConversationSLA_firstResponseDueAt(ctx, field)
 	case "firstResponseAt":
 		return ec.fieldContext_ConversationSLA_firstResponseAt(ctx, field)
+	case "nextResponseDueAt":
+		return ec.fieldContext_ConversationSLA_nextResponseDueAt(ctx, field)
 	case "resolutionDueAt":
 		return ec.fieldContext_ConversationSLA_resolutionDueAt(ctx, field)
+	case "paused":
+		return ec.fieldContext_ConversationSLA_paused(ctx, field)
+	case "warned":
+		return ec.fieldContext_ConversationSLA_warned(ctx, field)
 	case "breached":
 		return ec.fieldContext_ConversationSLA_breached(ctx, field)
 	}
@@ -6950,6 +7068,20 @@ func (ec *executionContext) field_Mutation_linkIdentities_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markPending_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7025,6 +7157,28 @@ func (ec *executionContext) field_Mutation_setCustomerCountry_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_snoozeConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg1
 	return args, nil
 }
 
@@ -10118,18 +10272,18 @@ func (ec *executionContext) _Conversation_status(ctx context.Context, field grap
 			return ec.fieldContext_Conversation_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Conversation().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v ConversationStatus) graphql.Marshaler {
+			return ec.marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Conversation", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "ConversationStatus")
 }
 
 func (ec *executionContext) _Conversation_messages(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
@@ -10607,6 +10761,29 @@ func (ec *executionContext) fieldContext_ConversationPage_nextAt(_ context.Conte
 	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ConversationPage_respondedAt(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_respondedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ConversationPage_lastError(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10676,6 +10853,29 @@ func (ec *executionContext) fieldContext_ConversationSLA_firstResponseAt(_ conte
 	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ConversationSLA_nextResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_nextResponseDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextResponseDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_nextResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ConversationSLA_resolutionDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10697,6 +10897,52 @@ func (ec *executionContext) _ConversationSLA_resolutionDueAt(ctx context.Context
 }
 func (ec *executionContext) fieldContext_ConversationSLA_resolutionDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationSLA_paused(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_paused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_paused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConversationSLA_warned(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_warned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_warned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConversationSLA_breached(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
@@ -13751,6 +13997,94 @@ func (ec *executionContext) fieldContext_Mutation_addNote(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_snoozeConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_snoozeConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SnoozeConversation(ctx, fc.Args["conversationId"].(string), fc.Args["until"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_snoozeConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_snoozeConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markPending(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markPending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkPending(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markPending(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markPending_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21931,7 +22265,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "region"}
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21961,7 +22295,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 			it.Unassigned = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOConversationStatus2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -21987,6 +22321,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Priority = data
+		case "sla":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sla"))
+			data, err := ec.unmarshalOSLAState2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLA = data
 		case "region":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -23550,10 +23891,11 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 					return ec._Conversation_messageCount(ctx, field, obj)
 				})
 		case "status":
-			out.Values[i] = ec._Conversation_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_status(ctx, field, obj)
+				})
 		case "messages":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -23730,6 +24072,11 @@ func (ec *executionContext) _ConversationPage(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "respondedAt":
+			out.Values[i] = ec._ConversationPage_respondedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lastError":
 			out.Values[i] = ec._ConversationPage_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -23773,9 +24120,24 @@ func (ec *executionContext) _ConversationSLA(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "nextResponseDueAt":
+			out.Values[i] = ec._ConversationSLA_nextResponseDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "resolutionDueAt":
 			out.Values[i] = ec._ConversationSLA_resolutionDueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "paused":
+			out.Values[i] = ec._ConversationSLA_paused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warned":
+			out.Values[i] = ec._ConversationSLA_warned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "breached":
@@ -24939,6 +25301,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addNote":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snoozeConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_snoozeConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markPending":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markPending(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -27693,6 +28069,16 @@ func (ec *executionContext) marshalNConversationEdge2ᚕgithubᚗcomᚋmeridian�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx context.Context, v any) (ConversationStatus, error) {
+	var res ConversationStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx context.Context, sel ast.SelectionSet, v ConversationStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNCultureRule2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRule(ctx context.Context, sel ast.SelectionSet, v CultureRule) graphql.Marshaler {
 	return ec._CultureRule(ctx, sel, &v)
 }
@@ -28412,6 +28798,16 @@ func (ec *executionContext) marshalNRoiYear2ᚕgithubᚗcomᚋmeridianᚑcsᚋme
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx context.Context, v any) (SLAState, error) {
+	var res SLAState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx context.Context, sel ast.SelectionSet, v SLAState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNSegmentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (SegmentInput, error) {
 	res, err := ec.unmarshalInputSegmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28910,6 +29306,42 @@ func (ec *executionContext) marshalOConversationSLA2ᚖgithubᚗcomᚋmeridian�
 	return ec._ConversationSLA(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOConversationStatus2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatusᚄ(ctx context.Context, v any) ([]ConversationStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ConversationStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOConversationStatus2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []ConversationStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -29172,6 +29604,42 @@ func (ec *executionContext) marshalOReplyLocalisation2ᚖgithubᚗcomᚋmeridian
 		return graphql.Null
 	}
 	return ec._ReplyLocalisation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSLAState2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAStateᚄ(ctx context.Context, v any) ([]SLAState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]SLAState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSLAState2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAStateᚄ(ctx context.Context, sel ast.SelectionSet, v []SLAState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (*SegmentInput, error) {

@@ -167,17 +167,29 @@ type ConversationPage struct {
 	Attempts int `json:"attempts"`
 	// When the next region's person will be paged if nobody acknowledges; null when done.
 	NextAt *time.Time `json:"nextAt,omitempty"`
+	// When the first reply to the customer after the page came: time to a human's first response.
+	RespondedAt *time.Time `json:"respondedAt,omitempty"`
 	// The last delivery failures (target kind and host, never a secret); null when none.
 	LastError *string `json:"lastError,omitempty"`
 }
 
+// A conversation's SLA clocks (MERIDIAN_SLA_POLICY). Due times move by the time the
+// conversation spent PENDING or SNOOZED; while it is, they are shown as if the clocks resumed
+// now (pending) or at the snooze's end. Resolving stops every clock.
 type ConversationSLA struct {
 	// When the first reply is due; null when the policy sets no target.
 	FirstResponseDueAt *time.Time `json:"firstResponseDueAt,omitempty"`
 	// When the first reply came; null until it does.
 	FirstResponseAt *time.Time `json:"firstResponseAt,omitempty"`
-	ResolutionDueAt *time.Time `json:"resolutionDueAt,omitempty"`
-	// Targets missed: first_response, resolution.
+	// When the reply to the customer's latest message is due: each customer message after an
+	// agent's reply starts the clock, the next reply stops it; null when none runs.
+	NextResponseDueAt *time.Time `json:"nextResponseDueAt,omitempty"`
+	ResolutionDueAt   *time.Time `json:"resolutionDueAt,omitempty"`
+	// Whether the clocks are paused (PENDING or SNOOZED).
+	Paused bool `json:"paused"`
+	// Targets warned about before their due time (sla.warning, MERIDIAN_SLA_WARN_BEFORE ahead).
+	Warned []string `json:"warned"`
+	// Targets missed: first_response, next_response, resolution.
 	Breached []string `json:"breached"`
 }
 
@@ -317,12 +329,13 @@ type InboxFilters struct {
 	Team    *string `json:"team,omitempty"`
 	// Only conversations nobody has.
 	Unassigned *bool `json:"unassigned,omitempty"`
-	// queued, assigned (default both); resolved to look back.
-	Status   []string   `json:"status,omitempty"`
-	Channel  []string   `json:"channel,omitempty"`
-	Language []string   `json:"language,omitempty"`
-	Priority []Priority `json:"priority,omitempty"`
-	Region   *string    `json:"region,omitempty"`
+	// Default: all but RESOLVED; RESOLVED to look back.
+	Status   []ConversationStatus `json:"status,omitempty"`
+	Channel  []string             `json:"channel,omitempty"`
+	Language []string             `json:"language,omitempty"`
+	Priority []Priority           `json:"priority,omitempty"`
+	SLA      []SLAState           `json:"sla,omitempty"`
+	Region   *string              `json:"region,omitempty"`
 }
 
 type LanguageLevel struct {
@@ -727,6 +740,75 @@ type Translation struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// Where a conversation stands, one model for the workspace and the dashboards.
+// QUEUED: waiting for a human, nobody has it (new, reopened, transferred, handed off).
+// ASSIGNED: an agent has it. BOT: the AI answers it (set only by AI answers, issue #19).
+// PENDING: the agent waits on the customer. SNOOZED: put aside until a time or the customer's
+// next message. RESOLVED: done until reopened. An escalation raises the priority and leaves the
+// status as it was.
+type ConversationStatus string
+
+const (
+	ConversationStatusQueued   ConversationStatus = "QUEUED"
+	ConversationStatusAssigned ConversationStatus = "ASSIGNED"
+	ConversationStatusBot      ConversationStatus = "BOT"
+	ConversationStatusPending  ConversationStatus = "PENDING"
+	ConversationStatusSnoozed  ConversationStatus = "SNOOZED"
+	ConversationStatusResolved ConversationStatus = "RESOLVED"
+)
+
+var AllConversationStatus = []ConversationStatus{
+	ConversationStatusQueued,
+	ConversationStatusAssigned,
+	ConversationStatusBot,
+	ConversationStatusPending,
+	ConversationStatusSnoozed,
+	ConversationStatusResolved,
+}
+
+func (e ConversationStatus) IsValid() bool {
+	switch e {
+	case ConversationStatusQueued, ConversationStatusAssigned, ConversationStatusBot, ConversationStatusPending, ConversationStatusSnoozed, ConversationStatusResolved:
+		return true
+	}
+	return false
+}
+
+func (e ConversationStatus) String() string {
+	return string(e)
+}
+
+func (e *ConversationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationStatus", str)
+	}
+	return nil
+}
+
+func (e ConversationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type Presence string
 
 const (
@@ -838,6 +920,67 @@ func (e *Priority) UnmarshalJSON(b []byte) error {
 }
 
 func (e Priority) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The SLA state of a conversation, for the inbox filter.
+type SLAState string
+
+const (
+	// No target missed, none due within MERIDIAN_SLA_WARN_BEFORE.
+	SLAStateOk SLAState = "OK"
+	// A running clock comes due within MERIDIAN_SLA_WARN_BEFORE.
+	SLAStateWarning SLAState = "WARNING"
+	// A target was missed, or a running clock is past due.
+	SLAStateBreached SLAState = "BREACHED"
+)
+
+var AllSLAState = []SLAState{
+	SLAStateOk,
+	SLAStateWarning,
+	SLAStateBreached,
+}
+
+func (e SLAState) IsValid() bool {
+	switch e {
+	case SLAStateOk, SLAStateWarning, SLAStateBreached:
+		return true
+	}
+	return false
+}
+
+func (e SLAState) String() string {
+	return string(e)
+}
+
+func (e *SLAState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAState", str)
+	}
+	return nil
+}
+
+func (e SLAState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
