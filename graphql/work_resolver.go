@@ -37,7 +37,11 @@ func (r mutationResolver) work(ctx context.Context, field, conv string, act func
 	region, _, err := r.workspace.Find(ctx, p.Tenant, conv, regions)
 	if err == nil {
 		var w engine.Work
-		if w, err = act(region, p.Tenant, p.Role); err == nil {
+		by := p.Role
+		if p.Agent != "" {
+			by = p.Agent // the agent the key acts for
+		}
+		if w, err = act(region, p.Tenant, by); err == nil {
 			return workConversation(region, w), nil
 		}
 	}
@@ -112,11 +116,14 @@ func (c conversationResolver) workOf(ctx context.Context, obj *metrics.Conversat
 	if err != nil || c.workspace == nil {
 		return engine.Work{}, false, err
 	}
-	w, ok, err := c.workspace.Store.Find(ctx, obj.Region, p.Tenant, obj.ID)
+	w, err := c.loaders(ctx).work.Load(ctx, convKey{obj.Region, p.Tenant, obj.ID})
 	if err != nil {
-		return w, false, c.fail(ctx, err)
+		return engine.Work{}, false, c.fail(ctx, err)
 	}
-	return w, ok, nil
+	if w == nil {
+		return engine.Work{}, false, nil
+	}
+	return *w, true, nil
 }
 
 func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Conversation) (*generated.Assignee, error) {
@@ -127,12 +134,8 @@ func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Convers
 	out := &generated.Assignee{ID: w.Assignee, Name: w.Assignee}
 	if c.agents != nil {
 		p, _ := auth.FromContext(ctx)
-		if as, err := c.agents.List(ctx, p.Tenant, obj.Region); err == nil {
-			for _, a := range as {
-				if a.ID == w.Assignee {
-					out.Name = a.Name
-				}
-			}
+		if a, err := c.loaders(ctx).agents.Load(ctx, convKey{obj.Region, p.Tenant, w.Assignee}); err == nil && a != nil {
+			out.Name = a.Name
 		}
 	}
 	return out, nil
@@ -194,6 +197,9 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 			f.Priorities = append(f.Priorities, v)
 		}
 		only = strings.ToLower(deref(fs.Region))
+		if err := applyMine("inbox(filters.mine)", p, fs, &f); err != nil {
+			return nil, err
+		}
 	}
 	var cur *engine.InboxCursor
 	if after != nil && *after != "" {
@@ -240,6 +246,7 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 		raw, _ := json.Marshal(engine.InboxCursor{Priority: it.w.Priority, WaitingSince: it.w.WaitingSince, ID: it.w.ConversationID, Region: it.region})
 		c := base64.RawURLEncoding.EncodeToString(raw)
 		out.Edges = append(out.Edges, generated.InboxEdge{Cursor: c, Node: workConversation(it.region, it.w)})
+		q.loaders(ctx).work.Prime(convKey{it.region, p.Tenant, it.w.ConversationID}, &it.w) // read already
 		out.PageInfo.EndCursor = &c
 	}
 	return out, nil
@@ -272,9 +279,12 @@ func (c conversationResolver) Page(ctx context.Context, obj *metrics.Conversatio
 	if err != nil || c.workspace == nil {
 		return nil, err
 	}
-	pg, ok, err := c.workspace.Store.LatestPage(ctx, obj.Region, p.Tenant, obj.ID)
-	if err != nil || !ok {
-		return nil, err
+	pg, err := c.loaders(ctx).pages.Load(ctx, convKey{obj.Region, p.Tenant, obj.ID})
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	if pg == nil {
+		return nil, nil
 	}
 	return &generated.ConversationPage{CreatedAt: pg.CreatedAt, AcknowledgedAt: pg.AcknowledgedAt, StepsPaged: pg.StepsPaged,
 		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError)}, nil
