@@ -39,7 +39,11 @@ func (r mutationResolver) work(ctx context.Context, field, conv string, act func
 	region, _, err := r.workspace.Find(ctx, p.Tenant, conv, regions)
 	if err == nil {
 		var w engine.Work
-		if w, err = act(region, p.Tenant, p.Role); err == nil {
+		by := p.Role
+		if p.Agent != "" {
+			by = p.Agent // the agent the key acts for
+		}
+		if w, err = act(region, p.Tenant, by); err == nil {
 			return workConversation(region, w), nil
 		}
 	}
@@ -140,11 +144,14 @@ func (c conversationResolver) workOf(ctx context.Context, obj *metrics.Conversat
 	if err != nil || c.workspace == nil {
 		return engine.Work{}, false, err
 	}
-	w, ok, err := c.workspace.Store.Find(ctx, obj.Region, p.Tenant, obj.ID)
+	w, err := c.loaders(ctx).work.Load(ctx, convKey{obj.Region, p.Tenant, obj.ID})
 	if err != nil {
-		return w, false, c.fail(ctx, err)
+		return engine.Work{}, false, c.fail(ctx, err)
 	}
-	return w, ok, nil
+	if w == nil {
+		return engine.Work{}, false, nil
+	}
+	return *w, true, nil
 }
 
 func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Conversation) (*generated.Assignee, error) {
@@ -155,12 +162,8 @@ func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Convers
 	out := &generated.Assignee{ID: w.Assignee, Name: w.Assignee}
 	if c.agents != nil {
 		p, _ := auth.FromContext(ctx)
-		if as, err := c.agents.List(ctx, p.Tenant, obj.Region); err == nil {
-			for _, a := range as {
-				if a.ID == w.Assignee {
-					out.Name = a.Name
-				}
-			}
+		if a, err := c.loaders(ctx).agents.Load(ctx, convKey{obj.Region, p.Tenant, w.Assignee}); err == nil && a != nil {
+			out.Name = a.Name
 		}
 	}
 	return out, nil
@@ -183,6 +186,37 @@ func (c conversationResolver) Queue(ctx context.Context, obj *metrics.Conversati
 	return optional(w.Queue), nil
 }
 
+// inboxFilter reads the inbox's filters (for the inbox query and inboxChanged; field names
+// them in errors) and the one region they may name.
+func inboxFilter(field string, p auth.Principal, fs *generated.InboxFilters, warnLead time.Duration) (engine.InboxFilter, string, error) {
+	var f engine.InboxFilter
+	if fs == nil {
+		return f, "", nil
+	}
+	f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Channels: fs.Channel}
+	for _, l := range fs.Language {
+		f.Languages = append(f.Languages, models.BaseLanguage(l))
+	}
+	for _, s := range fs.Status {
+		f.Statuses = append(f.Statuses, strings.ToLower(string(s)))
+	}
+	for _, s := range fs.SLA {
+		f.SLA = append(f.SLA, strings.ToLower(string(s)))
+	}
+	f.Now, f.WarnBefore = time.Now(), warnLead
+	for _, pr := range fs.Priority {
+		v, err := routing.ParsePriority(string(pr))
+		if err != nil {
+			return f, "", statusErrorf(http.StatusBadRequest, "%s.priority): %s", field, err)
+		}
+		f.Priorities = append(f.Priorities, v)
+	}
+	if err := applyMine(field+".mine)", p, fs, &f); err != nil {
+		return f, "", err
+	}
+	return f, strings.ToLower(deref(fs.Region)), nil
+}
+
 func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, first *int, after *string) (*generated.InboxConnection, error) {
 	p, err := q.principal(ctx)
 	if err != nil {
@@ -202,28 +236,9 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 	if n < 1 || n > metrics.MaxPageSize {
 		return nil, statusErrorf(http.StatusBadRequest, "inbox(first): %d is not between 1 and %d", n, metrics.MaxPageSize)
 	}
-	var f engine.InboxFilter
-	var only string
-	if fs != nil {
-		f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Channels: fs.Channel}
-		for _, l := range fs.Language {
-			f.Languages = append(f.Languages, models.BaseLanguage(l))
-		}
-		for _, s := range fs.Status {
-			f.Statuses = append(f.Statuses, strings.ToLower(string(s)))
-		}
-		for _, s := range fs.SLA {
-			f.SLA = append(f.SLA, strings.ToLower(string(s)))
-		}
-		f.Now, f.WarnBefore = time.Now(), q.workspace.WarningLead()
-		for _, pr := range fs.Priority {
-			v, err := routing.ParsePriority(string(pr))
-			if err != nil {
-				return nil, statusErrorf(http.StatusBadRequest, "inbox(filters.priority): %s", err)
-			}
-			f.Priorities = append(f.Priorities, v)
-		}
-		only = strings.ToLower(deref(fs.Region))
+	f, only, err := inboxFilter("inbox(filters", p, fs, q.workspace.WarningLead())
+	if err != nil {
+		return nil, err
 	}
 	var cur *engine.InboxCursor
 	if after != nil && *after != "" {
@@ -270,6 +285,7 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 		raw, _ := json.Marshal(engine.InboxCursor{Priority: it.w.Priority, WaitingSince: it.w.WaitingSince, ID: it.w.ConversationID, Region: it.region})
 		c := base64.RawURLEncoding.EncodeToString(raw)
 		out.Edges = append(out.Edges, generated.InboxEdge{Cursor: c, Node: workConversation(it.region, it.w)})
+		q.loaders(ctx).work.Prime(convKey{it.region, p.Tenant, it.w.ConversationID}, &it.w) // read already
 		out.PageInfo.EndCursor = &c
 	}
 	return out, nil
@@ -304,9 +320,12 @@ func (c conversationResolver) Page(ctx context.Context, obj *metrics.Conversatio
 	if err != nil || c.workspace == nil {
 		return nil, err
 	}
-	pg, ok, err := c.workspace.Store.LatestPage(ctx, obj.Region, p.Tenant, obj.ID)
-	if err != nil || !ok {
-		return nil, err
+	pg, err := c.loaders(ctx).pages.Load(ctx, convKey{obj.Region, p.Tenant, obj.ID})
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	if pg == nil {
+		return nil, nil
 	}
 	return &generated.ConversationPage{CreatedAt: pg.CreatedAt, AcknowledgedAt: pg.AcknowledgedAt, StepsPaged: pg.StepsPaged,
 		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError), RespondedAt: pg.RespondedAt}, nil

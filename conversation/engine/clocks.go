@@ -248,3 +248,21 @@ func (h *Handler) wake(ctx context.Context, tx Tx, w Work, cause, reason string,
 	w.PreviousAgent, w.Assignee, w.Status = w.Assignee, "", models.StatusQueued
 	return h.reroute(ctx, tx, w, cause, nil)
 }
+
+// SLAState is the state the inbox's SLA filter reads (SLAOK, SLAWarning, SLABreached) of w
+// at now: breached when a target was missed or a running clock is past due, warning when a
+// running clock comes due within lead. The store's Inbox applies the same rule in SQL.
+func (w Work) SLAState(now time.Time, lead time.Duration) string {
+	running := w.Status == models.StatusQueued || w.Status == models.StatusAssigned
+	due := func(limit time.Time) bool {
+		before := func(t *time.Time) bool { return t != nil && t.Before(limit) }
+		return running && ((w.FirstResponseAt == nil && before(w.FirstResponseDue)) || before(w.NextResponseDue) || before(w.ResolutionDue))
+	}
+	switch {
+	case len(w.Breached) > 0 || due(now):
+		return SLABreached
+	case due(now.Add(lead + time.Nanosecond)):
+		return SLAWarning
+	}
+	return SLAOK
+}

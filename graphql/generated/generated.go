@@ -40,10 +40,12 @@ type ResolverRoot interface {
 	Agent() AgentResolver
 	Conversation() ConversationResolver
 	Customer() CustomerResolver
+	Me() MeResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	OutboundMessage() OutboundMessageResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	ThemeExample() ThemeExampleResolver
 }
 
@@ -320,6 +322,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InboxEvent struct {
+		Cause        func(childComplexity int) int
+		Change       func(childComplexity int) int
+		Conversation func(childComplexity int) int
+	}
+
 	LanguageLevel struct {
 		Language func(childComplexity int) int
 		Level    func(childComplexity int) int
@@ -333,6 +341,7 @@ type ComplexityRoot struct {
 	}
 
 	Me struct {
+		Agent   func(childComplexity int) int
 		Can     func(childComplexity int) int
 		Regions func(childComplexity int) int
 		Role    func(childComplexity int) int
@@ -664,6 +673,12 @@ type ComplexityRoot struct {
 		Series      func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ConversationUpdated func(childComplexity int, conversationID *string) int
+		InboxChanged        func(childComplexity int, filters *InboxFilters) int
+		MessageAdded        func(childComplexity int, conversationID *string) int
+	}
+
 	TextAnalysis struct {
 		Emotion            func(childComplexity int) int
 		Emotions           func(childComplexity int) int
@@ -757,6 +772,9 @@ type ConversationResolver interface {
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
 }
+type MeResolver interface {
+	Agent(ctx context.Context, obj *Me) (*conversation.Agent, error)
+}
 type MessageResolver interface {
 	Text(ctx context.Context, obj *metrics.Message) (string, error)
 
@@ -812,6 +830,11 @@ type QueryResolver interface {
 	Queues(ctx context.Context, region string) ([]Queue, error)
 	Inbox(ctx context.Context, filters *InboxFilters, first *int, after *string) (*InboxConnection, error)
 	Me(ctx context.Context) (*Me, error)
+}
+type SubscriptionResolver interface {
+	ConversationUpdated(ctx context.Context, conversationID *string) (<-chan *metrics.Conversation, error)
+	MessageAdded(ctx context.Context, conversationID *string) (<-chan *metrics.Message, error)
+	InboxChanged(ctx context.Context, filters *InboxFilters) (<-chan *InboxEvent, error)
 }
 type ThemeExampleResolver interface {
 	Text(ctx context.Context, obj *mining.Example) (string, error)
@@ -1978,6 +2001,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InboxEdge.Node(childComplexity), true
 
+	case "InboxEvent.cause":
+		if e.ComplexityRoot.InboxEvent.Cause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEvent.Cause(childComplexity), true
+	case "InboxEvent.change":
+		if e.ComplexityRoot.InboxEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEvent.Change(childComplexity), true
+	case "InboxEvent.conversation":
+		if e.ComplexityRoot.InboxEvent.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEvent.Conversation(childComplexity), true
+
 	case "LanguageLevel.language":
 		if e.ComplexityRoot.LanguageLevel.Language == nil {
 			break
@@ -2016,6 +2058,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MarketCoverage.Market(childComplexity), true
 
+	case "Me.agent":
+		if e.ComplexityRoot.Me.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Agent(childComplexity), true
 	case "Me.can":
 		if e.ComplexityRoot.Me.Can == nil {
 			break
@@ -3704,6 +3752,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StoredForecast.Series(childComplexity), true
 
+	case "Subscription.conversationUpdated":
+		if e.ComplexityRoot.Subscription.ConversationUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_conversationUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConversationUpdated(childComplexity, args["conversationId"].(*string)), true
+	case "Subscription.inboxChanged":
+		if e.ComplexityRoot.Subscription.InboxChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_inboxChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InboxChanged(childComplexity, args["filters"].(*InboxFilters)), true
+	case "Subscription.messageAdded":
+		if e.ComplexityRoot.Subscription.MessageAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_messageAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MessageAdded(childComplexity, args["conversationId"].(*string)), true
+
 	case "TextAnalysis.emotion":
 		if e.ComplexityRoot.TextAnalysis.Emotion == nil {
 			break
@@ -4057,6 +4139,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4610,6 +4709,60 @@ type RoiActual {
   value: Float!
   source: String
   note: String
+}
+`, BuiltIn: false},
+	{Name: "../../schemas/graphql/live.graphql", Input: `"""
+The live workspace over WebSocket (the graphql-transport-ws protocol, at the same /graphql):
+the key goes in the connection_init payload, {"Authorization": "Bearer KEY"}, or in the
+upgrade request's Authorization header; without a valid key the socket is closed with 4403.
+Every Meridian process behind a load balancer delivers every event: each reads each region's
+topic itself. A subscriber that falls behind (its buffer full) gets an error and the
+subscription ends; subscribe again and read the inbox to catch up.
+"""
+type Subscription {
+  """
+  A conversation changed: its lifecycle (queued, assigned, transferred, escalated, resolved,
+  reopened), assignment, priority, SLA (a breach) or notes. With conversationId, that one;
+  without, every conversation the key may read.
+  """
+  conversationUpdated(conversationId: ID): Conversation!
+  """
+  A message in a conversation, inbound or outbound, its text shown as the key's role may
+  see it. With conversationId, that conversation's; without, every one the key may read.
+  """
+  messageAdded(conversationId: ID): Message!
+  """
+  A conversation entered the inbox the filters describe (as the inbox query reads it), left
+  it, or changed within it.
+  """
+  inboxChanged(filters: InboxFilters): InboxEvent!
+}
+
+type InboxEvent {
+  "ENTERED, LEFT or CHANGED."
+  change: InboxChange!
+  "The event that changed it: conversation.assigned, conversation.queued, sla.breached, ..."
+  cause: String!
+  conversation: Conversation!
+}
+
+enum InboxChange {
+  ENTERED
+  LEFT
+  CHANGED
+}
+
+extend input InboxFilters {
+  """
+  Only the conversations of the agent the key acts for (an API key bound to an agent,
+  README "API keys"); an error for a key bound to nobody.
+  """
+  mine: Boolean
+}
+
+extend type Me {
+  "The agent the key acts for; null for a key bound to nobody."
+  agent: Agent
 }
 `, BuiltIn: false},
 	{Name: "../../schemas/graphql/planning.graphql", Input: `# Workforce planning: contact-demand forecasts, planning events, Erlang staffing and
@@ -6078,6 +6231,18 @@ func (ec *executionContext) childFields_InboxEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type InboxEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_InboxEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_InboxEvent_change(ctx, field)
+	case "cause":
+		return ec.fieldContext_InboxEvent_cause(ctx, field)
+	case "conversation":
+		return ec.fieldContext_InboxEvent_conversation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboxEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_LanguageLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "language":
@@ -6112,6 +6277,8 @@ func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.Co
 		return ec.fieldContext_Me_regions(ctx, field)
 	case "can":
 		return ec.fieldContext_Me_can(ctx, field)
+	case "agent":
+		return ec.fieldContext_Me_agent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Me", field.Name)
 }
@@ -8013,6 +8180,48 @@ func (ec *executionContext) field_Query_translateText_args(ctx context.Context, 
 		return nil, err
 	}
 	args["domain"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_conversationUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_inboxChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) (*InboxFilters, error) {
+			return ec.unmarshalOInboxFilters2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxFilters(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_messageAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	return args, nil
 }
 
@@ -12681,6 +12890,84 @@ func (ec *executionContext) fieldContext_InboxEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _InboxEvent_change(ctx context.Context, field graphql.CollectedField, obj *InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v InboxChange) graphql.Marshaler {
+			return ec.marshalNInboxChange2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxEvent", field, false, false, "InboxChange")
+}
+
+func (ec *executionContext) _InboxEvent_cause(ctx context.Context, field graphql.CollectedField, obj *InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEvent_cause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEvent_cause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _InboxEvent_conversation(ctx context.Context, field graphql.CollectedField, obj *InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEvent_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEvent_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LanguageLevel_language(ctx context.Context, field graphql.CollectedField, obj *LanguageLevel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12909,6 +13196,38 @@ func (ec *executionContext) _Me_can(ctx context.Context, field graphql.Collected
 }
 func (ec *executionContext) fieldContext_Me_can(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_agent(ctx context.Context, field graphql.CollectedField, obj *Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Me().Agent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+			return ec.marshalOAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Me_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *metrics.Message) (ret graphql.Marshaler) {
@@ -19511,6 +19830,138 @@ func (ec *executionContext) fieldContext_StoredForecast_baselines(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_conversationUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_conversationUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConversationUpdated(ctx, fc.Args["conversationId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_conversationUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_conversationUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_messageAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MessageAdded(ctx, fc.Args["conversationId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageAdded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_messageAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_inboxChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_inboxChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().InboxChanged(ctx, fc.Args["filters"].(*InboxFilters))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InboxEvent) graphql.Marshaler {
+			return ec.marshalNInboxEvent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_inboxChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InboxEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_inboxChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TextAnalysis_language(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22265,7 +22716,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region"}
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22335,6 +22786,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Region = data
+		case "mine":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mine"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mine = data
 		}
 	}
 	return it, nil
@@ -24844,6 +25302,49 @@ func (ec *executionContext) _InboxEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var inboxEventImplementors = []string{"InboxEvent"}
+
+func (ec *executionContext) _InboxEvent(ctx context.Context, sel ast.SelectionSet, obj *InboxEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InboxEvent")
+		case "change":
+			out.Values[i] = ec._InboxEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cause":
+			out.Values[i] = ec._InboxEvent_cause(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversation":
+			out.Values[i] = ec._InboxEvent_conversation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var languageLevelImplementors = []string{"LanguageLevel"}
 
 func (ec *executionContext) _LanguageLevel(ctx context.Context, sel ast.SelectionSet, obj *LanguageLevel) graphql.Marshaler {
@@ -24944,23 +25445,29 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 		case "tenant":
 			out.Values[i] = ec._Me_tenant(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._Me_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "regions":
 			out.Values[i] = ec._Me_regions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "can":
 			out.Values[i] = ec._Me_can(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "agent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Me_agent(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27073,6 +27580,30 @@ func (ec *executionContext) _StoredForecast(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "conversationUpdated":
+		return ec._Subscription_conversationUpdated(ctx, fields[0])
+	case "messageAdded":
+		return ec._Subscription_messageAdded(ctx, fields[0])
+	case "inboxChanged":
+		return ec._Subscription_inboxChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var textAnalysisImplementors = []string{"TextAnalysis"}
 
 func (ec *executionContext) _TextAnalysis(ctx context.Context, sel ast.SelectionSet, obj *TextAnalysis) graphql.Marshaler {
@@ -28326,6 +28857,16 @@ func (ec *executionContext) unmarshalNIdentityInput2ᚕgithubᚗcomᚋmeridian�
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalNInboxChange2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxChange(ctx context.Context, v any) (InboxChange, error) {
+	var res InboxChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInboxChange2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxChange(ctx context.Context, sel ast.SelectionSet, v InboxChange) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNInboxConnection2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxConnection(ctx context.Context, sel ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "InboxConnection!")
@@ -28352,6 +28893,14 @@ func (ec *executionContext) marshalNInboxEdge2ᚕgithubᚗcomᚋmeridianᚑcsᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNInboxEvent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEvent(ctx context.Context, sel ast.SelectionSet, v *InboxEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InboxEvent!")
+		return graphql.Null
+	}
+	return ec._InboxEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -28458,6 +29007,14 @@ func (ec *executionContext) marshalNMessage2ᚕgithubᚗcomᚋmeridianᚑcsᚋme
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *metrics.Message) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Message!")
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMetricsResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐResult(ctx context.Context, sel ast.SelectionSet, v *metrics.Result) graphql.Marshaler {
@@ -29229,6 +29786,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalOAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx context.Context, sel ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Agent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAssignee2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAssignee(ctx context.Context, sel ast.SelectionSet, v *Assignee) graphql.Marshaler {

@@ -324,6 +324,14 @@ type InboxEdge struct {
 	Node   *metrics.Conversation `json:"node"`
 }
 
+type InboxEvent struct {
+	// ENTERED, LEFT or CHANGED.
+	Change InboxChange `json:"change"`
+	// The event that changed it: conversation.assigned, conversation.queued, sla.breached, ...
+	Cause        string                `json:"cause"`
+	Conversation *metrics.Conversation `json:"conversation"`
+}
+
 type InboxFilters struct {
 	AgentID *string `json:"agentId,omitempty"`
 	Team    *string `json:"team,omitempty"`
@@ -336,6 +344,9 @@ type InboxFilters struct {
 	Priority []Priority           `json:"priority,omitempty"`
 	SLA      []SLAState           `json:"sla,omitempty"`
 	Region   *string              `json:"region,omitempty"`
+	// Only the conversations of the agent the key acts for (an API key bound to an agent,
+	// README "API keys"); an error for a key bound to nobody.
+	Mine *bool `json:"mine,omitempty"`
 }
 
 type LanguageLevel struct {
@@ -375,6 +386,8 @@ type Me struct {
 	Regions []string `json:"regions"`
 	// The actions the key may take: read_metrics, reply, work_conversations, ...
 	Can []string `json:"can"`
+	// The agent the key acts for; null for a key bound to nobody.
+	Agent *conversation.Agent `json:"agent,omitempty"`
 }
 
 type ModelScore struct {
@@ -696,6 +709,15 @@ type StoredForecast struct {
 	Baselines   []ModelScore    `json:"baselines"`
 }
 
+// The live workspace over WebSocket (the graphql-transport-ws protocol, at the same /graphql):
+// the key goes in the connection_init payload, {"Authorization": "Bearer KEY"}, or in the
+// upgrade request's Authorization header; without a valid key the socket is closed with 4403.
+// Every Meridian process behind a load balancer delivers every event: each reads each region's
+// topic itself. A subscriber that falls behind (its buffer full) gets an error and the
+// subscription ends; subscribe again and read the inbox to catch up.
+type Subscription struct {
+}
+
 type TextAnalysis struct {
 	// BCP-47: de, pt-BR, zh-Hant; und when unknown.
 	Language string `json:"language"`
@@ -804,6 +826,63 @@ func (e *ConversationStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConversationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type InboxChange string
+
+const (
+	InboxChangeEntered InboxChange = "ENTERED"
+	InboxChangeLeft    InboxChange = "LEFT"
+	InboxChangeChanged InboxChange = "CHANGED"
+)
+
+var AllInboxChange = []InboxChange{
+	InboxChangeEntered,
+	InboxChangeLeft,
+	InboxChangeChanged,
+}
+
+func (e InboxChange) IsValid() bool {
+	switch e {
+	case InboxChangeEntered, InboxChangeLeft, InboxChangeChanged:
+		return true
+	}
+	return false
+}
+
+func (e InboxChange) String() string {
+	return string(e)
+}
+
+func (e *InboxChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InboxChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InboxChange", str)
+	}
+	return nil
+}
+
+func (e InboxChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InboxChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InboxChange) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
