@@ -99,3 +99,24 @@ func TestPriorityOfValue(t *testing.T) {
 		}
 	}
 }
+
+func TestStaffing(t *testing.T) {
+	agents := []*Agent{
+		agent("a"), // 4
+		agent("b", func(a *Agent) { a.Capacity = map[string]int{"messaging": 2, "email": 6} }),
+		agent("c", func(a *Agent) { a.Online = false }),
+		agent("d", func(a *Agent) { a.Region = "us" }),
+		agent("e", func(a *Agent) { a.Languages = map[string]int{"de": 1, "fr": 5} }),
+		agent("f", func(a *Agent) { a.Shifts = []Shift{{Weekday: 2, Start: "09:00", End: "17:00"}} }), // Tuesdays only
+		nil,
+	}
+	r := NewRouter(Config{})
+	for _, tt := range []struct {
+		lang, kind string
+		want       int
+	}{{"de-AT", "", 6}, {"de", "email", 10}, {"fr", "", 4}, {"", "", 10}, {"ja", "", 0}} {
+		if got := r.Staffing(" EU", tt.lang, tt.kind, agents, now); got != tt.want {
+			t.Errorf("Staffing(%q, %q) = %d, want %d", tt.lang, tt.kind, got, tt.want)
+		}
+	}
+}

@@ -591,3 +591,23 @@ func (r *Router) Eligible(c Conversation, a *Agent, at time.Time) (bool, string)
 	d := r.Route(c, []*Agent{a}, at)
 	return d.AgentID == a.ID, d.Reason
 }
+
+// Staffing is the capacity for a kind of work ("" is messaging) of the agents who could
+// serve a conversation in region and language (a BCP-47 tag; "" counts every language):
+// online, on shift at at, in the region, speaking it at MinLanguageLevel or better. It is
+// the number of servers of the queue's Erlang C model (conversation/predict), each
+// conversation slot counting as one.
+func (r *Router) Staffing(region, language, kind string, agents []*Agent, at time.Time) int {
+	region, lang := strings.ToLower(strings.TrimSpace(region)), baseLanguage(language)
+	if kind == "" {
+		kind = KindMessaging
+	}
+	n := 0
+	for _, a := range agents {
+		if a == nil || !a.Online || !sameRegion(a, region) || (lang != "und" && a.level(lang) < r.cfg.MinLanguageLevel) || !r.onShift(a, at) {
+			continue
+		}
+		n += max(0, a.CapacityFor(kind))
+	}
+	return n
+}
