@@ -72,6 +72,8 @@ type Work struct {
 
 // Tx is one decision's transaction in a region (store/postgres.Engine).
 type Tx interface {
+	// Tenant is the tenant the decision is for.
+	Tenant() string
 	// Work returns the conversation's state, locked until the transaction ends.
 	Work(ctx context.Context, conversationID string) (Work, bool, error)
 	SaveWork(ctx context.Context, w Work) error
@@ -159,6 +161,10 @@ type Handler struct {
 	MaxAge time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
+
+	// History is what routing learned from ClickHouse (conversation/history.Learner); nil,
+	// or no snapshot for a tenant yet, routes without it (learned.go).
+	History History
 }
 
 // Handle implements stream.Handler, one event after the other in the log's order.
@@ -252,7 +258,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
 	before := w.Priority
-	w.Priority = max(w.Priority, routing.PriorityOf(w.Urgency, w.Tier))
+	w.Priority = max(w.Priority, h.priorityOf(tx, w))
 	// A high or critical message escalates at once, the first time it raises the priority.
 	escalate := (w.Urgency == "HIGH" || w.Urgency == "CRITICAL") && w.Priority > before
 	h.clock(&w, at, w.Priority != before)
@@ -260,7 +266,8 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	if err != nil {
 		return nil, err
 	}
-	d := h.Router.Route(h.conversation(w), agents, at)
+	l := h.learn(tx, agents, at)
+	d := l.router.Route(l.conversation(w, &e), agents, at)
 	w.Queue = d.Queue
 	events := []models.Event{h.decision(e.ID, w, d, at)}
 	if d.AgentID == "" {
@@ -331,11 +338,12 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	if err != nil {
 		return nil, err
 	}
+	l := h.learn(tx, agents, at)
 	q := routing.NewQueue()
 	for _, x := range waiting {
-		q.Push(h.conversation(x))
+		q.Push(l.conversation(x, nil))
 	}
-	c, d, ok := h.Router.Next(q, agents[i], at)
+	c, d, ok := l.router.Next(q, agents[i], at)
 	if !ok {
 		return nil, nil
 	}
@@ -414,9 +422,10 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 		}
 		at := h.now().UTC()
 		cause := "sweep:" + randomID()
+		l := h.learn(tx, agents, at)
 		var events []models.Event
 		for _, w := range waiting {
-			d := h.Router.Route(h.conversation(w), agents, at)
+			d := l.router.Route(l.conversation(w, nil), agents, at)
 			if d.AgentID == "" {
 				continue
 			}
@@ -475,6 +484,7 @@ func (h *Handler) roster(ctx context.Context, tx Tx) ([]*routing.Agent, error) {
 			Skills: a.Skills, Tiers: a.Tiers, Capacity: capacity, Timezone: a.Timezone, Shifts: shifts,
 			Online: a.Presence == conversation.Online, Load: map[string]int{routing.KindMessaging: loads[a.ID]}}
 	}
+	h.withHistory(tx, out)
 	return out, nil
 }
 
@@ -507,6 +517,7 @@ func (h *Handler) decision(cause string, w Work, d routing.Decision, at time.Tim
 	}
 	e.Attributes = map[string]string{"priority": w.Priority.String(), "relaxed": strconv.FormatBool(d.Relaxed),
 		"candidates": strings.Join(cands, ",")}
+	explain(e.Attributes, d)
 	if msg, ok := strings.CutPrefix(cause, "analysis:"); ok {
 		e.Attributes["message_id"] = msg
 	}

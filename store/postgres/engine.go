@@ -92,6 +92,9 @@ type engineTx struct {
 	schema, tenant, region string
 }
 
+// Tenant is the tenant whose decision the transaction makes.
+func (t *engineTx) Tenant() string { return t.tenant }
+
 const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached, next_response_due, warned, paused_at, snooze_until`
 
 func scanWork(row pgx.Row) (engine.Work, error) {
