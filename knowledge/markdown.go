@@ -2,7 +2,11 @@ package knowledge
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"io/fs"
+	"path"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -178,4 +182,73 @@ func MarshalMarkdown(a Article) ([]byte, error) {
 	b.WriteString(a.Body)
 	b.WriteString("\n")
 	return b.Bytes(), nil
+}
+
+// File is an article read from a file of a directory.
+type File struct {
+	Path    string
+	Article Article
+}
+
+// MaxFileBytes is the largest article file ReadDir reads: a body of MaxBodyBytes and room
+// for its front matter.
+const MaxFileBytes = MaxBodyBytes + 16<<10
+
+// ReadDir reads every .md file under root in fsys (sorted by path), checks each, and returns
+// them with originals before translations, so that a server given them in order finds each
+// translation's original already there. The first bad file stops it: its error names the
+// file and the front-matter key. Two files with one id are an error too.
+func ReadDir(fsys fs.FS, root string) ([]File, error) {
+	var files []File
+	seen := map[string]string{}
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.EqualFold(path.Ext(p), ".md") {
+			return nil
+		}
+		name := p
+		if root != "." {
+			name = strings.TrimPrefix(p, root+"/")
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Size() > MaxFileBytes {
+			return fmt.Errorf("%s: larger than %d KiB", name, MaxFileBytes>>10)
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		a, err := ParseMarkdown(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if other, dup := seen[a.ID]; dup {
+			return fmt.Errorf("%s: id: %q is also the id of %s", name, a.ID, other)
+		}
+		seen[a.ID] = name
+		files = append(files, File{Path: name, Article: a})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no .md files in %s", root)
+	}
+	slices.SortStableFunc(files, func(x, y File) int {
+		return cmp.Compare(boolInt(x.Article.TranslationOf != ""), boolInt(y.Article.TranslationOf != ""))
+	})
+	return files, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
