@@ -15,6 +15,7 @@ import (
 
 	"github.com/meridian-cs/meridian/examples/kb"
 	"github.com/meridian-cs/meridian/knowledge"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 func init() {
@@ -86,32 +87,47 @@ func upsertArticle(ctx context.Context, client *http.Client, server, key string,
 		in["translationOf"] = a.TranslationOf
 	}
 	body, _ := json.Marshal(map[string]any{"query": upsertArticleMutation, "variables": map[string]any{"in": in}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return err
+	// The API key's rate limit answers 429 with Retry-After: a big folder waits it out.
+	for attempt := 1; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/graphql", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("the server at %s: %w", server, err)
+		}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests && attempt < 20 {
+			wait := provider.RetryAfter(resp.Header, time.Now())
+			if wait <= 0 {
+				wait = time.Second
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(min(wait, 10*time.Second)):
+			}
+			continue
+		}
+		var out struct {
+			Errors []struct{ Message string } `json:"errors"`
+			Error  string                     `json:"error"`
+		}
+		_ = json.Unmarshal(raw, &out)
+		switch {
+		case len(out.Errors) > 0:
+			return errors.New(out.Errors[0].Message)
+		case out.Error != "":
+			return fmt.Errorf("%s (HTTP %d)", out.Error, resp.StatusCode)
+		case resp.StatusCode != http.StatusOK:
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("the server at %s: %w", server, err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Errors []struct{ Message string } `json:"errors"`
-		Error  string                     `json:"error"`
-	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	_ = json.Unmarshal(raw, &out)
-	switch {
-	case len(out.Errors) > 0:
-		return errors.New(out.Errors[0].Message)
-	case out.Error != "":
-		return fmt.Errorf("%s (HTTP %d)", out.Error, resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	return nil
 }
 
 // demoKnowledge loads the demo's knowledge base (examples/kb) into the tenant's, through
