@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -295,4 +296,41 @@ func ids(hits []knowledge.Hit) []string {
 		out[i] = h.Article.ID
 	}
 	return out
+}
+
+func TestConcurrentWritesAndSearchesEndWithEveryArticleFound(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStore()
+	one, two := knowledge.New(store), knowledge.New(store)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			base := []*knowledge.Base{one, two}[w%2]
+			for i := range 20 {
+				a := knowledge.Article{ID: fmt.Sprintf("a%d-%d", w, i), Language: "en", Title: fmt.Sprintf("widget%d", w), Body: "Refunds and returns."}
+				if _, err := base.Upsert(ctx, "acme", a); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				if _, err := one.Search(ctx, "acme", "en", "refund", 5); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, base := range []*knowledge.Base{one, two} {
+		for w := range 4 {
+			hits, err := base.Search(ctx, "acme", "en", fmt.Sprintf("widget%d", w), knowledge.MaxLimit)
+			if err != nil || len(hits) != 20 {
+				t.Fatalf("widget%d: %d hits, %v", w, len(hits), err)
+			}
+		}
+	}
 }
