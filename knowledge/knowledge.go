@@ -79,6 +79,23 @@ func New(store Store) *Base {
 	return &Base{store: store, tenants: map[string]*tenantIndex{}}
 }
 
+// Close releases every tenant's index (scorch runs goroutines per index). Calls after it
+// build indexes anew.
+func (b *Base) Close() {
+	b.mu.Lock()
+	tenants := b.tenants
+	b.tenants = map[string]*tenantIndex{}
+	b.mu.Unlock()
+	for _, t := range tenants {
+		t.mu.Lock()
+		if t.index != nil {
+			t.index.Close()
+		}
+		t.index, t.loaded = nil, false
+		t.mu.Unlock()
+	}
+}
+
 // tenantIndex is one tenant's articles and their index at one revision.
 type tenantIndex struct {
 	mu       sync.RWMutex
@@ -113,15 +130,14 @@ func (b *Base) Upsert(ctx context.Context, tenant string, a Article) (Article, e
 	t := b.tenant(tenant)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.loaded && t.revision == rev-1 {
-		if err := t.index.Index(got.ID, document(got)); err != nil {
-			t.loaded = false // rebuilt by the next read
-			return got, nil
-		}
+	switch {
+	case t.loaded && t.revision >= rev:
+		// A rebuild since the write already read it.
+	case t.loaded && t.revision == rev-1 && t.index.Index(got.ID, document(got)) == nil:
 		t.articles[got.ID] = got
 		t.revision = rev
-	} else {
-		t.loaded = false
+	default:
+		t.loaded = false // another write came between: the next read rebuilds
 	}
 	return got, nil
 }
@@ -135,7 +151,10 @@ func (b *Base) Delete(ctx context.Context, tenant, id string) (bool, error) {
 	t := b.tenant(tenant)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.loaded && t.revision == rev-1 && t.index.Delete(id) == nil {
+	switch {
+	case t.loaded && t.revision >= rev:
+		// A rebuild since the write already read it.
+	case t.loaded && t.revision == rev-1 && t.index.Delete(id) == nil:
 		delete(t.articles, id)
 		for k, a := range t.articles {
 			if a.TranslationOf == id {
@@ -144,7 +163,7 @@ func (b *Base) Delete(ctx context.Context, tenant, id string) (bool, error) {
 			}
 		}
 		t.revision = rev
-	} else {
+	default:
 		t.loaded = false
 	}
 	return true, nil

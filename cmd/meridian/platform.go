@@ -533,6 +533,9 @@ func (p *platform) close() {
 	if p.broker != nil {
 		p.broker.Close()
 	}
+	if p.knowledge != nil {
+		p.knowledge.Close()
+	}
 	if p.pg != nil {
 		p.pg.Close()
 	}
