@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/meridian-cs/meridian/knowledge"
 )
@@ -98,4 +99,37 @@ func FuzzParseMarkdown(f *testing.F) {
 			t.Fatalf("round trip: %+v != %+v", again, a)
 		}
 	})
+}
+
+func TestReadDirPutsOriginalsFirstAndNamesTheBadFile(t *testing.T) {
+	md := func(id, of string) *fstest.MapFile {
+		s := "---\nid: " + id + "\nlanguage: en\ntitle: T\n"
+		if of != "" {
+			s += "translation_of: " + of + "\n"
+		}
+		return &fstest.MapFile{Data: []byte(s + "---\nBody\n")}
+	}
+	files, err := knowledge.ReadDir(fstest.MapFS{
+		"a-de.md": md("a-de", "a"), "sub/a.md": md("a", ""), "b.MD": md("b", ""), "notes.txt": {Data: []byte("not an article")},
+	}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		got = append(got, f.Path+"="+f.Article.ID)
+	}
+	if strings.Join(got, " ") != "b.MD=b sub/a.md=a a-de.md=a-de" {
+		t.Fatalf("order: %v", got)
+	}
+	for name, fsys := range map[string]fstest.MapFS{
+		`sub/x.md: language: `:                 {"a.md": md("a", ""), "sub/x.md": {Data: []byte("---\nid: x\nlanguage: xx\ntitle: T\n---\nB")}},
+		`b.md: id: "a" is also the id of a.md`: {"a.md": md("a", ""), "b.md": md("a", "")},
+		"big.md: larger than":                  {"big.md": {Data: make([]byte, knowledge.MaxFileBytes+1)}},
+		"no .md files":                         {"x.txt": {}},
+	} {
+		if _, err := knowledge.ReadDir(fsys, "."); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("got %v, want %q", err, name)
+		}
+	}
 }
