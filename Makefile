@@ -69,7 +69,8 @@ FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:Fu
         ./channels/whatsapp:FuzzMediaInfo ./channels/telegram:FuzzGetFile ./channels/wechat:FuzzMediaError \
         ./understanding/culture:FuzzAdapt ./understanding/culture:FuzzEvaluate \
         ./conversation:FuzzParseAgents ./conversation/routing:FuzzParseShift ./conversation/routing:FuzzParsePriority \
-        ./conversation/sla:FuzzParsePolicy ./conversation/sla:FuzzClock ./conversation/oncall:FuzzParseRota
+        ./conversation/sla:FuzzParsePolicy ./conversation/sla:FuzzClock ./conversation/oncall:FuzzParseRota \
+        ./knowledge:FuzzParseMarkdown
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

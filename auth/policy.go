@@ -44,43 +44,52 @@ const (
 	ActionSetPresence Action = "set_presence"
 	// ActionWork: assign, transfer, resolve, reopen and escalate conversations, add notes.
 	ActionWork Action = "work_conversations"
+	// ActionReadKnowledge: the knowledge base's articles and searches in it (articles).
+	ActionReadKnowledge Action = "read_knowledge"
+	// ActionManageKnowledge: write and delete articles (upsertArticle, deleteArticle,
+	// meridian kb import).
+	ActionManageKnowledge Action = "manage_knowledge"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
 var Policy = map[Action][]string{
-	ActionWriteEvents:    {RoleAdmin, RoleIngest},
-	ActionReadMetrics:    {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner, RoleAnalyst, RoleExecutive, RoleCompliance},
-	ActionPlan:           {RoleAdmin, RoleSupervisor, RolePlanner},
-	ActionReadInsights:   {RoleAdmin, RoleSupervisor, RoleAnalyst, RoleExecutive},
-	ActionReadCustomers:  {RoleAdmin, RoleAgent, RoleSupervisor, RoleCompliance},
-	ActionReply:          {RoleAdmin, RoleAgent, RoleSupervisor},
-	ActionLinkIdentities: {RoleAdmin, RoleAgent, RoleSupervisor},
-	ActionConfigure:      {RoleAdmin},
-	ActionUnderstand:     {RoleAdmin, RoleIngest, RoleAgent, RoleSupervisor, RoleAnalyst},
-	ActionReadAgents:     {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner},
-	ActionManageAgents:   {RoleAdmin, RoleSupervisor},
-	ActionSetPresence:    {RoleAdmin, RoleAgent, RoleSupervisor},
-	ActionWork:           {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionWriteEvents:     {RoleAdmin, RoleIngest},
+	ActionReadMetrics:     {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner, RoleAnalyst, RoleExecutive, RoleCompliance},
+	ActionPlan:            {RoleAdmin, RoleSupervisor, RolePlanner},
+	ActionReadInsights:    {RoleAdmin, RoleSupervisor, RoleAnalyst, RoleExecutive},
+	ActionReadCustomers:   {RoleAdmin, RoleAgent, RoleSupervisor, RoleCompliance},
+	ActionReply:           {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionLinkIdentities:  {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionConfigure:       {RoleAdmin},
+	ActionUnderstand:      {RoleAdmin, RoleIngest, RoleAgent, RoleSupervisor, RoleAnalyst},
+	ActionReadAgents:      {RoleAdmin, RoleAgent, RoleSupervisor, RolePlanner},
+	ActionManageAgents:    {RoleAdmin, RoleSupervisor},
+	ActionSetPresence:     {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionWork:            {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionReadKnowledge:   {RoleAdmin, RoleAgent, RoleSupervisor, RoleAnalyst},
+	ActionManageKnowledge: {RoleAdmin, RoleSupervisor},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
-	ActionWriteEvents:    "write events",
-	ActionReadMetrics:    "read metrics and conversations",
-	ActionPlan:           "use workforce planning",
-	ActionReadInsights:   "read insights",
-	ActionReadCustomers:  "read customers and their identities",
-	ActionReply:          "reply to customers",
-	ActionLinkIdentities: "link identities and correct customers",
-	ActionConfigure:      "configure channels",
-	ActionUnderstand:     "analyse, translate and adapt texts",
-	ActionReadAgents:     "read agents and queues",
-	ActionManageAgents:   "describe agents",
-	ActionSetPresence:    "set agents' presence",
-	ActionWork:           "assign, transfer and resolve conversations",
+	ActionWriteEvents:     "write events",
+	ActionReadMetrics:     "read metrics and conversations",
+	ActionPlan:            "use workforce planning",
+	ActionReadInsights:    "read insights",
+	ActionReadCustomers:   "read customers and their identities",
+	ActionReply:           "reply to customers",
+	ActionLinkIdentities:  "link identities and correct customers",
+	ActionConfigure:       "configure channels",
+	ActionUnderstand:      "analyse, translate and adapt texts",
+	ActionReadAgents:      "read agents and queues",
+	ActionManageAgents:    "describe agents",
+	ActionSetPresence:     "set agents' presence",
+	ActionWork:            "assign, transfer and resolve conversations",
+	ActionReadKnowledge:   "read the knowledge base",
+	ActionManageKnowledge: "write the knowledge base",
 }
 
 // Roles lists every role.

@@ -28,6 +28,7 @@ import (
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
+	"github.com/meridian-cs/meridian/knowledge"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/stream/live"
@@ -80,6 +81,9 @@ type Config struct {
 	// Agents describes agents and their presence (upsertAgent, setAgentPresence, agents,
 	// queues); nil: those fields answer that agents are not configured.
 	Agents conversation.Agents
+	// Knowledge is the knowledge base (articles, upsertArticle, deleteArticle); nil: those
+	// fields answer that it is not configured.
+	Knowledge *knowledge.Base
 	// Workspace assigns, transfers, resolves, reopens and escalates conversations and adds
 	// notes (the conversation engine's actions); nil: those fields answer that it is off.
 	Workspace *engine.Workspace
@@ -173,7 +177,8 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
-		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, workspace: cfg.Workspace, live: cfg.Live}
+		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, workspace: cfg.Workspace, live: cfg.Live,
+		knowledge: cfg.Knowledge}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

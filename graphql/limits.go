@@ -87,6 +87,10 @@ func complexity(regions int) generated.ComplexityRoot {
 		return 1 + perRegion(1) + child
 	}
 	q.PlanningEvents = func(child int, _ *string, _, _ *time.Time) int { return 1 + perRegion(1) + child }
+	// One store lookup (the tenant's revision); the search runs in memory.
+	q.Articles = func(child int, _, _ *string, limit *int) int {
+		return 1 + queryCost + satMul(max(1, deref(limit)), child)
+	}
 	q.Staffing = func(child int, in generated.StaffingInput) int {
 		cost := 1
 		if in.Series != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/meridian-cs/meridian/forecasting/staffing"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/mining"
+	"github.com/meridian-cs/meridian/knowledge"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/stream/live"
@@ -49,6 +50,8 @@ type Resolver struct {
 	workspace *engine.Workspace
 	// live feeds the subscriptions (live_resolver.go); nil: they answer that it is off.
 	live *live.Hub
+	// knowledge is the knowledge base (knowledge_resolver.go); nil: not configured.
+	knowledge *knowledge.Base
 }
 
 // Query returns the root query resolver.

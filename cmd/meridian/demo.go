@@ -66,6 +66,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := p.demoAgents(ctx, tenant); err != nil {
 			return fmt.Errorf("demo agents: %w", err)
 		}
+		if err := p.demoKnowledge(ctx, tenant); err != nil {
+			return fmt.Errorf("demo knowledge base: %w", err)
+		}
 		now := time.Now().UTC().Truncate(time.Hour)
 		gen := demo.New(demo.Config{Seed: *seed, Tenant: tenant, Start: now.AddDate(0, 0, -*days), End: now,
 			MessagesPerHour: *rate, Policy: p.policy})

@@ -92,6 +92,13 @@ func TestDemoTrafficIsCountedByTheIngestMetrics(t *testing.T) {
 					t.Errorf("demo agents of %s: %v", r, as)
 				}
 			}
+			// And its knowledge base answers in the customers' languages.
+			if all := s.gql(t, `{ articles { id } }`, nil)["articles"].([]any); len(all) != 45 {
+				t.Errorf("demo knowledge base: %d articles, want 45", len(all))
+			}
+			if hits := s.gql(t, `{ articles(language: "zh", query: "我想退货", limit: 1) { id } }`, nil)["articles"].([]any); fmt.Sprint(hits) != "[map[id:returns-zh]]" {
+				t.Errorf("demo knowledge base, 我想退货: %v", hits)
+			}
 			return
 		}
 		if time.Now().After(deadline) {

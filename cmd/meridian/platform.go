@@ -18,6 +18,7 @@ import (
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/knowledge"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/store/postgres"
@@ -57,6 +58,7 @@ type platform struct {
 	translator translation.Translator  // nil without --translate-provider
 	workspace  *engine.Workspace       // nil with --routing off
 	live       *live.Hub               // the subscriptions' events; nil without the sinks
+	knowledge  *knowledge.Base         // the tenants' knowledge bases, over p.pg
 	channels   *channelSet
 	sinkWG     sync.WaitGroup  // the sinks and the outbox
 	runCtx     context.Context // ends when close stops them
@@ -118,6 +120,7 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	if err = p.startPostgres(ctx); err != nil {
 		return p, err
 	}
+	p.knowledge = knowledge.New(&postgres.Articles{DB: p.pg})
 	if err = p.startClickHouse(ctx); err != nil {
 		return p, err
 	}
@@ -529,6 +532,9 @@ func (p *platform) close() {
 	}
 	if p.broker != nil {
 		p.broker.Close()
+	}
+	if p.knowledge != nil {
+		p.knowledge.Close()
 	}
 	if p.pg != nil {
 		p.pg.Close()

@@ -64,6 +64,41 @@ type AgentShiftInput struct {
 	End string `json:"end"`
 }
 
+// A knowledge-base article.
+type Article struct {
+	ID string `json:"id"`
+	// Base language (BCP-47).
+	Language string `json:"language"`
+	Title    string `json:"title"`
+	// Markdown.
+	Body    string   `json:"body"`
+	Tags    []string `json:"tags"`
+	Product *string  `json:"product,omitempty"`
+	// The original this article translates; null for an original.
+	TranslationOf *string   `json:"translationOf,omitempty"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	// Relevance to the `articles` query's text (higher is more relevant; comparable within one
+	// answer only); null when no query was given.
+	Score *float64 `json:"score,omitempty"`
+}
+
+type ArticleInput struct {
+	// Letters, digits, . _ -; at most 128.
+	ID string `json:"id"`
+	// A BCP-47 tag; stored as its base language ("pt-BR" → "pt").
+	Language string `json:"language"`
+	// One line, at most 300 characters.
+	Title string `json:"title"`
+	// Markdown, at most 256 KiB.
+	Body string `json:"body"`
+	// Lower-cased; duplicates removed; at most 32 of at most 64 bytes.
+	Tags    []string `json:"tags,omitempty"`
+	Product *string  `json:"product,omitempty"`
+	// The id of the original this article translates (an article of the tenant that is not a
+	// translation itself).
+	TranslationOf *string `json:"translationOf,omitempty"`
+}
+
 type Assignee struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`

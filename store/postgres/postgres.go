@@ -1,7 +1,7 @@
 // Package postgres is Meridian's operational store on PostgreSQL (pgx): the global catalogue
-// (tenants, regions, API keys) and, in one schema per residency region, customers, their data
-// keys, agents, teams and the current state of conversations. Migrations come from
-// schemas/postgres.
+// (tenants, regions, API keys, knowledge-base articles) and, in one schema per residency
+// region, customers, their data keys, agents, teams and the current state of conversations.
+// Migrations come from schemas/postgres.
 package postgres
 
 import (
