@@ -55,6 +55,10 @@ const (
 	// A conversation missed an SLA target (reason: first_response, next_response or
 	// resolution; attributes due_at, priority), recorded once by the conversation engine.
 	SLABreached = "sla.breached"
+	// A conversation offered to an agent of a team that works by offer-and-accept
+	// (conversation/engine): agent_id may accept it until attributes expires_at; declined or
+	// expired, it is offered to the next agent. It waits in its queue meanwhile.
+	ConversationOffered = "conversation.offered"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -83,6 +87,7 @@ var EventTypes = map[string][]string{
 	ConversationQueued:      {"conversation_id", "customer", "queue"},
 	NoteAdded:               {"conversation_id", "customer", "text"},
 	SLABreached:             {"conversation_id", "customer", "reason"},
+	ConversationOffered:     {"conversation_id", "customer", "agent_id"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

@@ -12,8 +12,9 @@
 //
 // Beside the stream it keeps SLA clocks (WatchSLA: sla.breached once per missed target),
 // pages the on-call rota for escalations (WatchPages), and sweeps the queues for agents who
-// can take a waiting conversation now (WatchQueues). What it does not do yet (issue #18): AI
-// answers, follow-the-sun hand-offs, offer-and-accept, next-response clocks and pauses, and
+// can take a waiting conversation now (WatchQueues). A team may choose offer-and-accept
+// (offer.go; WatchOffers passes on expired offers). What it does not do yet (issue #18): AI
+// answers, follow-the-sun hand-offs, next-response clocks and pauses, and
 // learned handling times in the score. Messages older than MaxAge (history imported by a
 // backfill) are not routed.
 package engine
@@ -68,6 +69,7 @@ type Tx interface {
 	Assigned(ctx context.Context, agentID string) ([]Work, error)
 	// OpenPage starts paging for an escalation.
 	OpenPage(ctx context.Context, p Page) error
+	OfferTx
 }
 
 // Overdue is a conversation whose SLA target has passed without being met or recorded.
@@ -100,6 +102,7 @@ type Store interface {
 	Sweep(ctx context.Context, region, tenant string, sweep func(Tx) ([]models.Event, error)) (decisionID string, events []models.Event, err error)
 	// Unpublished lists decisions made before before whose events Kafka has not acknowledged.
 	Unpublished(ctx context.Context, region string, before time.Time, limit int) ([]Unpublished, error)
+	OfferStore
 }
 
 // Unpublished is a decision whose events still wait for Kafka's acknowledgement.
@@ -203,6 +206,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	if ok && w.Status == models.StatusAssigned {
 		return nil, nil
 	}
+	if offered, err := h.offered(ctx, tx, w); err != nil || offered {
+		return nil, err
+	}
 	at := h.now().UTC()
 	if !ok || w.Status == models.StatusResolved {
 		w = Work{ConversationID: e.ConversationID, CustomerID: e.CustomerID, Channel: e.Channel, Kind: kindOf(e.Channel),
@@ -231,8 +237,11 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		q.Reason = d.Reason
 		events = append(events, q)
 	} else {
-		w.Status, w.Assignee = models.StatusAssigned, d.AgentID
-		events = append(events, h.assigned(w, "assign:"+e.ID, at))
+		given, err := h.give(ctx, tx, &w, agents, d.AgentID, "assign:"+e.ID, at)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, given...)
 	}
 	if err := tx.SaveWork(ctx, w); err != nil {
 		return nil, err
@@ -302,12 +311,15 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	if err != nil {
 		return nil, err
 	}
-	next.Status, next.Assignee = models.StatusAssigned, agent
+	given, err := h.give(ctx, tx, &next, agents, agent, "assign:"+cause+":"+next.ConversationID, at)
+	if err != nil {
+		return nil, err
+	}
 	if err := tx.SaveWork(ctx, next); err != nil {
 		return nil, err
 	}
 	d.Reason = "freed capacity"
-	return []models.Event{h.decision(cause, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
+	return append([]models.Event{h.decision(cause, next, d, at)}, given...), nil
 }
 
 // WatchQueues offers, every interval until ctx ends, the region's waiting conversations to
@@ -379,7 +391,10 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 			if d.AgentID == "" {
 				continue
 			}
-			w.Status, w.Assignee = models.StatusAssigned, d.AgentID
+			given, err := h.give(ctx, tx, &w, agents, d.AgentID, "assign:"+cause+":"+w.ConversationID, at)
+			if err != nil {
+				return nil, err
+			}
 			if err := tx.SaveWork(ctx, w); err != nil {
 				return nil, err
 			}
@@ -389,7 +404,7 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 				}
 			}
 			d.Reason = "agent available"
-			events = append(events, h.decision(cause+":"+w.ConversationID, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
+			events = append(append(events, h.decision(cause+":"+w.ConversationID, w, d, at)), given...)
 		}
 		return events, nil
 	})
@@ -399,7 +414,7 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 	if err := h.Publish.Accept(ctx, tenant, events); err != nil {
 		return fmt.Errorf("publish %d events: %w", len(events), err)
 	}
-	decisions.WithLabelValues(h.Region, "agent available").Add(float64(len(events) / 2))
+	decisions.WithLabelValues(h.Region, "agent available").Add(float64(countType(events, models.RoutingDecided)))
 	return h.Store.MarkPublished(ctx, h.Region, tenant, id)
 }
 

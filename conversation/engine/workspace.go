@@ -223,11 +223,14 @@ func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, excl
 		q.Reason = d.Reason
 		return []models.Event{decided, q}, nil
 	}
-	x.Status, x.Assignee = models.StatusAssigned, d.AgentID
+	given, err := h.give(ctx, tx, &x, agents, d.AgentID, "assign:"+cause, now)
+	if err != nil {
+		return nil, err
+	}
 	if err := tx.SaveWork(ctx, x); err != nil {
 		return nil, err
 	}
-	return []models.Event{decided, h.assigned(x, "assign:"+cause, now)}, nil
+	return append([]models.Event{decided}, given...), nil
 }
 
 // Escalate raises a conversation to urgent priority with the reason (paging the on-call
