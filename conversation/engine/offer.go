@@ -246,7 +246,6 @@ func (w *Workspace) Decline(ctx context.Context, region, tenant, conv, by string
 	})
 }
 
-
 var offers = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "meridian_offers_total",
 	Help: "Offers of conversations to agents of offer-and-accept teams, by region and what happened: offered, accepted, declined, expired.",
