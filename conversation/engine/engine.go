@@ -252,7 +252,8 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return h.wake(ctx, tx, w, e.ID, reasonCustomerReplied, at)
 	}
 	// An offered conversation waits for its agent's answer (or the offer's expiry).
-	if offered, err := h.offered(ctx, tx, w); err != nil || offered {
+	offered, declined, err := h.offerState(ctx, tx, w)
+	if err != nil || offered {
 		return nil, err
 	}
 	if !ok || w.Status == models.StatusResolved {
@@ -274,7 +275,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return nil, err
 	}
 	l := h.learn(tx, agents, at)
-	d := l.router.Route(l.conversation(w, &e), agents, at)
+	c := l.conversation(w, &e)
+	c.Exclude = declined
+	d := l.router.Route(c, agents, at)
 	w.Queue = d.Queue
 	events := []models.Event{h.decision(e.ID, w, d, at)}
 	if d.AgentID == "" {
@@ -348,10 +351,16 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	if err != nil {
 		return nil, err
 	}
+	declined, err := tx.Declined(ctx)
+	if err != nil {
+		return nil, err
+	}
 	l := h.learn(tx, agents, at)
 	q := routing.NewQueue()
 	for _, x := range waiting {
-		q.Push(l.conversation(x, nil))
+		c := l.conversation(x, nil)
+		c.Exclude = declined[x.ConversationID]
+		q.Push(c)
 	}
 	c, d, ok := l.router.Next(q, agents[i], at)
 	if !ok {
@@ -433,12 +442,18 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 		if err != nil {
 			return nil, err
 		}
+		declined, err := tx.Declined(ctx)
+		if err != nil {
+			return nil, err
+		}
 		at := h.now().UTC()
 		cause := "sweep:" + randomID()
 		l := h.learn(tx, agents, at)
 		var events []models.Event
 		for _, w := range waiting {
-			d := l.router.Route(l.conversation(w, nil), agents, at)
+			c := l.conversation(w, nil)
+			c.Exclude = declined[w.ConversationID]
+			d := l.router.Route(c, agents, at)
 			if d.AgentID == "" {
 				continue
 			}

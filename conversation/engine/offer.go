@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"strings"
@@ -50,6 +52,11 @@ type OfferTx interface {
 	// false when it has none.
 	Offer(ctx context.Context, conversationID string) (Offer, bool, error)
 	SaveOffer(ctx context.Context, o Offer) error
+	// OffersTo lists the open offers to an agent, locked until the transaction ends.
+	OffersTo(ctx context.Context, agentID string) ([]Offer, error)
+	// Declined maps the waiting conversations that agents declined (or let expire) to those
+	// agents, so that the sweep and freed capacity do not offer them again.
+	Declined(ctx context.Context) (map[string][]string, error)
 }
 
 // OfferStore is what offer-and-accept needs of the Store outside decisions.
@@ -66,6 +73,8 @@ var (
 	ErrNoOffer = errors.New("the conversation is offered to nobody")
 	// ErrOfferExpired: the offer's time ran out; it is being passed to the next agent.
 	ErrOfferExpired = errors.New("the offer expired")
+	// ErrNotYourOffer: the conversation is offered to another agent.
+	ErrNotYourOffer = errors.New("the conversation is offered to another agent")
 )
 
 // give hands w to the agent the router chose: assigned at once (id is the
@@ -82,11 +91,23 @@ func (h *Handler) give(ctx context.Context, tx Tx, w *Work, agents []*routing.Ag
 			return nil, err
 		}
 		if ok && t.Assignment == conversation.Offer {
-			return h.offer(ctx, tx, w, agentID, t.OfferTimeout, "offer:"+strings.TrimPrefix(id, "assign:"), at)
+			return h.offer(ctx, tx, w, agentID, t.OfferTimeout, offerID(strings.TrimPrefix(id, "assign:")), at)
 		}
 	}
 	w.Status, w.Assignee = models.StatusAssigned, agentID
 	return []models.Event{h.assigned(*w, id, at)}, nil
+}
+
+// offerID is the id of an offer caused by cause. An offer passed on is caused by the one
+// before it, so ids would grow with every pass; past a length they are a digest of the cause
+// instead, as deterministic (a replay finds the same id) and within the events' 200 bytes.
+func offerID(cause string) string {
+	id := "offer:" + cause
+	if len(id) <= 96 {
+		return id
+	}
+	sum := sha256.Sum256([]byte(cause))
+	return "offer:" + hex.EncodeToString(sum[:16])
 }
 
 // offer offers w to an agent until timeout: it waits in its queue meanwhile (a
@@ -110,17 +131,21 @@ func (h *Handler) offer(ctx context.Context, tx Tx, w *Work, agentID string, tim
 	return []models.Event{q, e}, nil
 }
 
-// offered reports whether w waits for an agent's answer to its offer.
-func (h *Handler) offered(ctx context.Context, tx Tx, w Work) (bool, error) {
+// offerState is w's offer: whether it waits for an agent's answer now, and the agents who
+// declined it (the router passes them over).
+func (h *Handler) offerState(ctx context.Context, tx Tx, w Work) (open bool, declined []string, err error) {
 	if w.Status != models.StatusQueued {
-		return false, nil
+		return false, nil, nil
 	}
 	o, ok, err := tx.Offer(ctx, w.ConversationID)
-	return ok && o.AgentID != "", err
+	if err != nil || !ok {
+		return false, nil, err
+	}
+	return o.AgentID != "", o.Declined, nil
 }
 
-// pass takes an offer from its agent (declined, or expired) and offers w to the next
-// candidate without the agents who had it, or leaves it waiting in its queue.
+// pass takes an offer from its agent (declined, expired, or the agent went away) and offers
+// w to the next candidate without the agents who had it, or leaves it waiting in its queue.
 func (h *Handler) pass(ctx context.Context, tx Tx, w Work, o Offer, cause, why string, at time.Time) ([]models.Event, error) {
 	if !slices.Contains(o.Declined, o.AgentID) {
 		o.Declined = append(o.Declined, o.AgentID)
@@ -133,14 +158,19 @@ func (h *Handler) pass(ctx context.Context, tx Tx, w Work, o Offer, cause, why s
 	if err != nil {
 		return nil, err
 	}
-	c := h.conversation(w)
+	l := h.learn(tx, agents, at)
+	c := l.conversation(w, nil)
 	c.Exclude = o.Declined
-	d := h.Router.Route(c, agents, at)
+	d := l.router.Route(c, agents, at)
 	w.Queue = d.Queue
 	decided := h.decision(cause, w, d, at)
 	decided.Attributes["offer"] = why
 	events := []models.Event{decided}
-	if d.AgentID != "" {
+	if d.AgentID == "" {
+		q := h.event(w, models.ConversationQueued, "queued:"+cause, at)
+		q.Reason = d.Reason
+		events = append(events, q)
+	} else {
 		given, err := h.give(ctx, tx, &w, agents, d.AgentID, "assign:"+cause, at)
 		if err != nil {
 			return nil, err
@@ -161,17 +191,22 @@ func (h *Handler) WatchOffers(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		expired, err := h.Store.ExpiredOffers(ctx, h.Region, h.now(), 500)
+		h.checkOffers(ctx)
+	}
+}
+
+// checkOffers is one round of WatchOffers.
+func (h *Handler) checkOffers(ctx context.Context) {
+	expired, err := h.Store.ExpiredOffers(ctx, h.Region, h.now(), 500)
+	if err != nil {
+		h.log().WarnContext(ctx, "offer watch", "region", h.Region, "err", err)
+		return
+	}
+	for _, x := range expired {
+		id := "expired:" + x.ID
+		err := h.decide(ctx, x.Tenant, id, x.ConversationID, func(tx Tx) ([]models.Event, error) { return h.expire(ctx, tx, x, id) })
 		if err != nil {
-			h.log().WarnContext(ctx, "offer watch", "region", h.Region, "err", err)
-			continue
-		}
-		for _, x := range expired {
-			id := "expired:" + x.ID
-			err := h.decide(ctx, x.Tenant, id, x.ConversationID, func(tx Tx) ([]models.Event, error) { return h.expire(ctx, tx, x, id) })
-			if err != nil {
-				h.log().WarnContext(ctx, "expired offer not passed on yet", "region", h.Region, "conversation", x.ConversationID, "err", err)
-			}
+			h.log().WarnContext(ctx, "expired offer not passed on yet", "region", h.Region, "conversation", x.ConversationID, "err", err)
 		}
 	}
 }
@@ -190,8 +225,8 @@ func (h *Handler) expire(ctx context.Context, tx Tx, x ExpiredOffer, cause strin
 	return h.pass(ctx, tx, w, o, cause, "expired", h.now().UTC())
 }
 
-// openOffer returns the conversation's open offer for an answer to it.
-func openOffer(ctx context.Context, tx Tx, conv string, now time.Time) (Work, Offer, error) {
+// openOffer returns the conversation's open offer for its agent's answer.
+func openOffer(ctx context.Context, tx Tx, conv, agentID string, now time.Time) (Work, Offer, error) {
 	x, err := open(ctx, tx, conv)
 	if err != nil {
 		return x, Offer{}, err
@@ -202,18 +237,20 @@ func openOffer(ctx context.Context, tx Tx, conv string, now time.Time) (Work, Of
 		return x, o, err
 	case !ok || o.AgentID == "" || x.Status != models.StatusQueued:
 		return x, o, ErrNoOffer
+	case o.AgentID != agentID:
+		return x, o, ErrNotYourOffer
 	case !now.Before(o.ExpiresAt):
 		return x, o, ErrOfferExpired
 	}
 	return x, o, nil
 }
 
-// Accept assigns an offered conversation to the agent it is offered to (their answer, or a
-// supervisor's for them), before the offer expires.
-func (w *Workspace) Accept(ctx context.Context, region, tenant, conv, by string) (Work, error) {
+// Accept assigns an offered conversation to the agent it is offered to (agentID, their
+// answer) before the offer expires.
+func (w *Workspace) Accept(ctx context.Context, region, tenant, conv, agentID string) (Work, error) {
 	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
 		at := h.now().UTC()
-		x, o, err := openOffer(ctx, tx, conv, at)
+		x, o, err := openOffer(ctx, tx, conv, agentID, at)
 		if err != nil {
 			return nil, err
 		}
@@ -222,28 +259,53 @@ func (w *Workspace) Accept(ctx context.Context, region, tenant, conv, by string)
 			return nil, err
 		}
 		e := h.assigned(x, "assign:"+o.ID, at)
-		e.Attributes = map[string]string{"by": by, "offer": o.ID}
+		e.Reason = "offer accepted"
+		e.Attributes = map[string]string{"by": agentID, "offer": o.ID}
 		offers.WithLabelValues(h.Region, "accepted").Inc()
 		return []models.Event{e}, nil
 	})
 }
 
-// Decline passes an offered conversation to the next candidate (the agent's answer, or a
-// supervisor's for them), or back to its queue when nobody else can take it.
-func (w *Workspace) Decline(ctx context.Context, region, tenant, conv, by string) (Work, error) {
+// Decline passes an offered conversation from the agent it is offered to (agentID, their
+// answer) to the next candidate, or back to its queue when nobody else can take it.
+func (w *Workspace) Decline(ctx context.Context, region, tenant, conv, agentID string) (Work, error) {
 	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
 		at := h.now().UTC()
-		x, o, err := openOffer(ctx, tx, conv, at)
+		x, o, err := openOffer(ctx, tx, conv, agentID, at)
 		if err != nil {
 			return nil, err
 		}
 		offers.WithLabelValues(h.Region, "declined").Inc()
 		events, err := h.pass(ctx, tx, x, o, "decline:"+o.ID, "declined", at)
 		if err == nil && len(events) > 0 {
-			events[0].Attributes["by"] = by
+			events[0].Attributes["by"] = agentID
 		}
 		return events, err
 	})
+}
+
+// passAway passes on the open offers to an agent who went away or offline.
+func (h *Handler) passAway(ctx context.Context, tx Tx, agentID, cause string, at time.Time) ([]models.Event, error) {
+	open, err := tx.OffersTo(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	var events []models.Event
+	for _, o := range open {
+		w, ok, err := tx.Work(ctx, o.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || w.Status != models.StatusQueued {
+			continue
+		}
+		more, err := h.pass(ctx, tx, w, o, cause+":"+o.ConversationID, "agent away", at)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+	}
+	return events, nil
 }
 
 var offers = promauto.NewCounterVec(prometheus.CounterOpts{

@@ -220,8 +220,12 @@ func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, excl
 	if err != nil {
 		return nil, err
 	}
+	_, declined, err := h.offerState(ctx, tx, x)
+	if err != nil {
+		return nil, err
+	}
 	c := h.conversation(x)
-	c.Exclude = exclude
+	c.Exclude = append(slices.Clip(exclude), declined...)
 	now := h.now().UTC()
 	d := h.Router.Route(c, agents, now)
 	x.Queue = d.Queue
@@ -362,7 +366,11 @@ func (w *Workspace) Presence(ctx context.Context, region, tenant, agentID string
 		if err != nil {
 			return nil, err
 		}
-		var events []models.Event
+		// What was offered to them goes to the next agent.
+		events, err := h.passAway(ctx, tx, agentID, cause, at)
+		if err != nil {
+			return nil, err
+		}
 		for _, x := range held {
 			x.PreviousAgent, x.Assignee, x.Status = agentID, "", models.StatusQueued
 			more, err := h.reroute(ctx, tx, x, cause+":"+x.ConversationID, []string{agentID})

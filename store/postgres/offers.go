@@ -143,3 +143,40 @@ func (s *Engine) FindOffer(ctx context.Context, region, tenant, conversationID s
 	}
 	return o, true, nil
 }
+
+// OffersTo implements engine.OfferTx.
+func (t *engineTx) OffersTo(ctx context.Context, agentID string) ([]engine.Offer, error) {
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT `+offerColumns+` FROM %s.offers WHERE tenant_id = $1 AND agent_id = $2 ORDER BY expires_at FOR UPDATE`, t.schema), t.tenant, agentID)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: offers to %s: %w", t.region, agentID, err)
+	}
+	defer rows.Close()
+	var out []engine.Offer
+	for rows.Next() {
+		o, err := scanOffer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Declined implements engine.OfferTx.
+func (t *engineTx) Declined(ctx context.Context) (map[string][]string, error) {
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT conversation_id, declined FROM %s.offers WHERE tenant_id = $1 AND agent_id = '' AND cardinality(declined) > 0`, t.schema), t.tenant)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: declined offers: %w", t.region, err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var conv string
+		var declined []string
+		if err := rows.Scan(&conv, &declined); err != nil {
+			return nil, err
+		}
+		out[conv] = declined
+	}
+	return out, rows.Err()
+}
