@@ -31,11 +31,12 @@ const (
 )
 
 // conversationChanges are the events after which a conversation reads differently in the
-// workspace: its lifecycle, assignment, priority, SLA and notes.
+// workspace: its lifecycle, assignment (and offers), priority, SLA and notes.
 var conversationChanges = map[string]bool{
 	models.ConversationOpened: true, models.ConversationQueued: true, models.ConversationAssigned: true,
 	models.ConversationTransferred: true, models.ConversationEscalated: true, models.ConversationHandedOff: true,
 	models.ConversationResolved: true, models.ConversationReopened: true, models.SLABreached: true, models.NoteAdded: true,
+	models.ConversationOffered: true,
 }
 
 // Subscription returns the root subscription resolver.

@@ -52,7 +52,8 @@ func (r mutationResolver) work(ctx context.Context, field, conv string, act func
 		return nil, statusErrorf(http.StatusNotFound, "%s.conversationId: no conversation %q waiting for or assigned to a person", field, conv)
 	case errors.Is(err, engine.ErrSnoozeUntil):
 		return nil, statusErrorf(http.StatusBadRequest, "%s.until: %s", field, err)
-	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved), errors.Is(err, engine.ErrNotAssigned):
+	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved), errors.Is(err, engine.ErrNotAssigned),
+		errors.Is(err, engine.ErrNoOffer), errors.Is(err, engine.ErrOfferExpired), errors.Is(err, engine.ErrNotYourOffer):
 		return nil, statusErrorf(http.StatusConflict, "%s.conversationId: %s", field, err)
 	case errors.Is(err, engine.ErrUnknownAgent), errors.Is(err, engine.ErrLanguage):
 		return nil, statusErrorf(http.StatusBadRequest, "%s.agentId: %s", field, err)

@@ -42,6 +42,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		QueryTimeout:   hc.queryTimeout,
 		Translator:     p.translator,
 		Agents:         &postgres.Agents{DB: p.pg, Regions: p.regions},
+		Teams:          &postgres.Teams{DB: p.pg, Regions: p.regions},
 		Workspace:      p.workspace,
 		Live:           p.live,
 		Keys:           p.auth,

@@ -180,3 +180,21 @@ func (t *engineTx) Declined(ctx context.Context) (map[string][]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// FindOffers reads many conversations' offer states (graphql.OfferBatchReader).
+func (s *Engine) FindOffers(ctx context.Context, region, tenant string, ids []string) (map[string]engine.Offer, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT `+offerColumns+` FROM %s.offers WHERE tenant_id = $1 AND conversation_id = ANY($2)`, RegionSchema(region)), tenant, ids)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: offers: %w", region, err)
+	}
+	defer rows.Close()
+	out := map[string]engine.Offer{}
+	for rows.Next() {
+		o, err := scanOffer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[o.ConversationID] = o
+	}
+	return out, rows.Err()
+}
