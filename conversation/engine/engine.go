@@ -160,7 +160,8 @@ type Handler struct {
 	// Trigger is the event type that starts a routing decision: message.analyzed (the
 	// default), or message.received when the analysis is off.
 	Trigger string
-	// MaxAge: messages that occurred longer ago are history, not routed; 0 means an hour.
+	// MaxAge: messages that occurred longer ago are history, not routed; 0 means
+	// DefaultMaxAge.
 	MaxAge time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
@@ -217,9 +218,12 @@ func (h *Handler) trigger() string {
 	return h.Trigger
 }
 
+// DefaultMaxAge is Handler.MaxAge's default: older messages are history, not routed.
+const DefaultMaxAge = time.Hour
+
 func (h *Handler) maxAge() time.Duration {
 	if h.MaxAge <= 0 {
-		return time.Hour
+		return DefaultMaxAge
 	}
 	return h.MaxAge
 }
