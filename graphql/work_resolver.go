@@ -215,6 +215,9 @@ func inboxFilter(field string, p auth.Principal, fs *generated.InboxFilters, war
 	if err := applyMine(field+".mine)", p, fs, &f); err != nil {
 		return f, "", err
 	}
+	if f.Offered = deref(fs.Offered); f.Offered && f.AgentID == "" {
+		return f, "", statusErrorf(http.StatusBadRequest, "%s.offered): offered to whom? name the agent (agentId, or mine: true)", field)
+	}
 	return f, strings.ToLower(deref(fs.Region)), nil
 }
 

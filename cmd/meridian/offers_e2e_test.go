@@ -104,12 +104,43 @@ func TestOffersThroughGraphQL(t *testing.T) {
 		t.Fatalf("refused answers changed the offer: offered to %q", got)
 	}
 
+	// Her offers are in her inbox, not in her colleague's; offered to whom must be said.
+	offers := func(key string) string {
+		t.Helper()
+		data, errs := ask(key, `{ inbox(filters: {mine: true, offered: true}) { edges { node { id status assignee { id } } } } }`)
+		if errs != "" {
+			t.Fatalf("offers inbox: %s", errs)
+		}
+		return fmt.Sprint(data["inbox"])
+	}
+	if got := offers(keys[first]); got != "map[edges:[map[node:map[assignee:<nil> id:c-offer status:QUEUED]]]]" {
+		t.Errorf("%s's offers: %s", first, got)
+	}
+	if got := offers(keys[second]); got != "map[edges:[]]" {
+		t.Errorf("%s's offers before: %s", second, got)
+	}
+	if _, errs := ask(testKey, `{ inbox(filters: {offered: true}) { edges { cursor } } }`); !strings.Contains(errs, "inbox(filters.offered)") {
+		t.Errorf("offered to nobody named: %s", errs)
+	}
+	// Her colleague watches his offers: the declined conversation enters them.
+	live := s.live(t, keys[second])
+	live.subscribe("offers", `subscription { inboxChanged(filters: {mine: true, offered: true}) { change cause conversation { id offer { agent { id } } } } }`)
+	s.waitSubscribed(t, 1)
+
 	if data, errs := ask(keys[first], `mutation { declineOffer(conversationId: "c-offer") { id status } }`); errs != "" || fmt.Sprint(data["declineOffer"]) != "map[id:c-offer status:QUEUED]" {
 		t.Fatalf("decline: %v %s", data, errs)
 	}
 	c = offer()
 	if o := c["offer"].(map[string]any); fmt.Sprint(o["agent"].(map[string]any)["id"]) != second || fmt.Sprint(o["declined"]) != "["+first+"]" {
 		t.Fatalf("after %s declined: %v", first, o)
+	}
+	// The decision's first event (conversation.queued, then conversation.offered) finds the
+	// offer made: the conversation enters with it.
+	if got := fmt.Sprint(live.data("offers", 30*time.Second)); got != "map[inboxChanged:map[cause:conversation.queued change:ENTERED conversation:map[id:c-offer offer:map[agent:map[id:"+second+"]]]]]" {
+		t.Errorf("%s's offers, live: %s", second, got)
+	}
+	if got := offers(keys[first]); got != "map[edges:[]]" {
+		t.Errorf("%s's offers after declining: %s", first, got)
 	}
 	if _, errs := ask(keys[first], `mutation { declineOffer(conversationId: "c-offer") { id } }`); !strings.Contains(errs, "declineOffer.conversationId") {
 		t.Errorf("declining again: %s", errs)

@@ -580,7 +580,10 @@ func baseLanguage(tag string) string {
 // InboxFilter narrows the inbox; empty fields do not filter.
 type InboxFilter struct {
 	AgentID, Team string
-	Unassigned    bool
+	// Offered: AgentID is the agent the conversations are offered to (an open offer waiting
+	// for their answer), not their assignee.
+	Offered    bool
+	Unassigned bool
 	Statuses      []string // models.ConversationStatus values; default all but resolved
 	Channels      []string
 	Languages     []string // base languages

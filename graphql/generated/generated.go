@@ -5480,6 +5480,14 @@ type ConversationOffer {
   "Agents who declined it or let an offer expire; it is not offered to them again."
   declined: [ID!]!
 }
+
+extend input InboxFilters {
+  """
+  Only the conversations offered to the agent (agentId, or the key's with mine) and waiting
+  for their answer, instead of those the agent has; an error without an agent.
+  """
+  offered: Boolean
+}
 `, BuiltIn: false},
 	{Name: "../../schemas/graphql/understanding.graphql", Input: `extend type Query {
   """
@@ -23467,7 +23475,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine"}
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine", "offered"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23544,6 +23552,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Mine = data
+		case "offered":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offered"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offered = data
 		}
 	}
 	return it, nil

@@ -357,6 +357,9 @@ type InboxFilters struct {
 	// Only the conversations of the agent the key acts for (an API key bound to an agent,
 	// README "API keys"); an error for a key bound to nobody.
 	Mine *bool `json:"mine,omitempty"`
+	// Only the conversations offered to the agent (agentId, or the key's with mine) and waiting
+	// for their answer, instead of those the agent has; an error without an agent.
+	Offered *bool `json:"offered,omitempty"`
 }
 
 type LanguageLevel struct {

@@ -234,7 +234,10 @@ func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.Inbo
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
-	if f.AgentID != "" {
+	switch {
+	case f.AgentID != "" && f.Offered:
+		where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM %s.offers o WHERE o.tenant_id = $1 AND o.conversation_id = w.conversation_id AND o.agent_id = %s)", schema, arg(f.AgentID)))
+	case f.AgentID != "":
 		where = append(where, "w.assignee = "+arg(f.AgentID))
 	}
 	if f.Team != "" {
