@@ -584,10 +584,10 @@ type InboxFilter struct {
 	// for their answer), not their assignee.
 	Offered    bool
 	Unassigned bool
-	Statuses      []string // models.ConversationStatus values; default all but resolved
-	Channels      []string
-	Languages     []string // base languages
-	Priorities    []routing.Priority
+	Statuses   []string // models.ConversationStatus values; default all but resolved
+	Channels   []string
+	Languages  []string // base languages
+	Priorities []routing.Priority
 	// SLA keeps conversations in any of these states at Now (SLAOK, SLAWarning,
 	// SLABreached): breached when a target was missed or a running clock is past due,
 	// warning when a running clock comes due within WarnBefore, ok otherwise.
