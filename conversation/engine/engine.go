@@ -580,20 +580,20 @@ func baseLanguage(tag string) string {
 // InboxFilter narrows the inbox; empty fields do not filter.
 type InboxFilter struct {
 	AgentID, Team string
-	// Offered: AgentID is the agent the conversations are offered to (an open offer waiting
-	// for their answer), not their assignee.
-	Offered    bool
-	Unassigned bool
-	Statuses   []string // models.ConversationStatus values; default all but resolved
-	Channels   []string
-	Languages  []string // base languages
-	Priorities []routing.Priority
+	Unassigned    bool
+	Statuses      []string // models.ConversationStatus values; default all but resolved
+	Channels      []string
+	Languages     []string // base languages
+	Priorities    []routing.Priority
 	// SLA keeps conversations in any of these states at Now (SLAOK, SLAWarning,
 	// SLABreached): breached when a target was missed or a running clock is past due,
 	// warning when a running clock comes due within WarnBefore, ok otherwise.
 	SLA        []string
 	Now        time.Time
 	WarnBefore time.Duration
+	// Offered: AgentID is the agent the conversations are offered to (an open offer waiting
+	// for their answer), not their assignee.
+	Offered bool
 }
 
 // InboxCursor is where a page of the inbox ends: its order is priority (highest first),
