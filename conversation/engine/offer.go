@@ -284,6 +284,16 @@ func (w *Workspace) Decline(ctx context.Context, region, tenant, conv, agentID s
 	})
 }
 
+// holder is the agent whose seat x takes: its assignee, or the agent of its open offer (an
+// offer counts in its agent's load), so that an action ending either frees that seat at once.
+func (h *Handler) holder(ctx context.Context, tx Tx, x Work) (string, error) {
+	if x.Assignee != "" || x.Status != models.StatusQueued {
+		return x.Assignee, nil
+	}
+	o, _, err := tx.Offer(ctx, x.ConversationID)
+	return o.AgentID, err
+}
+
 // passAway passes on the open offers to an agent who went away or offline.
 func (h *Handler) passAway(ctx context.Context, tx Tx, agentID, cause string, at time.Time) ([]models.Event, error) {
 	open, err := tx.OffersTo(ctx, agentID)

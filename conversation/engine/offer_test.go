@@ -250,3 +250,34 @@ func TestOfferReplayOffersOnce(t *testing.T) {
 		t.Errorf("after the decline and a replay: %v", got)
 	}
 }
+
+// An open offer holds its agent's seat; resolving or assigning the conversation elsewhere
+// gives that seat to the next conversation waiting at once.
+func TestAnOfferEndedByAnActionFreesItsSeat(t *testing.T) {
+	ctx := context.Background()
+	c := newClocked(t, statusPolicy)
+	offerDesk(t, c, "lena")
+	c.agent(conversation.Agent{ID: "tom", Name: "Tom", Region: "eu", Languages: map[string]int{"de": 3}, MaxConcurrent: 5, Timezone: "Europe/Berlin"}, false)
+	for i, conv := range []string{"c1", "c2", "c3"} {
+		c.advance(time.Duration(i) * time.Second)
+		c.feed(c.customer(conv, "de"))
+	}
+	if a, b, d := c.offer("c1").AgentID, c.offer("c2").AgentID, c.offer("c3").AgentID; a != "lena" || b != "" || d != "" {
+		t.Fatalf("offers: c1 %q, c2 %q, c3 %q; want c1 to lena, the others waiting", a, b, d)
+	}
+	if _, err := c.ws.Resolve(ctx, "eu", "acme", "c1", "supervisor"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.offer("c2").AgentID; got != "lena" {
+		t.Fatalf("c2 after c1 was resolved: offered to %q, want lena", got)
+	}
+	if _, err := c.ws.Assign(ctx, "eu", "acme", "c2", "tom", "supervisor"); err != nil {
+		t.Fatal(err)
+	}
+	if w := c.work("c2"); w.Status != models.StatusAssigned || w.Assignee != "tom" {
+		t.Fatalf("c2 assigned to Tom: %s %q", w.Status, w.Assignee)
+	}
+	if got := c.offer("c3").AgentID; got != "lena" {
+		t.Errorf("c3 after c2 went to Tom: offered to %q, want lena", got)
+	}
+}

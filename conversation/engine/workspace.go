@@ -101,7 +101,10 @@ func (w *Workspace) Assign(ctx context.Context, region, tenant, conv, agentID, b
 			return nil, err
 		}
 		at := h.now().UTC()
-		before := x.Assignee
+		before, err := h.holder(ctx, tx, x)
+		if err != nil {
+			return nil, err
+		}
 		resume(&x, at)
 		x.Status, x.Assignee = models.StatusAssigned, agentID
 		if err := tx.SaveWork(ctx, x); err != nil {
@@ -145,6 +148,10 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 		}
 		at := h.now().UTC()
 		agent := x.Assignee
+		seat, err := h.holder(ctx, tx, x)
+		if err != nil {
+			return nil, err
+		}
 		x.Status, x.PreviousAgent, x.Assignee = models.StatusResolved, agent, ""
 		stop(&x)
 		if err := tx.SaveWork(ctx, x); err != nil {
@@ -152,7 +159,7 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 		}
 		e := h.event(x, models.ConversationResolved, "resolve:"+randomID(), at)
 		e.AgentID, e.Attributes = agent, map[string]string{"by": by, originAttr: originWorkspace}
-		more, err := h.free(ctx, tx, agent, e.ID, at)
+		more, err := h.free(ctx, tx, seat, e.ID, at)
 		return append([]models.Event{e}, more...), err
 	})
 }
@@ -192,6 +199,10 @@ func (w *Workspace) Transfer(ctx context.Context, region, tenant, conv, toAgent,
 		}
 		at := h.now().UTC()
 		leaving := x.Assignee
+		seat, err := h.holder(ctx, tx, x)
+		if err != nil {
+			return nil, err
+		}
 		if toLanguage != "" {
 			x.Language = baseLanguage(toLanguage)
 		}
@@ -209,7 +220,7 @@ func (w *Workspace) Transfer(ctx context.Context, region, tenant, conv, toAgent,
 			return nil, err
 		}
 		events := append([]models.Event{e}, more...)
-		freed, err := h.free(ctx, tx, leaving, e.ID, at)
+		freed, err := h.free(ctx, tx, seat, e.ID, at)
 		return append(events, freed...), err
 	})
 }
