@@ -294,6 +294,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		if err != nil {
 			return nil, err
 		}
+		offeredBy(&events[0], given)
 		events = append(events, given...)
 	}
 	if err := tx.SaveWork(ctx, w); err != nil {

@@ -131,6 +131,15 @@ func (h *Handler) offer(ctx context.Context, tx Tx, w *Work, agentID string, tim
 	return []models.Event{q, e}, nil
 }
 
+// offeredBy gives a routing.decided whose agent was offered the conversation rather than
+// assigned it the reason "offered", so that the history and the decision metric tell them
+// apart.
+func offeredBy(decided *models.Event, given []models.Event) {
+	if countType(given, models.ConversationOffered) > 0 {
+		decided.Reason = "offered"
+	}
+}
+
 // offerState is w's offer: whether it waits for an agent's answer now, and the agents who
 // declined it (the router passes them over).
 func (h *Handler) offerState(ctx context.Context, tx Tx, w Work) (open bool, declined []string, err error) {
@@ -175,6 +184,7 @@ func (h *Handler) pass(ctx context.Context, tx Tx, w Work, o Offer, cause, why s
 		if err != nil {
 			return nil, err
 		}
+		offeredBy(&events[0], given)
 		events = append(events, given...)
 	}
 	return events, tx.SaveWork(ctx, w)

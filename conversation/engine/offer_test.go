@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -37,6 +38,33 @@ func (c *clocked) offer(conv string) engine.Offer {
 	return o
 }
 
+// routed lists conv's routing.decided events in order: "agent:reason".
+func (c *clocked) routed(conv string) []string {
+	c.t.Helper()
+	rows, err := c.pg.Pool.Query(context.Background(), `SELECT events FROM region_eu.decisions ORDER BY created_at, decision_id`)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			c.t.Fatal(err)
+		}
+		var events []models.Event
+		if err := json.Unmarshal(raw, &events); err != nil {
+			c.t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.ConversationID == conv && e.Type == models.RoutingDecided {
+				out = append(out, e.AgentID+":"+e.Reason)
+			}
+		}
+	}
+	return out
+}
+
 // An agent of an offer team is offered the conversation, not assigned it: it waits in its
 // queue, counted in her load, until she accepts it; nobody else may accept it for her, and
 // an accepted offer cannot be accepted again. An agent of a team without offers (or of no
@@ -62,6 +90,9 @@ func TestOfferAccepted(t *testing.T) {
 	}
 	if got := c.decided("c1"); strings.Join(got, " ") != "conversation.queued>:offered to "+first+" conversation.offered>"+first+":" {
 		t.Errorf("c1's events: %v", got)
+	}
+	if got := c.routed("c1"); strings.Join(got, " ") != first+":offered" {
+		t.Errorf("c1's routing decisions: %v, want %s:offered", got, first)
 	}
 	// The open offer fills her one seat: the next German conversation goes to the other.
 	c.advance(time.Second)
@@ -138,6 +169,9 @@ func TestOfferDeclinedGoesToTheNextAgent(t *testing.T) {
 	got := c.decided("c1")
 	if count(got, models.ConversationOffered) != 2 || count(got, models.ConversationAssigned) != 0 {
 		t.Errorf("c1's events: %v", got)
+	}
+	if got := strings.Join(c.routed("c1"), " "); got != first+":offered "+second+":offered :all agents for de in eu excluded" {
+		t.Errorf("c1's routing decisions: %s", got)
 	}
 
 	// The customer writes again: nobody who declined is offered it.

@@ -254,6 +254,7 @@ func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, excl
 	if err != nil {
 		return nil, err
 	}
+	offeredBy(&decided, given)
 	if err := tx.SaveWork(ctx, x); err != nil {
 		return nil, err
 	}
