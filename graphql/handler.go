@@ -84,6 +84,9 @@ type Config struct {
 	// Knowledge is the knowledge base (articles, upsertArticle, deleteArticle); nil: those
 	// fields answer that it is not configured.
 	Knowledge *knowledge.Base
+	// Teams describes teams and how their agents get conversations (upsertTeam, teams);
+	// nil: those fields answer that teams are not configured.
+	Teams conversation.Teams
 	// Workspace assigns, transfers, resolves, reopens and escalates conversations and adds
 	// notes (the conversation engine's actions); nil: those fields answer that it is off.
 	Workspace *engine.Workspace
@@ -177,7 +180,7 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
-		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, workspace: cfg.Workspace, live: cfg.Live,
+		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
 		knowledge: cfg.Knowledge}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }

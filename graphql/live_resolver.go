@@ -31,11 +31,12 @@ const (
 )
 
 // conversationChanges are the events after which a conversation reads differently in the
-// workspace: its lifecycle, assignment, priority, SLA and notes.
+// workspace: its lifecycle, assignment (and offers), priority, SLA and notes.
 var conversationChanges = map[string]bool{
 	models.ConversationOpened: true, models.ConversationQueued: true, models.ConversationAssigned: true,
 	models.ConversationTransferred: true, models.ConversationEscalated: true, models.ConversationHandedOff: true,
 	models.ConversationResolved: true, models.ConversationReopened: true, models.SLABreached: true, models.NoteAdded: true,
+	models.ConversationOffered: true,
 }
 
 // Subscription returns the root subscription resolver.
@@ -185,14 +186,16 @@ func applyMine(field string, p auth.Principal, fs *generated.InboxFilters, f *en
 }
 
 // matches reports whether the conversation w of region belongs in the inbox (team: the
-// team of its assignee, "" when unknown).
-func (in liveInbox) matches(region string, w engine.Work, team string) bool {
+// team of its assignee, "" when unknown; offeredTo: the agent of its open offer, read only
+// for the offered filter).
+func (in liveInbox) matches(region string, w engine.Work, team, offeredTo string) bool {
 	f := in.f
 	switch {
 	case in.region != "" && region != in.region,
 		!slices.Contains(f.Statuses, string(w.Status)),
 		len(f.SLA) > 0 && !slices.Contains(f.SLA, w.SLAState(time.Now(), in.lead)),
-		f.AgentID != "" && w.Assignee != f.AgentID,
+		f.AgentID != "" && !f.Offered && w.Assignee != f.AgentID,
+		f.Offered && offeredTo != f.AgentID,
 		f.Team != "" && (w.Assignee == "" || team != f.Team),
 		f.Unassigned && w.Assignee != "",
 		len(f.Channels) > 0 && !slices.Contains(f.Channels, w.Channel),
@@ -253,8 +256,16 @@ func (s subscriptionResolver) InboxChanged(ctx context.Context, fs *generated.In
 				team = a.Team
 			}
 		}
+		offeredTo := ""
+		if in.f.Offered {
+			o, _, err := s.workspace.Store.FindOffer(ctx, e.Region, e.Tenant, e.ConversationID)
+			if err != nil {
+				s.log.WarnContext(ctx, "graphql: live offer state", "conversation", e.ConversationID, "err", err)
+			}
+			offeredTo = o.AgentID
+		}
 		k := convKey{e.Region, e.Tenant, e.ConversationID}
-		now, was := in.matches(e.Region, w, team), inside[k]
+		now, was := in.matches(e.Region, w, team, offeredTo), inside[k]
 		var change generated.InboxChange
 		switch {
 		case now && !was:

@@ -43,6 +43,7 @@ type loaders struct {
 	work   *dataloadgen.Loader[convKey, *engine.Work]
 	pages  *dataloadgen.Loader[convKey, *engine.Page]
 	agents *dataloadgen.Loader[convKey, *conversation.Agent]
+	offers *dataloadgen.Loader[convKey, *engine.Offer]
 }
 
 // loaderSlot holds a response's loaders, made on first use.
@@ -76,6 +77,7 @@ func (r *Resolver) newLoaders() *loaders {
 		work:   dataloadgen.NewLoader(batchByRegion(r.fetchWork), opt),
 		pages:  dataloadgen.NewLoader(batchByRegion(r.fetchPages), opt),
 		agents: dataloadgen.NewLoader(batchByRegion(r.fetchAgents), opt),
+		offers: dataloadgen.NewLoader(batchByRegion(r.fetchOffers), opt),
 	}
 }
 

@@ -46,6 +46,8 @@ type Resolver struct {
 	translator translation.Translator
 	// agents describes and lists agents (workspace_resolver.go); nil: not configured.
 	agents conversation.Agents
+	// teams describes and lists teams (teams_resolver.go); nil: not configured.
+	teams conversation.Teams
 	// workspace applies the workspace's actions (work_resolver.go); nil: the engine is off.
 	workspace *engine.Workspace
 	// live feeds the subscriptions (live_resolver.go); nil: they answer that it is off.

@@ -52,7 +52,8 @@ func (r mutationResolver) work(ctx context.Context, field, conv string, act func
 		return nil, statusErrorf(http.StatusNotFound, "%s.conversationId: no conversation %q waiting for or assigned to a person", field, conv)
 	case errors.Is(err, engine.ErrSnoozeUntil):
 		return nil, statusErrorf(http.StatusBadRequest, "%s.until: %s", field, err)
-	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved), errors.Is(err, engine.ErrNotAssigned):
+	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved), errors.Is(err, engine.ErrNotAssigned),
+		errors.Is(err, engine.ErrNoOffer), errors.Is(err, engine.ErrOfferExpired), errors.Is(err, engine.ErrNotYourOffer):
 		return nil, statusErrorf(http.StatusConflict, "%s.conversationId: %s", field, err)
 	case errors.Is(err, engine.ErrUnknownAgent), errors.Is(err, engine.ErrLanguage):
 		return nil, statusErrorf(http.StatusBadRequest, "%s.agentId: %s", field, err)
@@ -213,6 +214,9 @@ func inboxFilter(field string, p auth.Principal, fs *generated.InboxFilters, war
 	}
 	if err := applyMine(field+".mine)", p, fs, &f); err != nil {
 		return f, "", err
+	}
+	if f.Offered = deref(fs.Offered); f.Offered && f.AgentID == "" {
+		return f, "", statusErrorf(http.StatusBadRequest, "%s.offered): offered to whom? name the agent (agentId, or mine: true)", field)
 	}
 	return f, strings.ToLower(deref(fs.Region)), nil
 }

@@ -65,6 +65,10 @@ const (
 	// Its agent waits on the customer (status pending, Zendesk's Pending): the resolution
 	// clock pauses; the customer's next message gives it back to the agent.
 	ConversationPending = "conversation.pending"
+	// A conversation offered to an agent of a team that works by offer-and-accept
+	// (conversation/engine): agent_id may accept it until attributes expires_at; declined or
+	// expired, it is offered to the next agent. It waits in its queue meanwhile.
+	ConversationOffered = "conversation.offered"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -96,6 +100,7 @@ var EventTypes = map[string][]string{
 	SLAWarning:              {"conversation_id", "customer", "reason"},
 	ConversationSnoozed:     {"conversation_id", "customer", "agent_id"},
 	ConversationPending:     {"conversation_id", "customer", "agent_id"},
+	ConversationOffered:     {"conversation_id", "customer", "agent_id"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/provider"
@@ -70,8 +71,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("demo knowledge base: %w", err)
 		}
 		now := time.Now().UTC().Truncate(time.Hour)
+		engineFrom := p.engineFrom(time.Now())
 		gen := demo.New(demo.Config{Seed: *seed, Tenant: tenant, Start: now.AddDate(0, 0, -*days), End: now,
-			MessagesPerHour: *rate, Policy: p.policy})
+			MessagesPerHour: *rate, Policy: p.policy, EngineFrom: engineFrom})
 		start := time.Now()
 		n := 0
 		err = sendConcurrently(ctx, c, 4, func(send func(models.Event) error) error {
@@ -90,7 +92,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}()
 		defer func() { <-refreshed }()
 		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: tenant, Start: now, End: now.AddDate(10, 0, 0),
-			MessagesPerHour: *rate, Policy: p.policy})
+			MessagesPerHour: *rate, Policy: p.policy, EngineFrom: engineFrom})
 		// Live customer messages on the platforms go to their webhooks, everything else to
 		// /v1/events (demoHooks).
 		hooks, err := newDemoHooks(cfg, p, base, demoOn, *speedup, log)
@@ -102,6 +104,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return live.Live(ctx, *speedup, func(e models.Event) error { return hooks.route(ctx, e, send) })
 		})
 	})
+}
+
+// engineFrom is when the conversation engine decides who handles the demo's conversations
+// (demo.Config.EngineFrom): with routing on, every message it will route, those of the last
+// engine.DefaultMaxAge of the backfill and all live ones; zero with routing off, when the
+// demo's own assignments are the only ones.
+func (p *platform) engineFrom(now time.Time) time.Time {
+	if p.workspace == nil {
+		return time.Time{}
+	}
+	return now.Add(-engine.DefaultMaxAge)
 }
 
 // eventClient posts batches of events to /v1/events.

@@ -15,12 +15,14 @@ import (
 	"github.com/meridian-cs/meridian/stream"
 )
 
-// How often each region's engine looks for SLA targets just missed, for pages due, and for
-// waiting conversations someone can now take (and decisions to publish again).
+// How often each region's engine looks for SLA targets just missed, for pages due, for
+// waiting conversations someone can now take (and decisions to publish again), and for
+// offers that expired unanswered (the shortest offer timeout is 5 s).
 const (
 	slaWatchEvery   = 5 * time.Second
 	pageWatchEvery  = time.Second
 	queueWatchEvery = 10 * time.Second
+	offerWatchEvery = time.Second
 )
 
 // pager is the on-call paging of escalations (--oncall-rota), nil when there is no rota.
@@ -114,10 +116,14 @@ func (p *platform) startEngine(groups map[string]string) error {
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
 		}, h)
-		p.sinkWG.Add(4)
+		p.sinkWG.Add(5)
 		go func() {
 			defer p.sinkWG.Done()
 			h.WatchQueues(p.runCtx, queueWatchEvery)
+		}()
+		go func() {
+			defer p.sinkWG.Done()
+			h.WatchOffers(p.runCtx, offerWatchEvery)
 		}()
 		go func() {
 			defer p.sinkWG.Done()

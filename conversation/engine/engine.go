@@ -24,8 +24,9 @@
 // (WarnBefore) and sla.breached when it passes, each once per target and clock. It pages the
 // on-call rota for escalations and records when the first reply after a page came
 // (WatchPages), and sweeps the queues for agents who can take a waiting conversation now
-// (WatchQueues). What it does not do yet (issue #18): AI answers, follow-the-sun hand-offs,
-// offer-and-accept, and learned handling times in the score. Messages older than MaxAge
+// (WatchQueues). A team may choose offer-and-accept (offer.go; WatchOffers passes on expired
+// offers). What it does not do yet (issue #18): AI answers, follow-the-sun hand-offs, and
+// learned handling times in the score. Messages older than MaxAge
 // (history imported by a backfill) are not routed.
 package engine
 
@@ -90,6 +91,7 @@ type Tx interface {
 	// RespondPages records at as the first reply after the conversation's pages opened
 	// before it that have none yet.
 	RespondPages(ctx context.Context, conversationID string, at time.Time) error
+	OfferTx
 }
 
 // Overdue is a conversation whose SLA target has passed (or, with Warning, comes due within
@@ -128,6 +130,7 @@ type Store interface {
 	Sweep(ctx context.Context, region, tenant string, sweep func(Tx) ([]models.Event, error)) (decisionID string, events []models.Event, err error)
 	// Unpublished lists decisions made before before whose events Kafka has not acknowledged.
 	Unpublished(ctx context.Context, region string, before time.Time, limit int) ([]Unpublished, error)
+	OfferStore
 }
 
 // Unpublished is a decision whose events still wait for Kafka's acknowledgement.
@@ -157,7 +160,8 @@ type Handler struct {
 	// Trigger is the event type that starts a routing decision: message.analyzed (the
 	// default), or message.received when the analysis is off.
 	Trigger string
-	// MaxAge: messages that occurred longer ago are history, not routed; 0 means an hour.
+	// MaxAge: messages that occurred longer ago are history, not routed; 0 means
+	// DefaultMaxAge.
 	MaxAge time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
@@ -214,9 +218,12 @@ func (h *Handler) trigger() string {
 	return h.Trigger
 }
 
+// DefaultMaxAge is Handler.MaxAge's default: older messages are history, not routed.
+const DefaultMaxAge = time.Hour
+
 func (h *Handler) maxAge() time.Duration {
 	if h.MaxAge <= 0 {
-		return time.Hour
+		return DefaultMaxAge
 	}
 	return h.MaxAge
 }
@@ -248,6 +255,11 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		h.customerWrote(&w, e.OccurredAt)
 		return h.wake(ctx, tx, w, e.ID, reasonCustomerReplied, at)
 	}
+	// An offered conversation waits for its agent's answer (or the offer's expiry).
+	offered, declined, err := h.offerState(ctx, tx, w)
+	if err != nil || offered {
+		return nil, err
+	}
 	if !ok || w.Status == models.StatusResolved {
 		w = Work{ConversationID: e.ConversationID, CustomerID: e.CustomerID, Channel: e.Channel, Kind: routing.KindOfChannel(e.Channel),
 			WaitingSince: e.OccurredAt, PreviousAgent: w.PreviousAgent}
@@ -267,7 +279,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return nil, err
 	}
 	l := h.learn(tx, agents, at)
-	d := l.router.Route(l.conversation(w, &e), agents, at)
+	c := l.conversation(w, &e)
+	c.Exclude = declined
+	d := l.router.Route(c, agents, at)
 	w.Queue = d.Queue
 	events := []models.Event{h.decision(e.ID, w, d, at)}
 	if d.AgentID == "" {
@@ -276,8 +290,12 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		q.Reason = d.Reason
 		events = append(events, q)
 	} else {
-		w.Status, w.Assignee = models.StatusAssigned, d.AgentID
-		events = append(events, h.assigned(w, "assign:"+e.ID, at))
+		given, err := h.give(ctx, tx, &w, agents, d.AgentID, "assign:"+e.ID, at)
+		if err != nil {
+			return nil, err
+		}
+		offeredBy(&events[0], given)
+		events = append(events, given...)
 	}
 	if err := tx.SaveWork(ctx, w); err != nil {
 		return nil, err
@@ -338,10 +356,16 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	if err != nil {
 		return nil, err
 	}
+	declined, err := tx.Declined(ctx)
+	if err != nil {
+		return nil, err
+	}
 	l := h.learn(tx, agents, at)
 	q := routing.NewQueue()
 	for _, x := range waiting {
-		q.Push(l.conversation(x, nil))
+		c := l.conversation(x, nil)
+		c.Exclude = declined[x.ConversationID]
+		q.Push(c)
 	}
 	c, d, ok := l.router.Next(q, agents[i], at)
 	if !ok {
@@ -351,12 +375,15 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	if err != nil {
 		return nil, err
 	}
-	next.Status, next.Assignee = models.StatusAssigned, agent
+	given, err := h.give(ctx, tx, &next, agents, agent, "assign:"+cause+":"+next.ConversationID, at)
+	if err != nil {
+		return nil, err
+	}
 	if err := tx.SaveWork(ctx, next); err != nil {
 		return nil, err
 	}
 	d.Reason = "freed capacity"
-	return []models.Event{h.decision(cause, next, d, at), h.assigned(next, "assign:"+cause+":"+next.ConversationID, at)}, nil
+	return append([]models.Event{h.decision(cause, next, d, at)}, given...), nil
 }
 
 // WatchQueues offers, every interval until ctx ends, the region's waiting conversations to
@@ -420,16 +447,25 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 		if err != nil {
 			return nil, err
 		}
+		declined, err := tx.Declined(ctx)
+		if err != nil {
+			return nil, err
+		}
 		at := h.now().UTC()
 		cause := "sweep:" + randomID()
 		l := h.learn(tx, agents, at)
 		var events []models.Event
 		for _, w := range waiting {
-			d := l.router.Route(l.conversation(w, nil), agents, at)
+			c := l.conversation(w, nil)
+			c.Exclude = declined[w.ConversationID]
+			d := l.router.Route(c, agents, at)
 			if d.AgentID == "" {
 				continue
 			}
-			w.Status, w.Assignee = models.StatusAssigned, d.AgentID
+			given, err := h.give(ctx, tx, &w, agents, d.AgentID, "assign:"+cause+":"+w.ConversationID, at)
+			if err != nil {
+				return nil, err
+			}
 			if err := tx.SaveWork(ctx, w); err != nil {
 				return nil, err
 			}
@@ -439,7 +475,7 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 				}
 			}
 			d.Reason = "agent available"
-			events = append(events, h.decision(cause+":"+w.ConversationID, w, d, at), h.assigned(w, "assign:"+cause+":"+w.ConversationID, at))
+			events = append(append(events, h.decision(cause+":"+w.ConversationID, w, d, at)), given...)
 		}
 		return events, nil
 	})
@@ -449,7 +485,7 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 	if err := h.Publish.Accept(ctx, tenant, events); err != nil {
 		return fmt.Errorf("publish %d events: %w", len(events), err)
 	}
-	decisions.WithLabelValues(h.Region, "agent available").Add(float64(len(events) / 2))
+	decisions.WithLabelValues(h.Region, "agent available").Add(float64(countType(events, models.RoutingDecided)))
 	return h.Store.MarkPublished(ctx, h.Region, tenant, id)
 }
 
@@ -546,6 +582,9 @@ type InboxFilter struct {
 	SLA        []string
 	Now        time.Time
 	WarnBefore time.Duration
+	// Offered: AgentID is the agent the conversations are offered to (an open offer waiting
+	// for their answer), not their assignee.
+	Offered bool
 }
 
 // InboxCursor is where a page of the inbox ends: its order is priority (highest first),

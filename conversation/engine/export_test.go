@@ -4,3 +4,6 @@ import "context"
 
 // CheckSLA runs one round of WatchSLA, so that tests drive the watcher without timing it.
 func (h *Handler) CheckSLA(ctx context.Context) { h.checkSLA(ctx) }
+
+// CheckOffers runs one round of WatchOffers, so that tests drive the watcher without timing it.
+func (h *Handler) CheckOffers(ctx context.Context) { h.checkOffers(ctx) }

@@ -127,7 +127,8 @@ func (c *clocked) work(conv string) engine.Work {
 // decided lists the events the engine decided about conv, in order: "type>agent:reason".
 func (c *clocked) decided(conv string) []string {
 	c.t.Helper()
-	rows, err := c.pg.Pool.Query(context.Background(), `SELECT events FROM region_eu.decisions WHERE conversation_id = $1 ORDER BY created_at, decision_id`, conv)
+	// Every decision's: an agent's presence decides about several conversations at once.
+	rows, err := c.pg.Pool.Query(context.Background(), `SELECT events FROM region_eu.decisions WHERE conversation_id = $1 OR conversation_id LIKE 'agent:%' ORDER BY created_at, decision_id`, conv)
 	if err != nil {
 		c.t.Fatal(err)
 	}

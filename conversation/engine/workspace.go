@@ -101,7 +101,10 @@ func (w *Workspace) Assign(ctx context.Context, region, tenant, conv, agentID, b
 			return nil, err
 		}
 		at := h.now().UTC()
-		before := x.Assignee
+		before, err := h.holder(ctx, tx, x)
+		if err != nil {
+			return nil, err
+		}
 		resume(&x, at)
 		x.Status, x.Assignee = models.StatusAssigned, agentID
 		if err := tx.SaveWork(ctx, x); err != nil {
@@ -145,6 +148,10 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 		}
 		at := h.now().UTC()
 		agent := x.Assignee
+		seat, err := h.holder(ctx, tx, x)
+		if err != nil {
+			return nil, err
+		}
 		x.Status, x.PreviousAgent, x.Assignee = models.StatusResolved, agent, ""
 		stop(&x)
 		if err := tx.SaveWork(ctx, x); err != nil {
@@ -152,7 +159,7 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 		}
 		e := h.event(x, models.ConversationResolved, "resolve:"+randomID(), at)
 		e.AgentID, e.Attributes = agent, map[string]string{"by": by, originAttr: originWorkspace}
-		more, err := h.free(ctx, tx, agent, e.ID, at)
+		more, err := h.free(ctx, tx, seat, e.ID, at)
 		return append([]models.Event{e}, more...), err
 	})
 }
@@ -192,6 +199,10 @@ func (w *Workspace) Transfer(ctx context.Context, region, tenant, conv, toAgent,
 		}
 		at := h.now().UTC()
 		leaving := x.Assignee
+		seat, err := h.holder(ctx, tx, x)
+		if err != nil {
+			return nil, err
+		}
 		if toLanguage != "" {
 			x.Language = baseLanguage(toLanguage)
 		}
@@ -209,7 +220,7 @@ func (w *Workspace) Transfer(ctx context.Context, region, tenant, conv, toAgent,
 			return nil, err
 		}
 		events := append([]models.Event{e}, more...)
-		freed, err := h.free(ctx, tx, leaving, e.ID, at)
+		freed, err := h.free(ctx, tx, seat, e.ID, at)
 		return append(events, freed...), err
 	})
 }
@@ -220,8 +231,12 @@ func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, excl
 	if err != nil {
 		return nil, err
 	}
+	_, declined, err := h.offerState(ctx, tx, x)
+	if err != nil {
+		return nil, err
+	}
 	c := h.conversation(x)
-	c.Exclude = exclude
+	c.Exclude = append(slices.Clip(exclude), declined...)
 	now := h.now().UTC()
 	d := h.Router.Route(c, agents, now)
 	x.Queue = d.Queue
@@ -235,11 +250,15 @@ func (h *Handler) reroute(ctx context.Context, tx Tx, x Work, cause string, excl
 		q.Reason = d.Reason
 		return []models.Event{decided, q}, nil
 	}
-	x.Status, x.Assignee = models.StatusAssigned, d.AgentID
+	given, err := h.give(ctx, tx, &x, agents, d.AgentID, "assign:"+cause, now)
+	if err != nil {
+		return nil, err
+	}
+	offeredBy(&decided, given)
 	if err := tx.SaveWork(ctx, x); err != nil {
 		return nil, err
 	}
-	return []models.Event{decided, h.assigned(x, "assign:"+cause, now)}, nil
+	return append([]models.Event{decided}, given...), nil
 }
 
 // Escalate raises a conversation to urgent priority with the reason (paging the on-call
@@ -359,7 +378,11 @@ func (w *Workspace) Presence(ctx context.Context, region, tenant, agentID string
 		if err != nil {
 			return nil, err
 		}
-		var events []models.Event
+		// What was offered to them goes to the next agent.
+		events, err := h.passAway(ctx, tx, agentID, cause, at)
+		if err != nil {
+			return nil, err
+		}
 		for _, x := range held {
 			x.PreviousAgent, x.Assignee, x.Status = agentID, "", models.StatusQueued
 			more, err := h.reroute(ctx, tx, x, cause+":"+x.ConversationID, []string{agentID})

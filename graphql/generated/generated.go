@@ -191,6 +191,7 @@ type ComplexityRoot struct {
 		LastMessageAt  func(childComplexity int) int
 		MessageCount   func(childComplexity int) int
 		Messages       func(childComplexity int, first *int) int
+		Offer          func(childComplexity int) int
 		Page           func(childComplexity int) int
 		Priority       func(childComplexity int) int
 		Queue          func(childComplexity int) int
@@ -209,6 +210,12 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConversationOffer struct {
+		Agent     func(childComplexity int) int
+		Declined  func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
 	}
 
 	ConversationPage struct {
@@ -394,11 +401,13 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcceptOffer          func(childComplexity int, conversationID string) int
 		AcknowledgePage      func(childComplexity int, conversationID string) int
 		AddNote              func(childComplexity int, conversationID string, text string) int
 		AssignConversation   func(childComplexity int, conversationID string, agentID string) int
 		ConfigureChannel     func(childComplexity int, input ConfigureChannelInput) int
 		CreatePlanningEvent  func(childComplexity int, input PlanningEventInput) int
+		DeclineOffer         func(childComplexity int, conversationID string) int
 		DeleteArticle        func(childComplexity int, id string) int
 		EscalateConversation func(childComplexity int, conversationID string, reason string) int
 		LinkIdentities       func(childComplexity int, input LinkIdentitiesInput) int
@@ -413,6 +422,7 @@ type ComplexityRoot struct {
 		UnlinkIdentity       func(childComplexity int, input IdentityInput) int
 		UpsertAgent          func(childComplexity int, input AgentInput) int
 		UpsertArticle        func(childComplexity int, input ArticleInput) int
+		UpsertTeam           func(childComplexity int, input TeamInput) int
 	}
 
 	OutboundMessage struct {
@@ -489,6 +499,7 @@ type ComplexityRoot struct {
 		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
 		ServiceAnalytics   func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
 		Staffing           func(childComplexity int, input StaffingInput) int
+		Teams              func(childComplexity int, region string) int
 		TranslateText      func(childComplexity int, text string, to string, from *string, domain *string) int
 	}
 
@@ -696,6 +707,15 @@ type ComplexityRoot struct {
 		MessageAdded        func(childComplexity int, conversationID *string) int
 	}
 
+	Team struct {
+		Assignment          func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		OfferTimeoutSeconds func(childComplexity int) int
+		Region              func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
+	}
+
 	TextAnalysis struct {
 		Emotion            func(childComplexity int) int
 		Emotions           func(childComplexity int) int
@@ -779,6 +799,7 @@ type ConversationResolver interface {
 	MessageCount(ctx context.Context, obj *metrics.Conversation) (int, error)
 	Status(ctx context.Context, obj *metrics.Conversation) (ConversationStatus, error)
 	Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error)
+	Offer(ctx context.Context, obj *metrics.Conversation) (*ConversationOffer, error)
 	SentimentTrend(ctx context.Context, obj *metrics.Conversation) (*SentimentTrend, error)
 	Assignee(ctx context.Context, obj *metrics.Conversation) (*Assignee, error)
 	Priority(ctx context.Context, obj *metrics.Conversation) (*Priority, error)
@@ -807,6 +828,9 @@ type MutationResolver interface {
 	ConfigureChannel(ctx context.Context, input ConfigureChannelInput) (*channels.Configured, error)
 	UpsertArticle(ctx context.Context, input ArticleInput) (*Article, error)
 	DeleteArticle(ctx context.Context, id string) (bool, error)
+	UpsertTeam(ctx context.Context, input TeamInput) (*Team, error)
+	AcceptOffer(ctx context.Context, conversationID string) (*metrics.Conversation, error)
+	DeclineOffer(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 	UpsertAgent(ctx context.Context, input AgentInput) (*conversation.Agent, error)
 	SetAgentPresence(ctx context.Context, agentID string, status Presence) (*conversation.Agent, error)
 	AssignConversation(ctx context.Context, conversationID string, agentID string) (*metrics.Conversation, error)
@@ -843,6 +867,7 @@ type QueryResolver interface {
 	Staffing(ctx context.Context, input StaffingInput) (*StaffingResult, error)
 	FollowTheSun(ctx context.Context, input FollowTheSunInput) (*FollowTheSunPlan, error)
 	ServiceAnalytics(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) (*ServiceAnalytics, error)
+	Teams(ctx context.Context, region string) ([]Team, error)
 	AnalyzeText(ctx context.Context, text string, locale *string, country *string) (*TextAnalysis, error)
 	AdaptReply(ctx context.Context, text string, locale string) (*AdaptedReply, error)
 	TranslateText(ctx context.Context, text string, to string, from *string, domain *string) (*Translation, error)
@@ -1495,6 +1520,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["first"].(*int)), true
+	case "Conversation.offer":
+		if e.ComplexityRoot.Conversation.Offer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Offer(childComplexity), true
 	case "Conversation.page":
 		if e.ComplexityRoot.Conversation.Page == nil {
 			break
@@ -1569,6 +1600,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "ConversationOffer.agent":
+		if e.ComplexityRoot.ConversationOffer.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationOffer.Agent(childComplexity), true
+	case "ConversationOffer.declined":
+		if e.ComplexityRoot.ConversationOffer.Declined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationOffer.Declined(childComplexity), true
+	case "ConversationOffer.expiresAt":
+		if e.ComplexityRoot.ConversationOffer.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationOffer.ExpiresAt(childComplexity), true
 
 	case "ConversationPage.acknowledgedAt":
 		if e.ComplexityRoot.ConversationPage.AcknowledgedAt == nil {
@@ -2293,6 +2343,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelScore.Smape(childComplexity), true
 
+	case "Mutation.acceptOffer":
+		if e.ComplexityRoot.Mutation.AcceptOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptOffer(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.acknowledgePage":
 		if e.ComplexityRoot.Mutation.AcknowledgePage == nil {
 			break
@@ -2348,6 +2409,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePlanningEvent(childComplexity, args["input"].(PlanningEventInput)), true
+	case "Mutation.declineOffer":
+		if e.ComplexityRoot.Mutation.DeclineOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineOffer(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.deleteArticle":
 		if e.ComplexityRoot.Mutation.DeleteArticle == nil {
 			break
@@ -2502,6 +2574,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertArticle(childComplexity, args["input"].(ArticleInput)), true
+	case "Mutation.upsertTeam":
+		if e.ComplexityRoot.Mutation.UpsertTeam == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertTeam_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertTeam(childComplexity, args["input"].(TeamInput)), true
 
 	case "OutboundMessage.agentId":
 		if e.ComplexityRoot.OutboundMessage.AgentID == nil {
@@ -2972,6 +3055,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Staffing(childComplexity, args["input"].(StaffingInput)), true
+	case "Query.teams":
+		if e.ComplexityRoot.Query.Teams == nil {
+			break
+		}
+
+		args, err := ec.field_Query_teams_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Teams(childComplexity, args["region"].(string)), true
 	case "Query.translateText":
 		if e.ComplexityRoot.Query.TranslateText == nil {
 			break
@@ -3900,6 +3994,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.MessageAdded(childComplexity, args["conversationId"].(*string)), true
 
+	case "Team.assignment":
+		if e.ComplexityRoot.Team.Assignment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.Assignment(childComplexity), true
+	case "Team.id":
+		if e.ComplexityRoot.Team.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.ID(childComplexity), true
+	case "Team.name":
+		if e.ComplexityRoot.Team.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.Name(childComplexity), true
+	case "Team.offerTimeoutSeconds":
+		if e.ComplexityRoot.Team.OfferTimeoutSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.OfferTimeoutSeconds(childComplexity), true
+	case "Team.region":
+		if e.ComplexityRoot.Team.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.Region(childComplexity), true
+	case "Team.updatedAt":
+		if e.ComplexityRoot.Team.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.UpdatedAt(childComplexity), true
+
 	case "TextAnalysis.emotion":
 		if e.ComplexityRoot.TextAnalysis.Emotion == nil {
 			break
@@ -4210,6 +4341,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetCustomerCountryInput", ec.unmarshalInputSetCustomerCountryInput),
 			graphql.NewInputUnmarshaler("ShiftInput", ec.unmarshalInputShiftInput),
 			graphql.NewInputUnmarshaler("StaffingInput", ec.unmarshalInputStaffingInput),
+			graphql.NewInputUnmarshaler("TeamInput", ec.unmarshalInputTeamInput),
 		)
 	}
 	first := true
@@ -5445,6 +5577,87 @@ type ServiceAnalyticsRow {
   sentimentAvg: Float!
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/teams.graphql", Input: `# Teams and offer-and-accept (conversation.Team, conversation/engine offer.go).
+
+extend type Query {
+  "The teams of a region (one the key may read), by id."
+  teams(region: String!): [Team!]!
+}
+
+extend type Mutation {
+  """
+  Describes a team of a region (creates or replaces): how its agents get the conversations
+  the engine picks them for. Agents name their team in AgentInput.team; an agent whose team
+  nobody described is assigned directly.
+  """
+  upsertTeam(input: TeamInput!): Team!
+  """
+  The agent the conversation is offered to (the key's agent) takes it before the offer
+  expires: ASSIGNED to them (conversation.assigned).
+  """
+  acceptOffer(conversationId: ID!): Conversation!
+  """
+  The agent the conversation is offered to (the key's agent) passes: it is offered to the
+  next eligible agent, never again to those who declined it or let it expire, or waits in
+  its queue when nobody is left.
+  """
+  declineOffer(conversationId: ID!): Conversation!
+}
+
+"How a team's agents get conversations."
+enum TeamAssignment {
+  "Assigned at once (the default)."
+  DIRECT
+  """
+  Offered (conversation.offered): the agent accepts or declines within the team's offer
+  timeout; declined or expired, the conversation is offered to the next agent.
+  """
+  OFFER
+}
+
+input TeamInput {
+  "Letters, digits, . _ @ -; at most 128."
+  id: ID!
+  "Default: the id."
+  name: String
+  "A region of this deployment (eu, us, sea, ...)."
+  region: String!
+  "Default: DIRECT."
+  assignment: TeamAssignment
+  "How long an offer waits for its agent, 5 to 3600 seconds; default 60."
+  offerTimeoutSeconds: Int
+}
+
+type Team {
+  id: ID!
+  name: String!
+  region: String!
+  assignment: TeamAssignment!
+  offerTimeoutSeconds: Int!
+  updatedAt: Time!
+}
+
+extend type Conversation {
+  "The open offer of a conversation waiting for an agent's answer; null when there is none."
+  offer: ConversationOffer
+}
+
+type ConversationOffer {
+  "The agent it is offered to."
+  agent: Assignee!
+  expiresAt: Time!
+  "Agents who declined it or let an offer expire; it is not offered to them again."
+  declined: [ID!]!
+}
+
+extend input InboxFilters {
+  """
+  Only the conversations offered to the agent (agentId, or the key's with mine) and waiting
+  for their answer, instead of those the agent has; an error without an agent.
+  """
+  offered: Boolean
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/understanding.graphql", Input: `extend type Query {
   """
   What Meridian understands of a text: its language (BCP-47, with the regional variant where
@@ -6147,6 +6360,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_status(ctx, field)
 	case "messages":
 		return ec.fieldContext_Conversation_messages(ctx, field)
+	case "offer":
+		return ec.fieldContext_Conversation_offer(ctx, field)
 	case "sentimentTrend":
 		return ec.fieldContext_Conversation_sentimentTrend(ctx, field)
 	case "assignee":
@@ -6183,6 +6398,18 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConversationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationOffer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_ConversationOffer_agent(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ConversationOffer_expiresAt(ctx, field)
+	case "declined":
+		return ec.fieldContext_ConversationOffer_declined(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationOffer", field.Name)
 }
 
 func (ec *executionContext) childFields_ConversationPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7043,6 +7270,24 @@ func (ec *executionContext) childFields_StoredForecast(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type StoredForecast", field.Name)
 }
 
+func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Team_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Team_name(ctx, field)
+	case "region":
+		return ec.fieldContext_Team_region(ctx, field)
+	case "assignment":
+		return ec.fieldContext_Team_assignment(ctx, field)
+	case "offerTimeoutSeconds":
+		return ec.fieldContext_Team_offerTimeoutSeconds(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Team_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Team", field.Name)
+}
+
 func (ec *executionContext) childFields_TextAnalysis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "language":
@@ -7317,6 +7562,20 @@ func (ec *executionContext) field_Message_translation_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acceptOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acknowledgePage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7400,6 +7659,20 @@ func (ec *executionContext) field_Mutation_createPlanningEvent_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_declineOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	return args, nil
 }
 
@@ -7631,6 +7904,20 @@ func (ec *executionContext) field_Mutation_upsertArticle_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ArticleInput, error) {
 			return ec.unmarshalNArticleInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐArticleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertTeam_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TeamInput, error) {
+			return ec.unmarshalNTeamInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8404,6 +8691,20 @@ func (ec *executionContext) field_Query_staffing_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_teams_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
 	return args, nil
 }
 
@@ -11031,6 +11332,38 @@ func (ec *executionContext) fieldContext_Conversation_messages(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Conversation_offer(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_offer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Offer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConversationOffer) graphql.Marshaler {
+			return ec.marshalOConversationOffer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationOffer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_offer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationOffer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Conversation_sentimentTrend(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11345,6 +11678,84 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConversationOffer_agent(ctx context.Context, field graphql.CollectedField, obj *ConversationOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationOffer_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Assignee) graphql.Marshaler {
+			return ec.marshalNAssignee2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAssignee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationOffer_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationOffer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Assignee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationOffer_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ConversationOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationOffer_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationOffer_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationOffer", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationOffer_declined(ctx context.Context, field graphql.CollectedField, obj *ConversationOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationOffer_declined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Declined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationOffer_declined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationOffer", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ConversationPage_createdAt(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
@@ -14550,6 +14961,138 @@ func (ec *executionContext) fieldContext_Mutation_deleteArticle(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_upsertTeam(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertTeam(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertTeam(ctx, fc.Args["input"].(TeamInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertTeam(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertTeam_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptOffer(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineOffer(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_upsertAgent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16656,6 +17199,50 @@ func (ec *executionContext) fieldContext_Query_serviceAnalytics(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceAnalytics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_teams(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Teams(ctx, fc.Args["region"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_teams(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_teams_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20586,6 +21173,144 @@ func (ec *executionContext) fieldContext_Subscription_inboxChanged(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Team_name(ctx context.Context, field graphql.CollectedField, obj *Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "String")
+}
+
+func (ec *executionContext) _Team_region(ctx context.Context, field graphql.CollectedField, obj *Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "String")
+}
+
+func (ec *executionContext) _Team_assignment(ctx context.Context, field graphql.CollectedField, obj *Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_assignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v TeamAssignment) graphql.Marshaler {
+			return ec.marshalNTeamAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamAssignment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_assignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "TeamAssignment")
+}
+
+func (ec *executionContext) _Team_offerTimeoutSeconds(ctx context.Context, field graphql.CollectedField, obj *Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_offerTimeoutSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferTimeoutSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_offerTimeoutSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Team_updatedAt(ctx context.Context, field graphql.CollectedField, obj *Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Time")
+}
+
 func (ec *executionContext) _TextAnalysis_language(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23424,7 +24149,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine"}
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine", "offered"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23501,6 +24226,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Mine = data
+		case "offered":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offered"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offered = data
 		}
 	}
 	return it, nil
@@ -24272,6 +25004,76 @@ func (ec *executionContext) unmarshalInputStaffingInput(ctx context.Context, obj
 func UnmarshalStaffingInput(ctx context.Context, raw any) (StaffingInput, error) {
 	var out StaffingInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StaffingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTeamInput(ctx context.Context, obj any) (TeamInput, error) {
+	var it TeamInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "region", "assignment", "offerTimeoutSeconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "assignment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignment"))
+			data, err := ec.unmarshalOTeamAssignment2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamAssignment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Assignment = data
+		case "offerTimeoutSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offerTimeoutSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferTimeoutSeconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTeamInput unmarshals raw into the TeamInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTeamInput(ctx context.Context, raw any) (TeamInput, error) {
+	var out TeamInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TeamInput", raw, &out)
 	return out, err
 }
 
@@ -25146,6 +25948,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_messages(ctx, field, obj)
 				})
+		case "offer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_offer(ctx, field, obj)
+				})
 		case "sentimentTrend":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -25260,6 +26068,49 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "node":
 			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationOfferImplementors = []string{"ConversationOffer"}
+
+func (ec *executionContext) _ConversationOffer(ctx context.Context, sel ast.SelectionSet, obj *ConversationOffer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationOfferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationOffer")
+		case "agent":
+			out.Values[i] = ec._ConversationOffer_agent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ConversationOffer_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declined":
+			out.Values[i] = ec._ConversationOffer_declined(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26556,6 +27407,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "upsertTeam":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertTeam(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "upsertAgent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertAgent(ctx, field)
@@ -27088,6 +27960,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceAnalytics(ctx, field)
+				})
+		case "teams":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_teams(ctx, field)
 				})
 		case "analyzeText":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -28410,6 +29288,64 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
+var teamImplementors = []string{"Team"}
+
+func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj *Team) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Team")
+		case "id":
+			out.Values[i] = ec._Team_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Team_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._Team_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignment":
+			out.Values[i] = ec._Team_assignment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offerTimeoutSeconds":
+			out.Values[i] = ec._Team_offerTimeoutSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Team_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var textAnalysisImplementors = []string{"TextAnalysis"}
 
 func (ec *executionContext) _TextAnalysis(ctx context.Context, sel ast.SelectionSet, obj *TextAnalysis) graphql.Marshaler {
@@ -29254,6 +30190,14 @@ func (ec *executionContext) marshalNArticle2ᚖgithubᚗcomᚋmeridianᚑcsᚋme
 func (ec *executionContext) unmarshalNArticleInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐArticleInput(ctx context.Context, v any) (ArticleInput, error) {
 	res, err := ec.unmarshalInputArticleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignee2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAssignee(ctx context.Context, sel ast.SelectionSet, v *Assignee) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Assignee!")
+		return graphql.Null
+	}
+	return ec._Assignee(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNBoard2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoard(ctx context.Context, sel ast.SelectionSet, v *Board) graphql.Marshaler {
@@ -30387,6 +31331,49 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNTeam2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeam(ctx context.Context, sel ast.SelectionSet, v Team) graphql.Marshaler {
+	return ec._Team(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTeam2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []Team) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeam2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeam(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeam2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeam(ctx context.Context, sel ast.SelectionSet, v *Team) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Team!")
+		return graphql.Null
+	}
+	return ec._Team(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTeamAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamAssignment(ctx context.Context, v any) (TeamAssignment, error) {
+	var res TeamAssignment
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTeamAssignment2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamAssignment(ctx context.Context, sel ast.SelectionSet, v TeamAssignment) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTeamInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamInput(ctx context.Context, v any) (TeamInput, error) {
+	res, err := ec.unmarshalInputTeamInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTextAnalysis2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTextAnalysis(ctx context.Context, sel ast.SelectionSet, v *TextAnalysis) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TextAnalysis!")
@@ -30693,6 +31680,13 @@ func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋmeridianᚑcs
 		return graphql.Null
 	}
 	return ec._Conversation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConversationOffer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationOffer(ctx context.Context, sel ast.SelectionSet, v *ConversationOffer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConversationOffer(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOConversationPage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationPage(ctx context.Context, sel ast.SelectionSet, v *ConversationPage) graphql.Marshaler {
@@ -31131,6 +32125,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTeamAssignment2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamAssignment(ctx context.Context, v any) (*TeamAssignment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(TeamAssignment)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTeamAssignment2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTeamAssignment(ctx context.Context, sel ast.SelectionSet, v *TeamAssignment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOTextAnalysis2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐTextAnalysis(ctx context.Context, sel ast.SelectionSet, v *TextAnalysis) graphql.Marshaler {

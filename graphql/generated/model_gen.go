@@ -195,6 +195,14 @@ type ConversationEdge struct {
 	Node   *metrics.Conversation `json:"node"`
 }
 
+type ConversationOffer struct {
+	// The agent it is offered to.
+	Agent     *Assignee `json:"agent"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Agents who declined it or let an offer expire; it is not offered to them again.
+	Declined []string `json:"declined"`
+}
+
 type ConversationPage struct {
 	CreatedAt      time.Time  `json:"createdAt"`
 	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
@@ -384,6 +392,9 @@ type InboxFilters struct {
 	// Only the conversations of the agent the key acts for (an API key bound to an agent,
 	// README "API keys"); an error for a key bound to nobody.
 	Mine *bool `json:"mine,omitempty"`
+	// Only the conversations offered to the agent (agentId, or the key's with mine) and waiting
+	// for their answer, instead of those the agent has; an error without an agent.
+	Offered *bool `json:"offered,omitempty"`
 }
 
 type LanguageLevel struct {
@@ -755,6 +766,28 @@ type StoredForecast struct {
 type Subscription struct {
 }
 
+type Team struct {
+	ID                  string         `json:"id"`
+	Name                string         `json:"name"`
+	Region              string         `json:"region"`
+	Assignment          TeamAssignment `json:"assignment"`
+	OfferTimeoutSeconds int            `json:"offerTimeoutSeconds"`
+	UpdatedAt           time.Time      `json:"updatedAt"`
+}
+
+type TeamInput struct {
+	// Letters, digits, . _ @ -; at most 128.
+	ID string `json:"id"`
+	// Default: the id.
+	Name *string `json:"name,omitempty"`
+	// A region of this deployment (eu, us, sea, ...).
+	Region string `json:"region"`
+	// Default: DIRECT.
+	Assignment *TeamAssignment `json:"assignment,omitempty"`
+	// How long an offer waits for its agent, 5 to 3600 seconds; default 60.
+	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds,omitempty"`
+}
+
 type TextAnalysis struct {
 	// BCP-47: de, pt-BR, zh-Hant; und when unknown.
 	Language string `json:"language"`
@@ -1097,6 +1130,65 @@ func (e *SLAState) UnmarshalJSON(b []byte) error {
 }
 
 func (e SLAState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a team's agents get conversations.
+type TeamAssignment string
+
+const (
+	// Assigned at once (the default).
+	TeamAssignmentDirect TeamAssignment = "DIRECT"
+	// Offered (conversation.offered): the agent accepts or declines within the team's offer
+	// timeout; declined or expired, the conversation is offered to the next agent.
+	TeamAssignmentOffer TeamAssignment = "OFFER"
+)
+
+var AllTeamAssignment = []TeamAssignment{
+	TeamAssignmentDirect,
+	TeamAssignmentOffer,
+}
+
+func (e TeamAssignment) IsValid() bool {
+	switch e {
+	case TeamAssignmentDirect, TeamAssignmentOffer:
+		return true
+	}
+	return false
+}
+
+func (e TeamAssignment) String() string {
+	return string(e)
+}
+
+func (e *TeamAssignment) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TeamAssignment(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TeamAssignment", str)
+	}
+	return nil
+}
+
+func (e TeamAssignment) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TeamAssignment) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TeamAssignment) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

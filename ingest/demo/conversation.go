@@ -194,7 +194,7 @@ const idLen = 3 + 16 + 3
 // need no checks and the random stream (hence every id and value) is the same whatever the
 // window.
 func (b *builder) add(typ string, secs float64) *models.Event {
-	b.t = b.t.Add(time.Duration(secs * float64(time.Second)))
+	b.t = b.t.Add(seconds(secs))
 	seq := b.seq
 	b.seq++
 	if ns := b.t.UnixNano(); ns < b.from || ns >= b.until || !b.t.Before(b.end) {
@@ -215,6 +215,15 @@ func (b *builder) add(typ string, secs float64) *models.Event {
 	b.custs = b.custs[1:]
 	return e
 }
+
+// skip passes over an event that is not emitted: its time and sequence number go by, so
+// that every other event keeps its time and id.
+func (b *builder) skip(secs float64) {
+	b.t = b.t.Add(seconds(secs))
+	b.seq++
+}
+
+func seconds(secs float64) time.Duration { return time.Duration(secs * float64(time.Second)) }
 
 func (b *builder) id(seq int) string {
 	const batch = 32
@@ -545,10 +554,15 @@ func (g *Generator) handOff(b *builder, from, intent int) int {
 	return to
 }
 
-// assign gives the conversation to an agent of the serving region after wait seconds.
+// assign gives the conversation to an agent of the serving region after wait seconds;
+// after Config.EngineFrom the engine decides it, and no event says so here.
 func (g *Generator) assign(b *builder, region int, wait float64) string {
 	agents := g.regions[region].agents
 	agent := agents[b.r.intn(len(agents))]
+	if from := g.cfg.EngineFrom; !from.IsZero() && !b.t.Add(seconds(wait)).Before(from) {
+		b.skip(wait)
+		return agent
+	}
 	e := b.add(models.ConversationAssigned, wait)
 	e.AgentID, e.Team = agent, b.li.queues[region].team
 	return agent

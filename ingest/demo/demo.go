@@ -31,6 +31,11 @@ type Config struct {
 	Start, End      time.Time
 	MessagesPerHour float64                 // mean messages per hour at the busiest hour of the week (default 1000)
 	Policy          *models.ResidencyPolicy // regions for residency and hand-offs (default models.DefaultPolicy())
+	// EngineFrom is when Meridian's conversation engine starts deciding who handles the
+	// conversations (cmd/meridian with routing on: messages it routes); from then on its own
+	// conversation.assigned events are the truth, and the generator leaves its synthetic ones
+	// out (every other event, and every id, stays as without it). Zero: never.
+	EngineFrom time.Time
 }
 
 // Generator produces events; it is not safe for concurrent use.

@@ -222,7 +222,7 @@ func TestEveryEventValidatesInOrderWithUniqueIDs(t *testing.T) {
 		switch typ {
 		case models.CustomerMerged, models.CustomerUnmerged, models.CustomerUpdated, models.ChannelEvent, models.MessageAnalyzed,
 			models.RoutingDecided, models.ConversationQueued, models.NoteAdded, models.SLABreached, models.SLAWarning,
-			models.ConversationSnoozed, models.ConversationPending:
+			models.ConversationSnoozed, models.ConversationPending, models.ConversationOffered:
 			continue
 		}
 		if s.byType[typ] == 0 {
@@ -454,7 +454,8 @@ func TestEachStopsOnErrorAndCancel(t *testing.T) {
 }
 
 func TestLive(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// Stopped after a few events, with a generous bound for a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	n := 0
 	start := time.Now()
@@ -465,10 +466,12 @@ func TestLive(t *testing.T) {
 		if d := e.OccurredAt.Sub(start); d < -time.Second || d > 5*time.Second {
 			t.Errorf("live event stamped %v, not now", e.OccurredAt)
 		}
-		n++
+		if n++; n == 5 {
+			cancel()
+		}
 		return nil
 	})
-	if err != nil || n == 0 {
+	if err != nil || n < 5 {
 		t.Fatalf("Live: %v after %d events", err, n)
 	}
 }
@@ -493,5 +496,57 @@ func TestChannelCountries(t *testing.T) {
 	}
 	if !slices.Contains(cc["whatsapp"], "BR") || !slices.Contains(cc["whatsapp"], "SA") || !slices.Contains(cc["email"], "US") {
 		t.Fatalf("whatsapp %v, email %v", cc["whatsapp"], cc["email"])
+	}
+}
+
+// With the engine deciding from a time on, the generator leaves out its own assignments
+// from then on, and only those: every other event, with its id and time, is as without it.
+func TestEngineFromLeavesAssignmentsToTheEngine(t *testing.T) {
+	cfg := Config{Seed: 5, Start: weekStart, End: weekStart.Add(24 * time.Hour), MessagesPerHour: 300}
+	cut := weekStart.Add(12*time.Hour + 30*time.Minute)
+	collect := func(cfg Config) []models.Event {
+		var out []models.Event
+		if err := New(cfg).Each(context.Background(), func(e models.Event) error { out = append(out, e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	key := func(e models.Event) string { return e.ID + " " + e.Type + " " + e.OccurredAt.String() }
+	var want []string
+	before, after := 0, 0
+	for _, e := range collect(cfg) {
+		if e.Type == models.ConversationAssigned {
+			if !e.OccurredAt.Before(cut) {
+				after++
+				continue
+			}
+			before++
+		}
+		want = append(want, key(e))
+	}
+	if before == 0 || after == 0 {
+		t.Fatalf("assignments before the cut %d, after %d: the window proves nothing", before, after)
+	}
+	cfg.EngineFrom = cut
+	var got []string
+	for _, e := range collect(cfg) {
+		got = append(got, key(e))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("with EngineFrom: %d events, want the %d without the %d assignments after it", len(got), len(want), after)
+	}
+	// Live traffic comes after any EngineFrom in the past: no assignment at all.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	n, assigned := 0, 0
+	err := New(Config{Seed: 1, MessagesPerHour: 5000, EngineFrom: time.Now().Add(-time.Hour)}).Live(ctx, 3000, func(e models.Event) error {
+		n++
+		if e.Type == models.ConversationAssigned {
+			assigned++
+		}
+		return nil
+	})
+	if err != nil || n == 0 || assigned != 0 {
+		t.Errorf("live with the engine on: %d events, %d assignments, %v", n, assigned, err)
 	}
 }

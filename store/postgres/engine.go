@@ -153,7 +153,9 @@ func (t *engineTx) Agents(ctx context.Context) ([]conversation.Agent, error) {
 }
 
 func (t *engineTx) Loads(ctx context.Context) (map[string]int, error) {
-	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT assignee, count(*) FROM %s.work WHERE tenant_id = $1 AND status = 'assigned' GROUP BY assignee`, t.schema), t.tenant)
+	// Open offers count in their agents' loads (offer-and-accept, offers.go).
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT assignee, count(*) FROM %[1]s.work WHERE tenant_id = $1 AND status = 'assigned' GROUP BY assignee
+UNION ALL SELECT agent_id, count(*) FROM %[1]s.offers WHERE tenant_id = $1 AND agent_id <> '' GROUP BY agent_id`, t.schema), t.tenant)
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: loads: %w", t.region, err)
 	}
@@ -165,13 +167,16 @@ func (t *engineTx) Loads(ctx context.Context) (map[string]int, error) {
 		if err := rows.Scan(&id, &n); err != nil {
 			return nil, err
 		}
-		out[id] = n
+		out[id] += n
 	}
 	return out, rows.Err()
 }
 
 func (t *engineTx) Queued(ctx context.Context, limit int) ([]engine.Work, error) {
-	return t.works(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %s.work WHERE tenant_id = $1 AND status = 'queued' ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
+	// An offered conversation waits for its agent's answer, not for anybody else.
+	return t.works(ctx, fmt.Sprintf(`SELECT `+workColumns+` FROM %[1]s.work w WHERE tenant_id = $1 AND status = 'queued'
+  AND NOT EXISTS (SELECT 1 FROM %[1]s.offers o WHERE o.tenant_id = w.tenant_id AND o.conversation_id = w.conversation_id AND o.agent_id <> '')
+ORDER BY priority DESC, waiting_since LIMIT $2`, t.schema), t.tenant, limit)
 }
 
 func (t *engineTx) Assigned(ctx context.Context, agentID string) ([]engine.Work, error) {
@@ -229,7 +234,10 @@ func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.Inbo
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
-	if f.AgentID != "" {
+	switch {
+	case f.AgentID != "" && f.Offered:
+		where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM %s.offers o WHERE o.tenant_id = $1 AND o.conversation_id = w.conversation_id AND o.agent_id = %s)", schema, arg(f.AgentID)))
+	case f.AgentID != "":
 		where = append(where, "w.assignee = "+arg(f.AgentID))
 	}
 	if f.Team != "" {

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/ingest/demo"
+	"github.com/meridian-cs/meridian/models"
+)
+
+// With routing on the demo posts no conversation.assigned for the conversations the engine
+// routes (the last hour of the backfill, and live traffic): the engine's decisions are the
+// only assignments. With routing off its own assignments are the history.
+func TestDemoLeavesAssignmentsToTheEngine(t *testing.T) {
+	now := time.Now().UTC()
+	if from := (&platform{}).engineFrom(now); !from.IsZero() {
+		t.Errorf("routing off: the engine decides from %s", from)
+	}
+	on := &platform{workspace: &engine.Workspace{Handler: &engine.Handler{}}}
+	from := on.engineFrom(now)
+	if !from.Equal(now.Add(-engine.DefaultMaxAge)) {
+		t.Fatalf("routing on: the engine decides from %s, want %s before %s", from, engine.DefaultMaxAge, now)
+	}
+	// A backfill of the last three hours, as the demo sends it.
+	counts := func(engineFrom time.Time) (before, after int) {
+		g := demo.New(demo.Config{Seed: 3, Start: now.Add(-3 * time.Hour), End: now, MessagesPerHour: 2000, EngineFrom: engineFrom})
+		err := g.Each(context.Background(), func(e models.Event) error {
+			if e.Type == models.ConversationAssigned {
+				if e.OccurredAt.Before(from) {
+					before++
+				} else {
+					after++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return before, after
+	}
+	offBefore, offAfter := counts((&platform{}).engineFrom(now))
+	onBefore, onAfter := counts(from)
+	if offAfter == 0 || onAfter != 0 || onBefore != offBefore || onBefore == 0 {
+		t.Errorf("assignments before/after the engine's hour: routing off %d/%d, on %d/%d; want the same history and none after with routing on",
+			offBefore, offAfter, onBefore, onAfter)
+	}
+}
