@@ -47,6 +47,7 @@ type ShipmentStatus string
 // Shipment statuses.
 const (
 	ShipmentPending        ShipmentStatus = "pending"          // label made, not yet with the carrier
+	ShipmentShipped        ShipmentStatus = "shipped"          // handed over; the platform has no carrier events
 	ShipmentInTransit      ShipmentStatus = "in_transit"       // with the carrier
 	ShipmentOutForDelivery ShipmentStatus = "out_for_delivery" // on the last mile
 	ShipmentDelivered      ShipmentStatus = "delivered"

@@ -218,7 +218,9 @@ func shopifyShipmentStatus(status, display string) ShipmentStatus {
 	switch display {
 	case "LABEL_PRINTED", "LABEL_PURCHASED", "SUBMITTED", "CONFIRMED":
 		return ShipmentPending
-	case "FULFILLED", "MARKED_AS_FULFILLED", "IN_TRANSIT":
+	case "FULFILLED", "MARKED_AS_FULFILLED":
+		return ShipmentShipped
+	case "IN_TRANSIT":
 		return ShipmentInTransit
 	case "OUT_FOR_DELIVERY", "READY_FOR_PICKUP":
 		return ShipmentOutForDelivery
