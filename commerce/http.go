@@ -113,8 +113,10 @@ type request struct {
 
 // retry runs call until it succeeds, fails for good, or the attempts are used up. A
 // retryable failure waits what the platform asked (Retry-After, Shopify's bucket) or a
-// doubling backoff; a wait beyond MaxWait is not waited for.
-func (o Options) retry(ctx context.Context, call func(ctx context.Context) error) error {
+// doubling backoff; a wait beyond MaxWait is not waited for. A call that is not idempotent
+// (one creating a return) is retried only when rate limited — the platform did not run it —
+// since after a timeout or a 5xx it may have.
+func (o Options) retry(ctx context.Context, idempotent bool, call func(ctx context.Context) error) error {
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
 		err := call(ctx)
@@ -122,6 +124,9 @@ func (o Options) retry(ctx context.Context, call func(ctx context.Context) error
 			return nil
 		}
 		retryable, wait := provider.Retryable(err)
+		if !idempotent && !errors.Is(err, provider.ErrRateLimited) {
+			retryable = false
+		}
 		if !retryable || attempt >= o.attempts() || ctx.Err() != nil {
 			return err
 		}

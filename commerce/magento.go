@@ -338,12 +338,20 @@ func (m *Magento) CreateReturn(ctx context.Context, c Customer, r ReturnRequest)
 		IncrementID string      `json:"increment_id"`
 		Status      string      `json:"status"`
 	}
-	// Not retried: a request that timed out may have opened the return.
-	a, err := m.opt.do(ctx, m.Name(), m.request(http.MethodPost, "/returns", body))
-	if err != nil {
-		return Return{}, err
-	}
+	var a answer
+	err = m.opt.retry(ctx, false, func(ctx context.Context) error {
+		var err error
+		if a, err = m.opt.do(ctx, m.Name(), m.request(http.MethodPost, "/returns", body)); err != nil {
+			return err
+		}
+		if a.status == http.StatusTooManyRequests {
+			return m.opt.statusError(m.Name(), a, "", magentoMessage(a.body))
+		}
+		return nil
+	})
 	switch {
+	case err != nil:
+		return Return{}, err
 	case a.status == http.StatusNotFound:
 		return Return{}, fmt.Errorf("%w: the shop has no returns API (Magento Open Source): %s", ErrUnsupported, magentoMessage(a.body))
 	case a.status == http.StatusBadRequest:
@@ -368,7 +376,7 @@ func (m *Magento) request(method, path string, body []byte) request {
 // get reads one answer, with retries, into out.
 func (m *Magento) get(ctx context.Context, path string, out any) error {
 	req := m.request(http.MethodGet, path, nil)
-	return m.opt.retry(ctx, func(ctx context.Context) error {
+	return m.opt.retry(ctx, true, func(ctx context.Context) error {
 		a, err := m.opt.do(ctx, m.Name(), req)
 		if err != nil {
 			return err

@@ -466,13 +466,14 @@ type shopifyCost struct {
 
 // query runs one GraphQL operation, with retries, and decodes its data into out.
 func (s *Shopify) query(ctx context.Context, q string, vars map[string]any, out any) error {
+	idempotent := !strings.HasPrefix(q, "mutation")
 	body, err := json.Marshal(map[string]any{"query": q, "variables": vars})
 	if err != nil {
 		return err
 	}
 	req := request{method: http.MethodPost, url: s.endpoint, body: body, header: http.Header{
 		"Content-Type": {"application/json"}, "Accept": {"application/json"}, "X-Shopify-Access-Token": {s.token}}}
-	return s.opt.retry(ctx, func(ctx context.Context) error {
+	return s.opt.retry(ctx, idempotent, func(ctx context.Context) error {
 		a, err := s.opt.do(ctx, s.Name(), req)
 		if err != nil {
 			return err

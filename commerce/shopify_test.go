@@ -443,4 +443,18 @@ func TestShopifyCreateReturn(t *testing.T) {
 	if len(f.returns) != n {
 		t.Fatal("a refused return reached Shopify")
 	}
+	// A 500 on the mutation is not retried (the return may exist); THROTTLED is (it did not run).
+	f.refuse = ""
+	f.faults = []func(http.ResponseWriter){nil, func(w http.ResponseWriter) { http.Error(w, "oops", 502) }}
+	calls := f.calls
+	if _, err := s.CreateReturn(ctx, anna, req); !errors.Is(err, provider.ErrProvider) || f.calls-calls != 2 {
+		t.Fatalf("502: %v after %d calls", err, f.calls-calls)
+	}
+	f.faults = []func(http.ResponseWriter){nil, func(w http.ResponseWriter) {
+		io.WriteString(w, `{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]}`)
+	}}
+	calls = f.calls
+	if _, err := s.CreateReturn(ctx, anna, req); err != nil || f.calls-calls != 3 || len(f.returns) != n+1 {
+		t.Fatalf("throttled: %v after %d calls", err, f.calls-calls)
+	}
 }
