@@ -350,7 +350,7 @@ func TestShopifyErrors(t *testing.T) {
 		retryable bool
 	}{
 		{name: "401", badToken: true, kind: provider.ErrAuth, attempts: 1},
-		{name: "500", fault: func(w http.ResponseWriter) { http.Error(w, `{"errors":"Internal Server Error"}`, 500) },
+		{name: "500", fault: func(w http.ResponseWriter) { http.Error(w, `{"errors":"Internal Server Error"}`, http.StatusInternalServerError) },
 			kind: provider.ErrProvider, attempts: 3, retryable: true},
 		{name: "malformed", fault: func(w http.ResponseWriter) { io.WriteString(w, `{"data":{"orders":{"nodes":[{"id":`) },
 			kind: provider.ErrBadResponse, attempts: 1},
@@ -445,7 +445,7 @@ func TestShopifyCreateReturn(t *testing.T) {
 	}
 	// A 500 on the mutation is not retried (the return may exist); THROTTLED is (it did not run).
 	f.refuse = ""
-	f.faults = []func(http.ResponseWriter){nil, func(w http.ResponseWriter) { http.Error(w, "oops", 502) }}
+	f.faults = []func(http.ResponseWriter){nil, func(w http.ResponseWriter) { http.Error(w, "oops", http.StatusBadGateway) }}
 	calls := f.calls
 	if _, err := s.CreateReturn(ctx, anna, req); !errors.Is(err, provider.ErrProvider) || f.calls-calls != 2 {
 		t.Fatalf("502: %v after %d calls", err, f.calls-calls)
