@@ -204,12 +204,17 @@ func (m *Magento) order(ctx context.Context, c Customer, number string) (Order, 
 	if n == "" {
 		return Order{}, magentoOrder{}, ErrNotFound
 	}
+	// Magento numbers orders 000000123; customers often drop the zeros.
+	numbers := []string{n}
+	if len(n) < 9 && strings.Trim(n, "0123456789") == "" {
+		numbers = append(numbers, strings.Repeat("0", 9-len(n))+n)
+	}
 	var page magentoPage[magentoOrder]
-	if err := m.get(ctx, "/orders?"+search([][3]string{{"increment_id", n, "eq"}}, 5, 1), &page); err != nil {
+	if err := m.get(ctx, "/orders?"+search([][3]string{{"increment_id", strings.Join(numbers, ","), "in"}}, 5, 1), &page); err != nil {
 		return Order{}, magentoOrder{}, err
 	}
 	for _, mo := range page.Items {
-		if mo.IncrementID != n {
+		if !slices.Contains(numbers, mo.IncrementID) {
 			continue
 		}
 		o, err := mo.order()

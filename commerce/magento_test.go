@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,13 +84,18 @@ func (f *fakeMagento) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/rest/V1/orders":
 		field, value, cond := filter(0)
-		if cond != "eq" || (field != "increment_id" && field != "customer_email") {
+		values := []string{value}
+		switch {
+		case field == "increment_id" && cond == "in":
+			values = strings.Split(value, ",")
+		case field == "customer_email" && cond == "eq":
+		default:
 			magentoError(w, http.StatusBadRequest, `{"message":"unexpected filter"}`)
 			return
 		}
 		var all []map[string]any
 		for _, o := range f.orders {
-			if fmt.Sprint(o[field]) == value {
+			if slices.Contains(values, fmt.Sprint(o[field])) {
 				all = append(all, o)
 			}
 		}
@@ -170,6 +176,10 @@ func TestMagentoOrderFoundWithTracks(t *testing.T) {
 	o, err := m.Order(context.Background(), Customer{Phone: "+4915112345678"}, "000000123")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The number as customers write it, without Magento's leading zeros.
+	if o2, err := m.Order(context.Background(), Customer{Phone: "+4915112345678"}, "#123"); err != nil || o2.Number != "000000123" {
+		t.Fatalf("#123: %v %+v", err, o2)
 	}
 	if o.Number != "000000123" || o.ID != "123" || !o.PlacedAt.Equal(placed) || o.Total != "84.5" || o.Currency != "EUR" ||
 		o.Status != StatusPartiallyShipped || len(o.Items) != 2 || o.Items[1].Quantity != 3 {
