@@ -62,6 +62,10 @@ func OrderNumbers(text string) []string {
 		text = text[:64<<10]
 	}
 	text = foldDigits(text)
+	// Most messages quote no number at all: skip the regular expressions for them.
+	if !hasDigits(text, 4) {
+		return nil
+	}
 	var out []string
 	seen := map[string]bool{}
 	type hit struct {
@@ -127,4 +131,19 @@ func foldDigits(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasDigits reports whether text has a run of at least n ASCII digits.
+func hasDigits(text string, n int) bool {
+	run := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] >= '0' && text[i] <= '9' {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }

@@ -104,3 +104,17 @@ func FuzzOrderNumbers(f *testing.F) {
 		}
 	})
 }
+
+// OrderNumbers runs on every inbound message the AI-answers step sees.
+func BenchmarkOrderNumbers(b *testing.B) {
+	texts := []string{
+		"Hi, where is my order #1234? I ordered it on 2024-05-01 and paid 59.90 EUR.",
+		"Guten Tag, meine Bestellung Nr. 000000123 ist noch nicht angekommen. Können Sie nachsehen?",
+		"注文番号は12345です。まだ届いていません。",
+		"Hello, I would like to know the opening hours of your store in Kuala Lumpur, thanks!",
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		OrderNumbers(texts[i%len(texts)])
+	}
+}
