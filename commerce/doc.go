@@ -29,10 +29,15 @@
 //     userErrors become [ErrRefused]. Shopify limits by calculated query cost: a THROTTLED
 //     error waits as long as extensions.cost.throttleStatus says the bucket needs to refill.
 //   - [Magento]: Magento 2 (Adobe Commerce) REST with an integration's Bearer token. Orders by
-//     searchCriteria on increment_id or customer_email (page_size / current_page /
-//     total_count), tracks from /V1/shipments, returns with POST /V1/returns — the RMA module
-//     of Adobe Commerce; Magento Open Source has no returns API and answers 404, which is
-//     [ErrUnsupported] (a refund is a credit memo, the payments side's business, not a return).
+//     searchCriteria on increment_id ("123" also finds "000000123") or customer_email, paged
+//     with searchCriteria[pageSize] / [currentPage] until total_count (Magento answers the last
+//     page again past the end); Magento cannot search orders by phone, so a customer known
+//     only by phone can look an order up by number but not list them ([ErrUnsupported]).
+//     Tracks come from /V1/shipments (Magento keeps no carrier events: such shipments are
+//     [ShipmentShipped], with a tracking link built for UPS, USPS, FedEx and DHL). Returns are
+//     POST /V1/returns — the RMA module of Adobe Commerce; Magento Open Source has no returns
+//     API and answers 404, which is [ErrUnsupported] (a refund is a credit memo, the payments
+//     side's business, not a return); a 400 is [ErrRefused] with Magento's message.
 //
 // # Failures
 //
@@ -41,7 +46,9 @@
 // Retryable ones (429 with or without Retry-After, Shopify's THROTTLED, 5xx, timeouts,
 // refused connections) are retried a bounded number of times, waiting what the platform
 // asked for when it said; a wait longer than [Options.MaxWait] is not waited for, the error
-// is returned. Callers hand the conversation to a person on any error: nothing is said to a
+// is returned. Creating a return is retried only when rate limited (the platform did not run
+// it): after a timeout or a 5xx it may have, and a second return must not be opened.
+// Each attempt is bounded by [Options.Timeout]; the caller's context bounds them all. Callers hand the conversation to a person on any error: nothing is said to a
 // customer that did not come from an order record.
 //
 // # Configuration

@@ -350,7 +350,9 @@ func TestShopifyErrors(t *testing.T) {
 		retryable bool
 	}{
 		{name: "401", badToken: true, kind: provider.ErrAuth, attempts: 1},
-		{name: "500", fault: func(w http.ResponseWriter) { http.Error(w, `{"errors":"Internal Server Error"}`, http.StatusInternalServerError) },
+		{name: "500", fault: func(w http.ResponseWriter) {
+			http.Error(w, `{"errors":"Internal Server Error"}`, http.StatusInternalServerError)
+		},
 			kind: provider.ErrProvider, attempts: 3, retryable: true},
 		{name: "malformed", fault: func(w http.ResponseWriter) { io.WriteString(w, `{"data":{"orders":{"nodes":[{"id":`) },
 			kind: provider.ErrBadResponse, attempts: 1},
