@@ -525,8 +525,14 @@ func (s *Shopify) decode(a answer, out any) error {
 // graphQLErrors classifies the errors of a 200 answer: THROTTLED waits for the bucket to
 // hold the query's cost again.
 func (s *Shopify) graphQLErrors(a answer, errs []graphQLError, cost *shopifyCost) error {
+	first := errs[0]
+	for _, ge := range errs {
+		if ge.Extensions.Code == "THROTTLED" { // wherever it is, it decides whether to retry
+			first = ge
+		}
+	}
 	e := &provider.Error{Service: "commerce", Provider: s.Name(), Status: a.status, Kind: provider.ErrProvider,
-		Code: errs[0].Extensions.Code, Message: truncate(errs[0].Message, 200)}
+		Code: first.Extensions.Code, Message: truncate(first.Message, 200)}
 	switch e.Code {
 	case "THROTTLED":
 		e.Kind, e.Retryable = provider.ErrRateLimited, true
