@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meridian-cs/meridian/commerce"
 )
 
 // setting is one configuration knob: a flag and the MERIDIAN_* (or conventional) environment
@@ -119,6 +121,12 @@ var settings = []setting{
 	{"llm-api-key", "MERIDIAN_LLM_API_KEY", "", "bearer key of MERIDIAN_LLM_BASE_URL"},
 	{"llm-model", "MERIDIAN_LLM_MODEL", "", "chat model of MERIDIAN_LLM_BASE_URL (required with it)"},
 	{"llm-timeout", "MERIDIAN_LLM_TIMEOUT", "10s", "how long one refinement may take before the built-in analysis stands"},
+	{"shopify-shop", "MERIDIAN_SHOPIFY_SHOP", "", "Shopify shop (acme or acme.myshopify.com) whose orders customers may ask about: status, tracking and returns through the Admin GraphQL API (package commerce); empty = Shopify off. One shop platform at most: Shopify or Magento"},
+	{"shopify-access-token", "MERIDIAN_SHOPIFY_ACCESS_TOKEN", "", "Shopify Admin API access token (X-Shopify-Access-Token) with read_orders, read_customers and write_returns"},
+	{"shopify-api-version", "MERIDIAN_SHOPIFY_API_VERSION", commerce.DefaultShopifyAPIVersion, "Shopify Admin API version in request paths (a stable quarterly release)"},
+	{"shopify-base-url", "MERIDIAN_SHOPIFY_BASE_URL", "", "replaces https://{shop}.myshopify.com (a proxy, tests); empty = the shop's own"},
+	{"magento-base-url", "MERIDIAN_MAGENTO_BASE_URL", "", "Magento 2 / Adobe Commerce shop URL (https://shop.example.com, or .../rest/<store code>) whose orders customers may ask about through its REST API; returns need Adobe Commerce's RMA; empty = Magento off"},
+	{"magento-token", "MERIDIAN_MAGENTO_TOKEN", "", "Magento integration access token (Bearer) allowed to read orders and shipments and create returns"},
 	{"pprof-addr", "MERIDIAN_PPROF_ADDR", "", "serve Go's /debug/pprof profiles on this address (e.g. 127.0.0.1:6060); empty = off"},
 	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},
