@@ -123,6 +123,8 @@ type Handler struct {
 	SLA sla.Policy
 	// Pager pages the on-call person of escalated conversations; nil: nobody is paged.
 	Pager *Pager
+	// Sun hands conversations to the next region on shift (handoff.go); nil: none.
+	Sun *FollowTheSun
 	// Trigger is the event type that starts a routing decision: message.analyzed (the
 	// default), or message.received when the analysis is off.
 	Trigger string
@@ -146,7 +148,10 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 			}
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
 		case e.Type == models.ConversationResolved && e.Attributes[originAttr] != originWorkspace:
-			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolved(ctx, tx, e) })
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
+		case e.Type == models.ConversationResolved && queueRegion(e.Queue) != "" && queueRegion(e.Queue) != h.Region:
+			// Resolved by the workspace in the region it was handed to: resolved at home too.
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
 		case e.Type == models.MessageSent:
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return nil, h.responded(ctx, tx, e) })
 		}

@@ -42,6 +42,12 @@ func (w *Workspace) Find(ctx context.Context, tenant, conversationID string, reg
 			return "", x, err
 		}
 		if ok {
+			// Handed off: the work item is in the region that has it (handoff.go).
+			if away, isAway := strings.CutPrefix(x.Assignee, awayPrefix); isAway && slices.Contains(regions, away) {
+				if y, found, err := w.Store.Find(ctx, away, tenant, conversationID); err == nil && found {
+					return away, y, nil
+				}
+			}
 			return r, x, nil
 		}
 	}

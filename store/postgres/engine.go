@@ -90,6 +90,8 @@ func (s *Engine) Find(ctx context.Context, region, tenant, conversationID string
 type engineTx struct {
 	tx                     pgx.Tx
 	schema, tenant, region string
+	// others are the other regions this transaction acts in (In), by name.
+	others map[string]*engineTx
 }
 
 const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached`
