@@ -9,7 +9,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
-        bench-ingest bench-forecast bench-insights bench-webhooks bench-understanding eval-forecast eval-insights eval-language clean
+        bench-ingest bench-forecast bench-insights bench-webhooks bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language clean
 
 setup:
 	@bash scripts/setup.sh
@@ -94,6 +94,16 @@ bench-webhooks: setup-test build
 # The analyzer on the demo traffic: per-core rate, p50/p99, the detector's memory.
 bench-understanding:
 	$(GO) run ./cmd/evalunderstanding -bench 20s
+
+# One routing decision among 1,000 agents and the next of 10,000 waiting conversations:
+# mean, p99 (wall-clock and thread CPU) and memory.
+bench-routing:
+	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./conversation/routing/
+
+# A week of demo traffic through the router and the round-robin and least-busy baselines,
+# with and without follow-the-sun, and the hours each market is covered (EVALUATION.md).
+sim-routing:
+	$(GO) run ./cmd/simrouting -seed 1 -start 2026-11-30 -days 7
 
 eval-forecast:
 	$(GO) run ./cmd/evalforecast --data $(DATA)/bank-calls

@@ -35,6 +35,9 @@ type Principal struct {
 	Tenant  string
 	Role    string
 	Regions []string // empty means every region
+	// Agent is the agent the key acts for (their inbox, the author of their actions); ""
+	// for a key bound to nobody.
+	Agent string
 }
 
 // CanAccess reports whether the principal may touch a region's data.
@@ -54,6 +57,7 @@ type Static struct {
 //	KEY:ROLE                  that role over every region
 //	KEY:ROLE:eu+us            that role over the listed regions
 //	KEY:ROLE:eu+us:TENANT     ... of another tenant ("*" for every region)
+//	KEY:ROLE:eu:TENANT:AGENT  ... acting for that agent ("" for the default tenant)
 //
 // Keys may not contain ':' or ','.
 func ParseKeys(spec, defaultTenant string, known func(region string) bool) ([]Static, error) {
@@ -64,8 +68,8 @@ func ParseKeys(spec, defaultTenant string, known func(region string) bool) ([]St
 			continue
 		}
 		parts := strings.Split(entry, ":")
-		if len(parts) > 4 {
-			return nil, fmt.Errorf("api key %d: too many ':' (KEY[:ROLE[:REGIONS[:TENANT]]])", i+1)
+		if len(parts) > 5 {
+			return nil, fmt.Errorf("api key %d: too many ':' (KEY[:ROLE[:REGIONS[:TENANT[:AGENT]]]])", i+1)
 		}
 		key := parts[0]
 		if len(key) < 8 {
@@ -88,6 +92,12 @@ func ParseKeys(spec, defaultTenant string, known func(region string) bool) ([]St
 		}
 		if len(parts) > 3 && parts[3] != "" {
 			p.Tenant = parts[3]
+		}
+		if len(parts) > 4 && parts[4] != "" {
+			if !ValidAgentID(parts[4]) {
+				return nil, fmt.Errorf("api key %d: agent %q: use letters, digits and . _ @ - (at most 128)", i+1, parts[4])
+			}
+			p.Agent = parts[4]
 		}
 		out = append(out, Static{hash: sha256.Sum256([]byte(key)), p: p})
 	}
@@ -196,9 +206,28 @@ func (a *Authenticator) Middleware(next http.Handler, onError func(w http.Respon
 
 // bearer returns the key of the request's "Authorization: Bearer <key>" header.
 func bearer(r *http.Request) (string, bool) {
-	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return BearerKey(r.Header.Get("Authorization"))
+}
+
+// BearerKey returns the key of an Authorization value "Bearer <key>" (a header, or a
+// WebSocket's connection_init payload).
+func BearerKey(authorization string) (string, bool) {
+	key, ok := strings.CutPrefix(authorization, "Bearer ")
 	key = strings.TrimSpace(key)
 	return key, ok && key != ""
+}
+
+// ValidAgentID reports whether id can name an agent: letters, digits, . _ @ -; at most 128.
+func ValidAgentID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._@-", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // KeyID names the API key a request carries without revealing it (the hex SHA-256 of the

@@ -31,8 +31,27 @@ func TestParseKeysReadsRolesRegionsAndTenants(t *testing.T) {
 	}
 }
 
+func TestParseKeysBindsAKeyToTheAgentItActsFor(t *testing.T) {
+	keys, err := ParseKeys("lenakey1:agent:eu:acme:lena.vogel, bosskey1:supervisor:*::, anonkey1:agent:eu::ops@x", "default", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(keys, nil)
+	for key, want := range map[string]Principal{
+		"lenakey1": {Tenant: "acme", Role: RoleAgent, Regions: []string{"eu"}, Agent: "lena.vogel"},
+		"bosskey1": {Tenant: "default", Role: RoleSupervisor},
+		"anonkey1": {Tenant: "default", Role: RoleAgent, Regions: []string{"eu"}, Agent: "ops@x"},
+	} {
+		p, err := a.Authenticate(context.Background(), key)
+		if err != nil || p.Tenant != want.Tenant || p.Role != want.Role || len(p.Regions) != len(want.Regions) || p.Agent != want.Agent {
+			t.Errorf("%s: got %+v, %v; want %+v", key, p, err, want)
+		}
+	}
+}
+
 func TestParseKeysRejectsNonsense(t *testing.T) {
-	for _, spec := range []string{"short", "longenough:wizard", "longenough:agent:mars", "a:b:c:d:e"} {
+	for _, spec := range []string{"short", "longenough:wizard", "longenough:agent:mars", "a:b:c:d:e",
+		"longenough:agent:eu:acme:lena:extra", "longenough:agent:eu:acme:lena vogel"} {
 		if _, err := ParseKeys(spec, "default", known); err == nil {
 			t.Errorf("ParseKeys(%q) accepted it", spec)
 		}

@@ -7,11 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // MaxMediaBytes is the largest attachment a MediaFetcher downloads: the 25 MiB the
@@ -79,7 +79,7 @@ func (e *MediaError) Unwrap() error { return e.Kind }
 // MediaStatusError maps a failed HTTP answer of a download to a MediaError: 404 and 410 not
 // found, 401 and 403 auth, 413 too large, 429 and 5xx retryable (after Retry-After when given).
 func MediaStatusError(channel string, status int, h http.Header, reason string) *MediaError {
-	e := &MediaError{Channel: channel, Status: status, Reason: reason, Kind: ErrMediaRefused, RetryAfter: RetryAfter(h)}
+	e := &MediaError{Channel: channel, Status: status, Reason: reason, Kind: ErrMediaRefused, RetryAfter: provider.RetryAfter(h, time.Now())}
 	switch {
 	case status == http.StatusNotFound || status == http.StatusGone:
 		e.Kind = ErrMediaNotFound
@@ -91,23 +91,6 @@ func MediaStatusError(channel string, status int, h http.Header, reason string) 
 		e.Kind, e.Retryable = ErrMediaUnavailable, true
 	}
 	return e
-}
-
-// RetryAfter reads a Retry-After header (seconds or an HTTP date); 0 when absent.
-func RetryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }
 
 // MediaID is the platform's media id in an attachment's URL "<channel>-media:<id>".

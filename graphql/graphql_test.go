@@ -193,7 +193,7 @@ func TestAMetricsCellDrillsDownToItsConversations(t *testing.T) {
 	if float64(got.Conversations.TotalCount) != v[0] || float64(msgs) != v[1] || v[0] != 3 || v[1] != 4 {
 		t.Fatalf("drill-down: %d conversations with %d messages; the cell says %v (want [3 4])", got.Conversations.TotalCount, msgs, v)
 	}
-	if want := "us/c-us-3/open eu/c-eu-2/resolved eu/c-eu-1/escalated"; strings.Join(ids, " ") != want {
+	if want := "us/c-us-3/QUEUED eu/c-eu-2/RESOLVED eu/c-eu-1/QUEUED"; strings.Join(ids, " ") != want {
 		t.Fatalf("conversations %v, want %s", ids, want)
 	}
 }
@@ -273,7 +273,7 @@ func TestMessageTextIsShownByRoleThroughTheGate(t *testing.T) {
 			}
 			do(t, h, principal(tt.role), conversationQuery, nil, &got)
 			c := got.Conversation
-			if c.ID != "c-eu-1" || c.Region != "eu" || c.Channel != "whatsapp" || c.Country != "DE" || c.Status != "escalated" || c.MessageCount != 2 || c.FirstMessageAt != "2026-11-20T10:00:00Z" {
+			if c.ID != "c-eu-1" || c.Region != "eu" || c.Channel != "whatsapp" || c.Country != "DE" || c.Status != "QUEUED" || c.MessageCount != 2 || c.FirstMessageAt != "2026-11-20T10:00:00Z" {
 				t.Fatalf("conversation %+v", c)
 			}
 			if c.CustomerID != tt.customer {

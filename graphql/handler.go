@@ -30,6 +30,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/stream/live"
 	"github.com/meridian-cs/meridian/translation"
 )
 
@@ -82,15 +83,29 @@ type Config struct {
 	// Workspace assigns, transfers, resolves, reopens and escalates conversations and adds
 	// notes (the conversation engine's actions); nil: those fields answer that it is off.
 	Workspace *engine.Workspace
+	// Live feeds the subscriptions (conversationUpdated, messageAdded, inboxChanged) with the
+	// events this process tails (stream/live); nil: they answer that live events are off.
+	Live *live.Hub
+	// Keys authenticates WebSocket connections (subscriptions), whose key comes in the
+	// upgrade request's Authorization header or in the connection_init payload; nil: every
+	// WebSocket connection is refused.
+	Keys Authenticator
+}
+
+// Authenticator resolves a bearer key (auth.Authenticator).
+type Authenticator interface {
+	Authenticate(ctx context.Context, key string) (auth.Principal, error)
 }
 
 // NewHandler returns the GraphQL endpoint: POST (and GET) queries for the principal in the
 // request context, introspection on, a complexity limit, and the playground for a browser's
-// GET (Accept: text/html). Requests without a principal get 401.
+// GET (Accept: text/html). Requests without a principal get 401, except WebSocket upgrades
+// (subscriptions over graphql-transport-ws), which authenticate themselves (Config.Keys).
 func NewHandler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	es := executableSchema(cfg)
 	srv := handler.New(es)
+	srv.AddTransport(transport.Websocket{InitFunc: cfg.websocketInit, InitTimeout: websocketInitTimeout, KeepAlivePingInterval: websocketKeepAlive})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -101,6 +116,11 @@ func NewHandler(cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
 			play.ServeHTTP(w, r)
+			return
+		}
+		if isWebsocket(r) {
+			// A subscription lives as long as its socket: no query timeout.
+			srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upgradeAuthKey{}, r.Header.Get("Authorization"))))
 			return
 		}
 		if _, ok := auth.FromContext(r.Context()); !ok {
@@ -153,7 +173,7 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
-		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, workspace: cfg.Workspace}
+		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, workspace: cfg.Workspace, live: cfg.Live}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 
@@ -162,6 +182,7 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 type operationRunner interface {
 	Use(gql.HandlerExtension)
 	AroundOperations(gql.OperationMiddleware)
+	AroundResponses(gql.ResponseMiddleware)
 	AroundRootFields(gql.RootFieldMiddleware)
 	SetRecoverFunc(gql.RecoverFunc)
 }
@@ -176,6 +197,7 @@ func configure(r operationRunner, es gql.ExecutableSchema, cfg Config) {
 		return next(withRootSlots(ctx))
 	})
 	r.AroundRootFields(rootFieldTurns)
+	r.AroundResponses(withLoaderSlot)
 	r.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "graphql: panic in resolver", slog.String("panic", fmt.Sprint(v)))
 		return statusErrorf(http.StatusInternalServerError, "internal error; the server log has the details")

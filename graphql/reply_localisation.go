@@ -10,6 +10,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/graphql/generated"
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/translation"
 	"github.com/meridian-cs/meridian/understanding/culture"
 )
@@ -62,7 +63,7 @@ func (r mutationResolver) localise(ctx context.Context, p auth.Principal, in gen
 		}
 		text, loc.Template = culture.Template(*in.Template, lang), *in.Template
 	}
-	if in.Language != nil && lang != "" && in.Template == nil && baseLanguage(*in.Language) != baseLanguage(lang) {
+	if in.Language != nil && lang != "" && in.Template == nil && models.BaseLanguage(*in.Language) != models.BaseLanguage(lang) {
 		if r.translator == nil {
 			return "", nil, statusErrorf(http.StatusConflict, "sendMessage.input.language: the customer writes %s and no translation provider is configured (MERIDIAN_TRANSLATE_PROVIDER): send a template or write in %s", lang, lang)
 		}
@@ -94,11 +95,6 @@ func (r mutationResolver) localise(ctx context.Context, p auth.Principal, in gen
 		}
 	}
 	return text, loc, nil
-}
-
-func baseLanguage(tag string) string {
-	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-	return base
 }
 
 func (r outboundMessageResolver) Localisation(ctx context.Context, m *channels.OutboundMessage) (*generated.ReplyLocalisation, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/stream/live"
 	"github.com/meridian-cs/meridian/translation"
 )
 
@@ -46,6 +47,8 @@ type Resolver struct {
 	agents conversation.Agents
 	// workspace applies the workspace's actions (work_resolver.go); nil: the engine is off.
 	workspace *engine.Workspace
+	// live feeds the subscriptions (live_resolver.go); nil: they answer that it is off.
+	live *live.Hub
 }
 
 // Query returns the root query resolver.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/models"
 )
 
 // work runs a workspace action on a conversation the key may act on, and answers the
@@ -37,14 +39,20 @@ func (r mutationResolver) work(ctx context.Context, field, conv string, act func
 	region, _, err := r.workspace.Find(ctx, p.Tenant, conv, regions)
 	if err == nil {
 		var w engine.Work
-		if w, err = act(region, p.Tenant, p.Role); err == nil {
+		by := p.Role
+		if p.Agent != "" {
+			by = p.Agent // the agent the key acts for
+		}
+		if w, err = act(region, p.Tenant, by); err == nil {
 			return workConversation(region, w), nil
 		}
 	}
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		return nil, statusErrorf(http.StatusNotFound, "%s.conversationId: no conversation %q waiting for or assigned to a person", field, conv)
-	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved):
+	case errors.Is(err, engine.ErrSnoozeUntil):
+		return nil, statusErrorf(http.StatusBadRequest, "%s.until: %s", field, err)
+	case errors.Is(err, engine.ErrResolved), errors.Is(err, engine.ErrNotResolved), errors.Is(err, engine.ErrNotAssigned):
 		return nil, statusErrorf(http.StatusConflict, "%s.conversationId: %s", field, err)
 	case errors.Is(err, engine.ErrUnknownAgent), errors.Is(err, engine.ErrLanguage):
 		return nil, statusErrorf(http.StatusBadRequest, "%s.agentId: %s", field, err)
@@ -106,17 +114,44 @@ func (r mutationResolver) AddNote(ctx context.Context, conv, text string) (*metr
 	})
 }
 
+func (r mutationResolver) SnoozeConversation(ctx context.Context, conv string, until time.Time) (*metrics.Conversation, error) {
+	if now := time.Now(); !until.After(now) || until.Sub(now) > engine.MaxSnooze {
+		return nil, statusErrorf(http.StatusBadRequest, "snoozeConversation.until: %s is not in the future and within 30 days", until.UTC().Format(time.RFC3339))
+	}
+	return r.work(ctx, "snoozeConversation", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.Snooze(ctx, region, tenant, conv, until, by)
+	})
+}
+
+func (r mutationResolver) MarkPending(ctx context.Context, conv string) (*metrics.Conversation, error) {
+	return r.work(ctx, "markPending", conv, func(region, tenant, by string) (engine.Work, error) {
+		return r.workspace.MarkPending(ctx, region, tenant, conv, by)
+	})
+}
+
+// Status is the conversation's status in the GraphQL enum (QUEUED, ...).
+func (conversationResolver) Status(_ context.Context, obj *metrics.Conversation) (generated.ConversationStatus, error) {
+	s := generated.ConversationStatus(strings.ToUpper(obj.Status))
+	if !s.IsValid() {
+		return "", fmt.Errorf("conversation %s: status %q is not one of the model's", obj.ID, obj.Status)
+	}
+	return s, nil
+}
+
 // workOf reads the engine's state of a conversation the key reads.
 func (c conversationResolver) workOf(ctx context.Context, obj *metrics.Conversation) (engine.Work, bool, error) {
 	p, err := c.principal(ctx)
 	if err != nil || c.workspace == nil {
 		return engine.Work{}, false, err
 	}
-	w, ok, err := c.workspace.Store.Find(ctx, obj.Region, p.Tenant, obj.ID)
+	w, err := c.loaders(ctx).work.Load(ctx, convKey{obj.Region, p.Tenant, obj.ID})
 	if err != nil {
-		return w, false, c.fail(ctx, err)
+		return engine.Work{}, false, c.fail(ctx, err)
 	}
-	return w, ok, nil
+	if w == nil {
+		return engine.Work{}, false, nil
+	}
+	return *w, true, nil
 }
 
 func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Conversation) (*generated.Assignee, error) {
@@ -127,12 +162,8 @@ func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Convers
 	out := &generated.Assignee{ID: w.Assignee, Name: w.Assignee}
 	if c.agents != nil {
 		p, _ := auth.FromContext(ctx)
-		if as, err := c.agents.List(ctx, p.Tenant, obj.Region); err == nil {
-			for _, a := range as {
-				if a.ID == w.Assignee {
-					out.Name = a.Name
-				}
-			}
+		if a, err := c.loaders(ctx).agents.Load(ctx, convKey{obj.Region, p.Tenant, w.Assignee}); err == nil && a != nil {
+			out.Name = a.Name
 		}
 	}
 	return out, nil
@@ -155,6 +186,37 @@ func (c conversationResolver) Queue(ctx context.Context, obj *metrics.Conversati
 	return optional(w.Queue), nil
 }
 
+// inboxFilter reads the inbox's filters (for the inbox query and inboxChanged; field names
+// them in errors) and the one region they may name.
+func inboxFilter(field string, p auth.Principal, fs *generated.InboxFilters, warnLead time.Duration) (engine.InboxFilter, string, error) {
+	var f engine.InboxFilter
+	if fs == nil {
+		return f, "", nil
+	}
+	f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Channels: fs.Channel}
+	for _, l := range fs.Language {
+		f.Languages = append(f.Languages, models.BaseLanguage(l))
+	}
+	for _, s := range fs.Status {
+		f.Statuses = append(f.Statuses, strings.ToLower(string(s)))
+	}
+	for _, s := range fs.SLA {
+		f.SLA = append(f.SLA, strings.ToLower(string(s)))
+	}
+	f.Now, f.WarnBefore = time.Now(), warnLead
+	for _, pr := range fs.Priority {
+		v, err := routing.ParsePriority(string(pr))
+		if err != nil {
+			return f, "", statusErrorf(http.StatusBadRequest, "%s.priority): %s", field, err)
+		}
+		f.Priorities = append(f.Priorities, v)
+	}
+	if err := applyMine(field+".mine)", p, fs, &f); err != nil {
+		return f, "", err
+	}
+	return f, strings.ToLower(deref(fs.Region)), nil
+}
+
 func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, first *int, after *string) (*generated.InboxConnection, error) {
 	p, err := q.principal(ctx)
 	if err != nil {
@@ -174,26 +236,9 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 	if n < 1 || n > metrics.MaxPageSize {
 		return nil, statusErrorf(http.StatusBadRequest, "inbox(first): %d is not between 1 and %d", n, metrics.MaxPageSize)
 	}
-	var f engine.InboxFilter
-	var only string
-	if fs != nil {
-		f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Statuses: fs.Status, Channels: fs.Channel}
-		for _, l := range fs.Language {
-			f.Languages = append(f.Languages, baseLanguage(l))
-		}
-		for _, s := range fs.Status {
-			if s != "queued" && s != "assigned" && s != "resolved" {
-				return nil, statusErrorf(http.StatusBadRequest, "inbox(filters.status): %q is not queued, assigned or resolved", s)
-			}
-		}
-		for _, pr := range fs.Priority {
-			v, err := routing.ParsePriority(string(pr))
-			if err != nil {
-				return nil, statusErrorf(http.StatusBadRequest, "inbox(filters.priority): %s", err)
-			}
-			f.Priorities = append(f.Priorities, v)
-		}
-		only = strings.ToLower(deref(fs.Region))
+	f, only, err := inboxFilter("inbox(filters", p, fs, q.workspace.WarningLead())
+	if err != nil {
+		return nil, err
 	}
 	var cur *engine.InboxCursor
 	if after != nil && *after != "" {
@@ -240,6 +285,7 @@ func (q queryResolver) Inbox(ctx context.Context, fs *generated.InboxFilters, fi
 		raw, _ := json.Marshal(engine.InboxCursor{Priority: it.w.Priority, WaitingSince: it.w.WaitingSince, ID: it.w.ConversationID, Region: it.region})
 		c := base64.RawURLEncoding.EncodeToString(raw)
 		out.Edges = append(out.Edges, generated.InboxEdge{Cursor: c, Node: workConversation(it.region, it.w)})
+		q.loaders(ctx).work.Prime(convKey{it.region, p.Tenant, it.w.ConversationID}, &it.w) // read already
 		out.PageInfo.EndCursor = &c
 	}
 	return out, nil
@@ -250,8 +296,10 @@ func (c conversationResolver) SLA(ctx context.Context, obj *metrics.Conversation
 	if err != nil || !ok {
 		return nil, err
 	}
-	return &generated.ConversationSLA{FirstResponseDueAt: w.FirstResponseDue, FirstResponseAt: w.FirstResponseAt,
-		ResolutionDueAt: w.ResolutionDue, Breached: append([]string{}, w.Breached...)}, nil
+	first, next, resolution := w.Projected(time.Now())
+	return &generated.ConversationSLA{FirstResponseDueAt: first, FirstResponseAt: w.FirstResponseAt, NextResponseDueAt: next,
+		ResolutionDueAt: resolution, Paused: w.PausedAt != nil, Warned: append([]string{}, w.Warned...),
+		Breached: append([]string{}, w.Breached...)}, nil
 }
 
 func (r mutationResolver) AcknowledgePage(ctx context.Context, conv string) (*metrics.Conversation, error) {
@@ -272,12 +320,15 @@ func (c conversationResolver) Page(ctx context.Context, obj *metrics.Conversatio
 	if err != nil || c.workspace == nil {
 		return nil, err
 	}
-	pg, ok, err := c.workspace.Store.LatestPage(ctx, obj.Region, p.Tenant, obj.ID)
-	if err != nil || !ok {
-		return nil, err
+	pg, err := c.loaders(ctx).pages.Load(ctx, convKey{obj.Region, p.Tenant, obj.ID})
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	if pg == nil {
+		return nil, nil
 	}
 	return &generated.ConversationPage{CreatedAt: pg.CreatedAt, AcknowledgedAt: pg.AcknowledgedAt, StepsPaged: pg.StepsPaged,
-		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError)}, nil
+		Attempts: pg.Attempts, NextAt: pg.NextAt, LastError: optional(pg.LastError), RespondedAt: pg.RespondedAt}, nil
 }
 
 func (q queryResolver) Me(ctx context.Context) (*generated.Me, error) {

@@ -160,6 +160,12 @@ var measures = map[string]measure{
 		final:           ratio,
 		perConversation: true,
 	},
+	"page_response_seconds": {
+		doc:             "mean seconds from paging the on-call person (a conversation.escalated with attribute paged) to the first reply sent after it, over paged conversations that were answered: time to a human's first response after a page",
+		partials:        []string{"sumIf(page_s, page_answered)", "countIf(page_answered)"},
+		final:           ratio,
+		perConversation: true,
+	},
 	"cultural_fit_avg": {
 		doc: "mean cultural fit (0..1) of replies sent through Meridian to customers whose language is known: greetings, honorifics, refusals, concision as the customer's culture profile expects (understanding/culture)",
 		partials: []string{
@@ -194,6 +200,8 @@ var measures = map[string]measure{
 //   - ai_answered: an ai.action with action "answered"; human: assigned to or escalated to a
 //     person (conversation.assigned or conversation.escalated).
 //   - critical: a message of it was analysed as CRITICAL.
+//   - pg_ms: its first escalation that paged the on-call person; paged: it has one;
+//     page_answered / page_s: a message was sent at or after it, and how many seconds later.
 var convFacts = strings.Join([]string{
 	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.MessageReceived) + ")) AS fi_ms",
 	"countIf(" + typeIn(models.MessageReceived) + ") > 0 AS has_in",
@@ -206,6 +214,11 @@ var convFacts = strings.Join([]string{
 	"countIf(" + typeIn(models.AIAction) + " AND action = 'answered') > 0 AS ai_answered",
 	"countIf(" + typeIn(models.ConversationAssigned, models.ConversationEscalated) + ") > 0 AS human",
 	"countIf(" + typeIn(models.MessageAnalyzed) + " AND attributes['urgency'] = 'CRITICAL') > 0 AS critical",
+	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.ConversationEscalated) + " AND attributes['paged'] = 'true')) AS pg_ms",
+	"countIf(" + typeIn(models.ConversationEscalated) + " AND attributes['paged'] = 'true') > 0 AS paged",
+	"arrayFilter(x -> x >= pg_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + typeIn(models.MessageSent) + ")) AS pg_outs",
+	"paged AND notEmpty(pg_outs) AS page_answered",
+	"if(page_answered, (arrayMin(pg_outs) - pg_ms) / 1000, 0) AS page_s",
 }, ", ")
 
 // custFacts are the per-customer columns the perCustomer measures aggregate, from the

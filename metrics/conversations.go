@@ -163,7 +163,7 @@ func (e *Engine) conversationRows(ctx context.Context, region string, b *clickho
 			CustomerID:     clickhouse.String(row[5]),
 			Messages:       int(clickhouse.Float(row[6])),
 			Events:         int(clickhouse.Float(row[7])),
-			Status:         string(models.StatusOpen),
+			Status:         string(models.StatusQueued),
 		}
 		if c.Messages > 0 {
 			first, last := millis(row[8]), millis(row[9])

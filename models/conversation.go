@@ -3,47 +3,54 @@ package models
 import "time"
 
 // ConversationStatus is where a conversation stands. It is defined once, here: PostgreSQL's
-// current state (store/postgres) and ClickHouse's history (metrics) both derive it from the
-// conversation's events with LifecycleStatus and LatestLifecycle, so the workspace and the
-// dashboards never disagree.
+// current state (store/postgres), the conversation engine's work (conversation/engine) and
+// ClickHouse's history (metrics) all use these values, and the first and the last derive
+// them from the conversation's events with LifecycleStatus and LaterLifecycle, so the
+// workspace and the dashboards never disagree. GraphQL shows them upper-cased (QUEUED, ...).
 type ConversationStatus string
 
-// Conversation statuses.
+// Conversation statuses: the workspace's model (issue #18), after Zendesk's.
 const (
-	// StatusOpen: waiting for someone (new, reopened, or moved to another queue).
-	StatusOpen ConversationStatus = "open"
+	// StatusQueued: waiting for a human and nobody has it (new, reopened, transferred,
+	// handed off to another region, or queued by the engine).
+	StatusQueued ConversationStatus = "queued"
 	// StatusAssigned: an agent has it.
 	StatusAssigned ConversationStatus = "assigned"
-	// StatusEscalated: raised to a higher tier or a supervisor.
-	StatusEscalated ConversationStatus = "escalated"
-	// StatusHandedOff: passed to another region (follow-the-sun), waiting there.
-	StatusHandedOff ConversationStatus = "handed_off"
-	// StatusQueued: waiting in a queue for a human (the engine found nobody free).
-	StatusQueued ConversationStatus = "queued"
+	// StatusBot: the AI is answering it. Only the AI-answers issue (#19) sets it, with its
+	// own event; until then no event leads here.
+	StatusBot ConversationStatus = "bot"
+	// StatusPending: the agent answered and waits on the customer (conversation.pending);
+	// the customer's next message gives it back to the agent.
+	StatusPending ConversationStatus = "pending"
+	// StatusSnoozed: put aside by its agent until a time (conversation.snoozed, attribute
+	// until), or until the customer writes, whichever comes first.
+	StatusSnoozed ConversationStatus = "snoozed"
 	// StatusResolved: done until the customer or an agent reopens it.
 	StatusResolved ConversationStatus = "resolved"
 )
 
 // ConversationStatuses lists every status, in the order a conversation usually passes them.
-var ConversationStatuses = []ConversationStatus{StatusOpen, StatusQueued, StatusAssigned, StatusEscalated, StatusHandedOff, StatusResolved}
+var ConversationStatuses = []ConversationStatus{StatusQueued, StatusBot, StatusAssigned, StatusPending, StatusSnoozed, StatusResolved}
 
 // lifecycle maps each lifecycle event type to the status it leaves behind. Messages are not
-// lifecycle events: a customer writing again does not by itself reopen or unassign a
-// conversation (the conversation engine decides that, and says so with an event).
+// lifecycle events: a customer writing again does not by itself reopen, wake or unassign a
+// conversation (the conversation engine decides that, and says so with an event). Nor is
+// conversation.escalated: it raises the priority, and the conversation keeps its status.
 var lifecycle = map[string]ConversationStatus{
-	ConversationOpened:      StatusOpen,
-	ConversationReopened:    StatusOpen,
-	ConversationTransferred: StatusOpen, // waiting in its new queue until someone takes it
+	ConversationOpened:      StatusQueued,
+	ConversationReopened:    StatusQueued,
+	ConversationTransferred: StatusQueued, // waiting in its new queue until someone takes it
 	ConversationQueued:      StatusQueued,
+	ConversationHandedOff:   StatusQueued, // waiting in the receiving region
 	ConversationAssigned:    StatusAssigned,
-	ConversationEscalated:   StatusEscalated,
-	ConversationHandedOff:   StatusHandedOff,
+	ConversationPending:     StatusPending,
+	ConversationSnoozed:     StatusSnoozed,
 	ConversationResolved:    StatusResolved,
 }
 
 // LifecycleTypes are the event types that set a conversation's status, sorted.
-var LifecycleTypes = []string{ConversationAssigned, ConversationEscalated, ConversationHandedOff,
-	ConversationOpened, ConversationQueued, ConversationReopened, ConversationResolved, ConversationTransferred}
+var LifecycleTypes = []string{ConversationAssigned, ConversationHandedOff, ConversationOpened, ConversationPending,
+	ConversationQueued, ConversationReopened, ConversationResolved, ConversationSnoozed, ConversationTransferred}
 
 // LifecycleStatus returns the status an event of type t leaves behind, and false when t is not
 // a lifecycle event (it leaves the status as it was).
@@ -53,13 +60,13 @@ func LifecycleStatus(t string) (ConversationStatus, bool) {
 }
 
 // StatusOf is the status of a conversation whose latest lifecycle event has type t (empty:
-// none yet, e.g. a conversation that so far is only messages): open until an event says
+// none yet, e.g. a conversation that so far is only messages): queued until an event says
 // otherwise.
 func StatusOf(t string) ConversationStatus {
 	if s, ok := lifecycle[t]; ok {
 		return s
 	}
-	return StatusOpen
+	return StatusQueued
 }
 
 // LaterLifecycle reports whether a lifecycle event (at, id) comes after (prevAt, prevID): the

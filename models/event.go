@@ -55,6 +55,16 @@ const (
 	// A conversation missed an SLA target (reason: first_response, next_response or
 	// resolution; attributes due_at, priority), recorded once by the conversation engine.
 	SLABreached = "sla.breached"
+	// A conversation's SLA target is about to be missed (reason: the target; attributes
+	// due_at, priority): recorded once per target and clock by the conversation engine, a
+	// lead before the breach (MERIDIAN_SLA_WARN_BEFORE), so that a supervisor sees it coming.
+	SLAWarning = "sla.warning"
+	// Its agent put the conversation aside until a time (attribute until, RFC 3339): status
+	// snoozed; the customer writing, or until passing, gives it back (conversation/engine).
+	ConversationSnoozed = "conversation.snoozed"
+	// Its agent waits on the customer (status pending, Zendesk's Pending): the resolution
+	// clock pauses; the customer's next message gives it back to the agent.
+	ConversationPending = "conversation.pending"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -83,6 +93,9 @@ var EventTypes = map[string][]string{
 	ConversationQueued:      {"conversation_id", "customer", "queue"},
 	NoteAdded:               {"conversation_id", "customer", "text"},
 	SLABreached:             {"conversation_id", "customer", "reason"},
+	SLAWarning:              {"conversation_id", "customer", "reason"},
+	ConversationSnoozed:     {"conversation_id", "customer", "agent_id"},
+	ConversationPending:     {"conversation_id", "customer", "agent_id"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.

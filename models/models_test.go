@@ -175,3 +175,11 @@ func TestCanonicalLabels(t *testing.T) {
 		t.Errorf("channel WhatsApp: %v, want a refusal naming whatsapp", err)
 	}
 }
+
+func TestBaseLanguage(t *testing.T) {
+	for tag, want := range map[string]string{"pt-BR": "pt", " zh_Hant ": "zh", "DE": "de", "": "", "und": "und", "es-419": "es"} {
+		if got := BaseLanguage(tag); got != want {
+			t.Errorf("BaseLanguage(%q) = %q, want %q", tag, got, want)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package transcription
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/meridian-cs/meridian/models"
+)
 
 // whisperLanguages are the languages Whisper names in verbose_json's "language" (its
 // tokenizer's English names), with their BCP-47 tags.
@@ -41,7 +45,7 @@ func LanguageTag(s string) string {
 	if s == "jw" { // Whisper's code for Javanese
 		return "jv"
 	}
-	p := primary(s)
+	p := models.BaseLanguage(s)
 	if l := len(p); (l == 2 || l == 3) && strings.Trim(p, "abcdefghijklmnopqrstuvwxyz") == "" {
 		return p
 	}

@@ -15,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // MaxBytes is the OpenAI audio API's upload limit, 25 MB.
@@ -107,18 +110,18 @@ func filename(a Audio) string {
 // Transcribe implements Transcriber.
 func (o *OpenAI) Transcribe(ctx context.Context, a Audio) (Transcript, error) {
 	if a.Data == nil {
-		return Transcript{}, &ProviderError{Provider: o.Name(), Kind: ErrNoSpeech, Message: "no audio"}
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrNoSpeech, Message: "no audio"}
 	}
 	data, err := io.ReadAll(io.LimitReader(a.Data, o.limit()+1))
 	if err != nil {
-		return Transcript{}, &ProviderError{Provider: o.Name(), Kind: ErrProvider, Message: "reading the audio: " + err.Error()}
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrProvider, Message: "reading the audio: " + err.Error()}
 	}
 	if int64(len(data)) > o.limit() {
-		return Transcript{}, &ProviderError{Provider: o.Name(), Kind: ErrTooLarge,
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrTooLarge,
 			Message: fmt.Sprintf("over the %d MB the transcription API accepts", o.limit()>>20)}
 	}
 	if len(data) == 0 {
-		return Transcript{}, &ProviderError{Provider: o.Name(), Kind: ErrNoSpeech, Message: "empty audio"}
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrNoSpeech, Message: "empty audio"}
 	}
 
 	var body bytes.Buffer
@@ -138,7 +141,7 @@ func (o *OpenAI) Transcribe(ctx context.Context, a Audio) (Transcript, error) {
 	}
 	_ = mw.WriteField("model", model)
 	_ = mw.WriteField("response_format", "verbose_json")
-	if l := primary(a.LanguageHint); l != "" {
+	if l := models.BaseLanguage(a.LanguageHint); l != "" {
 		_ = mw.WriteField("language", l) // ISO-639-1, as the API wants
 	}
 	_ = mw.Close()
@@ -151,7 +154,7 @@ func (o *OpenAI) Transcribe(ctx context.Context, a Audio) (Transcript, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(tctx, http.MethodPost, o.endpoint(), bytes.NewReader(body.Bytes()))
 	if err != nil {
-		return Transcript{}, &ProviderError{Provider: o.Name(), Kind: ErrProvider, Message: err.Error()}
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrProvider, Message: err.Error()}
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	if o.cfg.APIKey != "" {
@@ -175,7 +178,7 @@ func (o *OpenAI) Transcribe(ctx context.Context, a Audio) (Transcript, error) {
 		return Transcript{}, err
 	}
 	if t.Language == "" {
-		t.Language = primary(a.LanguageHint)
+		t.Language = models.BaseLanguage(a.LanguageHint)
 	}
 	return t, nil
 }
@@ -186,9 +189,9 @@ func (o *OpenAI) failed(ctx, tctx context.Context, timeout time.Duration, err er
 	}
 	var ne net.Error
 	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &ProviderError{Provider: o.Name(), Kind: ErrTimeout, Retryable: true, Message: "no answer within " + timeout.String()}
+		return &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrTimeout, Retryable: true, Message: "no answer within " + timeout.String()}
 	}
-	return &ProviderError{Provider: o.Name(), Kind: ErrProvider, Retryable: true, Message: err.Error()}
+	return &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrProvider, Retryable: true, Message: err.Error()}
 }
 
 type verboseJSON struct {
@@ -217,7 +220,7 @@ func parse(status int, h http.Header, body []byte) (Transcript, error) {
 	}
 	var v verboseJSON
 	if err := json.Unmarshal(body, &v); err != nil || v.Text == nil {
-		return Transcript{}, &ProviderError{Provider: "openai-stt", Status: status, Kind: ErrBadResponse, Message: "no text in the answer: " + snippet(body)}
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: "openai-stt", Status: status, Kind: ErrBadResponse, Message: "no text in the answer: " + snippet(body)}
 	}
 	t := Transcript{Text: strings.TrimSpace(*v.Text), Language: LanguageTag(v.Language), Provider: "openai-stt"}
 	var d float64
@@ -232,7 +235,7 @@ func parse(status int, h http.Header, body []byte) (Transcript, error) {
 		t.Segments = append(t.Segments, Segment{Start: seconds(s.Start), End: seconds(s.End), Text: strings.TrimSpace(s.Text)})
 	}
 	if t.Text == "" {
-		return Transcript{}, &ProviderError{Provider: "openai-stt", Status: status, Kind: ErrNoSpeech, Message: "the transcript is empty"}
+		return Transcript{}, &ProviderError{Service: "transcription", Provider: "openai-stt", Status: status, Kind: ErrNoSpeech, Message: "the transcript is empty"}
 	}
 	return t, nil
 }
@@ -250,7 +253,7 @@ func failure(status int, h http.Header, body []byte) error {
 		} `json:"error"`
 	}
 	_ = json.Unmarshal(body, &e)
-	pe := &ProviderError{Provider: "openai-stt", Status: status, Message: e.Error.Message, RetryAfter: retryAfter(h), Kind: ErrProvider}
+	pe := &ProviderError{Service: "transcription", Provider: "openai-stt", Status: status, Message: e.Error.Message, RetryAfter: provider.RetryAfter(h, time.Now()), Kind: ErrProvider}
 	if pe.Message == "" {
 		pe.Message = snippet(body)
 	}
@@ -278,22 +281,6 @@ func failure(status int, h http.Header, body []byte) error {
 		pe.Retryable = true
 	}
 	return pe
-}
-
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }
 
 func snippet(b []byte) string {

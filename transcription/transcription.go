@@ -27,10 +27,11 @@ package transcription
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // Transcriber transcribes one audio attachment.
@@ -70,61 +71,27 @@ type Transcript struct {
 	Provider string
 }
 
-// The kinds of failure; a *ProviderError wraps one of them.
+// The kinds of failure; a *ProviderError wraps one of them. Those every outside service
+// shares are the provider package's.
 var (
+	ErrQuota       = provider.ErrQuota
+	ErrRateLimited = provider.ErrRateLimited
+	ErrAuth        = provider.ErrAuth
+	ErrTimeout     = provider.ErrTimeout
+	ErrBadResponse = provider.ErrBadResponse
+	ErrProvider    = provider.ErrProvider
 	ErrTooLarge    = errors.New("audio too large")
-	ErrQuota       = errors.New("quota exceeded")
-	ErrRateLimited = errors.New("rate limited")
 	ErrUnsupported = errors.New("unsupported audio format or language")
-	ErrAuth        = errors.New("not authorised")
-	ErrTimeout     = errors.New("timed out")
 	ErrNoSpeech    = errors.New("no speech recognised")
-	ErrBadResponse = errors.New("malformed response")
-	ErrProvider    = errors.New("provider error")
 )
 
-// ProviderError is a transcription failure as the provider reported it.
-type ProviderError struct {
-	Provider   string
-	Status     int // HTTP status, 0 without an answer
-	Code       string
-	Message    string
-	Retryable  bool
-	RetryAfter time.Duration
-	Kind       error
-}
-
-func (e *ProviderError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "transcription: %s: %v", e.Provider, e.Kind)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d", e.Status)
-		if e.Code != "" {
-			fmt.Fprintf(&b, ", %s", e.Code)
-		}
-		b.WriteString(")")
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
-	}
-	return b.String()
-}
-
-// Unwrap returns the kind.
-func (e *ProviderError) Unwrap() error { return e.Kind }
+// ProviderError is a transcription failure as the provider reported it (Service
+// "transcription").
+type ProviderError = provider.Error
 
 // Retryable says whether err is worth retrying later, and after how long the provider
 // asked to wait (0: unspecified).
-func Retryable(err error) (bool, time.Duration) {
-	var pe *ProviderError
-	if errors.As(err, &pe) {
-		return pe.Retryable, pe.RetryAfter
-	}
-	return false, 0
-}
+func Retryable(err error) (bool, time.Duration) { return provider.Retryable(err) }
 
 var notes = map[string][2]string{
 	// language: {not configured, failed}
@@ -151,16 +118,8 @@ func Note(lang string) string { return note(lang, 0) }
 func FailedNote(lang string) string { return note(lang, 1) }
 
 func note(lang string, i int) string {
-	if n, ok := notes[primary(lang)]; ok {
+	if n, ok := notes[models.BaseLanguage(lang)]; ok {
 		return n[i]
 	}
 	return notes["en"][i]
-}
-
-func primary(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
 }

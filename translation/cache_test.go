@@ -111,7 +111,7 @@ func TestCacheErasedWithCustomer(t *testing.T) {
 }
 
 func TestCachedFailureNotCached(t *testing.T) {
-	inner := &counting{err: &ProviderError{Provider: "counting", Kind: ErrQuota}}
+	inner := &counting{err: &ProviderError{Service: "translation", Provider: "counting", Kind: ErrQuota}}
 	store := NewMemoryCache()
 	tr := Cached(inner, store)
 	ctx := WithScope(context.Background(), Scope{Region: "eu", Customer: "c-1"})
@@ -156,7 +156,7 @@ func TestFromConfig(t *testing.T) {
 func TestLoggedLetsTheMessageFlowOn(t *testing.T) {
 	var buf bytes.Buffer
 	l := slog.New(slog.NewTextHandler(&buf, nil))
-	inner := &counting{err: &ProviderError{Provider: "counting", Status: 429, Code: "rate_limit_exceeded", Kind: ErrRateLimited, Retryable: true}}
+	inner := &counting{err: &ProviderError{Service: "translation", Provider: "counting", Status: 429, Code: "rate_limit_exceeded", Kind: ErrRateLimited, Retryable: true}}
 	_, err := Logged(inner, l).Translate(context.Background(), Request{Text: []string{"geheime Nachricht"}, Target: "en"})
 	if !errors.Is(err, ErrRateLimited) || !strings.Contains(Reason(err), "rate limited") {
 		t.Fatal(err)

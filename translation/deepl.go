@@ -8,6 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // DeepL public endpoints: free-plan keys end in ":fx".
@@ -73,7 +77,7 @@ func deeplTarget(tag string) string {
 	case t == "ZH-TW" || t == "ZH-HK" || t == "ZH-MO" || t == "ZH-HANT":
 		return "ZH-HANT"
 	}
-	return strings.ToUpper(primary(t))
+	return strings.ToUpper(models.BaseLanguage(t))
 }
 
 type deeplRequest struct {
@@ -94,7 +98,7 @@ func (d *DeepL) Translate(ctx context.Context, req Request) (Result, error) {
 	}
 	body := deeplRequest{Text: req.Text, TargetLang: deeplTarget(req.Target)}
 	if req.Source != "" {
-		body.SourceLang = strings.ToUpper(primary(req.Source))
+		body.SourceLang = strings.ToUpper(models.BaseLanguage(req.Source))
 		body.GlossaryID = d.glossaryID(ctx, req)
 	}
 	switch req.Formality {
@@ -166,7 +170,7 @@ func deeplFailure(status int, h http.Header, body []byte) error {
 	if msg == "" {
 		msg = snippet(body)
 	}
-	pe := &ProviderError{Provider: "deepl", Status: status, Message: msg, RetryAfter: retryAfter(h)}
+	pe := &ProviderError{Service: "translation", Provider: "deepl", Status: status, Message: msg, RetryAfter: provider.RetryAfter(h, time.Now())}
 	pe.Kind, pe.Retryable = byStatus(status)
 	switch status {
 	case 456:
@@ -202,7 +206,7 @@ func (d *DeepL) glossaryID(ctx context.Context, req Request) string {
 	if len(entries) == 0 {
 		return ""
 	}
-	pair := primary(req.Source) + "-" + primary(req.Target)
+	pair := models.BaseLanguage(req.Source) + "-" + models.BaseLanguage(req.Target)
 	key := domainKey(req.Domain) + "/" + pair + "/" + g.Digest(req.Domain)
 	d.mu.Lock()
 	defer d.mu.Unlock() // one creation at a time; creations are rare
@@ -243,8 +247,8 @@ func (d *DeepL) createGlossary(ctx context.Context, name, source, target string,
 	}
 	raw, _ := json.Marshal(map[string]string{
 		"name":           name,
-		"source_lang":    strings.ToUpper(primary(source)),
-		"target_lang":    strings.ToUpper(primary(target)),
+		"source_lang":    strings.ToUpper(models.BaseLanguage(source)),
+		"target_lang":    strings.ToUpper(models.BaseLanguage(target)),
 		"entries":        tsv.String(),
 		"entries_format": "tsv",
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/meridian-cs/meridian/models"
 )
 
 // ErrNotConfigured is returned by ForCustomer when no provider is configured: the
@@ -36,7 +38,7 @@ type Rendering struct {
 // failing provider leaves the message untranslated with a Note; it never blocks it.
 func ForAgent(ctx context.Context, t Translator, text, lang, agentLang, domain string) Rendering {
 	r := Rendering{Original: text, Language: lang}
-	if t == nil || strings.TrimSpace(text) == "" || agentLang == "" || (lang != "" && primary(lang) == primary(agentLang)) {
+	if t == nil || strings.TrimSpace(text) == "" || agentLang == "" || (lang != "" && models.BaseLanguage(lang) == models.BaseLanguage(agentLang)) {
 		return r
 	}
 	res, err := t.Translate(ctx, Request{Text: []string{text}, Source: lang, Target: agentLang, Domain: domain})
@@ -62,7 +64,7 @@ func ForAgent(ctx context.Context, t Translator, text, lang, agentLang, domain s
 // template); a provider failure is returned as is, for the caller to retry or fall
 // back; a reply is never sent in a language the customer did not write in by accident.
 func ForCustomer(ctx context.Context, t Translator, reply, agentLang, customerLang, domain string) (Result, error) {
-	if customerLang == "" || primary(agentLang) == primary(customerLang) {
+	if customerLang == "" || models.BaseLanguage(agentLang) == models.BaseLanguage(customerLang) {
 		return Result{Texts: []string{reply}}, nil
 	}
 	if t == nil {

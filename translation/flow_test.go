@@ -17,7 +17,7 @@ func TestForAgentNothingPretends(t *testing.T) {
 }
 
 func TestForAgentFailureFlowsOn(t *testing.T) {
-	inner := &counting{err: &ProviderError{Provider: "deepl", Status: 456, Kind: ErrQuota}}
+	inner := &counting{err: &ProviderError{Service: "translation", Provider: "deepl", Status: 456, Kind: ErrQuota}}
 	r := ForAgent(context.Background(), inner, "Wo ist mein Paket?", "de", "en", "ecommerce")
 	if r.Original != "Wo ist mein Paket?" || r.Translation != "" || !errors.Is(r.Err, ErrQuota) || r.Note != "Not translated: deepl quota is used up." {
 		t.Fatalf("%+v", r)
@@ -39,18 +39,5 @@ func TestForAgentAndReply(t *testing.T) {
 	res, err = ForCustomer(context.Background(), inner, "Hi", "en", "en-US", "")
 	if err != nil || res.Texts[0] != "Hi" || len(inner.calls) != 2 {
 		t.Fatalf("%+v %v %v", res, err, inner.calls)
-	}
-}
-
-func TestRetryAfterForms(t *testing.T) {
-	h := map[string][]string{"Retry-After": {"120"}}
-	if d := retryAfter(h); d.Seconds() != 120 {
-		t.Fatal(d)
-	}
-	if d := retryAfter(map[string][]string{"Retry-After": {"Wed, 21 Oct 2015 07:28:00 GMT"}}); d != 0 {
-		t.Fatal("a past date is no wait", d)
-	}
-	if d := retryAfter(map[string][]string{"Retry-After": {"soon"}}); d != 0 {
-		t.Fatal(d)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meridian-cs/meridian/models"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -200,7 +202,7 @@ func (g *Glossaries) entries(domain, source, target string) []*Entry {
 	if dg == nil {
 		return nil
 	}
-	return dg.pairs[primary(source)+"-"+primary(target)]
+	return dg.pairs[models.BaseLanguage(source)+"-"+models.BaseLanguage(target)]
 }
 
 // Digest identifies a domain's glossary content ("" for an unknown domain), so that
@@ -286,7 +288,7 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r)
 // spaceless languages write words without spaces (or glue particles to them), so
 // matching there is by substring.
 func spaceless(lang string) bool {
-	switch primary(lang) {
+	switch models.BaseLanguage(lang) {
 	case "ja", "zh", "th", "ko", "lo", "km", "my":
 		return true
 	}

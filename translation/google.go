@@ -7,6 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // GoogleURL is Cloud Translation's public endpoint.
@@ -37,7 +41,7 @@ func googleLang(tag string) string {
 	case t == "iw":
 		return "he"
 	}
-	return primary(t)
+	return models.BaseLanguage(t)
 }
 
 type googleRequest struct {
@@ -130,7 +134,7 @@ func parseGoogle(status int, h http.Header, body []byte, want int) (Result, erro
 func googleFailure(status int, h http.Header, body []byte) error {
 	var e googleError
 	_ = json.Unmarshal(body, &e)
-	pe := &ProviderError{Provider: "google", Status: status, Message: e.Error.Message, RetryAfter: retryAfter(h)}
+	pe := &ProviderError{Service: "translation", Provider: "google", Status: status, Message: e.Error.Message, RetryAfter: provider.RetryAfter(h, time.Now())}
 	if pe.Message == "" {
 		pe.Message = snippet(body)
 	}

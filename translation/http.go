@@ -79,7 +79,7 @@ func (c Config) do(ctx context.Context, provider string, mk func(ctx context.Con
 	defer cancel()
 	req, err := mk(tctx)
 	if err != nil {
-		return answer{}, &ProviderError{Provider: provider, Kind: ErrProvider, Message: err.Error()}
+		return answer{}, &ProviderError{Service: "translation", Provider: provider, Kind: ErrProvider, Message: err.Error()}
 	}
 	resp, err := c.client().Do(req)
 	if err != nil {
@@ -99,28 +99,11 @@ func (c Config) failed(ctx, tctx context.Context, provider string, err error) er
 	}
 	var ne net.Error
 	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &ProviderError{Provider: provider, Kind: ErrTimeout, Retryable: true,
+		return &ProviderError{Service: "translation", Provider: provider, Kind: ErrTimeout, Retryable: true,
 			Message: "no answer within " + c.timeout().String()}
 	}
 	// A refused or reset connection: the provider may be back soon.
-	return &ProviderError{Provider: provider, Kind: ErrProvider, Retryable: true, Message: err.Error()}
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date).
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
+	return &ProviderError{Service: "translation", Provider: provider, Kind: ErrProvider, Retryable: true, Message: err.Error()}
 }
 
 // byStatus classifies an HTTP error status the way most providers use it.
@@ -149,7 +132,7 @@ func snippet(b []byte) string {
 }
 
 func badResponse(provider string, status int, why string) error {
-	return &ProviderError{Provider: provider, Status: status, Kind: ErrBadResponse, Message: why}
+	return &ProviderError{Service: "translation", Provider: provider, Status: status, Kind: ErrBadResponse, Message: why}
 }
 
 // countMismatch reports an answer with a different number of texts than asked for.

@@ -7,6 +7,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // LibreTranslate translates with a LibreTranslate server, POST {base}/translate with a
@@ -30,7 +34,7 @@ func libreLang(tag string) string {
 	case "pt-br":
 		return "pb"
 	}
-	return primary(t)
+	return models.BaseLanguage(t)
 }
 
 type libreRequest struct {
@@ -130,7 +134,7 @@ func libreFailure(status int, h http.Header, body []byte, msg string) error {
 	if msg == "" {
 		msg = snippet(body)
 	}
-	pe := &ProviderError{Provider: "libretranslate", Status: status, Message: msg, RetryAfter: retryAfter(h)}
+	pe := &ProviderError{Service: "translation", Provider: "libretranslate", Status: status, Message: msg, RetryAfter: provider.RetryAfter(h, time.Now())}
 	pe.Kind, pe.Retryable = byStatus(status)
 	if status == http.StatusBadRequest {
 		l := strings.ToLower(msg)

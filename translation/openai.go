@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // OpenAIURL is OpenAI's public endpoint; any OpenAI-compatible server will do.
@@ -77,7 +80,7 @@ func (o *OpenAI) Translate(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	if strings.TrimSpace(o.cfg.Model) == "" {
-		return Result{}, &ProviderError{Provider: "openai", Kind: ErrProvider, Message: "no model configured (MERIDIAN_TRANSLATE_MODEL)"}
+		return Result{}, &ProviderError{Service: "translation", Provider: "openai", Kind: ErrProvider, Message: "no model configured (MERIDIAN_TRANSLATE_MODEL)"}
 	}
 	res := Result{Provider: "openai", Texts: make([]string, len(req.Text))}
 	system := o.systemPrompt(req)
@@ -154,10 +157,10 @@ func parseOpenAI(status int, h http.Header, body []byte) (string, error) {
 // openaiFailure maps an OpenAI-style error answer ({"error":{"message","type","code"}})
 // for provider: 401 auth; 429 with code or type insufficient_quota is ErrQuota, other
 // 429s are rate limits; 400 with an unsupported language or format is ErrUnsupported;
-func openaiFailure(provider string, status int, h http.Header, body []byte) *ProviderError {
+func openaiFailure(name string, status int, h http.Header, body []byte) *ProviderError {
 	var e openaiError
 	_ = json.Unmarshal(body, &e)
-	pe := &ProviderError{Provider: provider, Status: status, Message: e.Error.Message, RetryAfter: retryAfter(h)}
+	pe := &ProviderError{Service: "translation", Provider: name, Status: status, Message: e.Error.Message, RetryAfter: provider.RetryAfter(h, time.Now())}
 	if pe.Message == "" {
 		pe.Message = snippet(body)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // Translator translates a batch of texts.
@@ -44,76 +46,25 @@ type Result struct {
 	Violations []Violation
 }
 
-// The kinds of failure; a *ProviderError wraps one of them.
+// The kinds of failure; a *ProviderError wraps one of them. Those every outside service
+// shares are the provider package's, so errors.Is works whichever package reports them.
 var (
-	// ErrQuota: the account's quota (characters, daily limit, credit) is used up; a retry
-	// succeeds only after the quota resets or grows.
-	ErrQuota = errors.New("quota exceeded")
-	// ErrRateLimited: too many requests for now; retry after ProviderError.RetryAfter.
-	ErrRateLimited = errors.New("rate limited")
+	ErrQuota       = provider.ErrQuota
+	ErrRateLimited = provider.ErrRateLimited
+	ErrAuth        = provider.ErrAuth
+	ErrTimeout     = provider.ErrTimeout
+	ErrBadResponse = provider.ErrBadResponse
+	ErrProvider    = provider.ErrProvider
 	// ErrUnsupported: the provider does not translate this language pair (or format).
 	ErrUnsupported = errors.New("unsupported language pair")
-	// ErrAuth: the key is missing, wrong or not allowed to do this.
-	ErrAuth = errors.New("not authorised")
-	// ErrTimeout: no complete answer within the timeout.
-	ErrTimeout = errors.New("timed out")
-	// ErrBadResponse: an answer that is not what the provider's API documents.
-	ErrBadResponse = errors.New("malformed response")
-	// ErrProvider: any other refusal or failure of the provider.
-	ErrProvider = errors.New("provider error")
 )
 
-// ProviderError is a provider's failure, as it reported it.
-type ProviderError struct {
-	Provider string
-	// Status is the HTTP status, 0 when there was no answer (a timeout).
-	Status int
-	// Code is the provider's own error code or reason, when it gives one
-	// ("dailyLimitExceeded", "insufficient_quota", ...).
-	Code    string
-	Message string
-	// Retryable says whether the same request may succeed later (429, 5xx, timeouts).
-	Retryable bool
-	// RetryAfter is how long the provider asked to wait, 0 when it did not say.
-	RetryAfter time.Duration
-	// Kind is one of ErrQuota, ErrRateLimited, ErrUnsupported, ErrAuth, ErrTimeout,
-	// ErrBadResponse or ErrProvider.
-	Kind error
-}
-
-func (e *ProviderError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "translation: %s: %v", e.Provider, e.Kind)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d", e.Status)
-		if e.Code != "" {
-			fmt.Fprintf(&b, ", %s", e.Code)
-		}
-		b.WriteString(")")
-	} else if e.Code != "" {
-		fmt.Fprintf(&b, " (%s)", e.Code)
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
-	}
-	return b.String()
-}
-
-// Unwrap returns the kind, so that errors.Is(err, ErrQuota) and the like work.
-func (e *ProviderError) Unwrap() error { return e.Kind }
+// ProviderError is a provider's failure, as it reported it (Service "translation").
+type ProviderError = provider.Error
 
 // Retryable says whether err is worth retrying later and after how long the provider
 // asked to wait (0: unspecified). Adapters never retry by themselves.
-func Retryable(err error) (bool, time.Duration) {
-	var pe *ProviderError
-	if errors.As(err, &pe) {
-		return pe.Retryable, pe.RetryAfter
-	}
-	return errors.Is(err, ErrTimeout) || errors.Is(err, ErrRateLimited), 0
-}
+func Retryable(err error) (bool, time.Duration) { return provider.Retryable(err) }
 
 // Reason words err for an agent's view of a message that stayed untranslated, in
 // English (the agent UI localises by key later); "" for a nil error.
@@ -154,18 +105,9 @@ func nameOf(t Translator) string {
 	return fmt.Sprintf("%T", t)
 }
 
-// primary returns the lower-case primary subtag of a BCP-47 tag ("de-AT" -> "de").
-func primary(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
-}
-
 func validate(provider string, req Request) error {
 	if strings.TrimSpace(req.Target) == "" {
-		return &ProviderError{Provider: provider, Kind: ErrUnsupported, Message: "no target language"}
+		return &ProviderError{Service: "translation", Provider: provider, Kind: ErrUnsupported, Message: "no target language"}
 	}
 	return nil
 }

@@ -10,11 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 const (
@@ -87,9 +87,7 @@ func (c *Channel) Send(ctx context.Context, m channels.Outgoing) (channels.Recei
 	// A used or expired callback stays so; only Kakao's own trouble is worth a retry, and
 	// only while the minute lasts.
 	se.Retryable = resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
-	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-		se.RetryAfter = time.Duration(s) * time.Second
-	}
+	se.RetryAfter = provider.RetryAfter(resp.Header, time.Now())
 	return channels.Receipt{}, se
 }
 

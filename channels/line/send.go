@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 const (
@@ -137,10 +137,10 @@ func (c *Channel) post(ctx context.Context, path string, body any, retryKey stri
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The monthly message quota does not come back by retrying within the backoff.
 		se.Retryable = !strings.Contains(strings.ToLower(a.Message), "monthly limit")
-		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		se.RetryAfter = provider.RetryAfter(resp.Header, time.Now())
 	case resp.StatusCode >= 500:
 		se.Retryable = true
-		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		se.RetryAfter = provider.RetryAfter(resp.Header, time.Now())
 	}
 	return channels.Receipt{}, se
 }
@@ -158,20 +158,6 @@ func reason(a sendAnswer, status string) string {
 		}
 	}
 	return r
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // retryKeySpace namespaces the retry keys Meridian derives (a fixed random UUID).

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // GraphError is the Graph API's error body: {"error": {...}}.
@@ -110,15 +111,8 @@ func snippet(b []byte) string {
 // retryAfter reads Retry-After (seconds or an HTTP date), else the largest
 // estimated_time_to_regain_access (minutes) of X-Business-Use-Case-Usage.
 func retryAfter(h http.Header) time.Duration {
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			if d := time.Until(t); d > 0 {
-				return d
-			}
-		}
+	if d := provider.RetryAfter(h, time.Now()); d > 0 {
+		return d
 	}
 	if v := h.Get("X-Business-Use-Case-Usage"); v != "" {
 		var usage map[string][]struct {

@@ -15,6 +15,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // MaxTextLength is sendMessage's limit, in UTF-16 code units.
@@ -87,9 +88,7 @@ func (c *Channel) Send(ctx context.Context, m channels.Outgoing) (channels.Recei
 		se.Retryable = true
 		se.RetryAfter = time.Duration(a.Parameters.RetryAfter) * time.Second
 		if se.RetryAfter == 0 {
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-				se.RetryAfter = time.Duration(s) * time.Second
-			}
+			se.RetryAfter = provider.RetryAfter(resp.Header, time.Now())
 		}
 	case code >= 500 || resp.StatusCode >= 500:
 		se.Retryable = true

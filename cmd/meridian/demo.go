@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -18,6 +17,7 @@ import (
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/provider"
 	"github.com/meridian-cs/meridian/store/postgres"
 )
 
@@ -134,8 +134,8 @@ func (c *eventClient) post(ctx context.Context, batch []models.Event) error {
 		case resp.StatusCode/100 == 2:
 			return nil
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-				wait = time.Duration(s) * time.Second
+			if d := provider.RetryAfter(resp.Header, time.Now()); d > 0 {
+				wait = d
 			}
 			select {
 			case <-ctx.Done():

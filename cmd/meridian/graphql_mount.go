@@ -21,7 +21,8 @@ import (
 // in that order (a refused request's body is never read). Both take from one rate limiter,
 // so a key has the same budget of queries whichever it uses. The playground page holds no
 // data, so a browser's GET (which carries no key) gets it without one; its queries then send
-// the key the user types into the playground's headers.
+// the key the user types into the playground's headers. A WebSocket upgrade (subscriptions)
+// goes to the API directly, which checks its key itself.
 func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	// One gate for the API and the insight models, so that both apply the same k.
 	// serve checked the configured k before starting.
@@ -42,6 +43,8 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		Translator:     p.translator,
 		Agents:         &postgres.Agents{DB: p.pg, Regions: p.regions},
 		Workspace:      p.workspace,
+		Live:           p.live,
+		Keys:           p.auth,
 	}
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis
@@ -66,6 +69,12 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
 			playground.ServeHTTP(w, r)
+			return
+		}
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			// Subscriptions: the socket authenticates itself, by the upgrade's Authorization
+			// header or its connection_init payload (a browser cannot set headers on one).
+			api.ServeHTTP(w, r)
 			return
 		}
 		authed.ServeHTTP(w, r)

@@ -23,6 +23,7 @@ import (
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/store/postgres/pglocal"
 	"github.com/meridian-cs/meridian/stream"
+	"github.com/meridian-cs/meridian/stream/live"
 	"github.com/meridian-cs/meridian/translation"
 	"github.com/meridian-cs/meridian/understanding"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,6 +56,7 @@ type platform struct {
 	analysis   *understanding.Loader   // nil with --analysis off
 	translator translation.Translator  // nil without --translate-provider
 	workspace  *engine.Workspace       // nil with --routing off
+	live       *live.Hub               // the subscriptions' events; nil without the sinks
 	channels   *channelSet
 	sinkWG     sync.WaitGroup  // the sinks and the outbox
 	runCtx     context.Context // ends when close stops them
@@ -450,6 +452,7 @@ func (p *platform) startSinks(ctx context.Context) error {
 			}
 		}()
 	}
+	p.startLive()
 	if err := p.startAnalysis(groups); err != nil {
 		return err
 	}
@@ -492,6 +495,16 @@ func (p *platform) ready(ctx context.Context) map[string]string {
 	// A sink that cannot store its batch leaves acknowledged events unqueryable.
 	for r, s := range p.sinks {
 		check("sink."+r, s.Health())
+	}
+	// Subscriptions miss what is written before their region's tail found the end of the log.
+	if p.live != nil {
+		for _, r := range p.regions {
+			var err error
+			if !p.live.Tailing(r) {
+				err = errors.New("live events: still finding the end of the topic")
+			}
+			check("live."+r, err)
+		}
 	}
 	return out
 }

@@ -10,12 +10,23 @@
 // A conversation resolved (conversation.resolved, from the workspace or an integration)
 // frees its agent, who is offered the next waiting conversation at once.
 //
-// Beside the stream it keeps SLA clocks (WatchSLA: sla.breached once per missed target),
-// pages the on-call rota for escalations (WatchPages), and sweeps the queues for agents who
-// can take a waiting conversation now (WatchQueues). What it does not do yet (issue #18): AI
-// answers, follow-the-sun hand-offs, offer-and-accept, next-response clocks and pauses, and
-// learned handling times in the score. Messages older than MaxAge (history imported by a
-// backfill) are not routed.
+// Statuses are models.ConversationStatus: queued, assigned, pending (the agent waits on the
+// customer), snoozed (put aside until a time), resolved; bot is the AI-answers issue's
+// (#19) and never set here. Pending and snoozed conversations stay their agent's but do not
+// count against their capacity. The customer writing to one, or a snooze reaching its end
+// (WatchSLA), gives it back: conversation.assigned to the same agent (reason customer_replied
+// or snooze_ended) while the agent is still in the region, online or not, else routed again.
+//
+// Beside the stream it keeps SLA clocks (WatchSLA): first response, next response (each
+// customer message after an agent's reply starts one, the next reply stops it) and
+// resolution; pending and snoozed pause them (their due times move by the paused span when
+// the pause ends), resolving stops them; sla.warning a lead before a target's due time
+// (WarnBefore) and sla.breached when it passes, each once per target and clock. It pages the
+// on-call rota for escalations and records when the first reply after a page came
+// (WatchPages), and sweeps the queues for agents who can take a waiting conversation now
+// (WatchQueues). What it does not do yet (issue #18): AI answers, follow-the-sun hand-offs,
+// offer-and-accept, and learned handling times in the score. Messages older than MaxAge
+// (history imported by a backfill) are not routed.
 package engine
 
 import (
@@ -42,19 +53,27 @@ func Group(region string) string { return "meridian.conversations." + region }
 // Work is where a conversation stands in the engine.
 type Work struct {
 	ConversationID, CustomerID, Country, Tier, Channel, Kind string
-	Status                                                   models.ConversationStatus // queued, assigned, resolved
-	Assignee, PreviousAgent, Queue                           string
-	Priority                                                 routing.Priority
-	Language, Intent, IssueType, Urgency                     string
-	WaitingSince                                             time.Time
+	// Status: queued, assigned, pending, snoozed or resolved (bot belongs to issue #19).
+	Status                               models.ConversationStatus
+	Assignee, PreviousAgent, Queue       string
+	Priority                             routing.Priority
+	Language, Intent, IssueType, Urgency string
+	WaitingSince                         time.Time
 	// SLA: when the first response and the resolution are due (nil: no target), when the
-	// first response came, and the targets already breached.
-	FirstResponseDue, FirstResponseAt, ResolutionDue *time.Time
-	Breached                                         []string
+	// first response came, when the running next response is due (nil: none runs), and the
+	// targets already warned about and breached (a next response's entries go when the next
+	// clock starts: once per target and clock).
+	FirstResponseDue, FirstResponseAt, ResolutionDue, NextResponseDue *time.Time
+	Breached, Warned                                                  []string
+	// PausedAt is when the conversation became pending or snoozed (nil: its clocks run);
+	// SnoozeUntil when its snooze ends.
+	PausedAt, SnoozeUntil *time.Time
 }
 
 // Tx is one decision's transaction in a region (store/postgres.Engine).
 type Tx interface {
+	// Tenant is the tenant the decision is for.
+	Tenant() string
 	// Work returns the conversation's state, locked until the transaction ends.
 	Work(ctx context.Context, conversationID string) (Work, bool, error)
 	SaveWork(ctx context.Context, w Work) error
@@ -68,12 +87,18 @@ type Tx interface {
 	Assigned(ctx context.Context, agentID string) ([]Work, error)
 	// OpenPage starts paging for an escalation.
 	OpenPage(ctx context.Context, p Page) error
+	// RespondPages records at as the first reply after the conversation's pages opened
+	// before it that have none yet.
+	RespondPages(ctx context.Context, conversationID string, at time.Time) error
 }
 
-// Overdue is a conversation whose SLA target has passed without being met or recorded.
+// Overdue is a conversation whose SLA target has passed (or, with Warning, comes due within
+// the warning lead) without being met or recorded; or, with Target "snooze", a snoozed
+// conversation whose snooze ended at DueAt.
 type Overdue struct {
 	Tenant, ConversationID, Target string
 	DueAt                          time.Time
+	Warning                        bool
 }
 
 // Store keeps decisions and the state they change (store/postgres.Engine).
@@ -85,8 +110,11 @@ type Store interface {
 	MarkPublished(ctx context.Context, region, tenant, decisionID string) error
 	// Find reads a conversation's state outside a decision; ok false when the engine has none.
 	Find(ctx context.Context, region, tenant, conversationID string) (Work, bool, error)
-	// Overdue lists a region's conversations past an SLA target at now, not yet recorded.
-	Overdue(ctx context.Context, region string, now time.Time, limit int) ([]Overdue, error)
+	// Overdue lists a region's running SLA clocks past their target at now, or within
+	// warnBefore of it, not yet recorded as breached or warned about.
+	Overdue(ctx context.Context, region string, now time.Time, warnBefore time.Duration, limit int) ([]Overdue, error)
+	// SnoozeEnded lists a region's snoozed conversations whose snooze ended at now.
+	SnoozeEnded(ctx context.Context, region string, now time.Time, limit int) ([]Overdue, error)
 	// TakePages leases the region's pages due at now until until; PageDone records what
 	// their delivery did; Acknowledge stops a conversation's page.
 	TakePages(ctx context.Context, region string, now, until time.Time, limit int) ([]Page, error)
@@ -121,6 +149,9 @@ type Handler struct {
 	Router  *routing.Router
 	// SLA sets the conversations' targets; the zero Policy sets none.
 	SLA sla.Policy
+	// WarnBefore is how long before a target's due time sla.warning is recorded; 0 means
+	// DefaultWarnBefore. A target shorter than it warns as soon as its clock starts.
+	WarnBefore time.Duration
 	// Pager pages the on-call person of escalated conversations; nil: nobody is paged.
 	Pager *Pager
 	// Sun hands conversations to the next region on shift (handoff.go); nil: none.
@@ -132,6 +163,10 @@ type Handler struct {
 	MaxAge time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
+
+	// History is what routing learned from ClickHouse (conversation/history.Learner); nil,
+	// or no snapshot for a tenant yet, routes without it (learned.go).
+	History History
 }
 
 // Handle implements stream.Handler, one event after the other in the log's order.
@@ -205,10 +240,19 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	if err != nil {
 		return nil, err
 	}
-	if ok && w.Status == models.StatusAssigned {
-		return nil, nil
-	}
 	at := h.now().UTC()
+	switch {
+	case ok && w.Status == models.StatusAssigned:
+		// Its agent answers; a message after their reply starts the next-response clock.
+		if !h.customerWrote(&w, e.OccurredAt) {
+			return nil, nil
+		}
+		return nil, tx.SaveWork(ctx, w)
+	case ok && (w.Status == models.StatusPending || w.Status == models.StatusSnoozed):
+		resume(&w, e.OccurredAt)
+		h.customerWrote(&w, e.OccurredAt)
+		return h.wake(ctx, tx, w, e.ID, reasonCustomerReplied, at)
+	}
 	if !ok || w.Status == models.StatusResolved {
 		w = Work{ConversationID: e.ConversationID, CustomerID: e.CustomerID, Channel: e.Channel, Kind: kindOf(e.Channel),
 			WaitingSince: e.OccurredAt, PreviousAgent: w.PreviousAgent}
@@ -219,15 +263,16 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
 	before := w.Priority
-	w.Priority = max(w.Priority, routing.PriorityOf(w.Urgency, w.Tier))
+	w.Priority = max(w.Priority, h.priorityOf(tx, w))
 	// A high or critical message escalates at once, the first time it raises the priority.
 	escalate := (w.Urgency == "HIGH" || w.Urgency == "CRITICAL") && w.Priority > before
-	h.clock(&w, at)
+	h.clock(&w, at, w.Priority != before)
 	agents, err := h.roster(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	d := h.Router.Route(h.conversation(w), agents, at)
+	l := h.learn(tx, agents, at)
+	d := l.router.Route(l.conversation(w, &e), agents, at)
 	w.Queue = d.Queue
 	events := []models.Event{h.decision(e.ID, w, d, at)}
 	if d.AgentID == "" {
@@ -246,7 +291,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		x := h.event(w, models.ConversationEscalated, "escalate:"+e.ID, at)
 		x.Reason, x.AgentID = "urgency:"+w.Urgency, w.Assignee
 		x.Attributes = map[string]string{"priority": w.Priority.String(), "urgency_reasons": e.Attributes["urgency_reasons"], "by": "engine"}
-		if err := h.openPage(ctx, tx, w, x, at); err != nil {
+		if err := h.openPage(ctx, tx, w, &x, at); err != nil {
 			return nil, err
 		}
 		events = append(events, x)
@@ -254,11 +299,13 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	return events, nil
 }
 
-// openPage starts paging the on-call person for an escalation (with a Pager).
-func (h *Handler) openPage(ctx context.Context, tx Tx, w Work, escalation models.Event, at time.Time) error {
+// openPage starts paging the on-call person for an escalation (with a Pager), and marks
+// the escalation paged (attribute paged), which metrics' page_response_seconds counts from.
+func (h *Handler) openPage(ctx context.Context, tx Tx, w Work, escalation *models.Event, at time.Time) error {
 	if h.Pager == nil {
 		return nil
 	}
+	escalation.Attributes["paged"] = "true"
 	return tx.OpenPage(ctx, Page{ID: "page:" + escalation.ID, ConversationID: w.ConversationID, Urgency: w.Urgency,
 		Reason: escalation.Reason, CreatedAt: at, NextAt: &at})
 }
@@ -271,6 +318,7 @@ func (h *Handler) resolved(ctx context.Context, tx Tx, e models.Event) ([]models
 	}
 	agent := w.Assignee
 	w.Status, w.PreviousAgent, w.Assignee = models.StatusResolved, agent, ""
+	stop(&w)
 	if err := tx.SaveWork(ctx, w); err != nil {
 		return nil, err
 	}
@@ -295,11 +343,12 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 	if err != nil {
 		return nil, err
 	}
+	l := h.learn(tx, agents, at)
 	q := routing.NewQueue()
 	for _, x := range waiting {
-		q.Push(h.conversation(x))
+		q.Push(l.conversation(x, nil))
 	}
-	c, d, ok := h.Router.Next(q, agents[i], at)
+	c, d, ok := l.router.Next(q, agents[i], at)
 	if !ok {
 		return nil, nil
 	}
@@ -378,9 +427,10 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 		}
 		at := h.now().UTC()
 		cause := "sweep:" + randomID()
+		l := h.learn(tx, agents, at)
 		var events []models.Event
 		for _, w := range waiting {
-			d := h.Router.Route(h.conversation(w), agents, at)
+			d := l.router.Route(l.conversation(w, nil), agents, at)
 			if d.AgentID == "" {
 				continue
 			}
@@ -406,70 +456,6 @@ func (h *Handler) sweep(ctx context.Context, tenant string) error {
 	}
 	decisions.WithLabelValues(h.Region, "agent available").Add(float64(len(events) / 2))
 	return h.Store.MarkPublished(ctx, h.Region, tenant, id)
-}
-
-// clock sets w's SLA due times from the policy's rule for its tier, channel and priority,
-// counted from when it started waiting (a higher priority tightens them).
-func (h *Handler) clock(w *Work, now time.Time) {
-	if w.FirstResponseAt != nil {
-		return
-	}
-	rule := h.SLA.Match(w.Tier, w.Channel, w.Priority.String())
-	st := sla.Clock(rule, []sla.Event{{Kind: sla.CustomerMessage, At: w.WaitingSince}}, now)
-	w.FirstResponseDue, w.ResolutionDue = st.FirstResponseDueAt, st.ResolutionDueAt
-}
-
-// responded records a conversation's first reply, which stops its first-response clock.
-func (h *Handler) responded(ctx context.Context, tx Tx, e models.Event) error {
-	w, ok, err := tx.Work(ctx, e.ConversationID)
-	if err != nil || !ok || w.FirstResponseAt != nil || e.OccurredAt.Before(w.WaitingSince) {
-		return err
-	}
-	at := e.OccurredAt
-	w.FirstResponseAt = &at
-	return tx.SaveWork(ctx, w)
-}
-
-// WatchSLA records, every interval until ctx ends, each target a conversation of the region
-// missed: an sla.breached event, once (the decision is keyed by conversation and target).
-func (h *Handler) WatchSLA(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		overdue, err := h.Store.Overdue(ctx, h.Region, h.now(), 500)
-		if err != nil {
-			h.log().WarnContext(ctx, "sla watch", "region", h.Region, "err", err)
-			continue
-		}
-		for _, o := range overdue {
-			id := "sla:" + o.Target + ":" + o.ConversationID
-			err := h.decide(ctx, o.Tenant, id, o.ConversationID, func(tx Tx) ([]models.Event, error) { return h.breached(ctx, tx, o, id) })
-			if err != nil {
-				h.log().WarnContext(ctx, "sla breach not recorded yet", "region", h.Region, "conversation", o.ConversationID, "err", err)
-			}
-		}
-	}
-}
-
-func (h *Handler) breached(ctx context.Context, tx Tx, o Overdue, id string) ([]models.Event, error) {
-	w, ok, err := tx.Work(ctx, o.ConversationID)
-	if err != nil || !ok || slices.Contains(w.Breached, o.Target) {
-		return nil, err
-	}
-	w.Breached = append(w.Breached, o.Target)
-	if err := tx.SaveWork(ctx, w); err != nil {
-		return nil, err
-	}
-	e := h.event(w, models.SLABreached, id, h.now().UTC())
-	e.Reason, e.AgentID = o.Target, w.Assignee
-	e.Attributes = map[string]string{"due_at": o.DueAt.UTC().Format(time.RFC3339), "priority": w.Priority.String()}
-	slaBreaches.WithLabelValues(h.Region, o.Target).Inc()
-	return []models.Event{e}, nil
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -503,6 +489,7 @@ func (h *Handler) roster(ctx context.Context, tx Tx) ([]*routing.Agent, error) {
 			Skills: a.Skills, Tiers: a.Tiers, Capacity: capacity, Timezone: a.Timezone, Shifts: shifts,
 			Online: a.Presence == conversation.Online, Load: map[string]int{routing.KindMessaging: loads[a.ID]}}
 	}
+	h.withHistory(tx, out)
 	return out, nil
 }
 
@@ -535,6 +522,7 @@ func (h *Handler) decision(cause string, w Work, d routing.Decision, at time.Tim
 	}
 	e.Attributes = map[string]string{"priority": w.Priority.String(), "relaxed": strconv.FormatBool(d.Relaxed),
 		"candidates": strings.Join(cands, ",")}
+	explain(e.Attributes, d)
 	if msg, ok := strings.CutPrefix(cause, "analysis:"); ok {
 		e.Attributes["message_id"] = msg
 	}
@@ -563,10 +551,16 @@ func baseLanguage(tag string) string {
 type InboxFilter struct {
 	AgentID, Team string
 	Unassigned    bool
-	Statuses      []string // default queued and assigned
+	Statuses      []string // models.ConversationStatus values; default all but resolved
 	Channels      []string
 	Languages     []string // base languages
 	Priorities    []routing.Priority
+	// SLA keeps conversations in any of these states at Now (SLAOK, SLAWarning,
+	// SLABreached): breached when a target was missed or a running clock is past due,
+	// warning when a running clock comes due within WarnBefore, ok otherwise.
+	SLA        []string
+	Now        time.Time
+	WarnBefore time.Duration
 }
 
 // InboxCursor is where a page of the inbox ends: its order is priority (highest first),

@@ -111,9 +111,9 @@ type FollowTheSun struct {
 	// Translator puts the summary and next step into the conversation's language; nil:
 	// the structured summary, in English field names.
 	Translator translation.Translator
-	// History adds the sentiment trend and the last customer message's time to the
+	// Briefs adds the sentiment trend and the last customer message's time to the
 	// summary; nil: they are left out (never guessed).
-	History History
+	Briefs Briefs
 }
 
 // Notifier sends a message to a conversation's customer through the channels' send path.
@@ -121,8 +121,8 @@ type Notifier interface {
 	Notify(ctx context.Context, tenant, conversationID, text, key string) error
 }
 
-// History reads what the analysis knows of a conversation (ClickHouse).
-type History interface {
+// Briefs reads what the analysis knows of a conversation (ClickHouse).
+type Briefs interface {
 	Brief(ctx context.Context, region, tenant, conversationID string) (Brief, error)
 }
 
@@ -424,8 +424,8 @@ func (h *Handler) handOffTenant(ctx context.Context, hs HandoffStore, tenant str
 				continue
 			}
 			var brief Brief
-			if h.Sun.History != nil {
-				if brief, err = h.Sun.History.Brief(ctx, h.Region, tenant, w.ConversationID); err != nil {
+			if h.Sun.Briefs != nil {
+				if brief, err = h.Sun.Briefs.Brief(ctx, h.Region, tenant, w.ConversationID); err != nil {
 					h.log().WarnContext(ctx, "follow-the-sun: no history for the summary", "conversation", w.ConversationID, "err", err)
 					brief = Brief{}
 				}

@@ -15,6 +15,11 @@ var slaBreaches = promauto.NewCounterVec(prometheus.CounterOpts{
 	Help: "SLA targets conversations missed (sla.breached events recorded), by region and target.",
 }, []string{"region", "target"})
 
+var slaWarnings = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "meridian_sla_warnings_total",
+	Help: "SLA targets about to be missed (sla.warning events recorded, a lead before the due time), by region and target.",
+}, []string{"region", "target"})
+
 var pages = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "meridian_pages_total",
 	Help: "Steps of on-call paging delivered or failed (every target of the person failed after retries), by region.",

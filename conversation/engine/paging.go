@@ -18,6 +18,9 @@ type Page struct {
 	StepsPaged, Attempts                        int
 	NextAt                                      *time.Time
 	LastError                                   string
+	// RespondedAt is when the first reply to the customer after the page came: time to a
+	// human's first response.
+	RespondedAt *time.Time
 }
 
 // Pager pages the on-call rota (conversation/oncall) for escalated conversations.

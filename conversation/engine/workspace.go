@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/models"
@@ -26,7 +27,15 @@ var (
 	ErrUnknownAgent = errors.New("no such agent in the conversation's region")
 	// ErrLanguage: the agent does not write the conversation's language.
 	ErrLanguage = errors.New("the agent does not write the conversation's language")
+	// ErrNotAssigned: snoozing and waiting on the customer need a conversation an agent has
+	// (status assigned).
+	ErrNotAssigned = errors.New("the conversation is not assigned to an agent")
+	// ErrSnoozeUntil: a snooze ends in the future, within MaxSnooze.
+	ErrSnoozeUntil = errors.New("a snooze must end in the future and within 30 days")
 )
+
+// MaxSnooze is the longest a conversation may be snoozed.
+const MaxSnooze = 30 * 24 * time.Hour
 
 // Workspace applies agents' and supervisors' actions as decisions of the engine: the same
 // transaction, state and events, published through ingest; each action is an event.
@@ -99,6 +108,7 @@ func (w *Workspace) Assign(ctx context.Context, region, tenant, conv, agentID, b
 		}
 		at := h.now().UTC()
 		before := x.Assignee
+		resume(&x, at)
 		x.Status, x.Assignee = models.StatusAssigned, agentID
 		if err := tx.SaveWork(ctx, x); err != nil {
 			return nil, err
@@ -142,6 +152,7 @@ func (w *Workspace) Resolve(ctx context.Context, region, tenant, conv, by string
 		at := h.now().UTC()
 		agent := x.Assignee
 		x.Status, x.PreviousAgent, x.Assignee = models.StatusResolved, agent, ""
+		stop(&x)
 		if err := tx.SaveWork(ctx, x); err != nil {
 			return nil, err
 		}
@@ -190,6 +201,7 @@ func (w *Workspace) Transfer(ctx context.Context, region, tenant, conv, toAgent,
 		if toLanguage != "" {
 			x.Language = baseLanguage(toLanguage)
 		}
+		resume(&x, at)
 		x.Status, x.Assignee, x.WaitingSince = models.StatusQueued, "", at
 		x.Queue = routing.QueueName(region, x.Language)
 		e := h.event(x, models.ConversationTransferred, "transfer:"+randomID(), at)
@@ -245,17 +257,63 @@ func (w *Workspace) Escalate(ctx context.Context, region, tenant, conv, reason, 
 			return nil, err
 		}
 		x.Priority = routing.Urgent
-		h.clock(&x, h.now().UTC())
+		h.clock(&x, h.now().UTC(), true)
 		if err := tx.SaveWork(ctx, x); err != nil {
 			return nil, err
 		}
 		at := h.now().UTC()
 		e := h.event(x, models.ConversationEscalated, "escalate:"+randomID(), at)
 		e.Reason, e.AgentID, e.Attributes = reason, x.Assignee, map[string]string{"by": by, "priority": routing.Urgent.String()}
-		if err := h.openPage(ctx, tx, x, e, at); err != nil {
+		if err := h.openPage(ctx, tx, x, &e, at); err != nil {
 			return nil, err
 		}
 		return []models.Event{e}, nil
+	})
+}
+
+// Snooze puts an assigned conversation aside until until (in the future, within
+// MaxSnooze): status snoozed, its clocks paused, its agent's capacity free for the next one
+// waiting. The customer writing, or until passing, gives it back to the agent.
+func (w *Workspace) Snooze(ctx context.Context, region, tenant, conv string, until time.Time, by string) (Work, error) {
+	now := w.now()
+	if !until.After(now) || until.Sub(now) > MaxSnooze {
+		return Work{}, ErrSnoozeUntil
+	}
+	until = until.UTC()
+	return w.pause(ctx, region, tenant, conv, models.StatusSnoozed, &until, by)
+}
+
+// MarkPending records that the agent waits on the customer (Zendesk's Pending): status
+// pending, the clocks paused and the agent's capacity free until the customer writes.
+func (w *Workspace) MarkPending(ctx context.Context, region, tenant, conv, by string) (Work, error) {
+	return w.pause(ctx, region, tenant, conv, models.StatusPending, nil, by)
+}
+
+func (w *Workspace) pause(ctx context.Context, region, tenant, conv string, status models.ConversationStatus, until *time.Time, by string) (Work, error) {
+	return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {
+		x, err := open(ctx, tx, conv)
+		if err != nil {
+			return nil, err
+		}
+		if x.Status != models.StatusAssigned {
+			return nil, fmt.Errorf("%w (it is %s)", ErrNotAssigned, x.Status)
+		}
+		at := h.now().UTC()
+		x.Status, x.PausedAt, x.SnoozeUntil = status, &at, until
+		if err := tx.SaveWork(ctx, x); err != nil {
+			return nil, err
+		}
+		typ, prefix := models.ConversationPending, "pending:"
+		if status == models.StatusSnoozed {
+			typ, prefix = models.ConversationSnoozed, "snooze:"
+		}
+		e := h.event(x, typ, prefix+randomID(), at)
+		e.AgentID, e.Attributes = x.Assignee, map[string]string{"by": by}
+		if until != nil {
+			e.Attributes["until"] = until.Format(time.RFC3339)
+		}
+		more, err := h.free(ctx, tx, x.Assignee, e.ID, at)
+		return append([]models.Event{e}, more...), err
 	})
 }
 

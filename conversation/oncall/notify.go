@@ -24,6 +24,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // Page is what a page says: enough for the person paged to decide, and a link to the rest.
@@ -322,7 +324,7 @@ func (n *HTTPNotifier) post(ctx context.Context, kind, u string, h http.Header, 
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests || s == http.StatusRequestTimeout || s == http.StatusTooEarly || s >= 500:
 		e.Retryable = true
-		e.RetryAfter = retryAfter(resp.Header, n.cfg.Now())
+		e.RetryAfter = provider.RetryAfter(resp.Header, n.cfg.Now())
 	}
 	return e
 }
@@ -365,21 +367,6 @@ func transportError(ctx context.Context, kind string, err error) error {
 		e.Reason = "no answer"
 	}
 	return e
-}
-
-// retryAfter reads Retry-After: seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Round(time.Second)
-	}
-	return 0
 }
 
 func oneLine(s string) string {

@@ -124,6 +124,15 @@ func heapDelta(build func() any) (any, uint64) {
 	return v, after.HeapAlloc - before.HeapAlloc
 }
 
+// heapInUse returns the bytes of heap spans in use after a collection: what the process
+// holds for everything built so far.
+func heapInUse() float64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse)
+}
+
 // timer records the duration of single calls: wall-clock, and the CPU time of the
 // benchmark's OS thread, which leaves out the time other processes on a shared machine
 // take (the goroutine is locked to its thread while timing).
@@ -179,6 +188,7 @@ func BenchmarkRoute(b *testing.B) {
 		return r
 	})
 	r := v.(*Router)
+	inUse := heapInUse()
 	for _, mode := range []string{"scan", "roster"} {
 		b.Run(mode, func(b *testing.B) {
 			tm := newTimer()
@@ -204,6 +214,7 @@ func BenchmarkRoute(b *testing.B) {
 				b.ReportMetric(float64(rosterBytes)/float64(len(agents)), "roster-B/agent")
 			}
 			b.ReportMetric(float64(routerBytes), "router-B")
+			b.ReportMetric(inUse/(1<<20), "heap-inuse-MiB")
 			b.ReportMetric(float64(assigned)/float64(len(tm.wall)), "assigned/op")
 		})
 	}
@@ -230,6 +241,7 @@ func BenchmarkNext(b *testing.B) {
 			ready = append(ready, a)
 		}
 	}
+	inUse := heapInUse()
 	b.Run("agent", func(b *testing.B) {
 		tm := newTimer()
 		found := 0
@@ -246,6 +258,7 @@ func BenchmarkNext(b *testing.B) {
 		}
 		tm.report(b)
 		b.ReportMetric(float64(bytes)/float64(len(convs)), "B/waiting")
+		b.ReportMetric(inUse/(1<<20), "heap-inuse-MiB")
 		b.ReportMetric(float64(found)/float64(len(tm.wall)), "found/op")
 	})
 	// Worst cases: an agent who speaks the main languages but may take none of the

@@ -85,3 +85,17 @@ func PriorityOf(urgency, tier string) Priority {
 	}
 	return Normal
 }
+
+// HighValue is the relative customer value (Conversation.CustomerValue, 1 for an average
+// customer) from which a customer's conversations are prioritised as a VIP's.
+const HighValue = 2.0
+
+// PriorityOfValue is PriorityOf for a customer of relative value value (by tier, from the
+// ROI model's value of a customer; 0 when unknown): a customer worth HighValue or more
+// counts as a VIP, so a valuable tier that is not called "vip" waits less too.
+func PriorityOfValue(urgency, tier string, value float64) Priority {
+	if value >= HighValue {
+		tier = "vip"
+	}
+	return PriorityOf(urgency, tier)
+}

@@ -143,7 +143,9 @@ func (q *Queue) index(e *entry) {
 	}
 	s := mask{waitSec: math.MaxInt64, tier: tierCode(e.p.tier), kind: kindCode(e.p.kind)}
 	if !e.c.WaitingSince.IsZero() {
-		s.waitSec = e.c.WaitingSince.Unix()
+		// The expected wait counts as waited (Router.relaxed); subtracting up to a year,
+		// more than any RelaxSkillsAfter, never refuses what the full test accepts.
+		s.waitSec = e.c.WaitingSince.Add(-min(max(e.c.ExpectedWait, 0), 365*24*time.Hour)).Unix()
 	}
 	id, ok := q.regions[e.p.region]
 	if !ok {
@@ -370,11 +372,12 @@ func (r *Router) Next(q *Queue, a *Agent, at time.Time) (Conversation, Decision,
 	_, skills, viaRelax := admit(&e.p, &e.c, a, relaxed)
 	s := r.score(&e.p, &e.c, a, bestLevel, skills, viaRelax, at)
 	d := Decision{
-		AgentID:    a.ID,
-		Queue:      QueueName(e.c.Region, e.c.Language),
-		Candidates: []Candidate{{AgentID: a.ID, Score: s.total, Reasons: s.reasons(&e.p)}},
-		Relaxed:    relaxed && e.p.nskills > 0,
-		Reason:     "assigned",
+		AgentID:       a.ID,
+		Queue:         QueueName(e.c.Region, e.c.Language),
+		Candidates:    []Candidate{{AgentID: a.ID, Score: s.total, Reasons: s.reasons(&e.p)}},
+		Relaxed:       relaxed && e.p.nskills > 0,
+		Reason:        "assigned",
+		HandleSeconds: e.c.HandleSeconds, ExpectedWait: e.c.ExpectedWait,
 	}
 	c := e.c
 	q.Remove(c.ID)

@@ -34,6 +34,15 @@ type Conversation struct {
 	// CustomerValue is the customer's relative value (by tier, from the ROI model); among
 	// conversations of equal priority and waiting time the more valuable goes first.
 	CustomerValue float64
+	// HandleSeconds is the predicted handling time (conversation/predict); 0 is unknown.
+	// Relative to Config.Global.HandleSeconds it scales the load term between ½ and 2: a
+	// long conversation goes the more surely to the agent with the most room.
+	HandleSeconds float64
+	// ExpectedWait is how long the conversation is expected to wait for an agent
+	// (predict.ExpectedWait over its queue's demand and staffing); 0 is unknown. Skills
+	// are relaxed once the wait so far plus ExpectedWait reaches Config.RelaxSkillsAfter:
+	// when waiting for the right agent will take that long anyway, it need not start.
+	ExpectedWait time.Duration
 	// Exclude lists agents not to offer it to: who declined the offer, who transferred
 	// it away.
 	Exclude []string
@@ -58,6 +67,10 @@ type Decision struct {
 	// none has any, the eligible agents at capacity (who would have fitted).
 	Candidates []Candidate
 	Relaxed    bool // skills were not required because it waited RelaxSkillsAfter
+	// HandleSeconds and ExpectedWait are the conversation's, kept for the decision's record
+	// (routing.decided).
+	HandleSeconds float64
+	ExpectedWait  time.Duration
 	// Reason is "assigned", "no agent online for <lang> in <region>", "all agents for
 	// <lang> in <region> excluded", "no agent for tier <tier> for <lang> in <region>",
 	// "no agent with skill <skills> for <lang> in <region>" or "all eligible agents at
@@ -193,9 +206,27 @@ func kindOf(c *Conversation) string {
 	return KindMessaging
 }
 
-// relaxed reports whether c has waited long enough for skills to be relaxed.
+// relaxed reports whether c has waited, or is expected to wait, long enough for skills to
+// be relaxed.
 func (r *Router) relaxed(c *Conversation, at time.Time) bool {
-	return r.cfg.RelaxSkillsAfter > 0 && !c.WaitingSince.IsZero() && at.Sub(c.WaitingSince) >= r.cfg.RelaxSkillsAfter
+	if r.cfg.RelaxSkillsAfter <= 0 || c.WaitingSince.IsZero() {
+		return false
+	}
+	waited := at.Sub(c.WaitingSince)
+	if c.ExpectedWait > 0 {
+		waited += min(c.ExpectedWait, r.cfg.RelaxSkillsAfter) // saturates: Unbounded is huge
+	}
+	return waited >= r.cfg.RelaxSkillsAfter
+}
+
+// loadFactor scales the load term by the conversation's predicted handling time against
+// the region's mean, between ½ and 2; 1 when either is unknown.
+func (r *Router) loadFactor(c *Conversation) float64 {
+	g := r.cfg.Global.HandleSeconds
+	if !(c.HandleSeconds > 0) || !(g > 0) || math.IsInf(c.HandleSeconds, 0) || math.IsInf(g, 0) {
+		return 1
+	}
+	return max(0.5, min(2, c.HandleSeconds/g))
 }
 
 // How far an agent got through the eligibility checks, for the reason of a queueing.
@@ -276,7 +307,7 @@ func (r *Router) score(p *prepared, c *Conversation, a *Agent, level int, skills
 	}
 	s.load, s.capacity = a.Load[p.kind], a.CapacityFor(p.kind)
 	if s.capacity > 0 && s.load < s.capacity {
-		s.total += w.Load * float64(s.capacity-s.load) / float64(s.capacity)
+		s.total += w.Load * r.loadFactor(c) * float64(s.capacity-s.load) / float64(s.capacity)
 	}
 	s.fairness = 1
 	if !a.LastAssigned.IsZero() {
@@ -513,7 +544,8 @@ func (r *Router) consider(st *routeState, a *Agent, level int) {
 }
 
 func (r *Router) decide(st *routeState) Decision {
-	d := Decision{Queue: QueueName(st.c.Region, st.c.Language), Relaxed: st.relaxed && st.p.nskills > 0}
+	d := Decision{Queue: QueueName(st.c.Region, st.c.Language), Relaxed: st.relaxed && st.p.nskills > 0,
+		HandleSeconds: st.c.HandleSeconds, ExpectedWait: st.c.ExpectedWait}
 	switch {
 	case st.free.n > 0:
 		d.AgentID = st.free.list[0].a.ID
@@ -558,4 +590,24 @@ func (r *Router) Eligible(c Conversation, a *Agent, at time.Time) (bool, string)
 	}
 	d := r.Route(c, []*Agent{a}, at)
 	return d.AgentID == a.ID, d.Reason
+}
+
+// Staffing is the capacity for a kind of work ("" is messaging) of the agents who could
+// serve a conversation in region and language (a BCP-47 tag; "" counts every language):
+// online, on shift at at, in the region, speaking it at MinLanguageLevel or better. It is
+// the number of servers of the queue's Erlang C model (conversation/predict), each
+// conversation slot counting as one.
+func (r *Router) Staffing(region, language, kind string, agents []*Agent, at time.Time) int {
+	region, lang := strings.ToLower(strings.TrimSpace(region)), baseLanguage(language)
+	if kind == "" {
+		kind = KindMessaging
+	}
+	n := 0
+	for _, a := range agents {
+		if a == nil || !a.Online || !sameRegion(a, region) || (lang != "und" && a.level(lang) < r.cfg.MinLanguageLevel) || !r.onShift(a, at) {
+			continue
+		}
+		n += max(0, a.CapacityFor(kind))
+	}
+	return n
 }

@@ -824,6 +824,9 @@ func TestNextMatchesRoute(t *testing.T) {
 		if i%5 == 0 { // more skills than the queue numbers
 			convs[i].Product = fmt.Sprintf("Product-%d", i%90)
 		}
+		if i%13 == 0 { // expected to wait: relaxed early, or never waiting at all (zero)
+			convs[i].ExpectedWait = time.Duration(i%7) * time.Minute
+		}
 	}
 	for i, a := range agents {
 		if i%3 == 0 {

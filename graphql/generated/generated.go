@@ -40,10 +40,12 @@ type ResolverRoot interface {
 	Agent() AgentResolver
 	Conversation() ConversationResolver
 	Customer() CustomerResolver
+	Me() MeResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	OutboundMessage() OutboundMessageResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	ThemeExample() ThemeExampleResolver
 }
 
@@ -88,6 +90,44 @@ type ComplexityRoot struct {
 	Assignee struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	Board struct {
+		Agents             func(childComplexity int) int
+		At                 func(childComplexity int) int
+		AtRisk             func(childComplexity int) int
+		Available          func(childComplexity int) int
+		Breached           func(childComplexity int) int
+		FreeSeats          func(childComplexity int) int
+		LongestWaitSeconds func(childComplexity int) int
+		Queues             func(childComplexity int) int
+		Region             func(childComplexity int) int
+		Waiting            func(childComplexity int) int
+	}
+
+	BoardAgent struct {
+		Agent   func(childComplexity int) int
+		Full    func(childComplexity int) int
+		Load    func(childComplexity int) int
+		OnShift func(childComplexity int) int
+		Seats   func(childComplexity int) int
+	}
+
+	BoardQueue struct {
+		Agents             func(childComplexity int) int
+		Assigned           func(childComplexity int) int
+		AtRisk             func(childComplexity int) int
+		Available          func(childComplexity int) int
+		Breached           func(childComplexity int) int
+		FreeSeats          func(childComplexity int) int
+		Language           func(childComplexity int) int
+		LongestWaitSeconds func(childComplexity int) int
+		Name               func(childComplexity int) int
+		OldestWaitingSince func(childComplexity int) int
+		Online             func(childComplexity int) int
+		Parked             func(childComplexity int) int
+		Urgent             func(childComplexity int) int
+		Waiting            func(childComplexity int) int
 	}
 
 	Capacity struct {
@@ -163,6 +203,7 @@ type ComplexityRoot struct {
 		CreatedAt      func(childComplexity int) int
 		LastError      func(childComplexity int) int
 		NextAt         func(childComplexity int) int
+		RespondedAt    func(childComplexity int) int
 		StepsPaged     func(childComplexity int) int
 	}
 
@@ -170,7 +211,10 @@ type ComplexityRoot struct {
 		Breached           func(childComplexity int) int
 		FirstResponseAt    func(childComplexity int) int
 		FirstResponseDueAt func(childComplexity int) int
+		NextResponseDueAt  func(childComplexity int) int
+		Paused             func(childComplexity int) int
 		ResolutionDueAt    func(childComplexity int) int
+		Warned             func(childComplexity int) int
 	}
 
 	CultureRule struct {
@@ -278,6 +322,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InboxEvent struct {
+		Cause        func(childComplexity int) int
+		Change       func(childComplexity int) int
+		Conversation func(childComplexity int) int
+	}
+
 	LanguageLevel struct {
 		Language func(childComplexity int) int
 		Level    func(childComplexity int) int
@@ -291,6 +341,7 @@ type ComplexityRoot struct {
 	}
 
 	Me struct {
+		Agent   func(childComplexity int) int
 		Can     func(childComplexity int) int
 		Regions func(childComplexity int) int
 		Role    func(childComplexity int) int
@@ -336,11 +387,13 @@ type ComplexityRoot struct {
 		CreatePlanningEvent  func(childComplexity int, input PlanningEventInput) int
 		EscalateConversation func(childComplexity int, conversationID string, reason string) int
 		LinkIdentities       func(childComplexity int, input LinkIdentitiesInput) int
+		MarkPending          func(childComplexity int, conversationID string) int
 		ReopenConversation   func(childComplexity int, conversationID string) int
 		ResolveConversation  func(childComplexity int, conversationID string) int
 		SendMessage          func(childComplexity int, input SendMessageInput) int
 		SetAgentPresence     func(childComplexity int, agentID string, status Presence) int
 		SetCustomerCountry   func(childComplexity int, input SetCustomerCountryInput) int
+		SnoozeConversation   func(childComplexity int, conversationID string, until time.Time) int
 		TransferConversation func(childComplexity int, conversationID string, agentID *string, language *string) int
 		UnlinkIdentity       func(childComplexity int, input IdentityInput) int
 		UpsertAgent          func(childComplexity int, input AgentInput) int
@@ -399,6 +452,7 @@ type ComplexityRoot struct {
 		AdaptReply         func(childComplexity int, text string, locale string) int
 		Agents             func(childComplexity int, region string) int
 		AnalyzeText        func(childComplexity int, text string, locale *string, country *string) int
+		Board              func(childComplexity int, region string) int
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
 		Conversation       func(childComplexity int, id string) int
 		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
@@ -619,6 +673,12 @@ type ComplexityRoot struct {
 		Series      func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ConversationUpdated func(childComplexity int, conversationID *string) int
+		InboxChanged        func(childComplexity int, filters *InboxFilters) int
+		MessageAdded        func(childComplexity int, conversationID *string) int
+	}
+
 	TextAnalysis struct {
 		Emotion            func(childComplexity int) int
 		Emotions           func(childComplexity int) int
@@ -700,7 +760,7 @@ type ConversationResolver interface {
 	CustomerID(ctx context.Context, obj *metrics.Conversation) (string, error)
 
 	MessageCount(ctx context.Context, obj *metrics.Conversation) (int, error)
-
+	Status(ctx context.Context, obj *metrics.Conversation) (ConversationStatus, error)
 	Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error)
 	SentimentTrend(ctx context.Context, obj *metrics.Conversation) (*SentimentTrend, error)
 	Assignee(ctx context.Context, obj *metrics.Conversation) (*Assignee, error)
@@ -711,6 +771,9 @@ type ConversationResolver interface {
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
+}
+type MeResolver interface {
+	Agent(ctx context.Context, obj *Me) (*conversation.Agent, error)
 }
 type MessageResolver interface {
 	Text(ctx context.Context, obj *metrics.Message) (string, error)
@@ -733,6 +796,8 @@ type MutationResolver interface {
 	TransferConversation(ctx context.Context, conversationID string, agentID *string, language *string) (*metrics.Conversation, error)
 	EscalateConversation(ctx context.Context, conversationID string, reason string) (*metrics.Conversation, error)
 	AddNote(ctx context.Context, conversationID string, text string) (*metrics.Conversation, error)
+	SnoozeConversation(ctx context.Context, conversationID string, until time.Time) (*metrics.Conversation, error)
+	MarkPending(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 	AcknowledgePage(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 }
 type OutboundMessageResolver interface {
@@ -744,6 +809,7 @@ type QueryResolver interface {
 	Metrics(ctx context.Context, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) (*metrics.Result, error)
 	Conversation(ctx context.Context, id string) (*metrics.Conversation, error)
 	Conversations(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) (*ConversationConnection, error)
+	Board(ctx context.Context, region string) (*Board, error)
 	Customer(ctx context.Context, id string) (*identity.Customer, error)
 	CustomerByIdentity(ctx context.Context, channel string, externalID string) (*identity.Customer, error)
 	OutboundMessage(ctx context.Context, id string) (*channels.OutboundMessage, error)
@@ -764,6 +830,11 @@ type QueryResolver interface {
 	Queues(ctx context.Context, region string) ([]Queue, error)
 	Inbox(ctx context.Context, filters *InboxFilters, first *int, after *string) (*InboxConnection, error)
 	Me(ctx context.Context) (*Me, error)
+}
+type SubscriptionResolver interface {
+	ConversationUpdated(ctx context.Context, conversationID *string) (<-chan *metrics.Conversation, error)
+	MessageAdded(ctx context.Context, conversationID *string) (<-chan *metrics.Message, error)
+	InboxChanged(ctx context.Context, filters *InboxFilters) (<-chan *InboxEvent, error)
 }
 type ThemeExampleResolver interface {
 	Text(ctx context.Context, obj *mining.Example) (string, error)
@@ -952,6 +1023,183 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Assignee.Name(childComplexity), true
+
+	case "Board.agents":
+		if e.ComplexityRoot.Board.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Agents(childComplexity), true
+	case "Board.at":
+		if e.ComplexityRoot.Board.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.At(childComplexity), true
+	case "Board.atRisk":
+		if e.ComplexityRoot.Board.AtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.AtRisk(childComplexity), true
+	case "Board.available":
+		if e.ComplexityRoot.Board.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Available(childComplexity), true
+	case "Board.breached":
+		if e.ComplexityRoot.Board.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Breached(childComplexity), true
+	case "Board.freeSeats":
+		if e.ComplexityRoot.Board.FreeSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.FreeSeats(childComplexity), true
+	case "Board.longestWaitSeconds":
+		if e.ComplexityRoot.Board.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.LongestWaitSeconds(childComplexity), true
+	case "Board.queues":
+		if e.ComplexityRoot.Board.Queues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Queues(childComplexity), true
+	case "Board.region":
+		if e.ComplexityRoot.Board.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Region(childComplexity), true
+	case "Board.waiting":
+		if e.ComplexityRoot.Board.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Waiting(childComplexity), true
+
+	case "BoardAgent.agent":
+		if e.ComplexityRoot.BoardAgent.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Agent(childComplexity), true
+	case "BoardAgent.full":
+		if e.ComplexityRoot.BoardAgent.Full == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Full(childComplexity), true
+	case "BoardAgent.load":
+		if e.ComplexityRoot.BoardAgent.Load == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Load(childComplexity), true
+	case "BoardAgent.onShift":
+		if e.ComplexityRoot.BoardAgent.OnShift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.OnShift(childComplexity), true
+	case "BoardAgent.seats":
+		if e.ComplexityRoot.BoardAgent.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardAgent.Seats(childComplexity), true
+
+	case "BoardQueue.agents":
+		if e.ComplexityRoot.BoardQueue.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Agents(childComplexity), true
+	case "BoardQueue.assigned":
+		if e.ComplexityRoot.BoardQueue.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Assigned(childComplexity), true
+	case "BoardQueue.atRisk":
+		if e.ComplexityRoot.BoardQueue.AtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.AtRisk(childComplexity), true
+	case "BoardQueue.available":
+		if e.ComplexityRoot.BoardQueue.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Available(childComplexity), true
+	case "BoardQueue.breached":
+		if e.ComplexityRoot.BoardQueue.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Breached(childComplexity), true
+	case "BoardQueue.freeSeats":
+		if e.ComplexityRoot.BoardQueue.FreeSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.FreeSeats(childComplexity), true
+	case "BoardQueue.language":
+		if e.ComplexityRoot.BoardQueue.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Language(childComplexity), true
+	case "BoardQueue.longestWaitSeconds":
+		if e.ComplexityRoot.BoardQueue.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.LongestWaitSeconds(childComplexity), true
+	case "BoardQueue.name":
+		if e.ComplexityRoot.BoardQueue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Name(childComplexity), true
+	case "BoardQueue.oldestWaitingSince":
+		if e.ComplexityRoot.BoardQueue.OldestWaitingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.OldestWaitingSince(childComplexity), true
+	case "BoardQueue.online":
+		if e.ComplexityRoot.BoardQueue.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Online(childComplexity), true
+	case "BoardQueue.parked":
+		if e.ComplexityRoot.BoardQueue.Parked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Parked(childComplexity), true
+	case "BoardQueue.urgent":
+		if e.ComplexityRoot.BoardQueue.Urgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Urgent(childComplexity), true
+	case "BoardQueue.waiting":
+		if e.ComplexityRoot.BoardQueue.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.Waiting(childComplexity), true
 
 	case "Capacity.kind":
 		if e.ComplexityRoot.Capacity.Kind == nil {
@@ -1271,6 +1519,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationPage.NextAt(childComplexity), true
+	case "ConversationPage.respondedAt":
+		if e.ComplexityRoot.ConversationPage.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPage.RespondedAt(childComplexity), true
 	case "ConversationPage.stepsPaged":
 		if e.ComplexityRoot.ConversationPage.StepsPaged == nil {
 			break
@@ -1296,12 +1550,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationSLA.FirstResponseDueAt(childComplexity), true
+	case "ConversationSLA.nextResponseDueAt":
+		if e.ComplexityRoot.ConversationSLA.NextResponseDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.NextResponseDueAt(childComplexity), true
+	case "ConversationSLA.paused":
+		if e.ComplexityRoot.ConversationSLA.Paused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.Paused(childComplexity), true
 	case "ConversationSLA.resolutionDueAt":
 		if e.ComplexityRoot.ConversationSLA.ResolutionDueAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ConversationSLA.ResolutionDueAt(childComplexity), true
+	case "ConversationSLA.warned":
+		if e.ComplexityRoot.ConversationSLA.Warned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationSLA.Warned(childComplexity), true
 
 	case "CultureRule.description":
 		if e.ComplexityRoot.CultureRule.Description == nil {
@@ -1729,6 +2001,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InboxEdge.Node(childComplexity), true
 
+	case "InboxEvent.cause":
+		if e.ComplexityRoot.InboxEvent.Cause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEvent.Cause(childComplexity), true
+	case "InboxEvent.change":
+		if e.ComplexityRoot.InboxEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEvent.Change(childComplexity), true
+	case "InboxEvent.conversation":
+		if e.ComplexityRoot.InboxEvent.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEvent.Conversation(childComplexity), true
+
 	case "LanguageLevel.language":
 		if e.ComplexityRoot.LanguageLevel.Language == nil {
 			break
@@ -1767,6 +2058,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MarketCoverage.Market(childComplexity), true
 
+	case "Me.agent":
+		if e.ComplexityRoot.Me.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Agent(childComplexity), true
 	case "Me.can":
 		if e.ComplexityRoot.Me.Can == nil {
 			break
@@ -1992,6 +2289,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkIdentities(childComplexity, args["input"].(LinkIdentitiesInput)), true
+	case "Mutation.markPending":
+		if e.ComplexityRoot.Mutation.MarkPending == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markPending_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkPending(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.reopenConversation":
 		if e.ComplexityRoot.Mutation.ReopenConversation == nil {
 			break
@@ -2047,6 +2355,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCustomerCountry(childComplexity, args["input"].(SetCustomerCountryInput)), true
+	case "Mutation.snoozeConversation":
+		if e.ComplexityRoot.Mutation.SnoozeConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_snoozeConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SnoozeConversation(childComplexity, args["conversationId"].(string), args["until"].(time.Time)), true
 	case "Mutation.transferConversation":
 		if e.ComplexityRoot.Mutation.TransferConversation == nil {
 			break
@@ -2323,6 +2642,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AnalyzeText(childComplexity, args["text"].(string), args["locale"].(*string), args["country"].(*string)), true
+	case "Query.board":
+		if e.ComplexityRoot.Query.Board == nil {
+			break
+		}
+
+		args, err := ec.field_Query_board_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Board(childComplexity, args["region"].(string)), true
 	case "Query.competitorMentions":
 		if e.ComplexityRoot.Query.CompetitorMentions == nil {
 			break
@@ -3422,6 +3752,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StoredForecast.Series(childComplexity), true
 
+	case "Subscription.conversationUpdated":
+		if e.ComplexityRoot.Subscription.ConversationUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_conversationUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConversationUpdated(childComplexity, args["conversationId"].(*string)), true
+	case "Subscription.inboxChanged":
+		if e.ComplexityRoot.Subscription.InboxChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_inboxChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InboxChanged(childComplexity, args["filters"].(*InboxFilters)), true
+	case "Subscription.messageAdded":
+		if e.ComplexityRoot.Subscription.MessageAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_messageAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MessageAdded(childComplexity, args["conversationId"].(*string)), true
+
 	case "TextAnalysis.emotion":
 		if e.ComplexityRoot.TextAnalysis.Emotion == nil {
 			break
@@ -3781,6 +4145,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3807,6 +4188,68 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schemas/graphql/board.graphql", Input: `extend type Query {
+  """
+  A supervisor's live board of a region, from the conversation engine's state as of now: per
+  language, who waits and for how long, who can take them and the SLA at risk; per agent,
+  presence, shift and load. Needs a key that may read the region's agents.
+  """
+  board(region: String!): Board!
+}
+
+type Board {
+  region: String!
+  at: Time!
+  "Conversations waiting for a person (QUEUED), over every language."
+  waiting: Int!
+  "The longest current wait, in seconds; null when nobody waits."
+  longestWaitSeconds: Int
+  "Open conversations that already missed an SLA target."
+  breached: Int!
+  "Unanswered conversations whose first response is due within 5 minutes (or overdue)."
+  atRisk: Int!
+  "Agents online and on shift, and their free seats (messaging)."
+  available: Int!
+  freeSeats: Int!
+  "One line per language with work or agents: urgent and longest waits first."
+  queues: [BoardQueue!]!
+  "One line per agent of the region, by id."
+  agents: [BoardAgent!]!
+}
+
+type BoardQueue {
+  "region/language, e.g. eu/de."
+  name: String!
+  language: String!
+  waiting: Int!
+  "Waiting at HIGH or URGENT priority."
+  urgent: Int!
+  assigned: Int!
+  "Pending on the customer or snoozed."
+  parked: Int!
+  longestWaitSeconds: Int
+  oldestWaitingSince: Time
+  breached: Int!
+  atRisk: Int!
+  "Agents writing the language (level 2 or better), online, available (online and on shift)."
+  agents: Int!
+  online: Int!
+  available: Int!
+  "Free messaging seats of the available agents: how many more can be taken now."
+  freeSeats: Int!
+}
+
+type BoardAgent {
+  agent: Agent!
+  "Conversations assigned to the agent now."
+  load: Int!
+  "Messaging conversations the agent takes at once."
+  seats: Int!
+  onShift: Boolean!
+  "At capacity: the router gives them nothing more."
+  full: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/channels.graphql", Input: `extend type Query {
   """
   A customer with every identity they are known by (platform user ids, phone numbers, e-mail
@@ -4268,6 +4711,60 @@ type RoiActual {
   note: String
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/live.graphql", Input: `"""
+The live workspace over WebSocket (the graphql-transport-ws protocol, at the same /graphql):
+the key goes in the connection_init payload, {"Authorization": "Bearer KEY"}, or in the
+upgrade request's Authorization header; without a valid key the socket is closed with 4403.
+Every Meridian process behind a load balancer delivers every event: each reads each region's
+topic itself. A subscriber that falls behind (its buffer full) gets an error and the
+subscription ends; subscribe again and read the inbox to catch up.
+"""
+type Subscription {
+  """
+  A conversation changed: its lifecycle (queued, assigned, transferred, escalated, resolved,
+  reopened), assignment, priority, SLA (a breach) or notes. With conversationId, that one;
+  without, every conversation the key may read.
+  """
+  conversationUpdated(conversationId: ID): Conversation!
+  """
+  A message in a conversation, inbound or outbound, its text shown as the key's role may
+  see it. With conversationId, that conversation's; without, every one the key may read.
+  """
+  messageAdded(conversationId: ID): Message!
+  """
+  A conversation entered the inbox the filters describe (as the inbox query reads it), left
+  it, or changed within it.
+  """
+  inboxChanged(filters: InboxFilters): InboxEvent!
+}
+
+type InboxEvent {
+  "ENTERED, LEFT or CHANGED."
+  change: InboxChange!
+  "The event that changed it: conversation.assigned, conversation.queued, sla.breached, ..."
+  cause: String!
+  conversation: Conversation!
+}
+
+enum InboxChange {
+  ENTERED
+  LEFT
+  CHANGED
+}
+
+extend input InboxFilters {
+  """
+  Only the conversations of the agent the key acts for (an API key bound to an agent,
+  README "API keys"); an error for a key bound to nobody.
+  """
+  mine: Boolean
+}
+
+extend type Me {
+  "The agent the key acts for; null for a key bound to nobody."
+  agent: Agent
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/planning.graphql", Input: `# Workforce planning: contact-demand forecasts, planning events, Erlang staffing and
 # follow-the-sun plans. Keys with the roles planner, supervisor and admin may use these fields,
 # for the regions they may access. A "contact" is a conversation opened (its first
@@ -4692,10 +5189,27 @@ type Conversation {
   lastActivityAt: Time!
   "Matching messages received and sent."
   messageCount: Int!
-  "open, queued, assigned, escalated, handed_off or resolved (models.ConversationStatus): the status its latest lifecycle event leaves behind, the same in the workspace and the dashboards."
-  status: String!
+  "The status its latest lifecycle event leaves behind (models.ConversationStatus), the same in the workspace and the dashboards."
+  status: ConversationStatus!
   "The conversation's messages, oldest first."
   messages(first: Int = 50): [Message!]!
+}
+
+"""
+Where a conversation stands, one model for the workspace and the dashboards.
+QUEUED: waiting for a human, nobody has it (new, reopened, transferred, handed off).
+ASSIGNED: an agent has it. BOT: the AI answers it (set only by AI answers, issue #19).
+PENDING: the agent waits on the customer. SNOOZED: put aside until a time or the customer's
+next message. RESOLVED: done until reopened. An escalation raises the priority and leaves the
+status as it was.
+"""
+enum ConversationStatus {
+  QUEUED
+  ASSIGNED
+  BOT
+  PENDING
+  SNOOZED
+  RESOLVED
 }
 
 type Message {
@@ -5028,6 +5542,18 @@ extend type Mutation {
   "Adds an internal note, never sent to the customer."
   addNote(conversationId: ID!, text: String!): Conversation!
   """
+  Puts an ASSIGNED conversation aside until a time (in the future, within 30 days): SNOOZED,
+  its SLA clocks paused, its agent's capacity free. The customer writing, or until passing,
+  gives it back to the agent (ASSIGNED), or to the queue when the agent left the region.
+  """
+  snoozeConversation(conversationId: ID!, until: Time!): Conversation!
+  """
+  The agent of an ASSIGNED conversation waits on the customer (Zendesk's Pending): PENDING,
+  its SLA clocks paused, the agent's capacity free until the customer writes, when it is
+  theirs again (ASSIGNED).
+  """
+  markPending(conversationId: ID!): Conversation!
+  """
   The on-call person takes the escalated conversation's page: nobody further is paged for it
   (MERIDIAN_ONCALL_ROTA).
   """
@@ -5056,18 +5582,44 @@ type ConversationPage {
   attempts: Int!
   "When the next region's person will be paged if nobody acknowledges; null when done."
   nextAt: Time
+  "When the first reply to the customer after the page came: time to a human's first response."
+  respondedAt: Time
   "The last delivery failures (target kind and host, never a secret); null when none."
   lastError: String
 }
 
+"""
+A conversation's SLA clocks (MERIDIAN_SLA_POLICY). Due times move by the time the
+conversation spent PENDING or SNOOZED; while it is, they are shown as if the clocks resumed
+now (pending) or at the snooze's end. Resolving stops every clock.
+"""
 type ConversationSLA {
   "When the first reply is due; null when the policy sets no target."
   firstResponseDueAt: Time
   "When the first reply came; null until it does."
   firstResponseAt: Time
+  """
+  When the reply to the customer's latest message is due: each customer message after an
+  agent's reply starts the clock, the next reply stops it; null when none runs.
+  """
+  nextResponseDueAt: Time
   resolutionDueAt: Time
-  "Targets missed: first_response, resolution."
+  "Whether the clocks are paused (PENDING or SNOOZED)."
+  paused: Boolean!
+  "Targets warned about before their due time (sla.warning, MERIDIAN_SLA_WARN_BEFORE ahead)."
+  warned: [String!]!
+  "Targets missed: first_response, next_response, resolution."
   breached: [String!]!
+}
+
+"The SLA state of a conversation, for the inbox filter."
+enum SLAState {
+  "No target missed, none due within MERIDIAN_SLA_WARN_BEFORE."
+  OK
+  "A running clock comes due within MERIDIAN_SLA_WARN_BEFORE."
+  WARNING
+  "A target was missed, or a running clock is past due."
+  BREACHED
 }
 
 type Assignee {
@@ -5084,10 +5636,10 @@ enum Priority {
 
 extend type Query {
   """
-  The conversations people work on, from the conversation engine's state: waiting (QUEUED)
-  or assigned, in the regions the key may read; highest priority first, then longest waiting.
-  Filters: an agent's (agentId), a team's, unassigned only, status, channel, language,
-  priority.
+  The conversations people work on, from the conversation engine's state: every status but
+  RESOLVED unless the status filter says otherwise, in the regions the key may read; highest
+  priority first, then longest waiting. Filters: an agent's (agentId), a team's, unassigned
+  only, status, channel, language, priority, SLA state.
   """
   inbox(filters: InboxFilters, first: Int = 50, after: String): InboxConnection!
 }
@@ -5097,11 +5649,12 @@ input InboxFilters {
   team: String
   "Only conversations nobody has."
   unassigned: Boolean
-  "queued, assigned (default both); resolved to look back."
-  status: [String!]
+  "Default: all but RESOLVED; RESOLVED to look back."
+  status: [ConversationStatus!]
   channel: [String!]
   language: [String!]
   priority: [Priority!]
+  sla: [SLAState!]
   region: String
 }
 
@@ -5216,6 +5769,82 @@ func (ec *executionContext) childFields_Assignee(ctx context.Context, field grap
 		return ec.fieldContext_Assignee_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
+}
+
+func (ec *executionContext) childFields_Board(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_Board_region(ctx, field)
+	case "at":
+		return ec.fieldContext_Board_at(ctx, field)
+	case "waiting":
+		return ec.fieldContext_Board_waiting(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_Board_longestWaitSeconds(ctx, field)
+	case "breached":
+		return ec.fieldContext_Board_breached(ctx, field)
+	case "atRisk":
+		return ec.fieldContext_Board_atRisk(ctx, field)
+	case "available":
+		return ec.fieldContext_Board_available(ctx, field)
+	case "freeSeats":
+		return ec.fieldContext_Board_freeSeats(ctx, field)
+	case "queues":
+		return ec.fieldContext_Board_queues(ctx, field)
+	case "agents":
+		return ec.fieldContext_Board_agents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Board", field.Name)
+}
+
+func (ec *executionContext) childFields_BoardAgent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_BoardAgent_agent(ctx, field)
+	case "load":
+		return ec.fieldContext_BoardAgent_load(ctx, field)
+	case "seats":
+		return ec.fieldContext_BoardAgent_seats(ctx, field)
+	case "onShift":
+		return ec.fieldContext_BoardAgent_onShift(ctx, field)
+	case "full":
+		return ec.fieldContext_BoardAgent_full(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoardAgent", field.Name)
+}
+
+func (ec *executionContext) childFields_BoardQueue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_BoardQueue_name(ctx, field)
+	case "language":
+		return ec.fieldContext_BoardQueue_language(ctx, field)
+	case "waiting":
+		return ec.fieldContext_BoardQueue_waiting(ctx, field)
+	case "urgent":
+		return ec.fieldContext_BoardQueue_urgent(ctx, field)
+	case "assigned":
+		return ec.fieldContext_BoardQueue_assigned(ctx, field)
+	case "parked":
+		return ec.fieldContext_BoardQueue_parked(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_BoardQueue_longestWaitSeconds(ctx, field)
+	case "oldestWaitingSince":
+		return ec.fieldContext_BoardQueue_oldestWaitingSince(ctx, field)
+	case "breached":
+		return ec.fieldContext_BoardQueue_breached(ctx, field)
+	case "atRisk":
+		return ec.fieldContext_BoardQueue_atRisk(ctx, field)
+	case "agents":
+		return ec.fieldContext_BoardQueue_agents(ctx, field)
+	case "online":
+		return ec.fieldContext_BoardQueue_online(ctx, field)
+	case "available":
+		return ec.fieldContext_BoardQueue_available(ctx, field)
+	case "freeSeats":
+		return ec.fieldContext_BoardQueue_freeSeats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoardQueue", field.Name)
 }
 
 func (ec *executionContext) childFields_Capacity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5364,6 +5993,8 @@ func (ec *executionContext) childFields_ConversationPage(ctx context.Context, fi
 		return ec.fieldContext_ConversationPage_attempts(ctx, field)
 	case "nextAt":
 		return ec.fieldContext_ConversationPage_nextAt(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_ConversationPage_respondedAt(ctx, field)
 	case "lastError":
 		return ec.fieldContext_ConversationPage_lastError(ctx, field)
 	}
@@ -5376,8 +6007,14 @@ func (ec *executionContext) childFields_ConversationSLA(ctx context.Context, fie
 		return ec.fieldContext_ConversationSLA_firstResponseDueAt(ctx, field)
 	case "firstResponseAt":
 		return ec.fieldContext_ConversationSLA_firstResponseAt(ctx, field)
+	case "nextResponseDueAt":
+		return ec.fieldContext_ConversationSLA_nextResponseDueAt(ctx, field)
 	case "resolutionDueAt":
 		return ec.fieldContext_ConversationSLA_resolutionDueAt(ctx, field)
+	case "paused":
+		return ec.fieldContext_ConversationSLA_paused(ctx, field)
+	case "warned":
+		return ec.fieldContext_ConversationSLA_warned(ctx, field)
 	case "breached":
 		return ec.fieldContext_ConversationSLA_breached(ctx, field)
 	}
@@ -5594,6 +6231,18 @@ func (ec *executionContext) childFields_InboxEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type InboxEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_InboxEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_InboxEvent_change(ctx, field)
+	case "cause":
+		return ec.fieldContext_InboxEvent_cause(ctx, field)
+	case "conversation":
+		return ec.fieldContext_InboxEvent_conversation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboxEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_LanguageLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "language":
@@ -5628,6 +6277,8 @@ func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.Co
 		return ec.fieldContext_Me_regions(ctx, field)
 	case "can":
 		return ec.fieldContext_Me_can(ctx, field)
+	case "agent":
+		return ec.fieldContext_Me_agent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Me", field.Name)
 }
@@ -6584,6 +7235,20 @@ func (ec *executionContext) field_Mutation_linkIdentities_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markPending_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6659,6 +7324,28 @@ func (ec *executionContext) field_Mutation_setCustomerCountry_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_snoozeConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg1
 	return args, nil
 }
 
@@ -6797,6 +7484,20 @@ func (ec *executionContext) field_Query_analyzeText_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["country"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_board_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
 	return args, nil
 }
 
@@ -7479,6 +8180,48 @@ func (ec *executionContext) field_Query_translateText_args(ctx context.Context, 
 		return nil, err
 	}
 	args["domain"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_conversationUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_inboxChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) (*InboxFilters, error) {
+			return ec.unmarshalOInboxFilters2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxFilters(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_messageAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	return args, nil
 }
 
@@ -8220,6 +8963,700 @@ func (ec *executionContext) _Assignee_name(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Assignee_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assignee", field, false, false, "String")
+}
+
+func (ec *executionContext) _Board_region(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "String")
+}
+
+func (ec *executionContext) _Board_at(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Board_waiting(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Board_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_breached(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_atRisk(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_atRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_atRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_available(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_freeSeats(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_freeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_freeSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Board", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Board_queues(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_queues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []BoardQueue) graphql.Marshaler {
+			return ec.marshalNBoardQueue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_queues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Board",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoardQueue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Board_agents(ctx context.Context, field graphql.CollectedField, obj *Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []BoardAgent) graphql.Marshaler {
+			return ec.marshalNBoardAgent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Board",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoardAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoardAgent_agent(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoardAgent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoardAgent_load(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_load(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Load, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_load(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardAgent_seats(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardAgent_onShift(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_onShift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnShift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_onShift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BoardAgent_full(ctx context.Context, field graphql.CollectedField, obj *BoardAgent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardAgent_full(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Full, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardAgent_full(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardAgent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BoardQueue_name(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "String")
+}
+
+func (ec *executionContext) _BoardQueue_language(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "String")
+}
+
+func (ec *executionContext) _BoardQueue_waiting(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_urgent(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_urgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_urgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_assigned(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_parked(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_parked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_parked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_oldestWaitingSince(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_oldestWaitingSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestWaitingSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_oldestWaitingSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BoardQueue_breached(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_atRisk(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_atRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_atRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_agents(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_online(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_online(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Online, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_online(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_available(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_freeSeats(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_freeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_freeSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Capacity_kind(ctx context.Context, field graphql.CollectedField, obj *Capacity) (ret graphql.Marshaler) {
@@ -9044,18 +10481,18 @@ func (ec *executionContext) _Conversation_status(ctx context.Context, field grap
 			return ec.fieldContext_Conversation_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Conversation().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v ConversationStatus) graphql.Marshaler {
+			return ec.marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Conversation", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "ConversationStatus")
 }
 
 func (ec *executionContext) _Conversation_messages(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
@@ -9533,6 +10970,29 @@ func (ec *executionContext) fieldContext_ConversationPage_nextAt(_ context.Conte
 	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ConversationPage_respondedAt(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPage_respondedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPage_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationPage", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ConversationPage_lastError(ctx context.Context, field graphql.CollectedField, obj *ConversationPage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9602,6 +11062,29 @@ func (ec *executionContext) fieldContext_ConversationSLA_firstResponseAt(_ conte
 	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ConversationSLA_nextResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_nextResponseDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextResponseDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_nextResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ConversationSLA_resolutionDueAt(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9623,6 +11106,52 @@ func (ec *executionContext) _ConversationSLA_resolutionDueAt(ctx context.Context
 }
 func (ec *executionContext) fieldContext_ConversationSLA_resolutionDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationSLA_paused(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_paused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_paused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConversationSLA_warned(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationSLA_warned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationSLA_warned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConversationSLA_breached(ctx context.Context, field graphql.CollectedField, obj *ConversationSLA) (ret graphql.Marshaler) {
@@ -11361,6 +12890,84 @@ func (ec *executionContext) fieldContext_InboxEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _InboxEvent_change(ctx context.Context, field graphql.CollectedField, obj *InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v InboxChange) graphql.Marshaler {
+			return ec.marshalNInboxChange2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxEvent", field, false, false, "InboxChange")
+}
+
+func (ec *executionContext) _InboxEvent_cause(ctx context.Context, field graphql.CollectedField, obj *InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEvent_cause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEvent_cause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _InboxEvent_conversation(ctx context.Context, field graphql.CollectedField, obj *InboxEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEvent_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEvent_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LanguageLevel_language(ctx context.Context, field graphql.CollectedField, obj *LanguageLevel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11589,6 +13196,38 @@ func (ec *executionContext) _Me_can(ctx context.Context, field graphql.Collected
 }
 func (ec *executionContext) fieldContext_Me_can(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_agent(ctx context.Context, field graphql.CollectedField, obj *Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Me().Agent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+			return ec.marshalOAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Me_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *metrics.Message) (ret graphql.Marshaler) {
@@ -12683,6 +14322,94 @@ func (ec *executionContext) fieldContext_Mutation_addNote(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_snoozeConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_snoozeConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SnoozeConversation(ctx, fc.Args["conversationId"].(string), fc.Args["until"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_snoozeConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_snoozeConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markPending(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markPending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkPending(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markPending(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markPending_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_acknowledgePage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13689,6 +15416,50 @@ func (ec *executionContext) fieldContext_Query_conversations(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_board(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_board(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Board(ctx, fc.Args["region"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Board) graphql.Marshaler {
+			return ec.marshalNBoard2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoard(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_board(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Board(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_board_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18059,6 +19830,138 @@ func (ec *executionContext) fieldContext_StoredForecast_baselines(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_conversationUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_conversationUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConversationUpdated(ctx, fc.Args["conversationId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_conversationUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_conversationUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_messageAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MessageAdded(ctx, fc.Args["conversationId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageAdded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_messageAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_inboxChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_inboxChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().InboxChanged(ctx, fc.Args["filters"].(*InboxFilters))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InboxEvent) graphql.Marshaler {
+			return ec.marshalNInboxEvent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_inboxChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InboxEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_inboxChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TextAnalysis_language(ctx context.Context, field graphql.CollectedField, obj *TextAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20813,7 +22716,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "region"}
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20843,7 +22746,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 			it.Unassigned = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOConversationStatus2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -20869,6 +22772,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Priority = data
+		case "sla":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sla"))
+			data, err := ec.unmarshalOSLAState2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLA = data
 		case "region":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -20876,6 +22786,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Region = data
+		case "mine":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mine"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mine = data
 		}
 	}
 	return it, nil
@@ -21912,6 +23829,235 @@ func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var boardImplementors = []string{"Board"}
+
+func (ec *executionContext) _Board(ctx context.Context, sel ast.SelectionSet, obj *Board) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Board")
+		case "region":
+			out.Values[i] = ec._Board_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._Board_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._Board_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._Board_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._Board_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "atRisk":
+			out.Values[i] = ec._Board_atRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._Board_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freeSeats":
+			out.Values[i] = ec._Board_freeSeats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queues":
+			out.Values[i] = ec._Board_queues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._Board_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boardAgentImplementors = []string{"BoardAgent"}
+
+func (ec *executionContext) _BoardAgent(ctx context.Context, sel ast.SelectionSet, obj *BoardAgent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boardAgentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoardAgent")
+		case "agent":
+			out.Values[i] = ec._BoardAgent_agent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "load":
+			out.Values[i] = ec._BoardAgent_load(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._BoardAgent_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onShift":
+			out.Values[i] = ec._BoardAgent_onShift(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "full":
+			out.Values[i] = ec._BoardAgent_full(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boardQueueImplementors = []string{"BoardQueue"}
+
+func (ec *executionContext) _BoardQueue(ctx context.Context, sel ast.SelectionSet, obj *BoardQueue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boardQueueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoardQueue")
+		case "name":
+			out.Values[i] = ec._BoardQueue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._BoardQueue_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._BoardQueue_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "urgent":
+			out.Values[i] = ec._BoardQueue_urgent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assigned":
+			out.Values[i] = ec._BoardQueue_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parked":
+			out.Values[i] = ec._BoardQueue_parked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._BoardQueue_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "oldestWaitingSince":
+			out.Values[i] = ec._BoardQueue_oldestWaitingSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._BoardQueue_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "atRisk":
+			out.Values[i] = ec._BoardQueue_atRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._BoardQueue_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "online":
+			out.Values[i] = ec._BoardQueue_online(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._BoardQueue_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freeSeats":
+			out.Values[i] = ec._BoardQueue_freeSeats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var capacityImplementors = []string{"Capacity"}
 
 func (ec *executionContext) _Capacity(ctx context.Context, sel ast.SelectionSet, obj *Capacity) graphql.Marshaler {
@@ -22203,10 +24349,11 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 					return ec._Conversation_messageCount(ctx, field, obj)
 				})
 		case "status":
-			out.Values[i] = ec._Conversation_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_status(ctx, field, obj)
+				})
 		case "messages":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -22383,6 +24530,11 @@ func (ec *executionContext) _ConversationPage(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "respondedAt":
+			out.Values[i] = ec._ConversationPage_respondedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lastError":
 			out.Values[i] = ec._ConversationPage_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -22426,9 +24578,24 @@ func (ec *executionContext) _ConversationSLA(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "nextResponseDueAt":
+			out.Values[i] = ec._ConversationSLA_nextResponseDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "resolutionDueAt":
 			out.Values[i] = ec._ConversationSLA_resolutionDueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "paused":
+			out.Values[i] = ec._ConversationSLA_paused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warned":
+			out.Values[i] = ec._ConversationSLA_warned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "breached":
@@ -23135,6 +25302,49 @@ func (ec *executionContext) _InboxEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var inboxEventImplementors = []string{"InboxEvent"}
+
+func (ec *executionContext) _InboxEvent(ctx context.Context, sel ast.SelectionSet, obj *InboxEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InboxEvent")
+		case "change":
+			out.Values[i] = ec._InboxEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cause":
+			out.Values[i] = ec._InboxEvent_cause(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversation":
+			out.Values[i] = ec._InboxEvent_conversation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var languageLevelImplementors = []string{"LanguageLevel"}
 
 func (ec *executionContext) _LanguageLevel(ctx context.Context, sel ast.SelectionSet, obj *LanguageLevel) graphql.Marshaler {
@@ -23235,23 +25445,29 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 		case "tenant":
 			out.Values[i] = ec._Me_tenant(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._Me_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "regions":
 			out.Values[i] = ec._Me_regions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "can":
 			out.Values[i] = ec._Me_can(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "agent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Me_agent(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23592,6 +25808,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addNote":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snoozeConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_snoozeConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markPending":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markPending(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -23968,6 +26198,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_conversations(ctx, field)
+				})
+		case "board":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_board(ctx, field)
 				})
 		case "customer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25344,6 +27580,30 @@ func (ec *executionContext) _StoredForecast(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "conversationUpdated":
+		return ec._Subscription_conversationUpdated(ctx, fields[0])
+	case "messageAdded":
+		return ec._Subscription_messageAdded(ctx, fields[0])
+	case "inboxChanged":
+		return ec._Subscription_inboxChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var textAnalysisImplementors = []string{"TextAnalysis"}
 
 func (ec *executionContext) _TextAnalysis(ctx context.Context, sel ast.SelectionSet, obj *TextAnalysis) graphql.Marshaler {
@@ -26157,6 +28417,54 @@ func (ec *executionContext) unmarshalNAgentShiftInput2ᚕgithubᚗcomᚋmeridian
 	return res, nil
 }
 
+func (ec *executionContext) marshalNBoard2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoard(ctx context.Context, sel ast.SelectionSet, v *Board) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Board!")
+		return graphql.Null
+	}
+	return ec._Board(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBoardAgent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgent(ctx context.Context, sel ast.SelectionSet, v BoardAgent) graphql.Marshaler {
+	return ec._BoardAgent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoardAgent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgentᚄ(ctx context.Context, sel ast.SelectionSet, v []BoardAgent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoardAgent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardAgent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBoardQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueue(ctx context.Context, sel ast.SelectionSet, v BoardQueue) graphql.Marshaler {
+	return ec._BoardQueue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoardQueue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueueᚄ(ctx context.Context, sel ast.SelectionSet, v []BoardQueue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoardQueue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐBoardQueue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26290,6 +28598,16 @@ func (ec *executionContext) marshalNConversationEdge2ᚕgithubᚗcomᚋmeridian�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx context.Context, v any) (ConversationStatus, error) {
+	var res ConversationStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx context.Context, sel ast.SelectionSet, v ConversationStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCultureRule2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRule(ctx context.Context, sel ast.SelectionSet, v CultureRule) graphql.Marshaler {
@@ -26539,6 +28857,16 @@ func (ec *executionContext) unmarshalNIdentityInput2ᚕgithubᚗcomᚋmeridian�
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalNInboxChange2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxChange(ctx context.Context, v any) (InboxChange, error) {
+	var res InboxChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInboxChange2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxChange(ctx context.Context, sel ast.SelectionSet, v InboxChange) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNInboxConnection2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxConnection(ctx context.Context, sel ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "InboxConnection!")
@@ -26565,6 +28893,14 @@ func (ec *executionContext) marshalNInboxEdge2ᚕgithubᚗcomᚋmeridianᚑcsᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNInboxEvent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐInboxEvent(ctx context.Context, sel ast.SelectionSet, v *InboxEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InboxEvent!")
+		return graphql.Null
+	}
+	return ec._InboxEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -26671,6 +29007,14 @@ func (ec *executionContext) marshalNMessage2ᚕgithubᚗcomᚋmeridianᚑcsᚋme
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *metrics.Message) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Message!")
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMetricsResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐResult(ctx context.Context, sel ast.SelectionSet, v *metrics.Result) graphql.Marshaler {
@@ -27009,6 +29353,16 @@ func (ec *executionContext) marshalNRoiYear2ᚕgithubᚗcomᚋmeridianᚑcsᚋme
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx context.Context, v any) (SLAState, error) {
+	var res SLAState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx context.Context, sel ast.SelectionSet, v SLAState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNSegmentInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (SegmentInput, error) {
@@ -27434,6 +29788,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋconversationᚐAgent(ctx context.Context, sel ast.SelectionSet, v *conversation.Agent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Agent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAssignee2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAssignee(ctx context.Context, sel ast.SelectionSet, v *Assignee) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -27507,6 +29868,42 @@ func (ec *executionContext) marshalOConversationSLA2ᚖgithubᚗcomᚋmeridian�
 		return graphql.Null
 	}
 	return ec._ConversationSLA(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOConversationStatus2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatusᚄ(ctx context.Context, v any) ([]ConversationStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ConversationStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOConversationStatus2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []ConversationStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
@@ -27771,6 +30168,42 @@ func (ec *executionContext) marshalOReplyLocalisation2ᚖgithubᚗcomᚋmeridian
 		return graphql.Null
 	}
 	return ec._ReplyLocalisation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSLAState2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAStateᚄ(ctx context.Context, v any) ([]SLAState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]SLAState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSLAState2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAStateᚄ(ctx context.Context, sel ast.SelectionSet, v []SLAState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAState2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSLAState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOSegmentInput2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐSegmentInput(ctx context.Context, v any) (*SegmentInput, error) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/understanding"
@@ -68,6 +69,59 @@ type Assignee struct {
 	Name string `json:"name"`
 }
 
+type Board struct {
+	Region string    `json:"region"`
+	At     time.Time `json:"at"`
+	// Conversations waiting for a person (QUEUED), over every language.
+	Waiting int `json:"waiting"`
+	// The longest current wait, in seconds; null when nobody waits.
+	LongestWaitSeconds *int `json:"longestWaitSeconds,omitempty"`
+	// Open conversations that already missed an SLA target.
+	Breached int `json:"breached"`
+	// Unanswered conversations whose first response is due within 5 minutes (or overdue).
+	AtRisk int `json:"atRisk"`
+	// Agents online and on shift, and their free seats (messaging).
+	Available int `json:"available"`
+	FreeSeats int `json:"freeSeats"`
+	// One line per language with work or agents: urgent and longest waits first.
+	Queues []BoardQueue `json:"queues"`
+	// One line per agent of the region, by id.
+	Agents []BoardAgent `json:"agents"`
+}
+
+type BoardAgent struct {
+	Agent *conversation.Agent `json:"agent"`
+	// Conversations assigned to the agent now.
+	Load int `json:"load"`
+	// Messaging conversations the agent takes at once.
+	Seats   int  `json:"seats"`
+	OnShift bool `json:"onShift"`
+	// At capacity: the router gives them nothing more.
+	Full bool `json:"full"`
+}
+
+type BoardQueue struct {
+	// region/language, e.g. eu/de.
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Waiting  int    `json:"waiting"`
+	// Waiting at HIGH or URGENT priority.
+	Urgent   int `json:"urgent"`
+	Assigned int `json:"assigned"`
+	// Pending on the customer or snoozed.
+	Parked             int        `json:"parked"`
+	LongestWaitSeconds *int       `json:"longestWaitSeconds,omitempty"`
+	OldestWaitingSince *time.Time `json:"oldestWaitingSince,omitempty"`
+	Breached           int        `json:"breached"`
+	AtRisk             int        `json:"atRisk"`
+	// Agents writing the language (level 2 or better), online, available (online and on shift).
+	Agents    int `json:"agents"`
+	Online    int `json:"online"`
+	Available int `json:"available"`
+	// Free messaging seats of the available agents: how many more can be taken now.
+	FreeSeats int `json:"freeSeats"`
+}
+
 type Capacity struct {
 	Kind string `json:"kind"`
 	Max  int    `json:"max"`
@@ -113,17 +167,29 @@ type ConversationPage struct {
 	Attempts int `json:"attempts"`
 	// When the next region's person will be paged if nobody acknowledges; null when done.
 	NextAt *time.Time `json:"nextAt,omitempty"`
+	// When the first reply to the customer after the page came: time to a human's first response.
+	RespondedAt *time.Time `json:"respondedAt,omitempty"`
 	// The last delivery failures (target kind and host, never a secret); null when none.
 	LastError *string `json:"lastError,omitempty"`
 }
 
+// A conversation's SLA clocks (MERIDIAN_SLA_POLICY). Due times move by the time the
+// conversation spent PENDING or SNOOZED; while it is, they are shown as if the clocks resumed
+// now (pending) or at the snooze's end. Resolving stops every clock.
 type ConversationSLA struct {
 	// When the first reply is due; null when the policy sets no target.
 	FirstResponseDueAt *time.Time `json:"firstResponseDueAt,omitempty"`
 	// When the first reply came; null until it does.
 	FirstResponseAt *time.Time `json:"firstResponseAt,omitempty"`
-	ResolutionDueAt *time.Time `json:"resolutionDueAt,omitempty"`
-	// Targets missed: first_response, resolution.
+	// When the reply to the customer's latest message is due: each customer message after an
+	// agent's reply starts the clock, the next reply stops it; null when none runs.
+	NextResponseDueAt *time.Time `json:"nextResponseDueAt,omitempty"`
+	ResolutionDueAt   *time.Time `json:"resolutionDueAt,omitempty"`
+	// Whether the clocks are paused (PENDING or SNOOZED).
+	Paused bool `json:"paused"`
+	// Targets warned about before their due time (sla.warning, MERIDIAN_SLA_WARN_BEFORE ahead).
+	Warned []string `json:"warned"`
+	// Targets missed: first_response, next_response, resolution.
 	Breached []string `json:"breached"`
 }
 
@@ -258,17 +324,29 @@ type InboxEdge struct {
 	Node   *metrics.Conversation `json:"node"`
 }
 
+type InboxEvent struct {
+	// ENTERED, LEFT or CHANGED.
+	Change InboxChange `json:"change"`
+	// The event that changed it: conversation.assigned, conversation.queued, sla.breached, ...
+	Cause        string                `json:"cause"`
+	Conversation *metrics.Conversation `json:"conversation"`
+}
+
 type InboxFilters struct {
 	AgentID *string `json:"agentId,omitempty"`
 	Team    *string `json:"team,omitempty"`
 	// Only conversations nobody has.
 	Unassigned *bool `json:"unassigned,omitempty"`
-	// queued, assigned (default both); resolved to look back.
-	Status   []string   `json:"status,omitempty"`
-	Channel  []string   `json:"channel,omitempty"`
-	Language []string   `json:"language,omitempty"`
-	Priority []Priority `json:"priority,omitempty"`
-	Region   *string    `json:"region,omitempty"`
+	// Default: all but RESOLVED; RESOLVED to look back.
+	Status   []ConversationStatus `json:"status,omitempty"`
+	Channel  []string             `json:"channel,omitempty"`
+	Language []string             `json:"language,omitempty"`
+	Priority []Priority           `json:"priority,omitempty"`
+	SLA      []SLAState           `json:"sla,omitempty"`
+	Region   *string              `json:"region,omitempty"`
+	// Only the conversations of the agent the key acts for (an API key bound to an agent,
+	// README "API keys"); an error for a key bound to nobody.
+	Mine *bool `json:"mine,omitempty"`
 }
 
 type LanguageLevel struct {
@@ -308,6 +386,8 @@ type Me struct {
 	Regions []string `json:"regions"`
 	// The actions the key may take: read_metrics, reply, work_conversations, ...
 	Can []string `json:"can"`
+	// The agent the key acts for; null for a key bound to nobody.
+	Agent *conversation.Agent `json:"agent,omitempty"`
 }
 
 type ModelScore struct {
@@ -629,6 +709,15 @@ type StoredForecast struct {
 	Baselines   []ModelScore    `json:"baselines"`
 }
 
+// The live workspace over WebSocket (the graphql-transport-ws protocol, at the same /graphql):
+// the key goes in the connection_init payload, {"Authorization": "Bearer KEY"}, or in the
+// upgrade request's Authorization header; without a valid key the socket is closed with 4403.
+// Every Meridian process behind a load balancer delivers every event: each reads each region's
+// topic itself. A subscriber that falls behind (its buffer full) gets an error and the
+// subscription ends; subscribe again and read the inbox to catch up.
+type Subscription struct {
+}
+
 type TextAnalysis struct {
 	// BCP-47: de, pt-BR, zh-Hant; und when unknown.
 	Language string `json:"language"`
@@ -671,6 +760,132 @@ type Translation struct {
 	GlossaryWarnings []string `json:"glossaryWarnings"`
 	// Why there is no translation (the provider failed); text is then the original.
 	Note *string `json:"note,omitempty"`
+}
+
+// Where a conversation stands, one model for the workspace and the dashboards.
+// QUEUED: waiting for a human, nobody has it (new, reopened, transferred, handed off).
+// ASSIGNED: an agent has it. BOT: the AI answers it (set only by AI answers, issue #19).
+// PENDING: the agent waits on the customer. SNOOZED: put aside until a time or the customer's
+// next message. RESOLVED: done until reopened. An escalation raises the priority and leaves the
+// status as it was.
+type ConversationStatus string
+
+const (
+	ConversationStatusQueued   ConversationStatus = "QUEUED"
+	ConversationStatusAssigned ConversationStatus = "ASSIGNED"
+	ConversationStatusBot      ConversationStatus = "BOT"
+	ConversationStatusPending  ConversationStatus = "PENDING"
+	ConversationStatusSnoozed  ConversationStatus = "SNOOZED"
+	ConversationStatusResolved ConversationStatus = "RESOLVED"
+)
+
+var AllConversationStatus = []ConversationStatus{
+	ConversationStatusQueued,
+	ConversationStatusAssigned,
+	ConversationStatusBot,
+	ConversationStatusPending,
+	ConversationStatusSnoozed,
+	ConversationStatusResolved,
+}
+
+func (e ConversationStatus) IsValid() bool {
+	switch e {
+	case ConversationStatusQueued, ConversationStatusAssigned, ConversationStatusBot, ConversationStatusPending, ConversationStatusSnoozed, ConversationStatusResolved:
+		return true
+	}
+	return false
+}
+
+func (e ConversationStatus) String() string {
+	return string(e)
+}
+
+func (e *ConversationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationStatus", str)
+	}
+	return nil
+}
+
+func (e ConversationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type InboxChange string
+
+const (
+	InboxChangeEntered InboxChange = "ENTERED"
+	InboxChangeLeft    InboxChange = "LEFT"
+	InboxChangeChanged InboxChange = "CHANGED"
+)
+
+var AllInboxChange = []InboxChange{
+	InboxChangeEntered,
+	InboxChangeLeft,
+	InboxChangeChanged,
+}
+
+func (e InboxChange) IsValid() bool {
+	switch e {
+	case InboxChangeEntered, InboxChangeLeft, InboxChangeChanged:
+		return true
+	}
+	return false
+}
+
+func (e InboxChange) String() string {
+	return string(e)
+}
+
+func (e *InboxChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InboxChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InboxChange", str)
+	}
+	return nil
+}
+
+func (e InboxChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InboxChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InboxChange) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type Presence string
@@ -784,6 +999,67 @@ func (e *Priority) UnmarshalJSON(b []byte) error {
 }
 
 func (e Priority) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The SLA state of a conversation, for the inbox filter.
+type SLAState string
+
+const (
+	// No target missed, none due within MERIDIAN_SLA_WARN_BEFORE.
+	SLAStateOk SLAState = "OK"
+	// A running clock comes due within MERIDIAN_SLA_WARN_BEFORE.
+	SLAStateWarning SLAState = "WARNING"
+	// A target was missed, or a running clock is past due.
+	SLAStateBreached SLAState = "BREACHED"
+)
+
+var AllSLAState = []SLAState{
+	SLAStateOk,
+	SLAStateWarning,
+	SLAStateBreached,
+}
+
+func (e SLAState) IsValid() bool {
+	switch e {
+	case SLAStateOk, SLAStateWarning, SLAStateBreached:
+		return true
+	}
+	return false
+}
+
+func (e SLAState) String() string {
+	return string(e)
+}
+
+func (e *SLAState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAState", str)
+	}
+	return nil
+}
+
+func (e SLAState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -221,7 +221,8 @@ func TestEveryEventValidatesInOrderWithUniqueIDs(t *testing.T) {
 		// its workspace's: never generated.
 		switch typ {
 		case models.CustomerMerged, models.CustomerUnmerged, models.CustomerUpdated, models.ChannelEvent, models.MessageAnalyzed,
-			models.RoutingDecided, models.ConversationQueued, models.NoteAdded, models.SLABreached:
+			models.RoutingDecided, models.ConversationQueued, models.NoteAdded, models.SLABreached, models.SLAWarning,
+			models.ConversationSnoozed, models.ConversationPending:
 			continue
 		}
 		if s.byType[typ] == 0 {

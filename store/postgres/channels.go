@@ -76,7 +76,7 @@ SELECT a.conversation_id, a.customer_id FROM %[1]s.conversation_addresses a
 LEFT JOIN %[1]s.conversations c ON c.tenant_id = a.tenant_id AND c.conversation_id = a.conversation_id
 WHERE a.tenant_id = $1
   AND a.customer_id = ANY(ARRAY[$2::text] || ARRAY(SELECT customer_id FROM %[1]s.customer_merges WHERE tenant_id = $1 AND merged_into = $2))
-  AND coalesce(c.status, 'open') <> 'resolved'
+  AND coalesce(c.status, 'queued') <> 'resolved'
 ORDER BY a.last_inbound_at DESC LIMIT 1`, schema), in.Tenant, in.CustomerID).Scan(&conv, &owner)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):

@@ -94,7 +94,10 @@ type engineTx struct {
 	others map[string]*engineTx
 }
 
-const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached`
+// Tenant is the tenant whose decision the transaction makes.
+func (t *engineTx) Tenant() string { return t.tenant }
+
+const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached, next_response_due, warned, paused_at, snooze_until`
 
 func scanWork(row pgx.Row) (engine.Work, error) {
 	var w engine.Work
@@ -102,7 +105,7 @@ func scanWork(row pgx.Row) (engine.Work, error) {
 	var priority int
 	err := row.Scan(&w.ConversationID, &w.CustomerID, &w.Country, &w.Tier, &w.Channel, &w.Kind, &status, &w.Assignee, &w.PreviousAgent,
 		&w.Queue, &priority, &w.Language, &w.Intent, &w.IssueType, &w.Urgency, &w.WaitingSince,
-		&w.FirstResponseDue, &w.FirstResponseAt, &w.ResolutionDue, &w.Breached)
+		&w.FirstResponseDue, &w.FirstResponseAt, &w.ResolutionDue, &w.Breached, &w.NextResponseDue, &w.Warned, &w.PausedAt, &w.SnoozeUntil)
 	w.Status, w.Priority = models.ConversationStatus(status), routing.Priority(priority)
 	return w, err
 }
@@ -119,14 +122,15 @@ func (t *engineTx) Work(ctx context.Context, conversationID string) (engine.Work
 }
 
 func (t *engineTx) SaveWork(ctx context.Context, w engine.Work) error {
-	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, previous_agent = excluded.previous_agent,
   queue = excluded.queue, priority = excluded.priority, language = excluded.language, intent = excluded.intent, issue_type = excluded.issue_type,
   urgency = excluded.urgency, waiting_since = excluded.waiting_since, tier = excluded.tier, first_response_due = excluded.first_response_due,
-  first_response_at = excluded.first_response_at, resolution_due = excluded.resolution_due, breached = excluded.breached, updated_at = now()`, t.schema),
+  first_response_at = excluded.first_response_at, resolution_due = excluded.resolution_due, breached = excluded.breached,
+  next_response_due = excluded.next_response_due, warned = excluded.warned, paused_at = excluded.paused_at, snooze_until = excluded.snooze_until, updated_at = now()`, t.schema),
 		t.tenant, w.ConversationID, w.CustomerID, w.Country, w.Tier, w.Channel, w.Kind, string(w.Status), w.Assignee, w.PreviousAgent,
 		w.Queue, int(w.Priority), w.Language, w.Intent, w.IssueType, w.Urgency, w.WaitingSince,
-		w.FirstResponseDue, w.FirstResponseAt, w.ResolutionDue, nonNilSlice(w.Breached))
+		w.FirstResponseDue, w.FirstResponseAt, w.ResolutionDue, nonNilSlice(w.Breached), w.NextResponseDue, nonNilSlice(w.Warned), w.PausedAt, w.SnoozeUntil)
 	if err != nil {
 		return fmt.Errorf("engine %s: save %s: %w", t.region, w.ConversationID, err)
 	}
@@ -204,9 +208,29 @@ func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.Inbo
 	}
 	statuses := f.Statuses
 	if len(statuses) == 0 {
-		statuses = []string{string(models.StatusQueued), string(models.StatusAssigned)}
+		statuses = []string{string(models.StatusQueued), string(models.StatusBot), string(models.StatusAssigned),
+			string(models.StatusPending), string(models.StatusSnoozed)}
 	}
 	where = append(where, "w.status = ANY("+arg(statuses)+")")
+	if len(f.SLA) > 0 {
+		now, lead := arg(f.Now), arg(f.WarnBefore.Microseconds())
+		breached := fmt.Sprintf("(cardinality(w.breached) > 0 OR %s)", runningDue("< "+now))
+		warning := fmt.Sprintf("(NOT %s AND %s)", breached, runningDue(fmt.Sprintf("<= %s::timestamptz + %s::bigint * interval '1 microsecond'", now, lead)))
+		var ors []string
+		for _, st := range f.SLA {
+			switch st {
+			case engine.SLABreached:
+				ors = append(ors, breached)
+			case engine.SLAWarning:
+				ors = append(ors, warning)
+			case engine.SLAOK:
+				ors = append(ors, fmt.Sprintf("(NOT %s AND NOT %s)", breached, warning))
+			default:
+				return nil, fmt.Errorf("inbox %s: SLA state %q", region, st)
+			}
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
 	if f.AgentID != "" {
 		where = append(where, "w.assignee = "+arg(f.AgentID))
 	}
@@ -251,6 +275,13 @@ func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.Inbo
 	return out, rows.Err()
 }
 
+// runningDue is true when a running SLA clock of w (a queued or assigned conversation: a
+// paused or resolved one has none) has its due time cmp.
+func runningDue(cmp string) string {
+	return fmt.Sprintf(`(w.status IN ('queued', 'assigned') AND ((w.first_response_at IS NULL AND w.first_response_due %[1]s)
+ OR w.next_response_due %[1]s OR w.resolution_due %[1]s))`, cmp)
+}
+
 // prefixed qualifies a column list with a table alias.
 func prefixed(alias, columns string) string {
 	cs := strings.Split(columns, ", ")
@@ -260,15 +291,24 @@ func prefixed(alias, columns string) string {
 	return strings.Join(cs, ", ")
 }
 
-// Overdue implements engine.Store: first responses and resolutions past due, not recorded.
-func (s *Engine) Overdue(ctx context.Context, region string, now time.Time, limit int) ([]engine.Overdue, error) {
+// Overdue implements engine.Store: the running clocks (of queued and assigned
+// conversations: pending and snoozed ones are paused) past due and not recorded as
+// breached, and those within warnBefore of it, not yet past, not yet warned about.
+func (s *Engine) Overdue(ctx context.Context, region string, now time.Time, warnBefore time.Duration, limit int) ([]engine.Overdue, error) {
 	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`
-SELECT tenant_id, conversation_id, 'first_response', first_response_due FROM %[1]s.work
- WHERE first_response_at IS NULL AND status IN ('queued', 'assigned') AND first_response_due < $1 AND NOT ('first_response' = ANY(breached))
-UNION ALL
-SELECT tenant_id, conversation_id, 'resolution', resolution_due FROM %[1]s.work
- WHERE status IN ('queued', 'assigned') AND resolution_due < $1 AND NOT ('resolution' = ANY(breached))
-ORDER BY 4 LIMIT $2`, RegionSchema(region)), now, limit)
+WITH clocks AS (
+  SELECT tenant_id, conversation_id, 'first_response' AS target, first_response_due AS due, breached, warned FROM %[1]s.work
+   WHERE first_response_at IS NULL AND status IN ('queued', 'assigned') AND first_response_due < $1::timestamptz + $2::bigint * interval '1 microsecond'
+  UNION ALL
+  SELECT tenant_id, conversation_id, 'next_response', next_response_due, breached, warned FROM %[1]s.work
+   WHERE status IN ('queued', 'assigned') AND next_response_due < $1::timestamptz + $2::bigint * interval '1 microsecond'
+  UNION ALL
+  SELECT tenant_id, conversation_id, 'resolution', resolution_due, breached, warned FROM %[1]s.work
+   WHERE status IN ('queued', 'assigned') AND resolution_due < $1::timestamptz + $2::bigint * interval '1 microsecond'
+)
+SELECT tenant_id, conversation_id, target, due, due >= $1 FROM clocks
+ WHERE NOT (target = ANY(breached)) AND (due < $1 OR NOT (target = ANY(warned)))
+ORDER BY 4 LIMIT $3`, RegionSchema(region)), now, warnBefore.Microseconds(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: overdue: %w", region, err)
 	}
@@ -276,12 +316,40 @@ ORDER BY 4 LIMIT $2`, RegionSchema(region)), now, limit)
 	var out []engine.Overdue
 	for rows.Next() {
 		var o engine.Overdue
-		if err := rows.Scan(&o.Tenant, &o.ConversationID, &o.Target, &o.DueAt); err != nil {
+		if err := rows.Scan(&o.Tenant, &o.ConversationID, &o.Target, &o.DueAt, &o.Warning); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// SnoozeEnded implements engine.Store.
+func (s *Engine) SnoozeEnded(ctx context.Context, region string, now time.Time, limit int) ([]engine.Overdue, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT tenant_id, conversation_id, snooze_until FROM %s.work
+ WHERE status = 'snoozed' AND snooze_until <= $1 ORDER BY snooze_until LIMIT $2`, RegionSchema(region)), now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: snoozes: %w", region, err)
+	}
+	defer rows.Close()
+	var out []engine.Overdue
+	for rows.Next() {
+		o := engine.Overdue{Target: "snooze"}
+		if err := rows.Scan(&o.Tenant, &o.ConversationID, &o.DueAt); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (t *engineTx) RespondPages(ctx context.Context, conversationID string, at time.Time) error {
+	_, err := t.tx.Exec(ctx, fmt.Sprintf(`UPDATE %s.pages SET responded_at = $3
+ WHERE tenant_id = $1 AND conversation_id = $2 AND responded_at IS NULL AND created_at <= $3`, t.schema), t.tenant, conversationID, at)
+	if err != nil {
+		return fmt.Errorf("engine %s: page response: %w", t.region, err)
+	}
+	return nil
 }
 
 func (t *engineTx) OpenPage(ctx context.Context, p engine.Page) error {
@@ -293,11 +361,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, t.schema), t.tenant
 	return nil
 }
 
-const pageColumns = `tenant_id, page_id, conversation_id, urgency, reason, created_at, acknowledged_at, steps_paged, next_at, attempts, last_error`
+const pageColumns = `tenant_id, page_id, conversation_id, urgency, reason, created_at, acknowledged_at, steps_paged, next_at, attempts, last_error, responded_at`
 
 func scanPage(row pgx.Row) (engine.Page, error) {
 	var p engine.Page
-	err := row.Scan(&p.Tenant, &p.ID, &p.ConversationID, &p.Urgency, &p.Reason, &p.CreatedAt, &p.AcknowledgedAt, &p.StepsPaged, &p.NextAt, &p.Attempts, &p.LastError)
+	err := row.Scan(&p.Tenant, &p.ID, &p.ConversationID, &p.Urgency, &p.Reason, &p.CreatedAt, &p.AcknowledgedAt, &p.StepsPaged, &p.NextAt, &p.Attempts, &p.LastError, &p.RespondedAt)
 	return p, err
 }
 

@@ -385,7 +385,7 @@ func (g *Graph) Customer(ctx context.Context, tenant, id string) (identity.Custo
 		return c, err
 	}
 	rows, err = g.DB.Pool.Query(ctx, fmt.Sprintf(`
-SELECT a.conversation_id, coalesce(s.status, 'open'), a.channel, a.opened_at, a.last_inbound_at
+SELECT a.conversation_id, coalesce(s.status, 'queued'), a.channel, a.opened_at, a.last_inbound_at
 FROM %[1]s.conversation_addresses a
 LEFT JOIN %[1]s.conversations s ON s.tenant_id = a.tenant_id AND s.conversation_id = a.conversation_id
 WHERE a.tenant_id = $1 AND a.customer_id = ANY($2)

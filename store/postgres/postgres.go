@@ -171,8 +171,8 @@ var ErrNotFound = errors.New("postgres: not found")
 func (db *DB) LookupKey(ctx context.Context, key string) (auth.Principal, error) {
 	h := sha256.Sum256([]byte(key))
 	var p auth.Principal
-	err := db.Pool.QueryRow(ctx, `SELECT tenant_id, role, regions FROM meridian.api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, h[:]).
-		Scan(&p.Tenant, &p.Role, &p.Regions)
+	err := db.Pool.QueryRow(ctx, `SELECT tenant_id, role, regions, agent_id FROM meridian.api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, h[:]).
+		Scan(&p.Tenant, &p.Role, &p.Regions, &p.Agent)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return auth.Principal{}, auth.ErrUnknownKey
 	}
@@ -182,15 +182,16 @@ func (db *DB) LookupKey(ctx context.Context, key string) (auth.Principal, error)
 	return p, nil
 }
 
-// CreateAPIKey stores a key's hash and the grant it carries (no regions: every region).
+// CreateAPIKey stores a key's hash and the grant it carries (no regions: every region; the
+// agent it acts for, if any).
 func (db *DB) CreateAPIKey(ctx context.Context, key string, p auth.Principal, label string) error {
 	h := sha256.Sum256([]byte(key))
 	regions := p.Regions
 	if regions == nil {
 		regions = []string{} // every region
 	}
-	_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.api_keys (key_hash, tenant_id, role, regions, label) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (key_hash) DO NOTHING`, h[:], p.Tenant, p.Role, regions, label)
+	_, err := db.Pool.Exec(ctx, `INSERT INTO meridian.api_keys (key_hash, tenant_id, role, regions, label, agent_id) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (key_hash) DO NOTHING`, h[:], p.Tenant, p.Role, regions, label, p.Agent)
 	if err != nil {
 		return fmt.Errorf("postgres: create api key: %w", err)
 	}

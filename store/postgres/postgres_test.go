@@ -97,6 +97,15 @@ func TestAPIKeysAreStoredHashedAndLookedUp(t *testing.T) {
 	if _, err := db.LookupKey(ctx, "secret-key-2"); !errors.Is(err, auth.ErrUnknownKey) {
 		t.Fatalf("unknown key: %v", err)
 	}
+	if err := db.CreateAPIKey(ctx, "lena-key-1", auth.Principal{Tenant: "acme", Role: "agent", Agent: "lena"}, "Lena's"); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := db.LookupKey(ctx, "lena-key-1"); err != nil || k.Agent != "lena" {
+		t.Fatalf("a key bound to an agent came back as %+v, %v", k, err)
+	}
+	if k, _ := db.LookupKey(ctx, "admin-key-1"); k.Agent != "" {
+		t.Fatalf("a key bound to nobody came back bound to %q", k.Agent)
+	}
 }
 
 func TestConversationStateConvergesWhateverTheDeliveryOrder(t *testing.T) {

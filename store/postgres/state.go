@@ -239,7 +239,7 @@ WHEN MATCHED THEN UPDATE SET
 		WHEN s.agent_id <> '' AND s.agent_at >= v.last_event_at THEN s.agent_id ELSE v.agent_id END,
 	last_event_at = GREATEST(v.last_event_at, s.last_event_at)
 WHEN NOT MATCHED THEN INSERT (tenant_id, conversation_id, customer_id, channel, status, status_at, status_event, queue, agent_id, language, opened_at, last_event_at)
-	VALUES (s.tenant_id, s.conversation_id, s.customer_id, s.channel, COALESCE(NULLIF(s.status, ''), 'open'),
+	VALUES (s.tenant_id, s.conversation_id, s.customer_id, s.channel, COALESCE(NULLIF(s.status, ''), 'queued'),
 		CASE WHEN s.status <> '' THEN s.status_at ELSE '-infinity' END, s.status_event,
 		CASE WHEN s.queue_after_first THEN s.queue ELSE s.queue_first END,
 		CASE WHEN s.agent_after_first THEN s.agent_id ELSE s.agent_first END,

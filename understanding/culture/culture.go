@@ -47,6 +47,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/meridian-cs/meridian/models"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -187,7 +189,7 @@ func load(b []byte) error {
 	neutral = -1
 	for i := range profiles {
 		p := &profiles[i]
-		p.Language = baseOf(p.Locale)
+		p.Language = models.BaseLanguage(p.Locale)
 		if p.ClosingRule == "" {
 			p.ClosingRule = RuleClosingAdd
 		}
@@ -330,12 +332,4 @@ func Template(key, locale string) string {
 		return s
 	}
 	return profiles[byTag["en-us"]].Templates[key]
-}
-
-func baseOf(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
 }

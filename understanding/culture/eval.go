@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/meridian-cs/meridian/models"
 )
 
 // FitThreshold is the score from which a reply counts as fitting its culture in Evaluate.
@@ -70,7 +72,7 @@ func Evaluate(r io.Reader) (Report, error) {
 			return Report{}, fmt.Errorf("culture: evaluation line %d: want locale<TAB>0|1<TAB>text", n)
 		}
 		locale, fits, text := f[0], f[1] == "1", strings.ReplaceAll(f[2], `\n`, "\n")
-		lang := baseOf(locale)
+		lang := models.BaseLanguage(locale)
 		lr := by[lang]
 		if lr == nil {
 			lr = &LanguageReport{Language: lang}

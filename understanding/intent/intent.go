@@ -54,6 +54,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/understanding/lexicon"
 	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
@@ -118,7 +119,7 @@ func Classify(text, lang string) Result {
 		return r
 	}
 	lxs := allLexicons
-	if lx, ok := lexicons[baseOf(lang)]; ok {
+	if lx, ok := lexicons[models.BaseLanguage(lang)]; ok {
 		lxs = []*langLexicon{lx}
 	}
 	norm := normalise(text)
@@ -213,14 +214,6 @@ func code(key string) string {
 func isIntent(s string) bool { return slices.Contains(priority, s) }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
-
-func baseOf(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
-}
 
 func hasLetters(s string) bool {
 	for _, r := range s {

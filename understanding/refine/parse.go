@@ -7,9 +7,10 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meridian-cs/meridian/provider"
 )
 
 type chatResponse struct {
@@ -40,21 +41,21 @@ func parseAnswer(status int, h http.Header, body []byte) (content, model string,
 	}
 	var r chatResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return "", "", &Error{Status: status, Kind: ErrBadResponse, Message: "answer is not a chat completion (not JSON)"}
+		return "", "", &Error{Service: "refine", Status: status, Kind: ErrBadResponse, Message: "answer is not a chat completion (not JSON)"}
 	}
 	if len(r.Choices) == 0 {
-		return "", "", &Error{Status: status, Kind: ErrBadResponse, Message: "no choices"}
+		return "", "", &Error{Service: "refine", Status: status, Kind: ErrBadResponse, Message: "no choices"}
 	}
 	c := r.Choices[0]
 	switch {
 	case c.Message.Content == nil && c.Message.Refusal != nil:
-		return "", "", &Error{Status: status, Kind: ErrBadResponse, Code: "refusal", Message: "the model refused"}
+		return "", "", &Error{Service: "refine", Status: status, Kind: ErrBadResponse, Code: "refusal", Message: "the model refused"}
 	case c.Message.Content == nil:
-		return "", "", &Error{Status: status, Kind: ErrBadResponse, Message: "no choices[0].message.content"}
+		return "", "", &Error{Service: "refine", Status: status, Kind: ErrBadResponse, Message: "no choices[0].message.content"}
 	case c.FinishReason == "length":
-		return "", "", &Error{Status: status, Kind: ErrBadResponse, Code: "length", Message: "answer cut off (finish_reason length)"}
+		return "", "", &Error{Service: "refine", Status: status, Kind: ErrBadResponse, Code: "length", Message: "answer cut off (finish_reason length)"}
 	case c.FinishReason == "content_filter":
-		return "", "", &Error{Status: status, Kind: ErrBadResponse, Code: "content_filter", Message: "answer withheld by the endpoint's content filter"}
+		return "", "", &Error{Service: "refine", Status: status, Kind: ErrBadResponse, Code: "content_filter", Message: "answer withheld by the endpoint's content filter"}
 	}
 	return *c.Message.Content, printable(r.Model, 100), nil
 }
@@ -66,7 +67,7 @@ func parseAnswer(status int, h http.Header, body []byte) (content, model string,
 func failure(status int, h http.Header, body []byte) *Error {
 	var e apiError
 	_ = json.Unmarshal(body, &e)
-	err := &Error{Status: status, Message: printable(e.Error.Message, 300), RetryAfter: retryAfter(h)}
+	err := &Error{Service: "refine", Status: status, Message: printable(e.Error.Message, 300), RetryAfter: provider.RetryAfter(h, time.Now())}
 	if err.Message == "" {
 		ct, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 		err.Message = "answer without an OpenAI error body"
@@ -96,23 +97,6 @@ func failure(status int, h http.Header, body []byte) *Error {
 	return err
 }
 
-// retryAfter reads a Retry-After header (seconds or an HTTP date).
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(min(s, 86400)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return min(d.Round(time.Second), 24*time.Hour)
-		}
-	}
-	return 0
-}
-
 // printable trims s, keeps it to n bytes of valid UTF-8 and drops control characters,
 // so that what an endpoint says cannot forge log lines.
 func printable(s string, n int) string {
@@ -133,7 +117,7 @@ func parseContent(content string, intents []string) (Refinement, error) {
 	s := unfence(content)
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &fields); err != nil || fields == nil {
-		return Refinement{}, &Error{Status: http.StatusOK, Kind: ErrBadResponse, Message: "content is not a JSON object"}
+		return Refinement{}, &Error{Service: "refine", Status: http.StatusOK, Kind: ErrBadResponse, Message: "content is not a JSON object"}
 	}
 	var ref Refinement
 	ref.Intent = pick(fields["intent"], intents)

@@ -232,7 +232,7 @@ func (r *Refiner) post(ctx context.Context, raw []byte) (int, http.Header, []byt
 	defer cancel()
 	req, err := http.NewRequestWithContext(tctx, http.MethodPost, r.endpoint, bytes.NewReader(raw))
 	if err != nil {
-		return 0, nil, nil, &Error{Kind: ErrProvider, Message: "build request: " + err.Error()}
+		return 0, nil, nil, &Error{Service: "refine", Kind: ErrProvider, Message: "build request: " + err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -257,11 +257,11 @@ func (r *Refiner) failed(ctx, tctx context.Context, err error) error {
 	}
 	var ne net.Error
 	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Kind: ErrTimeout, Retryable: true, Message: "no answer within " + r.timeout.String()}
+		return &Error{Service: "refine", Kind: ErrTimeout, Retryable: true, Message: "no answer within " + r.timeout.String()}
 	}
 	// A refused or reset connection: the server may be back soon. The *url.Error names
 	// the endpoint, never the request body.
-	return &Error{Kind: ErrProvider, Retryable: true, Message: err.Error()}
+	return &Error{Service: "refine", Kind: ErrProvider, Retryable: true, Message: err.Error()}
 }
 
 // systemPrompt lists the allowed labels and the built-in analysis as a hint. The

@@ -50,6 +50,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/understanding/tokenize"
 )
 
@@ -529,18 +530,10 @@ func (lx *lexicon) analyse(text string) analysis {
 	return a
 }
 
-func baseOf(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
-}
-
 // read analyses text with the lexicon of lang, or with the best of all lexicons when lang
 // is "" or unsupported: the one with the most cues, then the most weight.
 func read(text, lang string) analysis {
-	if lx, ok := lexicons[baseOf(lang)]; ok {
+	if lx, ok := lexicons[models.BaseLanguage(lang)]; ok {
 		return lx.analyse(text)
 	}
 	best := analysis{cues: map[string]bool{}}

@@ -38,6 +38,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/meridian-cs/meridian/models"
 )
 
 // Level is how urgent a message is.
@@ -100,7 +102,7 @@ type Result struct {
 // Assess says how urgent text is.
 func Assess(text string, c Context) Result {
 	var lexs []*lexicon
-	if l, ok := lexicons[baseOf(c.Language)]; ok {
+	if l, ok := lexicons[models.BaseLanguage(c.Language)]; ok {
 		lexs = []*lexicon{l}
 	} else {
 		lexs = allLexicons
@@ -146,14 +148,6 @@ func Assess(text string, c Context) Result {
 	}
 	sort.Strings(out)
 	return Result{Level: level, Reasons: out}
-}
-
-func baseOf(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
 }
 
 func hasLetters(s string) bool {
