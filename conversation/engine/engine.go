@@ -68,6 +68,12 @@ type Work struct {
 	// PausedAt is when the conversation became pending or snoozed (nil: its clocks run);
 	// SnoozeUntil when its snooze ends.
 	PausedAt, SnoozeUntil *time.Time
+	// What the analysis said of the customer's messages (never their text), for summaries:
+	// the first and latest sentiment (-1..1), how many messages had one, and when the
+	// customer last wrote.
+	SentimentFirst, SentimentLast *float64
+	Sentiments                    int
+	LastCustomerAt                *time.Time
 }
 
 // Tx is one decision's transaction in a region (store/postgres.Engine).
@@ -184,7 +190,7 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
 		case e.Type == models.ConversationResolved && e.Attributes[originAttr] != originWorkspace:
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
-		case e.Type == models.ConversationResolved && queueRegion(e.Queue) != "" && queueRegion(e.Queue) != h.Region:
+		case e.Type == models.ConversationResolved && h.queueRegion(e.Queue) != "" && h.queueRegion(e.Queue) != h.Region:
 			// Resolved by the workspace in the region it was handed to: resolved at home too.
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
 		case e.Type == models.MessageSent:
@@ -241,12 +247,13 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return nil, err
 	}
 	at := h.now().UTC()
+	if ok && w.Status != models.StatusResolved {
+		w.observe(e)
+	}
 	switch {
 	case ok && w.Status == models.StatusAssigned:
 		// Its agent answers; a message after their reply starts the next-response clock.
-		if !h.customerWrote(&w, e.OccurredAt) {
-			return nil, nil
-		}
+		h.customerWrote(&w, e.OccurredAt)
 		return nil, tx.SaveWork(ctx, w)
 	case ok && (w.Status == models.StatusPending || w.Status == models.StatusSnoozed):
 		resume(&w, e.OccurredAt)
@@ -259,6 +266,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		if e.Customer != nil {
 			w.Country, w.Tier = e.Customer.Country, e.Customer.Tier
 		}
+		w.observe(e)
 	}
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,25 +112,11 @@ type FollowTheSun struct {
 	// Translator puts the summary and next step into the conversation's language; nil:
 	// the structured summary, in English field names.
 	Translator translation.Translator
-	// Briefs adds the sentiment trend and the last customer message's time to the
-	// summary; nil: they are left out (never guessed).
-	Briefs Briefs
 }
 
 // Notifier sends a message to a conversation's customer through the channels' send path.
 type Notifier interface {
 	Notify(ctx context.Context, tenant, conversationID, text, key string) error
-}
-
-// Briefs reads what the analysis knows of a conversation (ClickHouse).
-type Briefs interface {
-	Brief(ctx context.Context, region, tenant, conversationID string) (Brief, error)
-}
-
-// Brief is what the analysis says of a conversation beyond the engine's state.
-type Brief struct {
-	SentimentTrend        string // rising, falling, stable; "" unknown
-	LastCustomerMessageAt *time.Time
 }
 
 // in is a copy of h deciding for another region.
@@ -147,16 +134,20 @@ func across(tx Tx) (AcrossTx, error) {
 	return a, nil
 }
 
-// queueRegion is the region part of a queue name ("eu/de" → "eu").
-func queueRegion(q string) string {
-	r, _, _ := strings.Cut(q, "/")
+// queueRegion is the region part of a queue name ("eu/de" → "eu") when it names one of the
+// follow-the-sun regions; "" otherwise (a team's queue, a producer's own name).
+func (h *Handler) queueRegion(q string) string {
+	r, _, ok := strings.Cut(q, "/")
+	if !ok || h.Sun == nil || !slices.Contains(h.Sun.Regions, r) {
+		return ""
+	}
 	return r
 }
 
 // handOff moves x's work item from atx's region to region to, routes it there and frees the
-// agent who had it. brief adds to the summary. Nothing is changed when to has no agent
-// writing x's language (ErrRegionLanguage).
-func (h *Handler) handOff(ctx context.Context, atx AcrossTx, x Work, to, reason, by string, brief Brief, at time.Time) ([]models.Event, error) {
+// agent who had it. Nothing is changed when to has no agent writing x's language
+// (ErrRegionLanguage).
+func (h *Handler) handOff(ctx context.Context, atx AcrossTx, x Work, to, reason, by string, at time.Time) ([]models.Event, error) {
 	from := atx.Region()
 	if to == from {
 		return nil, fmt.Errorf("engine: hand-off of %s to its own region %s", x.ConversationID, to)
@@ -180,13 +171,14 @@ func (h *Handler) handOff(ctx context.Context, atx AcrossTx, x Work, to, reason,
 		return nil, fmt.Errorf("%w (%s in %s)", ErrRegionLanguage, x.Language, to)
 	}
 	id := "handoff:" + randomID()
-	summary, next := summarize(x, brief, at)
+	summary, next := Summarize(x, at)
 	rec := Handoff{ID: id, ConversationID: x.ConversationID, Home: home, From: from, To: to, Reason: reason,
 		Language: "en", Summary: summary, NextStep: next, At: at}
 	leaving := x.Assignee
 	arriving := x // the receiving region's row, before x is changed
 	e := h.event(x, models.ConversationHandedOff, id, at)
 	e.FromRegion, e.ToRegion, e.ToQueue, e.Reason, e.AgentID = from, to, routing.QueueName(to, x.Language), reason, leaving
+	e.Summary, e.Sentiment = summary+" Next step: "+next, x.SentimentLast
 	e.Attributes = map[string]string{"by": by, "home_region": home}
 	events := []models.Event{e}
 
@@ -249,7 +241,8 @@ func (h *Handler) handOff(ctx context.Context, atx AcrossTx, x Work, to, reason,
 		}
 		// The receiving row: routed like the region's own; SLA clocks stay at home.
 		arriving.Status, arriving.Assignee, arriving.PreviousAgent = models.StatusQueued, "", ""
-		arriving.FirstResponseDue, arriving.FirstResponseAt, arriving.ResolutionDue, arriving.Breached = nil, nil, nil, nil
+		arriving.FirstResponseDue, arriving.FirstResponseAt, arriving.ResolutionDue, arriving.NextResponseDue = nil, nil, nil, nil
+		arriving.Breached, arriving.Warned, arriving.PausedAt, arriving.SnoozeUntil = nil, nil, nil, nil
 		if err := toTx.RecordHandoff(ctx, rec); err != nil {
 			return nil, err
 		}
@@ -269,9 +262,44 @@ func (h *Handler) handOff(ctx context.Context, atx AcrossTx, x Work, to, reason,
 	return events, nil
 }
 
-// summarize is the hand-off's summary and suggested next step, from what the engine and the
-// analysis know; nothing is guessed, unknown fields are left out.
-func summarize(w Work, b Brief, at time.Time) (summary, next string) {
+// SentimentTrend is how the customer's sentiment moved over the conversation's analysed
+// messages: "rising", "falling" or "stable" (a change of less than 0.2 on the -1..1 scale);
+// "" with fewer than two.
+func (w Work) SentimentTrend() string {
+	if w.Sentiments < 2 || w.SentimentFirst == nil || w.SentimentLast == nil {
+		return ""
+	}
+	switch d := *w.SentimentLast - *w.SentimentFirst; {
+	case d >= 0.2:
+		return "rising"
+	case d <= -0.2:
+		return "falling"
+	}
+	return "stable"
+}
+
+// observe records what the analysis of an inbound message says of the customer (its
+// sentiment, when they wrote) for summaries; never its text.
+func (w *Work) observe(e models.Event) {
+	if e.Sentiment != nil {
+		s := *e.Sentiment
+		if w.SentimentFirst == nil {
+			w.SentimentFirst = &s
+		}
+		w.SentimentLast = &s
+		w.Sentiments++
+	}
+	if w.LastCustomerAt == nil || e.OccurredAt.After(*w.LastCustomerAt) {
+		t := e.OccurredAt.UTC()
+		w.LastCustomerAt = &t
+	}
+}
+
+// Summarize is a conversation's summary and suggested next step, in English, from what the
+// engine and the analysis know of it (language, intent, issue type, sentiment and its trend,
+// urgency, priority, waiting and reply times), never from its messages' text; unknown fields
+// are left out, nothing is guessed. Hand-offs, escalations and Conversation.summary use it.
+func Summarize(w Work, at time.Time) (summary, next string) {
 	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 	var parts []string
 	add := func(k, v string) {
@@ -282,14 +310,20 @@ func summarize(w Work, b Brief, at time.Time) (summary, next string) {
 	add("language", w.Language)
 	add("intent", w.Intent)
 	add("issue type", w.IssueType)
-	add("sentiment trend", b.SentimentTrend)
+	if w.SentimentLast != nil {
+		add("sentiment", strconv.FormatFloat(*w.SentimentLast, 'f', 2, 64))
+	}
+	add("sentiment trend", w.SentimentTrend())
 	add("urgency", strings.ToLower(w.Urgency))
 	add("priority", strings.ToLower(w.Priority.String()))
-	if b.LastCustomerMessageAt != nil {
-		add("last customer message", stamp(*b.LastCustomerMessageAt))
+	if w.LastCustomerAt != nil {
+		add("last customer message", stamp(*w.LastCustomerAt))
 	}
 	if !w.WaitingSince.IsZero() {
 		add("waiting since", stamp(w.WaitingSince))
+		if at.After(w.WaitingSince) {
+			add("waited", at.Sub(w.WaitingSince).Round(time.Minute).String())
+		}
 	}
 	if w.FirstResponseAt != nil {
 		add("first reply", stamp(*w.FirstResponseAt))
@@ -299,13 +333,16 @@ func summarize(w Work, b Brief, at time.Time) (summary, next string) {
 	if w.FirstResponseDue != nil && w.FirstResponseAt == nil {
 		add("first reply due", stamp(*w.FirstResponseDue))
 	}
+	if w.NextResponseDue != nil {
+		add("next reply due", stamp(*w.NextResponseDue))
+	}
 	summary = strings.Join(parts, "; ")
 	switch {
 	case w.Urgency == "HIGH" || w.Urgency == "CRITICAL":
 		next = "Answer first: the customer's message is " + strings.ToLower(w.Urgency) + " urgency"
 	case w.FirstResponseAt == nil:
 		next = "Send the first reply: nobody has answered yet"
-	case b.SentimentTrend == "falling":
+	case w.SentimentTrend() == "falling":
 		next = "Acknowledge the customer's frustration: their sentiment is falling"
 	default:
 		next = "Reply to the customer's last message"
@@ -319,14 +356,14 @@ func summarize(w Work, b Brief, at time.Time) (summary, next string) {
 	return summary, next + "."
 }
 
-// HandOffDue makes one pass of follow-the-sun over the region: each open conversation whose
+// handOffDue makes one pass of follow-the-sun over the region: each open conversation whose
 // language nobody of the region can take now (nobody online and on shift writes it; an
 // assigned one's agent is off shift) goes to the next region with someone online and on shift
 // writing it. When no region has anyone, the conversation stays and its customer is told,
 // once per gap, when a person will be back. Idempotent: a conversation moved is no longer the
 // region's, and a notice is a decision keyed by the conversation and the time a person is
 // back.
-func (h *Handler) HandOffDue(ctx context.Context) error {
+func (h *Handler) handOffDue(ctx context.Context) error {
 	hs, ok := h.Store.(HandoffStore)
 	if !ok || h.Sun == nil {
 		return nil
@@ -342,7 +379,7 @@ func (h *Handler) HandOffDue(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// WatchHandoffs runs HandOffDue every interval until ctx ends.
+// WatchHandoffs runs a follow-the-sun pass (handOffDue) every interval until ctx ends.
 func (h *Handler) WatchHandoffs(ctx context.Context, every time.Duration) {
 	if h.Sun == nil {
 		return
@@ -355,7 +392,7 @@ func (h *Handler) WatchHandoffs(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if err := h.HandOffDue(ctx); err != nil {
+		if err := h.handOffDue(ctx); err != nil {
 			h.log().WarnContext(ctx, "follow-the-sun", "region", h.Region, "err", err)
 		}
 	}
@@ -423,14 +460,7 @@ func (h *Handler) handOffTenant(ctx context.Context, hs HandoffStore, tenant str
 				}
 				continue
 			}
-			var brief Brief
-			if h.Sun.Briefs != nil {
-				if brief, err = h.Sun.Briefs.Brief(ctx, h.Region, tenant, w.ConversationID); err != nil {
-					h.log().WarnContext(ctx, "follow-the-sun: no history for the summary", "conversation", w.ConversationID, "err", err)
-					brief = Brief{}
-				}
-			}
-			more, err := h.handOff(ctx, atx, w, to, ReasonShiftEnd, "engine", brief, at)
+			more, err := h.handOff(ctx, atx, w, to, ReasonShiftEnd, "engine", at)
 			if err != nil {
 				return nil, err
 			}
@@ -514,7 +544,7 @@ func (h *Handler) tell(ctx context.Context, hs HandoffStore, tenant string, n no
 	if err != nil || done {
 		return err
 	}
-	text := BackNotice(n.w.Language, n.back)
+	text := BackNotice(n.w.Language, n.w.Country, n.back)
 	if err := h.Sun.Notify.Notify(ctx, tenant, n.w.ConversationID, text, id); err != nil {
 		return fmt.Errorf("notice to %s: %w", n.w.ConversationID, err)
 	}
@@ -525,10 +555,12 @@ func (h *Handler) tell(ctx context.Context, hs HandoffStore, tenant string, n no
 	return err
 }
 
-// BackNotice is the customer's notice, in their language (the culture profiles' "human_back"
-// template), of when a person will be back.
-func BackNotice(language string, back time.Time) string {
-	return strings.ReplaceAll(culture.Template("human_back", language), "{time}", back.UTC().Format("2006-01-02 15:04 UTC"))
+// BackNotice is the customer's notice, in their language (the culture profiles'
+// "human_back" template), of when a person will be back, stated in their country's time
+// zone (culture.TimeZone) with the zone's abbreviation or offset.
+func BackNotice(language, country string, back time.Time) string {
+	local := back.In(culture.TimeZone(country)).Format("2006-01-02 15:04 MST")
+	return strings.ReplaceAll(culture.Template("human_back", language), "{time}", local)
 }
 
 // translateSummaries puts the summaries of the hand-offs just made into the conversation's
@@ -573,11 +605,11 @@ func (h *Handler) resolvedAnywhere(ctx context.Context, tx Tx, e models.Event) (
 	if err != nil || !ok {
 		return nil, err
 	}
-	away, isAway := strings.CutPrefix(w.Assignee, awayPrefix)
-	if !isAway {
-		if r := queueRegion(e.Queue); r != "" && r != h.Region {
-			away = r // resolved by the workspace while it was there
-		}
+	away := ""
+	if r, isAway := strings.CutPrefix(w.Assignee, awayPrefix); isAway {
+		away = r
+	} else if r := h.queueRegion(e.Queue); r != "" && r != h.Region {
+		away = r // resolved by the workspace while it was there
 	}
 	if away == "" {
 		if e.Attributes[originAttr] == originWorkspace {
@@ -670,7 +702,7 @@ func (w *Workspace) TransferTo(ctx context.Context, region, tenant, conv string,
 			if to.Language != "" {
 				x.Language = baseLanguage(to.Language)
 			}
-			return h.handOff(ctx, atx, x, to.Region, ReasonTransfer, by, Brief{}, h.now().UTC())
+			return h.handOff(ctx, atx, x, to.Region, ReasonTransfer, by, h.now().UTC())
 		})
 	case to.Team != "":
 		return w.act(ctx, region, tenant, conv, func(h *Handler, tx Tx) ([]models.Event, error) {

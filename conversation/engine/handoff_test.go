@@ -92,10 +92,10 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 		{ID: "mike", Name: "Mike", Region: "us", Languages: map[string]int{"en": 5, "de": 4}, MaxConcurrent: 3, Timezone: "America/New_York", Shifts: daily()},
 		{ID: "yuki", Name: "Yuki", Region: "sea", Languages: map[string]int{"ja": 5}, MaxConcurrent: 3, Timezone: "Asia/Tokyo", Shifts: daily()},
 	} {
-		if _, err := agents.Upsert(ctx, "acme", a); err != nil {
+		if _, err := agents.Upsert(ctx, "sun", a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := agents.SetPresence(ctx, "acme", a.ID, conversation.Online, nil); err != nil {
+		if _, err := agents.SetPresence(ctx, "sun", a.ID, conversation.Online, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,7 +123,7 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 	}
 	publish := func(events ...models.Event) {
 		t.Helper()
-		msgs, err := svc.Prepare(ctx, auth.Principal{Tenant: "acme", Role: auth.RoleAdmin}, events)
+		msgs, err := svc.Prepare(ctx, auth.Principal{Tenant: "sun", Role: auth.RoleAdmin}, events)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,29 +133,47 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 	}
 	msg := func(id, lang string, at time.Time) models.Event {
 		e := models.Event{ID: id, Type: models.MessageReceived, OccurredAt: at, Channel: "whatsapp", Direction: models.Inbound,
-			ConversationID: "c-" + id, Customer: &models.Customer{Country: "DE", Phone: "+49151" + id}, Text: "…", Language: lang}
+			ConversationID: "c-" + id, Customer: &models.Customer{Country: "DE", Phone: "+49151" + id}, Text: "Wo bleibt mein Paket?", Language: lang}
 		e.Intent = "order_status"
 		return e
 	}
 	stream1 := engineSink(engine.Group("eu"))
 	t0 := now()
+	t0Of := func(first bool) time.Time {
+		if first {
+			return t0.Add(-2 * time.Minute)
+		}
+		return t0.Add(-30 * time.Second)
+	}
+	// c-2's customer writes twice, the second time angrier: the summary's sentiment trend.
+	angrier := func(first bool) models.Event {
+		e := msg("2", "de", t0Of(first))
+		s := 0.1
+		if !first {
+			e.ID, s = "2b", -0.6
+		}
+		e.Sentiment = &s
+		return e
+	}
 	publish(msg("1", "de", t0.Add(-3*time.Minute)))
-	waitFor(t, "c-1 assigned to Lena", func() bool { return byType(t)[models.ConversationAssigned] == "c-1>lena" })
-	publish(msg("2", "de", t0.Add(-2*time.Minute)), msg("3", "ja", t0.Add(-time.Minute)))
-	waitFor(t, "c-2 and c-3 queued", func() bool { return byType(t)[models.ConversationQueued] == sorted("c-2>", "c-3>") })
+	waitFor(t, "c-1 assigned to Lena", func() bool { return byTypeOf(t, "sun")[models.ConversationAssigned] == "c-1>lena" })
+	publish(angrier(true), msg("3", "ja", t0.Add(-time.Minute)))
+	waitFor(t, "c-2 and c-3 queued", func() bool { return byTypeOf(t, "sun")[models.ConversationQueued] == sorted("c-2>", "c-3>") })
+	publish(angrier(false))
 
 	work := func(region, conv string) (engine.Work, bool) {
 		t.Helper()
-		w, ok, err := store.Find(ctx, region, "acme", conv)
+		w, ok, err := store.Find(ctx, region, "sun", conv)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return w, ok
 	}
+	waitFor(t, "c-2's second message observed", func() bool { w, _ := work("eu", "c-2"); return w.Sentiments == 2 })
 	// Still 15:00: Lena is on shift, nothing moves; nobody anywhere is on shift for Japanese,
 	// so c-3's customer is told when a person is back.
 	sweeper := &counted{svc: svc}
-	if err := handler("eu", sweeper).HandOffDue(ctx); err != nil {
+	if err := handler("eu", sweeper).HandOffRound(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if sweeper.n.Load() != 0 || strings.Join(notices.convs, " ") != "c-3" {
@@ -164,7 +182,7 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 
 	// 17:00 UTC: Lena's shift ended at 16:00 UTC; New York is on shift, Tokyo is not.
 	clock.Store(day.Add(17 * time.Hour).UnixNano())
-	if err := handler("eu", sweeper).HandOffDue(ctx); err != nil {
+	if err := handler("eu", sweeper).HandOffRound(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []string{"c-1", "c-2"} {
@@ -184,7 +202,12 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 		t.Error("c-3 went to the us, where nobody writes Japanese")
 	}
 	// Still the same gap for Japanese: c-3's customer is not told again.
-	back := day.Add(24 * time.Hour).Format("2006-01-02 15:04 UTC") // 9:00 in Tokyo
+	// 9:00 in Tokyo, told in the customer's time zone (Germany).
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := day.Add(24 * time.Hour).In(berlin).Format("2006-01-02 15:04 MST")
 	if len(notices.convs) != 1 || notices.convs[0] != "c-3" || notices.calls != 1 {
 		t.Fatalf("customers told: %v (%d calls), want c-3 once", notices.convs, notices.calls)
 	}
@@ -194,23 +217,25 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 		}
 	}
 	ws := &engine.Workspace{Handler: handler("eu", sweeper)}
-	h, ok, err := ws.LatestHandoff(ctx, "us", "acme", "c-2")
+	h, ok, err := ws.LatestHandoff(ctx, "us", "sun", "c-2")
 	if err != nil || !ok || h.Home != "eu" || h.From != "eu" || h.To != "us" || h.Reason != engine.ReasonShiftEnd ||
-		!strings.Contains(h.Summary, "intent: order_status") || !strings.Contains(h.Summary, "first reply: none yet") || !strings.Contains(h.NextStep, "first reply") {
+		!strings.Contains(h.Summary, "intent: order_status") || !strings.Contains(h.Summary, "first reply: none yet") || !strings.Contains(h.NextStep, "first reply") ||
+		!strings.Contains(h.Summary, "sentiment: -0.60") || !strings.Contains(h.Summary, "sentiment trend: falling") ||
+		!strings.Contains(h.Summary, "last customer message: "+t0Of(false).Format("2006-01-02 15:04 UTC")) || strings.Contains(h.Summary, "Paket") {
 		t.Errorf("c-2's hand-off in us: %+v %v %v", h, ok, err)
 	}
 	waitFor(t, "the hand-offs in ClickHouse", func() bool {
-		return byType(t)[models.ConversationHandedOff] == sorted("c-1>lena", "c-2>")
+		return byTypeOf(t, "sun")[models.ConversationHandedOff] == sorted("c-1>lena", "c-2>")
 	})
 	published := sweeper.n.Load()
 
 	// Again, from this process and another: nothing moves twice, nobody is told twice.
 	for range 2 {
-		if err := handler("eu", sweeper).HandOffDue(ctx); err != nil {
+		if err := handler("eu", sweeper).HandOffRound(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := handler("us", sweeper).HandOffDue(ctx); err != nil {
+	if err := handler("us", sweeper).HandOffRound(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := sweeper.n.Load(); n != published {
@@ -223,26 +248,26 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 	replay := engineSink("replay")
 	publish(models.Event{ID: "mark", Type: models.ConversationResolved, OccurredAt: now(), ConversationID: "c-none",
 		Customer: &models.Customer{Country: "DE", Phone: "+4915100"}})
-	waitFor(t, "the marker stored", func() bool { return byType(t)[models.ConversationResolved] == "c-none>" })
+	waitFor(t, "the marker stored", func() bool { return byTypeOf(t, "sun")[models.ConversationResolved] == "c-none>" })
 	time.Sleep(time.Second)
 	if n := replay.n.Load(); n != 0 {
 		t.Errorf("the replay published %d events", n)
 	}
-	if got := byType(t)[models.ConversationHandedOff]; got != sorted("c-1>lena", "c-2>") {
+	if got := byTypeOf(t, "sun")[models.ConversationHandedOff]; got != sorted("c-1>lena", "c-2>") {
 		t.Errorf("hand-offs after the replay: %q", got)
 	}
 
 	// The us agents may read c-1 in eu (the grant recorded with the hand-off); sea's may not.
-	if g, ok, err := ws.Granted(ctx, "acme", "c-1", []string{"us"}); err != nil || !ok || g.Home != "eu" {
+	if g, ok, err := ws.Granted(ctx, "sun", "c-1", []string{"us"}); err != nil || !ok || g.Home != "eu" {
 		t.Errorf("grant to us: %+v %v %v", g, ok, err)
 	}
-	if g, ok, err := ws.Granted(ctx, "acme", "c-1", []string{"sea"}); err != nil || ok {
+	if g, ok, err := ws.Granted(ctx, "sun", "c-1", []string{"sea"}); err != nil || ok {
 		t.Errorf("grant to sea: %+v %v %v", g, ok, err)
 	}
 
 	// Transfer c-3 (Japanese) to the us, where nobody writes it: refused, nothing changed.
 	before, _ := work("eu", "c-3")
-	_, err = ws.TransferTo(ctx, "eu", "acme", "c-3", engine.Destination{Region: "us"}, "supervisor")
+	_, err = ws.TransferTo(ctx, "eu", "sun", "c-3", engine.Destination{Region: "us"}, "supervisor")
 	if !errors.Is(err, engine.ErrRegionLanguage) {
 		t.Errorf("transfer to the us: %v, want ErrRegionLanguage", err)
 	}
@@ -253,23 +278,23 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 		t.Error("a refused transfer left a row in us")
 	}
 	// To sea, where Yuki writes it (off shift: a person's choice), it goes and waits there.
-	if _, err := ws.TransferTo(ctx, "eu", "acme", "c-3", engine.Destination{Region: "sea"}, "supervisor"); err != nil {
+	if _, err := ws.TransferTo(ctx, "eu", "sun", "c-3", engine.Destination{Region: "sea"}, "supervisor"); err != nil {
 		t.Fatal(err)
 	}
 	if w, ok := work("sea", "c-3"); !ok || w.Status != models.StatusQueued || w.Queue != "sea/ja" {
 		t.Errorf("c-3 in sea: %+v %v", w, ok)
 	}
-	if _, ok, _ := ws.Granted(ctx, "acme", "c-3", []string{"sea"}); !ok {
+	if _, ok, _ := ws.Granted(ctx, "sun", "c-3", []string{"sea"}); !ok {
 		t.Error("sea may not read c-3 after the transfer")
 	}
 
 	// Mike resolves c-1 in the us: the home engine resolves it in eu and frees the us row.
 	usWork := &engine.Workspace{Handler: handler("us", sweeper)}
-	region, _, err := usWork.Find(ctx, "acme", "c-1", []string{"us"})
+	region, _, err := usWork.Find(ctx, "sun", "c-1", []string{"us"})
 	if err != nil || region != "us" {
 		t.Fatalf("Mike's workspace finds c-1 in %q (%v)", region, err)
 	}
-	if _, err := usWork.Resolve(ctx, "us", "acme", "c-1", "agent"); err != nil {
+	if _, err := usWork.Resolve(ctx, "us", "sun", "c-1", "agent"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "c-1 resolved at home", func() bool {
@@ -277,7 +302,7 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 		_, inUS := work("us", "c-1")
 		return w.Status == models.StatusResolved && !inUS
 	})
-	if _, ok, _ := ws.Granted(ctx, "acme", "c-1", []string{"us"}); ok {
+	if _, ok, _ := ws.Granted(ctx, "sun", "c-1", []string{"us"}); ok {
 		t.Error("the us may still read c-1 after it was resolved")
 	}
 	_ = stream1

@@ -21,3 +21,11 @@ CREATE TABLE handoffs (
     PRIMARY KEY (tenant_id, handoff_id)
 );
 CREATE INDEX handoffs_active ON handoffs (tenant_id, conversation_id) WHERE active;
+
+-- What a summary says of the customer, kept by the engine from each analysed inbound message
+-- (never its text): the first and latest sentiment (-1..1) and how many were analysed (a
+-- trend needs two), and when the customer last wrote.
+ALTER TABLE work ADD COLUMN sentiment_first double precision;
+ALTER TABLE work ADD COLUMN sentiment_last double precision;
+ALTER TABLE work ADD COLUMN sentiments integer NOT NULL DEFAULT 0;
+ALTER TABLE work ADD COLUMN last_customer_at timestamptz;
