@@ -296,9 +296,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return nil, err
 	}
 	if escalate {
-		x := h.event(w, models.ConversationEscalated, "escalate:"+e.ID, at)
+		x := h.escalation(w, "escalate:"+e.ID, at)
 		x.Reason, x.AgentID = "urgency:"+w.Urgency, w.Assignee
-		x.Attributes = map[string]string{"priority": w.Priority.String(), "urgency_reasons": e.Attributes["urgency_reasons"], "by": "engine"}
+		x.Attributes["urgency_reasons"], x.Attributes["by"] = e.Attributes["urgency_reasons"], "engine"
 		if err := h.openPage(ctx, tx, w, &x, at); err != nil {
 			return nil, err
 		}
@@ -511,6 +511,20 @@ func (h *Handler) conversation(w Work) routing.Conversation {
 func (h *Handler) event(w Work, typ, id string, at time.Time) models.Event {
 	return models.Event{ID: id, Type: typ, OccurredAt: at, Channel: w.Channel, ConversationID: w.ConversationID,
 		Customer: &models.Customer{Country: w.Country, Tier: w.Tier}, CustomerID: w.CustomerID, Queue: w.Queue, Intent: w.Intent}
+}
+
+// escalation is a conversation.escalated event that hands over what the person taking it
+// needs to see at once: the summary and suggested next step (Summarize), the intent and the
+// latest sentiment, with its trend and the priority in the attributes.
+func (h *Handler) escalation(w Work, id string, at time.Time) models.Event {
+	e := h.event(w, models.ConversationEscalated, id, at)
+	summary, next := Summarize(w, at)
+	e.Summary, e.Sentiment = summary+" Next step: "+next, w.SentimentLast
+	e.Attributes = map[string]string{"priority": w.Priority.String()}
+	if t := w.SentimentTrend(); t != "" {
+		e.Attributes["sentiment_trend"] = t
+	}
+	return e
 }
 
 func (h *Handler) assigned(w Work, id string, at time.Time) models.Event {

@@ -262,8 +262,9 @@ func (w *Workspace) Escalate(ctx context.Context, region, tenant, conv, reason, 
 			return nil, err
 		}
 		at := h.now().UTC()
-		e := h.event(x, models.ConversationEscalated, "escalate:"+randomID(), at)
-		e.Reason, e.AgentID, e.Attributes = reason, x.Assignee, map[string]string{"by": by, "priority": routing.Urgent.String()}
+		e := h.escalation(x, "escalate:"+randomID(), at)
+		e.Reason, e.AgentID = reason, x.Assignee
+		e.Attributes["by"], e.Attributes["priority"] = by, routing.Urgent.String()
 		if err := h.openPage(ctx, tx, x, &e, at); err != nil {
 			return nil, err
 		}
