@@ -43,6 +43,8 @@ type loaders struct {
 	work   *dataloadgen.Loader[convKey, *engine.Work]
 	pages  *dataloadgen.Loader[convKey, *engine.Page]
 	agents *dataloadgen.Loader[convKey, *conversation.Agent]
+	// grants caches reader's answers (handoff_resolver.go) by tenant, region, conversation.
+	grants sync.Map
 }
 
 // loaderSlot holds a response's loaders, made on first use.

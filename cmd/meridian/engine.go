@@ -85,17 +85,25 @@ func (p *platform) startEngine(groups map[string]string) error {
 	if warnBefore <= 0 {
 		return fmt.Errorf("--sla-warn-before: %v is not a positive duration", warnBefore)
 	}
+	sun, err := p.followTheSun()
+	if err != nil {
+		return err
+	}
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
-	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Trigger: trigger, Log: p.log}}
+	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
-		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Trigger: trigger, Log: p.log}
+		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, Log: p.log}
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
 		}, h)
-		p.sinkWG.Add(4)
+		p.sinkWG.Add(5)
+		go func() {
+			defer p.sinkWG.Done()
+			h.WatchHandoffs(p.runCtx, handoffWatchEvery)
+		}()
 		go func() {
 			defer p.sinkWG.Done()
 			h.WatchQueues(p.runCtx, queueWatchEvery)

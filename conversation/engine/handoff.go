@@ -42,6 +42,12 @@ import (
 // awayPrefix marks the assignee of a home work row whose work item is in another region.
 const awayPrefix = "region:"
 
+// AwayIn is the region a conversation's work item was handed to, read from its home row;
+// ok is false for a conversation at home.
+func AwayIn(w Work) (region string, ok bool) {
+	return strings.CutPrefix(w.Assignee, awayPrefix)
+}
+
 // Reasons of a hand-off.
 const (
 	ReasonShiftEnd = "shift_end"
