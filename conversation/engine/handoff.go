@@ -743,17 +743,18 @@ func (h *Handler) toTeam(ctx context.Context, tx Tx, conv, team, by string) ([]m
 	x.Queue = d.Queue
 	id := "transfer:" + randomID()
 	e := h.event(x, models.ConversationTransferred, id, at)
-	e.AgentID, e.Attributes = leaving, map[string]string{"by": by, "team": team}
+	e.AgentID, e.ToQueue, e.Team, e.Attributes = leaving, x.Queue, team, map[string]string{"by": by, "team": team}
 	events := []models.Event{e, h.decision(id, x, d, at)}
 	if d.AgentID == "" {
 		x.Status, x.Assignee, x.WaitingSince = models.StatusQueued, "", at
-		e.ToQueue = x.Queue
 		q := h.event(x, models.ConversationQueued, "queued:"+id, at)
 		q.Reason = "no member of team " + team + " available"
 		events = append(events, q)
 	} else {
 		x.Status, x.Assignee = models.StatusAssigned, d.AgentID
-		events = append(events, h.assigned(x, "assign:"+id, at))
+		// Its id sorts after the transfer's: at the same instant, the assignment is the
+		// status the history keeps.
+		events = append(events, h.assigned(x, id+":assigned", at))
 	}
 	if err := tx.SaveWork(ctx, x); err != nil {
 		return nil, err

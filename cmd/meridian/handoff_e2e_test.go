@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Keys of agents scoped to one region, acting for an agent there.
+const (
+	usAgentKey  = "e2e-us-agent-key-1"
+	euAgentKey  = "e2e-eu-agent-key-1"
+	seaAgentKey = "e2e-sea-agent-key-1"
+)
+
+// transferConversation to a team and to another region, through the API: the errors name
+// the argument at fault and change nothing; a conversation handed to the us is the us agent's
+// to work on and to read (its history stays in eu, read through the compliance gate under
+// the hand-off's grant, as an eu agent reads it), while another region's key still does not
+// find it; its summary is built from the analysis, and the hand-off is a measure by from and
+// to region.
+func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
+	s := startServer(t, t.TempDir(), "MERIDIAN_ROUTING=on", "MERIDIAN_FOLLOW_THE_SUN=sea,eu,us",
+		"MERIDIAN_API_KEYS="+testKey+","+usAgentKey+":agent:us::mike,"+euAgentKey+":agent:eu::lena,"+seaAgentKey+":agent:sea::yuki")
+	for _, a := range []string{
+		`{id: "lena", name: "Lena Vogel", region: "eu", languages: ["de"], skills: [], tiers: [], maxConcurrent: 1, timezone: "Europe/Berlin", shifts: []}`,
+		`{id: "anna", name: "Anna Weiß", region: "eu", team: "retention", languages: ["de"], skills: [], tiers: [], maxConcurrent: 2, timezone: "Europe/Berlin", shifts: []}`,
+		`{id: "mike", name: "Mike Reed", region: "us", languages: ["en", "de:4"], skills: [], tiers: [], maxConcurrent: 3, timezone: "America/New_York", shifts: []}`,
+		`{id: "yuki", name: "Yuki Sato", region: "sea", languages: ["ja"], skills: [], tiers: [], maxConcurrent: 3, timezone: "Asia/Tokyo", shifts: []}`,
+	} {
+		s.gql(t, `mutation { upsertAgent(input: `+a+`) { id } }`, nil)
+	}
+	s.gql(t, `mutation { setAgentPresence(agentId: "lena", status: ONLINE) { id } }`, nil)
+	s.gql(t, `mutation { setAgentPresence(agentId: "mike", status: ONLINE) { id } }`, nil)
+	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	msg := func(id, lang string) string {
+		return fmt.Sprintf(`{"id":%q,"type":"message.received","occurred_at":%q,"channel":"whatsapp","direction":"inbound","conversation_id":"c-%s","customer":{"country":"DE","phone":"+4915100%s"},"text":"Wo bleibt meine Bestellung?","language":%q}`, id, at, id, id, lang)
+	}
+	if code, out := s.post(t, "/v1/events", testKey, "application/json", "["+msg("1", "de")+","+msg("2", "de")+","+msg("3", "ja")+"]"); code != 202 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	conv := func(key, id, fields string) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"query": `{ conversation(id: "` + id + `") { ` + fields + ` } }`})
+		code, out := s.post(t, "/graphql", key, "application/json", string(b))
+		if code != 200 || out["errors"] != nil {
+			t.Fatalf("conversation %s: %d %v", id, code, out)
+		}
+		c, _ := out["data"].(map[string]any)["conversation"].(map[string]any)
+		return c
+	}
+	waitFor(t, 30*time.Second, func() bool {
+		c1, c2, c3 := conv(testKey, "c-1", "status"), conv(testKey, "c-2", "status"), conv(testKey, "c-3", "status")
+		return c1 != nil && c2 != nil && c3 != nil && c1["status"] == "ASSIGNED" && c2["status"] == "QUEUED" && c3["status"] == "QUEUED"
+	})
+
+	// Bad targets: the field named, nothing changed.
+	before := fmt.Sprint(conv(testKey, "c-3", "status queue assignee { id }"))
+	for q, want := range map[string]string{
+		`mutation { transferConversation(conversationId: "c-3", region: "mars") { id } }`:                `transferConversation.region: "mars" is not a region`,
+		`mutation { transferConversation(conversationId: "c-3", region: "us") { id } }`:                  "transferConversation.region: no agent of the region writes the conversation's language",
+		`mutation { transferConversation(conversationId: "c-3", team: "ghosts") { id } }`:                "transferConversation.team: no agent of the conversation's region is in the team",
+		`mutation { transferConversation(conversationId: "c-3", team: " ") { id } }`:                     "transferConversation.team: is empty",
+		`mutation { transferConversation(conversationId: "c-3", agentId: "lena", region: "us") { id } }`: "transferConversation.region: give at most one of agentId, team and region",
+		`mutation { transferConversation(conversationId: "c-nobody", region: "us") { id } }`:             "transferConversation.conversationId: no conversation",
+		`mutation { transferConversation(conversationId: "c-3", region: "us", language: "x y") { id } }`: "transferConversation.language",
+	} {
+		b, _ := json.Marshal(map[string]any{"query": q})
+		if _, out := s.post(t, "/graphql", testKey, "application/json", string(b)); !strings.Contains(fmt.Sprint(out["errors"]), want) {
+			t.Errorf("%s: %v, want an error containing %q", q, out["errors"], want)
+		}
+	}
+	if after := fmt.Sprint(conv(testKey, "c-3", "status queue assignee { id }")); after != before {
+		t.Errorf("c-3 changed by refused transfers: %s → %s", before, after)
+	}
+
+	// Anna comes online and takes c-2, which waited; Lena's c-1 goes to the retention team:
+	// Anna, who has room for a second one.
+	s.gql(t, `mutation { setAgentPresence(agentId: "anna", status: ONLINE) { id } }`, nil)
+	waitFor(t, 30*time.Second, func() bool { return fmt.Sprint(conv(testKey, "c-2", "assignee { id }")["assignee"]) == "map[id:anna]" })
+	s.gql(t, `mutation { transferConversation(conversationId: "c-1", team: "retention") { id } }`, nil)
+	if c := conv(testKey, "c-1", "assignee { id name }"); fmt.Sprint(c["assignee"]) != "map[id:anna name:Anna Weiß]" {
+		t.Errorf("c-1 after the transfer to the retention team: %v", c)
+	}
+	// The status the history projects follows.
+	waitFor(t, 30*time.Second, func() bool { return conv(testKey, "c-1", "status")["status"] == "ASSIGNED" })
+
+	// The sea agent cannot see c-2 before or after it goes to the us.
+	if c := conv(seaAgentKey, "c-2", "id"); c != nil {
+		t.Errorf("the sea agent reads c-2: %v", c)
+	}
+	if c := conv(usAgentKey, "c-2", "id"); c != nil {
+		t.Errorf("the us agent reads c-2 before the hand-off: %v", c)
+	}
+	s.gql(t, `mutation { transferConversation(conversationId: "c-2", region: "us") { id } }`, nil)
+	c := conv(testKey, "c-2", "status queue assignee { id name } summary")
+	if fmt.Sprint(c["assignee"]) != "map[id:mike name:Mike Reed]" || c["queue"] != "us/de" {
+		t.Errorf("c-2 after the hand-off to the us: %v", c)
+	}
+	if sum, _ := c["summary"].(string); !strings.Contains(sum, "language: de") || !strings.Contains(sum, "Next step:") || strings.Contains(sum, "Bestellung") {
+		t.Errorf("c-2's summary: %q", sum)
+	}
+	fields := "id region messages { text } summary"
+	var mine, lenas map[string]any
+	waitFor(t, 30*time.Second, func() bool {
+		mine, lenas = conv(usAgentKey, "c-2", fields), conv(euAgentKey, "c-2", fields)
+		return mine != nil && lenas != nil
+	})
+	if mine["region"] != "eu" || fmt.Sprint(mine["messages"]) != fmt.Sprint(lenas["messages"]) || !strings.Contains(fmt.Sprint(mine["messages"]), "text:") || mine["summary"] == nil {
+		t.Errorf("the us agent reads c-2 as %v; the eu agent as %v", mine, lenas)
+	}
+	if c := conv(seaAgentKey, "c-2", "id"); c != nil {
+		t.Errorf("the sea agent reads c-2 after the hand-off to the us: %v", c)
+	}
+	// Mike resolves it from the us: resolved at home too.
+	b, _ := json.Marshal(map[string]any{"query": `mutation { resolveConversation(conversationId: "c-2") { id } }`})
+	if code, out := s.post(t, "/graphql", usAgentKey, "application/json", string(b)); code != 200 || out["errors"] != nil {
+		t.Fatalf("Mike resolves c-2: %d %v", code, out)
+	}
+	waitFor(t, 30*time.Second, func() bool { return conv(testKey, "c-2", "status")["status"] == "RESOLVED" })
+
+	q := `{ metrics(measures: ["handoffs"], dimensions: ["from_region", "to_region", "reason"], filters: [{dimension: "type", values: ["conversation.handed_off"]}]) { rows { dimensions values } } }`
+	waitFor(t, 30*time.Second, func() bool {
+		return fmt.Sprint(s.gql(t, q, nil)["metrics"].(map[string]any)["rows"]) == "[map[dimensions:[eu us transfer] values:[1]]]"
+	})
+}
