@@ -24,9 +24,12 @@
 // (WarnBefore) and sla.breached when it passes, each once per target and clock. It pages the
 // on-call rota for escalations and records when the first reply after a page came
 // (WatchPages), and sweeps the queues for agents who can take a waiting conversation now
-// (WatchQueues). What it does not do yet (issue #18): AI answers, follow-the-sun hand-offs,
-// offer-and-accept, and learned handling times in the score. Messages older than MaxAge
-// (history imported by a backfill) are not routed.
+// (WatchQueues). With Sun (handoff.go) it hands conversations nobody on shift at home can take
+// to the next region on shift that writes their language (WatchHandoffs), and tells customers
+// when nobody anywhere is when a person is back. Escalations and hand-offs carry a summary
+// built from the analysis (Summarize). What it does not do yet (issue #18): AI answers and
+// offer-and-accept. Messages older than MaxAge (history imported by a backfill) are not
+// routed.
 package engine
 
 import (
