@@ -447,7 +447,20 @@ func (h *Handler) handOffTenant(ctx context.Context, hs HandoffStore, tenant str
 				continue // its agent is still on shift
 			}
 			if staffed(here, w.Language, at) {
-				continue // the region still has someone for it: the queue sweep offers it
+				if w.Status != models.StatusAssigned {
+					continue // the region still has someone for it: the queue sweep offers it
+				}
+				// Its agent's shift ended: a colleague on shift takes it, or it waits for one.
+				more, err := h.shiftEnded(ctx, atx, w, at)
+				if err != nil {
+					return nil, err
+				}
+				events = append(events, more...)
+				delete(rosters, h.Region) // its loads changed
+				if here, err = rosterOf(h.Region); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			to := ""
 			for _, r := range h.after() {
@@ -493,6 +506,22 @@ func (h *Handler) handOffTenant(ctx context.Context, hs HandoffStore, tenant str
 		errs = append(errs, h.tell(ctx, hs, tenant, n))
 	}
 	return errors.Join(errs...)
+}
+
+// shiftEnded routes again, within the region and without its agent, a conversation whose
+// agent's shift ended while colleagues on shift write its language.
+func (h *Handler) shiftEnded(ctx context.Context, tx Tx, w Work, at time.Time) ([]models.Event, error) {
+	leaving := w.Assignee
+	id := "shiftend:" + w.ConversationID + ":" + at.UTC().Format("20060102T150405Z")
+	w.Status, w.Assignee, w.PreviousAgent = models.StatusQueued, "", leaving
+	w.Queue = routing.QueueName(h.Region, w.Language)
+	e := h.event(w, models.ConversationTransferred, id, at)
+	e.ToQueue, e.AgentID, e.Reason, e.Attributes = w.Queue, leaving, ReasonShiftEnd, map[string]string{"by": "engine"}
+	more, err := h.reroute(ctx, tx, w, id, []string{leaving})
+	if err != nil {
+		return nil, err
+	}
+	return append([]models.Event{e}, more...), nil
 }
 
 // after lists the regions after h's in the sun's order, cyclically.

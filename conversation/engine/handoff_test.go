@@ -307,3 +307,65 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 	}
 	_ = stream1
 }
+
+// An agent's shift end, in the engine's own time: while a colleague on shift at home writes
+// the language, the conversation goes to them (conversation.transferred, reason shift_end);
+// when the last one's shift ends too, it is handed to the next region on shift. Lena works 9
+// to 17 in Berlin, Otto 12 to 20, Mike in the us around the clock.
+func TestAnAgentsShiftEndGoesToAColleagueThenToTheNextRegion(t *testing.T) {
+	ctx := context.Background()
+	c := newClocked(t, statusPolicy)
+	c.h.Sun = &engine.FollowTheSun{Regions: []string{"eu", "us"}}
+	shift := func(start, end string) []conversation.Shift {
+		var s []conversation.Shift
+		for d := 1; d <= 7; d++ {
+			s = append(s, conversation.Shift{Weekday: d, Start: start, End: end})
+		}
+		return s
+	}
+	day := c.now.Truncate(24 * time.Hour).AddDate(0, 0, -1)
+	c.now = day.Add(14 * time.Hour) // 15:00 in Berlin
+	c.agent(conversation.Agent{ID: "lena", Name: "Lena", Region: "eu", Languages: map[string]int{"de": 5}, MaxConcurrent: 1, Timezone: "Europe/Berlin", Shifts: shift("09:00", "17:00")}, true)
+	c.agent(conversation.Agent{ID: "otto", Name: "Otto", Region: "eu", Languages: map[string]int{"de": 5}, MaxConcurrent: 1, Timezone: "Europe/Berlin", Shifts: shift("12:00", "20:00")}, false)
+	c.agent(conversation.Agent{ID: "mike", Name: "Mike", Region: "us", Languages: map[string]int{"de": 4, "en": 5}, MaxConcurrent: 3, Timezone: "America/New_York"}, true)
+	c.feed(c.customer("c1", "de"))
+	if w := c.work("c1"); w.Assignee != "lena" {
+		t.Fatalf("c1 at 15:00: %s %q, want Lena's", w.Status, w.Assignee)
+	}
+	c.agent(conversation.Agent{ID: "otto", Name: "Otto", Region: "eu", Languages: map[string]int{"de": 5}, MaxConcurrent: 1, Timezone: "Europe/Berlin", Shifts: shift("12:00", "20:00")}, true)
+	round := func() {
+		t.Helper()
+		if err := c.h.HandOffRound(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round() // both on shift: nothing moves
+	if w := c.work("c1"); w.Assignee != "lena" {
+		t.Fatalf("c1 while Lena is on shift: %q", w.Assignee)
+	}
+
+	c.now = day.Add(16*time.Hour + 30*time.Minute) // 17:30 in Berlin: Lena's shift ended
+	round()
+	round() // again: nothing more
+	if w := c.work("c1"); w.Status != models.StatusAssigned || w.Assignee != "otto" || w.PreviousAgent != "lena" {
+		t.Errorf("c1 after Lena's shift: %s %q (previous %q), want Otto's", w.Status, w.Assignee, w.PreviousAgent)
+	}
+	if _, ok, _ := c.h.Store.Find(ctx, "us", "acme", "c1"); ok {
+		t.Error("c1 went to the us while Otto is on shift")
+	}
+
+	c.now = day.Add(19*time.Hour + 30*time.Minute) // 20:30 in Berlin: nobody in eu
+	round()
+	round()
+	if w := c.work("c1"); w.Assignee != "region:us" {
+		t.Errorf("c1 at home after Otto's shift: %q, want away in the us", w.Assignee)
+	}
+	if w, ok, err := c.h.Store.Find(ctx, "us", "acme", "c1"); err != nil || !ok || w.Assignee != "mike" || w.Queue != "us/de" {
+		t.Errorf("c1 in the us: %+v %v %v, want Mike's", w, ok, err)
+	}
+	got := strings.Join(c.decided("c1"), " ")
+	want := "conversation.assigned>lena: conversation.transferred>lena:shift_end conversation.assigned>otto: conversation.handed_off>otto:shift_end conversation.assigned>mike:"
+	if got != want {
+		t.Errorf("decisions about c1:\n got %s\nwant %s", got, want)
+	}
+}
