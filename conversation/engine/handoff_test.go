@@ -323,7 +323,7 @@ func TestAnAgentsShiftEndGoesToAColleagueThenToTheNextRegion(t *testing.T) {
 		}
 		return s
 	}
-	day := c.now.Truncate(24 * time.Hour).AddDate(0, 0, -1)
+	day := c.now.Truncate(24*time.Hour).AddDate(0, 0, -1)
 	c.now = day.Add(14 * time.Hour) // 15:00 in Berlin
 	c.agent(conversation.Agent{ID: "lena", Name: "Lena", Region: "eu", Languages: map[string]int{"de": 5}, MaxConcurrent: 1, Timezone: "Europe/Berlin", Shifts: shift("09:00", "17:00")}, true)
 	c.agent(conversation.Agent{ID: "otto", Name: "Otto", Region: "eu", Languages: map[string]int{"de": 5}, MaxConcurrent: 1, Timezone: "Europe/Berlin", Shifts: shift("12:00", "20:00")}, false)
