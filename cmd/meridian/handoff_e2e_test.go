@@ -3,10 +3,31 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 )
+
+// taggingTranslate implements LibreTranslate's POST /translate (q as an array) from English
+// into German by marking each text "[de] ": enough to see which texts went through it.
+func taggingTranslate(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Q              []string `json:"q"`
+		Source, Target string
+	}
+	if r.URL.Path != "/translate" || json.NewDecoder(r.Body).Decode(&req) != nil || req.Source != "en" || req.Target != "de" {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"error":"Invalid request"}`)
+		return
+	}
+	out := make([]string, len(req.Q))
+	for i, q := range req.Q {
+		out[i] = "[de] " + q
+	}
+	json.NewEncoder(w).Encode(map[string]any{"translatedText": out})
+}
 
 // Keys of agents scoped to one region, acting for an agent there.
 const (
@@ -22,7 +43,10 @@ const (
 // find it; its summary is built from the analysis, and the hand-off is a measure by from and
 // to region.
 func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
+	provider := httptest.NewServer(http.HandlerFunc(taggingTranslate))
+	t.Cleanup(provider.Close)
 	s := startServer(t, t.TempDir(), "MERIDIAN_ROUTING=on", "MERIDIAN_FOLLOW_THE_SUN=sea,eu,us",
+		"MERIDIAN_TRANSLATE_PROVIDER=libretranslate", "MERIDIAN_TRANSLATE_URL="+provider.URL,
 		"MERIDIAN_API_KEYS="+testKey+","+usAgentKey+":agent:us::mike,"+euAgentKey+":agent:eu::lena,"+seaAgentKey+":agent:sea::yuki")
 	for _, a := range []string{
 		`{id: "lena", name: "Lena Vogel", region: "eu", languages: ["de"], skills: [], tiers: [], maxConcurrent: 1, timezone: "Europe/Berlin", shifts: []}`,
@@ -99,7 +123,8 @@ func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
 	if fmt.Sprint(c["assignee"]) != "map[id:mike name:Mike Reed]" || c["queue"] != "us/de" {
 		t.Errorf("c-2 after the hand-off to the us: %v", c)
 	}
-	if sum, _ := c["summary"].(string); !strings.Contains(sum, "language: de") || !strings.Contains(sum, "Next step:") || strings.Contains(sum, "Bestellung") {
+	// A key bound to no agent reads the summary in the conversation's language (German).
+	if sum, _ := c["summary"].(string); !strings.HasPrefix(sum, "[de] language: de") || !strings.Contains(sum, "Next step:") || strings.Contains(sum, "Bestellung") {
 		t.Errorf("c-2's summary: %q", sum)
 	}
 	fields := "id region messages { text } summary"
@@ -108,8 +133,12 @@ func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
 		mine, lenas = conv(usAgentKey, "c-2", fields), conv(euAgentKey, "c-2", fields)
 		return mine != nil && lenas != nil
 	})
-	if mine["region"] != "eu" || fmt.Sprint(mine["messages"]) != fmt.Sprint(lenas["messages"]) || !strings.Contains(fmt.Sprint(mine["messages"]), "text:") || mine["summary"] == nil {
+	if mine["region"] != "eu" || fmt.Sprint(mine["messages"]) != fmt.Sprint(lenas["messages"]) || !strings.Contains(fmt.Sprint(mine["messages"]), "text:") {
 		t.Errorf("the us agent reads c-2 as %v; the eu agent as %v", mine, lenas)
+	}
+	// Each reads the summary in the language they write best: Mike in English, Lena in German.
+	if m, l := fmt.Sprint(mine["summary"]), fmt.Sprint(lenas["summary"]); !strings.HasPrefix(m, "language: de") || !strings.HasPrefix(l, "[de] language: de") {
+		t.Errorf("summaries: Mike's %q, Lena's %q", m, l)
 	}
 	if c := conv(seaAgentKey, "c-2", "id"); c != nil {
 		t.Errorf("the sea agent reads c-2 after the hand-off to the us: %v", c)
