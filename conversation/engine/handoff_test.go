@@ -2,7 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +24,7 @@ import (
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
 	"github.com/meridian-cs/meridian/stream"
+	"github.com/meridian-cs/meridian/translation"
 )
 
 // told records the notices the engine sends to customers, deduplicated by key as the
@@ -315,7 +320,25 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 func TestAnAgentsShiftEndGoesToAColleagueThenToTheNextRegion(t *testing.T) {
 	ctx := context.Background()
 	c := newClocked(t, statusPolicy)
-	c.h.Sun = &engine.FollowTheSun{Regions: []string{"eu", "us"}}
+	// A local LibreTranslate (POST /translate, q as an array) that marks what it translated
+	// into German.
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Q              []string `json:"q"`
+			Source, Target string
+		}
+		if r.URL.Path != "/translate" || json.NewDecoder(r.Body).Decode(&req) != nil || req.Source != "en" || req.Target != "de" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"Invalid request"}`)
+			return
+		}
+		for i := range req.Q {
+			req.Q[i] = "[de] " + req.Q[i]
+		}
+		json.NewEncoder(w).Encode(map[string]any{"translatedText": req.Q})
+	}))
+	t.Cleanup(provider.Close)
+	c.h.Sun = &engine.FollowTheSun{Regions: []string{"eu", "us"}, Translator: translation.NewLibreTranslate(translation.Config{BaseURL: provider.URL})}
 	shift := func(start, end string) []conversation.Shift {
 		var s []conversation.Shift
 		for d := 1; d <= 7; d++ {
@@ -362,6 +385,16 @@ func TestAnAgentsShiftEndGoesToAColleagueThenToTheNextRegion(t *testing.T) {
 	}
 	if w, ok, err := c.h.Store.Find(ctx, "us", "acme", "c1"); err != nil || !ok || w.Assignee != "mike" || w.Queue != "us/de" {
 		t.Errorf("c1 in the us: %+v %v %v, want Mike's", w, ok, err)
+	}
+	// The receiving people read the summary and next step in the conversation's language,
+	// which they write, in the us and at home.
+	ws := &engine.Workspace{Handler: c.h}
+	for _, region := range []string{"us", "eu"} {
+		h, ok, err := ws.LatestHandoff(ctx, region, "acme", "c1")
+		if err != nil || !ok || h.Language != "de" || !strings.HasPrefix(h.Summary, "[de] language: de") || !strings.HasPrefix(h.NextStep, "[de] ") ||
+			h.From != "eu" || h.To != "us" || h.Reason != engine.ReasonShiftEnd {
+			t.Errorf("the hand-off recorded in %s: %+v %v %v", region, h, ok, err)
+		}
 	}
 	got := strings.Join(c.decided("c1"), " ")
 	want := "conversation.assigned>lena: conversation.transferred>lena:shift_end conversation.assigned>otto: conversation.handed_off>otto:shift_end conversation.assigned>mike:"
