@@ -25,12 +25,13 @@ type sunNotifier struct {
 
 // Notify implements engine.Notifier; key is the reply's client message id, so a notice is
 // sent once however often it is asked for.
-func (n *sunNotifier) Notify(ctx context.Context, tenant, conv, text, key string) error {
+func (n *sunNotifier) Notify(ctx context.Context, tenant, conv, language, template, text, key string) error {
 	o := n.outbox.Load()
 	if o == nil {
 		return errors.New("the channels are not started")
 	}
-	_, err := o.Send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key})
+	_, err := o.Send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
+		Localisation: &channels.Localisation{Language: language, Template: template}})
 	if errors.Is(err, channels.ErrNoSender) {
 		return nil // this channel cannot send here: nothing to retry until the gap ends
 	}

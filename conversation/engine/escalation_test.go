@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/models"
 )
 
@@ -83,5 +84,24 @@ func TestEscalationsCarryTheSummaryIntentAndSentiment(t *testing.T) {
 	if !strings.Contains(x.Summary, "intent: refund") || !strings.Contains(x.Summary, "priority: urgent") || !strings.Contains(x.Summary, "waited: 15m0s") ||
 		x.Intent != "refund" || x.Sentiment == nil || *x.Sentiment != -0.7 || x.Reason != "third contact about it" || x.Attributes["by"] != "supervisor" {
 		t.Errorf("the supervisor's escalation: %+v", x)
+	}
+}
+
+// The engine's notice of when a person is back (template human_back) answers nothing: the
+// first-response clock runs on until a person replies.
+func TestTheBackNoticeIsNoReply(t *testing.T) {
+	c := newClocked(t, statusPolicy)
+	c.feed(c.customer("c1", "de"))
+	c.advance(time.Minute)
+	notice := c.reply("c1")
+	notice.Attributes = map[string]string{"template": engine.BackNoticeTemplate}
+	c.feed(notice)
+	if w := c.work("c1"); w.FirstResponseAt != nil {
+		t.Errorf("the notice stopped the first-response clock at %s", at(w.FirstResponseAt))
+	}
+	c.advance(time.Minute)
+	c.feed(c.reply("c1"))
+	if w := c.work("c1"); at(w.FirstResponseAt) != c.now.Format(time.RFC3339) {
+		t.Errorf("the first reply: %s, want %s", at(w.FirstResponseAt), c.now.Format(time.RFC3339))
 	}
 }

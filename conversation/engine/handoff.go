@@ -120,9 +120,11 @@ type FollowTheSun struct {
 	Translator translation.Translator
 }
 
-// Notifier sends a message to a conversation's customer through the channels' send path.
+// Notifier sends a message to a conversation's customer through the channels' send path:
+// text in language, from the culture profiles' template (BackNoticeTemplate), which the
+// message.sent it leaves must carry so that it counts as no reply.
 type Notifier interface {
-	Notify(ctx context.Context, tenant, conversationID, text, key string) error
+	Notify(ctx context.Context, tenant, conversationID, language, template, text, key string) error
 }
 
 // in is a copy of h deciding for another region.
@@ -580,7 +582,7 @@ func (h *Handler) tell(ctx context.Context, hs HandoffStore, tenant string, n no
 		return err
 	}
 	text := BackNotice(n.w.Language, n.w.Country, n.back)
-	if err := h.Sun.Notify.Notify(ctx, tenant, n.w.ConversationID, text, id); err != nil {
+	if err := h.Sun.Notify.Notify(ctx, tenant, n.w.ConversationID, n.w.Language, BackNoticeTemplate, text, id); err != nil {
 		return fmt.Errorf("notice to %s: %w", n.w.ConversationID, err)
 	}
 	_, _, _, err = h.Store.Decide(ctx, h.Region, tenant, id, n.w.ConversationID, func(Tx) ([]models.Event, error) { return nil, nil })
@@ -590,12 +592,17 @@ func (h *Handler) tell(ctx context.Context, hs HandoffStore, tenant string, n no
 	return err
 }
 
+// BackNoticeTemplate is the culture profiles' template of the notice of when a person is
+// back; a message.sent carrying it (attribute "template") is no reply: it stops no SLA clock,
+// and metrics do not count it as a response.
+const BackNoticeTemplate = "human_back"
+
 // BackNotice is the customer's notice, in their language (the culture profiles'
 // "human_back" template), of when a person will be back, stated in their country's time
 // zone (culture.TimeZone) with the zone's abbreviation or offset.
 func BackNotice(language, country string, back time.Time) string {
 	local := back.In(culture.TimeZone(country)).Format("2006-01-02 15:04 MST")
-	return strings.ReplaceAll(culture.Template("human_back", language), "{time}", local)
+	return strings.ReplaceAll(culture.Template(BackNoticeTemplate, language), "{time}", local)
 }
 
 // translateSummaries puts the summaries of the hand-offs just made into the conversation's

@@ -36,7 +36,7 @@ type told struct {
 	convs []string
 }
 
-func (n *told) Notify(_ context.Context, _, conv, text, key string) error {
+func (n *told) Notify(_ context.Context, _, conv, _, _, text, key string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.calls++
