@@ -9,7 +9,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
-        bench-ingest bench-forecast bench-insights bench-webhooks bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language clean
+        bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language clean
 
 setup:
 	@bash scripts/setup.sh
@@ -92,6 +92,11 @@ bench-webhooks: setup-test build
 	$(GO) run ./cmd/benchwebhook --bin bin/meridian --channel whatsapp --rate $(WEBHOOK_RATE) --duration 20s
 
 # The analyzer on the demo traffic: per-core rate, p50/p99, the detector's memory.
+# Inbound webhook → analysed, routed and in the assignee's inboxChanged subscription, on the
+# embedded default (a new conversation per delivery, 12 agents online).
+bench-routed: setup-test build
+	$(GO) run ./cmd/benchwebhook --bin bin/meridian --channel whatsapp --routed --rate 20 --duration 30s
+
 bench-understanding:
 	$(GO) run ./cmd/evalunderstanding -bench 20s
 

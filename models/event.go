@@ -183,6 +183,11 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
+// AttrRetention is the attribute of a message.analyzed whose message compares us with a
+// competitor or raises price ("true", understanding/enrich): routing prefers agents with the
+// skill "retention" for it.
+const AttrRetention = "retention"
+
 // Limits on field sizes keep one event from dominating a batch or a ClickHouse granule, and
 // keep keys within what a PostgreSQL index can hold. MaxTextLen applies to the text as
 // received, before it is sealed.

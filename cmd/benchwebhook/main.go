@@ -2,7 +2,10 @@
 // `meridian serve` takes signed platform deliveries at a sustained rate, and the driver reports
 // how many it acknowledged per second, the acknowledgement latency, the CPU the server and its
 // PostgreSQL spent per delivery, and how long after its acknowledgement each message was
-// queryable in ClickHouse (make bench-webhooks; figures in BENCHMARKS.md).
+// queryable in ClickHouse (make bench-webhooks; figures in BENCHMARKS.md). With --routed it
+// also describes agents who take every conversation and reports how long after its
+// acknowledgement each new conversation showed in its assignee's inboxChanged subscription
+// (analysed, routed, published and delivered: make bench-routed).
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -39,8 +43,9 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long the load runs")
 	customers := flag.Int("customers", 5000, "distinct customers writing (repeat customers continue their conversation)")
 	workers := flag.Int("workers", 32, "concurrent HTTP clients")
+	routed := flag.Bool("routed", false, "every delivery a new customer's conversation, routed to agents whose subscriptions are timed")
 	flag.Parse()
-	if err := run(*bin, *channel, *rate, *duration, *customers, *workers); err != nil {
+	if err := run(*bin, *channel, *rate, *duration, *customers, *workers, *routed); err != nil {
 		fmt.Fprintln(os.Stderr, "benchwebhook:", err)
 		os.Exit(1)
 	}
@@ -74,7 +79,7 @@ type server struct {
 	done chan struct{}
 }
 
-func start(bin, dir string) (*server, error) {
+func start(bin, dir string, keys []string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -83,7 +88,7 @@ func start(bin, dir string) (*server, error) {
 	ln.Close()
 	s := &server{addr: addr, done: make(chan struct{})}
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", dir)
-	s.cmd.Env = append(os.Environ(), "MERIDIAN_API_KEYS="+key, "MERIDIAN_LOG_LEVEL=warn",
+	s.cmd.Env = append(os.Environ(), "MERIDIAN_API_KEYS="+strings.Join(append([]string{key}, keys...), ","), "MERIDIAN_LOG_LEVEL=warn",
 		"MERIDIAN_WHATSAPP_APP_SECRET=bench-secret", "MERIDIAN_LINE_CHANNEL_SECRET=bench-secret", "MERIDIAN_LINE_ACCESS_TOKEN=t",
 		"MERIDIAN_TELEGRAM_SECRET_TOKEN=bench-secret", "MERIDIAN_TELEGRAM_BOT_TOKEN=1:t", "MERIDIAN_CHANNEL_MARKETS=line=JP,telegram=BR")
 	log, err := os.Create(filepath.Join(dir, "..", "server.log"))
@@ -154,20 +159,40 @@ type sample struct {
 	n  int
 }
 
-func run(bin, channel string, rate int, duration time.Duration, customers, workers int) error {
+func run(bin, channel string, rate int, duration time.Duration, customers, workers int, routedMode bool) error {
 	if _, _, err := delivery(channel, 0, 1, time.Now()); err != nil {
 		return err
+	}
+	total := int(float64(rate) * duration.Seconds())
+	var keys []string
+	if routedMode {
+		if total+1 > routedAgents*routedSeats {
+			return fmt.Errorf("--routed: %d conversations exceed the agents' %d seats; lower --rate or --duration", total, routedAgents*routedSeats)
+		}
+		customers, keys = total, agentKeys()
 	}
 	tmp, err := os.MkdirTemp("", "benchwebhook-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	s, err := start(bin, filepath.Join(tmp, "data"))
+	s, err := start(bin, filepath.Join(tmp, "data"), keys)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
+	var inboxes *routed
+	if routedMode {
+		subs, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if inboxes, err = s.route(subs); err != nil {
+			return err
+		}
+		time.Sleep(time.Second) // a subscribe message has no acknowledgement
+		if err := inboxes.warm(s, channel, total); err != nil {
+			return err
+		}
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}, Timeout: 30 * time.Second}
 
 	// Freshness: the count of queryable messages, sampled every 50 ms from the start.
@@ -186,7 +211,6 @@ func run(bin, channel string, rate int, duration time.Duration, customers, worke
 		}
 	}()
 
-	total := int(float64(rate) * duration.Seconds())
 	jobs := make(chan int, workers)
 	acks := make([]time.Time, total)
 	lat := make([]time.Duration, total)
@@ -245,6 +269,9 @@ func run(bin, channel string, rate int, duration time.Duration, customers, worke
 		}
 		okAcks, okLat = append(okAcks, acks[i]), append(okLat, lat[i])
 	}
+	for deadline := time.Now().Add(time.Minute); inboxes != nil && time.Now().Before(deadline) && len(inboxes.times()) < len(okAcks); {
+		time.Sleep(100 * time.Millisecond)
+	}
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		mu.Lock()
 		last := 0
@@ -288,5 +315,17 @@ func run(bin, channel string, rate int, duration time.Duration, customers, worke
 		cores, (pg1-pg0)/loadSecs, float64(len(okAcks))/loadSecs/cores, 1e6*cores*loadSecs/float64(len(okAcks)))
 	fmt.Printf("webhook -> queryable (%d of %d measured): p50 %s p99 %s max %s\n", len(fresh), len(okAcks),
 		q(fresh, 0.5).Round(time.Millisecond), q(fresh, 0.99).Round(time.Millisecond), q(fresh, 1).Round(time.Millisecond))
+	if inboxes != nil {
+		// The k-th acknowledged delivery against the k-th conversation to enter an inbox, as
+		// for freshness above: exact when they are routed in acknowledgement order.
+		seen := inboxes.times()
+		slices.SortFunc(seen, func(a, b time.Time) int { return a.Compare(b) })
+		var live []time.Duration
+		for k := range min(len(seen), len(okAcks)) {
+			live = append(live, max(0, seen[k].Sub(okAcks[k])))
+		}
+		fmt.Printf("webhook -> assignee's subscription (%d of %d conversations): p50 %s p99 %s max %s\n", len(live), len(okAcks),
+			q(live, 0.5).Round(time.Millisecond), q(live, 0.99).Round(time.Millisecond), q(live, 1).Round(time.Millisecond))
+	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/conversation/engine"
+	routinghistory "github.com/meridian-cs/meridian/conversation/history"
 	"github.com/meridian-cs/meridian/conversation/oncall"
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/conversation/sla"
@@ -85,16 +86,34 @@ func (p *platform) startEngine(groups map[string]string) error {
 	if warnBefore <= 0 {
 		return fmt.Errorf("--sla-warn-before: %v is not a positive duration", warnBefore)
 	}
+	learnEvery, err := p.cfg.duration("routing-learn-every")
+	if err != nil {
+		return err
+	}
+	if learnEvery < 0 {
+		return fmt.Errorf("--routing-learn-every: %v is negative", learnEvery)
+	}
+	// A nil *history.Learner in the interface would not be nil: keep the field unset.
+	var learned engine.History
+	if learnEvery > 0 {
+		l := &routinghistory.Learner{Regions: p.chReg, Log: p.log}
+		learned = l
+		p.sinkWG.Add(1)
+		go func() {
+			defer p.sinkWG.Done()
+			l.Run(p.runCtx, learnEvery)
+		}()
+	}
 	sun, err := p.followTheSun()
 	if err != nil {
 		return err
 	}
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
-	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, Log: p.log}}
+	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
-		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, Log: p.log}
+		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,

@@ -47,23 +47,23 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 		}
 		return ""
 	}
-	waitFor(t, 30*time.Second, func() bool { return status("c-1") == "assigned" && status("c-2") == "queued" })
+	waitFor(t, 30*time.Second, func() bool { return status("c-1") == "ASSIGNED" && status("c-2") == "QUEUED" })
 	inbox := func(filters string) string {
 		t.Helper()
 		q := `{ inbox(` + filters + `) { edges { node { id status assignee { id } } } pageInfo { hasNextPage } } }`
 		return fmt.Sprint(s.gql(t, q, nil)["inbox"])
 	}
-	if got := inbox(`first: 1`); got != "map[edges:[map[node:map[assignee:map[id:lena] id:c-1 status:assigned]]] pageInfo:map[hasNextPage:true]]" {
+	if got := inbox(`first: 1`); got != "map[edges:[map[node:map[assignee:map[id:lena] id:c-1 status:ASSIGNED]]] pageInfo:map[hasNextPage:true]]" {
 		t.Errorf("inbox, first page of one: %s", got)
 	}
-	if got := inbox(`filters: {unassigned: true}`); got != "map[edges:[map[node:map[assignee:<nil> id:c-2 status:queued]]] pageInfo:map[hasNextPage:false]]" {
+	if got := inbox(`filters: {unassigned: true}`); got != "map[edges:[map[node:map[assignee:<nil> id:c-2 status:QUEUED]]] pageInfo:map[hasNextPage:false]]" {
 		t.Errorf("unassigned inbox: %s", got)
 	}
 	if got := inbox(`filters: {agentId: "lena", language: ["de-DE"]}`); !strings.Contains(got, "id:c-1") || strings.Contains(got, "c-2") {
 		t.Errorf("Lena's inbox: %s", got)
 	}
 	post(fmt.Sprintf(`[{"id":"r1","type":"conversation.resolved","occurred_at":%q,"conversation_id":"c-1","customer":{"country":"DE","phone":"+49151001"}}]`, time.Now().UTC().Format(time.RFC3339)))
-	waitFor(t, 30*time.Second, func() bool { return status("c-2") == "assigned" })
+	waitFor(t, 30*time.Second, func() bool { return status("c-2") == "ASSIGNED" })
 	// Nobody replied to c-2 within 2 s of its first message: its first response breaches,
 	// recorded once (c-1 may have been resolved before the watcher looked).
 	slaOf := func() map[string]any {
@@ -100,7 +100,7 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 		}
 		return nil
 	}
-	if c := act(`mutation { assignConversation(conversationId: "c-2", agentId: "max") { id status assignee { id name } priority queue } }`); c["status"] != "assigned" ||
+	if c := act(`mutation { assignConversation(conversationId: "c-2", agentId: "max") { id status assignee { id name } priority queue } }`); c["status"] != "ASSIGNED" ||
 		fmt.Sprint(c["assignee"]) != "map[id:max name:Max Roth]" || c["queue"] != "eu/de" || c["priority"] != "NORMAL" {
 		t.Errorf("assignConversation: %v", c)
 	}
@@ -108,11 +108,11 @@ func TestTheEngineRoutesQueuesAndFreesAgents(t *testing.T) {
 	if c := act(`mutation { escalateConversation(conversationId: "c-2", reason: "third contact about it") { priority } }`); c["priority"] != "URGENT" {
 		t.Errorf("escalateConversation: %v", c)
 	}
-	if c := act(`mutation { resolveConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "resolved" || c["assignee"] != nil {
+	if c := act(`mutation { resolveConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "RESOLVED" || c["assignee"] != nil {
 		t.Errorf("resolveConversation: %v", c)
 	}
 	s.gql(t, `mutation { setAgentPresence(agentId: "max", status: ONLINE) { id } }`, nil)
-	if c := act(`mutation { reopenConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "assigned" || fmt.Sprint(c["assignee"]) != "map[id:max]" {
+	if c := act(`mutation { reopenConversation(conversationId: "c-2") { status assignee { id } } }`); c["status"] != "ASSIGNED" || fmt.Sprint(c["assignee"]) != "map[id:max]" {
 		t.Errorf("reopenConversation (offered first to Max): %v", c)
 	}
 	// Max goes offline: his conversation is routed again without him, to Lena.

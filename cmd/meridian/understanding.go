@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/meridian-cs/meridian/insights/mining"
+	"github.com/meridian-cs/meridian/insights/price"
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/stream"
 	"github.com/meridian-cs/meridian/translation"
@@ -57,11 +59,12 @@ func (p *platform) startAnalysis(groups map[string]string) error {
 			return
 		}
 		slots := enrich.NewSlots(workers)
+		retention := retentionSignal()
 		for _, r := range p.regions {
 			sink := stream.NewSink(stream.SinkConfig{
 				Name: "understanding", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 				Group: enrich.Group(r), MaxWait: 100 * time.Millisecond, Logger: p.log,
-			}, &enrich.Handler{Region: r, Analyzer: a, Keys: p.keyring, Publish: p.ingest, Slots: slots, Log: p.log})
+			}, &enrich.Handler{Region: r, Analyzer: a, Keys: p.keyring, Publish: p.ingest, Slots: slots, Retention: retention, Log: p.log})
 			p.sinkWG.Add(1)
 			go func() {
 				defer p.sinkWG.Done()
@@ -91,4 +94,15 @@ func (p *platform) startTranslation() error {
 		p.translator = translation.Cached(translation.Logged(t, p.log), &postgres.TranslationCache{DB: p.pg, Keys: p.keyring})
 	}
 	return nil
+}
+
+// retentionSignal tells whether a customer's message names a competitor or raises price, by
+// the dictionaries insights mines (the competitor dictionary the insights API reads, the
+// price lexicon), so that the engine prefers agents with a retention skill for it.
+func retentionSignal() func(string) bool {
+	comp, prices := mining.DemoCompetitors(), price.New(price.Lexicon)
+	return func(text string) bool {
+		named, _ := comp.Mentions(text)
+		return len(named) > 0 || prices.Mentions(text)
+	}
 }

@@ -53,10 +53,11 @@ type Board struct {
 // BoardQueue is one language's line of the board.
 type BoardQueue struct {
 	Language string
-	// Waiting for a person (QUEUED), of which Urgent; Assigned; Parked (pending or snoozed).
-	Waiting, Urgent, Assigned, Parked int
-	OldestWaiting                     time.Time // zero when nobody waits
-	Breached, AtRisk                  int
+	// Waiting for a person (QUEUED), of which Urgent; Assigned; Parked (pending or snoozed);
+	// WithBot (answered by AI, a person not yet needed).
+	Waiting, Urgent, Assigned, Parked, WithBot int
+	OldestWaiting                              time.Time // zero when nobody waits
+	Breached, AtRisk                           int
 	// Agents writing the language (level 2 or better), Online, Available (online and on
 	// shift), and the free seats of the available ones.
 	Agents, Online, Available, FreeSeats int
@@ -92,6 +93,8 @@ func MakeBoard(region string, d BoardData, now time.Time) Board {
 			}
 		case models.StatusAssigned:
 			q.Assigned += c.Count
+		case models.StatusBot:
+			q.WithBot += c.Count
 		default:
 			q.Parked += c.Count
 		}

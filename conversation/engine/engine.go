@@ -264,7 +264,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return h.wake(ctx, tx, w, e.ID, reasonCustomerReplied, at)
 	}
 	if !ok || w.Status == models.StatusResolved {
-		w = Work{ConversationID: e.ConversationID, CustomerID: e.CustomerID, Channel: e.Channel, Kind: kindOf(e.Channel),
+		w = Work{ConversationID: e.ConversationID, CustomerID: e.CustomerID, Channel: e.Channel, Kind: routing.KindOfChannel(e.Channel),
 			WaitingSince: e.OccurredAt, PreviousAgent: w.PreviousAgent}
 		if e.Customer != nil {
 			w.Country, w.Tier = e.Customer.Country, e.Customer.Tier
@@ -552,16 +552,6 @@ func (h *Handler) decision(cause string, w Work, d routing.Decision, at time.Tim
 		e.Attributes["message_id"] = msg
 	}
 	return e
-}
-
-func kindOf(channel string) string {
-	switch channel {
-	case "email":
-		return routing.KindEmail
-	case "voice":
-		return routing.KindVoice
-	}
-	return routing.KindMessaging
 }
 
 func baseLanguage(tag string) string {

@@ -18,11 +18,6 @@ type History interface {
 	Snapshot(region, tenant string) *history.Snapshot
 }
 
-// RetentionAttr is the attribute of message.analyzed that marks a message comparing with
-// a competitor or raising price (understanding/enrich): "true". Agents with the skill
-// "retention" are preferred for it.
-const RetentionAttr = "retention"
-
 func (h *Handler) snapshot(tx Tx) *history.Snapshot {
 	if h.History == nil {
 		return nil
@@ -78,7 +73,7 @@ func (l *learned) conversation(w Work, trigger *models.Event) routing.Conversati
 	features := predict.Features{Language: w.Language, Channel: w.Channel, Intent: w.Intent, IssueType: w.IssueType,
 		Tier: w.Tier, Urgency: w.Urgency, Messages: 1}
 	if trigger != nil {
-		c.NeedsRetention = trigger.Attributes[RetentionAttr] == "true"
+		c.NeedsRetention = trigger.Attributes[models.AttrRetention] == "true"
 		if trigger.Sentiment != nil {
 			features.Sentiment = *trigger.Sentiment
 		}

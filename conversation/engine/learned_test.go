@@ -209,7 +209,7 @@ func TestRoutingLearnsFromHistory(t *testing.T) {
 		t.Helper()
 		handle(h, tenant, analysed(tenant+"-refund", "de", "refund", "returning", map[string]string{"urgency": "NORMAL"}))
 		handle(h, tenant, analysed(tenant+"-billing", "de", "billing", "returning", map[string]string{"urgency": "NORMAL"}))
-		handle(h, tenant, analysed(tenant+"-switch", "fr", "cancel", "returning", map[string]string{"urgency": "NORMAL", engine.RetentionAttr: "true"}))
+		handle(h, tenant, analysed(tenant+"-switch", "fr", "cancel", "returning", map[string]string{"urgency": "NORMAL", models.AttrRetention: "true"}))
 		handle(h, tenant, analysed(tenant+"-quit", "fr", "cancel", "returning", map[string]string{"urgency": "NORMAL"}))
 		// solo takes the first Italian conversation; a returning customer then waits, and
 		// later an enterprise one.

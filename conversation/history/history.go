@@ -52,6 +52,7 @@ import (
 	"github.com/meridian-cs/meridian/conversation/predict"
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/forecasting/chstore"
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
@@ -110,7 +111,7 @@ type Demand struct {
 // expected to need a person per hour at at: the forecast step covering at times the
 // human share, else the rate of the last day, else 0 (unknown).
 func (s *Snapshot) ArrivalsPerHour(lang string, at time.Time) float64 {
-	lang = baseLanguage(lang)
+	lang = models.BaseLanguage(lang)
 	if d, ok := s.Forecast[lang]; ok && d.Step > 0 {
 		share, ok := s.HumanShare[lang]
 		if !ok {
@@ -484,7 +485,7 @@ GROUP BY tenant, c_lang`
 			if f.Spec.Language == chstore.All || f.Spec.Channel != chstore.All || f.Spec.Queue != chstore.All || f.Step <= 0 {
 				continue
 			}
-			lang := baseLanguage(f.Spec.Language)
+			lang := models.BaseLanguage(f.Spec.Language)
 			d := s.Forecast[lang]
 			if d.Step != 0 && d.Step != f.Step {
 				if d.Step < f.Step {
@@ -519,15 +520,6 @@ func mergePoints(a, b []chstore.Point) []chstore.Point {
 		}
 	}
 	return a
-}
-
-// baseLanguage is the lower-case base of a BCP-47 tag ("pt-BR" → "pt").
-func baseLanguage(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
 }
 
 // WaitFor is the expected wait of a conversation in language lang arriving at at, with

@@ -12,6 +12,18 @@ const (
 	KindVoice     = "voice"
 )
 
+// KindOfChannel is the kind of work a conversation on channel is: e-mail and voice have
+// their own capacity, every other channel is messaging.
+func KindOfChannel(channel string) string {
+	switch channel {
+	case "email":
+		return KindEmail
+	case "voice":
+		return KindVoice
+	}
+	return KindMessaging
+}
+
 // Agent is one person who can be assigned conversations, as the engine loads them from
 // PostgreSQL. The router only reads it.
 type Agent struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
+	"github.com/meridian-cs/meridian/models"
 )
 
 // Market is one country of the traffic with its main language and residency region, as
@@ -35,7 +36,7 @@ func Markets(arrivals []Arrival) []Market {
 			by[a.Country] = x
 		}
 		x.n++
-		x.langs[base(a.Language)]++
+		x.langs[models.BaseLanguage(a.Language)]++
 	}
 	var out []Market
 	for country, x := range by {
@@ -52,11 +53,6 @@ func Markets(arrivals []Arrival) []Market {
 		return cmp.Or(cmp.Compare(y.Contacts, x.Contacts), strings.Compare(x.Country, y.Country))
 	})
 	return out
-}
-
-func base(tag string) string {
-	b, _, _ := strings.Cut(strings.ToLower(tag), "-")
-	return b
 }
 
 // Coverage is the hours in a week during which a human who speaks a market's language
@@ -134,7 +130,7 @@ func Sites(agents []*routing.Agent) []Site {
 			by[name] = s
 		}
 		for tag, lvl := range a.Languages {
-			if b := base(tag); lvl >= 2 && !slices.Contains(s.Languages, b) {
+			if b := models.BaseLanguage(tag); lvl >= 2 && !slices.Contains(s.Languages, b) {
 				s.Languages = append(s.Languages, b)
 			}
 		}

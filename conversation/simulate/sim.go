@@ -282,7 +282,7 @@ func Run(cfg Config, policy Policy, arrivals []Arrival, agents []*routing.Agent,
 		rc := routing.Conversation{ID: a.ID, Region: a.Region, Language: a.Language, Channel: a.Channel, Tier: a.Tier,
 			Intent: a.Intent, IssueType: a.Skill, Priority: a.Priority, WaitingSince: a.At, CustomerValue: tierValue(a.Tier)}
 		rule := cfg.SLA.Match(a.Tier, a.Channel, a.Priority.String())
-		s.convs[i] = convState{routing: rc, due: rule.Targets.FirstResponse, kind: kindOf(a.Channel)}
+		s.convs[i] = convState{routing: rc, due: rule.Targets.FirstResponse, kind: routing.KindOfChannel(a.Channel)}
 		s.byID[a.ID] = i
 		s.push(a.At, evArrive, i)
 	}
@@ -707,16 +707,6 @@ func levelOf(a *routing.Agent, tag string) int {
 
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
-}
-
-func kindOf(channel string) string {
-	switch channel {
-	case "email":
-		return routing.KindEmail
-	case "voice":
-		return routing.KindVoice
-	}
-	return routing.KindMessaging
 }
 
 // tierValue is the customer value the queue breaks ties with.

@@ -121,7 +121,7 @@ func TestAssignmentsKeepThePromises(t *testing.T) {
 		n := 0
 		cfg := Config{Seed: 1, Router: rc, OnAssign: func(a Arrival, ag *routing.Agent, at time.Time) {
 			n++
-			kind := kindOf(a.Channel)
+			kind := routing.KindOfChannel(a.Channel)
 			tier := a.Tier
 			if tier == "" {
 				tier = "new"

@@ -128,6 +128,7 @@ type ComplexityRoot struct {
 		Parked             func(childComplexity int) int
 		Urgent             func(childComplexity int) int
 		Waiting            func(childComplexity int) int
+		WithBot            func(childComplexity int) int
 	}
 
 	Capacity struct {
@@ -1202,6 +1203,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoardQueue.Waiting(childComplexity), true
+	case "BoardQueue.withBot":
+		if e.ComplexityRoot.BoardQueue.WithBot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.WithBot(childComplexity), true
 
 	case "Capacity.kind":
 		if e.ComplexityRoot.Capacity.Kind == nil {
@@ -4235,6 +4242,8 @@ type BoardQueue {
   assigned: Int!
   "Pending on the customer or snoozed."
   parked: Int!
+  "Being answered by the AI assistant: no person needed yet."
+  withBot: Int!
   longestWaitSeconds: Int
   oldestWaitingSince: Time
   breached: Int!
@@ -5846,6 +5855,8 @@ func (ec *executionContext) childFields_BoardQueue(ctx context.Context, field gr
 		return ec.fieldContext_BoardQueue_assigned(ctx, field)
 	case "parked":
 		return ec.fieldContext_BoardQueue_parked(ctx, field)
+	case "withBot":
+		return ec.fieldContext_BoardQueue_withBot(ctx, field)
 	case "longestWaitSeconds":
 		return ec.fieldContext_BoardQueue_longestWaitSeconds(ctx, field)
 	case "oldestWaitingSince":
@@ -9509,6 +9520,29 @@ func (ec *executionContext) _BoardQueue_parked(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_BoardQueue_parked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_withBot(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_withBot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithBot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_withBot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
 }
 
@@ -24058,6 +24092,11 @@ func (ec *executionContext) _BoardQueue(ctx context.Context, sel ast.SelectionSe
 			}
 		case "parked":
 			out.Values[i] = ec._BoardQueue_parked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withBot":
+			out.Values[i] = ec._BoardQueue_withBot(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

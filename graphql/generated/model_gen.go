@@ -109,7 +109,9 @@ type BoardQueue struct {
 	Urgent   int `json:"urgent"`
 	Assigned int `json:"assigned"`
 	// Pending on the customer or snoozed.
-	Parked             int        `json:"parked"`
+	Parked int `json:"parked"`
+	// Being answered by the AI assistant: no person needed yet.
+	WithBot            int        `json:"withBot"`
 	LongestWaitSeconds *int       `json:"longestWaitSeconds,omitempty"`
 	OldestWaitingSince *time.Time `json:"oldestWaitingSince,omitempty"`
 	Breached           int        `json:"breached"`

@@ -68,7 +68,10 @@ type Handler struct {
 	// Slots bounds the analyses running at once across every region's handler that shares
 	// it; nil means GOMAXPROCS for this handler alone.
 	Slots Slots
-	Log   *slog.Logger
+	// Retention, when set, tells whether a customer's message compares us with a competitor
+	// or raises price (the insights lexicons); its analysis then carries AttrRetention.
+	Retention func(text string) bool
+	Log       *slog.Logger
 
 	once sync.Once
 	mem  *memory
@@ -192,6 +195,9 @@ func (h *Handler) analyse(ctx context.Context, jobs []job) []models.Event {
 					<-slots
 					h.mem.detected(key, a.Language)
 					out[i] = Event(j.src, a)
+					if h.Retention != nil && j.src.Direction == models.Inbound && h.Retention(j.text) {
+						out[i].Attributes[models.AttrRetention] = "true"
+					}
 				}
 			}
 		}()

@@ -3,6 +3,7 @@ package enrich_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,7 +69,9 @@ func (c *counted) Accept(ctx context.Context, tenant string, events []models.Eve
 
 func (p *pipeline) analysisSink(t *testing.T, ctx context.Context, group string) *counted {
 	c := &counted{svc: p.svc}
-	h := &enrich.Handler{Region: "eu", Analyzer: p.analyzer, Keys: p.keys, Publish: c}
+	// A stand-in for the insights lexicons (tested in insights/): orders are "retention" here.
+	retention := func(text string) bool { return strings.Contains(text, "order") }
+	h := &enrich.Handler{Region: "eu", Analyzer: p.analyzer, Keys: p.keys, Publish: c, Retention: retention}
 	run(t, ctx, stream.NewSink(stream.SinkConfig{Name: "understanding", Brokers: p.addrs, Auth: p.auth,
 		Topic: stream.EventsTopic("eu"), Group: group, MaxWait: 20 * time.Millisecond}, h))
 	return c
@@ -160,7 +163,7 @@ func TestEveryInboundMessageIsAnalysedOnce(t *testing.T) {
 	}
 	p.analysisSink(t, ctx, enrich.Group("eu"))
 
-	const analyses = "SELECT attributes['message_id'], language, attributes['stated_language'], attributes['urgency'], sentiment, text FROM meridian_eu.events FINAL WHERE tenant = 'acme' AND type = 'message.analyzed' ORDER BY 1"
+	const analyses = "SELECT attributes['message_id'], language, attributes['stated_language'], attributes['urgency'], sentiment, text, attributes['retention'] FROM meridian_eu.events FINAL WHERE tenant = 'acme' AND type = 'message.analyzed' ORDER BY 1"
 	waitFor(t, "three analyses in ClickHouse", func() bool { return len(query(t, analyses)) == 3 })
 	rows := query(t, analyses)
 	want := [][2]string{{"m1", "de"}, {"m2", "en"}, {"m3", "pt-PT"}}
@@ -171,6 +174,9 @@ func TestEveryInboundMessageIsAnalysedOnce(t *testing.T) {
 		if fmt.Sprint(r[5]) != "" {
 			t.Errorf("analysis of %v carries text %q", r[0], r[5])
 		}
+	}
+	if r := fmt.Sprintf("%v|%v|%v", rows[0][6], rows[1][6], rows[2][6]); r != "|true|" {
+		t.Errorf("retention attributes of m1, m2, m3: %q, want only m2's true", r)
 	}
 	if fmt.Sprint(rows[1][2]) != "de" {
 		t.Errorf("m2's stated language: %v, want de kept beside the detected en", rows[1][2])
