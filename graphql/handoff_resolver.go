@@ -64,6 +64,22 @@ func (r *Resolver) reader(ctx context.Context, p auth.Principal, region, conv st
 	return out.p, out.region, nil
 }
 
+// handedHere reports whether conversation conv is a work item handed to region, whose history
+// is in its home region: p as it reads it there, and the home region.
+func (r *Resolver) handedHere(ctx context.Context, p auth.Principal, region, conv string) (auth.Principal, string, bool, error) {
+	if r.workspace == nil || region == "" || !p.CanAccess(region) {
+		return p, "", false, nil
+	}
+	h, ok, err := r.workspace.Granted(ctx, p.Tenant, conv, []string{region})
+	if err != nil || !ok || h.Home == "" || h.Home == region {
+		return p, "", false, err
+	}
+	if !p.CanAccess(h.Home) {
+		p.Regions = append(slices.Clone(p.Regions), h.Home)
+	}
+	return p, h.Home, true, nil
+}
+
 // grantedConversation reads a conversation the key's regions do not hold but were handed:
 // nil when none of them was.
 func (q queryResolver) grantedConversation(ctx context.Context, p auth.Principal, id string) (*metrics.Conversation, error) {

@@ -250,6 +250,14 @@ func (c conversationResolver) Messages(ctx context.Context, obj *metrics.Convers
 		return nil, c.fail(ctx, err)
 	}
 	ms, err := c.engine.Messages(ctx, p, region, obj.ID, n)
+	if err == nil && len(ms) == 0 {
+		// Shown as a receiving region's work item (the inbox): its history is at home.
+		if hp, home, ok, herr := c.handedHere(ctx, p, region, obj.ID); herr != nil {
+			err = herr
+		} else if ok {
+			ms, err = c.engine.Messages(ctx, hp, home, obj.ID, n)
+		}
+	}
 	if err != nil {
 		return nil, c.fail(ctx, fmt.Errorf("messages of %s: %w", obj.ID, err))
 	}

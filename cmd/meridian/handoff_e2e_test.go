@@ -143,9 +143,15 @@ func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
 	if c := conv(seaAgentKey, "c-2", "id"); c != nil {
 		t.Errorf("the sea agent reads c-2 after the hand-off to the us: %v", c)
 	}
+	// In Mike's inbox, c-2 is the us's work item, its messages read at home.
+	b, _ := json.Marshal(map[string]any{"query": `{ inbox(filters: {mine: true}) { edges { node { id region messages { text } } } } }`})
+	code, out := s.post(t, "/graphql", usAgentKey, "application/json", string(b))
+	if got := fmt.Sprint(out["data"]); code != 200 || out["errors"] != nil || got != fmt.Sprintf("map[inbox:map[edges:[map[node:map[id:c-2 messages:%v region:us]]]]]", lenas["messages"]) {
+		t.Errorf("Mike's inbox: %d %v, want c-2 with %v", code, out, lenas["messages"])
+	}
 	// Mike resolves it from the us: resolved at home too.
-	b, _ := json.Marshal(map[string]any{"query": `mutation { resolveConversation(conversationId: "c-2") { id } }`})
-	if code, out := s.post(t, "/graphql", usAgentKey, "application/json", string(b)); code != 200 || out["errors"] != nil {
+	b, _ = json.Marshal(map[string]any{"query": `mutation { resolveConversation(conversationId: "c-2") { id } }`})
+	if code, out = s.post(t, "/graphql", usAgentKey, "application/json", string(b)); code != 200 || out["errors"] != nil {
 		t.Fatalf("Mike resolves c-2: %d %v", code, out)
 	}
 	waitFor(t, 30*time.Second, func() bool { return conv(testKey, "c-2", "status")["status"] == "RESOLVED" })
