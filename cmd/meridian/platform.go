@@ -33,26 +33,24 @@ import (
 // per region (chDB or servers), PostgreSQL (local or external), the ingest service and the
 // sinks. serve, demo and migrate all start one.
 type platform struct {
-	// sunNotify tells customers when a person is back (--follow-the-sun); nil when off.
-	sunNotify *sunNotifier
-	log       *slog.Logger
-	cfg       config
-	dataDir   string
-	policy    *models.ResidencyPolicy
-	regions   []string
-	brokers   []string
-	kafka     stream.Auth // how every Kafka client of the platform authenticates
-	broker    *stream.EmbeddedBroker
-	pgLocal   *pglocal.Cluster
-	pg        *postgres.DB
-	ch        map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
-	chReg     *clickhouse.Regions      // the same, as the registry the readers share
-	metrics   *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
-	keyring   *shred.Keyring
-	producer  *stream.Producer
-	ingest    *ingest.Service
-	auth      *auth.Authenticator
-	devKey    string
+	log      *slog.Logger
+	cfg      config
+	dataDir  string
+	policy   *models.ResidencyPolicy
+	regions  []string
+	brokers  []string
+	kafka    stream.Auth // how every Kafka client of the platform authenticates
+	broker   *stream.EmbeddedBroker
+	pgLocal  *pglocal.Cluster
+	pg       *postgres.DB
+	ch       map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
+	chReg    *clickhouse.Regions      // the same, as the registry the readers share
+	metrics  *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
+	keyring  *shred.Keyring
+	producer *stream.Producer
+	ingest   *ingest.Service
+	auth     *auth.Authenticator
+	devKey   string
 
 	sinks      map[string]*stream.Sink // by region
 	analysis   *understanding.Loader   // nil with --analysis off
@@ -64,6 +62,9 @@ type platform struct {
 	runCtx     context.Context // ends when close stops them
 	stop       context.CancelFunc
 	unlock     func() // releases the data directory (lockDataDir)
+
+	// sunNotify tells customers when a person is back (--follow-the-sun); nil when off.
+	sunNotify *sunNotifier
 }
 
 // scope says how much of the platform a command needs.
