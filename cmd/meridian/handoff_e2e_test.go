@@ -118,7 +118,23 @@ func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
 	if c := conv(usAgentKey, "c-2", "id"); c != nil {
 		t.Errorf("the us agent reads c-2 before the hand-off: %v", c)
 	}
+	// Mike's subscriptions, opened before: his inbox and the conversation's messages.
+	mike := s.live(t, usAgentKey)
+	mike.subscribe("inbox", `subscription { inboxChanged(filters: {mine: true}) { change cause conversation { id region assignee { id } queue } } }`)
+	mike.subscribe("msgs", `subscription { messageAdded(conversationId: "c-2") { direction text } }`)
+	s.waitSubscribed(t, 2)
 	s.gql(t, `mutation { transferConversation(conversationId: "c-2", region: "us") { id } }`, nil)
+	if got := fmt.Sprint(mike.data("inbox", 30*time.Second)); got != "map[inboxChanged:map[cause:conversation.handed_off change:ENTERED conversation:map[assignee:map[id:mike] id:c-2 queue:us/de region:us]]]" {
+		t.Errorf("Mike's inbox subscription after the hand-off: %s", got)
+	}
+	// The customer writes again: Mike hears it, the text through the gate under the grant.
+	later := time.Now().UTC().Format(time.RFC3339)
+	if code, out := s.post(t, "/v1/events", testKey, "application/json", fmt.Sprintf(`[{"id":"2b","type":"message.received","occurred_at":%q,"channel":"whatsapp","direction":"inbound","conversation_id":"c-2","customer":{"country":"DE","phone":"+49151002"},"text":"Hallo?","language":"de"}]`, later)); code != 202 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	if got := fmt.Sprint(mike.data("msgs", 30*time.Second)); got != "map[messageAdded:map[direction:inbound text:Hallo?]]" {
+		t.Errorf("Mike's messageAdded: %s", got)
+	}
 	c := conv(testKey, "c-2", "status queue assignee { id name } summary")
 	if fmt.Sprint(c["assignee"]) != "map[id:mike name:Mike Reed]" || c["queue"] != "us/de" {
 		t.Errorf("c-2 after the hand-off to the us: %v", c)
@@ -131,7 +147,8 @@ func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
 	var mine, lenas map[string]any
 	waitFor(t, 30*time.Second, func() bool {
 		mine, lenas = conv(usAgentKey, "c-2", fields), conv(euAgentKey, "c-2", fields)
-		return mine != nil && lenas != nil
+		// Both read once the history has the customer's second message.
+		return mine != nil && lenas != nil && strings.Contains(fmt.Sprint(mine["messages"]), "Hallo?") && strings.Contains(fmt.Sprint(lenas["messages"]), "Hallo?")
 	})
 	if mine["region"] != "eu" || fmt.Sprint(mine["messages"]) != fmt.Sprint(lenas["messages"]) || !strings.Contains(fmt.Sprint(mine["messages"]), "text:") {
 		t.Errorf("the us agent reads c-2 as %v; the eu agent as %v", mine, lenas)
@@ -155,6 +172,19 @@ func TestTransferToATeamAndARegionAndReadUnderTheGrant(t *testing.T) {
 		t.Fatalf("Mike resolves c-2: %d %v", code, out)
 	}
 	waitFor(t, 30*time.Second, func() bool { return conv(testKey, "c-2", "status")["status"] == "RESOLVED" })
+	// His inbox heard the assignment that followed the hand-off, then sees c-2 leave.
+	for {
+		d := mike.data("inbox", 30*time.Second)["inboxChanged"].(map[string]any)
+		if d["change"] == "LEFT" {
+			if d["cause"] != "conversation.resolved" {
+				t.Errorf("c-2 left Mike's inbox on %v", d)
+			}
+			break
+		}
+		if d["change"] != "CHANGED" {
+			t.Fatalf("Mike's inbox: %v before c-2 left", d)
+		}
+	}
 
 	q := `{ metrics(measures: ["handoffs"], dimensions: ["from_region", "to_region", "reason"], filters: [{dimension: "type", values: ["conversation.handed_off"]}]) { rows { dimensions values } } }`
 	waitFor(t, 30*time.Second, func() bool {

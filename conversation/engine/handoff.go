@@ -104,6 +104,9 @@ type HandoffStore interface {
 	Granted(ctx context.Context, tenant, conversationID string, regions []string) (Handoff, bool, error)
 	// Handoffs lists a conversation's hand-offs recorded in region, newest first.
 	Handoffs(ctx context.Context, region, tenant, conversationID string) ([]Handoff, error)
+	// GrantsInto lists the conversations handed to one of regions and active there, by the
+	// region that has them.
+	GrantsInto(ctx context.Context, tenant string, regions []string) (map[string]string, error)
 }
 
 // FollowTheSun configures hand-offs between regions.
@@ -813,6 +816,16 @@ func (w *Workspace) Granted(ctx context.Context, tenant, conv string, regions []
 		return Handoff{}, false, nil
 	}
 	return hs.Granted(ctx, tenant, conv, regions)
+}
+
+// GrantsInto lists the conversations handed to one of regions that are still there (the
+// grants to read them at home), by the region that has them; none without follow-the-sun.
+func (w *Workspace) GrantsInto(ctx context.Context, tenant string, regions []string) (map[string]string, error) {
+	hs, ok := w.Store.(HandoffStore)
+	if !ok || w.Sun == nil {
+		return map[string]string{}, nil
+	}
+	return hs.GrantsInto(ctx, tenant, regions)
 }
 
 // LatestHandoff is the conversation's latest hand-off recorded in region (its home region, or

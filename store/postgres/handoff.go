@@ -162,3 +162,23 @@ func (s *Engine) SetSummary(ctx context.Context, region, tenant, handoffID, lang
 	}
 	return nil
 }
+
+// GrantsInto implements engine.HandoffStore: the conversations handed to each of regions
+// and active there, by the region that has them.
+func (s *Engine) GrantsInto(ctx context.Context, tenant string, regions []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, r := range regions {
+		rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT conversation_id FROM %s.handoffs WHERE tenant_id = $1 AND active AND to_region = $2`, RegionSchema(r)), tenant, r)
+		if err != nil {
+			return nil, fmt.Errorf("engine %s: hand-offs: %w", r, err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("engine %s: hand-offs: %w", r, err)
+		}
+		for _, id := range ids {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
