@@ -45,17 +45,19 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return subscr
 type subscriptionResolver struct{ *Resolver }
 
 // subscribe opens a hub subscription for a key that may read conversations, over the
-// regions it may read them in.
-func (s subscriptionResolver) subscribe(ctx context.Context, field string) (auth.Principal, *live.Subscription, error) {
+// regions it may read them in; with follow-the-sun, a key of some regions only also hears
+// the other regions, for the conversations handed to its own (the grants; see admit).
+func (s subscriptionResolver) subscribe(ctx context.Context, field string) (auth.Principal, *live.Subscription, *grantScope, error) {
 	p, err := s.principal(ctx)
 	if err != nil {
-		return p, nil, err
+		return p, nil, nil, err
 	}
 	if s.live == nil {
-		return p, nil, statusErrorf(http.StatusServiceUnavailable, "%s: live events are not configured on this server", field)
+		return p, nil, nil, statusErrorf(http.StatusServiceUnavailable, "%s: live events are not configured on this server", field)
 	}
 	var regions []string
-	for _, r := range s.engine.Regions.Names() {
+	all := s.engine.Regions.Names()
+	for _, r := range all {
 		if p.Can(auth.ActionReadMetrics, r) {
 			regions = append(regions, r)
 		}
@@ -63,7 +65,45 @@ func (s subscriptionResolver) subscribe(ctx context.Context, field string) (auth
 	if regions == nil {
 		regions = []string{} // none: nothing is delivered
 	}
-	return p, s.live.Subscribe(p.Tenant, regions, liveHubBuffer), nil
+	var scope *grantScope
+	if s.workspace != nil && s.workspace.Sun != nil && len(regions) > 0 && len(regions) < len(all) {
+		into, err := s.workspace.GrantsInto(ctx, p.Tenant, regions)
+		if err != nil {
+			return p, nil, nil, s.fail(ctx, err)
+		}
+		scope, regions = &grantScope{p: p, regions: regions, into: into}, all
+	}
+	return p, s.live.Subscribe(p.Tenant, regions, liveHubBuffer), scope, nil
+}
+
+// grantScope follows, for one subscription, which conversations of other regions were handed
+// to the key's regions: loaded when it starts, then kept by the hand-offs and resolutions it
+// hears (one goroutine reads it).
+type grantScope struct {
+	p       auth.Principal
+	regions []string          // the key's
+	into    map[string]string // conversation → the key's region that has it
+}
+
+// admit reports whether the subscription may see e, and the region whose work item the
+// conversation is for the key: e's own region, or for a conversation handed to one of the
+// key's regions that one (the hand-off that takes it away is seen too, then no more).
+func (g *grantScope) admit(p auth.Principal, e models.Event) (string, bool) {
+	if p.Can(auth.ActionReadMetrics, e.Region) {
+		return e.Region, true
+	}
+	if g == nil {
+		return "", false
+	}
+	r, ok := g.into[e.ConversationID]
+	switch {
+	case e.Type == models.ConversationHandedOff && slices.Contains(g.regions, e.ToRegion):
+		g.into[e.ConversationID] = e.ToRegion
+		return e.ToRegion, true
+	case ok && (e.Type == models.ConversationHandedOff || e.Type == models.ConversationResolved):
+		delete(g.into, e.ConversationID)
+	}
+	return r, ok
 }
 
 // run feeds out from sub until the client leaves or sub ends: each event that each passes
@@ -108,13 +148,17 @@ func tooSlow(ctx context.Context, field string) {
 }
 
 // liveConversation is the conversation an event is about, as the engine's state has it
-// now, or as the event tells it when the engine has none (routing off).
-func (s subscriptionResolver) liveConversation(ctx context.Context, e models.Event) (*metrics.Conversation, engine.Work, bool) {
+// now in region (the work item of a conversation handed there; its home row when that has
+// gone), or as the event tells it when the engine has none (routing off).
+func (s subscriptionResolver) liveConversation(ctx context.Context, e models.Event, region string) (*metrics.Conversation, engine.Work, bool) {
 	if s.workspace != nil {
-		if w, ok, err := s.workspace.Store.Find(ctx, e.Region, e.Tenant, e.ConversationID); err == nil && ok {
-			return workConversation(e.Region, w), w, true
-		} else if err != nil {
-			s.log.WarnContext(ctx, "graphql: live conversation state", "conversation", e.ConversationID, "err", err)
+		for _, r := range slices.Compact([]string{region, e.Region}) {
+			if w, ok, err := s.workspace.Store.Find(ctx, r, e.Tenant, e.ConversationID); err == nil && ok {
+				return workConversation(r, w), w, true
+			} else if err != nil {
+				s.log.WarnContext(ctx, "graphql: live conversation state", "conversation", e.ConversationID, "err", err)
+				break
+			}
 		}
 	}
 	return &metrics.Conversation{ID: e.ConversationID, Region: e.Region, Channel: e.Channel, Language: e.Language,
@@ -122,26 +166,27 @@ func (s subscriptionResolver) liveConversation(ctx context.Context, e models.Eve
 }
 
 func (s subscriptionResolver) ConversationUpdated(ctx context.Context, conversationID *string) (<-chan *metrics.Conversation, error) {
-	_, sub, err := s.subscribe(ctx, "conversationUpdated")
+	p, sub, scope, err := s.subscribe(ctx, "conversationUpdated")
 	if err != nil {
 		return nil, err
 	}
 	return run(ctx, "conversationUpdated", sub, func(e models.Event) (*metrics.Conversation, bool) {
-		if !conversationChanges[e.Type] || (conversationID != nil && e.ConversationID != *conversationID) {
+		region, ok := scope.admit(p, e)
+		if !ok || !conversationChanges[e.Type] || (conversationID != nil && e.ConversationID != *conversationID) {
 			return nil, false
 		}
-		c, _, _ := s.liveConversation(ctx, e)
+		c, _, _ := s.liveConversation(ctx, e, region)
 		return c, true
 	}), nil
 }
 
 func (s subscriptionResolver) MessageAdded(ctx context.Context, conversationID *string) (<-chan *metrics.Message, error) {
-	_, sub, err := s.subscribe(ctx, "messageAdded")
+	p, sub, scope, err := s.subscribe(ctx, "messageAdded")
 	if err != nil {
 		return nil, err
 	}
 	return run(ctx, "messageAdded", sub, func(e models.Event) (*metrics.Message, bool) {
-		if !e.IsMessage() || (conversationID != nil && e.ConversationID != *conversationID) {
+		if _, ok := scope.admit(p, e); !ok || !e.IsMessage() || (conversationID != nil && e.ConversationID != *conversationID) {
 			return nil, false
 		}
 		// The text was opened by the tail; Message.text masks it by role through the gate.
@@ -218,7 +263,7 @@ func (s subscriptionResolver) InboxChanged(ctx context.Context, fs *generated.In
 	if err != nil {
 		return nil, err
 	}
-	_, sub, err := s.subscribe(ctx, "inboxChanged")
+	_, sub, scope, err := s.subscribe(ctx, "inboxChanged")
 	if err != nil {
 		return nil, err
 	}
@@ -243,29 +288,30 @@ func (s subscriptionResolver) InboxChanged(ctx context.Context, fs *generated.In
 		}
 	}
 	return run(ctx, "inboxChanged", sub, func(e models.Event) (*generated.InboxEvent, bool) {
-		if !conversationChanges[e.Type] || e.Type == models.NoteAdded {
+		region, ok := scope.admit(p, e)
+		if !ok || !conversationChanges[e.Type] || e.Type == models.NoteAdded {
 			return nil, false
 		}
-		c, w, ok := s.liveConversation(ctx, e)
+		c, w, ok := s.liveConversation(ctx, e, region)
 		if !ok {
 			return nil, false // not (yet) the engine's: in no inbox
 		}
 		team := ""
 		if in.f.Team != "" && w.Assignee != "" && s.agents != nil {
-			if a, err := s.newLoaders().agents.Load(ctx, convKey{e.Region, e.Tenant, w.Assignee}); err == nil && a != nil {
+			if a, err := s.newLoaders().agents.Load(ctx, convKey{region, e.Tenant, w.Assignee}); err == nil && a != nil {
 				team = a.Team
 			}
 		}
 		offeredTo := ""
 		if in.f.Offered {
-			o, _, err := s.workspace.Store.FindOffer(ctx, e.Region, e.Tenant, e.ConversationID)
+			o, _, err := s.workspace.Store.FindOffer(ctx, region, e.Tenant, e.ConversationID)
 			if err != nil {
 				s.log.WarnContext(ctx, "graphql: live offer state", "conversation", e.ConversationID, "err", err)
 			}
 			offeredTo = o.AgentID
 		}
-		k := convKey{e.Region, e.Tenant, e.ConversationID}
-		now, was := in.matches(e.Region, w, team, offeredTo), inside[k]
+		k := convKey{region, e.Tenant, e.ConversationID}
+		now, was := in.matches(region, w, team, offeredTo), inside[k]
 		var change generated.InboxChange
 		switch {
 		case now && !was:

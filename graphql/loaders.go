@@ -44,6 +44,8 @@ type loaders struct {
 	pages  *dataloadgen.Loader[convKey, *engine.Page]
 	agents *dataloadgen.Loader[convKey, *conversation.Agent]
 	offers *dataloadgen.Loader[convKey, *engine.Offer]
+	// grants caches reader's answers (handoff_resolver.go) by tenant, region, conversation.
+	grants sync.Map
 }
 
 // loaderSlot holds a response's loaders, made on first use.

@@ -189,6 +189,9 @@ func (q queryResolver) Conversation(ctx context.Context, id string) (*metrics.Co
 		return nil, err
 	}
 	c, err := q.engine.Conversation(ctx, p, id)
+	if err == nil && c == nil {
+		c, err = q.grantedConversation(ctx, p, id) // handed to one of the key's regions
+	}
 	if err != nil {
 		return nil, q.fail(ctx, err)
 	}
@@ -225,6 +228,9 @@ func (c conversationResolver) CustomerID(ctx context.Context, obj *metrics.Conve
 	if err != nil {
 		return "", err
 	}
+	if p, _, err = c.reader(ctx, p, obj.Region, obj.ID); err != nil {
+		return "", c.fail(ctx, err)
+	}
 	return c.gate.CustomerID(ctx, p, obj.Region, obj.CustomerID), nil
 }
 
@@ -244,7 +250,19 @@ func (c conversationResolver) Messages(ctx context.Context, obj *metrics.Convers
 	if n == 0 {
 		return []metrics.Message{}, nil
 	}
-	ms, err := c.engine.Messages(ctx, p, obj.Region, obj.ID, n)
+	p, region, err := c.reader(ctx, p, obj.Region, obj.ID)
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	ms, err := c.engine.Messages(ctx, p, region, obj.ID, n)
+	if err == nil && len(ms) == 0 {
+		// Shown as a receiving region's work item (the inbox): its history is at home.
+		if hp, home, ok, herr := c.handedHere(ctx, p, region, obj.ID); herr != nil {
+			err = herr
+		} else if ok {
+			ms, err = c.engine.Messages(ctx, hp, home, obj.ID, n)
+		}
+	}
 	if err != nil {
 		return nil, c.fail(ctx, fmt.Errorf("messages of %s: %w", obj.ID, err))
 	}
@@ -255,6 +273,9 @@ func (m messageResolver) Text(ctx context.Context, obj *metrics.Message) (string
 	p, err := m.principal(ctx)
 	if err != nil {
 		return "", err
+	}
+	if p, _, err = m.reader(ctx, p, obj.Region, obj.ConversationID); err != nil {
+		return "", m.fail(ctx, err)
 	}
 	return m.gate.Text(ctx, p, obj.Region, obj.CustomerID, obj.Text), nil
 }

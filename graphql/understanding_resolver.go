@@ -112,6 +112,9 @@ func (m messageResolver) Translation(ctx context.Context, obj *metrics.Message, 
 	if err != nil {
 		return nil, err
 	}
+	if p, _, err = m.reader(ctx, p, obj.Region, obj.ConversationID); err != nil {
+		return nil, m.fail(ctx, err)
+	}
 	if err := p.Check(auth.ActionUnderstand, obj.Region); err != nil {
 		return nil, m.fail(ctx, err)
 	}

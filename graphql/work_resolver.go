@@ -86,17 +86,6 @@ func (r mutationResolver) ReopenConversation(ctx context.Context, conv string) (
 	})
 }
 
-func (r mutationResolver) TransferConversation(ctx context.Context, conv string, agentID, language *string) (*metrics.Conversation, error) {
-	if language != nil {
-		if err := checkLanguageTag("transferConversation.language", *language); err != nil {
-			return nil, err
-		}
-	}
-	return r.work(ctx, "transferConversation", conv, func(region, tenant, by string) (engine.Work, error) {
-		return r.workspace.Transfer(ctx, region, tenant, conv, deref(agentID), deref(language), by)
-	})
-}
-
 func (r mutationResolver) EscalateConversation(ctx context.Context, conv, reason string) (*metrics.Conversation, error) {
 	if strings.TrimSpace(reason) == "" {
 		return nil, statusErrorf(http.StatusBadRequest, "escalateConversation.reason: is empty")
@@ -159,6 +148,10 @@ func (c conversationResolver) Assignee(ctx context.Context, obj *metrics.Convers
 	w, ok, err := c.workOf(ctx, obj)
 	if err != nil || !ok || w.Assignee == "" {
 		return nil, err
+	}
+	if away, ok := engine.AwayIn(w); ok {
+		p, _ := auth.FromContext(ctx)
+		return c.assigneeAway(ctx, p.Tenant, away, obj.ID)
 	}
 	out := &generated.Assignee{ID: w.Assignee, Name: w.Assignee}
 	if c.agents != nil {

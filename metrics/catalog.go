@@ -202,10 +202,13 @@ var measures = map[string]measure{
 //   - critical: a message of it was analysed as CRITICAL.
 //   - pg_ms: its first escalation that paged the on-call person; paged: it has one;
 //     page_answered / page_s: a message was sent at or after it, and how many seconds later.
+//
+// A message.sent from the template "human_back" (conversation/engine.BackNoticeTemplate, the
+// engine telling a customer when a person is back) is no response.
 var convFacts = strings.Join([]string{
 	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.MessageReceived) + ")) AS fi_ms",
 	"countIf(" + typeIn(models.MessageReceived) + ") > 0 AS has_in",
-	"arrayFilter(x -> x >= fi_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + typeIn(models.MessageSent) + ")) AS outs",
+	"arrayFilter(x -> x >= fi_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + isReply + ")) AS outs",
 	"has_in AND notEmpty(outs) AS responded",
 	"if(responded, (arrayMin(outs) - fi_ms) / 1000, 0) AS frt_s",
 	"arrayFilter(x -> x >= fi_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + typeIn(models.ConversationResolved) + ")) AS res",
@@ -216,10 +219,14 @@ var convFacts = strings.Join([]string{
 	"countIf(" + typeIn(models.MessageAnalyzed) + " AND attributes['urgency'] = 'CRITICAL') > 0 AS critical",
 	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.ConversationEscalated) + " AND attributes['paged'] = 'true')) AS pg_ms",
 	"countIf(" + typeIn(models.ConversationEscalated) + " AND attributes['paged'] = 'true') > 0 AS paged",
-	"arrayFilter(x -> x >= pg_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + typeIn(models.MessageSent) + ")) AS pg_outs",
+	"arrayFilter(x -> x >= pg_ms, groupArrayIf(toUnixTimestamp64Milli(occurred_at), " + isReply + ")) AS pg_outs",
 	"paged AND notEmpty(pg_outs) AS page_answered",
 	"if(page_answered, (arrayMin(pg_outs) - pg_ms) / 1000, 0) AS page_s",
 }, ", ")
+
+// isReply is a message sent that answers the customer: not the engine's notice of when a
+// person is back.
+var isReply = typeIn(models.MessageSent) + " AND attributes['template'] != 'human_back'"
 
 // custFacts are the per-customer columns the perCustomer measures aggregate, from the
 // customer's events that match the query's filters and time range (a customer lives in one

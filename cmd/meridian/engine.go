@@ -106,17 +106,25 @@ func (p *platform) startEngine(groups map[string]string) error {
 			l.Run(p.runCtx, learnEvery)
 		}()
 	}
+	sun, err := p.followTheSun()
+	if err != nil {
+		return err
+	}
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
-	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Trigger: trigger, History: learned, Log: p.log}}
+	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
-		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Trigger: trigger, History: learned, Log: p.log}
+		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
 		}, h)
 		p.sinkWG.Add(5)
+		go func() {
+			defer p.sinkWG.Done()
+			h.WatchHandoffs(p.runCtx, handoffWatchEvery)
+		}()
 		go func() {
 			defer p.sinkWG.Done()
 			h.WatchQueues(p.runCtx, queueWatchEvery)

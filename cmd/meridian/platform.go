@@ -64,6 +64,9 @@ type platform struct {
 	runCtx     context.Context // ends when close stops them
 	stop       context.CancelFunc
 	unlock     func() // releases the data directory (lockDataDir)
+
+	// sunNotify tells customers when a person is back (--follow-the-sun); nil when off.
+	sunNotify *sunNotifier
 }
 
 // scope says how much of the platform a command needs.
@@ -158,6 +161,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		}
 		if err = p.startChannels(); err != nil {
 			return p, err
+		}
+		if p.sunNotify != nil && p.channels != nil {
+			p.sunNotify.outbox.Store(p.channels.outbox)
 		}
 	}
 	return p, nil

@@ -113,6 +113,9 @@ const (
 // responded records an agent's reply: it stops the first-response clock the first time,
 // the running next-response clock, and marks the conversation's open pages answered.
 func (h *Handler) responded(ctx context.Context, tx Tx, e models.Event) error {
+	if e.Attributes["template"] == BackNoticeTemplate {
+		return nil // the engine's notice of when a person is back answers nothing
+	}
 	if err := tx.RespondPages(ctx, e.ConversationID, e.OccurredAt); err != nil {
 		return err
 	}

@@ -25,9 +25,11 @@
 // on-call rota for escalations and records when the first reply after a page came
 // (WatchPages), and sweeps the queues for agents who can take a waiting conversation now
 // (WatchQueues). A team may choose offer-and-accept (offer.go; WatchOffers passes on expired
-// offers). What it does not do yet (issue #18): AI answers, follow-the-sun hand-offs, and
-// learned handling times in the score. Messages older than MaxAge
-// (history imported by a backfill) are not routed.
+// offers). With Sun (handoff.go) it hands conversations nobody on shift at home can take to
+// the next region on shift that writes their language (WatchHandoffs), and tells customers
+// when nobody anywhere is when a person is back. Escalations and hand-offs carry a summary
+// built from the analysis (Summarize). What it does not do yet: AI answers (issue #19).
+// Messages older than MaxAge (history imported by a backfill) are not routed.
 package engine
 
 import (
@@ -69,6 +71,12 @@ type Work struct {
 	// PausedAt is when the conversation became pending or snoozed (nil: its clocks run);
 	// SnoozeUntil when its snooze ends.
 	PausedAt, SnoozeUntil *time.Time
+	// What the analysis said of the customer's messages (never their text), for summaries:
+	// the first and latest sentiment (-1..1), how many messages had one, and when the
+	// customer last wrote.
+	SentimentFirst, SentimentLast *float64
+	Sentiments                    int
+	LastCustomerAt                *time.Time
 }
 
 // Tx is one decision's transaction in a region (store/postgres.Engine).
@@ -157,6 +165,8 @@ type Handler struct {
 	WarnBefore time.Duration
 	// Pager pages the on-call person of escalated conversations; nil: nobody is paged.
 	Pager *Pager
+	// Sun hands conversations to the next region on shift (handoff.go); nil: none.
+	Sun *FollowTheSun
 	// Trigger is the event type that starts a routing decision: message.analyzed (the
 	// default), or message.received when the analysis is off.
 	Trigger string
@@ -185,7 +195,10 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 			}
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
 		case e.Type == models.ConversationResolved && e.Attributes[originAttr] != originWorkspace:
-			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolved(ctx, tx, e) })
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
+		case e.Type == models.ConversationResolved && h.queueRegion(e.Queue) != "" && h.queueRegion(e.Queue) != h.Region:
+			// Resolved by the workspace in the region it was handed to: resolved at home too.
+			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
 		case e.Type == models.MessageSent:
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return nil, h.responded(ctx, tx, e) })
 		}
@@ -243,12 +256,13 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return nil, err
 	}
 	at := h.now().UTC()
+	if ok && w.Status != models.StatusResolved {
+		w.observe(e)
+	}
 	switch {
 	case ok && w.Status == models.StatusAssigned:
 		// Its agent answers; a message after their reply starts the next-response clock.
-		if !h.customerWrote(&w, e.OccurredAt) {
-			return nil, nil
-		}
+		h.customerWrote(&w, e.OccurredAt)
 		return nil, tx.SaveWork(ctx, w)
 	case ok && (w.Status == models.StatusPending || w.Status == models.StatusSnoozed):
 		resume(&w, e.OccurredAt)
@@ -266,6 +280,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		if e.Customer != nil {
 			w.Country, w.Tier = e.Customer.Country, e.Customer.Tier
 		}
+		w.observe(e)
 	}
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
@@ -301,9 +316,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 		return nil, err
 	}
 	if escalate {
-		x := h.event(w, models.ConversationEscalated, "escalate:"+e.ID, at)
+		x := h.escalation(w, "escalate:"+e.ID, at)
 		x.Reason, x.AgentID = "urgency:"+w.Urgency, w.Assignee
-		x.Attributes = map[string]string{"priority": w.Priority.String(), "urgency_reasons": e.Attributes["urgency_reasons"], "by": "engine"}
+		x.Attributes["urgency_reasons"], x.Attributes["by"] = e.Attributes["urgency_reasons"], "engine"
 		if err := h.openPage(ctx, tx, w, &x, at); err != nil {
 			return nil, err
 		}
@@ -534,6 +549,20 @@ func (h *Handler) conversation(w Work) routing.Conversation {
 func (h *Handler) event(w Work, typ, id string, at time.Time) models.Event {
 	return models.Event{ID: id, Type: typ, OccurredAt: at, Channel: w.Channel, ConversationID: w.ConversationID,
 		Customer: &models.Customer{Country: w.Country, Tier: w.Tier}, CustomerID: w.CustomerID, Queue: w.Queue, Intent: w.Intent}
+}
+
+// escalation is a conversation.escalated event that hands over what the person taking it
+// needs to see at once: the summary and suggested next step (Summarize), the intent and the
+// latest sentiment, with its trend and the priority in the attributes.
+func (h *Handler) escalation(w Work, id string, at time.Time) models.Event {
+	e := h.event(w, models.ConversationEscalated, id, at)
+	summary, next := Summarize(w, at)
+	e.Summary, e.Sentiment = summary+" Next step: "+next, w.SentimentLast
+	e.Attributes = map[string]string{"priority": w.Priority.String()}
+	if t := w.SentimentTrend(); t != "" {
+		e.Attributes["sentiment_trend"] = t
+	}
+	return e
 }
 
 func (h *Handler) assigned(w Work, id string, at time.Time) models.Event {

@@ -72,7 +72,14 @@ func (c *counted) Accept(ctx context.Context, tenant string, events []models.Eve
 
 func byType(t *testing.T) map[string]string {
 	t.Helper()
-	res, err := ch.Query(context.Background(), "SELECT type, arrayStringConcat(arraySort(groupArray(concat(conversation_id, '>', agent_id))), ' ') FROM meridian_eu.events FINAL WHERE tenant = 'acme' GROUP BY type")
+	return byTypeOf(t, "acme")
+}
+
+// byTypeOf is byType for another tenant, so that tests sharing ClickHouse do not see each
+// other's events.
+func byTypeOf(t *testing.T, tenant string) map[string]string {
+	t.Helper()
+	res, err := ch.Query(context.Background(), "SELECT type, arrayStringConcat(arraySort(groupArray(concat(conversation_id, '>', agent_id))), ' ') FROM meridian_eu.events FINAL WHERE tenant = '"+tenant+"' GROUP BY type")
 	if err != nil {
 		t.Fatal(err)
 	}

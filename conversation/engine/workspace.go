@@ -51,6 +51,12 @@ func (w *Workspace) Find(ctx context.Context, tenant, conversationID string, reg
 			return "", x, err
 		}
 		if ok {
+			// Handed off: the work item is in the region that has it (handoff.go).
+			if away, isAway := strings.CutPrefix(x.Assignee, awayPrefix); isAway && slices.Contains(regions, away) {
+				if y, found, err := w.Store.Find(ctx, away, tenant, conversationID); err == nil && found {
+					return away, y, nil
+				}
+			}
 			return r, x, nil
 		}
 	}
@@ -275,8 +281,9 @@ func (w *Workspace) Escalate(ctx context.Context, region, tenant, conv, reason, 
 			return nil, err
 		}
 		at := h.now().UTC()
-		e := h.event(x, models.ConversationEscalated, "escalate:"+randomID(), at)
-		e.Reason, e.AgentID, e.Attributes = reason, x.Assignee, map[string]string{"by": by, "priority": routing.Urgent.String()}
+		e := h.escalation(x, "escalate:"+randomID(), at)
+		e.Reason, e.AgentID = reason, x.Assignee
+		e.Attributes["by"], e.Attributes["priority"] = by, routing.Urgent.String()
 		if err := h.openPage(ctx, tx, x, &e, at); err != nil {
 			return nil, err
 		}

@@ -199,6 +199,7 @@ type ComplexityRoot struct {
 		SLA            func(childComplexity int) int
 		SentimentTrend func(childComplexity int) int
 		Status         func(childComplexity int) int
+		Summary        func(childComplexity int) int
 	}
 
 	ConversationConnection struct {
@@ -418,7 +419,7 @@ type ComplexityRoot struct {
 		SetAgentPresence     func(childComplexity int, agentID string, status Presence) int
 		SetCustomerCountry   func(childComplexity int, input SetCustomerCountryInput) int
 		SnoozeConversation   func(childComplexity int, conversationID string, until time.Time) int
-		TransferConversation func(childComplexity int, conversationID string, agentID *string, language *string) int
+		TransferConversation func(childComplexity int, conversationID string, agentID *string, language *string, team *string, region *string) int
 		UnlinkIdentity       func(childComplexity int, input IdentityInput) int
 		UpsertAgent          func(childComplexity int, input AgentInput) int
 		UpsertArticle        func(childComplexity int, input ArticleInput) int
@@ -806,6 +807,7 @@ type ConversationResolver interface {
 	Queue(ctx context.Context, obj *metrics.Conversation) (*string, error)
 	SLA(ctx context.Context, obj *metrics.Conversation) (*ConversationSLA, error)
 	Page(ctx context.Context, obj *metrics.Conversation) (*ConversationPage, error)
+	Summary(ctx context.Context, obj *metrics.Conversation) (*string, error)
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
@@ -836,7 +838,7 @@ type MutationResolver interface {
 	AssignConversation(ctx context.Context, conversationID string, agentID string) (*metrics.Conversation, error)
 	ResolveConversation(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 	ReopenConversation(ctx context.Context, conversationID string) (*metrics.Conversation, error)
-	TransferConversation(ctx context.Context, conversationID string, agentID *string, language *string) (*metrics.Conversation, error)
+	TransferConversation(ctx context.Context, conversationID string, agentID *string, language *string, team *string, region *string) (*metrics.Conversation, error)
 	EscalateConversation(ctx context.Context, conversationID string, reason string) (*metrics.Conversation, error)
 	AddNote(ctx context.Context, conversationID string, text string) (*metrics.Conversation, error)
 	SnoozeConversation(ctx context.Context, conversationID string, until time.Time) (*metrics.Conversation, error)
@@ -1568,6 +1570,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Status(childComplexity), true
+	case "Conversation.summary":
+		if e.ComplexityRoot.Conversation.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Summary(childComplexity), true
 
 	case "ConversationConnection.edges":
 		if e.ComplexityRoot.ConversationConnection.Edges == nil {
@@ -2540,7 +2548,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.TransferConversation(childComplexity, args["conversationId"].(string), args["agentId"].(*string), args["language"].(*string)), true
+		return e.ComplexityRoot.Mutation.TransferConversation(childComplexity, args["conversationId"].(string), args["agentId"].(*string), args["language"].(*string), args["team"].(*string), args["region"].(*string)), true
 	case "Mutation.unlinkIdentity":
 		if e.ComplexityRoot.Mutation.UnlinkIdentity == nil {
 			break
@@ -5924,10 +5932,13 @@ extend type Mutation {
   "Reopens a resolved conversation: routed again, offered first to the agent who had it."
   reopenConversation(conversationId: ID!): Conversation!
   """
-  Transfers the conversation to an agent (agentId), or back to the queue of its language or
-  of another (language), routed again without the agent it leaves.
+  Transfers the conversation to an agent (agentId), to a team of its region (team: its best
+  available member, else the queue), to another region (region: a hand-off to that region's
+  queue for its language, with the summary; the region must have an agent who writes the
+  language), or back to the queue of its language or of another (language), routed again
+  without the agent it leaves. At most one of agentId, team and region.
   """
-  transferConversation(conversationId: ID!, agentId: ID, language: String): Conversation!
+  transferConversation(conversationId: ID!, agentId: ID, language: String, team: String, region: String): Conversation!
   "Raises the conversation to URGENT priority, with the reason."
   escalateConversation(conversationId: ID!, reason: String!): Conversation!
   "Adds an internal note, never sent to the customer."
@@ -5962,6 +5973,14 @@ extend type Conversation {
   sla: ConversationSLA
   "The paging of the on-call person for its latest escalation; null when nobody was paged."
   page: ConversationPage
+  """
+  What the person taking it over needs at once, built from the analysis and the engine's
+  state (language, intent, issue type, sentiment and its trend, urgency, priority, waiting and
+  reply times; never the messages' text), with a suggested next step: in the language of the
+  agent the key acts for, else the conversation's, when a translation provider is configured
+  (else English). Hand-offs and escalations carry the same. Null before the engine saw it.
+  """
+  summary: String
 }
 
 type ConversationPage {
@@ -6374,6 +6393,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_sla(ctx, field)
 	case "page":
 		return ec.fieldContext_Conversation_page(ctx, field)
+	case "summary":
+		return ec.fieldContext_Conversation_summary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -7867,6 +7888,22 @@ func (ec *executionContext) field_Mutation_transferConversation_args(ctx context
 		return nil, err
 	}
 	args["language"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "team",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["team"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg4
 	return args, nil
 }
 
@@ -11536,6 +11573,29 @@ func (ec *executionContext) fieldContext_Conversation_page(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_summary(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Summary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "String")
 }
 
 func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ConversationConnection) (ret graphql.Marshaler) {
@@ -15323,7 +15383,7 @@ func (ec *executionContext) _Mutation_transferConversation(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().TransferConversation(ctx, fc.Args["conversationId"].(string), fc.Args["agentId"].(*string), fc.Args["language"].(*string))
+			return ec.Resolvers.Mutation().TransferConversation(ctx, fc.Args["conversationId"].(string), fc.Args["agentId"].(*string), fc.Args["language"].(*string), fc.Args["team"].(*string), fc.Args["region"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
@@ -25989,6 +26049,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_page(ctx, field, obj)
+				})
+		case "summary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_summary(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -90,12 +90,14 @@ func (s *Engine) Find(ctx context.Context, region, tenant, conversationID string
 type engineTx struct {
 	tx                     pgx.Tx
 	schema, tenant, region string
+	// others are the other regions this transaction acts in (In), by name.
+	others map[string]*engineTx
 }
 
 // Tenant is the tenant whose decision the transaction makes.
 func (t *engineTx) Tenant() string { return t.tenant }
 
-const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached, next_response_due, warned, paused_at, snooze_until`
+const workColumns = `conversation_id, customer_id, country, tier, channel, kind, status, assignee, previous_agent, queue, priority, language, intent, issue_type, urgency, waiting_since, first_response_due, first_response_at, resolution_due, breached, next_response_due, warned, paused_at, snooze_until, sentiment_first, sentiment_last, sentiments, last_customer_at`
 
 func scanWork(row pgx.Row) (engine.Work, error) {
 	var w engine.Work
@@ -103,7 +105,8 @@ func scanWork(row pgx.Row) (engine.Work, error) {
 	var priority int
 	err := row.Scan(&w.ConversationID, &w.CustomerID, &w.Country, &w.Tier, &w.Channel, &w.Kind, &status, &w.Assignee, &w.PreviousAgent,
 		&w.Queue, &priority, &w.Language, &w.Intent, &w.IssueType, &w.Urgency, &w.WaitingSince,
-		&w.FirstResponseDue, &w.FirstResponseAt, &w.ResolutionDue, &w.Breached, &w.NextResponseDue, &w.Warned, &w.PausedAt, &w.SnoozeUntil)
+		&w.FirstResponseDue, &w.FirstResponseAt, &w.ResolutionDue, &w.Breached, &w.NextResponseDue, &w.Warned, &w.PausedAt, &w.SnoozeUntil,
+		&w.SentimentFirst, &w.SentimentLast, &w.Sentiments, &w.LastCustomerAt)
 	w.Status, w.Priority = models.ConversationStatus(status), routing.Priority(priority)
 	return w, err
 }
@@ -120,15 +123,17 @@ func (t *engineTx) Work(ctx context.Context, conversationID string) (engine.Work
 }
 
 func (t *engineTx) SaveWork(ctx context.Context, w engine.Work) error {
-	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+	_, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.work (tenant_id, `+workColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
 ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, previous_agent = excluded.previous_agent,
   queue = excluded.queue, priority = excluded.priority, language = excluded.language, intent = excluded.intent, issue_type = excluded.issue_type,
   urgency = excluded.urgency, waiting_since = excluded.waiting_since, tier = excluded.tier, first_response_due = excluded.first_response_due,
   first_response_at = excluded.first_response_at, resolution_due = excluded.resolution_due, breached = excluded.breached,
-  next_response_due = excluded.next_response_due, warned = excluded.warned, paused_at = excluded.paused_at, snooze_until = excluded.snooze_until, updated_at = now()`, t.schema),
+  next_response_due = excluded.next_response_due, warned = excluded.warned, paused_at = excluded.paused_at, snooze_until = excluded.snooze_until,
+  sentiment_first = excluded.sentiment_first, sentiment_last = excluded.sentiment_last, sentiments = excluded.sentiments, last_customer_at = excluded.last_customer_at, updated_at = now()`, t.schema),
 		t.tenant, w.ConversationID, w.CustomerID, w.Country, w.Tier, w.Channel, w.Kind, string(w.Status), w.Assignee, w.PreviousAgent,
 		w.Queue, int(w.Priority), w.Language, w.Intent, w.IssueType, w.Urgency, w.WaitingSince,
-		w.FirstResponseDue, w.FirstResponseAt, w.ResolutionDue, nonNilSlice(w.Breached), w.NextResponseDue, nonNilSlice(w.Warned), w.PausedAt, w.SnoozeUntil)
+		w.FirstResponseDue, w.FirstResponseAt, w.ResolutionDue, nonNilSlice(w.Breached), w.NextResponseDue, nonNilSlice(w.Warned), w.PausedAt, w.SnoozeUntil,
+		w.SentimentFirst, w.SentimentLast, w.Sentiments, w.LastCustomerAt)
 	if err != nil {
 		return fmt.Errorf("engine %s: save %s: %w", t.region, w.ConversationID, err)
 	}

@@ -323,8 +323,10 @@ func Profiles() []Profile {
 }
 
 // Template returns the localised reply template for key ("greeting", "acknowledge",
-// "looking_into_it", "closing", "transfer_to_human", "voice_note_received") in the best
-// profile for locale, falling back to US English; "" for an unknown key.
+// "looking_into_it", "closing", "transfer_to_human", "voice_note_received"; and
+// "human_back", the engine's notice of when a person will be back, with a {time} placeholder
+// and so not a sendMessage template) in the best profile for locale, falling back to US
+// English; "" for an unknown key.
 func Template(key, locale string) string {
 	if s, ok := profiles[profileIndex(locale)].Templates[key]; ok {
 		return s
