@@ -11,7 +11,7 @@ import (
 // Settings are the MERIDIAN_SALESFORCE_*, MERIDIAN_ZENDESK_* and MERIDIAN_CRM_* settings
 // cmd/meridian reads.
 type Settings struct {
-	SalesforceBaseURL, SalesforceToken, SalesforceTierField, SalesforceVersion string
+	SalesforceBaseURL, SalesforceToken, SalesforceTierField, SalesforceVersion        string
 	ZendeskBaseURL, ZendeskSubdomain, ZendeskEmail, ZendeskAPIToken, ZendeskTierField string
 	// TierValues is "CRMVALUE=tier,..." (e.g. "Gold=vip,Silver=returning").
 	TierValues string
