@@ -199,7 +199,10 @@ func TestSEPARefundIsIdempotent(t *testing.T) {
 	errs := make([]error, 8)
 	for i := range got {
 		wg.Add(1)
-		go func() { defer wg.Done(); got[i], errs[i] = s.Refund(context.Background(), refundReq("conv-1/refund-1")) }()
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = s.Refund(context.Background(), refundReq("conv-1/refund-1"))
+		}()
 	}
 	wg.Wait()
 	for i := range got {
@@ -213,7 +216,10 @@ func TestSEPARefundIsIdempotent(t *testing.T) {
 	// Concurrent first calls of a new key make one transfer too.
 	for i := range got {
 		wg.Add(1)
-		go func() { defer wg.Done(); got[i], errs[i] = s.Refund(context.Background(), refundReq("conv-2/refund-1")) }()
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = s.Refund(context.Background(), refundReq("conv-2/refund-1"))
+		}()
 	}
 	wg.Wait()
 	for i := range got {
