@@ -146,8 +146,8 @@ func TestGrabPayRefundIsIdempotent(t *testing.T) {
 		t.Errorf("body %v", b)
 	}
 	again, err := p.Refund(context.Background(), walletRefund("conv-9/refund-1", 3000))
-	if err != nil || again != r || g.calls != 1 {
-		t.Errorf("again: %+v %v after %d requests", again, err, g.calls)
+	if err != nil || again != r || g.count() != 1 {
+		t.Errorf("again: %+v %v after %d requests", again, err, g.count())
 	}
 	// Another key is another refund: 3000 of the 5000 are gone, so 3000 more are refused.
 	if _, err := p.Refund(context.Background(), walletRefund("conv-9/refund-2", 3000)); err == nil {
@@ -198,8 +198,8 @@ func TestGrabPayErrors(t *testing.T) {
 			p, _ := newGrab(t, g, c.mod)
 			_, err := p.Refund(context.Background(), walletRefund("k", 100))
 			wantKind(t, err, c.kind)
-			if g.calls != c.requests {
-				t.Errorf("%d requests, want %d", g.calls, c.requests)
+			if g.count() != c.requests {
+				t.Errorf("%d requests, want %d", g.count(), c.requests)
 			}
 		})
 	}
@@ -221,8 +221,8 @@ func TestGrabPayRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		_, err := p.Refund(context.Background(), r)
 		wantInvalid(t, err, field)
 	}
-	if g.calls != 0 {
-		t.Errorf("%d requests for refused input", g.calls)
+	if g.count() != 0 {
+		t.Errorf("%d requests for refused input", g.count())
 	}
 }
 
@@ -251,8 +251,8 @@ func TestGrabPayPaymentLink(t *testing.T) {
 		t.Errorf("code verifier %q shorter than PKCE's 43", verifier)
 	}
 	again, err := p.PaymentLink(context.Background(), LinkRequest{Reference: "INV-77", Amount: 1990, Currency: "SGD", Description: "Order SO-77"})
-	if err != nil || again != l || g.calls != 1 {
-		t.Errorf("again: %+v %v after %d requests", again, err, g.calls)
+	if err != nil || again != l || g.count() != 1 {
+		t.Errorf("again: %+v %v after %d requests", again, err, g.count())
 	}
 	if _, err := p.PaymentLink(context.Background(), LinkRequest{Reference: "INV-77", Amount: 2990, Currency: "SGD"}); err != ErrKeyReused {
 		t.Errorf("the reference of another payment: %v", err)
@@ -282,4 +282,10 @@ func TestFromSettings(t *testing.T) {
 			t.Errorf("%+v accepted: %v", s, p)
 		}
 	}
+}
+
+func (g *fakeGrab) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.calls
 }

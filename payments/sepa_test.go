@@ -210,8 +210,8 @@ func TestSEPARefundIsIdempotent(t *testing.T) {
 			t.Errorf("again: %+v %v, want %+v", got[i], errs[i], first)
 		}
 	}
-	if b.calls != 1 || b.created() != 1 {
-		t.Errorf("%d requests, %d transfers; want 1 and 1", b.calls, b.created())
+	if b.count() != 1 || b.created() != 1 {
+		t.Errorf("%d requests, %d transfers; want 1 and 1", b.count(), b.created())
 	}
 	// Concurrent first calls of a new key make one transfer too.
 	for i := range got {
@@ -264,8 +264,8 @@ func TestSEPARetryAfterLostAnswerMakesOneTransfer(t *testing.T) {
 			if err != nil || r.ID != "pay-001" {
 				t.Fatalf("%+v %v", r, err)
 			}
-			if b.calls != 2 || b.created() != 1 || len(sl.got()) != 1 {
-				t.Errorf("%d requests, %d transfers, %d waits; want 2, 1, 1", b.calls, b.created(), len(sl.got()))
+			if b.count() != 2 || b.created() != 1 || len(sl.got()) != 1 {
+				t.Errorf("%d requests, %d transfers, %d waits; want 2, 1, 1", b.count(), b.created(), len(sl.got()))
 			}
 			if b.headers[0].Get("X-Request-ID") != b.headers[1].Get("X-Request-ID") {
 				t.Error("the retry carried another X-Request-ID")
@@ -318,8 +318,8 @@ func TestSEPAErrors(t *testing.T) {
 			if pe := wantKind(t, err, c.kind); pe.Code != c.code || pe.Provider != "sepa" {
 				t.Errorf("%+v", pe)
 			}
-			if b.calls != c.requests {
-				t.Errorf("%d requests, want %d", b.calls, c.requests)
+			if b.count() != c.requests {
+				t.Errorf("%d requests, want %d", b.count(), c.requests)
 			}
 			// A failed refund is not remembered: asking again asks the bank again.
 			b.before = nil
@@ -368,8 +368,8 @@ func TestSEPARefusesBadInputBeforeAnyRequest(t *testing.T) {
 	if _, err := s.PaymentLink(context.Background(), LinkRequest{Reference: "INV-1", Amount: 100, Currency: "SEK"}); err == nil {
 		t.Error("a SEK link accepted")
 	}
-	if b.calls != 0 {
-		t.Errorf("%d requests for refused input", b.calls)
+	if b.count() != 0 {
+		t.Errorf("%d requests for refused input", b.count())
 	}
 }
 
@@ -392,8 +392,8 @@ func TestSEPAPaymentLink(t *testing.T) {
 		t.Errorf("TPP-Redirect-URI %q", got)
 	}
 	again, err := s.PaymentLink(context.Background(), LinkRequest{Reference: "INV-2026-001", Amount: 4999, Currency: "EUR", Description: "Invoice INV-2026-001"})
-	if err != nil || again != l || b.calls != 1 {
-		t.Errorf("again: %+v %v after %d requests", again, err, b.calls)
+	if err != nil || again != l || b.count() != 1 {
+		t.Errorf("again: %+v %v after %d requests", again, err, b.count())
 	}
 }
 
@@ -422,4 +422,10 @@ func TestValidBICAndRequestUUID(t *testing.T) {
 	if !uuidRe.MatchString(a) || a == b || a != requestUUID("k1") {
 		t.Errorf("request ids %q %q", a, b)
 	}
+}
+
+func (b *fakeBank) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.calls
 }
