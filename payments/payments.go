@@ -116,6 +116,9 @@ var (
 // 2 letters or digits of location, optionally 3 of branch.
 func ValidBIC(s string) bool { return bicRe.MatchString(s) }
 
+// normalizeBIC trims and upper-cases a BIC as typed.
+func normalizeBIC(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
 // NormalizeIBAN removes the spaces and hyphens of a printed IBAN and upper-cases it.
 func NormalizeIBAN(s string) string {
 	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s)))

@@ -48,7 +48,7 @@ func NewSEPA(c SEPAConfig) (*SEPA, error) {
 	if token == "" {
 		return nil, errors.New("payments: sepa needs an access token")
 	}
-	acct := BankAccount{IBAN: NormalizeIBAN(c.Account.IBAN), BIC: strings.ToUpper(strings.TrimSpace(c.Account.BIC)), Name: strings.TrimSpace(c.Account.Name)}
+	acct := BankAccount{IBAN: NormalizeIBAN(c.Account.IBAN), BIC: normalizeBIC(c.Account.BIC), Name: strings.TrimSpace(c.Account.Name)}
 	if err := checkAccount("account", acct); err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func euros(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%
 // r.Creditor. A transfer the bank rejects (RJCT, CANC) is a Refund with StatusFailed and
 // no error: callers must read Status.
 func (s *SEPA) Refund(ctx context.Context, r RefundRequest) (Refund, error) {
-	creditor := BankAccount{IBAN: NormalizeIBAN(r.Creditor.IBAN), BIC: strings.ToUpper(strings.TrimSpace(r.Creditor.BIC)), Name: strings.TrimSpace(r.Creditor.Name)}
+	creditor := BankAccount{IBAN: NormalizeIBAN(r.Creditor.IBAN), BIC: normalizeBIC(r.Creditor.BIC), Name: strings.TrimSpace(r.Creditor.Name)}
 	remittance := "Refund " + strings.TrimSpace(r.OrderRef)
 	if reason := strings.TrimSpace(r.Reason); reason != "" {
 		remittance += " " + reason
