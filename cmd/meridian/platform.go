@@ -17,8 +17,10 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/crm"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/payments"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/store/postgres/pglocal"
@@ -55,6 +57,8 @@ type platform struct {
 	sinks      map[string]*stream.Sink // by region
 	analysis   *understanding.Loader   // nil with --analysis off
 	translator translation.Translator  // nil without --translate-provider
+	crm        crm.Directory           // nil without Salesforce or Zendesk settings; not yet used by the engine
+	payments   payments.Provider       // nil without --payments-provider; not yet used by the engine
 	workspace  *engine.Workspace       // nil with --routing off
 	live       *live.Hub               // the subscriptions' events; nil without the sinks
 	channels   *channelSet
@@ -147,6 +151,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	p.producer = stream.NewProducer(p.brokers, p.kafka)
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode, MaxFuture: maxFuture}
 	if err = p.startTranslation(); err != nil {
+		return p, err
+	}
+	if p.crm, p.payments, err = businessIntegrations(cfg); err != nil {
 		return p, err
 	}
 	if sc == everything {
