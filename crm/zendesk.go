@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ type ZendeskConfig struct {
 }
 
 // Zendesk reads customers from the Zendesk Support API: the user by
-// GET /api/v2/users/search.json (query=email:ADDRESS, query=PHONE or external_id=ID), the
+// GET /api/v2/users/search.json (query=email:"ADDRESS", query=phone:"NUMBER" or
+// external_id=ID; only a user whose own address, number or id it is counts), the
 // tier from the user's tags, a user field or their organization's field
 // (GET /api/v2/organizations/{id}.json), and their tickets from
 // GET /api/v2/users/{id}/tickets/requested.json with cursor pagination (page[size],
@@ -79,14 +81,21 @@ func (*Zendesk) Name() string { return "zendesk" }
 
 // Profile implements Directory.
 func (z *Zendesk) Profile(ctx context.Context, l Lookup) (Profile, error) {
+	// Search matches loosely (any property, any word), so only a user whose own address,
+	// number or external id is the one asked for is taken: a customer never gets another's
+	// profile because their input read as more search terms.
 	q := url.Values{}
-	switch {
-	case strings.TrimSpace(l.Email) != "":
-		q.Set("query", "email:"+strings.TrimSpace(l.Email))
-	case strings.TrimSpace(l.Phone) != "":
-		q.Set("query", strings.TrimSpace(l.Phone))
-	case strings.TrimSpace(l.ExternalID) != "":
-		q.Set("external_id", strings.TrimSpace(l.ExternalID))
+	var same func(u zendeskUser) bool
+	switch email, phone, ext := strings.TrimSpace(l.Email), strings.TrimSpace(l.Phone), strings.TrimSpace(l.ExternalID); {
+	case email != "":
+		q.Set("query", `email:"`+strings.ReplaceAll(email, `"`, "")+`"`)
+		same = func(u zendeskUser) bool { return strings.EqualFold(u.Email, email) }
+	case phone != "":
+		q.Set("query", `phone:"`+strings.ReplaceAll(phone, `"`, "")+`"`)
+		same = func(u zendeskUser) bool { return digits(u.Phone) != "" && digits(u.Phone) == digits(phone) }
+	case ext != "":
+		q.Set("external_id", ext)
+		same = func(u zendeskUser) bool { return u.ExternalID == ext }
 	default:
 		return Profile{}, ErrNoKey
 	}
@@ -98,10 +107,11 @@ func (z *Zendesk) Profile(ctx context.Context, l Lookup) (Profile, error) {
 	if err != nil {
 		return Profile{}, z.c.bad(a.status, err.Error())
 	}
-	if len(users) == 0 {
+	i := slices.IndexFunc(users, same)
+	if i < 0 {
 		return Profile{}, ErrNotFound
 	}
-	u := users[0]
+	u := users[i]
 	raw, err := z.tierValue(ctx, u)
 	if err != nil {
 		return Profile{}, err
@@ -169,6 +179,16 @@ func (z *Zendesk) tickets(ctx context.Context, userID int64) ([]Case, error) {
 	return out, nil
 }
 
+// digits keeps a phone number's digits, so +65 9123 4567 and +6591234567 compare equal.
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
 // fieldText is a custom field's value as text (Zendesk dropdowns are strings, checkboxes
 // booleans).
 func fieldText(v any) string {
@@ -185,6 +205,9 @@ func fieldText(v any) string {
 
 type zendeskUser struct {
 	ID             int64          `json:"id"`
+	Email          string         `json:"email"`
+	Phone          string         `json:"phone"`
+	ExternalID     string         `json:"external_id"`
 	Tags           []string       `json:"tags"`
 	UserFields     map[string]any `json:"user_fields"`
 	OrganizationID *int64         `json:"organization_id"`

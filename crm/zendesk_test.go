@@ -68,12 +68,19 @@ func (f *fakeZendesk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch {
 	case r.URL.Path == "/api/v2/users/search.json":
+		// Like Zendesk's search, loose: a quoted value matches users whose field contains it.
 		users := []map[string]any{}
+		query, ext := q.Get("query"), q.Get("external_id")
+		prop, val, _ := strings.Cut(query, ":")
+		val = strings.Trim(val, `"`)
+		if query != "" && (val == "" || !strings.HasPrefix(query, prop+`:"`) || !strings.HasSuffix(query, `"`)) {
+			f.t.Errorf("search query %q is not PROPERTY:\"VALUE\"", query)
+		}
 		for _, u := range f.users {
-			query := q.Get("query")
-			if (query != "" && (query == "email:"+u.Email || (u.Phone != "" && query == u.Phone))) ||
-				(q.Get("external_id") != "" && q.Get("external_id") == u.ExtID) {
-				m := map[string]any{"id": u.ID, "email": u.Email, "tags": u.Tags, "user_fields": u.Fields, "organization_id": nil}
+			field := map[string]string{"email": u.Email, "phone": u.Phone}[prop]
+			if (query != "" && field != "" && strings.Contains(field, val)) || (ext != "" && ext == u.ExtID) {
+				m := map[string]any{"id": u.ID, "email": u.Email, "phone": u.Phone, "external_id": u.ExtID,
+					"tags": u.Tags, "user_fields": u.Fields, "organization_id": nil}
 				if u.Org != 0 {
 					m["organization_id"] = u.Org
 				}
@@ -228,8 +235,11 @@ func TestZendeskTierFields(t *testing.T) {
 
 func TestZendeskNotFound(t *testing.T) {
 	z, _ := newZendesk(t, newFakeZendesk(t), nil)
-	if _, err := z.Profile(context.Background(), Lookup{Email: "nobody@example.com"}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("err %v, want ErrNotFound", err)
+	// The last two match users loosely (part of their address or number): not them.
+	for _, l := range []Lookup{{Email: "nobody@example.com"}, {Email: "example.sg"}, {Phone: "9123"}, {ExternalID: "shop"}} {
+		if p, err := z.Profile(context.Background(), l); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%+v: %+v %v, want ErrNotFound", l, p, err)
+		}
 	}
 }
 
