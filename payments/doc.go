@@ -33,7 +33,9 @@
 // are derived from it, so a retry after a timeout or a 5xx is the same payment to the
 // provider, and a Ledger remembers what each key produced, so the same key returns the
 // same refund without a second request, and a key reused for a different refund is
-// refused. Calls with the same key wait for each other.
+// refused. Calls with the same key wait for each other. A refund the provider rejected
+// (status failed) is that key's answer too: trying again means a new key, decided by
+// whoever decided the refund.
 //
 // Failures are provider.Errors of service "payments"; bad input is an *InvalidError
 // naming the field (errors.Is ErrInvalid), returned before anything is sent.
