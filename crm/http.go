@@ -1,9 +1,9 @@
 package crm
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -222,11 +222,8 @@ func (c *caller) bad(status int, why string) error {
 	return &provider.Error{Service: "crm", Provider: c.provider, Status: status, Kind: provider.ErrBadResponse, Message: why}
 }
 
-// snippet is a short printable excerpt of a body for an error message.
-func snippet(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 200 {
-		b = b[:200]
-	}
-	return strings.ToValidUTF8(string(b), "?")
+// notJSON says what was not the documented JSON and how long it was; never its content, which may be a
+// customer's data.
+func notJSON(what string, b []byte) error {
+	return fmt.Errorf("%s is not the JSON the API documents (%d bytes)", what, len(b))
 }

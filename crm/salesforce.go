@@ -194,7 +194,7 @@ func parseSalesforceQuery(b []byte) (salesforceQuery, error) {
 		Records        []json.RawMessage `json:"records"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return salesforceQuery{}, fmt.Errorf("query answer is not JSON: %s", snippet(b))
+		return salesforceQuery{}, notJSON("query answer", b)
 	}
 	if raw.Done == nil || raw.TotalSize == nil || raw.Records == nil {
 		return salesforceQuery{}, errors.New("query answer without totalSize, done or records")

@@ -219,7 +219,7 @@ func parseZendeskUsers(b []byte) ([]zendeskUser, error) {
 		Users *[]zendeskUser `json:"users"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("user search answer is not JSON: %s", snippet(b))
+		return nil, notJSON("user search answer", b)
 	}
 	if r.Users == nil {
 		return nil, errors.New("user search answer without users")
@@ -269,7 +269,7 @@ func parseZendeskTickets(b []byte) (zendeskPage, error) {
 		NextPage *string `json:"next_page"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return zendeskPage{}, fmt.Errorf("ticket list is not JSON: %s", snippet(b))
+		return zendeskPage{}, notJSON("ticket list", b)
 	}
 	if r.Tickets == nil {
 		return zendeskPage{}, errors.New("ticket list without tickets")

@@ -289,7 +289,7 @@ func TestZendeskErrors(t *testing.T) {
 			w.Write([]byte(`<html>Bad gateway</html>`))
 		}, provider.ErrProvider, "", true, 3},
 		"malformed body": {func(w http.ResponseWriter) {
-			w.Write([]byte(`{"users": [{"id": "x"}]}`))
+			w.Write([]byte(`{"users": [{"id": "x", "email": "mei@example.sg", "name": "Tan Mei"}]}`))
 		}, provider.ErrBadResponse, "", false, 1},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -300,6 +300,9 @@ func TestZendeskErrors(t *testing.T) {
 			pe := wantKind(t, err, c.kind)
 			if pe.Code != c.code || pe.Retryable != c.retryable || pe.Provider != "zendesk" {
 				t.Errorf("error %+v, want code %q retryable %v", pe, c.code, c.retryable)
+			}
+			if strings.Contains(err.Error(), "mei@") || strings.Contains(err.Error(), "Tan Mei") {
+				t.Errorf("the error %q quotes the customer", err)
 			}
 			if f.calls != c.requests || len(sl.got()) != c.requests-1 {
 				t.Errorf("%d requests and %d waits, want %d", f.calls, len(sl.got()), c.requests)

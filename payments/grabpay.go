@@ -239,7 +239,7 @@ func parseGrabPayRefund(b []byte) (grabPayRefund, error) {
 		Status string `json:"status"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return grabPayRefund{}, fmt.Errorf("refund answer is not JSON: %s", snippet(b))
+		return grabPayRefund{}, notJSON("refund answer", b)
 	}
 	p := grabPayRefund{TxID: r.TxID, Status: r.Status}
 	switch strings.ToLower(r.Status) {
@@ -265,7 +265,7 @@ func parseGrabPayChargeInit(b []byte, id string) (string, error) {
 		Request     string `json:"request"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return "", fmt.Errorf("charge init answer is not JSON: %s", snippet(b))
+		return "", notJSON("charge init answer", b)
 	}
 	if r.PartnerTxID != id || r.Request == "" {
 		return "", errors.New("charge init answer without our partnerTxID or a request")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -224,4 +225,8 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s, "?")
 }
 
-func snippet(b []byte) string { return clip(string(bytes.TrimSpace(b))) }
+// notJSON says what was not the documented JSON and how long it was; never its content, which may be a
+// customer's data.
+func notJSON(what string, b []byte) error {
+	return fmt.Errorf("%s is not the JSON the API documents (%d bytes)", what, len(b))
+}

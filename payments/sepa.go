@@ -263,7 +263,7 @@ func parseSEPAInitiation(b []byte) (sepaInitiation, error) {
 		} `json:"_links"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return sepaInitiation{}, fmt.Errorf("payment initiation answer is not JSON: %s", snippet(b))
+		return sepaInitiation{}, notJSON("payment initiation answer", b)
 	}
 	if r.PaymentID == "" || !sepaStatuses[r.TransactionStatus] {
 		return sepaInitiation{}, fmt.Errorf("payment initiation answer without paymentId or a known transactionStatus (%q)", clip(r.TransactionStatus))
