@@ -255,6 +255,11 @@ func luhn(d []byte) bool {
 	return sum%10 == 0
 }
 
+// ValidIBAN reports whether s is an IBAN (ISO 13616) by its length (15–34 characters) and
+// mod-97 checksum; spaces and hyphens between groups are allowed, letters in either case.
+// It does not check the country's own length.
+func ValidIBAN(s string) bool { return validIBAN(s) }
+
 // validIBAN checks an IBAN's length (15–34) and its mod-97 checksum (ISO 13616): the first
 // four characters moved to the end, letters as 10–35, the number modulo 97 must be 1.
 func validIBAN(s string) bool {

@@ -56,6 +56,7 @@ type platform struct {
 	sinks      map[string]*stream.Sink // by region
 	analysis   *understanding.Loader   // nil with --analysis off
 	translator translation.Translator  // nil without --translate-provider
+	business   business                // shop, CRM and payments adapters; not yet used by the engine
 	workspace  *engine.Workspace       // nil with --routing off
 	live       *live.Hub               // the subscriptions' events; nil without the sinks
 	knowledge  *knowledge.Base         // the tenants' knowledge bases, over p.pg
@@ -153,6 +154,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	p.producer = stream.NewProducer(p.brokers, p.kafka)
 	p.ingest = &ingest.Service{Policy: p.policy, Publisher: p.producer, Keys: p.keyring, Logger: log, Now: time.Now, Encode: encode, MaxFuture: maxFuture}
 	if err = p.startTranslation(); err != nil {
+		return p, err
+	}
+	if p.business, err = businessIntegrations(cfg); err != nil {
 		return p, err
 	}
 	if sc == everything {

@@ -1,0 +1,229 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/provider"
+)
+
+// Config is what both adapters take besides their credentials.
+type Config struct {
+	// BaseURL is the CRM's instance URL (https://acme.my.salesforce.com,
+	// https://acme.zendesk.com).
+	BaseURL string
+	// TierField says where the tier is: for Salesforce a Contact field or a relationship
+	// path ("Tier__c", "Account.Tier__c"); for Zendesk "tags", "user_fields.KEY" or
+	// "organization_fields.KEY". Empty: Salesforce has none (the tier comes from the
+	// cases), Zendesk reads tags.
+	TierField string
+	// TierValues maps the CRM's values to Meridian's tiers ("Gold" → "vip"); the values
+	// vip, returning and new map to themselves.
+	TierValues map[string]string
+	// HistoryLimit caps Profile.History; 0 means 10.
+	HistoryLimit int
+	// MaxPages bounds how many pages one list may take; 0 means 10.
+	MaxPages int
+
+	// HTTPClient, when nil, is http.DefaultClient; Timeout bounds each request (0: 10s).
+	HTTPClient *http.Client
+	Timeout    time.Duration
+	// MaxAttempts bounds the tries of one request (0: 3). MaxRetryWait is the longest
+	// Retry-After honoured (0: 30s); a longer one fails at once with the wait in the error.
+	MaxAttempts  int
+	MaxRetryWait time.Duration
+	// Sleep waits between tries (nil: a timer that stops with ctx); tests inject theirs.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock for HTTP-date Retry-After values (nil: time.Now).
+	Now func() time.Time
+}
+
+const maxAnswer = 8 << 20
+
+func (c Config) historyLimit() int { return positive(c.HistoryLimit, 10) }
+func (c Config) maxPages() int     { return positive(c.MaxPages, 10) }
+
+func positive(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// caller sends one adapter's requests with timeouts, classification and bounded retries.
+type caller struct {
+	cfg      Config
+	provider string
+	base     *url.URL
+	// auth sets the credentials on a request.
+	auth func(*http.Request)
+	// classify turns a non-2xx answer into an error (nil: the caller handles it).
+	classify func(a answer) *provider.Error
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func parseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("base URL must be http(s)://host")
+	}
+	return u, nil
+}
+
+// resolve makes ref (a path or a full URL from a pagination link) absolute against the
+// base URL, refusing any other host: credentials go to the configured CRM only.
+func (c *caller) resolve(ref string) (*url.URL, error) {
+	r, err := url.Parse(ref)
+	if err != nil {
+		return nil, err
+	}
+	u := c.base.ResolveReference(r)
+	if u.Scheme != c.base.Scheme || u.Host != c.base.Host {
+		return nil, errors.New("link to another host than the configured base URL")
+	}
+	return u, nil
+}
+
+// get fetches ref (resolved against the base URL) with retries; a 2xx answer, or a
+// non-2xx one classify leaves to the caller, is returned.
+func (c *caller) get(ctx context.Context, ref string) (answer, error) {
+	u, err := c.resolve(ref)
+	if err != nil {
+		return answer{}, c.bad(0, "unusable link: "+err.Error())
+	}
+	attempts := positive(c.cfg.MaxAttempts, 3)
+	maxWait := c.cfg.MaxRetryWait
+	if maxWait <= 0 {
+		maxWait = 30 * time.Second
+	}
+	sleep := c.cfg.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	backoff := 250 * time.Millisecond
+	for try := 1; ; try++ {
+		a, err := c.once(ctx, u.String())
+		if err == nil && (a.status < 200 || a.status > 299) {
+			if pe := c.classify(a); pe != nil {
+				err = pe
+			}
+		}
+		if err == nil {
+			return a, nil
+		}
+		retry, wait := provider.Retryable(err)
+		if !retry || try >= attempts || wait > maxWait {
+			return answer{}, err
+		}
+		if wait == 0 {
+			wait = backoff
+			backoff *= 2
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return answer{}, serr
+		}
+	}
+}
+
+func (c *caller) once(ctx context.Context, u string) (answer, error) {
+	timeout := c.cfg.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(tctx, http.MethodGet, u, nil)
+	if err != nil {
+		return answer{}, &provider.Error{Service: "crm", Provider: c.provider, Kind: provider.ErrProvider, Message: err.Error()}
+	}
+	req.Header.Set("Accept", "application/json")
+	c.auth(req)
+	hc := c.cfg.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return answer{}, c.failed(ctx, tctx, timeout, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return answer{}, c.failed(ctx, tctx, timeout, err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+func (c *caller) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &provider.Error{Service: "crm", Provider: c.provider, Kind: provider.ErrTimeout, Retryable: true,
+			Message: "no answer within " + timeout.String()}
+	}
+	// A refused or reset connection: the CRM may be back soon.
+	return &provider.Error{Service: "crm", Provider: c.provider, Kind: provider.ErrProvider, Retryable: true, Message: err.Error()}
+}
+
+func (c *caller) now() time.Time {
+	if c.cfg.Now != nil {
+		return c.cfg.Now()
+	}
+	return time.Now()
+}
+
+// byStatus is the common reading of an HTTP error status.
+func (c *caller) byStatus(a answer, code, msg string) *provider.Error {
+	e := &provider.Error{Service: "crm", Provider: c.provider, Status: a.status, Code: code, Message: msg}
+	switch {
+	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
+		e.Kind = provider.ErrAuth
+	case a.status == http.StatusTooManyRequests:
+		e.Kind, e.Retryable = provider.ErrRateLimited, true
+	case a.status == http.StatusRequestTimeout || a.status == http.StatusGatewayTimeout:
+		e.Kind, e.Retryable = provider.ErrTimeout, true
+	case a.status >= 500:
+		e.Kind, e.Retryable = provider.ErrProvider, true
+	default:
+		e.Kind = provider.ErrProvider
+	}
+	if e.Retryable {
+		e.RetryAfter = provider.RetryAfter(a.header, c.now())
+	}
+	return e
+}
+
+func (c *caller) bad(status int, why string) error {
+	return &provider.Error{Service: "crm", Provider: c.provider, Status: status, Kind: provider.ErrBadResponse, Message: why}
+}
+
+// notJSON says what was not the documented JSON and how long it was; never its content, which may be a
+// customer's data.
+func notJSON(what string, b []byte) error {
+	return fmt.Errorf("%s is not the JSON the API documents (%d bytes)", what, len(b))
+}

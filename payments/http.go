@@ -1,0 +1,232 @@
+package payments
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/meridian-cs/meridian/provider"
+)
+
+// Config is what both adapters take besides their credentials.
+type Config struct {
+	// BaseURL is the API's root (the bank's XS2A root, https://partner-api.grab.com).
+	BaseURL string
+	// MinAmount and MaxAmount bound one refund or link, in minor units (0: 1 and 1,000,000,
+	// i.e. 10,000.00 in a currency with cents).
+	MinAmount, MaxAmount int64
+	// Ledger remembers what each idempotency key produced (nil: in memory).
+	Ledger Ledger
+
+	// HTTPClient, when nil, is http.DefaultClient; Timeout bounds each request (0: 15s).
+	HTTPClient *http.Client
+	Timeout    time.Duration
+	// MaxAttempts bounds the tries of one request (0: 3): retrying a payment is safe because
+	// every try carries the same provider ids. MaxRetryWait is the longest Retry-After
+	// honoured (0: 30s).
+	MaxAttempts  int
+	MaxRetryWait time.Duration
+	// Sleep waits between tries (nil: a timer that stops with ctx); tests inject theirs.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock of Date headers and HTTP-date Retry-After values (nil: time.Now).
+	Now func() time.Time
+}
+
+const maxAnswer = 1 << 20
+
+func (c Config) limits() (lo, hi int64) {
+	lo, hi = c.MinAmount, c.MaxAmount
+	if lo <= 0 {
+		lo = 1
+	}
+	if hi <= 0 {
+		hi = 1_000_000
+	}
+	return lo, hi
+}
+
+func (c Config) checkAmount(field string, amount int64) error {
+	lo, hi := c.limits()
+	if amount < lo || amount > hi {
+		return invalid(field, "%d is outside %d..%d (minor units)", amount, lo, hi)
+	}
+	return nil
+}
+
+func positive(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// caller sends one adapter's requests with timeouts, classification and bounded retries.
+type caller struct {
+	cfg      Config
+	provider string
+	base     *url.URL
+	// sign sets credentials (and signature headers) on each try's request.
+	sign func(r *http.Request, body []byte)
+	// classify turns a non-2xx answer into an error.
+	classify func(a answer) *provider.Error
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func parseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("base URL must be http(s)://host")
+	}
+	return u, nil
+}
+
+func (c *caller) now() time.Time {
+	if c.cfg.Now != nil {
+		return c.cfg.Now()
+	}
+	return time.Now()
+}
+
+// post sends body to path with header, retrying what may succeed later; every try is the
+// same request, so the provider sees one payment.
+func (c *caller) post(ctx context.Context, path string, header http.Header, body []byte) (answer, error) {
+	attempts := positive(c.cfg.MaxAttempts, 3)
+	maxWait := c.cfg.MaxRetryWait
+	if maxWait <= 0 {
+		maxWait = 30 * time.Second
+	}
+	sleep := c.cfg.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	backoff := 250 * time.Millisecond
+	for try := 1; ; try++ {
+		a, err := c.once(ctx, path, header, body)
+		if err == nil && (a.status < 200 || a.status > 299) {
+			err = c.classify(a)
+		}
+		if err == nil {
+			return a, nil
+		}
+		retry, wait := provider.Retryable(err)
+		if !retry || try >= attempts || wait > maxWait {
+			return answer{}, err
+		}
+		if wait == 0 {
+			wait = backoff
+			backoff *= 2
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return answer{}, serr
+		}
+	}
+}
+
+func (c *caller) once(ctx context.Context, path string, header http.Header, body []byte) (answer, error) {
+	timeout := c.cfg.Timeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(tctx, http.MethodPost, c.base.String()+path, bytes.NewReader(body))
+	if err != nil {
+		return answer{}, &provider.Error{Service: "payments", Provider: c.provider, Kind: provider.ErrProvider, Message: err.Error()}
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	c.sign(req, body)
+	hc := c.cfg.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return answer{}, c.failed(ctx, tctx, timeout, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return answer{}, c.failed(ctx, tctx, timeout, err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+func (c *caller) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &provider.Error{Service: "payments", Provider: c.provider, Kind: provider.ErrTimeout, Retryable: true,
+			Message: "no answer within " + timeout.String()}
+	}
+	// A refused or reset connection: the same request may go through later.
+	return &provider.Error{Service: "payments", Provider: c.provider, Kind: provider.ErrProvider, Retryable: true, Message: err.Error()}
+}
+
+// byStatus is the common reading of an HTTP error status.
+func (c *caller) byStatus(a answer, code, msg string) *provider.Error {
+	e := &provider.Error{Service: "payments", Provider: c.provider, Status: a.status, Code: code, Message: msg}
+	switch {
+	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
+		e.Kind = provider.ErrAuth
+	case a.status == http.StatusTooManyRequests:
+		e.Kind, e.Retryable = provider.ErrRateLimited, true
+	case a.status == http.StatusRequestTimeout || a.status == http.StatusGatewayTimeout:
+		e.Kind, e.Retryable = provider.ErrTimeout, true
+	case a.status >= 500:
+		e.Kind, e.Retryable = provider.ErrProvider, true
+	default:
+		e.Kind = provider.ErrProvider
+	}
+	if e.Retryable {
+		e.RetryAfter = provider.RetryAfter(a.header, c.now())
+	}
+	return e
+}
+
+func (c *caller) bad(status int, why string) error {
+	return &provider.Error{Service: "payments", Provider: c.provider, Status: status, Kind: provider.ErrBadResponse, Message: why}
+}
+
+// clip keeps a provider's message short and printable.
+func clip(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// notJSON says what was not the documented JSON and how long it was; never its content, which may be a
+// customer's data.
+func notJSON(what string, b []byte) error {
+	return fmt.Errorf("%s is not the JSON the API documents (%d bytes)", what, len(b))
+}
