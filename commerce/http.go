@@ -3,9 +3,7 @@ package commerce
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -55,13 +53,6 @@ func (o Options) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-func (o Options) attempts() int {
-	if o.Attempts > 0 {
-		return o.Attempts
-	}
-	return 3
-}
-
 func (o Options) maxWait() time.Duration {
 	if o.MaxWait > 0 {
 		return o.MaxWait
@@ -83,20 +74,6 @@ func (o Options) pageSize() int {
 	return 10
 }
 
-func (o Options) sleep(ctx context.Context, d time.Duration) error {
-	if o.Sleep != nil {
-		return o.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // answer is a platform's HTTP answer, read whole.
 type answer struct {
 	status int
@@ -111,35 +88,10 @@ type request struct {
 	body        []byte
 }
 
-// retry runs call until it succeeds, fails for good, or the attempts are used up. A
-// retryable failure waits what the platform asked (Retry-After, Shopify's bucket) or a
-// doubling backoff; a wait beyond MaxWait is not waited for. A call that is not idempotent
-// (one creating a return) is retried only when rate limited — the platform did not run it —
-// since after a timeout or a 5xx it may have.
+// retry runs call with provider.Retry: a call that is not idempotent (one creating a
+// return) is retried only when rate limited, since after a timeout or a 5xx it may have run.
 func (o Options) retry(ctx context.Context, idempotent bool, call func(ctx context.Context) error) error {
-	backoff := firstBackoff
-	for attempt := 1; ; attempt++ {
-		err := call(ctx)
-		if err == nil {
-			return nil
-		}
-		retryable, wait := provider.Retryable(err)
-		if !idempotent && !errors.Is(err, provider.ErrRateLimited) {
-			retryable = false
-		}
-		if !retryable || attempt >= o.attempts() || ctx.Err() != nil {
-			return err
-		}
-		if wait <= 0 {
-			wait, backoff = backoff, backoff*2
-		}
-		if wait > o.maxWait() {
-			return err
-		}
-		if serr := o.sleep(ctx, wait); serr != nil {
-			return err
-		}
-	}
+	return provider.Retry{Attempts: o.Attempts, MaxWait: o.maxWait(), Backoff: firstBackoff, RateLimitedOnly: !idempotent, Sleep: o.Sleep}.Do(ctx, call)
 }
 
 // do sends one request within the timeout and reads the answer. A deadline becomes a
@@ -171,36 +123,12 @@ func (o Options) do(ctx context.Context, platform string, r request) (answer, er
 }
 
 func (o Options) failed(ctx, tctx context.Context, platform string, err error) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err()
-	}
-	var ne net.Error
-	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &provider.Error{Service: "commerce", Provider: platform, Kind: provider.ErrTimeout, Retryable: true,
-			Message: "no answer within " + o.timeout().String()}
-	}
-	// A refused or reset connection: the platform may be back soon.
-	return &provider.Error{Service: "commerce", Provider: platform, Kind: provider.ErrProvider, Retryable: true, Message: err.Error()}
+	return provider.TransportError(ctx, tctx, "commerce", platform, o.timeout(), err)
 }
 
 // statusError classifies an HTTP error status; code and msg are what the platform said.
 func (o Options) statusError(platform string, a answer, code, msg string) error {
-	e := &provider.Error{Service: "commerce", Provider: platform, Status: a.status, Code: code, Message: msg}
-	switch {
-	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
-		e.Kind = provider.ErrAuth
-	case a.status == http.StatusTooManyRequests:
-		e.Kind, e.Retryable = provider.ErrRateLimited, true
-		e.RetryAfter = provider.RetryAfter(a.header, o.now())
-	case a.status == http.StatusRequestTimeout || a.status == http.StatusGatewayTimeout:
-		e.Kind, e.Retryable = provider.ErrTimeout, true
-	case a.status >= 500:
-		e.Kind, e.Retryable = provider.ErrProvider, true
-		e.RetryAfter = provider.RetryAfter(a.header, o.now())
-	default:
-		e.Kind = provider.ErrProvider
-	}
-	return e
+	return provider.StatusError("commerce", platform, a.status, a.header, o.now(), code, msg)
 }
 
 func badResponse(platform string, status int, why string) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,17 +56,6 @@ func positive(n, def int) int {
 	return def
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // caller sends one adapter's requests with timeouts, classification and bounded retries.
 type caller struct {
 	cfg      Config
@@ -114,38 +102,21 @@ func (c *caller) get(ctx context.Context, ref string) (answer, error) {
 	if err != nil {
 		return answer{}, c.bad(0, "unusable link: "+err.Error())
 	}
-	attempts := positive(c.cfg.MaxAttempts, 3)
-	maxWait := c.cfg.MaxRetryWait
-	if maxWait <= 0 {
-		maxWait = 30 * time.Second
-	}
-	sleep := c.cfg.Sleep
-	if sleep == nil {
-		sleep = sleepCtx
-	}
-	backoff := 250 * time.Millisecond
-	for try := 1; ; try++ {
+	var out answer
+	err = provider.Retry{Attempts: c.cfg.MaxAttempts, MaxWait: c.cfg.MaxRetryWait, Sleep: c.cfg.Sleep}.Do(ctx, func(ctx context.Context) error {
 		a, err := c.once(ctx, u.String())
 		if err == nil && (a.status < 200 || a.status > 299) {
 			if pe := c.classify(a); pe != nil {
-				err = pe
+				return pe
 			}
 		}
-		if err == nil {
-			return a, nil
-		}
-		retry, wait := provider.Retryable(err)
-		if !retry || try >= attempts || wait > maxWait {
-			return answer{}, err
-		}
-		if wait == 0 {
-			wait = backoff
-			backoff *= 2
-		}
-		if serr := sleep(ctx, wait); serr != nil {
-			return answer{}, serr
-		}
+		out = a
+		return err
+	})
+	if err != nil {
+		return answer{}, err
 	}
+	return out, nil
 }
 
 func (c *caller) once(ctx context.Context, u string) (answer, error) {
@@ -178,16 +149,7 @@ func (c *caller) once(ctx context.Context, u string) (answer, error) {
 }
 
 func (c *caller) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err()
-	}
-	var ne net.Error
-	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &provider.Error{Service: "crm", Provider: c.provider, Kind: provider.ErrTimeout, Retryable: true,
-			Message: "no answer within " + timeout.String()}
-	}
-	// A refused or reset connection: the CRM may be back soon.
-	return &provider.Error{Service: "crm", Provider: c.provider, Kind: provider.ErrProvider, Retryable: true, Message: err.Error()}
+	return provider.TransportError(ctx, tctx, "crm", c.provider, timeout, err)
 }
 
 func (c *caller) now() time.Time {
@@ -199,23 +161,7 @@ func (c *caller) now() time.Time {
 
 // byStatus is the common reading of an HTTP error status.
 func (c *caller) byStatus(a answer, code, msg string) *provider.Error {
-	e := &provider.Error{Service: "crm", Provider: c.provider, Status: a.status, Code: code, Message: msg}
-	switch {
-	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
-		e.Kind = provider.ErrAuth
-	case a.status == http.StatusTooManyRequests:
-		e.Kind, e.Retryable = provider.ErrRateLimited, true
-	case a.status == http.StatusRequestTimeout || a.status == http.StatusGatewayTimeout:
-		e.Kind, e.Retryable = provider.ErrTimeout, true
-	case a.status >= 500:
-		e.Kind, e.Retryable = provider.ErrProvider, true
-	default:
-		e.Kind = provider.ErrProvider
-	}
-	if e.Retryable {
-		e.RetryAfter = provider.RetryAfter(a.header, c.now())
-	}
-	return e
+	return provider.StatusError("crm", c.provider, a.status, a.header, c.now(), code, msg)
 }
 
 func (c *caller) bad(status int, why string) error {

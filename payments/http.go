@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,24 +59,6 @@ func (c Config) checkAmount(field string, amount int64) error {
 	return nil
 }
 
-func positive(n, def int) int {
-	if n > 0 {
-		return n
-	}
-	return def
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // caller sends one adapter's requests with timeouts, classification and bounded retries.
 type caller struct {
 	cfg      Config
@@ -113,36 +94,19 @@ func (c *caller) now() time.Time {
 // post sends body to path with header, retrying what may succeed later; every try is the
 // same request, so the provider sees one payment.
 func (c *caller) post(ctx context.Context, path string, header http.Header, body []byte) (answer, error) {
-	attempts := positive(c.cfg.MaxAttempts, 3)
-	maxWait := c.cfg.MaxRetryWait
-	if maxWait <= 0 {
-		maxWait = 30 * time.Second
-	}
-	sleep := c.cfg.Sleep
-	if sleep == nil {
-		sleep = sleepCtx
-	}
-	backoff := 250 * time.Millisecond
-	for try := 1; ; try++ {
+	var out answer
+	err := provider.Retry{Attempts: c.cfg.MaxAttempts, MaxWait: c.cfg.MaxRetryWait, Sleep: c.cfg.Sleep}.Do(ctx, func(ctx context.Context) error {
 		a, err := c.once(ctx, path, header, body)
 		if err == nil && (a.status < 200 || a.status > 299) {
 			err = c.classify(a)
 		}
-		if err == nil {
-			return a, nil
-		}
-		retry, wait := provider.Retryable(err)
-		if !retry || try >= attempts || wait > maxWait {
-			return answer{}, err
-		}
-		if wait == 0 {
-			wait = backoff
-			backoff *= 2
-		}
-		if serr := sleep(ctx, wait); serr != nil {
-			return answer{}, serr
-		}
+		out = a
+		return err
+	})
+	if err != nil {
+		return answer{}, err
 	}
+	return out, nil
 }
 
 func (c *caller) once(ctx context.Context, path string, header http.Header, body []byte) (answer, error) {
@@ -179,37 +143,12 @@ func (c *caller) once(ctx context.Context, path string, header http.Header, body
 }
 
 func (c *caller) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err()
-	}
-	var ne net.Error
-	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &provider.Error{Service: "payments", Provider: c.provider, Kind: provider.ErrTimeout, Retryable: true,
-			Message: "no answer within " + timeout.String()}
-	}
-	// A refused or reset connection: the same request may go through later.
-	return &provider.Error{Service: "payments", Provider: c.provider, Kind: provider.ErrProvider, Retryable: true, Message: err.Error()}
+	return provider.TransportError(ctx, tctx, "payments", c.provider, timeout, err)
 }
 
 // byStatus is the common reading of an HTTP error status.
 func (c *caller) byStatus(a answer, code, msg string) *provider.Error {
-	e := &provider.Error{Service: "payments", Provider: c.provider, Status: a.status, Code: code, Message: msg}
-	switch {
-	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
-		e.Kind = provider.ErrAuth
-	case a.status == http.StatusTooManyRequests:
-		e.Kind, e.Retryable = provider.ErrRateLimited, true
-	case a.status == http.StatusRequestTimeout || a.status == http.StatusGatewayTimeout:
-		e.Kind, e.Retryable = provider.ErrTimeout, true
-	case a.status >= 500:
-		e.Kind, e.Retryable = provider.ErrProvider, true
-	default:
-		e.Kind = provider.ErrProvider
-	}
-	if e.Retryable {
-		e.RetryAfter = provider.RetryAfter(a.header, c.now())
-	}
-	return e
+	return provider.StatusError("payments", c.provider, a.status, a.header, c.now(), code, msg)
 }
 
 func (c *caller) bad(status int, why string) error {
