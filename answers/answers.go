@@ -415,8 +415,8 @@ func quoteAll(s []string) []string {
 
 // reasons collects what is said about an answer, in order.
 type reasons struct {
-	notes    []string
-	codes    []string
+	notes []string
+	codes []string
 	human bool
 }
 
