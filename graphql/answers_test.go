@@ -24,8 +24,8 @@ type answerResp struct {
 	Reason     string
 	Source     *struct {
 		ArticleID, Language, Title, Method string
-		TranslatedBy, Model               *string
-		Score                             float64
+		TranslatedBy, Model                *string
+		Score                              float64
 	}
 }
 
