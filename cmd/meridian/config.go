@@ -119,7 +119,7 @@ var settings = []setting{
 	{"llm-api-key", "MERIDIAN_LLM_API_KEY", "", "bearer key of MERIDIAN_LLM_BASE_URL"},
 	{"llm-model", "MERIDIAN_LLM_MODEL", "", "chat model of MERIDIAN_LLM_BASE_URL (required with it)"},
 	{"llm-timeout", "MERIDIAN_LLM_TIMEOUT", "10s", "how long one refinement may take before the built-in analysis stands"},
-	{"answer-min-confidence", "MERIDIAN_ANSWER_MIN_CONFIDENCE", "0.4", "0..1: answers (the answer query) below this confidence go to a human, with the attempted answer as a draft; confidence is how much of the question the best article covers, weighted by term rarity, discounted when a second article is nearly as good. Answers are worded by MERIDIAN_LLM_BASE_URL's model when set (checked against the article), else quoted from it"},
+	{"answer-min-confidence", "MERIDIAN_ANSWER_MIN_CONFIDENCE", "0.35", "0..1: answers (the answer query) below this confidence go to a human, with the attempted answer as a draft; confidence is how much of the question the best article covers, weighted by term rarity, discounted when a second article is nearly as good. Answers are worded by MERIDIAN_LLM_BASE_URL's model when set (checked against the article), else quoted from it"},
 	{"pprof-addr", "MERIDIAN_PPROF_ADDR", "", "serve Go's /debug/pprof profiles on this address (e.g. 127.0.0.1:6060); empty = off"},
 	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},
