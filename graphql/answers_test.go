@@ -45,7 +45,7 @@ func TestAnswerQuery(t *testing.T) {
 		"body": "Wir versenden innerhalb von 2 Werktagen mit DHL."}}, &struct{ UpsertArticle articleResp }{})
 
 	var out struct{ Answer answerResp }
-	do(t, h, agent, answerQuery, map[string]any{"q": "Wann bekomme ich meine Erstattung?", "l": "de-AT", "c": "conv-1"}, &out)
+	do(t, h, agent, answerQuery, map[string]any{"q": "Wann erfolgt die Erstattung?", "l": "de-AT", "c": "conv-1"}, &out)
 	a := out.Answer
 	if deref(a.ArticleID) != "returns-de" || a.Language != "de" || a.Handover || !strings.Contains(a.Text, "5 Werktagen") ||
 		a.Source == nil || a.Source.Method != "passage" || a.Source.Title != "Rücksendungen" || a.Source.TranslatedBy != nil || a.Confidence <= 0 || a.Confidence > 1 {
