@@ -9,7 +9,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
 .PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
-        bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language clean
+        bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language eval-answers clean
 
 setup:
 	@bash scripts/setup.sh
@@ -113,6 +113,11 @@ sim-routing:
 
 eval-forecast:
 	$(GO) run ./cmd/evalforecast --data $(DATA)/bank-calls
+
+# Answers on their labelled multilingual set: top-1 article per language, handovers, latency
+# without and with a (fake, local) language model; writes answers/EVALUATION.md.
+eval-answers:
+	$(GO) run ./cmd/evalanswers --report answers/EVALUATION.md
 
 eval-insights:
 	$(GO) run ./cmd/evalinsights

@@ -49,6 +49,8 @@ const (
 	// ActionManageKnowledge: write and delete articles (upsertArticle, deleteArticle,
 	// meridian kb import).
 	ActionManageKnowledge Action = "manage_knowledge"
+	// ActionAnswer: ask the knowledge base for an answer to a customer's question (answer).
+	ActionAnswer Action = "answer"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -68,10 +70,11 @@ var Policy = map[Action][]string{
 	ActionWork:            {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionReadKnowledge:   {RoleAdmin, RoleAgent, RoleSupervisor, RoleAnalyst},
 	ActionManageKnowledge: {RoleAdmin, RoleSupervisor},
+	ActionAnswer:          {RoleAdmin, RoleAgent, RoleSupervisor},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -90,6 +93,7 @@ var describe = map[Action]string{
 	ActionWork:            "assign, transfer and resolve conversations",
 	ActionReadKnowledge:   "read the knowledge base",
 	ActionManageKnowledge: "write the knowledge base",
+	ActionAnswer:          "ask for answers from the knowledge base",
 }
 
 // Roles lists every role.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/meridian-cs/meridian/answers"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -84,6 +85,9 @@ type Config struct {
 	// Knowledge is the knowledge base (articles, upsertArticle, deleteArticle); nil: those
 	// fields answer that it is not configured.
 	Knowledge *knowledge.Base
+	// Answers answers customers' questions from the knowledge base (answer); nil: that field
+	// answers that it is not configured.
+	Answers *answers.Service
 	// Teams describes teams and how their agents get conversations (upsertTeam, teams);
 	// nil: those fields answer that teams are not configured.
 	Teams conversation.Teams
@@ -181,7 +185,7 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
-		knowledge: cfg.Knowledge}
+		knowledge: cfg.Knowledge, answers: cfg.Answers}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/meridian-cs/meridian/answers"
 	"log/slog"
 	"net/http"
 	"time"
@@ -54,6 +55,8 @@ type Resolver struct {
 	live *live.Hub
 	// knowledge is the knowledge base (knowledge_resolver.go); nil: not configured.
 	knowledge *knowledge.Base
+	// answers answers customers' questions (answers_resolver.go); nil: not configured.
+	answers *answers.Service
 }
 
 // Query returns the root query resolver.

@@ -43,6 +43,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		Translator:     p.translator,
 		Agents:         &postgres.Agents{DB: p.pg, Regions: p.regions},
 		Knowledge:      p.knowledge,
+		Answers:        p.answers,
 		Teams:          &postgres.Teams{DB: p.pg, Regions: p.regions},
 		Workspace:      p.workspace,
 		Live:           p.live,

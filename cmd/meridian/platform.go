@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/meridian-cs/meridian/answers"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -60,6 +61,7 @@ type platform struct {
 	workspace  *engine.Workspace       // nil with --routing off
 	live       *live.Hub               // the subscriptions' events; nil without the sinks
 	knowledge  *knowledge.Base         // the tenants' knowledge bases, over p.pg
+	answers    *answers.Service        // answers from p.knowledge; nil until started
 	channels   *channelSet
 	sinkWG     sync.WaitGroup  // the sinks and the outbox
 	runCtx     context.Context // ends when close stops them
@@ -467,6 +469,9 @@ func (p *platform) startSinks(ctx context.Context) error {
 	}
 	p.startLive()
 	if err := p.startAnalysis(groups); err != nil {
+		return err
+	}
+	if err := p.startAnswers(); err != nil {
 		return err
 	}
 	if err := p.startEngine(groups); err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"github.com/meridian-cs/meridian/answers"
+	"strconv"
 	"time"
 
 	"github.com/meridian-cs/meridian/insights/mining"
@@ -105,4 +107,29 @@ func retentionSignal() func(string) bool {
 		named, _ := comp.Mentions(text)
 		return len(named) > 0 || prices.Mentions(text)
 	}
+}
+
+// startAnswers builds the answers service over the knowledge base, the analyzer (when
+// --analysis is on), the translator and the language model (--llm-base-url), with the
+// confidence threshold of --answer-min-confidence.
+func (p *platform) startAnswers() error {
+	minConf, err := strconv.ParseFloat(p.cfg.str("answer-min-confidence"), 64)
+	if err != nil || minConf <= 0 || minConf > 1 {
+		return fmt.Errorf("--answer-min-confidence: %q is not a number in (0, 1]", p.cfg.str("answer-min-confidence"))
+	}
+	timeout, err := p.cfg.duration("llm-timeout")
+	if err != nil {
+		return err
+	}
+	gen, err := answers.NewGenerator(refine.Settings{BaseURL: p.cfg.str("llm-base-url"), APIKey: p.cfg.str("llm-api-key"),
+		Model: p.cfg.str("llm-model"), Timeout: timeout})
+	if err != nil {
+		return fmt.Errorf("--llm-base-url: %w", err)
+	}
+	cfg := answers.Config{Knowledge: p.knowledge, Translator: p.translator, Generator: gen, MinConfidence: minConf, Logger: p.log}
+	if p.analysis != nil {
+		cfg.Analyzer = p.analysis
+	}
+	p.answers, err = answers.New(cfg)
+	return err
 }

@@ -88,6 +88,26 @@ type ComplexityRoot struct {
 		Weekday func(childComplexity int) int
 	}
 
+	Answer struct {
+		ArticleID  func(childComplexity int) int
+		Confidence func(childComplexity int) int
+		Handover   func(childComplexity int) int
+		Language   func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Text       func(childComplexity int) int
+	}
+
+	AnswerSource struct {
+		ArticleID    func(childComplexity int) int
+		Language     func(childComplexity int) int
+		Method       func(childComplexity int) int
+		Model        func(childComplexity int) int
+		Score        func(childComplexity int) int
+		Title        func(childComplexity int) int
+		TranslatedBy func(childComplexity int) int
+	}
+
 	Article struct {
 		Body          func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -479,6 +499,7 @@ type ComplexityRoot struct {
 		AdaptReply         func(childComplexity int, text string, locale string) int
 		Agents             func(childComplexity int, region string) int
 		AnalyzeText        func(childComplexity int, text string, locale *string, country *string) int
+		Answer             func(childComplexity int, question string, language *string, conversationID *string) int
 		Articles           func(childComplexity int, language *string, query *string, limit *int) int
 		Board              func(childComplexity int, region string) int
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
@@ -854,6 +875,7 @@ type QueryResolver interface {
 	Metrics(ctx context.Context, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) (*metrics.Result, error)
 	Conversation(ctx context.Context, id string) (*metrics.Conversation, error)
 	Conversations(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) (*ConversationConnection, error)
+	Answer(ctx context.Context, question string, language *string, conversationID *string) (*Answer, error)
 	Board(ctx context.Context, region string) (*Board, error)
 	Customer(ctx context.Context, id string) (*identity.Customer, error)
 	CustomerByIdentity(ctx context.Context, channel string, externalID string) (*identity.Customer, error)
@@ -1057,6 +1079,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgentShift.Weekday(childComplexity), true
+
+	case "Answer.articleId":
+		if e.ComplexityRoot.Answer.ArticleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.ArticleID(childComplexity), true
+	case "Answer.confidence":
+		if e.ComplexityRoot.Answer.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.Confidence(childComplexity), true
+	case "Answer.handover":
+		if e.ComplexityRoot.Answer.Handover == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.Handover(childComplexity), true
+	case "Answer.language":
+		if e.ComplexityRoot.Answer.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.Language(childComplexity), true
+	case "Answer.reason":
+		if e.ComplexityRoot.Answer.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.Reason(childComplexity), true
+	case "Answer.source":
+		if e.ComplexityRoot.Answer.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.Source(childComplexity), true
+	case "Answer.text":
+		if e.ComplexityRoot.Answer.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Answer.Text(childComplexity), true
+
+	case "AnswerSource.articleId":
+		if e.ComplexityRoot.AnswerSource.ArticleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.ArticleID(childComplexity), true
+	case "AnswerSource.language":
+		if e.ComplexityRoot.AnswerSource.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.Language(childComplexity), true
+	case "AnswerSource.method":
+		if e.ComplexityRoot.AnswerSource.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.Method(childComplexity), true
+	case "AnswerSource.model":
+		if e.ComplexityRoot.AnswerSource.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.Model(childComplexity), true
+	case "AnswerSource.score":
+		if e.ComplexityRoot.AnswerSource.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.Score(childComplexity), true
+	case "AnswerSource.title":
+		if e.ComplexityRoot.AnswerSource.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.Title(childComplexity), true
+	case "AnswerSource.translatedBy":
+		if e.ComplexityRoot.AnswerSource.TranslatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerSource.TranslatedBy(childComplexity), true
 
 	case "Article.body":
 		if e.ComplexityRoot.Article.Body == nil {
@@ -2836,6 +2944,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AnalyzeText(childComplexity, args["text"].(string), args["locale"].(*string), args["country"].(*string)), true
+	case "Query.answer":
+		if e.ComplexityRoot.Query.Answer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_answer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Answer(childComplexity, args["question"].(string), args["language"].(*string), args["conversationId"].(*string)), true
 	case "Query.articles":
 		if e.ComplexityRoot.Query.Articles == nil {
 			break
@@ -4443,6 +4562,51 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schemas/graphql/answers.graphql", Input: `extend type Query {
+  """
+  Answers a customer's question from the tenant's knowledge base, in the question's language
+  (` + "`" + `language` + "`" + `, a BCP-47 tag; without it, the language is detected). ` + "`" + `handover` + "`" + ` is true when a
+  human should take the conversation (low confidence, no article, a complaint, negative
+  sentiment, urgency, or the customer asking for a person); ` + "`" + `text` + "`" + ` is then the draft for the
+  agent. A question is at most 16 KiB. ` + "`" + `conversationId` + "`" + ` names the conversation, for the log.
+  """
+  answer(question: String!, language: String, conversationId: ID): Answer!
+}
+
+"An answer to a customer's question, or the draft of one for an agent."
+type Answer {
+  "The article that answers; null when no article is good enough."
+  articleId: ID
+  "In the question's language; with ` + "`" + `handover` + "`" + `, the draft for the agent."
+  text: String!
+  "0..1: how well the article covers the question (see package answers)."
+  confidence: Float!
+  "The question's language (base BCP-47 tag; \"und\" when it could not be detected)."
+  language: String!
+  "True when a human should take the conversation."
+  handover: Boolean!
+  "How the answer came about and, with ` + "`" + `handover` + "`" + `, why a human should take it."
+  reason: String!
+  "The article (or translation) the text comes from; null without one."
+  source: AnswerSource
+}
+
+"Where an answer's text comes from."
+type AnswerSource {
+  articleId: ID!
+  "The article's language; differs from the answer's when the passage was translated."
+  language: String!
+  title: String!
+  "passage (the article's own words) or generated (worded by a language model, checked against the article)."
+  method: String!
+  "The translation provider, when the article is in another language than the question."
+  translatedBy: String
+  "The language model that worded a generated answer."
+  model: String
+  "The article's retrieval score (comparable within one search only)."
+  score: Float!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/board.graphql", Input: `extend type Query {
   """
   A supervisor's live board of a region, from the conversation engine's state as of now: per
@@ -6169,6 +6333,46 @@ func (ec *executionContext) childFields_AgentShift(ctx context.Context, field gr
 		return ec.fieldContext_AgentShift_end(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgentShift", field.Name)
+}
+
+func (ec *executionContext) childFields_Answer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "articleId":
+		return ec.fieldContext_Answer_articleId(ctx, field)
+	case "text":
+		return ec.fieldContext_Answer_text(ctx, field)
+	case "confidence":
+		return ec.fieldContext_Answer_confidence(ctx, field)
+	case "language":
+		return ec.fieldContext_Answer_language(ctx, field)
+	case "handover":
+		return ec.fieldContext_Answer_handover(ctx, field)
+	case "reason":
+		return ec.fieldContext_Answer_reason(ctx, field)
+	case "source":
+		return ec.fieldContext_Answer_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Answer", field.Name)
+}
+
+func (ec *executionContext) childFields_AnswerSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "articleId":
+		return ec.fieldContext_AnswerSource_articleId(ctx, field)
+	case "language":
+		return ec.fieldContext_AnswerSource_language(ctx, field)
+	case "title":
+		return ec.fieldContext_AnswerSource_title(ctx, field)
+	case "method":
+		return ec.fieldContext_AnswerSource_method(ctx, field)
+	case "translatedBy":
+		return ec.fieldContext_AnswerSource_translatedBy(ctx, field)
+	case "model":
+		return ec.fieldContext_AnswerSource_model(ctx, field)
+	case "score":
+		return ec.fieldContext_AnswerSource_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnswerSource", field.Name)
 }
 
 func (ec *executionContext) childFields_Article(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8043,6 +8247,36 @@ func (ec *executionContext) field_Query_analyzeText_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_answer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "question",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["question"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_articles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9517,6 +9751,337 @@ func (ec *executionContext) _AgentShift_end(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_AgentShift_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgentShift", field, false, false, "String")
+}
+
+func (ec *executionContext) _Answer_articleId(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_articleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArticleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_articleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Answer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Answer_text(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Answer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Answer_confidence(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Answer", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Answer_language(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Answer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Answer_handover(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_handover(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handover, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_handover(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Answer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Answer_reason(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Answer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Answer_source(ctx context.Context, field graphql.CollectedField, obj *Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Answer_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AnswerSource) graphql.Marshaler {
+			return ec.marshalOAnswerSource2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswerSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Answer_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Answer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnswerSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnswerSource_articleId(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_articleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArticleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_articleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AnswerSource_language(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AnswerSource_title(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AnswerSource_method(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AnswerSource_translatedBy(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_translatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TranslatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_translatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AnswerSource_model(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _AnswerSource_score(ctx context.Context, field graphql.CollectedField, obj *AnswerSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerSource_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerSource_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerSource", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Article_id(ctx context.Context, field graphql.CollectedField, obj *Article) (ret graphql.Marshaler) {
@@ -16599,6 +17164,50 @@ func (ec *executionContext) fieldContext_Query_conversations(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_answer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Answer(ctx, fc.Args["question"].(string), fc.Args["language"].(*string), fc.Args["conversationId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Answer) graphql.Marshaler {
+			return ec.marshalNAnswer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_answer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Answer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_answer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25361,6 +25970,132 @@ func (ec *executionContext) _AgentShift(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var answerImplementors = []string{"Answer"}
+
+func (ec *executionContext) _Answer(ctx context.Context, sel ast.SelectionSet, obj *Answer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, answerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Answer")
+		case "articleId":
+			out.Values[i] = ec._Answer_articleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._Answer_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._Answer_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._Answer_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handover":
+			out.Values[i] = ec._Answer_handover(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Answer_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Answer_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var answerSourceImplementors = []string{"AnswerSource"}
+
+func (ec *executionContext) _AnswerSource(ctx context.Context, sel ast.SelectionSet, obj *AnswerSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, answerSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnswerSource")
+		case "articleId":
+			out.Values[i] = ec._AnswerSource_articleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._AnswerSource_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._AnswerSource_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._AnswerSource_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "translatedBy":
+			out.Values[i] = ec._AnswerSource_translatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "model":
+			out.Values[i] = ec._AnswerSource_model(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._AnswerSource_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var articleImplementors = []string{"Article"}
 
 func (ec *executionContext) _Article(ctx context.Context, sel ast.SelectionSet, obj *Article) graphql.Marshaler {
@@ -27937,6 +28672,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_conversations(ctx, field)
 				})
+		case "answer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_answer(ctx, field)
+				})
 		case "board":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -30225,6 +30966,14 @@ func (ec *executionContext) unmarshalNAgentShiftInput2ᚕgithubᚗcomᚋmeridian
 	return res, nil
 }
 
+func (ec *executionContext) marshalNAnswer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswer(ctx context.Context, sel ast.SelectionSet, v *Answer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Answer!")
+		return graphql.Null
+	}
+	return ec._Answer(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNArticle2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐArticle(ctx context.Context, sel ast.SelectionSet, v Article) graphql.Marshaler {
 	return ec._Article(ctx, sel, &v)
 }
@@ -31685,6 +32434,13 @@ func (ec *executionContext) marshalOAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeri
 		return graphql.Null
 	}
 	return ec._Agent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAnswerSource2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswerSource(ctx context.Context, sel ast.SelectionSet, v *AnswerSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AnswerSource(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAssignee2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAssignee(ctx context.Context, sel ast.SelectionSet, v *Assignee) graphql.Marshaler {

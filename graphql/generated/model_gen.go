@@ -64,6 +64,40 @@ type AgentShiftInput struct {
 	End string `json:"end"`
 }
 
+// An answer to a customer's question, or the draft of one for an agent.
+type Answer struct {
+	// The article that answers; null when no article is good enough.
+	ArticleID *string `json:"articleId,omitempty"`
+	// In the question's language; with `handover`, the draft for the agent.
+	Text string `json:"text"`
+	// 0..1: how well the article covers the question (see package answers).
+	Confidence float64 `json:"confidence"`
+	// The question's language (base BCP-47 tag; "und" when it could not be detected).
+	Language string `json:"language"`
+	// True when a human should take the conversation.
+	Handover bool `json:"handover"`
+	// How the answer came about and, with `handover`, why a human should take it.
+	Reason string `json:"reason"`
+	// The article (or translation) the text comes from; null without one.
+	Source *AnswerSource `json:"source,omitempty"`
+}
+
+// Where an answer's text comes from.
+type AnswerSource struct {
+	ArticleID string `json:"articleId"`
+	// The article's language; differs from the answer's when the passage was translated.
+	Language string `json:"language"`
+	Title    string `json:"title"`
+	// passage (the article's own words) or generated (worded by a language model, checked against the article).
+	Method string `json:"method"`
+	// The translation provider, when the article is in another language than the question.
+	TranslatedBy *string `json:"translatedBy,omitempty"`
+	// The language model that worded a generated answer.
+	Model *string `json:"model,omitempty"`
+	// The article's retrieval score (comparable within one search only).
+	Score float64 `json:"score"`
+}
+
 // A knowledge-base article.
 type Article struct {
 	ID string `json:"id"`
