@@ -44,6 +44,8 @@ const (
 	ActionSetPresence Action = "set_presence"
 	// ActionWork: assign, transfer, resolve, reopen and escalate conversations, add notes.
 	ActionWork Action = "work_conversations"
+	// ActionAudit: read and verify the audit trail (auditLog, verifyAuditLog).
+	ActionAudit Action = "audit"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -61,10 +63,11 @@ var Policy = map[Action][]string{
 	ActionManageAgents:   {RoleAdmin, RoleSupervisor},
 	ActionSetPresence:    {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionWork:           {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionAudit:          {RoleAdmin, RoleCompliance},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionAudit}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -81,6 +84,7 @@ var describe = map[Action]string{
 	ActionManageAgents:   "describe agents",
 	ActionSetPresence:    "set agents' presence",
 	ActionWork:           "assign, transfer and resolve conversations",
+	ActionAudit:          "read and verify the audit trail",
 }
 
 // Roles lists every role.
