@@ -12,6 +12,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/forecasting"
@@ -49,6 +50,8 @@ type Resolver struct {
 	workspace *engine.Workspace
 	// live feeds the subscriptions (live_resolver.go); nil: they answer that it is off.
 	live *live.Hub
+	// audit is the audit trail (audit_resolver.go); nil: not configured.
+	audit *audit.Log
 }
 
 // Query returns the root query resolver.

@@ -186,6 +186,7 @@ func Anchor(ctx context.Context, pool *pgxpool.Pool, region string) (AnchorRecor
 
 // Query selects entries of a region's log, in seq order.
 type Query struct {
+	Tenant  string // only this tenant's entries ("" every tenant's)
 	After   int64  // entries with a greater seq
 	First   int    // at most this many; 0 means all
 	Subject string // only this customer or conversation ("" any)
@@ -221,12 +222,19 @@ func Export(ctx context.Context, pool *pgxpool.Pool, region string, w io.Writer)
 var errStop = errors.New("stop")
 
 func each(ctx context.Context, pool *pgxpool.Pool, region string, q Query, f func(Entry) error) error {
-	sql := "SELECT " + selectColumns + " FROM " + pgx.Identifier{postgres.RegionSchema(region), "audit_log"}.Sanitize() +
-		" WHERE seq > $1 AND ($2 = '' OR subject = $2) AND ($3 = '' OR action = $3) ORDER BY seq"
-	args := []any{q.After, q.Subject, q.Action}
+	// Only the conditions asked for, so the planner can use the subject and action indexes.
+	sql := "SELECT " + selectColumns + " FROM " + pgx.Identifier{postgres.RegionSchema(region), "audit_log"}.Sanitize() + " WHERE seq > $1"
+	args := []any{q.After}
+	for _, c := range []struct{ col, v string }{{"subject", q.Subject}, {"action", q.Action}, {"tenant_id", q.Tenant}} {
+		if c.v != "" {
+			args = append(args, c.v)
+			sql += fmt.Sprintf(" AND %s = $%d", c.col, len(args))
+		}
+	}
+	sql += " ORDER BY seq"
 	if q.First > 0 {
-		sql += " LIMIT $4"
 		args = append(args, q.First+1)
+		sql += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
 	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
