@@ -119,6 +119,7 @@ var settings = []setting{
 	{"llm-api-key", "MERIDIAN_LLM_API_KEY", "", "bearer key of MERIDIAN_LLM_BASE_URL"},
 	{"llm-model", "MERIDIAN_LLM_MODEL", "", "chat model of MERIDIAN_LLM_BASE_URL (required with it)"},
 	{"llm-timeout", "MERIDIAN_LLM_TIMEOUT", "10s", "how long one refinement may take before the built-in analysis stands"},
+	{"audit-anchor-every", "MERIDIAN_AUDIT_ANCHOR_EVERY", "10m", "how often serve anchors each region's audit trail (the head's seq and hash in audit_anchors, so that removing the log's tail is detected by meridian audit verify and verifyAuditLog); 0 = only when the server stops and on demand (meridian audit anchor)"},
 	{"pprof-addr", "MERIDIAN_PPROF_ADDR", "", "serve Go's /debug/pprof profiles on this address (e.g. 127.0.0.1:6060); empty = off"},
 	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},
