@@ -110,7 +110,7 @@ func TestAuditLogListsReadsAndActionsAndVerifyFindsTampering(t *testing.T) {
 			Edges []struct {
 				Cursor string
 				Node   struct {
-					Seq                                                    int
+					Seq                                                   int
 					KeyID, Role, Action, Subject, Outcome, PrevHash, Hash string
 				}
 			}

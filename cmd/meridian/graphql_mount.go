@@ -71,7 +71,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	limited := limiter.Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxBodyBytes, onError, api))
 	authed := p.auth.Middleware(limited, onError)
 	rest := limiter.Middleware(auth.KeyID, httpapi.WriteError, httpapi.LimitBody(httpapi.MaxBodyBytes, httpapi.WriteError, graphql.NewMetricsHandler(cfg)))
-	mux.Handle("/v1/metrics", p.auth.Middleware(rest, httpapi.WriteError))
+	mux.Handle("/v1/metrics", audit.Middleware(p.auth.Middleware(rest, httpapi.WriteError)))
 	mux.Handle("/playground", playground)
 	mux.Handle("GET "+graphql.PlaygroundAssetsPath, graphql.PlaygroundAssets())
 	mux.Handle("/graphql", audit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

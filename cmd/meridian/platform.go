@@ -59,7 +59,7 @@ type platform struct {
 	workspace  *engine.Workspace       // nil with --routing off
 	live       *live.Hub               // the subscriptions' events; nil without the sinks
 	channels   *channelSet
-	audit      *audit.Log // the audit trail the gate and the mutations append to; nil below everything
+	audit      *audit.Log      // the audit trail the gate and the mutations append to; nil below everything
 	sinkWG     sync.WaitGroup  // the sinks and the outbox
 	runCtx     context.Context // ends when close stops them
 	stop       context.CancelFunc

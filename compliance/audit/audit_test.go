@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -282,5 +284,21 @@ func TestUnknownRegionsGoToTheFallbackAndExportHasTheHashes(t *testing.T) {
 	}
 	if _, err := l.Verify(context.Background(), "mars"); err == nil {
 		t.Error("verify of an unknown region answered")
+	}
+}
+
+// The middleware records the connection's peer, never a header the client sets.
+func TestMiddlewareKeepsThePeersAddress(t *testing.T) {
+	var got string
+	h := audit.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = audit.RemoteAddr(r.Context()) }))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "[2001:db8::1]:51234"
+	r.Header.Set("X-Forwarded-For", "198.51.100.1")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if got != "2001:db8::1" {
+		t.Errorf("from %q", got)
+	}
+	if audit.RemoteAddr(context.Background()) != "" {
+		t.Error("an address from nowhere")
 	}
 }
