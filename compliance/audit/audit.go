@@ -41,10 +41,12 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/meridian-cs/meridian/auth"
@@ -132,11 +134,13 @@ type Log struct {
 	pool *pgxpool.Pool
 	o    Options
 
-	mu     sync.RWMutex // held for reading while queueing, for writing by Close
-	closed bool
-	queue  chan item
-	abort  chan struct{} // closed when Close gives up waiting
-	done   chan struct{} // closed when the writer has stopped
+	mu        sync.RWMutex // held for reading while queueing, for writing by Close
+	closed    bool
+	closing   chan struct{} // closed first thing by Close: queueing stops waiting for room
+	closeOnce sync.Once
+	queue     chan item
+	abort     chan struct{} // closed when Close gives up waiting
+	done      chan struct{} // closed when the writer has stopped
 }
 
 type item struct {
@@ -178,7 +182,7 @@ func New(pool *pgxpool.Pool, o Options) (*Log, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &Log{pool: pool, o: o, queue: make(chan item, o.Buffer), abort: make(chan struct{}), done: make(chan struct{})}
+	l := &Log{pool: pool, o: o, queue: make(chan item, o.Buffer), closing: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
 	go l.run()
 	return l, nil
 }
@@ -187,8 +191,9 @@ func New(pool *pgxpool.Pool, o Options) (*Log, error) {
 func (l *Log) Regions() []string { return slices.Clone(l.o.Regions) }
 
 // Record implements compliance.Auditor: it queues a read of personal data and returns
-// without waiting for PostgreSQL (the package doc says what that costs). The key id falls
-// back to the principal in ctx, the remote address comes from ctx.
+// without waiting for PostgreSQL (the package doc says what that costs); only when the queue
+// is full does it wait for room, until ctx ends. The key id falls back to the principal in
+// ctx, the remote address comes from ctx.
 func (l *Log) Record(ctx context.Context, e compliance.AuditEntry) {
 	en := Entry{At: e.At, Tenant: e.Tenant, KeyID: e.KeyID, Role: e.Role, Action: e.Action, Subject: e.Subject, Region: e.Region, Outcome: e.Outcome}
 	en = l.complete(ctx, en)
@@ -245,8 +250,25 @@ func (l *Log) complete(ctx context.Context, e Entry) Entry {
 	if e.From == "" {
 		e.From = RemoteAddr(ctx)
 	}
+	for _, f := range []*string{&e.Tenant, &e.KeyID, &e.Role, &e.Action, &e.Subject, &e.Region, &e.From, &e.Outcome} {
+		*f = clean(*f)
+	}
 	e.Seq, e.PrevHash, e.Hash = 0, "", ""
 	return e
+}
+
+// maxField bounds each text of an entry, in bytes.
+const maxField = 512
+
+// clean makes s storable as PostgreSQL text whatever a caller passed (a subject can come from
+// a request): valid UTF-8 without NUL, at most maxField bytes. An entry PostgreSQL refused
+// would otherwise be retried, and hold up the trail, forever.
+func clean(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) > maxField {
+		s = strings.ToValidUTF8(s[:maxField], "")
+	}
+	return s
 }
 
 func (l *Log) enqueue(ctx context.Context, it item) error {
@@ -264,6 +286,8 @@ func (l *Log) enqueue(ctx context.Context, it item) error {
 	select {
 	case l.queue <- it:
 		return nil
+	case <-l.closing:
+		return ErrClosed
 	case <-ctx.Done():
 		return fmt.Errorf("audit: queue full: %w", ctx.Err())
 	}
@@ -272,6 +296,7 @@ func (l *Log) enqueue(ctx context.Context, it item) error {
 // Close writes what is queued, anchors every region and stops the writer. If ctx ends first
 // (PostgreSQL down), the entries still queued are lost and Close says how many.
 func (l *Log) Close(ctx context.Context) error {
+	l.closeOnce.Do(func() { close(l.closing) })
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -352,7 +377,7 @@ func (l *Log) run() {
 	l.anchorAll()
 }
 
-// write appends batch region by region and returns the items not written.
+// write appends batch region by region and returns the items not written, to retry.
 func (l *Log) write(batch []item) []item {
 	byRegion := map[string][]int{}
 	var order []string
@@ -366,27 +391,65 @@ func (l *Log) write(batch []item) []item {
 	var failed []item
 	for _, r := range order {
 		idx := byRegion[r]
-		entries := make([]Entry, len(idx))
-		for j, i := range idx {
-			entries[j] = batch[i].e
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := l.appendRegion(ctx, r, entries)
-		cancel()
-		if err != nil {
-			l.o.Logger.Error("audit: append failed; retrying", slog.String("region", r), slog.Int("entries", len(entries)), slog.String("err", err.Error()))
+		err := l.appendItems(r, batch, idx)
+		if refused(err) {
+			// Not PostgreSQL being away but an entry it will never take: write them one by
+			// one and drop (loudly) only the ones refused alone, so the trail goes on.
+			err = nil
 			for _, i := range idx {
-				failed = append(failed, batch[i])
+				switch err1 := l.appendItems(r, batch, []int{i}); {
+				case refused(err1):
+					e := batch[i].e
+					l.o.Logger.Error("audit: entry refused by PostgreSQL; not recorded", slog.String("err", err1.Error()), slog.String("region", r),
+						slog.Time("at", e.At), slog.String("tenant", e.Tenant), slog.String("key_id", e.KeyID), slog.String("action", e.Action), slog.String("subject", e.Subject))
+					if batch[i].ack != nil {
+						batch[i].ack <- result{err: err1}
+					}
+				case err1 != nil:
+					failed = append(failed, batch[i])
+					err = err1
+				}
+			}
+			if err != nil {
+				l.o.Logger.Error("audit: append failed; retrying", slog.String("region", r), slog.String("err", err.Error()))
 			}
 			continue
 		}
-		for j, i := range idx {
-			if batch[i].ack != nil {
-				batch[i].ack <- result{e: entries[j]}
+		if err != nil {
+			l.o.Logger.Error("audit: append failed; retrying", slog.String("region", r), slog.Int("entries", len(idx)), slog.String("err", err.Error()))
+			for _, i := range idx {
+				failed = append(failed, batch[i])
 			}
 		}
 	}
 	return failed
+}
+
+// appendItems appends batch's items idx to region in one transaction and, once committed,
+// acknowledges them with their seq and hashes.
+func (l *Log) appendItems(region string, batch []item, idx []int) error {
+	entries := make([]Entry, len(idx))
+	for j, i := range idx {
+		entries[j] = batch[i].e
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.appendRegion(ctx, region, entries); err != nil {
+		return err
+	}
+	for j, i := range idx {
+		if batch[i].ack != nil {
+			batch[i].ack <- result{e: entries[j]}
+		}
+	}
+	return nil
+}
+
+// refused reports whether PostgreSQL rejected the data itself (data exception or integrity
+// constraint), which retrying would not change.
+func refused(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23"))
 }
 
 // target is the region whose log keeps an entry naming region.

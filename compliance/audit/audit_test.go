@@ -302,3 +302,31 @@ func TestMiddlewareKeepsThePeersAddress(t *testing.T) {
 		t.Error("an address from nowhere")
 	}
 }
+
+// What a request puts in a subject is stored as PostgreSQL text can hold it, and an entry
+// PostgreSQL refuses anyway (here: the head moved back, so its seq is taken) is dropped with
+// an error rather than holding up the trail.
+func TestEntriesPostgreSQLCannotTakeDoNotStallTheTrail(t *testing.T) {
+	ctx := principalCtx()
+	db := open(t)
+	l := newLog(t, db.Pool)
+	got, err := l.Append(ctx, audit.Entry{Action: audit.ActionReadLog, Region: "eu", Subject: "a\x00b\xff" + strings.Repeat("x", 600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.Subject, "a\uFFFDb\uFFFDx") || len(got.Subject) > 512 {
+		t.Errorf("subject stored as %q", got.Subject)
+	}
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE region_eu.audit_head SET seq = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(ctx, audit.Entry{Action: audit.ActionReadLog, Region: "eu"}); err == nil {
+		t.Error("an entry whose seq is taken was acknowledged")
+	}
+	if e, err := l.Append(ctx, audit.Entry{Action: audit.ActionReadLog, Region: "us"}); err != nil || e.Seq != 1 {
+		t.Errorf("the trail stalled: %+v %v", e, err)
+	}
+	if v, _ := l.Verify(context.Background(), "eu"); v.Valid {
+		t.Errorf("a head moved back verifies: %+v", v)
+	}
+}
