@@ -312,7 +312,7 @@ func (l *Log) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		close(l.abort)
 		<-l.done
-		return fmt.Errorf("audit: closing: %w (%d entries not recorded)", ctx.Err(), len(l.queue))
+		return fmt.Errorf("audit: closing: %w (the entries still queued are not recorded; the log says how many)", ctx.Err())
 	}
 }
 
@@ -365,6 +365,9 @@ func (l *Log) run() {
 		case <-time.After(backoff):
 			backoff = min(2*backoff, 5*time.Second)
 		case <-l.abort:
+			for it := range l.queue { // closed by Close: this ends
+				batch = append(batch, it)
+			}
 			l.o.Logger.Error("audit: entries not recorded: the log closed while PostgreSQL refused them", slog.Int("entries", len(batch)))
 			for _, it := range batch {
 				if it.ack != nil {

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -328,5 +329,37 @@ func TestEntriesPostgreSQLCannotTakeDoNotStallTheTrail(t *testing.T) {
 	}
 	if v, _ := l.Verify(context.Background(), "eu"); v.Valid {
 		t.Errorf("a head moved back verifies: %+v", v)
+	}
+}
+
+// With PostgreSQL out of reach the writer retries until Close gives up: Close says entries
+// were not recorded, and an Append waiting for its commit learns it was not.
+func TestCloseGivesUpOnAnUnreachableDatabase(t *testing.T) {
+	db := open(t)
+	pool, err := pgxpool.New(context.Background(), db.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := audit.New(pool, audit.Options{Regions: regions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.Close()
+	l.Record(principalCtx(), read)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := l.Append(principalCtx(), audit.Entry{Action: audit.ActionVerify, Region: "eu"})
+		errc <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := l.Close(ctx); err == nil {
+		t.Error("Close reported success with nothing written")
+	}
+	if err := <-errc; !errors.Is(err, audit.ErrClosed) {
+		t.Errorf("Append: %v, want ErrClosed", err)
+	}
+	if v, err := audit.Verify(context.Background(), db.Pool, "eu"); err != nil || v.Entries != 0 {
+		t.Errorf("%+v %v", v, err)
 	}
 }
