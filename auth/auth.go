@@ -38,6 +38,10 @@ type Principal struct {
 	// Agent is the agent the key acts for (their inbox, the author of their actions); ""
 	// for a key bound to nobody.
 	Agent string
+	// KeyID names the API key the request carried without revealing it: the hex SHA-256 of
+	// the key (api_keys.key_hash for a stored key), set by Authenticate; "" for a principal
+	// made in code. The audit trail records it.
+	KeyID string
 }
 
 // CanAccess reports whether the principal may touch a region's data.
@@ -137,6 +141,14 @@ func New(static []Static, lookup Lookup) *Authenticator {
 // Authenticate resolves a key.
 func (a *Authenticator) Authenticate(ctx context.Context, key string) (Principal, error) {
 	h := sha256.Sum256([]byte(key))
+	p, err := a.authenticate(ctx, key, h)
+	if err == nil {
+		p.KeyID = hex.EncodeToString(h[:])
+	}
+	return p, err
+}
+
+func (a *Authenticator) authenticate(ctx context.Context, key string, h [32]byte) (Principal, error) {
 	for _, s := range a.static {
 		if subtle.ConstantTimeCompare(h[:], s.hash[:]) == 1 {
 			return s.p, nil

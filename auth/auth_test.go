@@ -88,3 +88,38 @@ func TestRegionScope(t *testing.T) {
 		t.Fatal("an unscoped key reaches every region")
 	}
 }
+
+type oneKey struct{ key string }
+
+func (o oneKey) LookupKey(_ context.Context, key string) (Principal, error) {
+	if key != o.key {
+		return Principal{}, ErrUnknownKey
+	}
+	return Principal{Tenant: "t", Role: RoleCompliance}, nil
+}
+
+// A principal names its key by the same id as KeyID of the request, for configured and
+// looked-up keys alike, and different keys get different ids.
+func TestAuthenticateNamesTheKeyByItsID(t *testing.T) {
+	keys, err := ParseKeys("plainkey1", "default", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(keys, oneKey{"storedkey1"})
+	ids := map[string]bool{}
+	for _, key := range []string{"plainkey1", "storedkey1", "storedkey1"} {
+		p, err := a.Authenticate(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		if p.KeyID == "" || p.KeyID != KeyID(r) {
+			t.Errorf("%s: KeyID %q, want %q", key, p.KeyID, KeyID(r))
+		}
+		ids[p.KeyID] = true
+	}
+	if len(ids) != 2 {
+		t.Errorf("two keys got %d ids", len(ids))
+	}
+}

@@ -51,6 +51,8 @@ const (
 	ActionManageKnowledge Action = "manage_knowledge"
 	// ActionAnswer: ask the knowledge base for an answer to a customer's question (answer).
 	ActionAnswer Action = "answer"
+	// ActionAudit: read and verify the audit trail (auditLog, verifyAuditLog).
+	ActionAudit Action = "audit"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -71,10 +73,11 @@ var Policy = map[Action][]string{
 	ActionReadKnowledge:   {RoleAdmin, RoleAgent, RoleSupervisor, RoleAnalyst},
 	ActionManageKnowledge: {RoleAdmin, RoleSupervisor},
 	ActionAnswer:          {RoleAdmin, RoleAgent, RoleSupervisor},
+	ActionAudit:           {RoleAdmin, RoleCompliance},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -94,6 +97,7 @@ var describe = map[Action]string{
 	ActionReadKnowledge:   "read the knowledge base",
 	ActionManageKnowledge: "write the knowledge base",
 	ActionAnswer:          "ask for answers from the knowledge base",
+	ActionAudit:           "read and verify the audit trail",
 }
 
 // Roles lists every role.

@@ -28,8 +28,10 @@ const Hidden = "[hidden]"
 // AuditEntry is one read of personal data. Subject is the pseudonymous customer id, never the
 // data itself.
 type AuditEntry struct {
-	At      time.Time
-	Tenant  string
+	At     time.Time
+	Tenant string
+	// KeyID names the caller's API key (auth.Principal.KeyID).
+	KeyID   string
 	Role    string
 	Action  string
 	Region  string
@@ -53,7 +55,7 @@ func (a SlogAuditor) Record(ctx context.Context, e AuditEntry) {
 		l = slog.Default()
 	}
 	l.LogAttrs(ctx, slog.LevelInfo, "audit",
-		slog.Time("at", e.At), slog.String("tenant", e.Tenant), slog.String("role", e.Role),
+		slog.Time("at", e.At), slog.String("tenant", e.Tenant), slog.String("key_id", e.KeyID), slog.String("role", e.Role),
 		slog.String("action", e.Action), slog.String("region", e.Region),
 		slog.String("subject", e.Subject), slog.String("outcome", e.Outcome))
 }
@@ -158,5 +160,5 @@ func (g *Gate) record(ctx context.Context, p auth.Principal, action, region, sub
 	if g.Auditor != nil {
 		a = g.Auditor
 	}
-	a.Record(ctx, AuditEntry{At: now().UTC(), Tenant: p.Tenant, Role: p.Role, Action: action, Region: region, Subject: subject, Outcome: outcome})
+	a.Record(ctx, AuditEntry{At: now().UTC(), Tenant: p.Tenant, KeyID: p.KeyID, Role: p.Role, Action: action, Region: region, Subject: subject, Outcome: outcome})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/models"
@@ -186,6 +187,7 @@ func (r mutationResolver) LinkIdentities(ctx context.Context, in generated.LinkI
 			return nil, r.fail(ctx, err)
 		}
 	}
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionLinkIdentities, Region: c.Region, Subject: c.ID})
 	return r.customer(ctx, p, c.ID)
 }
 
@@ -215,6 +217,7 @@ func (r mutationResolver) UnlinkIdentity(ctx context.Context, in generated.Ident
 	if err != nil {
 		return nil, r.fail(ctx, fmt.Errorf("unlink: %w", err))
 	}
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionUnlinkIdentity, Region: region, Subject: to})
 	return r.customer(ctx, p, to)
 }
 
@@ -261,6 +264,7 @@ func (r mutationResolver) SetCustomerCountry(ctx context.Context, in generated.S
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionSetCountry, Region: c.Region, Subject: c.ID})
 	return &updated, nil
 }
 
@@ -303,5 +307,7 @@ func (r mutationResolver) ConfigureChannel(ctx context.Context, in generated.Con
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	// The settings' values are secrets: the entry names the channel only.
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionConfigureChannel, Subject: in.Channel})
 	return &c, nil
 }

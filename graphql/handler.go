@@ -25,6 +25,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -101,6 +102,11 @@ type Config struct {
 	// upgrade request's Authorization header or in the connection_init payload; nil: every
 	// WebSocket connection is refused.
 	Keys Authenticator
+	// Audit is the audit trail (compliance/audit): verifyAuditLog and auditLog read it, and
+	// administrative mutations append to it. Nil: those fields answer that it is not
+	// configured, and mutations are not audited. The gate's reads are audited by Gate's own
+	// Auditor (the server gives it the same log).
+	Audit *audit.Log
 }
 
 // Authenticator resolves a bearer key (auth.Authenticator).
@@ -185,7 +191,7 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
-		knowledge: cfg.Knowledge, answers: cfg.Answers}
+		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

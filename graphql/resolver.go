@@ -13,6 +13,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/forecasting"
@@ -57,6 +58,8 @@ type Resolver struct {
 	knowledge *knowledge.Base
 	// answers answers customers' questions (answers_resolver.go); nil: not configured.
 	answers *answers.Service
+	// audit is the audit trail (audit_resolver.go); nil: not configured.
+	audit *audit.Log
 }
 
 // Query returns the root query resolver.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/graphql/generated"
 )
@@ -83,6 +84,7 @@ func (r mutationResolver) UpsertAgent(ctx context.Context, in generated.AgentInp
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionUpsertAgent, Region: got.Region, Subject: got.ID})
 	return &got, nil
 }
 
@@ -112,6 +114,7 @@ func (r mutationResolver) SetAgentPresence(ctx context.Context, agentID string, 
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionSetPresence, Region: a.Region, Subject: a.ID, Outcome: string(status)})
 	if r.workspace != nil {
 		// Their conversations go back to the queue, or waiting ones come to them. The
 		// presence is stored either way; a failure here is retried by the next change.

@@ -155,6 +155,7 @@ var settings = []setting{
 	{"payments-max-amount", "MERIDIAN_PAYMENTS_MAX_AMOUNT", "1000000", "largest refund or payment link, in the currency's minor units (1000000 = 10,000.00 EUR); larger ones are refused before any request"},
 	{"payments-timeout", "MERIDIAN_PAYMENTS_TIMEOUT", "15s", "how long one payment request may take; a retry after a timeout or a server error carries the same idempotency ids, so it never pays twice"},
 	{"answer-min-confidence", "MERIDIAN_ANSWER_MIN_CONFIDENCE", "0.35", "0..1: answers (the answer query) below this confidence go to a human, with the attempted answer as a draft; confidence is how much of the question the best article covers, weighted by term rarity, discounted when a second article is nearly as good. Answers are worded by MERIDIAN_LLM_BASE_URL's model when set (checked against the article), else quoted from it"},
+	{"audit-anchor-every", "MERIDIAN_AUDIT_ANCHOR_EVERY", "10m", "how often serve anchors each region's audit trail (the head's seq and hash in audit_anchors, so that removing the log's tail is detected by meridian audit verify and verifyAuditLog); 0 = only when the server stops and on demand (meridian audit anchor)"},
 	{"pprof-addr", "MERIDIAN_PPROF_ADDR", "", "serve Go's /debug/pprof profiles on this address (e.g. 127.0.0.1:6060); empty = off"},
 	{"log-level", "MERIDIAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "MERIDIAN_LOG_FORMAT", "text", "text or json"},

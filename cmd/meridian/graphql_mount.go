@@ -9,6 +9,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/compliance"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
@@ -26,7 +27,13 @@ import (
 func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	// One gate for the API and the insight models, so that both apply the same k.
 	// serve checked the configured k before starting.
-	gate := compliance.NewGate(nil)
+	// The gate records every read of personal data in the audit trail (a log line without
+	// one, as in tests that mount the API alone).
+	var auditor compliance.Auditor
+	if p.audit != nil {
+		auditor = p.audit
+	}
+	gate := compliance.NewGate(auditor)
 	if p.cfg != nil {
 		if pol, err := insightsPolicy(p.cfg); err == nil {
 			gate.Policy = &pol
@@ -48,6 +55,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		Workspace:      p.workspace,
 		Live:           p.live,
 		Keys:           p.auth,
+		Audit:          p.audit,
 	}
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis
@@ -66,10 +74,10 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	limited := limiter.Middleware(auth.KeyID, onError, httpapi.LimitBody(httpapi.MaxBodyBytes, onError, api))
 	authed := p.auth.Middleware(limited, onError)
 	rest := limiter.Middleware(auth.KeyID, httpapi.WriteError, httpapi.LimitBody(httpapi.MaxBodyBytes, httpapi.WriteError, graphql.NewMetricsHandler(cfg)))
-	mux.Handle("/v1/metrics", p.auth.Middleware(rest, httpapi.WriteError))
+	mux.Handle("/v1/metrics", audit.Middleware(p.auth.Middleware(rest, httpapi.WriteError)))
 	mux.Handle("/playground", playground)
 	mux.Handle("GET "+graphql.PlaygroundAssetsPath, graphql.PlaygroundAssets())
-	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/graphql", audit.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
 			playground.ServeHTTP(w, r)
 			return
@@ -81,7 +89,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 			return
 		}
 		authed.ServeHTTP(w, r)
-	}))
+	})))
 }
 
 // insightsPolicy is compliance.DefaultPolicy with the configured k.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/ingest"
@@ -63,6 +64,7 @@ type platform struct {
 	knowledge  *knowledge.Base         // the tenants' knowledge bases, over p.pg
 	answers    *answers.Service        // answers from p.knowledge; nil until started
 	channels   *channelSet
+	audit      *audit.Log      // the audit trail the gate and the mutations append to; nil below everything
 	sinkWG     sync.WaitGroup  // the sinks and the outbox
 	runCtx     context.Context // ends when close stops them
 	stop       context.CancelFunc
@@ -162,6 +164,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		return p, err
 	}
 	if sc == everything {
+		if err = p.startAudit(); err != nil {
+			return p, err
+		}
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
 		}
@@ -173,6 +178,20 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		}
 	}
 	return p, nil
+}
+
+// startAudit opens the audit trail of every region (compliance/audit) on the platform's
+// PostgreSQL, anchoring it every --audit-anchor-every.
+func (p *platform) startAudit() error {
+	every, err := p.cfg.duration("audit-anchor-every")
+	if err != nil {
+		return err
+	}
+	if every < 0 {
+		return errors.New("--audit-anchor-every must not be negative")
+	}
+	p.audit, err = audit.New(p.pg.Pool, audit.Options{Regions: p.regions, Fallback: string(p.policy.Fallback), AnchorEvery: every, Logger: p.log})
+	return err
 }
 
 func (p *platform) startPostgres(ctx context.Context) error {
@@ -547,6 +566,14 @@ func (p *platform) close() {
 	}
 	if p.broker != nil {
 		p.broker.Close()
+	}
+	if p.audit != nil {
+		// After the API and the sinks: what they queued is written, then every region anchored.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := p.audit.Close(ctx); err != nil {
+			p.log.Error("closing the audit trail", "err", err)
+		}
+		cancel()
 	}
 	if p.knowledge != nil {
 		p.knowledge.Close()

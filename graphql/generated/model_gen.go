@@ -138,6 +138,56 @@ type Assignee struct {
 	Name string `json:"name"`
 }
 
+type AuditConnection struct {
+	Edges    []AuditEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}
+
+type AuditEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *AuditEntry `json:"node"`
+}
+
+// One line of the audit trail: hash = SHA-256 of the canonical entry and prevHash (the
+// encoding is in the compliance/audit package documentation).
+type AuditEntry struct {
+	Seq    int       `json:"seq"`
+	At     time.Time `json:"at"`
+	Tenant string    `json:"tenant"`
+	// The API key's id: the hex SHA-256 of the key.
+	KeyID  string `json:"keyId"`
+	Role   string `json:"role"`
+	Action string `json:"action"`
+	// A pseudonymous customer or conversation id, an agent id, or empty.
+	Subject string `json:"subject"`
+	Region  string `json:"region"`
+	// The caller's remote address.
+	From     string `json:"from"`
+	Outcome  string `json:"outcome"`
+	PrevHash string `json:"prevHash"`
+	Hash     string `json:"hash"`
+}
+
+type AuditRegionVerification struct {
+	Region            string  `json:"region"`
+	Valid             bool    `json:"valid"`
+	Entries           int     `json:"entries"`
+	FirstInvalidEntry *int    `json:"firstInvalidEntry,omitempty"`
+	Reason            *string `json:"reason,omitempty"`
+}
+
+type AuditVerification struct {
+	Valid bool `json:"valid"`
+	// Entries in the verified logs.
+	Entries int `json:"entries"`
+	// The seq of the first bad entry; null when valid.
+	FirstInvalidEntry *int `json:"firstInvalidEntry,omitempty"`
+	// What is wrong with it; null when valid.
+	Reason *string `json:"reason,omitempty"`
+	// Each verified region's own answer.
+	Regions []AuditRegionVerification `json:"regions"`
+}
+
 type Board struct {
 	Region string    `json:"region"`
 	At     time.Time `json:"at"`
