@@ -11,20 +11,23 @@ import (
 type Kind string
 
 // Kinds of personal data. A secret is the word after a password keyword ("password: x",
-// "mot de passe est x").
+// "mot de passe est x"); a national identifier is one of the Schemes (the span names it).
 const (
-	KindEmail  Kind = "email"
-	KindPhone  Kind = "phone"
-	KindIBAN   Kind = "iban"
-	KindCard   Kind = "card"
-	KindNumber Kind = "number"
-	KindSecret Kind = "secret"
+	KindEmail      Kind = "email"
+	KindPhone      Kind = "phone"
+	KindIBAN       Kind = "iban"
+	KindCard       Kind = "card"
+	KindNationalID Kind = "national_id"
+	KindNumber     Kind = "number"
+	KindSecret     Kind = "secret"
 )
 
-// A Span is one piece of personal data in a text: text[Start:End], in bytes.
+// A Span is one piece of personal data in a text: text[Start:End], in bytes. Scheme names
+// the identifier of a KindNationalID span ("US-SSN"), and is empty for other kinds.
 type Span struct {
 	Start, End int
 	Kind       Kind
+	Scheme     Scheme
 }
 
 // A Pattern is one of the detector's regular expressions, in RE2 syntax so that engines
@@ -43,10 +46,14 @@ const (
 	secretPrefix = `(?i)((?:\b` + secretLatin + `|` + secretOther + `)`
 )
 
-// Patterns are the detector's patterns that need no checksum, most specific first. IBANs
-// and card numbers are validated in Go (mod 97, Luhn), but their digits are also matched
-// by the number pattern, so an engine applying these patterns and NumberToken's rule
-// removes everything Detect reports, and more.
+// Patterns are the detector's patterns that need no checksum, most specific first. IBANs,
+// card numbers and national identifiers are validated in Go (mod 97, Luhn, each scheme's
+// rule), but their digits are also matched by the number pattern, so an engine applying
+// these patterns and NumberToken's rule removes everything Detect reports, and more: every
+// e-mail address, secret and word with a digit in it. What it may leave are groups of
+// letters alone inside an IBAN or identifier (a bank code, the letters of a UK National
+// Insurance number written "AB 12 34 56 C", the letter after a Spanish DNI's hyphen), which
+// identify no one.
 var Patterns = []Pattern{
 	{Kind: KindEmail, RE2: `[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`},
 	// After a colon, an equals sign or a verb ("is", "est", "ist", …) any word is the secret;
@@ -81,20 +88,20 @@ var (
 var masks = map[string]bool{}
 
 func init() {
-	for _, k := range []Kind{KindEmail, KindPhone, KindIBAN, KindCard, KindNumber, KindSecret} {
+	for _, k := range []Kind{KindEmail, KindPhone, KindIBAN, KindCard, KindNationalID, KindNumber, KindSecret} {
 		masks["["+string(k)+"]"] = true
 	}
 }
 
 // Detect returns the personal data in text, sorted and not overlapping: e-mail addresses,
-// secrets after password keywords, IBANs (valid mod-97 checksum), card numbers (Luhn,
-// 13–19 digits), phone numbers (E.164 or local, spaced, dotted or dashed) and other numbers
-// of six or more digits. Overlapping finds merge into one span of the earlier kind in that
-// list.
+// secrets after password keywords, IBANs (valid mod-97 checksum), national identifiers
+// (valid by their scheme's rule: see Scheme), card numbers (Luhn, 13–19 digits), phone
+// numbers (E.164 or local, spaced, dotted or dashed) and other numbers of six or more
+// digits. Overlapping finds merge into one span of the earlier kind in that list.
 func Detect(text string) []Span {
 	var spans []Span // in priority order
-	add := func(re *regexp.Regexp, p Pattern) {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+	add := func(p Pattern, matches [][]int) {
+		for _, m := range matches {
 			s, e := m[0], m[1]
 			if p.Context {
 				s, e = m[4], m[5]
@@ -109,15 +116,21 @@ func Detect(text string) []Span {
 			spans = append(spans, Span{Start: s, End: e, Kind: k})
 		}
 	}
-	add(compiled[0], Patterns[0])
-	add(compiled[1], Patterns[1])
-	add(compiled[2], Patterns[2])
+	for i := range 3 {
+		add(Patterns[i], compiled[i].FindAllStringSubmatchIndex(text, -1))
+	}
 	for _, m := range ibanRe.FindAllStringIndex(text, -1) {
 		if validIBAN(text[m[0]:m[1]]) {
 			spans = append(spans, Span{Start: m[0], End: m[1], Kind: KindIBAN})
 		}
 	}
-	add(compiled[3], Patterns[3])
+	// Every national identifier holds a number the number pattern matches: texts without
+	// one (most messages) skip their patterns.
+	numbers := compiled[3].FindAllStringSubmatchIndex(text, -1)
+	if len(numbers) > 0 {
+		spans = detectNationalIDs(text, spans)
+	}
+	add(Patterns[3], numbers)
 	if len(spans) < 2 {
 		return spans
 	}
@@ -141,14 +154,14 @@ func Detect(text string) []Span {
 		}
 		last.End = max(last.End, s.End)
 		if r := prio[s]; r < rank[len(rank)-1] {
-			last.Kind, rank[len(rank)-1] = s.Kind, r
+			last.Kind, last.Scheme, rank[len(rank)-1] = s.Kind, s.Scheme, r
 		}
 	}
 	return out
 }
 
 // Mask replaces each span Detect finds with its kind in brackets: "[email]", "[phone]",
-// "[iban]", "[card]", "[number]", "[secret]".
+// "[iban]", "[card]", "[national_id]", "[number]", "[secret]".
 func Mask(text string) string {
 	spans := Detect(text)
 	if len(spans) == 0 {

@@ -102,8 +102,8 @@ func TestNumberTokenAndPersonal(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
-	got := Mask("Hallo, meine Nummer ist +49 170 1234567, Mail max@example.de, Bestellung 98765432, IBAN DE89 3704 0044 0532 0130 00, Passwort: geheim")
-	want := "Hallo, meine Nummer ist [phone], Mail [email], Bestellung [number], IBAN [iban], Passwort: [secret]"
+	got := Mask("Hallo, meine Nummer ist +49 170 1234567, Mail max@example.de, Bestellung 98765432, IBAN DE89 3704 0044 0532 0130 00, Steuer-ID 86 095 742 719, SSN 123-45-6789, Passwort: geheim")
+	want := "Hallo, meine Nummer ist [phone], Mail [email], Bestellung [number], IBAN [iban], Steuer-ID [national_id], SSN [national_id], Passwort: [secret]"
 	if got != want {
 		t.Errorf("Mask = %q\nwant %q", got, want)
 	}
