@@ -93,6 +93,16 @@ func init() {
 	}
 }
 
+// masked reports whether w starts with a mask Mask wrote ("[secret]!0", where a secret
+// merged with a number was masked and a mark after it was not).
+func masked(w string) bool {
+	if w[0] != '[' {
+		return false
+	}
+	end := strings.IndexByte(w, ']')
+	return end > 0 && masks[w[:end+1]]
+}
+
 // Detect returns the personal data in text, sorted and not overlapping: e-mail addresses,
 // secrets after password keywords, IBANs (valid mod-97 checksum), national identifiers
 // (valid by their scheme's rule: see Scheme), card numbers (Luhn, 13–19 digits), phone
@@ -106,8 +116,8 @@ func Detect(text string) []Span {
 			if p.Context {
 				s, e = m[4], m[5]
 			}
-			if s >= e || masks[text[s:e]] {
-				continue // a mask Mask wrote is not data
+			if s >= e || masks[text[s:e]] || p.Context && masked(text[s:e]) {
+				continue // a mask Mask wrote is not data, nor the word a secret's mask leads
 			}
 			k := p.Kind
 			if k == KindNumber {
