@@ -61,16 +61,42 @@ var nationalIDs = []nationalID{
 	}},
 }
 
-// detectNationalIDs appends the national identifiers in text to spans.
-func detectNationalIDs(text string, spans []Span) []Span {
+// detectNationalIDs appends the national identifiers in text[from:to] to spans.
+func detectNationalIDs(text string, from, to int, spans []Span) []Span {
 	for _, id := range nationalIDs {
-		for _, m := range id.re.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range id.re.FindAllStringSubmatchIndex(text[from:to], -1) {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += from
+				}
+			}
 			if standalone(text, m[0], m[1]) && id.valid(text, m) {
 				spans = append(spans, Span{Start: m[0], End: m[1], Kind: KindNationalID, Scheme: id.scheme})
 			}
 		}
 	}
 	return spans
+}
+
+// windows returns the byte ranges of text around matches, widened by pad bytes (to whole
+// runes) on each side, overlapping ones joined.
+func windows(text string, matches [][]int, pad int) [][2]int {
+	var out [][2]int
+	for _, m := range matches {
+		s, e := max(m[0]-pad, 0), min(m[1]+pad, len(text))
+		for s > 0 && !utf8.RuneStart(text[s]) {
+			s--
+		}
+		for e < len(text) && !utf8.RuneStart(text[e]) {
+			e++
+		}
+		if n := len(out); n > 0 && s <= out[n-1][1] {
+			out[n-1][1] = e
+			continue
+		}
+		out = append(out, [2]int{s, e})
+	}
+	return out
 }
 
 // standalone reports whether text[s:e] is a whole identifier, not part of a longer word
