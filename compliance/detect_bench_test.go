@@ -23,3 +23,26 @@ func BenchmarkDetect(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNationalIDs measures the national identifiers' share of Detect: their
+// patterns and rules around the numbers of a message (what Detect runs), and over the
+// whole message (without the shortcut).
+func BenchmarkNationalIDs(b *testing.B) {
+	msg := benchMessages["ids"]
+	numbers := compiled[3].FindAllStringSubmatchIndex(msg, -1)
+	b.Run("around-numbers", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var spans []Span
+			for _, w := range windows(msg, numbers, 3) {
+				spans = detectNationalIDs(msg, w[0], w[1], spans)
+			}
+		}
+	})
+	b.Run("whole-message", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			detectNationalIDs(msg, 0, len(msg), nil)
+		}
+	})
+}
