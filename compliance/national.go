@@ -245,10 +245,11 @@ func validSSN(d []byte) bool {
 // come just before it.
 var ssnWords = []string{"ssn", "ss#", "social security", "soc. sec", "soc sec", "seguro social", "社会安全", "社會安全", "사회보장"}
 
-// ssnContext reports whether one of ssnWords ends at most 40 bytes before the number.
+// ssnContext reports whether one of ssnWords is in the last 55 bytes before the number
+// (the keyword and about a short clause: "SSN is", "social security number: ").
 func ssnContext(before string) bool {
-	if len(before) > 40+len("social security") {
-		before = before[len(before)-40-len("social security"):]
+	if len(before) > 55 {
+		before = before[len(before)-55:]
 	}
 	before = strings.ToLower(before)
 	for _, w := range ssnWords {
