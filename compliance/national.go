@@ -22,8 +22,9 @@ const (
 	SchemeESDNI   Scheme = "ES-DNI"  // Spanish DNI, or NIE of a foreigner
 )
 
-// A nationalID finds the candidates of one scheme (ASCII digits, as the identifiers are
-// written) and keeps those its rule accepts.
+// A nationalID finds the candidates of one scheme (ASCII letters and digits, as the
+// identifiers are written: no (?i), which would also fold in ſ or the Kelvin sign) and
+// keeps those its rule accepts.
 type nationalID struct {
 	scheme Scheme
 	re     *regexp.Regexp
@@ -32,16 +33,16 @@ type nationalID struct {
 
 // nationalIDs are tried in this order; where two overlap, the earlier one names the span.
 var nationalIDs = []nationalID{
-	{SchemeSGNRIC, regexp.MustCompile(`(?i)\b[STFGM]\d{7}[A-Z]\b`), func(text string, m []int) bool {
+	{SchemeSGNRIC, regexp.MustCompile(`\b[STFGMstfgm]\d{7}[A-Za-z]\b`), func(text string, m []int) bool {
 		return validNRIC(text[m[0]:m[1]])
 	}},
-	{SchemeGBNINO, regexp.MustCompile(`(?i)\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b`), func(text string, m []int) bool {
+	{SchemeGBNINO, regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]\b`), func(text string, m []int) bool {
 		return validNINO(text[m[0]:m[1]])
 	}},
-	{SchemeESDNI, regexp.MustCompile(`(?i)\b(?:[XYZ][- ]?\d{7}|\d{2}\.?\d{3}\.?\d{3})[- ]?[A-Z]\b`), func(text string, m []int) bool {
+	{SchemeESDNI, regexp.MustCompile(`\b(?:[XYZxyz][- ]?\d{7}|\d{2}\.?\d{3}\.?\d{3})[- ]?[A-Za-z]\b`), func(text string, m []int) bool {
 		return validDNI(text[m[0]:m[1]])
 	}},
-	{SchemeFRNIR, regexp.MustCompile(`(?i)\b[1-478] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b`), func(text string, m []int) bool {
+	{SchemeFRNIR, regexp.MustCompile(`\b[1-478] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}\b`), func(text string, m []int) bool {
 		return validNIR(text[m[0]:m[1]])
 	}},
 	// Three groups of digits: dashed, always an SSN when valid; spaced or unbroken, only
