@@ -27,44 +27,55 @@ const (
 // keeps those its rule accepts.
 type nationalID struct {
 	scheme Scheme
+	digits int // the fewest digits it is written with
 	re     *regexp.Regexp
 	valid  func(text string, m []int) bool
 }
 
 // nationalIDs are tried in this order; where two overlap, the earlier one names the span.
 var nationalIDs = []nationalID{
-	{SchemeSGNRIC, regexp.MustCompile(`\b[STFGMstfgm]\d{7}[A-Za-z]\b`), func(text string, m []int) bool {
+	{SchemeSGNRIC, 7, regexp.MustCompile(`\b[STFGMstfgm]\d{7}[A-Za-z]\b`), func(text string, m []int) bool {
 		return validNRIC(text[m[0]:m[1]])
 	}},
-	{SchemeGBNINO, regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]\b`), func(text string, m []int) bool {
+	{SchemeGBNINO, 6, regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]\b`), func(text string, m []int) bool {
 		return validNINO(text[m[0]:m[1]])
 	}},
-	{SchemeESDNI, regexp.MustCompile(`\b(?:[XYZxyz][- ]?\d{7}|\d{2}\.?\d{3}\.?\d{3})[- ]?[A-Za-z]\b`), func(text string, m []int) bool {
+	{SchemeESDNI, 7, regexp.MustCompile(`\b(?:[XYZxyz][- ]?\d{7}|\d{2}\.?\d{3}\.?\d{3})[- ]?[A-Za-z]\b`), func(text string, m []int) bool {
 		return validDNI(text[m[0]:m[1]])
 	}},
-	{SchemeFRNIR, regexp.MustCompile(`\b[1-478] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}\b`), func(text string, m []int) bool {
+	{SchemeFRNIR, 14, regexp.MustCompile(`\b[1-478] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}\b`), func(text string, m []int) bool {
 		return validNIR(text[m[0]:m[1]])
 	}},
 	// Three groups of digits: dashed, always an SSN when valid; spaced or unbroken, only
 	// with "SSN" or "social security" just before (else every 9-digit number would be one).
-	{SchemeUSSSN, regexp.MustCompile(`\b\d{3}([- ]?)\d{2}([- ]?)\d{4}\b`), func(text string, m []int) bool {
+	{SchemeUSSSN, 9, regexp.MustCompile(`\b\d{3}([- ]?)\d{2}([- ]?)\d{4}\b`), func(text string, m []int) bool {
 		sep1, sep2 := text[m[2]:m[3]], text[m[4]:m[5]]
 		if sep1 != sep2 || !validSSN(digitsOf(text[m[0]:m[1]])) {
 			return false
 		}
 		return sep1 == "-" || ssnContext(text[:m[0]])
 	}},
-	{SchemeDETaxID, regexp.MustCompile(`\b[1-9]\d(?: ?\d{3}){3}\b`), func(text string, m []int) bool {
+	{SchemeDETaxID, 11, regexp.MustCompile(`\b[1-9]\d(?: ?\d{3}){3}\b`), func(text string, m []int) bool {
 		return validDETaxID(digitsOf(text[m[0]:m[1]]))
 	}},
-	{SchemeBRCPF, regexp.MustCompile(`\b\d{3}\.?\d{3}\.?\d{3}[-/]?\d{2}\b`), func(text string, m []int) bool {
+	{SchemeBRCPF, 11, regexp.MustCompile(`\b\d{3}\.?\d{3}\.?\d{3}[-/]?\d{2}\b`), func(text string, m []int) bool {
 		return validCPF(digitsOf(text[m[0]:m[1]]))
 	}},
 }
 
-// detectNationalIDs appends the national identifiers in text[from:to] to spans.
+// detectNationalIDs appends the national identifiers in text[from:to] to spans, trying
+// only the schemes that fit in its number of digits.
 func detectNationalIDs(text string, from, to int, spans []Span) []Span {
+	digits := 0
+	for i := from; i < to; i++ {
+		if text[i] >= '0' && text[i] <= '9' {
+			digits++
+		}
+	}
 	for _, id := range nationalIDs {
+		if digits < id.digits {
+			continue
+		}
 		for _, m := range id.re.FindAllStringSubmatchIndex(text[from:to], -1) {
 			for i := range m {
 				if m[i] >= 0 {
