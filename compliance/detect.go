@@ -5,26 +5,30 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Kind is the kind of personal data Detect found.
 type Kind string
 
 // Kinds of personal data. A secret is the word after a password keyword ("password: x",
-// "mot de passe est x").
+// "mot de passe est x"); a national identifier is one of the Schemes (the span names it).
 const (
-	KindEmail  Kind = "email"
-	KindPhone  Kind = "phone"
-	KindIBAN   Kind = "iban"
-	KindCard   Kind = "card"
-	KindNumber Kind = "number"
-	KindSecret Kind = "secret"
+	KindEmail      Kind = "email"
+	KindPhone      Kind = "phone"
+	KindIBAN       Kind = "iban"
+	KindCard       Kind = "card"
+	KindNationalID Kind = "national_id"
+	KindNumber     Kind = "number"
+	KindSecret     Kind = "secret"
 )
 
-// A Span is one piece of personal data in a text: text[Start:End], in bytes.
+// A Span is one piece of personal data in a text: text[Start:End], in bytes. Scheme names
+// the identifier of a KindNationalID span ("US-SSN"), and is empty for other kinds.
 type Span struct {
 	Start, End int
 	Kind       Kind
+	Scheme     Scheme
 }
 
 // A Pattern is one of the detector's regular expressions, in RE2 syntax so that engines
@@ -43,10 +47,14 @@ const (
 	secretPrefix = `(?i)((?:\b` + secretLatin + `|` + secretOther + `)`
 )
 
-// Patterns are the detector's patterns that need no checksum, most specific first. IBANs
-// and card numbers are validated in Go (mod 97, Luhn), but their digits are also matched
-// by the number pattern, so an engine applying these patterns and NumberToken's rule
-// removes everything Detect reports, and more.
+// Patterns are the detector's patterns that need no checksum, most specific first. IBANs,
+// card numbers and national identifiers are validated in Go (mod 97, Luhn, each scheme's
+// rule), but their digits are also matched by the number pattern, so an engine applying
+// these patterns and NumberToken's rule removes everything Detect reports, and more: every
+// e-mail address, secret and word with a digit in it. What it may leave are groups of
+// letters alone inside an IBAN or identifier (a bank code, the letters of a UK National
+// Insurance number written "AB 12 34 56 C", the letter after a Spanish DNI's hyphen), which
+// identify no one.
 var Patterns = []Pattern{
 	{Kind: KindEmail, RE2: `[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`},
 	// After a colon, an equals sign or a verb ("is", "est", "ist", …) any word is the secret;
@@ -81,26 +89,43 @@ var (
 var masks = map[string]bool{}
 
 func init() {
-	for _, k := range []Kind{KindEmail, KindPhone, KindIBAN, KindCard, KindNumber, KindSecret} {
+	for _, k := range []Kind{KindEmail, KindPhone, KindIBAN, KindCard, KindNationalID, KindNumber, KindSecret} {
 		masks["["+string(k)+"]"] = true
 	}
 }
 
+// masked reports whether w starts with a mask Mask wrote ("[secret]!0", where a secret
+// merged with a number was masked and a mark after it was not).
+func masked(w string) bool {
+	if w[0] != '[' {
+		return false
+	}
+	end := strings.IndexByte(w, ']')
+	return end > 0 && masks[w[:end+1]]
+}
+
 // Detect returns the personal data in text, sorted and not overlapping: e-mail addresses,
-// secrets after password keywords, IBANs (valid mod-97 checksum), card numbers (Luhn,
-// 13–19 digits), phone numbers (E.164 or local, spaced, dotted or dashed) and other numbers
-// of six or more digits. Overlapping finds merge into one span of the earlier kind in that
-// list.
+// secrets after password keywords, IBANs (valid mod-97 checksum), national identifiers
+// (valid by their scheme's rule: see Scheme), card numbers (Luhn, 13–19 digits), phone
+// numbers (E.164 or local, spaced, dotted or dashed) and other numbers of six or more
+// digits. Overlapping finds merge into one span of the earlier kind in that list.
 func Detect(text string) []Span {
+	return detect(text, true)
+}
+
+// detect is Detect; with fast, it skips the patterns that cannot match (e-mail addresses
+// need an @, secrets a keyword, numbers a digit) and looks for national identifiers only
+// around numbers, which finds the same (FuzzDetect compares both ways).
+func detect(text string, fast bool) []Span {
 	var spans []Span // in priority order
-	add := func(re *regexp.Regexp, p Pattern) {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+	add := func(p Pattern, matches [][]int) {
+		for _, m := range matches {
 			s, e := m[0], m[1]
 			if p.Context {
 				s, e = m[4], m[5]
 			}
-			if s >= e || masks[text[s:e]] {
-				continue // a mask Mask wrote is not data
+			if s >= e || masks[text[s:e]] || p.Context && masked(text[s:e]) {
+				continue // a mask Mask wrote is not data, nor the word a secret's mask leads
 			}
 			k := p.Kind
 			if k == KindNumber {
@@ -109,20 +134,45 @@ func Detect(text string) []Span {
 			spans = append(spans, Span{Start: s, End: e, Kind: k})
 		}
 	}
-	add(compiled[0], Patterns[0])
-	add(compiled[1], Patterns[1])
-	add(compiled[2], Patterns[2])
+	at, digit := true, true
+	if fast {
+		at, digit = scan(text)
+	}
+	if at {
+		add(Patterns[0], compiled[0].FindAllStringSubmatchIndex(text, -1))
+	}
+	if !fast || keyword(text) {
+		add(Patterns[1], compiled[1].FindAllStringSubmatchIndex(text, -1))
+		add(Patterns[2], compiled[2].FindAllStringSubmatchIndex(text, -1))
+	}
+	if !digit {
+		return merge(spans)
+	}
 	for _, m := range ibanRe.FindAllStringIndex(text, -1) {
 		if validIBAN(text[m[0]:m[1]]) {
 			spans = append(spans, Span{Start: m[0], End: m[1], Kind: KindIBAN})
 		}
 	}
-	add(compiled[3], Patterns[3])
+	numbers := compiled[3].FindAllStringSubmatchIndex(text, -1)
+	if fast {
+		// Every national identifier's digits are in a number the number pattern matches,
+		// with at most three bytes of letters before them and after: look only there.
+		for _, w := range windows(text, numbers, 3) {
+			spans = detectNationalIDs(text, w[0], w[1], spans)
+		}
+	} else {
+		spans = detectNationalIDs(text, 0, len(text), spans)
+	}
+	add(Patterns[3], numbers)
+	return merge(spans)
+}
+
+// merge sorts spans (in priority order) and merges overlapping ones into one span of the
+// kind found first, so that nothing any of them covers is left out.
+func merge(spans []Span) []Span {
 	if len(spans) < 2 {
 		return spans
 	}
-	// Overlapping candidates merge into one span of the kind found first, so that nothing
-	// any of them covers is left out.
 	prio := make(map[Span]int, len(spans))
 	for i, s := range spans {
 		if _, ok := prio[s]; !ok {
@@ -141,14 +191,79 @@ func Detect(text string) []Span {
 		}
 		last.End = max(last.End, s.End)
 		if r := prio[s]; r < rank[len(rank)-1] {
-			last.Kind, rank[len(rank)-1] = s.Kind, r
+			last.Kind, last.Scheme, rank[len(rank)-1] = s.Kind, s.Scheme, r
 		}
 	}
 	return out
 }
 
+// scan reports whether text has an @ and whether it has a decimal digit (\p{Nd}).
+func scan(text string) (at, digit bool) {
+	for i := 0; i < len(text); i++ {
+		switch b := text[i]; {
+		case b == '@':
+			at = true
+		case b >= '0' && b <= '9':
+			digit = true
+		case b >= utf8.RuneSelf && !digit:
+			r, n := utf8.DecodeRuneInString(text[i:])
+			digit = unicode.IsDigit(r)
+			i += n - 1
+		}
+		if at && digit {
+			break
+		}
+	}
+	return at, digit
+}
+
+// secretWords are the password keywords of the secret patterns, case-folded (fold).
+var secretWords = func() []string {
+	var out []string
+	for _, alt := range []string{secretLatin, secretOther} {
+		for _, w := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(alt, "(?:"), ")"), "|") {
+			out = append(out, fold(strings.TrimSuffix(w, "s?")))
+		}
+	}
+	return out
+}()
+
+// keyword reports whether text holds one of secretWords, as the patterns' (?i) matches it.
+func keyword(text string) bool {
+	f := fold(text)
+	for _, w := range secretWords {
+		if strings.Contains(f, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// fold maps each rune to the smallest of those that match it case-insensitively (what
+// (?i) folds together: s, S and ſ are all S), so that folded texts compare as (?i) does.
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if r >= 'a' && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+		default:
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				if f < r {
+					r = f
+				}
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // Mask replaces each span Detect finds with its kind in brackets: "[email]", "[phone]",
-// "[iban]", "[card]", "[number]", "[secret]".
+// "[iban]", "[card]", "[national_id]", "[number]", "[secret]".
 func Mask(text string) string {
 	spans := Detect(text)
 	if len(spans) == 0 {

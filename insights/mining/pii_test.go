@@ -18,14 +18,16 @@ import (
 )
 
 // The personal data one customer repeats over six messages in an hour: phone numbers
-// written two ways, an IBAN written two ways, passwords after a keyword, and a word only
-// they use. Alone in a narrow window, every one of them is over-represented enough to be
+// written two ways, an IBAN written two ways, passwords after a keyword, national
+// identifiers of several markets, and a word only they use. Alone in a narrow window, every one of them is over-represented enough to be
 // "key".
 const leakText = "Bonjour, numero 0612345678 ou 06 12 34 56 78, iban fr7630006000011234567890189 " +
-	"soit FR76 3000 6000 0112 3456 7890 189, mot de passe : zorglubquux, password Tr0ub4dor&3, code postal 75011 porte b12, le coffret cadeau est abime"
+	"soit FR76 3000 6000 0112 3456 7890 189, mot de passe : zorglubquux, password Tr0ub4dor&3, code postal 75011 porte b12, le coffret cadeau est abime, " +
+	"nir 2 95 10 99 126 111 93, ssn 123-45-6789, nric S1234567D, steuer-id 86 095 742 719, ni AB 12 34 56 C, cpf 390.533.447-05, dni X-1234567-L"
 
 // secrets are what no role may see in a phrase, a theme or an example.
-var secrets = []string{"0612345678", "06 12 34 56 78", "7630006000011234567890189", "3000 6000", "zorglubquux", "tr0ub4dor", "xyzzyplugh"}
+var secrets = []string{"0612345678", "06 12 34 56 78", "7630006000011234567890189", "3000 6000", "zorglubquux", "tr0ub4dor", "xyzzyplugh",
+	"126 111 93", "123-45-6789", "s1234567d", "742 719", "12 34 56", "390.533.447-05", "1234567"}
 
 var piiStart = time.Date(2026, 3, 20, 10, 0, 0, 0, time.UTC)
 
