@@ -16,8 +16,8 @@ const (
 	StatusQueued ConversationStatus = "queued"
 	// StatusAssigned: an agent has it.
 	StatusAssigned ConversationStatus = "assigned"
-	// StatusBot: the AI is answering it. Only the AI-answers issue (#19) sets it, with its
-	// own event; until then no event leads here.
+	// StatusBot: the AI answered it and keeps it (conversation.automated) until the customer
+	// writes something it hands to a person, or it is resolved.
 	StatusBot ConversationStatus = "bot"
 	// StatusPending: the agent answered and waits on the customer (conversation.pending);
 	// the customer's next message gives it back to the agent.
@@ -46,10 +46,11 @@ var lifecycle = map[string]ConversationStatus{
 	ConversationPending:     StatusPending,
 	ConversationSnoozed:     StatusSnoozed,
 	ConversationResolved:    StatusResolved,
+	ConversationAutomated:   StatusBot,
 }
 
 // LifecycleTypes are the event types that set a conversation's status, sorted.
-var LifecycleTypes = []string{ConversationAssigned, ConversationHandedOff, ConversationOpened, ConversationPending,
+var LifecycleTypes = []string{ConversationAssigned, ConversationAutomated, ConversationHandedOff, ConversationOpened, ConversationPending,
 	ConversationQueued, ConversationReopened, ConversationResolved, ConversationSnoozed, ConversationTransferred}
 
 // LifecycleStatus returns the status an event of type t leaves behind, and false when t is not

@@ -69,6 +69,10 @@ const (
 	// (conversation/engine): agent_id may accept it until attributes expires_at; declined or
 	// expired, it is offered to the next agent. It waits in its queue meanwhile.
 	ConversationOffered = "conversation.offered"
+	// The AI answered the customer from the knowledge base and keeps the conversation (status
+	// bot, conversation/engine): no person is asked until the customer writes something the AI
+	// hands over, or it is resolved. The ai.action "answered" beside it says with what.
+	ConversationAutomated = "conversation.automated"
 )
 
 // EventTypes lists every event type with the fields it requires beyond the envelope
@@ -101,6 +105,7 @@ var EventTypes = map[string][]string{
 	ConversationSnoozed:     {"conversation_id", "customer", "agent_id"},
 	ConversationPending:     {"conversation_id", "customer", "agent_id"},
 	ConversationOffered:     {"conversation_id", "customer", "agent_id"},
+	ConversationAutomated:   {"conversation_id", "customer"},
 }
 
 // Channels Meridian knows. "api" is the generic event API.
