@@ -106,7 +106,12 @@ func (p *platform) startEngine(groups map[string]string) error {
 			l.Run(p.runCtx, learnEvery)
 		}()
 	}
+	p.engineOut = &engineOutbox{}
 	sun, err := p.followTheSun()
+	if err != nil {
+		return err
+	}
+	assistant, botResolveAfter, err := p.assistant()
 	if err != nil {
 		return err
 	}
@@ -115,7 +120,7 @@ func (p *platform) startEngine(groups map[string]string) error {
 	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}}
 	for _, r := range p.regions {
 		groups[engine.Group(r)] = stream.EventsTopic(r)
-		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}
+		h := &engine.Handler{Region: r, Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Assistant: assistant, BotResolveAfter: botResolveAfter, Log: p.log}
 		sink := stream.NewSink(stream.SinkConfig{
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,

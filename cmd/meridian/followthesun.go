@@ -17,20 +17,27 @@ import (
 // ended (follow-the-sun).
 const handoffWatchEvery = time.Minute
 
-// sunNotifier tells customers when a person is back through the channels' outbox, which
-// starts after the engine: until then, and without channels, nobody is told.
-type sunNotifier struct {
+// engineOutbox is how the engine writes to customers itself (follow-the-sun notices, the
+// AI's answers): the channels' outbox, which starts after the engine; until then, and
+// without channels, nothing is sent.
+type engineOutbox struct {
 	outbox atomic.Pointer[channels.Outbox]
 }
 
-// Notify implements engine.Notifier; key is the reply's client message id, so a notice is
-// sent once however often it is asked for.
-func (n *sunNotifier) Notify(ctx context.Context, tenant, conv, language, template, text, key string) error {
+// send sends r once per r.ClientMessageID.
+func (n *engineOutbox) send(ctx context.Context, r channels.Reply) error {
 	o := n.outbox.Load()
 	if o == nil {
 		return errors.New("the channels are not started")
 	}
-	_, err := o.Send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
+	_, err := o.Send(ctx, r)
+	return err
+}
+
+// Notify implements engine.Notifier; key is the reply's client message id, so a notice is
+// sent once however often it is asked for.
+func (n *engineOutbox) Notify(ctx context.Context, tenant, conv, language, template, text, key string) error {
+	err := n.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
 		Localisation: &channels.Localisation{Language: language, Template: template}})
 	if errors.Is(err, channels.ErrNoSender) {
 		return nil // this channel cannot send here: nothing to retry until the gap ends
@@ -59,6 +66,5 @@ func (p *platform) followTheSun() (*engine.FollowTheSun, error) {
 	if len(order) < 2 {
 		return nil, fmt.Errorf("--follow-the-sun: %q names fewer than two regions", v)
 	}
-	p.sunNotify = &sunNotifier{}
-	return &engine.FollowTheSun{Regions: order, Notify: p.sunNotify, Translator: p.translator}, nil
+	return &engine.FollowTheSun{Regions: order, Notify: p.engineOut, Translator: p.translator}, nil
 }

@@ -70,8 +70,9 @@ type platform struct {
 	stop       context.CancelFunc
 	unlock     func() // releases the data directory (lockDataDir)
 
-	// sunNotify tells customers when a person is back (--follow-the-sun); nil when off.
-	sunNotify *sunNotifier
+	// engineOut is the engine's way to customers (follow-the-sun notices, AI answers); nil
+	// with routing off.
+	engineOut *engineOutbox
 }
 
 // scope says how much of the platform a command needs.
@@ -173,8 +174,8 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		if err = p.startChannels(); err != nil {
 			return p, err
 		}
-		if p.sunNotify != nil && p.channels != nil {
-			p.sunNotify.outbox.Store(p.channels.outbox)
+		if p.engineOut != nil && p.channels != nil {
+			p.engineOut.outbox.Store(p.channels.outbox)
 		}
 	}
 	return p, nil

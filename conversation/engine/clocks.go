@@ -139,7 +139,8 @@ func (h *Handler) responded(ctx context.Context, tx Tx, e models.Event) error {
 
 // WatchSLA, every interval until ctx ends, records each target a conversation of the region
 // missed (sla.breached) or is about to miss (sla.warning, WarnBefore ahead), once per target
-// and clock, and gives back the snoozed conversations whose snooze ended.
+// and clock, gives back the snoozed conversations whose snooze ended, and resolves those the
+// AI kept whose customer stayed silent (BotResolveAfter).
 func (h *Handler) WatchSLA(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -167,6 +168,7 @@ func (h *Handler) checkSLA(ctx context.Context) {
 			h.log().WarnContext(ctx, "snooze end not applied yet", "region", h.Region, "conversation", o.ConversationID, "err", err)
 		}
 	}
+	h.resolveIdleBots(ctx, now)
 	overdue, err := h.Store.Overdue(ctx, h.Region, now, h.WarningLead(), 500)
 	if err != nil {
 		h.log().WarnContext(ctx, "sla watch", "region", h.Region, "err", err)

@@ -11,8 +11,7 @@
 // frees its agent, who is offered the next waiting conversation at once.
 //
 // Statuses are models.ConversationStatus: queued, assigned, pending (the agent waits on the
-// customer), snoozed (put aside until a time), resolved; bot is the AI-answers issue's
-// (#19) and never set here. Pending and snoozed conversations stay their agent's but do not
+// customer), snoozed (put aside until a time), resolved; bot while the AI keeps it (assist.go). Pending and snoozed conversations stay their agent's but do not
 // count against their capacity. The customer writing to one, or a snooze reaching its end
 // (WatchSLA), gives it back: conversation.assigned to the same agent (reason customer_replied
 // or snooze_ended) while the agent is still in the region, online or not, else routed again.
@@ -28,7 +27,9 @@
 // offers). With Sun (handoff.go) it hands conversations nobody on shift at home can take to
 // the next region on shift that writes their language (WatchHandoffs), and tells customers
 // when nobody anywhere is when a person is back. Escalations and hand-offs carry a summary
-// built from the analysis (Summarize). What it does not do yet: AI answers (issue #19).
+// built from the analysis (Summarize). With an Assistant (assist.go) the AI answers first: a
+// new conversation, or one it keeps, is answered from the knowledge base when it can (status
+// bot, the reply sent once), else handed to a person with the draft and the reasons.
 // Messages older than MaxAge (history imported by a backfill) are not routed.
 package engine
 
@@ -56,7 +57,7 @@ func Group(region string) string { return "meridian.conversations." + region }
 // Work is where a conversation stands in the engine.
 type Work struct {
 	ConversationID, CustomerID, Country, Tier, Channel, Kind string
-	// Status: queued, assigned, pending, snoozed or resolved (bot belongs to issue #19).
+	// Status: queued, bot, assigned, pending, snoozed or resolved.
 	Status                               models.ConversationStatus
 	Assignee, PreviousAgent, Queue       string
 	Priority                             routing.Priority
@@ -136,6 +137,11 @@ type Store interface {
 	// Sweep runs sweep in one transaction of the region and records a decision (id
 	// returned) only when it produced events: a sweep that changed nothing leaves no row.
 	Sweep(ctx context.Context, region, tenant string, sweep func(Tx) ([]models.Event, error)) (decisionID string, events []models.Event, err error)
+	// Decided reports whether a decision was recorded.
+	Decided(ctx context.Context, region, tenant, decisionID string) (bool, error)
+	// BotIdle lists a region's conversations the AI keeps (status bot) whose customer last
+	// wrote before before (Overdue.DueAt: when).
+	BotIdle(ctx context.Context, region string, before time.Time, limit int) ([]Overdue, error)
 	// Unpublished lists decisions made before before whose events Kafka has not acknowledged.
 	Unpublished(ctx context.Context, region string, before time.Time, limit int) ([]Unpublished, error)
 	OfferStore
@@ -179,6 +185,12 @@ type Handler struct {
 	// History is what routing learned from ClickHouse (conversation/history.Learner); nil,
 	// or no snapshot for a tenant yet, routes without it (learned.go).
 	History History
+
+	// Assistant answers with AI before a person is asked (assist.go); nil: every message
+	// goes to a person. BotResolveAfter is how long a conversation the AI answered waits
+	// for the customer before the AI resolves it (0: DefaultBotResolveAfter).
+	Assistant       Assistant
+	BotResolveAfter time.Duration
 }
 
 // Handle implements stream.Handler, one event after the other in the log's order.
@@ -188,12 +200,18 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 		if err != nil || e.Region != h.Region {
 			continue // the store sink dead-letters what does not decode
 		}
+		if h.Assistant != nil && e.Type == models.MessageReceived && e.Direction == models.Inbound {
+			h.Assistant.Observe(e)
+		}
 		switch {
 		case e.Type == h.trigger() && e.Direction == models.Inbound:
 			if h.now().Sub(e.OccurredAt) > h.maxAge() {
 				continue
 			}
-			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e) })
+			var s *Suggestion
+			if s, err = h.ask(ctx, e); err == nil {
+				err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.route(ctx, tx, e, s) })
+			}
 		case e.Type == models.ConversationResolved && e.Attributes[originAttr] != originWorkspace:
 			err = h.decide(ctx, e.Tenant, e.ID, e.ConversationID, func(tx Tx) ([]models.Event, error) { return h.resolvedAnywhere(ctx, tx, e) })
 		case e.Type == models.ConversationResolved && h.queueRegion(e.Queue) != "" && h.queueRegion(e.Queue) != h.Region:
@@ -249,13 +267,15 @@ func (h *Handler) now() time.Time {
 }
 
 // route decides who answers a conversation with a new inbound message: nobody new while an
-// agent has it; else the best eligible agent with room, or its queue.
-func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Event, error) {
+// agent has it; the AI when it answered (s, from ask); else the best eligible agent with
+// room, or its queue, with the AI's draft and reasons when it handed the message over.
+func (h *Handler) route(ctx context.Context, tx Tx, e models.Event, s *Suggestion) ([]models.Event, error) {
 	w, ok, err := tx.Work(ctx, e.ConversationID)
 	if err != nil {
 		return nil, err
 	}
 	at := h.now().UTC()
+	ai := s != nil && eligibleForAI(w, ok)
 	if ok && w.Status != models.StatusResolved {
 		w.observe(e)
 	}
@@ -284,6 +304,13 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	}
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
+	if ai && !s.Handover {
+		return h.automate(ctx, tx, w, e, *s, at)
+	}
+	if w.Status == models.StatusBot {
+		// The AI hands over: the person's clocks start now, not at the AI's first answer.
+		w.WaitingSince, w.FirstResponseAt = e.OccurredAt, nil
+	}
 	before := w.Priority
 	w.Priority = max(w.Priority, h.priorityOf(tx, w))
 	// A high or critical message escalates at once, the first time it raises the priority.
@@ -299,6 +326,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event) ([]models.Ev
 	d := l.router.Route(c, agents, at)
 	w.Queue = d.Queue
 	events := []models.Event{h.decision(e.ID, w, d, at)}
+	if ai {
+		events = append(events, h.handover(w, e, *s, at))
+	}
 	if d.AgentID == "" {
 		w.Status = models.StatusQueued
 		q := h.event(w, models.ConversationQueued, "queued:"+e.ID, at)

@@ -24,3 +24,8 @@ var pages = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "meridian_pages_total",
 	Help: "Steps of on-call paging delivered or failed (every target of the person failed after retries), by region.",
 }, []string{"region", "result"})
+
+var aiAnswers = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "meridian_ai_answers_total",
+	Help: "Replies the AI sent to customers from the knowledge base (conversation engine with an Assistant), by region.",
+}, []string{"region"})

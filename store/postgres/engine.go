@@ -337,15 +337,27 @@ ORDER BY 4 LIMIT $3`, RegionSchema(region)), now, warnBefore.Microseconds(), lim
 
 // SnoozeEnded implements engine.Store.
 func (s *Engine) SnoozeEnded(ctx context.Context, region string, now time.Time, limit int) ([]engine.Overdue, error) {
-	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(`SELECT tenant_id, conversation_id, snooze_until FROM %s.work
- WHERE status = 'snoozed' AND snooze_until <= $1 ORDER BY snooze_until LIMIT $2`, RegionSchema(region)), now, limit)
+	return s.due(ctx, region, "snoozes", "snooze", `SELECT tenant_id, conversation_id, snooze_until FROM %s.work
+ WHERE status = 'snoozed' AND snooze_until <= $1 ORDER BY snooze_until LIMIT $2`, now, limit)
+}
+
+// BotIdle implements engine.Store.
+func (s *Engine) BotIdle(ctx context.Context, region string, before time.Time, limit int) ([]engine.Overdue, error) {
+	return s.due(ctx, region, "AI conversations", "bot_idle", `SELECT tenant_id, conversation_id, last_customer_at FROM %s.work
+ WHERE status = 'bot' AND last_customer_at < $1 ORDER BY last_customer_at LIMIT $2`, before, limit)
+}
+
+// due lists the region's conversations a query (tenant, conversation, due time; %s the
+// region's schema) finds, as Overdue of target.
+func (s *Engine) due(ctx context.Context, region, what, target, query string, args ...any) ([]engine.Overdue, error) {
+	rows, err := s.DB.Pool.Query(ctx, fmt.Sprintf(query, RegionSchema(region)), args...)
 	if err != nil {
-		return nil, fmt.Errorf("engine %s: snoozes: %w", region, err)
+		return nil, fmt.Errorf("engine %s: %s: %w", region, what, err)
 	}
 	defer rows.Close()
 	var out []engine.Overdue
 	for rows.Next() {
-		o := engine.Overdue{Target: "snooze"}
+		o := engine.Overdue{Target: target}
 		if err := rows.Scan(&o.Tenant, &o.ConversationID, &o.DueAt); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/meridian-cs/meridian/answers"
+	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/models"
+)
+
+// assistant builds the engine's AI step (--ai-answers on): the answers service, the
+// messages' sealed text kept from arrival to analysis, the engine's outbox for the replies.
+// A nil Assistant (off) sends every message to a person.
+func (p *platform) assistant() (engine.Assistant, time.Duration, error) {
+	after, err := p.cfg.duration("ai-resolve-after")
+	if err != nil {
+		return nil, 0, err
+	}
+	if after <= 0 {
+		return nil, 0, fmt.Errorf("--ai-resolve-after: %v is not a positive duration", after)
+	}
+	switch p.cfg.str("ai-answers") {
+	case "off":
+		return nil, after, nil
+	case "on":
+	default:
+		return nil, 0, fmt.Errorf("--ai-answers: %q is not on or off", p.cfg.str("ai-answers"))
+	}
+	if p.answers == nil {
+		return nil, 0, errors.New("--ai-answers on: the answers service is not configured")
+	}
+	return &aiAssistant{answers: p.answers, keys: p.keyring, out: p.engineOut, texts: newTextRing(aiTextsKept)}, after, nil
+}
+
+// aiTextsKept is how many inbound messages' sealed texts wait for their analysis: far more
+// than the analysis is ever behind, so only a restart loses one (and a person takes it).
+const aiTextsKept = 50_000
+
+// aiAssistant implements engine.Assistant with package answers.
+type aiAssistant struct {
+	answers *answers.Service
+	keys    *shred.Keyring
+	out     *engineOutbox
+	texts   *textRing
+}
+
+// Observe implements engine.Assistant: it keeps the message's text, sealed as it came.
+func (a *aiAssistant) Observe(e models.Event) {
+	if e.Text != "" {
+		a.texts.put(e.Tenant+"\x00"+e.ID, sealedText{region: e.Region, customer: e.CustomerID, text: e.Text})
+	}
+}
+
+// Answer implements engine.Assistant.
+func (a *aiAssistant) Answer(ctx context.Context, e models.Event) (engine.Suggestion, error) {
+	id := e.Attributes["message_id"]
+	if e.Type == models.MessageReceived {
+		id = e.ID
+	}
+	t, ok := a.texts.get(e.Tenant + "\x00" + id)
+	if !ok {
+		return engine.Suggestion{Handover: true, Reasons: []string{engine.ReasonTextUnavailable}}, nil
+	}
+	text := t.text
+	if a.keys != nil {
+		o, err := a.keys.Opener(ctx, t.region, e.Tenant, t.customer)
+		if errors.Is(err, shred.ErrErased) {
+			return engine.Suggestion{Handover: true, Reasons: []string{engine.ReasonTextUnavailable}}, nil
+		}
+		if err != nil {
+			return engine.Suggestion{}, err
+		}
+		if text, err = o.Open(text); err != nil {
+			return engine.Suggestion{}, fmt.Errorf("the message's text does not open: %w", err)
+		}
+	}
+	ans, err := a.answers.Answer(ctx, e.Tenant, answers.Question{Text: text, Language: e.Language, ConversationID: e.ConversationID})
+	if err != nil {
+		return engine.Suggestion{}, err
+	}
+	s := engine.Suggestion{Handover: ans.Handover, Reasons: ans.HandoverReasons, ArticleID: ans.ArticleID, Text: ans.Text,
+		Language: ans.Language, Confidence: ans.Confidence}
+	if ans.Source != nil {
+		s.Method = ans.Source.Method
+	}
+	return s, nil
+}
+
+// Send implements engine.Assistant through the channels' outbox, once per key.
+func (a *aiAssistant) Send(ctx context.Context, tenant, conv, language, text, key string) error {
+	err := a.out.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
+		AgentID: engine.AIAgent, Localisation: &channels.Localisation{Language: language}})
+	if errors.Is(err, channels.ErrNoSender) {
+		return fmt.Errorf("%w: %w", engine.ErrCannotSend, err)
+	}
+	return err
+}
+
+// sealedText is a message's text as it came through Kafka: sealed with its customer's key.
+type sealedText struct {
+	region, customer, text string
+}
+
+// textRing keeps the last n texts by key; the oldest goes first.
+type textRing struct {
+	mu    sync.Mutex
+	byKey map[string]sealedText
+	keys  []string
+	next  int
+}
+
+func newTextRing(n int) *textRing {
+	return &textRing{byKey: make(map[string]sealedText, n), keys: make([]string, n)}
+}
+
+func (r *textRing) put(key string, t sealedText) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byKey[key]; ok {
+		r.byKey[key] = t
+		return
+	}
+	delete(r.byKey, r.keys[r.next])
+	r.keys[r.next] = key
+	r.next = (r.next + 1) % len(r.keys)
+	r.byKey[key] = t
+}
+
+func (r *textRing) get(key string) (sealedText, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.byKey[key]
+	return t, ok
+}

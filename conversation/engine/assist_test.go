@@ -1,0 +1,144 @@
+package engine_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/conversation"
+	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/models"
+)
+
+// assistant answers every message it observed, except in conversations named "human-…" (a
+// person requested) and "mute-…" (a channel that cannot send); it records every send.
+type assistant struct {
+	mu       sync.Mutex
+	observed []string
+	sent     map[string]int // key → sends
+	asked    int
+	forget   bool // observe nothing
+}
+
+func (a *assistant) Observe(e models.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.forget {
+		a.observed = append(a.observed, e.ID)
+	}
+}
+
+func (a *assistant) Answer(_ context.Context, e models.Event) (engine.Suggestion, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.asked++
+	if !slices.Contains(a.observed, e.ID) {
+		return engine.Suggestion{Handover: true, Reasons: []string{engine.ReasonTextUnavailable}}, nil
+	}
+	if strings.HasPrefix(e.ConversationID, "human-") {
+		return engine.Suggestion{Handover: true, Reasons: []string{"person_requested"}, ArticleID: "shipping", Text: "draft", Confidence: 0.8}, nil
+	}
+	return engine.Suggestion{ArticleID: "shipping", Text: "Orders ship within 2 days.", Language: "en", Method: "passage", Confidence: 0.8}, nil
+}
+
+func (a *assistant) Send(_ context.Context, _, conv, _, _, key string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if strings.HasPrefix(conv, "mute-") {
+		return engine.ErrCannotSend
+	}
+	if a.sent == nil {
+		a.sent = map[string]int{}
+	}
+	a.sent[key]++
+	return nil
+}
+
+// The AI answers a new conversation once (status bot, no person asked, the reply sent once
+// even when the message comes again); when the customer then asks for a person, the AI hands
+// over with its reason and the person's first-response clock starts at that message; a
+// conversation whose channel cannot send goes to a person; and one the AI answered and whose
+// customer stayed silent is resolved by the AI once.
+func TestTheAIAnswersFirstAndHandsOverWithItsReasons(t *testing.T) {
+	c := newClocked(t, statusPolicy)
+	a := &assistant{}
+	c.h.Assistant, c.h.BotResolveAfter = a, 30*time.Minute
+	c.agent(conversation.Agent{ID: "anna", Name: "Anna", Region: "eu", Languages: map[string]int{"en": 5}, MaxConcurrent: 3, Timezone: "UTC"}, true)
+
+	first := c.customer("c1", "en")
+	c.feed(first)
+	if w := c.work("c1"); w.Status != models.StatusBot || w.Assignee != "" || w.FirstResponseDue != nil {
+		t.Fatalf("answered by the AI: %+v", w)
+	}
+	if got := c.decided("c1"); !slices.Equal(got, []string{"conversation.automated>meridian-ai:", "ai.action>meridian-ai:"}) {
+		t.Fatalf("decided %v", got)
+	}
+	c.feed(first) // the same message again: nothing asked, nothing sent, nothing decided
+	if a.asked != 1 || len(a.sent) != 1 || a.sent["ai:"+first.ID] != 1 {
+		t.Fatalf("asked %d times, sent %v", a.asked, a.sent)
+	}
+
+	c.advance(5 * time.Minute)
+	more := c.customer("c1", "en")
+	c.feed(more)
+	if w := c.work("c1"); w.Status != models.StatusBot {
+		t.Fatalf("a second question the AI answers stays the AI's: %+v", w)
+	}
+
+	c.advance(time.Minute)
+	person := c.customer("human-1", "en")
+	c.feed(person)
+	w := c.work("human-1")
+	if w.Status != models.StatusAssigned || w.Assignee != "anna" {
+		t.Fatalf("handed over: %+v", w)
+	}
+	if got := c.decided("human-1"); !slices.Contains(got, "ai.action>meridian-ai:person_requested") || !slices.Contains(got, "conversation.assigned>anna:") {
+		t.Fatalf("decided %v", got)
+	}
+	if len(a.sent) != 2 {
+		t.Fatalf("a handover sends nothing: %v", a.sent)
+	}
+
+	mute := c.customer("mute-1", "en")
+	c.feed(mute)
+	if w := c.work("mute-1"); w.Status != models.StatusAssigned {
+		t.Fatalf("a channel that cannot send goes to a person: %+v", w)
+	}
+	if got := c.decided("mute-1"); !slices.Contains(got, "ai.action>meridian-ai:"+engine.ReasonCannotSend) {
+		t.Fatalf("decided %v", got)
+	}
+
+	// A conversation the AI keeps whose customer writes what it hands over: a person takes it
+	// with a first-response clock from that message.
+	c.advance(time.Minute)
+	c.feed(c.customer("c2", "en"))
+	c.advance(time.Minute)
+	a.mu.Lock()
+	a.forget = true // as after a restart between the message and its analysis
+	a.mu.Unlock()
+	c.feed(c.customer("c2", "en"))
+	w = c.work("c2")
+	if w.Status != models.StatusAssigned || w.FirstResponseDue == nil || !w.FirstResponseDue.Equal(c.now.Add(10*time.Minute)) {
+		t.Fatalf("handed over from the AI with a fresh clock: %+v (due %s)", w, at(w.FirstResponseDue))
+	}
+
+	// Silent for the resolve-after (c1's customer last wrote 2 minutes ago): resolved by the
+	// AI, once.
+	c.advance(27 * time.Minute)
+	c.h.CheckSLA(context.Background())
+	if w := c.work("c1"); w.Status != models.StatusBot {
+		t.Fatalf("resolved too early: %+v", w)
+	}
+	c.advance(2 * time.Minute)
+	c.h.CheckSLA(context.Background())
+	c.h.CheckSLA(context.Background())
+	if w := c.work("c1"); w.Status != models.StatusResolved {
+		t.Fatalf("not resolved by the AI: %+v", w)
+	}
+	if got := c.decided("c1"); count(got, "conversation.resolved>meridian-ai:ai_answered") != 1 || count(got, "ai.action") != 3 {
+		t.Fatalf("decided %v", got)
+	}
+}
