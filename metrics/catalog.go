@@ -89,6 +89,14 @@ var measures = map[string]measure{
 	"handoffs":      {doc: "hand-offs between regions", partials: []string{"countIf(" + typeIn(models.ConversationHandedOff) + ")"}},
 	"resolutions":   {doc: "conversations marked resolved", partials: []string{"countIf(" + typeIn(models.ConversationResolved) + ")"}},
 	"ai_actions":    {doc: "actions taken by the AI", partials: []string{"countIf(" + typeIn(models.AIAction) + ")"}},
+	"ai_answers": {
+		doc:      "customer messages the AI answered from the knowledge base (ai.action answered)",
+		partials: []string{"countIf(" + typeIn(models.AIAction) + " AND action = 'answered')"},
+	},
+	"ai_handovers": {
+		doc:      "customer messages the AI handed to a person (ai.action handed_to_agent): break down by reason (no_article, low_confidence, complaint, negative_sentiment, urgency, person_requested, channel_cannot_send, ...)",
+		partials: []string{"countIf(" + typeIn(models.AIAction) + " AND action = 'handed_to_agent')"},
+	},
 	"csat_avg": {
 		doc: "mean CSAT score (1-5); 0 when there is no feedback",
 		partials: []string{
@@ -122,8 +130,8 @@ var measures = map[string]measure{
 		final:    ratio, perConversation: true,
 	},
 	"ai_containment": {
-		doc:      "share (0-1) of conversations with a customer message that the AI answered (ai.action answered) without assignment to or escalation to a person",
-		partials: []string{"countIf(has_in AND ai_answered AND NOT human)", "countIf(has_in)"},
+		doc:      "share (0-1) of conversations with a customer message that the AI resolved: it answered (ai.action answered) and the conversation was resolved with no assignment to or escalation to a person",
+		partials: []string{"countIf(has_in AND ai_answered AND resolved AND NOT human)", "countIf(has_in)"},
 		final:    ratio, perConversation: true,
 	},
 	"cross_channel_customers": {
@@ -260,7 +268,7 @@ var dimensions = map[string]dimension{
 	"tier":            column("tier", "customer tier"),
 	"intent":          column("intent", "intent: detected on message.analyzed (order_status, delivery, return, refund, billing, cancel, product_question, technical_fault, account_access, other); as the sender gave it elsewhere"),
 	"team":            column("team", "agent team"),
-	"reason":          column("reason", "reason of an event: the target an sla.breached missed, why a routing.decided queued, an escalation's"),
+	"reason":          column("reason", "reason of an event: the target an sla.breached missed, why a routing.decided queued, an escalation's, why the AI handed a message to a person"),
 	"from_region":     column("from_region", "region a hand-off left (conversation.handed_off)"),
 	"to_region":       column("to_region", "region a hand-off went to (conversation.handed_off)"),
 	"channel_count": {doc: "how many channels the customer wrote on within the time range (1, 2, ...); only with per-customer measures (cross_channel_customers, writing_customers)",

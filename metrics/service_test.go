@@ -20,8 +20,10 @@ import (
 //	eu s-b email:    received t0, assigned +10s, sent +60s, received, sent, resolved +300s
 //	us s-c whatsapp: received t0, ai answered, escalated +20s, sent +30s, handed off eu→us
 //	eu s-d whatsapp: sent t0-10s (proactive), received t0, no reply
+//	eu s-e whatsapp: received t0, ai answered, then handed over (low confidence), not resolved
 //
-// so first response (6+60+30)/3 = 32 s, resolution (100+300)/2 = 200 s, AI containment 1/4.
+// so first response (6+60+30)/3 = 32 s, resolution (100+300)/2 = 200 s, AI containment 1/5
+// (s-e answered but not resolved does not count).
 const svcTenant = "svc"
 
 var svcOnce sync.Once
@@ -44,6 +46,7 @@ func svcSetup(t *testing.T) {
 			return e
 		}
 		ai := func(e models.Event) models.Event { e.Action = "answered"; return e }
+		handover := func(e models.Event) models.Event { e.Action, e.Reason = "handed_to_agent", "low_confidence"; return e }
 		ho := ev("us", "s-c", "whatsapp", models.ConversationHandedOff, 40)
 		ho.FromRegion, ho.ToRegion = "eu", "us"
 		byRegion := map[string][]models.Event{
@@ -54,6 +57,8 @@ func svcSetup(t *testing.T) {
 				ev("eu", "s-b", "email", models.MessageSent, 60), ev("eu", "s-b", "email", models.MessageReceived, 70),
 				ev("eu", "s-b", "email", models.MessageSent, 80), ev("eu", "s-b", "email", models.ConversationResolved, 300),
 				ev("eu", "s-d", "whatsapp", models.MessageSent, -10), ev("eu", "s-d", "whatsapp", models.MessageReceived, 0),
+				ev("eu", "s-e", "whatsapp", models.MessageReceived, 0), ai(ev("eu", "s-e", "whatsapp", models.AIAction, 3)),
+				handover(ev("eu", "s-e", "whatsapp", models.AIAction, 50)),
 			},
 			"us": {
 				ev("us", "s-c", "whatsapp", models.MessageReceived, 0), ai(ev("us", "s-c", "whatsapp", models.AIAction, 5)),
@@ -79,10 +84,11 @@ func TestServiceMeasures(t *testing.T) {
 		q    metrics.Query
 		want string
 	}{
-		{"totals over both regions", metrics.Query{Measures: []string{"first_response_seconds", "resolution_seconds", "ai_containment", "contacts"}}, "=[32 200 0.25 4];"},
-		{"per region", metrics.Query{Measures: []string{"first_response_seconds", "ai_containment"}, Dimensions: []string{"region"}}, "eu=[33 0.3333333333333333];us=[30 0];"},
-		{"mixed with event measures per channel", metrics.Query{Measures: []string{"messages", "first_response_seconds", "contacts"}, Dimensions: []string{"channel"}}, "email=[4 60 1];whatsapp=[6 18 3];"},
+		{"totals over both regions", metrics.Query{Measures: []string{"first_response_seconds", "resolution_seconds", "ai_containment", "contacts"}}, "=[32 200 0.2 5];"},
+		{"per region", metrics.Query{Measures: []string{"first_response_seconds", "ai_containment"}, Dimensions: []string{"region"}}, "eu=[33 0.25];us=[30 0];"},
+		{"mixed with event measures per channel", metrics.Query{Measures: []string{"messages", "first_response_seconds", "contacts"}, Dimensions: []string{"channel"}}, "email=[4 60 1];whatsapp=[7 18 4];"},
 		{"hand-offs by from and to region", metrics.Query{Measures: []string{"handoffs"}, Dimensions: []string{"from_region", "to_region"}, Filters: []metrics.Filter{{Dimension: "type", Values: []string{models.ConversationHandedOff}}}}, "eu/us=[1];"},
+		{"AI answers and handovers by reason", metrics.Query{Measures: []string{"ai_answers", "ai_handovers"}, Dimensions: []string{"reason"}}, "=[3 0];low_confidence=[0 1];"},
 		{"a filter narrows the conversations' events", metrics.Query{Measures: []string{"contacts", "ai_containment"}, Filters: []metrics.Filter{{Dimension: "channel", Values: []string{"email"}}}}, "=[1 0];"},
 	}
 	for _, tt := range tests {

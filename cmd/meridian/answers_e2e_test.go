@@ -2,11 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/meridian-cs/meridian/channels/meta"
+	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
 
 // chatFake is an OpenAI-compatible chat-completions endpoint: answers questions from the
@@ -82,5 +87,63 @@ func TestQuestionsAreAnsweredFromTheDemoArticles(t *testing.T) {
 	none := ask("Können Sie mir die Öffnungszeiten Ihrer Filiale in Hamburg nennen?")
 	if none["handover"] != true {
 		t.Errorf("unanswerable: %v", none)
+	}
+}
+
+// A German customer's WhatsApp question is answered by the engine's AI from the demo's
+// article, once however often WhatsApp delivers the message, and the conversation is the
+// AI's (BOT); a customer asking for a person gets no AI reply and waits for one, with the
+// reason in metrics.
+func TestTheEngineAnswersAWhatsAppQuestionWithAIOnce(t *testing.T) {
+	api := &graphAPI{}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	s := startServer(t, t.TempDir(), "MERIDIAN_ANALYSIS=on", "MERIDIAN_LANGUAGE_HIGH_ACCURACY=de", "MERIDIAN_ROUTING=on",
+		"MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_VERIFY_TOKEN=verify-me",
+		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL)
+	if code, out, errs := runCLI(t, "kb", "import", filepath.Join("..", "..", "examples", "kb"), "--server", "http://"+s.addr, "--api-key", testKey); code != 0 {
+		t.Fatalf("kb import: %d %s %s", code, out, errs)
+	}
+	deliver := func(from, wamid, text string) {
+		body := whatsapp.TextDelivery("1029384756", from, "Kunde", wamid, text, time.Now().Add(-time.Second).Truncate(time.Second))
+		for range 2 { // WhatsApp retries a delivery it thinks failed
+			if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
+				t.Fatalf("delivery: %d %s", code, out)
+			}
+		}
+	}
+	deliver("4915112345678", "wamid.DE1", "Wie lange dauert der Versand nach Österreich und was kostet er?")
+	q := `{ metrics(measures: ["ai_answers", "ai_handovers", "analyzed_messages"], dimensions: ["reason"]) { rows { dimensions values } } }`
+	deadline := time.Now().Add(60 * time.Second)
+	for api.count() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no AI reply sent; AI metrics: %v", s.gql(t, q, nil)["metrics"])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	api.mu.Lock()
+	reply := fmt.Sprint(api.sends[0]["text"])
+	to := api.sends[0]["to"]
+	api.mu.Unlock()
+	if to != "4915112345678" || !strings.Contains(reply, "2–4 Werktage nach Österreich") {
+		t.Fatalf("the AI's reply to %v: %s", to, reply)
+	}
+	status := func(id string) string {
+		c := s.gql(t, `query($id: String!) { customerByIdentity(channel: "whatsapp", externalId: $id) { conversations { status } } }`,
+			map[string]any{"id": id})["customerByIdentity"].(map[string]any)
+		return fmt.Sprint(c["conversations"])
+	}
+	waitFor(t, 30*time.Second, func() bool { return status("4915112345678") == "[map[status:bot]]" })
+
+	deliver("4915187654321", "wamid.DE2", "Ich möchte bitte mit einem Mitarbeiter sprechen.")
+	waitFor(t, 60*time.Second, func() bool {
+		got := fmt.Sprint(s.gql(t, q, nil)["metrics"])
+		return strings.Contains(got, "map[dimensions:[person_requested] values:[0 1 0]]") && strings.Contains(got, "map[dimensions:[] values:[1 0 2]]")
+	})
+	if got := status("4915187654321"); got != "[map[status:queued]]" {
+		t.Fatalf("the customer who asked for a person: %s", got)
+	}
+	if api.count() != 1 {
+		t.Fatalf("%d sends, want the one AI answer", api.count())
 	}
 }

@@ -125,7 +125,7 @@ func (p *platform) startEngine(groups map[string]string) error {
 			Name: "engine", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 			Group: engine.Group(r), MaxWait: 20 * time.Millisecond, Logger: p.log,
 		}, h)
-		p.sinkWG.Add(5)
+		p.sinkWG.Add(6)
 		go func() {
 			defer p.sinkWG.Done()
 			h.WatchHandoffs(p.runCtx, handoffWatchEvery)
