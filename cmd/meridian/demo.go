@@ -73,7 +73,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		now := time.Now().UTC().Truncate(time.Hour)
 		engineFrom := p.engineFrom(time.Now())
 		gen := demo.New(demo.Config{Seed: *seed, Tenant: tenant, Start: now.AddDate(0, 0, -*days), End: now,
-			MessagesPerHour: *rate, Policy: p.policy, EngineFrom: engineFrom})
+			MessagesPerHour: *rate, Policy: p.policy, EngineFrom: engineFrom, EngineAnswers: p.aiAnswers})
 		start := time.Now()
 		n := 0
 		err = sendConcurrently(ctx, c, 4, func(send func(models.Event) error) error {
@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}()
 		defer func() { <-refreshed }()
 		live := demo.New(demo.Config{Seed: *seed + 1, Tenant: tenant, Start: now, End: now.AddDate(10, 0, 0),
-			MessagesPerHour: *rate, Policy: p.policy, EngineFrom: engineFrom})
+			MessagesPerHour: *rate, Policy: p.policy, EngineFrom: engineFrom, EngineAnswers: p.aiAnswers})
 		// Live customer messages on the platforms go to their webhooks, everything else to
 		// /v1/events (demoHooks).
 		hooks, err := newDemoHooks(cfg, p, base, demoOn, *speedup, log)

@@ -48,3 +48,37 @@ func TestDemoLeavesAssignmentsToTheEngine(t *testing.T) {
 			offBefore, offAfter, onBefore, onAfter)
 	}
 }
+
+// With the engine's AI on, the demo leaves the AI's answers, hand-overs, resolutions and
+// messages of the engine's hour to the engine: the customers' messages and the history stay.
+func TestDemoLeavesAIAnswersToTheEngine(t *testing.T) {
+	now := time.Now().UTC()
+	from := now.Add(-engine.DefaultMaxAge)
+	type tally struct{ aiBefore, aiAfter, received int }
+	count := func(answers bool) tally {
+		var n tally
+		g := demo.New(demo.Config{Seed: 5, Start: now.Add(-3 * time.Hour), End: now, MessagesPerHour: 2000, EngineFrom: from, EngineAnswers: answers})
+		err := g.Each(context.Background(), func(e models.Event) error {
+			switch {
+			case e.Type == models.MessageReceived:
+				n.received++
+			case e.AgentID == engine.AIAgent && (e.Type == models.MessageSent || e.Type == models.ConversationResolved ||
+				(e.Type == models.AIAction && e.Action != "classified")):
+				if e.OccurredAt.Before(from) {
+					n.aiBefore++
+				} else {
+					n.aiAfter++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	off, on := count(false), count(true)
+	if off.aiAfter == 0 || on.aiAfter != 0 || on.aiBefore != off.aiBefore || on.aiBefore == 0 || on.received != off.received {
+		t.Errorf("AI events before/after the engine's hour and customer messages: demo's AI %+v, engine's AI %+v", off, on)
+	}
+}

@@ -115,6 +115,7 @@ func (p *platform) startEngine(groups map[string]string) error {
 	if err != nil {
 		return err
 	}
+	p.aiAnswers = assistant != nil
 	router := routing.NewRouter(routing.Config{})
 	store := &postgres.Engine{DB: p.pg}
 	p.workspace = &engine.Workspace{Handler: &engine.Handler{Store: store, Publish: p.ingest, Router: router, SLA: policy, WarnBefore: warnBefore, Pager: pager, Sun: sun, Trigger: trigger, History: learned, Log: p.log}}

@@ -73,6 +73,8 @@ type platform struct {
 	// engineOut is the engine's way to customers (follow-the-sun notices, AI answers); nil
 	// with routing off.
 	engineOut *engineOutbox
+	// aiAnswers: the engine answers with AI first (--ai-answers on, routing on).
+	aiAnswers bool
 }
 
 // scope says how much of the platform a command needs.

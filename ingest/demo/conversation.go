@@ -183,6 +183,9 @@ type builder struct {
 	product string
 	order   [8]byte
 	li      *localeInfo
+	// ai marks the AI's own events being added: left out from Config.EngineFrom with
+	// EngineAnswers (the engine's AI decides them).
+	ai bool
 	scratch models.Event
 }
 
@@ -197,7 +200,7 @@ func (b *builder) add(typ string, secs float64) *models.Event {
 	b.t = b.t.Add(seconds(secs))
 	seq := b.seq
 	b.seq++
-	if ns := b.t.UnixNano(); ns < b.from || ns >= b.until || !b.t.Before(b.end) {
+	if ns := b.t.UnixNano(); b.engineAI() || ns < b.from || ns >= b.until || !b.t.Before(b.end) {
 		b.scratch = models.Event{}
 		return &b.scratch
 	}
@@ -218,6 +221,12 @@ func (b *builder) add(typ string, secs float64) *models.Event {
 
 // skip passes over an event that is not emitted: its time and sequence number go by, so
 // that every other event keeps its time and id.
+// engineAI reports whether the AI's event being added is the engine's to decide.
+func (b *builder) engineAI() bool {
+	cfg := &b.g.cfg
+	return b.ai && cfg.EngineAnswers && !cfg.EngineFrom.IsZero() && !b.t.Before(cfg.EngineFrom)
+}
+
 func (b *builder) skip(secs float64) {
 	b.t = b.t.Add(seconds(secs))
 	b.seq++
@@ -351,22 +360,30 @@ func (g *Generator) build(c *conv, seg *segment, key uint64, hourStart time.Time
 	answer := lc.answer[answerKind[intent]]
 
 	if contained {
+		b.ai = true
 		e = b.add(models.AIAction, 2+r.float()*4)
 		e.Action, e.AgentID, e.Intent, e.Confidence = "answered", aiAgent, intentNames[intent], unit(0.8+0.2*r.float())
 		b.message(models.MessageSent, 0.5, b.oneOf(answer)).AgentID = aiAgent
+		b.ai = false
 		if r.chance(0.4) {
 			b.message(models.MessageReceived, r.exp(90), b.oneOf(lc.follow))
+			b.ai = true
 			b.message(models.MessageSent, 3+r.float()*3, b.oneOf(answer)).AgentID = aiAgent
+			b.ai = false
 		}
 		if r.chance(0.55) {
 			b.message(models.MessageReceived, r.exp(60), b.oneOf(lc.thanks))
 		}
+		b.ai = true
 		e = b.add(models.AIAction, 120+r.exp(300))
 		e.Action, e.AgentID = "resolved", aiAgent
 		b.add(models.ConversationResolved, 0.5).AgentID = aiAgent
+		b.ai = false
 	} else {
+		b.ai = true
 		e = b.add(models.AIAction, 1+r.float()*2)
 		e.Action, e.AgentID, e.Summary = "handed_to_agent", aiAgent, summaries[intent]
+		b.ai = false
 		q := &li.queues[serving]
 		queue := q.support
 		switch {
@@ -455,8 +472,10 @@ func (g *Generator) build(c *conv, seg *segment, key uint64, hourStart time.Time
 	if r.chance(0.06) {
 		b.add(models.ConversationReopened, 3600+r.float()*4*3600)
 		b.message(models.MessageReceived, 5, b.oneOf(lc.follow))
+		b.ai = true
 		b.message(models.MessageSent, 20+r.exp(120)*slow, b.oneOf(answer)).AgentID = aiAgent
 		b.add(models.ConversationResolved, 60+r.exp(600)).AgentID = aiAgent
+		b.ai = false
 	}
 }
 

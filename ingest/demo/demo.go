@@ -36,6 +36,10 @@ type Config struct {
 	// conversation.assigned events are the truth, and the generator leaves its synthetic ones
 	// out (every other event, and every id, stays as without it). Zero: never.
 	EngineFrom time.Time
+	// EngineAnswers: from EngineFrom the engine's AI also answers (MERIDIAN_AI_ANSWERS): the
+	// generator leaves out its own AI answers, hand-overs and resolutions, and the AI's
+	// messages; the customers' messages, and every id, stay as without it.
+	EngineAnswers bool
 }
 
 // Generator produces events; it is not safe for concurrent use.

@@ -222,7 +222,7 @@ func TestEveryEventValidatesInOrderWithUniqueIDs(t *testing.T) {
 		switch typ {
 		case models.CustomerMerged, models.CustomerUnmerged, models.CustomerUpdated, models.ChannelEvent, models.MessageAnalyzed,
 			models.RoutingDecided, models.ConversationQueued, models.NoteAdded, models.SLABreached, models.SLAWarning,
-			models.ConversationSnoozed, models.ConversationPending, models.ConversationOffered:
+			models.ConversationSnoozed, models.ConversationPending, models.ConversationOffered, models.ConversationAutomated:
 			continue
 		}
 		if s.byType[typ] == 0 {
