@@ -107,6 +107,9 @@ type Config struct {
 	// Translator, when set, lets articles in another language answer; nil: only articles in
 	// the question's language do.
 	Translator translation.Translator
+	// Shop, when set, answers questions quoting an order number (AnswerOrder); nil: they
+	// are answered from the knowledge base like any other.
+	Shop Shop
 	// Generator, when set, words answers with a language model (checked by Ground); nil:
 	// answers are passages.
 	Generator *Generator
@@ -165,6 +168,9 @@ type Source struct {
 	Model string
 	// Score is the retrieval score (knowledge.Hit.Score) of the article.
 	Score float64
+	// OrderNumber is the order an order answer (MethodOrder) comes from; Title then names
+	// the shop's platform.
+	OrderNumber string
 }
 
 // How an answer's text was made.
@@ -216,50 +222,10 @@ type candidate struct {
 // or the knowledge base's failure; every other failure (analyzer, translator, language
 // model) becomes a handover or a passage answer with its reason.
 func (s *Service) Answer(ctx context.Context, tenant string, q Question) (Answer, error) {
-	if strings.TrimSpace(q.Text) == "" {
-		return Answer{}, &FieldError{Field: "question", Reason: "empty"}
+	lang, r, done, err := s.understand(ctx, q)
+	if err != nil || done != nil {
+		return deref(done), err
 	}
-	if len(q.Text) > MaxQuestionBytes {
-		return Answer{}, &FieldError{Field: "question", Reason: fmt.Sprintf("%d bytes, over the limit of %d", len(q.Text), MaxQuestionBytes)}
-	}
-	if len(q.ConversationID) > knowledge.MaxIDBytes {
-		return Answer{}, &FieldError{Field: "conversationId", Reason: fmt.Sprintf("longer than %d bytes", knowledge.MaxIDBytes)}
-	}
-	lang := ""
-	if strings.TrimSpace(q.Language) != "" {
-		var ok bool
-		if lang, ok = knowledge.BaseLanguage(q.Language); !ok {
-			return Answer{}, &FieldError{Field: "language", Reason: fmt.Sprintf("%.40q is not a BCP-47 language tag (en, de, pt-BR, ...)", q.Language)}
-		}
-	}
-	if lang == "" && s.cfg.Analyzer == nil {
-		return Answer{}, &FieldError{Field: "language", Reason: "required: this server does not detect languages (analysis is off)"}
-	}
-
-	var r reasons
-	if s.cfg.Analyzer != nil {
-		a, err := s.cfg.Analyzer.Analyze(ctx, understanding.Input{Text: q.Text, Locale: lang})
-		switch {
-		case err != nil:
-			s.cfg.Logger.Warn("answers: analysis failed", "conversation", q.ConversationID, "err", err)
-			r.note("the question could not be analysed (%v), so complaints, sentiment and urgency were not checked", errors.Unwrap(err))
-		default:
-			if lang == "" {
-				if l, ok := knowledge.BaseLanguage(a.Language); ok && a.Language != "und" {
-					lang = l
-				}
-			}
-			s.signals(a, &r)
-		}
-	}
-	if lang == "" {
-		r.handover(ReasonLanguageUnknown, "the question's language could not be detected")
-		return r.answer(Answer{Language: "und", Text: culture.Template("transfer_to_human", "en")}), nil
-	}
-	if who := PersonRequest(q.Text); who != "" {
-		r.handover(ReasonPersonRequested, "the customer asks for a person (%q)", who)
-	}
-
 	best, err := s.retrieve(ctx, tenant, q.Text, lang, lang)
 	if err != nil {
 		return Answer{}, err
@@ -317,6 +283,63 @@ func (s *Service) Answer(ctx context.Context, tenant string, q Question) (Answer
 	}
 	out.Text = culture.Adapt(text, lang).Text
 	return r.answer(out), nil
+}
+
+// understand checks q, finds its language (given, or detected) and the handover signals
+// (complaint, sentiment, urgency, a person asked for). done is the answer when nothing more
+// can be done (the language is unknown).
+func (s *Service) understand(ctx context.Context, q Question) (lang string, r reasons, done *Answer, err error) {
+	if strings.TrimSpace(q.Text) == "" {
+		return "", r, nil, &FieldError{Field: "question", Reason: "empty"}
+	}
+	if len(q.Text) > MaxQuestionBytes {
+		return "", r, nil, &FieldError{Field: "question", Reason: fmt.Sprintf("%d bytes, over the limit of %d", len(q.Text), MaxQuestionBytes)}
+	}
+	if len(q.ConversationID) > knowledge.MaxIDBytes {
+		return "", r, nil, &FieldError{Field: "conversationId", Reason: fmt.Sprintf("longer than %d bytes", knowledge.MaxIDBytes)}
+	}
+	if strings.TrimSpace(q.Language) != "" {
+		var ok bool
+		if lang, ok = knowledge.BaseLanguage(q.Language); !ok {
+			return "", r, nil, &FieldError{Field: "language", Reason: fmt.Sprintf("%.40q is not a BCP-47 language tag (en, de, pt-BR, ...)", q.Language)}
+		}
+	}
+	if lang == "" && s.cfg.Analyzer == nil {
+		return "", r, nil, &FieldError{Field: "language", Reason: "required: this server does not detect languages (analysis is off)"}
+	}
+
+	if s.cfg.Analyzer != nil {
+		a, err := s.cfg.Analyzer.Analyze(ctx, understanding.Input{Text: q.Text, Locale: lang})
+		switch {
+		case err != nil:
+			s.cfg.Logger.Warn("answers: analysis failed", "conversation", q.ConversationID, "err", err)
+			r.note("the question could not be analysed (%v), so complaints, sentiment and urgency were not checked", errors.Unwrap(err))
+		default:
+			if lang == "" {
+				if l, ok := knowledge.BaseLanguage(a.Language); ok && a.Language != "und" {
+					lang = l
+				}
+			}
+			s.signals(a, &r)
+		}
+	}
+	if lang == "" {
+		r.handover(ReasonLanguageUnknown, "the question's language could not be detected")
+		a := r.answer(Answer{Language: "und", Text: culture.Template("transfer_to_human", "en")})
+		return "", r, &a, nil
+	}
+	if who := PersonRequest(q.Text); who != "" {
+		r.handover(ReasonPersonRequested, "the customer asks for a person (%q)", who)
+	}
+
+	return lang, r, nil, nil
+}
+
+func deref(a *Answer) Answer {
+	if a == nil {
+		return Answer{}
+	}
+	return *a
 }
 
 // orBad gives Reason an error to word when the translator answered without one but with

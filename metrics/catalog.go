@@ -93,6 +93,15 @@ var measures = map[string]measure{
 		doc:      "customer messages the AI answered from the knowledge base (ai.action answered)",
 		partials: []string{"countIf(" + typeIn(models.AIAction) + " AND action = 'answered')"},
 	},
+	"ai_order_answers": {
+		doc:      "order questions the AI answered from the shop (ai.action answered with attribute order_number): status and tracking told to the order's owner",
+		partials: []string{"countIf(" + typeIn(models.AIAction) + " AND action = 'answered' AND attributes['order_number'] != '')"},
+	},
+	"order_automation": {
+		doc:      "share (0-1) of order enquiries (a customer message with intent order_status, or an order the AI answered about) that the AI resolved with no person: the write-up's order enquiry → tracking → resolution flow",
+		partials: []string{"countIf(order_enquiry AND ai_answered AND resolved AND NOT human)", "countIf(order_enquiry)"},
+		final:    ratio, perConversation: true,
+	},
 	"ai_handovers": {
 		doc:      "customer messages the AI handed to a person (ai.action handed_to_agent): break down by reason (no_article, low_confidence, complaint, negative_sentiment, urgency, person_requested, channel_cannot_send, ...)",
 		partials: []string{"countIf(" + typeIn(models.AIAction) + " AND action = 'handed_to_agent')"},
@@ -207,6 +216,8 @@ var measures = map[string]measure{
 //   - resolved / res_s: a conversation.resolved at or after it, and how many seconds later.
 //   - ai_answered: an ai.action with action "answered"; human: assigned to or escalated to a
 //     person (conversation.assigned or conversation.escalated).
+//   - order_enquiry: a customer message of it has intent order_status, or the AI answered
+//     about an order.
 //   - critical: a message of it was analysed as CRITICAL.
 //   - pg_ms: its first escalation that paged the on-call person; paged: it has one;
 //     page_answered / page_s: a message was sent at or after it, and how many seconds later.
@@ -223,6 +234,7 @@ var convFacts = strings.Join([]string{
 	"has_in AND notEmpty(res) AS resolved",
 	"if(resolved, (arrayMin(res) - fi_ms) / 1000, 0) AS res_s",
 	"countIf(" + typeIn(models.AIAction) + " AND action = 'answered') > 0 AS ai_answered",
+	"countIf(" + typeIn(models.MessageReceived, models.MessageAnalyzed) + " AND intent = 'order_status' OR " + typeIn(models.AIAction) + " AND attributes['order_number'] != '') > 0 AS order_enquiry",
 	"countIf(" + typeIn(models.ConversationAssigned, models.ConversationEscalated) + ") > 0 AS human",
 	"countIf(" + typeIn(models.MessageAnalyzed) + " AND attributes['urgency'] = 'CRITICAL') > 0 AS critical",
 	"toUnixTimestamp64Milli(minIf(occurred_at, " + typeIn(models.ConversationEscalated) + " AND attributes['paged'] = 'true')) AS pg_ms",

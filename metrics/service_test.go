@@ -46,12 +46,13 @@ func svcSetup(t *testing.T) {
 			return e
 		}
 		ai := func(e models.Event) models.Event { e.Action = "answered"; return e }
+		orderIntent := func(e models.Event) models.Event { e.Intent = "order_status"; return e }
 		handover := func(e models.Event) models.Event { e.Action, e.Reason = "handed_to_agent", "low_confidence"; return e }
 		ho := ev("us", "s-c", "whatsapp", models.ConversationHandedOff, 40)
 		ho.FromRegion, ho.ToRegion = "eu", "us"
 		byRegion := map[string][]models.Event{
 			"eu": {
-				ev("eu", "s-a", "whatsapp", models.MessageReceived, 0), ai(ev("eu", "s-a", "whatsapp", models.AIAction, 5)),
+				orderIntent(ev("eu", "s-a", "whatsapp", models.MessageReceived, 0)), ai(ev("eu", "s-a", "whatsapp", models.AIAction, 5)),
 				ev("eu", "s-a", "whatsapp", models.MessageSent, 6), ev("eu", "s-a", "whatsapp", models.ConversationResolved, 100),
 				ev("eu", "s-b", "email", models.MessageReceived, 0), ev("eu", "s-b", "email", models.ConversationAssigned, 10),
 				ev("eu", "s-b", "email", models.MessageSent, 60), ev("eu", "s-b", "email", models.MessageReceived, 70),
@@ -88,6 +89,7 @@ func TestServiceMeasures(t *testing.T) {
 		{"per region", metrics.Query{Measures: []string{"first_response_seconds", "ai_containment"}, Dimensions: []string{"region"}}, "eu=[33 0.25];us=[30 0];"},
 		{"mixed with event measures per channel", metrics.Query{Measures: []string{"messages", "first_response_seconds", "contacts"}, Dimensions: []string{"channel"}}, "email=[4 60 1];whatsapp=[7 18 4];"},
 		{"hand-offs by from and to region", metrics.Query{Measures: []string{"handoffs"}, Dimensions: []string{"from_region", "to_region"}, Filters: []metrics.Filter{{Dimension: "type", Values: []string{models.ConversationHandedOff}}}}, "eu/us=[1];"},
+		{"order enquiries automated", metrics.Query{Measures: []string{"order_automation", "ai_order_answers"}}, "=[1 0];"},
 		{"AI answers and handovers by reason", metrics.Query{Measures: []string{"ai_answers", "ai_handovers"}, Dimensions: []string{"reason"}}, "=[3 0];low_confidence=[0 1];"},
 		{"a filter narrows the conversations' events", metrics.Query{Measures: []string{"contacts", "ai_containment"}, Filters: []metrics.Filter{{Dimension: "channel", Values: []string{"email"}}}}, "=[1 0];"},
 	}

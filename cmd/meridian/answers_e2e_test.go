@@ -147,3 +147,75 @@ func TestTheEngineAnswersAWhatsAppQuestionWithAIOnce(t *testing.T) {
 		t.Fatalf("%d sends, want the one AI answer", api.count())
 	}
 }
+
+// magentoShop is Magento 2's REST API as documented, holding one order (000000123, billed to
+// a German phone number, shipped with UPS): orders searched by increment_id, shipments by
+// order_id, the integration token required.
+func magentoShop(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("Authorization") != "Bearer mg-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"message":"The consumer isn't authorized to access %resources."}`)
+			return
+		}
+		q := r.URL.Query()
+		field, value := q.Get("searchCriteria[filter_groups][0][filters][0][field]"), q.Get("searchCriteria[filter_groups][0][filters][0][value]")
+		switch {
+		case r.URL.Path == "/rest/V1/orders" && field == "increment_id":
+			var items []any
+			if strings.Contains(","+value+",", ",000000123,") {
+				items = append(items, map[string]any{"entity_id": 123, "increment_id": "000000123", "state": "processing", "status": "processing",
+					"created_at": "2026-12-05 09:30:00", "order_currency_code": "EUR", "grand_total": 84.5, "customer_email": "lena@example.de",
+					"billing_address": map[string]any{"telephone": "0151 12345678", "country_id": "DE"},
+					"items": []any{map[string]any{"item_id": 101, "sku": "JACKET", "name": "Rain jacket", "qty_ordered": 1.0, "qty_shipped": 1.0}}})
+			}
+			json.NewEncoder(w).Encode(map[string]any{"items": items, "total_count": len(items)})
+		case r.URL.Path == "/rest/V1/shipments" && field == "order_id" && value == "123":
+			json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "items": []any{map[string]any{"entity_id": 9, "order_id": 123,
+				"tracks": []any{map[string]any{"track_number": "1Z999AA10123456784", "title": "United Parcel Service", "carrier_code": "ups"}}}}})
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"message":"Request does not match any route."}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// "Wo ist meine Bestellung #000000123?" on WhatsApp from the order's phone is answered by the
+// engine's AI from Magento: the status and the UPS tracking link, in German. The same
+// question from another number learns nothing about the order and goes to a person.
+func TestTheEngineAnswersWhereIsMyOrderFromTheShopToItsOwnerOnly(t *testing.T) {
+	api := &graphAPI{}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	shop := magentoShop(t)
+	s := startServer(t, t.TempDir(), "MERIDIAN_ANALYSIS=on", "MERIDIAN_LANGUAGE_HIGH_ACCURACY=de", "MERIDIAN_ROUTING=on",
+		"MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_VERIFY_TOKEN=verify-me",
+		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL,
+		"MERIDIAN_MAGENTO_BASE_URL="+shop.URL, "MERIDIAN_MAGENTO_TOKEN=mg-token")
+	deliver := func(from, wamid, text string) {
+		body := whatsapp.TextDelivery("1029384756", from, "Kunde", wamid, text, time.Now().Add(-time.Second).Truncate(time.Second))
+		if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
+			t.Fatalf("delivery: %d %s", code, out)
+		}
+	}
+	deliver("4915187654321", "wamid.OTHER", "Hallo, wo ist meine Bestellung #000000123?")
+	q := `{ metrics(measures: ["ai_handovers"], dimensions: ["reason"]) { rows { dimensions values } } }`
+	waitFor(t, 60*time.Second, func() bool { return strings.Contains(fmt.Sprint(s.gql(t, q, nil)["metrics"]), "map[dimensions:[order_not_found] values:[1]]") })
+	if api.count() != 0 {
+		t.Fatalf("someone else's order was answered: %v", api.sends)
+	}
+
+	deliver("4915112345678", "wamid.OWNER", "Hallo, wo ist meine Bestellung #000000123?")
+	waitFor(t, 60*time.Second, func() bool { return api.count() == 1 })
+	api.mu.Lock()
+	reply, to := fmt.Sprint(api.sends[0]["text"]), api.sends[0]["to"]
+	api.mu.Unlock()
+	if to != "4915112345678" || !strings.Contains(reply, "Ihre Bestellung #000000123 wurde versandt.") || !strings.Contains(reply, "1Z999AA10123456784") {
+		t.Fatalf("the AI's reply to %v: %s", to, reply)
+	}
+	q = `{ metrics(measures: ["ai_order_answers"]) { rows { values } } }`
+	waitFor(t, 30*time.Second, func() bool { return fmt.Sprint(s.gql(t, q, nil)["metrics"]) == "map[rows:[map[values:[1]]]]" })
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/meridian-cs/meridian/answers"
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/commerce"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/models"
@@ -42,7 +43,8 @@ func (p *platform) assistant() (engine.Assistant, time.Duration, error) {
 // than the analysis is ever behind, so only a restart loses one (and a person takes it).
 const aiTextsKept = 50_000
 
-// aiAssistant implements engine.Assistant with package answers.
+// aiAssistant implements engine.Assistant with package answers: order questions from the
+// shop, the rest from the knowledge base.
 type aiAssistant struct {
 	answers *answers.Service
 	keys    *shred.Keyring
@@ -53,7 +55,11 @@ type aiAssistant struct {
 // Observe implements engine.Assistant: it keeps the message's text, sealed as it came.
 func (a *aiAssistant) Observe(e models.Event) {
 	if e.Text != "" {
-		a.texts.put(e.Tenant+"\x00"+e.ID, sealedText{region: e.Region, customer: e.CustomerID, text: e.Text})
+		t := sealedText{region: e.Region, customer: e.CustomerID, text: e.Text}
+		if e.Customer != nil {
+			t.email, t.phone = e.Customer.Email, e.Customer.Phone
+		}
+		a.texts.put(e.Tenant+"\x00"+e.ID, t)
 	}
 }
 
@@ -67,7 +73,7 @@ func (a *aiAssistant) Answer(ctx context.Context, e models.Event) (engine.Sugges
 	if !ok {
 		return engine.Suggestion{Handover: true, Reasons: []string{engine.ReasonTextUnavailable}}, nil
 	}
-	text := t.text
+	text, who := t.text, commerce.Customer{Email: t.email, Phone: t.phone}
 	if a.keys != nil {
 		o, err := a.keys.Opener(ctx, t.region, e.Tenant, t.customer)
 		if errors.Is(err, shred.ErrErased) {
@@ -76,18 +82,28 @@ func (a *aiAssistant) Answer(ctx context.Context, e models.Event) (engine.Sugges
 		if err != nil {
 			return engine.Suggestion{}, err
 		}
-		if text, err = o.Open(text); err != nil {
-			return engine.Suggestion{}, fmt.Errorf("the message's text does not open: %w", err)
+		for _, f := range []*string{&text, &who.Email, &who.Phone} {
+			if *f == "" {
+				continue
+			}
+			if *f, err = o.Open(*f); err != nil {
+				return engine.Suggestion{}, fmt.Errorf("the message's personal fields do not open: %w", err)
+			}
 		}
 	}
-	ans, err := a.answers.Answer(ctx, e.Tenant, answers.Question{Text: text, Language: e.Language, ConversationID: e.ConversationID})
+	q := answers.Question{Text: text, Language: e.Language, ConversationID: e.ConversationID}
+	// A question quoting an order number is answered from the shop, to the order's owner only.
+	ans, ok, err := a.answers.AnswerOrder(ctx, e.Tenant, q, who)
+	if err == nil && !ok {
+		ans, err = a.answers.Answer(ctx, e.Tenant, q)
+	}
 	if err != nil {
 		return engine.Suggestion{}, err
 	}
 	s := engine.Suggestion{Handover: ans.Handover, Reasons: ans.HandoverReasons, ArticleID: ans.ArticleID, Text: ans.Text,
 		Language: ans.Language, Confidence: ans.Confidence}
 	if ans.Source != nil {
-		s.Method = ans.Source.Method
+		s.Method, s.OrderNumber = ans.Source.Method, ans.Source.OrderNumber
 	}
 	return s, nil
 }
@@ -105,6 +121,7 @@ func (a *aiAssistant) Send(ctx context.Context, tenant, conv, language, text, ke
 // sealedText is a message's text as it came through Kafka: sealed with its customer's key.
 type sealedText struct {
 	region, customer, text string
+	email, phone           string // the customer's contact as the channel verified it, sealed
 }
 
 // textRing keeps the last n texts by key; the oldest goes first.

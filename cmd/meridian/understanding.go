@@ -110,7 +110,8 @@ func retentionSignal() func(string) bool {
 }
 
 // startAnswers builds the answers service over the knowledge base, the analyzer (when
-// --analysis is on), the translator and the language model (--llm-base-url), with the
+// --analysis is on), the translator, the shop (order questions) and the language model
+// (--llm-base-url), with the
 // confidence threshold of --answer-min-confidence.
 func (p *platform) startAnswers() error {
 	minConf, err := strconv.ParseFloat(p.cfg.str("answer-min-confidence"), 64)
@@ -127,6 +128,9 @@ func (p *platform) startAnswers() error {
 		return fmt.Errorf("--llm-base-url: %w", err)
 	}
 	cfg := answers.Config{Knowledge: p.knowledge, Translator: p.translator, Generator: gen, MinConfidence: minConf, Logger: p.log}
+	if p.business.shop != nil {
+		cfg.Shop = p.business.shop
+	}
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis
 	}

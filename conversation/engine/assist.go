@@ -50,9 +50,11 @@ type Suggestion struct {
 	Reasons  []string
 	// ArticleID is the knowledge base's article the text comes from ("" when none).
 	ArticleID, Text, Language string
-	// Method is how the text was made (passage, generated, template); Confidence is 0..1.
-	Method     string
-	Confidence float64
+	// Method is how the text was made (passage, generated, template, order); Confidence is
+	// 0..1. OrderNumber is the order an answer from the shop is about.
+	Method      string
+	Confidence  float64
+	OrderNumber string
 }
 
 // DefaultBotResolveAfter is how long a conversation the AI answered stays open, the
@@ -150,7 +152,7 @@ func (h *Handler) handover(w Work, e models.Event, s Suggestion, at time.Time) m
 
 func aiAttributes(e models.Event, s Suggestion) map[string]string {
 	attrs := map[string]string{"message_id": e.Attributes["message_id"]}
-	for k, v := range map[string]string{"article_id": s.ArticleID, "method": s.Method, "answer_language": s.Language} {
+	for k, v := range map[string]string{"article_id": s.ArticleID, "method": s.Method, "answer_language": s.Language, "order_number": s.OrderNumber} {
 		if v != "" {
 			attrs[k] = v
 		}
