@@ -168,7 +168,7 @@ func magentoShop(t *testing.T) *httptest.Server {
 				items = append(items, map[string]any{"entity_id": 123, "increment_id": "000000123", "state": "processing", "status": "processing",
 					"created_at": "2026-12-05 09:30:00", "order_currency_code": "EUR", "grand_total": 84.5, "customer_email": "lena@example.de",
 					"billing_address": map[string]any{"telephone": "0151 12345678", "country_id": "DE"},
-					"items": []any{map[string]any{"item_id": 101, "sku": "JACKET", "name": "Rain jacket", "qty_ordered": 1.0, "qty_shipped": 1.0}}})
+					"items":           []any{map[string]any{"item_id": 101, "sku": "JACKET", "name": "Rain jacket", "qty_ordered": 1.0, "qty_shipped": 1.0}}})
 			}
 			json.NewEncoder(w).Encode(map[string]any{"items": items, "total_count": len(items)})
 		case r.URL.Path == "/rest/V1/shipments" && field == "order_id" && value == "123":
@@ -203,7 +203,9 @@ func TestTheEngineAnswersWhereIsMyOrderFromTheShopToItsOwnerOnly(t *testing.T) {
 	}
 	deliver("4915187654321", "wamid.OTHER", "Hallo, wo ist meine Bestellung #000000123?")
 	q := `{ metrics(measures: ["ai_handovers"], dimensions: ["reason"]) { rows { dimensions values } } }`
-	waitFor(t, 60*time.Second, func() bool { return strings.Contains(fmt.Sprint(s.gql(t, q, nil)["metrics"]), "map[dimensions:[order_not_found] values:[1]]") })
+	waitFor(t, 60*time.Second, func() bool {
+		return strings.Contains(fmt.Sprint(s.gql(t, q, nil)["metrics"]), "map[dimensions:[order_not_found] values:[1]]")
+	})
 	if api.count() != 0 {
 		t.Fatalf("someone else's order was answered: %v", api.sends)
 	}

@@ -185,7 +185,7 @@ type builder struct {
 	li      *localeInfo
 	// ai marks the AI's own events being added: left out from Config.EngineFrom with
 	// EngineAnswers (the engine's AI decides them).
-	ai bool
+	ai      bool
 	scratch models.Event
 }
 
