@@ -36,24 +36,25 @@ import (
 // per region (chDB or servers), PostgreSQL (local or external), the ingest service and the
 // sinks. serve, demo and migrate all start one.
 type platform struct {
-	log      *slog.Logger
-	cfg      config
-	dataDir  string
-	policy   *models.ResidencyPolicy
-	regions  []string
-	brokers  []string
-	kafka    stream.Auth // how every Kafka client of the platform authenticates
-	broker   *stream.EmbeddedBroker
-	pgLocal  *pglocal.Cluster
-	pg       *postgres.DB
-	ch       map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
-	chReg    *clickhouse.Regions      // the same, as the registry the readers share
-	metrics  *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
-	keyring  *shred.Keyring
-	producer *stream.Producer
-	ingest   *ingest.Service
-	auth     *auth.Authenticator
-	devKey   string
+	log       *slog.Logger
+	cfg       config
+	dataDir   string
+	policy    *models.ResidencyPolicy
+	retention *models.RetentionPolicy
+	regions   []string
+	brokers   []string
+	kafka     stream.Auth // how every Kafka client of the platform authenticates
+	broker    *stream.EmbeddedBroker
+	pgLocal   *pglocal.Cluster
+	pg        *postgres.DB
+	ch        map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
+	chReg     *clickhouse.Regions      // the same, as the registry the readers share
+	metrics   *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
+	keyring   *shred.Keyring
+	producer  *stream.Producer
+	ingest    *ingest.Service
+	auth      *auth.Authenticator
+	devKey    string
 
 	sinks      map[string]*stream.Sink // by region
 	analysis   *understanding.Loader   // nil with --analysis off
@@ -111,6 +112,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		return p, fmt.Errorf("data directory: %w", err)
 	}
 	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
+		return p, err
+	}
+	if p.retention, err = models.LoadRetention(cfg.str("retention-policy")); err != nil {
 		return p, err
 	}
 	encode, err := valueEncoder(cfg.str("kafka-value-format"))
