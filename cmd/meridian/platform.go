@@ -17,6 +17,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/retention"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/ingest"
@@ -41,6 +42,7 @@ type platform struct {
 	dataDir   string
 	policy    *models.ResidencyPolicy
 	retention *models.RetentionPolicy
+	retainer  *retention.Runner // applies p.retention; nil below everything
 	regions   []string
 	brokers   []string
 	kafka     stream.Auth // how every Kafka client of the platform authenticates
@@ -171,6 +173,10 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		if err = p.startAudit(); err != nil {
 			return p, err
 		}
+		// Holds is erasure's legal holds once they exist (placeLegalHold); until then nobody
+		// is held.
+		p.retainer = &retention.Runner{Policy: p.retention, Regions: p.regions, ClickHouse: p.chReg,
+			Cluster: cfg.str("clickhouse-cluster"), Postgres: &postgres.Retention{DB: p.pg}, Log: log}
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
 		}

@@ -141,6 +141,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		defer refresh.Start(ctx, every, p.refreshConfig(), log)()
 	}
 
+	if every, _ := cfg.duration("retention-every"); every > 0 {
+		defer p.retainer.Start(ctx, every)()
+	}
+
 	if addr := cfg.str("pprof-addr"); addr != "" {
 		// Profiles only on their own listener, never on the API's.
 		pp := http.NewServeMux()

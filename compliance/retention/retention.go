@@ -225,7 +225,8 @@ func quoteAll(vs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// Start runs Apply every interval until ctx ends or stop is called; stop waits for a run in
+// Start runs Apply every interval, the first one interval after the start (a restart loop
+// does not run it each time), until ctx ends or stop is called; stop waits for a run in
 // progress. A failed run is logged and tried again at the next tick.
 func (r *Runner) Start(ctx context.Context, every time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -235,17 +236,17 @@ func (r *Runner) Start(ctx context.Context, every time.Duration) (stop func()) {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 			rep, err := r.Apply(ctx)
 			switch {
 			case err != nil && !errors.Is(err, context.Canceled):
 				r.logger().ErrorContext(ctx, "retention: run failed", "err", err, "rows_removed", rep.Rows)
 			case err == nil && rep.Rows > 0:
 				r.logger().InfoContext(ctx, "retention: run done", "rows_removed", rep.Rows, "held_customers", rep.Held)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
 			}
 		}
 	}()
