@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -177,6 +178,7 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		// is held.
 		p.retainer = &retention.Runner{Policy: p.retention, Regions: p.regions, ClickHouse: p.chReg,
 			Cluster: cfg.str("clickhouse-cluster"), Postgres: &postgres.Retention{DB: p.pg}, Log: log}
+		p.retainer.OnRun = p.auditRetention
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
 		}
@@ -188,6 +190,24 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		}
 	}
 	return p, nil
+}
+
+// auditRetention records a scheduled retention run in every region's audit trail, as the
+// role "system" (applyRetention records its own runs with the caller's key).
+func (p *platform) auditRetention(ctx context.Context, rep retention.Report, err error) {
+	perRegion := map[string]int64{}
+	for _, l := range rep.Removals {
+		perRegion[l.Region] += l.Rows
+	}
+	for _, r := range p.regions {
+		outcome := "removed " + strconv.FormatInt(perRegion[r], 10) + " rows"
+		if err != nil {
+			outcome += "; failed"
+		}
+		if _, aerr := p.audit.Append(ctx, audit.Entry{Action: audit.ActionApplyRetention, Region: r, Role: "system", Outcome: outcome}); aerr != nil {
+			p.log.ErrorContext(ctx, "audit: retention run not recorded", "region", r, "outcome", outcome, "err", aerr)
+		}
+	}
 }
 
 // startAudit opens the audit trail of every region (compliance/audit) on the platform's

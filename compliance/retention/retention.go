@@ -91,6 +91,9 @@ type Runner struct {
 	Holds    Holds
 	Now      func() time.Time
 	Log      *slog.Logger
+	// OnRun, when set, is told of every run Start makes (serve records them in the audit
+	// trail); applyRetention records its own, with the caller's key.
+	OnRun func(ctx context.Context, rep Report, err error)
 
 	mu sync.Mutex // one run at a time: the ticker's and applyRetention's
 }
@@ -242,6 +245,9 @@ func (r *Runner) Start(ctx context.Context, every time.Duration) (stop func()) {
 			case <-t.C:
 			}
 			rep, err := r.Apply(ctx)
+			if r.OnRun != nil && !errors.Is(err, context.Canceled) {
+				r.OnRun(ctx, rep, err)
+			}
 			switch {
 			case err != nil && !errors.Is(err, context.Canceled):
 				r.logger().ErrorContext(ctx, "retention: run failed", "err", err, "rows_removed", rep.Rows)

@@ -197,3 +197,32 @@ func TestApplyCutsGermanRecordsOlderThanSixMonths(t *testing.T) {
 		t.Fatalf("second run removed %d rows (%v)", again.Rows, err)
 	}
 }
+
+// Start runs the policy on its ticker and tells OnRun what each run removed; stop ends it.
+func TestStartRunsOnItsTicker(t *testing.T) {
+	row := fmt.Sprintf(`{"tenant":"t2","id":"tick-1","type":"message.received","country":"DE","occurred_at":%q,"received_at":%q}`,
+		time.Now().AddDate(0, -7, 0).UTC().Format("2006-01-02 15:04:05.000"), time.Now().UTC().Format("2006-01-02 15:04:05.000"))
+	if err := ch.Insert(context.Background(), "meridian_us.events", "JSONEachRow", []byte(row)); err != nil {
+		t.Fatal(err)
+	}
+	runs := make(chan retention.Report, 10)
+	r := &retention.Runner{Policy: models.DefaultRetention(), Regions: []string{"us"}, ClickHouse: clickhouse.OneDB(ch, regions),
+		OnRun: func(_ context.Context, rep retention.Report, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			runs <- rep
+		}}
+	start := time.Now()
+	stop := r.Start(context.Background(), 100*time.Millisecond)
+	first := <-runs
+	second := <-runs
+	stop()
+	if first.Rows != 1 || second.Rows != 0 || time.Since(start) < 200*time.Millisecond {
+		t.Fatalf("runs removed %d then %d rows after %v", first.Rows, second.Rows, time.Since(start))
+	}
+	res, err := ch.Query(context.Background(), "SELECT count() FROM meridian_us.events WHERE tenant = 't2'")
+	if err != nil || clickhouse.Float(res.Rows[0][0]) != 0 {
+		t.Fatalf("the ticker's cut left %v rows (%v)", res.Rows, err)
+	}
+}
