@@ -53,6 +53,12 @@ const (
 	ActionAnswer Action = "answer"
 	// ActionAudit: read and verify the audit trail (auditLog, verifyAuditLog).
 	ActionAudit Action = "audit"
+	// ActionRetention: apply the retention policy now and report where data is
+	// (applyRetention, residencyReport).
+	ActionRetention Action = "retention"
+	// ActionConsent: record and read customers' consent to messages outside a conversation
+	// (setConsent, consents).
+	ActionConsent Action = "consent"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -74,10 +80,12 @@ var Policy = map[Action][]string{
 	ActionManageKnowledge: {RoleAdmin, RoleSupervisor},
 	ActionAnswer:          {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionAudit:           {RoleAdmin, RoleCompliance},
+	ActionRetention:       {RoleAdmin, RoleCompliance},
+	ActionConsent:         {RoleAdmin, RoleAgent, RoleSupervisor, RoleCompliance},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit, ActionRetention, ActionConsent}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -98,6 +106,8 @@ var describe = map[Action]string{
 	ActionManageKnowledge: "write the knowledge base",
 	ActionAnswer:          "ask for answers from the knowledge base",
 	ActionAudit:           "read and verify the audit trail",
+	ActionRetention:       "apply retention and report residency",
+	ActionConsent:         "record customers' consent",
 }
 
 // Roles lists every role.

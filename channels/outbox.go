@@ -41,9 +41,12 @@ type Outbox struct {
 	Tenants       TenantSenders
 	DefaultTenant string
 	Ingest        Acceptor
-	Regions       []string
-	Now           func() time.Time
-	Log           *slog.Logger
+	// Consents is asked before a message outside a conversation (OutsideConversation) is
+	// sent; nil refuses every such message.
+	Consents Consents
+	Regions  []string
+	Now      func() time.Time
+	Log      *slog.Logger
 	// MaxAttempts is how often a retryable error is tried before the reply fails (0 = 8).
 	MaxAttempts int
 	// SendTimeout bounds one platform call (0 = 20 s).
@@ -97,10 +100,17 @@ func (o *Outbox) Send(ctx context.Context, r Reply) (OutboundMessage, error) {
 	if r.Allowed != nil && !r.Allowed(a.Region) {
 		return OutboundMessage{}, ErrForbidden
 	}
-	if sender, err := o.sender(ctx, r.Tenant, a.Channel); err != nil {
+	sender, err := o.sender(ctx, r.Tenant, a.Channel)
+	if err != nil {
 		return OutboundMessage{}, err
 	} else if sender == nil {
 		return OutboundMessage{}, fmt.Errorf("%w (%s is not configured for sending)", ErrNoSender, a.Channel)
+	}
+	if a.Tenant == "" {
+		a.Tenant = r.Tenant
+	}
+	if err := o.checkConsent(ctx, sender, a, Outgoing{LastInbound: a.LastInbound}); err != nil {
+		return OutboundMessage{}, err
 	}
 	m := OutboundMessage{
 		ID: ledgerID(r), ClientMessageID: r.ClientMessageID, Tenant: r.Tenant, Region: a.Region,
@@ -180,6 +190,17 @@ func (o *Outbox) attempt(ctx context.Context, region, tenant, id string) error {
 	}
 	if sender == nil {
 		return o.Ledger.Finish(ctx, region, tenant, id, StateFailed, "", m.Channel+" is no longer configured for sending", o.Now())
+	}
+	// Consent is asked again when the message goes: the window may have closed, or the
+	// customer withdrawn it, since the reply was written.
+	if a.Tenant == "" {
+		a.Tenant = tenant
+	}
+	if err := o.checkConsent(ctx, sender, a, Outgoing{LastInbound: a.LastInbound}); err != nil {
+		if !errors.Is(err, ErrNoConsent) {
+			return o.Ledger.Finish(context.WithoutCancel(ctx), region, tenant, id, StatePending, "", err.Error(), o.Now().Add(backoff(m.Attempts)))
+		}
+		return o.Ledger.Finish(ctx, region, tenant, id, StateFailed, "", err.Error(), o.Now())
 	}
 	limit := o.SendTimeout
 	if limit == 0 {

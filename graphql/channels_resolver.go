@@ -146,6 +146,8 @@ func (r mutationResolver) SendMessage(ctx context.Context, in generated.SendMess
 		return nil, statusErrorf(http.StatusConflict, "sendMessage.input.conversationId: %s", err)
 	case errors.Is(err, channels.ErrForbidden):
 		return nil, statusErrorf(http.StatusForbidden, "sendMessage.input.conversationId: %s", err)
+	case errors.Is(err, channels.ErrNoConsent):
+		return nil, statusErrorf(http.StatusConflict, "sendMessage: %s", err)
 	case err != nil:
 		return nil, r.fail(ctx, err)
 	}

@@ -107,6 +107,12 @@ type Config struct {
 	// configured, and mutations are not audited. The gate's reads are audited by Gate's own
 	// Auditor (the server gives it the same log).
 	Audit *audit.Log
+	// Retention applies the retention policy (applyRetention), Residency reports where data
+	// is (residencyReport), Consents records consent (setConsent, consents; it needs
+	// Customers too). Nil: those fields answer that they are not configured.
+	Retention Retention
+	Residency Residency
+	Consents  ConsentStore
 }
 
 // Authenticator resolves a bearer key (auth.Authenticator).
@@ -191,7 +197,8 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
-		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit}
+		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit,
+		retention: cfg.Retention, residency: cfg.Residency, consents: cfg.Consents}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

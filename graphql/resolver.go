@@ -60,6 +60,11 @@ type Resolver struct {
 	answers *answers.Service
 	// audit is the audit trail (audit_resolver.go); nil: not configured.
 	audit *audit.Log
+	// retention, residency and consents answer the compliance fields of
+	// retention_resolver.go; nil: those fields answer that they are not configured.
+	retention Retention
+	residency Residency
+	consents  ConsentStore
 }
 
 // Query returns the root query resolver.

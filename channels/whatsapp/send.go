@@ -91,6 +91,13 @@ func parseTemplate(s string) (name, lang string, err error) {
 	return name, lang, nil
 }
 
+// Outside reports whether m falls outside the 24-hour customer-service window, where only
+// templates go (channels.OutsideConversation): the outbox sends those only with the customer's
+// consent.
+func (c *Channel) Outside(m channels.Outgoing, now time.Time) bool {
+	return now.Sub(m.LastInbound) >= Window
+}
+
 // Send answers m.To from the phone number m.Account: a text message inside the 24-hour
 // window, the configured template (m.Template, else Config.Template) outside it. A zero
 // LastInbound counts as outside: WhatsApp takes nothing but templates from a business the

@@ -218,7 +218,7 @@ func (p *platform) startChannels() error {
 	set.mount = channels.NewMount(chs, intake, p.log)
 	set.mount.Tenants = set.tenants
 	set.outbox = &channels.Outbox{Ledger: set.state, Senders: senders, Tenants: set.tenants, DefaultTenant: intake.Tenant,
-		Ingest: p.ingest, Regions: p.regions, Now: time.Now, Log: p.log}
+		Ingest: p.ingest, Consents: &postgres.Consents{DB: p.pg}, Regions: p.regions, Now: time.Now, Log: p.log}
 	set.email = mail
 	set.webchat = wcHandler
 	p.channels = set

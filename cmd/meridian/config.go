@@ -24,6 +24,8 @@ var settings = []setting{
 	{"api-keys", "MERIDIAN_API_KEYS", "", "comma-separated KEY[:ROLE[:REGION+REGION[:TENANT]]]; empty = a development key is made and printed"},
 	{"tenant", "MERIDIAN_TENANT", "default", "tenant of keys that name none"},
 	{"residency-policy", "MERIDIAN_RESIDENCY_POLICY", "", "residency policy YAML (empty = models/residency.default.yaml)"},
+	{"retention-policy", "MERIDIAN_RETENTION_POLICY", "", "retention policy YAML: how long each kind of data is kept per customer country, with a default (empty = models/retention.default.yaml: German conversations 6 months, others 3 years)"},
+	{"retention-every", "MERIDIAN_RETENTION_EVERY", "1h", "how often serve deletes the data the retention policy no longer allows, in ClickHouse and PostgreSQL (0 = never; GraphQL applyRetention runs it now)"},
 	{"kafka-brokers", "MERIDIAN_KAFKA_BROKERS", "", "Apache Kafka bootstrap servers host:port,...; empty = embedded broker"},
 	{"kafka-sasl-mechanism", "MERIDIAN_KAFKA_SASL_MECHANISM", "", "SASL mechanism for MERIDIAN_KAFKA_BROKERS: SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN (PLAIN only with MERIDIAN_KAFKA_TLS); empty = none. The embedded broker always requires SCRAM-SHA-512 with a password generated into <data-dir>/secrets/kafka-password"},
 	{"kafka-username", "MERIDIAN_KAFKA_USERNAME", "", "SASL user on MERIDIAN_KAFKA_BROKERS"},

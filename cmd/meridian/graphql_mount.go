@@ -10,11 +10,13 @@ import (
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/residency"
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
 	"github.com/meridian-cs/meridian/store/postgres"
+	"github.com/meridian-cs/meridian/stream"
 )
 
 // mountGraphQL serves /graphql, and POST /v1/metrics (the metrics query for notebooks, as
@@ -60,10 +62,18 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis
 	}
+	if p.retainer != nil {
+		cfg.Retention = p.retainer
+	}
+	if p.policy != nil {
+		cfg.Residency = &residency.Reporter{Policy: p.policy, ClickHouse: p.chReg, Postgres: &postgres.Residency{DB: p.pg},
+			Topics: func(r string) []string { return []string{stream.EventsTopic(r), stream.DeadLetterTopic(r)} }}
+	}
 	if p.channels != nil {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}
 		cfg.Replies = p.channels.outbox
 		cfg.ChannelSettings = p.channels.tenants
+		cfg.Consents = &postgres.Consents{DB: p.pg}
 	}
 	api := graphql.NewHandler(cfg)
 	playground := graphql.NewPlaygroundHandler("/graphql")

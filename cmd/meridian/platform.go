@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/retention"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/ingest"
@@ -36,24 +38,26 @@ import (
 // per region (chDB or servers), PostgreSQL (local or external), the ingest service and the
 // sinks. serve, demo and migrate all start one.
 type platform struct {
-	log      *slog.Logger
-	cfg      config
-	dataDir  string
-	policy   *models.ResidencyPolicy
-	regions  []string
-	brokers  []string
-	kafka    stream.Auth // how every Kafka client of the platform authenticates
-	broker   *stream.EmbeddedBroker
-	pgLocal  *pglocal.Cluster
-	pg       *postgres.DB
-	ch       map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
-	chReg    *clickhouse.Regions      // the same, as the registry the readers share
-	metrics  *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
-	keyring  *shred.Keyring
-	producer *stream.Producer
-	ingest   *ingest.Service
-	auth     *auth.Authenticator
-	devKey   string
+	log       *slog.Logger
+	cfg       config
+	dataDir   string
+	policy    *models.ResidencyPolicy
+	retention *models.RetentionPolicy
+	retainer  *retention.Runner // applies p.retention; nil below everything
+	regions   []string
+	brokers   []string
+	kafka     stream.Auth // how every Kafka client of the platform authenticates
+	broker    *stream.EmbeddedBroker
+	pgLocal   *pglocal.Cluster
+	pg        *postgres.DB
+	ch        map[string]clickhouse.DB // region -> database endpoint, for the writers and Close
+	chReg     *clickhouse.Regions      // the same, as the registry the readers share
+	metrics   *prometheus.Registry     // this platform's collectors, served beside the process-wide ones
+	keyring   *shred.Keyring
+	producer  *stream.Producer
+	ingest    *ingest.Service
+	auth      *auth.Authenticator
+	devKey    string
 
 	sinks      map[string]*stream.Sink // by region
 	analysis   *understanding.Loader   // nil with --analysis off
@@ -116,6 +120,9 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	if p.policy, err = models.LoadPolicy(cfg.str("residency-policy")); err != nil {
 		return p, err
 	}
+	if p.retention, err = models.LoadRetention(cfg.str("retention-policy")); err != nil {
+		return p, err
+	}
 	encode, err := valueEncoder(cfg.str("kafka-value-format"))
 	if err != nil {
 		return p, err
@@ -170,6 +177,11 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		if err = p.startAudit(); err != nil {
 			return p, err
 		}
+		// Holds is erasure's legal holds once they exist (placeLegalHold); until then nobody
+		// is held.
+		p.retainer = &retention.Runner{Policy: p.retention, Regions: p.regions, ClickHouse: p.chReg,
+			Cluster: cfg.str("clickhouse-cluster"), Postgres: &postgres.Retention{DB: p.pg}, Log: log}
+		p.retainer.OnRun = p.auditRetention
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
 		}
@@ -181,6 +193,24 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		}
 	}
 	return p, nil
+}
+
+// auditRetention records a scheduled retention run in every region's audit trail, as the
+// role "system" (applyRetention records its own runs with the caller's key).
+func (p *platform) auditRetention(ctx context.Context, rep retention.Report, err error) {
+	perRegion := map[string]int64{}
+	for _, l := range rep.Removals {
+		perRegion[l.Region] += l.Rows
+	}
+	for _, r := range p.regions {
+		outcome := "removed " + strconv.FormatInt(perRegion[r], 10) + " rows"
+		if err != nil {
+			outcome += "; failed"
+		}
+		if _, aerr := p.audit.Append(ctx, audit.Entry{Action: audit.ActionApplyRetention, Region: r, Role: "system", Outcome: outcome}); aerr != nil {
+			p.log.ErrorContext(ctx, "audit: retention run not recorded", "region", r, "outcome", outcome, "err", aerr)
+		}
+	}
 }
 
 // startAudit opens the audit trail of every region (compliance/audit) on the platform's

@@ -22,6 +22,7 @@ import (
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/models"
 )
 
 func init() {
@@ -100,6 +101,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if _, err := insightsPolicy(cfg); err != nil {
 		return err
 	}
+	if _, err := models.LoadRetention(cfg.str("retention-policy")); err != nil {
+		return err
+	}
+	if every, err := cfg.duration("retention-every"); err != nil {
+		return err
+	} else if every < 0 {
+		return errors.New("--retention-every must not be negative")
+	}
 	// Listen first so a port conflict fails fast, before engines start.
 	ln, err := net.Listen("tcp", cfg.str("addr"))
 	if err != nil {
@@ -130,6 +139,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if every > 0 {
 		// Deferred after close, so it stops before the stores do.
 		defer refresh.Start(ctx, every, p.refreshConfig(), log)()
+	}
+
+	if every, _ := cfg.duration("retention-every"); every > 0 {
+		defer p.retainer.Start(ctx, every)()
 	}
 
 	if addr := cfg.str("pprof-addr"); addr != "" {

@@ -65,6 +65,9 @@ const (
 	ActionVerify           = "compliance.verify_audit_log"
 	ActionReadLog          = "compliance.read_audit_log"
 	ActionExport           = "compliance.export_audit_log"
+	ActionApplyRetention   = "compliance.apply_retention"
+	ActionResidencyReport  = "compliance.residency_report"
+	ActionSetConsent       = "admin.set_consent"
 )
 
 // Outcomes of an administrative action (reads use compliance.Outcome*).

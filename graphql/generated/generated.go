@@ -240,6 +240,14 @@ type ComplexityRoot struct {
 		Trend            func(childComplexity int) int
 	}
 
+	Consent struct {
+		Channel    func(childComplexity int) int
+		CustomerID func(childComplexity int) int
+		Granted    func(childComplexity int) int
+		Purpose    func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
 	Conversation struct {
 		Assignee       func(childComplexity int) int
 		Channel        func(childComplexity int) int
@@ -298,6 +306,11 @@ type ComplexityRoot struct {
 		Paused             func(childComplexity int) int
 		ResolutionDueAt    func(childComplexity int) int
 		Warned             func(childComplexity int) int
+	}
+
+	CountryRows struct {
+		Country func(childComplexity int) int
+		Rows    func(childComplexity int) int
 	}
 
 	CultureRule struct {
@@ -466,6 +479,7 @@ type ComplexityRoot struct {
 		AcceptOffer          func(childComplexity int, conversationID string) int
 		AcknowledgePage      func(childComplexity int, conversationID string) int
 		AddNote              func(childComplexity int, conversationID string, text string) int
+		ApplyRetention       func(childComplexity int) int
 		AssignConversation   func(childComplexity int, conversationID string, agentID string) int
 		ConfigureChannel     func(childComplexity int, input ConfigureChannelInput) int
 		CreatePlanningEvent  func(childComplexity int, input PlanningEventInput) int
@@ -478,6 +492,7 @@ type ComplexityRoot struct {
 		ResolveConversation  func(childComplexity int, conversationID string) int
 		SendMessage          func(childComplexity int, input SendMessageInput) int
 		SetAgentPresence     func(childComplexity int, agentID string, status Presence) int
+		SetConsent           func(childComplexity int, customerID string, channel string, purpose string, granted bool) int
 		SetCustomerCountry   func(childComplexity int, input SetCustomerCountryInput) int
 		SnoozeConversation   func(childComplexity int, conversationID string, until time.Time) int
 		TransferConversation func(childComplexity int, conversationID string, agentID *string, language *string, team *string, region *string) int
@@ -545,6 +560,7 @@ type ComplexityRoot struct {
 		AuditLog           func(childComplexity int, region string, first *int, after *string, subject *string, action *string) int
 		Board              func(childComplexity int, region string) int
 		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
+		Consents           func(childComplexity int, customerID string) int
 		Conversation       func(childComplexity int, id string) int
 		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
 		Customer           func(childComplexity int, id string) int
@@ -560,6 +576,7 @@ type ComplexityRoot struct {
 		PlanningEvents     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
 		PriceSensitivity   func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
 		Queues             func(childComplexity int, region string) int
+		ResidencyReport    func(childComplexity int, region *string) int
 		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
 		ServiceAnalytics   func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
 		Staffing           func(childComplexity int, input StaffingInput) int
@@ -595,6 +612,46 @@ type ComplexityRoot struct {
 		OriginalText     func(childComplexity int) int
 		Template         func(childComplexity int) int
 		TranslatedBy     func(childComplexity int) int
+	}
+
+	ResidencyRegion struct {
+		Countries     func(childComplexity int) int
+		Fallback      func(childComplexity int) int
+		MisplacedRows func(childComplexity int) int
+		Region        func(childComplexity int) int
+		Stores        func(childComplexity int) int
+	}
+
+	ResidencyStore struct {
+		Countries func(childComplexity int) int
+		Kinds     func(childComplexity int) int
+		Location  func(childComplexity int) int
+		Store     func(childComplexity int) int
+		Tables    func(childComplexity int) int
+	}
+
+	ResidencyTable struct {
+		Name func(childComplexity int) int
+		Rows func(childComplexity int) int
+	}
+
+	RetentionRemoval struct {
+		Country func(childComplexity int) int
+		Cutoff  func(childComplexity int) int
+		Except  func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Period  func(childComplexity int) int
+		Region  func(childComplexity int) int
+		Rows    func(childComplexity int) int
+		Store   func(childComplexity int) int
+		Table   func(childComplexity int) int
+	}
+
+	RetentionReport struct {
+		HeldCustomers func(childComplexity int) int
+		RanAt         func(childComplexity int) int
+		Removals      func(childComplexity int) int
+		RowsRemoved   func(childComplexity int) int
 	}
 
 	RoiActual struct {
@@ -894,6 +951,8 @@ type MutationResolver interface {
 	ConfigureChannel(ctx context.Context, input ConfigureChannelInput) (*channels.Configured, error)
 	UpsertArticle(ctx context.Context, input ArticleInput) (*Article, error)
 	DeleteArticle(ctx context.Context, id string) (bool, error)
+	ApplyRetention(ctx context.Context) (*RetentionReport, error)
+	SetConsent(ctx context.Context, customerID string, channel string, purpose string, granted bool) (*Consent, error)
 	UpsertTeam(ctx context.Context, input TeamInput) (*Team, error)
 	AcceptOffer(ctx context.Context, conversationID string) (*metrics.Conversation, error)
 	DeclineOffer(ctx context.Context, conversationID string) (*metrics.Conversation, error)
@@ -935,6 +994,8 @@ type QueryResolver interface {
 	PlanningEvents(ctx context.Context, region *string, from *time.Time, to *time.Time) ([]PlanningEvent, error)
 	Staffing(ctx context.Context, input StaffingInput) (*StaffingResult, error)
 	FollowTheSun(ctx context.Context, input FollowTheSunInput) (*FollowTheSunPlan, error)
+	ResidencyReport(ctx context.Context, region *string) ([]ResidencyRegion, error)
+	Consents(ctx context.Context, customerID string) ([]Consent, error)
 	ServiceAnalytics(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) (*ServiceAnalytics, error)
 	Teams(ctx context.Context, region string) ([]Team, error)
 	AnalyzeText(ctx context.Context, text string, locale *string, country *string) (*TextAnalysis, error)
@@ -1765,6 +1826,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompetitorReport.Trend(childComplexity), true
 
+	case "Consent.channel":
+		if e.ComplexityRoot.Consent.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Channel(childComplexity), true
+	case "Consent.customerId":
+		if e.ComplexityRoot.Consent.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.CustomerID(childComplexity), true
+	case "Consent.granted":
+		if e.ComplexityRoot.Consent.Granted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Granted(childComplexity), true
+	case "Consent.purpose":
+		if e.ComplexityRoot.Consent.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Purpose(childComplexity), true
+	case "Consent.updatedAt":
+		if e.ComplexityRoot.Consent.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.UpdatedAt(childComplexity), true
+
 	case "Conversation.assignee":
 		if e.ComplexityRoot.Conversation.Assignee == nil {
 			break
@@ -2027,6 +2119,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationSLA.Warned(childComplexity), true
+
+	case "CountryRows.country":
+		if e.ComplexityRoot.CountryRows.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryRows.Country(childComplexity), true
+	case "CountryRows.rows":
+		if e.ComplexityRoot.CountryRows.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryRows.Rows(childComplexity), true
 
 	case "CultureRule.description":
 		if e.ComplexityRoot.CultureRule.Description == nil {
@@ -2698,6 +2803,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddNote(childComplexity, args["conversationId"].(string), args["text"].(string)), true
+	case "Mutation.applyRetention":
+		if e.ComplexityRoot.Mutation.ApplyRetention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ApplyRetention(childComplexity), true
 	case "Mutation.assignConversation":
 		if e.ComplexityRoot.Mutation.AssignConversation == nil {
 			break
@@ -2830,6 +2941,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetAgentPresence(childComplexity, args["agentId"].(string), args["status"].(Presence)), true
+	case "Mutation.setConsent":
+		if e.ComplexityRoot.Mutation.SetConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetConsent(childComplexity, args["customerId"].(string), args["channel"].(string), args["purpose"].(string), args["granted"].(bool)), true
 	case "Mutation.setCustomerCountry":
 		if e.ComplexityRoot.Mutation.SetCustomerCountry == nil {
 			break
@@ -3205,6 +3327,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CompetitorMentions(childComplexity, args["markets"].([]string), args["segments"].([]string), args["competitors"].([]string), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string)), true
+	case "Query.consents":
+		if e.ComplexityRoot.Query.Consents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Consents(childComplexity, args["customerId"].(string)), true
 	case "Query.conversation":
 		if e.ComplexityRoot.Query.Conversation == nil {
 			break
@@ -3366,6 +3499,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Queues(childComplexity, args["region"].(string)), true
+	case "Query.residencyReport":
+		if e.ComplexityRoot.Query.ResidencyReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_residencyReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ResidencyReport(childComplexity, args["region"].(*string)), true
 	case "Query.roi":
 		if e.ComplexityRoot.Query.Roi == nil {
 			break
@@ -3555,6 +3699,161 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReplyLocalisation.TranslatedBy(childComplexity), true
+
+	case "ResidencyRegion.countries":
+		if e.ComplexityRoot.ResidencyRegion.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyRegion.Countries(childComplexity), true
+	case "ResidencyRegion.fallback":
+		if e.ComplexityRoot.ResidencyRegion.Fallback == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyRegion.Fallback(childComplexity), true
+	case "ResidencyRegion.misplacedRows":
+		if e.ComplexityRoot.ResidencyRegion.MisplacedRows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyRegion.MisplacedRows(childComplexity), true
+	case "ResidencyRegion.region":
+		if e.ComplexityRoot.ResidencyRegion.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyRegion.Region(childComplexity), true
+	case "ResidencyRegion.stores":
+		if e.ComplexityRoot.ResidencyRegion.Stores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyRegion.Stores(childComplexity), true
+
+	case "ResidencyStore.countries":
+		if e.ComplexityRoot.ResidencyStore.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyStore.Countries(childComplexity), true
+	case "ResidencyStore.kinds":
+		if e.ComplexityRoot.ResidencyStore.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyStore.Kinds(childComplexity), true
+	case "ResidencyStore.location":
+		if e.ComplexityRoot.ResidencyStore.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyStore.Location(childComplexity), true
+	case "ResidencyStore.store":
+		if e.ComplexityRoot.ResidencyStore.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyStore.Store(childComplexity), true
+	case "ResidencyStore.tables":
+		if e.ComplexityRoot.ResidencyStore.Tables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyStore.Tables(childComplexity), true
+
+	case "ResidencyTable.name":
+		if e.ComplexityRoot.ResidencyTable.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyTable.Name(childComplexity), true
+	case "ResidencyTable.rows":
+		if e.ComplexityRoot.ResidencyTable.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResidencyTable.Rows(childComplexity), true
+
+	case "RetentionRemoval.country":
+		if e.ComplexityRoot.RetentionRemoval.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Country(childComplexity), true
+	case "RetentionRemoval.cutoff":
+		if e.ComplexityRoot.RetentionRemoval.Cutoff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Cutoff(childComplexity), true
+	case "RetentionRemoval.except":
+		if e.ComplexityRoot.RetentionRemoval.Except == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Except(childComplexity), true
+	case "RetentionRemoval.kind":
+		if e.ComplexityRoot.RetentionRemoval.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Kind(childComplexity), true
+	case "RetentionRemoval.period":
+		if e.ComplexityRoot.RetentionRemoval.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Period(childComplexity), true
+	case "RetentionRemoval.region":
+		if e.ComplexityRoot.RetentionRemoval.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Region(childComplexity), true
+	case "RetentionRemoval.rows":
+		if e.ComplexityRoot.RetentionRemoval.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Rows(childComplexity), true
+	case "RetentionRemoval.store":
+		if e.ComplexityRoot.RetentionRemoval.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Store(childComplexity), true
+	case "RetentionRemoval.table":
+		if e.ComplexityRoot.RetentionRemoval.Table == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRemoval.Table(childComplexity), true
+
+	case "RetentionReport.heldCustomers":
+		if e.ComplexityRoot.RetentionReport.HeldCustomers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.HeldCustomers(childComplexity), true
+	case "RetentionReport.ranAt":
+		if e.ComplexityRoot.RetentionReport.RanAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.RanAt(childComplexity), true
+	case "RetentionReport.removals":
+		if e.ComplexityRoot.RetentionReport.Removals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.Removals(childComplexity), true
+	case "RetentionReport.rowsRemoved":
+		if e.ComplexityRoot.RetentionReport.RowsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.RowsRemoved(childComplexity), true
 
 	case "RoiActual.note":
 		if e.ComplexityRoot.RoiActual.Note == nil {
@@ -5848,6 +6147,107 @@ type ShiftAssignment {
   cost: Float!
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/retention.graphql", Input: `extend type Mutation {
+  """
+  Applies the retention policy (MERIDIAN_RETENTION_POLICY) now, in every region: deletes the
+  ClickHouse events and PostgreSQL rows older than their kind's period for their customer's
+  country, sparing customers under a legal hold, and reports what was removed where. Serve
+  also runs it every --retention-every. Role compliance or admin, with access to every
+  region (the policy is the installation's); audited in each region.
+  """
+  applyRetention: RetentionReport!
+  """
+  Records whether a customer consents to messages outside a conversation on a channel (a
+  WhatsApp template once the 24-hour window has closed, an e-mail campaign): purpose service
+  (follow-ups about their own requests) or marketing. The senders refuse such messages without
+  consent. Roles admin, agent, supervisor or compliance in the customer's region; audited.
+  """
+  setConsent(customerId: ID!, channel: String!, purpose: String!, granted: Boolean!): Consent!
+}
+
+extend type Query {
+  """
+  Where the data is, per region (or one region): the stores that hold it (ClickHouse
+  database, PostgreSQL schema, Kafka topics), which kinds of data, row counts and the customer
+  countries seen, with the rows whose country the residency policy places in another region
+  (misplacedRows: 0 when the data stays in its region). Role compliance or admin; audited.
+  """
+  residencyReport(region: String): [ResidencyRegion!]!
+  "A customer's consents per channel and purpose. Roles as setConsent."
+  consents(customerId: ID!): [Consent!]!
+}
+
+type RetentionReport {
+  ranAt: Time!
+  "Rows removed, every store and region together."
+  rowsRemoved: Int!
+  "Customers kept out of the run by legal holds."
+  heldCustomers: Int!
+  "One line per rule, region and table, removed rows or not."
+  removals: [RetentionRemoval!]!
+}
+
+type RetentionRemoval {
+  "clickhouse or postgres."
+  store: String!
+  region: String!
+  "conversations, notes, send_ledger or translations."
+  kind: String!
+  "The customers' country; null for the default rule (every country without a rule of its own for this kind)."
+  country: String
+  "With country null: the countries the default rule skips."
+  except: [String!]!
+  "database.table or schema.table."
+  table: String!
+  rows: Int!
+  "Rows older than this went."
+  cutoff: Time!
+  "The policy's period, such as 6 months."
+  period: String!
+}
+
+type ResidencyRegion {
+  region: String!
+  "The countries the residency policy places here (listed ones)."
+  countries: [String!]!
+  "The fallback region also takes every country the policy does not list."
+  fallback: Boolean!
+  stores: [ResidencyStore!]!
+  "Rows of this region's stores whose customer country belongs to another region."
+  misplacedRows: Int!
+}
+
+type ResidencyStore {
+  "clickhouse, postgres or kafka."
+  store: String!
+  "The ClickHouse database, PostgreSQL schema or Kafka topic prefix."
+  location: String!
+  "The kinds of data it holds."
+  kinds: [String!]!
+  tables: [ResidencyTable!]!
+  "Customer countries seen, with their rows (ClickHouse: events; PostgreSQL: customers)."
+  countries: [CountryRows!]!
+}
+
+type ResidencyTable {
+  name: String!
+  "Null where not counted (Kafka topics)."
+  rows: Int
+}
+
+type CountryRows {
+  country: String!
+  rows: Int!
+}
+
+type Consent {
+  customerId: ID!
+  channel: String!
+  purpose: String!
+  granted: Boolean!
+  updatedAt: Time!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/schema.graphql", Input: `# Meridian's GraphQL API: the single source of truth for its contract. Go code in graphql/ is
 # generated from this file (go run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml).
 #
@@ -6937,6 +7337,22 @@ func (ec *executionContext) childFields_CompetitorReport(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type CompetitorReport", field.Name)
 }
 
+func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerId":
+		return ec.fieldContext_Consent_customerId(ctx, field)
+	case "channel":
+		return ec.fieldContext_Consent_channel(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Consent_purpose(ctx, field)
+	case "granted":
+		return ec.fieldContext_Consent_granted(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Consent_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
+}
+
 func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7055,6 +7471,16 @@ func (ec *executionContext) childFields_ConversationSLA(ctx context.Context, fie
 		return ec.fieldContext_ConversationSLA_breached(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationSLA", field.Name)
+}
+
+func (ec *executionContext) childFields_CountryRows(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "country":
+		return ec.fieldContext_CountryRows_country(ctx, field)
+	case "rows":
+		return ec.fieldContext_CountryRows_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountryRows", field.Name)
 }
 
 func (ec *executionContext) childFields_CultureRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7535,6 +7961,86 @@ func (ec *executionContext) childFields_ReplyLocalisation(ctx context.Context, f
 		return ec.fieldContext_ReplyLocalisation_cultureIssues(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReplyLocalisation", field.Name)
+}
+
+func (ec *executionContext) childFields_ResidencyRegion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_ResidencyRegion_region(ctx, field)
+	case "countries":
+		return ec.fieldContext_ResidencyRegion_countries(ctx, field)
+	case "fallback":
+		return ec.fieldContext_ResidencyRegion_fallback(ctx, field)
+	case "stores":
+		return ec.fieldContext_ResidencyRegion_stores(ctx, field)
+	case "misplacedRows":
+		return ec.fieldContext_ResidencyRegion_misplacedRows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResidencyRegion", field.Name)
+}
+
+func (ec *executionContext) childFields_ResidencyStore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "store":
+		return ec.fieldContext_ResidencyStore_store(ctx, field)
+	case "location":
+		return ec.fieldContext_ResidencyStore_location(ctx, field)
+	case "kinds":
+		return ec.fieldContext_ResidencyStore_kinds(ctx, field)
+	case "tables":
+		return ec.fieldContext_ResidencyStore_tables(ctx, field)
+	case "countries":
+		return ec.fieldContext_ResidencyStore_countries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResidencyStore", field.Name)
+}
+
+func (ec *executionContext) childFields_ResidencyTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ResidencyTable_name(ctx, field)
+	case "rows":
+		return ec.fieldContext_ResidencyTable_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResidencyTable", field.Name)
+}
+
+func (ec *executionContext) childFields_RetentionRemoval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "store":
+		return ec.fieldContext_RetentionRemoval_store(ctx, field)
+	case "region":
+		return ec.fieldContext_RetentionRemoval_region(ctx, field)
+	case "kind":
+		return ec.fieldContext_RetentionRemoval_kind(ctx, field)
+	case "country":
+		return ec.fieldContext_RetentionRemoval_country(ctx, field)
+	case "except":
+		return ec.fieldContext_RetentionRemoval_except(ctx, field)
+	case "table":
+		return ec.fieldContext_RetentionRemoval_table(ctx, field)
+	case "rows":
+		return ec.fieldContext_RetentionRemoval_rows(ctx, field)
+	case "cutoff":
+		return ec.fieldContext_RetentionRemoval_cutoff(ctx, field)
+	case "period":
+		return ec.fieldContext_RetentionRemoval_period(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetentionRemoval", field.Name)
+}
+
+func (ec *executionContext) childFields_RetentionReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ranAt":
+		return ec.fieldContext_RetentionReport_ranAt(ctx, field)
+	case "rowsRemoved":
+		return ec.fieldContext_RetentionReport_rowsRemoved(ctx, field)
+	case "heldCustomers":
+		return ec.fieldContext_RetentionReport_heldCustomers(ctx, field)
+	case "removals":
+		return ec.fieldContext_RetentionReport_removals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetentionReport", field.Name)
 }
 
 func (ec *executionContext) childFields_RoiActual(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8409,6 +8915,44 @@ func (ec *executionContext) field_Mutation_setAgentPresence_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "purpose",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["purpose"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "granted",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["granted"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setCustomerCountry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8798,6 +9342,20 @@ func (ec *executionContext) field_Query_competitorMentions_args(ctx context.Cont
 		return nil, err
 	}
 	args["period"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_consents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
 	return args, nil
 }
 
@@ -9277,6 +9835,20 @@ func (ec *executionContext) field_Query_queues_args(ctx context.Context, rawArgs
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_residencyReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12711,6 +13283,121 @@ func (ec *executionContext) fieldContext_CompetitorReport_regions(_ context.Cont
 	return graphql.NewScalarFieldContext("CompetitorReport", field, false, false, "String")
 }
 
+func (ec *executionContext) _Consent_customerId(ctx context.Context, field graphql.CollectedField, obj *Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Consent_channel(ctx context.Context, field graphql.CollectedField, obj *Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Consent_purpose(ctx context.Context, field graphql.CollectedField, obj *Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Consent_granted(ctx context.Context, field graphql.CollectedField, obj *Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_granted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Granted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_granted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Consent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13777,6 +14464,52 @@ func (ec *executionContext) _ConversationSLA_breached(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ConversationSLA_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConversationSLA", field, false, false, "String")
+}
+
+func (ec *executionContext) _CountryRows_country(ctx context.Context, field graphql.CollectedField, obj *CountryRows) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryRows_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryRows_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryRows", field, false, false, "String")
+}
+
+func (ec *executionContext) _CountryRows_rows(ctx context.Context, field graphql.CollectedField, obj *CountryRows) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryRows_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryRows_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryRows", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CultureRule_id(ctx context.Context, field graphql.CollectedField, obj *CultureRule) (ret graphql.Marshaler) {
@@ -16660,6 +17393,82 @@ func (ec *executionContext) fieldContext_Mutation_deleteArticle(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_applyRetention(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applyRetention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ApplyRetention(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RetentionReport) graphql.Marshaler {
+			return ec.marshalNRetentionReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRetentionReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applyRetention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetentionReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetConsent(ctx, fc.Args["customerId"].(string), fc.Args["channel"].(string), fc.Args["purpose"].(string), fc.Args["granted"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Consent) graphql.Marshaler {
+			return ec.marshalNConsent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConsent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Consent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_upsertTeam(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18992,6 +19801,94 @@ func (ec *executionContext) fieldContext_Query_followTheSun(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_residencyReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_residencyReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ResidencyReport(ctx, fc.Args["region"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ResidencyRegion) graphql.Marshaler {
+			return ec.marshalNResidencyRegion2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_residencyReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResidencyRegion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_residencyReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_consents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Consents(ctx, fc.Args["customerId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Consent) graphql.Marshaler {
+			return ec.marshalNConsent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConsentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Consent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_consents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_serviceAnalytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19910,6 +20807,617 @@ func (ec *executionContext) _ReplyLocalisation_cultureIssues(ctx context.Context
 }
 func (ec *executionContext) fieldContext_ReplyLocalisation_cultureIssues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyRegion_region(ctx context.Context, field graphql.CollectedField, obj *ResidencyRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyRegion_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyRegion_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyRegion", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyRegion_countries(ctx context.Context, field graphql.CollectedField, obj *ResidencyRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyRegion_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Countries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyRegion_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyRegion", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyRegion_fallback(ctx context.Context, field graphql.CollectedField, obj *ResidencyRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyRegion_fallback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fallback, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyRegion_fallback(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyRegion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ResidencyRegion_stores(ctx context.Context, field graphql.CollectedField, obj *ResidencyRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyRegion_stores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ResidencyStore) graphql.Marshaler {
+			return ec.marshalNResidencyStore2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyStoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyRegion_stores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResidencyRegion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResidencyStore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResidencyRegion_misplacedRows(ctx context.Context, field graphql.CollectedField, obj *ResidencyRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyRegion_misplacedRows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MisplacedRows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyRegion_misplacedRows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyRegion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResidencyStore_store(ctx context.Context, field graphql.CollectedField, obj *ResidencyStore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyStore_store(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Store, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyStore_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyStore", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyStore_location(ctx context.Context, field graphql.CollectedField, obj *ResidencyStore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyStore_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyStore_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyStore", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyStore_kinds(ctx context.Context, field graphql.CollectedField, obj *ResidencyStore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyStore_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyStore_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyStore", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyStore_tables(ctx context.Context, field graphql.CollectedField, obj *ResidencyStore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyStore_tables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ResidencyTable) graphql.Marshaler {
+			return ec.marshalNResidencyTable2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyTableᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyStore_tables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResidencyStore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResidencyTable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResidencyStore_countries(ctx context.Context, field graphql.CollectedField, obj *ResidencyStore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyStore_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Countries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CountryRows) graphql.Marshaler {
+			return ec.marshalNCountryRows2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCountryRowsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyStore_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResidencyStore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountryRows(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResidencyTable_name(ctx context.Context, field graphql.CollectedField, obj *ResidencyTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyTable_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyTable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResidencyTable_rows(ctx context.Context, field graphql.CollectedField, obj *ResidencyTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResidencyTable_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResidencyTable_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResidencyTable", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RetentionRemoval_store(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_store(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Store, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionRemoval_region(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionRemoval_kind(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionRemoval_country(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionRemoval_except(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_except(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Except, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_except(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionRemoval_table(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_table(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Table, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_table(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionRemoval_rows(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RetentionRemoval_cutoff(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_cutoff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cutoff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_cutoff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RetentionRemoval_period(ctx context.Context, field graphql.CollectedField, obj *RetentionRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionRemoval_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionRemoval_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetentionReport_ranAt(ctx context.Context, field graphql.CollectedField, obj *RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_ranAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RanAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_ranAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RetentionReport_rowsRemoved(ctx context.Context, field graphql.CollectedField, obj *RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_rowsRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_rowsRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RetentionReport_heldCustomers(ctx context.Context, field graphql.CollectedField, obj *RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_heldCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeldCustomers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_heldCustomers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RetentionReport_removals(ctx context.Context, field graphql.CollectedField, obj *RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_removals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RetentionRemoval) graphql.Marshaler {
+			return ec.marshalNRetentionRemoval2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRetentionRemovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_removals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RetentionReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetentionRemoval(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RoiActual_path(ctx context.Context, field graphql.CollectedField, obj *RoiActual) (ret graphql.Marshaler) {
@@ -28100,6 +29608,59 @@ func (ec *executionContext) _CompetitorReport(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var consentImplementors = []string{"Consent"}
+
+func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, obj *Consent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Consent")
+		case "customerId":
+			out.Values[i] = ec._Consent_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._Consent_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purpose":
+			out.Values[i] = ec._Consent_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "granted":
+			out.Values[i] = ec._Consent_granted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Consent_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var conversationImplementors = []string{"Conversation"}
 
 func (ec *executionContext) _Conversation(ctx context.Context, sel ast.SelectionSet, obj *metrics.Conversation) graphql.Marshaler {
@@ -28470,6 +30031,44 @@ func (ec *executionContext) _ConversationSLA(ctx context.Context, sel ast.Select
 			}
 		case "breached":
 			out.Values[i] = ec._ConversationSLA_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countryRowsImplementors = []string{"CountryRows"}
+
+func (ec *executionContext) _CountryRows(ctx context.Context, sel ast.SelectionSet, obj *CountryRows) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countryRowsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountryRows")
+		case "country":
+			out.Values[i] = ec._CountryRows_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._CountryRows_rows(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29640,6 +31239,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "applyRetention":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applyRetention(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "upsertTeam":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertTeam(ctx, field)
@@ -30206,6 +31819,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_followTheSun(ctx, field)
 				})
+		case "residencyReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_residencyReport(ctx, field)
+				})
+		case "consents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consents(ctx, field)
+				})
 		case "serviceAnalytics":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -30455,6 +32080,271 @@ func (ec *executionContext) _ReplyLocalisation(ctx context.Context, sel ast.Sele
 			}
 		case "cultureIssues":
 			out.Values[i] = ec._ReplyLocalisation_cultureIssues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var residencyRegionImplementors = []string{"ResidencyRegion"}
+
+func (ec *executionContext) _ResidencyRegion(ctx context.Context, sel ast.SelectionSet, obj *ResidencyRegion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, residencyRegionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResidencyRegion")
+		case "region":
+			out.Values[i] = ec._ResidencyRegion_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countries":
+			out.Values[i] = ec._ResidencyRegion_countries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fallback":
+			out.Values[i] = ec._ResidencyRegion_fallback(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stores":
+			out.Values[i] = ec._ResidencyRegion_stores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "misplacedRows":
+			out.Values[i] = ec._ResidencyRegion_misplacedRows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var residencyStoreImplementors = []string{"ResidencyStore"}
+
+func (ec *executionContext) _ResidencyStore(ctx context.Context, sel ast.SelectionSet, obj *ResidencyStore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, residencyStoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResidencyStore")
+		case "store":
+			out.Values[i] = ec._ResidencyStore_store(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "location":
+			out.Values[i] = ec._ResidencyStore_location(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kinds":
+			out.Values[i] = ec._ResidencyStore_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tables":
+			out.Values[i] = ec._ResidencyStore_tables(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countries":
+			out.Values[i] = ec._ResidencyStore_countries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var residencyTableImplementors = []string{"ResidencyTable"}
+
+func (ec *executionContext) _ResidencyTable(ctx context.Context, sel ast.SelectionSet, obj *ResidencyTable) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, residencyTableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResidencyTable")
+		case "name":
+			out.Values[i] = ec._ResidencyTable_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ResidencyTable_rows(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retentionRemovalImplementors = []string{"RetentionRemoval"}
+
+func (ec *executionContext) _RetentionRemoval(ctx context.Context, sel ast.SelectionSet, obj *RetentionRemoval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retentionRemovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetentionRemoval")
+		case "store":
+			out.Values[i] = ec._RetentionRemoval_store(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._RetentionRemoval_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._RetentionRemoval_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._RetentionRemoval_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "except":
+			out.Values[i] = ec._RetentionRemoval_except(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "table":
+			out.Values[i] = ec._RetentionRemoval_table(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._RetentionRemoval_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cutoff":
+			out.Values[i] = ec._RetentionRemoval_cutoff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._RetentionRemoval_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retentionReportImplementors = []string{"RetentionReport"}
+
+func (ec *executionContext) _RetentionReport(ctx context.Context, sel ast.SelectionSet, obj *RetentionReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retentionReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetentionReport")
+		case "ranAt":
+			out.Values[i] = ec._RetentionReport_ranAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rowsRemoved":
+			out.Values[i] = ec._RetentionReport_rowsRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "heldCustomers":
+			out.Values[i] = ec._RetentionReport_heldCustomers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removals":
+			out.Values[i] = ec._RetentionReport_removals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32670,6 +34560,34 @@ func (ec *executionContext) unmarshalNConfigureChannelInput2githubᚗcomᚋmerid
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNConsent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConsent(ctx context.Context, sel ast.SelectionSet, v Consent) graphql.Marshaler {
+	return ec._Consent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConsent2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []Consent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsent2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConsent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConsent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConsent(ctx context.Context, sel ast.SelectionSet, v *Consent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Consent!")
+		return graphql.Null
+	}
+	return ec._Consent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConversation2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐConversation(ctx context.Context, sel ast.SelectionSet, v *metrics.Conversation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Conversation!")
@@ -32714,6 +34632,26 @@ func (ec *executionContext) unmarshalNConversationStatus2githubᚗcomᚋmeridian
 
 func (ec *executionContext) marshalNConversationStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐConversationStatus(ctx context.Context, sel ast.SelectionSet, v ConversationStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCountryRows2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCountryRows(ctx context.Context, sel ast.SelectionSet, v CountryRows) graphql.Marshaler {
+	return ec._CountryRows(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCountryRows2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCountryRowsᚄ(ctx context.Context, sel ast.SelectionSet, v []CountryRows) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountryRows2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCountryRows(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCultureRule2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureRule(ctx context.Context, sel ast.SelectionSet, v CultureRule) graphql.Marshaler {
@@ -33311,6 +35249,94 @@ func (ec *executionContext) marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmerid
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNResidencyRegion2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyRegion(ctx context.Context, sel ast.SelectionSet, v ResidencyRegion) graphql.Marshaler {
+	return ec._ResidencyRegion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResidencyRegion2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []ResidencyRegion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResidencyRegion2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyRegion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNResidencyStore2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyStore(ctx context.Context, sel ast.SelectionSet, v ResidencyStore) graphql.Marshaler {
+	return ec._ResidencyStore(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResidencyStore2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyStoreᚄ(ctx context.Context, sel ast.SelectionSet, v []ResidencyStore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResidencyStore2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyStore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNResidencyTable2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyTable(ctx context.Context, sel ast.SelectionSet, v ResidencyTable) graphql.Marshaler {
+	return ec._ResidencyTable(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResidencyTable2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyTableᚄ(ctx context.Context, sel ast.SelectionSet, v []ResidencyTable) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResidencyTable2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐResidencyTable(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRetentionRemoval2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRetentionRemoval(ctx context.Context, sel ast.SelectionSet, v RetentionRemoval) graphql.Marshaler {
+	return ec._RetentionRemoval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRetentionRemoval2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRetentionRemovalᚄ(ctx context.Context, sel ast.SelectionSet, v []RetentionRemoval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRetentionRemoval2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRetentionRemoval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRetentionReport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRetentionReport(ctx context.Context, sel ast.SelectionSet, v *RetentionReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RetentionReport!")
+		return graphql.Null
+	}
+	return ec._RetentionReport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoiActual2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiActual(ctx context.Context, sel ast.SelectionSet, v RoiActual) graphql.Marshaler {

@@ -266,6 +266,14 @@ type ConfigureChannelInput struct {
 	Settings []ChannelSettingInput `json:"settings"`
 }
 
+type Consent struct {
+	CustomerID string    `json:"customerId"`
+	Channel    string    `json:"channel"`
+	Purpose    string    `json:"purpose"`
+	Granted    bool      `json:"granted"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+}
+
 type ConversationConnection struct {
 	Edges    []ConversationEdge `json:"edges"`
 	PageInfo *PageInfo          `json:"pageInfo"`
@@ -320,6 +328,11 @@ type ConversationSLA struct {
 	Warned []string `json:"warned"`
 	// Targets missed: first_response, next_response, resolution.
 	Breached []string `json:"breached"`
+}
+
+type CountryRows struct {
+	Country string `json:"country"`
+	Rows    int    `json:"rows"`
 }
 
 type CultureRule struct {
@@ -605,6 +618,64 @@ type ReplyLocalisation struct {
 	CulturalFit *float64 `json:"culturalFit,omitempty"`
 	// What lowers the fit: refusal.flat, honorific.missing, greeting.missing, ...
 	CultureIssues []string `json:"cultureIssues"`
+}
+
+type ResidencyRegion struct {
+	Region string `json:"region"`
+	// The countries the residency policy places here (listed ones).
+	Countries []string `json:"countries"`
+	// The fallback region also takes every country the policy does not list.
+	Fallback bool             `json:"fallback"`
+	Stores   []ResidencyStore `json:"stores"`
+	// Rows of this region's stores whose customer country belongs to another region.
+	MisplacedRows int `json:"misplacedRows"`
+}
+
+type ResidencyStore struct {
+	// clickhouse, postgres or kafka.
+	Store string `json:"store"`
+	// The ClickHouse database, PostgreSQL schema or Kafka topic prefix.
+	Location string `json:"location"`
+	// The kinds of data it holds.
+	Kinds  []string         `json:"kinds"`
+	Tables []ResidencyTable `json:"tables"`
+	// Customer countries seen, with their rows (ClickHouse: events; PostgreSQL: customers).
+	Countries []CountryRows `json:"countries"`
+}
+
+type ResidencyTable struct {
+	Name string `json:"name"`
+	// Null where not counted (Kafka topics).
+	Rows *int `json:"rows,omitempty"`
+}
+
+type RetentionRemoval struct {
+	// clickhouse or postgres.
+	Store  string `json:"store"`
+	Region string `json:"region"`
+	// conversations, notes, send_ledger or translations.
+	Kind string `json:"kind"`
+	// The customers' country; null for the default rule (every country without a rule of its own for this kind).
+	Country *string `json:"country,omitempty"`
+	// With country null: the countries the default rule skips.
+	Except []string `json:"except"`
+	// database.table or schema.table.
+	Table string `json:"table"`
+	Rows  int    `json:"rows"`
+	// Rows older than this went.
+	Cutoff time.Time `json:"cutoff"`
+	// The policy's period, such as 6 months.
+	Period string `json:"period"`
+}
+
+type RetentionReport struct {
+	RanAt time.Time `json:"ranAt"`
+	// Rows removed, every store and region together.
+	RowsRemoved int `json:"rowsRemoved"`
+	// Customers kept out of the run by legal holds.
+	HeldCustomers int `json:"heldCustomers"`
+	// One line per rule, region and table, removed rows or not.
+	Removals []RetentionRemoval `json:"removals"`
 }
 
 type RoiActual struct {

@@ -1,7 +1,9 @@
 // Package postgres is Meridian's operational store on PostgreSQL (pgx): the global catalogue
 // (tenants, regions, API keys, knowledge-base articles) and, in one schema per residency
-// region, customers, their data keys, agents, teams and the current state of conversations.
-// Migrations come from schemas/postgres.
+// region, customers, their data keys, agents, teams, the current state of conversations and
+// customers' consents; it also deletes what the retention policy no longer allows (Retention)
+// and counts what each region's schema holds (Residency). Migrations come from
+// schemas/postgres.
 package postgres
 
 import (
