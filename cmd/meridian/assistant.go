@@ -112,7 +112,7 @@ func (a *aiAssistant) Answer(ctx context.Context, e models.Event) (engine.Sugges
 func (a *aiAssistant) Send(ctx context.Context, tenant, conv, language, text, key string) error {
 	err := a.out.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
 		AgentID: engine.AIAgent, Localisation: &channels.Localisation{Language: language}})
-	if errors.Is(err, channels.ErrNoSender) {
+	if errors.Is(err, channels.ErrNoSender) || errors.Is(err, channels.ErrNoAddress) {
 		return fmt.Errorf("%w: %w", engine.ErrCannotSend, err)
 	}
 	return err

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +21,15 @@ const (
 	ReasonTextUnavailable = "text_unavailable"
 	// ReasonCannotSend: the conversation's channel cannot send replies here.
 	ReasonCannotSend = "channel_cannot_send"
+	// ReasonSendFailed: the answer could not be sent (the error is logged).
+	ReasonSendFailed = "send_failed"
 	// ReasonAssistantFailed: the Assistant failed (its error is logged).
 	ReasonAssistantFailed = "assistant_failed"
 )
 
-// ErrCannotSend is what Assistant.Send wraps when the channel cannot send replies here.
+// ErrCannotSend is what Assistant.Send wraps when the conversation cannot be answered
+// through a channel here (none configured for sending, or no channel address: its messages
+// came through the events API).
 var ErrCannotSend = errors.New("the conversation's channel cannot send replies here")
 
 // Assistant answers customers' messages with AI before a person is asked (the answers
@@ -107,7 +110,12 @@ func (h *Handler) ask(ctx context.Context, e models.Event) (*Suggestion, error) 
 	case errors.Is(err, ErrCannotSend):
 		s.Handover, s.Reasons = true, []string{ReasonCannotSend}
 	case err != nil:
-		return nil, fmt.Errorf("AI answer to %s: %w", e.ConversationID, err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// Not sent: a person answers rather than the stream waiting on the channel.
+		h.log().WarnContext(ctx, "AI answer not sent; a person takes it", "region", h.Region, "conversation", e.ConversationID, "err", err)
+		s.Handover, s.Reasons = true, []string{ReasonSendFailed}
 	default:
 		aiAnswers.WithLabelValues(h.Region).Inc()
 	}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +15,8 @@ import (
 )
 
 // assistant answers every message it observed, except in conversations named "human-…" (a
-// person requested) and "mute-…" (a channel that cannot send); it records every send.
+// person requested), "mute-…" (a channel that cannot send) and "broken-…" (a send that
+// fails); it records every send.
 type assistant struct {
 	mu       sync.Mutex
 	observed []string
@@ -50,6 +52,9 @@ func (a *assistant) Send(_ context.Context, _, conv, _, _, key string) error {
 	if strings.HasPrefix(conv, "mute-") {
 		return engine.ErrCannotSend
 	}
+	if strings.HasPrefix(conv, "broken-") {
+		return errors.New("the ledger refused the reply")
+	}
 	if a.sent == nil {
 		a.sent = map[string]int{}
 	}
@@ -66,7 +71,7 @@ func TestTheAIAnswersFirstAndHandsOverWithItsReasons(t *testing.T) {
 	c := newClocked(t, statusPolicy)
 	a := &assistant{}
 	c.h.Assistant, c.h.BotResolveAfter = a, 30*time.Minute
-	c.agent(conversation.Agent{ID: "anna", Name: "Anna", Region: "eu", Languages: map[string]int{"en": 5}, MaxConcurrent: 3, Timezone: "UTC"}, true)
+	c.agent(conversation.Agent{ID: "anna", Name: "Anna", Region: "eu", Languages: map[string]int{"en": 5}, MaxConcurrent: 5, Timezone: "UTC"}, true)
 
 	first := c.customer("c1", "en")
 	c.feed(first)
@@ -108,6 +113,11 @@ func TestTheAIAnswersFirstAndHandsOverWithItsReasons(t *testing.T) {
 		t.Fatalf("a channel that cannot send goes to a person: %+v", w)
 	}
 	if got := c.decided("mute-1"); !slices.Contains(got, "ai.action>meridian-ai:"+engine.ReasonCannotSend) {
+		t.Fatalf("decided %v", got)
+	}
+
+	c.feed(c.customer("broken-1", "en")) // a failing send hands over; the stream goes on
+	if got := c.decided("broken-1"); !slices.Contains(got, "ai.action>meridian-ai:"+engine.ReasonSendFailed) {
 		t.Fatalf("decided %v", got)
 	}
 
