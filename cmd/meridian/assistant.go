@@ -108,14 +108,21 @@ func (a *aiAssistant) Answer(ctx context.Context, e models.Event) (engine.Sugges
 	return s, nil
 }
 
-// Send implements engine.Assistant through the channels' outbox, once per key.
+// Send implements engine.Assistant through the channels' outbox, once per key. A reply the
+// channel refused for good (state failed: no token to send with, a recipient it rejects)
+// cannot be sent; one left pending is retried by the outbox and counts as sent.
 func (a *aiAssistant) Send(ctx context.Context, tenant, conv, language, text, key string) error {
-	err := a.out.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
+	m, err := a.out.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
 		AgentID: engine.AIAgent, Localisation: &channels.Localisation{Language: language}})
-	if errors.Is(err, channels.ErrNoSender) || errors.Is(err, channels.ErrNoAddress) {
+	switch {
+	case errors.Is(err, channels.ErrNoSender) || errors.Is(err, channels.ErrNoAddress):
 		return fmt.Errorf("%w: %w", engine.ErrCannotSend, err)
+	case err != nil:
+		return err
+	case m.State == channels.StateFailed:
+		return fmt.Errorf("%w: %s", engine.ErrCannotSend, m.Reason)
 	}
-	return err
+	return nil
 }
 
 // sealedText is a message's text as it came through Kafka: sealed with its customer's key.

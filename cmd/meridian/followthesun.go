@@ -25,19 +25,18 @@ type engineOutbox struct {
 }
 
 // send sends r once per r.ClientMessageID.
-func (n *engineOutbox) send(ctx context.Context, r channels.Reply) error {
+func (n *engineOutbox) send(ctx context.Context, r channels.Reply) (channels.OutboundMessage, error) {
 	o := n.outbox.Load()
 	if o == nil {
-		return errors.New("the channels are not started")
+		return channels.OutboundMessage{}, errors.New("the channels are not started")
 	}
-	_, err := o.Send(ctx, r)
-	return err
+	return o.Send(ctx, r)
 }
 
 // Notify implements engine.Notifier; key is the reply's client message id, so a notice is
 // sent once however often it is asked for.
 func (n *engineOutbox) Notify(ctx context.Context, tenant, conv, language, template, text, key string) error {
-	err := n.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
+	_, err := n.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
 		Localisation: &channels.Localisation{Language: language, Template: template}})
 	if errors.Is(err, channels.ErrNoSender) {
 		return nil // this channel cannot send here: nothing to retry until the gap ends
