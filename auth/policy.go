@@ -53,6 +53,9 @@ const (
 	ActionAnswer Action = "answer"
 	// ActionAudit: read and verify the audit trail (auditLog, verifyAuditLog).
 	ActionAudit Action = "audit"
+	// ActionErase: erase customers, export their data and place legal holds (eraseCustomer,
+	// exportCustomerData, placeLegalHold, releaseLegalHold, legalHolds).
+	ActionErase Action = "erase_customers"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -74,10 +77,11 @@ var Policy = map[Action][]string{
 	ActionManageKnowledge: {RoleAdmin, RoleSupervisor},
 	ActionAnswer:          {RoleAdmin, RoleAgent, RoleSupervisor},
 	ActionAudit:           {RoleAdmin, RoleCompliance},
+	ActionErase:           {RoleAdmin, RoleCompliance},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit, ActionErase}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -98,6 +102,7 @@ var describe = map[Action]string{
 	ActionManageKnowledge: "write the knowledge base",
 	ActionAnswer:          "ask for answers from the knowledge base",
 	ActionAudit:           "read and verify the audit trail",
+	ActionErase:           "erase and export customers' data, place legal holds",
 }
 
 // Roles lists every role.

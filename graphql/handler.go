@@ -26,6 +26,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -107,6 +108,10 @@ type Config struct {
 	// configured, and mutations are not audited. The gate's reads are audited by Gate's own
 	// Auditor (the server gives it the same log).
 	Audit *audit.Log
+	// Erasure erases customers, exports their data and keeps legal holds (eraseCustomer,
+	// exportCustomerData, placeLegalHold, releaseLegalHold, legalHolds, erasureCertificates);
+	// nil: those fields answer that erasure is not configured.
+	Erasure *erasure.Service
 }
 
 // Authenticator resolves a bearer key (auth.Authenticator).
@@ -191,7 +196,7 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
-		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit}
+		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit, erasure: cfg.Erasure}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
@@ -59,6 +60,15 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	}
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis
+	}
+	if p.pg != nil && p.keyring != nil {
+		graph := &postgres.Graph{DB: p.pg, Keys: p.keyring, Regions: p.regions,
+			RegionOf: func(country string) string { return string(p.policy.RegionFor(country)) }}
+		if p.channels != nil {
+			graph = p.channels.graph
+		}
+		cfg.Erasure = &erasure.Service{DB: p.pg, Regions: p.regions, Keys: p.keyring, Graph: graph, ClickHouse: p.chReg,
+			Holds: &erasure.Holds{Pool: p.pg.Pool, Regions: p.regions}}
 	}
 	if p.channels != nil {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}

@@ -65,6 +65,10 @@ const (
 	ActionVerify           = "compliance.verify_audit_log"
 	ActionReadLog          = "compliance.read_audit_log"
 	ActionExport           = "compliance.export_audit_log"
+	ActionErase            = "compliance.erase_customer"
+	ActionPlaceHold        = "compliance.place_legal_hold"
+	ActionReleaseHold      = "compliance.release_legal_hold"
+	ActionExportCustomer   = "compliance.export_customer_data"
 )
 
 // Outcomes of an administrative action (reads use compliance.Outcome*).
