@@ -112,6 +112,9 @@ type Service struct {
 	Holds      *Holds
 	// Now stamps certificates; nil means time.Now.
 	Now func() time.Time
+	// Timeout bounds one erasure, which does not end with the request that asked for it; 0
+	// means 10 minutes.
+	Timeout time.Duration
 
 	mu sync.Mutex
 }
@@ -227,6 +230,14 @@ func (s *Service) EraseSubject(ctx context.Context, r Request, sub Subject) (Cer
 		c.BlockedReason = fmt.Sprintf("legal hold %s since %s: %s", hold.ID, hold.PlacedAt.UTC().Format(time.RFC3339), hold.Reason)
 		return c, s.store(ctx, c)
 	}
+	// Once started, an erasure runs to its end whether or not the caller waits for it: a
+	// request's timeout must not leave the customer half erased.
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.Steps = append(c.Steps, s.shred(ctx, r.Tenant, sub))
@@ -242,10 +253,7 @@ func (s *Service) EraseSubject(ctx context.Context, r Request, sub Subject) (Cer
 	}
 	done := s.now()
 	c.CompletedAt = &done
-	// The certificate is kept even when the request's context ended mid-way.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	return c, s.store(sctx, c)
+	return c, s.store(ctx, c)
 }
 
 // shred deletes the data keys of every id: the Kafka log's copies (and every other sealed

@@ -28,15 +28,16 @@ func EraseCustomer(ctx context.Context, db DB, region, tenant string, ids []stri
 		return 0, nil
 	}
 	// Outdated parts are kept 8 minutes by default (a crash shortly after a merge); these must
-	// not be, so the cleanup thread removes them as soon as it runs.
-	if err := db.Exec(ctx, "ALTER TABLE "+table+" MODIFY SETTING old_parts_lifetime = 0, cleanup_delay_period = 1, cleanup_delay_period_random_add = 0"); err != nil {
+	// not be, so the cleanup thread (woken every few seconds, clickhouse migration 0006) removes
+	// them as soon as it runs.
+	if err := db.Exec(ctx, "ALTER TABLE "+table+" MODIFY SETTING old_parts_lifetime = 0"); err != nil {
 		return 0, fmt.Errorf("erasure %s: %w", region, err)
 	}
 	defer func() {
 		// A context of its own: the table must get its default back even when ctx ended.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		_ = db.Exec(rctx, "ALTER TABLE "+table+" RESET SETTING old_parts_lifetime, cleanup_delay_period, cleanup_delay_period_random_add")
+		_ = db.Exec(rctx, "ALTER TABLE "+table+" RESET SETTING old_parts_lifetime")
 	}()
 	err = db.Exec(ctx, "ALTER TABLE "+table+" UPDATE "+erasedColumns+", customer_id = "+Quote(replacement)+" WHERE "+match+" SETTINGS mutations_sync = 2")
 	if err != nil {
@@ -67,7 +68,14 @@ func waitOutdatedGone(ctx context.Context, db DB, region string) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("erasure %s: %d outdated parts still on disk: %w", region, n, ctx.Err())
+			parts, _ := db.Query(context.WithoutCancel(ctx), strings.Replace(q, "SELECT count()", "SELECT name, toString(remove_time)", 1))
+			var names []string
+			if parts != nil {
+				for _, r := range parts.Rows {
+					names = append(names, fmt.Sprint(r))
+				}
+			}
+			return fmt.Errorf("erasure %s: %d outdated parts still on disk (%s): %w", region, n, strings.Join(names, ", "), ctx.Err())
 		case <-time.After(time.Second):
 		}
 	}

@@ -53,8 +53,8 @@ SELECT EXISTS (SELECT 1 FROM %[1]s.customers WHERE tenant_id = $1 AND customer_i
 	return canonical, ids, true, nil
 }
 
-// erasureSteps are the statements of an erasure, in order: $1 tenant, $2 the customer ids,
-// $3 the pseudonym that replaces them where a row stays, $4 their conversations. Rows that
+// erasureSteps are the statements of an erasure, in order: @ids are the customer's ids,
+// @replacement the pseudonym that replaces them where a row stays, @convs their conversations. Rows that
 // exist only for the person (their identities, addresses, sent messages, caches, receipts) are
 // deleted; rows the service's history needs (a conversation, its work item) stay with the
 // customer id replaced and their free text cleared. Data keys are not here: the keyring
@@ -62,17 +62,17 @@ SELECT EXISTS (SELECT 1 FROM %[1]s.customers WHERE tenant_id = $1 AND customer_i
 var erasureSteps = []struct {
 	table, action, sql string
 }{
-	{"identities", "deleted", `DELETE FROM %s.identities WHERE tenant_id = $1 AND (customer_id = ANY($2) OR sealed_by = ANY($2))`},
-	{"customer_merges", "deleted", `DELETE FROM %s.customer_merges WHERE tenant_id = $1 AND (customer_id = ANY($2) OR merged_into = ANY($2))`},
-	{"conversation_addresses", "deleted", `DELETE FROM %s.conversation_addresses WHERE tenant_id = $1 AND customer_id = ANY($2)`},
-	{"channel_receipts", "deleted", `DELETE FROM %s.channel_receipts WHERE tenant_id = $1 AND customer_id = ANY($2)`},
-	{"outbound_messages", "deleted", `DELETE FROM %s.outbound_messages WHERE tenant_id = $1 AND customer_id = ANY($2)`},
-	{"translations", "deleted", `DELETE FROM %s.translations WHERE tenant_id = $1 AND customer_id = ANY($2)`},
-	{"handoffs", "anonymised", `UPDATE %s.handoffs SET summary = '', next_step = '' WHERE tenant_id = $1 AND conversation_id = ANY($4) AND (summary <> '' OR next_step <> '')`},
-	{"decisions", "anonymised", `UPDATE %s.decisions SET events = '[]' WHERE tenant_id = $1 AND conversation_id = ANY($4) AND published AND events <> '[]'`},
-	{"conversations", "anonymised", `UPDATE %s.conversations SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = ANY($2)`},
-	{"work", "anonymised", `UPDATE %s.work SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = ANY($2)`},
-	{"customers", "deleted", `DELETE FROM %s.customers WHERE tenant_id = $1 AND customer_id = ANY($2)`},
+	{"identities", "deleted", `DELETE FROM %s.identities WHERE tenant_id = @tenant AND (customer_id = ANY(@ids) OR sealed_by = ANY(@ids))`},
+	{"customer_merges", "deleted", `DELETE FROM %s.customer_merges WHERE tenant_id = @tenant AND (customer_id = ANY(@ids) OR merged_into = ANY(@ids))`},
+	{"conversation_addresses", "deleted", `DELETE FROM %s.conversation_addresses WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"channel_receipts", "deleted", `DELETE FROM %s.channel_receipts WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"outbound_messages", "deleted", `DELETE FROM %s.outbound_messages WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"translations", "deleted", `DELETE FROM %s.translations WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"handoffs", "anonymised", `UPDATE %s.handoffs SET summary = '', next_step = '' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND (summary <> '' OR next_step <> '')`},
+	{"decisions", "anonymised", `UPDATE %s.decisions SET events = '[]' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND published AND events <> '[]'`},
+	{"conversations", "anonymised", `UPDATE %s.conversations SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"work", "anonymised", `UPDATE %s.work SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"customers", "deleted", `DELETE FROM %s.customers WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
 }
 
 // EraseCustomer removes the personal data of the customers ids (one person: a customer and
@@ -95,7 +95,7 @@ UNION SELECT conversation_id FROM %[1]s.work WHERE tenant_id = $1 AND customer_i
 			return err
 		}
 		for _, s := range erasureSteps {
-			tag, err := tx.Exec(ctx, fmt.Sprintf(s.sql, schema), tenant, ids, replacement, convs)
+			tag, err := tx.Exec(ctx, fmt.Sprintf(s.sql, schema), pgx.NamedArgs{"tenant": tenant, "ids": ids, "replacement": replacement, "convs": convs})
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.table, err)
 			}
