@@ -283,7 +283,7 @@ func (s *Service) shred(ctx context.Context, tenant string, sub Subject) Step {
 		}
 	}
 	st.Verified = len(errs) == 0 && left == 0
-	st.Detail = fmt.Sprintf("%d data keys deleted; %d of %d ids still open", st.Rows, left, len(sub.IDs))
+	st.Detail = fmt.Sprintf("%d data keys deleted and dropped from the in-memory key cache; %d of %d ids still open a sealed value", st.Rows, left, len(sub.IDs))
 	if len(errs) > 0 {
 		st.Detail += "; errors: " + strings.Join(errs, "; ")
 	}
