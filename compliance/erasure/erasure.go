@@ -241,7 +241,7 @@ func (s *Service) EraseSubject(ctx context.Context, r Request, sub Subject) (Cer
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.Steps = append(c.Steps, s.shred(ctx, r.Tenant, sub))
-	c.Steps = append(c.Steps, s.postgres(ctx, r.Tenant, sub, c.Replacement))
+	c.Steps = append(c.Steps, s.postgres(ctx, r.Tenant, sub, c.Replacement)...)
 	if s.ClickHouse != nil {
 		c.Steps = append(c.Steps, s.clickhouse(ctx, r.Tenant, sub, c.Replacement))
 	}
@@ -290,11 +290,27 @@ func (s *Service) shred(ctx context.Context, tenant string, sub Subject) Step {
 	return st
 }
 
-// postgres deletes and anonymises the customer's rows of their region. Verified when no row
-// names any of their ids any more.
-func (s *Service) postgres(ctx context.Context, tenant string, sub Subject, replacement string) Step {
-	st := Step{Store: StorePostgres, Region: sub.Region, Action: "rows deleted or anonymised"}
-	done, err := s.DB.EraseCustomer(ctx, sub.Region, tenant, sub.IDs, replacement)
+// postgres deletes and anonymises the customer's rows of their region, then what other
+// regions hold of their conversations after hand-offs: one step per region. A step is
+// verified when no row of the region names any of their ids any more.
+func (s *Service) postgres(ctx context.Context, tenant string, sub Subject, replacement string) []Step {
+	done, convs, err := s.DB.EraseCustomer(ctx, sub.Region, tenant, sub.IDs, replacement)
+	out := []Step{s.postgresStep(ctx, tenant, sub.Region, sub.IDs, done, err)}
+	if err != nil {
+		return out
+	}
+	for _, r := range s.Regions {
+		if r == sub.Region {
+			continue
+		}
+		done, err := s.DB.EraseCustomerElsewhere(ctx, r, tenant, sub.IDs, replacement, convs)
+		out = append(out, s.postgresStep(ctx, tenant, r, sub.IDs, done, err))
+	}
+	return out
+}
+
+func (s *Service) postgresStep(ctx context.Context, tenant, region string, ids []string, done []postgres.ErasedTable, err error) Step {
+	st := Step{Store: StorePostgres, Region: region, Action: "rows deleted or anonymised"}
 	if err != nil {
 		st.Detail = "not erased: " + err.Error()
 		return st
@@ -306,7 +322,7 @@ func (s *Service) postgres(ctx context.Context, tenant string, sub Subject, repl
 			parts = append(parts, fmt.Sprintf("%s %s %d", t.Table, t.Action, t.Rows))
 		}
 	}
-	left, err := s.DB.CustomerResidue(ctx, sub.Region, tenant, sub.IDs)
+	left, err := s.DB.CustomerResidue(ctx, region, tenant, ids)
 	if err != nil {
 		st.Detail = strings.Join(parts, ", ") + "; not verified: " + err.Error()
 		return st
@@ -320,7 +336,7 @@ func (s *Service) postgres(ctx context.Context, tenant string, sub Subject, repl
 	sort.Strings(remaining)
 	st.Verified = len(remaining) == 0
 	if len(parts) == 0 {
-		parts = append(parts, "nothing left to erase")
+		parts = append(parts, "nothing to erase")
 	}
 	st.Detail = strings.Join(parts, ", ")
 	if st.Verified {

@@ -58,7 +58,7 @@ func observe(t *testing.T, g *postgres.Graph, wa, mail, country string) string {
 func steps(c erasure.Certificate) map[string]erasure.Step {
 	out := map[string]erasure.Step{}
 	for _, s := range c.Steps {
-		out[s.Store] = s
+		out[s.Store+"/"+s.Region] = s
 	}
 	return out
 }
@@ -105,12 +105,18 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 		t.Fatalf("erasure: %+v %v", c, err)
 	}
 	st := steps(c)
-	if k := st["kafka"]; !k.Verified || k.Rows != 1 {
+	if len(st) != 3 {
+		t.Errorf("steps: %+v, want the key, and PostgreSQL in eu and us", c.Steps)
+	}
+	if k := st["kafka/eu"]; !k.Verified || k.Rows != 1 {
 		t.Errorf("key step: %+v", k)
 	}
 	// Two identities, one translation, one customer row.
-	if p := st["postgres"]; !p.Verified || p.Rows != 4 {
+	if p := st["postgres/eu"]; !p.Verified || p.Rows != 4 {
 		t.Errorf("postgres step: %+v", p)
+	}
+	if p := st["postgres/us"]; !p.Verified || p.Rows != 0 {
+		t.Errorf("postgres step in the other region: %+v", p)
 	}
 	if _, err := s.Keys.Opener(ctx, "eu", "acme", ana); !errors.Is(err, shred.ErrErased) {
 		t.Fatalf("ana's key still opens: %v", err)

@@ -61,50 +61,77 @@ SELECT EXISTS (SELECT 1 FROM %[1]s.customers WHERE tenant_id = $1 AND customer_i
 // deletes them (crypto-shredding).
 var erasureSteps = []struct {
 	table, action, sql string
+	// elsewhere: the step also applies in the other regions, which hold a handed-off
+	// conversation's work row and hand-off (follow-the-sun) but nothing else of the customer.
+	elsewhere bool
 }{
-	{"identities", "deleted", `DELETE FROM %s.identities WHERE tenant_id = @tenant AND (customer_id = ANY(@ids) OR sealed_by = ANY(@ids))`},
-	{"customer_merges", "deleted", `DELETE FROM %s.customer_merges WHERE tenant_id = @tenant AND (customer_id = ANY(@ids) OR merged_into = ANY(@ids))`},
-	{"conversation_addresses", "deleted", `DELETE FROM %s.conversation_addresses WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
-	{"channel_receipts", "deleted", `DELETE FROM %s.channel_receipts WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
-	{"outbound_messages", "deleted", `DELETE FROM %s.outbound_messages WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
-	{"translations", "deleted", `DELETE FROM %s.translations WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
-	{"handoffs", "anonymised", `UPDATE %s.handoffs SET summary = '', next_step = '' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND (summary <> '' OR next_step <> '')`},
-	{"decisions", "anonymised", `UPDATE %s.decisions SET events = '[]' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND published AND events <> '[]'`},
-	{"conversations", "anonymised", `UPDATE %s.conversations SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
-	{"work", "anonymised", `UPDATE %s.work SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
-	{"customers", "deleted", `DELETE FROM %s.customers WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`},
+	{"identities", "deleted", `DELETE FROM %s.identities WHERE tenant_id = @tenant AND (customer_id = ANY(@ids) OR sealed_by = ANY(@ids))`, false},
+	{"customer_merges", "deleted", `DELETE FROM %s.customer_merges WHERE tenant_id = @tenant AND (customer_id = ANY(@ids) OR merged_into = ANY(@ids))`, false},
+	{"conversation_addresses", "deleted", `DELETE FROM %s.conversation_addresses WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
+	{"channel_receipts", "deleted", `DELETE FROM %s.channel_receipts WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
+	{"outbound_messages", "deleted", `DELETE FROM %s.outbound_messages WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
+	{"translations", "deleted", `DELETE FROM %s.translations WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
+	{"handoffs", "anonymised", `UPDATE %s.handoffs SET summary = '', next_step = '' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND (summary <> '' OR next_step <> '')`, true},
+	{"decisions", "anonymised", `UPDATE %s.decisions SET events = '[]' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND published AND events <> '[]'`, true},
+	{"conversations", "anonymised", `UPDATE %s.conversations SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
+	{"work", "anonymised", `UPDATE %s.work SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, true},
+	{"customers", "deleted", `DELETE FROM %s.customers WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
 }
 
 // EraseCustomer removes the personal data of the customers ids (one person: a customer and
 // those merged into it) from region's tables in one transaction, replacing their id by
 // replacement where a row stays. It returns what it did per table, tables it did not touch
-// included (0 rows).
-func (db *DB) EraseCustomer(ctx context.Context, region, tenant string, ids []string, replacement string) ([]ErasedTable, error) {
-	schema := RegionSchema(region)
-	out := make([]ErasedTable, 0, len(erasureSteps))
+// included (0 rows), and the customer's conversations, for EraseCustomerElsewhere.
+func (db *DB) EraseCustomer(ctx context.Context, region, tenant string, ids []string, replacement string) ([]ErasedTable, []string, error) {
+	var convs []string
+	var out []ErasedTable
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, fmt.Sprintf(`
 SELECT conversation_id FROM %[1]s.conversations WHERE tenant_id = $1 AND customer_id = ANY($2)
 UNION SELECT conversation_id FROM %[1]s.conversation_addresses WHERE tenant_id = $1 AND customer_id = ANY($2)
-UNION SELECT conversation_id FROM %[1]s.work WHERE tenant_id = $1 AND customer_id = ANY($2)`, schema), tenant, ids)
+UNION SELECT conversation_id FROM %[1]s.work WHERE tenant_id = $1 AND customer_id = ANY($2)`, RegionSchema(region)), tenant, ids)
 		if err != nil {
 			return err
 		}
-		convs, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+		if convs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 			return err
 		}
-		for _, s := range erasureSteps {
-			tag, err := tx.Exec(ctx, fmt.Sprintf(s.sql, schema), pgx.NamedArgs{"tenant": tenant, "ids": ids, "replacement": replacement, "convs": convs})
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.table, err)
-			}
-			out = append(out, ErasedTable{Table: s.table, Action: s.action, Rows: tag.RowsAffected()})
-		}
-		return nil
+		out, err = eraseSteps(ctx, tx, region, false, tenant, ids, replacement, convs)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("erasure %s: %w", region, err)
+	}
+	return out, convs, nil
+}
+
+// EraseCustomerElsewhere clears what another region holds of the customer's conversations
+// convs after a hand-off: their work rows (the customer id replaced) and hand-off summaries.
+func (db *DB) EraseCustomerElsewhere(ctx context.Context, region, tenant string, ids []string, replacement string, convs []string) ([]ErasedTable, error) {
+	var out []ErasedTable
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = eraseSteps(ctx, tx, region, true, tenant, ids, replacement, convs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("erasure %s: %w", region, err)
+	}
+	return out, nil
+}
+
+func eraseSteps(ctx context.Context, tx pgx.Tx, region string, elsewhere bool, tenant string, ids []string, replacement string, convs []string) ([]ErasedTable, error) {
+	out := make([]ErasedTable, 0, len(erasureSteps))
+	args := pgx.NamedArgs{"tenant": tenant, "ids": ids, "replacement": replacement, "convs": convs}
+	for _, s := range erasureSteps {
+		if elsewhere && !s.elsewhere {
+			continue
+		}
+		tag, err := tx.Exec(ctx, fmt.Sprintf(s.sql, RegionSchema(region)), args)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.table, err)
+		}
+		out = append(out, ErasedTable{Table: s.table, Action: s.action, Rows: tag.RowsAffected()})
 	}
 	return out, nil
 }
