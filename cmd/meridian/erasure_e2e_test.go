@@ -169,6 +169,9 @@ func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T
 			t.Errorf("customerByIdentity(%s) still finds %v", id, c)
 		}
 	}
+	if c := s.gql(t, `query($c: ID!) { customer(id: $c) { id identities { value } } }`, map[string]any{"c": anaID})["customer"]; c != nil {
+		t.Errorf("customer(id) still finds %v", c)
+	}
 	after := fmt.Sprint(s.gql(t, messages, map[string]any{"c": conv}))
 	if strings.Contains(after, anaID) || !strings.Contains(after, "customerId:"+cert["replacementPseudonym"].(string)) ||
 		strings.Contains(after, "4471") || strings.Contains(after, "novidade") || strings.Contains(after, "amanha") {
