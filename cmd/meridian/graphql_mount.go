@@ -69,6 +69,9 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		}
 		cfg.Erasure = &erasure.Service{DB: p.pg, Regions: p.regions, Keys: p.keyring, Graph: graph, ClickHouse: p.chReg,
 			Holds: &erasure.Holds{Pool: p.pg.Pool, Regions: p.regions}}
+		if p.cfg != nil {
+			cfg.Erasure.ClickHouseCluster = p.cfg.str("clickhouse-cluster")
+		}
 	}
 	if p.channels != nil {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}

@@ -109,6 +109,9 @@ type Service struct {
 	Graph *postgres.Graph
 	// ClickHouse is the region databases; nil: no analytical store to erase from.
 	ClickHouse *clickhouse.Regions
+	// ClickHouseCluster is the cluster the region databases are on (their Layout), "" for one
+	// node or the embedded default.
+	ClickHouseCluster string
 	Holds      *Holds
 	// Now stamps certificates; nil means time.Now.
 	Now func() time.Time
@@ -360,7 +363,7 @@ func (s *Service) clickhouse(ctx context.Context, tenant string, sub Subject, re
 	// few minutes.
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	n, err := clickhouse.EraseCustomer(cctx, db, sub.Region, tenant, sub.IDs, replacement)
+	n, err := clickhouse.EraseCustomer(cctx, db, s.ClickHouseCluster, sub.Region, tenant, sub.IDs, replacement)
 	st.Rows = n
 	if err != nil {
 		st.Detail = fmt.Sprintf("%d events rewritten; not completed: %v", n, err)

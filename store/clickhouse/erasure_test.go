@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,7 +57,7 @@ func TestEraseCustomerRewritesTheEventsAndRemovesTheReplacedParts(t *testing.T) 
 		t.Fatal("the text is not readable in the parts before the erasure: the scan proves nothing")
 	}
 	start := time.Now()
-	n, err := EraseCustomer(ctx, db, "eu", "t", []string{"cus_ana", "cus_ana_old"}, "erased_1")
+	n, err := EraseCustomer(ctx, db, "", "eu", "t", []string{"cus_ana", "cus_ana_old"}, "erased_1")
 	if err != nil || n != 2 {
 		t.Fatalf("EraseCustomer = %d, %v; want 2 events", n, err)
 	}
@@ -105,4 +106,39 @@ func fmtRows(rows [][]any) string {
 	}
 	b.WriteString("]")
 	return b.String()
+}
+
+// Migration 0006 re-attaches the events table on one node only: on a cluster other servers
+// may be writing to it.
+func TestTheCleanupMigrationReattachesOnlyOnOneNode(t *testing.T) {
+	ms, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m *Migration
+	for i := range ms {
+		if ms[i].Version == 6 {
+			m = &ms[i]
+		}
+	}
+	if m == nil {
+		t.Fatal("no migration 0006")
+	}
+	for _, c := range []struct {
+		l      Layout
+		want   string
+		detach bool
+	}{
+		{Layout{DB: "meridian_eu"}, "ALTER TABLE meridian_eu.events  MODIFY SETTING cleanup_delay_period = 1", true},
+		{Layout{DB: "meridian_eu", Cluster: "meridian"}, "ALTER TABLE meridian_eu.events_local ON CLUSTER meridian MODIFY SETTING cleanup_delay_period = 1", false},
+	} {
+		stmts, err := m.Statements(c.l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(stmts, "\n")
+		if !strings.Contains(all, c.want) || strings.Contains(all, "DETACH TABLE meridian_eu.events") != c.detach {
+			t.Errorf("%+v:\n%s", c.l, all)
+		}
+	}
 }
