@@ -112,7 +112,7 @@ type Service struct {
 	// ClickHouseCluster is the cluster the region databases are on (their Layout), "" for one
 	// node or the embedded default.
 	ClickHouseCluster string
-	Holds      *Holds
+	Holds             *Holds
 	// Now stamps certificates; nil means time.Now.
 	Now func() time.Time
 	// Timeout bounds one erasure, which does not end with the request that asked for it; 0
