@@ -50,7 +50,6 @@ const (
 	StoreKafka      = "kafka"
 	StorePostgres   = "postgres"
 	StoreClickHouse = "clickhouse"
-	StoreMemory     = "memory"
 )
 
 // Step is what an erasure did in one store of one region and how it was verified.
