@@ -85,6 +85,9 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	if _, err := s.Holds.Place(ctx, "eu", "acme", ana, "again", "key1"); !errors.Is(err, erasure.ErrAlreadyHeld) {
 		t.Fatalf("second hold: %v", err)
 	}
+	if held, err := s.Holds.Held(ctx, "eu"); err != nil || len(held) != 1 || len(held["acme"]) != 1 || held["acme"][0] != ana {
+		t.Fatalf("held in eu: %v %v", held, err)
+	}
 	blocked, err := s.Erase(ctx, erasure.Request{Tenant: "acme", CustomerID: ana, Reason: "Art. 17", By: "key1"})
 	if err != nil || blocked.Status != erasure.Blocked || !strings.Contains(blocked.BlockedReason, "tax audit 2026") || len(blocked.Steps) != 0 {
 		t.Fatalf("erasure under hold: %+v %v", blocked, err)
@@ -94,6 +97,9 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	}
 	if _, err := s.Holds.Release(ctx, "eu", "acme", ana, "key2"); err != nil {
 		t.Fatal(err)
+	}
+	if held, err := s.Holds.Held(ctx, "eu"); err != nil || len(held) != 0 {
+		t.Fatalf("held in eu after the release: %v %v", held, err)
 	}
 	if _, err := s.Holds.Release(ctx, "eu", "acme", ana, "key2"); !errors.Is(err, erasure.ErrNoHold) {
 		t.Fatalf("second release: %v", err)

@@ -75,6 +75,26 @@ WHERE tenant_id = $1 AND customer_id = ANY($2) AND released_at IS NULL ORDER BY 
 	return &hold, nil
 }
 
+// Held returns, per tenant, the customers of region under an active hold: what retention
+// must skip when it removes data in bulk.
+func (h *Holds) Held(ctx context.Context, region string) (map[string][]string, error) {
+	rows, err := h.Pool.Query(ctx, fmt.Sprintf(`SELECT tenant_id, customer_id FROM %s.legal_holds WHERE released_at IS NULL ORDER BY tenant_id, customer_id`,
+		postgres.RegionSchema(region)))
+	if err != nil {
+		return nil, fmt.Errorf("legal holds %s: %w", region, err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var tenant, customer string
+		if err := rows.Scan(&tenant, &customer); err != nil {
+			return nil, fmt.Errorf("legal holds %s: %w", region, err)
+		}
+		out[tenant] = append(out[tenant], customer)
+	}
+	return out, rows.Err()
+}
+
 // Place puts customerID of region under a hold; ErrAlreadyHeld if it is under one.
 func (h *Holds) Place(ctx context.Context, region, tenant, customerID, reason, by string) (Hold, error) {
 	id, err := newID("hold_")
