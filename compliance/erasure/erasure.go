@@ -223,15 +223,6 @@ func (s *Service) EraseSubject(ctx context.Context, r Request, sub Subject) (Cer
 		// Rows anonymised then keep the first erasure's pseudonym.
 		c.Replacement = sub.Previous.Replacement
 	}
-	hold, err := s.Holds.Active(ctx, sub.Region, r.Tenant, sub.IDs...)
-	if err != nil {
-		return Certificate{}, err
-	}
-	if hold != nil {
-		c.Status = Blocked
-		c.BlockedReason = fmt.Sprintf("legal hold %s since %s: %s", hold.ID, hold.PlacedAt.UTC().Format(time.RFC3339), hold.Reason)
-		return c, s.store(ctx, c)
-	}
 	// Once started, an erasure runs to its end whether or not the caller waits for it: a
 	// request's timeout must not leave the customer half erased.
 	timeout := s.Timeout
@@ -242,6 +233,15 @@ func (s *Service) EraseSubject(ctx context.Context, r Request, sub Subject) (Cer
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	hold, err := s.Holds.Active(ctx, sub.Region, r.Tenant, sub.IDs...)
+	if err != nil {
+		return Certificate{}, err
+	}
+	if hold != nil {
+		c.Status = Blocked
+		c.BlockedReason = fmt.Sprintf("legal hold %s since %s: %s", hold.ID, hold.PlacedAt.UTC().Format(time.RFC3339), hold.Reason)
+		return c, s.store(ctx, c)
+	}
 	c.Steps = append(c.Steps, s.shred(ctx, r.Tenant, sub))
 	c.Steps = append(c.Steps, s.postgres(ctx, r.Tenant, sub, c.Replacement)...)
 	if s.ClickHouse != nil {
