@@ -59,6 +59,9 @@ const (
 	// ActionConsent: record and read customers' consent to messages outside a conversation
 	// (setConsent, consents).
 	ActionConsent Action = "consent"
+	// ActionErase: erase customers, export their data and place legal holds (eraseCustomer,
+	// exportCustomerData, placeLegalHold, releaseLegalHold, legalHolds).
+	ActionErase Action = "erase_customers"
 )
 
 // Policy lists, for each action, the roles that may do it, in the order of Roles.
@@ -82,10 +85,11 @@ var Policy = map[Action][]string{
 	ActionAudit:           {RoleAdmin, RoleCompliance},
 	ActionRetention:       {RoleAdmin, RoleCompliance},
 	ActionConsent:         {RoleAdmin, RoleAgent, RoleSupervisor, RoleCompliance},
+	ActionErase:           {RoleAdmin, RoleCompliance},
 }
 
 // Actions lists every action, in the order the documentation shows them.
-var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit, ActionRetention, ActionConsent}
+var Actions = []Action{ActionWriteEvents, ActionReadMetrics, ActionPlan, ActionReadInsights, ActionReadCustomers, ActionReply, ActionLinkIdentities, ActionConfigure, ActionUnderstand, ActionReadAgents, ActionManageAgents, ActionSetPresence, ActionWork, ActionReadKnowledge, ActionManageKnowledge, ActionAnswer, ActionAudit, ActionRetention, ActionConsent, ActionErase}
 
 // describe says what an action lets a key do, for errors and the documentation.
 var describe = map[Action]string{
@@ -108,6 +112,7 @@ var describe = map[Action]string{
 	ActionAudit:           "read and verify the audit trail",
 	ActionRetention:       "apply retention and report residency",
 	ActionConsent:         "record customers' consent",
+	ActionErase:           "erase and export customers' data, place legal holds",
 }
 
 // Roles lists every role.

@@ -26,6 +26,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -113,6 +114,10 @@ type Config struct {
 	Retention Retention
 	Residency Residency
 	Consents  ConsentStore
+	// Erasure erases customers, exports their data and keeps legal holds (eraseCustomer,
+	// exportCustomerData, placeLegalHold, releaseLegalHold, legalHolds, erasureCertificates);
+	// nil: those fields answer that erasure is not configured.
+	Erasure *erasure.Service
 }
 
 // Authenticator resolves a bearer key (auth.Authenticator).
@@ -198,7 +203,7 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
 		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit,
-		retention: cfg.Retention, residency: cfg.Residency, consents: cfg.Consents}
+		retention: cfg.Retention, residency: cfg.Residency, consents: cfg.Consents, erasure: cfg.Erasure}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

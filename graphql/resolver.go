@@ -14,6 +14,7 @@ import (
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/forecasting"
@@ -65,6 +66,8 @@ type Resolver struct {
 	retention Retention
 	residency Residency
 	consents  ConsentStore
+	// erasure erases, exports and holds customers (erasure_resolver.go); nil: not configured.
+	erasure *erasure.Service
 }
 
 // Query returns the root query resolver.

@@ -10,6 +10,7 @@ import (
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/compliance/residency"
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/httpapi"
@@ -68,6 +69,18 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	if p.policy != nil {
 		cfg.Residency = &residency.Reporter{Policy: p.policy, ClickHouse: p.chReg, Postgres: &postgres.Residency{DB: p.pg},
 			Topics: func(r string) []string { return []string{stream.EventsTopic(r), stream.DeadLetterTopic(r)} }}
+	}
+	if p.pg != nil && p.keyring != nil && p.holds != nil {
+		graph := &postgres.Graph{DB: p.pg, Keys: p.keyring, Regions: p.regions,
+			RegionOf: func(country string) string { return string(p.policy.RegionFor(country)) }}
+		if p.channels != nil {
+			graph = p.channels.graph
+		}
+		cfg.Erasure = &erasure.Service{DB: p.pg, Regions: p.regions, Keys: p.keyring, Graph: graph, ClickHouse: p.chReg,
+			Holds: p.holds}
+		if p.cfg != nil {
+			cfg.Erasure.ClickHouseCluster = p.cfg.str("clickhouse-cluster")
+		}
 	}
 	if p.channels != nil {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}

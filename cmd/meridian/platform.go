@@ -18,6 +18,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/compliance/audit"
+	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/compliance/retention"
 	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation/engine"
@@ -44,6 +45,7 @@ type platform struct {
 	policy    *models.ResidencyPolicy
 	retention *models.RetentionPolicy
 	retainer  *retention.Runner // applies p.retention; nil below everything
+	holds     *erasure.Holds    // legal holds; nil below everything
 	regions   []string
 	brokers   []string
 	kafka     stream.Auth // how every Kafka client of the platform authenticates
@@ -177,10 +179,10 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 		if err = p.startAudit(); err != nil {
 			return p, err
 		}
-		// Holds is erasure's legal holds once they exist (placeLegalHold); until then nobody
-		// is held.
+		// Legal holds (placeLegalHold) spare their customers from retention and erasure.
+		p.holds = &erasure.Holds{Pool: p.pg.Pool, Regions: p.regions}
 		p.retainer = &retention.Runner{Policy: p.retention, Regions: p.regions, ClickHouse: p.chReg,
-			Cluster: cfg.str("clickhouse-cluster"), Postgres: &postgres.Retention{DB: p.pg}, Log: log}
+			Cluster: cfg.str("clickhouse-cluster"), Postgres: &postgres.Retention{DB: p.pg}, Holds: heldCustomers{p.holds}, Log: log}
 		p.retainer.OnRun = p.auditRetention
 		if err = p.startSinks(ctx); err != nil {
 			return p, err
@@ -624,4 +626,17 @@ func (p *platform) close() {
 	if p.unlock != nil {
 		p.unlock()
 	}
+}
+
+// heldCustomers gives retention the customers under a legal hold in a region, whatever
+// their tenant (customer ids are unique across tenants, and sparing more is safe).
+type heldCustomers struct{ h *erasure.Holds }
+
+func (c heldCustomers) Held(ctx context.Context, region string) ([]string, error) {
+	byTenant, err := c.h.Held(ctx, region)
+	var ids []string
+	for _, t := range byTenant {
+		ids = append(ids, t...)
+	}
+	return ids, err
 }

@@ -68,6 +68,10 @@ const (
 	ActionApplyRetention   = "compliance.apply_retention"
 	ActionResidencyReport  = "compliance.residency_report"
 	ActionSetConsent       = "admin.set_consent"
+	ActionErase            = "compliance.erase_customer"
+	ActionPlaceHold        = "compliance.place_legal_hold"
+	ActionReleaseHold      = "compliance.release_legal_hold"
+	ActionExportCustomer   = "compliance.export_customer_data"
 )
 
 // Outcomes of an administrative action (reads use compliance.Outcome*).

@@ -337,6 +337,13 @@ type ComplexityRoot struct {
 		Status        func(childComplexity int) int
 	}
 
+	CustomerExport struct {
+		CustomerPseudonym func(childComplexity int) int
+		ExportedAt        func(childComplexity int) int
+		JSON              func(childComplexity int) int
+		Region            func(childComplexity int) int
+	}
+
 	CustomerIdentity struct {
 		CreatedAt func(childComplexity int) int
 		Kind      func(childComplexity int) int
@@ -349,6 +356,29 @@ type ComplexityRoot struct {
 		Anxiety      func(childComplexity int) int
 		Frustration  func(childComplexity int) int
 		Satisfaction func(childComplexity int) int
+	}
+
+	ErasureCertificate struct {
+		BlockedReason         func(childComplexity int) int
+		CompletedAt           func(childComplexity int) int
+		CustomerPseudonym     func(childComplexity int) int
+		Entries               func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		PreviousCertificateID func(childComplexity int) int
+		Reason                func(childComplexity int) int
+		Region                func(childComplexity int) int
+		ReplacementPseudonym  func(childComplexity int) int
+		RequestedAt           func(childComplexity int) int
+		Status                func(childComplexity int) int
+	}
+
+	ErasureEntry struct {
+		Action   func(childComplexity int) int
+		Detail   func(childComplexity int) int
+		Region   func(childComplexity int) int
+		Rows     func(childComplexity int) int
+		Store    func(childComplexity int) int
+		Verified func(childComplexity int) int
 	}
 
 	FollowTheSunBaseline struct {
@@ -429,6 +459,18 @@ type ComplexityRoot struct {
 		Level    func(childComplexity int) int
 	}
 
+	LegalHold struct {
+		Active            func(childComplexity int) int
+		CustomerPseudonym func(childComplexity int) int
+		ID                func(childComplexity int) int
+		PlacedAt          func(childComplexity int) int
+		PlacedBy          func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		Region            func(childComplexity int) int
+		ReleasedAt        func(childComplexity int) int
+		ReleasedBy        func(childComplexity int) int
+	}
+
 	MarketCoverage struct {
 		BaselineHours func(childComplexity int) int
 		Hours         func(childComplexity int) int
@@ -485,9 +527,12 @@ type ComplexityRoot struct {
 		CreatePlanningEvent  func(childComplexity int, input PlanningEventInput) int
 		DeclineOffer         func(childComplexity int, conversationID string) int
 		DeleteArticle        func(childComplexity int, id string) int
+		EraseCustomer        func(childComplexity int, customerID *string, channel *string, externalID *string, reason string) int
 		EscalateConversation func(childComplexity int, conversationID string, reason string) int
 		LinkIdentities       func(childComplexity int, input LinkIdentitiesInput) int
 		MarkPending          func(childComplexity int, conversationID string) int
+		PlaceLegalHold       func(childComplexity int, customerID string, reason string) int
+		ReleaseLegalHold     func(childComplexity int, customerID string) int
 		ReopenConversation   func(childComplexity int, conversationID string) int
 		ResolveConversation  func(childComplexity int, conversationID string) int
 		SendMessage          func(childComplexity int, input SendMessageInput) int
@@ -552,37 +597,40 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AdaptReply         func(childComplexity int, text string, locale string) int
-		Agents             func(childComplexity int, region string) int
-		AnalyzeText        func(childComplexity int, text string, locale *string, country *string) int
-		Answer             func(childComplexity int, question string, language *string, conversationID *string) int
-		Articles           func(childComplexity int, language *string, query *string, limit *int) int
-		AuditLog           func(childComplexity int, region string, first *int, after *string, subject *string, action *string) int
-		Board              func(childComplexity int, region string) int
-		CompetitorMentions func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
-		Consents           func(childComplexity int, customerID string) int
-		Conversation       func(childComplexity int, id string) int
-		Conversations      func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
-		Customer           func(childComplexity int, id string) int
-		CustomerByIdentity func(childComplexity int, channel string, externalID string) int
-		FollowTheSun       func(childComplexity int, input FollowTheSunInput) int
-		Forecast           func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) int
-		Forecasts          func(childComplexity int, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) int
-		Inbox              func(childComplexity int, filters *InboxFilters, first *int, after *string) int
-		Me                 func(childComplexity int) int
-		Metrics            func(childComplexity int, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) int
-		Opportunities      func(childComplexity int, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) int
-		OutboundMessage    func(childComplexity int, id string) int
-		PlanningEvents     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
-		PriceSensitivity   func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
-		Queues             func(childComplexity int, region string) int
-		ResidencyReport    func(childComplexity int, region *string) int
-		Roi                func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
-		ServiceAnalytics   func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
-		Staffing           func(childComplexity int, input StaffingInput) int
-		Teams              func(childComplexity int, region string) int
-		TranslateText      func(childComplexity int, text string, to string, from *string, domain *string) int
-		VerifyAuditLog     func(childComplexity int, region *string) int
+		AdaptReply          func(childComplexity int, text string, locale string) int
+		Agents              func(childComplexity int, region string) int
+		AnalyzeText         func(childComplexity int, text string, locale *string, country *string) int
+		Answer              func(childComplexity int, question string, language *string, conversationID *string) int
+		Articles            func(childComplexity int, language *string, query *string, limit *int) int
+		AuditLog            func(childComplexity int, region string, first *int, after *string, subject *string, action *string) int
+		Board               func(childComplexity int, region string) int
+		CompetitorMentions  func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
+		Consents            func(childComplexity int, customerID string) int
+		Conversation        func(childComplexity int, id string) int
+		Conversations       func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
+		Customer            func(childComplexity int, id string) int
+		CustomerByIdentity  func(childComplexity int, channel string, externalID string) int
+		ErasureCertificates func(childComplexity int, customerID string) int
+		ExportCustomerData  func(childComplexity int, customerID string) int
+		FollowTheSun        func(childComplexity int, input FollowTheSunInput) int
+		Forecast            func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) int
+		Forecasts           func(childComplexity int, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) int
+		Inbox               func(childComplexity int, filters *InboxFilters, first *int, after *string) int
+		LegalHolds          func(childComplexity int, region *string, includeReleased *bool) int
+		Me                  func(childComplexity int) int
+		Metrics             func(childComplexity int, measures []string, dimensions []string, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, limit *int, orderBy []OrderInput) int
+		Opportunities       func(childComplexity int, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) int
+		OutboundMessage     func(childComplexity int, id string) int
+		PlanningEvents      func(childComplexity int, region *string, from *time.Time, to *time.Time) int
+		PriceSensitivity    func(childComplexity int, markets []string, segments []string, from *time.Time, to *time.Time, period *string) int
+		Queues              func(childComplexity int, region string) int
+		ResidencyReport     func(childComplexity int, region *string) int
+		Roi                 func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
+		ServiceAnalytics    func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
+		Staffing            func(childComplexity int, input StaffingInput) int
+		Teams               func(childComplexity int, region string) int
+		TranslateText       func(childComplexity int, text string, to string, from *string, domain *string) int
+		VerifyAuditLog      func(childComplexity int, region *string) int
 	}
 
 	Queue struct {
@@ -949,6 +997,9 @@ type MutationResolver interface {
 	UnlinkIdentity(ctx context.Context, input IdentityInput) (*identity.Customer, error)
 	SetCustomerCountry(ctx context.Context, input SetCustomerCountryInput) (*identity.Customer, error)
 	ConfigureChannel(ctx context.Context, input ConfigureChannelInput) (*channels.Configured, error)
+	EraseCustomer(ctx context.Context, customerID *string, channel *string, externalID *string, reason string) (*ErasureCertificate, error)
+	PlaceLegalHold(ctx context.Context, customerID string, reason string) (*LegalHold, error)
+	ReleaseLegalHold(ctx context.Context, customerID string) (*LegalHold, error)
 	UpsertArticle(ctx context.Context, input ArticleInput) (*Article, error)
 	DeleteArticle(ctx context.Context, id string) (bool, error)
 	ApplyRetention(ctx context.Context) (*RetentionReport, error)
@@ -984,6 +1035,9 @@ type QueryResolver interface {
 	Customer(ctx context.Context, id string) (*identity.Customer, error)
 	CustomerByIdentity(ctx context.Context, channel string, externalID string) (*identity.Customer, error)
 	OutboundMessage(ctx context.Context, id string) (*channels.OutboundMessage, error)
+	LegalHolds(ctx context.Context, region *string, includeReleased *bool) ([]LegalHold, error)
+	ErasureCertificates(ctx context.Context, customerID string) ([]ErasureCertificate, error)
+	ExportCustomerData(ctx context.Context, customerID string) (*CustomerExport, error)
 	Opportunities(ctx context.Context, target SegmentInput, baseline *SegmentInput, from *time.Time, to *time.Time, period *string, alpha *float64, minSupport *int, limit *int) ([]mining.Theme, error)
 	CompetitorMentions(ctx context.Context, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) (*mining.CompetitorReport, error)
 	PriceSensitivity(ctx context.Context, markets []string, segments []string, from *time.Time, to *time.Time, period *string) (*mining.PriceReport, error)
@@ -2226,6 +2280,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerConversation.Status(childComplexity), true
 
+	case "CustomerExport.customerPseudonym":
+		if e.ComplexityRoot.CustomerExport.CustomerPseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerExport.CustomerPseudonym(childComplexity), true
+	case "CustomerExport.exportedAt":
+		if e.ComplexityRoot.CustomerExport.ExportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerExport.ExportedAt(childComplexity), true
+	case "CustomerExport.json":
+		if e.ComplexityRoot.CustomerExport.JSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerExport.JSON(childComplexity), true
+	case "CustomerExport.region":
+		if e.ComplexityRoot.CustomerExport.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerExport.Region(childComplexity), true
+
 	case "CustomerIdentity.createdAt":
 		if e.ComplexityRoot.CustomerIdentity.CreatedAt == nil {
 			break
@@ -2275,6 +2354,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Emotions.Satisfaction(childComplexity), true
+
+	case "ErasureCertificate.blockedReason":
+		if e.ComplexityRoot.ErasureCertificate.BlockedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.BlockedReason(childComplexity), true
+	case "ErasureCertificate.completedAt":
+		if e.ComplexityRoot.ErasureCertificate.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.CompletedAt(childComplexity), true
+	case "ErasureCertificate.customerPseudonym":
+		if e.ComplexityRoot.ErasureCertificate.CustomerPseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.CustomerPseudonym(childComplexity), true
+	case "ErasureCertificate.entries":
+		if e.ComplexityRoot.ErasureCertificate.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.Entries(childComplexity), true
+	case "ErasureCertificate.id":
+		if e.ComplexityRoot.ErasureCertificate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.ID(childComplexity), true
+	case "ErasureCertificate.previousCertificateId":
+		if e.ComplexityRoot.ErasureCertificate.PreviousCertificateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.PreviousCertificateID(childComplexity), true
+	case "ErasureCertificate.reason":
+		if e.ComplexityRoot.ErasureCertificate.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.Reason(childComplexity), true
+	case "ErasureCertificate.region":
+		if e.ComplexityRoot.ErasureCertificate.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.Region(childComplexity), true
+	case "ErasureCertificate.replacementPseudonym":
+		if e.ComplexityRoot.ErasureCertificate.ReplacementPseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.ReplacementPseudonym(childComplexity), true
+	case "ErasureCertificate.requestedAt":
+		if e.ComplexityRoot.ErasureCertificate.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.RequestedAt(childComplexity), true
+	case "ErasureCertificate.status":
+		if e.ComplexityRoot.ErasureCertificate.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureCertificate.Status(childComplexity), true
+
+	case "ErasureEntry.action":
+		if e.ComplexityRoot.ErasureEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureEntry.Action(childComplexity), true
+	case "ErasureEntry.detail":
+		if e.ComplexityRoot.ErasureEntry.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureEntry.Detail(childComplexity), true
+	case "ErasureEntry.region":
+		if e.ComplexityRoot.ErasureEntry.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureEntry.Region(childComplexity), true
+	case "ErasureEntry.rows":
+		if e.ComplexityRoot.ErasureEntry.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureEntry.Rows(childComplexity), true
+	case "ErasureEntry.store":
+		if e.ComplexityRoot.ErasureEntry.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureEntry.Store(childComplexity), true
+	case "ErasureEntry.verified":
+		if e.ComplexityRoot.ErasureEntry.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureEntry.Verified(childComplexity), true
 
 	case "FollowTheSunBaseline.aiContacts":
 		if e.ComplexityRoot.FollowTheSunBaseline.AiContacts == nil {
@@ -2591,6 +2774,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LanguageLevel.Level(childComplexity), true
 
+	case "LegalHold.active":
+		if e.ComplexityRoot.LegalHold.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.Active(childComplexity), true
+	case "LegalHold.customerPseudonym":
+		if e.ComplexityRoot.LegalHold.CustomerPseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.CustomerPseudonym(childComplexity), true
+	case "LegalHold.id":
+		if e.ComplexityRoot.LegalHold.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.ID(childComplexity), true
+	case "LegalHold.placedAt":
+		if e.ComplexityRoot.LegalHold.PlacedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.PlacedAt(childComplexity), true
+	case "LegalHold.placedBy":
+		if e.ComplexityRoot.LegalHold.PlacedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.PlacedBy(childComplexity), true
+	case "LegalHold.reason":
+		if e.ComplexityRoot.LegalHold.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.Reason(childComplexity), true
+	case "LegalHold.region":
+		if e.ComplexityRoot.LegalHold.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.Region(childComplexity), true
+	case "LegalHold.releasedAt":
+		if e.ComplexityRoot.LegalHold.ReleasedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.ReleasedAt(childComplexity), true
+	case "LegalHold.releasedBy":
+		if e.ComplexityRoot.LegalHold.ReleasedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalHold.ReleasedBy(childComplexity), true
+
 	case "MarketCoverage.baselineHours":
 		if e.ComplexityRoot.MarketCoverage.BaselineHours == nil {
 			break
@@ -2864,6 +3102,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteArticle(childComplexity, args["id"].(string)), true
+	case "Mutation.eraseCustomer":
+		if e.ComplexityRoot.Mutation.EraseCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseCustomer(childComplexity, args["customerId"].(*string), args["channel"].(*string), args["externalId"].(*string), args["reason"].(string)), true
 	case "Mutation.escalateConversation":
 		if e.ComplexityRoot.Mutation.EscalateConversation == nil {
 			break
@@ -2897,6 +3146,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkPending(childComplexity, args["conversationId"].(string)), true
+	case "Mutation.placeLegalHold":
+		if e.ComplexityRoot.Mutation.PlaceLegalHold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeLegalHold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceLegalHold(childComplexity, args["customerId"].(string), args["reason"].(string)), true
+	case "Mutation.releaseLegalHold":
+		if e.ComplexityRoot.Mutation.ReleaseLegalHold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releaseLegalHold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleaseLegalHold(childComplexity, args["customerId"].(string)), true
 	case "Mutation.reopenConversation":
 		if e.ComplexityRoot.Mutation.ReopenConversation == nil {
 			break
@@ -3382,6 +3653,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomerByIdentity(childComplexity, args["channel"].(string), args["externalId"].(string)), true
+	case "Query.erasureCertificates":
+		if e.ComplexityRoot.Query.ErasureCertificates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_erasureCertificates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ErasureCertificates(childComplexity, args["customerId"].(string)), true
+	case "Query.exportCustomerData":
+		if e.ComplexityRoot.Query.ExportCustomerData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportCustomerData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportCustomerData(childComplexity, args["customerId"].(string)), true
 	case "Query.followTheSun":
 		if e.ComplexityRoot.Query.FollowTheSun == nil {
 			break
@@ -3427,6 +3720,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Inbox(childComplexity, args["filters"].(*InboxFilters), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.legalHolds":
+		if e.ComplexityRoot.Query.LegalHolds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_legalHolds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LegalHolds(childComplexity, args["region"].(*string), args["includeReleased"].(*bool)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -5464,6 +5768,110 @@ type ReplyLocalisation {
   culturalFit: Float
   "What lowers the fit: refusal.flat, honorific.missing, greeting.missing, ..."
   cultureIssues: [String!]!
+}
+`, BuiltIn: false},
+	{Name: "../../schemas/graphql/erasure.graphql", Input: `extend type Mutation {
+  """
+  Erases a person from every store (GDPR Art. 17, CCPA): their data keys (so every sealed copy,
+  the Kafka log's included, no longer opens), their PostgreSQL rows (identities, addresses,
+  the send ledger, translation caches; conversations and work items stay with the customer id
+  replaced), and their ClickHouse events (rewritten without text, summary, reason, platform
+  id and attributes, the replaced parts removed from disk). Name the customer by customerId
+  (a merged id resolves to the customer it went into) or by one identity (channel and
+  externalId, as customerByIdentity takes them). Role compliance or admin; audited.
+
+  The certificate is COMPLETED only when every step was verified; INCOMPLETE when one was
+  not (erase again to finish); BLOCKED, with nothing erased, under an active legal hold.
+  Erasing a customer erased before (by customerId; their identities are gone) erases again
+  whatever arrived since, reports what it found (usually 0 rows) and names the earlier
+  certificate in previousCertificateId. An unknown customer is an error naming the argument.
+  """
+  eraseCustomer(customerId: ID, channel: String, externalId: String, reason: String!): ErasureCertificate!
+  """
+  Places a legal hold on a customer: until it is released, eraseCustomer returns a BLOCKED
+  certificate and erases nothing. One active hold per customer. Role compliance or admin;
+  audited.
+  """
+  placeLegalHold(customerId: ID!, reason: String!): LegalHold!
+  "Releases the customer's active hold. Role compliance or admin; audited."
+  releaseLegalHold(customerId: ID!): LegalHold!
+}
+
+extend type Query {
+  """
+  The legal holds of a region, or of every region the key may access, newest first; released
+  ones too with includeReleased. Role compliance or admin.
+  """
+  legalHolds(region: String, includeReleased: Boolean): [LegalHold!]!
+  "The erasure certificates of a customer id, oldest first. Role compliance or admin."
+  erasureCertificates(customerId: ID!): [ErasureCertificate!]!
+  """
+  Everything Meridian holds on a person (GDPR Art. 15 and 20) as one JSON document: their
+  identities, conversations with every message's text, notes, replies sent to them, and the
+  erasure certificates and legal holds naming them. Texts are read through the compliance
+  gate (role compliance and admin see them in the clear). Role compliance or admin; audited.
+  """
+  exportCustomerData(customerId: ID!): CustomerExport!
+}
+
+enum ErasureStatus {
+  COMPLETED
+  INCOMPLETE
+  BLOCKED
+}
+
+"""
+The record of one erasure request, kept in the customer's region without identifiers: the
+customer appears by their pseudonymous id only.
+"""
+type ErasureCertificate {
+  id: ID!
+  customerPseudonym: String!
+  "The pseudonym that replaced the customer's id in the rows that stay."
+  replacementPseudonym: String!
+  region: String!
+  reason: String!
+  requestedAt: Time!
+  "When the last step ended; null when BLOCKED."
+  completedAt: Time
+  status: ErasureStatus!
+  blockedReason: String
+  previousCertificateId: ID
+  "One entry per store and region: what was done there and whether it was verified."
+  entries: [ErasureEntry!]!
+}
+
+type ErasureEntry {
+  "kafka (crypto-shredding), postgres or clickhouse."
+  store: String!
+  region: String!
+  action: String!
+  "Keys deleted, rows deleted or anonymised, events rewritten."
+  rows: Int!
+  "A query afterwards found nothing of the customer left in this store."
+  verified: Boolean!
+  detail: String!
+}
+
+type LegalHold {
+  id: ID!
+  customerPseudonym: String!
+  region: String!
+  reason: String!
+  "The id of the API key that placed it."
+  placedBy: String!
+  placedAt: Time!
+  releasedBy: String
+  releasedAt: Time
+  active: Boolean!
+}
+
+type CustomerExport {
+  customerPseudonym: String!
+  region: String!
+  exportedAt: Time!
+  "The export as a JSON document (its shape is described in README.md, Compliance)."
+  json: String!
 }
 `, BuiltIn: false},
 	{Name: "../../schemas/graphql/insights.graphql", Input: `# Insights: opportunity mining, competitor mentions, price sensitivity and ROI, for keys with
@@ -7531,6 +7939,20 @@ func (ec *executionContext) childFields_CustomerConversation(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConversation", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerPseudonym":
+		return ec.fieldContext_CustomerExport_customerPseudonym(ctx, field)
+	case "region":
+		return ec.fieldContext_CustomerExport_region(ctx, field)
+	case "exportedAt":
+		return ec.fieldContext_CustomerExport_exportedAt(ctx, field)
+	case "json":
+		return ec.fieldContext_CustomerExport_json(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerExport", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerIdentity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -7557,6 +7979,52 @@ func (ec *executionContext) childFields_Emotions(ctx context.Context, field grap
 		return ec.fieldContext_Emotions_satisfaction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Emotions", field.Name)
+}
+
+func (ec *executionContext) childFields_ErasureCertificate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ErasureCertificate_id(ctx, field)
+	case "customerPseudonym":
+		return ec.fieldContext_ErasureCertificate_customerPseudonym(ctx, field)
+	case "replacementPseudonym":
+		return ec.fieldContext_ErasureCertificate_replacementPseudonym(ctx, field)
+	case "region":
+		return ec.fieldContext_ErasureCertificate_region(ctx, field)
+	case "reason":
+		return ec.fieldContext_ErasureCertificate_reason(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_ErasureCertificate_requestedAt(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_ErasureCertificate_completedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_ErasureCertificate_status(ctx, field)
+	case "blockedReason":
+		return ec.fieldContext_ErasureCertificate_blockedReason(ctx, field)
+	case "previousCertificateId":
+		return ec.fieldContext_ErasureCertificate_previousCertificateId(ctx, field)
+	case "entries":
+		return ec.fieldContext_ErasureCertificate_entries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErasureCertificate", field.Name)
+}
+
+func (ec *executionContext) childFields_ErasureEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "store":
+		return ec.fieldContext_ErasureEntry_store(ctx, field)
+	case "region":
+		return ec.fieldContext_ErasureEntry_region(ctx, field)
+	case "action":
+		return ec.fieldContext_ErasureEntry_action(ctx, field)
+	case "rows":
+		return ec.fieldContext_ErasureEntry_rows(ctx, field)
+	case "verified":
+		return ec.fieldContext_ErasureEntry_verified(ctx, field)
+	case "detail":
+		return ec.fieldContext_ErasureEntry_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErasureEntry", field.Name)
 }
 
 func (ec *executionContext) childFields_FollowTheSunBaseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7713,6 +8181,30 @@ func (ec *executionContext) childFields_LanguageLevel(ctx context.Context, field
 		return ec.fieldContext_LanguageLevel_level(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LanguageLevel", field.Name)
+}
+
+func (ec *executionContext) childFields_LegalHold(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LegalHold_id(ctx, field)
+	case "customerPseudonym":
+		return ec.fieldContext_LegalHold_customerPseudonym(ctx, field)
+	case "region":
+		return ec.fieldContext_LegalHold_region(ctx, field)
+	case "reason":
+		return ec.fieldContext_LegalHold_reason(ctx, field)
+	case "placedBy":
+		return ec.fieldContext_LegalHold_placedBy(ctx, field)
+	case "placedAt":
+		return ec.fieldContext_LegalHold_placedAt(ctx, field)
+	case "releasedBy":
+		return ec.fieldContext_LegalHold_releasedBy(ctx, field)
+	case "releasedAt":
+		return ec.fieldContext_LegalHold_releasedAt(ctx, field)
+	case "active":
+		return ec.fieldContext_LegalHold_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegalHold", field.Name)
 }
 
 func (ec *executionContext) childFields_MarketCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8801,6 +9293,44 @@ func (ec *executionContext) field_Mutation_deleteArticle_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_eraseCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "externalId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalId"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_escalateConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8848,6 +9378,42 @@ func (ec *executionContext) field_Mutation_markPending_args(ctx context.Context,
 		return nil, err
 	}
 	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_placeLegalHold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_releaseLegalHold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
 	return args, nil
 }
 
@@ -9455,6 +10021,34 @@ func (ec *executionContext) field_Query_customer_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_erasureCertificates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportCustomerData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_followTheSun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9596,6 +10190,28 @@ func (ec *executionContext) field_Query_inbox_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_legalHolds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "includeReleased",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeReleased"] = arg1
 	return args, nil
 }
 
@@ -14875,6 +15491,98 @@ func (ec *executionContext) fieldContext_CustomerConversation_lastInboundAt(_ co
 	return graphql.NewScalarFieldContext("CustomerConversation", field, false, false, "Time")
 }
 
+func (ec *executionContext) _CustomerExport_customerPseudonym(ctx context.Context, field graphql.CollectedField, obj *CustomerExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerExport_customerPseudonym(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerPseudonym, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerExport_customerPseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerExport_region(ctx context.Context, field graphql.CollectedField, obj *CustomerExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerExport_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerExport_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerExport_exportedAt(ctx context.Context, field graphql.CollectedField, obj *CustomerExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerExport_exportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerExport_exportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerExport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerExport_json(ctx context.Context, field graphql.CollectedField, obj *CustomerExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerExport_json(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JSON, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerExport_json(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerExport", field, false, false, "String")
+}
+
 func (ec *executionContext) _CustomerIdentity_kind(ctx context.Context, field graphql.CollectedField, obj *CustomerIdentity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15057,6 +15765,406 @@ func (ec *executionContext) _Emotions_satisfaction(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Emotions_satisfaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Emotions", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ErasureCertificate_id(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ErasureCertificate_customerPseudonym(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_customerPseudonym(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerPseudonym, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_customerPseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureCertificate_replacementPseudonym(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_replacementPseudonym(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplacementPseudonym, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_replacementPseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureCertificate_region(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureCertificate_reason(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureCertificate_requestedAt(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_requestedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_requestedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ErasureCertificate_completedAt(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ErasureCertificate_status(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ErasureStatus) graphql.Marshaler {
+			return ec.marshalNErasureStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "ErasureStatus")
+}
+
+func (ec *executionContext) _ErasureCertificate_blockedReason(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_blockedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BlockedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_blockedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureCertificate_previousCertificateId(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_previousCertificateId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousCertificateID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_previousCertificateId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureCertificate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ErasureCertificate_entries(ctx context.Context, field graphql.CollectedField, obj *ErasureCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureCertificate_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ErasureEntry) graphql.Marshaler {
+			return ec.marshalNErasureEntry2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureCertificate_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ErasureCertificate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErasureEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ErasureEntry_store(ctx context.Context, field graphql.CollectedField, obj *ErasureEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureEntry_store(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Store, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureEntry_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureEntry_region(ctx context.Context, field graphql.CollectedField, obj *ErasureEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureEntry_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureEntry_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureEntry_action(ctx context.Context, field graphql.CollectedField, obj *ErasureEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErasureEntry_rows(ctx context.Context, field graphql.CollectedField, obj *ErasureEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureEntry_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureEntry_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ErasureEntry_verified(ctx context.Context, field graphql.CollectedField, obj *ErasureEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureEntry_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureEntry_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ErasureEntry_detail(ctx context.Context, field graphql.CollectedField, obj *ErasureEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureEntry_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureEntry_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _FollowTheSunBaseline_region(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
@@ -16349,6 +17457,213 @@ func (ec *executionContext) fieldContext_LanguageLevel_level(_ context.Context, 
 	return graphql.NewScalarFieldContext("LanguageLevel", field, false, false, "Int")
 }
 
+func (ec *executionContext) _LegalHold_id(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LegalHold_customerPseudonym(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_customerPseudonym(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerPseudonym, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_customerPseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegalHold_region(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegalHold_reason(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegalHold_placedBy(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_placedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_placedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegalHold_placedAt(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_placedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_placedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LegalHold_releasedBy(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_releasedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleasedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_releasedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegalHold_releasedAt(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_releasedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleasedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_releasedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LegalHold_active(ctx context.Context, field graphql.CollectedField, obj *LegalHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegalHold_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegalHold_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegalHold", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _MarketCoverage_market(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17299,6 +18614,138 @@ func (ec *executionContext) fieldContext_Mutation_configureChannel(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_eraseCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EraseCustomer(ctx, fc.Args["customerId"].(*string), fc.Args["channel"].(*string), fc.Args["externalId"].(*string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ErasureCertificate) graphql.Marshaler {
+			return ec.marshalNErasureCertificate2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureCertificate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErasureCertificate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_eraseCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_placeLegalHold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_placeLegalHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaceLegalHold(ctx, fc.Args["customerId"].(string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *LegalHold) graphql.Marshaler {
+			return ec.marshalNLegalHold2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHold(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_placeLegalHold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegalHold(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_placeLegalHold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releaseLegalHold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releaseLegalHold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleaseLegalHold(ctx, fc.Args["customerId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *LegalHold) graphql.Marshaler {
+			return ec.marshalNLegalHold2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHold(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releaseLegalHold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegalHold(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releaseLegalHold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19355,6 +20802,138 @@ func (ec *executionContext) fieldContext_Query_outboundMessage(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_outboundMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_legalHolds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_legalHolds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LegalHolds(ctx, fc.Args["region"].(*string), fc.Args["includeReleased"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []LegalHold) graphql.Marshaler {
+			return ec.marshalNLegalHold2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHoldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_legalHolds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegalHold(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_legalHolds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_erasureCertificates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_erasureCertificates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ErasureCertificates(ctx, fc.Args["customerId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ErasureCertificate) graphql.Marshaler {
+			return ec.marshalNErasureCertificate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureCertificateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_erasureCertificates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErasureCertificate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_erasureCertificates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportCustomerData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportCustomerData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportCustomerData(ctx, fc.Args["customerId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CustomerExport) graphql.Marshaler {
+			return ec.marshalNCustomerExport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportCustomerData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportCustomerData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30249,6 +31828,54 @@ func (ec *executionContext) _CustomerConversation(ctx context.Context, sel ast.S
 	return out
 }
 
+var customerExportImplementors = []string{"CustomerExport"}
+
+func (ec *executionContext) _CustomerExport(ctx context.Context, sel ast.SelectionSet, obj *CustomerExport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerExport")
+		case "customerPseudonym":
+			out.Values[i] = ec._CustomerExport_customerPseudonym(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._CustomerExport_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportedAt":
+			out.Values[i] = ec._CustomerExport_exportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "json":
+			out.Values[i] = ec._CustomerExport_json(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerIdentityImplementors = []string{"CustomerIdentity"}
 
 func (ec *executionContext) _CustomerIdentity(ctx context.Context, sel ast.SelectionSet, obj *CustomerIdentity) graphql.Marshaler {
@@ -30325,6 +31952,147 @@ func (ec *executionContext) _Emotions(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "satisfaction":
 			out.Values[i] = ec._Emotions_satisfaction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var erasureCertificateImplementors = []string{"ErasureCertificate"}
+
+func (ec *executionContext) _ErasureCertificate(ctx context.Context, sel ast.SelectionSet, obj *ErasureCertificate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasureCertificateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ErasureCertificate")
+		case "id":
+			out.Values[i] = ec._ErasureCertificate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerPseudonym":
+			out.Values[i] = ec._ErasureCertificate_customerPseudonym(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replacementPseudonym":
+			out.Values[i] = ec._ErasureCertificate_replacementPseudonym(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._ErasureCertificate_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ErasureCertificate_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestedAt":
+			out.Values[i] = ec._ErasureCertificate_requestedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completedAt":
+			out.Values[i] = ec._ErasureCertificate_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ErasureCertificate_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blockedReason":
+			out.Values[i] = ec._ErasureCertificate_blockedReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previousCertificateId":
+			out.Values[i] = ec._ErasureCertificate_previousCertificateId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._ErasureCertificate_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var erasureEntryImplementors = []string{"ErasureEntry"}
+
+func (ec *executionContext) _ErasureEntry(ctx context.Context, sel ast.SelectionSet, obj *ErasureEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasureEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ErasureEntry")
+		case "store":
+			out.Values[i] = ec._ErasureEntry_store(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._ErasureEntry_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._ErasureEntry_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ErasureEntry_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._ErasureEntry_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._ErasureEntry_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30852,6 +32620,79 @@ func (ec *executionContext) _LanguageLevel(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var legalHoldImplementors = []string{"LegalHold"}
+
+func (ec *executionContext) _LegalHold(ctx context.Context, sel ast.SelectionSet, obj *LegalHold) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legalHoldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegalHold")
+		case "id":
+			out.Values[i] = ec._LegalHold_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerPseudonym":
+			out.Values[i] = ec._LegalHold_customerPseudonym(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._LegalHold_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._LegalHold_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placedBy":
+			out.Values[i] = ec._LegalHold_placedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placedAt":
+			out.Values[i] = ec._LegalHold_placedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releasedBy":
+			out.Values[i] = ec._LegalHold_releasedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "releasedAt":
+			out.Values[i] = ec._LegalHold_releasedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._LegalHold_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var marketCoverageImplementors = []string{"MarketCoverage"}
 
 func (ec *executionContext) _MarketCoverage(ctx context.Context, sel ast.SelectionSet, obj *MarketCoverage) graphql.Marshaler {
@@ -31221,6 +33062,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "configureChannel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eraseCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placeLegalHold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_placeLegalHold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releaseLegalHold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releaseLegalHold(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31758,6 +33620,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_outboundMessage(ctx, field)
+				})
+		case "legalHolds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_legalHolds(ctx, field)
+				})
+		case "erasureCertificates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_erasureCertificates(ctx, field)
+				})
+		case "exportCustomerData":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportCustomerData(ctx, field)
 				})
 		case "opportunities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -34702,6 +36582,14 @@ func (ec *executionContext) marshalNCustomerConversation2ᚕgithubᚗcomᚋmerid
 	return ret
 }
 
+func (ec *executionContext) marshalNCustomerExport2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerExport(ctx context.Context, sel ast.SelectionSet, v *CustomerExport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerExport!")
+		return graphql.Null
+	}
+	return ec._CustomerExport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerIdentity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCustomerIdentity(ctx context.Context, sel ast.SelectionSet, v CustomerIdentity) graphql.Marshaler {
 	return ec._CustomerIdentity(ctx, sel, &v)
 }
@@ -34728,6 +36616,64 @@ func (ec *executionContext) marshalNEmotions2ᚖgithubᚗcomᚋmeridianᚑcsᚋm
 		return graphql.Null
 	}
 	return ec._Emotions(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNErasureCertificate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureCertificate(ctx context.Context, sel ast.SelectionSet, v ErasureCertificate) graphql.Marshaler {
+	return ec._ErasureCertificate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNErasureCertificate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureCertificateᚄ(ctx context.Context, sel ast.SelectionSet, v []ErasureCertificate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNErasureCertificate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureCertificate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNErasureCertificate2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureCertificate(ctx context.Context, sel ast.SelectionSet, v *ErasureCertificate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ErasureCertificate!")
+		return graphql.Null
+	}
+	return ec._ErasureCertificate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNErasureEntry2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureEntry(ctx context.Context, sel ast.SelectionSet, v ErasureEntry) graphql.Marshaler {
+	return ec._ErasureEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNErasureEntry2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []ErasureEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNErasureEntry2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNErasureStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureStatus(ctx context.Context, v any) (ErasureStatus, error) {
+	var res ErasureStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNErasureStatus2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐErasureStatus(ctx context.Context, sel ast.SelectionSet, v ErasureStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNFilterInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFilterInput(ctx context.Context, v any) (FilterInput, error) {
@@ -34979,6 +36925,34 @@ func (ec *executionContext) marshalNLanguageLevel2ᚕgithubᚗcomᚋmeridianᚑc
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNLegalHold2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHold(ctx context.Context, sel ast.SelectionSet, v LegalHold) graphql.Marshaler {
+	return ec._LegalHold(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLegalHold2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHoldᚄ(ctx context.Context, sel ast.SelectionSet, v []LegalHold) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLegalHold2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHold(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLegalHold2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLegalHold(ctx context.Context, sel ast.SelectionSet, v *LegalHold) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegalHold!")
+		return graphql.Null
+	}
+	return ec._LegalHold(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLinkIdentitiesInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐLinkIdentitiesInput(ctx context.Context, v any) (LinkIdentitiesInput, error) {

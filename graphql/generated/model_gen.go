@@ -340,6 +340,14 @@ type CultureRule struct {
 	Description string `json:"description"`
 }
 
+type CustomerExport struct {
+	CustomerPseudonym string    `json:"customerPseudonym"`
+	Region            string    `json:"region"`
+	ExportedAt        time.Time `json:"exportedAt"`
+	// The export as a JSON document (its shape is described in README.md, Compliance).
+	JSON string `json:"json"`
+}
+
 type CustomerIdentity struct {
 	// A channel or a key kind (phone, email, crm, order, webchat_user).
 	Kind string `json:"kind"`
@@ -348,6 +356,37 @@ type CustomerIdentity struct {
 	// message (a message came from it), signature (found in a message), confirmed (a person linked it), verified (a shop signed it).
 	Origin    string    `json:"origin"`
 	CreatedAt time.Time `json:"createdAt"`
+}
+
+// The record of one erasure request, kept in the customer's region without identifiers: the
+// customer appears by their pseudonymous id only.
+type ErasureCertificate struct {
+	ID                string `json:"id"`
+	CustomerPseudonym string `json:"customerPseudonym"`
+	// The pseudonym that replaced the customer's id in the rows that stay.
+	ReplacementPseudonym string    `json:"replacementPseudonym"`
+	Region               string    `json:"region"`
+	Reason               string    `json:"reason"`
+	RequestedAt          time.Time `json:"requestedAt"`
+	// When the last step ended; null when BLOCKED.
+	CompletedAt           *time.Time    `json:"completedAt,omitempty"`
+	Status                ErasureStatus `json:"status"`
+	BlockedReason         *string       `json:"blockedReason,omitempty"`
+	PreviousCertificateID *string       `json:"previousCertificateId,omitempty"`
+	// One entry per store and region: what was done there and whether it was verified.
+	Entries []ErasureEntry `json:"entries"`
+}
+
+type ErasureEntry struct {
+	// kafka (crypto-shredding), postgres or clickhouse.
+	Store  string `json:"store"`
+	Region string `json:"region"`
+	Action string `json:"action"`
+	// Keys deleted, rows deleted or anonymised, events rewritten.
+	Rows int `json:"rows"`
+	// A query afterwards found nothing of the customer left in this store.
+	Verified bool   `json:"verified"`
+	Detail   string `json:"detail"`
 }
 
 // Keeps events whose dimension compares to the values as op says.
@@ -498,6 +537,19 @@ type LanguageLevel struct {
 	Language string `json:"language"`
 	// 1 to 5 (native).
 	Level int `json:"level"`
+}
+
+type LegalHold struct {
+	ID                string `json:"id"`
+	CustomerPseudonym string `json:"customerPseudonym"`
+	Region            string `json:"region"`
+	Reason            string `json:"reason"`
+	// The id of the API key that placed it.
+	PlacedBy   string     `json:"placedBy"`
+	PlacedAt   time.Time  `json:"placedAt"`
+	ReleasedBy *string    `json:"releasedBy,omitempty"`
+	ReleasedAt *time.Time `json:"releasedAt,omitempty"`
+	Active     bool       `json:"active"`
 }
 
 type LinkIdentitiesInput struct {
@@ -1051,6 +1103,63 @@ func (e *ConversationStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConversationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ErasureStatus string
+
+const (
+	ErasureStatusCompleted  ErasureStatus = "COMPLETED"
+	ErasureStatusIncomplete ErasureStatus = "INCOMPLETE"
+	ErasureStatusBlocked    ErasureStatus = "BLOCKED"
+)
+
+var AllErasureStatus = []ErasureStatus{
+	ErasureStatusCompleted,
+	ErasureStatusIncomplete,
+	ErasureStatusBlocked,
+}
+
+func (e ErasureStatus) IsValid() bool {
+	switch e {
+	case ErasureStatusCompleted, ErasureStatusIncomplete, ErasureStatusBlocked:
+		return true
+	}
+	return false
+}
+
+func (e ErasureStatus) String() string {
+	return string(e)
+}
+
+func (e *ErasureStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ErasureStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ErasureStatus", str)
+	}
+	return nil
+}
+
+func (e ErasureStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ErasureStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ErasureStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
