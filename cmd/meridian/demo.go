@@ -26,6 +26,9 @@ func init() {
 	register(command{name: "demo", summary: "serve with generated demo traffic: a backfill of past weeks, then live traffic", run: runDemo})
 }
 
+// demoSunOrder is the default residency policy's regions in the order the sun passes them.
+const demoSunOrder = "sea,eu,us"
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("meridian demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -52,6 +55,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if len(demoOn) > 0 {
 		log.Info("demo channels on with generated secrets", "channels", demoOn)
+	}
+	// The default policy's regions hand conversations on with the sun, unless the user chose.
+	if cfg.str("follow-the-sun") == "" && cfg.str("residency-policy") == "" {
+		*cfg["follow-the-sun"] = demoSunOrder
 	}
 	return serve(ctx, cfg, log, stdout, func(ctx context.Context, p *platform, base string) error {
 		// The demo is a client like any integration: the backfill (history imported through the

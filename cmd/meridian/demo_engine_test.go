@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,18 @@ func TestDemoLeavesAIAnswersToTheEngine(t *testing.T) {
 	off, on := count(false), count(true)
 	if off.aiAfter == 0 || on.aiAfter != 0 || on.aiBefore != off.aiBefore || on.aiBefore == 0 || on.received != off.received {
 		t.Errorf("AI events before/after the engine's hour and customer messages: demo's AI %+v, engine's AI %+v", off, on)
+	}
+}
+
+// The demo's follow-the-sun order names every region of the default policy once.
+func TestDemoSunOrderIsTheDefaultPolicysRegions(t *testing.T) {
+	p := models.DefaultPolicy()
+	order := strings.Split(demoSunOrder, ",")
+	var regions []string
+	for _, r := range p.Regions {
+		regions = append(regions, string(r))
+	}
+	if got, want := slices.Sorted(slices.Values(order)), slices.Sorted(slices.Values(regions)); !slices.Equal(got, want) {
+		t.Fatalf("demo sun order %v, policy regions %v", order, regions)
 	}
 }
