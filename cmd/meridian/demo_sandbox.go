@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -238,18 +239,13 @@ func (s *demoSandbox) Stats() map[string]demoSandboxStats {
 	return out
 }
 
+// logStats logs what each channel's customers received, as "demo sandbox" with a group per
+// channel (sent, refused).
 func (s *demoSandbox) logStats(level slog.Level) {
 	stats := s.Stats()
 	attrs := []any{"url", s.url}
-	for _, ch := range slices.Sorted(func(yield func(string) bool) {
-		for ch := range stats {
-			if !yield(ch) {
-				return
-			}
-		}
-	}) {
-		st := stats[ch]
-		attrs = append(attrs, ch, fmt.Sprintf("%d sent, %d refused", st.Sent, st.Refused))
+	for _, ch := range slices.Sorted(maps.Keys(stats)) {
+		attrs = append(attrs, slog.Group(ch, "sent", stats[ch].Sent, "refused", stats[ch].Refused))
 	}
 	s.log.Log(context.Background(), level, "demo sandbox", attrs...)
 }

@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/conversation/engine"
 )
 
 // sandboxedDemo is a demo configuration as runDemo makes it, with its sandbox running.
@@ -168,4 +171,55 @@ func TestDemoSandboxLeavesTheUsersSendSettings(t *testing.T) {
 		t.Errorf("the user's settings changed: %q %q %q %q", cfg.str("whatsapp-access-token"), cfg.str("whatsapp-api-base"),
 			cfg.str("telegram-api-base"), cfg.str("smtp-relay"))
 	}
+}
+
+// In the demo, the AI's answers reach the customers: the channels the demo turned on send to
+// the sandbox, which counts every answer the AI sent on them and refuses none. (Conversations
+// the demo posts to /v1/events, with no platform address, still cannot be answered.)
+func TestDemoRepliesReachTheSandbox(t *testing.T) {
+	s := startMeridian(t, []string{"demo", "--days", "0", "--speedup", "50"}, t.TempDir(),
+		"MERIDIAN_ROUTING=on", "MERIDIAN_ANALYSIS=on", "MERIDIAN_LOG_LEVEL=info", "MERIDIAN_LOG_FORMAT=json")
+	sandboxed := append(slices.Clone(demoWebhookChannels), "email")
+	const q = `{ metrics(measures: ["ai_answers", "ai_handovers"], dimensions: ["channel", "reason"]) { rows { dimensions values } } }`
+	var answers float64
+	var rows []any
+	deadline := time.Now().Add(60 * time.Second)
+	for answers == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no AI answer on a platform channel 60 s into the demo: %v", rows)
+		}
+		time.Sleep(time.Second)
+		rows = s.gql(t, q, nil)["metrics"].(map[string]any)["rows"].([]any)
+		for _, r := range rows {
+			r := r.(map[string]any)
+			d, v := r["dimensions"].([]any), r["values"].([]any)
+			if slices.Contains(sandboxed, d[0].(string)) {
+				answers += v[0].(float64)
+			}
+			if d[1] == engine.ReasonSendFailed && v[1].(float64) > 0 {
+				t.Errorf("AI answers on %v not sent: %v", d[0], v[1])
+			}
+		}
+	}
+	s.stop(syscall.SIGTERM)
+	var sent, refused int
+	var summary string
+	for line := range strings.Lines(s.logs.String()) {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) != nil || l["msg"] != "demo sandbox" {
+			continue
+		}
+		summary = line
+		for _, v := range l {
+			if g, ok := v.(map[string]any); ok {
+				sent += int(g["sent"].(float64))
+				refused += int(g["refused"].(float64))
+			}
+		}
+	}
+	// Each AI answer counted was sent before it was recorded.
+	if summary == "" || sent < int(answers) || refused != 0 {
+		t.Fatalf("after %v AI answers on platform channels the sandbox received %d messages and refused %d: %s", answers, sent, refused, summary)
+	}
+	t.Logf("%v AI answers on platform channels; the sandbox: %s", answers, summary)
 }
