@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/meridian-cs/meridian/channels/kakao"
 )
 
 // The demo's platform sandbox stands in for the send APIs of the platforms whose channels
@@ -50,8 +52,8 @@ var demoSend = map[string]struct {
 // the KakaoTalk channel accepts callbacks on its host.
 const demoKakaoCallbacks = "demo-kakao-callbacks"
 
-// demoKakaoCallbackHosts are the callback hosts the KakaoTalk channel accepts besides Kakao's:
-// the sandbox's, in the demo; nil (kakao.com) otherwise.
+// demoKakaoCallbackHosts are the callback hosts the KakaoTalk channel accepts: the sandbox's,
+// in the demo; nil (Kakao's own) otherwise.
 func demoKakaoCallbackHosts(cfg config) []string {
 	p, ok := cfg[demoKakaoCallbacks]
 	if !ok || *p == "" {
@@ -112,9 +114,11 @@ type demoSandbox struct {
 	wechatID, wechatSecret string
 
 	mu       sync.Mutex
-	wechat   map[string]bool // WeChat access tokens issued
-	callback map[string]bool // Kakao callbacks answered (each is good once)
-	chats    map[int64]int64 // Telegram: the last message id per chat
+	wechat   map[string]bool         // WeChat access tokens issued
+	callback map[string]time.Time    // Kakao callbacks answered (each is good once)
+	retry    map[string]demoLinePush // LINE pushes by X-Line-Retry-Key
+	chats    map[int64]int64         // Telegram: the last message id per chat
+	stop     chan struct{}
 	stats    map[string]*demoSandboxStats
 }
 
@@ -127,8 +131,8 @@ type demoSandboxStats struct {
 // startDemoSandbox starts the sandbox on free loopback ports for chans (demoSandboxable's)
 // and points their send settings at it with credentials of its own; close stops it.
 func startDemoSandbox(cfg config, chans []string, log *slog.Logger) (*demoSandbox, error) {
-	s := &demoSandbox{log: log, tokens: map[string]string{}, wechat: map[string]bool{}, callback: map[string]bool{},
-		chats: map[int64]int64{}, stats: map[string]*demoSandboxStats{}}
+	s := &demoSandbox{log: log, tokens: map[string]string{}, wechat: map[string]bool{}, callback: map[string]time.Time{},
+		retry: map[string]demoLinePush{}, chats: map[int64]int64{}, stats: map[string]*demoSandboxStats{}, stop: make(chan struct{})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("demo sandbox: %w", err)
@@ -202,10 +206,23 @@ func startDemoSandbox(cfg config, chans []string, log *slog.Logger) (*demoSandbo
 			*cfg["smtp-from"] = "Shop support <support@shop.example>"
 		}
 	}
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-tick.C:
+				s.logStats(slog.LevelDebug)
+			}
+		}
+	}()
 	return s, nil
 }
 
 func (s *demoSandbox) close() {
+	close(s.stop)
 	_ = s.srv.Close()
 	if s.mail != nil {
 		_ = s.mail.Close()
@@ -383,13 +400,41 @@ func (s *demoSandbox) line(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "The request body has 1 error(s)"})
 		return
 	}
-	sent := make([]any, len(m.Messages))
-	for i := range sent {
-		sent[i] = map[string]string{"id": randomDigits(18), "quoteToken": randomID(32)}
+	p := demoLinePush{request: randomID(16), at: time.Now(), sent: make([]any, len(m.Messages))}
+	for i := range p.sent {
+		p.sent[i] = map[string]string{"id": randomDigits(18), "quoteToken": randomID(32)}
+	}
+	// A push whose retry key was accepted is not sent again: 409 with the first answer.
+	if key := r.Header.Get("X-Line-Retry-Key"); kind == "push" && key != "" {
+		s.mu.Lock()
+		first, repeated := s.retry[key]
+		if !repeated {
+			s.retry[key] = p
+			if len(s.retry) > 4096 { // LINE remembers a key for 24 hours
+				for k, v := range s.retry {
+					if time.Since(v.at) > 24*time.Hour {
+						delete(s.retry, k)
+					}
+				}
+			}
+		}
+		s.mu.Unlock()
+		if repeated {
+			w.Header().Set("X-Line-Accepted-Request-Id", first.request)
+			writeJSON(w, http.StatusConflict, map[string]any{"message": "The retry key is already accepted", "sentMessages": first.sent})
+			return
+		}
 	}
 	s.count("line", true)
-	w.Header().Set("X-Line-Request-Id", randomID(16))
-	writeJSON(w, http.StatusOK, map[string]any{"sentMessages": sent})
+	w.Header().Set("X-Line-Request-Id", p.request)
+	writeJSON(w, http.StatusOK, map[string]any{"sentMessages": p.sent})
+}
+
+// demoLinePush is an accepted push, answered again to a retry with its key.
+type demoLinePush struct {
+	request string
+	at      time.Time
+	sent    []any
 }
 
 // telegram is the Bot API's POST /bot<token>/sendMessage.
@@ -491,9 +536,16 @@ func (s *demoSandbox) kakao(w http.ResponseWriter, r *http.Request) {
 	}
 	err := decode(r, &m)
 	s.mu.Lock()
-	used := s.callback[id]
+	_, used := s.callback[id]
 	if err == nil && !used {
-		s.callback[id] = true
+		s.callback[id] = time.Now()
+		if len(s.callback) > 4096 { // a callback is valid for a minute anyway
+			for k, at := range s.callback {
+				if time.Since(at) > 2*kakao.CallbackLifetime {
+					delete(s.callback, k)
+				}
+			}
+		}
 	}
 	s.mu.Unlock()
 	task := randomID(16)

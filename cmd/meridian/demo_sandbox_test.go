@@ -134,6 +134,27 @@ func TestDemoSandboxTakesTheRepliesOfEveryDemoChannel(t *testing.T) {
 			}
 		})
 	}
+	// A LINE push retried with its X-Line-Retry-Key reaches the customer once.
+	t.Run("line push retried", func(t *testing.T) {
+		c, err := buildChannel(cfg, webhookPlatforms[slices.IndexFunc(webhookPlatforms, func(p webhookPlatform) bool { return p.name == "line" })])
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := sb.Stats()["line"].Sent
+		m := demoReply(cfg, sb, "line", "push-1")
+		m.ReplyToken = ""
+		a, err := c.Outbound.Send(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.Outbound.Send(ctx, m)
+		if err != nil || b.MessageID != a.MessageID || a.MessageID == "" {
+			t.Fatalf("retry: %v, ids %q %q", err, a.MessageID, b.MessageID)
+		}
+		if got := sb.Stats()["line"].Sent - before; got != 1 {
+			t.Errorf("the sandbox took %d pushes, want 1", got)
+		}
+	})
 	t.Run("email", func(t *testing.T) {
 		chs, _, err := buildChannels(cfg)
 		if err != nil {
