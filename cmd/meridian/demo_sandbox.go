@@ -245,8 +245,8 @@ func (s *demoSandbox) count(ch string, ok bool) {
 	}
 }
 
-// Stats returns what each channel's customers received so far.
-func (s *demoSandbox) Stats() map[string]demoSandboxStats {
+// received returns what each channel's customers received so far.
+func (s *demoSandbox) received() map[string]demoSandboxStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]demoSandboxStats, len(s.stats))
@@ -259,7 +259,7 @@ func (s *demoSandbox) Stats() map[string]demoSandboxStats {
 // logStats logs what each channel's customers received, as "demo sandbox" with a group per
 // channel (sent, refused).
 func (s *demoSandbox) logStats(level slog.Level) {
-	stats := s.Stats()
+	stats := s.received()
 	attrs := []any{"url", s.url}
 	for _, ch := range slices.Sorted(maps.Keys(stats)) {
 		attrs = append(attrs, slog.Group(ch, "sent", stats[ch].Sent, "refused", stats[ch].Refused))
@@ -273,25 +273,25 @@ func (s *demoSandbox) bearer(r *http.Request, ch string) bool {
 	return ok && tok != "" && tok == s.tokens[ch]
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func sandboxAnswer(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a JSON request body into v.
-func decode(r *http.Request, v any) error {
+// sandboxRead reads a JSON request body into v.
+func sandboxRead(r *http.Request, v any) error {
 	return json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(v)
 }
 
-func randomID(n int) string {
+func sandboxID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-// randomDigits is n decimal digits, the first not 0.
-func randomDigits(n int) string {
+// sandboxDigits is n decimal digits, the first not 0.
+func sandboxDigits(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	for i := range b {
@@ -303,10 +303,10 @@ func randomDigits(n int) string {
 	return string(b)
 }
 
-// graphError answers as the Graph API refuses: {"error": {...}}.
-func graphError(w http.ResponseWriter, status, code int, typ, msg string) {
-	writeJSON(w, status, map[string]any{"error": map[string]any{
-		"message": msg, "type": typ, "code": code, "fbtrace_id": "A" + randomID(11),
+// sandboxGraphError answers as the Graph API refuses: {"error": {...}}.
+func sandboxGraphError(w http.ResponseWriter, status, code int, typ, msg string) {
+	sandboxAnswer(w, status, map[string]any{"error": map[string]any{
+		"message": msg, "type": typ, "code": code, "fbtrace_id": "A" + sandboxID(11),
 	}})
 }
 
@@ -316,7 +316,7 @@ func (s *demoSandbox) graphAuth(w http.ResponseWriter, r *http.Request, ch strin
 		return true
 	}
 	s.count(ch, false)
-	graphError(w, http.StatusUnauthorized, 190, "OAuthException", "Invalid OAuth access token - Cannot parse access token")
+	sandboxGraphError(w, http.StatusUnauthorized, 190, "OAuthException", "Invalid OAuth access token - Cannot parse access token")
 	return false
 }
 
@@ -331,16 +331,16 @@ func (s *demoSandbox) whatsapp(w http.ResponseWriter, r *http.Request) {
 		Type    string                 `json:"type"`
 		Text    *struct{ Body string } `json:"text"`
 	}
-	if err := decode(r, &m); err != nil || m.Product != "whatsapp" || m.To == "" || m.Type == "" || (m.Type == "text" && (m.Text == nil || m.Text.Body == "")) {
+	if err := sandboxRead(r, &m); err != nil || m.Product != "whatsapp" || m.To == "" || m.Type == "" || (m.Type == "text" && (m.Text == nil || m.Text.Body == "")) {
 		s.count("whatsapp", false)
-		graphError(w, http.StatusBadRequest, 100, "OAuthException", "(#100) Invalid parameter")
+		sandboxGraphError(w, http.StatusBadRequest, 100, "OAuthException", "(#100) Invalid parameter")
 		return
 	}
 	s.count("whatsapp", true)
-	writeJSON(w, http.StatusOK, map[string]any{
+	sandboxAnswer(w, http.StatusOK, map[string]any{
 		"messaging_product": "whatsapp",
 		"contacts":          []any{map[string]string{"input": m.To, "wa_id": m.To}},
-		"messages":          []any{map[string]string{"id": "wamid.HBgM" + strings.ToUpper(randomID(24))}},
+		"messages":          []any{map[string]string{"id": "wamid.HBgM" + strings.ToUpper(sandboxID(24))}},
 	})
 }
 
@@ -358,17 +358,17 @@ func (s *demoSandbox) meta(w http.ResponseWriter, r *http.Request, ch string) {
 			Text string `json:"text"`
 		} `json:"message"`
 	}
-	if err := decode(r, &m); err != nil || m.Recipient.ID == "" || m.Type == "" || m.Message.Text == "" {
+	if err := sandboxRead(r, &m); err != nil || m.Recipient.ID == "" || m.Type == "" || m.Message.Text == "" {
 		s.count(ch, false)
-		graphError(w, http.StatusBadRequest, 100, "OAuthException", "(#100) Invalid parameter")
+		sandboxGraphError(w, http.StatusBadRequest, 100, "OAuthException", "(#100) Invalid parameter")
 		return
 	}
-	id := "m_" + randomID(32)
+	id := "m_" + sandboxID(32)
 	if ch == "instagram" {
-		id = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOj" + randomID(20)
+		id = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOj" + sandboxID(20)
 	}
 	s.count(ch, true)
-	writeJSON(w, http.StatusOK, map[string]string{"recipient_id": m.Recipient.ID, "message_id": id})
+	sandboxAnswer(w, http.StatusOK, map[string]string{"recipient_id": m.Recipient.ID, "message_id": id})
 }
 
 // line is the Messaging API's POST /v2/bot/message/reply and /v2/bot/message/push.
@@ -380,7 +380,7 @@ func (s *demoSandbox) line(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.bearer(r, "line") {
 		s.count("line", false)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Authentication failed. Confirm that the access token in the authorization header is valid."})
+		sandboxAnswer(w, http.StatusUnauthorized, map[string]string{"message": "Authentication failed. Confirm that the access token in the authorization header is valid."})
 		return
 	}
 	var m struct {
@@ -391,18 +391,18 @@ func (s *demoSandbox) line(w http.ResponseWriter, r *http.Request) {
 			Text string `json:"text"`
 		} `json:"messages"`
 	}
-	err := decode(r, &m)
+	err := sandboxRead(r, &m)
 	if err == nil && (kind == "reply" && m.ReplyToken == "" || kind == "push" && m.To == "") {
 		err = errors.New("no recipient")
 	}
 	if err != nil || len(m.Messages) == 0 || len(m.Messages) > 5 {
 		s.count("line", false)
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "The request body has 1 error(s)"})
+		sandboxAnswer(w, http.StatusBadRequest, map[string]string{"message": "The request body has 1 error(s)"})
 		return
 	}
-	p := demoLinePush{request: randomID(16), at: time.Now(), sent: make([]any, len(m.Messages))}
+	p := demoLinePush{request: sandboxID(16), at: time.Now(), sent: make([]any, len(m.Messages))}
 	for i := range p.sent {
-		p.sent[i] = map[string]string{"id": randomDigits(18), "quoteToken": randomID(32)}
+		p.sent[i] = map[string]string{"id": sandboxDigits(18), "quoteToken": sandboxID(32)}
 	}
 	// A push whose retry key was accepted is not sent again: 409 with the first answer.
 	if key := r.Header.Get("X-Line-Retry-Key"); kind == "push" && key != "" {
@@ -421,13 +421,13 @@ func (s *demoSandbox) line(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		if repeated {
 			w.Header().Set("X-Line-Accepted-Request-Id", first.request)
-			writeJSON(w, http.StatusConflict, map[string]any{"message": "The retry key is already accepted", "sentMessages": first.sent})
+			sandboxAnswer(w, http.StatusConflict, map[string]any{"message": "The retry key is already accepted", "sentMessages": first.sent})
 			return
 		}
 	}
 	s.count("line", true)
 	w.Header().Set("X-Line-Request-Id", p.request)
-	writeJSON(w, http.StatusOK, map[string]any{"sentMessages": p.sent})
+	sandboxAnswer(w, http.StatusOK, map[string]any{"sentMessages": p.sent})
 }
 
 // demoLinePush is an accepted push, answered again to a retry with its key.
@@ -442,25 +442,25 @@ func (s *demoSandbox) telegram(w http.ResponseWriter, r *http.Request) {
 	tok, method, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/telegram/bot"), "/")
 	if !strings.HasPrefix(r.URL.Path, "/telegram/bot") || !ok || method != "sendMessage" {
 		s.count("telegram", false)
-		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error_code": 404, "description": "Not Found"})
+		sandboxAnswer(w, http.StatusNotFound, map[string]any{"ok": false, "error_code": 404, "description": "Not Found"})
 		return
 	}
 	if tok == "" || tok != s.tokens["telegram"] {
 		s.count("telegram", false)
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
+		sandboxAnswer(w, http.StatusUnauthorized, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
 		return
 	}
 	var m struct {
 		ChatID json.Number `json:"chat_id"`
 		Text   string      `json:"text"`
 	}
-	chat, err := int64(0), decode(r, &m)
+	chat, err := int64(0), sandboxRead(r, &m)
 	if err == nil {
 		chat, err = m.ChatID.Int64()
 	}
 	if err != nil || m.Text == "" {
 		s.count("telegram", false)
-		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: message text is empty"})
+		sandboxAnswer(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: message text is empty"})
 		return
 	}
 	s.mu.Lock()
@@ -470,7 +470,7 @@ func (s *demoSandbox) telegram(w http.ResponseWriter, r *http.Request) {
 	bot, _, _ := strings.Cut(tok, ":")
 	botID, _ := strconv.ParseInt(bot, 10, 64)
 	s.count("telegram", true)
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{
+	sandboxAnswer(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{
 		"message_id": msg, "from": map[string]any{"id": botID, "is_bot": true, "first_name": "Shop support", "username": "shop_support_bot"},
 		"chat": map[string]any{"id": chat, "type": "private"}, "date": time.Now().Unix(), "text": m.Text,
 	}})
@@ -482,19 +482,19 @@ func (s *demoSandbox) wechatToken(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case q.Get("grant_type") != "client_credential":
 		s.count("wechat", false)
-		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40002, "errmsg": "invalid grant_type"})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"errcode": 40002, "errmsg": "invalid grant_type"})
 	case q.Get("appid") != s.wechatID || s.wechatID == "":
 		s.count("wechat", false)
-		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40013, "errmsg": "invalid appid"})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"errcode": 40013, "errmsg": "invalid appid"})
 	case q.Get("secret") != s.wechatSecret:
 		s.count("wechat", false)
-		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40125, "errmsg": "invalid appsecret"})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"errcode": 40125, "errmsg": "invalid appsecret"})
 	default:
-		tok := randomID(48)
+		tok := sandboxID(48)
 		s.mu.Lock()
 		s.wechat[tok] = true
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 7200})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 7200})
 	}
 }
 
@@ -505,7 +505,7 @@ func (s *demoSandbox) wechatSend(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ok {
 		s.count("wechat", false)
-		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"})
 		return
 	}
 	var m struct {
@@ -515,14 +515,14 @@ func (s *demoSandbox) wechatSend(w http.ResponseWriter, r *http.Request) {
 			Content string `json:"content"`
 		} `json:"text"`
 	}
-	if err := decode(r, &m); err != nil || m.ToUser == "" || m.MsgType != "text" || m.Text.Content == "" {
+	if err := sandboxRead(r, &m); err != nil || m.ToUser == "" || m.MsgType != "text" || m.Text.Content == "" {
 		s.count("wechat", false)
-		writeJSON(w, http.StatusOK, map[string]any{"errcode": 44002, "errmsg": "empty post data"})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"errcode": 44002, "errmsg": "empty post data"})
 		return
 	}
 	// WeChat names no id for a customer-service message.
 	s.count("wechat", true)
-	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok"})
+	sandboxAnswer(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
 // kakao is a skill request's callback URL: good for one skill response.
@@ -534,7 +534,7 @@ func (s *demoSandbox) kakao(w http.ResponseWriter, r *http.Request) {
 			Outputs []json.RawMessage `json:"outputs"`
 		} `json:"template"`
 	}
-	err := decode(r, &m)
+	err := sandboxRead(r, &m)
 	s.mu.Lock()
 	_, used := s.callback[id]
 	if err == nil && !used {
@@ -548,17 +548,17 @@ func (s *demoSandbox) kakao(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	task := randomID(16)
+	task := sandboxID(16)
 	switch {
 	case used:
 		s.count("kakaotalk", false)
-		writeJSON(w, http.StatusBadRequest, map[string]any{"taskId": task, "status": "FAIL", "message": "callback already used", "timestamp": time.Now().UnixMilli()})
+		sandboxAnswer(w, http.StatusBadRequest, map[string]any{"taskId": task, "status": "FAIL", "message": "callback already used", "timestamp": time.Now().UnixMilli()})
 	case err != nil || m.Version == "" || len(m.Template.Outputs) == 0:
 		s.count("kakaotalk", false)
-		writeJSON(w, http.StatusBadRequest, map[string]any{"taskId": task, "status": "FAIL", "message": "invalid skill response", "timestamp": time.Now().UnixMilli()})
+		sandboxAnswer(w, http.StatusBadRequest, map[string]any{"taskId": task, "status": "FAIL", "message": "invalid skill response", "timestamp": time.Now().UnixMilli()})
 	default:
 		s.count("kakaotalk", true)
-		writeJSON(w, http.StatusOK, map[string]any{"taskId": task, "status": "SUCCESS", "message": nil, "timestamp": time.Now().UnixMilli()})
+		sandboxAnswer(w, http.StatusOK, map[string]any{"taskId": task, "status": "SUCCESS", "message": nil, "timestamp": time.Now().UnixMilli()})
 	}
 }
 

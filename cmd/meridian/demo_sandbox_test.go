@@ -47,7 +47,7 @@ func demoReply(cfg config, sb *demoSandbox, ch, key string) channels.Outgoing {
 		LastInbound: time.Now().Add(-time.Minute / 2), Key: key}
 	switch ch {
 	case "line":
-		m.To, m.ReplyToken = "U"+randomID(16), "rt"+randomID(16)
+		m.To, m.ReplyToken = "U"+sandboxID(16), "rt"+sandboxID(16)
 	case "telegram":
 		m.Account, m.To = telegramBot(cfg), "734523112"
 	case "kakaotalk":
@@ -99,7 +99,7 @@ func TestDemoSandboxTakesTheRepliesOfEveryDemoChannel(t *testing.T) {
 			if rec.MessageID == "" && pl.name != "wechat" { // WeChat names no id for a customer-service message
 				t.Errorf("no message id")
 			}
-			if got := sb.Stats()[pl.name]; got.Sent != 1 || got.Refused != 0 {
+			if got := sb.received()[pl.name]; got.Sent != 1 || got.Refused != 0 {
 				t.Errorf("sandbox counted %+v, want one sent", got)
 			}
 
@@ -129,7 +129,7 @@ func TestDemoSandboxTakesTheRepliesOfEveryDemoChannel(t *testing.T) {
 			if se.Status != want.status || se.Code != want.code || !strings.Contains(se.Reason, want.reason) || se.Retryable {
 				t.Errorf("refusal %+v, want status %d code %q reason %q, not retryable", se, want.status, want.code, want.reason)
 			}
-			if got := sb.Stats()[pl.name]; got.Sent != 1 || got.Refused != 1 {
+			if got := sb.received()[pl.name]; got.Sent != 1 || got.Refused != 1 {
 				t.Errorf("sandbox counted %+v, want one sent, one refused", got)
 			}
 		})
@@ -140,7 +140,7 @@ func TestDemoSandboxTakesTheRepliesOfEveryDemoChannel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := sb.Stats()["line"].Sent
+		before := sb.received()["line"].Sent
 		m := demoReply(cfg, sb, "line", "push-1")
 		m.ReplyToken = ""
 		a, err := c.Outbound.Send(ctx, m)
@@ -151,7 +151,7 @@ func TestDemoSandboxTakesTheRepliesOfEveryDemoChannel(t *testing.T) {
 		if err != nil || b.MessageID != a.MessageID || a.MessageID == "" {
 			t.Fatalf("retry: %v, ids %q %q", err, a.MessageID, b.MessageID)
 		}
-		if got := sb.Stats()["line"].Sent - before; got != 1 {
+		if got := sb.received()["line"].Sent - before; got != 1 {
 			t.Errorf("the sandbox took %d pushes, want 1", got)
 		}
 	})
@@ -168,7 +168,7 @@ func TestDemoSandboxTakesTheRepliesOfEveryDemoChannel(t *testing.T) {
 		if err != nil || rec.MessageID == "" {
 			t.Fatalf("send: %v %+v", err, rec)
 		}
-		if got := sb.Stats()["email"]; got.Sent != 1 {
+		if got := sb.received()["email"]; got.Sent != 1 {
 			t.Errorf("sink counted %+v, want one mail", got)
 		}
 	})
