@@ -73,7 +73,7 @@ var webhookPlatforms = []webhookPlatform{
 		return c, c, err
 	}},
 	{"kakaotalk", "kakao-secret", "kakao-", func(cfg config) (channels.Webhook, channels.Outbound, error) {
-		c, err := kakao.New(kakao.Config{Secret: cfg.str("kakao-secret")})
+		c, err := kakao.New(kakao.Config{Secret: cfg.str("kakao-secret"), CallbackHosts: demoKakaoCallbackHosts(cfg)})
 		return c, c, err
 	}},
 	{"wechat", "wechat-token", "wechat-", func(cfg config) (channels.Webhook, channels.Outbound, error) {

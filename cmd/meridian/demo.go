@@ -49,6 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// Customers' live messages on the platforms enter through the platforms' webhooks: the
 	// demo turns on, with secrets of its own, the channels the user did not configure.
+	sandboxed := demoSandboxable(cfg)
 	demoOn, err := enableDemoChannels(cfg)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -59,6 +60,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The default policy's regions hand conversations on with the sun, unless the user chose.
 	if cfg.str("follow-the-sun") == "" && cfg.str("residency-policy") == "" {
 		*cfg["follow-the-sun"] = demoSunOrder
+	}
+	// Their customers' phones and mailboxes: the replies to them go to the sandbox.
+	if len(sandboxed) > 0 {
+		sb, err := startDemoSandbox(cfg, sandboxed, log)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer sb.close()
+		defer sb.logStats(slog.LevelInfo)
+		log.Info("demo channels send to the local platform sandbox", "channels", sandboxed, "url", sb.url)
 	}
 	return serve(ctx, cfg, log, stdout, func(ctx context.Context, p *platform, base string) error {
 		// The demo is a client like any integration: the backfill (history imported through the

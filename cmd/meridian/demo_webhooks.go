@@ -191,6 +191,7 @@ func demoDigits(channel, country string, n int) string {
 type demoHooks struct {
 	base       string // http://host:port
 	smtp       string // the SMTP listener's address, when the demo runs e-mail
+	kakao      string // where the skill requests' callback URLs point
 	client     *http.Client
 	cfg        config
 	on         map[string]bool
@@ -247,6 +248,10 @@ func newDemoHooks(cfg config, p *platform, base string, own []string, speedup fl
 		markets: markets, defCountry: def, policy: p.policy, log: log,
 		horizon: time.Duration(float64(13*time.Hour)/speedup) + 2*time.Minute,
 		convs:   map[string]*demoConv{}, logged: time.Now(),
+		kakao: "https://bot-api.kakao.com",
+	}
+	if v, ok := cfg[demoKakaoCallbacks]; ok && *v != "" {
+		d.kakao = *v // the sandbox's
 	}
 	if p.channels != nil {
 		for _, ch := range p.channels.mount.On() {
@@ -455,7 +460,7 @@ func (d *demoHooks) delivery(c *demoConv, e *models.Event) (string, func(context
 		body = telegram.TextDelivery(int64(n>>34)+1, user, msg, firstName(name), e.Language, e.Text, at)
 		telegram.Sign(header, d.cfg.str("telegram-secret-token"))
 	case "kakaotalk":
-		body = kakao.TextDelivery(c.account, c.user, e.Text, "https://bot-api.kakao.com/v1/callback/"+hex.EncodeToString(sum[:16]))
+		body = kakao.TextDelivery(c.account, c.user, e.Text, d.kakao+"/v1/callback/"+hex.EncodeToString(sum[:16]))
 		pid = kakao.MessageID(c.user, e.Text, body)
 		kakao.Sign(header, d.cfg.str("kakao-secret"))
 	case "wechat":
