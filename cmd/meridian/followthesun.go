@@ -38,8 +38,8 @@ func (n *engineOutbox) send(ctx context.Context, r channels.Reply) (channels.Out
 func (n *engineOutbox) Notify(ctx context.Context, tenant, conv, language, template, text, key string) error {
 	_, err := n.send(ctx, channels.Reply{Tenant: tenant, ConversationID: conv, Text: text, ClientMessageID: key,
 		Localisation: &channels.Localisation{Language: language, Template: template}})
-	if errors.Is(err, channels.ErrNoSender) {
-		return nil // this channel cannot send here: nothing to retry until the gap ends
+	if errors.Is(err, channels.ErrNoSender) || errors.Is(err, channels.ErrNoAddress) {
+		return nil // nothing can reach this customer here: nothing to retry until the gap ends
 	}
 	return err
 }
