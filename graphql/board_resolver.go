@@ -44,7 +44,7 @@ func boardOf(b engine.Board) *generated.Board {
 	var oldest time.Time
 	for _, q := range b.Queues {
 		line := generated.BoardQueue{Name: b.Region + "/" + q.Language, Language: q.Language, Waiting: q.Waiting, Urgent: q.Urgent,
-			Assigned: q.Assigned, Parked: q.Parked, WithBot: q.WithBot, Breached: q.Breached, AtRisk: q.AtRisk,
+			Assigned: q.Assigned, Parked: q.Parked, WithBot: q.WithBot, HandedOff: q.HandedOff, Breached: q.Breached, AtRisk: q.AtRisk,
 			Agents: q.Agents, Online: q.Online, Available: q.Available, FreeSeats: q.FreeSeats}
 		if !q.OldestWaiting.IsZero() {
 			line.OldestWaitingSince = &q.OldestWaiting

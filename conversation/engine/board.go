@@ -29,6 +29,10 @@ type OpenCount struct {
 	OldestSince time.Time
 }
 
+// StatusHandedOff is OpenCount.Status of the conversations a region handed to another
+// (their home row's assignee is "region:<to>"): not a conversation status, a board line.
+const StatusHandedOff = "handed_off"
+
 // BoardData is one consistent read of a region's open work, its agents and their loads.
 type BoardData struct {
 	Counts []OpenCount
@@ -54,8 +58,9 @@ type Board struct {
 type BoardQueue struct {
 	Language string
 	// Waiting for a person (QUEUED), of which Urgent; Assigned; Parked (pending or snoozed);
-	// WithBot (answered by AI, a person not yet needed).
-	Waiting, Urgent, Assigned, Parked, WithBot int
+	// WithBot (answered by AI, a person not yet needed); HandedOff (handed to another region
+	// on follow-the-sun, counted there as that region's; their clocks run here).
+	Waiting, Urgent, Assigned, Parked, WithBot, HandedOff int
 	OldestWaiting                              time.Time // zero when nobody waits
 	Breached, AtRisk                           int
 	// Agents writing the language (level 2 or better), Online, Available (online and on
@@ -95,6 +100,8 @@ func MakeBoard(region string, d BoardData, now time.Time) Board {
 			q.Assigned += c.Count
 		case models.StatusBot:
 			q.WithBot += c.Count
+		case StatusHandedOff:
+			q.HandedOff += c.Count
 		default:
 			q.Parked += c.Count
 		}

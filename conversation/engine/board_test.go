@@ -23,6 +23,7 @@ func TestTheBoardCountsWhoWaitsAndWhoCanTakeThem(t *testing.T) {
 			{Language: "de", Status: string(models.StatusAssigned), Count: 4, Breached: 1},
 			{Language: "de", Status: string(models.StatusPending), Count: 2},
 			{Language: "de", Status: string(models.StatusBot), Count: 5},
+			{Language: "de", Status: engine.StatusHandedOff, Count: 6},
 			{Language: "fr", Status: string(models.StatusQueued), Count: 1, Urgent: 1, OldestSince: early},
 			{Language: "es", Status: string(models.StatusSnoozed), Count: 1},
 		},
@@ -43,7 +44,7 @@ func TestTheBoardCountsWhoWaitsAndWhoCanTakeThem(t *testing.T) {
 		t.Fatalf("queue order %q", got)
 	}
 	de := b.Queues[1]
-	if de.Waiting != 3 || de.Urgent != 1 || de.Assigned != 4 || de.Parked != 2 || de.WithBot != 5 || de.Breached != 1 || de.AtRisk != 2 || !de.OldestWaiting.Equal(late) {
+	if de.Waiting != 3 || de.Urgent != 1 || de.Assigned != 4 || de.Parked != 2 || de.WithBot != 5 || de.HandedOff != 6 || de.Breached != 1 || de.AtRisk != 2 || !de.OldestWaiting.Equal(late) {
 		t.Errorf("de line %+v", de)
 	}
 	// Lena (online, on shift, 1 seat free), Anna (away), Kai (online, but 19:00 in Tokyo).

@@ -200,6 +200,22 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 			t.Errorf("%s at home: %s %q, want away in us", c, home.Status, home.Assignee)
 		}
 	}
+	// Each board counts a handed-off conversation once: eu as handed off, us as assigned.
+	for region, want := range map[string]string{"eu": "assigned 0 handed off 2", "us": "assigned 2 handed off 0"} {
+		d, err := store.BoardData(ctx, region, "sun", day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "no de line"
+		for _, q := range engine.MakeBoard(region, d, day).Queues {
+			if q.Language == "de" {
+				got = fmt.Sprintf("assigned %d handed off %d", q.Assigned, q.HandedOff)
+			}
+		}
+		if got != want {
+			t.Errorf("%s board, de: %s, want %s", region, got, want)
+		}
+	}
 	if w, _ := work("eu", "c-3"); w.Status != models.StatusQueued {
 		t.Errorf("c-3 (Japanese, nobody on shift) left eu: %+v", w)
 	}

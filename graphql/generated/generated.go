@@ -194,6 +194,7 @@ type ComplexityRoot struct {
 		Available          func(childComplexity int) int
 		Breached           func(childComplexity int) int
 		FreeSeats          func(childComplexity int) int
+		HandedOff          func(childComplexity int) int
 		Language           func(childComplexity int) int
 		LongestWaitSeconds func(childComplexity int) int
 		Name               func(childComplexity int) int
@@ -1683,6 +1684,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoardQueue.FreeSeats(childComplexity), true
+	case "BoardQueue.handedOff":
+		if e.ComplexityRoot.BoardQueue.HandedOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoardQueue.HandedOff(childComplexity), true
 	case "BoardQueue.language":
 		if e.ComplexityRoot.BoardQueue.Language == nil {
 			break
@@ -5549,6 +5556,8 @@ type BoardQueue {
   parked: Int!
   "Being answered by the AI assistant: no person needed yet."
   withBot: Int!
+  "Handed to another region on follow-the-sun (that region's board counts them as its own); their SLA clocks run here."
+  handedOff: Int!
   longestWaitSeconds: Int
   oldestWaitingSince: Time
   breached: Int!
@@ -7655,6 +7664,8 @@ func (ec *executionContext) childFields_BoardQueue(ctx context.Context, field gr
 		return ec.fieldContext_BoardQueue_parked(ctx, field)
 	case "withBot":
 		return ec.fieldContext_BoardQueue_withBot(ctx, field)
+	case "handedOff":
+		return ec.fieldContext_BoardQueue_handedOff(ctx, field)
 	case "longestWaitSeconds":
 		return ec.fieldContext_BoardQueue_longestWaitSeconds(ctx, field)
 	case "oldestWaitingSince":
@@ -13129,6 +13140,29 @@ func (ec *executionContext) _BoardQueue_withBot(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_BoardQueue_withBot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoardQueue_handedOff(ctx context.Context, field graphql.CollectedField, obj *BoardQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoardQueue_handedOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandedOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoardQueue_handedOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BoardQueue", field, false, false, "Int")
 }
 
@@ -30900,6 +30934,11 @@ func (ec *executionContext) _BoardQueue(ctx context.Context, sel ast.SelectionSe
 			}
 		case "withBot":
 			out.Values[i] = ec._BoardQueue_withBot(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handedOff":
+			out.Values[i] = ec._BoardQueue_handedOff(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

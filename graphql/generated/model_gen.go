@@ -230,7 +230,9 @@ type BoardQueue struct {
 	// Pending on the customer or snoozed.
 	Parked int `json:"parked"`
 	// Being answered by the AI assistant: no person needed yet.
-	WithBot            int        `json:"withBot"`
+	WithBot int `json:"withBot"`
+	// Handed to another region on follow-the-sun (that region's board counts them as its own); their SLA clocks run here.
+	HandedOff          int        `json:"handedOff"`
 	LongestWaitSeconds *int       `json:"longestWaitSeconds,omitempty"`
 	OldestWaitingSince *time.Time `json:"oldestWaitingSince,omitempty"`
 	Breached           int        `json:"breached"`

@@ -20,13 +20,13 @@ func (s *Engine) BoardData(ctx context.Context, region, tenant string, riskBefor
 	schema := RegionSchema(region)
 	err := pgx.BeginTxFunc(ctx, s.DB.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, fmt.Sprintf(`
-SELECT language, status, count(*),
+SELECT language, CASE WHEN assignee LIKE 'region:%%' THEN $5 ELSE status END AS line, count(*),
        count(*) FILTER (WHERE priority >= $4),
        count(*) FILTER (WHERE cardinality(breached) > 0),
        count(*) FILTER (WHERE first_response_at IS NULL AND first_response_due < $3),
        min(waiting_since) FILTER (WHERE status = $2)
 FROM %s.work WHERE tenant_id = $1 AND status <> 'resolved'
-GROUP BY language, status`, schema), tenant, string(models.StatusQueued), riskBefore, int(routing.High))
+GROUP BY language, line`, schema), tenant, string(models.StatusQueued), riskBefore, int(routing.High), engine.StatusHandedOff)
 		if err != nil {
 			return fmt.Errorf("board %s: open work: %w", region, err)
 		}
