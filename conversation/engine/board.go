@@ -61,8 +61,8 @@ type BoardQueue struct {
 	// WithBot (answered by AI, a person not yet needed); HandedOff (handed to another region
 	// on follow-the-sun, counted there as that region's; their clocks run here).
 	Waiting, Urgent, Assigned, Parked, WithBot, HandedOff int
-	OldestWaiting                              time.Time // zero when nobody waits
-	Breached, AtRisk                           int
+	OldestWaiting                                         time.Time // zero when nobody waits
+	Breached, AtRisk                                      int
 	// Agents writing the language (level 2 or better), Online, Available (online and on
 	// shift), and the free seats of the available ones.
 	Agents, Online, Available, FreeSeats int
