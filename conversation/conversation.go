@@ -182,33 +182,67 @@ type Agents interface {
 	List(ctx context.Context, tenant, region string) ([]Agent, error)
 }
 
-// agentsFile is the YAML `meridian agents import` reads: a list under "agents".
+// agentsFile is the YAML `meridian agents import` reads: teams under "teams", agents under
+// "agents".
 type agentsFile struct {
-	Agents []Agent `yaml:"agents"`
+	Teams  []teamYAML `yaml:"teams"`
+	Agents []Agent    `yaml:"agents"`
+}
+
+// teamYAML is a team as the agents file writes it.
+type teamYAML struct {
+	ID                  string `yaml:"id"`
+	Name                string `yaml:"name"`
+	Region              string `yaml:"region"`
+	Assignment          string `yaml:"assignment"` // direct (default) or offer
+	OfferTimeoutSeconds int    `yaml:"offer_timeout_seconds"`
 }
 
 // ParseAgents reads agents from YAML (`agents: [{id, name, region, languages: {de: 5}, ...}]`),
 // normalised and validated; an error names the agent and the field.
 func ParseAgents(b []byte, regionKnown func(string) bool) ([]Agent, error) {
+	_, agents, err := ParseRoster(b, regionKnown)
+	return agents, err
+}
+
+// ParseRoster reads teams and agents from YAML (`teams: [{id, region, assignment: offer,
+// offer_timeout_seconds: 90}]` beside `agents:`), normalised and validated; an error names
+// the team or agent and the field.
+func ParseRoster(b []byte, regionKnown func(string) bool) ([]Team, []Agent, error) {
 	var f agentsFile
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("agents file: %w", err)
+		return nil, nil, fmt.Errorf("agents file: %w", err)
+	}
+	teams := make([]Team, len(f.Teams))
+	seenTeam := map[string]bool{}
+	for i, y := range f.Teams {
+		t := Team{ID: y.ID, Name: y.Name, Region: y.Region, Assignment: Assignment(y.Assignment),
+			OfferTimeout: time.Duration(y.OfferTimeoutSeconds) * time.Second}
+		t.Normalize()
+		if err := t.Validate(regionKnown); err != nil {
+			return nil, nil, fmt.Errorf("teams[%d] (%s): %w", i, t.ID, err)
+		}
+		if seenTeam[t.Region+"/"+t.ID] {
+			return nil, nil, fmt.Errorf("teams[%d]: %s appears twice in %s", i, t.ID, t.Region)
+		}
+		seenTeam[t.Region+"/"+t.ID] = true
+		teams[i] = t
 	}
 	seen := map[string]bool{}
 	for i := range f.Agents {
 		a := &f.Agents[i]
 		a.Normalize()
 		if err := a.Validate(regionKnown); err != nil {
-			return nil, fmt.Errorf("agents[%d] (%s): %w", i, a.ID, err)
+			return nil, nil, fmt.Errorf("agents[%d] (%s): %w", i, a.ID, err)
 		}
 		if seen[a.ID] {
-			return nil, fmt.Errorf("agents[%d]: id %s appears twice", i, a.ID)
+			return nil, nil, fmt.Errorf("agents[%d]: id %s appears twice", i, a.ID)
 		}
 		seen[a.ID] = true
 	}
-	return f.Agents, nil
+	return teams, f.Agents, nil
 }
 
 // OnShift reports whether at falls in one of the agent's shifts, read in their time zone (so

@@ -63,6 +63,24 @@ func TestBadAgentsNameTheField(t *testing.T) {
 	}
 }
 
+func TestBadTeamsNameTheTeamAndField(t *testing.T) {
+	for yaml, want := range map[string]string{
+		"teams:\n  - {id: desk, region: eu, assignment: round_robin}\n":    "teams[0] (desk): assignment",
+		"teams:\n  - {id: desk, region: mars}\n":                           "teams[0] (desk): region",
+		"teams:\n  - {id: desk, region: eu, offer_timeout_seconds: 1}\n":   "teams[0] (desk): offerTimeoutSeconds",
+		"teams:\n  - {id: desk, region: eu}\n  - {id: desk, region: eu}\n": "teams[1]: desk appears twice in eu",
+		"teams:\n  - {id: desk, region: eu, colour: blue}\n":               "field colour not found",
+	} {
+		if _, _, err := ParseRoster([]byte(yaml), known); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error about %s", yaml, err, want)
+		}
+	}
+	teams, _, err := ParseRoster([]byte("teams:\n  - {id: desk, region: EU, assignment: OFFER}\n"), known)
+	if err != nil || len(teams) != 1 || teams[0].Assignment != Offer || teams[0].Region != "eu" || teams[0].OfferTimeout != DefaultOfferTimeout {
+		t.Errorf("%+v %v", teams, err)
+	}
+}
+
 func FuzzParseAgents(f *testing.F) {
 	f.Add([]byte("agents:\n  - {id: ana, name: Ana, region: eu, languages: {de: 5}, max_concurrent: 3, timezone: Europe/Berlin}\n"))
 	f.Add([]byte("agents: [{}]"))

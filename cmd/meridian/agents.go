@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,7 +25,8 @@ func init() {
 }
 
 // runAgents is `meridian agents import FILE.yaml`: it reads and checks the whole file first,
-// then sends each agent to a running server's GraphQL upsertAgent, so the server's own
+// then sends each team to a running server's GraphQL upsertTeam and each agent to its
+// upsertAgent, so the server's own
 // validation, permissions and audit apply, and a running server is never stopped or locked.
 func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "import" {
@@ -61,15 +60,24 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// Regions are the server's to check; the file is checked for everything else first, so a
 	// mistake on line 200 changes nothing.
-	agents, err := conversation.ParseAgents(b, func(string) bool { return true })
+	teams, agents, err := conversation.ParseRoster(b, func(string) bool { return true })
 	if err != nil {
 		return fmt.Errorf("agents import: %s: %w", files[0], err)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
+	// Teams first: their agents name them.
+	for i, t := range teams {
+		if err := upsertTeam(ctx, client, strings.TrimRight(*server, "/"), *key, t); err != nil {
+			return fmt.Errorf("agents import: team %d (%s): %w (%d imported before it)", i+1, t.ID, err, i)
+		}
+	}
 	for i, a := range agents {
 		if err := upsertAgent(ctx, client, strings.TrimRight(*server, "/"), *key, a); err != nil {
 			return fmt.Errorf("agents import: agent %d (%s): %w (%d imported before it)", i+1, a.ID, err, i)
 		}
+	}
+	if len(teams) > 0 {
+		fmt.Fprintf(stdout, "%d teams imported\n", len(teams))
 	}
 	fmt.Fprintf(stdout, "%d agents imported\n", len(agents))
 	return nil
@@ -103,33 +111,15 @@ func upsertAgent(ctx context.Context, client *http.Client, server, key string, a
 	in := map[string]any{"id": a.ID, "name": a.Name, "region": a.Region, "team": a.Team, "languages": langs,
 		"skills": nonNilStrings(a.Skills), "tiers": nonNilStrings(a.Tiers), "maxConcurrent": a.MaxConcurrent,
 		"capacity": capacity, "timezone": a.Timezone, "shifts": shifts}
-	body, _ := json.Marshal(map[string]any{"query": upsertAgentMutation, "variables": map[string]any{"in": in}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("the server at %s: %w", server, err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Errors []struct{ Message string } `json:"errors"`
-		Error  string                     `json:"error"`
-	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	_ = json.Unmarshal(raw, &out)
-	switch {
-	case len(out.Errors) > 0:
-		return errors.New(out.Errors[0].Message)
-	case out.Error != "":
-		return fmt.Errorf("%s (HTTP %d)", out.Error, resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	return nil
+	return mutate(ctx, client, server, key, upsertAgentMutation, in)
+}
+
+const upsertTeamMutation = `mutation($in: TeamInput!) { upsertTeam(input: $in) { id } }`
+
+func upsertTeam(ctx context.Context, client *http.Client, server, key string, t conversation.Team) error {
+	in := map[string]any{"id": t.ID, "name": t.Name, "region": t.Region, "assignment": strings.ToUpper(string(t.Assignment)),
+		"offerTimeoutSeconds": int(t.OfferTimeout / time.Second)}
+	return mutate(ctx, client, server, key, upsertTeamMutation, in)
 }
 
 func nonNilStrings(s []string) []string {

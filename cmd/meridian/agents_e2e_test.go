@@ -29,10 +29,17 @@ func TestAgentsAreDescribedAndImportedOnARunningServer(t *testing.T) {
 	}
 
 	file := filepath.Join(t.TempDir(), "agents.yaml")
-	os.WriteFile(file, []byte(`agents:
+	os.WriteFile(file, []byte(`teams:
+  - id: tokyo-desk
+    name: Tokyo desk
+    region: sea
+    assignment: offer
+    offer_timeout_seconds: 90
+agents:
   - id: hiro
     name: Hiro Tanaka
     region: sea
+    team: tokyo-desk
     languages: {ja: 5, en: 3}
     skills: []
     tiers: [vip]
@@ -48,8 +55,11 @@ func TestAgentsAreDescribedAndImportedOnARunningServer(t *testing.T) {
     shifts: []
 `), 0o644)
 	code, out, errs := runCLI(t, "agents", "import", file, "--server", "http://"+s.addr, "--api-key", testKey)
-	if code != 0 || !strings.Contains(out, "2 agents imported") {
+	if code != 0 || !strings.Contains(out, "1 teams imported") || !strings.Contains(out, "2 agents imported") {
 		t.Fatalf("agents import: exit %d, %q %q", code, out, errs)
+	}
+	if got := fmt.Sprint(s.gql(t, `{ teams(region: "sea") { id name assignment offerTimeoutSeconds } }`, nil)["teams"]); got != "[map[assignment:OFFER id:tokyo-desk name:Tokyo desk offerTimeoutSeconds:90]]" {
+		t.Fatalf("teams(sea): %s", got)
 	}
 	list := s.gql(t, `{ agents(region: "sea") { id tiers presence } queues(region: "sea") { name agents online available } }`, nil)
 	if got := fmt.Sprint(list["agents"]); got != "[map[id:hiro presence:OFFLINE tiers:[vip]] map[id:mai presence:OFFLINE tiers:[]]]" {

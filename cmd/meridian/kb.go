@@ -86,8 +86,15 @@ func upsertArticle(ctx context.Context, client *http.Client, server, key string,
 	if a.TranslationOf != "" {
 		in["translationOf"] = a.TranslationOf
 	}
-	body, _ := json.Marshal(map[string]any{"query": upsertArticleMutation, "variables": map[string]any{"in": in}})
-	// The API key's rate limit answers 429 with Retry-After: a big folder waits it out.
+	return mutate(ctx, client, server, key, upsertArticleMutation, in)
+}
+
+// mutate runs a GraphQL mutation with its input as $in on a running server, as the import
+// commands do: the server's validation, permissions and audit apply. The key's rate limit
+// (429 with Retry-After) is waited out, so a big file goes through; a refusal is the
+// server's first error message.
+func mutate(ctx context.Context, client *http.Client, server, key, mutation string, in map[string]any) error {
+	body, _ := json.Marshal(map[string]any{"query": mutation, "variables": map[string]any{"in": in}})
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/graphql", bytes.NewReader(body))
 		if err != nil {
