@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/meridian-cs/meridian/commerce"
 	"github.com/meridian-cs/meridian/crm"
@@ -20,7 +25,8 @@ type business struct {
 // MERIDIAN_MAGENTO_*), CRM directory (MERIDIAN_SALESFORCE_*, MERIDIAN_ZENDESK_*) and
 // payments provider (MERIDIAN_PAYMENTS_*); each is nil when not configured, and nothing
 // pretends to know an order, a tier or to refund. A configuration that cannot work fails at
-// start-up. None is called by the engine yet.
+// start-up. The shop answers order questions (answers.AnswerOrder); the CRM gives the
+// analysis a customer's tier (crmTiers); payments are not yet called.
 func businessIntegrations(cfg config) (business, error) {
 	var b business
 	var err error
@@ -60,4 +66,51 @@ func businessIntegrations(cfg config) (business, error) {
 		ClientID: cfg.str("payments-client-id"), Country: cfg.str("payments-country"), MaxAmount: maxAmount, Timeout: payTimeout,
 	})
 	return b, err
+}
+
+// crmTiers asks the CRM for customers' tiers on the analysis' behalf, remembering each
+// answer for an hour (by a hash of the contact details, never the details themselves) so
+// that a conversation's messages ask once, and giving each lookup two seconds so that a slow
+// CRM delays the analysis little.
+type crmTiers struct {
+	dir crm.Directory
+	mu  sync.Mutex
+	got map[[32]byte]tierEntry
+}
+
+type tierEntry struct {
+	tier string
+	at   time.Time
+}
+
+const (
+	crmTierTTL     = time.Hour
+	crmTierTimeout = 2 * time.Second
+	crmTiersKept   = 100_000
+)
+
+// Tier implements enrich.Handler.Tier; a customer the CRM does not know has no tier.
+func (c *crmTiers) Tier(ctx context.Context, email, phone string) (string, error) {
+	key := sha256.Sum256([]byte(email + "\x00" + phone))
+	c.mu.Lock()
+	e, ok := c.got[key]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < crmTierTTL {
+		return e.tier, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, crmTierTimeout)
+	defer cancel()
+	p, err := c.dir.Profile(ctx, crm.Lookup{Email: email, Phone: phone})
+	switch {
+	case errors.Is(err, crm.ErrNotFound):
+	case err != nil:
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.got == nil || len(c.got) >= crmTiersKept {
+		c.got = map[[32]byte]tierEntry{}
+	}
+	c.got[key] = tierEntry{tier: p.Tier, at: time.Now()}
+	return p.Tier, nil
 }

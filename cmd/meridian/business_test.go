@@ -1,41 +1,55 @@
 package main
 
 import (
-	"flag"
+	"context"
+	"errors"
 	"testing"
+
+	"github.com/meridian-cs/meridian/crm"
 )
 
-func TestBusinessIntegrationsFromSettings(t *testing.T) {
-	parse := func(args ...string) config {
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		c := bindConfig(fs)
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
+type directory struct {
+	asked int
+	fail  bool
+}
+
+func (d *directory) Name() string { return "zendesk" }
+
+func (d *directory) Profile(_ context.Context, l crm.Lookup) (crm.Profile, error) {
+	d.asked++
+	switch {
+	case d.fail:
+		return crm.Profile{}, errors.New("zendesk: HTTP 503")
+	case l.Email == "lena@example.de":
+		return crm.Profile{Tier: crm.TierVIP, Source: "zendesk"}, nil
+	}
+	return crm.Profile{}, crm.ErrNotFound
+}
+
+// A customer's tier is asked of the CRM once an hour: a known one and an unknown one are
+// remembered, a failure is not.
+func TestCRMTiersAreAskedOnce(t *testing.T) {
+	d := &directory{}
+	c := &crmTiers{dir: d}
+	ctx := context.Background()
+	for range 3 {
+		if tier, err := c.Tier(ctx, "lena@example.de", ""); tier != crm.TierVIP || err != nil {
+			t.Fatalf("lena: %q %v", tier, err)
 		}
-		return c
-	}
-	b, err := businessIntegrations(parse())
-	if b.shop != nil || b.crm != nil || b.payments != nil || err != nil {
-		t.Fatalf("nothing configured: %+v %v", b, err)
-	}
-	b, err = businessIntegrations(parse("--zendesk-subdomain", "acme", "--zendesk-email", "a@acme.example", "--zendesk-api-token", "t",
-		"--payments-provider", "sepa", "--payments-base-url", "https://bank.example", "--payments-token", "t",
-		"--payments-account-iban", "DE89 3704 0044 0532 0130 00", "--payments-account-name", "Acme GmbH",
-		"--shopify-shop", "acme", "--shopify-access-token", "shpat_x"))
-	if err != nil || b.crm.Name() != "zendesk" || b.payments.Name() != "sepa" || b.shop.Name() != "shopify" {
-		t.Fatalf("configured: %+v %v", b, err)
-	}
-	for _, args := range [][]string{
-		{"--salesforce-base-url", "https://acme.my.salesforce.com"},                                                     // no token
-		{"--salesforce-base-url", "https://a.my.salesforce.com", "--salesforce-token", "t", "--zendesk-subdomain", "a"}, // both
-		{"--payments-provider", "sepa", "--payments-token", "t"},                                                        // no account
-		{"--payments-provider", "grabpay", "--payments-max-amount", "0"},
-		{"--crm-timeout", "soon"},
-		{"--shopify-shop", "acme"}, // no token
-		{"--magento-base-url", "https://shop.example", "--magento-token", "t", "--shopify-shop", "a", "--shopify-access-token", "t"}, // both
-	} {
-		if _, err := businessIntegrations(parse(args...)); err == nil {
-			t.Errorf("%v accepted", args)
+		if tier, err := c.Tier(ctx, "", "+4915112345678"); tier != "" || err != nil {
+			t.Fatalf("an unknown customer: %q %v", tier, err)
 		}
+	}
+	if d.asked != 2 {
+		t.Fatalf("the CRM was asked %d times, want 2", d.asked)
+	}
+	d.fail = true
+	for range 2 {
+		if _, err := c.Tier(ctx, "otto@example.de", ""); err == nil {
+			t.Fatal("a failing CRM gave no error")
+		}
+	}
+	if d.asked != 4 {
+		t.Fatalf("a failure was remembered: %d asks, want 4", d.asked)
 	}
 }

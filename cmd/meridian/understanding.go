@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"github.com/meridian-cs/meridian/answers"
 	"strconv"
@@ -62,11 +63,15 @@ func (p *platform) startAnalysis(groups map[string]string) error {
 		}
 		slots := enrich.NewSlots(workers)
 		retention := retentionSignal()
+		var tier func(context.Context, string, string) (string, error)
+		if p.business.crm != nil {
+			tier = (&crmTiers{dir: p.business.crm}).Tier
+		}
 		for _, r := range p.regions {
 			sink := stream.NewSink(stream.SinkConfig{
 				Name: "understanding", Brokers: p.brokers, Auth: p.kafka, Topic: stream.EventsTopic(r),
 				Group: enrich.Group(r), MaxWait: 100 * time.Millisecond, Logger: p.log,
-			}, &enrich.Handler{Region: r, Analyzer: a, Keys: p.keyring, Publish: p.ingest, Slots: slots, Retention: retention, Log: p.log})
+			}, &enrich.Handler{Region: r, Analyzer: a, Keys: p.keyring, Publish: p.ingest, Slots: slots, Retention: retention, Tier: tier, Log: p.log})
 			p.sinkWG.Add(1)
 			go func() {
 				defer p.sinkWG.Done()

@@ -71,7 +71,12 @@ type Handler struct {
 	// Retention, when set, tells whether a customer's message compares us with a competitor
 	// or raises price (the insights lexicons); its analysis then carries AttrRetention.
 	Retention func(text string) bool
-	Log       *slog.Logger
+	// Tier, when set, tells a customer's tier (vip, returning, new) from a CRM by their
+	// e-mail address or phone number, for messages whose event carries none: the analysis
+	// then carries it (Customer.Tier), and the engine routes by it. "" and an error (logged
+	// without the customer's details) leave the message without a tier.
+	Tier func(ctx context.Context, email, phone string) (string, error)
+	Log  *slog.Logger
 
 	once sync.Once
 	mem  *memory
@@ -126,6 +131,9 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 				continue
 			}
 		}
+		if h.Tier != nil && e.Customer.Tier == "" {
+			h.crmTier(ctx, &e, openers[e.Tenant+"\x00"+e.CustomerID])
+		}
 		contacts := h.mem.contactsOf(e.Tenant+"/"+e.CustomerID, e.ConversationID, e.OccurredAt)
 		jobs = append(jobs, job{src: e, text: text, contacts: contacts})
 	}
@@ -148,6 +156,37 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 	}
 	analysed.WithLabelValues(h.Region).Add(float64(len(out)))
 	return nil, nil
+}
+
+// crmTier sets e's customer tier from the CRM, by the customer's contact details opened with
+// o (nil: not sealed).
+func (h *Handler) crmTier(ctx context.Context, e *models.Event, o *shred.Opener) {
+	email, phone := e.Customer.Email, e.Customer.Phone
+	if o != nil {
+		var err error
+		if email != "" {
+			email, err = o.Open(email)
+		}
+		if err == nil && phone != "" {
+			phone, err = o.Open(phone)
+		}
+		if err != nil {
+			return
+		}
+	}
+	if email == "" && phone == "" {
+		return
+	}
+	tier, err := h.Tier(ctx, email, phone)
+	if err != nil {
+		h.log().WarnContext(ctx, "analysis: the CRM did not give a tier", "region", h.Region, "event", e.ID, "err", err)
+		return
+	}
+	if tier != "" {
+		c := *e.Customer
+		c.Tier = tier
+		e.Customer = &c
+	}
 }
 
 func (h *Handler) log() *slog.Logger {
