@@ -58,6 +58,25 @@ type Suggestion struct {
 	Method      string
 	Confidence  float64
 	OrderNumber string
+
+	// whileQueued: asked for a queued conversation while nobody is on shift for its
+	// language (the AI keeps it until a person is back).
+	whileQueued bool
+}
+
+// nobodyOnShift reports whether w waits in the queue while no agent of the region who writes
+// its language is online and on shift: the AI then keeps answering what it can until a
+// person is back (follow-the-sun tells the customer when), the conversation staying queued
+// for that person.
+func (h *Handler) nobodyOnShift(ctx context.Context, tenant string, w Work) (bool, error) {
+	if w.Status != models.StatusQueued {
+		return false, nil
+	}
+	as, err := h.Store.Roster(ctx, h.Region, tenant)
+	if err != nil {
+		return false, err
+	}
+	return !staffed(routingAgents(as, nil), w.Language, h.now()), nil
 }
 
 // DefaultBotResolveAfter is how long a conversation the AI answered stays open, the
@@ -84,8 +103,14 @@ func (h *Handler) ask(ctx context.Context, e models.Event) (*Suggestion, error) 
 		return nil, err
 	}
 	w, ok, err := h.Store.Find(ctx, h.Region, e.Tenant, e.ConversationID)
-	if err != nil || !eligibleForAI(w, ok) {
+	if err != nil {
 		return nil, err
+	}
+	keeps := false
+	if !eligibleForAI(w, ok) {
+		if keeps, err = h.nobodyOnShift(ctx, e.Tenant, w); err != nil || !keeps {
+			return nil, err
+		}
 	}
 	s, err := h.Assistant.Answer(ctx, e)
 	if err != nil {
@@ -95,6 +120,7 @@ func (h *Handler) ask(ctx context.Context, e models.Event) (*Suggestion, error) 
 		h.log().WarnContext(ctx, "AI answer failed; a person takes it", "region", h.Region, "conversation", e.ConversationID, "err", err)
 		s = Suggestion{Handover: true, Reasons: []string{ReasonAssistantFailed}}
 	}
+	s.whileQueued = keeps
 	if s.Handover || s.Text == "" {
 		s.Handover = true
 		if len(s.Reasons) == 0 {
@@ -138,10 +164,27 @@ func (h *Handler) automate(ctx context.Context, tx Tx, w Work, e models.Event, s
 	x := h.event(w, models.ConversationAutomated, "automated:"+e.ID, at)
 	x.AgentID, x.Confidence = AIAgent, &c
 	x.Attributes = aiAttributes(e, s)
+	return []models.Event{x, h.aiAnswered(w, e, s, at)}, nil
+}
+
+// aiAnswered is the ai.action answered of the AI's reply to the message analysed by e.
+func (h *Handler) aiAnswered(w Work, e models.Event, s Suggestion, at time.Time) models.Event {
+	c := s.Confidence
 	a := h.event(w, models.AIAction, "ai-answered:"+e.ID, at)
 	a.Action, a.AgentID, a.Confidence = "answered", AIAgent, &c
 	a.Attributes = aiAttributes(e, s)
-	return []models.Event{x, a}, nil
+	return a
+}
+
+// answeredWhileQueued records the AI's answer in a conversation that stays queued for the
+// person who comes on shift: ai.action answered, nothing else changes.
+func (h *Handler) answeredWhileQueued(ctx context.Context, tx Tx, w Work, e models.Event, s Suggestion, at time.Time) ([]models.Event, error) {
+	if err := tx.SaveWork(ctx, w); err != nil {
+		return nil, err
+	}
+	a := h.aiAnswered(w, e, s, at)
+	a.Attributes["while_queued"] = "true"
+	return []models.Event{a}, nil
 }
 
 // handover is the ai.action handed_to_agent of a message the AI passed to a person: reason

@@ -14,15 +14,16 @@ import (
 	"github.com/meridian-cs/meridian/models"
 )
 
-// assistant answers every message it observed, except in conversations named "human-…" (a
-// person requested), "mute-…" (a channel that cannot send) and "broken-…" (a send that
+// assistant answers every message it observed, except the first of conversations named
+// "human-…" (a person requested), "mute-…" (a channel that cannot send) and "broken-…" (a send that
 // fails); it records every send.
 type assistant struct {
 	mu       sync.Mutex
 	observed []string
 	sent     map[string]int // key → sends
 	asked    int
-	forget   bool // observe nothing
+	forget   bool            // observe nothing
+	handed   map[string]bool // the "human-…" conversations handed over once
 }
 
 func (a *assistant) Observe(e models.Event) {
@@ -40,7 +41,11 @@ func (a *assistant) Answer(_ context.Context, e models.Event) (engine.Suggestion
 	if !slices.Contains(a.observed, e.ID) {
 		return engine.Suggestion{Handover: true, Reasons: []string{engine.ReasonTextUnavailable}}, nil
 	}
-	if strings.HasPrefix(e.ConversationID, "human-") {
+	if strings.HasPrefix(e.ConversationID, "human-") && !a.handed[e.ConversationID] {
+		if a.handed == nil {
+			a.handed = map[string]bool{}
+		}
+		a.handed[e.ConversationID] = true
 		return engine.Suggestion{Handover: true, Reasons: []string{"person_requested"}, ArticleID: "shipping", Text: "draft", Confidence: 0.8}, nil
 	}
 	return engine.Suggestion{ArticleID: "shipping", Text: "Orders ship within 2 days.", Language: "en", Method: "passage", Confidence: 0.8}, nil
@@ -150,5 +155,42 @@ func TestTheAIAnswersFirstAndHandsOverWithItsReasons(t *testing.T) {
 	}
 	if got := c.decided("c1"); count(got, "conversation.resolved>meridian-ai:ai_answered") != 1 || count(got, "ai.action") != 3 {
 		t.Fatalf("decided %v", got)
+	}
+}
+
+// While nobody who writes its language is on shift, the AI answers what it can in a queued
+// conversation, which stays queued for the person who comes on shift; while someone is on
+// shift, a queued conversation is theirs to take and the AI stays out of it.
+func TestTheAIKeepsAQueuedConversationWhileNobodyIsOnShift(t *testing.T) {
+	c := newClocked(t, statusPolicy)
+	a := &assistant{}
+	c.h.Assistant = a
+	c.agent(conversation.Agent{ID: "lena", Name: "Lena", Region: "eu", Languages: map[string]int{"de": 5}, MaxConcurrent: 1, Timezone: "UTC"}, true)
+
+	c.feed(c.customer("human-ja", "ja")) // handed over: nobody writes Japanese
+	if w := c.work("human-ja"); w.Status != models.StatusQueued {
+		t.Fatalf("human-ja: %+v", w)
+	}
+	c.advance(time.Minute)
+	later := c.customer("human-ja", "ja")
+	c.feed(later)
+	if w := c.work("human-ja"); w.Status != models.StatusQueued || a.sent["ai:"+later.ID] != 1 {
+		t.Fatalf("answered while queued: %+v, sent %v", w, a.sent)
+	}
+	if got := c.decided("human-ja"); !slices.Equal(got, []string{"ai.action>meridian-ai:person_requested", "conversation.queued>:no agent online for ja in eu", "ai.action>meridian-ai:"}) {
+		t.Fatalf("decided %v", got)
+	}
+
+	c.feed(c.customer("human-de1", "de")) // Lena takes it
+	c.feed(c.customer("human-de2", "de")) // Lena is full: it waits
+	if w := c.work("human-de2"); w.Status != models.StatusQueued {
+		t.Fatalf("human-de2: %+v", w)
+	}
+	c.advance(time.Minute)
+	asked := a.asked
+	again := c.customer("human-de2", "de")
+	c.feed(again)
+	if a.asked != asked || a.sent["ai:"+again.ID] != 0 {
+		t.Fatalf("the AI answered a queued conversation while Lena is on shift: asked %d→%d, sent %v", asked, a.asked, a.sent)
 	}
 }

@@ -139,6 +139,8 @@ type Store interface {
 	Sweep(ctx context.Context, region, tenant string, sweep func(Tx) ([]models.Event, error)) (decisionID string, events []models.Event, err error)
 	// Decided reports whether a decision was recorded.
 	Decided(ctx context.Context, region, tenant, decisionID string) (bool, error)
+	// Roster reads the region's agents outside any decision.
+	Roster(ctx context.Context, region, tenant string) ([]conversation.Agent, error)
 	// BotIdle lists a region's conversations the AI keeps (status bot) whose customer last
 	// wrote before before (Overdue.DueAt: when).
 	BotIdle(ctx context.Context, region string, before time.Time, limit int) ([]Overdue, error)
@@ -275,7 +277,7 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event, s *Suggestio
 		return nil, err
 	}
 	at := h.now().UTC()
-	ai := s != nil && eligibleForAI(w, ok)
+	ai := s != nil && (eligibleForAI(w, ok) || s.whileQueued && w.Status == models.StatusQueued)
 	if ok && w.Status != models.StatusResolved {
 		w.observe(e)
 	}
@@ -305,6 +307,9 @@ func (h *Handler) route(ctx context.Context, tx Tx, e models.Event, s *Suggestio
 	w.Language, w.Intent, w.Urgency = baseLanguage(e.Language), e.Intent, e.Attributes["urgency"]
 	w.IssueType = e.Attributes["issue_type"]
 	if ai && !s.Handover {
+		if w.Status == models.StatusQueued {
+			return h.answeredWhileQueued(ctx, tx, w, e, *s, at)
+		}
 		return h.automate(ctx, tx, w, e, *s, at)
 	}
 	if w.Status == models.StatusBot {
@@ -551,6 +556,13 @@ func (h *Handler) roster(ctx context.Context, tx Tx) ([]*routing.Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	out := routingAgents(as, loads)
+	h.withHistory(tx, out)
+	return out, nil
+}
+
+// routingAgents are agents as the router sees them, with their loads (nil: none known).
+func routingAgents(as []conversation.Agent, loads map[string]int) []*routing.Agent {
 	out := make([]*routing.Agent, len(as))
 	for i, a := range as {
 		shifts := make([]routing.Shift, len(a.Shifts))
@@ -565,8 +577,7 @@ func (h *Handler) roster(ctx context.Context, tx Tx) ([]*routing.Agent, error) {
 			Skills: a.Skills, Tiers: a.Tiers, Capacity: capacity, Timezone: a.Timezone, Shifts: shifts,
 			Online: a.Presence == conversation.Online, Load: map[string]int{routing.KindMessaging: loads[a.ID]}}
 	}
-	h.withHistory(tx, out)
-	return out, nil
+	return out
 }
 
 func (h *Handler) conversation(w Work) routing.Conversation {

@@ -13,6 +13,17 @@ import (
 	"github.com/meridian-cs/meridian/models"
 )
 
+// Roster implements engine.Store: the region's agents, read outside any decision.
+func (s *Engine) Roster(ctx context.Context, region, tenant string) ([]conversation.Agent, error) {
+	var out []conversation.Agent
+	err := pgx.BeginTxFunc(ctx, s.DB.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		out, err = (&engineTx{tx: tx, region: region, schema: RegionSchema(region), tenant: tenant}).Agents(ctx)
+		return err
+	})
+	return out, err
+}
+
 // BoardData implements engine.Boards: the region's open work by language and status, its
 // agents and their loads, in one repeatable-read snapshot so the lines add up.
 func (s *Engine) BoardData(ctx context.Context, region, tenant string, riskBefore time.Time) (engine.BoardData, error) {
