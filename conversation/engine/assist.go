@@ -91,7 +91,8 @@ func eligibleForAI(w Work, ok bool) bool {
 }
 
 // ask is the AI's step for an analysed inbound message: nil when there is no Assistant,
-// when a person has the conversation, or when this message was decided before (a replay
+// when a person has the conversation or will take it (queued while someone who writes its
+// language is on shift), or when this message was decided before (a replay
 // asks nothing and sends nothing). An answer is sent before the decision is recorded, keyed
 // by the message: a crash in between leaves the customer answered once, and the replay
 // finds no text and hands the conversation to a person.
