@@ -173,7 +173,7 @@ func TestCompleteMapsTheDocumentedErrors(t *testing.T) {
 func TestCompleteRefusesAnswersThatAreNotCompletions(t *testing.T) {
 	for body, code := range map[string]string{
 		`{not json`: "", ``: "", `{"choices":[]}`: "", `{"choices":"nope"}`: "",
-		`{"choices":[{"message":{"content":null}}]}`:                                                          "",
+		`{"choices":[{"message":{"content":null}}]}`:                                                            "",
 		`{"choices":[{"message":{"content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}`: "refusal",
 		`{"choices":[{"message":{"content":"half a sen"},"finish_reason":"length"}]}`:                           "length",
 		`{"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]}`:                             "content_filter",
