@@ -15,7 +15,7 @@
 //     v2 takes no glossaries: they are enforced on the output.
 //   - [LibreTranslate]: POST {base}/translate. No glossaries: enforced on the output.
 //   - [OpenAI]: any OpenAI-compatible chat-completions endpoint,
-//     POST {base}/v1/chat/completions, asked for a faithful translation only at
+//     POST {base}/v1/chat/completions (through provider/chat), asked for a faithful translation only at
 //     temperature 0, with the glossary's terms listed as required renderings; the
 //     output is then checked like the others' (a model may still stray).
 //

@@ -48,14 +48,6 @@ func FuzzParseLibreTranslate(f *testing.F) {
 	})
 }
 
-func FuzzParseOpenAI(f *testing.F) {
-	addSeeds(f, `{"choices":[{"message":{"content":"x"},"finish_reason":"stop"}]}`,
-		`{"error":{"message":"m","type":"insufficient_quota","code":"insufficient_quota"}}`, `{"error":{"code":429}}`)
-	f.Fuzz(func(t *testing.T, status int, body []byte, _ uint8) {
-		_, _ = parseOpenAI(status, http.Header{"Retry-After": {"Wed, 21 Oct 2015 07:28:00 GMT"}}, body)
-	})
-}
-
 func FuzzEnforce(f *testing.F) {
 	f.Add("Ihr Kredit und ihr Darlehen", "Your credit and your credit")
 	f.Add("Das Darlehen", "The CREDIT")

@@ -1,15 +1,13 @@
 package translation
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/chat"
 )
 
 // OpenAIURL is OpenAI's public endpoint; any OpenAI-compatible server will do.
@@ -30,22 +28,6 @@ func NewOpenAI(c Config) *OpenAI { return &OpenAI{cfg: c} }
 
 // Name is "openai".
 func (*OpenAI) Name() string { return "openai" }
-
-type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type chatRequest struct {
-	Model       string        `json:"model"`
-	Messages    []chatMessage `json:"messages"`
-	Temperature float64       `json:"temperature"`
-}
-
-// openaiBase accepts a base URL with or without its "/v1".
-func openaiBase(c Config) string {
-	return strings.TrimSuffix(c.base(OpenAIURL), "/v1")
-}
 
 // systemPrompt is the instruction for one request.
 func (o *OpenAI) systemPrompt(req Request) string {
@@ -82,6 +64,11 @@ func (o *OpenAI) Translate(ctx context.Context, req Request) (Result, error) {
 	if strings.TrimSpace(o.cfg.Model) == "" {
 		return Result{}, &ProviderError{Service: "translation", Provider: "openai", Kind: ErrProvider, Message: "no model configured (MERIDIAN_TRANSLATE_MODEL)"}
 	}
+	client, err := chat.New(chat.Config{BaseURL: o.cfg.base(OpenAIURL), APIKey: o.cfg.APIKey, Model: o.cfg.Model,
+		Timeout: o.cfg.timeout(), HTTPClient: o.cfg.HTTPClient, Service: "translation", Provider: "openai"})
+	if err != nil {
+		return Result{}, &ProviderError{Service: "translation", Provider: "openai", Kind: ErrProvider, Message: err.Error()}
+	}
 	res := Result{Provider: "openai", Texts: make([]string, len(req.Text))}
 	system := o.systemPrompt(req)
 	for i, text := range req.Text {
@@ -89,96 +76,23 @@ func (o *OpenAI) Translate(ctx context.Context, req Request) (Result, error) {
 			res.Texts[i] = text
 			continue
 		}
-		raw, _ := json.Marshal(chatRequest{
-			Model:       o.cfg.Model,
-			Messages:    []chatMessage{{Role: "system", Content: system}, {Role: "user", Content: text}},
-			Temperature: 0,
-		})
-		a, err := o.cfg.do(ctx, "openai", func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodPost, openaiBase(o.cfg)+"/v1/chat/completions", bytes.NewReader(raw))
-			if err != nil {
-				return nil, err
-			}
-			r.Header.Set("Content-Type", "application/json")
-			if o.cfg.APIKey != "" {
-				r.Header.Set("Authorization", "Bearer "+o.cfg.APIKey)
-			}
-			return r, nil
-		})
+		c, err := client.Complete(ctx, []chat.Message{{Role: "system", Content: system}, {Role: "user", Content: text}}, chat.Options{Temperature: 0})
 		if err != nil {
-			return Result{}, err
+			return Result{}, unsupported(err)
 		}
-		out, err := parseOpenAI(a.status, a.header, a.body)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Texts[i] = out
+		res.Texts[i] = strings.TrimSpace(c.Text)
 	}
 	o.cfg.glossaries().enforceResult(req, &res)
 	return res, nil
 }
 
-type chatResponse struct {
-	Choices []struct {
-		Message struct {
-			Content *string `json:"content"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-}
-
-// openaiError is the error body of OpenAI and compatible servers.
-type openaiError struct {
-	Error struct {
-		Message string          `json:"message"`
-		Type    string          `json:"type"`
-		Code    json.RawMessage `json:"code"` // a string, a number or null
-	} `json:"error"`
-}
-
-// parseOpenAI reads a chat-completions answer: choices[0].message.content.
-func parseOpenAI(status int, h http.Header, body []byte) (string, error) {
-	if status != http.StatusOK {
-		return "", openaiFailure("openai", status, h, body)
-	}
-	var r chatResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		return "", badResponse("openai", status, "not JSON: "+snippet(body))
-	}
-	if len(r.Choices) == 0 || r.Choices[0].Message.Content == nil {
-		return "", badResponse("openai", status, "no choices[0].message.content")
-	}
-	if r.Choices[0].FinishReason == "length" {
-		return "", badResponse("openai", status, "translation cut off (finish_reason length)")
-	}
-	return strings.TrimSpace(*r.Choices[0].Message.Content), nil
-}
-
-// openaiFailure maps an OpenAI-style error answer ({"error":{"message","type","code"}})
-// for provider: 401 auth; 429 with code or type insufficient_quota is ErrQuota, other
-// 429s are rate limits; 400 with an unsupported language or format is ErrUnsupported;
-func openaiFailure(name string, status int, h http.Header, body []byte) *ProviderError {
-	var e openaiError
-	_ = json.Unmarshal(body, &e)
-	pe := &ProviderError{Service: "translation", Provider: name, Status: status, Message: e.Error.Message, RetryAfter: provider.RetryAfter(h, time.Now())}
-	if pe.Message == "" {
-		pe.Message = snippet(body)
-	}
-	var code string
-	if json.Unmarshal(e.Error.Code, &code) != nil || code == "" {
-		code = e.Error.Type
-	}
-	pe.Code = code
-	pe.Kind, pe.Retryable = byStatus(status)
-	switch {
-	case code == "insufficient_quota" || e.Error.Type == "insufficient_quota" || code == "billing_hard_limit_reached":
-		pe.Kind, pe.Retryable = ErrQuota, false
-	case status == http.StatusTooManyRequests:
-		pe.Kind, pe.Retryable = ErrRateLimited, true
-	case code == "invalid_api_key" || status == http.StatusUnauthorized:
-		pe.Kind, pe.Retryable = ErrAuth, false
-	case status == http.StatusBadRequest && (code == "unsupported_language" || strings.Contains(strings.ToLower(pe.Message), "unsupported")):
+// unsupported marks a 400 that names an unsupported language or format ErrUnsupported,
+// which the chat client cannot know to be the translation's concern.
+func unsupported(err error) error {
+	var pe *ProviderError
+	if errors.As(err, &pe) && pe.Status == http.StatusBadRequest &&
+		(pe.Code == "unsupported_language" || strings.Contains(strings.ToLower(pe.Message), "unsupported")) {
 		pe.Kind = ErrUnsupported
 	}
-	return pe
+	return err
 }

@@ -10,7 +10,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meridian-cs/meridian/provider/chat"
 )
+
+// chatRequest is the request body as the chat-completions API documents it.
+type chatRequest = chat.Request
 
 // chatServer implements POST /v1/chat/completions; its "model" translates the user
 // message with render.
@@ -105,6 +110,7 @@ func TestOpenAIErrors(t *testing.T) {
 		{name: "429 quota", status: 429, body: `{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`, kind: ErrQuota, code: "insufficient_quota"},
 		{name: "500", status: 500, body: `{"error":{"message":"The server had an error while processing your request.","type":"server_error","code":null}}`, kind: ErrProvider, retryable: true, code: "server_error"},
 		{name: "503 overloaded", status: 503, body: `{"error":{"message":"The engine is currently overloaded","type":"server_error"}}`, kind: ErrProvider, retryable: true},
+		{name: "400 unsupported language", status: 400, body: `{"error":{"message":"Unsupported language: tlh","type":"invalid_request_error","code":"unsupported_language"}}`, kind: ErrUnsupported, code: "unsupported_language"},
 		{name: "numeric code", status: 400, body: `{"error":{"message":"bad","type":"invalid_request_error","code":400}}`, kind: ErrProvider, code: "invalid_request_error"},
 	})
 	testMalformed(t, mk, `{"choices":[]}`, `{"choices":[{"message":{"content":null}}]}`, `{"choices":[{"message":{"content":"cut"},"finish_reason":"length"}]}`)

@@ -2,11 +2,9 @@ package refine
 
 import (
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzParse feeds the content parser whatever a model might write: it must not panic,
@@ -50,27 +48,6 @@ func FuzzParse(f *testing.F) {
 			if !ok || code == "" || len(code) > maxReasonLen || strings.Trim(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
 				t.Fatalf("reason %q", r)
 			}
-		}
-	})
-}
-
-// FuzzParseAnswer feeds the chat-completions answer parser whatever a server might send.
-func FuzzParseAnswer(f *testing.F) {
-	for _, s := range []string{
-		`{"model":"m","choices":[{"message":{"content":"{}"},"finish_reason":"stop"}]}`,
-		`{"error":{"message":"m","type":"insufficient_quota","code":"insufficient_quota"}}`, `{"error":{"code":429}}`, `{`,
-	} {
-		for _, status := range []int{200, 400, 401, 429, 500, 503} {
-			f.Add(status, []byte(s))
-		}
-	}
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		_, _, err := parseAnswer(status, http.Header{"Retry-After": {"Wed, 21 Oct 2015 07:28:00 GMT"}}, body)
-		if status != http.StatusOK && err == nil {
-			t.Fatalf("status %d accepted", status)
-		}
-		if _, after := Retryable(err); after < 0 || after > 24*time.Hour {
-			t.Fatalf("wait %v", after)
 		}
 	})
 }

@@ -1,34 +1,28 @@
 package refine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/meridian-cs/meridian/provider/chat"
 )
 
 // DefaultTimeout bounds one call when Settings.Timeout is 0.
-const DefaultTimeout = 10 * time.Second
+const DefaultTimeout = chat.DefaultTimeout
 
 const (
 	// maxText caps how much of a message is sent: enough for any chat message, and a
 	// bound on what one enormous message costs.
 	maxText = 16 << 10
-	// maxAnswer caps how much of an answer is read; the JSON asked for is a few hundred
-	// bytes.
-	maxAnswer = 1 << 20
 )
 
 // Settings configure the refiner; the core fills them with SettingsFromEnv.
@@ -71,51 +65,35 @@ func SettingsFromEnv(getenv func(string) string) Settings {
 
 // Refiner asks a chat model to refine the built-in analysis of a message. It is safe
 // for concurrent use. A nil *Refiner is valid: Refine then answers ErrNotConfigured.
-type Refiner struct {
-	endpoint string
-	key      string
-	model    string
-	timeout  time.Duration
-	client   *http.Client
-}
+type Refiner struct{ chat *chat.Client }
 
 // New returns a Refiner for s, or nil and no error when s.BaseURL is empty (no refiner
 // configured: callers keep the built-in analysis and nothing pretends otherwise). A
 // refiner that cannot work as configured (no model, a base URL that is not http(s), a
 // negative timeout) is an error at start-up rather than at the first message.
 func New(s Settings) (*Refiner, error) {
-	base := strings.TrimSpace(s.BaseURL)
-	if base == "" {
+	c, err := s.Client("refine")
+	if c == nil || err != nil {
+		return nil, err
+	}
+	return &Refiner{chat: c}, nil
+}
+
+// Client returns the chat-completions client s configures, its errors naming service;
+// nil and no error when s.BaseURL is empty. The answer generator is configured the same
+// way.
+func (s Settings) Client(service string) (*chat.Client, error) {
+	if strings.TrimSpace(s.BaseURL) == "" {
 		return nil, nil
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("refine: MERIDIAN_LLM_BASE_URL %q is not an http(s) URL", base)
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
 	}
-	if u.User != nil {
-		return nil, errors.New("refine: MERIDIAN_LLM_BASE_URL must not hold credentials; use MERIDIAN_LLM_API_KEY")
+	c, err := chat.New(chat.Config{BaseURL: s.BaseURL, APIKey: s.APIKey, Model: s.Model, Timeout: s.Timeout, HTTPClient: s.HTTPClient, Service: service})
+	if err != nil {
+		return nil, fmt.Errorf("%s: MERIDIAN_LLM_BASE_URL, MERIDIAN_LLM_MODEL or MERIDIAN_LLM_TIMEOUT: %w", service, err)
 	}
-	model := strings.TrimSpace(s.Model)
-	if model == "" {
-		return nil, errors.New("refine: MERIDIAN_LLM_BASE_URL is set but MERIDIAN_LLM_MODEL is not")
-	}
-	if s.Timeout < 0 {
-		return nil, errors.New("refine: MERIDIAN_LLM_TIMEOUT must be a positive duration such as 10s")
-	}
-	r := &Refiner{
-		endpoint: strings.TrimSuffix(strings.TrimRight(base, "/"), "/v1") + "/v1/chat/completions",
-		key:      strings.TrimSpace(s.APIKey),
-		model:    model,
-		timeout:  s.Timeout,
-		client:   s.HTTPClient,
-	}
-	if r.timeout == 0 {
-		r.timeout = DefaultTimeout
-	}
-	if r.client == nil {
-		r.client = http.DefaultClient
-	}
-	return r, nil
+	return c, nil
 }
 
 // Builtin is what the built-in models said; the refiner may change it.
@@ -178,90 +156,19 @@ func (r *Refiner) Refine(ctx context.Context, text string, b Builtin, intents []
 		return Refinement{}, nil
 	}
 	intents = cleanLabels(intents)
-	raw, err := json.Marshal(chatRequest{
-		Model: r.model,
-		Messages: []chatMessage{
-			{Role: "system", Content: systemPrompt(b, intents)},
-			{Role: "user", Content: clip(text, maxText)},
-		},
-		Temperature:    0,
-		ResponseFormat: &responseFormat{Type: "json_object"},
-	})
-	if err != nil {
-		return Refinement{}, fmt.Errorf("refine: encode request: %w", err)
-	}
-	status, header, body, err := r.post(ctx, raw)
+	c, err := r.chat.Complete(ctx, []chat.Message{
+		{Role: "system", Content: systemPrompt(b, intents)},
+		{Role: "user", Content: clip(text, maxText)},
+	}, chat.Options{Temperature: 0, JSON: true})
 	if err != nil {
 		return Refinement{}, err
 	}
-	content, model, err := parseAnswer(status, header, body)
+	ref, err := parseContent(c.Text, intents)
 	if err != nil {
 		return Refinement{}, err
 	}
-	ref, err := parseContent(content, intents)
-	if err != nil {
-		return Refinement{}, err
-	}
-	ref.Model = model
-	if ref.Model == "" {
-		ref.Model = r.model
-	}
+	ref.Model = c.Model
 	return ref, nil
-}
-
-type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type responseFormat struct {
-	Type string `json:"type"`
-}
-
-type chatRequest struct {
-	Model          string          `json:"model"`
-	Messages       []chatMessage   `json:"messages"`
-	Temperature    float64         `json:"temperature"`
-	ResponseFormat *responseFormat `json:"response_format,omitempty"`
-}
-
-// post sends one request within the timeout and reads the answer. A deadline (ours or
-// the caller's) becomes ErrTimeout; the caller's cancellation is returned wrapped.
-func (r *Refiner) post(ctx context.Context, raw []byte) (int, http.Header, []byte, error) {
-	tctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodPost, r.endpoint, bytes.NewReader(raw))
-	if err != nil {
-		return 0, nil, nil, &Error{Service: "refine", Kind: ErrProvider, Message: "build request: " + err.Error()}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if r.key != "" {
-		req.Header.Set("Authorization", "Bearer "+r.key)
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return 0, nil, nil, r.failed(ctx, tctx, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return 0, nil, nil, r.failed(ctx, tctx, err)
-	}
-	return resp.StatusCode, resp.Header, body, nil
-}
-
-func (r *Refiner) failed(ctx, tctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return fmt.Errorf("refine: %w", ctx.Err())
-	}
-	var ne net.Error
-	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Service: "refine", Kind: ErrTimeout, Retryable: true, Message: "no answer within " + r.timeout.String()}
-	}
-	// A refused or reset connection: the server may be back soon. The *url.Error names
-	// the endpoint, never the request body.
-	return &Error{Service: "refine", Kind: ErrProvider, Retryable: true, Message: err.Error()}
 }
 
 // systemPrompt lists the allowed labels and the built-in analysis as a hint. The

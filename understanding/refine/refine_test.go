@@ -1,6 +1,8 @@
 package refine
 
 import (
+	"github.com/meridian-cs/meridian/provider/chat"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +20,9 @@ import (
 const secret = "IBAN DE44500105175407324931"
 
 var routine = []string{"order_status", "delivery", "return", "refund", "billing", "cancel", "product_question", "technical_fault", "account_access"}
+
+// chatRequest is the request body as the chat-completions API documents it.
+type chatRequest = chat.Request
 
 // chatServer implements POST /v1/chat/completions as OpenAI documents it: a Bearer key,
 // a JSON body with model and messages, and an answer whose choices[0].message.content
