@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"github.com/meridian-cs/meridian/forecasting/refresh"
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/ingest"
+	"github.com/meridian-cs/meridian/webconsole"
 )
 
 func init() {
@@ -238,8 +240,15 @@ func (p *platform) routes(hc httpConfig) http.Handler {
 		// The web chat widget and its WebSocket; visitors carry no API key.
 		mux.Handle("/webchat/", p.channels.webchat)
 	}
+	// Everything else is the web console's (its pages route in the browser), but an unknown
+	// API path still answers the API's JSON 404.
+	console := webconsole.Handler()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		if strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/graphql/") {
+			httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+			return
+		}
+		console.ServeHTTP(w, r)
 	})
 	return httpapi.SecureHeaders(mux)
 }

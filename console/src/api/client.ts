@@ -1,0 +1,122 @@
+// The console's one way to the server: GraphQL over HTTP POST for queries and mutations,
+// graphql-ws (graphql-transport-ws) for subscriptions, both at /graphql, with the key kept
+// in sessionStorage: it lives as long as the tab and never goes into a URL.
+import { createClient, type Client } from "graphql-ws";
+import type { TypedDocumentString } from "../gql/graphql";
+
+const keyItem = "meridian.apiKey";
+
+export function storedKey(): string | null {
+  return sessionStorage.getItem(keyItem);
+}
+
+export function storeKey(key: string): void {
+  sessionStorage.setItem(keyItem, key);
+}
+
+export function forgetKey(): void {
+  sessionStorage.removeItem(keyItem);
+  socket?.dispose();
+  socket = null;
+}
+
+/** An answer's errors, with the first message as the error's. */
+export class GraphQLError extends Error {
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.name = "GraphQLError";
+    this.status = status;
+  }
+}
+
+interface Answer<T> {
+  data?: T | null;
+  errors?: { message: string }[];
+}
+
+export async function request<TResult, TVariables>(
+  doc: TypedDocumentString<TResult, TVariables>,
+  variables?: TVariables,
+  key: string | null = storedKey(),
+): Promise<TResult> {
+  if (!key) throw new GraphQLError("no API key", 401);
+  const resp = await fetch("/graphql", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: doc.toString(), variables: variables ?? {} }),
+  });
+  let body: Answer<TResult>;
+  try {
+    body = (await resp.json()) as Answer<TResult>;
+  } catch {
+    throw new GraphQLError(`HTTP ${resp.status}`, resp.status);
+  }
+  if (body.errors?.length) throw new GraphQLError(body.errors.map((e) => e.message).join("; "), resp.status);
+  if (!resp.ok || body.data == null) throw new GraphQLError(`HTTP ${resp.status}`, resp.status);
+  return body.data;
+}
+
+let socket: Client | null = null;
+
+function live(): Client {
+  if (!socket) {
+    socket = createClient({
+      url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`,
+      // The key goes in connection_init, not the URL: a browser cannot set the upgrade's headers.
+      connectionParams: () => ({ Authorization: `Bearer ${storedKey() ?? ""}` }),
+      lazy: true,
+      retryAttempts: Infinity,
+      shouldRetry: () => true,
+    });
+    socket.on("connected", () => (connected = true));
+    socket.on("closed", () => (connected = false));
+  }
+  return socket;
+}
+
+/** Subscribes; the returned function ends the subscription. */
+export function subscribe<TResult, TVariables>(
+  doc: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+  onData: (data: TResult) => void,
+  onError?: (err: unknown) => void,
+): () => void {
+  return live().subscribe<TResult>(
+    { query: doc.toString(), variables: (variables ?? {}) as Record<string, unknown> },
+    {
+      next: (v) => {
+        if (v.data) onData(v.data);
+        else if (v.errors?.length) onError?.(new GraphQLError(v.errors.map((e) => e.message).join("; "), 200));
+      },
+      error: (e) => onError?.(e),
+      complete: () => {},
+    },
+  );
+}
+
+let connected = false;
+
+/** Calls fn with whether the subscription socket is up now and each time that changes. */
+export function onConnection(fn: (up: boolean) => void): () => void {
+  const c = live();
+  fn(connected);
+  const offUp = c.on("connected", () => fn(true));
+  const offDown = c.on("closed", () => fn(false));
+  return () => {
+    offUp();
+    offDown();
+  };
+}
+
+/** Runs fn each time the socket (re)connects, so screens can read again what they missed. */
+export function onReconnected(fn: () => void): () => void {
+  let first = true;
+  return live().on("connected", () => {
+    if (first) {
+      first = false;
+      return;
+    }
+    fn();
+  });
+}

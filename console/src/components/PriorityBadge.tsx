@@ -1,0 +1,15 @@
+import { Badge } from "@mantine/core";
+import type { Priority } from "../gql/graphql";
+import { useI18n } from "../i18n/i18n";
+
+const colors: Record<Priority, string> = { LOW: "gray", NORMAL: "blue", HIGH: "orange", URGENT: "red" };
+
+export function PriorityBadge({ priority }: { priority: Priority | null }) {
+  const { t } = useI18n();
+  if (!priority) return null;
+  return (
+    <Badge size="sm" color={colors[priority]} variant={priority === "URGENT" ? "filled" : "light"}>
+      {t(`priority_${priority}`)}
+    </Badge>
+  );
+}

@@ -1,0 +1,330 @@
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Grid,
+  Group,
+  Loader,
+  Paper,
+  SegmentedControl,
+
+  Stack,
+  Tabs,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import {
+  AddNoteDocument,
+  ConversationChangedDocument,
+  ConversationMessagesDocument,
+  ConversationViewDocument,
+  ResolveDocument,
+  SendReplyDocument,
+  TransferDocument,
+  type ConversationViewQuery,
+} from "../gql/graphql";
+import { request, subscribe } from "../api/client";
+import { useI18n } from "../i18n/i18n";
+import { useViewer } from "../session";
+import { navigate } from "../router";
+import { ChannelIcon } from "../components/ChannelIcon";
+import { SlaTimer } from "../components/SlaTimer";
+import { PriorityBadge } from "../components/PriorityBadge";
+
+const SentimentChart = lazy(() => import("../components/SentimentChart"));
+
+type Conv = NonNullable<ConversationViewQuery["conversation"]>;
+type Msg = Conv["messages"][number];
+
+export default function Conversation({ id }: { id: string }) {
+  const viewer = useViewer();
+  const { t, locale } = useI18n();
+  // Messages are shown beside their translation into the agent's first language, else the
+  // interface's.
+  const to = viewer.agent?.languages[0] ?? locale;
+  const [conv, setConv] = useState<Conv | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const { conversation } = await request(ConversationViewDocument, { id, to });
+      setConv(conversation);
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }, [id, to]);
+
+  // The server knows the state: any change to this conversation reads it again (coalesced).
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    // A fetch whose answer sets state later, not a synchronous cascade.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    void load();
+    const again = () => {
+      if (pending.current) clearTimeout(pending.current);
+      pending.current = setTimeout(() => void load(), 150);
+    };
+    const stopMsgs = subscribe(ConversationMessagesDocument, { id }, again);
+    const stopConv = subscribe(ConversationChangedDocument, { id }, again);
+    return () => {
+      stopMsgs();
+      stopConv();
+      if (pending.current) clearTimeout(pending.current);
+    };
+  }, [id, load]);
+
+  async function act(fn: () => Promise<unknown>, done: string) {
+    setNotice(null);
+    try {
+      await fn();
+      setNotice(done);
+      setError(null);
+      await load();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  if (conv === undefined && !error) return <Loader aria-label={t("loading")} />;
+  if (conv === null) return <Text>{t("conversationNotFound", { id })}</Text>;
+
+  return (
+    <Stack gap="sm">
+      <Anchor
+        href="/inbox"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/inbox");
+        }}
+      >
+        {t("backToInbox")}
+      </Anchor>
+      {error && (
+        <Alert color="red" role="alert">
+          {t("error", { message: error })}
+        </Alert>
+      )}
+      {notice && (
+        <Alert color="green" role="status">
+          {notice}
+        </Alert>
+      )}
+      {conv && (
+        <>
+          <Group justify="space-between">
+            <Group gap="sm">
+              <ChannelIcon channel={conv.channel} size={24} />
+              <Title order={2} size="h3">
+                {conv.customerId || t("customer")}
+              </Title>
+              <Badge variant="outline">{conv.language}</Badge>
+              <Badge variant="light" data-testid="status">
+                {t(`status_${conv.status}`)}
+              </Badge>
+              <PriorityBadge priority={conv.priority} />
+              <SlaTimer sla={conv.sla} status={conv.status} />
+            </Group>
+            <Text size="sm" c="dimmed">
+              {conv.assignee ? t("assignedTo", { name: conv.assignee.name }) : t("unassigned")} · {conv.region} · {conv.id}
+            </Text>
+          </Group>
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 8 }}>
+              <Stack gap="xs" data-testid="messages">
+                <Grid gap="xs">
+                  <Grid.Col span={6}>
+                    <Text size="xs" fw={700} c="dimmed">
+                      {t("original")}
+                    </Text>
+                  </Grid.Col>
+                  <Grid.Col span={6}>
+                    <Text size="xs" fw={700} c="dimmed">
+                      {t("translation", { lang: to })}
+                    </Text>
+                  </Grid.Col>
+                </Grid>
+                {conv.messages.map((m) => (
+                  <MessageRow key={m.id} m={m} />
+                ))}
+              </Stack>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 4 }}>
+              <Stack gap="sm">
+                {conv.summary && (
+                  <Card withBorder>
+                    <Text size="xs" fw={700} c="dimmed">
+                      {t("summary")}
+                    </Text>
+                    <Text size="sm">{conv.summary}</Text>
+                  </Card>
+                )}
+                {conv.sentimentTrend && conv.sentimentTrend.scores.length > 1 && (
+                  <Card withBorder>
+                    <Text size="xs" fw={700} c="dimmed">
+                      {t("sentimentTrend")}
+                    </Text>
+                    <Suspense fallback={<Loader size="sm" />}>
+                      <SentimentChart scores={conv.sentimentTrend.scores} />
+                    </Suspense>
+                  </Card>
+                )}
+              </Stack>
+            </Grid.Col>
+          </Grid>
+          {conv.status !== "RESOLVED" && <Actions conv={conv} act={act} />}
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function MessageRow({ m }: { m: Msg }) {
+  const { t, fmt } = useI18n();
+  const inbound = m.direction === "inbound";
+  const a = m.analysis;
+  return (
+    <Paper withBorder p="xs" bg={inbound ? undefined : "var(--mantine-color-indigo-0)"} data-direction={m.direction}>
+      <Group gap="xs" mb={4}>
+        <Text size="xs" fw={700}>
+          {inbound ? t("inbound") : t("outbound")}
+        </Text>
+        <Text size="xs" c="dimmed">
+          {fmt.dateTime(m.occurredAt)}
+        </Text>
+        {a && (
+          <>
+            <Badge size="xs" variant="outline" title={t("detectedLanguage")}>
+              {a.language}
+            </Badge>
+            <Badge size="xs" variant="light" color={a.sentiment < -0.2 ? "red" : a.sentiment > 0.2 ? "green" : "gray"}>
+              {t("sentiment")}: {fmt.number(a.sentiment, { maximumFractionDigits: 2, signDisplay: "exceptZero" })}
+            </Badge>
+            <Badge size="xs" variant="light" color={a.urgency === "CRITICAL" || a.urgency === "HIGH" ? "red" : "gray"}>
+              {t("urgency")}: {a.urgency}
+            </Badge>
+          </>
+        )}
+      </Group>
+      <Grid gap="xs">
+        <Grid.Col span={6}>
+          <Text size="sm" lang={m.language || undefined} style={{ whiteSpace: "pre-wrap" }}>
+            {m.text}
+          </Text>
+        </Grid.Col>
+        <Grid.Col span={6}>
+          {m.translation ? (
+            <Text size="sm" lang={m.translation.to} style={{ whiteSpace: "pre-wrap" }} title={m.translation.note ?? m.translation.provider}>
+              {m.translation.text}
+            </Text>
+          ) : (
+            <Text size="sm" c="dimmed">
+              {t("noTranslation")}
+            </Text>
+          )}
+        </Grid.Col>
+      </Grid>
+    </Paper>
+  );
+}
+
+function Actions({ conv, act }: { conv: Conv; act: (fn: () => Promise<unknown>, done: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [reply, setReply] = useState("");
+  const [note, setNote] = useState("");
+  const [kind, setKind] = useState<"agentId" | "team" | "region" | "queue">("queue");
+  const [target, setTarget] = useState("");
+
+  return (
+    <Tabs defaultValue="reply" keepMounted={false}>
+      <Tabs.List>
+        <Tabs.Tab value="reply">{t("reply")}</Tabs.Tab>
+        <Tabs.Tab value="note">{t("note")}</Tabs.Tab>
+        <Tabs.Tab value="transfer">{t("transfer")}</Tabs.Tab>
+      </Tabs.List>
+      <Tabs.Panel value="reply" pt="sm">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const text = reply.trim();
+            if (!text) return;
+            void act(async () => {
+              const { sendMessage } = await request(SendReplyDocument, {
+                input: { conversationId: conv.id, text, clientMessageId: crypto.randomUUID() },
+              });
+              if (sendMessage.state === "failed") throw new Error(sendMessage.reason ?? "failed");
+              setReply("");
+            }, t("sent", { state: "✓" }));
+          }}
+        >
+          <Stack gap="xs">
+            <Textarea label={t("reply")} placeholder={t("replyPlaceholder")} value={reply} onChange={(e) => setReply(e.currentTarget.value)} autosize minRows={2} />
+            <Group justify="space-between">
+              <Button type="submit">{t("send")}</Button>
+              <Button color="green" variant="light" onClick={() => void act(() => request(ResolveDocument, { id: conv.id }), t("resolved"))}>
+                {t("resolve")}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Tabs.Panel>
+      <Tabs.Panel value="note" pt="sm">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const text = note.trim();
+            if (!text) return;
+            void act(async () => {
+              await request(AddNoteDocument, { id: conv.id, text });
+              setNote("");
+            }, t("noteAdded"));
+          }}
+        >
+          <Stack gap="xs">
+            <Textarea label={t("note")} placeholder={t("notePlaceholder")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} />
+            <Button type="submit" variant="default" w="fit-content">
+              {t("addNote")}
+            </Button>
+          </Stack>
+        </form>
+      </Tabs.Panel>
+      <Tabs.Panel value="transfer" pt="sm">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const v = target.trim();
+            if (kind !== "queue" && !v) return;
+            void act(() => request(TransferDocument, { id: conv.id, ...(kind === "queue" ? {} : { [kind]: v }) }), t("transferred"));
+          }}
+        >
+          <Stack gap="xs">
+            <SegmentedControl
+              aria-label={t("transferTo")}
+              value={kind}
+              onChange={(v) => setKind(v as typeof kind)}
+              data={[
+                { value: "queue", label: t("transferQueue") },
+                { value: "agentId", label: t("transferAgent") },
+                { value: "team", label: t("transferTeam") },
+                { value: "region", label: t("transferRegion") },
+              ]}
+            />
+            {kind !== "queue" && (
+              <TextInput label={t(kind === "agentId" ? "transferAgent" : kind === "team" ? "transferTeam" : "transferRegion")} value={target} onChange={(e) => setTarget(e.currentTarget.value)} />
+            )}
+            <Button type="submit" variant="default" w="fit-content">
+              {t("transfer")}
+            </Button>
+          </Stack>
+        </form>
+      </Tabs.Panel>
+    </Tabs>
+  );
+}
+
