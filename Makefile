@@ -8,7 +8,7 @@ GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
-.PHONY: setup setup-test playground console build demo serve test test-go lint generate check-generate fuzz \
+.PHONY: setup setup-test playground console build demo serve test test-go test-console lint generate check-generate fuzz \
         bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language eval-answers clean
 
 setup:
@@ -36,7 +36,11 @@ serve: setup build
 	./bin/meridian serve
 
 ## (b) set up and run the whole test suite
-test: setup-test lint check-generate test-go
+test: setup-test lint check-generate test-go test-console
+
+# The web console in Debian's Chromium (playwright-core) against a real meridian serve.
+test-console: build
+	cd console && npm run --silent e2e
 
 test-go:
 	$(GOTESTSUM) --format pkgname-and-test-fails -- -count=1 -timeout 20m ./...

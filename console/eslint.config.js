@@ -16,6 +16,7 @@ export default tseslint.config(
   {
     files: ["e2e/**/*.mjs"],
     extends: [js.configs.recommended],
-    languageOptions: { ecmaVersion: 2022, globals: globals.node },
+    // Its page.evaluate callbacks run in the browser.
+    languageOptions: { ecmaVersion: 2022, globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -176,6 +176,11 @@ export type TransferMutationVariables = Exact<{
 
 export type TransferMutation = { transferConversation: { id: string, status: ConversationStatus, assignee: { id: string, name: string } | null } };
 
+export type InboxMessagesSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type InboxMessagesSubscription = { messageAdded: { id: string, conversationId: string, direction: string, text: string, occurredAt: string } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -515,3 +520,14 @@ export const TransferDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TransferMutation, TransferMutationVariables>;
+export const InboxMessagesDocument = new TypedDocumentString(`
+    subscription InboxMessages {
+  messageAdded {
+    id
+    conversationId
+    direction
+    text
+    occurredAt
+  }
+}
+    `) as unknown as TypedDocumentString<InboxMessagesSubscription, InboxMessagesSubscriptionVariables>;

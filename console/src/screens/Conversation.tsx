@@ -40,6 +40,7 @@ const SentimentChart = lazy(() => import("../components/SentimentChart"));
 
 type Conv = NonNullable<ConversationViewQuery["conversation"]>;
 type Msg = Conv["messages"][number];
+type EngineState = Pick<Conv, "status" | "assignee" | "priority" | "sla" | "queue">;
 
 export default function Conversation({ id }: { id: string }) {
   const viewer = useViewer();
@@ -47,14 +48,25 @@ export default function Conversation({ id }: { id: string }) {
   // Messages are shown beside their translation into the agent's first language, else the
   // interface's.
   const to = viewer.agent?.languages[0] ?? locale;
-  const [conv, setConv] = useState<Conv | null | undefined>(undefined);
+  const [read, setConv] = useState<Conv | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [pushed, setPushed] = useState<Msg[]>([]);
+  // The engine's state as the last push or action answered it: a read can lag behind it (the
+  // status is read from stored lifecycle events), so it stands until a read agrees.
+  const [state, setState] = useState<EngineState | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const { conversation } = await request(ConversationViewDocument, { id, to });
+      let { conversation } = await request(ConversationViewDocument, { id, to });
+      // A conversation that just entered the inbox (the engine's state) may not be stored
+      // for reading yet: read again for a few seconds before saying there is none.
+      for (let wait = 200; conversation === null && wait <= 3200; wait *= 2) {
+        await new Promise((r) => setTimeout(r, wait));
+        ({ conversation } = await request(ConversationViewDocument, { id, to }));
+      }
       setConv(conversation);
+      setState((st) => (st && conversation && conversation.status === st.status ? null : st));
       setError(null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -71,8 +83,16 @@ export default function Conversation({ id }: { id: string }) {
       if (pending.current) clearTimeout(pending.current);
       pending.current = setTimeout(() => void load(), 150);
     };
-    const stopMsgs = subscribe(ConversationMessagesDocument, { id }, again);
-    const stopConv = subscribe(ConversationChangedDocument, { id }, again);
+    // A message is shown as pushed, at once; the read that follows adds its translation
+    // once the message is stored (the push can come before that).
+    const stopMsgs = subscribe(ConversationMessagesDocument, { id }, ({ messageAdded: m }) => {
+      setPushed((old) => (old.some((o) => o.id === m.id) ? old : [...old, { ...m, translation: null }]));
+      again();
+    });
+    const stopConv = subscribe(ConversationChangedDocument, { id }, ({ conversationUpdated: c }) => {
+      setState({ status: c.status, assignee: c.assignee, priority: c.priority, sla: c.sla, queue: c.queue });
+      again();
+    });
     return () => {
       stopMsgs();
       stopConv();
@@ -92,8 +112,9 @@ export default function Conversation({ id }: { id: string }) {
     }
   }
 
-  if (conv === undefined && !error) return <Loader aria-label={t("loading")} />;
-  if (conv === null) return <Text>{t("conversationNotFound", { id })}</Text>;
+  if (read === undefined && !error) return <Loader aria-label={t("loading")} />;
+  if (read === null) return <Text>{t("conversationNotFound", { id })}</Text>;
+  const conv = read && state ? { ...read, ...state } : read;
 
   return (
     <Stack gap="sm">
@@ -150,7 +171,7 @@ export default function Conversation({ id }: { id: string }) {
                     </Text>
                   </Grid.Col>
                 </Grid>
-                {conv.messages.map((m) => (
+                {merge(conv.messages, pushed).map((m) => (
                   <MessageRow key={m.id} m={m} />
                 ))}
               </Stack>
@@ -178,11 +199,19 @@ export default function Conversation({ id }: { id: string }) {
               </Stack>
             </Grid.Col>
           </Grid>
-          {conv.status !== "RESOLVED" && <Actions conv={conv} act={act} />}
+          {conv.status !== "RESOLVED" && <Actions conv={conv} act={act} onState={(st) => setState((old) => ({ ...(old ?? {}), ...st }) as EngineState)} />}
         </>
       )}
     </Stack>
   );
+}
+
+/** The messages read, with those pushed since that the read did not have yet, oldest first. */
+function merge(read: Msg[], pushed: Msg[]): Msg[] {
+  const ids = new Set(read.map((m) => m.id));
+  const extra = pushed.filter((m) => !ids.has(m.id));
+  if (extra.length === 0) return read;
+  return [...read, ...extra].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
 }
 
 function MessageRow({ m }: { m: Msg }) {
@@ -214,18 +243,20 @@ function MessageRow({ m }: { m: Msg }) {
       </Group>
       <Grid gap="xs">
         <Grid.Col span={6}>
-          <Text size="sm" lang={m.language || undefined} style={{ whiteSpace: "pre-wrap" }}>
+          <Text size="sm" lang={m.language || undefined} style={{ whiteSpace: "pre-wrap" }} data-testid="original">
             {m.text}
           </Text>
         </Grid.Col>
         <Grid.Col span={6}>
-          {m.translation ? (
-            <Text size="sm" lang={m.translation.to} style={{ whiteSpace: "pre-wrap" }} title={m.translation.note ?? m.translation.provider}>
+          {m.translation && !m.translation.note ? (
+            <Text size="sm" lang={m.translation.to} style={{ whiteSpace: "pre-wrap" }} title={m.translation.provider} data-testid="translation">
               {m.translation.text}
             </Text>
           ) : (
+            // No translation: the message is in that language already, the role may not read
+            // it in the clear, or the provider failed or is not configured (the server's note).
             <Text size="sm" c="dimmed">
-              {t("noTranslation")}
+              {m.translation?.note ? `${t("noTranslation")}: ${m.translation.note}` : t("noTranslation")}
             </Text>
           )}
         </Grid.Col>
@@ -234,7 +265,15 @@ function MessageRow({ m }: { m: Msg }) {
   );
 }
 
-function Actions({ conv, act }: { conv: Conv; act: (fn: () => Promise<unknown>, done: string) => Promise<void> }) {
+function Actions({
+  conv,
+  act,
+  onState,
+}: {
+  conv: Conv;
+  act: (fn: () => Promise<unknown>, done: string) => Promise<void>;
+  onState: (s: Partial<EngineState>) => void;
+}) {
   const { t } = useI18n();
   const [reply, setReply] = useState("");
   const [note, setNote] = useState("");
@@ -267,7 +306,16 @@ function Actions({ conv, act }: { conv: Conv; act: (fn: () => Promise<unknown>, 
             <Textarea label={t("reply")} placeholder={t("replyPlaceholder")} value={reply} onChange={(e) => setReply(e.currentTarget.value)} autosize minRows={2} />
             <Group justify="space-between">
               <Button type="submit">{t("send")}</Button>
-              <Button color="green" variant="light" onClick={() => void act(() => request(ResolveDocument, { id: conv.id }), t("resolved"))}>
+              <Button
+                color="green"
+                variant="light"
+                onClick={() =>
+                  void act(async () => {
+                    const { resolveConversation: c } = await request(ResolveDocument, { id: conv.id });
+                    onState({ status: c.status });
+                  }, t("resolved"))
+                }
+              >
                 {t("resolve")}
               </Button>
             </Group>
@@ -300,7 +348,10 @@ function Actions({ conv, act }: { conv: Conv; act: (fn: () => Promise<unknown>, 
             e.preventDefault();
             const v = target.trim();
             if (kind !== "queue" && !v) return;
-            void act(() => request(TransferDocument, { id: conv.id, ...(kind === "queue" ? {} : { [kind]: v }) }), t("transferred"));
+            void act(async () => {
+              const { transferConversation: c } = await request(TransferDocument, { id: conv.id, ...(kind === "queue" ? {} : { [kind]: v }) });
+              onState({ status: c.status, assignee: c.assignee });
+            }, t("transferred"));
           }}
         >
           <Stack gap="xs">

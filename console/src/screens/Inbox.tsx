@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Alert, Badge, Box, Button, Group, SegmentedControl, Select, Stack, Text, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { InboxChangedDocument, InboxDocument, type ConversationStatus, type InboxFilters, type InboxRowFragment } from "../gql/graphql";
+import { InboxChangedDocument, InboxDocument, InboxMessagesDocument, type InboxMessagesSubscription, type ConversationStatus, type InboxFilters, type InboxRowFragment } from "../gql/graphql";
 import { onConnection, onReconnected, request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer, type Viewer } from "../session";
@@ -39,6 +39,23 @@ export default function Inbox() {
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const [active, setActive] = useState(0);
+  // The latest message of each conversation, as messageAdded pushes them: a message can
+  // arrive before or after its conversation enters the inbox.
+  const [latest, setLatest] = useState<ReadonlyMap<string, LiveMessage>>(new Map());
+
+  useEffect(
+    () =>
+      subscribe(InboxMessagesDocument, {}, ({ messageAdded: m }) =>
+        setLatest((old) => {
+          const next = new Map(old);
+          next.set(m.conversationId, m);
+          // Bounded: only the newest thousand are kept.
+          if (next.size > 1000) next.delete(next.keys().next().value as string);
+          return next;
+        }),
+      ),
+    [],
+  );
 
   const filters = useMemo<InboxFilters>(() => {
     const f: InboxFilters = {};
@@ -213,6 +230,7 @@ export default function Inbox() {
               <Row
                 key={r.id}
                 row={r}
+                latest={latest.get(r.id)}
                 selected={v.index === active}
                 style={{ position: "absolute", top: 0, insetInlineStart: 0, width: "100%", height: rowHeight, transform: `translateY(${v.start}px)` }}
               />
@@ -229,9 +247,12 @@ export default function Inbox() {
   );
 }
 
-function Row({ row, selected, style }: { row: InboxRowFragment; selected: boolean; style: React.CSSProperties }) {
+type LiveMessage = InboxMessagesSubscription["messageAdded"];
+
+function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?: LiveMessage; selected: boolean; style: React.CSSProperties }) {
   const { t, fmt } = useI18n();
-  const last = row.recent[row.recent.length - 1];
+  const read = row.recent[row.recent.length - 1];
+  const last = latest && (!read || Date.parse(latest.occurredAt) >= Date.parse(read.occurredAt)) ? latest : read;
   return (
     <div
       id={`row-${row.id}`}

@@ -1,0 +1,232 @@
+// The console in a real browser (Debian's Chromium driven by playwright-core) against a real
+// `meridian serve` on a free port with a temporary data directory, routing and analysis on,
+// and WhatsApp pointed at a local fake of the Graph API: an agent signs in, sees an inbound
+// WhatsApp message arrive in her inbox without a reload, answers it, resolves it, and switches
+// the interface to Arabic (right to left). Run by `make test-console` (part of `make test`).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = process.env.MERIDIAN_BIN ?? join(root, "bin/meridian");
+const chromePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const adminKey = "console-admin-key-0123";
+const lenaKey = "console-lena-key-0123";
+const appSecret = "app-secret";
+const phoneNumberId = "1029384756";
+
+let server, graph, dataDir, base, browser, logs = "";
+const sends = [];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+async function gql(key, query, variables = {}) {
+  const resp = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await resp.json();
+  assert.equal(body.errors, undefined, `${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function metric(name) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(name + " "));
+  return line ? Number(line.split(" ")[1]) : 0;
+}
+
+async function waitFor(what, fn, ms = 30_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(bin), `${bin} is missing: run make build`);
+  assert.ok(existsSync(chromePath), `${chromePath} is missing: run scripts/setup.sh --test`);
+  // The WhatsApp Cloud API's send endpoint, as its documentation describes it.
+  graph = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (req.headers.authorization !== "Bearer wa-token" || req.method !== "POST" || req.url !== `/v21.0/${phoneNumberId}/messages`) {
+        res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":{"message":"Unknown path","code":100}}');
+        return;
+      }
+      const msg = JSON.parse(body);
+      sends.push(msg);
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ messaging_product: "whatsapp", contacts: [{ input: msg.to, wa_id: msg.to }], messages: [{ id: `wamid.OUT${sends.length}` }] }));
+    });
+  });
+  await new Promise((ok) => graph.listen(0, "127.0.0.1", ok));
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  dataDir = mkdtempSync(join(tmpdir(), "meridian-console-"));
+  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+    cwd: root,
+    env: {
+      ...process.env,
+      MERIDIAN_API_KEYS: `${adminKey},${lenaKey}:agent:eu::lena`,
+      MERIDIAN_LOG_LEVEL: "warn",
+      MERIDIAN_ROUTING: "on",
+      MERIDIAN_ANALYSIS: "on",
+      MERIDIAN_LANGUAGE_HIGH_ACCURACY: "de,en",
+      MERIDIAN_WHATSAPP_APP_SECRET: appSecret,
+      MERIDIAN_WHATSAPP_VERIFY_TOKEN: "verify-me",
+      MERIDIAN_WHATSAPP_ACCESS_TOKEN: "wa-token",
+      MERIDIAN_WHATSAPP_API_BASE: `http://127.0.0.1:${graph.address().port}`,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout.on("data", (d) => (logs += d));
+  server.stderr.on("data", (d) => (logs += d));
+  await waitFor(
+    "meridian /readyz",
+    async () => {
+      if (server.exitCode !== null) throw new Error(`meridian exited:\n${logs}`);
+      try {
+        return (await fetch(`${base}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    120_000,
+  );
+  const days = [1, 2, 3, 4, 5, 6, 7].map((d) => `{weekday: ${d}, start: "00:00", end: "24:00"}`).join(", ");
+  await gql(adminKey, `mutation { upsertAgent(input: {id: "lena", name: "Lena Vogel", region: "eu", languages: ["de", "en:4"], skills: [], tiers: [],
+    maxConcurrent: 5, timezone: "Europe/Berlin", shifts: [${days}]}) { id } }`);
+  await gql(adminKey, `mutation { setAgentPresence(agentId: "lena", status: ONLINE) { id } }`);
+  browser = await chromium.launch({ executablePath: chromePath, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((ok) => server.once("exit", ok));
+  }
+  graph?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("an agent signs in, sees a WhatsApp message arrive live, answers, resolves, and reads the console in Arabic", async () => {
+  const page = await browser.newPage({ locale: "en-US" });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  const urls = [];
+  page.on("request", (r) => urls.push(r.url()));
+  try {
+    await agentJourney(page, urls, problems);
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-console-e2e.png");
+    await page.screenshot({ path: shot }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}\nserver log:\n${logs}`);
+    throw err;
+  }
+});
+
+async function agentJourney(page, urls, problems) {
+
+  const resp = await page.goto(`${base}/`);
+  const csp = resp.headers()["content-security-policy"];
+  assert.match(csp, /script-src 'self';/);
+  assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/);
+
+  // Sign in.
+  await page.getByLabel("API key").fill(lenaKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Inbox" }).waitFor();
+  await page.getByText("Lena Vogel (agent)").waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("meridian.apiKey")), lenaKey);
+  assert.equal(await page.evaluate(() => localStorage.getItem("meridian.apiKey")), null);
+  await page.getByTestId("live").getByText("Live").waitFor();
+  await waitFor("the inbox subscription", async () => (await metric("meridian_live_subscriptions")) >= 1);
+  // Marks this document: a reload would lose it.
+  await page.evaluate(() => (window.__sameDocument = true));
+
+  // A customer writes on WhatsApp.
+  const text = "Hallo, wo bleibt meine Bestellung 4471? Ich warte schon eine Woche.";
+  const delivery = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: phoneNumberId, changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: phoneNumberId, phone_number_id: phoneNumberId },
+      contacts: [{ profile: { name: "Jonas Weber" }, wa_id: "4915100777000" }],
+      messages: [{ from: "4915100777000", id: "wamid.CONSOLE1", timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+    } }] }],
+  });
+  const signature = "sha256=" + createHmac("sha256", appSecret).update(delivery).digest("hex");
+  const hook = await fetch(`${base}/webhooks/whatsapp`, { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: delivery });
+  assert.equal(hook.status, 200);
+  const acked = Date.now();
+
+  const row = page.locator("[data-conversation]").filter({ hasText: text });
+  try {
+    await row.waitFor({ timeout: 30_000 });
+  } catch (err) {
+    await page.screenshot({ path: join(tmpdir(), "meridian-console-e2e.png") });
+    const state = await gql(adminKey, `{ inbox(filters: {status: [QUEUED, ASSIGNED, BOT, PENDING, SNOOZED, RESOLVED]}) { edges { node { id region language status queue assignee { id } messages { text } } } } }`);
+    throw new Error(`${err.message}\nthe server's inbox: ${JSON.stringify(state)}\nscreenshot: ${join(tmpdir(), "meridian-console-e2e.png")}`, { cause: err });
+  }
+  console.log(`inbound WhatsApp message in the open inbox ${Date.now() - acked} ms after the webhook's acknowledgement`);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "the inbox reloaded");
+  await row.getByRole("img", { name: "whatsapp" }).waitFor();
+  const conversationId = await row.getAttribute("data-conversation");
+
+  // Open it, answer it.
+  await row.click();
+  await page.getByTestId("original").filter({ hasText: text }).waitFor();
+  const reply = "Hallo Jonas, Ihre Bestellung 4471 ist unterwegs und kommt morgen an.";
+  await page.getByRole("textbox", { name: "Reply" }).fill(reply);
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator('[data-direction="outbound"]').filter({ hasText: reply }).waitFor({ timeout: 30_000 });
+  assert.equal(sends.length, 1);
+  assert.equal(sends[0].to, "4915100777000");
+  assert.equal(sends[0].text.body, reply);
+
+  // Resolve it: the server says so, and the page shows it.
+  await page.getByRole("button", { name: "Resolve" }).click();
+  await page.getByTestId("status").getByText("Resolved").waitFor();
+  // The stored lifecycle follows the engine within moments.
+  await waitFor("the conversation stored as RESOLVED", async () => {
+    const { conversation } = await gql(adminKey, `query($id: ID!) { conversation(id: $id) { status } }`, { id: conversationId });
+    return conversation?.status === "RESOLVED";
+  });
+  const { inbox } = await gql(lenaKey, `{ inbox(filters: {mine: true}) { edges { node { id } } } }`);
+  assert.ok(!inbox.edges.some((e) => e.node.id === conversationId), "a resolved conversation is still in her inbox");
+
+  // Arabic, right to left, at once and without signing in again.
+  await page.getByLabel("Language").selectOption({ label: "العربية" });
+  await page.getByText("العودة إلى صندوق الوارد").waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dir), "rtl");
+  assert.equal(await page.evaluate(() => document.documentElement.lang), "ar");
+  const options = await page.getByLabel("Language").locator("option").allTextContents();
+  assert.deepEqual(options, ["English", "中文", "日本語", "Deutsch", "Español", "العربية"]);
+
+  assert.deepEqual(problems, []);
+  assert.ok(!urls.some((u) => u.includes(lenaKey)), "the key appeared in a URL");
+  assert.ok(urls.every((u) => u.startsWith(base) || u.startsWith("data:") || u.startsWith("ws://127.0.0.1")), `requests elsewhere: ${urls.filter((u) => !u.startsWith(base))}`);
+}
