@@ -243,20 +243,20 @@ function MessageRow({ m }: { m: Msg }) {
       </Group>
       <Grid gap="xs">
         <Grid.Col span={6}>
-          <Text size="sm" lang={m.language || undefined} style={{ whiteSpace: "pre-wrap" }} data-testid="original">
+          <Text size="sm" lang={m.language || undefined} dir="auto" style={{ whiteSpace: "pre-wrap" }} data-testid="original">
             {m.text}
           </Text>
         </Grid.Col>
         <Grid.Col span={6}>
           {m.translation && !m.translation.note ? (
-            <Text size="sm" lang={m.translation.to} style={{ whiteSpace: "pre-wrap" }} title={m.translation.provider} data-testid="translation">
+            <Text size="sm" lang={m.translation.to} dir="auto" style={{ whiteSpace: "pre-wrap" }} title={m.translation.provider} data-testid="translation">
               {m.translation.text}
             </Text>
           ) : (
             // No translation: the message is in that language already, the role may not read
             // it in the clear, or the provider failed or is not configured (the server's note).
-            <Text size="sm" c="dimmed">
-              {m.translation?.note ? `${t("noTranslation")}: ${m.translation.note}` : t("noTranslation")}
+            <Text size="sm" c="dimmed" title={m.translation?.note ?? undefined}>
+              {t("noTranslation")}
             </Text>
           )}
         </Grid.Col>

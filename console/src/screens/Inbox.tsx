@@ -287,7 +287,7 @@ function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?:
               {t(`status_${row.status}`)}
             </Text>
           </Group>
-          <Text size="sm" truncate c={last ? undefined : "dimmed"} data-testid="last-message">
+          <Text size="sm" truncate dir={last ? "auto" : undefined} c={last ? undefined : "dimmed"} data-testid="last-message">
             {last ? last.text : t("noMessages")}
           </Text>
         </Stack>
