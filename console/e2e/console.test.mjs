@@ -7,7 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,6 +21,18 @@ const adminKey = "console-admin-key-0123";
 const lenaKey = "console-lena-key-0123";
 const appSecret = "app-secret";
 const phoneNumberId = "1029384756";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+// axe-core's serious and critical findings on the page as it is now (evaluated through the
+// DevTools protocol, which the page's Content-Security-Policy does not govern).
+async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  return found
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 let server, graph, dataDir, base, browser, logs = "";
 const sends = [];
@@ -155,6 +168,8 @@ async function agentJourney(page, urls, problems) {
   assert.match(csp, /script-src 'self';/);
   assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/);
 
+  const a11y = {};
+  a11y.signIn = await accessibilityProblems(page);
   // Sign in.
   await page.getByLabel("API key").fill(lenaKey);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -196,9 +211,12 @@ async function agentJourney(page, urls, problems) {
   await row.getByRole("img", { name: "whatsapp" }).waitFor();
   const conversationId = await row.getAttribute("data-conversation");
 
+  a11y.inbox = await accessibilityProblems(page);
+
   // Open it, answer it.
   await row.click();
   await page.getByTestId("original").filter({ hasText: text }).waitFor();
+  a11y.conversation = await accessibilityProblems(page);
   const reply = "Hallo Jonas, Ihre Bestellung 4471 ist unterwegs und kommt morgen an.";
   await page.getByRole("textbox", { name: "Reply" }).fill(reply);
   await page.getByRole("button", { name: "Send" }).click();
@@ -226,6 +244,8 @@ async function agentJourney(page, urls, problems) {
   const options = await page.getByLabel("Language").locator("option").allTextContents();
   assert.deepEqual(options, ["English", "中文", "日本語", "Deutsch", "Español", "العربية"]);
 
+  a11y.arabic = await accessibilityProblems(page);
+  assert.deepEqual(a11y, { signIn: [], inbox: [], conversation: [], arabic: [] }, "axe-core's serious or critical violations");
   assert.deepEqual(problems, []);
   assert.ok(!urls.some((u) => u.includes(lenaKey)), "the key appeared in a URL");
   assert.ok(urls.every((u) => u.startsWith(base) || u.startsWith("data:") || u.startsWith("ws://127.0.0.1")), `requests elsewhere: ${urls.filter((u) => !u.startsWith(base))}`);

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from "react";
-import { AppShell, Button, DirectionProvider, Group, Loader, MantineProvider, NavLink, Text, Title, createTheme } from "@mantine/core";
+import { AppShell, Button, DirectionProvider, Group, Loader, MantineProvider, NavLink, Text, Title, createTheme, type CSSVariablesResolver } from "@mantine/core";
 import { IconChartBar, IconClipboardList, IconInbox, IconLayoutBoard, IconLogout, IconShieldCheck, IconTrendingUp } from "@tabler/icons-react";
 import { I18nProvider, useI18n } from "./i18n/i18n";
 import { forgetKey, request, storedKey } from "./api/client";
@@ -14,7 +14,14 @@ import type { MessageKey } from "./i18n/en";
 const Inbox = lazy(() => import("./screens/Inbox"));
 const Conversation = lazy(() => import("./screens/Conversation"));
 
-const theme = createTheme({ fontFamily: "var(--meridian-font)", primaryColor: "indigo" });
+// Darker shades than Mantine's defaults, so that text keeps a 4.5:1 contrast (WCAG AA).
+const theme = createTheme({ fontFamily: "var(--meridian-font)", primaryColor: "indigo", primaryShade: 8, autoContrast: true });
+
+const cssVariables: CSSVariablesResolver = () => ({
+  variables: {},
+  light: { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" },
+  dark: {},
+});
 
 export function App() {
   return (
@@ -28,7 +35,7 @@ function Themed() {
   const { dir } = useI18n();
   return (
     <DirectionProvider initialDirection={dir} detectDirection={false} key={dir}>
-      <MantineProvider theme={theme}>
+      <MantineProvider theme={theme} cssVariablesResolver={cssVariables}>
         <Session />
       </MantineProvider>
     </DirectionProvider>

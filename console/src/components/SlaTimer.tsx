@@ -37,13 +37,13 @@ export function SlaTimer({ sla, status }: { sla: InboxRowFragment["sla"]; status
   if (sla.paused) return <Badge variant="light" color="gray">{t("slaPaused")}</Badge>;
   const due = nextDue(sla);
   if (!due) {
-    return sla.breached.length ? <Badge color="red">{t("slaBreached")}</Badge> : <Badge variant="light" color="gray">{t("slaNone")}</Badge>;
+    return sla.breached.length ? <Badge color="red.9">{t("slaBreached")}</Badge> : <Badge variant="light" color="gray">{t("slaNone")}</Badge>;
   }
   const left = new Date(due).getTime() - n;
-  if (left < 0) return <Badge color="red" title={fmt.dateTime(due)}>{t("slaOverdue", { time: fmt.duration(-left) })}</Badge>;
+  if (left < 0) return <Badge color="red.9" title={fmt.dateTime(due)}>{t("slaOverdue", { time: fmt.duration(-left) })}</Badge>;
   const color = sla.breached.length ? "red" : left < 5 * 60_000 ? "orange" : "teal";
   return (
-    <Badge variant="light" color={color} title={fmt.dateTime(due)}>
+    <Badge variant="dot" color={color} title={fmt.dateTime(due)}>
       {t("slaDueIn", { time: fmt.duration(left) })}
     </Badge>
   );

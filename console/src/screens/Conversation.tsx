@@ -232,10 +232,10 @@ function MessageRow({ m }: { m: Msg }) {
             <Badge size="xs" variant="outline" title={t("detectedLanguage")}>
               {a.language}
             </Badge>
-            <Badge size="xs" variant="light" color={a.sentiment < -0.2 ? "red" : a.sentiment > 0.2 ? "green" : "gray"}>
+            <Badge size="xs" variant="dot" color={a.sentiment < -0.2 ? "red" : a.sentiment > 0.2 ? "green" : "gray"}>
               {t("sentiment")}: {fmt.number(a.sentiment, { maximumFractionDigits: 2, signDisplay: "exceptZero" })}
             </Badge>
-            <Badge size="xs" variant="light" color={a.urgency === "CRITICAL" || a.urgency === "HIGH" ? "red" : "gray"}>
+            <Badge size="xs" variant="dot" color={a.urgency === "CRITICAL" || a.urgency === "HIGH" ? "red" : "gray"}>
               {t("urgency")}: {a.urgency}
             </Badge>
           </>
@@ -307,8 +307,7 @@ function Actions({
             <Group justify="space-between">
               <Button type="submit">{t("send")}</Button>
               <Button
-                color="green"
-                variant="light"
+                color="teal.9"
                 onClick={() =>
                   void act(async () => {
                     const { resolveConversation: c } = await request(ResolveDocument, { id: conv.id });
