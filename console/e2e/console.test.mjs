@@ -1,7 +1,8 @@
 // The console in a real browser (Debian's Chromium driven by playwright-core) against a real
 // `meridian serve` on a free port with a temporary data directory, routing and analysis on,
-// and WhatsApp pointed at a local fake of the Graph API: an agent signs in, sees an inbound
-// WhatsApp message arrive in her inbox without a reload, answers it, resolves it, and switches
+// and WhatsApp pointed at a local fake of the Graph API: an agent of eu signs in, sees an inbound
+// WhatsApp message arrive in her inbox without a reload and never a us one, answers it,
+// resolves it, and switches
 // the interface to Arabic (right to left). Run by `make test-console` (part of `make test`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -144,7 +145,7 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test("an agent signs in, sees a WhatsApp message arrive live, answers, resolves, and reads the console in Arabic", async () => {
+test("an agent signs in, sees a WhatsApp message arrive live and no other region's, answers, resolves, and reads the console in Arabic", async () => {
   const page = await browser.newPage({ locale: "en-US" });
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
@@ -160,6 +161,22 @@ test("an agent signs in, sees a WhatsApp message arrive live, answers, resolves,
     throw err;
   }
 });
+
+// Posts a customer's WhatsApp text to the webhook, signed as the Cloud API signs.
+async function whatsApp(from, name, wamid, text) {
+  const delivery = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: phoneNumberId, changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: phoneNumberId, phone_number_id: phoneNumberId },
+      contacts: [{ profile: { name }, wa_id: from }],
+      messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+    } }] }],
+  });
+  const signature = "sha256=" + createHmac("sha256", appSecret).update(delivery).digest("hex");
+  const hook = await fetch(`${base}/webhooks/whatsapp`, { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: delivery });
+  assert.equal(hook.status, 200);
+}
 
 async function agentJourney(page, urls, problems) {
 
@@ -184,18 +201,7 @@ async function agentJourney(page, urls, problems) {
 
   // A customer writes on WhatsApp.
   const text = "Hallo, wo bleibt meine Bestellung 4471? Ich warte schon eine Woche.";
-  const delivery = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [{ id: phoneNumberId, changes: [{ field: "messages", value: {
-      messaging_product: "whatsapp",
-      metadata: { display_phone_number: phoneNumberId, phone_number_id: phoneNumberId },
-      contacts: [{ profile: { name: "Jonas Weber" }, wa_id: "4915100777000" }],
-      messages: [{ from: "4915100777000", id: "wamid.CONSOLE1", timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
-    } }] }],
-  });
-  const signature = "sha256=" + createHmac("sha256", appSecret).update(delivery).digest("hex");
-  const hook = await fetch(`${base}/webhooks/whatsapp`, { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: delivery });
-  assert.equal(hook.status, 200);
+  await whatsApp("4915100777000", "Jonas Weber", "wamid.CONSOLE1", text);
   const acked = Date.now();
 
   const row = page.locator("[data-conversation]").filter({ hasText: text });
@@ -209,9 +215,24 @@ async function agentJourney(page, urls, problems) {
   console.log(`inbound WhatsApp message in the open inbox ${Date.now() - acked} ms after the webhook's acknowledgement`);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "the inbox reloaded");
   await row.getByRole("img", { name: "whatsapp" }).waitFor();
-  const conversationId = await row.getAttribute("data-conversation");
 
   a11y.inbox = await accessibilityProblems(page);
+
+  // A customer in the United States: the us region's conversation, which the admin sees and
+  // Lena, whose key reads eu only, does not, even among all the conversations she may read.
+  const usText = "Hi, my order 5512 never arrived and I need it for Friday.";
+  await whatsApp("14155550123", "Sam Rivera", "wamid.CONSOLE2", usText);
+  await waitFor("the us conversation in the admin's inbox", async () => {
+    const { inbox } = await gql(adminKey, `{ inbox(filters: {region: "us"}) { edges { node { region recent: messages { text } } } } }`);
+    return inbox.edges.some((e) => e.node.recent.some((m) => m.text === usText));
+  });
+  const read = page.waitForResponse((r) => r.url() === `${base}/graphql` && (r.request().postData() ?? "").includes("query Inbox"));
+  await page.locator("label", { hasText: /^All$/ }).click();
+  const answer = await (await read).json();
+  const conversationId = await row.getAttribute("data-conversation");
+  assert.deepEqual(answer.data.inbox.edges.map((e) => [e.node.id, e.node.region]), [[conversationId, "eu"]]);
+  await page.locator('[role="listbox"][aria-busy="false"]').waitFor();
+  assert.deepEqual(await page.locator("[data-conversation]").evaluateAll((rows) => rows.map((r) => r.dataset.conversation)), [conversationId]);
 
   // Open it, answer it.
   await row.click();

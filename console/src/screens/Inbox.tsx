@@ -214,6 +214,7 @@ export default function Inbox() {
         role="listbox"
         aria-label={t("inboxTitle")}
         aria-activedescendant={rows[active] ? `row-${rows[active].id}` : undefined}
+        aria-busy={loading}
         tabIndex={0}
         onKeyDown={onKey}
       >
