@@ -1,9 +1,9 @@
 // The console in a real browser (Debian's Chromium driven by playwright-core) against a real
 // `meridian serve` on a free port with a temporary data directory, routing and analysis on,
-// and WhatsApp pointed at a local fake of the Graph API: an agent of eu signs in, sees an inbound
-// WhatsApp message arrive in her inbox without a reload and never a us one, answers it,
-// resolves it, and switches
-// the interface to Arabic (right to left). Run by `make test-console` (part of `make test`).
+// and WhatsApp pointed at a local fake of the Graph API: an agent of eu signs in, sees an
+// inbound WhatsApp message arrive in her inbox without a reload and never a us one, answers
+// it, resolves it, and switches the interface to Arabic (right to left); axe-core checks each
+// screen. Run by `make test-console` (part of `make test`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
