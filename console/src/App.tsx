@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { AppShell, Button, DirectionProvider, Group, Loader, MantineProvider, NavLink, Text, Title, createTheme, type CSSVariablesResolver } from "@mantine/core";
 import { IconChartBar, IconClipboardList, IconInbox, IconLayoutBoard, IconLogout, IconShieldCheck, IconTrendingUp } from "@tabler/icons-react";
 import { I18nProvider, useI18n } from "./i18n/i18n";
-import { forgetKey, request, storedKey } from "./api/client";
+import { forgetKey, request, storedKey, unauthorizedEvent } from "./api/client";
 import { MeDocument } from "./gql/graphql";
 import { SignIn } from "./screens/SignIn";
 import { screensFor, ViewerContext, type Screen, type Viewer } from "./session";
@@ -56,8 +56,31 @@ function Session() {
       .finally(() => setChecking(false));
   }, [checking]);
 
+  const [expired, setExpired] = useState(false);
+
+  // A key refused mid-session (revoked, or the server's keys changed): back to sign-in.
+  useEffect(() => {
+    const onRefused = () => {
+      if (!storedKey()) return;
+      forgetKey();
+      setViewer(null);
+      setExpired(true);
+    };
+    window.addEventListener(unauthorizedEvent, onRefused);
+    return () => window.removeEventListener(unauthorizedEvent, onRefused);
+  }, []);
+
   if (checking) return <Loader m="xl" aria-label={t("loading")} />;
-  if (!viewer) return <SignIn onSignedIn={setViewer} />;
+  if (!viewer)
+    return (
+      <SignIn
+        onSignedIn={(v) => {
+          setExpired(false);
+          setViewer(v);
+        }}
+        notice={expired ? t("sessionExpired") : null}
+      />
+    );
   return (
     <ViewerContext.Provider value={viewer}>
       <Shell

@@ -6,6 +6,9 @@ import type { TypedDocumentString } from "../gql/graphql";
 
 const keyItem = "meridian.apiKey";
 
+/** Dispatched on window when the server refuses the stored key. */
+export const unauthorizedEvent = "meridian:unauthorized";
+
 export function storedKey(): string | null {
   return sessionStorage.getItem(keyItem);
 }
@@ -46,6 +49,10 @@ export async function request<TResult, TVariables>(
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
     body: JSON.stringify({ query: doc.toString(), variables: variables ?? {} }),
   });
+  if (resp.status === 401) {
+    // The key was revoked or is wrong: the session ends (App listens).
+    window.dispatchEvent(new Event(unauthorizedEvent));
+  }
   let body: Answer<TResult>;
   try {
     body = (await resp.json()) as Answer<TResult>;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Alert, Badge, Box, Button, Group, SegmentedControl, Select, Stack, Text, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { InboxChangedDocument, InboxDocument, InboxMessagesDocument, type InboxMessagesSubscription, type ConversationStatus, type InboxFilters, type InboxRowFragment } from "../gql/graphql";
+import { InboxChangedDocument, InboxDocument, InboxMessagesDocument, type InboxMessagesSubscription, type ConversationStatus, type InboxFilters, type InboxRowFragment, type SlaState } from "../gql/graphql";
 import { onConnection, onReconnected, request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer, type Viewer } from "../session";
@@ -12,6 +12,7 @@ import { PriorityBadge } from "../components/PriorityBadge";
 
 type Scope = "mine" | "team" | "unassigned" | "all";
 
+const slaStates: SlaState[] = ["OK", "WARNING", "BREACHED"];
 const statuses: ConversationStatus[] = ["QUEUED", "ASSIGNED", "BOT", "PENDING", "SNOOZED", "RESOLVED"];
 const languages = ["en", "de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ar", "ja", "zh", "ko", "th", "vi", "id", "ms", "hi"];
 const pageSize = 100;
@@ -33,6 +34,7 @@ export default function Inbox() {
   const [channel, setChannel] = useState<string | null>(null);
   const [language, setLanguage] = useState<string | null>(null);
   const [region, setRegion] = useState<string | null>(null);
+  const [sla, setSla] = useState<SlaState | null>(null);
   const [rows, setRows] = useState<InboxRowFragment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -66,8 +68,9 @@ export default function Inbox() {
     if (channel) f.channel = [channel];
     if (language) f.language = [language];
     if (region) f.region = region;
+    if (sla) f.sla = [sla];
     return f;
-  }, [scope, status, channel, language, region, viewer.agent]);
+  }, [scope, status, channel, language, region, sla, viewer.agent]);
 
   const load = useCallback(
     async (after: string | null) => {
@@ -188,6 +191,14 @@ export default function Inbox() {
           value={language ?? ""}
           onChange={(v) => setLanguage(v || null)}
           data={[any, ...languages.map((l) => ({ value: l, label: fmt.language(l) }))]}
+          allowDeselect={false}
+        />
+        <Select
+          label={t("filterSla")}
+          w={150}
+          value={sla ?? ""}
+          onChange={(v) => setSla((v || null) as SlaState | null)}
+          data={[any, ...slaStates.map((s) => ({ value: s, label: t(`sla_${s}`) }))]}
           allowDeselect={false}
         />
         {viewer.regions.length !== 1 && (

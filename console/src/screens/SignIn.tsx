@@ -6,7 +6,7 @@ import { useI18n } from "../i18n/i18n";
 import { LanguageSelect } from "../components/LanguageSelect";
 import type { Viewer } from "../session";
 
-export function SignIn({ onSignedIn }: { onSignedIn: (v: Viewer) => void }) {
+export function SignIn({ onSignedIn, notice }: { onSignedIn: (v: Viewer) => void; notice?: string | null }) {
   const { t } = useI18n();
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
@@ -44,6 +44,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (v: Viewer) => void }) {
               {t("signInHelp")}
             </Text>
             <PasswordInput label={t("apiKey")} value={key} onChange={(e) => setKey(e.currentTarget.value)} required autoFocus />
+            {notice && !error && (
+              <Alert color="yellow" role="status">
+                {notice}
+              </Alert>
+            )}
             {error && (
               <Alert color="red" role="alert">
                 {error}
