@@ -13,6 +13,7 @@ import type { MessageKey } from "./i18n/en";
 // Each screen is its own chunk: the sign-in page loads none of them.
 const Inbox = lazy(() => import("./screens/Inbox"));
 const Conversation = lazy(() => import("./screens/Conversation"));
+const Board = lazy(() => import("./screens/Board"));
 
 // Darker shades than Mantine's defaults, so that text keeps a 4.5:1 contrast (WCAG AA).
 const theme = createTheme({ fontFamily: "var(--meridian-font)", primaryColor: "indigo", primaryShade: 8, autoContrast: true });
@@ -145,6 +146,7 @@ function Shell({ viewer, onSignOut }: { viewer: Viewer; onSignOut: () => void })
               label={t(item.label)}
               leftSection={<Icon size={18} aria-hidden />}
               active={current === s}
+              variant="filled"
               aria-current={current === s ? "page" : undefined}
               onClick={(e) => {
                 e.preventDefault();
@@ -171,6 +173,8 @@ function Content({ route, screens, role }: { route: ReturnType<typeof parse>; sc
       return screens.includes("inbox") ? <Inbox /> : <NotBuilt />;
     case "conversation":
       return <Conversation id={route.id} />;
+    case "board":
+      return screens.includes("board") ? <Board /> : <NotBuilt />;
     case "unknown":
       return <NotBuilt />;
     default:

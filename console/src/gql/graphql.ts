@@ -49,6 +49,11 @@ export type InboxFilters = {
   unassigned?: boolean | null | undefined;
 };
 
+export type Presence =
+  | 'AWAY'
+  | 'OFFLINE'
+  | 'ONLINE';
+
 export type Priority =
   | 'HIGH'
   | 'LOW'
@@ -180,6 +185,18 @@ export type InboxMessagesSubscriptionVariables = Exact<{ [key: string]: never; }
 
 
 export type InboxMessagesSubscription = { messageAdded: { id: string, conversationId: string, direction: string, text: string, occurredAt: string } };
+
+export type BoardQueryVariables = Exact<{
+  region: string;
+}>;
+
+
+export type BoardQuery = { board: { region: string, at: string, waiting: number, longestWaitSeconds: number | null, breached: number, atRisk: number, available: number, freeSeats: number, queues: Array<{ name: string, language: string, waiting: number, urgent: number, assigned: number, parked: number, withBot: number, longestWaitSeconds: number | null, breached: number, atRisk: number, agents: number, online: number, available: number, freeSeats: number }>, agents: Array<{ load: number, seats: number, onShift: boolean, full: boolean, agent: { id: string, name: string, team: string | null, languages: Array<string>, presence: Presence } }> } };
+
+export type BoardChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BoardChangesSubscription = { conversationUpdated: { id: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -531,3 +548,53 @@ export const InboxMessagesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<InboxMessagesSubscription, InboxMessagesSubscriptionVariables>;
+export const BoardDocument = new TypedDocumentString(`
+    query Board($region: String!) {
+  board(region: $region) {
+    region
+    at
+    waiting
+    longestWaitSeconds
+    breached
+    atRisk
+    available
+    freeSeats
+    queues {
+      name
+      language
+      waiting
+      urgent
+      assigned
+      parked
+      withBot
+      longestWaitSeconds
+      breached
+      atRisk
+      agents
+      online
+      available
+      freeSeats
+    }
+    agents {
+      agent {
+        id
+        name
+        team
+        languages
+        presence
+      }
+      load
+      seats
+      onShift
+      full
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BoardQuery, BoardQueryVariables>;
+export const BoardChangesDocument = new TypedDocumentString(`
+    subscription BoardChanges {
+  conversationUpdated {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<BoardChangesSubscription, BoardChangesSubscriptionVariables>;

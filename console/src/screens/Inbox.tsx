@@ -26,15 +26,21 @@ function defaultScope(v: Viewer): Scope {
   return "all";
 }
 
+// Filters may come in the URL's query, as a chart's drill-down links to the conversations
+// behind a number (/inbox?region=eu&language=de&status=QUEUED); never the key.
+function fromURL(name: string): string | null {
+  return new URLSearchParams(location.search).get(name);
+}
+
 export default function Inbox() {
   const viewer = useViewer();
   const { t, fmt } = useI18n();
-  const [scope, setScope] = useState<Scope>(() => defaultScope(viewer));
-  const [status, setStatus] = useState<string | null>(null);
-  const [channel, setChannel] = useState<string | null>(null);
-  const [language, setLanguage] = useState<string | null>(null);
-  const [region, setRegion] = useState<string | null>(null);
-  const [sla, setSla] = useState<SlaState | null>(null);
+  const [scope, setScope] = useState<Scope>(() => (fromURL("scope") as Scope | null) ?? defaultScope(viewer));
+  const [status, setStatus] = useState<string | null>(() => fromURL("status"));
+  const [channel, setChannel] = useState<string | null>(() => fromURL("channel"));
+  const [language, setLanguage] = useState<string | null>(() => fromURL("language"));
+  const [region, setRegion] = useState<string | null>(() => fromURL("region"));
+  const [sla, setSla] = useState<SlaState | null>(() => fromURL("sla") as SlaState | null);
   const [rows, setRows] = useState<InboxRowFragment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -190,7 +196,7 @@ export default function Inbox() {
           searchable
           value={language ?? ""}
           onChange={(v) => setLanguage(v || null)}
-          data={[any, ...languages.map((l) => ({ value: l, label: fmt.language(l) }))]}
+          data={[any, ...(language && !languages.includes(language) ? [language] : []), ...languages].map((l) => (typeof l === "string" ? { value: l, label: fmt.language(l) } : l))}
           allowDeselect={false}
         />
         <Select
