@@ -271,3 +271,42 @@ async function agentJourney(page, urls, problems) {
   assert.ok(!urls.some((u) => u.includes(lenaKey)), "the key appeared in a URL");
   assert.ok(urls.every((u) => u.startsWith(base) || u.startsWith("data:") || u.startsWith("ws://127.0.0.1")), `requests elsewhere: ${urls.filter((u) => !u.startsWith(base))}`);
 }
+
+test("a supervisor's board counts the queues, and a count opens the conversations behind it", async () => {
+  const page = await browser.newPage({ locale: "en-US" });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  try {
+    // The first test left a us customer waiting (no us agent writes their language).
+    const { board } = await gql(adminKey, `{ board(region: "us") { queues { name language waiting } } }`);
+    const queue = board.queues.find((q) => q.waiting > 0);
+    assert.ok(queue, `no waiting queue in us: ${JSON.stringify(board)}`);
+    const { inbox } = await gql(adminKey, `query($l: [String!]) { inbox(filters: {region: "us", language: $l, status: [QUEUED]}) { edges { node { id } } } }`, { l: [queue.language] });
+    assert.equal(inbox.edges.length, queue.waiting);
+
+    await page.goto(`${base}/`);
+    await page.getByLabel("API key").fill(adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Inbox" }).waitFor();
+    await page.getByRole("link", { name: "Supervisor board" }).click();
+    await page.getByRole("heading", { name: "Supervisor board" }).waitFor();
+    await page.getByRole("combobox", { name: "Region" }).click();
+    await page.getByRole("option", { name: "us", exact: true }).click();
+    await page.getByRole("button", { name: `Waiting · ${queue.name}: ${queue.waiting}` }).click();
+    await page.getByRole("heading", { name: "Inbox" }).waitFor();
+    assert.equal(new URL(page.url()).pathname, "/inbox");
+    await page.locator('[role="listbox"][aria-busy="false"]').waitFor();
+    await page.locator("[data-conversation]").first().waitFor();
+    const shown = await page.locator("[data-conversation]").evaluateAll((rows) => rows.map((r) => r.dataset.conversation));
+    assert.deepEqual(shown.sort(), inbox.edges.map((e) => e.node.id).sort());
+    assert.deepEqual(problems, []);
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-console-e2e-board.png");
+    await page.screenshot({ path: shot }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import { Alert, Badge, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { BoardChangesDocument, BoardDocument, type BoardQuery } from "../gql/graphql";
 import { request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
@@ -122,12 +122,16 @@ export default function BoardScreen() {
                   <Table.Td>
                     {fmt.language(q.language)} <Text span size="xs" c="dimmed">{q.name}</Text>
                   </Table.Td>
-                  <Table.Td>{fmt.number(q.waiting)}</Table.Td>
+                  <Table.Td>
+                    <Drill n={q.waiting} label={`${t("boardWaiting")} · ${q.name}`} onClick={() => drill(q.language, "QUEUED")} />
+                  </Table.Td>
                   <Table.Td>{fmt.number(q.urgent)}</Table.Td>
                   <Table.Td>{wait(q.longestWaitSeconds ?? null)}</Table.Td>
                   <Table.Td>{fmt.number(q.atRisk)}</Table.Td>
                   <Table.Td>{fmt.number(q.breached)}</Table.Td>
-                  <Table.Td>{fmt.number(q.assigned)}</Table.Td>
+                  <Table.Td>
+                    <Drill n={q.assigned} label={`${t("boardAssigned")} · ${q.name}`} onClick={() => drill(q.language, "ASSIGNED")} />
+                  </Table.Td>
                   <Table.Td>
                     {fmt.number(q.online)} / {fmt.number(q.agents)}
                   </Table.Td>
@@ -175,6 +179,22 @@ export default function BoardScreen() {
         </>
       )}
     </Stack>
+  );
+}
+
+/** A count that opens the inbox on the conversations behind it. */
+function Drill({ n, label, onClick }: { n: number; label: string; onClick: () => void }) {
+  const { fmt } = useI18n();
+  if (n === 0) return <>{fmt.number(0)}</>;
+  return (
+    <Anchor
+      component="button"
+      type="button"
+      aria-label={`${label}: ${fmt.number(n)}`}
+      onClick={onClick}
+    >
+      {fmt.number(n)}
+    </Anchor>
   );
 }
 
