@@ -1,6 +1,6 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import "@mantine/core/styles.css";
+import "./styles/base.css";
 import "@fontsource-variable/inter/index.css";
 import "./app.css";
 import { App } from "./App";

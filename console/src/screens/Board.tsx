@@ -1,3 +1,4 @@
+import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { Alert, Anchor, Badge, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { BoardChangesDocument, BoardDocument, type BoardQuery } from "../gql/graphql";

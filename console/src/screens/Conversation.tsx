@@ -1,3 +1,4 @@
+import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import {
   Alert,

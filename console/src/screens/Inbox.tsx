@@ -1,3 +1,4 @@
+import "../styles/inbox.css";
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Alert, Badge, Box, Button, Group, SegmentedControl, Select, Stack, Text, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
