@@ -145,7 +145,7 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test("an agent signs in, sees a WhatsApp message arrive live and no other region's, answers, resolves, and reads the console in Arabic", async () => {
+test("an agent signs in, sees a WhatsApp message arrive live and no other region's, answers, transfers, resolves, and reads the console in Arabic", async () => {
   const page = await browser.newPage({ locale: "en-US" });
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
@@ -246,7 +246,23 @@ async function agentJourney(page, urls, problems) {
   assert.equal(sends[0].to, "4915100777000");
   assert.equal(sends[0].text.body, reply);
 
+  // Transfer it to a colleague who joined since (so the first routing could only pick her).
+  const days = [1, 2, 3, 4, 5, 6, 7].map((d) => `{weekday: ${d}, start: "00:00", end: "24:00"}`).join(", ");
+  await gql(adminKey, `mutation { upsertAgent(input: {id: "max", name: "Max Braun", region: "eu", languages: ["de"], skills: [], tiers: [],
+    maxConcurrent: 5, timezone: "Europe/Berlin", shifts: [${days}]}) { id } }`);
+  await gql(adminKey, `mutation { setAgentPresence(agentId: "max", status: ONLINE) { id } }`);
+  await page.getByRole("tab", { name: "Transfer" }).click();
+  await page.locator("label", { hasText: /^Agent ID$/ }).click();
+  await page.getByRole("textbox", { name: "Agent ID" }).fill("max");
+  await page.getByRole("button", { name: "Transfer", exact: true }).click();
+  await page.getByText("Assigned to Max Braun").waitFor();
+  await waitFor("the conversation out of her inbox", async () => {
+    const { inbox } = await gql(lenaKey, `{ inbox(filters: {mine: true}) { edges { node { id } } } }`);
+    return !inbox.edges.some((e) => e.node.id === conversationId);
+  });
+
   // Resolve it: the server says so, and the page shows it.
+  await page.getByRole("tab", { name: "Reply" }).click();
   await page.getByRole("button", { name: "Resolve" }).click();
   await page.getByTestId("status").getByText("Resolved").waitFor();
   // The stored lifecycle follows the engine within moments.

@@ -198,6 +198,22 @@ export type BoardChangesSubscriptionVariables = Exact<{ [key: string]: never; }>
 
 export type BoardChangesSubscription = { conversationUpdated: { id: string } };
 
+export type EscalateMutationVariables = Exact<{
+  id: string | number;
+  reason: string;
+}>;
+
+
+export type EscalateMutation = { escalateConversation: { id: string, status: ConversationStatus, priority: Priority | null } };
+
+export type SnoozeMutationVariables = Exact<{
+  id: string | number;
+  until: string;
+}>;
+
+
+export type SnoozeMutation = { snoozeConversation: { id: string, status: ConversationStatus } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -598,3 +614,20 @@ export const BoardChangesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BoardChangesSubscription, BoardChangesSubscriptionVariables>;
+export const EscalateDocument = new TypedDocumentString(`
+    mutation Escalate($id: ID!, $reason: String!) {
+  escalateConversation(conversationId: $id, reason: $reason) {
+    id
+    status
+    priority
+  }
+}
+    `) as unknown as TypedDocumentString<EscalateMutation, EscalateMutationVariables>;
+export const SnoozeDocument = new TypedDocumentString(`
+    mutation Snooze($id: ID!, $until: Time!) {
+  snoozeConversation(conversationId: $id, until: $until) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<SnoozeMutation, SnoozeMutationVariables>;

@@ -21,6 +21,8 @@ import {
 } from "@mantine/core";
 import {
   AddNoteDocument,
+  EscalateDocument,
+  SnoozeDocument,
   ConversationChangedDocument,
   ConversationMessagesDocument,
   ConversationViewDocument,
@@ -280,6 +282,8 @@ function Actions({
   const [note, setNote] = useState("");
   const [kind, setKind] = useState<"agentId" | "team" | "region" | "queue">("queue");
   const [target, setTarget] = useState("");
+  const [reason, setReason] = useState("");
+  const [until, setUntil] = useState("");
 
   return (
     <Tabs defaultValue="reply" keepMounted={false}>
@@ -287,6 +291,8 @@ function Actions({
         <Tabs.Tab value="reply">{t("reply")}</Tabs.Tab>
         <Tabs.Tab value="note">{t("note")}</Tabs.Tab>
         <Tabs.Tab value="transfer">{t("transfer")}</Tabs.Tab>
+        <Tabs.Tab value="escalate">{t("escalate")}</Tabs.Tab>
+        {conv.status === "ASSIGNED" && <Tabs.Tab value="snooze">{t("snooze")}</Tabs.Tab>}
       </Tabs.List>
       <Tabs.Panel value="reply" pt="sm">
         <form
@@ -371,6 +377,47 @@ function Actions({
             )}
             <Button type="submit" variant="default" w="fit-content">
               {t("transfer")}
+            </Button>
+          </Stack>
+        </form>
+      </Tabs.Panel>
+      <Tabs.Panel value="escalate" pt="sm">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const r = reason.trim();
+            if (!r) return;
+            void act(async () => {
+              const { escalateConversation: c } = await request(EscalateDocument, { id: conv.id, reason: r });
+              onState({ status: c.status, priority: c.priority });
+              setReason("");
+            }, t("escalated"));
+          }}
+        >
+          <Stack gap="xs">
+            <TextInput label={t("escalateReason")} value={reason} onChange={(e) => setReason(e.currentTarget.value)} required />
+            <Button type="submit" color="red.9" w="fit-content">
+              {t("escalate")}
+            </Button>
+          </Stack>
+        </form>
+      </Tabs.Panel>
+      <Tabs.Panel value="snooze" pt="sm">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const at = new Date(until);
+            if (!until || Number.isNaN(at.getTime())) return;
+            void act(async () => {
+              const { snoozeConversation: c } = await request(SnoozeDocument, { id: conv.id, until: at.toISOString() });
+              onState({ status: c.status });
+            }, t("snoozed"));
+          }}
+        >
+          <Stack gap="xs">
+            <TextInput type="datetime-local" label={t("snoozeUntil")} value={until} onChange={(e) => setUntil(e.currentTarget.value)} required w={260} />
+            <Button type="submit" variant="default" w="fit-content">
+              {t("snooze")}
             </Button>
           </Stack>
         </form>
