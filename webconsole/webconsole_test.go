@@ -1,6 +1,8 @@
 package webconsole
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -63,5 +65,47 @@ func TestWithoutTheBuildSaysToRunSetup(t *testing.T) {
 		if w.Code != 200 || !strings.Contains(w.Body.String(), "run scripts/setup.sh") {
 			t.Errorf("GET %s: %d %q", path, w.Code, w.Body.String())
 		}
+	}
+}
+
+func TestCompressesTextFilesForClientsThatAcceptGzip(t *testing.T) {
+	script := strings.Repeat("export const x = 'meridian';\n", 200)
+	h := handler(fstest.MapFS{
+		"dist/index.html":          {Data: []byte("<!doctype html>")},
+		"dist/assets/index-abc.js": {Data: []byte(script)},
+		"dist/assets/font.woff2":   {Data: []byte(strings.Repeat("f", 4000))},
+	})
+	for _, accept := range []string{"gzip, deflate, br", "br;q=1.0, gzip;q=0.8"} {
+		req := httptest.NewRequest("GET", "/assets/index-abc.js", nil)
+		req.Header.Set("Accept-Encoding", accept)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" || w.Header().Get("Vary") != "Accept-Encoding" ||
+			!strings.Contains(w.Header().Get("Content-Type"), "javascript") || w.Body.Len() >= len(script)/4 {
+			t.Fatalf("%q: %d %v, %d bytes", accept, w.Code, w.Header(), w.Body.Len())
+		}
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(zr); string(got) != script {
+			t.Errorf("%q: the gzip does not hold the script", accept)
+		}
+	}
+	for _, accept := range []string{"", "br", "gzip;q=0"} {
+		req := httptest.NewRequest("GET", "/assets/index-abc.js", nil)
+		req.Header.Set("Accept-Encoding", accept)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Header().Get("Content-Encoding") != "" || w.Body.String() != script {
+			t.Errorf("Accept-Encoding %q: %v, %d bytes", accept, w.Header(), w.Body.Len())
+		}
+	}
+	req := httptest.NewRequest("GET", "/assets/font.woff2", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Header().Get("Content-Encoding") != "" || w.Body.Len() != 4000 {
+		t.Errorf("a font: %v, %d bytes", w.Header(), w.Body.Len())
 	}
 }

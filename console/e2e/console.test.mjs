@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:http";
+import { createServer, get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -58,6 +58,17 @@ async function gql(key, query, variables = {}) {
   const body = await resp.json();
   assert.equal(body.errors, undefined, `${query}: ${JSON.stringify(body.errors)}`);
   return body.data;
+}
+
+// The bytes a response carries on the wire (Node's fetch would decode them).
+function rawGet(url) {
+  return new Promise((ok, fail) => {
+    httpGet(url, { headers: { "Accept-Encoding": "gzip" } }, (res) => {
+      let bytes = 0;
+      res.on("data", (c) => (bytes += c.length));
+      res.on("end", () => ok({ encoding: res.headers["content-encoding"], bytes }));
+    }).on("error", fail);
+  });
 }
 
 async function metric(name) {
@@ -184,6 +195,15 @@ async function agentJourney(page, urls, problems) {
   const csp = resp.headers()["content-security-policy"];
   assert.match(csp, /script-src 'self';/);
   assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/);
+
+  // What the first screen costs over the wire (compressed by the server).
+  const firstScreen = { js: 0, css: 0 };
+  for (const u of urls.filter((u) => /\.(js|css)$/.test(u))) {
+    const { encoding, bytes } = await rawGet(u);
+    assert.equal(encoding, "gzip", `${u} is not compressed`);
+    firstScreen[u.endsWith(".js") ? "js" : "css"] += bytes;
+  }
+  console.log(`first screen (sign-in): ${(firstScreen.js / 1024).toFixed(1)} KiB of JavaScript and ${(firstScreen.css / 1024).toFixed(1)} KiB of CSS, gzip`);
 
   const a11y = {};
   a11y.signIn = await accessibilityProblems(page);
