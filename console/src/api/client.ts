@@ -96,7 +96,8 @@ export function subscribe<TResult, TVariables>(
         if (v.data) onData(v.data);
         else if (v.errors?.length) onError?.(new GraphQLError(v.errors.map((e) => e.message).join("; "), 200));
       },
-      error: (e) => onError?.(e),
+      // graphql-ws reports GraphQL errors as an array and a closed socket as its CloseEvent.
+      error: (e) => onError?.(new GraphQLError(describe(e), 0)),
       complete: () => {},
     },
   );
@@ -126,4 +127,14 @@ export function onReconnected(fn: () => void): () => void {
     }
     fn();
   });
+}
+
+function describe(e: unknown): string {
+  if (Array.isArray(e)) return e.map((x: { message?: string }) => x.message ?? String(x)).join("; ");
+  if (e instanceof Error) return e.message;
+  if (typeof e === "object" && e !== null && "code" in e) {
+    const c = e as { code: number; reason?: string };
+    return `connection closed (${c.code}${c.reason ? `: ${c.reason}` : ""})`;
+  }
+  return String(e);
 }

@@ -79,19 +79,23 @@ export default function Inbox() {
     return f;
   }, [scope, status, channel, language, region, sla, viewer.agent]);
 
+  // Only the latest read may set the rows: a slower answer to older filters is dropped.
+  const reads = useRef(0);
   const load = useCallback(
     async (after: string | null) => {
+      const seq = ++reads.current;
       setLoading(true);
       try {
         const { inbox } = await request(InboxDocument, { filters, first: pageSize, after });
+        if (seq !== reads.current) return;
         const page = inbox.edges.map((e) => e.node);
         setRows((old) => (after ? [...old, ...page.filter((p) => !old.some((o) => o.id === p.id))] : page));
         setNext(inbox.pageInfo.hasNextPage ? (inbox.pageInfo.endCursor ?? null) : null);
         setError(null);
       } catch (err) {
-        setError(err instanceof Error ? err.message : String(err));
+        if (seq === reads.current) setError(err instanceof Error ? err.message : String(err));
       } finally {
-        setLoading(false);
+        if (seq === reads.current) setLoading(false);
       }
     },
     [filters],
@@ -117,7 +121,7 @@ export default function Inbox() {
       },
       (err) => {
         setLive(false);
-        setError(err instanceof Error ? err.message : t("reconnecting"));
+        setError(err instanceof Error ? err.message : String(err));
       },
     );
     // After a dropped socket, read the inbox again: events in between were missed.
@@ -128,7 +132,7 @@ export default function Inbox() {
       off();
       offConn();
     };
-  }, [filters, load, t]);
+  }, [filters, load]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8 });
