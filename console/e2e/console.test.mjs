@@ -346,3 +346,36 @@ test("a supervisor's board counts the queues, and a count opens the conversation
     await page.close();
   }
 });
+
+test("the executive screen's figures come from metrics, and a figure lists the conversations behind it", async () => {
+  const page = await browser.newPage({ locale: "en-US" });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  try {
+    // The first test's two WhatsApp conversations (eu and us).
+    const { metrics } = await gql(adminKey, `{ metrics(measures: ["conversations"], dimensions: ["channel"], filters: [{dimension: "channel", op: "eq", values: ["whatsapp"]}]) { rows { values } } }`);
+    const n = metrics.rows[0].values[0];
+    assert.equal(n, 2);
+    const { conversations } = await gql(adminKey, `{ conversations(filters: [{dimension: "channel", op: "eq", values: ["whatsapp"]}]) { edges { node { id } } } }`);
+
+    await page.goto(`${base}/`);
+    await page.getByLabel("API key").fill(adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Executive" }).click();
+    await page.getByTestId("kpi-conversations").getByText(String(n)).waitFor();
+    await page.getByRole("button", { name: `Conversations · whatsapp: ${n}` }).click();
+    await page.getByRole("heading", { name: `${n} conversations: whatsapp` }).waitFor();
+    const listed = await page.getByRole("link", { name: /^c-/ }).allTextContents();
+    assert.deepEqual(listed.sort(), conversations.edges.map((e) => e.node.id).sort());
+    assert.deepEqual(await accessibilityProblems(page), []);
+    assert.deepEqual(problems, []);
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-console-e2e-executive.png");
+    await page.screenshot({ path: shot }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});

@@ -14,6 +14,7 @@ import type { MessageKey } from "./i18n/en";
 const Inbox = lazy(() => import("./screens/Inbox"));
 const Conversation = lazy(() => import("./screens/Conversation"));
 const Board = lazy(() => import("./screens/Board"));
+const Executive = lazy(() => import("./screens/Executive"));
 
 // Darker shades than Mantine's defaults, so that text keeps a 4.5:1 contrast (WCAG AA).
 const theme = createTheme({ fontFamily: "var(--meridian-font)", primaryColor: "indigo", primaryShade: 8, autoContrast: true });
@@ -175,6 +176,8 @@ function Content({ route, screens, role }: { route: ReturnType<typeof parse>; sc
       return <Conversation id={route.id} />;
     case "board":
       return screens.includes("board") ? <Board /> : <NotBuilt />;
+    case "executive":
+      return screens.includes("executive") ? <Executive /> : <NotBuilt />;
     case "unknown":
       return <NotBuilt />;
     default:

@@ -20,6 +20,14 @@ export type ConversationStatus =
   | 'RESOLVED'
   | 'SNOOZED';
 
+/** Keeps events whose dimension compares to the values as op says. */
+export type FilterInput = {
+  dimension: string;
+  /** eq (exactly one value), in, or neq (none of the values). Default: in. */
+  op?: string | null | undefined;
+  values: Array<string>;
+};
+
 export type InboxChange =
   | 'CHANGED'
   | 'ENTERED'
@@ -213,6 +221,29 @@ export type SnoozeMutationVariables = Exact<{
 
 
 export type SnoozeMutation = { snoozeConversation: { id: string, status: ConversationStatus } };
+
+export type MetricsQueryVariables = Exact<{
+  measures: Array<string> | string;
+  dimensions?: Array<string> | string | null | undefined;
+  filters?: Array<FilterInput> | FilterInput | null | undefined;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  granularity?: string | null | undefined;
+}>;
+
+
+export type MetricsQuery = { metrics: { measures: Array<string>, dimensions: Array<string>, truncated: boolean, rows: Array<{ dimensions: Array<string>, values: Array<number> }> } };
+
+export type DrillConversationsQueryVariables = Exact<{
+  filters?: Array<FilterInput> | FilterInput | null | undefined;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type DrillConversationsQuery = { conversations: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, region: string, channel: string, language: string, customerId: string, messageCount: number, status: ConversationStatus, lastActivityAt: string } }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -631,3 +662,52 @@ export const SnoozeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SnoozeMutation, SnoozeMutationVariables>;
+export const MetricsDocument = new TypedDocumentString(`
+    query Metrics($measures: [String!]!, $dimensions: [String!], $filters: [FilterInput!], $from: Time, $to: Time, $granularity: String) {
+  metrics(
+    measures: $measures
+    dimensions: $dimensions
+    filters: $filters
+    from: $from
+    to: $to
+    granularity: $granularity
+  ) {
+    measures
+    dimensions
+    rows {
+      dimensions
+      values
+    }
+    truncated
+  }
+}
+    `) as unknown as TypedDocumentString<MetricsQuery, MetricsQueryVariables>;
+export const DrillConversationsDocument = new TypedDocumentString(`
+    query DrillConversations($filters: [FilterInput!], $from: Time, $to: Time, $first: Int, $after: String) {
+  conversations(
+    filters: $filters
+    from: $from
+    to: $to
+    first: $first
+    after: $after
+  ) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        region
+        channel
+        language
+        customerId
+        messageCount
+        status
+        lastActivityAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DrillConversationsQuery, DrillConversationsQueryVariables>;

@@ -46,6 +46,8 @@ interface I18n {
   /** Intl formatters of the locale. */
   fmt: {
     dateTime: (iso: string | Date) => string;
+    /** A calendar day (YYYY-MM-DD, as metrics' day buckets are, in UTC). */
+    date: (day: string) => string;
     time: (iso: string | Date) => string;
     number: (n: number, opts?: Intl.NumberFormatOptions) => string;
     duration: (ms: number) => string;
@@ -86,6 +88,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     };
     const dt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
     const tm = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
+    const dd = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", timeZone: "UTC" });
     const langNames = new Intl.DisplayNames([locale], { type: "language", fallback: "code" });
     return {
       locale,
@@ -95,6 +98,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       fmt: {
         dateTime: (v) => dt.format(typeof v === "string" ? new Date(v) : v),
         time: (v) => tm.format(typeof v === "string" ? new Date(v) : v),
+        date: (day) => dd.format(new Date(`${day}T00:00:00Z`)),
         number: (n, opts) => new Intl.NumberFormat(locale, opts).format(n),
         duration: (ms) => formatDuration(locale, ms),
         language: (tag) => {
