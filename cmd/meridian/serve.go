@@ -210,6 +210,17 @@ func parseHTTPConfig(cfg config) (httpConfig, error) {
 	return hc, nil
 }
 
+// apiPath reports whether path is under one of the API's prefixes, where an unknown path is
+// an API client's mistake rather than a page of the console.
+func apiPath(path string) bool {
+	for _, prefix := range []string{"/v1/", "/graphql/", "/webhooks/", "/webchat/", "/playground/", "/debug/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // routes serves every endpoint with the security headers; the API endpoints take a bearer
 // key and a rate limit per key.
 func (p *platform) routes(hc httpConfig) http.Handler {
@@ -240,11 +251,11 @@ func (p *platform) routes(hc httpConfig) http.Handler {
 		// The web chat widget and its WebSocket; visitors carry no API key.
 		mux.Handle("/webchat/", p.channels.webchat)
 	}
-	// Everything else is the web console's (its pages route in the browser), but an unknown
-	// API path still answers the API's JSON 404.
+	// A browser's GET of any other path is the web console's (its pages route in the
+	// browser); other methods, and paths under the API's prefixes, answer the API's JSON 404.
 	console := webconsole.Handler()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/graphql/") {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || apiPath(r.URL.Path) {
 			httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 			return
 		}
