@@ -8,7 +8,7 @@ GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
-.PHONY: setup setup-test playground console build demo serve test test-go test-console lint generate check-generate fuzz \
+.PHONY: setup setup-test playground console build demo serve test test-go test-console screenshots lint generate check-generate fuzz \
         bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language eval-answers clean
 
 setup:
@@ -41,6 +41,12 @@ test: setup-test lint check-generate test-go test-console
 # The web console in Debian's Chromium (playwright-core) against a real meridian serve.
 test-console: build
 	cd console && npm run --silent e2e
+
+# Screenshots of the console's screens for the docs (docs/console), on a week of demo traffic.
+# Debian's Noto fonts show CJK and Thai text (installed as root when missing).
+screenshots: build
+	@fc-list | grep -qi "Noto Sans CJK" || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk fonts-noto-core >/dev/null; } || true
+	cd console && node scripts/screenshots.mjs
 
 test-go:
 	$(GOTESTSUM) --format pkgname-and-test-fails -- -count=1 -timeout 20m ./...

@@ -14,7 +14,7 @@ export default tseslint.config(
     rules: { ...reactHooks.configs.recommended.rules, "react-hooks/incompatible-library": "off" },
   },
   {
-    files: ["e2e/**/*.mjs"],
+    files: ["e2e/**/*.mjs", "scripts/**/*.mjs"],
     extends: [js.configs.recommended],
     // Its page.evaluate callbacks run in the browser.
     languageOptions: { ecmaVersion: 2022, globals: { ...globals.node, ...globals.browser } },

@@ -82,25 +82,53 @@ function live(): Client {
   return socket;
 }
 
-/** Subscribes; the returned function ends the subscription. */
+/**
+ * Subscribes; the returned function ends the subscription. The socket reconnects by itself;
+ * a subscription the server ended with an error (a subscriber that fell behind is dropped)
+ * is started again after a pause that doubles up to 30 s, and onRestart then tells the
+ * screen to read again what it may have missed.
+ */
 export function subscribe<TResult, TVariables>(
   doc: TypedDocumentString<TResult, TVariables>,
   variables: TVariables,
   onData: (data: TResult) => void,
   onError?: (err: unknown) => void,
+  onRestart?: () => void,
 ): () => void {
-  return live().subscribe<TResult>(
-    { query: doc.toString(), variables: (variables ?? {}) as Record<string, unknown> },
-    {
-      next: (v) => {
-        if (v.data) onData(v.data);
-        else if (v.errors?.length) onError?.(new GraphQLError(v.errors.map((e) => e.message).join("; "), 200));
+  let stopped = false;
+  let stop = () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pause = 1000;
+  const start = () => {
+    stop = live().subscribe<TResult>(
+      { query: doc.toString(), variables: (variables ?? {}) as Record<string, unknown> },
+      {
+        next: (v) => {
+          pause = 1000;
+          if (v.data) onData(v.data);
+          else if (v.errors?.length) onError?.(new GraphQLError(v.errors.map((e) => e.message).join("; "), 200));
+        },
+        // graphql-ws reports GraphQL errors as an array and a closed socket as its CloseEvent.
+        error: (e) => {
+          onError?.(new GraphQLError(describe(e), 0));
+          if (stopped) return;
+          timer = setTimeout(() => {
+            if (stopped) return;
+            start();
+            onRestart?.();
+          }, pause);
+          pause = Math.min(pause * 2, 30_000);
+        },
+        complete: () => {},
       },
-      // graphql-ws reports GraphQL errors as an array and a closed socket as its CloseEvent.
-      error: (e) => onError?.(new GraphQLError(describe(e), 0)),
-      complete: () => {},
-    },
-  );
+    );
+  };
+  start();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    stop();
+  };
 }
 
 let connected = false;

@@ -36,13 +36,14 @@ export default function BoardScreen() {
     // A fetch whose answer sets state later, not a synchronous cascade.
     // eslint-disable-next-line react-hooks/set-state-in-effect
     void load();
-    const stop = subscribe(BoardChangesDocument, {}, () => {
+    const soon = () => {
       if (pending.current) return;
       pending.current = setTimeout(() => {
         pending.current = null;
         void load();
       }, 1000);
-    });
+    };
+    const stop = subscribe(BoardChangesDocument, {}, soon, undefined, soon);
     return () => {
       stop();
       if (pending.current) clearTimeout(pending.current);

@@ -91,11 +91,11 @@ export default function Conversation({ id }: { id: string }) {
     const stopMsgs = subscribe(ConversationMessagesDocument, { id }, ({ messageAdded: m }) => {
       setPushed((old) => (old.some((o) => o.id === m.id) ? old : [...old, { ...m, translation: null }]));
       again();
-    });
+    }, undefined, again);
     const stopConv = subscribe(ConversationChangedDocument, { id }, ({ conversationUpdated: c }) => {
       setState({ status: c.status, assignee: c.assignee, priority: c.priority, sla: c.sla, queue: c.queue });
       again();
-    });
+    }, undefined, again);
     return () => {
       stopMsgs();
       stopConv();

@@ -123,6 +123,10 @@ export default function Inbox() {
         setLive(false);
         setError(err instanceof Error ? err.message : String(err));
       },
+      () => {
+        setLive(true);
+        void load(null);
+      },
     );
     // After a dropped socket, read the inbox again: events in between were missed.
     const off = onReconnected(() => void load(null));
@@ -273,7 +277,7 @@ export default function Inbox() {
 type LiveMessage = InboxMessagesSubscription["messageAdded"];
 
 function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?: LiveMessage; selected: boolean; style: React.CSSProperties }) {
-  const { t, fmt } = useI18n();
+  const { t, fmt, dir } = useI18n();
   const read = row.recent[row.recent.length - 1];
   const last = latest && (!read || Date.parse(latest.occurredAt) >= Date.parse(read.occurredAt)) ? latest : read;
   return (
@@ -310,7 +314,15 @@ function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?:
               {t(`status_${row.status}`)}
             </Text>
           </Group>
-          <Text size="sm" truncate dir={last ? "auto" : undefined} c={last ? undefined : "dimmed"} data-testid="last-message">
+          <Text
+            size="sm"
+            truncate
+            dir={last ? "auto" : undefined}
+            // The text keeps its own direction, the column its alignment.
+            style={{ textAlign: dir === "rtl" ? "right" : "left" }}
+            c={last ? undefined : "dimmed"}
+            data-testid="last-message"
+          >
             {last ? last.text : t("noMessages")}
           </Text>
         </Stack>
