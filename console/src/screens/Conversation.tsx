@@ -209,6 +209,15 @@ export default function Conversation({ id }: { id: string }) {
   );
 }
 
+/**
+ * An idempotency key for a reply: 128 random bits. crypto.randomUUID exists only in secure
+ * contexts, and a console on a LAN address over plain HTTP is not one.
+ */
+function messageId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 /** The messages read, with those pushed since that the read did not have yet, oldest first. */
 function merge(read: Msg[], pushed: Msg[]): Msg[] {
   const ids = new Set(read.map((m) => m.id));
@@ -302,7 +311,7 @@ function Actions({
             if (!text) return;
             void act(async () => {
               const { sendMessage } = await request(SendReplyDocument, {
-                input: { conversationId: conv.id, text, clientMessageId: crypto.randomUUID() },
+                input: { conversationId: conv.id, text, clientMessageId: messageId() },
               });
               if (sendMessage.state === "failed") throw new Error(sendMessage.reason ?? "failed");
               setReply("");
