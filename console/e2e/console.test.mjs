@@ -207,6 +207,12 @@ async function agentJourney(page, urls, problems) {
 
   const a11y = {};
   a11y.signIn = await accessibilityProblems(page);
+  // A key the server does not know is refused, and nothing is kept.
+  await page.getByLabel("API key").fill("not-a-key-of-this-server");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText("This key was not accepted").waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+
   // Sign in.
   await page.getByLabel("API key").fill(lenaKey);
   await page.getByRole("button", { name: "Sign in" }).click();

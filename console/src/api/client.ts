@@ -74,7 +74,14 @@ function live(): Client {
       connectionParams: () => ({ Authorization: `Bearer ${storedKey() ?? ""}` }),
       lazy: true,
       retryAttempts: Infinity,
-      shouldRetry: () => true,
+      // The server closes a socket whose key it refuses with 4403: no retry, the session ends.
+      shouldRetry: (e) => {
+        if (typeof e === "object" && e !== null && "code" in e && (e as { code: number }).code === 4403) {
+          window.dispatchEvent(new Event(unauthorizedEvent));
+          return false;
+        }
+        return true;
+      },
     });
     socket.on("connected", () => (connected = true));
     socket.on("closed", () => (connected = false));
