@@ -1,27 +1,20 @@
-// The console in a real browser (Debian's Chromium driven by playwright-core) against a real
-// `meridian serve` on a free port with a temporary data directory, routing and analysis on,
-// and WhatsApp pointed at a local fake of the Graph API: an agent of eu signs in, sees an
-// inbound WhatsApp message arrive in her inbox without a reload and never a us one, answers
-// it, resolves it, and switches the interface to Arabic (right to left); axe-core checks each
-// screen. Run by `make test-console` (part of `make test`).
+// The console in a real browser against a real `meridian serve` (e2e/harness.mjs): an agent
+// of eu signs in, sees an inbound WhatsApp message arrive in her inbox without a reload and
+// never a us one, answers it, transfers it, resolves it, and switches the interface to Arabic
+// (right to left); a supervisor's board and the executive screen open the conversations
+// behind their figures; axe-core checks each screen. Run by `make test-console` (part of
+// `make test`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer, get as httpGet } from "node:http";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const bin = process.env.MERIDIAN_BIN ?? join(root, "bin/meridian");
-const chromePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const adminKey = "console-admin-key-0123";
 const lenaKey = "console-lena-key-0123";
-const appSecret = "app-secret";
-const phoneNumberId = "1029384756";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -35,30 +28,10 @@ async function accessibilityProblems(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-let server, graph, dataDir, base, browser, logs = "";
-const sends = [];
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-async function gql(key, query, variables = {}) {
-  const resp = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await resp.json();
-  assert.equal(body.errors, undefined, `${query}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+let meridian, base, browser;
+const gql = (...args) => meridian.gql(...args);
+const metric = (name) => meridian.metric(name);
+const whatsApp = (...args) => meridian.whatsApp(...args);
 
 // The bytes a response carries on the wire (Node's fetch would decode them).
 function rawGet(url) {
@@ -71,89 +44,19 @@ function rawGet(url) {
   });
 }
 
-async function metric(name) {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(name + " "));
-  return line ? Number(line.split(" ")[1]) : 0;
-}
-
-async function waitFor(what, fn, ms = 30_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 before(async () => {
-  assert.ok(existsSync(bin), `${bin} is missing: run make build`);
-  assert.ok(existsSync(chromePath), `${chromePath} is missing: run scripts/setup.sh --test`);
-  // The WhatsApp Cloud API's send endpoint, as its documentation describes it.
-  graph = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      if (req.headers.authorization !== "Bearer wa-token" || req.method !== "POST" || req.url !== `/v21.0/${phoneNumberId}/messages`) {
-        res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":{"message":"Unknown path","code":100}}');
-        return;
-      }
-      const msg = JSON.parse(body);
-      sends.push(msg);
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ messaging_product: "whatsapp", contacts: [{ input: msg.to, wa_id: msg.to }], messages: [{ id: `wamid.OUT${sends.length}` }] }));
-    });
-  });
-  await new Promise((ok) => graph.listen(0, "127.0.0.1", ok));
-
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dataDir = mkdtempSync(join(tmpdir(), "meridian-console-"));
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    cwd: root,
-    env: {
-      ...process.env,
-      MERIDIAN_API_KEYS: `${adminKey},${lenaKey}:agent:eu::lena`,
-      MERIDIAN_LOG_LEVEL: "warn",
-      MERIDIAN_ROUTING: "on",
-      MERIDIAN_ANALYSIS: "on",
-      MERIDIAN_LANGUAGE_HIGH_ACCURACY: "de,en",
-      MERIDIAN_WHATSAPP_APP_SECRET: appSecret,
-      MERIDIAN_WHATSAPP_VERIFY_TOKEN: "verify-me",
-      MERIDIAN_WHATSAPP_ACCESS_TOKEN: "wa-token",
-      MERIDIAN_WHATSAPP_API_BASE: `http://127.0.0.1:${graph.address().port}`,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout.on("data", (d) => (logs += d));
-  server.stderr.on("data", (d) => (logs += d));
-  await waitFor(
-    "meridian /readyz",
-    async () => {
-      if (server.exitCode !== null) throw new Error(`meridian exited:\n${logs}`);
-      try {
-        return (await fetch(`${base}/readyz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    120_000,
-  );
+  meridian = await startMeridian(`${adminKey},${lenaKey}:agent:eu::lena`);
+  base = meridian.base;
   const days = [1, 2, 3, 4, 5, 6, 7].map((d) => `{weekday: ${d}, start: "00:00", end: "24:00"}`).join(", ");
   await gql(adminKey, `mutation { upsertAgent(input: {id: "lena", name: "Lena Vogel", region: "eu", languages: ["de", "en:4"], skills: [], tiers: [],
     maxConcurrent: 5, timezone: "Europe/Berlin", shifts: [${days}]}) { id } }`);
   await gql(adminKey, `mutation { setAgentPresence(agentId: "lena", status: ONLINE) { id } }`);
-  browser = await chromium.launch({ executablePath: chromePath, args: ["--no-sandbox"] });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await new Promise((ok) => server.once("exit", ok));
-  }
-  graph?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await meridian?.stop();
 });
 
 test("an agent signs in, sees a WhatsApp message arrive live and no other region's, answers, transfers, resolves, and reads the console in Arabic", async () => {
@@ -168,26 +71,10 @@ test("an agent signs in, sees a WhatsApp message arrive live and no other region
   } catch (err) {
     const shot = join(tmpdir(), "meridian-console-e2e.png");
     await page.screenshot({ path: shot }).catch(() => {});
-    console.log(`screenshot of the failure: ${shot}\nserver log:\n${logs}`);
+    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs()}`);
     throw err;
   }
 });
-
-// Posts a customer's WhatsApp text to the webhook, signed as the Cloud API signs.
-async function whatsApp(from, name, wamid, text) {
-  const delivery = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [{ id: phoneNumberId, changes: [{ field: "messages", value: {
-      messaging_product: "whatsapp",
-      metadata: { display_phone_number: phoneNumberId, phone_number_id: phoneNumberId },
-      contacts: [{ profile: { name }, wa_id: from }],
-      messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
-    } }] }],
-  });
-  const signature = "sha256=" + createHmac("sha256", appSecret).update(delivery).digest("hex");
-  const hook = await fetch(`${base}/webhooks/whatsapp`, { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: delivery });
-  assert.equal(hook.status, 200);
-}
 
 async function agentJourney(page, urls, problems) {
 
@@ -271,9 +158,9 @@ async function agentJourney(page, urls, problems) {
   await page.getByRole("textbox", { name: "Reply" }).fill(reply);
   await page.getByRole("button", { name: "Send" }).click();
   await page.locator('[data-direction="outbound"]').filter({ hasText: reply }).waitFor({ timeout: 30_000 });
-  assert.equal(sends.length, 1);
-  assert.equal(sends[0].to, "4915100777000");
-  assert.equal(sends[0].text.body, reply);
+  assert.equal(meridian.sends.length, 1);
+  assert.equal(meridian.sends[0].to, "4915100777000");
+  assert.equal(meridian.sends[0].text.body, reply);
 
   // Transfer it to a colleague who joined since (so the first routing could only pick her).
   const days = [1, 2, 3, 4, 5, 6, 7].map((d) => `{weekday: ${d}, start: "00:00", end: "24:00"}`).join(", ");
