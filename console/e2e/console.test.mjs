@@ -275,3 +275,30 @@ test("the executive screen's figures come from metrics, and a figure lists the c
     await page.close();
   }
 });
+
+test("the compliance screen lists a region's audit trail and verifies its hash chain", async () => {
+  const page = await browser.newPage({ locale: "en-US" });
+  try {
+    // The first test's reads and actions in eu were audited.
+    const { auditLog } = await gql(adminKey, `{ auditLog(region: "eu", first: 3) { edges { node { seq action } } } }`);
+    assert.equal(auditLog.edges.length, 3);
+
+    await page.goto(`${base}/`);
+    await page.getByLabel("API key").fill(adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Compliance" }).click();
+    await page.getByRole("heading", { name: "Audit trail" }).waitFor();
+    const firstRows = await page.locator("tbody tr").evaluateAll((rows) => rows.slice(0, 3).map((r) => [r.children[0].textContent, r.children[3].textContent]));
+    assert.deepEqual(firstRows, auditLog.edges.map((e) => [String(e.node.seq), e.node.action]));
+    await page.getByRole("button", { name: "Verify the hash chain" }).click();
+    await page.getByTestId("verification").getByText(/^Intact: [\d,]+ entries$/).waitFor();
+    assert.deepEqual(await accessibilityProblems(page), []);
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-console-e2e-compliance.png");
+    await page.screenshot({ path: shot }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});

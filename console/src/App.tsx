@@ -15,6 +15,7 @@ const Inbox = lazy(() => import("./screens/Inbox"));
 const Conversation = lazy(() => import("./screens/Conversation"));
 const Board = lazy(() => import("./screens/Board"));
 const Executive = lazy(() => import("./screens/Executive"));
+const Compliance = lazy(() => import("./screens/Compliance"));
 
 // Darker shades than Mantine's defaults, so that text keeps a 4.5:1 contrast (WCAG AA).
 const theme = createTheme({ fontFamily: "var(--meridian-font)", primaryColor: "indigo", primaryShade: 8, autoContrast: true });
@@ -178,6 +179,8 @@ function Content({ route, screens, role }: { route: ReturnType<typeof parse>; sc
       return screens.includes("board") ? <Board /> : <NotBuilt />;
     case "executive":
       return screens.includes("executive") ? <Executive /> : <NotBuilt />;
+    case "compliance":
+      return screens.includes("compliance") ? <Compliance /> : <NotBuilt />;
     case "unknown":
       return <NotBuilt />;
     default:

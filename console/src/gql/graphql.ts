@@ -245,6 +245,24 @@ export type DrillConversationsQueryVariables = Exact<{
 
 export type DrillConversationsQuery = { conversations: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, region: string, channel: string, language: string, customerId: string, messageCount: number, status: ConversationStatus, lastActivityAt: string } }> } };
 
+export type VerifyAuditLogQueryVariables = Exact<{
+  region?: string | null | undefined;
+}>;
+
+
+export type VerifyAuditLogQuery = { verifyAuditLog: { valid: boolean, entries: number, firstInvalidEntry: number | null, reason: string | null, regions: Array<{ region: string, valid: boolean, entries: number, firstInvalidEntry: number | null, reason: string | null }> } };
+
+export type AuditLogQueryVariables = Exact<{
+  region: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  subject?: string | null | undefined;
+  action?: string | null | undefined;
+}>;
+
+
+export type AuditLogQuery = { auditLog: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { seq: number, at: string, keyId: string, role: string, action: string, subject: string, outcome: string, hash: string } }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -711,3 +729,48 @@ export const DrillConversationsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DrillConversationsQuery, DrillConversationsQueryVariables>;
+export const VerifyAuditLogDocument = new TypedDocumentString(`
+    query VerifyAuditLog($region: String) {
+  verifyAuditLog(region: $region) {
+    valid
+    entries
+    firstInvalidEntry
+    reason
+    regions {
+      region
+      valid
+      entries
+      firstInvalidEntry
+      reason
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<VerifyAuditLogQuery, VerifyAuditLogQueryVariables>;
+export const AuditLogDocument = new TypedDocumentString(`
+    query AuditLog($region: String!, $first: Int, $after: String, $subject: String, $action: String) {
+  auditLog(
+    region: $region
+    first: $first
+    after: $after
+    subject: $subject
+    action: $action
+  ) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        seq
+        at
+        keyId
+        role
+        action
+        subject
+        outcome
+        hash
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
