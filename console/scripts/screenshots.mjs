@@ -69,6 +69,10 @@ try {
   await shot("executive");
   // Cold: each screen's first load in this page, its chunks included.
   console.log(`inbox's first rows ${inboxMs} ms after "Sign in"; executive chart ${executiveMs} ms after its link`);
+  await page.getByRole("link", { name: "Compliance" }).click();
+  await page.getByRole("heading", { name: "Audit trail" }).waitFor();
+  await page.locator("tbody tr").first().waitFor();
+  await shot("compliance");
   await page.getByRole("link", { name: "Inbox" }).click();
   await page.getByLabel("Language", { exact: true }).selectOption({ label: "العربية" });
   await page.locator("[data-conversation]").first().waitFor();
