@@ -31,6 +31,15 @@ WORKDIR /playground
 COPY graphql/playground/package.json graphql/playground/package-lock.json graphql/playground/build.mjs ./
 RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && npm run --silent build
 
+# --- the web console's build from the npm registry (embedded in the binary) -----------------
+FROM --platform=linux/amd64 node:22-bookworm-slim AS console
+WORKDIR /src/console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+COPY console/ ./
+# vite.config.ts writes the build to ../webconsole/dist.
+RUN npm run --silent build
+
 # --- the Go binary -------------------------------------------------------------------------
 FROM --platform=linux/amd64 golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
@@ -39,6 +48,7 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 COPY --from=playground /playground/assets/ graphql/playground/assets/
+COPY --from=console /src/webconsole/dist/ webconsole/dist/
 ARG VERSION=dev
 # CGO is not needed: chdb-go loads libchdb.so through purego at run time.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \

@@ -8,7 +8,7 @@ GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
-.PHONY: setup setup-test playground build demo serve test test-go lint generate check-generate fuzz \
+.PHONY: setup setup-test playground console build demo serve test test-go test-console screenshots bench-console lint generate check-generate fuzz \
         bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language eval-answers clean
 
 setup:
@@ -21,7 +21,11 @@ setup-test:
 playground:
 	@bash scripts/build-playground.sh
 
-build: playground
+# The web console's npm build, which the binary embeds (scripts/setup.sh runs it too).
+console:
+	@bash scripts/build-console.sh
+
+build: playground console
 	$(GO) build -o bin/meridian ./cmd/meridian
 
 ## (a) set up and run Meridian on its embedded default with demo traffic
@@ -32,7 +36,21 @@ serve: setup build
 	./bin/meridian serve
 
 ## (b) set up and run the whole test suite
-test: setup-test lint check-generate test-go
+test: setup-test lint check-generate test-go test-console
+
+# The web console in Debian's Chromium (playwright-core) against a real meridian serve.
+test-console: build
+	cd console && npm run --silent e2e
+
+# 50 inbound WhatsApp messages into an open inbox in Chromium: p50/p95 from the webhook's 200.
+bench-console: build
+	cd console && node scripts/bench-inbox.mjs
+
+# Screenshots of the console's screens for the docs (docs/console), on a week of demo traffic.
+# Debian's Noto fonts show CJK and Thai text (installed as root when missing).
+screenshots: build
+	@fc-list | grep -qi "Noto Sans CJK" || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk fonts-noto-core >/dev/null; } || true
+	cd console && node scripts/screenshots.mjs
 
 test-go:
 	$(GOTESTSUM) --format pkgname-and-test-fails -- -count=1 -timeout 20m ./...
@@ -42,16 +60,18 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 	bash deploy/check.sh >/dev/null
+	cd console && npm run --silent typecheck && npm run --silent lint
 
 # gqlgen's GraphQL code, and the Go code of schemas/events/v1/event.proto (protoc-gen-go and
 # vtprotobuf, pinned in go.mod; no protoc needed).
 generate:
 	$(GQLGEN)
 	$(GO) run ./schemas/events/gen
+	bash scripts/build-console.sh codegen
 
 # Regenerates and fails if the checked-in generated code differs from the schema's.
 check-generate: generate
-	@git diff --exit-code -- graphql/ schemas/events/v1/eventv1/ || (echo "generated code is stale: run make generate and commit"; exit 1)
+	@git diff --exit-code -- graphql/ schemas/events/v1/eventv1/ console/src/gql/ || (echo "generated code is stale: run make generate and commit"; exit 1)
 
 # Each fuzz target of the parsers of outside input and of the event codec, FUZZTIME each.
 FUZZTIME ?= 30s

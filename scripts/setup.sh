@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Meridian needs on a Debian machine, idempotently: build tools, Go modules,
-# chDB (libchdb.so), PostgreSQL binaries, the GraphQL playground's npm build and, with --test,
-# the Apache Kafka jars and the Python packages the notebooks use. Engines go to .engines/
+# chDB (libchdb.so), PostgreSQL binaries, the GraphQL playground's and the web console's npm
+# builds and, with --test, the Apache Kafka jars, the Python packages the notebooks use and
+# Debian's Chromium (the console's browser tests drive it with playwright-core). Engines go to .engines/
 # (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ go mod download
 bash scripts/fetch-chdb.sh
 bash scripts/install-postgres.sh
 bash scripts/build-playground.sh
+bash scripts/build-console.sh
 # No machine-wide link to the library: the binary finds this checkout's .engines/chdb itself
 # (store/clickhouse/chdblib), so each checkout's binary loads its own.
 if $with_test; then
@@ -38,4 +40,9 @@ if $with_test; then
   python3 -m pip --version >/dev/null 2>&1 || apt-get install -y -q python3-pip >/dev/null
   python3 -m pip install -q -r notebooks/requirements.txt pyyaml 2>/dev/null ||
     python3 -m pip install -q --break-system-packages -r notebooks/requirements.txt pyyaml
+  # The console's browser tests (make test-console): Debian's Chromium, never a downloaded one.
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
 fi

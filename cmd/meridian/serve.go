@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,7 @@ import (
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/webconsole"
 )
 
 func init() {
@@ -221,6 +223,17 @@ func parseHTTPConfig(cfg config) (httpConfig, error) {
 	return hc, nil
 }
 
+// apiPath reports whether path is under one of the API's prefixes, where an unknown path is
+// an API client's mistake rather than a page of the console.
+func apiPath(path string) bool {
+	for _, prefix := range []string{"/v1/", "/graphql/", "/webhooks/", "/webchat/", "/playground/", "/debug/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // routes serves every endpoint with the security headers; the API endpoints take a bearer
 // key and a rate limit per key.
 func (p *platform) routes(hc httpConfig) http.Handler {
@@ -251,8 +264,15 @@ func (p *platform) routes(hc httpConfig) http.Handler {
 		// The web chat widget and its WebSocket; visitors carry no API key.
 		mux.Handle("/webchat/", p.channels.webchat)
 	}
+	// A browser's GET of any other path is the web console's (its pages route in the
+	// browser); other methods, and paths under the API's prefixes, answer the API's JSON 404.
+	console := webconsole.Handler()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || apiPath(r.URL.Path) {
+			httpapi.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+			return
+		}
+		console.ServeHTTP(w, r)
 	})
 	return httpapi.SecureHeaders(mux)
 }

@@ -488,14 +488,15 @@ type ComplexityRoot struct {
 	}
 
 	Message struct {
-		Analysis    func(childComplexity int) int
-		Channel     func(childComplexity int) int
-		Direction   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Language    func(childComplexity int) int
-		OccurredAt  func(childComplexity int) int
-		Text        func(childComplexity int) int
-		Translation func(childComplexity int, to string, domain *string) int
+		Analysis       func(childComplexity int) int
+		Channel        func(childComplexity int) int
+		ConversationID func(childComplexity int) int
+		Direction      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Language       func(childComplexity int) int
+		OccurredAt     func(childComplexity int) int
+		Text           func(childComplexity int) int
+		Translation    func(childComplexity int, to string, domain *string) int
 	}
 
 	MetricsResult struct {
@@ -2904,6 +2905,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.Channel(childComplexity), true
+	case "Message.conversationId":
+		if e.ComplexityRoot.Message.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ConversationID(childComplexity), true
 	case "Message.direction":
 		if e.ComplexityRoot.Message.Direction == nil {
 			break
@@ -6811,6 +6818,8 @@ enum ConversationStatus {
 
 type Message {
   id: ID!
+  "The conversation it belongs to (a live messageAdded of every conversation names it)."
+  conversationId: ID!
   "inbound or outbound"
   direction: String!
   occurredAt: Time!
@@ -8252,6 +8261,8 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Message_id(ctx, field)
+	case "conversationId":
+		return ec.fieldContext_Message_conversationId(ctx, field)
 	case "direction":
 		return ec.fieldContext_Message_direction(ctx, field)
 	case "occurredAt":
@@ -17934,6 +17945,29 @@ func (ec *executionContext) _Message_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Message_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Message_conversationId(ctx context.Context, field graphql.CollectedField, obj *metrics.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Message", field, false, false, "ID")
 }
 
@@ -32847,6 +32881,11 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = graphql.MarshalString("Message")
 		case "id":
 			out.Values[i] = ec._Message_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conversationId":
+			out.Values[i] = ec._Message_conversationId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

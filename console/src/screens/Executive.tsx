@@ -1,0 +1,270 @@
+import "../styles/conversation.css";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Alert, Anchor, Button, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { DrillConversationsDocument, MetricsDocument, type DrillConversationsQuery, type MetricsQuery } from "../gql/graphql";
+import { request } from "../api/client";
+import { useI18n, type Translate } from "../i18n/i18n";
+import { navigate } from "../router";
+import type { MessageKey } from "../i18n/en";
+
+const TrendChart = lazy(() => import("../components/TrendChart"));
+
+const measures = ["conversations", "messages", "csat_avg", "first_response_seconds", "ai_containment"] as const;
+type Measure = (typeof measures)[number];
+const ranges = [7, 28, 90];
+
+type Filter = { dimension: string; op: string; values: string[] };
+type Drill = {
+  what: string;
+  filters: Filter[];
+  from: string;
+  to: string;
+  result: DrillConversationsQuery["conversations"] | null;
+};
+
+function formatter(m: Measure, fmt: ReturnType<typeof useI18n>["fmt"]): (v: number) => string {
+  switch (m) {
+    case "csat_avg":
+      return (v) => fmt.number(v, { maximumFractionDigits: 2 });
+    case "ai_containment":
+      return (v) => fmt.number(v, { style: "percent", maximumFractionDigits: 0 });
+    case "first_response_seconds":
+      return (v) => fmt.duration(v * 1000);
+    default:
+      return (v) => fmt.number(v, { maximumFractionDigits: 0 });
+  }
+}
+
+const label = (t: Translate, m: Measure) => t(`m_${m}` as MessageKey);
+
+/** Service KPIs over time by region and channel, every figure from the metrics query; a point of the chart lists the conversations behind it. */
+export default function Executive() {
+  const { t, fmt } = useI18n();
+  const [days, setDays] = useState(28);
+  const [measure, setMeasure] = useState<Measure>("conversations");
+  const [totals, setTotals] = useState<MetricsQuery["metrics"] | null>(null);
+  const [perDay, setPerDay] = useState<MetricsQuery["metrics"] | null>(null);
+  const [perChannel, setPerChannel] = useState<MetricsQuery["metrics"] | null>(null);
+  const [drill, setDrill] = useState<Drill | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  // Whole UTC days, the last of them today.
+  const range = useMemo(() => {
+    const to = new Date();
+    to.setUTCHours(24, 0, 0, 0);
+    const from = new Date(to.getTime() - days * 86_400_000);
+    return { from: from.toISOString(), to: to.toISOString() };
+  }, [days]);
+
+  useEffect(() => {
+    let stale = false;
+    const all = [...measures];
+    Promise.all([
+      request(MetricsDocument, { measures: all, ...range }),
+      request(MetricsDocument, { measures: all, dimensions: ["time", "region"], granularity: "day", ...range }),
+      request(MetricsDocument, { measures: all, dimensions: ["channel"], ...range }),
+    ])
+      .then(([a, b, c]) => {
+        if (stale) return;
+        setTotals(a.metrics);
+        setPerDay(b.metrics);
+        setPerChannel(c.metrics);
+        setError(null);
+      })
+      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      stale = true;
+    };
+  }, [range]);
+
+  const f = formatter(measure, fmt);
+  const chart = useMemo(() => {
+    if (!perDay) return null;
+    const mi = perDay.measures.indexOf(measure);
+    const dayList = [...new Set(perDay.rows.map((r) => r.dimensions[0] ?? ""))].sort();
+    const regions = [...new Set(perDay.rows.map((r) => r.dimensions[1] ?? ""))].sort();
+    const series = regions.map((region) => ({
+      name: region,
+      points: dayList.map((d) => perDay.rows.find((r) => r.dimensions[0] === d && r.dimensions[1] === region)?.values[mi] ?? null),
+    }));
+    return { days: dayList, series };
+  }, [perDay, measure]);
+
+  // The conversations behind a cell: the metrics query's filters and range, given to the
+  // conversations query (its totalCount is the cell's conversations measure).
+  const open = useCallback(async (d: Omit<Drill, "result">, after: string | null = null) => {
+    setDrill((old) => (after && old ? old : { ...d, result: null }));
+    try {
+      const { conversations } = await request(DrillConversationsDocument, { filters: d.filters, from: d.from, to: d.to, first: 50, after });
+      setDrill((old) =>
+        after && old?.result ? { ...old, result: { ...conversations, edges: [...old.result.edges, ...conversations.edges] } } : { ...d, result: conversations },
+      );
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }, []);
+
+  const pick = useCallback(
+    (region: string, day: string) => {
+      const from = new Date(`${day}T00:00:00Z`);
+      const to = new Date(from.getTime() + 86_400_000);
+      void open({ what: `${region} · ${fmt.date(day)}`, filters: [{ dimension: "region", op: "eq", values: [region] }], from: from.toISOString(), to: to.toISOString() });
+    },
+    [open, fmt],
+  );
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="end">
+        <Title order={2} size="h3">
+          {t("execTitle")}
+        </Title>
+        <SegmentedControl
+          aria-label={t("execLastDays", { n: "" }).trim()}
+          value={String(days)}
+          onChange={(v) => setDays(Number(v))}
+          data={ranges.map((n) => ({ value: String(n), label: t("execLastDays", { n: fmt.number(n) }) }))}
+        />
+      </Group>
+      {error && (
+        <Alert color="red" role="alert">
+          {t("error", { message: error })}
+        </Alert>
+      )}
+      {!totals && !error && <Loader aria-label={t("loading")} />}
+      {totals && (
+        <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
+          {measures.map((m) => {
+            const v = totals.rows[0]?.values[totals.measures.indexOf(m)];
+            return (
+              <Card withBorder padding="sm" key={m}>
+                <Text size="xs" c="dimmed" fw={700}>
+                  {label(t, m)}
+                </Text>
+                <Text size="xl" fw={700} data-testid={`kpi-${m}`}>
+                  {v == null ? "–" : formatter(m, fmt)(v)}
+                </Text>
+              </Card>
+            );
+          })}
+        </SimpleGrid>
+      )}
+      {chart && (
+        <Card withBorder>
+          <Group justify="space-between" mb="xs">
+            <Title order={3} size="h5">
+              {t("execPerDay")}
+            </Title>
+            <Select
+              label={t("execMeasure")}
+              w={200}
+              value={measure}
+              onChange={(v) => v && setMeasure(v as Measure)}
+              data={measures.map((m) => ({ value: m, label: label(t, m) }))}
+              allowDeselect={false}
+            />
+          </Group>
+          <Suspense fallback={<Loader size="sm" />}>
+            <TrendChart days={chart.days} series={chart.series} label={`${t("execPerDay")}: ${label(t, measure)}`} format={f} onPick={pick} />
+          </Suspense>
+          <Text size="xs" c="dimmed">
+            {t("drillHint")}
+          </Text>
+        </Card>
+      )}
+      {drill && (
+        <Card withBorder>
+          <Title order={3} size="h5" mb="xs">
+            {drill.result
+              ? t("drillTitle", { count: fmt.number(drill.result.totalCount), what: drill.what })
+              : t("loading")}
+          </Title>
+          {drill.result && (
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("colConversation")}</Table.Th>
+                  <Table.Th>{t("filterChannel")}</Table.Th>
+                  <Table.Th>{t("detectedLanguage")}</Table.Th>
+                  <Table.Th>{t("colMessages")}</Table.Th>
+                  <Table.Th>{t("filterStatus")}</Table.Th>
+                  <Table.Th>{t("colLastActivity")}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {drill.result.edges.map(({ node: c }) => (
+                  <Table.Tr key={c.id}>
+                    <Table.Td>
+                      <Anchor
+                        href={`/conversations/${encodeURIComponent(c.id)}`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          navigate(`/conversations/${encodeURIComponent(c.id)}`);
+                        }}
+                      >
+                        {c.id}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{c.channel}</Table.Td>
+                    <Table.Td>{fmt.language(c.language)}</Table.Td>
+                    <Table.Td>{fmt.number(c.messageCount)}</Table.Td>
+                    <Table.Td>{t(`status_${c.status}`)}</Table.Td>
+                    <Table.Td>{fmt.dateTime(c.lastActivityAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+          {drill.result?.pageInfo.hasNextPage && (
+            <Button variant="default" mt="xs" onClick={() => drill.result && void open(drill, drill.result.pageInfo.endCursor ?? null)}>
+              {t("loadMore")}
+            </Button>
+          )}
+        </Card>
+      )}
+      {perChannel && (
+        <Card withBorder>
+          <Title order={3} size="h5" mb="xs">
+            {t("execByChannel")}
+          </Title>
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("filterChannel")}</Table.Th>
+                {measures.map((m) => (
+                  <Table.Th key={m}>{label(t, m)}</Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {perChannel.rows.map((r) => (
+                <Table.Tr key={r.dimensions[0]}>
+                  <Table.Td>{r.dimensions[0]}</Table.Td>
+                  {measures.map((m) => {
+                    const v = r.values[perChannel.measures.indexOf(m)];
+                    const channel = r.dimensions[0] ?? "";
+                    if (m === "conversations" && v) {
+                      return (
+                        <Table.Td key={m}>
+                          <Anchor
+                            component="button"
+                            type="button"
+                            aria-label={`${label(t, m)} · ${channel}: ${fmt.number(v)}`}
+                            onClick={() => void open({ what: channel, filters: [{ dimension: "channel", op: "eq", values: [channel] }], ...range })}
+                          >
+                            {fmt.number(v)}
+                          </Anchor>
+                        </Table.Td>
+                      );
+                    }
+                    return <Table.Td key={m}>{v == null ? "–" : formatter(m, fmt)(v)}</Table.Td>;
+                  })}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Card>
+      )}
+    </Stack>
+  );
+}
