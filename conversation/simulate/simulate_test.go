@@ -275,7 +275,7 @@ func TestPlanCoverageNeverLosesHours(t *testing.T) {
 	if !gained {
 		t.Errorf("no European market gained hours: %+v", cov)
 	}
-	if !slices.ContainsFunc(Sites(agents), func(s Site) bool { return s.Region == "us" && slices.Contains(s.Languages, "fr") }) {
+	if !slices.ContainsFunc(Sites(agents), func(s demo.Site) bool { return s.Region == "us" && slices.Contains(s.Languages, "fr") }) {
 		t.Error("no site in the us region answers French")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,15 +23,13 @@ var agentNames = map[string][]string{
 	"vi": {"Nguyen Thi Mai"}, "ja": {"Hiro Tanaka", "Yui Sato"}, "ko": {"Kim Min-ji", "Park Ji-hoon"}, "ar": {"Layla Haddad", "Omar Al-Farsi"},
 }
 
-// The demo's staffing assumptions for the follow-the-sun plan that sets its agents' shifts.
-// Each policy region is one staffing region working the generator's human day (08:00–18:00
-// every day on the region's clock, as Generator.onShift), at an illustrative loaded cost per
-// hour; a messaging agent holds several conversations at once, so a ten-minute
-// conversation costs about two minutes of an agent; 80% answered within five minutes.
+// The demo's staffing assumptions for the follow-the-sun plan that sets its agents' shifts:
+// the plan's staffing units are the demo's sites (Sites: a region's agents in one time
+// zone, each answering its agents' team languages, on a local day shift); a messaging
+// agent holds several conversations at once, so a ten-minute conversation costs about two
+// minutes of an agent; 80% answered within five minutes.
 var (
-	staffCost        = map[string]float64{"eu": 38, "us": 35, "sea": 14}
-	staffCostDefault = 30.0
-	staffPlan        = staffing.PlanOptions{AHTSeconds: 120, PatienceSeconds: 1200,
+	staffPlan = staffing.PlanOptions{AHTSeconds: 120, PatienceSeconds: 1200,
 		Target: staffing.Target{ServiceLevel: 0.8, AnswerSeconds: 300, MaxOccupancy: 0.85, Shrinkage: 0.3}}
 	// staffWeek is the week the plan is made for: a winter week, so that no clock changes
 	// inside it and every hour of the week is one local hour of each agent.
@@ -38,32 +37,35 @@ var (
 )
 
 const (
-	staffStartHour, staffEndHour = 8, 18
-	weekHours                    = 7 * 24
+	weekHours = 7 * 24
 	// spareHours is the week of an agent the plan does not need: a full-time week of the
-	// region's busiest hours, so that every screen has people in it.
+	// site's busiest hours, so that every screen has people in it.
 	spareHours = 40
+	// teamLevel is the level of an agent's team language (native): a site answers those.
+	teamLevel = 5
 )
 
 // Agents are the demo tenant's agents: for every market, people who write its languages
 // (native, and English as a second), in the market's region and time zone, with the demo's
 // skills spread among them and a VIP desk in the biggest markets. Their weekly shifts come
 // from a follow-the-sun plan (staffing.FollowTheSun) over a week of the generator's expected
-// hand-overs to humans at messagesPerHour (≤ 0: the generator's default): in every hour the
-// plan gives a region a language and schedules N agents, the first N of the region's agents
-// for that language are on shift (at least one); agents the plan never needs work the 40
-// busiest hours the plan gives their region for their language. The result is a pure
-// function of its arguments.
+// hand-overs to humans at messagesPerHour (≤ 0: the generator's default), whose staffing
+// units are the agents' sites (Sites: region and time zone, 08:00–18:00 local on weekdays,
+// 10:00–16:00 on the market's weekend, one cost per hour), so every agent works daytime in
+// their own time zone: in every hour the plan gives a site a language and schedules N
+// agents, the first N of the site's agents for that language are on shift (at least one);
+// agents the plan never needs work the 40 busiest hours the plan gives their site for
+// their language (else for anything). The result is a pure function of its arguments.
 func Agents(policy *models.ResidencyPolicy, messagesPerHour float64) ([]conversation.Agent, error) {
 	if policy == nil {
 		policy = models.DefaultPolicy()
 	}
 	out, langs := roster(policy)
-	plan, err := staffingPlan(policy, messagesPerHour, out, langs)
+	plans, err := staffingPlan(policy, messagesPerHour, out)
 	if err != nil {
 		return nil, fmt.Errorf("demo agents: %w", err)
 	}
-	on := onShiftHours(plan, out, langs)
+	on := onShiftHours(plans, out, langs)
 	for i := range out {
 		loc, err := time.LoadLocation(out[i].Timezone)
 		if err != nil {
@@ -119,28 +121,25 @@ func roster(policy *models.ResidencyPolicy) ([]conversation.Agent, []string) {
 	return out, langs
 }
 
-// staffingPlan runs the follow-the-sun plan over staffWeek: the policy's regions, each
-// answering the languages of its agents, and the generator's expected hand-overs per
-// market, language and hour.
-func staffingPlan(policy *models.ResidencyPolicy, messagesPerHour float64, agents []conversation.Agent, langs []string) (staffing.Plan, error) {
+// staffingPlan runs the follow-the-sun plan over staffWeek for each of the policy's
+// regions (the router keeps a conversation in its customer's region): the region's sites,
+// each answering its agents' team languages, and the generator's expected hand-overs of
+// the region's markets per market, language and hour. A region with no demand has no plan.
+func staffingPlan(policy *models.ResidencyPolicy, messagesPerHour float64, agents []conversation.Agent) (map[string]staffing.Plan, error) {
 	g := New(Config{Policy: policy, MessagesPerHour: messagesPerHour})
-	var regions []staffing.Region
-	for _, ri := range g.regions {
-		r := staffing.Region{Name: ri.name, Location: ri.loc, StartHour: staffStartHour, EndHour: staffEndHour, CostPerHour: staffCostDefault}
-		if c, ok := staffCost[ri.name]; ok {
-			r.CostPerHour = c
+	regions := map[string][]staffing.Region{}
+	for _, s := range Sites(agents, teamLevel) {
+		rs, err := s.Staffing()
+		if err != nil {
+			return nil, err
 		}
-		for i, a := range agents {
-			if a.Region == ri.name && !slices.Contains(r.Languages, langs[i]) {
-				r.Languages = append(r.Languages, langs[i])
-			}
-		}
-		regions = append(regions, r)
+		regions[s.Region] = append(regions[s.Region], rs...)
 	}
 	human := humanShare()
-	var demand []staffing.Demand
+	demand := map[string][]staffing.Demand{}
 	index := map[string]int{}
 	for _, seg := range g.segs {
+		region := strings.ToLower(seg.region)
 		var total float64
 		for _, l := range seg.locales {
 			total += l.w
@@ -150,16 +149,24 @@ func staffingPlan(policy *models.ResidencyPolicy, messagesPerHour float64, agent
 			key := seg.m.country + "-" + lang // a market per language: CoverageHours is by market
 			k, ok := index[key]
 			if !ok {
-				k = len(demand)
+				k = len(demand[region])
 				index[key] = k
-				demand = append(demand, staffing.Demand{Market: key, Language: lang, Start: staffWeek, Step: time.Hour, Contacts: make([]float64, weekHours)})
+				demand[region] = append(demand[region], staffing.Demand{Market: key, Language: lang, Start: staffWeek, Step: time.Hour, Contacts: make([]float64, weekHours)})
 			}
 			for h := range weekHours {
-				demand[k].Contacts[h] += g.expected(seg, staffWeek.Add(time.Duration(h)*time.Hour)) * human * l.w / total
+				demand[region][k].Contacts[h] += g.expected(seg, staffWeek.Add(time.Duration(h)*time.Hour)) * human * l.w / total
 			}
 		}
 	}
-	return staffing.FollowTheSun(context.Background(), regions, demand, staffPlan)
+	plans := map[string]staffing.Plan{}
+	for region, ds := range demand {
+		p, err := staffing.FollowTheSun(context.Background(), regions[region], ds, staffPlan)
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", region, err)
+		}
+		plans[region] = p
+	}
+	return plans, nil
 }
 
 // humanShare is the share of conversations the generator's AI hands to a human.
@@ -177,30 +184,34 @@ func humanShare() float64 {
 }
 
 // onShiftHours says, per agent and hour of staffWeek, whether the agent is on shift.
-func onShiftHours(plan staffing.Plan, agents []conversation.Agent, langs []string) [][weekHours]bool {
-	team := map[string][]int{} // region/language → agents, in roster order
+func onShiftHours(plans map[string]staffing.Plan, agents []conversation.Agent, langs []string) [][weekHours]bool {
+	team := map[string][]int{} // site/language → agents, in roster order
 	for i, a := range agents {
-		k := a.Region + "/" + langs[i]
+		k := SiteName(a.Region, a.Timezone) + "/" + langs[i]
 		team[k] = append(team[k], i)
 	}
 	on := make([][weekHours]bool, len(agents))
-	busy := map[string]map[int]float64{} // region/language and region → contacts per hour given
+	busy := map[string]map[int]float64{} // site/language and site → contacts per hour given
 	add := func(k string, h int, c float64) {
 		if busy[k] == nil {
 			busy[k] = map[int]float64{}
 		}
 		busy[k][h] += c
 	}
-	for _, a := range plan.Assignments {
+	var given []staffing.Assignment
+	for _, region := range slices.Sorted(maps.Keys(plans)) {
+		given = append(given, plans[region].Assignments...)
+	}
+	for _, a := range given {
 		h := int(a.Start.Sub(staffWeek) / time.Hour)
 		if a.Region == "" || h < 0 || h >= weekHours {
 			continue
 		}
-		k := a.Region + "/" + a.Language
+		k := a.Region + "/" + a.Language // a.Region is the site's name
 		add(k, h, a.Contacts)
 		add(a.Region, h, a.Contacts)
 		idx := team[k]
-		for _, i := range idx[:min(max(1, a.Scheduled), len(idx))] { // an hour the plan gives a region has someone in it
+		for _, i := range idx[:min(max(1, a.Scheduled), len(idx))] { // an hour the plan gives a site has someone in it
 			on[i][h] = true
 		}
 	}
@@ -208,15 +219,19 @@ func onShiftHours(plan staffing.Plan, agents []conversation.Agent, langs []strin
 		if slices.Contains(on[i][:], true) {
 			continue
 		}
-		hours := busy[a.Region+"/"+langs[i]]
+		site := SiteName(a.Region, a.Timezone)
+		hours := busy[site+"/"+langs[i]]
 		if len(hours) == 0 {
-			hours = busy[a.Region]
+			hours = busy[site]
 		}
-		if len(hours) == 0 { // the plan gives the region nothing: its whole day
+		if len(hours) == 0 { // the plan gives the site nothing: its weekday day
 			hours = map[int]float64{}
-			for h := staffStartHour; h < staffEndHour; h++ {
-				for d := range 7 {
-					hours[d*24+h] = 0
+			loc, _ := time.LoadLocation(a.Timezone) // loaded by the plan already
+			weekend := zoneWeekend(a.Timezone)
+			for h := range weekHours {
+				t := staffWeek.Add(time.Duration(h) * time.Hour).In(loc)
+				if wd := t.Weekday(); wd != weekend[0] && wd != weekend[1] && t.Hour() >= siteStartHour && t.Hour() < siteEndHour {
+					hours[h] = 0
 				}
 			}
 		}

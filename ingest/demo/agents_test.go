@@ -52,11 +52,13 @@ func TestDemoAgentsAreValidAndDeterministic(t *testing.T) {
 	}
 }
 
-// The shifts are the follow-the-sun plan's: in every hour the plan gives a region a
-// language, the first N of the region's agents for it are on shift (N the plan's scheduled
-// agents, at least one) and the others are not; in hours the plan gives the language to
-// another region or to AI, none of them is; an agent the plan never needs works hours the
-// plan gives its region for its language.
+// The shifts are the follow-the-sun plan's, whose staffing units are sites (a region's
+// agents in one time zone): in every hour the plan gives a site a language, the first N of
+// the site's agents for it are on shift (N the plan's scheduled agents, at least one) and
+// the others are not; in hours the plan gives the language to another site or to AI, none
+// of them is; an agent the plan never needs works hours the plan gives its site for its
+// language; every region gets hours; and every agent works daytime
+// (06:00–22:00) in their own time zone.
 func TestDemoAgentsShiftsFollowThePlan(t *testing.T) {
 	pol := models.DefaultPolicy()
 	for _, rate := range []float64{300, 1000, 20000} {
@@ -65,30 +67,37 @@ func TestDemoAgentsShiftsFollowThePlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		bare, langs := roster(pol)
-		plan, err := staffingPlan(pol, rate, bare, langs)
+		plans, err := staffingPlan(pol, rate, bare)
 		if err != nil {
 			t.Fatal(err)
 		}
 		team := map[string][]int{}
 		for i, a := range as {
-			team[a.Region+"/"+langs[i]] = append(team[a.Region+"/"+langs[i]], i)
+			k := SiteName(a.Region, a.Timezone) + "/" + langs[i]
+			team[k] = append(team[k], i)
 		}
 		type slot struct {
-			region string
-			n      int
+			site string
+			n    int
 		}
-		given := map[string][]slot{} // language → hour → region and scheduled agents
+		given := map[string][]slot{} // region/language → hour → site and scheduled agents
 		maxN := map[string]int{}
 		regionHours := map[string]int{}
-		for _, a := range plan.Assignments {
-			h := int(a.Start.Sub(staffWeek) / time.Hour)
-			if given[a.Language] == nil {
-				given[a.Language] = make([]slot, weekHours)
-			}
-			given[a.Language][h] = slot{a.Region, a.Scheduled}
-			if a.Region != "" {
-				maxN[a.Region+"/"+a.Language] = max(maxN[a.Region+"/"+a.Language], max(1, a.Scheduled))
-				regionHours[a.Region]++
+		for region, plan := range plans {
+			for _, a := range plan.Assignments {
+				h := int(a.Start.Sub(staffWeek) / time.Hour)
+				k := region + "/" + a.Language
+				if given[k] == nil {
+					given[k] = make([]slot, weekHours)
+				}
+				given[k][h] = slot{a.Region, a.Scheduled}
+				if a.Region != "" {
+					if !strings.HasPrefix(a.Region, region+"/") {
+						t.Fatalf("rate %v: region %s's plan gives %s to site %s", rate, region, a.Language, a.Region)
+					}
+					maxN[a.Region+"/"+a.Language] = max(maxN[a.Region+"/"+a.Language], max(1, a.Scheduled))
+					regionHours[region]++
+				}
 			}
 		}
 		for _, r := range pol.Regions {
@@ -96,23 +105,31 @@ func TestDemoAgentsShiftsFollowThePlan(t *testing.T) {
 				t.Errorf("rate %v: the plan gives region %s no hour", rate, r)
 			}
 		}
+
 		for k, idx := range team {
-			region, lang, _ := strings.Cut(k, "/")
+			site, lang := k[:strings.LastIndex(k, "/")], k[strings.LastIndex(k, "/")+1:]
 			for pos, i := range idx {
 				a := as[i]
+				loc, err := time.LoadLocation(a.Timezone)
+				if err != nil {
+					t.Fatal(err)
+				}
 				spare := pos >= maxN[k]
 				worked := 0
 				for h := range weekHours {
 					at := staffWeek.Add(time.Duration(h)*time.Hour + 30*time.Minute)
 					on := a.OnShift(at)
-					s := given[lang][h]
+					s := given[a.Region+"/"+lang][h]
 					if on {
 						worked++
+						if lh := at.In(loc).Hour(); lh < 6 || lh >= 22 {
+							t.Fatalf("rate %v: %s on shift at %s, %s in %s", rate, a.ID, at, at.In(loc).Format("Mon 15:04"), a.Timezone)
+						}
 					}
 					switch {
-					case s.region != region && on && (maxN[k] > 0 || !spare):
-						t.Fatalf("rate %v: %s on shift at %s, which the plan gives to %q", rate, a.ID, at, s.region)
-					case s.region == region && !spare && on != (pos < max(1, s.n)):
+					case s.site != site && on && (maxN[k] > 0 || !spare):
+						t.Fatalf("rate %v: %s on shift at %s, which the plan gives to %q", rate, a.ID, at, s.site)
+					case s.site == site && !spare && on != (pos < max(1, s.n)):
 						t.Fatalf("rate %v: %s (%d. of %s) on shift %v at %s; the plan schedules %d", rate, a.ID, pos+1, k, on, at, s.n)
 					}
 				}
@@ -121,15 +138,16 @@ func TestDemoAgentsShiftsFollowThePlan(t *testing.T) {
 				}
 			}
 		}
-		// Every hour the plan gives a region has one of the region's agents for the language.
-		for lang, hours := range given {
+		// Every hour the plan gives a site has one of the site's agents for the language.
+		for k, hours := range given {
+			lang := k[strings.LastIndex(k, "/")+1:]
 			for h, s := range hours {
-				if s.region == "" {
+				if s.site == "" {
 					continue
 				}
 				at := staffWeek.Add(time.Duration(h)*time.Hour + 30*time.Minute)
-				if !slices.ContainsFunc(team[s.region+"/"+lang], func(i int) bool { return as[i].OnShift(at) }) {
-					t.Fatalf("rate %v: the plan gives %s %s at %s, nobody of it on shift", rate, s.region, lang, at)
+				if !slices.ContainsFunc(team[s.site+"/"+lang], func(i int) bool { return as[i].OnShift(at) }) {
+					t.Fatalf("rate %v: the plan gives %s %s at %s, nobody of it on shift", rate, s.site, lang, at)
 				}
 			}
 		}
