@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		c := &eventClient{url: base + "/v1/events", key: key, http: &http.Client{Timeout: time.Minute}}
 		tenant := cfg.str("tenant")
-		if err := p.demoAgents(ctx, tenant); err != nil {
+		if err := p.demoAgents(ctx, tenant, *rate); err != nil {
 			return fmt.Errorf("demo agents: %w", err)
 		}
 		if err := p.demoKnowledge(ctx, tenant); err != nil {
@@ -229,11 +229,15 @@ func sendConcurrently(ctx context.Context, c *eventClient, workers int, produce 
 	return g.Wait()
 }
 
-// demoAgents describes the demo's agents (every region, realistic shifts) and sets them
-// online, so that every screen of the workspace has people in it.
-func (p *platform) demoAgents(ctx context.Context, tenant string) error {
+// demoAgents describes the demo's agents (every region, shifts from the follow-the-sun plan
+// of the traffic at rate messages per busiest hour) and sets them online, so that every
+// screen of the workspace has people in it.
+func (p *platform) demoAgents(ctx context.Context, tenant string, rate float64) error {
 	store := &postgres.Agents{DB: p.pg, Regions: p.regions}
-	agents := demo.Agents(p.policy)
+	agents, err := demo.Agents(p.policy, rate)
+	if err != nil {
+		return err
+	}
 	for _, a := range agents {
 		a.Normalize()
 		if _, err := store.Upsert(ctx, tenant, a); err != nil {

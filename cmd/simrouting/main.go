@@ -59,7 +59,11 @@ func run(ctx context.Context, w io.Writer, seed int64, start time.Time, days int
 	if err != nil {
 		return err
 	}
-	agents := simulate.RouterAgents(demo.Agents(models.DefaultPolicy()))
+	roster, err := demo.Agents(models.DefaultPolicy(), rate)
+	if err != nil {
+		return err
+	}
+	agents := simulate.RouterAgents(roster)
 	truth, global := simulate.NewTruth(rand.New(rand.NewPCG(uint64(seed), 7)), agents)
 	fmt.Fprintf(w, "Demo traffic seed %d, %s to %s, %.0f messages per busiest hour: %d conversations handed to a human; %d demo agents (%s).\n\n",
 		seed, start.Format("2006-01-02"), end.Format("2006-01-02"), rate, len(arrivals), len(agents), regionsOf(agents))

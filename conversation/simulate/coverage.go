@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/forecasting/staffing"
+	"github.com/meridian-cs/meridian/ingest/demo"
 	"github.com/meridian-cs/meridian/models"
 )
 
@@ -103,45 +105,16 @@ func ShiftCoverage(markets []Market, agents []*routing.Agent, start time.Time) [
 	return out
 }
 
-// Site is a staffing region of the plan: a team in one place, its day shift, its cost
-// and the languages its people answer in.
-type Site struct {
-	Name, Region       string // Region: the residency region whose agents work there
-	Timezone           string
-	StartHour, EndHour int
-	Days               []time.Weekday
-	CostPerHour        float64
-	Languages          []string // base languages
-}
-
-// Sites groups agents into sites by region and time zone (the demo seats each market's
-// agents in the market's zone), each working 08:00–18:00 local Monday to Friday (the
-// demo generator's human day) at the same cost per hour, so that a cost difference is a
-// difference in staffed hours; a site answers every language its agents speak at level
-// 2 or better.
-func Sites(agents []*routing.Agent) []Site {
-	wd := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
-	by := map[string]*Site{}
-	for _, a := range agents {
-		name := strings.ToLower(a.Region) + "/" + a.Timezone
-		s := by[name]
-		if s == nil {
-			s = &Site{Name: name, Region: strings.ToLower(a.Region), Timezone: a.Timezone, StartHour: 8, EndHour: 18, Days: wd, CostPerHour: 30}
-			by[name] = s
-		}
-		for tag, lvl := range a.Languages {
-			if b := models.BaseLanguage(tag); lvl >= 2 && !slices.Contains(s.Languages, b) {
-				s.Languages = append(s.Languages, b)
-			}
-		}
+// Sites are the demo's staffing sites (demo.Sites: region and time zone, a local day
+// shift on weekdays and a shorter one at weekends, one cost per hour, so that a cost
+// difference is a difference in staffed hours) of agents; a site answers every language
+// its agents speak at level 2 or better.
+func Sites(agents []*routing.Agent) []demo.Site {
+	as := make([]conversation.Agent, len(agents))
+	for i, a := range agents {
+		as[i] = conversation.Agent{Region: a.Region, Timezone: a.Timezone, Languages: a.Languages}
 	}
-	out := make([]Site, 0, len(by))
-	for _, name := range sortedKeys(by) {
-		s := *by[name]
-		slices.Sort(s.Languages)
-		out = append(out, s)
-	}
-	return out
+	return demo.Sites(as, 2)
 }
 
 // PlanResult is a follow-the-sun plan's cost against its sites-on-their-own baseline.
@@ -156,7 +129,7 @@ type PlanResult struct {
 // markets (a plan per region), and every site answering, for any market, the languages
 // its agents speak. It fills PlanOwn and PlanFollowTheSun of cov (hours per week) and
 // returns the costs. opt gives the queue and the target for Erlang staffing.
-func PlanCoverage(ctx context.Context, cov []Coverage, arrivals []Arrival, sites []Site, start time.Time, opt staffing.PlanOptions) (PlanResult, error) {
+func PlanCoverage(ctx context.Context, cov []Coverage, arrivals []Arrival, sites []demo.Site, start time.Time, opt staffing.PlanOptions) (PlanResult, error) {
 	const hours = 7 * 24
 	idx := map[string]int{}
 	demand := make([]staffing.Demand, len(cov))
@@ -173,12 +146,11 @@ func PlanCoverage(ctx context.Context, cov []Coverage, arrivals []Arrival, sites
 	var all []staffing.Region
 	regionOf := map[string]string{}
 	for _, s := range sites {
-		loc, err := time.LoadLocation(s.Timezone)
+		rs, err := s.Staffing()
 		if err != nil {
-			return PlanResult{}, fmt.Errorf("simulate: site %s: %w", s.Name, err)
+			return PlanResult{}, fmt.Errorf("simulate: %w", err)
 		}
-		all = append(all, staffing.Region{Name: s.Name, Location: loc, StartHour: s.StartHour, EndHour: s.EndHour, Days: s.Days,
-			CostPerHour: s.CostPerHour, Languages: s.Languages})
+		all = append(all, rs...)
 		regionOf[s.Name] = s.Region
 	}
 	var res PlanResult

@@ -34,7 +34,11 @@ func day(t *testing.T) ([]Arrival, []*routing.Agent, *Truth, routing.Config) {
 	f := &fixture
 	f.once.Do(func() {
 		f.arrivals, f.err = Arrivals(context.Background(), demo.Config{Seed: 1, Start: monday, End: monday.AddDate(0, 0, 1)})
-		f.agents = RouterAgents(demo.Agents(models.DefaultPolicy()))
+		roster, err := demo.Agents(models.DefaultPolicy(), 0)
+		if f.err == nil {
+			f.err = err
+		}
+		f.agents = RouterAgents(roster)
 		f.truth, f.global = NewTruth(rand.New(rand.NewPCG(1, 7)), f.agents)
 	})
 	if f.err != nil {
@@ -271,7 +275,7 @@ func TestPlanCoverageNeverLosesHours(t *testing.T) {
 	if !gained {
 		t.Errorf("no European market gained hours: %+v", cov)
 	}
-	if !slices.ContainsFunc(Sites(agents), func(s Site) bool { return s.Region == "us" && slices.Contains(s.Languages, "fr") }) {
+	if !slices.ContainsFunc(Sites(agents), func(s demo.Site) bool { return s.Region == "us" && slices.Contains(s.Languages, "fr") }) {
 		t.Error("no site in the us region answers French")
 	}
 }

@@ -330,7 +330,13 @@ func (g *Generator) run(ctx context.Context, start, end time.Time, salt uint64, 
 func (g *Generator) rate(seg *segment, t time.Time) float64 {
 	day := uint64(t.Unix() / 86400)
 	noise := 0.9 + 0.2*(&rng{mix(mix(g.seed, day), uint64(seg.idx))}).float()
-	return g.convScale * seg.weight * seg.m.shape(t.In(seg.loc)) * noise
+	return g.expected(seg, t) * noise
+}
+
+// expected is the mean number of conversations a segment starts in the hour from t, over
+// the days' noise (whose mean is 1).
+func (g *Generator) expected(seg *segment, t time.Time) float64 {
+	return g.convScale * seg.weight * seg.m.shape(t.In(seg.loc))
 }
 
 func (g *Generator) newConv() *conv {
