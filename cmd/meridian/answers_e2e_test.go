@@ -146,6 +146,12 @@ func TestTheEngineAnswersAWhatsAppQuestionWithAIOnce(t *testing.T) {
 	if api.count() != 1 {
 		t.Fatalf("%d sends, want the one AI answer", api.count())
 	}
+	// The agent taking the second conversation sees the AI's draft and why it did not send it.
+	conv := s.gql(t, `{ customerByIdentity(channel: "whatsapp", externalId: "4915187654321") { conversations { id } } }`, nil)["customerByIdentity"].(map[string]any)["conversations"].([]any)[0].(map[string]any)["id"]
+	d := s.gql(t, `query($id: ID!) { conversation(id: $id) { draft { handover reason language text } } }`, map[string]any{"id": conv})["conversation"].(map[string]any)["draft"].(map[string]any)
+	if d["handover"] != true || d["language"] != "de" || !strings.Contains(d["reason"].(string), "Mitarbeiter") || d["text"] == "" {
+		t.Fatalf("draft: %v", d)
+	}
 }
 
 // magentoShop is Magento 2's REST API as documented, holding one order (000000123, billed to

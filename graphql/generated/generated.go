@@ -254,6 +254,7 @@ type ComplexityRoot struct {
 		Channel        func(childComplexity int) int
 		Country        func(childComplexity int) int
 		CustomerID     func(childComplexity int) int
+		Draft          func(childComplexity int) int
 		FirstMessageAt func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Language       func(childComplexity int) int
@@ -979,6 +980,7 @@ type ConversationResolver interface {
 	SLA(ctx context.Context, obj *metrics.Conversation) (*ConversationSLA, error)
 	Page(ctx context.Context, obj *metrics.Conversation) (*ConversationPage, error)
 	Summary(ctx context.Context, obj *metrics.Conversation) (*string, error)
+	Draft(ctx context.Context, obj *metrics.Conversation) (*Answer, error)
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
@@ -1943,6 +1945,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.CustomerID(childComplexity), true
+	case "Conversation.draft":
+		if e.ComplexityRoot.Conversation.Draft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Draft(childComplexity), true
 	case "Conversation.firstMessageAt":
 		if e.ComplexityRoot.Conversation.FirstMessageAt == nil {
 			break
@@ -7269,6 +7277,13 @@ extend type Conversation {
   (else English). Hand-offs and escalations carry the same. Null before the engine saw it.
   """
   summary: String
+  """
+  The AI's attempted answer to the customer's latest message, as a draft for the agent (the
+  same as ` + "`" + `answer` + "`" + ` with that message, in its language; with ` + "`" + `handover` + "`" + ` true it is what the AI
+  would not send). Null when the conversation has no customer message with text. Needs the
+  answer permission; reading the message is audited like any message read.
+  """
+  draft: Answer
 }
 
 type ConversationPage {
@@ -7823,6 +7838,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_page(ctx, field)
 	case "summary":
 		return ec.fieldContext_Conversation_summary(ctx, field)
+	case "draft":
+		return ec.fieldContext_Conversation_draft(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -14583,6 +14600,38 @@ func (ec *executionContext) _Conversation_summary(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Conversation_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conversation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Conversation_draft(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_draft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Draft(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Answer) graphql.Marshaler {
+			return ec.marshalOAnswer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_draft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Answer(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ConversationConnection) (ret graphql.Marshaler) {
@@ -31436,6 +31485,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_summary(ctx, field, obj)
 				})
+		case "draft":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_draft(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38020,6 +38075,13 @@ func (ec *executionContext) marshalOAgent2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeri
 		return graphql.Null
 	}
 	return ec._Agent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAnswer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswer(ctx context.Context, sel ast.SelectionSet, v *Answer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Answer(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAnswerSource2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐAnswerSource(ctx context.Context, sel ast.SelectionSet, v *AnswerSource) graphql.Marshaler {
