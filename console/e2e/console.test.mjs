@@ -154,6 +154,12 @@ async function agentJourney(page, urls, problems) {
   await row.click();
   await page.getByTestId("original").filter({ hasText: text }).waitFor();
   a11y.conversation = await accessibilityProblems(page);
+  // The AI's draft for the agent: no article answers (the server's knowledge base is empty),
+  // so the AI did not send it and says why; "Use as reply" puts it in the reply box.
+  const draft = page.getByTestId("ai-draft");
+  await draft.getByText(/Not sent by the AI: .*no article/).waitFor({ timeout: 30_000 });
+  await draft.getByRole("button", { name: "Use as reply" }).click();
+  assert.notEqual(await page.getByRole("textbox", { name: "Reply" }).inputValue(), "");
   const reply = "Hallo Jonas, Ihre Bestellung 4471 ist unterwegs und kommt morgen an.";
   await page.getByRole("textbox", { name: "Reply" }).fill(reply);
   await page.getByRole("button", { name: "Send" }).click();
@@ -288,6 +294,7 @@ test("the compliance screen lists a region's audit trail and verifies its hash c
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("link", { name: "Compliance" }).click();
     await page.getByRole("heading", { name: "Audit trail" }).waitFor();
+    await page.locator("tbody tr").nth(2).waitFor(); // the page's entries, read after the heading shows
     const firstRows = await page.locator("tbody tr").evaluateAll((rows) => rows.slice(0, 3).map((r) => [r.children[0].textContent, r.children[3].textContent]));
     assert.deepEqual(firstRows, auditLog.edges.map((e) => [String(e.node.seq), e.node.action]));
     await page.getByRole("button", { name: "Verify the hash chain" }).click();

@@ -142,6 +142,13 @@ export type ConversationViewQueryVariables = Exact<{
 
 export type ConversationViewQuery = { conversation: { summary: string | null, id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, sentimentTrend: { direction: string, scores: Array<number> } | null, messages: Array<{ id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, translation: { text: string, from: string, to: string, provider: string, note: string | null } | null, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null }>, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, recent: Array<{ id: string, direction: string, text: string, occurredAt: string }> } | null };
 
+export type ConversationDraftQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConversationDraftQuery = { conversation: { id: string, draft: { text: string, language: string, handover: boolean, reason: string, source: { articleId: string, title: string } | null } | null } | null };
+
 export type ConversationMessagesSubscriptionVariables = Exact<{
   id?: string | number | null | undefined;
 }>;
@@ -501,6 +508,23 @@ fragment MessageItem on Message {
     intent
   }
 }`) as unknown as TypedDocumentString<ConversationViewQuery, ConversationViewQueryVariables>;
+export const ConversationDraftDocument = new TypedDocumentString(`
+    query ConversationDraft($id: ID!) {
+  conversation(id: $id) {
+    id
+    draft {
+      text
+      language
+      handover
+      reason
+      source {
+        articleId
+        title
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConversationDraftQuery, ConversationDraftQueryVariables>;
 export const ConversationMessagesDocument = new TypedDocumentString(`
     subscription ConversationMessages($id: ID) {
   messageAdded(conversationId: $id) {

@@ -26,10 +26,12 @@ import {
   ConversationChangedDocument,
   ConversationMessagesDocument,
   ConversationViewDocument,
+  ConversationDraftDocument,
   ResolveDocument,
   SendReplyDocument,
   TransferDocument,
   type ConversationViewQuery,
+  type ConversationDraftQuery,
 } from "../gql/graphql";
 import { request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
@@ -44,6 +46,7 @@ const SentimentChart = lazy(() => import("../components/SentimentChart"));
 type Conv = NonNullable<ConversationViewQuery["conversation"]>;
 type Msg = Conv["messages"][number];
 type EngineState = Pick<Conv, "status" | "assignee" | "priority" | "sla" | "queue">;
+type Draft = NonNullable<NonNullable<ConversationDraftQuery["conversation"]>["draft"]>;
 
 export default function Conversation({ id }: { id: string }) {
   const viewer = useViewer();
@@ -58,6 +61,20 @@ export default function Conversation({ id }: { id: string }) {
   // The engine's state as the last push or action answered it: a read can lag behind it (the
   // status is read from stored lifecycle events), so it stands until a read agrees.
   const [state, setState] = useState<EngineState | null>(null);
+  const [reply, setReply] = useState("");
+  // The AI's attempted answer to the latest customer message, for keys that may ask for one.
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const mayDraft = viewer.can.includes("answer");
+  useEffect(() => {
+    if (!mayDraft) return;
+    let live = true;
+    request(ConversationDraftDocument, { id })
+      .then(({ conversation }) => live && setDraft(conversation?.draft ?? null))
+      .catch(() => live && setDraft(null));
+    return () => {
+      live = false;
+    };
+  }, [id, mayDraft, pushed.length]);
 
   const load = useCallback(async () => {
     try {
@@ -189,6 +206,29 @@ export default function Conversation({ id }: { id: string }) {
                     <Text size="sm">{conv.summary}</Text>
                   </Card>
                 )}
+                {draft && (
+                  <Card withBorder data-testid="ai-draft">
+                    <Text size="xs" fw={700} c="dimmed">
+                      {t("aiDraft")}
+                    </Text>
+                    <Text size="sm" lang={draft.language} dir="auto" style={{ whiteSpace: "pre-wrap" }}>
+                      {draft.text}
+                    </Text>
+                    {draft.source && (
+                      <Text size="xs" c="dimmed">
+                        {t("draftSource", { title: `${draft.source.title} (${draft.source.articleId})` })}
+                      </Text>
+                    )}
+                    {draft.handover && (
+                      <Text size="xs" c="dimmed">
+                        {t("draftNotSent", { reason: draft.reason })}
+                      </Text>
+                    )}
+                    <Button size="xs" variant="light" mt="xs" onClick={() => setReply(draft.text)}>
+                      {t("useDraft")}
+                    </Button>
+                  </Card>
+                )}
                 {conv.sentimentTrend && conv.sentimentTrend.scores.length > 1 && (
                   <Card withBorder>
                     <Text size="xs" fw={700} c="dimmed">
@@ -202,7 +242,7 @@ export default function Conversation({ id }: { id: string }) {
               </Stack>
             </Grid.Col>
           </Grid>
-          {conv.status !== "RESOLVED" && <Actions conv={conv} act={act} onState={(st) => setState((old) => ({ ...(old ?? {}), ...st }) as EngineState)} />}
+          {conv.status !== "RESOLVED" && <Actions conv={conv} act={act} reply={reply} setReply={setReply} onState={(st) => setState((old) => ({ ...(old ?? {}), ...st }) as EngineState)} />}
         </>
       )}
     </Stack>
@@ -280,14 +320,17 @@ function MessageRow({ m }: { m: Msg }) {
 function Actions({
   conv,
   act,
+  reply,
+  setReply,
   onState,
 }: {
   conv: Conv;
   act: (fn: () => Promise<unknown>, done: string) => Promise<void>;
+  reply: string;
+  setReply: (text: string) => void;
   onState: (s: Partial<EngineState>) => void;
 }) {
   const { t } = useI18n();
-  const [reply, setReply] = useState("");
   const [note, setNote] = useState("");
   const [kind, setKind] = useState<"agentId" | "team" | "region" | "queue">("queue");
   const [target, setTarget] = useState("");
