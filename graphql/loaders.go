@@ -2,14 +2,17 @@ package graphql
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
 	gql "github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
+	"github.com/meridian-cs/meridian/metrics"
 )
 
 // The workspace fields of a conversation (assignee, priority, queue, sla, page) each need the
@@ -44,6 +47,8 @@ type loaders struct {
 	pages  *dataloadgen.Loader[convKey, *engine.Page]
 	agents *dataloadgen.Loader[convKey, *conversation.Agent]
 	offers *dataloadgen.Loader[convKey, *engine.Offer]
+	// lastMessages: keys carry the principal's tenant; the reader is the response's principal.
+	lastMessages *dataloadgen.Loader[convKey, *metrics.Message]
 	// grants caches reader's answers (handoff_resolver.go) by tenant, region, conversation.
 	grants sync.Map
 }
@@ -76,10 +81,11 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 func (r *Resolver) newLoaders() *loaders {
 	opt := dataloadgen.WithWait(loaderWait)
 	return &loaders{
-		work:   dataloadgen.NewLoader(batchByRegion(r.fetchWork), opt),
-		pages:  dataloadgen.NewLoader(batchByRegion(r.fetchPages), opt),
-		agents: dataloadgen.NewLoader(batchByRegion(r.fetchAgents), opt),
-		offers: dataloadgen.NewLoader(batchByRegion(r.fetchOffers), opt),
+		work:         dataloadgen.NewLoader(batchByRegion(r.fetchWork), opt),
+		pages:        dataloadgen.NewLoader(batchByRegion(r.fetchPages), opt),
+		agents:       dataloadgen.NewLoader(batchByRegion(r.fetchAgents), opt),
+		offers:       dataloadgen.NewLoader(batchByRegion(r.fetchOffers), opt),
+		lastMessages: dataloadgen.NewLoader(batchByRegion(r.fetchLastMessages), opt),
 	}
 }
 
@@ -151,6 +157,20 @@ func (r *Resolver) fetchPages(ctx context.Context, region, tenant string, ids []
 		}
 	}
 	return out, nil
+}
+
+// fetchLastMessages reads the latest message of conversations of a region. Each key was
+// given by reader, which granted the response's principal that region (its own, or the home
+// region of a conversation handed to it), so the read is made with that region added.
+func (r *Resolver) fetchLastMessages(ctx context.Context, region, tenant string, ids []string) (map[string]metrics.Message, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.Tenant != tenant {
+		return nil, auth.ErrForbidden
+	}
+	if !p.CanAccess(region) {
+		p.Regions = append(slices.Clone(p.Regions), region)
+	}
+	return r.engine.LastMessages(ctx, p, region, ids)
 }
 
 func (r *Resolver) fetchAgents(ctx context.Context, region, tenant string, ids []string) (map[string]conversation.Agent, error) {

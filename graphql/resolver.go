@@ -283,6 +283,22 @@ func (c conversationResolver) Messages(ctx context.Context, obj *metrics.Convers
 	return ms, nil
 }
 
+func (c conversationResolver) LastMessage(ctx context.Context, obj *metrics.Conversation) (*metrics.Message, error) {
+	p, err := c.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, region, err := c.reader(ctx, p, obj.Region, obj.ID)
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	m, err := c.loaders(ctx).lastMessages.Load(ctx, convKey{region, p.Tenant, obj.ID})
+	if err != nil {
+		return nil, c.fail(ctx, fmt.Errorf("last message of %s: %w", obj.ID, err))
+	}
+	return m, nil
+}
+
 func (m messageResolver) Text(ctx context.Context, obj *metrics.Message) (string, error) {
 	p, err := m.principal(ctx)
 	if err != nil {

@@ -401,6 +401,49 @@ func (e *Engine) Messages(ctx context.Context, p auth.Principal, region, convers
 	return out, nil
 }
 
+// LastMessages reads the latest message (either direction) of each of a region's
+// conversations ids in one query, by conversation id; conversations without a message are
+// left out. The text is in the clear; see Message.
+func (e *Engine) LastMessages(ctx context.Context, p auth.Principal, region string, ids []string) (map[string]Message, error) {
+	if err := readable(p); err != nil {
+		return nil, err
+	}
+	if !e.Regions.Has(region) {
+		return nil, fmt.Errorf("%w: region %q is outside this key's scope", auth.ErrForbidden, region)
+	}
+	if err := p.Check(auth.ActionReadMetrics, region); err != nil {
+		return nil, err
+	}
+	out := map[string]Message{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	db, err := e.db(region)
+	if err != nil {
+		return nil, err
+	}
+	var b clickhouse.Binder
+	sql := fmt.Sprintf("SELECT conversation_id, id, toString(type), toString(direction), toString(channel), toString(language), toUnixTimestamp64Milli(occurred_at), text, customer_id FROM %s.events FINAL WHERE tenant = %s AND conversation_id IN %s AND %s ORDER BY conversation_id, occurred_at DESC, id DESC LIMIT 1 BY conversation_id",
+		clickhouse.Database(region), b.String(p.Tenant), b.Strings(ids), isMessage)
+	res, err := e.query(ctx, region, db, b.Query(sql))
+	if err != nil {
+		return nil, fmt.Errorf("metrics: last messages in region %s: %w", region, err)
+	}
+	for _, row := range res.Rows {
+		if len(row) != 9 {
+			return nil, fmt.Errorf("metrics: last messages in region %s: got %d columns, want 9", region, len(row))
+		}
+		conv := clickhouse.String(row[0])
+		out[conv] = Message{
+			ID: clickhouse.String(row[1]), Region: region, ConversationID: conv,
+			Type: clickhouse.String(row[2]), Direction: clickhouse.String(row[3]),
+			Channel: clickhouse.String(row[4]), Language: clickhouse.String(row[5]),
+			OccurredAt: millis(row[6]), Text: clickhouse.String(row[7]), CustomerID: clickhouse.String(row[8]),
+		}
+	}
+	return out, nil
+}
+
 // attachAnalyses reads the analyses of a conversation's inbound messages (one query) and
 // attaches each to its message.
 func (e *Engine) attachAnalyses(ctx context.Context, p auth.Principal, region string, db clickhouse.DB, conversationID string, msgs []Message) error {

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -131,5 +132,28 @@ func TestCatalogListsServiceMeasuresAndHandoffDimensions(t *testing.T) {
 		if !strings.Contains(","+strings.Join(ds, ",")+",", ","+want+",") {
 			t.Errorf("dimensions lack %s", want)
 		}
+	}
+}
+
+// The latest message of each conversation asked for, in either direction, in one read; a
+// conversation of another region, or without messages, is not in the answer.
+func TestLastMessages(t *testing.T) {
+	svcSetup(t)
+	p := auth.Principal{Tenant: svcTenant, Role: auth.RoleSupervisor}
+	got, err := engine.LastMessages(context.Background(), p, "eu", []string{"s-a", "s-b", "s-d", "s-c", "nothing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, id := range []string{"s-a", "s-b", "s-c", "s-d", "nothing"} {
+		if m, ok := got[id]; ok {
+			lines = append(lines, fmt.Sprintf("%s:%s:%s:%s", id, m.Type, m.Direction, m.OccurredAt.Format("15:04:05")))
+		}
+	}
+	if want := "s-a:message.sent:outbound:09:00:06 s-b:message.sent:outbound:09:01:20 s-d:message.received:inbound:09:00:00"; strings.Join(lines, " ") != want {
+		t.Errorf("last messages %v, want %s", lines, want)
+	}
+	if _, err := engine.LastMessages(context.Background(), auth.Principal{Tenant: svcTenant, Role: auth.RoleSupervisor, Regions: []string{"us"}}, "eu", []string{"s-a"}); !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("another region's key: %v", err)
 	}
 }

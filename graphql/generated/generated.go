@@ -259,6 +259,7 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		Language       func(childComplexity int) int
 		LastActivityAt func(childComplexity int) int
+		LastMessage    func(childComplexity int) int
 		LastMessageAt  func(childComplexity int) int
 		MessageCount   func(childComplexity int) int
 		Messages       func(childComplexity int, first *int) int
@@ -981,6 +982,7 @@ type ConversationResolver interface {
 	Page(ctx context.Context, obj *metrics.Conversation) (*ConversationPage, error)
 	Summary(ctx context.Context, obj *metrics.Conversation) (*string, error)
 	Draft(ctx context.Context, obj *metrics.Conversation) (*Answer, error)
+	LastMessage(ctx context.Context, obj *metrics.Conversation) (*metrics.Message, error)
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
@@ -1975,6 +1977,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.LastActivityAt(childComplexity), true
+	case "Conversation.lastMessage":
+		if e.ComplexityRoot.Conversation.LastMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.LastMessage(childComplexity), true
 	case "Conversation.lastMessageAt":
 		if e.ComplexityRoot.Conversation.LastMessageAt == nil {
 			break
@@ -7284,6 +7292,11 @@ extend type Conversation {
   answer permission; reading the message is audited like any message read.
   """
   draft: Answer
+  """
+  Its latest message, from the customer or to them (the inbox's last message); read for a
+  page of conversations in one query. Null when it has none.
+  """
+  lastMessage: Message
 }
 
 type ConversationPage {
@@ -7840,6 +7853,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_summary(ctx, field)
 	case "draft":
 		return ec.fieldContext_Conversation_draft(ctx, field)
+	case "lastMessage":
+		return ec.fieldContext_Conversation_lastMessage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -14629,6 +14644,38 @@ func (ec *executionContext) fieldContext_Conversation_draft(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Answer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_lastMessage(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_lastMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().LastMessage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_lastMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
 		},
 	}
 	return fc, nil
@@ -31491,6 +31538,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_draft(ctx, field, obj)
 				})
+		case "lastMessage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_lastMessage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38381,6 +38434,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋmetricsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *metrics.Message) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOModelScore2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐModelScore(ctx context.Context, sel ast.SelectionSet, v *ModelScore) graphql.Marshaler {

@@ -114,7 +114,7 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MeQuery = { me: { tenant: string, role: string, regions: Array<string>, can: Array<string>, agent: { id: string, name: string, team: string | null, languages: Array<string> } | null } };
 
-export type InboxRowFragment = { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, recent: Array<{ id: string, direction: string, text: string, occurredAt: string }> };
+export type InboxRowFragment = { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null };
 
 export type InboxQueryVariables = Exact<{
   filters?: InboxFilters | null | undefined;
@@ -123,14 +123,14 @@ export type InboxQueryVariables = Exact<{
 }>;
 
 
-export type InboxQuery = { inbox: { edges: Array<{ cursor: string, node: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, recent: Array<{ id: string, direction: string, text: string, occurredAt: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type InboxQuery = { inbox: { edges: Array<{ cursor: string, node: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type InboxChangedSubscriptionVariables = Exact<{
   filters?: InboxFilters | null | undefined;
 }>;
 
 
-export type InboxChangedSubscription = { inboxChanged: { change: InboxChange, cause: string, conversation: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, recent: Array<{ id: string, direction: string, text: string, occurredAt: string }> } } };
+export type InboxChangedSubscription = { inboxChanged: { change: InboxChange, cause: string, conversation: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } } };
 
 export type MessageItemFragment = { id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null };
 
@@ -140,7 +140,7 @@ export type ConversationViewQueryVariables = Exact<{
 }>;
 
 
-export type ConversationViewQuery = { conversation: { summary: string | null, id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, sentimentTrend: { direction: string, scores: Array<number> } | null, messages: Array<{ id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, translation: { text: string, from: string, to: string, provider: string, note: string | null } | null, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null }>, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, recent: Array<{ id: string, direction: string, text: string, occurredAt: string }> } | null };
+export type ConversationViewQuery = { conversation: { summary: string | null, id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, sentimentTrend: { direction: string, scores: Array<number> } | null, messages: Array<{ id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, translation: { text: string, from: string, to: string, provider: string, note: string | null } | null, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null }>, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } | null };
 
 export type ConversationDraftQueryVariables = Exact<{
   id: string | number;
@@ -161,7 +161,7 @@ export type ConversationChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type ConversationChangedSubscription = { conversationUpdated: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, recent: Array<{ id: string, direction: string, text: string, occurredAt: string }> } };
+export type ConversationChangedSubscription = { conversationUpdated: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } };
 
 export type SendReplyMutationVariables = Exact<{
   input: SendMessageInput;
@@ -313,7 +313,7 @@ export const InboxRowFragmentDoc = new TypedDocumentString(`
     paused
     breached
   }
-  recent: messages(first: 100) {
+  lastMessage {
     id
     direction
     text
@@ -393,7 +393,7 @@ export const InboxDocument = new TypedDocumentString(`
     paused
     breached
   }
-  recent: messages(first: 100) {
+  lastMessage {
     id
     direction
     text
@@ -434,7 +434,7 @@ export const InboxChangedDocument = new TypedDocumentString(`
     paused
     breached
   }
-  recent: messages(first: 100) {
+  lastMessage {
     id
     direction
     text
@@ -486,7 +486,7 @@ export const ConversationViewDocument = new TypedDocumentString(`
     paused
     breached
   }
-  recent: messages(first: 100) {
+  lastMessage {
     id
     direction
     text
@@ -576,7 +576,7 @@ export const ConversationChangedDocument = new TypedDocumentString(`
     paused
     breached
   }
-  recent: messages(first: 100) {
+  lastMessage {
     id
     direction
     text

@@ -278,7 +278,7 @@ type LiveMessage = InboxMessagesSubscription["messageAdded"];
 
 function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?: LiveMessage; selected: boolean; style: React.CSSProperties }) {
   const { t, fmt, dir } = useI18n();
-  const read = row.recent[row.recent.length - 1];
+  const read = row.lastMessage;
   const last = latest && (!read || Date.parse(latest.occurredAt) >= Date.parse(read.occurredAt)) ? latest : read;
   return (
     <div
