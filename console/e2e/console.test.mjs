@@ -288,6 +288,8 @@ test("the compliance screen lists the audit trail, verifies it, holds, exports a
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("link", { name: "Compliance" }).click();
     await page.getByRole("heading", { name: "Audit trail" }).waitFor();
+    // The heading shows before the first page of entries arrives.
+    await page.locator("tbody tr").nth(2).waitFor();
     const firstRows = await page.locator("tbody tr").evaluateAll((rows) => rows.slice(0, 3).map((r) => [r.children[0].textContent, r.children[3].textContent]));
     assert.deepEqual(firstRows, auditLog.edges.map((e) => [String(e.node.seq), e.node.action]));
     await page.getByRole("button", { name: "Verify the hash chain" }).click();
@@ -309,13 +311,16 @@ test("the compliance screen lists the audit trail, verifies it, holds, exports a
 
     // Erasure under the hold: confirmed, then BLOCKED, nothing erased.
     await page.getByRole("tab", { name: "Erasure" }).click();
-    const eraseForm = async () => {
-      await page.getByRole("textbox", { name: "Customer ID" }).fill(customerId);
+    const eraseForm = async (who) => {
+      await page.getByRole("textbox", { name: "Customer ID" }).fill(who);
       await page.getByRole("textbox", { name: "Reason" }).fill("Art. 17 request 4471");
       await page.getByRole("button", { name: "Erase customer…" }).click();
       await page.getByRole("alertdialog").getByRole("button", { name: "Erase permanently" }).click();
     };
-    await eraseForm();
+    // The server's error, as it words it.
+    await eraseForm("cus_nobody");
+    await page.getByRole("alert").getByText('Error: eraseCustomer(customerId): no customer "cus_nobody"').waitFor();
+    await eraseForm(customerId);
     const blocked = page.locator('[data-testid="certificate"] [data-status="BLOCKED"]');
     await blocked.getByText("Blocked", { exact: true }).waitFor();
     await blocked.getByText(/^Blocked: .+/).waitFor();
@@ -337,7 +342,7 @@ test("the compliance screen lists the audit trail, verifies it, holds, exports a
 
     // Erasure again: COMPLETED, every store verified, as the server's certificate says.
     await page.getByRole("tab", { name: "Erasure" }).click();
-    await eraseForm();
+    await eraseForm(customerId);
     const done = page.locator('[data-testid="certificate"] [data-status="COMPLETED"]');
     await done.getByText("Completed", { exact: true }).waitFor({ timeout: 30_000 });
     const { erasureCertificates } = await gql(adminKey, `query($c: ID!) { erasureCertificates(customerId: $c) { id status entries { store region verified } } }`, { c: customerId });
