@@ -2,7 +2,8 @@
 // of eu signs in, sees an inbound WhatsApp message arrive in her inbox without a reload and
 // never a us one, answers it, transfers it, resolves it, and switches the interface to Arabic
 // (right to left); a supervisor's board and the executive screen open the conversations
-// behind their figures; axe-core checks each screen. Run by `make test-console` (part of
+// behind their figures; a compliance key holds, exports and erases that eu customer, applies
+// retention and reads the residency report; axe-core checks each screen. Run by `make test-console` (part of
 // `make test`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -351,6 +352,10 @@ test("the compliance screen lists the audit trail, verifies it, holds, exports a
     assert.ok(shownEntries.length > 0);
     assert.deepEqual(shownEntries, erasureCertificates[1].entries.map((e) => [e.store, e.region, e.verified ? "Yes" : "No"]));
     assert.ok(shownEntries.every((e) => e[2] === "Yes"), `unverified entries: ${JSON.stringify(shownEntries)}`);
+    await page.getByRole("button", { name: "List certificates" }).click();
+    await page.getByTestId("certificates").locator("[data-certificate]").nth(erasureCertificates.length - 1).waitFor();
+    const listed = await page.getByTestId("certificates").locator("[data-certificate]").evaluateAll((cs) => cs.map((c) => [c.dataset.certificate, c.dataset.status]));
+    assert.deepEqual(listed, erasureCertificates.map((c) => [c.id, c.status]));
     a11y.erasureCompleted = await accessibilityProblems(page);
 
     // Retention, confirmed: the page shows the server's report, line by line.
