@@ -2,7 +2,8 @@
 // of eu signs in, sees an inbound WhatsApp message arrive in her inbox without a reload and
 // never a us one, answers it, transfers it, resolves it, and switches the interface to Arabic
 // (right to left); a supervisor's board and the executive screen open the conversations
-// behind their figures; axe-core checks each screen. Run by `make test-console` (part of
+// behind their figures; a compliance key holds, exports and erases that eu customer, applies
+// retention and reads the residency report; axe-core checks each screen. Run by `make test-console` (part of
 // `make test`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -282,7 +283,7 @@ test("the executive screen's figures come from metrics, and a figure lists the c
   }
 });
 
-test("the compliance screen lists a region's audit trail and verifies its hash chain", async () => {
+test("the compliance screen lists the audit trail, verifies it, holds, exports and erases a customer, applies retention and reports residency", async () => {
   const page = await browser.newPage({ locale: "en-US" });
   try {
     // The first test's reads and actions in eu were audited.
@@ -294,12 +295,99 @@ test("the compliance screen lists a region's audit trail and verifies its hash c
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("link", { name: "Compliance" }).click();
     await page.getByRole("heading", { name: "Audit trail" }).waitFor();
-    await page.locator("tbody tr").nth(2).waitFor(); // the page's entries, read after the heading shows
+    // The heading shows before the first page of entries arrives.
+    await page.locator("tbody tr").nth(2).waitFor();
     const firstRows = await page.locator("tbody tr").evaluateAll((rows) => rows.slice(0, 3).map((r) => [r.children[0].textContent, r.children[3].textContent]));
     assert.deepEqual(firstRows, auditLog.edges.map((e) => [String(e.node.seq), e.node.action]));
     await page.getByRole("button", { name: "Verify the hash chain" }).click();
     await page.getByTestId("verification").getByText(/^Intact: [\d,]+ entries$/).waitFor();
-    assert.deepEqual(await accessibilityProblems(page), []);
+    const a11y = { audit: await accessibilityProblems(page) };
+
+    // The first test's eu customer, by the WhatsApp number they wrote from.
+    const { customerByIdentity } = await gql(adminKey, `{ customerByIdentity(channel: "whatsapp", externalId: "4915100777000") { id } }`);
+    const customerId = customerByIdentity.id;
+
+    // A legal hold: placed, listed.
+    await page.getByRole("tab", { name: "Legal holds" }).click();
+    await page.getByRole("textbox", { name: "Customer ID" }).fill(customerId);
+    await page.getByRole("textbox", { name: "Reason" }).fill("Litigation 2026-17");
+    await page.getByRole("button", { name: "Place hold" }).click();
+    const hold = page.locator(`[data-hold="${customerId}"]`);
+    await hold.filter({ hasText: "Litigation 2026-17" }).getByRole("button", { name: `Release the hold on ${customerId}` }).waitFor();
+    a11y.holds = await accessibilityProblems(page);
+
+    // Erasure under the hold: confirmed, then BLOCKED, nothing erased.
+    await page.getByRole("tab", { name: "Erasure" }).click();
+    const eraseForm = async (who) => {
+      await page.getByRole("textbox", { name: "Customer ID" }).fill(who);
+      await page.getByRole("textbox", { name: "Reason" }).fill("Art. 17 request 4471");
+      await page.getByRole("button", { name: "Erase customer…" }).click();
+      await page.getByRole("alertdialog").getByRole("button", { name: "Erase permanently" }).click();
+    };
+    // The server's error, as it words it.
+    await eraseForm("cus_nobody");
+    await page.getByRole("alert").getByText('Error: eraseCustomer(customerId): no customer "cus_nobody"').waitFor();
+    await eraseForm(customerId);
+    const blocked = page.locator('[data-testid="certificate"] [data-status="BLOCKED"]');
+    await blocked.getByText("Blocked", { exact: true }).waitFor();
+    await blocked.getByText(/^Blocked: .+/).waitFor();
+    assert.equal(await blocked.locator("[data-entry]").count(), 0);
+
+    // The export, a download from memory, holds their message while they are not erased.
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export data" }).click();
+    const exported = JSON.parse(readFileSync(await (await download).path(), "utf8"));
+    assert.ok(JSON.stringify(exported).includes("Hallo, wo bleibt meine Bestellung 4471?"), "the export lacks the customer's message");
+    a11y.erasureBlocked = await accessibilityProblems(page);
+
+    // Released: out of the active list, in the list with released ones.
+    await page.getByRole("tab", { name: "Legal holds" }).click();
+    await page.getByRole("button", { name: `Release the hold on ${customerId}` }).click();
+    await page.getByText("No entries.").waitFor();
+    await page.getByRole("checkbox", { name: "Include released" }).check();
+    await page.locator(`[data-hold="${customerId}"][data-active="false"]`).waitFor();
+
+    // Erasure again: COMPLETED, every store verified, as the server's certificate says.
+    await page.getByRole("tab", { name: "Erasure" }).click();
+    await eraseForm(customerId);
+    const done = page.locator('[data-testid="certificate"] [data-status="COMPLETED"]');
+    await done.getByText("Completed", { exact: true }).waitFor({ timeout: 30_000 });
+    const { erasureCertificates } = await gql(adminKey, `query($c: ID!) { erasureCertificates(customerId: $c) { id status entries { store region verified } } }`, { c: customerId });
+    assert.deepEqual(erasureCertificates.map((c) => c.status), ["BLOCKED", "COMPLETED"]);
+    const shownEntries = await done.locator("[data-entry]").evaluateAll((rows) => rows.map((r) => [r.children[0].textContent, r.children[1].textContent, r.children[4].textContent]));
+    assert.ok(shownEntries.length > 0);
+    assert.deepEqual(shownEntries, erasureCertificates[1].entries.map((e) => [e.store, e.region, e.verified ? "Yes" : "No"]));
+    assert.ok(shownEntries.every((e) => e[2] === "Yes"), `unverified entries: ${JSON.stringify(shownEntries)}`);
+    await page.getByRole("button", { name: "List certificates" }).click();
+    await page.getByTestId("certificates").locator("[data-certificate]").nth(erasureCertificates.length - 1).waitFor();
+    const listed = await page.getByTestId("certificates").locator("[data-certificate]").evaluateAll((cs) => cs.map((c) => [c.dataset.certificate, c.dataset.status]));
+    assert.deepEqual(listed, erasureCertificates.map((c) => [c.id, c.status]));
+    a11y.erasureCompleted = await accessibilityProblems(page);
+
+    // Retention, confirmed: the page shows the server's report, line by line.
+    await page.getByRole("tab", { name: "Retention" }).click();
+    await page.getByRole("button", { name: "Apply retention now…" }).click();
+    const ran = page.waitForResponse((r) => r.url() === `${base}/graphql` && (r.request().postData() ?? "").includes("mutation ApplyRetention"));
+    await page.getByRole("alertdialog").getByRole("button", { name: "Delete expired data" }).click();
+    const { applyRetention } = (await (await ran).json()).data;
+    const report = page.getByTestId("retention-report");
+    await report.getByRole("status").getByText(new RegExp(`: ${applyRetention.rowsRemoved.toLocaleString("en-US")} rows removed, ${applyRetention.heldCustomers.toLocaleString("en-US")} customers held$`)).waitFor();
+    const lines = await report.locator("tbody tr").evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    assert.ok(applyRetention.removals.length > 0);
+    assert.deepEqual(lines.map((l) => [l[0], l[1], l[2], l[4], l[7]]), applyRetention.removals.map((r) => [r.store, r.region, r.kind, r.table, r.rows.toLocaleString("en-US")]));
+    a11y.retention = await accessibilityProblems(page);
+
+    // Residency: each region, no misplaced rows.
+    const { residencyReport } = await gql(adminKey, `{ residencyReport { region misplacedRows } }`);
+    assert.ok(residencyReport.length >= 2);
+    await page.getByRole("tab", { name: "Residency" }).click();
+    for (const r of residencyReport) {
+      assert.equal(r.misplacedRows, 0, `${r.region} has misplaced rows`);
+      await page.locator(`[data-region="${r.region}"]`).getByTestId("misplaced").getByText("Misplaced rows: 0").waitFor();
+    }
+    assert.deepEqual(await page.locator("[data-region]").evaluateAll((s) => s.map((e) => e.dataset.region)), residencyReport.map((r) => r.region));
+    a11y.residency = await accessibilityProblems(page);
+    assert.deepEqual(a11y, { audit: [], holds: [], erasureBlocked: [], erasureCompleted: [], retention: [], residency: [] }, "axe-core's serious or critical violations");
   } catch (err) {
     const shot = join(tmpdir(), "meridian-console-e2e-compliance.png");
     await page.screenshot({ path: shot }).catch(() => {});

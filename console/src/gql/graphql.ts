@@ -20,6 +20,11 @@ export type ConversationStatus =
   | 'RESOLVED'
   | 'SNOOZED';
 
+export type ErasureStatus =
+  | 'BLOCKED'
+  | 'COMPLETED'
+  | 'INCOMPLETE';
+
 /** Keeps events whose dimension compares to the values as op says. */
 export type FilterInput = {
   dimension: string;
@@ -270,6 +275,69 @@ export type AuditLogQueryVariables = Exact<{
 
 export type AuditLogQuery = { auditLog: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { seq: number, at: string, keyId: string, role: string, action: string, subject: string, outcome: string, hash: string } }> } };
 
+export type CertificateFragment = { id: string, customerPseudonym: string, region: string, reason: string, requestedAt: string, completedAt: string | null, status: ErasureStatus, blockedReason: string | null, previousCertificateId: string | null, entries: Array<{ store: string, region: string, action: string, rows: number, verified: boolean, detail: string }> };
+
+export type EraseCustomerMutationVariables = Exact<{
+  customerId?: string | number | null | undefined;
+  channel?: string | null | undefined;
+  externalId?: string | null | undefined;
+  reason: string;
+}>;
+
+
+export type EraseCustomerMutation = { eraseCustomer: { id: string, customerPseudonym: string, region: string, reason: string, requestedAt: string, completedAt: string | null, status: ErasureStatus, blockedReason: string | null, previousCertificateId: string | null, entries: Array<{ store: string, region: string, action: string, rows: number, verified: boolean, detail: string }> } };
+
+export type ErasureCertificatesQueryVariables = Exact<{
+  customerId: string | number;
+}>;
+
+
+export type ErasureCertificatesQuery = { erasureCertificates: Array<{ id: string, customerPseudonym: string, region: string, reason: string, requestedAt: string, completedAt: string | null, status: ErasureStatus, blockedReason: string | null, previousCertificateId: string | null, entries: Array<{ store: string, region: string, action: string, rows: number, verified: boolean, detail: string }> }> };
+
+export type ExportCustomerDataQueryVariables = Exact<{
+  customerId: string | number;
+}>;
+
+
+export type ExportCustomerDataQuery = { exportCustomerData: { customerPseudonym: string, json: string } };
+
+export type HoldFragment = { id: string, customerPseudonym: string, region: string, reason: string, placedBy: string, placedAt: string, releasedBy: string | null, releasedAt: string | null, active: boolean };
+
+export type LegalHoldsQueryVariables = Exact<{
+  region?: string | null | undefined;
+  includeReleased?: boolean | null | undefined;
+}>;
+
+
+export type LegalHoldsQuery = { legalHolds: Array<{ id: string, customerPseudonym: string, region: string, reason: string, placedBy: string, placedAt: string, releasedBy: string | null, releasedAt: string | null, active: boolean }> };
+
+export type PlaceLegalHoldMutationVariables = Exact<{
+  customerId: string | number;
+  reason: string;
+}>;
+
+
+export type PlaceLegalHoldMutation = { placeLegalHold: { id: string, customerPseudonym: string, region: string, reason: string, placedBy: string, placedAt: string, releasedBy: string | null, releasedAt: string | null, active: boolean } };
+
+export type ReleaseLegalHoldMutationVariables = Exact<{
+  customerId: string | number;
+}>;
+
+
+export type ReleaseLegalHoldMutation = { releaseLegalHold: { id: string, customerPseudonym: string, region: string, reason: string, placedBy: string, placedAt: string, releasedBy: string | null, releasedAt: string | null, active: boolean } };
+
+export type ApplyRetentionMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApplyRetentionMutation = { applyRetention: { ranAt: string, rowsRemoved: number, heldCustomers: number, removals: Array<{ store: string, region: string, kind: string, country: string | null, except: Array<string>, table: string, rows: number, cutoff: string, period: string }> } };
+
+export type ResidencyReportQueryVariables = Exact<{
+  region?: string | null | undefined;
+}>;
+
+
+export type ResidencyReportQuery = { residencyReport: Array<{ region: string, countries: Array<string>, fallback: boolean, misplacedRows: number, stores: Array<{ store: string, location: string, kinds: Array<string>, tables: Array<{ name: string, rows: number | null }>, countries: Array<{ country: string, rows: number }> }> }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -338,6 +406,40 @@ export const MessageItemFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"MessageItem"}) as unknown as TypedDocumentString<MessageItemFragment, unknown>;
+export const CertificateFragmentDoc = new TypedDocumentString(`
+    fragment Certificate on ErasureCertificate {
+  id
+  customerPseudonym
+  region
+  reason
+  requestedAt
+  completedAt
+  status
+  blockedReason
+  previousCertificateId
+  entries {
+    store
+    region
+    action
+    rows
+    verified
+    detail
+  }
+}
+    `, {"fragmentName":"Certificate"}) as unknown as TypedDocumentString<CertificateFragment, unknown>;
+export const HoldFragmentDoc = new TypedDocumentString(`
+    fragment Hold on LegalHold {
+  id
+  customerPseudonym
+  region
+  reason
+  placedBy
+  placedAt
+  releasedBy
+  releasedAt
+  active
+}
+    `, {"fragmentName":"Hold"}) as unknown as TypedDocumentString<HoldFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -798,3 +900,160 @@ export const AuditLogDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
+export const EraseCustomerDocument = new TypedDocumentString(`
+    mutation EraseCustomer($customerId: ID, $channel: String, $externalId: String, $reason: String!) {
+  eraseCustomer(
+    customerId: $customerId
+    channel: $channel
+    externalId: $externalId
+    reason: $reason
+  ) {
+    ...Certificate
+  }
+}
+    fragment Certificate on ErasureCertificate {
+  id
+  customerPseudonym
+  region
+  reason
+  requestedAt
+  completedAt
+  status
+  blockedReason
+  previousCertificateId
+  entries {
+    store
+    region
+    action
+    rows
+    verified
+    detail
+  }
+}`) as unknown as TypedDocumentString<EraseCustomerMutation, EraseCustomerMutationVariables>;
+export const ErasureCertificatesDocument = new TypedDocumentString(`
+    query ErasureCertificates($customerId: ID!) {
+  erasureCertificates(customerId: $customerId) {
+    ...Certificate
+  }
+}
+    fragment Certificate on ErasureCertificate {
+  id
+  customerPseudonym
+  region
+  reason
+  requestedAt
+  completedAt
+  status
+  blockedReason
+  previousCertificateId
+  entries {
+    store
+    region
+    action
+    rows
+    verified
+    detail
+  }
+}`) as unknown as TypedDocumentString<ErasureCertificatesQuery, ErasureCertificatesQueryVariables>;
+export const ExportCustomerDataDocument = new TypedDocumentString(`
+    query ExportCustomerData($customerId: ID!) {
+  exportCustomerData(customerId: $customerId) {
+    customerPseudonym
+    json
+  }
+}
+    `) as unknown as TypedDocumentString<ExportCustomerDataQuery, ExportCustomerDataQueryVariables>;
+export const LegalHoldsDocument = new TypedDocumentString(`
+    query LegalHolds($region: String, $includeReleased: Boolean) {
+  legalHolds(region: $region, includeReleased: $includeReleased) {
+    ...Hold
+  }
+}
+    fragment Hold on LegalHold {
+  id
+  customerPseudonym
+  region
+  reason
+  placedBy
+  placedAt
+  releasedBy
+  releasedAt
+  active
+}`) as unknown as TypedDocumentString<LegalHoldsQuery, LegalHoldsQueryVariables>;
+export const PlaceLegalHoldDocument = new TypedDocumentString(`
+    mutation PlaceLegalHold($customerId: ID!, $reason: String!) {
+  placeLegalHold(customerId: $customerId, reason: $reason) {
+    ...Hold
+  }
+}
+    fragment Hold on LegalHold {
+  id
+  customerPseudonym
+  region
+  reason
+  placedBy
+  placedAt
+  releasedBy
+  releasedAt
+  active
+}`) as unknown as TypedDocumentString<PlaceLegalHoldMutation, PlaceLegalHoldMutationVariables>;
+export const ReleaseLegalHoldDocument = new TypedDocumentString(`
+    mutation ReleaseLegalHold($customerId: ID!) {
+  releaseLegalHold(customerId: $customerId) {
+    ...Hold
+  }
+}
+    fragment Hold on LegalHold {
+  id
+  customerPseudonym
+  region
+  reason
+  placedBy
+  placedAt
+  releasedBy
+  releasedAt
+  active
+}`) as unknown as TypedDocumentString<ReleaseLegalHoldMutation, ReleaseLegalHoldMutationVariables>;
+export const ApplyRetentionDocument = new TypedDocumentString(`
+    mutation ApplyRetention {
+  applyRetention {
+    ranAt
+    rowsRemoved
+    heldCustomers
+    removals {
+      store
+      region
+      kind
+      country
+      except
+      table
+      rows
+      cutoff
+      period
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ApplyRetentionMutation, ApplyRetentionMutationVariables>;
+export const ResidencyReportDocument = new TypedDocumentString(`
+    query ResidencyReport($region: String) {
+  residencyReport(region: $region) {
+    region
+    countries
+    fallback
+    misplacedRows
+    stores {
+      store
+      location
+      kinds
+      tables {
+        name
+        rows
+      }
+      countries {
+        country
+        rows
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ResidencyReportQuery, ResidencyReportQueryVariables>;

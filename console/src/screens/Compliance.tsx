@@ -1,16 +1,53 @@
 import "../styles/conversation.css";
 import { useCallback, useEffect, useState } from "react";
-import { Alert, Button, Code, Group, Loader, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Code, Group, Loader, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { AuditLogDocument, VerifyAuditLogDocument, type AuditLogQuery, type VerifyAuditLogQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
+import { Erasure, LegalHolds, Residency, Retention } from "./ComplianceActions";
 
 type Entries = AuditLogQuery["auditLog"];
 type Verification = VerifyAuditLogQuery["verifyAuditLog"];
 
-/** A region's audit trail (auditLog) and, on request, the verification of its hash chain (verifyAuditLog, itself audited). */
+/** The compliance screen: the audit trail, erasure, legal holds, retention and residency, one tab each. */
 export default function Compliance() {
+  const { t } = useI18n();
+  return (
+    <Stack gap="md">
+      <Title order={2} size="h3">
+        {t("complianceTitle")}
+      </Title>
+      <Tabs defaultValue="audit" keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="audit">{t("auditLog")}</Tabs.Tab>
+          <Tabs.Tab value="erasure">{t("tabErasure")}</Tabs.Tab>
+          <Tabs.Tab value="holds">{t("tabLegalHolds")}</Tabs.Tab>
+          <Tabs.Tab value="retention">{t("tabRetention")}</Tabs.Tab>
+          <Tabs.Tab value="residency">{t("tabResidency")}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="audit" pt="md">
+          <AuditTrail />
+        </Tabs.Panel>
+        <Tabs.Panel value="erasure" pt="md">
+          <Erasure />
+        </Tabs.Panel>
+        <Tabs.Panel value="holds" pt="md">
+          <LegalHolds />
+        </Tabs.Panel>
+        <Tabs.Panel value="retention" pt="md">
+          <Retention />
+        </Tabs.Panel>
+        <Tabs.Panel value="residency" pt="md">
+          <Residency />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}
+
+/** A region's audit trail (auditLog) and, on request, the verification of its hash chain (verifyAuditLog, itself audited). */
+function AuditTrail() {
   const viewer = useViewer();
   const { t, fmt } = useI18n();
   const [region, setRegion] = useState<string | null>(viewer.regions[0] ?? null);
@@ -63,8 +100,8 @@ export default function Compliance() {
   return (
     <Stack gap="md">
       <Group justify="space-between" align="end">
-        <Title order={2} size="h3">
-          {t("complianceTitle")}
+        <Title order={3} size="h4">
+          {t("auditLog")}
         </Title>
         <Select
           label={t("filterRegion")}
@@ -95,9 +132,6 @@ export default function Compliance() {
           </Text>
         )}
       </Group>
-      <Title order={3} size="h4">
-        {t("auditLog")}
-      </Title>
       <form
         onSubmit={(e) => {
           e.preventDefault();
