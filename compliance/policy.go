@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/meridian-cs/meridian/auth"
@@ -133,4 +134,33 @@ func (p Policy) Roles(f Field) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Fields lists the fields the policy rules on, in the order the documentation shows them.
+var Fields = []Field{FieldText, FieldCustomerID, FieldIdentity, FieldPhrase, FieldExample}
+
+// WriteTable writes the role × field table as Markdown (README.md and `meridian config` show
+// it): each role's outcome per field, with k for fields aggregated from many customers.
+func (p Policy) WriteTable(w io.Writer) {
+	fmt.Fprint(w, "| role |")
+	for _, f := range Fields {
+		fmt.Fprintf(w, " %s |", f)
+	}
+	fmt.Fprint(w, "\n|---|")
+	for range Fields {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w)
+	for _, r := range auth.Roles() {
+		fmt.Fprintf(w, "| `%s` |", r)
+		for _, f := range Fields {
+			a := p.Access(r, f)
+			cell := a.Outcome
+			if a.Outcome != OutcomeHidden && a.MinCustomers > 0 {
+				cell += fmt.Sprintf(" (k ≥ %d)", a.MinCustomers)
+			}
+			fmt.Fprintf(w, " %s |", cell)
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/insights/scenarios"
 )
@@ -71,6 +72,15 @@ func TestReadmeSampleForecast(t *testing.T) {
 	}
 	if rows := strings.Count(string(b), "\n"); rows != 1+2*168 {
 		t.Fatalf("forecast.csv has %d lines, want a header and 168 per series of 2", rows)
+	}
+}
+
+// The README's role × field table is the personal-data policy the gate applies by default.
+func TestReadmeShowsTheFieldPolicyTheGateApplies(t *testing.T) {
+	var b strings.Builder
+	compliance.DefaultPolicy().WriteTable(&b)
+	if !strings.Contains(readme(t), b.String()) {
+		t.Fatalf("README.md's personal-data table differs from compliance.DefaultPolicy; it should read:\n%s", b.String())
 	}
 }
 

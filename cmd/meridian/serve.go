@@ -30,8 +30,14 @@ import (
 func init() {
 	register(command{name: "serve", summary: "run Meridian (embedded engines unless configured otherwise)", run: runServe})
 	register(command{name: "migrate", summary: "apply ClickHouse and PostgreSQL migrations, then exit", run: runMigrate})
-	register(command{name: "config", summary: "print the configuration table (flags and environment variables)", run: func(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	register(command{name: "config", summary: "print the configuration table (flags and environment variables), what each role may do and how it sees personal data", run: func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 		writeConfigTable(stdout)
+		fmt.Fprintln(stdout, "\nWhat each role may do (auth.Policy):")
+		fmt.Fprintln(stdout)
+		auth.WritePolicyTable(stdout)
+		fmt.Fprintln(stdout, "\nHow each role sees personal data (compliance.DefaultPolicy; k is --insights-min-customers):")
+		fmt.Fprintln(stdout)
+		compliance.DefaultPolicy().WriteTable(stdout)
 		return nil
 	}})
 }
