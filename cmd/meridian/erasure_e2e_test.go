@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -35,31 +36,42 @@ func (s *server) gqlResult(t *testing.T, query string, vars map[string]any) (map
 	return data, ""
 }
 
-// filesHolding returns, per needle, the files under dir whose bytes contain it.
+// filesHolding returns, per needle, the files under dir whose bytes contain it. A local
+// PostgreSQL whose cluster pglocal had to keep elsewhere (its user cannot reach dir, as under
+// a test's 0700 temporary directory when run as root) leaves a PGLOCAL_DATA_DIR file naming
+// where: that directory is scanned too, as postgres/<its files>.
 func filesHolding(t *testing.T, dir string, needles []string) map[string][]string {
 	t.Helper()
 	found := map[string][]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil // a file removed while walking (an outdated part, a WAL segment)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil
-		}
-		for _, n := range needles {
-			if bytes.Contains(b, []byte(n)) {
-				rel, _ := filepath.Rel(dir, path)
-				found[n] = append(found[n], rel)
+	scan := func(root, as string) error {
+		return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // a file removed while walking (an outdated part, a WAL segment)
 			}
-		}
-		return nil
-	})
-	if err != nil {
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			rel, _ := filepath.Rel(root, path)
+			rel = filepath.Join(as, rel)
+			for _, n := range needles {
+				if bytes.Contains(b, []byte(n)) {
+					found[n] = append(found[n], rel)
+				}
+			}
+			return nil
+		})
+	}
+	if err := scan(dir, ""); err != nil {
 		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "postgres", "PGLOCAL_DATA_DIR")); err == nil {
+		if err := scan(strings.TrimSpace(string(b)), "postgres"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, fs := range found {
 		sort.Strings(fs)
@@ -212,15 +224,19 @@ func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T
 	anas := []string{"ana.souza@example", "5511987654321", "98765-4321", "Ana Souza", "Meu pedido 4471", "Alguma novidade", "o pedido chega amanha", "Pedido 4471"}
 	// What stays, and where: the Message-ID of her e-mail is the id of its event (ingest uses
 	// the platform's message id), in ClickHouse's sort key, which a mutation cannot rewrite,
-	// and in the Kafka log's record, which is not sealed. It names a message, not her.
+	// in the Kafka log's record, which is not sealed, and in PostgreSQL's exactly-once claims
+	// of event ids (and its WAL). It names a message, not her.
 	const messageID = "CAF-4471@mail.example.com"
 	found := filesHolding(t, dir, append(anas, "Minha fatura 9932", messageID))
 	for _, f := range found[messageID] {
-		if !strings.HasPrefix(f, "clickhouse/") && !strings.HasPrefix(f, "kafka/") {
-			t.Errorf("the e-mail's Message-ID is in %s, outside the event ids of ClickHouse and Kafka", f)
+		if !strings.HasPrefix(f, "clickhouse/") && !strings.HasPrefix(f, "kafka/") && !strings.HasPrefix(f, "postgres/") {
+			t.Errorf("the e-mail's Message-ID is in %s, outside the event ids of ClickHouse, Kafka and PostgreSQL", f)
 		}
 	}
 	t.Logf("the e-mail's Message-ID stays in %v", found[messageID])
+	if !slices.ContainsFunc(found[messageID], func(f string) bool { return strings.HasPrefix(f, "postgres/") }) {
+		t.Errorf("the scan read no PostgreSQL file (its claims of event ids hold the Message-ID): PostgreSQL's files were not scanned")
+	}
 	for _, n := range anas {
 		if len(found[n]) > 0 {
 			t.Errorf("%q is still readable in %v", n, found[n])
