@@ -17,6 +17,29 @@ const Board = lazy(() => import("./screens/Board"));
 const Executive = lazy(() => import("./screens/Executive"));
 const Compliance = lazy(() => import("./screens/Compliance"));
 
+// Once signed in, the screens the key's role may open are fetched while the browser is idle,
+// so that opening one does not wait on the network (the executive dashboard's charts are the
+// largest chunk); the sign-in page still loads none of them.
+const prefetch: Partial<Record<Screen, () => Promise<unknown>>> = {
+  inbox: () => import("./screens/Inbox"),
+  board: () => import("./screens/Board"),
+  executive: () => Promise.all([import("./screens/Executive"), import("./components/TrendChart")]),
+  compliance: () => import("./screens/Compliance"),
+};
+
+function usePrefetch(viewer: Viewer | null) {
+  useEffect(() => {
+    if (!viewer) return;
+    const run = () => screensFor(viewer).forEach((s) => void prefetch[s]?.().catch(() => undefined));
+    if ("requestIdleCallback" in window) {
+      const id = window.requestIdleCallback(run, { timeout: 2000 });
+      return () => window.cancelIdleCallback(id);
+    }
+    const id = setTimeout(run, 500);
+    return () => clearTimeout(id);
+  }, [viewer]);
+}
+
 // Darker shades than Mantine's defaults, so that text keeps a 4.5:1 contrast (WCAG AA).
 const theme = createTheme({ fontFamily: "var(--meridian-font)", primaryColor: "indigo", primaryShade: 8, autoContrast: true });
 
@@ -49,6 +72,7 @@ function Session() {
   const { t } = useI18n();
   const [viewer, setViewer] = useState<Viewer | null>(null);
   const [checking, setChecking] = useState(() => storedKey() !== null);
+  usePrefetch(viewer);
 
   // A reload keeps the tab's key: ask again who it is.
   useEffect(() => {
