@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,29 +31,11 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) == 0 || args[0] != "import" {
 		return errors.New("usage: meridian agents import FILE.yaml [--server URL] [--api-key KEY]")
 	}
-	fs := flag.NewFlagSet("agents import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server := fs.String("server", "http://"+envOr("MERIDIAN_ADDR", "127.0.0.1:8080"), "the running server's base URL (MERIDIAN_ADDR)")
-	key := fs.String("api-key", os.Getenv("MERIDIAN_API_KEY"), "an admin or supervisor key (MERIDIAN_API_KEY)")
-	var files []string
-	rest := args[1:]
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return errUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	file, server, key, err := importArgs("agents import", "agents import: give one YAML file", "agents import", args[1:], stderr)
+	if err != nil {
+		return err
 	}
-	if len(files) != 1 {
-		return errors.New("agents import: give one YAML file")
-	}
-	if *key == "" {
-		return errors.New("agents import: give an API key (--api-key or MERIDIAN_API_KEY)")
-	}
-	b, err := os.ReadFile(files[0])
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("agents import: %w", err)
 	}
@@ -62,17 +43,17 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// mistake on line 200 changes nothing.
 	teams, agents, err := conversation.ParseRoster(b, func(string) bool { return true })
 	if err != nil {
-		return fmt.Errorf("agents import: %s: %w", files[0], err)
+		return fmt.Errorf("agents import: %s: %w", file, err)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	// Teams first: their agents name them.
 	for i, t := range teams {
-		if err := upsertTeam(ctx, client, strings.TrimRight(*server, "/"), *key, t); err != nil {
+		if err := upsertTeam(ctx, client, server, key, t); err != nil {
 			return fmt.Errorf("agents import: team %d (%s): %w (%d imported before it)", i+1, t.ID, err, i)
 		}
 	}
 	for i, a := range agents {
-		if err := upsertAgent(ctx, client, strings.TrimRight(*server, "/"), *key, a); err != nil {
+		if err := upsertAgent(ctx, client, server, key, a); err != nil {
 			return fmt.Errorf("agents import: agent %d (%s): %w (%d imported before it)", i+1, a.ID, err, i)
 		}
 	}

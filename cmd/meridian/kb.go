@@ -34,41 +34,22 @@ func runKB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "import" {
 		return errors.New("usage: meridian kb import DIR [--server URL] [--api-key KEY]")
 	}
-	fs := flag.NewFlagSet("kb import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server := fs.String("server", "http://"+envOr("MERIDIAN_ADDR", "127.0.0.1:8080"), "the running server's base URL (MERIDIAN_ADDR)")
-	key := fs.String("api-key", os.Getenv("MERIDIAN_API_KEY"), "an admin or supervisor key (MERIDIAN_API_KEY)")
-	var dirs []string
-	rest := args[1:]
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return errUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		dirs = append(dirs, fs.Arg(0))
-		rest = fs.Args()[1:]
+	dir, server, key, err := importArgs("kb import", "import: give one folder of .md files", "import", args[1:], stderr)
+	if err != nil {
+		return err
 	}
-	if len(dirs) != 1 {
-		return errors.New("import: give one folder of .md files")
-	}
-	if *key == "" {
-		return errors.New("import: give an API key (--api-key or MERIDIAN_API_KEY)")
-	}
-	if fi, err := os.Stat(dirs[0]); err != nil || !fi.IsDir() {
-		return fmt.Errorf("import: %s is not a folder", dirs[0])
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("import: %s is not a folder", dir)
 	}
 	// Every file is checked before the first is sent, so a mistake in the last file changes
 	// nothing on the server.
-	files, err := knowledge.ReadDir(os.DirFS(dirs[0]), ".")
+	files, err := knowledge.ReadDir(os.DirFS(dir), ".")
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	base := strings.TrimRight(*server, "/")
 	for i, f := range files {
-		if err := upsertArticle(ctx, client, base, *key, f.Article); err != nil {
+		if err := upsertArticle(ctx, client, server, key, f.Article); err != nil {
 			return fmt.Errorf("import: %s: %w (%d imported before it)", f.Path, err, i)
 		}
 	}
@@ -87,6 +68,34 @@ func upsertArticle(ctx context.Context, client *http.Client, server, key string,
 		in["translationOf"] = a.TranslationOf
 	}
 	return mutate(ctx, client, server, key, upsertArticleMutation, in)
+}
+
+// importArgs reads an import command's arguments (after "import"): its one file or folder,
+// and --server (the running server's base URL, no trailing slash) and --api-key anywhere
+// among them. one is the error for another count of files; prefix starts the missing-key
+// error.
+func importArgs(name, one, prefix string, args []string, stderr io.Writer) (file, server, key string, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	srv := fs.String("server", "http://"+envOr("MERIDIAN_ADDR", "127.0.0.1:8080"), "the running server's base URL (MERIDIAN_ADDR)")
+	k := fs.String("api-key", os.Getenv("MERIDIAN_API_KEY"), "an admin or supervisor key (MERIDIAN_API_KEY)")
+	var files []string
+	for rest := args; len(rest) > 0; rest = fs.Args()[1:] {
+		if err := fs.Parse(rest); err != nil {
+			return "", "", "", errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+	}
+	if len(files) != 1 {
+		return "", "", "", errors.New(one)
+	}
+	if *k == "" {
+		return "", "", "", errors.New(prefix + ": give an API key (--api-key or MERIDIAN_API_KEY)")
+	}
+	return files[0], strings.TrimRight(*srv, "/"), *k, nil
 }
 
 // mutate runs a GraphQL mutation with its input as $in on a running server, as the import
