@@ -338,6 +338,17 @@ export type ResidencyReportQueryVariables = Exact<{
 
 export type ResidencyReportQuery = { residencyReport: Array<{ region: string, countries: Array<string>, fallback: boolean, misplacedRows: number, stores: Array<{ store: string, location: string, kinds: Array<string>, tables: Array<{ name: string, rows: number | null }>, countries: Array<{ country: string, rows: number }> }> }> };
 
+export type RoiQueryVariables = Exact<{
+  scenario: string;
+  discountRate?: number | null | undefined;
+  useActuals?: boolean | null | undefined;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+}>;
+
+
+export type RoiQuery = { roi: { scenario: string, currency: string, horizonMonths: number, discountRate: number, totalValue: number, totalCost: number, netValue: number, roiPercent: number, npv: number, paybackMonth: number | null, discountedPaybackMonth: number | null, sensitivityDelta: number, actualsSource: string | null, warnings: Array<string>, valueByDimension: Array<{ key: string, label: string, basis: string, value: number }>, steps: Array<{ name: string, formula: string, value: number, unit: string }>, sensitivity: Array<{ input: string, base: number, low: number, high: number, npvLow: number, npvHigh: number, clamped: boolean }>, actuals: Array<{ path: string, scenarioValue: number | null, value: number, source: string | null, note: string | null }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1057,3 +1068,57 @@ export const ResidencyReportDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ResidencyReportQuery, ResidencyReportQueryVariables>;
+export const RoiDocument = new TypedDocumentString(`
+    query Roi($scenario: String!, $discountRate: Float, $useActuals: Boolean, $from: Time, $to: Time) {
+  roi(
+    scenario: $scenario
+    discountRate: $discountRate
+    useActuals: $useActuals
+    from: $from
+    to: $to
+  ) {
+    scenario
+    currency
+    horizonMonths
+    discountRate
+    totalValue
+    totalCost
+    netValue
+    roiPercent
+    npv
+    paybackMonth
+    discountedPaybackMonth
+    valueByDimension {
+      key
+      label
+      basis
+      value
+    }
+    steps {
+      name
+      formula
+      value
+      unit
+    }
+    sensitivityDelta
+    sensitivity {
+      input
+      base
+      low
+      high
+      npvLow
+      npvHigh
+      clamped
+    }
+    actuals {
+      path
+      scenarioValue
+      value
+      source
+      note
+    }
+    actualsSource
+    warnings
+  }
+}
+    `) as unknown as TypedDocumentString<RoiQuery, RoiQueryVariables>;
