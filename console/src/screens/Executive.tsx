@@ -1,6 +1,6 @@
 import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
-import { Alert, Anchor, Button, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { DrillConversationsDocument, MetricsDocument, type DrillConversationsQuery, type MetricsQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n, type Translate } from "../i18n/i18n";
@@ -8,19 +8,22 @@ import { navigate } from "../router";
 import type { MessageKey } from "../i18n/en";
 
 const TrendChart = lazy(() => import("../components/TrendChart"));
+// The ROI tab is its own chunk, fetched when opened: the service charts load without it.
+const ExecutiveRoi = lazy(() => import("./ExecutiveRoi"));
 
 const measures = ["conversations", "messages", "csat_avg", "first_response_seconds", "ai_containment"] as const;
 type Measure = (typeof measures)[number];
 const ranges = [7, 28, 90];
 
 type Filter = { dimension: string; op: string; values: string[] };
-type Drill = {
+/** What a figure counts: the conversations query's filters and range, and its name. */
+export type DrillTarget = {
   what: string;
   filters: Filter[];
   from: string;
   to: string;
-  result: DrillConversationsQuery["conversations"] | null;
 };
+type Drill = DrillTarget & { result: DrillConversationsQuery["conversations"] | null };
 
 function formatter(m: Measure, fmt: ReturnType<typeof useI18n>["fmt"]): (v: number) => string {
   switch (m) {
@@ -37,7 +40,10 @@ function formatter(m: Measure, fmt: ReturnType<typeof useI18n>["fmt"]): (v: numb
 
 const label = (t: Translate, m: Measure) => t(`m_${m}` as MessageKey);
 
-/** Service KPIs over time by region and channel, every figure from the metrics query; a point of the chart lists the conversations behind it. */
+/**
+ * Service KPIs over time by region and channel, every figure from the metrics query; a point
+ * of the chart lists the conversations behind it. The ROI tab (ExecutiveRoi) drills the same way.
+ */
 export default function Executive() {
   const { t, fmt } = useI18n();
   const [days, setDays] = useState(28);
@@ -46,6 +52,7 @@ export default function Executive() {
   const [perDay, setPerDay] = useState<MetricsQuery["metrics"] | null>(null);
   const [perChannel, setPerChannel] = useState<MetricsQuery["metrics"] | null>(null);
   const [drill, setDrill] = useState<Drill | null>(null);
+  const [tab, setTab] = useState<string | null>("service");
   const [error, setError] = useState<string | null>(null);
 
   // Whole UTC days, the last of them today.
@@ -92,7 +99,7 @@ export default function Executive() {
 
   // The conversations behind a cell: the metrics query's filters and range, given to the
   // conversations query (its totalCount is the cell's conversations measure).
-  const open = useCallback(async (d: Omit<Drill, "result">, after: string | null = null) => {
+  const open = useCallback(async (d: DrillTarget, after: string | null = null) => {
     setDrill((old) => (after && old ? old : { ...d, result: null }));
     try {
       const { conversations } = await request(DrillConversationsDocument, { filters: d.filters, from: d.from, to: d.to, first: 50, after });
@@ -113,6 +120,56 @@ export default function Executive() {
     [open, fmt],
   );
 
+  // The conversations behind the figure last picked, in the tab it was picked in.
+  const drillCard = drill && (
+    <Card withBorder>
+      <Title order={3} size="h5" mb="xs">
+        {drill.result ? t("drillTitle", { count: fmt.number(drill.result.totalCount), what: drill.what }) : t("loading")}
+      </Title>
+      {drill.result && (
+        <Table striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("colConversation")}</Table.Th>
+              <Table.Th>{t("filterChannel")}</Table.Th>
+              <Table.Th>{t("detectedLanguage")}</Table.Th>
+              <Table.Th>{t("colMessages")}</Table.Th>
+              <Table.Th>{t("filterStatus")}</Table.Th>
+              <Table.Th>{t("colLastActivity")}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {drill.result.edges.map(({ node: c }) => (
+              <Table.Tr key={c.id}>
+                <Table.Td>
+                  <Anchor
+                    href={`/conversations/${encodeURIComponent(c.id)}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(`/conversations/${encodeURIComponent(c.id)}`);
+                    }}
+                  >
+                    {c.id}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{c.channel}</Table.Td>
+                <Table.Td>{fmt.language(c.language)}</Table.Td>
+                <Table.Td>{fmt.number(c.messageCount)}</Table.Td>
+                <Table.Td>{t(`status_${c.status}`)}</Table.Td>
+                <Table.Td>{fmt.dateTime(c.lastActivityAt)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {drill.result?.pageInfo.hasNextPage && (
+        <Button variant="default" mt="xs" onClick={() => drill.result && void open(drill, drill.result.pageInfo.endCursor ?? null)}>
+          {t("loadMore")}
+        </Button>
+      )}
+    </Card>
+  );
+
   return (
     <Stack gap="md">
       <Group justify="space-between" align="end">
@@ -131,140 +188,116 @@ export default function Executive() {
           {t("error", { message: error })}
         </Alert>
       )}
-      {!totals && !error && <Loader aria-label={t("loading")} />}
-      {totals && (
-        <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
-          {measures.map((m) => {
-            const v = totals.rows[0]?.values[totals.measures.indexOf(m)];
-            return (
-              <Card withBorder padding="sm" key={m}>
-                <Text size="xs" c="dimmed" fw={700}>
-                  {label(t, m)}
-                </Text>
-                <Text size="xl" fw={700} data-testid={`kpi-${m}`}>
-                  {v == null ? "–" : formatter(m, fmt)(v)}
+      <Tabs
+        value={tab}
+        onChange={(v) => {
+          setTab(v);
+          setDrill(null);
+        }}
+        keepMounted={false}
+      >
+        <Tabs.List>
+          <Tabs.Tab value="service">{t("execService")}</Tabs.Tab>
+          <Tabs.Tab value="roi">{t("execRoi")}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="service" pt="md">
+          <Stack gap="md">
+            {!totals && !error && <Loader aria-label={t("loading")} />}
+            {totals && (
+              <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
+                {measures.map((m) => {
+                  const v = totals.rows[0]?.values[totals.measures.indexOf(m)];
+                  return (
+                    <Card withBorder padding="sm" key={m}>
+                      <Text size="xs" c="dimmed" fw={700}>
+                        {label(t, m)}
+                      </Text>
+                      <Text size="xl" fw={700} data-testid={`kpi-${m}`}>
+                        {v == null ? "–" : formatter(m, fmt)(v)}
+                      </Text>
+                    </Card>
+                  );
+                })}
+              </SimpleGrid>
+            )}
+            {chart && (
+              <Card withBorder>
+                <Group justify="space-between" mb="xs">
+                  <Title order={3} size="h5">
+                    {t("execPerDay")}
+                  </Title>
+                  <Select
+                    label={t("execMeasure")}
+                    w={200}
+                    value={measure}
+                    onChange={(v) => v && setMeasure(v as Measure)}
+                    data={measures.map((m) => ({ value: m, label: label(t, m) }))}
+                    allowDeselect={false}
+                  />
+                </Group>
+                <Suspense fallback={<Loader size="sm" />}>
+                  <TrendChart days={chart.days} series={chart.series} label={`${t("execPerDay")}: ${label(t, measure)}`} format={f} onPick={pick} />
+                </Suspense>
+                <Text size="xs" c="dimmed">
+                  {t("drillHint")}
                 </Text>
               </Card>
-            );
-          })}
-        </SimpleGrid>
-      )}
-      {chart && (
-        <Card withBorder>
-          <Group justify="space-between" mb="xs">
-            <Title order={3} size="h5">
-              {t("execPerDay")}
-            </Title>
-            <Select
-              label={t("execMeasure")}
-              w={200}
-              value={measure}
-              onChange={(v) => v && setMeasure(v as Measure)}
-              data={measures.map((m) => ({ value: m, label: label(t, m) }))}
-              allowDeselect={false}
-            />
-          </Group>
-          <Suspense fallback={<Loader size="sm" />}>
-            <TrendChart days={chart.days} series={chart.series} label={`${t("execPerDay")}: ${label(t, measure)}`} format={f} onPick={pick} />
-          </Suspense>
-          <Text size="xs" c="dimmed">
-            {t("drillHint")}
-          </Text>
-        </Card>
-      )}
-      {drill && (
-        <Card withBorder>
-          <Title order={3} size="h5" mb="xs">
-            {drill.result
-              ? t("drillTitle", { count: fmt.number(drill.result.totalCount), what: drill.what })
-              : t("loading")}
-          </Title>
-          {drill.result && (
-            <Table striped highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("colConversation")}</Table.Th>
-                  <Table.Th>{t("filterChannel")}</Table.Th>
-                  <Table.Th>{t("detectedLanguage")}</Table.Th>
-                  <Table.Th>{t("colMessages")}</Table.Th>
-                  <Table.Th>{t("filterStatus")}</Table.Th>
-                  <Table.Th>{t("colLastActivity")}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {drill.result.edges.map(({ node: c }) => (
-                  <Table.Tr key={c.id}>
-                    <Table.Td>
-                      <Anchor
-                        href={`/conversations/${encodeURIComponent(c.id)}`}
-                        onClick={(e) => {
-                          e.preventDefault();
-                          navigate(`/conversations/${encodeURIComponent(c.id)}`);
-                        }}
-                      >
-                        {c.id}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{c.channel}</Table.Td>
-                    <Table.Td>{fmt.language(c.language)}</Table.Td>
-                    <Table.Td>{fmt.number(c.messageCount)}</Table.Td>
-                    <Table.Td>{t(`status_${c.status}`)}</Table.Td>
-                    <Table.Td>{fmt.dateTime(c.lastActivityAt)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-          {drill.result?.pageInfo.hasNextPage && (
-            <Button variant="default" mt="xs" onClick={() => drill.result && void open(drill, drill.result.pageInfo.endCursor ?? null)}>
-              {t("loadMore")}
-            </Button>
-          )}
-        </Card>
-      )}
-      {perChannel && (
-        <Card withBorder>
-          <Title order={3} size="h5" mb="xs">
-            {t("execByChannel")}
-          </Title>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t("filterChannel")}</Table.Th>
-                {measures.map((m) => (
-                  <Table.Th key={m}>{label(t, m)}</Table.Th>
-                ))}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {perChannel.rows.map((r) => (
-                <Table.Tr key={r.dimensions[0]}>
-                  <Table.Td>{r.dimensions[0]}</Table.Td>
-                  {measures.map((m) => {
-                    const v = r.values[perChannel.measures.indexOf(m)];
-                    const channel = r.dimensions[0] ?? "";
-                    if (m === "conversations" && v) {
-                      return (
-                        <Table.Td key={m}>
-                          <Anchor
-                            component="button"
-                            type="button"
-                            aria-label={`${label(t, m)} · ${channel}: ${fmt.number(v)}`}
-                            onClick={() => void open({ what: channel, filters: [{ dimension: "channel", op: "eq", values: [channel] }], ...range })}
-                          >
-                            {fmt.number(v)}
-                          </Anchor>
-                        </Table.Td>
-                      );
-                    }
-                    return <Table.Td key={m}>{v == null ? "–" : formatter(m, fmt)(v)}</Table.Td>;
-                  })}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Card>
-      )}
+            )}
+            {drillCard}
+            {perChannel && (
+              <Card withBorder>
+                <Title order={3} size="h5" mb="xs">
+                  {t("execByChannel")}
+                </Title>
+                <Table striped>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>{t("filterChannel")}</Table.Th>
+                      {measures.map((m) => (
+                        <Table.Th key={m}>{label(t, m)}</Table.Th>
+                      ))}
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {perChannel.rows.map((r) => (
+                      <Table.Tr key={r.dimensions[0]}>
+                        <Table.Td>{r.dimensions[0]}</Table.Td>
+                        {measures.map((m) => {
+                          const v = r.values[perChannel.measures.indexOf(m)];
+                          const channel = r.dimensions[0] ?? "";
+                          if (m === "conversations" && v) {
+                            return (
+                              <Table.Td key={m}>
+                                <Anchor
+                                  component="button"
+                                  type="button"
+                                  aria-label={`${label(t, m)} · ${channel}: ${fmt.number(v)}`}
+                                  onClick={() => void open({ what: channel, filters: [{ dimension: "channel", op: "eq", values: [channel] }], ...range })}
+                                >
+                                  {fmt.number(v)}
+                                </Anchor>
+                              </Table.Td>
+                            );
+                          }
+                          return <Table.Td key={m}>{v == null ? "–" : formatter(m, fmt)(v)}</Table.Td>;
+                        })}
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Card>
+            )}
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="roi" pt="md">
+          <Stack gap="md">
+            <Suspense fallback={<Loader aria-label={t("loading")} />}>
+              <ExecutiveRoi range={range} onDrill={open} />
+            </Suspense>
+            {drillCard}
+          </Stack>
+        </Tabs.Panel>
+      </Tabs>
     </Stack>
   );
 }
