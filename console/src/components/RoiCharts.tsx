@@ -108,7 +108,8 @@ export function Tornado({ rows, base, lowName, highName, label, money }: { rows:
         barGap: "-100%",
         itemStyle: { color: colours.low },
         data: rows.map((r) => r.low - base),
-        markLine: { silent: true, symbol: "none", label: { formatter: () => money(base, true) }, lineStyle: { color: "#495057" }, data: [{ xAxis: 0 }] },
+        // The base NPV: the axis labels it at 0.
+        markLine: { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: "#495057" }, data: [{ xAxis: 0 }] },
       },
       { name: highName, type: "bar", barGap: "-100%", itemStyle: { color: colours.high }, data: rows.map((r) => r.high - base) },
     ],

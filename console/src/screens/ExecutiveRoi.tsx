@@ -110,7 +110,8 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
   const value = (path: string, v: number) => {
     switch (inputs[path]?.kind) {
       case "money":
-        return fmt.number(v, { style: "currency", currency, maximumFractionDigits: 2 });
+        // Cents only where there are any: $12,600,000 but $0.80.
+        return fmt.number(v, { style: "currency", currency, minimumFractionDigits: Number.isInteger(v) ? 0 : 2, maximumFractionDigits: 2 });
       case "count":
         return fmt.number(v, { maximumFractionDigits: 0 });
       case "share":
@@ -228,7 +229,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
             ))}
           </SimpleGrid>
           {result.warnings.length > 0 && (
-            <Alert color="yellow" title={t("roiWarnings")}>
+            <Alert color="yellow" title={t("roiWarnings")} styles={{ title: { color: "var(--mantine-color-text)" } }}>
               {result.warnings.map((w) => (
                 <Text size="sm" key={w}>
                   {w}
@@ -285,7 +286,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
                         <Anchor
                           component="button"
                           type="button"
-                          aria-label={t("roiDrill", { input: inputLabel(r.path) })}
+                          aria-label={`${t("roiDrill", { input: inputLabel(r.path) })}: ${value(r.path, r.value)}`}
                           onClick={() => onDrill({ what: inputLabel(r.path), filters: contactsFilter, ...range })}
                         >
                           {value(r.path, r.value)}
@@ -296,7 +297,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
                     </Table.Td>
                     <Table.Td>
                       {r.actual ? (
-                        <Badge color="teal" variant="light">
+                        <Badge color="teal.9" variant="filled">
                           {t("roiActual")}
                         </Badge>
                       ) : (
