@@ -69,6 +69,9 @@ try {
   await shot("executive");
   // Cold: each screen's first load in this page, its chunks included.
   console.log(`inbox's first rows ${inboxMs} ms after "Sign in"; executive chart ${executiveMs} ms after its link`);
+  await page.getByRole("tab", { name: "ROI" }).click();
+  await page.locator('[data-testid="roi"][aria-busy="false"]').getByRole("img", { name: /^Waterfall/ }).waitFor();
+  await shot("executive-roi");
   await page.getByRole("link", { name: "Compliance" }).click();
   await page.getByRole("heading", { name: "Audit trail" }).waitFor();
   await page.locator("tbody tr").first().waitFor();
