@@ -2,6 +2,7 @@
 // and whether measured actuals replace the scenario's assumptions; value by dimension as a
 // waterfall, NPV and payback, the sensitivity as a tornado, and the inputs with where each
 // comes from. A measured count of conversations lists the conversations behind it.
+import "../styles/roi.css";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alert, Anchor, Badge, Card, Code, Group, Loader, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Title } from "@mantine/core";
 import { RoiDocument, type RoiQuery } from "../gql/graphql";
