@@ -57,7 +57,7 @@ export function Waterfall({ steps, total, totalLabel, label, money }: { steps: S
     const names = [...steps.map((s) => s.label), totalLabel];
     return {
     animation: false,
-    grid: { left: dir === "rtl" ? 16 : 72, right: dir === "rtl" ? 72 : 16, top: 16, bottom: 56 },
+    grid: { left: dir === "rtl" ? 16 : 96, right: dir === "rtl" ? 96 : 16, top: 16, bottom: 56 },
     tooltip: {
       trigger: "axis",
       axisPointer: { type: "shadow" },

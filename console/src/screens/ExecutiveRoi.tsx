@@ -94,7 +94,12 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
           setResult(roi);
           setError(null);
         })
-        .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)))
+        .catch((err: unknown) => {
+          if (stale) return;
+          // No figures of other arguments beside the error.
+          setResult(null);
+          setError(err instanceof Error ? err.message : String(err));
+        })
         .finally(() => !stale && setAnswered(want));
     }, 300);
     return () => {
@@ -191,6 +196,8 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
           w={180}
           suffix="%"
           decimalScale={2}
+          min={-99}
+          max={1000}
           placeholder={result ? fmt.number(result.discountRate * 100, { maximumFractionDigits: 2 }) : undefined}
           value={rate ?? ""}
           onChange={(v) => setRate(typeof v === "number" ? v : v === "" ? null : Number(v))}
