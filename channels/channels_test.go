@@ -97,7 +97,7 @@ func newWorld(t *testing.T, dsnParams ...string) *world {
 		t.Fatal(err)
 	}
 	w.pipe = &channels.Pipeline{
-		Tenant: "acme", Identities: w.graph, Threads: w.state, Receipts: w.state, Ingest: w.ingest,
+		Tenant: "acme", IDs: kr, Identities: w.graph, Threads: w.state, Receipts: w.state, Ingest: w.ingest,
 		Markets: markets, DefaultCountry: "US", Now: func() time.Time { return w.now }, RegionOf: regionOf,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -168,8 +168,13 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 		t.Fatalf("first message: want opened + received, got %+v", first)
 	}
 	msg := byType(first, models.MessageReceived)[0]
-	if msg.Customer.Country != "BR" || msg.Customer.Phone != "+5511987654321" || msg.PlatformMessageID != "wamid.A1" || msg.Attributes["channel_account"] != "1029384756" {
+	if msg.Customer.Country != "BR" || msg.Customer.Phone != "+5511987654321" || msg.Attributes["channel_account"] != "1029384756" {
 		t.Fatalf("WhatsApp message as event: %+v %+v", msg, msg.Customer)
+	}
+	// The wamid (it encodes the customer's number) is stored only as keyed hashes.
+	if ref := channels.MessageRef(w.keyring, "acme", "whatsapp", "wamid.A1"); msg.PlatformMessageID != ref || len(ref) != 32 ||
+		!strings.HasPrefix(msg.ID, "whatsapp:") || strings.Contains(msg.ID, "wamid") || strings.Contains(msg.ID, "1029384756") {
+		t.Fatalf("WhatsApp message's ids: event %q, platform_message_id %q", msg.ID, msg.PlatformMessageID)
 	}
 	customer, conv := msg.CustomerID, msg.ConversationID
 
@@ -202,7 +207,7 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 
 	// The reply goes to the e-mail address, exactly as written (case folded), on e-mail.
 	rec := &recorder{}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"email": rec, "whatsapp": &recorder{}}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"email": rec, "whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "Já verificamos: chega amanhã.", ClientMessageID: "r1", AgentID: "agent-7"})
 	if err != nil {
@@ -293,7 +298,7 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 		t.Fatalf("the merged customer resolves to %s (%v), want %s", c, err, lm.CustomerID)
 	}
 	rec := &recorder{}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"email": rec, "line": rec}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"email": rec, "line": rec}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	if _, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: em.ConversationID, Text: "追跡番号は 1234 です"}); err != nil {
 		t.Fatal(err)
@@ -338,7 +343,7 @@ func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testi
 	}
 	conv := w.ingest.take()[0].ConversationID
 	rec := &recorder{errs: []error{&channels.SendError{Status: 503, Reason: "service unavailable", Retryable: true, RetryAfter: time.Second}}}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "um momento"})
 	if err != nil || out.State != channels.StatePending || out.Reason == "" {
@@ -357,10 +362,15 @@ func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testi
 	if len(byType(w.ingest.take(), models.MessageSent)) != 1 {
 		t.Fatal("the retried reply's message.sent event is missing")
 	}
+	// The ledger keeps the platform's id as its keyed hash, and the platform's receipts, which
+	// name the plain id, find the reply by it.
+	if pid := "p-" + out.ID; got.PlatformMessageID != channels.MessageRef(w.keyring, "acme", "whatsapp", pid) || strings.Contains(got.PlatformMessageID, out.ID) {
+		t.Fatalf("the ledger's platform id: %q", got.PlatformMessageID)
+	}
 	// A receipt moves the state forward, never back.
 	for _, st := range []string{channels.StateRead, channels.StateDelivered} {
-		if ok, err := w.state.Receipt(ctx, "acme", "whatsapp", channels.Status{MessageID: got.PlatformMessageID, State: st}); err != nil || !ok {
-			t.Fatal(ok, err)
+		if err := w.pipe.Receive(ctx, "whatsapp", &channels.Delivery{Statuses: []channels.Status{{MessageID: "p-" + out.ID, State: st}}}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if got, _ = w.state.Get(ctx, out.Region, "acme", out.ID); got.State != channels.StateRead {
@@ -383,7 +393,7 @@ func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
 	}
 	conv := w.ingest.take()[0].ConversationID
 	rec := &recorder{block: make(chan struct{})}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	cctx, crash := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -406,14 +416,14 @@ func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
 		t.Fatal("the reply was never marked sending")
 	}
 	// Another instance's send in progress is never taken for an interrupted one.
-	busy := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+	busy := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	busy.Tick(ctx)
 	if got, _ := w.state.Get(ctx, "us", "acme", id); got.State != channels.StateSending {
 		t.Fatalf("a send in progress was marked %s", got.State)
 	}
 	time.Sleep(50 * time.Millisecond)
-	restarted := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+	restarted := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log, InterruptedAfter: 10 * time.Millisecond}
 	rctx, stop := context.WithCancel(ctx)
 	go func() { time.Sleep(200 * time.Millisecond); stop() }()
@@ -517,7 +527,8 @@ func TestPersonalAttributesTravelSealedNotInTheClear(t *testing.T) {
 			t.Errorf("attribute %s is personal data and was kept in the clear", k)
 		}
 	}
-	if e.Attributes["reply_to_message_id"] != "wamid.X" || e.Attributes["raw_type"] != "location" {
+	// The quoted message is named as its own event's platform_message_id is: by its keyed hash.
+	if e.Attributes["reply_to_message_id"] != channels.MessageRef(w.keyring, "acme", "whatsapp", "wamid.X") || e.Attributes["raw_type"] != "location" {
 		t.Errorf("attributes: %v", e.Attributes)
 	}
 	if !strings.HasPrefix(e.Text, "[location]") || !strings.Contains(e.Text, "latitude: -23.5505") || !strings.Contains(e.Text, "location_address: Av. Paulista 1000") {
