@@ -32,6 +32,25 @@ import (
 var anaWamid = "wamid." + base64.StdEncoding.EncodeToString(append(append([]byte{0x1c, 0x18, 0x0d}, "5511987654321"...),
 	append([]byte{0x15, 0x02, 0x00, 0x12, 0x18, 0x14}, "3A02B0B8C14F55F34FCA\x00"...)...))
 
+// dataDirKeyring is a keyring with the master key a server generated in dir, for deriving
+// the keyed hashes it stores.
+func dataDirKeyring(t *testing.T, dir string) *shred.Keyring {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "secrets", "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := shred.NewKeyring(&shredtest.Keys{}, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
 // pgHolding returns the columns ("schema.table.column") of the region and global schemas
 // whose values contain needle: text, arrays and JSON as text, bytea as bytes.
 func pgHolding(ctx context.Context, t *testing.T, conn *pgx.Conn, needle string) (found []string, columns int) {
@@ -164,18 +183,7 @@ Obrigada, fico no aguardo.
 	}
 
 	// The ids Meridian derives, from the data directory's master key, as the server did.
-	b, err := os.ReadFile(filepath.Join(dir, "secrets", "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	master, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(&shredtest.Keys{}, master)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := dataDirKeyring(t, dir)
 	waEvent := channels.EventID(keys, "default", "whatsapp", "1029384756", anaWamid)
 	mailEvent := channels.EventID(keys, "default", "email", "support@shop.example", firstID)
 	if got := waMsgs[0].(map[string]any)["id"]; got != waEvent {
