@@ -536,6 +536,74 @@ func TestPersonalAttributesTravelSealedNotInTheClear(t *testing.T) {
 	}
 }
 
+// Ids that name platform messages are stored as keyed hashes that still match one another: an
+// e-mail's In-Reply-To and References are the refs of the mails they name, the thread a reply
+// needs is sealed in PostgreSQL and opened for the reply, a Telegram reply names the message
+// it answers by its ref, and the Telegram chat id (a private chat's is the user's id) is dropped.
+func TestIDsNamingMessagesAreKeyedHashesThatStillMatch(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	first := mail("ana.4471@example.com", "ana@example.com", "Pedido?", "", w.now)
+	if err := w.pipe.Receive(ctx, "email", first); err != nil {
+		t.Fatal(err)
+	}
+	w.now = w.now.Add(time.Hour)
+	second := mail("ana.4472@example.com", "ana@example.com", "Ainda nada", "", w.now)
+	m := &second.Messages[0]
+	m.Thread = []string{"out-1@shop.example", "ana.4471@example.com"}
+	m.Attributes = map[string]string{"in_reply_to": "out-1@shop.example", "references": "ana.4471@example.com out-1@shop.example",
+		"thread_key": "ana.4471@example.com"}
+	if err := w.pipe.Receive(ctx, "email", second); err != nil {
+		t.Fatal(err)
+	}
+	evs := byType(w.ingest.take(), models.MessageReceived)
+	if len(evs) != 2 {
+		t.Fatalf("two e-mails: %+v", evs)
+	}
+	ref := func(channel, id string) string { return channels.MessageRef(w.keyring, "acme", channel, id) }
+	a := evs[1].Attributes
+	if evs[0].PlatformMessageID != ref("email", "ana.4471@example.com") || a["in_reply_to"] != ref("email", "out-1@shop.example") ||
+		a["references"] != ref("email", "ana.4471@example.com")+" "+ref("email", "out-1@shop.example") || a["thread_key"] != evs[0].PlatformMessageID {
+		t.Fatalf("the second e-mail's attributes do not name the mails by their refs: %v (first %q)", a, evs[0].PlatformMessageID)
+	}
+	if strings.Contains(fmt.Sprint(evs), "ana.447") || strings.Contains(fmt.Sprint(evs), "out-1@") {
+		t.Fatalf("an e-mail id is readable in the events: %+v", evs)
+	}
+	conv := evs[0].ConversationID
+	var stored []string
+	if err := w.db.Pool.QueryRow(ctx, `SELECT thread FROM region_us.conversation_addresses WHERE conversation_id = $1`, conv).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 4 || slices.ContainsFunc(stored, func(v string) bool { return !shred.IsSealed(v) }) {
+		t.Fatalf("the conversation's e-mail ids are stored %q, want 4 sealed", stored)
+	}
+	addr, err := w.state.Address(ctx, "acme", conv)
+	if err != nil || fmt.Sprint(addr.Thread) != "[ana.4471@example.com out-1@shop.example ana.4472@example.com]" {
+		t.Fatalf("the reply's thread: %q %v", addr.Thread, err)
+	}
+	// Ids threaded before they were sealed are read as they are.
+	if _, err := w.db.Pool.Exec(ctx, `UPDATE region_us.conversation_addresses SET thread = array_append(thread, 'old@mail.example') WHERE conversation_id = $1`, conv); err != nil {
+		t.Fatal(err)
+	}
+	if addr, err := w.state.Address(ctx, "acme", conv); err != nil || addr.Thread[len(addr.Thread)-1] != "old@mail.example" {
+		t.Fatalf("a plain id stored before sealing: %q %v", addr.Thread, err)
+	}
+
+	tg := &channels.Delivery{Messages: []channels.Message{{
+		ID: "111222333:17", Account: "shopbot", Timestamp: w.now, Kind: "text", Text: "isso",
+		From:       channels.Sender{ID: "111222333", Name: "Yuki"},
+		Attributes: map[string]string{"chat_id": "111222333", "chat_type": "private", "reply_to": "111222333:16"},
+	}}}
+	if err := w.pipe.Receive(ctx, "telegram", tg); err != nil {
+		t.Fatal(err)
+	}
+	e := byType(w.ingest.take(), models.MessageReceived)[0]
+	if _, ok := e.Attributes["chat_id"]; ok || e.Attributes["reply_to"] != ref("telegram", "111222333:16") || e.Attributes["chat_type"] != "private" ||
+		e.PlatformMessageID != ref("telegram", "111222333:17") || strings.Contains(e.ID, "111222333") {
+		t.Fatalf("Telegram message: id %q, platform id %q, attributes %v", e.ID, e.PlatformMessageID, e.Attributes)
+	}
+}
+
 // What is not a message (a LINE follow, a reaction) and what this version does not know are
 // kept as channel.event, outside conversations; a platform event naming nobody is skipped
 // without refusing the delivery (the platform would retry it forever).

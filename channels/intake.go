@@ -319,9 +319,10 @@ func ConversationID(eventID string) string {
 
 // personalAttributes are platform attributes that name, reach or locate a person. They never
 // become event attributes (stored in the clear): the ones worth reading go into the sealed
-// text, the identity keys into the identity graph, the rest are dropped.
+// text, the identity keys into the identity graph, the rest are dropped (chat_id: a Telegram
+// private chat's id is the user's).
 var personalAttributes = map[string]bool{
-	"signature": false, "signature_phones": false, "envelope_from": false, "recipients": false,
+	"signature": false, "signature_phones": false, "envelope_from": false, "recipients": false, "chat_id": false,
 	"username": false, "user_id": false, "contact_user_id": false, "member_user_ids": false, "reply_to_from": false,
 	"contact_name": true, "contact_names": true, "contact_phone": true, "contact_phones": true,
 	"location_name": true, "location_address": true, "latitude": true, "longitude": true, "location_url": true,

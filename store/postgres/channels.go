@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -167,15 +168,20 @@ WHERE a.tenant_id = $1 AND a.conversation_id = $2`, schema), tenant, conversatio
 		if a.Subject, err = op.Open(subject); err != nil {
 			return a, err
 		}
-		for i, id := range a.Thread {
-			// Ids threaded before they were sealed stay readable until pushed out.
-			if !shred.IsSealed(id) {
-				continue
+		// Each id once, first seen first (References run oldest first); ids threaded before
+		// they were sealed are read as they are until pushed out.
+		thread := a.Thread[:0]
+		for _, id := range a.Thread {
+			if shred.IsSealed(id) {
+				if id, err = op.Open(id); err != nil {
+					return a, err
+				}
 			}
-			if a.Thread[i], err = op.Open(id); err != nil {
-				return a, err
+			if !slices.Contains(thread, id) {
+				thread = append(thread, id)
 			}
 		}
+		a.Thread = thread
 		return a, nil
 	}
 	return channels.Address{}, channels.ErrNoAddress
