@@ -97,7 +97,7 @@ func newWorld(t *testing.T, dsnParams ...string) *world {
 		t.Fatal(err)
 	}
 	w.pipe = &channels.Pipeline{
-		Tenant: "acme", Identities: w.graph, Threads: w.state, Receipts: w.state, Ingest: w.ingest,
+		Tenant: "acme", IDs: kr, Identities: w.graph, Threads: w.state, Receipts: w.state, Ingest: w.ingest,
 		Markets: markets, DefaultCountry: "US", Now: func() time.Time { return w.now }, RegionOf: regionOf,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -168,8 +168,13 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 		t.Fatalf("first message: want opened + received, got %+v", first)
 	}
 	msg := byType(first, models.MessageReceived)[0]
-	if msg.Customer.Country != "BR" || msg.Customer.Phone != "+5511987654321" || msg.PlatformMessageID != "wamid.A1" || msg.Attributes["channel_account"] != "1029384756" {
+	if msg.Customer.Country != "BR" || msg.Customer.Phone != "+5511987654321" || msg.Attributes["channel_account"] != "1029384756" {
 		t.Fatalf("WhatsApp message as event: %+v %+v", msg, msg.Customer)
+	}
+	// The wamid (it encodes the customer's number) is stored only as keyed hashes.
+	if ref := channels.MessageRef(w.keyring, "acme", "whatsapp", "wamid.A1"); msg.PlatformMessageID != ref || len(ref) != 32 ||
+		!strings.HasPrefix(msg.ID, "whatsapp:") || strings.Contains(msg.ID, "wamid") || strings.Contains(msg.ID, "1029384756") {
+		t.Fatalf("WhatsApp message's ids: event %q, platform_message_id %q", msg.ID, msg.PlatformMessageID)
 	}
 	customer, conv := msg.CustomerID, msg.ConversationID
 
@@ -202,7 +207,7 @@ func TestOnePersonOnWhatsAppThenEmailIsOneCustomerAndTheReplyGoesWhereTheyLastWr
 
 	// The reply goes to the e-mail address, exactly as written (case folded), on e-mail.
 	rec := &recorder{}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"email": rec, "whatsapp": &recorder{}}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"email": rec, "whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "Já verificamos: chega amanhã.", ClientMessageID: "r1", AgentID: "agent-7"})
 	if err != nil {
@@ -293,7 +298,7 @@ func TestAfterAMergeTheReplyGoesToTheIdentityTheCustomerWroteFrom(t *testing.T) 
 		t.Fatalf("the merged customer resolves to %s (%v), want %s", c, err, lm.CustomerID)
 	}
 	rec := &recorder{}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"email": rec, "line": rec}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"email": rec, "line": rec}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	if _, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: em.ConversationID, Text: "追跡番号は 1234 です"}); err != nil {
 		t.Fatal(err)
@@ -338,7 +343,7 @@ func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testi
 	}
 	conv := w.ingest.take()[0].ConversationID
 	rec := &recorder{errs: []error{&channels.SendError{Status: 503, Reason: "service unavailable", Retryable: true, RetryAfter: time.Second}}}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "um momento"})
 	if err != nil || out.State != channels.StatePending || out.Reason == "" {
@@ -357,10 +362,15 @@ func TestRetryableSendErrorsAreRetriedAndPermanentOnesFailWithTheReason(t *testi
 	if len(byType(w.ingest.take(), models.MessageSent)) != 1 {
 		t.Fatal("the retried reply's message.sent event is missing")
 	}
+	// The ledger keeps the platform's id as its keyed hash, and the platform's receipts, which
+	// name the plain id, find the reply by it.
+	if pid := "p-" + out.ID; got.PlatformMessageID != channels.MessageRef(w.keyring, "acme", "whatsapp", pid) || strings.Contains(got.PlatformMessageID, out.ID) {
+		t.Fatalf("the ledger's platform id: %q", got.PlatformMessageID)
+	}
 	// A receipt moves the state forward, never back.
 	for _, st := range []string{channels.StateRead, channels.StateDelivered} {
-		if ok, err := w.state.Receipt(ctx, "acme", "whatsapp", channels.Status{MessageID: got.PlatformMessageID, State: st}); err != nil || !ok {
-			t.Fatal(ok, err)
+		if err := w.pipe.Receive(ctx, "whatsapp", &channels.Delivery{Statuses: []channels.Status{{MessageID: "p-" + out.ID, State: st}}}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if got, _ = w.state.Get(ctx, out.Region, "acme", out.ID); got.State != channels.StateRead {
@@ -383,7 +393,7 @@ func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
 	}
 	conv := w.ingest.take()[0].ConversationID
 	rec := &recorder{block: make(chan struct{})}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	cctx, crash := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -406,14 +416,14 @@ func TestAReplyInterruptedMidSendIsNotSentTwice(t *testing.T) {
 		t.Fatal("the reply was never marked sending")
 	}
 	// Another instance's send in progress is never taken for an interrupted one.
-	busy := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+	busy := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	busy.Tick(ctx)
 	if got, _ := w.state.Get(ctx, "us", "acme", id); got.State != channels.StateSending {
 		t.Fatalf("a send in progress was marked %s", got.State)
 	}
 	time.Sleep(50 * time.Millisecond)
-	restarted := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
+	restarted := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": &recorder{}}, Ingest: w.ingest,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log, InterruptedAfter: 10 * time.Millisecond}
 	rctx, stop := context.WithCancel(ctx)
 	go func() { time.Sleep(200 * time.Millisecond); stop() }()
@@ -517,11 +527,80 @@ func TestPersonalAttributesTravelSealedNotInTheClear(t *testing.T) {
 			t.Errorf("attribute %s is personal data and was kept in the clear", k)
 		}
 	}
-	if e.Attributes["reply_to_message_id"] != "wamid.X" || e.Attributes["raw_type"] != "location" {
+	// The quoted message is named as its own event's platform_message_id is: by its keyed hash.
+	if e.Attributes["reply_to_message_id"] != channels.MessageRef(w.keyring, "acme", "whatsapp", "wamid.X") || e.Attributes["raw_type"] != "location" {
 		t.Errorf("attributes: %v", e.Attributes)
 	}
 	if !strings.HasPrefix(e.Text, "[location]") || !strings.Contains(e.Text, "latitude: -23.5505") || !strings.Contains(e.Text, "location_address: Av. Paulista 1000") {
 		t.Errorf("text: %q", e.Text)
+	}
+}
+
+// Ids that name platform messages are stored as keyed hashes that still match one another: an
+// e-mail's In-Reply-To and References are the refs of the mails they name, the thread a reply
+// needs is sealed in PostgreSQL and opened for the reply, a Telegram reply names the message
+// it answers by its ref, and the Telegram chat id (a private chat's is the user's id) is dropped.
+func TestIDsNamingMessagesAreKeyedHashesThatStillMatch(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	first := mail("ana.4471@example.com", "ana@example.com", "Pedido?", "", w.now)
+	if err := w.pipe.Receive(ctx, "email", first); err != nil {
+		t.Fatal(err)
+	}
+	w.now = w.now.Add(time.Hour)
+	second := mail("ana.4472@example.com", "ana@example.com", "Ainda nada", "", w.now)
+	m := &second.Messages[0]
+	m.Thread = []string{"out-1@shop.example", "ana.4471@example.com"}
+	m.Attributes = map[string]string{"in_reply_to": "out-1@shop.example", "references": "ana.4471@example.com out-1@shop.example",
+		"thread_key": "ana.4471@example.com"}
+	if err := w.pipe.Receive(ctx, "email", second); err != nil {
+		t.Fatal(err)
+	}
+	evs := byType(w.ingest.take(), models.MessageReceived)
+	if len(evs) != 2 {
+		t.Fatalf("two e-mails: %+v", evs)
+	}
+	ref := func(channel, id string) string { return channels.MessageRef(w.keyring, "acme", channel, id) }
+	a := evs[1].Attributes
+	if evs[0].PlatformMessageID != ref("email", "ana.4471@example.com") || a["in_reply_to"] != ref("email", "out-1@shop.example") ||
+		a["references"] != ref("email", "ana.4471@example.com")+" "+ref("email", "out-1@shop.example") || a["thread_key"] != evs[0].PlatformMessageID {
+		t.Fatalf("the second e-mail's attributes do not name the mails by their refs: %v (first %q)", a, evs[0].PlatformMessageID)
+	}
+	if strings.Contains(fmt.Sprint(evs), "ana.447") || strings.Contains(fmt.Sprint(evs), "out-1@") {
+		t.Fatalf("an e-mail id is readable in the events: %+v", evs)
+	}
+	conv := evs[0].ConversationID
+	var stored []string
+	if err := w.db.Pool.QueryRow(ctx, `SELECT thread FROM region_us.conversation_addresses WHERE conversation_id = $1`, conv).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 4 || slices.ContainsFunc(stored, func(v string) bool { return !shred.IsSealed(v) }) {
+		t.Fatalf("the conversation's e-mail ids are stored %q, want 4 sealed", stored)
+	}
+	addr, err := w.state.Address(ctx, "acme", conv)
+	if err != nil || fmt.Sprint(addr.Thread) != "[ana.4471@example.com out-1@shop.example ana.4472@example.com]" {
+		t.Fatalf("the reply's thread: %q %v", addr.Thread, err)
+	}
+	// Ids threaded before they were sealed are read as they are.
+	if _, err := w.db.Pool.Exec(ctx, `UPDATE region_us.conversation_addresses SET thread = array_append(thread, 'old@mail.example') WHERE conversation_id = $1`, conv); err != nil {
+		t.Fatal(err)
+	}
+	if addr, err := w.state.Address(ctx, "acme", conv); err != nil || addr.Thread[len(addr.Thread)-1] != "old@mail.example" {
+		t.Fatalf("a plain id stored before sealing: %q %v", addr.Thread, err)
+	}
+
+	tg := &channels.Delivery{Messages: []channels.Message{{
+		ID: "111222333:17", Account: "shopbot", Timestamp: w.now, Kind: "text", Text: "isso",
+		From:       channels.Sender{ID: "111222333", Name: "Yuki"},
+		Attributes: map[string]string{"chat_id": "111222333", "chat_type": "private", "reply_to": "111222333:16"},
+	}}}
+	if err := w.pipe.Receive(ctx, "telegram", tg); err != nil {
+		t.Fatal(err)
+	}
+	e := byType(w.ingest.take(), models.MessageReceived)[0]
+	if _, ok := e.Attributes["chat_id"]; ok || e.Attributes["reply_to"] != ref("telegram", "111222333:16") || e.Attributes["chat_type"] != "private" ||
+		e.PlatformMessageID != ref("telegram", "111222333:17") || strings.Contains(e.ID, "111222333") {
+		t.Fatalf("Telegram message: id %q, platform id %q, attributes %v", e.ID, e.PlatformMessageID, e.Attributes)
 	}
 }
 

@@ -34,7 +34,7 @@ func TestAQueuedReplyPastTheWindowNeedsConsentWhenItIsSent(t *testing.T) {
 	customer := addr.CustomerID
 	rec := &windowed{recorder{errs: []error{&channels.SendError{Status: 503, Reason: "service unavailable", Retryable: true}}}}
 	consents := &postgres.Consents{DB: w.db}
-	box := &channels.Outbox{Ledger: w.state, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest, Consents: consents,
+	box := &channels.Outbox{Ledger: w.state, IDs: w.keyring, Senders: map[string]channels.Outbound{"whatsapp": rec}, Ingest: w.ingest, Consents: consents,
 		Regions: []string{"eu", "us"}, Now: func() time.Time { return w.now }, Log: w.pipe.Log}
 	out, err := box.Send(ctx, channels.Reply{Tenant: "acme", ConversationID: conv, Text: "um momento"})
 	if err != nil || out.State != channels.StatePending {

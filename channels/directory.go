@@ -2,6 +2,8 @@ package channels
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -65,9 +67,20 @@ func (d *Directory) event(ctx context.Context, tenant, typ, customerID, reason, 
 	return mergeEvent(typ, c.ID, c.Country, reason, attr, other, d.Now()), nil
 }
 
+// directoryEventID names an event of a change to a customer: its type, the customer's
+// pseudonym and what makes it unique (no platform id), hashed only when too long.
+func directoryEventID(typ, customerID, unique string) string {
+	id := typ + ":" + customerID + ":" + unique
+	if len(id) <= models.MaxIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return typ + ":" + hex.EncodeToString(sum[:20])
+}
+
 func mergeEvent(typ, customerID, country, reason, attr, other string, at time.Time) models.Event {
 	return models.Event{
-		ID:   EventID(typ, customerID, fmt.Sprintf("%s:%d", other, at.UnixNano())),
+		ID:   directoryEventID(typ, customerID, fmt.Sprintf("%s:%d", other, at.UnixNano())),
 		Type: typ, OccurredAt: at.UTC(), Customer: &models.Customer{Country: country}, CustomerID: customerID,
 		Reason: reason, Attributes: map[string]string{attr: other},
 	}
@@ -87,7 +100,7 @@ func (d *Directory) SetCountry(ctx context.Context, tenant, customerID, country,
 	}
 	if prev != country {
 		e := models.Event{
-			ID:   EventID(models.CustomerUpdated, c.ID, fmt.Sprintf("%d", d.Now().UnixNano())),
+			ID:   directoryEventID(models.CustomerUpdated, c.ID, fmt.Sprintf("%d", d.Now().UnixNano())),
 			Type: models.CustomerUpdated, OccurredAt: d.Now().UTC(), Customer: &models.Customer{Country: country}, CustomerID: c.ID,
 			Reason: reason, Attributes: map[string]string{"previous_country": prev},
 		}

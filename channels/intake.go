@@ -36,11 +36,18 @@ type Receipts interface {
 	Receipt(ctx context.Context, tenant, channel string, st Status) (bool, error)
 }
 
+// IDHasher hashes ids that may name a person with the tenant's key (shred.Keyring.IDHash).
+type IDHasher interface {
+	IDHash(tenant, id string) string
+}
+
 // Pipeline is Meridian's Intake. Each message is resolved to a customer in the identity graph,
 // placed in a conversation, and turned into canonical events that ingest validates, places in
 // the customer's residency region, seals and writes to Kafka.
 type Pipeline struct {
-	Tenant     string
+	Tenant string
+	// IDs hashes platforms' message ids: no store holds one in readable form.
+	IDs        IDHasher
 	Identities identity.Store
 	Threads    Threads
 	Receipts   Receipts
@@ -86,6 +93,8 @@ func (p *Pipeline) Receive(ctx context.Context, channel string, d *Delivery) err
 		}
 	}
 	for _, st := range d.Statuses {
+		// The ledger holds sent replies' platform ids as MessageRefs.
+		st.MessageID = MessageRef(p.IDs, p.Tenant, channel, st.MessageID)
 		found, err := p.Receipts.Receipt(ctx, p.Tenant, channel, st)
 		if err != nil {
 			return err
@@ -98,15 +107,24 @@ func (p *Pipeline) Receive(ctx context.Context, channel string, d *Delivery) err
 	return nil
 }
 
-// EventID is the id of the event a platform message becomes: derived from the platform's own
-// id, so a platform's retry or redelivery is the same event.
-func EventID(channel, account, platformID string) string {
-	id := channel + ":" + account + ":" + platformID
-	if len(id) <= models.MaxIDLen {
-		return id
+// EventID is the id of the event a platform message becomes: the channel, then a keyed hash of
+// the account and the platform's own id (a wamid encodes the customer's number, a Message-ID
+// their domain: neither is stored). The same message always gives the same id, so a
+// platform's retry or redelivery is the same event, also after a restart.
+func EventID(ids IDHasher, tenant, channel, account, platformID string) string {
+	return channel + ":" + ids.IDHash(tenant, channel+"\x00"+account+"\x00"+platformID)
+}
+
+// MessageRef is how a platform's message id is stored wherever Meridian keeps one to match
+// it later: an event's platform_message_id, the send ledger (a delivery receipt names the
+// sent reply by its platform id) and the attributes naming another message (what a reply
+// quotes, an edit changes, an e-mail's References). A keyed hash without the account, which
+// receipts do not name; the same id on the same channel is always the same ref.
+func MessageRef(ids IDHasher, tenant, channel, platformID string) string {
+	if platformID == "" {
+		return ""
 	}
-	sum := sha256.Sum256([]byte(id))
-	return channel + ":" + hex.EncodeToString(sum[:20])
+	return ids.IDHash(tenant, "ref\x00"+channel+"\x00"+platformID)
 }
 
 func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]models.Event, error) {
@@ -115,7 +133,8 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	if at.IsZero() {
 		at = now
 	}
-	id := EventID(channel, m.Account, m.ID)
+	id := EventID(p.IDs, p.Tenant, channel, m.Account, m.ID)
+	ref := MessageRef(p.IDs, p.Tenant, channel, m.ID)
 	// The account's market, else the tenant's default: where a customer without a phone
 	// number is placed (the one rule, ARCHITECTURE.md), and how a number without a country
 	// code is read.
@@ -184,7 +203,7 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 	if res.Country != "" {
 		cust.Country = res.Country
 	}
-	attrs, personal := splitAttributes(m.Attributes)
+	attrs, personal := splitAttributes(m.Attributes, func(v string) string { return p.refs(channel, v) })
 	// A redelivery must be the same event as the first delivery, byte for byte, or the
 	// claims would take it for a conflicting body under an accepted id.
 	delete(attrs, "redelivery")
@@ -202,7 +221,7 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 		text := strings.TrimSpace(m.Text + "\n" + personal)
 		return append(out, models.Event{
 			ID: id, Type: models.ChannelEvent, OccurredAt: at, Channel: channel, Direction: models.Inbound,
-			Customer: &cust, CustomerID: res.CustomerID, Text: text, PlatformMessageID: m.ID, Attributes: attrs,
+			Customer: &cust, CustomerID: res.CustomerID, Text: text, PlatformMessageID: ref, Attributes: attrs,
 		}), nil
 	}
 	region := res.Region
@@ -232,18 +251,25 @@ func (p *Pipeline) message(ctx context.Context, channel string, m *Message) ([]m
 			Channel: channel, Direction: models.Inbound, ConversationID: conv,
 			Customer: &models.Customer{Country: cust.Country}, CustomerID: res.CustomerID,
 		})
-		if o := &out[len(out)-1]; len(o.ID) > models.MaxIDLen {
-			o.ID = EventID(channel, "opened", id)
-		}
 	}
 	sent := at
 	out = append(out, models.Event{
 		ID: id, Type: models.MessageReceived, OccurredAt: at,
 		Channel: channel, Direction: models.Inbound, ConversationID: conv,
 		Customer: &cust, CustomerID: res.CustomerID, Text: text,
-		PlatformMessageID: m.ID, SentAt: &sent, Attachments: m.Attachments, Attributes: attrs,
+		PlatformMessageID: ref, SentAt: &sent, Attachments: m.Attachments, Attributes: attrs,
 	})
 	return out, nil
+}
+
+// refs stores the platform message ids of an attribute (space-separated, as an e-mail's
+// References) as MessageRefs.
+func (p *Pipeline) refs(channel, v string) string {
+	ids := strings.Fields(v)
+	for i, id := range ids {
+		ids[i] = MessageRef(p.IDs, p.Tenant, channel, id)
+	}
+	return strings.Join(ids, " ")
 }
 
 // orders are the distinct order numbers a text quotes, at most 5 (a pasted list is not five
@@ -293,25 +319,38 @@ func ConversationID(eventID string) string {
 
 // personalAttributes are platform attributes that name, reach or locate a person. They never
 // become event attributes (stored in the clear): the ones worth reading go into the sealed
-// text, the identity keys into the identity graph, the rest are dropped.
+// text, the identity keys into the identity graph, the rest are dropped (chat_id: a Telegram
+// private chat's id is the user's).
 var personalAttributes = map[string]bool{
-	"signature": false, "signature_phones": false, "envelope_from": false, "recipients": false,
+	"signature": false, "signature_phones": false, "envelope_from": false, "recipients": false, "chat_id": false,
 	"username": false, "user_id": false, "contact_user_id": false, "member_user_ids": false, "reply_to_from": false,
 	"contact_name": true, "contact_names": true, "contact_phone": true, "contact_phones": true,
 	"location_name": true, "location_address": true, "latitude": true, "longitude": true, "location_url": true,
 	"recognition": true,
 }
 
-// splitAttributes keeps the attributes that may be stored in the clear and returns the
-// personal ones worth keeping as text lines, in a stable order. A value the compliance
-// detector finds personal data in (an e-mail address or a phone number in a postback) is
-// dropped whatever its key.
-func splitAttributes(in map[string]string) (map[string]string, string) {
+// refAttributes name platform messages: what a reply quotes or answers, what an edit, an
+// unsend or a deletion changes, an e-mail's thread. They are kept as MessageRefs, so they
+// still match the platform_message_id of the message they name.
+var refAttributes = map[string]bool{
+	"platform_message_id": true, "reply_to_message_id": true, "reply_to": true, "quoted_message_id": true,
+	"quote_token": true, "unsent_message_id": true, "edited_message_id": true, "edit_of": true,
+	"deleted_message_id": true, "callback_message_id": true, "in_reply_to": true, "references": true,
+	"thread_key": true, "image_set_id": true,
+}
+
+// splitAttributes keeps the attributes that may be stored in the clear (refAttributes as
+// what ref makes of them) and returns the personal ones worth keeping as text lines, in a
+// stable order. A value the compliance detector finds personal data in (an e-mail address or
+// a phone number in a postback) is dropped whatever its key.
+func splitAttributes(in map[string]string, ref func(string) string) (map[string]string, string) {
 	out := make(map[string]string, len(in)+3)
 	var lines []string
 	for k, v := range in {
 		keep, personal := personalAttributes[k]
 		switch {
+		case refAttributes[k]:
+			out[k] = ref(v)
 		case personal && keep && v != "":
 			lines = append(lines, k+": "+v)
 		case personal:

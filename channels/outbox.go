@@ -35,6 +35,8 @@ type Ledger interface {
 // event.
 type Outbox struct {
 	Ledger Ledger
+	// IDs hashes the platform ids of sent replies (MessageRef), as receipts are matched.
+	IDs IDHasher
 	// Senders are the environment's channels, the default tenant's.
 	Senders map[string]Outbound
 	// Tenants, when set, sends for tenants with their own accounts (TenantSenders).
@@ -233,10 +235,11 @@ func (o *Outbox) attempt(ctx context.Context, region, tenant, id string) error {
 		}
 		return o.Ledger.Finish(fctx, region, tenant, id, StatePending, "", sendErr.Error(), o.Now().Add(after))
 	}
-	if err := o.Ledger.Finish(fctx, region, tenant, id, StateSent, rec.MessageID, "", o.Now()); err != nil {
+	ref := MessageRef(o.IDs, tenant, m.Channel, rec.MessageID)
+	if err := o.Ledger.Finish(fctx, region, tenant, id, StateSent, ref, "", o.Now()); err != nil {
 		return err
 	}
-	m.State, m.PlatformMessageID = StateSent, rec.MessageID
+	m.State, m.PlatformMessageID = StateSent, ref
 	return o.publish(fctx, m, a.Country)
 }
 

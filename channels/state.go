@@ -48,18 +48,19 @@ type Inbound struct {
 
 // OutboundMessage is one reply in the send ledger.
 type OutboundMessage struct {
-	ID                string
-	ClientMessageID   string
-	Tenant            string
-	Region            string
-	ConversationID    string
-	CustomerID        string
-	Channel           string
-	Account           string
-	Recipient         string
-	Text              string
-	AgentID           string
-	State             string
+	ID              string
+	ClientMessageID string
+	Tenant          string
+	Region          string
+	ConversationID  string
+	CustomerID      string
+	Channel         string
+	Account         string
+	Recipient       string
+	Text            string
+	AgentID         string
+	State           string
+	// PlatformMessageID is the MessageRef of the platform's id of the sent reply.
 	PlatformMessageID string
 	Reason            string
 	Attempts          int

@@ -161,10 +161,11 @@ func (s *session) Data(r io.Reader) error {
 			// No store can hold it; a retry cannot help, so the sender gets a bounce.
 			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "message refused: " + oneLine(err.Error())}
 		}
-		s.l.log.Error("smtp message not acknowledged", "id", m.ID, "err", err)
+		// Not its Message-ID: it may name the sender's domain, and logs are not erased.
+		s.l.log.Error("smtp message not acknowledged", "account", m.Account, "err", err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not stored; try again later"}
 	}
-	s.l.log.Debug("smtp message acknowledged", "id", m.ID, "account", m.Account)
+	s.l.log.Debug("smtp message acknowledged", "account", m.Account)
 	return nil
 }
 

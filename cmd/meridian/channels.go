@@ -184,7 +184,7 @@ func (p *platform) startChannels() error {
 		state: &postgres.ChannelState{DB: p.pg, Keys: p.keyring, Regions: p.regions},
 	}
 	intake := &channels.Pipeline{
-		Tenant: p.cfg.str("tenant"), Identities: set.graph, Threads: set.state, Receipts: set.state,
+		Tenant: p.cfg.str("tenant"), IDs: p.keyring, Identities: set.graph, Threads: set.state, Receipts: set.state,
 		Ingest: p.ingest, Markets: markets, DefaultCountry: def, Now: time.Now, Log: p.log,
 		RegionOf:     func(country string) string { return string(p.policy.RegionFor(country)) },
 		OrderNumbers: orders,
@@ -217,7 +217,7 @@ func (p *platform) startChannels() error {
 	set.tenants = &tenantChannels{p: p, intake: intake}
 	set.mount = channels.NewMount(chs, intake, p.log)
 	set.mount.Tenants = set.tenants
-	set.outbox = &channels.Outbox{Ledger: set.state, Senders: senders, Tenants: set.tenants, DefaultTenant: intake.Tenant,
+	set.outbox = &channels.Outbox{Ledger: set.state, IDs: p.keyring, Senders: senders, Tenants: set.tenants, DefaultTenant: intake.Tenant,
 		Ingest: p.ingest, Consents: &postgres.Consents{DB: p.pg}, Regions: p.regions, Now: time.Now, Log: p.log}
 	set.email = mail
 	set.webchat = wcHandler

@@ -198,6 +198,9 @@ type demoHooks struct {
 	markets    channels.Markets
 	defCountry string
 	policy     *models.ResidencyPolicy
+	// ids and tenant derive the event id the intake gives a delivery (channels.EventID).
+	ids    channels.IDHasher
+	tenant string
 	// lookup returns the conversation the intake placed an event in.
 	lookup  func(ctx context.Context, region, eventID string) (string, error)
 	log     *slog.Logger
@@ -245,7 +248,7 @@ func newDemoHooks(cfg config, p *platform, base string, own []string, speedup fl
 	def, _ := models.CanonicalCountry(cfg.str("default-country"))
 	d := &demoHooks{
 		base: base, client: &http.Client{Timeout: time.Minute}, cfg: cfg, on: map[string]bool{},
-		markets: markets, defCountry: def, policy: p.policy, log: log,
+		markets: markets, defCountry: def, policy: p.policy, ids: p.keyring, tenant: cfg.str("tenant"), log: log,
 		horizon: time.Duration(float64(13*time.Hour)/speedup) + 2*time.Minute,
 		convs:   map[string]*demoConv{}, logged: time.Now(),
 		kakao: "https://bot-api.kakao.com",
@@ -369,6 +372,11 @@ func (d *demoHooks) identify(c *demoConv, e *models.Event) {
 	e.Customer = &cu
 }
 
+// eventID is the id of the event the intake makes of the delivery with platform id pid.
+func (d *demoHooks) eventID(c *demoConv, pid string) string {
+	return channels.EventID(d.ids, d.tenant, c.channel, c.account, pid)
+}
+
 // deliver posts a customer message to its platform's webhook and learns which conversation
 // the intake placed it in.
 func (d *demoHooks) deliver(ctx context.Context, c *demoConv, e *models.Event) error {
@@ -388,7 +396,7 @@ func (d *demoHooks) deliver(ctx context.Context, c *demoConv, e *models.Event) e
 	}
 	d.stats.Messages++
 	d.stats.Took += time.Since(start)
-	eventID := channels.EventID(c.channel, c.account, pid)
+	eventID := d.eventID(c, pid)
 	got := ""
 	if d.lookup != nil {
 		var err error

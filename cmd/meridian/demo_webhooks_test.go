@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/compliance/shred"
+	"github.com/meridian-cs/meridian/compliance/shred/shredtest"
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/ingest/demo"
@@ -99,13 +102,17 @@ func TestDemoDeliveriesAreReadAsTheDemoPredicts(t *testing.T) {
 		hooks[c.Name] = c.Webhook
 	}
 	markets, _ := channels.ParseMarkets(cfg.str("channel-markets"))
+	keys, err := shred.NewKeyring(&shredtest.Keys{}, bytes.Repeat([]byte{3}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := &demoHooks{base: "http://meridian.test", cfg: cfg, on: map[string]bool{}, markets: markets, defCountry: "US",
-		policy: models.DefaultPolicy(), convs: map[string]*demoConv{}}
+		policy: models.DefaultPolicy(), ids: keys, tenant: "demo", convs: map[string]*demoConv{}}
 	for _, ch := range demoWebhookChannels {
 		d.on[ch] = true
 	}
 	intake := &fakeIntake{}
-	pipeline := &channels.Pipeline{Tenant: "demo", Identities: intake, Threads: intake, Ingest: intake, Markets: markets,
+	pipeline := &channels.Pipeline{Tenant: "demo", IDs: keys, Identities: intake, Threads: intake, Ingest: intake, Markets: markets,
 		DefaultCountry: "US", Now: time.Now, Log: slog.New(slog.DiscardHandler)}
 	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	gen := demo.New(demo.Config{Seed: 7, Start: start, End: start.Add(24 * time.Hour), MessagesPerHour: 3000})
@@ -145,7 +152,7 @@ func TestDemoDeliveriesAreReadAsTheDemoPredicts(t *testing.T) {
 			t.Fatalf("%s: %v", c.channel, err)
 		}
 		in := intake.events[len(intake.events)-1]
-		if eid := channels.EventID(c.channel, c.account, pid); in.ID != eid || in.ConversationID != channels.ConversationID(eid) {
+		if eid := d.eventID(c, pid); in.ID != eid || in.ConversationID != channels.ConversationID(eid) {
 			t.Errorf("%s: the intake's event %q in %q, the demo predicted %q", c.channel, in.ID, in.ConversationID, eid)
 		}
 		next := e

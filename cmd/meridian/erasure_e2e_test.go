@@ -19,6 +19,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/channels/email"
 	"github.com/meridian-cs/meridian/channels/meta"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
@@ -85,8 +86,8 @@ func filesHolding(t *testing.T, dir string, needles []string) map[string][]strin
 // finds her by any identity, her conversation shows no text, her data export is empty, a
 // second erasure names the first, and — the server stopped — no file under the data directory
 // (ClickHouse parts, PostgreSQL tables and WAL, Kafka segments) nor the server's log holds her
-// identifiers or her messages' text, while Bruno's message is still there and readable. Only
-// her e-mail's Message-ID stays, as its event's id (see the end).
+// identifiers, her platforms' message ids (the wamid encoding her number, the Message-ID) or
+// her messages' text, while Bruno's message is still there and readable.
 func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T) {
 	relay := &mailRelay{}
 	srv := smtp.NewServer(relay)
@@ -110,7 +111,7 @@ func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T
 			t.Fatalf("WhatsApp delivery: %d %s", code, out)
 		}
 	}
-	deliver("5511987654321", "Ana Souza", "wamid.ERASE1", "Meu pedido 4471 nao chegou, escreva para ana.souza@example.com")
+	deliver("5511987654321", "Ana Souza", anaWamid, "Meu pedido 4471 nao chegou, escreva para ana.souza@example.com")
 	raw := email.Compose("Ana Souza <ana.souza@example.com>", "support@shop.example", "Pedido 4471",
 		"Escrevi no WhatsApp tambem. Alguma novidade?\n\n-- \nAna Souza\n+55 11 98765-4321\n", "CAF-4471@mail.example.com", "", at.Add(30*time.Minute))
 	if err := email.Deliver(context.Background(), listen, "ana.souza@example.com", []string{"support@shop.example"}, raw); err != nil {
@@ -222,20 +223,15 @@ func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T
 
 	s.stop(syscall.SIGTERM)
 	anas := []string{"ana.souza@example", "5511987654321", "98765-4321", "Ana Souza", "Meu pedido 4471", "Alguma novidade", "o pedido chega amanha", "Pedido 4471"}
-	// What stays, and where: the Message-ID of her e-mail is the id of its event (ingest uses
-	// the platform's message id), in ClickHouse's sort key, which a mutation cannot rewrite,
-	// in the Kafka log's record, which is not sealed, and in PostgreSQL's exactly-once claims
-	// of event ids (and its WAL). It names a message, not her.
+	// Her platforms' ids are stored only as keyed hashes: nothing of them stays either.
 	const messageID = "CAF-4471@mail.example.com"
-	found := filesHolding(t, dir, append(anas, "Minha fatura 9932", messageID))
-	for _, f := range found[messageID] {
-		if !strings.HasPrefix(f, "clickhouse/") && !strings.HasPrefix(f, "kafka/") && !strings.HasPrefix(f, "postgres/") {
-			t.Errorf("the e-mail's Message-ID is in %s, outside the event ids of ClickHouse, Kafka and PostgreSQL", f)
-		}
-	}
-	t.Logf("the e-mail's Message-ID stays in %v", found[messageID])
-	if !slices.ContainsFunc(found[messageID], func(f string) bool { return strings.HasPrefix(f, "postgres/") }) {
-		t.Errorf("the scan read no PostgreSQL file (its claims of event ids hold the Message-ID): PostgreSQL's files were not scanned")
+	anas = append(anas, messageID, anaWamid, strings.TrimPrefix(anaWamid, "wamid.")[:24])
+	// Bruno's event id, a keyed hash, is in PostgreSQL's claims of event ids: the scan reaches
+	// PostgreSQL's files.
+	brunoEvent := channels.EventID(dataDirKeyring(t, dir), "default", "whatsapp", "1029384756", "wamid.KEEP1")
+	found := filesHolding(t, dir, append(anas, "Minha fatura 9932", brunoEvent))
+	if !slices.ContainsFunc(found[brunoEvent], func(f string) bool { return strings.HasPrefix(f, "postgres/") }) {
+		t.Errorf("the scan read no PostgreSQL file (its claims of event ids hold Bruno's %s): %v", brunoEvent, found[brunoEvent])
 	}
 	for _, n := range anas {
 		if len(found[n]) > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/channels/webchat"
 )
 
@@ -19,7 +20,8 @@ import (
 // the user id the shop vouched for, and an agent's reply reaches the open chat, its receipt
 // moving it to delivered.
 func TestAWebChatConversationThroughTheRealPath(t *testing.T) {
-	s := startServer(t, t.TempDir(), "MERIDIAN_WEBCHAT_ORIGINS=https://shop.example", "MERIDIAN_WEBCHAT_SECRET=chat-secret")
+	dir := t.TempDir()
+	s := startServer(t, dir, "MERIDIAN_WEBCHAT_ORIGINS=https://shop.example", "MERIDIAN_WEBCHAT_SECRET=chat-secret")
 
 	resp, err := http.Get("http://" + s.addr + "/webchat/widget.js")
 	if err != nil {
@@ -93,7 +95,7 @@ func TestAWebChatConversationThroughTheRealPath(t *testing.T) {
 		t.Fatalf("sendMessage: %v", sent)
 	}
 	r := recv()
-	if r["type"] != "message" || r["text"] != "확인해 볼게요!" || r["id"] != sent["platformMessageId"] {
+	if r["type"] != "message" || r["text"] != "확인해 볼게요!" || sent["platformMessageId"] != channels.MessageRef(dataDirKeyring(t, dir), "default", "webchat", fmt.Sprint(r["id"])) {
 		t.Fatalf("reply: %v (sent %v)", r, sent)
 	}
 	send(map[string]string{"type": "received", "id": r["id"].(string)})

@@ -117,6 +117,28 @@ func (k *Keyring) ContentHash(dst []byte, tenant string, content []byte) []byte 
 	return append(dst, p.mac.Sum(p.sum[:0])[:16]...)
 }
 
+// IDHash is the keyed hash (HMAC-SHA256 with the pseudonym key, 16 bytes, hex) an id that
+// may name a person is stored as instead of the id: a platform's message id (a WhatsApp wamid
+// encodes the customer's number, an e-mail's Message-ID often the sender's domain). The same
+// tenant and id always give the same hash, so deduplication and lookups by it still work
+// across restarts; without the master key nobody can test a guessed id against it.
+func (k *Keyring) IDHash(tenant, id string) string {
+	p, _ := k.macs.Get().(*pseudonymizer)
+	if p == nil {
+		p = &pseudonymizer{mac: hmac.New(sha256.New, k.pepper)}
+	}
+	defer func() { p.mac.Reset(); k.macs.Put(p) }()
+	p.in = append(append(append(append(p.in[:0], "id\x00"...), tenant...), 0), id...)
+	p.mac.Write(p.in)
+	var out [32]byte
+	hex.Encode(out[:], p.mac.Sum(p.sum[:0])[:16])
+	return string(out[:])
+}
+
+// IsSealed reports whether v is a value Seal produced (not a plain value stored before its
+// column was sealed).
+func IsSealed(v string) bool { return strings.HasPrefix(v, prefix) }
+
 // pseudonymizer is an HMAC-SHA256 keyed with the pepper and its buffers.
 type pseudonymizer struct {
 	mac hash.Hash

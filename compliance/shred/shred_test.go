@@ -106,6 +106,32 @@ func TestPseudonymsAreStablePerTenantAndDistinctAcrossTenants(t *testing.T) {
 	}
 }
 
+func TestIDHashesAreStablePerTenantAndHideTheID(t *testing.T) {
+	k, _ := NewKeyring(&memStore{m: map[string][]byte{}}, make([]byte, 32))
+	const wamid = "wamid.HBgLNTUxMTk4NzY1NDMyMRUCABIYFjNFQjA"
+	a := k.IDHash("t1", wamid)
+	// Stored event ids and ledger rows carry these hashes: the derivation must never change,
+	// or a platform's retry after an upgrade would be a new event. Computed independently.
+	if want := "a28dbafab0fa95050de3346903fe6db3"; a != want {
+		t.Fatalf("IDHash = %s, want %s", a, want)
+	}
+	if a != k.IDHash("t1", wamid) {
+		t.Fatal("IDHash is not stable")
+	}
+	if a == k.IDHash("t2", wamid) {
+		t.Fatal("two tenants share the hash of one id")
+	}
+	key := make([]byte, 32)
+	key[0] = 1
+	other, _ := NewKeyring(&memStore{m: map[string][]byte{}}, key)
+	if a == other.IDHash("t1", wamid) {
+		t.Fatal("another master key gives the same hash: the hash is not keyed")
+	}
+	if strings.Contains(a, "HBgL") || k.Pseudonym("t1", wamid)[4:] == a[:24] {
+		t.Fatalf("IDHash leaks the id or equals its pseudonym: %s", a)
+	}
+}
+
 // batchStore is a memStore that also creates keys in batches, counting the calls.
 type batchStore struct {
 	memStore

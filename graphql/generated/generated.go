@@ -5772,7 +5772,7 @@ type OutboundMessage {
   text: String!
   "pending, sent, delivered, read or failed."
   state: String!
-  "The platform's id of the sent message."
+  "The platform's id of the sent message as stored: its keyed hash (it may encode the customer's number), the platform_message_id of the reply's message.sent event and of messages quoting it."
   platformMessageId: String
   "Why it failed (the platform's reason), or the last retryable error while pending."
   reason: String

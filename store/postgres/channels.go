@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -96,6 +97,13 @@ ORDER BY a.last_inbound_at DESC LIMIT 1`, schema), in.Tenant, in.CustomerID).Sca
 		if len(thread) > maxThread {
 			thread = thread[len(thread)-maxThread:]
 		}
+		// E-mail ids (a Message-ID often names the sender's domain) are sealed: a reply
+		// needs them back for In-Reply-To and References.
+		sealed := make([]string, len(thread))
+		for i, id := range thread {
+			sealed[i] = sealer.Seal(&b, id)
+		}
+		thread = sealed
 		if opened {
 			_, err = tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s.conversation_addresses
 (tenant_id, conversation_id, customer_id, channel, account, recipient, reply_token, thread, subject, last_inbound_at, opened_at)
@@ -160,6 +168,20 @@ WHERE a.tenant_id = $1 AND a.conversation_id = $2`, schema), tenant, conversatio
 		if a.Subject, err = op.Open(subject); err != nil {
 			return a, err
 		}
+		// Each id once, first seen first (References run oldest first); ids threaded before
+		// they were sealed are read as they are until pushed out.
+		thread := a.Thread[:0]
+		for _, id := range a.Thread {
+			if shred.IsSealed(id) {
+				if id, err = op.Open(id); err != nil {
+					return a, err
+				}
+			}
+			if !slices.Contains(thread, id) {
+				thread = append(thread, id)
+			}
+		}
+		a.Thread = thread
 		return a, nil
 	}
 	return channels.Address{}, channels.ErrNoAddress
@@ -259,7 +281,7 @@ WHERE tenant_id = $1 AND message_id = $2 AND state = 'pending'`, RegionSchema(re
 	return tag.RowsAffected() == 1, nil
 }
 
-// Finish records a send's outcome: sent (with the platform's id), failed (with its reason),
+// Finish records a send's outcome: sent (with the platform's id as channels.MessageRef), failed (with its reason),
 // or pending again (a retryable error: tried again at retryAt).
 func (s *ChannelState) Finish(ctx context.Context, region, tenant, id, state, platformID, reason string, retryAt time.Time) error {
 	_, err := s.DB.Pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.outbound_messages SET state = $3, platform_message_id = $4, reason = $5, next_attempt_at = $6, updated_at = now()
