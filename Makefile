@@ -8,7 +8,7 @@ GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GQLGEN := $(GO) run github.com/99designs/gqlgen generate --config graphql/gqlgen.yml
 
-.PHONY: setup setup-test playground console build demo serve test test-go test-console screenshots bench-console lint generate check-generate fuzz \
+.PHONY: setup setup-test playground console build demo serve test test-go test-console screenshots bench-console bench-scroll lint generate check-generate fuzz \
         bench-ingest bench-forecast bench-insights bench-webhooks bench-routed bench-understanding bench-routing sim-routing eval-forecast eval-insights eval-language eval-answers clean
 
 setup:
@@ -45,6 +45,10 @@ test-console: build
 # 50 inbound WhatsApp messages into an open inbox in Chromium: p50/p95 from the webhook's 200.
 bench-console: build
 	cd console && node scripts/bench-inbox.mjs
+
+# 10,000 open conversations routed by the engine, an admin's inbox scrolled to the last row.
+bench-scroll: build
+	cd console && node scripts/bench-scroll.mjs
 
 # Screenshots of the console's screens for the docs (docs/console), on a week of demo traffic.
 # Debian's Noto fonts show CJK and Thai text (installed as root when missing).

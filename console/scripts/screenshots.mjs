@@ -1,5 +1,5 @@
 // Screenshots of every built screen for the docs (docs/console/*.png), refreshed by
-// `make screenshots`: a `meridian demo` with a week of traffic on a free port and a temporary
+// `make screenshots`: a `meridian demo` with a week of traffic (DAYS to change it) on a free port and a temporary
 // data directory, Debian's Chromium through playwright-core, an admin key.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +11,8 @@ import { chromium } from "playwright-core";
 const root = resolve(import.meta.dirname, "../..");
 const out = join(root, "docs/console");
 const key = "screenshots-admin-key-0123";
+// Days of demo history behind the screens (DAYS=28 for the four weeks the targets name).
+const days = process.env.DAYS ?? "7";
 
 const port = await new Promise((ok) => {
   const s = createServer().listen(0, "127.0.0.1", () => {
@@ -20,7 +22,7 @@ const port = await new Promise((ok) => {
 });
 const base = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), "meridian-shots-"));
-const demo = spawn(join(root, "bin/meridian"), ["demo", "--days", "7", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+const demo = spawn(join(root, "bin/meridian"), ["demo", "--days", days, "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
   cwd: root,
   env: { ...process.env, MERIDIAN_API_KEYS: key, MERIDIAN_LOG_LEVEL: "warn" },
   stdio: ["ignore", "ignore", "inherit"],

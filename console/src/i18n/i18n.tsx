@@ -99,7 +99,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         dateTime: (v) => dt.format(typeof v === "string" ? new Date(v) : v),
         time: (v) => tm.format(typeof v === "string" ? new Date(v) : v),
         date: (day) => dd.format(new Date(`${day}T00:00:00Z`)),
-        number: (n, opts) => new Intl.NumberFormat(locale, opts).format(n),
+        number: (n, opts) => numberFormat(locale, opts).format(n),
         duration: (ms) => formatDuration(locale, ms),
         language: (tag) => {
           try {
@@ -115,10 +115,24 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
+// Building an Intl formatter costs far more than formatting with one, and every SLA timer on
+// the page formats each second: the formatters are kept.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string, opts?: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const k = `${locale} ${JSON.stringify(opts ?? {})}`;
+  let f = numberFormats.get(k);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, opts);
+    numberFormats.set(k, f);
+  }
+  return f;
+}
+
 /** "1 h 5 min", "42 s" in the locale's units (Intl.NumberFormat unit style). */
 function formatDuration(locale: string, ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  const unit = (n: number, u: string) => new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "narrow" }).format(n);
+  const unit = (n: number, u: string) => numberFormat(locale, { style: "unit", unit: u, unitDisplay: "narrow" }).format(n);
   if (s < 60) return unit(s, "second");
   const m = Math.floor(s / 60);
   if (m < 60) return `${unit(m, "minute")} ${unit(s % 60, "second")}`;

@@ -1,5 +1,5 @@
 import "../styles/inbox.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Alert, Badge, Box, Button, Group, SegmentedControl, Select, Stack, Text, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { InboxChangedDocument, InboxDocument, InboxMessagesDocument, type InboxMessagesSubscription, type ConversationStatus, type InboxFilters, type InboxRowFragment, type SlaState } from "../gql/graphql";
@@ -17,6 +17,8 @@ const slaStates: SlaState[] = ["OK", "WARNING", "BREACHED"];
 const statuses: ConversationStatus[] = ["QUEUED", "ASSIGNED", "BOT", "PENDING", "SNOOZED", "RESOLVED"];
 const languages = ["en", "de", "fr", "es", "pt", "it", "nl", "pl", "tr", "ar", "ja", "zh", "ko", "th", "vi", "id", "ms", "hi"];
 const pageSize = 100;
+// How close to the last loaded row the next page is read.
+const prefetchRows = 30;
 const rowHeight = 76;
 
 // An agent's key opens on their team's conversations (their own when they have no team);
@@ -89,7 +91,11 @@ export default function Inbox() {
         const { inbox } = await request(InboxDocument, { filters, first: pageSize, after });
         if (seq !== reads.current) return;
         const page = inbox.edges.map((e) => e.node);
-        setRows((old) => (after ? [...old, ...page.filter((p) => !old.some((o) => o.id === p.id))] : page));
+        setRows((old) => {
+          if (!after) return page;
+          const seen = new Set(old.map((o) => o.id));
+          return [...old, ...page.filter((p) => !seen.has(p.id))];
+        });
         setNext(inbox.pageInfo.hasNextPage ? (inbox.pageInfo.endCursor ?? null) : null);
         setError(null);
       } catch (err) {
@@ -141,6 +147,12 @@ export default function Inbox() {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8 });
 
+  // Scrolling near the end reads the next page, as mail clients do; the button stays for keyboards.
+  const lastShown = virtual.getVirtualItems().at(-1)?.index ?? -1;
+  useEffect(() => {
+    if (next && !loading && lastShown >= rows.length - prefetchRows) void load(next);
+  }, [lastShown, next, loading, rows.length, load]);
+
   function onKey(e: KeyboardEvent) {
     if (e.key === "ArrowDown" || e.key === "j") {
       e.preventDefault();
@@ -177,7 +189,7 @@ export default function Inbox() {
             {live ? t("live") : t("reconnecting")}
           </Badge>
         </Group>
-        <Text size="sm" c="dimmed" aria-live="polite">
+        <Text size="sm" c="dimmed" aria-live="polite" data-testid="inbox-count" data-count={rows.length}>
           {t("conversationsCount", { count: fmt.number(rows.length) })}
         </Text>
       </Group>
@@ -259,7 +271,7 @@ export default function Inbox() {
                 row={r}
                 latest={latest.get(r.id)}
                 selected={v.index === active}
-                style={{ position: "absolute", top: 0, insetInlineStart: 0, width: "100%", height: rowHeight, transform: `translateY(${v.start}px)` }}
+                top={v.start}
               />
             );
           })}
@@ -276,7 +288,9 @@ export default function Inbox() {
 
 type LiveMessage = InboxMessagesSubscription["messageAdded"];
 
-function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?: LiveMessage; selected: boolean; style: React.CSSProperties }) {
+// A row re-renders only when its conversation, its live message, its selection or its place
+// changes: scrolling and a new page leave the other rows alone.
+const Row = memo(function Row({ row, latest, selected, top }: { row: InboxRowFragment; latest?: LiveMessage; selected: boolean; top: number }) {
   const { t, fmt, dir } = useI18n();
   const read = row.lastMessage;
   const last = latest && (!read || Date.parse(latest.occurredAt) >= Date.parse(read.occurredAt)) ? latest : read;
@@ -288,7 +302,12 @@ function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?:
       className="inbox-row"
       data-conversation={row.id}
       style={{
-        ...style,
+        position: "absolute",
+        top: 0,
+        insetInlineStart: 0,
+        width: "100%",
+        height: rowHeight,
+        transform: `translateY(${top}px)`,
         cursor: "pointer",
         borderBottom: "1px solid var(--mantine-color-gray-2)",
         background: selected ? "var(--mantine-color-indigo-0)" : undefined,
@@ -338,4 +357,4 @@ function Row({ row, latest, selected, style }: { row: InboxRowFragment; latest?:
       </Group>
     </div>
   );
-}
+});
