@@ -244,7 +244,7 @@ export const ar: Messages = {
   plWhatIfCurve: "توقع افتراضي",
   plMovedEvent: "{name} (منقول)",
   plDrillHint: "اختر نقطة من السجل لعرض المحادثات النشطة في تلك الفترة، أو اختر ساعة:",
-  plDrillAt: "الفترة",
+  plDrillAt: "بداية الفترة",
   plDrillList: "عرض محادثاتها",
   plDrillWhat: "{series}، {at}",
   plAccuracy: "دقة الاختبار الرجعي",

@@ -244,7 +244,7 @@ export const de: Messages = {
   plWhatIfCurve: "Was-wäre-wenn-Prognose",
   plMovedEvent: "{name} (verschoben)",
   plDrillHint: "Wählen Sie einen Punkt der Historie, um die in diesem Intervall aktiven Gespräche aufzulisten, oder wählen Sie eine Stunde:",
-  plDrillAt: "Intervall",
+  plDrillAt: "Intervallbeginn",
   plDrillList: "Gespräche auflisten",
   plDrillWhat: "{series}, {at}",
   plAccuracy: "Backtest-Genauigkeit",

@@ -244,7 +244,7 @@ export const en = {
   plWhatIfCurve: "What-if forecast",
   plMovedEvent: "{name} (moved)",
   plDrillHint: "Select a point of the history to list the conversations active in that interval, or pick an hour:",
-  plDrillAt: "Interval",
+  plDrillAt: "Interval start",
   plDrillList: "List its conversations",
   plDrillWhat: "{series}, {at}",
   plAccuracy: "Backtest accuracy",

@@ -244,7 +244,7 @@ export const es: Messages = {
   plWhatIfCurve: "Previsión hipotética",
   plMovedEvent: "{name} (movido)",
   plDrillHint: "Seleccione un punto del historial para ver las conversaciones activas en ese intervalo, o elija una hora:",
-  plDrillAt: "Intervalo",
+  plDrillAt: "Inicio del intervalo",
   plDrillList: "Ver sus conversaciones",
   plDrillWhat: "{series}, {at}",
   plAccuracy: "Precisión del backtest",

@@ -244,7 +244,7 @@ export const ja: Messages = {
   plWhatIfCurve: "What-if 予測",
   plMovedEvent: "{name}（移動後）",
   plDrillHint: "履歴の点を選ぶと、その区間に動きのあった会話を一覧表示します。時刻を指定することもできます：",
-  plDrillAt: "区間",
+  plDrillAt: "区間の開始",
   plDrillList: "会話を一覧表示",
   plDrillWhat: "{series}、{at}",
   plAccuracy: "バックテスト精度",

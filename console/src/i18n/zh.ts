@@ -244,7 +244,7 @@ export const zh: Messages = {
   plWhatIfCurve: "假设情景预测",
   plMovedEvent: "{name}（已移动）",
   plDrillHint: "选择历史中的一个点以列出该区间内活跃的会话，或选择一个小时：",
-  plDrillAt: "区间",
+  plDrillAt: "区间开始",
   plDrillList: "列出其会话",
   plDrillWhat: "{series}，{at}",
   plAccuracy: "回测准确度",

@@ -184,7 +184,7 @@ function ForecastSection({ regions, onError, eventsVersion }: { regions: string[
         <Group align="end" wrap="wrap" mb="sm">
           <Select label={t("filterRegion")} w={120} value={region} onChange={(v) => v && setRegion(v)} data={regions} allowDeselect={false} />
           <Select
-            label={t("plLanguage")}
+            label={t("filterLanguage")}
             w={170}
             value={language}
             onChange={(v) => v && setLanguage(v)}
