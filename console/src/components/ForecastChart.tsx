@@ -127,8 +127,8 @@ export default function ForecastChart({
     });
     // A click anywhere over the history names its interval (lines this dense show no symbols).
     chart.getZr().on("click", (e) => {
-      if (!chart.containPixel("grid", [e.offsetX, e.offsetY])) return;
-      const at = chart.convertFromPixel({ xAxisIndex: 0 }, [e.offsetX, e.offsetY]) as unknown;
+      if (!chart.containPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY])) return;
+      const at = chart.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as unknown;
       const ms = Array.isArray(at) ? Number(at[0]) : Number(at);
       const hit = history.find((p) => {
         const t = Date.parse(p.t);

@@ -1,3 +1,5 @@
+import "../styles/conversation.css";
+import "../styles/planner.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { Alert, Button, Card, Group, Loader, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import {
