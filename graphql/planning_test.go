@@ -436,6 +436,25 @@ func TestPlanningForecastHistoryAndWhatIfMove(t *testing.T) {
 		t.Fatalf("planning events after a what-if %+v; want the release unmoved at %v", listed.PlanningEvents, release)
 	}
 
+	// A moved event with an end keeps its duration unless the move names a new end.
+	sale := planEnd.AddDate(0, 0, 1)
+	var campaign struct{ CreatePlanningEvent struct{ ID string } }
+	do(t, h, planner(auth.RolePlanner), `mutation($at: Time!, $end: Time!) { createPlanningEvent(input: {region: "eu", name: "sale", kind: "campaign", startsAt: $at, endsAt: $end}) { id } }`,
+		map[string]any{"at": sale.Format(time.RFC3339), "end": sale.Add(36 * time.Hour).Format(time.RFC3339)}, &campaign)
+	var kept struct {
+		Forecast struct {
+			Events []struct {
+				Name             string
+				StartsAt, EndsAt time.Time
+			}
+		}
+	}
+	do(t, h, planner(auth.RolePlanner), `query($to: Time, $move: [PlanningEventMoveInput!]) { forecast(series: {region: "eu"}, horizon: 24, to: $to, move: $move) { events { name startsAt endsAt } } }`,
+		map[string]any{"to": to, "move": []map[string]any{{"id": campaign.CreatePlanningEvent.ID, "startsAt": planEnd.Add(-48 * time.Hour).Format(time.RFC3339)}}}, &kept)
+	if ev := kept.Forecast.Events; len(ev) != 1 || ev[0].Name != "sale" || !ev[0].StartsAt.Equal(planEnd.Add(-48*time.Hour)) || !ev[0].EndsAt.Equal(planEnd.Add(-12*time.Hour)) {
+		t.Fatalf("the campaign moved into the history, over the next 24 hours: %+v (the release, left two days out, is not among them)", ev)
+	}
+
 	for _, tt := range []struct {
 		move []map[string]any
 		want string
