@@ -80,7 +80,7 @@ func complexity(regions int) generated.ComplexityRoot {
 	c.Conversation.Messages = func(child int, first *int) int {
 		return satAdd(1+queryCost, satMul(page(first), child))
 	}
-	q.Forecast = func(child int, _ generated.SeriesInput, _ int, _ *float64, _ *string, _ *int, _ *time.Time) int {
+	q.Forecast = func(child int, _ generated.SeriesInput, _ int, _ *float64, _ *string, _ *int, _ *time.Time, _ []generated.PlanningEventMoveInput) int {
 		return 1 + forecastCost + child
 	}
 	q.Forecasts = func(child int, _ *string, _ *generated.SeriesInput, _ *string, _, _ *time.Time) int {

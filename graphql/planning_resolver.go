@@ -136,7 +136,8 @@ func planningEventOut(region string, e forecasting.PlanningEvent) generated.Plan
 // (default now), with the region's planning events and the main market's holidays, and with
 // coverage the selected model's hold-out coverage. It returns nil when the series has no
 // contacts at all in the history.
-func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chstore.Spec, step time.Duration, horizon int, level float64, weeks int, to time.Time, coverage bool) (*liveResult, error) {
+// moves are what-if dates for some of the region's planning events (not saved).
+func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chstore.Spec, step time.Duration, horizon int, level float64, weeks int, to time.Time, coverage bool, moves []generated.PlanningEventMoveInput) (*liveResult, error) {
 	perDay := int(24 * time.Hour / step)
 	if horizon <= 0 || horizon > maxHorizonDays*perDay {
 		return nil, inputErr("horizon %d must be between 1 and %d intervals (%d days)", horizon, maxHorizonDays*perDay, maxHorizonDays)
@@ -168,8 +169,21 @@ func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chst
 	}
 	l = chstore.Trim(l, 14)
 	var pes []forecasting.PlanningEvent
-	if r.planningEvents != nil {
-		pes, err = r.planningEvents.PlanningEvents(ctx, spec.Region, p.Tenant, l.Series.Start, to.Add(time.Duration(horizon)*step))
+	end := to.Add(time.Duration(horizon) * step)
+	switch {
+	case len(moves) > 0 && r.planningEvents == nil:
+		return nil, inputErr("move: planning events are not configured on this server")
+	case len(moves) > 0:
+		// Every event of the region: a moved one may come from outside the window or leave it.
+		all, err := r.planningEvents.PlanningEvents(ctx, spec.Region, p.Tenant, time.Time{}, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		if pes, err = moveEvents(spec.Region, all, moves, l.Series.Start, end); err != nil {
+			return nil, err
+		}
+	case r.planningEvents != nil:
+		pes, err = r.planningEvents.PlanningEvents(ctx, spec.Region, p.Tenant, l.Series.Start, end)
 		if err != nil {
 			return nil, err
 		}
@@ -182,13 +196,48 @@ func (r *Resolver) planForecast(ctx context.Context, p auth.Principal, spec chst
 	return &liveResult{loaded: l, forecast: f, events: pes}, nil
 }
 
+// moveEvents applies moves to the region's events and keeps those that overlap [from, to)
+// afterwards (an event without an end covers its start day, as the store reads them).
+func moveEvents(region string, all []forecasting.PlanningEvent, moves []generated.PlanningEventMoveInput, from, to time.Time) ([]forecasting.PlanningEvent, error) {
+	for i, m := range moves {
+		k := slices.IndexFunc(all, func(e forecasting.PlanningEvent) bool { return strconv.FormatInt(e.ID, 10) == m.ID })
+		if k < 0 {
+			return nil, inputErr("move[%d].id: no planning event %q in region %s", i, m.ID, region)
+		}
+		e := &all[k]
+		end := time.Time{}
+		switch {
+		case m.EndsAt != nil:
+			end = m.EndsAt.UTC()
+		case !e.EndsAt.IsZero():
+			end = m.StartsAt.UTC().Add(e.EndsAt.Sub(e.StartsAt))
+		}
+		e.StartsAt, e.EndsAt = m.StartsAt.UTC(), end
+		if err := e.Validate(); err != nil {
+			return nil, inputErr("move[%d]: %v", i, err)
+		}
+	}
+	out := all[:0]
+	for _, e := range all {
+		last := e.EndsAt
+		if last.IsZero() {
+			last = e.StartsAt.Add(24 * time.Hour)
+		}
+		if last.After(from) && e.StartsAt.Before(to) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b forecasting.PlanningEvent) int { return a.StartsAt.Compare(b.StartsAt) })
+	return out, nil
+}
+
 type liveResult struct {
 	loaded   chstore.Loaded
 	forecast planning.Forecast
 	events   []forecasting.PlanningEvent
 }
 
-func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) (*generated.Forecast, error) {
+func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time, move []generated.PlanningEventMoveInput) (*generated.Forecast, error) {
 	r := q.Resolver
 	p, err := r.planPrincipal(ctx, series.Region)
 	if err != nil {
@@ -203,7 +252,7 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 		weeks = *historyWeeks
 	}
 	spec := specOf(series)
-	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to), true)
+	lr, err := r.planForecast(ctx, p, spec, step, horizon, deref(level), weeks, deref(to), true, move)
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
@@ -214,9 +263,12 @@ func (q queryResolver) Forecast(ctx context.Context, series generated.SeriesInpu
 	out := &generated.Forecast{
 		Series: spec.Key(), Region: spec.Region, Language: spec.Language, Channel: spec.Channel, Queue: spec.Queue,
 		Market: l.Series.Market, Interval: refresh.FormatStep(step), Model: pr.Model, Level: lr.forecast.Level,
-		HistoryFrom: l.Series.Start, HistoryTo: l.Series.End(), Contacts: l.Contacts,
+		HistoryFrom: l.Series.Start, HistoryTo: l.Series.End(), Contacts: l.Contacts, History: make([]generated.HistoryPoint, len(l.Series.Values)),
 		Points: points(pr.Start, pr.Step, pr.Mean, pr.Lo, pr.Hi), Baselines: []generated.ModelScore{},
 		Candidates: []generated.ModelScore{}, Effects: []generated.ForecastEffect{}, Events: []generated.PlanningEvent{},
+	}
+	for i, v := range l.Series.Values {
+		out.History[i] = generated.HistoryPoint{T: l.Series.Start.Add(time.Duration(i) * step).UTC(), Contacts: finitePtr(v)}
 	}
 	for _, s := range pr.Scores {
 		so := scoreOut(s)
@@ -438,7 +490,7 @@ func (r *Resolver) planDemand(ctx context.Context, contacts []float64, start *ti
 		if horizon != nil {
 			h = *horizon
 		}
-		lr, err := r.planForecast(ctx, p, spec, step, h, 0, defaultHistoryWeeks, deref(to), false)
+		lr, err := r.planForecast(ctx, p, spec, step, h, 0, defaultHistoryWeeks, deref(to), false, nil)
 		if err != nil {
 			return demand{}, "", err
 		}

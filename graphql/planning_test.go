@@ -348,3 +348,123 @@ func TestPlanningNormalisesLabelsAsIngestDoes(t *testing.T) {
 		t.Fatalf("markets %v, want [GB DE]", m)
 	}
 }
+
+// The forecast carries the history it was fitted to, and a what-if moves a planning event
+// for one forecast without saving the move.
+func TestPlanningForecastHistoryAndWhatIfMove(t *testing.T) {
+	planFixtures(t)
+	pg := planPG(t)
+	h := graphql.NewHandler(graphql.Config{Engine: engine, PlanningEvents: pg})
+	type point struct {
+		T            time.Time
+		Mean, Lo, Hi float64
+	}
+	type resp struct {
+		Forecast struct {
+			Contacts               float64
+			HistoryFrom, HistoryTo time.Time
+			History                []struct {
+				T        time.Time
+				Contacts *float64
+			}
+			Points []point
+			Events []struct {
+				ID       string
+				StartsAt time.Time
+			}
+		}
+	}
+	const q = `query($to: Time, $move: [PlanningEventMoveInput!]) {
+	  forecast(series: {region: "eu", language: "de", channel: "whatsapp"}, horizon: 168, to: $to, move: $move) {
+	    contacts historyFrom historyTo history { t contacts } points { t mean lo hi } events { id startsAt } } }`
+	to := planEnd.Format(time.RFC3339)
+
+	release := planEnd.AddDate(0, 0, 2).Add(9 * time.Hour)
+	var created struct{ CreatePlanningEvent struct{ ID string } }
+	do(t, h, planner(auth.RolePlanner), `mutation($at: Time!) { createPlanningEvent(input: {region: "eu", name: "app 6.0", kind: "release", startsAt: $at}) { id } }`,
+		map[string]any{"at": release.Format(time.RFC3339)}, &created)
+	id := created.CreatePlanningEvent.ID
+
+	var base resp
+	do(t, h, planner(auth.RolePlanner, "eu"), q, map[string]any{"to": to}, &base)
+	f := base.Forecast
+	if n := int(f.HistoryTo.Sub(f.HistoryFrom) / time.Hour); len(f.History) != n || n == 0 || !f.History[0].T.Equal(f.HistoryFrom) {
+		t.Fatalf("history of %d points from %v; want %d from %v", len(f.History), f.History[0].T, n, f.HistoryFrom)
+	}
+	var sum float64
+	var weekday bool
+	for _, p := range f.History {
+		if p.Contacts == nil {
+			t.Fatalf("missing history at %v", p.T)
+		}
+		sum += *p.Contacts
+		if p.T.Weekday() == time.Sunday && *p.Contacts != 0 {
+			t.Fatalf("%v contacts on Sunday %v; the fixture has none", *p.Contacts, p.T)
+		}
+		weekday = weekday || (p.T.Weekday() == time.Tuesday && *p.Contacts > 0)
+	}
+	if sum != f.Contacts || !weekday {
+		t.Fatalf("history adds up to %v (weekday contacts: %v); contacts %v", sum, weekday, f.Contacts)
+	}
+
+	moved := release.AddDate(0, 0, 2)
+	var what resp
+	do(t, h, planner(auth.RolePlanner, "eu"), q, map[string]any{"to": to, "move": []map[string]any{{"id": id, "startsAt": moved.Format(time.RFC3339)}}}, &what)
+	if ev := what.Forecast.Events; len(ev) != 1 || ev[0].ID != id || !ev[0].StartsAt.Equal(moved) {
+		t.Fatalf("events of the what-if %+v", ev)
+	}
+	surgeOf := func(ps []point, at time.Time) float64 {
+		var s float64
+		for _, p := range ps {
+			if !p.T.Before(at) && p.T.Before(at.Add(10*time.Hour)) {
+				s += p.Mean
+			}
+		}
+		return s
+	}
+	if b, w := surgeOf(base.Forecast.Points, moved), surgeOf(what.Forecast.Points, moved); w < 1.2*b {
+		t.Fatalf("10 hours after the moved release: %.1f contacts, %.1f with the release where it was; want a surge", w, b)
+	}
+	if b, w := surgeOf(base.Forecast.Points, release), surgeOf(what.Forecast.Points, release); b < 1.2*w {
+		t.Fatalf("10 hours after the release's saved date: %.1f contacts with it there, %.1f once moved; want the surge gone", b, w)
+	}
+	var listed struct {
+		PlanningEvents []struct{ StartsAt time.Time }
+	}
+	do(t, h, planner(auth.RolePlanner), `{ planningEvents(region: "eu") { startsAt } }`, nil, &listed)
+	if len(listed.PlanningEvents) != 1 || !listed.PlanningEvents[0].StartsAt.Equal(release) {
+		t.Fatalf("planning events after a what-if %+v; want the release unmoved at %v", listed.PlanningEvents, release)
+	}
+
+	// A moved event with an end keeps its duration unless the move names a new end.
+	sale := planEnd.AddDate(0, 0, 1)
+	var campaign struct{ CreatePlanningEvent struct{ ID string } }
+	do(t, h, planner(auth.RolePlanner), `mutation($at: Time!, $end: Time!) { createPlanningEvent(input: {region: "eu", name: "sale", kind: "campaign", startsAt: $at, endsAt: $end}) { id } }`,
+		map[string]any{"at": sale.Format(time.RFC3339), "end": sale.Add(36 * time.Hour).Format(time.RFC3339)}, &campaign)
+	var kept struct {
+		Forecast struct {
+			Events []struct {
+				Name             string
+				StartsAt, EndsAt time.Time
+			}
+		}
+	}
+	do(t, h, planner(auth.RolePlanner), `query($to: Time, $move: [PlanningEventMoveInput!]) { forecast(series: {region: "eu"}, horizon: 24, to: $to, move: $move) { events { name startsAt endsAt } } }`,
+		map[string]any{"to": to, "move": []map[string]any{{"id": campaign.CreatePlanningEvent.ID, "startsAt": planEnd.Add(-48 * time.Hour).Format(time.RFC3339)}}}, &kept)
+	if ev := kept.Forecast.Events; len(ev) != 1 || ev[0].Name != "sale" || !ev[0].StartsAt.Equal(planEnd.Add(-48*time.Hour)) || !ev[0].EndsAt.Equal(planEnd.Add(-12*time.Hour)) {
+		t.Fatalf("the campaign moved into the history, over the next 24 hours: %+v (the release, left two days out, is not among them)", ev)
+	}
+
+	for _, tt := range []struct {
+		move []map[string]any
+		want string
+	}{
+		{[]map[string]any{{"id": "999999", "startsAt": to}}, `move[0].id: no planning event \"999999\" in region eu`},
+		{[]map[string]any{{"id": id, "startsAt": to, "endsAt": to}}, `move[0]: planning event: end`},
+	} {
+		_, body := post(t, h, planner(auth.RolePlanner), q, map[string]any{"to": to, "move": tt.move})
+		if !strings.Contains(body, tt.want) {
+			t.Fatalf("body %s, want an error containing %s", body, tt.want)
+		}
+	}
+}

@@ -78,6 +78,11 @@ try {
   await page.getByRole("heading", { name: "Audit trail" }).waitFor();
   await page.locator("tbody tr").first().waitFor();
   await shot("compliance");
+  // A week of demo history is enough to forecast (the screen opens on the key's first region).
+  await page.getByRole("link", { name: "Planner" }).click();
+  await page.getByTestId("forecast-chart").locator("svg").waitFor({ timeout: 120_000 });
+  await page.getByTestId("staffing-heatmap").locator("svg").waitFor({ timeout: 120_000 });
+  await shot("planner");
   await page.getByRole("link", { name: "Inbox" }).click();
   await page.getByLabel("Language", { exact: true }).selectOption({ label: "العربية" });
   await page.locator("[data-conversation]").first().waitFor();

@@ -16,6 +16,7 @@ const Conversation = lazy(() => import("./screens/Conversation"));
 const Board = lazy(() => import("./screens/Board"));
 const Executive = lazy(() => import("./screens/Executive"));
 const Compliance = lazy(() => import("./screens/Compliance"));
+const Planner = lazy(() => import("./screens/Planner"));
 
 // Once signed in, the screens the key's role may open are fetched while the browser is idle,
 // so that opening one does not wait on the network (the executive dashboard's charts are the
@@ -25,6 +26,7 @@ const prefetch: Partial<Record<Screen, () => Promise<unknown>>> = {
   board: () => import("./screens/Board"),
   executive: () => Promise.all([import("./screens/Executive"), import("./components/TrendChart")]),
   compliance: () => import("./screens/Compliance"),
+  planner: () => Promise.all([import("./screens/Planner"), import("./components/ForecastChart"), import("./components/StaffingHeatmap")]),
 };
 
 function usePrefetch(viewer: Viewer | null) {
@@ -205,6 +207,8 @@ function Content({ route, screens, role }: { route: ReturnType<typeof parse>; sc
       return screens.includes("executive") ? <Executive /> : <NotBuilt />;
     case "compliance":
       return screens.includes("compliance") ? <Compliance /> : <NotBuilt />;
+    case "planner":
+      return screens.includes("planner") ? <Planner /> : <NotBuilt />;
     case "unknown":
       return <NotBuilt />;
     default:

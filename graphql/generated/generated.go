@@ -414,6 +414,7 @@ type ComplexityRoot struct {
 		Contacts    func(childComplexity int) int
 		Effects     func(childComplexity int) int
 		Events      func(childComplexity int) int
+		History     func(childComplexity int) int
 		HistoryFrom func(childComplexity int) int
 		HistoryTo   func(childComplexity int) int
 		Interval    func(childComplexity int) int
@@ -439,6 +440,11 @@ type ComplexityRoot struct {
 		Lo   func(childComplexity int) int
 		Mean func(childComplexity int) int
 		T    func(childComplexity int) int
+	}
+
+	HistoryPoint struct {
+		Contacts func(childComplexity int) int
+		T        func(childComplexity int) int
 	}
 
 	InboxConnection struct {
@@ -617,7 +623,7 @@ type ComplexityRoot struct {
 		ErasureCertificates func(childComplexity int, customerID string) int
 		ExportCustomerData  func(childComplexity int, customerID string) int
 		FollowTheSun        func(childComplexity int, input FollowTheSunInput) int
-		Forecast            func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) int
+		Forecast            func(childComplexity int, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time, move []PlanningEventMoveInput) int
 		Forecasts           func(childComplexity int, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) int
 		Inbox               func(childComplexity int, filters *InboxFilters, first *int, after *string) int
 		LegalHolds          func(childComplexity int, region *string, includeReleased *bool) int
@@ -1049,7 +1055,7 @@ type QueryResolver interface {
 	PriceSensitivity(ctx context.Context, markets []string, segments []string, from *time.Time, to *time.Time, period *string) (*mining.PriceReport, error)
 	Roi(ctx context.Context, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) (*RoiResult, error)
 	Articles(ctx context.Context, language *string, query *string, limit *int) ([]Article, error)
-	Forecast(ctx context.Context, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time) (*Forecast, error)
+	Forecast(ctx context.Context, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time, move []PlanningEventMoveInput) (*Forecast, error)
 	Forecasts(ctx context.Context, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) ([]StoredForecast, error)
 	PlanningEvents(ctx context.Context, region *string, from *time.Time, to *time.Time) ([]PlanningEvent, error)
 	Staffing(ctx context.Context, input StaffingInput) (*StaffingResult, error)
@@ -2623,6 +2629,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Forecast.Events(childComplexity), true
+	case "Forecast.history":
+		if e.ComplexityRoot.Forecast.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Forecast.History(childComplexity), true
 	case "Forecast.historyFrom":
 		if e.ComplexityRoot.Forecast.HistoryFrom == nil {
 			break
@@ -2739,6 +2751,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ForecastPoint.T(childComplexity), true
+
+	case "HistoryPoint.contacts":
+		if e.ComplexityRoot.HistoryPoint.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryPoint.Contacts(childComplexity), true
+	case "HistoryPoint.t":
+		if e.ComplexityRoot.HistoryPoint.T == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryPoint.T(childComplexity), true
 
 	case "InboxConnection.edges":
 		if e.ComplexityRoot.InboxConnection.Edges == nil {
@@ -3726,7 +3751,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Forecast(childComplexity, args["series"].(SeriesInput), args["horizon"].(int), args["level"].(*float64), args["interval"].(*string), args["historyWeeks"].(*int), args["to"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Forecast(childComplexity, args["series"].(SeriesInput), args["horizon"].(int), args["level"].(*float64), args["interval"].(*string), args["historyWeeks"].(*int), args["to"].(*time.Time), args["move"].([]PlanningEventMoveInput)), true
 	case "Query.forecasts":
 		if e.ComplexityRoot.Query.Forecasts == nil {
 			break
@@ -5323,6 +5348,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MarketDemandInput", ec.unmarshalInputMarketDemandInput),
 			graphql.NewInputUnmarshaler("OrderInput", ec.unmarshalInputOrderInput),
 			graphql.NewInputUnmarshaler("PlanningEventInput", ec.unmarshalInputPlanningEventInput),
+			graphql.NewInputUnmarshaler("PlanningEventMoveInput", ec.unmarshalInputPlanningEventMoveInput),
 			graphql.NewInputUnmarshaler("SegmentInput", ec.unmarshalInputSegmentInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("SeriesInput", ec.unmarshalInputSeriesInput),
@@ -6305,9 +6331,11 @@ extend type Query {
   ending at to, default now), with automatic model selection by rolling-origin backtest, the
   region's planning events and the public holidays of the series' main market. horizon counts
   intervals (at most 62 days); level is the prediction-interval level (default 0.8); interval
-  is 1h (default) or 30m. Null when the series has no contacts in its history.
+  is 1h (default) or 30m. Null when the series has no contacts in its history. move is a
+  what-if: the region's planning events it names are moved for this forecast only (nothing is
+  saved), and events lists them where they were moved to.
   """
-  forecast(series: SeriesInput!, horizon: Int!, level: Float, interval: String, historyWeeks: Int, to: Time): Forecast
+  forecast(series: SeriesInput!, horizon: Int!, level: Float, interval: String, historyWeeks: Int, to: Time, move: [PlanningEventMoveInput!]): Forecast
 
   """
   The latest forecasts the refresh job (meridian forecast-refresh) stored, per series and
@@ -6355,6 +6383,8 @@ type Forecast {
   historyTo: Time!
   "Contacts in the history."
   contacts: Float!
+  "Contacts per interval of the history the model was fitted to, from historyFrom."
+  history: [HistoryPoint!]!
   points: [ForecastPoint!]!
   "The selected model's backtest accuracy; coverage is measured on a one-week hold-out."
   accuracy: ModelScore
@@ -6374,6 +6404,21 @@ type ForecastPoint {
   mean: Float!
   lo: Float!
   hi: Float!
+}
+
+type HistoryPoint {
+  "Start of the interval."
+  t: Time!
+  "Contacts opened in the interval; null when it is missing from the history."
+  contacts: Float
+}
+
+"A planning event moved for one forecast (a what-if): its new start and end."
+input PlanningEventMoveInput {
+  id: ID!
+  startsAt: Time!
+  "Omitted: the event keeps its duration (none when it has no end)."
+  endsAt: Time
 }
 
 type ModelScore {
@@ -8149,6 +8194,8 @@ func (ec *executionContext) childFields_Forecast(ctx context.Context, field grap
 		return ec.fieldContext_Forecast_historyTo(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Forecast_contacts(ctx, field)
+	case "history":
+		return ec.fieldContext_Forecast_history(ctx, field)
 	case "points":
 		return ec.fieldContext_Forecast_points(ctx, field)
 	case "accuracy":
@@ -8191,6 +8238,16 @@ func (ec *executionContext) childFields_ForecastPoint(ctx context.Context, field
 		return ec.fieldContext_ForecastPoint_hi(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ForecastPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_HistoryPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "t":
+		return ec.fieldContext_HistoryPoint_t(ctx, field)
+	case "contacts":
+		return ec.fieldContext_HistoryPoint_contacts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistoryPoint", field.Name)
 }
 
 func (ec *executionContext) childFields_InboxConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10168,6 +10225,14 @@ func (ec *executionContext) field_Query_forecast_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["to"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "move",
+		func(ctx context.Context, v any) ([]PlanningEventMoveInput, error) {
+			return ec.unmarshalOPlanningEventMoveInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventMoveInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["move"] = arg6
 	return args, nil
 }
 
@@ -16979,6 +17044,38 @@ func (ec *executionContext) fieldContext_Forecast_contacts(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Forecast", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Forecast_history(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Forecast_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []HistoryPoint) graphql.Marshaler {
+			return ec.marshalNHistoryPoint2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐHistoryPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Forecast_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Forecast",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HistoryPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Forecast_points(ctx context.Context, field graphql.CollectedField, obj *Forecast) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17353,6 +17450,52 @@ func (ec *executionContext) _ForecastPoint_hi(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_ForecastPoint_hi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ForecastPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HistoryPoint_t(ctx context.Context, field graphql.CollectedField, obj *HistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistoryPoint_t(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.T, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistoryPoint_t(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistoryPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _HistoryPoint_contacts(ctx context.Context, field graphql.CollectedField, obj *HistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistoryPoint_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HistoryPoint_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistoryPoint", field, false, false, "Float")
 }
 
 func (ec *executionContext) _InboxConnection_edges(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
@@ -21334,7 +21477,7 @@ func (ec *executionContext) _Query_forecast(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Forecast(ctx, fc.Args["series"].(SeriesInput), fc.Args["horizon"].(int), fc.Args["level"].(*float64), fc.Args["interval"].(*string), fc.Args["historyWeeks"].(*int), fc.Args["to"].(*time.Time))
+			return ec.Resolvers.Query().Forecast(ctx, fc.Args["series"].(SeriesInput), fc.Args["horizon"].(int), fc.Args["level"].(*float64), fc.Args["interval"].(*string), fc.Args["historyWeeks"].(*int), fc.Args["to"].(*time.Time), fc.Args["move"].([]PlanningEventMoveInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *Forecast) graphql.Marshaler {
@@ -29588,6 +29731,62 @@ func UnmarshalPlanningEventInput(ctx context.Context, raw any) (PlanningEventInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlanningEventMoveInput(ctx context.Context, obj any) (PlanningEventMoveInput, error) {
+	var it PlanningEventMoveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "startsAt", "endsAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanningEventMoveInput unmarshals raw into the PlanningEventMoveInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanningEventMoveInput(ctx context.Context, raw any) (PlanningEventMoveInput, error) {
+	var out PlanningEventMoveInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanningEventMoveInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSegmentInput(ctx context.Context, obj any) (SegmentInput, error) {
 	var it SegmentInput
 	if obj == nil {
@@ -32501,6 +32700,11 @@ func (ec *executionContext) _Forecast(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "history":
+			out.Values[i] = ec._Forecast_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "points":
 			out.Values[i] = ec._Forecast_points(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32625,6 +32829,44 @@ func (ec *executionContext) _ForecastPoint(ctx context.Context, sel ast.Selectio
 		case "hi":
 			out.Values[i] = ec._ForecastPoint_hi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var historyPointImplementors = []string{"HistoryPoint"}
+
+func (ec *executionContext) _HistoryPoint(ctx context.Context, sel ast.SelectionSet, obj *HistoryPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, historyPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HistoryPoint")
+		case "t":
+			out.Values[i] = ec._HistoryPoint_t(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contacts":
+			out.Values[i] = ec._HistoryPoint_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -36971,6 +37213,26 @@ func (ec *executionContext) marshalNForecastPoint2ᚕgithubᚗcomᚋmeridianᚑc
 	return ret
 }
 
+func (ec *executionContext) marshalNHistoryPoint2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐHistoryPoint(ctx context.Context, sel ast.SelectionSet, v HistoryPoint) graphql.Marshaler {
+	return ec._HistoryPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHistoryPoint2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐHistoryPointᚄ(ctx context.Context, sel ast.SelectionSet, v []HistoryPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHistoryPoint2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐHistoryPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37340,6 +37602,11 @@ func (ec *executionContext) marshalNPlanningEvent2ᚖgithubᚗcomᚋmeridianᚑc
 
 func (ec *executionContext) unmarshalNPlanningEventInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventInput(ctx context.Context, v any) (PlanningEventInput, error) {
 	res, err := ec.unmarshalInputPlanningEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPlanningEventMoveInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventMoveInput(ctx context.Context, v any) (PlanningEventMoveInput, error) {
+	res, err := ec.unmarshalInputPlanningEventMoveInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -38472,6 +38739,23 @@ func (ec *executionContext) marshalOOutboundMessage2ᚖgithubᚗcomᚋmeridian�
 		return graphql.Null
 	}
 	return ec._OutboundMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPlanningEventMoveInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventMoveInputᚄ(ctx context.Context, v any) ([]PlanningEventMoveInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]PlanningEventMoveInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlanningEventMoveInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPlanningEventMoveInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPriority2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐPriorityᚄ(ctx context.Context, v any) ([]Priority, error) {

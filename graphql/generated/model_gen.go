@@ -461,8 +461,10 @@ type Forecast struct {
 	HistoryFrom time.Time `json:"historyFrom"`
 	HistoryTo   time.Time `json:"historyTo"`
 	// Contacts in the history.
-	Contacts float64         `json:"contacts"`
-	Points   []ForecastPoint `json:"points"`
+	Contacts float64 `json:"contacts"`
+	// Contacts per interval of the history the model was fitted to, from historyFrom.
+	History []HistoryPoint  `json:"history"`
+	Points  []ForecastPoint `json:"points"`
 	// The selected model's backtest accuracy; coverage is measured on a one-week hold-out.
 	Accuracy *ModelScore `json:"accuracy,omitempty"`
 	// The seasonal-naive baselines (snaive-week, snaive-day) in the same backtest.
@@ -489,6 +491,13 @@ type ForecastPoint struct {
 	Mean float64   `json:"mean"`
 	Lo   float64   `json:"lo"`
 	Hi   float64   `json:"hi"`
+}
+
+type HistoryPoint struct {
+	// Start of the interval.
+	T time.Time `json:"t"`
+	// Contacts opened in the interval; null when it is missing from the history.
+	Contacts *float64 `json:"contacts,omitempty"`
 }
 
 type IdentityInput struct {
@@ -639,6 +648,14 @@ type PlanningEventInput struct {
 	StartsAt time.Time  `json:"startsAt"`
 	EndsAt   *time.Time `json:"endsAt,omitempty"`
 	Lift     *float64   `json:"lift,omitempty"`
+}
+
+// A planning event moved for one forecast (a what-if): its new start and end.
+type PlanningEventMoveInput struct {
+	ID       string    `json:"id"`
+	StartsAt time.Time `json:"startsAt"`
+	// Omitted: the event keeps its duration (none when it has no end).
+	EndsAt *time.Time `json:"endsAt,omitempty"`
 }
 
 type Query struct {

@@ -33,6 +33,28 @@ export type FilterInput = {
   values: Array<string>;
 };
 
+export type FollowTheSunInput = {
+  ahtSeconds: number;
+  answerSeconds?: number | null | undefined;
+  asaSeconds?: number | null | undefined;
+  /** The region whose office hours alone are the baseline (default: the first). */
+  baselineRegion?: string | null | undefined;
+  demand: Array<MarketDemandInput>;
+  /** Intervals to plan, as in StaffingInput. */
+  horizon?: number | null | undefined;
+  interval?: string | null | undefined;
+  maxOccupancy?: number | null | undefined;
+  patienceSeconds?: number | null | undefined;
+  regions: Array<ShiftInput>;
+  serviceLevel?: number | null | undefined;
+  shrinkage?: number | null | undefined;
+  source?: string | null | undefined;
+  /** Start of the first interval of contacts given directly. */
+  start?: string | null | undefined;
+  to?: string | null | undefined;
+  use?: string | null | undefined;
+};
+
 export type InboxChange =
   | 'CHANGED'
   | 'ENTERED'
@@ -60,6 +82,32 @@ export type InboxFilters = {
   team?: string | null | undefined;
   /** Only conversations nobody has. */
   unassigned?: boolean | null | undefined;
+};
+
+export type MarketDemandInput = {
+  /** Contacts per interval from start, or the forecast of series. */
+  contacts?: Array<number> | null | undefined;
+  language: string;
+  market: string;
+  series?: SeriesInput | null | undefined;
+};
+
+export type PlanningEventInput = {
+  endsAt?: string | null | undefined;
+  kind: string;
+  lift?: number | null | undefined;
+  markets?: Array<string> | null | undefined;
+  name: string;
+  region: string;
+  startsAt: string;
+};
+
+/** A planning event moved for one forecast (a what-if): its new start and end. */
+export type PlanningEventMoveInput = {
+  /** Omitted: the event keeps its duration (none when it has no end). */
+  endsAt?: string | null | undefined;
+  id: string | number;
+  startsAt: string;
 };
 
 export type Presence =
@@ -105,6 +153,57 @@ export type SendMessageInput = {
    * template.
    */
   text?: string | null | undefined;
+};
+
+/** One contact series. Omitted (or "*") language, channel or queue means all of them. */
+export type SeriesInput = {
+  channel?: string | null | undefined;
+  language?: string | null | undefined;
+  /** The queue conversations were first routed to (AI-resolved conversations have none). */
+  queue?: string | null | undefined;
+  region: string;
+};
+
+export type ShiftInput = {
+  costPerHour: number;
+  /** Local weekdays on shift, 0 (Sunday) to 6; omitted: every day. */
+  days?: Array<number> | null | undefined;
+  endHour: number;
+  languages: Array<string>;
+  name: string;
+  /** Local shift hours [startHour, endHour); endHour below startHour crosses midnight. */
+  startHour: number;
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timeZone: string;
+};
+
+export type StaffingInput = {
+  /** Average handling time in seconds. */
+  ahtSeconds: number;
+  answerSeconds?: number | null | undefined;
+  asaSeconds?: number | null | undefined;
+  /** Contacts per interval, given directly (start optional). */
+  contacts?: Array<number> | null | undefined;
+  /** Intervals to plan: live, how many to forecast (default one week); stored, the first this many of the stored forecast (default all). */
+  horizon?: number | null | undefined;
+  /** 1h (default) or 30m. */
+  interval?: string | null | undefined;
+  maxOccupancy?: number | null | undefined;
+  /** Mean patience in seconds: switches to Erlang A (abandonment). */
+  patienceSeconds?: number | null | undefined;
+  /** Or: the contacts forecast for this series. */
+  series?: SeriesInput | null | undefined;
+  /** Service-level target (default 0.8) within answerSeconds (default 20). */
+  serviceLevel?: number | null | undefined;
+  /** Share of paid time not available for contacts, e.g. 0.3. */
+  shrinkage?: number | null | undefined;
+  /** stored (default) or live. */
+  source?: string | null | undefined;
+  start?: string | null | undefined;
+  /** live: end of the history (default now). */
+  to?: string | null | undefined;
+  /** mean (default) or hi: plan for the interval's upper bound. */
+  use?: string | null | undefined;
 };
 
 /** How urgent a message is. */
@@ -349,6 +448,64 @@ export type RoiQueryVariables = Exact<{
 
 export type RoiQuery = { roi: { scenario: string, currency: string, horizonMonths: number, discountRate: number, totalValue: number, totalCost: number, netValue: number, roiPercent: number, npv: number, paybackMonth: number | null, discountedPaybackMonth: number | null, sensitivityDelta: number, actualsSource: string | null, warnings: Array<string>, valueByDimension: Array<{ key: string, label: string, basis: string, value: number }>, steps: Array<{ name: string, formula: string, value: number, unit: string }>, sensitivity: Array<{ input: string, base: number, low: number, high: number, npvLow: number, npvHigh: number, clamped: boolean }>, actuals: Array<{ path: string, scenarioValue: number | null, value: number, source: string | null, note: string | null }> } };
 
+export type PlanScoreFragment = { model: string, mae: number | null, mase: number | null, smape: number | null, coverage: number | null };
+
+export type PlanEventFragment = { id: string, region: string, name: string, kind: string, markets: Array<string>, startsAt: string, endsAt: string | null, lift: number };
+
+export type PlannerForecastQueryVariables = Exact<{
+  series: SeriesInput;
+  horizon: number;
+  level?: number | null | undefined;
+  interval?: string | null | undefined;
+  move?: Array<PlanningEventMoveInput> | PlanningEventMoveInput | null | undefined;
+}>;
+
+
+export type PlannerForecastQuery = { forecast: { series: string, market: string, interval: string, model: string, level: number, historyFrom: string, historyTo: string, contacts: number, history: Array<{ t: string, contacts: number | null }>, points: Array<{ t: string, mean: number, lo: number, hi: number }>, accuracy: { model: string, mae: number | null, mase: number | null, smape: number | null, coverage: number | null } | null, baselines: Array<{ model: string, mae: number | null, mase: number | null, smape: number | null, coverage: number | null }>, events: Array<{ id: string, region: string, name: string, kind: string, markets: Array<string>, startsAt: string, endsAt: string | null, lift: number }> } | null };
+
+export type PlannerSeriesQueryVariables = Exact<{
+  region: string;
+  from: string;
+}>;
+
+
+export type PlannerSeriesQuery = { metrics: { rows: Array<{ dimensions: Array<string>, values: Array<number> }> } };
+
+export type PlannerMarketsQueryVariables = Exact<{
+  from: string;
+}>;
+
+
+export type PlannerMarketsQuery = { metrics: { rows: Array<{ dimensions: Array<string>, values: Array<number> }> } };
+
+export type PlannerEventsQueryVariables = Exact<{
+  region?: string | null | undefined;
+}>;
+
+
+export type PlannerEventsQuery = { planningEvents: Array<{ id: string, region: string, name: string, kind: string, markets: Array<string>, startsAt: string, endsAt: string | null, lift: number }> };
+
+export type CreatePlanningEventMutationVariables = Exact<{
+  input: PlanningEventInput;
+}>;
+
+
+export type CreatePlanningEventMutation = { createPlanningEvent: { id: string, region: string, name: string, kind: string, markets: Array<string>, startsAt: string, endsAt: string | null, lift: number } };
+
+export type PlannerStaffingQueryVariables = Exact<{
+  input: StaffingInput;
+}>;
+
+
+export type PlannerStaffingQuery = { staffing: { model: string, source: string, series: string | null, interval: string, peakAgents: number, peakScheduled: number, agentHours: number, scheduledHours: number, serviceLevel: number, intervals: Array<{ start: string | null, contacts: number, agents: number, scheduledAgents: number, serviceLevel: number }> } };
+
+export type PlannerFollowTheSunQueryVariables = Exact<{
+  input: FollowTheSunInput;
+}>;
+
+
+export type PlannerFollowTheSunQuery = { followTheSun: { start: string, interval: string, intervals: number, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number, costIncrease: number | null, coverage: Array<{ market: string, language: string, hours: number, baselineHours: number }>, baseline: { region: string, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number }, assignments: Array<{ language: string, region: string, cost: number }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -451,6 +608,27 @@ export const HoldFragmentDoc = new TypedDocumentString(`
   active
 }
     `, {"fragmentName":"Hold"}) as unknown as TypedDocumentString<HoldFragment, unknown>;
+export const PlanScoreFragmentDoc = new TypedDocumentString(`
+    fragment PlanScore on ModelScore {
+  model
+  mae
+  mase
+  smape
+  coverage
+}
+    `, {"fragmentName":"PlanScore"}) as unknown as TypedDocumentString<PlanScoreFragment, unknown>;
+export const PlanEventFragmentDoc = new TypedDocumentString(`
+    fragment PlanEvent on PlanningEvent {
+  id
+  region
+  name
+  kind
+  markets
+  startsAt
+  endsAt
+  lift
+}
+    `, {"fragmentName":"PlanEvent"}) as unknown as TypedDocumentString<PlanEventFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -1122,3 +1300,177 @@ export const RoiDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RoiQuery, RoiQueryVariables>;
+export const PlannerForecastDocument = new TypedDocumentString(`
+    query PlannerForecast($series: SeriesInput!, $horizon: Int!, $level: Float, $interval: String, $move: [PlanningEventMoveInput!]) {
+  forecast(
+    series: $series
+    horizon: $horizon
+    level: $level
+    interval: $interval
+    move: $move
+  ) {
+    series
+    market
+    interval
+    model
+    level
+    historyFrom
+    historyTo
+    contacts
+    history {
+      t
+      contacts
+    }
+    points {
+      t
+      mean
+      lo
+      hi
+    }
+    accuracy {
+      ...PlanScore
+    }
+    baselines {
+      ...PlanScore
+    }
+    events {
+      ...PlanEvent
+    }
+  }
+}
+    fragment PlanScore on ModelScore {
+  model
+  mae
+  mase
+  smape
+  coverage
+}
+fragment PlanEvent on PlanningEvent {
+  id
+  region
+  name
+  kind
+  markets
+  startsAt
+  endsAt
+  lift
+}`) as unknown as TypedDocumentString<PlannerForecastQuery, PlannerForecastQueryVariables>;
+export const PlannerSeriesDocument = new TypedDocumentString(`
+    query PlannerSeries($region: String!, $from: Time!) {
+  metrics(
+    measures: ["contacts"]
+    dimensions: ["language", "channel"]
+    filters: [{dimension: "region", op: "eq", values: [$region]}]
+    from: $from
+    orderBy: [{field: "contacts", desc: true}]
+    limit: 50
+  ) {
+    rows {
+      dimensions
+      values
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlannerSeriesQuery, PlannerSeriesQueryVariables>;
+export const PlannerMarketsDocument = new TypedDocumentString(`
+    query PlannerMarkets($from: Time!) {
+  metrics(
+    measures: ["contacts"]
+    dimensions: ["region", "country", "language"]
+    from: $from
+    orderBy: [{field: "contacts", desc: true}]
+    limit: 6
+  ) {
+    rows {
+      dimensions
+      values
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlannerMarketsQuery, PlannerMarketsQueryVariables>;
+export const PlannerEventsDocument = new TypedDocumentString(`
+    query PlannerEvents($region: String) {
+  planningEvents(region: $region) {
+    ...PlanEvent
+  }
+}
+    fragment PlanEvent on PlanningEvent {
+  id
+  region
+  name
+  kind
+  markets
+  startsAt
+  endsAt
+  lift
+}`) as unknown as TypedDocumentString<PlannerEventsQuery, PlannerEventsQueryVariables>;
+export const CreatePlanningEventDocument = new TypedDocumentString(`
+    mutation CreatePlanningEvent($input: PlanningEventInput!) {
+  createPlanningEvent(input: $input) {
+    ...PlanEvent
+  }
+}
+    fragment PlanEvent on PlanningEvent {
+  id
+  region
+  name
+  kind
+  markets
+  startsAt
+  endsAt
+  lift
+}`) as unknown as TypedDocumentString<CreatePlanningEventMutation, CreatePlanningEventMutationVariables>;
+export const PlannerStaffingDocument = new TypedDocumentString(`
+    query PlannerStaffing($input: StaffingInput!) {
+  staffing(input: $input) {
+    model
+    source
+    series
+    interval
+    peakAgents
+    peakScheduled
+    agentHours
+    scheduledHours
+    serviceLevel
+    intervals {
+      start
+      contacts
+      agents
+      scheduledAgents
+      serviceLevel
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlannerStaffingQuery, PlannerStaffingQueryVariables>;
+export const PlannerFollowTheSunDocument = new TypedDocumentString(`
+    query PlannerFollowTheSun($input: FollowTheSunInput!) {
+  followTheSun(input: $input) {
+    start
+    interval
+    intervals
+    cost
+    serviceLevel
+    humanContacts
+    aiContacts
+    costIncrease
+    coverage {
+      market
+      language
+      hours
+      baselineHours
+    }
+    baseline {
+      region
+      cost
+      serviceLevel
+      humanContacts
+      aiContacts
+    }
+    assignments {
+      language
+      region
+      cost
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlannerFollowTheSunQuery, PlannerFollowTheSunQueryVariables>;

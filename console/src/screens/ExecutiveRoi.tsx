@@ -10,7 +10,7 @@ import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { Tornado, Waterfall } from "../components/RoiCharts";
-import type { DrillTarget } from "./Executive";
+import type { DrillTarget } from "../components/ConversationDrill";
 
 // The scenarios shipped in insights/scenarios (embedded in the binary); the server names them
 // in its error when one is unknown.

@@ -1,0 +1,261 @@
+// The planner screen in a real browser against a real `meridian serve` (e2e/harness.mjs):
+// four weeks of eu WhatsApp history are posted to /v1/events with their past timestamps; a
+// planner key opens Planner and sees the forecast, its backtest, the staffing plan at two
+// service-level targets and a follow-the-sun plan whose figures equal the GraphQL answers for
+// the same input; an hour of the history lists its conversations; a planning event the form
+// creates (after the server refused it unnamed, then without a start) is marked on the chart and listed by
+// planningEvents, and moving it as a what-if draws a second forecast without saving the move;
+// axe-core finds nothing serious; an agent key has no Planner link. Run with
+// `make build && cd console && node --test --test-reporter=spec e2e/planner.test.mjs`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
+
+const adminKey = "planner-admin-key-0123";
+const plannerKey = "planner-key-0123";
+const agentKey = "planner-agent-key-0123";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  return found
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+let meridian, base, browser;
+const gql = (...args) => meridian.gql(...args);
+const num = (v, o = {}) => new Intl.NumberFormat("en-US", o).format(v);
+const hour = 3_600_000;
+
+// Contacts per hour: busier on weekdays' office hours (UTC), none on Sundays.
+function contactsAt(t) {
+  const d = new Date(t);
+  if (d.getUTCDay() === 0) return 0;
+  const office = d.getUTCHours() >= 8 && d.getUTCHours() < 18;
+  return d.getUTCDay() === 6 ? (office ? 2 : 0) : office ? 4 : 1;
+}
+
+// Four weeks of history up to the last full hour, one message.received per conversation.
+async function seedHistory() {
+  const end = Math.floor(Date.now() / hour) * hour;
+  const events = [];
+  for (let t = end - 28 * 24 * hour; t < end; t += hour) {
+    for (let k = 0; k < contactsAt(t); k++) {
+      const id = `h${t / hour}-${k}`;
+      events.push({
+        id: `e-${id}`,
+        type: "message.received",
+        occurred_at: new Date(t + k * 7 * 60_000).toISOString(),
+        channel: "whatsapp",
+        conversation_id: `c-${id}`,
+        customer: { country: "DE", external_id: `4915100${String(events.length).padStart(5, "0")}` },
+        text: "Wo ist meine Bestellung?",
+        language: "de",
+      });
+    }
+  }
+  for (let i = 0; i < events.length; i += 500) {
+    const resp = await fetch(`${base}/v1/events`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify(events.slice(i, i + 500)),
+    });
+    assert.ok(resp.ok, `POST /v1/events: ${resp.status} ${await resp.text()}`);
+  }
+  await waitFor(
+    "the history in ClickHouse",
+    async () => {
+      const { metrics } = await gql(adminKey, `{ metrics(measures: ["contacts"], filters: [{dimension: "region", op: "eq", values: ["eu"]}]) { rows { values } } }`);
+      return metrics.rows[0]?.values[0] === events.length;
+    },
+    180_000,
+  );
+  return events.length;
+}
+
+before(async () => {
+  meridian = await startMeridian(`${adminKey},${plannerKey}:planner:eu+us,${agentKey}:agent:eu`);
+  base = meridian.base;
+  await seedHistory();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await meridian?.stop();
+});
+
+async function signIn(page, key) {
+  await page.goto(`${base}/`);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("a planner's forecast, backtest, staffing and follow-the-sun figures are the API's; an hour lists its conversations; a planning event is created, marked and moved as a what-if", async () => {
+  const page = await browser.newPage({ locale: "en-US", timezoneId: "UTC", viewport: { width: 1400, height: 1000 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  try {
+    await signIn(page, plannerKey);
+    await page.getByRole("link", { name: "Planner" }).click();
+    await page.getByRole("heading", { name: "Workforce planning" }).waitFor();
+    assert.equal(new URL(page.url()).pathname, "/planner");
+
+    // The forecast of eu (the key's first region), all languages and channels, a week ahead.
+    const summary = page.getByTestId("forecast-summary");
+    await summary.waitFor({ timeout: 60_000 });
+    const q = `query($move: [PlanningEventMoveInput!]) { forecast(series: {region: "eu"}, horizon: 168, move: $move) {
+      series market model contacts historyFrom historyTo history { t contacts } points { t mean } accuracy { model mae mase smape coverage } baselines { model mase }
+      events { id name startsAt } } }`;
+    const { forecast: f } = await gql(plannerKey, q);
+    assert.equal(f.series, "eu/*/*/*");
+    assert.equal(f.market, "DE");
+    const text = await summary.textContent();
+    assert.ok(text.includes(`model ${f.model}, ${num(f.contacts)} contacts`), `${text} vs ${JSON.stringify({ model: f.model, contacts: f.contacts })}`);
+    assert.equal(f.history.reduce((s, p) => s + p.contacts, 0), f.contacts);
+    const chart = page.getByTestId("forecast-chart");
+    assert.equal(await chart.getAttribute("aria-label"), `History and forecast of eu/*/*/* (model ${f.model}, 168 intervals ahead, 0 planning events)`);
+    assert.ok((await chart.locator("svg path").count()) > 3, "the chart draws its lines");
+
+    // The backtest: the selected model's row and each baseline's, as the API scored them.
+    const row = (model) => page.getByTestId(`score-${model}`).locator("td");
+    const sel = await row(f.accuracy.model).allTextContents();
+    assert.deepEqual(sel.slice(2), [
+      num(f.accuracy.mae, { maximumFractionDigits: 2 }),
+      num(f.accuracy.mase, { maximumFractionDigits: 2 }),
+      num(f.accuracy.smape / 100, { style: "percent", maximumFractionDigits: 1 }),
+      num(f.accuracy.coverage, { style: "percent", maximumFractionDigits: 0 }),
+    ]);
+    assert.equal(f.baselines.length, 2);
+    for (const b of f.baselines) assert.equal((await row(b.model).allTextContents())[3], num(b.mase, { maximumFractionDigits: 2 }));
+
+    // Staffing at 80% and, as the what-if, 90% of contacts answered within 20 s.
+    const staff = async (sl) =>
+      (
+        await gql(plannerKey, `query($sl: Float) { staffing(input: {ahtSeconds: 300, answerSeconds: 20, shrinkage: 0.3, serviceLevel: $sl, series: {region: "eu"}, source: "live", horizon: 24}) {
+          peakAgents agentHours intervals { agents } } }`, { sl })
+      ).staffing;
+    const [at80, at90] = [await staff(0.8), await staff(0.9)];
+    assert.ok(at90.peakAgents >= at80.peakAgents && at80.peakAgents > 0);
+    const eu = page.getByTestId("staffing-eu").locator("td");
+    await eu.nth(2).waitFor({ timeout: 60_000 });
+    const cells = await eu.allTextContents();
+    assert.equal(cells[2], num(at80.peakAgents));
+    assert.equal(cells[3], `${num(at90.peakAgents)} (${num(at90.peakAgents - at80.peakAgents, { signDisplay: "exceptZero" })})`);
+    assert.equal(cells[4], num(at80.agentHours, { maximumFractionDigits: 1 }));
+    assert.equal(cells[5], num(at90.agentHours, { maximumFractionDigits: 1 }));
+    // us has no history: its row says so, and the heat-map has eu's row only.
+    assert.match(await page.getByTestId("staffing-us").textContent(), /no contacts in its history/);
+    assert.equal(await page.getByTestId("staffing-heatmap").getAttribute("aria-label"), "Agents needed per hour in eu over 24 hours");
+    await page.locator("label", { hasText: "Difference in agents" }).click();
+    assert.ok(await page.getByRole("radio", { name: "Difference in agents" }).isChecked());
+    await page.getByTestId("staffing-heatmap").locator("svg").waitFor();
+
+    // Follow-the-sun: the busiest market (DE, German, in eu) from eu's and us's sites.
+    await page.getByRole("button", { name: "Plan follow-the-sun" }).click();
+    const sunText = page.getByTestId("sun-summary");
+    await sunText.waitFor({ timeout: 60_000 });
+    const { followTheSun: sun } = await gql(plannerKey, `{ followTheSun(input: {
+        regions: [{name: "eu", timeZone: "Europe/Berlin", startHour: 8, endHour: 18, costPerHour: 40, languages: ["de"]},
+                  {name: "us", timeZone: "America/New_York", startHour: 8, endHour: 18, costPerHour: 45, languages: ["en"]}],
+        demand: [{market: "DE", language: "de", series: {region: "eu", language: "de"}}], source: "live", horizon: 168, ahtSeconds: 300}) {
+      cost serviceLevel baseline { region cost } coverage { market language hours baselineHours } assignments { language cost } } }`);
+    const st = await sunText.textContent();
+    assert.ok(st.startsWith(`Cost ${num(sun.cost, { maximumFractionDigits: 0 })} against ${num(sun.baseline.cost, { maximumFractionDigits: 0 })} for eu's office hours`), st);
+    const cov = await page.getByTestId("sun-coverage").locator("tbody td").allTextContents();
+    assert.deepEqual(cov, [
+      "DE",
+      "German",
+      num(sun.coverage[0].hours, { maximumFractionDigits: 1 }),
+      num(sun.coverage[0].baselineHours, { maximumFractionDigits: 1 }),
+      num(sun.assignments.filter((a) => a.language === "de").reduce((s, a) => s + a.cost, 0), { maximumFractionDigits: 0 }),
+    ]);
+
+    // An hour of the history (last Tuesday 10:00 UTC) lists the conversations of that hour.
+    const tue = new Date(Date.parse(f.historyTo) - 7 * 24 * hour);
+    tue.setUTCDate(tue.getUTCDate() - ((tue.getUTCDay() + 5) % 7));
+    tue.setUTCHours(10, 0, 0, 0);
+    const { conversations } = await gql(plannerKey, `query($from: Time, $to: Time) { conversations(filters: [{dimension: "region", op: "eq", values: ["eu"]}], from: $from, to: $to) { totalCount } }`, {
+      from: tue.toISOString(),
+      to: new Date(tue.getTime() + hour).toISOString(),
+    });
+    assert.equal(conversations.totalCount, 4);
+    await page.getByLabel("Interval start").fill(tue.toISOString().slice(0, 16));
+    await page.getByRole("button", { name: "List its conversations" }).click();
+    await page.getByRole("heading", { name: new RegExp(`^${conversations.totalCount} conversations: eu/\\*/\\*/\\*`) }).waitFor();
+    assert.equal(await page.getByTestId("drill").getByRole("link", { name: /^c-h/ }).count(), 4);
+    // A click on the chart's history opens an hour too.
+    const title = page.getByTestId("drill").locator("h3");
+    const tuesday = await title.textContent();
+    const box = await chart.boundingBox();
+    await page.mouse.click(box.x + 80, box.y + box.height / 2);
+    await waitFor("the clicked hour's conversations", async () => /^\d+ conversations: eu\/\*\/\*\/\*, /.test((await title.textContent()) ?? "") && (await title.textContent()) !== tuesday);
+
+    // The server names what is wrong with an event; then one is created.
+    const refusal = page.getByTestId("create-error");
+    const refused = async (why) => (await refusal.count()) === 1 && (await refusal.textContent()) === why;
+    await page.getByRole("button", { name: "Create event" }).click();
+    await waitFor("the refusal of an unnamed event", () => refused("planning event: the name is empty"));
+    await page.getByLabel("Name").fill("App 7.0");
+    await page.getByRole("button", { name: "Create event" }).click();
+    await waitFor("the refusal of an event without a start", () => refused("planning event: no start time"));
+    const starts = new Date(Date.parse(f.points[0].t) + 2 * 24 * hour + 9 * hour);
+    await page.getByLabel("Starts").fill(starts.toISOString().slice(0, 16));
+    await page.getByLabel("Markets").fill("de");
+    await page.getByRole("button", { name: "Create event" }).click();
+    await page.getByRole("status").getByText(/^Created App 7\.0/).waitFor();
+    const { planningEvents } = await gql(plannerKey, `{ planningEvents(region: "eu") { id name kind markets startsAt } }`);
+    assert.equal(planningEvents.length, 1);
+    assert.deepEqual({ ...planningEvents[0], id: undefined }, { id: undefined, name: "App 7.0", kind: "release", markets: ["DE"], startsAt: starts.toISOString().replace(".000", "") });
+    await page.getByTestId("planning-events").getByRole("cell", { name: "App 7.0" }).waitFor();
+    // The forecast is read again: its chart marks the event.
+    await waitFor("the event on the chart", async () => (await chart.getAttribute("aria-label"))?.endsWith("1 planning events)"), 60_000);
+    await chart.locator("svg text", { hasText: "App 7.0" }).first().waitFor();
+
+    // What-if: the release two days later, not saved.
+    await page.getByRole("combobox", { name: "Planning event" }).click();
+    await page.getByRole("option", { name: /^App 7\.0/ }).click();
+    const moved = new Date(starts.getTime() + 2 * 24 * hour);
+    await page.getByLabel("New start").fill(moved.toISOString().slice(0, 16));
+    await page.getByRole("button", { name: "Compare forecasts" }).click();
+    await chart.locator("svg text", { hasText: "App 7.0 (moved)" }).first().waitFor({ timeout: 60_000 });
+    await chart.locator("svg text", { hasText: "What-if forecast" }).first().waitFor();
+    const { forecast: whatIf } = await gql(plannerKey, q, { move: [{ id: planningEvents[0].id, startsAt: moved.toISOString() }] });
+    assert.equal(whatIf.events[0].startsAt, moved.toISOString().replace(".000", ""));
+    const again = await gql(plannerKey, `{ planningEvents(region: "eu") { startsAt } }`);
+    assert.equal(again.planningEvents[0].startsAt, planningEvents[0].startsAt);
+
+    assert.deepEqual(await accessibilityProblems(page), []);
+    assert.deepEqual(problems, []);
+    if (process.env.PLANNER_SHOT) await page.screenshot({ path: process.env.PLANNER_SHOT, fullPage: true });
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-planner-e2e.png");
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs().slice(-4000)}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});
+
+test("an agent has no Planner link and /planner is not hers", async () => {
+  const page = await browser.newPage({ locale: "en-US" });
+  try {
+    await signIn(page, agentKey);
+    await page.getByRole("heading", { name: "Inbox" }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "Planner" }).count(), 0);
+    await page.goto(`${base}/planner`);
+    await page.getByRole("heading", { name: "Inbox" }).or(page.getByText("not built")).first().waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Workforce planning" }).count(), 0);
+  } finally {
+    await page.close();
+  }
+});
