@@ -122,8 +122,8 @@ func (r customerResolver) Orders(ctx context.Context, cust *identity.Customer, f
 	var all []commerce.Order
 	for _, who := range contacts(*cust) {
 		os, err := r.shop.Orders(ctx, who, n)
-		if errors.Is(err, commerce.ErrNoContact) {
-			continue
+		if errors.Is(err, commerce.ErrNoContact) || errors.Is(err, commerce.ErrUnsupported) {
+			continue // Magento finds orders by e-mail address only
 		}
 		if err != nil {
 			return nil, r.shopFailed(ctx, "orders", err)

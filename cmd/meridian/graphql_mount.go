@@ -64,7 +64,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		cfg.Analyzer = p.analysis
 	}
 	if p.business.shop != nil {
-		cfg.Shop = p.business.shop // a nil *Shopify in the interface would not be nil
+		cfg.Shop = p.business.shop
 	}
 	if p.retainer != nil {
 		cfg.Retention = p.retainer
