@@ -129,6 +129,7 @@ test("a quoted order's status, the customer's identities, culture suggestions an
   assert.deepEqual(truth.orders.map((o) => o.number), ["1001"], "only the customer's own order");
   assert.equal(truth.orders[0].status, "shipped");
   const { customer } = await gql(lenaKey, `query($id: ID!) { customer(id: $id) { identities { kind value } orders { number } } }`, { id: conv.customerId });
+  assert.deepEqual(customer.orders.map((o) => o.number), ["1001"], "the customer's recent orders are theirs only");
   const waIdentity = customer.identities.find((i) => i.kind === "whatsapp");
   assert.ok(waIdentity, "a WhatsApp identity");
 
