@@ -12,7 +12,7 @@ const statuses = ["queued", "assigned", "bot", "pending", "snoozed", "resolved"]
 
 type Customer = NonNullable<CustomerPanelQuery["customer"]>;
 
-/** Orders read apart from the rest: a shop that fails says so here, and only here. */
+/** Orders read apart from the rest (null: no shop is connected): a shop that fails says so here, and only here. */
 function useOrders(load: () => Promise<OrderItemFragment[] | null>, deps: unknown[]) {
   const [orders, setOrders] = useState<OrderItemFragment[] | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -56,6 +56,7 @@ export function QuotedOrders({ id, messages }: { id: string; messages: number })
   const { t } = useI18n();
   // Read again when a message arrives: it may quote another number.
   const { orders, error } = useOrders(async () => (await request(ConversationOrdersDocument, { id })).conversation?.orders ?? null, [id, messages]);
+  if (orders === null && !error) return null; // no shop connected
   return (
     <Card withBorder data-testid="quoted-orders">
       <Text size="xs" fw={700} c="dimmed" mb={4}>
@@ -160,10 +161,14 @@ export function CustomerPanel({ customerId, current }: { customerId: string; cur
                 ))}
             </Stack>
           )}
-          <Text size="xs" fw={700} c="dimmed">
-            {t("recentOrders")}
-          </Text>
-          <OrdersBody orders={orders} error={ordersError} />
+          {(orders !== null || ordersError) && (
+            <>
+              <Text size="xs" fw={700} c="dimmed">
+                {t("recentOrders")}
+              </Text>
+              <OrdersBody orders={orders} error={ordersError} />
+            </>
+          )}
         </Stack>
       )}
     </Card>
