@@ -7693,7 +7693,7 @@ extend type Query {
   The conversations people work on, from the conversation engine's state: every status but
   RESOLVED unless the status filter says otherwise, in the regions the key may read; highest
   priority first, then longest waiting. Filters: an agent's (agentId), a team's, unassigned
-  only, status, channel, language, priority, SLA state.
+  only, status, channel, language, priority, SLA state, customer tier.
   """
   inbox(filters: InboxFilters, first: Int = 50, after: String): InboxConnection!
 }
