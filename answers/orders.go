@@ -59,7 +59,7 @@ func (s *Service) AnswerOrder(ctx context.Context, tenant string, q Question, wh
 		return r.answer(transfer), true, nil
 	case err != nil:
 		s.cfg.Logger.Warn("answers: the shop failed", "shop", s.cfg.Shop.Name(), "conversation", q.ConversationID, "err", err)
-		r.handover(ReasonShopUnavailable, "%s could not be asked about order %s (%s)", s.cfg.Shop.Name(), numbers[0], shopReason(err))
+		r.handover(ReasonShopUnavailable, "%s could not be asked about order %s (%s)", s.cfg.Shop.Name(), numbers[0], ShopReason(err))
 		return r.answer(transfer), true, nil
 	}
 	r.note("order %s found in %s: %s", o.Number, s.cfg.Shop.Name(), o.Status)
@@ -68,9 +68,9 @@ func (s *Service) AnswerOrder(ctx context.Context, tenant string, q Question, wh
 	return r.answer(out), true, nil
 }
 
-// shopReason words a shop's failure for the agent, without its message (which may quote
+// ShopReason words a shop's failure for the agent, without its message (which may quote
 // the platform's internals).
-func shopReason(err error) string {
+func ShopReason(err error) string {
 	var pe *provider.Error
 	switch {
 	case errors.As(err, &pe) && pe.Kind != nil:

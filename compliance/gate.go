@@ -13,6 +13,7 @@ const (
 	ActionReadText       = "read.text"
 	ActionReadCustomerID = "read.customer_id"
 	ActionReadIdentity   = "read.identity"
+	ActionReadOrder      = "read.order"
 )
 
 // Outcomes of a gated read.
@@ -116,6 +117,18 @@ func (g *Gate) Identity(ctx context.Context, p auth.Principal, region, customerI
 // caller shows examples only of aggregates that met MinCustomers.
 func (g *Gate) Example(ctx context.Context, p auth.Principal, region, customerID, text string) string {
 	return g.read(ctx, p, FieldExample, ActionReadText, region, customerID, text)
+}
+
+// Order decides how p sees a customer's orders (FieldOrder) and records the read: the
+// outcome, OutcomeHidden for a region outside p's scope. The caller asks the shop only when
+// the outcome is not hidden, and masks what identifies the order (Mask) when it is masked.
+func (g *Gate) Order(ctx context.Context, p auth.Principal, region, customerID string) string {
+	outcome := g.Access(p, FieldOrder).Outcome
+	if !p.CanAccess(region) {
+		outcome = OutcomeHidden
+	}
+	g.record(ctx, p, ActionReadOrder, region, customerID, outcome)
+	return outcome
 }
 
 func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, action, region, customerID, text string) string {

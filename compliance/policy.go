@@ -24,6 +24,9 @@ const (
 	FieldPhrase Field = "phrase"
 	// FieldExample is an example message of an insight report (a theme's examples).
 	FieldExample Field = "example"
+	// FieldOrder is a customer's order as the shop has it (number, status, total, delivery,
+	// tracking link).
+	FieldOrder Field = "order"
 )
 
 // DefaultMinCustomers is k of the default policy: a phrase, theme or example is shown only
@@ -54,7 +57,8 @@ type Policy struct {
 // case), and hidden for executives.
 func DefaultPolicy() Policy {
 	k := DefaultMinCustomers
-	conv := map[Field]Access{FieldText: {Outcome: OutcomeClear}, FieldCustomerID: {Outcome: OutcomeClear}, FieldIdentity: {Outcome: OutcomeClear}}
+	conv := map[Field]Access{FieldText: {Outcome: OutcomeClear}, FieldCustomerID: {Outcome: OutcomeClear}, FieldIdentity: {Outcome: OutcomeClear},
+		FieldOrder: {Outcome: OutcomeClear}}
 	insight := map[Field]Access{FieldPhrase: {Outcome: OutcomeClear, MinCustomers: k}, FieldExample: {Outcome: OutcomeMasked, MinCustomers: k}}
 	merge := func(ms ...map[Field]Access) map[Field]Access {
 		out := map[Field]Access{}
@@ -137,7 +141,7 @@ func (p Policy) Roles(f Field) []string {
 }
 
 // Fields lists the fields the policy rules on, in the order the documentation shows them.
-var Fields = []Field{FieldText, FieldCustomerID, FieldIdentity, FieldPhrase, FieldExample}
+var Fields = []Field{FieldText, FieldCustomerID, FieldIdentity, FieldOrder, FieldPhrase, FieldExample}
 
 // WriteTable writes the role × field table as Markdown (README.md and `meridian config` show
 // it): each role's outcome per field, with k for fields aggregated from many customers.

@@ -25,6 +25,9 @@ func TestDefaultPolicyByRoleAndField(t *testing.T) {
 		{auth.RoleExecutive, FieldExample, OutcomeHidden, DefaultMinCustomers},
 		{auth.RoleAdmin, FieldExample, OutcomeMasked, DefaultMinCustomers},
 		{auth.RoleAgent, FieldPhrase, OutcomeHidden, DefaultMinCustomers},
+		{auth.RoleAgent, FieldOrder, OutcomeClear, 0},
+		{auth.RoleAnalyst, FieldOrder, OutcomeHidden, 0},
+		{auth.RoleExecutive, FieldOrder, OutcomeHidden, 0},
 		{"a-role-added-later", FieldPhrase, OutcomeHidden, DefaultMinCustomers},
 	} {
 		a := g.Access(auth.Principal{Role: c.role}, c.f)
@@ -87,3 +90,33 @@ func TestFieldPolicyAgreesWithWhoMayAct(t *testing.T) {
 		}
 	}
 }
+
+// Orders are shown to the roles that read customers, hidden from a region outside the key's
+// scope, and every read is audited with its outcome.
+func TestOrderReadsAreAudited(t *testing.T) {
+	var got []AuditEntry
+	g := NewGate(auditFunc(func(_ context.Context, e AuditEntry) { got = append(got, e) }))
+	ctx := context.Background()
+	agent := auth.Principal{Role: auth.RoleAgent, Regions: []string{"eu"}}
+	if o := g.Order(ctx, agent, "eu", "c1"); o != OutcomeClear {
+		t.Errorf("agent in eu: %s", o)
+	}
+	if o := g.Order(ctx, agent, "us", "c2"); o != OutcomeHidden {
+		t.Errorf("agent in us: %s", o)
+	}
+	if o := g.Order(ctx, auth.Principal{Role: auth.RoleAnalyst}, "eu", "c1"); o != OutcomeHidden {
+		t.Errorf("analyst: %s", o)
+	}
+	if len(got) != 3 || got[0].Action != ActionReadOrder || got[0].Subject != "c1" || got[1].Outcome != OutcomeHidden || got[2].Role != auth.RoleAnalyst {
+		t.Fatalf("audit %+v", got)
+	}
+	for _, role := range auth.Roles() {
+		if DefaultPolicy().Access(role, FieldOrder).Outcome != OutcomeHidden && !slices.Contains(auth.Policy[auth.ActionReadCustomers], role) {
+			t.Errorf("role %s may not read customers but would see their orders", role)
+		}
+	}
+}
+
+type auditFunc func(context.Context, AuditEntry)
+
+func (f auditFunc) Record(ctx context.Context, e AuditEntry) { f(ctx, e) }

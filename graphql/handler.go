@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/commerce"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/compliance/erasure"
@@ -118,6 +119,9 @@ type Config struct {
 	// exportCustomerData, placeLegalHold, releaseLegalHold, legalHolds, erasureCertificates);
 	// nil: those fields answer that erasure is not configured.
 	Erasure *erasure.Service
+	// Shop is the commerce platform (commerce.FromConfig) the order fields ask, with the
+	// ownership check of order answers; nil: those fields are null.
+	Shop commerce.Store
 }
 
 // Authenticator resolves a bearer key (auth.Authenticator).
@@ -203,7 +207,7 @@ func executableSchema(cfg Config) gql.ExecutableSchema {
 		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
 		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit,
-		retention: cfg.Retention, residency: cfg.Residency, consents: cfg.Consents, erasure: cfg.Erasure}
+		retention: cfg.Retention, residency: cfg.Residency, consents: cfg.Consents, erasure: cfg.Erasure, shop: cfg.Shop}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: res, Complexity: complexity(len(cfg.Engine.Regions.Names()))})
 }
 

@@ -245,6 +245,7 @@ func (in liveInbox) matches(region string, w engine.Work, team, offeredTo string
 		f.Unassigned && w.Assignee != "",
 		len(f.Channels) > 0 && !slices.Contains(f.Channels, w.Channel),
 		len(f.Languages) > 0 && !slices.Contains(f.Languages, w.Language),
+		len(f.Tiers) > 0 && !slices.Contains(f.Tiers, w.Tier),
 		len(f.Priorities) > 0 && !slices.Contains(f.Priorities, w.Priority):
 		return false
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/commerce"
 	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/compliance/erasure"
@@ -68,6 +69,8 @@ type Resolver struct {
 	consents  ConsentStore
 	// erasure erases, exports and holds customers (erasure_resolver.go); nil: not configured.
 	erasure *erasure.Service
+	// shop answers the order fields (orders_resolver.go); nil: they are null.
+	shop commerce.Store
 }
 
 // Query returns the root query resolver.

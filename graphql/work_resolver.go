@@ -187,7 +187,7 @@ func inboxFilter(field string, p auth.Principal, fs *generated.InboxFilters, war
 	if fs == nil {
 		return f, "", nil
 	}
-	f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Channels: fs.Channel}
+	f = engine.InboxFilter{AgentID: deref(fs.AgentID), Team: deref(fs.Team), Unassigned: deref(fs.Unassigned), Channels: fs.Channel, Tiers: fs.Tier}
 	for _, l := range fs.Language {
 		f.Languages = append(f.Languages, models.BaseLanguage(l))
 	}

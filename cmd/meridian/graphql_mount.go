@@ -63,6 +63,9 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	if p.analysis != nil {
 		cfg.Analyzer = p.analysis
 	}
+	if p.business.shop != nil {
+		cfg.Shop = p.business.shop
+	}
 	if p.retainer != nil {
 		cfg.Retention = p.retainer
 	}

@@ -42,8 +42,8 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: chromePath, args: ["--no-sandbox"] });
 }
 
-/** Starts meridian serve with keys (MERIDIAN_API_KEYS) and waits for /readyz. */
-export async function startMeridian(keys) {
+/** Starts meridian serve with keys (MERIDIAN_API_KEYS), and more environment, and waits for /readyz. */
+export async function startMeridian(keys, env = {}) {
   assert.ok(existsSync(bin), `${bin} is missing: run make build`);
   // The WhatsApp Cloud API's send endpoint, as its documentation describes it.
   const sends = [];
@@ -80,6 +80,7 @@ export async function startMeridian(keys) {
       MERIDIAN_WHATSAPP_VERIFY_TOKEN: "verify-me",
       MERIDIAN_WHATSAPP_ACCESS_TOKEN: "wa-token",
       MERIDIAN_WHATSAPP_API_BASE: `http://127.0.0.1:${graph.address().port}`,
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -143,4 +144,40 @@ export async function startMeridian(keys) {
     throw err;
   }
   return m;
+}
+
+/**
+ * A Shopify shop's Admin GraphQL API (POST /admin/api/{version}/graphql.json with
+ * X-Shopify-Access-Token), answering what package commerce asks: an order by name, a
+ * customer's orders by e-mail or customer id, customers by phone. orders are Admin API Order
+ * objects with `_customer` (the Shopify customer id) and `_phone` (that customer's phone).
+ * Point Meridian at it with MERIDIAN_SHOPIFY_BASE_URL and MERIDIAN_SHOPIFY_ACCESS_TOKEN.
+ */
+export async function startShopify(orders, token = "shpat_test") {
+  const requests = [];
+  const shop = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const json = (status, v) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(v));
+      if (req.method !== "POST" || !/^\/admin\/api\/\d{4}-\d{2}\/graphql\.json$/.test(req.url)) return json(404, { errors: "Not Found" });
+      if (req.headers["x-shopify-access-token"] !== token) return json(401, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
+      const { query, variables } = JSON.parse(body);
+      requests.push({ query: query.split("(")[0], variables });
+      const q = variables.query ?? "";
+      const matching = orders.filter((o) =>
+        q.startsWith("name:") ? q === `name:"${o.name}"` : q.startsWith("email:") ? q.toLowerCase() === `email:"${o.email}"`.toLowerCase() : q === `customer_id:${o._customer}`,
+      );
+      const cost = { requestedQueryCost: 52, actualQueryCost: 12, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1988, restoreRate: 100 } };
+      let data;
+      if (query.startsWith("query OrderByName")) data = { orders: { nodes: matching } };
+      else if (query.startsWith("query CustomerOrders")) data = { orders: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: matching.slice(0, variables.first) } };
+      else if (query.startsWith("query CustomersByPhone"))
+        data = { customers: { nodes: [...new Set(orders.filter((o) => q === `phone:"${o._phone}"`).map((o) => o._customer))].map((id) => ({ id: `gid://shopify/Customer/${id}` })) } };
+      else return json(400, { errors: "unknown operation" });
+      json(200, { data, extensions: { cost } });
+    });
+  });
+  await new Promise((ok) => shop.listen(0, "127.0.0.1", ok));
+  return { url: `http://127.0.0.1:${shop.address().port}`, requests, close: () => shop.close() };
 }

@@ -646,6 +646,7 @@ type InboxFilter struct {
 	Channels      []string
 	Languages     []string // base languages
 	Priorities    []routing.Priority
+	Tiers         []string // customer tiers; "" is a customer without one
 	// SLA keeps conversations in any of these states at Now (SLAOK, SLAWarning,
 	// SLABreached): breached when a target was missed or a running clock is past due,
 	// warning when a running clock comes due within WarnBefore, ok otherwise.

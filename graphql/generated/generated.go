@@ -253,6 +253,7 @@ type ComplexityRoot struct {
 		Assignee       func(childComplexity int) int
 		Channel        func(childComplexity int) int
 		Country        func(childComplexity int) int
+		Culture        func(childComplexity int) int
 		CustomerID     func(childComplexity int) int
 		Draft          func(childComplexity int) int
 		FirstMessageAt func(childComplexity int) int
@@ -264,6 +265,7 @@ type ComplexityRoot struct {
 		MessageCount   func(childComplexity int) int
 		Messages       func(childComplexity int, first *int) int
 		Offer          func(childComplexity int) int
+		Orders         func(childComplexity int) int
 		Page           func(childComplexity int) int
 		Priority       func(childComplexity int) int
 		Queue          func(childComplexity int) int
@@ -272,6 +274,7 @@ type ComplexityRoot struct {
 		SentimentTrend func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Summary        func(childComplexity int) int
+		Tier           func(childComplexity int) int
 	}
 
 	ConversationConnection struct {
@@ -316,6 +319,23 @@ type ComplexityRoot struct {
 		Rows    func(childComplexity int) int
 	}
 
+	CultureProfile struct {
+		Closings         func(childComplexity int) int
+		Context          func(childComplexity int) int
+		Directness       func(childComplexity int) int
+		ExpectsClosing   func(childComplexity int) int
+		ExpectsGreeting  func(childComplexity int) int
+		FlatRefusalOk    func(childComplexity int) int
+		Formality        func(childComplexity int) int
+		Greetings        func(childComplexity int) int
+		HonorificName    func(childComplexity int) int
+		HonorificPronoun func(childComplexity int) int
+		HonorificSpeech  func(childComplexity int) int
+		Locale           func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Templates        func(childComplexity int) int
+	}
+
 	CultureRule struct {
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -328,6 +348,7 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		Identities       func(childComplexity int) int
 		MergedIDs        func(childComplexity int) int
+		Orders           func(childComplexity int, first *int) int
 		PreferredChannel func(childComplexity int) int
 		Region           func(childComplexity int) int
 	}
@@ -557,6 +578,19 @@ type ComplexityRoot struct {
 		UpsertTeam           func(childComplexity int, input TeamInput) int
 	}
 
+	Order struct {
+		Carrier          func(childComplexity int) int
+		Currency         func(childComplexity int) int
+		ExpectedDelivery func(childComplexity int) int
+		Number           func(childComplexity int) int
+		PlacedAt         func(childComplexity int) int
+		ShipmentStatus   func(childComplexity int) int
+		Shop             func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Total            func(childComplexity int) int
+		TrackingURL      func(childComplexity int) int
+	}
+
 	OutboundMessage struct {
 		AgentID           func(childComplexity int) int
 		Attempts          func(childComplexity int) int
@@ -670,6 +704,11 @@ type ComplexityRoot struct {
 		OriginalText     func(childComplexity int) int
 		Template         func(childComplexity int) int
 		TranslatedBy     func(childComplexity int) int
+	}
+
+	ReplyTemplate struct {
+		Key  func(childComplexity int) int
+		Text func(childComplexity int) int
 	}
 
 	ResidencyRegion struct {
@@ -979,6 +1018,9 @@ type ConversationResolver interface {
 	MessageCount(ctx context.Context, obj *metrics.Conversation) (int, error)
 	Status(ctx context.Context, obj *metrics.Conversation) (ConversationStatus, error)
 	Messages(ctx context.Context, obj *metrics.Conversation, first *int) ([]metrics.Message, error)
+	Tier(ctx context.Context, obj *metrics.Conversation) (*string, error)
+	Culture(ctx context.Context, obj *metrics.Conversation) (*CultureProfile, error)
+	Orders(ctx context.Context, obj *metrics.Conversation) ([]Order, error)
 	Offer(ctx context.Context, obj *metrics.Conversation) (*ConversationOffer, error)
 	SentimentTrend(ctx context.Context, obj *metrics.Conversation) (*SentimentTrend, error)
 	Assignee(ctx context.Context, obj *metrics.Conversation) (*Assignee, error)
@@ -992,6 +1034,8 @@ type ConversationResolver interface {
 }
 type CustomerResolver interface {
 	Identities(ctx context.Context, obj *identity.Customer) ([]CustomerIdentity, error)
+
+	Orders(ctx context.Context, obj *identity.Customer, first *int) ([]Order, error)
 }
 type MeResolver interface {
 	Agent(ctx context.Context, obj *Me) (*conversation.Agent, error)
@@ -1947,6 +1991,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Country(childComplexity), true
+	case "Conversation.culture":
+		if e.ComplexityRoot.Conversation.Culture == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Culture(childComplexity), true
 	case "Conversation.customerId":
 		if e.ComplexityRoot.Conversation.CustomerID == nil {
 			break
@@ -2018,6 +2068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Offer(childComplexity), true
+	case "Conversation.orders":
+		if e.ComplexityRoot.Conversation.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Orders(childComplexity), true
 	case "Conversation.page":
 		if e.ComplexityRoot.Conversation.Page == nil {
 			break
@@ -2066,6 +2122,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Summary(childComplexity), true
+	case "Conversation.tier":
+		if e.ComplexityRoot.Conversation.Tier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Tier(childComplexity), true
 
 	case "ConversationConnection.edges":
 		if e.ComplexityRoot.ConversationConnection.Edges == nil {
@@ -2217,6 +2279,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CountryRows.Rows(childComplexity), true
 
+	case "CultureProfile.closings":
+		if e.ComplexityRoot.CultureProfile.Closings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Closings(childComplexity), true
+	case "CultureProfile.context":
+		if e.ComplexityRoot.CultureProfile.Context == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Context(childComplexity), true
+	case "CultureProfile.directness":
+		if e.ComplexityRoot.CultureProfile.Directness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Directness(childComplexity), true
+	case "CultureProfile.expectsClosing":
+		if e.ComplexityRoot.CultureProfile.ExpectsClosing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.ExpectsClosing(childComplexity), true
+	case "CultureProfile.expectsGreeting":
+		if e.ComplexityRoot.CultureProfile.ExpectsGreeting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.ExpectsGreeting(childComplexity), true
+	case "CultureProfile.flatRefusalOk":
+		if e.ComplexityRoot.CultureProfile.FlatRefusalOk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.FlatRefusalOk(childComplexity), true
+	case "CultureProfile.formality":
+		if e.ComplexityRoot.CultureProfile.Formality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Formality(childComplexity), true
+	case "CultureProfile.greetings":
+		if e.ComplexityRoot.CultureProfile.Greetings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Greetings(childComplexity), true
+	case "CultureProfile.honorificName":
+		if e.ComplexityRoot.CultureProfile.HonorificName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.HonorificName(childComplexity), true
+	case "CultureProfile.honorificPronoun":
+		if e.ComplexityRoot.CultureProfile.HonorificPronoun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.HonorificPronoun(childComplexity), true
+	case "CultureProfile.honorificSpeech":
+		if e.ComplexityRoot.CultureProfile.HonorificSpeech == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.HonorificSpeech(childComplexity), true
+	case "CultureProfile.locale":
+		if e.ComplexityRoot.CultureProfile.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Locale(childComplexity), true
+	case "CultureProfile.name":
+		if e.ComplexityRoot.CultureProfile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Name(childComplexity), true
+	case "CultureProfile.templates":
+		if e.ComplexityRoot.CultureProfile.Templates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CultureProfile.Templates(childComplexity), true
+
 	case "CultureRule.description":
 		if e.ComplexityRoot.CultureRule.Description == nil {
 			break
@@ -2266,6 +2413,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.MergedIDs(childComplexity), true
+	case "Customer.orders":
+		if e.ComplexityRoot.Customer.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int)), true
 	case "Customer.preferredChannel":
 		if e.ComplexityRoot.Customer.PreferredChannel == nil {
 			break
@@ -3356,6 +3514,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpsertTeam(childComplexity, args["input"].(TeamInput)), true
 
+	case "Order.carrier":
+		if e.ComplexityRoot.Order.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Carrier(childComplexity), true
+	case "Order.currency":
+		if e.ComplexityRoot.Order.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Currency(childComplexity), true
+	case "Order.expectedDelivery":
+		if e.ComplexityRoot.Order.ExpectedDelivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ExpectedDelivery(childComplexity), true
+	case "Order.number":
+		if e.ComplexityRoot.Order.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.placedAt":
+		if e.ComplexityRoot.Order.PlacedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PlacedAt(childComplexity), true
+	case "Order.shipmentStatus":
+		if e.ComplexityRoot.Order.ShipmentStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShipmentStatus(childComplexity), true
+	case "Order.shop":
+		if e.ComplexityRoot.Order.Shop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Shop(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.total":
+		if e.ComplexityRoot.Order.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Total(childComplexity), true
+	case "Order.trackingUrl":
+		if e.ComplexityRoot.Order.TrackingURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TrackingURL(childComplexity), true
+
 	case "OutboundMessage.agentId":
 		if e.ComplexityRoot.OutboundMessage.AgentID == nil {
 			break
@@ -4058,6 +4277,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReplyLocalisation.TranslatedBy(childComplexity), true
+
+	case "ReplyTemplate.key":
+		if e.ComplexityRoot.ReplyTemplate.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyTemplate.Key(childComplexity), true
+	case "ReplyTemplate.text":
+		if e.ComplexityRoot.ReplyTemplate.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplyTemplate.Text(childComplexity), true
 
 	case "ResidencyRegion.countries":
 		if e.ComplexityRoot.ResidencyRegion.Countries == nil {
@@ -5828,6 +6060,102 @@ type ReplyLocalisation {
   cultureIssues: [String!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schemas/graphql/conversation_extras.graphql", Input: `# What the console's conversation screen shows beside the messages: the culture profile's
+# guidance for the reply, the orders the customer asked about, and the inbox's tier filter.
+
+extend input InboxFilters {
+  "Customer tiers (vip, new, returning, ...: the CRM's, as the analysis gave them); '' for none."
+  tier: [String!]
+}
+
+extend type Conversation {
+  "The customer's tier as the engine knows it (the CRM's, through the analysis); null when none."
+  tier: String
+  """
+  How a reply to this customer should be written: the culture profile of their language (the
+  detected language of their latest message) and country, with its localised templates.
+  Null while their language is unknown.
+  """
+  culture: CultureProfile
+  """
+  The orders the customer quoted in this conversation (an order number in their messages, as
+  order answers find it), as the shop (MERIDIAN_SHOPIFY_*, MERIDIAN_MAGENTO_*) has them now,
+  and only those the customer may see: the order's e-mail address or phone number is one
+  their messages came from, the check order answers make. Needs read_customers; each read is
+  audited (read.order) and shown by role (the personal-data policy's order field). Null when
+  no shop is configured; a failing shop is this field's error, never the conversation's.
+  """
+  orders: [Order!]
+}
+
+extend type Customer {
+  """
+  The customer's most recent orders in the shop, newest first, at most first (1 to 20):
+  those whose e-mail address or phone number is one the customer's messages came from (or a
+  person confirmed). Audited and shown by role like Conversation.orders; null when no shop
+  is configured; a failing shop is this field's error.
+  """
+  orders(first: Int = 5): [Order!]
+}
+
+"A customer's order as the shop has it."
+type Order {
+  "The number the customer knows, without #."
+  number: String!
+  "The shop's platform: shopify or magento."
+  shop: String!
+  "pending, paid, on_hold, partially_shipped, shipped, delivered, cancelled, partially_refunded, refunded or unknown."
+  status: String!
+  placedAt: Time
+  "ISO 4217."
+  currency: String!
+  "The amount as the shop wrote it, in decimal (49.90)."
+  total: String!
+  "The latest parcel's progress: pending, shipped, in_transit, out_for_delivery, delivered, failed, cancelled or unknown; null before one ships."
+  shipmentStatus: String
+  "When the latest parcel is expected; null when the shop gives no date."
+  expectedDelivery: Time
+  carrier: String
+  "The latest parcel's tracking link; null when there is none (or the role sees orders masked)."
+  trackingUrl: String
+}
+
+"A culture profile's guidance for replies (package understanding/culture)."
+type CultureProfile {
+  "The locale the profile is for (ja-JP); und for the neutral default."
+  locale: String!
+  "An English name for it."
+  name: String!
+  "formal, neutral or casual."
+  formality: String!
+  "direct or indirect."
+  directness: String!
+  "high or low (Hall); empty for the neutral default."
+  context: String!
+  "How a customer's name is honoured (様 after it, Frau / Herr before it); empty when nothing."
+  honorificName: String!
+  "The polite speech level (です・ます); empty when none."
+  honorificSpeech: String!
+  "The polite you (Sie, vous, お客様); empty when none."
+  honorificPronoun: String!
+  "Whether a reply should open with a greeting and end with a closing formula."
+  expectsGreeting: Boolean!
+  expectsClosing: Boolean!
+  "Whether a bare refusal is acceptable; otherwise it is softened."
+  flatRefusalOk: Boolean!
+  "Greetings and closings in the locale's language; the first of each is what adaptReply adds."
+  greetings: [String!]!
+  closings: [String!]!
+  "The localised templates sendMessage sends (greeting, acknowledge, ...), in the locale's language."
+  templates: [ReplyTemplate!]!
+}
+
+type ReplyTemplate {
+  "greeting, acknowledge, looking_into_it, closing, transfer_to_human or voice_note_received."
+  key: String!
+  text: String!
+}
+`, BuiltIn: false},
 	{Name: "../../schemas/graphql/erasure.graphql", Input: `extend type Mutation {
   """
   Erases a person from every store (GDPR Art. 17, CCPA): their data keys (so every sealed copy,
@@ -7410,7 +7738,7 @@ extend type Query {
   The conversations people work on, from the conversation engine's state: every status but
   RESOLVED unless the status filter says otherwise, in the regions the key may read; highest
   priority first, then longest waiting. Filters: an agent's (agentId), a team's, unassigned
-  only, status, channel, language, priority, SLA state.
+  only, status, channel, language, priority, SLA state, customer tier.
   """
   inbox(filters: InboxFilters, first: Int = 50, after: String): InboxConnection!
 }
@@ -7880,6 +8208,12 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_status(ctx, field)
 	case "messages":
 		return ec.fieldContext_Conversation_messages(ctx, field)
+	case "tier":
+		return ec.fieldContext_Conversation_tier(ctx, field)
+	case "culture":
+		return ec.fieldContext_Conversation_culture(ctx, field)
+	case "orders":
+		return ec.fieldContext_Conversation_orders(ctx, field)
 	case "offer":
 		return ec.fieldContext_Conversation_offer(ctx, field)
 	case "sentimentTrend":
@@ -7988,6 +8322,40 @@ func (ec *executionContext) childFields_CountryRows(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CountryRows", field.Name)
 }
 
+func (ec *executionContext) childFields_CultureProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "locale":
+		return ec.fieldContext_CultureProfile_locale(ctx, field)
+	case "name":
+		return ec.fieldContext_CultureProfile_name(ctx, field)
+	case "formality":
+		return ec.fieldContext_CultureProfile_formality(ctx, field)
+	case "directness":
+		return ec.fieldContext_CultureProfile_directness(ctx, field)
+	case "context":
+		return ec.fieldContext_CultureProfile_context(ctx, field)
+	case "honorificName":
+		return ec.fieldContext_CultureProfile_honorificName(ctx, field)
+	case "honorificSpeech":
+		return ec.fieldContext_CultureProfile_honorificSpeech(ctx, field)
+	case "honorificPronoun":
+		return ec.fieldContext_CultureProfile_honorificPronoun(ctx, field)
+	case "expectsGreeting":
+		return ec.fieldContext_CultureProfile_expectsGreeting(ctx, field)
+	case "expectsClosing":
+		return ec.fieldContext_CultureProfile_expectsClosing(ctx, field)
+	case "flatRefusalOk":
+		return ec.fieldContext_CultureProfile_flatRefusalOk(ctx, field)
+	case "greetings":
+		return ec.fieldContext_CultureProfile_greetings(ctx, field)
+	case "closings":
+		return ec.fieldContext_CultureProfile_closings(ctx, field)
+	case "templates":
+		return ec.fieldContext_CultureProfile_templates(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CultureProfile", field.Name)
+}
+
 func (ec *executionContext) childFields_CultureRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8016,6 +8384,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_channels(ctx, field)
 	case "preferredChannel":
 		return ec.fieldContext_Customer_preferredChannel(ctx, field)
+	case "orders":
+		return ec.fieldContext_Customer_orders(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -8410,6 +8780,32 @@ func (ec *executionContext) childFields_ModelScore(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ModelScore", field.Name)
 }
 
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_Order_number(ctx, field)
+	case "shop":
+		return ec.fieldContext_Order_shop(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "placedAt":
+		return ec.fieldContext_Order_placedAt(ctx, field)
+	case "currency":
+		return ec.fieldContext_Order_currency(ctx, field)
+	case "total":
+		return ec.fieldContext_Order_total(ctx, field)
+	case "shipmentStatus":
+		return ec.fieldContext_Order_shipmentStatus(ctx, field)
+	case "expectedDelivery":
+		return ec.fieldContext_Order_expectedDelivery(ctx, field)
+	case "carrier":
+		return ec.fieldContext_Order_carrier(ctx, field)
+	case "trackingUrl":
+		return ec.fieldContext_Order_trackingUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
 func (ec *executionContext) childFields_OutboundMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8564,6 +8960,16 @@ func (ec *executionContext) childFields_ReplyLocalisation(ctx context.Context, f
 		return ec.fieldContext_ReplyLocalisation_cultureIssues(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReplyLocalisation", field.Name)
+}
+
+func (ec *executionContext) childFields_ReplyTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReplyTemplate_key(ctx, field)
+	case "text":
+		return ec.fieldContext_ReplyTemplate_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReplyTemplate", field.Name)
 }
 
 func (ec *executionContext) childFields_ResidencyRegion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9241,6 +9647,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // region    ***************************** args.gotpl *****************************
 
 func (ec *executionContext) field_Conversation_messages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -14453,6 +14873,93 @@ func (ec *executionContext) fieldContext_Conversation_messages(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Conversation_tier(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_tier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Tier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_tier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Conversation_culture(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_culture(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Culture(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CultureProfile) graphql.Marshaler {
+			return ec.marshalOCultureProfile2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_culture(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CultureProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_orders(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Orders(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Conversation_offer(ctx context.Context, field graphql.CollectedField, obj *metrics.Conversation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15334,6 +15841,337 @@ func (ec *executionContext) fieldContext_CountryRows_rows(_ context.Context, fie
 	return graphql.NewScalarFieldContext("CountryRows", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CultureProfile_locale(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_name(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_formality(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_formality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_formality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_directness(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_directness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_directness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_context(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_context(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Context, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_context(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_honorificName(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_honorificName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HonorificName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_honorificName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_honorificSpeech(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_honorificSpeech(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HonorificSpeech, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_honorificSpeech(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_honorificPronoun(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_honorificPronoun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HonorificPronoun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_honorificPronoun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_expectsGreeting(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_expectsGreeting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectsGreeting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_expectsGreeting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CultureProfile_expectsClosing(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_expectsClosing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectsClosing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_expectsClosing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CultureProfile_flatRefusalOk(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_flatRefusalOk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlatRefusalOk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_flatRefusalOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CultureProfile_greetings(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_greetings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Greetings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_greetings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_closings(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_closings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_closings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CultureProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CultureProfile_templates(ctx context.Context, field graphql.CollectedField, obj *CultureProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CultureProfile_templates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Templates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReplyTemplate) graphql.Marshaler {
+			return ec.marshalNReplyTemplate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐReplyTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CultureProfile_templates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CultureProfile",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReplyTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CultureRule_id(ctx context.Context, field graphql.CollectedField, obj *CultureRule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15580,6 +16418,50 @@ func (ec *executionContext) _Customer_preferredChannel(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_Customer_preferredChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *identity.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomerConversation_id(ctx context.Context, field graphql.CollectedField, obj *identity.Conversation) (ret graphql.Marshaler) {
@@ -19839,6 +20721,236 @@ func (ec *executionContext) fieldContext_Mutation_acknowledgePage(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_shop(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_shop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_shop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_placedAt(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_placedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_placedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_currency(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_total(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_shipmentStatus(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_shipmentStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShipmentStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_shipmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_expectedDelivery(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_expectedDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedDelivery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_expectedDelivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_carrier(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Carrier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_trackingUrl(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_trackingUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackingURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_trackingUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
 func (ec *executionContext) _OutboundMessage_id(ctx context.Context, field graphql.CollectedField, obj *channels.OutboundMessage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22693,6 +23805,52 @@ func (ec *executionContext) _ReplyLocalisation_cultureIssues(ctx context.Context
 }
 func (ec *executionContext) fieldContext_ReplyLocalisation_cultureIssues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReplyLocalisation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyTemplate_key(ctx context.Context, field graphql.CollectedField, obj *ReplyTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyTemplate_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyTemplate_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReplyTemplate_text(ctx context.Context, field graphql.CollectedField, obj *ReplyTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplyTemplate_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReplyTemplate_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplyTemplate", field, false, false, "String")
 }
 
 func (ec *executionContext) _ResidencyRegion_region(ctx context.Context, field graphql.CollectedField, obj *ResidencyRegion) (ret graphql.Marshaler) {
@@ -29374,7 +30532,7 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "mine", "offered"}
+	fieldsInOrder := [...]string{"agentId", "team", "unassigned", "status", "channel", "language", "priority", "sla", "region", "tier", "mine", "offered"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29444,6 +30602,13 @@ func (ec *executionContext) unmarshalInputInboxFilters(ctx context.Context, obj 
 				return it, err
 			}
 			it.Region = data
+		case "tier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tier"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tier = data
 		case "mine":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mine"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -31683,6 +32848,24 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_messages(ctx, field, obj)
 				})
+		case "tier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_tier(ctx, field, obj)
+				})
+		case "culture":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_culture(ctx, field, obj)
+				})
+		case "orders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_orders(ctx, field, obj)
+				})
 		case "offer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -32048,6 +33231,104 @@ func (ec *executionContext) _CountryRows(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var cultureProfileImplementors = []string{"CultureProfile"}
+
+func (ec *executionContext) _CultureProfile(ctx context.Context, sel ast.SelectionSet, obj *CultureProfile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cultureProfileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CultureProfile")
+		case "locale":
+			out.Values[i] = ec._CultureProfile_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CultureProfile_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "formality":
+			out.Values[i] = ec._CultureProfile_formality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directness":
+			out.Values[i] = ec._CultureProfile_directness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "context":
+			out.Values[i] = ec._CultureProfile_context(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "honorificName":
+			out.Values[i] = ec._CultureProfile_honorificName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "honorificSpeech":
+			out.Values[i] = ec._CultureProfile_honorificSpeech(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "honorificPronoun":
+			out.Values[i] = ec._CultureProfile_honorificPronoun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectsGreeting":
+			out.Values[i] = ec._CultureProfile_expectsGreeting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectsClosing":
+			out.Values[i] = ec._CultureProfile_expectsClosing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "flatRefusalOk":
+			out.Values[i] = ec._CultureProfile_flatRefusalOk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "greetings":
+			out.Values[i] = ec._CultureProfile_greetings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closings":
+			out.Values[i] = ec._CultureProfile_closings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "templates":
+			out.Values[i] = ec._CultureProfile_templates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cultureRuleImplementors = []string{"CultureRule"}
 
 func (ec *executionContext) _CultureRule(ctx context.Context, sel ast.SelectionSet, obj *CultureRule) graphql.Marshaler {
@@ -32138,6 +33419,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "orders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_orders(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33658,6 +34945,84 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var orderImplementors = []string{"Order"}
+
+func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *Order) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Order")
+		case "number":
+			out.Values[i] = ec._Order_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shop":
+			out.Values[i] = ec._Order_shop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Order_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placedAt":
+			out.Values[i] = ec._Order_placedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Order_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._Order_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipmentStatus":
+			out.Values[i] = ec._Order_shipmentStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expectedDelivery":
+			out.Values[i] = ec._Order_expectedDelivery(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "carrier":
+			out.Values[i] = ec._Order_carrier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trackingUrl":
+			out.Values[i] = ec._Order_trackingUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var outboundMessageImplementors = []string{"OutboundMessage"}
 
 func (ec *executionContext) _OutboundMessage(ctx context.Context, sel ast.SelectionSet, obj *channels.OutboundMessage) graphql.Marshaler {
@@ -34388,6 +35753,44 @@ func (ec *executionContext) _ReplyLocalisation(ctx context.Context, sel ast.Sele
 			}
 		case "cultureIssues":
 			out.Values[i] = ec._ReplyLocalisation_cultureIssues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var replyTemplateImplementors = []string{"ReplyTemplate"}
+
+func (ec *executionContext) _ReplyTemplate(ctx context.Context, sel ast.SelectionSet, obj *ReplyTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, replyTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReplyTemplate")
+		case "key":
+			out.Values[i] = ec._ReplyTemplate_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ReplyTemplate_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37531,6 +38934,10 @@ func (ec *executionContext) marshalNModelScore2ᚕgithubᚗcomᚋmeridianᚑcs�
 	return ret
 }
 
+func (ec *executionContext) marshalNOrder2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrder(ctx context.Context, sel ast.SelectionSet, v Order) graphql.Marshaler {
+	return ec._Order(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNOrderInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderInput(ctx context.Context, v any) (OrderInput, error) {
 	res, err := ec.unmarshalInputOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37667,6 +39074,26 @@ func (ec *executionContext) marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmerid
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReplyTemplate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐReplyTemplate(ctx context.Context, sel ast.SelectionSet, v ReplyTemplate) graphql.Marshaler {
+	return ec._ReplyTemplate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReplyTemplate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐReplyTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []ReplyTemplate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReplyTemplate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐReplyTemplate(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -38529,6 +39956,13 @@ func (ec *executionContext) marshalOConversationStatus2ᚕgithubᚗcomᚋmeridia
 	return ret
 }
 
+func (ec *executionContext) marshalOCultureProfile2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐCultureProfile(ctx context.Context, sel ast.SelectionSet, v *CultureProfile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CultureProfile(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋidentityᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *identity.Customer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -38715,6 +40149,25 @@ func (ec *executionContext) marshalOModelScore2ᚖgithubᚗcomᚋmeridianᚑcs�
 		return graphql.Null
 	}
 	return ec._ModelScore(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrder2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []Order) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrder2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOOrderInput2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐOrderInputᚄ(ctx context.Context, v any) ([]OrderInput, error) {

@@ -337,6 +337,36 @@ type CountryRows struct {
 	Rows    int    `json:"rows"`
 }
 
+// A culture profile's guidance for replies (package understanding/culture).
+type CultureProfile struct {
+	// The locale the profile is for (ja-JP); und for the neutral default.
+	Locale string `json:"locale"`
+	// An English name for it.
+	Name string `json:"name"`
+	// formal, neutral or casual.
+	Formality string `json:"formality"`
+	// direct or indirect.
+	Directness string `json:"directness"`
+	// high or low (Hall); empty for the neutral default.
+	Context string `json:"context"`
+	// How a customer's name is honoured (様 after it, Frau / Herr before it); empty when nothing.
+	HonorificName string `json:"honorificName"`
+	// The polite speech level (です・ます); empty when none.
+	HonorificSpeech string `json:"honorificSpeech"`
+	// The polite you (Sie, vous, お客様); empty when none.
+	HonorificPronoun string `json:"honorificPronoun"`
+	// Whether a reply should open with a greeting and end with a closing formula.
+	ExpectsGreeting bool `json:"expectsGreeting"`
+	ExpectsClosing  bool `json:"expectsClosing"`
+	// Whether a bare refusal is acceptable; otherwise it is softened.
+	FlatRefusalOk bool `json:"flatRefusalOk"`
+	// Greetings and closings in the locale's language; the first of each is what adaptReply adds.
+	Greetings []string `json:"greetings"`
+	Closings  []string `json:"closings"`
+	// The localised templates sendMessage sends (greeting, acknowledge, ...), in the locale's language.
+	Templates []ReplyTemplate `json:"templates"`
+}
+
 type CultureRule struct {
 	ID          string `json:"id"`
 	Description string `json:"description"`
@@ -536,6 +566,8 @@ type InboxFilters struct {
 	Priority []Priority           `json:"priority,omitempty"`
 	SLA      []SLAState           `json:"sla,omitempty"`
 	Region   *string              `json:"region,omitempty"`
+	// Customer tiers (vip, new, returning, ...: the CRM's, as the analysis gave them); '' for none.
+	Tier []string `json:"tier,omitempty"`
 	// Only the conversations of the agent the key acts for (an API key bound to an agent,
 	// README "API keys"); an error for a key bound to nobody.
 	Mine *bool `json:"mine,omitempty"`
@@ -611,6 +643,28 @@ type ModelScore struct {
 }
 
 type Mutation struct {
+}
+
+// A customer's order as the shop has it.
+type Order struct {
+	// The number the customer knows, without #.
+	Number string `json:"number"`
+	// The shop's platform: shopify or magento.
+	Shop string `json:"shop"`
+	// pending, paid, on_hold, partially_shipped, shipped, delivered, cancelled, partially_refunded, refunded or unknown.
+	Status   string     `json:"status"`
+	PlacedAt *time.Time `json:"placedAt,omitempty"`
+	// ISO 4217.
+	Currency string `json:"currency"`
+	// The amount as the shop wrote it, in decimal (49.90).
+	Total string `json:"total"`
+	// The latest parcel's progress: pending, shipped, in_transit, out_for_delivery, delivered, failed, cancelled or unknown; null before one ships.
+	ShipmentStatus *string `json:"shipmentStatus,omitempty"`
+	// When the latest parcel is expected; null when the shop gives no date.
+	ExpectedDelivery *time.Time `json:"expectedDelivery,omitempty"`
+	Carrier          *string    `json:"carrier,omitempty"`
+	// The latest parcel's tracking link; null when there is none (or the role sees orders masked).
+	TrackingURL *string `json:"trackingUrl,omitempty"`
 }
 
 // Sorts metrics rows by one of the query's measures or dimensions.
@@ -689,6 +743,12 @@ type ReplyLocalisation struct {
 	CulturalFit *float64 `json:"culturalFit,omitempty"`
 	// What lowers the fit: refusal.flat, honorific.missing, greeting.missing, ...
 	CultureIssues []string `json:"cultureIssues"`
+}
+
+type ReplyTemplate struct {
+	// greeting, acknowledge, looking_into_it, closing, transfer_to_human or voice_note_received.
+	Key  string `json:"key"`
+	Text string `json:"text"`
 }
 
 type ResidencyRegion struct {

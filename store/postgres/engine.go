@@ -257,6 +257,9 @@ func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.Inbo
 	if len(f.Languages) > 0 {
 		where = append(where, "w.language = ANY("+arg(f.Languages)+")")
 	}
+	if len(f.Tiers) > 0 {
+		where = append(where, "w.tier = ANY("+arg(f.Tiers)+")")
+	}
 	if len(f.Priorities) > 0 {
 		ps := make([]int, len(f.Priorities))
 		for i, p := range f.Priorities {

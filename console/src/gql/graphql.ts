@@ -80,6 +80,8 @@ export type InboxFilters = {
   /** Default: all but RESOLVED; RESOLVED to look back. */
   status?: Array<ConversationStatus> | null | undefined;
   team?: string | null | undefined;
+  /** Customer tiers (vip, new, returning, ...: the CRM's, as the analysis gave them); '' for none. */
+  tier?: Array<string> | null | undefined;
   /** Only conversations nobody has. */
   unassigned?: boolean | null | undefined;
 };
@@ -218,7 +220,7 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MeQuery = { me: { tenant: string, role: string, regions: Array<string>, can: Array<string>, agent: { id: string, name: string, team: string | null, languages: Array<string> } | null } };
 
-export type InboxRowFragment = { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null };
+export type InboxRowFragment = { id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null };
 
 export type InboxQueryVariables = Exact<{
   filters?: InboxFilters | null | undefined;
@@ -227,14 +229,14 @@ export type InboxQueryVariables = Exact<{
 }>;
 
 
-export type InboxQuery = { inbox: { edges: Array<{ cursor: string, node: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type InboxQuery = { inbox: { edges: Array<{ cursor: string, node: { id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type InboxChangedSubscriptionVariables = Exact<{
   filters?: InboxFilters | null | undefined;
 }>;
 
 
-export type InboxChangedSubscription = { inboxChanged: { change: InboxChange, cause: string, conversation: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } } };
+export type InboxChangedSubscription = { inboxChanged: { change: InboxChange, cause: string, conversation: { id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } } };
 
 export type MessageItemFragment = { id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null };
 
@@ -244,7 +246,7 @@ export type ConversationViewQueryVariables = Exact<{
 }>;
 
 
-export type ConversationViewQuery = { conversation: { summary: string | null, id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, sentimentTrend: { direction: string, scores: Array<number> } | null, messages: Array<{ id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, translation: { text: string, from: string, to: string, provider: string, note: string | null } | null, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null }>, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } | null };
+export type ConversationViewQuery = { conversation: { summary: string | null, id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, sentimentTrend: { direction: string, scores: Array<number> } | null, messages: Array<{ id: string, direction: string, occurredAt: string, text: string, language: string, channel: string, translation: { text: string, from: string, to: string, provider: string, note: string | null } | null, analysis: { language: string, sentiment: number, sentimentLabel: string, urgency: Urgency, intent: string } | null }>, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } | null };
 
 export type ConversationDraftQueryVariables = Exact<{
   id: string | number;
@@ -265,7 +267,7 @@ export type ConversationChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type ConversationChangedSubscription = { conversationUpdated: { id: string, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } };
+export type ConversationChangedSubscription = { conversationUpdated: { id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null } };
 
 export type SendReplyMutationVariables = Exact<{
   input: SendMessageInput;
@@ -506,6 +508,44 @@ export type PlannerFollowTheSunQueryVariables = Exact<{
 
 export type PlannerFollowTheSunQuery = { followTheSun: { start: string, interval: string, intervals: number, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number, costIncrease: number | null, coverage: Array<{ market: string, language: string, hours: number, baselineHours: number }>, baseline: { region: string, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number }, assignments: Array<{ language: string, region: string, cost: number }> } };
 
+export type ConversationCultureQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConversationCultureQuery = { conversation: { id: string, culture: { locale: string, name: string, formality: string, directness: string, honorificName: string, honorificSpeech: string, honorificPronoun: string, expectsGreeting: boolean, expectsClosing: boolean, flatRefusalOk: boolean, templates: Array<{ key: string, text: string }> } | null } | null };
+
+export type OrderItemFragment = { number: string, shop: string, status: string, placedAt: string | null, currency: string, total: string, shipmentStatus: string | null, expectedDelivery: string | null, carrier: string | null, trackingUrl: string | null };
+
+export type ConversationOrdersQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConversationOrdersQuery = { conversation: { id: string, orders: Array<{ number: string, shop: string, status: string, placedAt: string | null, currency: string, total: string, shipmentStatus: string | null, expectedDelivery: string | null, carrier: string | null, trackingUrl: string | null }> | null } | null };
+
+export type CustomerPanelQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CustomerPanelQuery = { customer: { id: string, region: string, country: string, channels: Array<string>, preferredChannel: string | null, identities: Array<{ kind: string, value: string, origin: string }>, conversations: Array<{ id: string, status: string, channel: string, openedAt: string, lastInboundAt: string }> } | null };
+
+export type CustomerOrdersQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CustomerOrdersQuery = { customer: { id: string, orders: Array<{ number: string, shop: string, status: string, placedAt: string | null, currency: string, total: string, shipmentStatus: string | null, expectedDelivery: string | null, carrier: string | null, trackingUrl: string | null }> | null } | null };
+
+export type AdaptReplyQueryVariables = Exact<{
+  text: string;
+  locale: string;
+}>;
+
+
+export type AdaptReplyQuery = { adaptReply: { text: string, profile: string, culturalFit: number, originalFit: number, rules: Array<{ id: string, description: string }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -527,6 +567,7 @@ export class TypedDocumentString<TResult, TVariables>
 export const InboxRowFragmentDoc = new TypedDocumentString(`
     fragment InboxRow on Conversation {
   id
+  tier
   region
   channel
   language
@@ -629,6 +670,20 @@ export const PlanEventFragmentDoc = new TypedDocumentString(`
   lift
 }
     `, {"fragmentName":"PlanEvent"}) as unknown as TypedDocumentString<PlanEventFragment, unknown>;
+export const OrderItemFragmentDoc = new TypedDocumentString(`
+    fragment OrderItem on Order {
+  number
+  shop
+  status
+  placedAt
+  currency
+  total
+  shipmentStatus
+  expectedDelivery
+  carrier
+  trackingUrl
+}
+    `, {"fragmentName":"OrderItem"}) as unknown as TypedDocumentString<OrderItemFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -662,6 +717,7 @@ export const InboxDocument = new TypedDocumentString(`
 }
     fragment InboxRow on Conversation {
   id
+  tier
   region
   channel
   language
@@ -703,6 +759,7 @@ export const InboxChangedDocument = new TypedDocumentString(`
 }
     fragment InboxRow on Conversation {
   id
+  tier
   region
   channel
   language
@@ -755,6 +812,7 @@ export const ConversationViewDocument = new TypedDocumentString(`
 }
     fragment InboxRow on Conversation {
   id
+  tier
   region
   channel
   language
@@ -845,6 +903,7 @@ export const ConversationChangedDocument = new TypedDocumentString(`
 }
     fragment InboxRow on Conversation {
   id
+  tier
   region
   channel
   language
@@ -1474,3 +1533,105 @@ export const PlannerFollowTheSunDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PlannerFollowTheSunQuery, PlannerFollowTheSunQueryVariables>;
+export const ConversationCultureDocument = new TypedDocumentString(`
+    query ConversationCulture($id: ID!) {
+  conversation(id: $id) {
+    id
+    culture {
+      locale
+      name
+      formality
+      directness
+      honorificName
+      honorificSpeech
+      honorificPronoun
+      expectsGreeting
+      expectsClosing
+      flatRefusalOk
+      templates {
+        key
+        text
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConversationCultureQuery, ConversationCultureQueryVariables>;
+export const ConversationOrdersDocument = new TypedDocumentString(`
+    query ConversationOrders($id: ID!) {
+  conversation(id: $id) {
+    id
+    orders {
+      ...OrderItem
+    }
+  }
+}
+    fragment OrderItem on Order {
+  number
+  shop
+  status
+  placedAt
+  currency
+  total
+  shipmentStatus
+  expectedDelivery
+  carrier
+  trackingUrl
+}`) as unknown as TypedDocumentString<ConversationOrdersQuery, ConversationOrdersQueryVariables>;
+export const CustomerPanelDocument = new TypedDocumentString(`
+    query CustomerPanel($id: ID!) {
+  customer(id: $id) {
+    id
+    region
+    country
+    channels
+    preferredChannel
+    identities {
+      kind
+      value
+      origin
+    }
+    conversations {
+      id
+      status
+      channel
+      openedAt
+      lastInboundAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CustomerPanelQuery, CustomerPanelQueryVariables>;
+export const CustomerOrdersDocument = new TypedDocumentString(`
+    query CustomerOrders($id: ID!) {
+  customer(id: $id) {
+    id
+    orders(first: 5) {
+      ...OrderItem
+    }
+  }
+}
+    fragment OrderItem on Order {
+  number
+  shop
+  status
+  placedAt
+  currency
+  total
+  shipmentStatus
+  expectedDelivery
+  carrier
+  trackingUrl
+}`) as unknown as TypedDocumentString<CustomerOrdersQuery, CustomerOrdersQueryVariables>;
+export const AdaptReplyDocument = new TypedDocumentString(`
+    query AdaptReply($text: String!, $locale: String!) {
+  adaptReply(text: $text, locale: $locale) {
+    text
+    profile
+    culturalFit
+    originalFit
+    rules {
+      id
+      description
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdaptReplyQuery, AdaptReplyQueryVariables>;

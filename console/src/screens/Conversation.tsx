@@ -40,6 +40,8 @@ import { navigate } from "../router";
 import { ChannelIcon } from "../components/ChannelIcon";
 import { SlaTimer } from "../components/SlaTimer";
 import { PriorityBadge } from "../components/PriorityBadge";
+import { CultureHelp } from "../components/CultureHelp";
+import { CustomerPanel, QuotedOrders } from "../components/CustomerPanel";
 
 const SentimentChart = lazy(() => import("../components/SentimentChart"));
 
@@ -65,6 +67,7 @@ export default function Conversation({ id }: { id: string }) {
   // The AI's attempted answer to the latest customer message, for keys that may ask for one.
   const [draft, setDraft] = useState<Draft | null>(null);
   const mayDraft = viewer.can.includes("answer");
+  const mayReadCustomers = viewer.can.includes("read_customers");
   useEffect(() => {
     if (!mayDraft) return;
     let live = true;
@@ -166,6 +169,11 @@ export default function Conversation({ id }: { id: string }) {
                 {conv.customerId || t("customer")}
               </Title>
               <Badge variant="outline">{conv.language}</Badge>
+              {conv.tier && (
+                <Badge variant="outline" color="grape" data-testid="tier">
+                  {t("tierBadge", { tier: conv.tier })}
+                </Badge>
+              )}
               <Badge variant="light" data-testid="status">
                 {t(`status_${conv.status}`)}
               </Badge>
@@ -229,6 +237,8 @@ export default function Conversation({ id }: { id: string }) {
                     </Button>
                   </Card>
                 )}
+                {mayReadCustomers && <QuotedOrders id={conv.id} messages={pushed.length} />}
+                {mayReadCustomers && conv.customerId && <CustomerPanel customerId={conv.customerId} current={conv.id} />}
                 {conv.sentimentTrend && conv.sentimentTrend.scores.length > 1 && (
                   <Card withBorder>
                     <Text size="xs" fw={700} c="dimmed">
@@ -331,6 +341,7 @@ function Actions({
   onState: (s: Partial<EngineState>) => void;
 }) {
   const { t } = useI18n();
+  const mayAdapt = useViewer().can.includes("understand");
   const [note, setNote] = useState("");
   const [kind, setKind] = useState<"agentId" | "team" | "region" | "queue">("queue");
   const [target, setTarget] = useState("");
@@ -362,6 +373,7 @@ function Actions({
           }}
         >
           <Stack gap="xs">
+            <CultureHelp id={conv.id} reply={reply} setReply={setReply} mayAdapt={mayAdapt} />
             <Textarea label={t("reply")} placeholder={t("replyPlaceholder")} value={reply} onChange={(e) => setReply(e.currentTarget.value)} autosize minRows={2} />
             <Group justify="space-between">
               <Button type="submit">{t("send")}</Button>

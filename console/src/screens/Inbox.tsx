@@ -2,7 +2,7 @@ import "../styles/inbox.css";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Alert, Badge, Box, Button, Group, SegmentedControl, Select, Stack, Text, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { InboxChangedDocument, InboxDocument, InboxMessagesDocument, type InboxMessagesSubscription, type ConversationStatus, type InboxFilters, type InboxRowFragment, type SlaState } from "../gql/graphql";
+import { InboxChangedDocument, InboxDocument, InboxMessagesDocument, MetricsDocument, type InboxMessagesSubscription, type ConversationStatus, type InboxFilters, type InboxRowFragment, type SlaState } from "../gql/graphql";
 import { onConnection, onReconnected, request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer, type Viewer } from "../session";
@@ -44,6 +44,18 @@ export default function Inbox() {
   const [language, setLanguage] = useState<string | null>(() => fromURL("language"));
   const [region, setRegion] = useState<string | null>(() => fromURL("region"));
   const [sla, setSla] = useState<SlaState | null>(() => fromURL("sla") as SlaState | null);
+  const [tier, setTier] = useState<string | null>(() => fromURL("tier"));
+  // The tiers customers have, as the metrics know them (the CRM's, through the analysis).
+  const [tiers, setTiers] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    request(MetricsDocument, { measures: ["messages"], dimensions: ["tier"] })
+      .then(({ metrics }) => live && setTiers(metrics.rows.map((r) => r.dimensions[0] ?? "").filter((v) => v !== "")))
+      .catch(() => live && setTiers([]));
+    return () => {
+      live = false;
+    };
+  }, []);
   const [rows, setRows] = useState<InboxRowFragment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -78,8 +90,9 @@ export default function Inbox() {
     if (language) f.language = [language];
     if (region) f.region = region;
     if (sla) f.sla = [sla];
+    if (tier) f.tier = [tier];
     return f;
-  }, [scope, status, channel, language, region, sla, viewer.agent]);
+  }, [scope, status, channel, language, region, sla, tier, viewer.agent]);
 
   // Only the latest read may set the rows: a slower answer to older filters is dropped.
   const reads = useRef(0);
@@ -228,6 +241,15 @@ export default function Inbox() {
           data={[any, ...slaStates.map((s) => ({ value: s, label: t(`sla_${s}`) }))]}
           allowDeselect={false}
         />
+        <Select
+          label={t("filterTier")}
+          w={140}
+          searchable
+          value={tier ?? ""}
+          onChange={(v) => setTier(v || null)}
+          data={[any, ...[...new Set([...(tier ? [tier] : []), ...tiers])].map((v) => ({ value: v, label: v }))]}
+          allowDeselect={false}
+        />
         {viewer.regions.length !== 1 && (
           <Select
             label={t("filterRegion")}
@@ -329,6 +351,11 @@ const Row = memo(function Row({ row, latest, selected, top }: { row: InboxRowFra
             <Text size="xs" c="dimmed">
               {row.region}
             </Text>
+            {row.tier && (
+              <Badge size="xs" variant="light" color="grape" data-testid="row-tier">
+                {row.tier}
+              </Badge>
+            )}
             <Text size="xs" c="dimmed">
               {t(`status_${row.status}`)}
             </Text>
