@@ -1,10 +1,10 @@
 import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
-import { Alert, Anchor, Button, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { DrillConversationsDocument, MetricsDocument, type DrillConversationsQuery, type MetricsQuery } from "../gql/graphql";
+import { Alert, Anchor, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { MetricsDocument, type MetricsQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n, type Translate } from "../i18n/i18n";
-import { navigate } from "../router";
+import { ConversationDrill, useConversationDrill } from "../components/ConversationDrill";
 import type { MessageKey } from "../i18n/en";
 
 const TrendChart = lazy(() => import("../components/TrendChart"));
@@ -12,15 +12,6 @@ const TrendChart = lazy(() => import("../components/TrendChart"));
 const measures = ["conversations", "messages", "csat_avg", "first_response_seconds", "ai_containment"] as const;
 type Measure = (typeof measures)[number];
 const ranges = [7, 28, 90];
-
-type Filter = { dimension: string; op: string; values: string[] };
-type Drill = {
-  what: string;
-  filters: Filter[];
-  from: string;
-  to: string;
-  result: DrillConversationsQuery["conversations"] | null;
-};
 
 function formatter(m: Measure, fmt: ReturnType<typeof useI18n>["fmt"]): (v: number) => string {
   switch (m) {
@@ -45,8 +36,8 @@ export default function Executive() {
   const [totals, setTotals] = useState<MetricsQuery["metrics"] | null>(null);
   const [perDay, setPerDay] = useState<MetricsQuery["metrics"] | null>(null);
   const [perChannel, setPerChannel] = useState<MetricsQuery["metrics"] | null>(null);
-  const [drill, setDrill] = useState<Drill | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { drill, open } = useConversationDrill(setError);
 
   // Whole UTC days, the last of them today.
   const range = useMemo(() => {
@@ -89,20 +80,6 @@ export default function Executive() {
     }));
     return { days: dayList, series };
   }, [perDay, measure]);
-
-  // The conversations behind a cell: the metrics query's filters and range, given to the
-  // conversations query (its totalCount is the cell's conversations measure).
-  const open = useCallback(async (d: Omit<Drill, "result">, after: string | null = null) => {
-    setDrill((old) => (after && old ? old : { ...d, result: null }));
-    try {
-      const { conversations } = await request(DrillConversationsDocument, { filters: d.filters, from: d.from, to: d.to, first: 50, after });
-      setDrill((old) =>
-        after && old?.result ? { ...old, result: { ...conversations, edges: [...old.result.edges, ...conversations.edges] } } : { ...d, result: conversations },
-      );
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }, []);
 
   const pick = useCallback(
     (region: string, day: string) => {
@@ -172,56 +149,7 @@ export default function Executive() {
           </Text>
         </Card>
       )}
-      {drill && (
-        <Card withBorder>
-          <Title order={3} size="h5" mb="xs">
-            {drill.result
-              ? t("drillTitle", { count: fmt.number(drill.result.totalCount), what: drill.what })
-              : t("loading")}
-          </Title>
-          {drill.result && (
-            <Table striped highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("colConversation")}</Table.Th>
-                  <Table.Th>{t("filterChannel")}</Table.Th>
-                  <Table.Th>{t("detectedLanguage")}</Table.Th>
-                  <Table.Th>{t("colMessages")}</Table.Th>
-                  <Table.Th>{t("filterStatus")}</Table.Th>
-                  <Table.Th>{t("colLastActivity")}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {drill.result.edges.map(({ node: c }) => (
-                  <Table.Tr key={c.id}>
-                    <Table.Td>
-                      <Anchor
-                        href={`/conversations/${encodeURIComponent(c.id)}`}
-                        onClick={(e) => {
-                          e.preventDefault();
-                          navigate(`/conversations/${encodeURIComponent(c.id)}`);
-                        }}
-                      >
-                        {c.id}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{c.channel}</Table.Td>
-                    <Table.Td>{fmt.language(c.language)}</Table.Td>
-                    <Table.Td>{fmt.number(c.messageCount)}</Table.Td>
-                    <Table.Td>{t(`status_${c.status}`)}</Table.Td>
-                    <Table.Td>{fmt.dateTime(c.lastActivityAt)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-          {drill.result?.pageInfo.hasNextPage && (
-            <Button variant="default" mt="xs" onClick={() => drill.result && void open(drill, drill.result.pageInfo.endCursor ?? null)}>
-              {t("loadMore")}
-            </Button>
-          )}
-        </Card>
-      )}
+      {drill && <ConversationDrill drill={drill} open={(d, after) => void open(d, after)} />}
       {perChannel && (
         <Card withBorder>
           <Title order={3} size="h5" mb="xs">

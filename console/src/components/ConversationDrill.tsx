@@ -1,0 +1,94 @@
+// The conversations behind a figure: the figure's metrics filters and range given to the
+// conversations query, whose totalCount is the cell's conversations measure and whose
+// messageCount adds up to its messages. The executive and product insights screens share it.
+import { useCallback, useState } from "react";
+import { Anchor, Button, Card, Table, Title } from "@mantine/core";
+import { DrillConversationsDocument, type DrillConversationsQuery } from "../gql/graphql";
+import { request } from "../api/client";
+import { useI18n } from "../i18n/i18n";
+import { navigate } from "../router";
+
+export type Filter = { dimension: string; op: string; values: string[] };
+
+export type DrillRequest = {
+  /** What the figure is, shown in the list's title. */
+  what: string;
+  filters: Filter[];
+  from: string;
+  to: string;
+};
+
+export type Drill = DrillRequest & { result: DrillConversationsQuery["conversations"] | null };
+
+/** The drill's state and open(request) (after: the next page of the open drill). */
+export function useConversationDrill(onError: (message: string) => void) {
+  const [drill, setDrill] = useState<Drill | null>(null);
+  const open = useCallback(
+    async (d: DrillRequest, after: string | null = null) => {
+      setDrill((old) => (after && old ? old : { ...d, result: null }));
+      try {
+        const { conversations } = await request(DrillConversationsDocument, { filters: d.filters, from: d.from, to: d.to, first: 50, after });
+        setDrill((old) =>
+          after && old?.result ? { ...old, result: { ...conversations, edges: [...old.result.edges, ...conversations.edges] } } : { ...d, result: conversations },
+        );
+      } catch (err) {
+        onError(err instanceof Error ? err.message : String(err));
+      }
+    },
+    [onError],
+  );
+  return { drill, open };
+}
+
+/** The list of a drill's conversations, each a link to its conversation. */
+export function ConversationDrill({ drill, open }: { drill: Drill; open: (d: DrillRequest, after: string | null) => void }) {
+  const { t, fmt } = useI18n();
+  return (
+    <Card withBorder data-testid="drill">
+      <Title order={3} size="h5" mb="xs">
+        {drill.result ? t("drillTitle", { count: fmt.number(drill.result.totalCount), what: drill.what }) : t("loading")}
+      </Title>
+      {drill.result && (
+        <Table striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("colConversation")}</Table.Th>
+              <Table.Th>{t("filterChannel")}</Table.Th>
+              <Table.Th>{t("detectedLanguage")}</Table.Th>
+              <Table.Th>{t("colMessages")}</Table.Th>
+              <Table.Th>{t("filterStatus")}</Table.Th>
+              <Table.Th>{t("colLastActivity")}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {drill.result.edges.map(({ node: c }) => (
+              <Table.Tr key={c.id}>
+                <Table.Td>
+                  <Anchor
+                    href={`/conversations/${encodeURIComponent(c.id)}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(`/conversations/${encodeURIComponent(c.id)}`);
+                    }}
+                  >
+                    {c.id}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{c.channel}</Table.Td>
+                <Table.Td>{fmt.language(c.language)}</Table.Td>
+                <Table.Td>{fmt.number(c.messageCount)}</Table.Td>
+                <Table.Td>{t(`status_${c.status}`)}</Table.Td>
+                <Table.Td>{fmt.dateTime(c.lastActivityAt)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {drill.result?.pageInfo.hasNextPage && (
+        <Button variant="default" mt="xs" onClick={() => drill.result && open(drill, drill.result.pageInfo.endCursor ?? null)}>
+          {t("loadMore")}
+        </Button>
+      )}
+    </Card>
+  );
+}
