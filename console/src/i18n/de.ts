@@ -274,4 +274,5 @@ export const de: Messages = {
   insPriceChart: "Anteil der Kundennachrichten zum Preis, nach Markt und Segment",
   insNoSegment: "Kein Segment",
   insNoData: "Keine Kundennachricht in diesen Märkten und diesem Zeitraum.",
+  insPickSlice: "Wählen Sie Märkte, ein Segment oder eine Sprache: ihre Themen werden mit denen aller anderen Kunden verglichen.",
 };

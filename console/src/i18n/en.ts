@@ -274,6 +274,7 @@ export const en = {
   insPriceChart: "Share of customer messages about price, by market and segment",
   insNoSegment: "No segment",
   insNoData: "No customer message in these markets and period.",
+  insPickSlice: "Choose markets, a segment or a language: their themes are compared with every other customer's.",
 } as const;
 
 export type MessageKey = keyof typeof en;

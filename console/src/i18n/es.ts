@@ -274,4 +274,5 @@ export const es: Messages = {
   insPriceChart: "Proporción de mensajes de clientes sobre el precio, por mercado y segmento",
   insNoSegment: "Sin segmento",
   insNoData: "Ningún mensaje de clientes en estos mercados y este periodo.",
+  insPickSlice: "Elija mercados, un segmento o un idioma: sus temas se comparan con los del resto de clientes.",
 };

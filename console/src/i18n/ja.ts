@@ -274,4 +274,5 @@ export const ja: Messages = {
   insPriceChart: "価格に触れた顧客メッセージの割合（市場・セグメント別）",
   insNoSegment: "セグメントなし",
   insNoData: "この市場と期間の顧客メッセージはありません。",
+  insPickSlice: "市場、セグメント、または言語を選んでください。そのテーマがほかのすべての顧客と比較されます。",
 };

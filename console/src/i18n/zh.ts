@@ -274,4 +274,5 @@ export const zh: Messages = {
   insPriceChart: "按市场和客户分群统计谈及价格的客户消息占比",
   insNoSegment: "无分群",
   insNoData: "这些市场和时间段内没有客户消息。",
+  insPickSlice: "请选择市场、客户分群或语言：其主题将与所有其他客户的主题进行比较。",
 };

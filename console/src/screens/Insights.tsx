@@ -57,6 +57,7 @@ export default function Insights() {
   const [themeMarket, setThemeMarket] = useState("");
   const [options, setOptions] = useState<{ markets: string[]; segments: string[]; languages: string[] } | null>(null);
   const [themes, setThemes] = useState<Theme[] | null>(null);
+  const [themesError, setThemesError] = useState<string | null>(null);
   const [selected, setSelected] = useState(0);
   const [reports, setReports] = useState<Reports | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -103,21 +104,24 @@ export default function Insights() {
     };
   }, [range, markets, segments, period]);
 
+  // Themes compare a slice with every other customer: all customers are no slice.
+  const sliced = target.length > 0 || segments.length > 0 || language != null;
   useEffect(() => {
-    if (!range) return;
+    if (!range || !sliced) return;
     let stale = false;
     request(InsightThemesDocument, { target: { markets: target, segments, languages: language == null ? [] : [language] }, period, limit: 10, ...range })
       .then(({ opportunities }) => {
         if (stale) return;
         setThemes(opportunities);
+        setThemesError(null);
         // The first emerging theme, else the strongest.
         setSelected(Math.max(0, opportunities.findIndex((th) => th.emerging)));
       })
-      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setThemesError(err instanceof Error ? err.message : String(err)));
     return () => {
       stale = true;
     };
-  }, [range, target, segments, language, period]);
+  }, [range, target, segments, language, period, sliced]);
 
   const pct = useCallback((v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 }), [fmt]);
   const rateText = useCallback((r: Rate) => t("insRateOf", { rate: pct(r.rate), hits: fmt.number(r.hits), docs: fmt.number(r.docs) }), [t, fmt, pct]);
@@ -269,9 +273,15 @@ export default function Insights() {
         <Text size="sm" c="dimmed" mb="xs">
           {t("insThemesHelp")}
         </Text>
-        {!themes && !error && <Loader size="sm" aria-label={t("loading")} />}
-        {themes?.length === 0 && <Text>{t("insNoThemes")}</Text>}
-        {themes && themes.length > 0 && (
+        {themesError && (
+          <Alert color="red" role="alert">
+            {t("error", { message: themesError })}
+          </Alert>
+        )}
+        {!sliced && <Text>{t("insPickSlice")}</Text>}
+        {sliced && !themes && !themesError && <Loader size="sm" aria-label={t("loading")} />}
+        {sliced && themes?.length === 0 && <Text>{t("insNoThemes")}</Text>}
+        {sliced && themes && themes.length > 0 && (
           <Table striped highlightOnHover data-testid="themes">
             <Table.Thead>
               <Table.Tr>
@@ -322,7 +332,7 @@ export default function Insights() {
             </Table.Tbody>
           </Table>
         )}
-        {theme && (
+        {sliced && theme && (
           <Stack gap="xs" mt="md">
             <Title order={4} size="h5">
               {t("insTrendTitle", { theme: theme.label })}
