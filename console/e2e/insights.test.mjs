@@ -101,7 +101,7 @@ const themesQuery = `query($target: SegmentInput!, $from: Time, $to: Time) {
 test("an analyst reads competitor and price rates, themes with masked examples, and the conversations behind a count, as GraphQL gives them", async () => {
   const page = await browser.newPage({ locale: "en-US" });
   const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message} ${e.stack}`));
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   try {
     const want = await gql(analystKey, reportsQuery, { from, to });
@@ -159,6 +159,19 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
     // Their messages add up to the figure clicked.
     assert.equal(listed.reduce((s, [, n]) => s + n, 0), de.rate.docs);
 
+    // A bar of the chart lists the conversations behind it too: the United States' messages.
+    const usConversations = await gql(analystKey, `query($f: [FilterInput!], $from: Time, $to: Time) { conversations(filters: $f, from: $from, to: $to) { totalCount } }`, {
+      f: [filters[0], { dimension: "country", op: "in", values: ["US"] }],
+      from,
+      to,
+    });
+    assert.equal(usConversations.conversations.totalCount, 18);
+    const usBar = want.competitorMentions.markets.findIndex((m) => m.market === "US");
+    const bars = page.getByRole("img", { name: "Share of customer messages mentioning a competitor, by market" }).locator('path[fill]:not([fill="none"]):not([fill="transparent"])');
+    assert.equal(await bars.count(), want.competitorMentions.markets.length);
+    await bars.nth(usBar).click();
+    await drill.getByRole("heading", { name: `${num(usConversations.conversations.totalCount)} conversations: US: customer messages` }).waitFor();
+
     // Themes of the German customers against everyone else's.
     const themesRead = (r) => r.url() === `${base}/graphql` && /InsightThemes/.test(r.request().postData() ?? "") && /"DE"/.test(r.request().postData() ?? "");
     await Promise.all([
@@ -199,7 +212,7 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
   } catch (err) {
     const shot = join(tmpdir(), "meridian-console-e2e-insights.png");
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs()}`);
+    console.log(`screenshot of the failure: ${shot}\npage problems: ${problems.join("; ")}\nserver log:\n${meridian.logs()}`);
     throw err;
   } finally {
     await page.close();

@@ -69,6 +69,14 @@ try {
   await shot("executive");
   // Cold: each screen's first load in this page, its chunks included.
   console.log(`inbox's first rows ${inboxMs} ms after "Sign in"; executive chart ${executiveMs} ms after its link`);
+  await page.getByRole("link", { name: "Product insights" }).click();
+  await page.getByRole("img", { name: /mentioning a competitor/ }).waitFor({ timeout: 120_000 });
+  // The themes of one market (the first in the list) against every other customer's.
+  await page.getByRole("combobox", { name: "Markets" }).click();
+  await page.getByRole("option").filter({ hasText: /^[A-Z]{2}$/ }).first().click();
+  await page.keyboard.press("Escape");
+  await page.getByTestId("themes").or(page.getByText("No theme stands out")).waitFor({ timeout: 120_000 });
+  await shot("insights");
   await page.getByRole("link", { name: "Compliance" }).click();
   await page.getByRole("heading", { name: "Audit trail" }).waitFor();
   await page.locator("tbody tr").first().waitFor();
