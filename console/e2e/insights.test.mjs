@@ -191,6 +191,17 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
     assert.deepEqual(shownThemes, opportunities.map((th) => [th.label, num(th.volume)]));
     await page.getByRole("img", { name: `${opportunities[0].label}: messages per period` }).waitFor();
 
+    // A point of its trend lists the conversations of the period's German customer messages.
+    const trend = page.getByRole("img", { name: `${opportunities[0].label}: messages per period` });
+    const points = trend.locator('path[fill="#fff"], path[fill="#ffffff"]');
+    assert.equal(await points.count(), opportunities[0].periods.length);
+    const last = opportunities[0].periods.at(-1);
+    const periodStart = new Date(Math.max(Date.parse(`${last.period}T00:00:00Z`), Date.parse(from))).toISOString();
+    const inPeriod = await gql(analystKey, `query($f: [FilterInput!], $from: Time, $to: Time) { conversations(filters: $f, from: $from, to: $to) { totalCount } }`, { f: filters, from: periodStart, to });
+    await points.last().click();
+    const day = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(`${last.period}T00:00:00Z`));
+    await drill.getByRole("heading", { name: `${num(inPeriod.conversations.totalCount)} conversations: DE · ${day}: customer messages` }).waitFor();
+
     // Its examples as the analyst may see them: the same texts, masked, each opening its conversation.
     const examples = opportunities[0].examples;
     assert.ok(examples.length > 0, "no example");
