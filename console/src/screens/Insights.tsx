@@ -1,3 +1,4 @@
+import "../styles/conversation.css";
 import "../styles/insights.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { Alert, Anchor, Badge, Card, Group, Loader, MultiSelect, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
