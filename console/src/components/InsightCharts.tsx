@@ -43,7 +43,7 @@ export function RateBars({
     chart.setOption({
       animation: false,
       grid: { left: 56, right: 16, top: 36, bottom: 28 },
-      legend: { top: 0, show: series.length > 1 },
+      legend: { top: 0, show: series.length > 1, align: dir === "rtl" ? "right" : "auto" },
       tooltip: {
         trigger: "item",
         formatter: (p: { seriesIndex?: number; dataIndex: number; name: string; seriesName?: string }) => {

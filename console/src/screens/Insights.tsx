@@ -93,7 +93,8 @@ export default function Insights() {
   useEffect(() => {
     if (!range) return;
     let stale = false;
-    request(InsightReportsDocument, { markets, segments, period, ...range })
+    // The reports' own trends are not shown: the period only buckets the themes.
+    request(InsightReportsDocument, { markets, segments, ...range })
       .then((r) => {
         if (stale) return;
         setReports(r);
@@ -103,7 +104,7 @@ export default function Insights() {
     return () => {
       stale = true;
     };
-  }, [range, markets, segments, period]);
+  }, [range, markets, segments]);
 
   // Themes compare a slice with every other customer: all customers are no slice.
   const sliced = target.length > 0 || segments.length > 0 || language != null;
