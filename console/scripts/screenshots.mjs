@@ -74,6 +74,14 @@ try {
   await page.getByRole("tab", { name: "ROI" }).click();
   await page.locator('[data-testid="roi"][aria-busy="false"]').getByRole("img", { name: /^Waterfall/ }).waitFor();
   await shot("executive-roi");
+  await page.getByRole("link", { name: "Product insights" }).click();
+  await page.getByRole("img", { name: /mentioning a competitor/ }).waitFor({ timeout: 120_000 });
+  // The themes of one market (the first in the list) against every other customer's.
+  await page.getByRole("combobox", { name: "Markets" }).click();
+  await page.getByRole("option").filter({ hasText: /^[A-Z]{2}$/ }).first().click();
+  await page.keyboard.press("Escape");
+  await page.getByTestId("themes").or(page.getByText("No theme stands out")).waitFor({ timeout: 120_000 });
+  await shot("insights");
   await page.getByRole("link", { name: "Compliance" }).click();
   await page.getByRole("heading", { name: "Audit trail" }).waitFor();
   await page.locator("tbody tr").first().waitFor();

@@ -17,6 +17,7 @@ const Board = lazy(() => import("./screens/Board"));
 const Executive = lazy(() => import("./screens/Executive"));
 const Compliance = lazy(() => import("./screens/Compliance"));
 const Planner = lazy(() => import("./screens/Planner"));
+const Insights = lazy(() => import("./screens/Insights"));
 
 // Once signed in, the screens the key's role may open are fetched while the browser is idle,
 // so that opening one does not wait on the network (the executive dashboard's charts are the
@@ -27,6 +28,7 @@ const prefetch: Partial<Record<Screen, () => Promise<unknown>>> = {
   executive: () => Promise.all([import("./screens/Executive"), import("./components/TrendChart")]),
   compliance: () => import("./screens/Compliance"),
   planner: () => Promise.all([import("./screens/Planner"), import("./components/ForecastChart"), import("./components/StaffingHeatmap")]),
+  insights: () => Promise.all([import("./screens/Insights"), import("./components/InsightCharts")]),
 };
 
 function usePrefetch(viewer: Viewer | null) {
@@ -203,6 +205,8 @@ function Content({ route, screens, role }: { route: ReturnType<typeof parse>; sc
       return <Conversation id={route.id} />;
     case "board":
       return screens.includes("board") ? <Board /> : <NotBuilt />;
+    case "insights":
+      return screens.includes("insights") ? <Insights /> : <NotBuilt />;
     case "executive":
       return screens.includes("executive") ? <Executive /> : <NotBuilt />;
     case "compliance":

@@ -1,6 +1,6 @@
 // The conversations behind a figure: a metrics cell's filters and range given to the
 // conversations query (its totalCount is the cell's conversations measure), listed 50 a page.
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Anchor, Button, Card, Table, Title } from "@mantine/core";
 import { DrillConversationsDocument, type DrillConversationsQuery } from "../gql/graphql";
 import { request } from "../api/client";
@@ -43,8 +43,15 @@ export function useConversationDrill(onError: (message: string) => void) {
 
 export function ConversationDrill({ drill, open }: { drill: Drill; open: (d: DrillTarget, after: string | null) => Promise<void> }) {
   const { t, fmt } = useI18n();
+  // A figure far down the page opens its list where the reader can see it.
+  const el = useRef<HTMLDivElement>(null);
+  const { what, from, to } = drill;
+  useEffect(() => {
+    // Braces: newer browsers return a promise, which React would take for a cleanup.
+    void el.current?.scrollIntoView({ block: "nearest" });
+  }, [what, from, to]);
   return (
-    <Card withBorder data-testid="drill">
+    <Card withBorder data-testid="drill" ref={el}>
       <Title order={3} size="h5" mb="xs">
         {drill.result ? t("drillTitle", { count: fmt.number(drill.result.totalCount), what: drill.what }) : t("loading")}
       </Title>

@@ -132,6 +132,16 @@ export type SlaState =
   /** A running clock comes due within MERIDIAN_SLA_WARN_BEFORE. */
   | 'WARNING';
 
+/** Messages of some markets (ISO country codes), languages (en matches en-GB), products, customer segments (tiers) and time range. Empty means any. */
+export type SegmentInput = {
+  from?: string | null | undefined;
+  languages?: Array<string> | null | undefined;
+  markets?: Array<string> | null | undefined;
+  products?: Array<string> | null | undefined;
+  segments?: Array<string> | null | undefined;
+  to?: string | null | undefined;
+};
+
 export type SendMessageInput = {
   /** Adapt the reply to the customer's culture (adaptReply's rules) before sending it. */
   adapt?: boolean | null | undefined;
@@ -546,6 +556,30 @@ export type AdaptReplyQueryVariables = Exact<{
 
 export type AdaptReplyQuery = { adaptReply: { text: string, profile: string, culturalFit: number, originalFit: number, rules: Array<{ id: string, description: string }> } };
 
+export type InsightThemesQueryVariables = Exact<{
+  target: SegmentInput;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  period?: string | null | undefined;
+  limit?: number | null | undefined;
+}>;
+
+
+export type InsightThemesQuery = { opportunities: Array<{ label: string, phrases: Array<string>, volume: number, share: number, baselineShare: number, logRatio: number, slope: number, markets: Array<{ key: string, hits: number, docs: number, rate: number }>, periods: Array<{ period: string, docs: number, total: number }>, emerging: { period: string, previous: string, share: number, prevShare: number, growth: number } | null, examples: Array<{ region: string, conversationId: string, messageId: string, text: string }> }> };
+
+export type InsightRateFragment = { key: string, hits: number, docs: number, rate: number, low: number, high: number };
+
+export type InsightReportsQueryVariables = Exact<{
+  markets?: Array<string> | string | null | undefined;
+  segments?: Array<string> | string | null | undefined;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  period?: string | null | undefined;
+}>;
+
+
+export type InsightReportsQuery = { competitorMentions: { coMentions: number, coMentionRate: number, rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, competitors: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, markets: Array<{ market: string, coMentions: number, coMentionRate: number, mentionSentiment: number | null, sentiment: number | null, rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, competitors: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }> }> }, priceSensitivity: { rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, markets: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, segments: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, marketSegments: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -684,6 +718,16 @@ export const OrderItemFragmentDoc = new TypedDocumentString(`
   trackingUrl
 }
     `, {"fragmentName":"OrderItem"}) as unknown as TypedDocumentString<OrderItemFragment, unknown>;
+export const InsightRateFragmentDoc = new TypedDocumentString(`
+    fragment InsightRate on Rate {
+  key
+  hits
+  docs
+  rate
+  low
+  high
+}
+    `, {"fragmentName":"InsightRate"}) as unknown as TypedDocumentString<InsightRateFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -1635,3 +1679,106 @@ export const AdaptReplyDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AdaptReplyQuery, AdaptReplyQueryVariables>;
+export const InsightThemesDocument = new TypedDocumentString(`
+    query InsightThemes($target: SegmentInput!, $from: Time, $to: Time, $period: String, $limit: Int) {
+  opportunities(
+    target: $target
+    from: $from
+    to: $to
+    period: $period
+    limit: $limit
+  ) {
+    label
+    phrases
+    volume
+    share
+    baselineShare
+    logRatio
+    slope
+    markets {
+      key
+      hits
+      docs
+      rate
+    }
+    periods {
+      period
+      docs
+      total
+    }
+    emerging {
+      period
+      previous
+      share
+      prevShare
+      growth
+    }
+    examples {
+      region
+      conversationId
+      messageId
+      text
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<InsightThemesQuery, InsightThemesQueryVariables>;
+export const InsightReportsDocument = new TypedDocumentString(`
+    query InsightReports($markets: [String!], $segments: [String!], $from: Time, $to: Time, $period: String) {
+  competitorMentions(
+    markets: $markets
+    segments: $segments
+    from: $from
+    to: $to
+    period: $period
+  ) {
+    rate {
+      ...InsightRate
+    }
+    competitors {
+      ...InsightRate
+    }
+    markets {
+      market
+      rate {
+        ...InsightRate
+      }
+      competitors {
+        ...InsightRate
+      }
+      coMentions
+      coMentionRate
+      mentionSentiment
+      sentiment
+    }
+    coMentions
+    coMentionRate
+  }
+  priceSensitivity(
+    markets: $markets
+    segments: $segments
+    from: $from
+    to: $to
+    period: $period
+  ) {
+    rate {
+      ...InsightRate
+    }
+    markets {
+      ...InsightRate
+    }
+    segments {
+      ...InsightRate
+    }
+    marketSegments {
+      ...InsightRate
+    }
+  }
+}
+    fragment InsightRate on Rate {
+  key
+  hits
+  docs
+  rate
+  low
+  high
+}`) as unknown as TypedDocumentString<InsightReportsQuery, InsightReportsQueryVariables>;

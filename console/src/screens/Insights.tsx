@@ -1,0 +1,483 @@
+import "../styles/conversation.css";
+import "../styles/insights.css";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Alert, Anchor, Badge, Card, Group, Loader, MultiSelect, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { InsightReportsDocument, InsightThemesDocument, MetricsDocument, type InsightReportsQuery, type InsightThemesQuery } from "../gql/graphql";
+import { request } from "../api/client";
+import { useI18n } from "../i18n/i18n";
+import { useViewer } from "../session";
+import { navigate } from "../router";
+import { ConversationDrill, useConversationDrill, type Filter } from "../components/ConversationDrill";
+import type { MessageKey } from "../i18n/en";
+
+const RateBars = lazy(() => import("../components/InsightCharts").then((m) => ({ default: m.RateBars })));
+const ThemeTrend = lazy(() => import("../components/InsightCharts").then((m) => ({ default: m.ThemeTrend })));
+
+type Theme = InsightThemesQuery["opportunities"][number];
+type Reports = InsightReportsQuery;
+type Rate = Reports["priceSensitivity"]["markets"][number];
+
+const periods = ["day", "week", "month"] as const;
+type Period = (typeof periods)[number];
+
+// Insights count customer messages (message.received); a drill lists their conversations.
+const customerMessages: Filter = { dimension: "type", op: "eq", values: ["message.received"] };
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The UTC day after a YYYY-MM-DD (the range's exclusive end), as an RFC 3339 time. */
+function dayAfter(d: string): string {
+  return new Date(new Date(`${d}T00:00:00Z`).getTime() + 86_400_000).toISOString();
+}
+
+/** The start of the period after one starting at p (YYYY-MM-DD, UTC). */
+function periodEnd(p: string, period: Period): Date {
+  const d = new Date(`${p}T00:00:00Z`);
+  if (period === "day") d.setUTCDate(d.getUTCDate() + 1);
+  else if (period === "week") d.setUTCDate(d.getUTCDate() + 7);
+  else d.setUTCMonth(d.getUTCMonth() + 1);
+  return d;
+}
+
+/**
+ * Product insights: themes the selected customers raise more than others, with their trend
+ * and masked examples; competitor mentions and price sensitivity by market and segment. Every
+ * figure is the server's (opportunities, competitorMentions, priceSensitivity); a count of
+ * messages lists the conversations behind it through the metrics filters.
+ */
+export default function Insights() {
+  const { t, fmt } = useI18n();
+  const viewer = useViewer();
+  const mayOpen = viewer.can.includes("read_metrics");
+  const [from, setFrom] = useState(() => day(new Date(Date.now() - 27 * 86_400_000)));
+  const [to, setTo] = useState(() => day(new Date()));
+  const [markets, setMarkets] = useState<string[]>([]);
+  const [segment, setSegment] = useState<string | null>(null);
+  const [language, setLanguage] = useState<string | null>(null);
+  const [period, setPeriod] = useState<Period>("week");
+  const [themeMarket, setThemeMarket] = useState("");
+  const [options, setOptions] = useState<{ markets: string[]; segments: string[]; languages: string[] } | null>(null);
+  const [themes, setThemes] = useState<Theme[] | null>(null);
+  const [themesError, setThemesError] = useState<string | null>(null);
+  const [selected, setSelected] = useState(0);
+  const [reports, setReports] = useState<Reports | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const { drill, open } = useConversationDrill(setError);
+
+  const range = useMemo(() => (from && to && from <= to ? { from: new Date(`${from}T00:00:00Z`).toISOString(), to: dayAfter(to) } : null), [from, to]);
+  const segments = useMemo(() => (segment == null ? [] : [segment]), [segment]);
+  // The markets the themes compare: one of the selected, or all of them.
+  const target = useMemo(() => (themeMarket && markets.includes(themeMarket) ? [themeMarket] : markets), [themeMarket, markets]);
+  // A language matches its regional variants (en: en-GB), as opportunities compares them.
+  const languages = useMemo(
+    () => (language == null ? [] : (options?.languages ?? []).filter((l) => l === language || l.split("-")[0] === language)),
+    [language, options],
+  );
+
+  // The filters' choices: the markets, segments and languages of the period's customer messages.
+  useEffect(() => {
+    if (!range) return;
+    let stale = false;
+    request(MetricsDocument, { measures: ["inbound_messages"], dimensions: ["country", "tier", "language"], filters: [customerMessages], ...range })
+      .then(({ metrics }) => {
+        if (stale) return;
+        const values = (i: number) => [...new Set(metrics.rows.map((r) => r.dimensions[i] ?? ""))].filter(Boolean).sort();
+        setOptions({ markets: values(0), segments: values(1), languages: values(2) });
+      })
+      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      stale = true;
+    };
+  }, [range]);
+
+  useEffect(() => {
+    if (!range) return;
+    let stale = false;
+    // The reports' own trends are not shown: the period only buckets the themes.
+    request(InsightReportsDocument, { markets, segments, ...range })
+      .then((r) => {
+        if (stale) return;
+        setReports(r);
+        setError(null);
+      })
+      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      stale = true;
+    };
+  }, [range, markets, segments]);
+
+  // Themes compare a slice with every other customer: all customers are no slice.
+  const sliced = target.length > 0 || segments.length > 0 || language != null;
+  useEffect(() => {
+    if (!range || !sliced) return;
+    let stale = false;
+    request(InsightThemesDocument, { target: { markets: target, segments, languages: language == null ? [] : [language] }, period, limit: 10, ...range })
+      .then(({ opportunities }) => {
+        if (stale) return;
+        setThemes(opportunities);
+        setThemesError(null);
+        // The first emerging theme, else the strongest.
+        setSelected(Math.max(0, opportunities.findIndex((th) => th.emerging)));
+      })
+      .catch((err: unknown) => !stale && setThemesError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      stale = true;
+    };
+  }, [range, target, segments, language, period, sliced]);
+
+  const pct = useCallback((v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 }), [fmt]);
+  const rateText = useCallback((r: Rate) => t("insRateOf", { rate: pct(r.rate), hits: fmt.number(r.hits), docs: fmt.number(r.docs) }), [t, fmt, pct]);
+
+  // The customer messages of a market (and segment), over the range or a part of it.
+  const drillMessages = useCallback(
+    (what: string, market: string[], seg: string[], langs: string[], span: { from: string; to: string }) => {
+      const filters: Filter[] = [customerMessages];
+      if (market.length) filters.push({ dimension: "country", op: "in", values: market });
+      if (seg.length) filters.push({ dimension: "tier", op: "in", values: seg });
+      if (langs.length) filters.push({ dimension: "language", op: "in", values: langs });
+      void open({ what: t("insDrillWhat", { what }), filters, ...span });
+    },
+    [open, t],
+  );
+
+  const segLabel = useCallback((s: string) => s || t("insNoSegment"), [t]);
+
+  const competitorChart = useMemo(() => {
+    if (!reports) return null;
+    const ms = reports.competitorMentions.markets;
+    return { categories: ms.map((m) => m.market), series: [{ name: t("insAnyCompetitor"), points: ms.map((m) => m.rate) }] };
+  }, [reports, t]);
+
+  const priceChart = useMemo(() => {
+    if (!reports) return null;
+    const p = reports.priceSensitivity;
+    const ms = p.markets.map((m) => m.key);
+    const ss = p.segments.map((s) => s.key);
+    const cell = new Map(p.marketSegments.map((r) => [r.key, r]));
+    return { categories: ms, segments: ss, series: ss.map((s) => ({ name: segLabel(s), points: ms.map((m) => cell.get(`${m}/${s}`) ?? null) })) };
+  }, [reports, segLabel]);
+
+  const pickCompetitor = useCallback(
+    (_: number, i: number) => {
+      const m = competitorChart?.categories[i];
+      if (m && range) drillMessages(m, [m], segments, [], range);
+    },
+    [competitorChart, range, segments, drillMessages],
+  );
+
+  const pickPrice = useCallback(
+    (si: number, mi: number) => {
+      const m = priceChart?.categories[mi];
+      const s = priceChart?.segments[si];
+      if (m != null && s != null && range) drillMessages(`${m} · ${segLabel(s)}`, [m], [s], [], range);
+    },
+    [priceChart, range, segLabel, drillMessages],
+  );
+
+  const theme = themes?.[selected] ?? null;
+  const pickPeriod = useCallback(
+    (i: number) => {
+      const p = theme?.periods[i];
+      if (!p || !range) return;
+      const start = new Date(Math.max(new Date(`${p.period}T00:00:00Z`).getTime(), new Date(range.from).getTime()));
+      const end = new Date(Math.min(periodEnd(p.period, period).getTime(), new Date(range.to).getTime()));
+      const who = target.length ? target.join(", ") : t("insAllMarkets");
+      drillMessages(`${who} · ${fmt.date(p.period)}`, target, segments, languages, { from: start.toISOString(), to: end.toISOString() });
+    },
+    [theme, range, period, target, segments, languages, drillMessages, fmt, t],
+  );
+
+  const msgCount = (n: number, what: string, onClick: () => void) =>
+    n === 0 ? (
+      fmt.number(0)
+    ) : (
+      <Anchor component="button" type="button" aria-label={t("insMessagesOf", { what, n: fmt.number(n) })} onClick={onClick}>
+        {fmt.number(n)}
+      </Anchor>
+    );
+
+  return (
+    <Stack gap="md">
+      <Title order={2} size="h3">
+        {t("insTitle")}
+      </Title>
+      <Card withBorder>
+        <Group align="end" wrap="wrap">
+          <MultiSelect
+            label={t("insMarkets")}
+            placeholder={markets.length ? undefined : t("insAllMarkets")}
+            data={[...new Set([...(options?.markets ?? []), ...markets])]}
+            value={markets}
+            onChange={setMarkets}
+            searchable
+            clearable
+            w={260}
+          />
+          <TextInput type="date" label={t("insFrom")} value={from} max={to} onChange={(e) => setFrom(e.currentTarget.value)} w={160} />
+          <TextInput type="date" label={t("insTo")} value={to} min={from} onChange={(e) => setTo(e.currentTarget.value)} w={160} />
+          <Select
+            label={t("insSegment")}
+            placeholder={t("any")}
+            data={options?.segments ?? []}
+            value={segment}
+            onChange={setSegment}
+            clearable
+            w={160}
+          />
+          <Select
+            label={t("insLanguage")}
+            placeholder={t("any")}
+            data={[...new Set((options?.languages ?? []).map((l) => l.split("-")[0] ?? l))].map((l) => ({ value: l, label: fmt.language(l) }))}
+            value={language}
+            onChange={setLanguage}
+            clearable
+            w={180}
+          />
+          <Select
+            label={t("insPeriod")}
+            data={periods.map((p) => ({ value: p, label: t(`insPeriod_${p}` as MessageKey) }))}
+            value={period}
+            onChange={(v) => v && setPeriod(v as Period)}
+            allowDeselect={false}
+            w={120}
+          />
+        </Group>
+        {!range && (
+          <Text size="sm" c="red.9" mt="xs" role="alert">
+            {t("insBadRange")}
+          </Text>
+        )}
+        <Text size="xs" c="dimmed" mt="xs">
+          {t("insDrillHint")}
+        </Text>
+      </Card>
+      {error && (
+        <Alert color="red" role="alert">
+          {t("error", { message: error })}
+        </Alert>
+      )}
+      {drill && <ConversationDrill drill={drill} open={open} />}
+
+      <Card withBorder>
+        <Group justify="space-between" align="end" mb="xs">
+          <Title order={3} size="h4">
+            {t("insThemes")}
+          </Title>
+          {markets.length > 1 && (
+            <SegmentedControl
+              aria-label={t("insThemeMarket")}
+              value={target.length === 1 ? (target[0] ?? "") : ""}
+              onChange={setThemeMarket}
+              data={[{ value: "", label: t("insAllSelected") }, ...markets.map((m) => ({ value: m, label: m }))]}
+            />
+          )}
+        </Group>
+        <Text size="sm" c="dimmed" mb="xs">
+          {t("insThemesHelp")}
+        </Text>
+        {themesError && (
+          <Alert color="red" role="alert">
+            {t("error", { message: themesError })}
+          </Alert>
+        )}
+        {!sliced && <Text>{t("insPickSlice")}</Text>}
+        {sliced && !themes && !themesError && <Loader size="sm" aria-label={t("loading")} />}
+        {sliced && themes?.length === 0 && <Text>{t("insNoThemes")}</Text>}
+        {sliced && themes && themes.length > 0 && (
+          <Table striped highlightOnHover data-testid="themes">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("insColTheme")}</Table.Th>
+                <Table.Th>{t("insColPhrases")}</Table.Th>
+                <Table.Th>{t("insColVolume")}</Table.Th>
+                <Table.Th>{t("insColShare")}</Table.Th>
+                <Table.Th>{t("insColGrowth")}</Table.Th>
+                <Table.Th>{t("insColMarkets")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {themes.map((th, i) => (
+                <Table.Tr key={th.label} aria-selected={i === selected}>
+                  <Table.Td>
+                    <Anchor component="button" type="button" fw={i === selected ? 700 : undefined} aria-pressed={i === selected} onClick={() => setSelected(i)}>
+                      {th.label}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{th.phrases.slice(0, 4).join(", ")}</Table.Td>
+                  <Table.Td>{fmt.number(th.volume)}</Table.Td>
+                  <Table.Td>
+                    {pct(th.share)}{" "}
+                    <Text span size="xs" c="dimmed">
+                      ({pct(th.baselineShare)})
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {th.emerging ? (
+                      <Badge color="orange.9" variant="light">
+                        {t("insEmerging", { growth: fmt.number(th.emerging.growth, { style: "percent", maximumFractionDigits: 0, signDisplay: "always" }) })}
+                      </Badge>
+                    ) : (
+                      <Text span size="sm" c="dimmed">
+                        {t("insNotEmerging")}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    {th.markets
+                      .filter((m) => m.hits > 0)
+                      .slice(0, 4)
+                      .map((m) => `${m.key} ${pct(m.rate)}`)
+                      .join(" · ")}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+        {sliced && theme && (
+          <Stack gap="xs" mt="md">
+            <Title order={4} size="h5">
+              {t("insTrendTitle", { theme: theme.label })}
+            </Title>
+            <Suspense fallback={<Loader size="sm" />}>
+              <ThemeTrend periods={theme.periods} label={t("insTrendTitle", { theme: theme.label })} onPick={pickPeriod} />
+            </Suspense>
+            <Title order={4} size="h5">
+              {t("insExamples")}
+            </Title>
+            {theme.examples.length === 0 && <Text size="sm">{t("insNoExamples")}</Text>}
+            <Stack gap={4} data-testid="examples">
+              {theme.examples.map((ex) => (
+                <Group key={ex.messageId} gap="xs" wrap="nowrap" align="baseline">
+                  <Text size="sm" data-testid="example">
+                    “{ex.text}”
+                  </Text>
+                  {mayOpen && ex.conversationId && (
+                    <Anchor
+                      size="xs"
+                      href={`/conversations/${encodeURIComponent(ex.conversationId)}`}
+                      aria-label={t("insOpenConversation", { id: ex.conversationId })}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        navigate(`/conversations/${encodeURIComponent(ex.conversationId)}`);
+                      }}
+                    >
+                      {t("colConversation")}
+                    </Anchor>
+                  )}
+                </Group>
+              ))}
+            </Stack>
+          </Stack>
+        )}
+      </Card>
+
+      {!reports && !error && <Loader aria-label={t("loading")} />}
+      {reports && competitorChart && (
+        <Card withBorder>
+          <Title order={3} size="h4" mb="xs">
+            {t("insCompetitors")}
+          </Title>
+          <Text size="sm" mb="xs" data-testid="competitor-overall">
+            {t("insOverall", { rate: rateText(reports.competitorMentions.rate) })}
+            {reports.competitorMentions.competitors.some((c) => c.hits > 0) &&
+              ` · ${reports.competitorMentions.competitors
+                .filter((c) => c.hits > 0)
+                .slice(0, 5)
+                .map((c) => `${c.key} ${pct(c.rate)}`)
+                .join(", ")}`}
+          </Text>
+          {competitorChart.categories.length === 0 ? (
+            <Text>{t("insNoData")}</Text>
+          ) : (
+            <>
+              <Suspense fallback={<Loader size="sm" />}>
+                <RateBars categories={competitorChart.categories} series={competitorChart.series} label={t("insCompetitorChart")} onPick={pickCompetitor} />
+              </Suspense>
+              <Table striped data-testid="competitors">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t("insColMarket")}</Table.Th>
+                    <Table.Th>{t("insColRate")}</Table.Th>
+                    <Table.Th>{t("insColMentions")}</Table.Th>
+                    <Table.Th>{t("insColMessages")}</Table.Th>
+                    <Table.Th>{t("insColTopCompetitors")}</Table.Th>
+                    <Table.Th>{t("insColCoMentions")}</Table.Th>
+                    <Table.Th>{t("insColSentiment")}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {reports.competitorMentions.markets.map((m) => (
+                    <Table.Tr key={m.market} data-market={m.market}>
+                      <Table.Td>{m.market}</Table.Td>
+                      <Table.Td data-testid="rate">{pct(m.rate.rate)}</Table.Td>
+                      <Table.Td data-testid="hits">{fmt.number(m.rate.hits)}</Table.Td>
+                      <Table.Td data-testid="docs">{msgCount(m.rate.docs, m.market, () => range && drillMessages(m.market, [m.market], segments, [], range))}</Table.Td>
+                      <Table.Td>{m.competitors.slice(0, 3).map((c) => `${c.key} ${pct(c.rate)}`).join(", ")}</Table.Td>
+                      <Table.Td>
+                        {fmt.number(m.coMentions)}{" "}
+                        <Text span size="xs" c="dimmed">
+                          ({pct(m.coMentionRate)})
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        {m.mentionSentiment == null ? "–" : fmt.number(m.mentionSentiment, { maximumFractionDigits: 2 })} /{" "}
+                        {m.sentiment == null ? "–" : fmt.number(m.sentiment, { maximumFractionDigits: 2 })}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </>
+          )}
+        </Card>
+      )}
+
+      {reports && priceChart && (
+        <Card withBorder>
+          <Title order={3} size="h4" mb="xs">
+            {t("insPrice")}
+          </Title>
+          <Text size="sm" mb="xs" data-testid="price-overall">
+            {t("insOverall", { rate: rateText(reports.priceSensitivity.rate) })}
+          </Text>
+          {priceChart.categories.length === 0 ? (
+            <Text>{t("insNoData")}</Text>
+          ) : (
+            <>
+              <Suspense fallback={<Loader size="sm" />}>
+                <RateBars categories={priceChart.categories} series={priceChart.series} label={t("insPriceChart")} onPick={pickPrice} />
+              </Suspense>
+              <Table striped data-testid="price">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t("insColMarket")}</Table.Th>
+                    <Table.Th>{t("insSegment")}</Table.Th>
+                    <Table.Th>{t("insColRate")}</Table.Th>
+                    <Table.Th>{t("insColMentions")}</Table.Th>
+                    <Table.Th>{t("insColMessages")}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {reports.priceSensitivity.marketSegments.map((r) => {
+                    const [m = "", s = ""] = r.key.split("/");
+                    const what = `${m} · ${segLabel(s)}`;
+                    return (
+                      <Table.Tr key={r.key} data-cell={r.key}>
+                        <Table.Td>{m}</Table.Td>
+                        <Table.Td>{segLabel(s)}</Table.Td>
+                        <Table.Td data-testid="rate">{pct(r.rate)}</Table.Td>
+                        <Table.Td data-testid="hits">{fmt.number(r.hits)}</Table.Td>
+                        <Table.Td data-testid="docs">{msgCount(r.docs, what, () => range && drillMessages(what, [m], [s], [], range))}</Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </>
+          )}
+        </Card>
+      )}
+    </Stack>
+  );
+}
