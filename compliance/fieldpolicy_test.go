@@ -287,3 +287,15 @@ func (r *recorder) Record(_ context.Context, e AuditEntry) {
 	defer r.mu.Unlock()
 	r.entries = append(r.entries, e)
 }
+
+// A region named with no overrides is still checked: a misspelt region is an error even
+// before rules are written under it.
+func TestCheckRegionsOfAnEmptyOverride(t *testing.T) {
+	pol, err := ParsePolicy([]byte("roles: {agent: {text: clear}}\nregions:\n  apac: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pol.CheckRegions([]string{"eu", "us"}); err == nil || !strings.Contains(err.Error(), "line 3: regions.apac: not a region") {
+		t.Errorf("apac: %v", err)
+	}
+}

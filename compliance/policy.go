@@ -174,7 +174,12 @@ func (p Policy) OverriddenRegions() []string {
 // CheckRegions reports a region override naming a region not in known (the residency
 // policy's regions): its rules would never apply.
 func (p Policy) CheckRegions(known []string) error {
-	for _, r := range p.OverriddenRegions() {
+	named := make([]string, 0, len(p.Regions))
+	for r := range p.Regions {
+		named = append(named, r)
+	}
+	sort.Strings(named)
+	for _, r := range named {
 		if !slices.Contains(known, r) {
 			return fmt.Errorf("line %d: regions.%s: not a region of the residency policy (%s)", p.regionLines[r], r, strings.Join(known, ", "))
 		}
