@@ -181,7 +181,11 @@ func (p Policy) CheckRegions(known []string) error {
 	sort.Strings(named)
 	for _, r := range named {
 		if !slices.Contains(known, r) {
-			return fmt.Errorf("line %d: regions.%s: not a region of the residency policy (%s)", p.regionLines[r], r, strings.Join(known, ", "))
+			err := fmt.Errorf("regions.%s: not a region of the residency policy (%s)", r, strings.Join(known, ", "))
+			if line := p.regionLines[r]; line > 0 {
+				err = fmt.Errorf("line %d: %w", line, err)
+			}
+			return err
 		}
 	}
 	return nil

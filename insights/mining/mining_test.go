@@ -262,6 +262,19 @@ func TestOpportunitiesFollowTheFieldPolicysRegions(t *testing.T) {
 	if res.TargetMessages == 0 || len(res.Phrases) != 0 || len(res.Themes) != 0 {
 		t.Errorf("k 100000 in us: %d target messages, %d phrases, %d themes; want messages and nothing shown", res.TargetMessages, len(res.Phrases), len(res.Themes))
 	}
+	// The examples' own k (in sea) holds back every theme's examples, not the themes.
+	res, err = svc.OpportunitiesVia(ctx, analyst, gate("sea: {analyst: {example: {outcome: masked, k: 100000}}}"), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Themes) == 0 {
+		t.Fatal("no themes")
+	}
+	for _, th := range res.Themes {
+		if len(th.Examples) != 0 {
+			t.Fatalf("theme %q has %d examples under an examples' k of 100000", th.Label, len(th.Examples))
+		}
+	}
 }
 
 func TestOpportunitiesOfAPeriodAgainstTheEarlierOnes(t *testing.T) {

@@ -163,6 +163,8 @@ func (s *Service) OpportunitiesVia(ctx context.Context, p auth.Principal, g *com
 	}
 	k := max(req.MinCustomers, g.MinCustomers(p, regions, compliance.FieldPhrase))
 	req.Keyness.MinTargetCustomers = k
+	// A theme carries examples only when its customers also meet the examples' k.
+	exampleK := g.MinCustomers(p, regions, compliance.FieldExample)
 	out := &Opportunities{Regions: regions, Themes: []Theme{}, Phrases: []keyness.Result{}}
 	f := filter(p.Tenant, req.From, req.To)
 	target := req.Target.slice()
@@ -352,7 +354,7 @@ func (s *Service) OpportunitiesVia(ctx context.Context, p auth.Principal, g *com
 	if err != nil {
 		return nil, err
 	}
-	out.Themes = group(sel, combos, totals, req)
+	out.Themes = group(sel, combos, totals, req, exampleK)
 	return out, nil
 }
 
@@ -420,8 +422,9 @@ func (s *Service) sliceTotals(ctx context.Context, regions []string, f chsql.Fil
 }
 
 // group links the selected phrases into themes — one contains the other's words, or their
-// message sets overlap by at least MinJaccard — and measures each theme from the combos.
-func group(sel []keyness.Result, combos []combo, totals sliceTotals, req OpportunityRequest) []Theme {
+// message sets overlap by at least MinJaccard — and measures each theme from the combos. A
+// theme has examples only when one of its phrases has exampleK distinct target customers.
+func group(sel []keyness.Result, combos []combo, totals sliceTotals, req OpportunityRequest, exampleK int) []Theme {
 	idx := make(map[string]int, len(sel))
 	for i, r := range sel {
 		idx[r.Phrase] = i
@@ -473,13 +476,17 @@ func group(sel []keyness.Result, combos []combo, totals sliceTotals, req Opportu
 	}
 	themeOf := make([]int, len(sel))
 	var out []Theme
+	var customers []int // per theme: its phrases' most distinct target customers, a floor
 	for _, ms := range members {
 		sort.Ints(ms) // sel is most significant first
 		t := Theme{G2: sel[ms[0]].G2, PAdjusted: sel[ms[0]].PAdjusted, LogRatio: sel[ms[0]].LogRatio}
+		c := 0
 		for _, m := range ms {
 			t.Phrases = append(t.Phrases, sel[m].Phrase)
 			themeOf[m] = len(out)
+			c = max(c, sel[m].TargetCustomers)
 		}
+		customers = append(customers, c)
 		t.Label = strings.Join(t.Phrases[:min(3, len(t.Phrases))], " / ")
 		out = append(out, t)
 	}
@@ -543,6 +550,9 @@ func group(sel []keyness.Result, combos []combo, totals sliceTotals, req Opportu
 			return ex[i].MessageID < ex[j].MessageID
 		})
 		t.Examples = []Example{}
+		if customers[ti] < exampleK {
+			ex = nil
+		}
 		for _, e := range ex {
 			if n := len(t.Examples); n > 0 && t.Examples[n-1].MessageID == e.MessageID && t.Examples[n-1].Region == e.Region {
 				continue
