@@ -67,7 +67,7 @@ func (a SlogAuditor) Record(ctx context.Context, e AuditEntry) {
 // applies DefaultPolicy and audits to slog.Default.
 type Gate struct {
 	Auditor Auditor
-	// Policy is the role × field table; nil means DefaultPolicy.
+	// Policy is the role × field table with its region overrides; nil means DefaultPolicy.
 	Policy *Policy
 	// Now stamps audit entries; nil means time.Now.
 	Now func() time.Time
