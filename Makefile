@@ -82,7 +82,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := ./ingest:FuzzDecode ./ingest:FuzzDecodeMatchesStrict ./stream:FuzzDecodeEventNeverPanics ./stream:FuzzIngestNeverStopsARegion \
         ./models/eventjson:FuzzDecodeMatchesEncodingJSON ./models/eventjson:FuzzAppendMatchesGoJSON \
         ./models/eventpb:FuzzDecode ./models/eventpb:FuzzDecodeMatchesRuntime \
-        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse ./compliance:FuzzDetect ./models:FuzzParseRetention \
+        ./forecasting:FuzzReadCSV ./insights/roi:FuzzParse ./compliance:FuzzDetect ./compliance:FuzzParsePolicy ./models:FuzzParseRetention \
         ./channels/whatsapp:FuzzParse ./channels/messenger:FuzzParseMessenger ./channels/messenger:FuzzParseInstagram \
         ./channels/line:FuzzParse ./channels/telegram:FuzzParse ./channels/kakao:FuzzParse ./channels/wechat:FuzzParse \
         ./channels/email:FuzzParse ./channels/webchat:FuzzParseFrame \

@@ -62,13 +62,13 @@ func (a SlogAuditor) Record(ctx context.Context, e AuditEntry) {
 }
 
 // Gate is the one place the API layer reads personal data through: it decides, by the
-// caller's role (its Policy) and the data's region, whether a value is shown in the clear,
+// caller's role and the data's region (its Policy, with the region's overrides), whether a value is shown in the clear,
 // masked or hidden, and how many distinct customers must share an aggregate drawn from
 // message texts before it is shown; it records every read with the Auditor. The zero value
 // applies DefaultPolicy and audits to slog.Default.
 type Gate struct {
 	Auditor Auditor
-	// Policy is the role × field table; nil means DefaultPolicy.
+	// Policy is the role × field table with its region overrides; nil means DefaultPolicy.
 	Policy *Policy
 	// Now stamps audit entries; nil means time.Now.
 	Now func() time.Time
@@ -77,28 +77,40 @@ type Gate struct {
 // NewGate returns a gate that records reads with a; nil means SlogAuditor over slog.Default.
 func NewGate(a Auditor) *Gate { return &Gate{Auditor: a} }
 
-// Access returns how p sees field f by the gate's policy.
-func (g *Gate) Access(p auth.Principal, f Field) Access {
+// policy is the gate's policy: its Policy, or DefaultPolicy.
+func (g *Gate) policy() *Policy {
 	if g.Policy != nil {
-		return g.Policy.Access(p.Role, f)
+		return g.Policy
 	}
-	return defaultPolicy.Access(p.Role, f)
+	return &defaultPolicy
 }
 
 var defaultPolicy = DefaultPolicy()
 
-// Roles returns the roles that see field f at all by the gate's policy, sorted.
-func (g *Gate) Roles(f Field) []string {
-	if g.Policy != nil {
-		return g.Policy.Roles(f)
-	}
-	return defaultPolicy.Roles(f)
+// Access returns how p sees field f of a customer in region by the gate's policy, the
+// region's overrides included. It says nothing of whether p may access the region at all:
+// the gate's reads hide data of regions outside p's scope whatever the policy says.
+func (g *Gate) Access(p auth.Principal, region string, f Field) Access {
+	return g.policy().Access(p.Role, region, f)
 }
 
-// MinCustomers returns k for p and field f: the fewest distinct customers whose messages
-// must contain a phrase, theme or example before p is shown it.
-func (g *Gate) MinCustomers(p auth.Principal, f Field) int {
-	return g.Access(p, f).MinCustomers
+// AccessAcross returns how p sees field f in a read that spans regions (an aggregate over
+// them): the strictest of the regions' rules.
+func (g *Gate) AccessAcross(p auth.Principal, regions []string, f Field) Access {
+	return g.policy().Strictest(p.Role, regions, f)
+}
+
+// Roles returns the roles that see field f at all by the gate's policy (its rules without
+// region overrides), sorted.
+func (g *Gate) Roles(f Field) []string {
+	return g.policy().Roles(f)
+}
+
+// MinCustomers returns k for p and field f over regions: the fewest distinct customers
+// whose messages must contain a phrase, theme or example before p is shown it, the largest
+// of the regions' rules.
+func (g *Gate) MinCustomers(p auth.Principal, regions []string, f Field) int {
+	return g.AccessAcross(p, regions, f).MinCustomers
 }
 
 // Text returns a message text as principal p may see it: in the clear, masked (Mask) or
@@ -123,7 +135,7 @@ func (g *Gate) Example(ctx context.Context, p auth.Principal, region, customerID
 // outcome, OutcomeHidden for a region outside p's scope. The caller asks the shop only when
 // the outcome is not hidden, and masks what identifies the order (Mask) when it is masked.
 func (g *Gate) Order(ctx context.Context, p auth.Principal, region, customerID string) string {
-	outcome := g.Access(p, FieldOrder).Outcome
+	outcome := g.Access(p, region, FieldOrder).Outcome
 	if !p.CanAccess(region) {
 		outcome = OutcomeHidden
 	}
@@ -132,7 +144,7 @@ func (g *Gate) Order(ctx context.Context, p auth.Principal, region, customerID s
 }
 
 func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, action, region, customerID, text string) string {
-	outcome := g.Access(p, f).Outcome
+	outcome := g.Access(p, region, f).Outcome
 	if !p.CanAccess(region) {
 		outcome = OutcomeHidden
 	}
@@ -154,7 +166,7 @@ func (g *Gate) CustomerID(ctx context.Context, p auth.Principal, region, custome
 		return ""
 	}
 	outcome := OutcomeClear
-	if !p.CanAccess(region) || g.Access(p, FieldCustomerID).Outcome == OutcomeHidden {
+	if !p.CanAccess(region) || g.Access(p, region, FieldCustomerID).Outcome == OutcomeHidden {
 		outcome = OutcomeHidden
 	}
 	g.record(ctx, p, ActionReadCustomerID, region, customerID, outcome)

@@ -30,7 +30,7 @@ func TestDefaultPolicyByRoleAndField(t *testing.T) {
 		{auth.RoleExecutive, FieldOrder, OutcomeHidden, 0},
 		{"a-role-added-later", FieldPhrase, OutcomeHidden, DefaultMinCustomers},
 	} {
-		a := g.Access(auth.Principal{Role: c.role}, c.f)
+		a := g.Access(auth.Principal{Role: c.role}, "eu", c.f)
 		if a.Outcome != c.outcome || a.MinCustomers != c.k {
 			t.Errorf("%s %s: %+v, want %s with k %d", c.role, c.f, a, c.outcome, c.k)
 		}
@@ -46,7 +46,7 @@ func TestConfiguredK(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &Gate{Policy: &pol}
-	if k := g.MinCustomers(auth.Principal{Role: auth.RoleExecutive}, FieldPhrase); k != 10 {
+	if k := g.MinCustomers(auth.Principal{Role: auth.RoleExecutive}, nil, FieldPhrase); k != 10 {
 		t.Errorf("k = %d, want 10", k)
 	}
 	if _, err := DefaultPolicy().WithMinCustomers(1); err == nil {
@@ -54,7 +54,7 @@ func TestConfiguredK(t *testing.T) {
 	}
 	// A table that sets k below 2 for an aggregated field still gets 2.
 	low := Policy{Rules: map[string]map[Field]Access{auth.RoleAnalyst: {FieldPhrase: {Outcome: OutcomeClear, MinCustomers: 1}}}}
-	if k := low.Access(auth.RoleAnalyst, FieldPhrase).MinCustomers; k != 2 {
+	if k := low.Access(auth.RoleAnalyst, "", FieldPhrase).MinCustomers; k != 2 {
 		t.Errorf("k = %d, want the floor 2", k)
 	}
 }
@@ -85,7 +85,7 @@ func TestFieldPolicyAgreesWithWhoMayAct(t *testing.T) {
 		t.Fatalf("roles shown phrases %v, roles that may read insights %v", got, insights)
 	}
 	for _, role := range auth.Roles() {
-		if !slices.Contains(auth.Policy[auth.ActionReadMetrics], role) && DefaultPolicy().Access(role, FieldText).Outcome != OutcomeHidden {
+		if !slices.Contains(auth.Policy[auth.ActionReadMetrics], role) && DefaultPolicy().Access(role, "", FieldText).Outcome != OutcomeHidden {
 			t.Errorf("role %s may not read conversations but would see their text", role)
 		}
 	}
@@ -111,7 +111,7 @@ func TestOrderReadsAreAudited(t *testing.T) {
 		t.Fatalf("audit %+v", got)
 	}
 	for _, role := range auth.Roles() {
-		if DefaultPolicy().Access(role, FieldOrder).Outcome != OutcomeHidden && !slices.Contains(auth.Policy[auth.ActionReadCustomers], role) {
+		if DefaultPolicy().Access(role, "", FieldOrder).Outcome != OutcomeHidden && !slices.Contains(auth.Policy[auth.ActionReadCustomers], role) {
 			t.Errorf("role %s may not read customers but would see their orders", role)
 		}
 	}

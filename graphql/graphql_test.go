@@ -385,3 +385,39 @@ func regionDB(t testing.TB, region string) clickhouse.DB {
 	}
 	return db
 }
+
+// A field policy's region override applies to a key reading a customer of that region, not
+// to one of another region, and the audit trail records the outcome applied.
+func TestRegionOverrideOfTheFieldPolicyAppliesToThatRegionsCustomers(t *testing.T) {
+	pol, err := compliance.ParsePolicy([]byte("roles:\n  agent: {text: clear, customer_id: clear, identity: clear}\nregions:\n  eu: {agent: {text: masked, customer_id: hidden}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	h := graphql.NewHandler(graphql.Config{Engine: engine, Gate: &compliance.Gate{Auditor: rec, Policy: &pol}})
+	for _, tt := range []struct{ id, customer, text, outcome string }{
+		{"c-eu-1", "", "Hallo, meine Nummer ist [phone], Mail [email], Bestellung [number]", compliance.OutcomeMasked},
+		{"c-us-1", "cust-us-1", "Where is my order? Call me at (555) 123-4567", compliance.OutcomeClear},
+	} {
+		rec.entries = nil
+		var got struct {
+			Conversation struct {
+				CustomerID string
+				Messages   []struct{ Text string }
+			}
+		}
+		do(t, h, principal(auth.RoleAgent), `{ conversation(id: "`+tt.id+`") { customerId messages(first: 1) { text } } }`, nil, &got)
+		if c := got.Conversation; c.CustomerID != tt.customer || len(c.Messages) != 1 || c.Messages[0].Text != tt.text {
+			t.Errorf("%s: %+v, want customer %q and text %q", tt.id, c, tt.customer, tt.text)
+		}
+		var outcomes []string
+		for _, e := range rec.entries {
+			if e.Action == compliance.ActionReadText {
+				outcomes = append(outcomes, e.Region+" "+e.Outcome)
+			}
+		}
+		if len(outcomes) != 1 || !strings.HasSuffix(outcomes[0], " "+tt.outcome) {
+			t.Errorf("%s: read.text audited as %v, want %s", tt.id, outcomes, tt.outcome)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/meridian-cs/meridian/auth"
-	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/graphql/generated"
 	"github.com/meridian-cs/meridian/insights/keyness"
 	"github.com/meridian-cs/meridian/insights/mining"
@@ -66,15 +65,15 @@ func (q queryResolver) Opportunities(ctx context.Context, target generated.Segme
 	if alpha != nil {
 		req.Keyness.Alpha = *alpha
 	}
-	req.MinCustomers = q.gate.MinCustomers(p, compliance.FieldPhrase)
+	// k is the gate's, over the regions read (OpportunitiesVia); minSupport may raise it.
 	if minSupport != nil {
 		if *minSupport < 1 {
 			return nil, gqlerror.Errorf("minSupport must be at least 1")
 		}
 		req.Keyness.MinTarget, req.Keyness.MinTargetDocs = *minSupport, min(*minSupport, req.Keyness.MinTargetDocs)
-		req.MinCustomers = max(req.MinCustomers, *minSupport)
+		req.MinCustomers = *minSupport
 	}
-	res, err := q.insights.Opportunities(ctx, p, req)
+	res, err := q.insights.OpportunitiesVia(ctx, p, q.gate, req)
 	if err != nil {
 		return nil, q.fail(ctx, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/meridian-cs/meridian/httpapi"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/metrics"
+	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
 	"github.com/meridian-cs/meridian/stream"
 )
@@ -28,8 +29,8 @@ import (
 // the key the user types into the playground's headers. A WebSocket upgrade (subscriptions)
 // goes to the API directly, which checks its key itself.
 func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
-	// One gate for the API and the insight models, so that both apply the same k.
-	// serve checked the configured k before starting.
+	// One gate for the API and the insight models, so that both apply the same policy
+	// (startPlatform loaded it).
 	// The gate records every read of personal data in the audit trail (a log line without
 	// one, as in tests that mount the API alone).
 	var auditor compliance.Auditor
@@ -37,11 +38,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		auditor = p.audit
 	}
 	gate := compliance.NewGate(auditor)
-	if p.cfg != nil {
-		if pol, err := insightsPolicy(p.cfg); err == nil {
-			gate.Policy = &pol
-		}
-	}
+	gate.Policy = p.fields // nil (the default policy) where no configuration loaded one
 	cfg := graphql.Config{
 		Engine:         &metrics.Engine{Regions: p.chReg},
 		Regions:        p.chReg,
@@ -118,14 +115,29 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 	})))
 }
 
-// insightsPolicy is compliance.DefaultPolicy with the configured k.
-func insightsPolicy(cfg config) (compliance.Policy, error) {
+// fieldPolicy is the personal-data policy the gate applies: --field-policy (empty = the
+// shipped default), its region overrides checked against the residency policy's regions
+// (when known), with --insights-min-customers for the rules that give no k.
+func fieldPolicy(cfg config, residency *models.ResidencyPolicy) (compliance.Policy, error) {
+	path := cfg.str("field-policy")
+	pol, err := compliance.LoadPolicy(path)
+	if err != nil {
+		return compliance.Policy{}, err
+	}
+	if residency != nil {
+		regions := make([]string, len(residency.Regions))
+		for i, r := range residency.Regions {
+			regions[i] = string(r)
+		}
+		if err := pol.CheckRegions(regions); err != nil {
+			return compliance.Policy{}, fmt.Errorf("field policy %s: %w", path, err)
+		}
+	}
 	k, err := cfg.int("insights-min-customers")
 	if err != nil {
 		return compliance.Policy{}, err
 	}
-	pol, err := compliance.DefaultPolicy().WithMinCustomers(k)
-	if err != nil {
+	if pol, err = pol.WithMinCustomers(k); err != nil {
 		return compliance.Policy{}, fmt.Errorf("--insights-min-customers: %w", err)
 	}
 	return pol, nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/compliance/erasure"
 	"github.com/meridian-cs/meridian/compliance/retention"
@@ -44,8 +45,9 @@ type platform struct {
 	dataDir   string
 	policy    *models.ResidencyPolicy
 	retention *models.RetentionPolicy
-	retainer  *retention.Runner // applies p.retention; nil below everything
-	holds     *erasure.Holds    // legal holds; nil below everything
+	fields    *compliance.Policy // how each role sees personal data, per region (--field-policy)
+	retainer  *retention.Runner  // applies p.retention; nil below everything
+	holds     *erasure.Holds     // legal holds; nil below everything
 	regions   []string
 	brokers   []string
 	kafka     stream.Auth // how every Kafka client of the platform authenticates
@@ -125,6 +127,11 @@ func startPlatform(ctx context.Context, cfg config, log *slog.Logger, sc scope) 
 	if p.retention, err = models.LoadRetention(cfg.str("retention-policy")); err != nil {
 		return p, err
 	}
+	fields, err := fieldPolicy(cfg, p.policy)
+	if err != nil {
+		return p, err
+	}
+	p.fields = &fields
 	encode, err := valueEncoder(cfg.str("kafka-value-format"))
 	if err != nil {
 		return p, err

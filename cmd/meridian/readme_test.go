@@ -84,6 +84,25 @@ func TestReadmeShowsTheFieldPolicyTheGateApplies(t *testing.T) {
 	}
 }
 
+// The README's example of region overrides is a valid policy, and the region table beside it
+// is the one meridian config shows for it.
+func TestReadmeShowsAFieldPolicysRegionOverrides(t *testing.T) {
+	doc := readme(t)
+	m := regexp.MustCompile("(?s)```yaml\n(roles:\n.*?)```").FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatal("README.md has no field policy example (a yaml block starting with roles:)")
+	}
+	pol, err := compliance.ParsePolicy([]byte(m[1]))
+	if err != nil {
+		t.Fatalf("README.md's field policy example: %v", err)
+	}
+	var b strings.Builder
+	pol.WriteRegionTable(&b)
+	if b.Len() == 0 || !strings.Contains(doc, b.String()) {
+		t.Fatalf("README.md's region table differs from its example's; it should read:\n%s", b.String())
+	}
+}
+
 // The README's role × action table is the policy the code applies.
 func TestReadmeShowsThePolicyTheCodeApplies(t *testing.T) {
 	var b strings.Builder

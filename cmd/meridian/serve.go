@@ -30,16 +30,39 @@ import (
 func init() {
 	register(command{name: "serve", summary: "run Meridian (embedded engines unless configured otherwise)", run: runServe})
 	register(command{name: "migrate", summary: "apply ClickHouse and PostgreSQL migrations, then exit", run: runMigrate})
-	register(command{name: "config", summary: "print the configuration table (flags and environment variables), what each role may do and how it sees personal data", run: func(_ context.Context, _ []string, stdout, _ io.Writer) error {
-		writeConfigTable(stdout)
-		fmt.Fprintln(stdout, "\nWhat each role may do (auth.Policy):")
+	register(command{name: "config", summary: "print the configuration table (flags and environment variables), what each role may do and how it sees personal data (--field-policy FILE: that file's tables)", run: runConfig})
+}
+
+// runConfig prints the configuration tables README.md shows; --field-policy FILE prints that
+// policy's tables in place of the shipped one's (a bad file: exit ≠ 0 with one line; its
+// regions are checked by serve, which knows the residency policy).
+func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("meridian config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("field-policy", "", "field policy YAML to show (empty = the shipped default)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	pol, err := compliance.LoadPolicy(*path)
+	if err != nil {
+		return err
+	}
+	writeConfigTable(stdout)
+	fmt.Fprintln(stdout, "\nWhat each role may do (auth.Policy):")
+	fmt.Fprintln(stdout)
+	auth.WritePolicyTable(stdout)
+	fmt.Fprintln(stdout, "\nHow each role sees personal data (--field-policy; k is --insights-min-customers where a rule gives none):")
+	fmt.Fprintln(stdout)
+	pol.WriteTable(stdout)
+	if len(pol.OverriddenRegions()) > 0 {
+		fmt.Fprintln(stdout, "\nFor customers of these regions (overrides in bold):")
 		fmt.Fprintln(stdout)
-		auth.WritePolicyTable(stdout)
-		fmt.Fprintln(stdout, "\nHow each role sees personal data (compliance.DefaultPolicy; k is --insights-min-customers):")
-		fmt.Fprintln(stdout)
-		compliance.DefaultPolicy().WriteTable(stdout)
-		return nil
-	}})
+		pol.WriteRegionTable(stdout)
+	}
+	return nil
 }
 
 func newLogger(cfg config, w io.Writer) (*slog.Logger, error) {
@@ -106,7 +129,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
-	if _, err := insightsPolicy(cfg); err != nil {
+	// A bad policy file stops serve here, before engines start, with one line naming it.
+	residency, err := models.LoadPolicy(cfg.str("residency-policy"))
+	if err != nil {
+		return err
+	}
+	if _, err := fieldPolicy(cfg, residency); err != nil {
 		return err
 	}
 	if _, err := models.LoadRetention(cfg.str("retention-policy")); err != nil {

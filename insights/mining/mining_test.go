@@ -164,6 +164,18 @@ func TestOpportunitiesFindThePlantedSEAThemes(t *testing.T) {
 		if err != nil || hidden != compliance.Hidden {
 			t.Errorf("executive sees %q (err %v), want %q", hidden, err, compliance.Hidden)
 		}
+		// A field policy hiding examples from analysts in the example's region hides this
+		// one; the same override for another region does not.
+		for region, want := range map[string]bool{ex.Region: true, "elsewhere": false} {
+			pol, err := compliance.ParsePolicy([]byte("roles: {analyst: {phrase: clear, example: masked}}\nregions: {" + region + ": {analyst: {example: hidden}}}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.ExampleTextVia(ctx, analyst, &compliance.Gate{Auditor: &recorder{}, Policy: &pol}, ex)
+			if err != nil || (got == compliance.Hidden) != want {
+				t.Errorf("example of %s with examples hidden in %s: %q (err %v)", ex.Region, region, got, err)
+			}
+		}
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -208,6 +220,59 @@ func TestOpportunitiesOfATargetInTwoRegions(t *testing.T) {
 		}
 		if th.Share <= 2*th.BaselineShare || th.PAdjusted >= 0.01 {
 			t.Errorf("theme %q: share %.3f vs baseline %.3f, p %g", th.Label, th.Share, th.BaselineShare, th.PAdjusted)
+		}
+	}
+}
+
+// The field policy's region overrides decide what a report reads: a region whose phrases an
+// analyst may not see is not read, and k is the largest of the regions read.
+func TestOpportunitiesFollowTheFieldPolicysRegions(t *testing.T) {
+	svc := mining.New(db, regions)
+	gate := func(overrides string) *compliance.Gate {
+		pol, err := compliance.ParsePolicy([]byte("roles: {analyst: {phrase: clear, example: masked}}\nregions: {" + overrides + "}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &compliance.Gate{Auditor: &recorder{}, Policy: &pol}
+	}
+	req := mining.OpportunityRequest{
+		Target:   mining.Segment{Markets: append(slices.Clone(sea), "CA"), Languages: []string{"en"}},
+		Baseline: &mining.Segment{Languages: []string{"en"}},
+	}
+	ctx := context.Background()
+	res, err := svc.OpportunitiesVia(ctx, analyst, gate("sea: {analyst: {phrase: hidden}}"), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(res.Regions, "sea") || len(res.Regions) != len(regions)-1 {
+		t.Errorf("regions read %v with sea's phrases hidden", res.Regions)
+	}
+	for _, th := range res.Themes {
+		for _, ex := range th.Examples {
+			if ex.Region == "sea" {
+				t.Fatalf("theme %q has an example from sea", th.Label)
+			}
+		}
+	}
+	// k of 100000 in us (a region of the target, via Canada) holds for the whole report.
+	res, err = svc.OpportunitiesVia(ctx, analyst, gate("us: {analyst: {phrase: {outcome: clear, k: 100000}}}"), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TargetMessages == 0 || len(res.Phrases) != 0 || len(res.Themes) != 0 {
+		t.Errorf("k 100000 in us: %d target messages, %d phrases, %d themes; want messages and nothing shown", res.TargetMessages, len(res.Phrases), len(res.Themes))
+	}
+	// The examples' own k (in sea) holds back every theme's examples, not the themes.
+	res, err = svc.OpportunitiesVia(ctx, analyst, gate("sea: {analyst: {example: {outcome: masked, k: 100000}}}"), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Themes) == 0 {
+		t.Fatal("no themes")
+	}
+	for _, th := range res.Themes {
+		if len(th.Examples) != 0 {
+			t.Fatalf("theme %q has %d examples under an examples' k of 100000", th.Label, len(th.Examples))
 		}
 	}
 }

@@ -37,8 +37,9 @@ type OpportunityRequest struct {
 	// MinJaccard links two phrases whose message sets overlap this much (default 0.6).
 	MinJaccard float64
 	// MinCustomers is k: a phrase is reported only when at least k distinct customers'
-	// target messages contain it. The gate's k for the principal (compliance.FieldPhrase)
-	// applies when it is larger: a request can raise k, never lower it.
+	// target messages contain it. The gate's k for the principal (compliance.FieldPhrase,
+	// the largest over the regions read) applies when it is larger: a request can raise k,
+	// never lower it.
 	MinCustomers int
 }
 
@@ -138,17 +139,32 @@ func (r *OpportunityRequest) normalize() error {
 // Opportunities counts phrases of the target and the baseline inside ClickHouse, tests
 // their keyness, groups the significant ones into themes and measures each theme's
 // volume, markets, trend and example conversations — for principal p's tenant, over the
-// regions p may access.
+// regions p may access and whose phrases the gate shows p.
 func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req OpportunityRequest) (*Opportunities, error) {
+	return s.OpportunitiesVia(ctx, p, s.gate(), req)
+}
+
+// OpportunitiesVia is Opportunities through gate g: the API layer passes its own gate, whose
+// policy decides the regions read and k.
+func (s *Service) OpportunitiesVia(ctx context.Context, p auth.Principal, g *compliance.Gate, req OpportunityRequest) (*Opportunities, error) {
 	if err := s.allowed(p); err != nil {
 		return nil, err
 	}
 	if err := req.normalize(); err != nil {
 		return nil, err
 	}
-	k := max(req.MinCustomers, s.gate().MinCustomers(p, compliance.FieldPhrase))
+	// The regions whose phrases p may see, and k: the largest of their rules (phrases and
+	// their themes are counted across them).
+	var regions []string
+	for _, r := range s.regionsFor(p) {
+		if g.Access(p, r, compliance.FieldPhrase).Outcome != compliance.OutcomeHidden {
+			regions = append(regions, r)
+		}
+	}
+	k := max(req.MinCustomers, g.MinCustomers(p, regions, compliance.FieldPhrase))
 	req.Keyness.MinTargetCustomers = k
-	regions := s.regionsFor(p)
+	// A theme carries examples only when its customers also meet the examples' k.
+	exampleK := g.MinCustomers(p, regions, compliance.FieldExample)
 	out := &Opportunities{Regions: regions, Themes: []Theme{}, Phrases: []keyness.Result{}}
 	f := filter(p.Tenant, req.From, req.To)
 	target := req.Target.slice()
@@ -338,7 +354,7 @@ func (s *Service) Opportunities(ctx context.Context, p auth.Principal, req Oppor
 	if err != nil {
 		return nil, err
 	}
-	out.Themes = group(sel, combos, totals, req)
+	out.Themes = group(sel, combos, totals, req, exampleK)
 	return out, nil
 }
 
@@ -406,8 +422,9 @@ func (s *Service) sliceTotals(ctx context.Context, regions []string, f chsql.Fil
 }
 
 // group links the selected phrases into themes — one contains the other's words, or their
-// message sets overlap by at least MinJaccard — and measures each theme from the combos.
-func group(sel []keyness.Result, combos []combo, totals sliceTotals, req OpportunityRequest) []Theme {
+// message sets overlap by at least MinJaccard — and measures each theme from the combos. A
+// theme has examples only when one of its phrases has exampleK distinct target customers.
+func group(sel []keyness.Result, combos []combo, totals sliceTotals, req OpportunityRequest, exampleK int) []Theme {
 	idx := make(map[string]int, len(sel))
 	for i, r := range sel {
 		idx[r.Phrase] = i
@@ -459,13 +476,17 @@ func group(sel []keyness.Result, combos []combo, totals sliceTotals, req Opportu
 	}
 	themeOf := make([]int, len(sel))
 	var out []Theme
+	var customers []int // per theme: its phrases' most distinct target customers, a floor
 	for _, ms := range members {
 		sort.Ints(ms) // sel is most significant first
 		t := Theme{G2: sel[ms[0]].G2, PAdjusted: sel[ms[0]].PAdjusted, LogRatio: sel[ms[0]].LogRatio}
+		c := 0
 		for _, m := range ms {
 			t.Phrases = append(t.Phrases, sel[m].Phrase)
 			themeOf[m] = len(out)
+			c = max(c, sel[m].TargetCustomers)
 		}
+		customers = append(customers, c)
 		t.Label = strings.Join(t.Phrases[:min(3, len(t.Phrases))], " / ")
 		out = append(out, t)
 	}
@@ -529,6 +550,9 @@ func group(sel []keyness.Result, combos []combo, totals sliceTotals, req Opportu
 			return ex[i].MessageID < ex[j].MessageID
 		})
 		t.Examples = []Example{}
+		if customers[ti] < exampleK {
+			ex = nil
+		}
 		for _, e := range ex {
 			if n := len(t.Examples); n > 0 && t.Examples[n-1].MessageID == e.MessageID && t.Examples[n-1].Region == e.Region {
 				continue
@@ -570,7 +594,7 @@ func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compl
 	if err := allowed(p); err != nil {
 		return "", err
 	}
-	if !p.CanAccess(ex.Region) || g.Access(p, compliance.FieldExample).Outcome == compliance.OutcomeHidden {
+	if !p.CanAccess(ex.Region) || g.Access(p, ex.Region, compliance.FieldExample).Outcome == compliance.OutcomeHidden {
 		return g.Example(ctx, p, ex.Region, ex.CustomerID, ""), nil // not read at all
 	}
 	db, err := s.Regions.DB(ex.Region)
