@@ -4,6 +4,8 @@
 // compliance key finds it in the compliance screen's Consents tab, as GraphQL returns it, and
 // revokes it, and consents has it refused; the audit trail holds admin.set_consent for both;
 // an unknown customer's error is shown as the server words it; axe-core checks both screens.
+// A reply to a customer who last wrote 30 hours ago is refused for want of consent, and the
+// error takes the agent to the consent switch; once consent is recorded, the template goes.
 // Run with `make build && cd console && node --test --test-reporter=spec e2e/consents.test.mjs`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +35,8 @@ const gql = (...args) => meridian.gql(...args);
 const consentsQuery = `query($id: ID!) { consents(customerId: $id) { channel purpose granted updatedAt } }`;
 
 before(async () => {
-  meridian = await startMeridian(`${adminKey},${agentKey}:agent:eu::lena,${complianceKey}:compliance:eu`);
+  // A template for replies after WhatsApp's 24-hour window: with consent, that is what goes.
+  meridian = await startMeridian(`${adminKey},${agentKey}:agent:eu::lena,${complianceKey}:compliance:eu`, { MERIDIAN_WHATSAPP_TEMPLATE: "order_update:de" });
   base = meridian.base;
   const days = [1, 2, 3, 4, 5, 6, 7].map((d) => `{weekday: ${d}, start: "00:00", end: "24:00"}`).join(", ");
   await gql(adminKey, `mutation { upsertAgent(input: {id: "lena", name: "Lena Vogel", region: "eu", languages: ["de", "en:4"], skills: [], tiers: [],
@@ -70,6 +73,24 @@ async function withPage(name, fn) {
   }
 }
 
+/** The customer and conversation of a WhatsApp number, once the agent's key can read the conversation. */
+async function conversationOf(waID) {
+  let out;
+  await waitFor(
+    `the WhatsApp conversation of ${waID}`,
+    async () => {
+      const { customerByIdentity: c } = await gql(adminKey, `query($id: String!) { customerByIdentity(channel: "whatsapp", externalId: $id) { id conversations { id } } }`, { id: waID });
+      if (!c || c.conversations.length !== 1) return false;
+      const { conversation } = await gql(agentKey, `query($id: ID!) { conversation(id: $id) { id } }`, { id: c.conversations[0].id });
+      if (!conversation) return false;
+      out = { customerId: c.id, conversationId: conversation.id };
+      return true;
+    },
+    60_000,
+  );
+  return out;
+}
+
 /** The customer's answer for a channel and purpose as GraphQL gives it to key, or undefined. */
 async function consentOf(key, customerId, channel, purpose) {
   const { consents } = await gql(key, consentsQuery, { id: customerId });
@@ -78,19 +99,7 @@ async function consentOf(key, customerId, channel, purpose) {
 
 test("an agent records WhatsApp consent in the conversation, compliance revokes it, both audited", async () => {
   await meridian.whatsApp(waID, "Jonas Berg", "wamid.CONSENT1", "Hallo, bitte schreibt mir auf WhatsApp, sobald das Paket unterwegs ist.");
-  let customerId, conversationId;
-  await waitFor(
-    "the WhatsApp conversation",
-    async () => {
-      const { customerByIdentity: c } = await gql(adminKey, `query($id: String!) { customerByIdentity(channel: "whatsapp", externalId: $id) { id conversations { id } } }`, { id: waID });
-      if (!c || c.conversations.length !== 1) return false;
-      const { conversation } = await gql(agentKey, `query($id: ID!) { conversation(id: $id) { id } }`, { id: c.conversations[0].id });
-      if (!conversation) return false;
-      [customerId, conversationId] = [c.id, conversation.id];
-      return true;
-    },
-    60_000,
-  );
+  const { customerId, conversationId } = await conversationOf(waID);
   assert.deepEqual((await gql(agentKey, consentsQuery, { id: customerId })).consents, [], "no consent before the agent records one");
 
   await withPage("consents-conversation", async (page) => {
@@ -159,7 +168,7 @@ test("an agent records WhatsApp consent in the conversation, compliance revokes 
     const revoked = await consentOf(complianceKey, customerId, "whatsapp", "service");
     assert.equal(revoked.granted, false);
     assert.equal(await table.locator('[data-consent="whatsapp/service"]').getAttribute("data-updated"), revoked.updatedAt);
-    await page.getByTestId("consent-recorded").getByText(/^Recorded: Service on whatsapp Refused/).waitFor();
+    await page.getByTestId("consent-recorded").getByText(/^Recorded: Service on whatsapp: Refused/).waitFor();
     assert.deepEqual(await accessibilityProblems(page), [], "axe on the Consents tab after a change");
   });
 
@@ -173,4 +182,46 @@ test("an agent records WhatsApp consent in the conversation, compliance revokes 
       ["compliance", "admin.set_consent", customerId, "revoked whatsapp service"],
     ],
   );
+});
+
+test("a reply refused for want of consent points at the consent switch; with consent the template goes", async () => {
+  const late = "4915177766655";
+  await meridian.whatsApp(late, "Mira Hahn", "wamid.CONSENT2", "Ist meine Rücksendung angekommen?", Date.now() - 30 * 3600_000);
+  const { customerId, conversationId } = await conversationOf(late);
+  // What the server answers the same reply: refused, nothing sent.
+  const refused = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${agentKey}` },
+    body: JSON.stringify({
+      query: `mutation($i: SendMessageInput!) { sendMessage(input: $i) { state } }`,
+      variables: { i: { conversationId, text: "Ja, sie ist angekommen.", clientMessageId: "consent-probe-1" } },
+    }),
+  }).then((r) => r.json());
+  assert.match(refused.errors?.[0]?.message ?? "", /^sendMessage: no consent: /);
+
+  await withPage("consents-refused-reply", async (page) => {
+    await signIn(page, agentKey);
+    await page.goto(`${base}/conversations/${encodeURIComponent(conversationId)}`);
+    const service = page.getByTestId("customer-panel").getByRole("switch", { name: "Service messages on whatsapp" });
+    await service.waitFor({ state: "attached" });
+    await page.getByRole("textbox", { name: "Reply" }).fill("Ja, sie ist angekommen.");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "no consent" });
+    await alert.getByText(`Error: ${refused.errors[0].message}`).waitFor();
+    assert.deepEqual(await accessibilityProblems(page), [], "axe on the refused reply");
+
+    // The error takes the agent to the switch; Space records the consent.
+    await alert.getByRole("button", { name: "Go to the whatsapp consent switch" }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "consent-whatsapp-service");
+    await page.keyboard.press("Space");
+    await waitFor("service consent granted in GraphQL", async () => (await consentOf(agentKey, customerId, "whatsapp", "service"))?.granted === true);
+    await page.getByTestId("customer-panel").locator('[data-consent="whatsapp/service"][data-granted="true"]').waitFor();
+
+    // The same reply now goes, as the template (the window has closed).
+    const before = meridian.sends.length;
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await waitFor("the template sent to the customer", async () => meridian.sends.slice(before).some((m) => m.to === late && m.type === "template"));
+    const sent = meridian.sends.slice(before).find((m) => m.to === late);
+    assert.equal(sent.template.name, "order_update");
+  });
 });

@@ -1,5 +1,8 @@
 // What the compliance screen's Consents tab and the conversation's customer panel share about
 // consent to messages outside a conversation (setConsent, consents).
+// Both record answers with Mantine's Switch, whose styles the shell does not load.
+import "@mantine/core/styles/InlineInput.css";
+import "@mantine/core/styles/Switch.css";
 import type { MessageKey } from "../i18n/en";
 
 /** The purposes consent is recorded for (channels.Purposes on the server). */

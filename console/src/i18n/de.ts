@@ -517,7 +517,7 @@ export const de: Messages = {
   consentOtherChannels: "Andere Kanäle",
   consentGrantedSwitch: "Der Kunde willigt ein",
   recordConsent: "Erfassen",
-  consentRecorded: "Erfasst: {purpose} auf {channel} {answer} ({at})",
+  consentRecorded: "Erfasst: {purpose} auf {channel}: {answer} ({at})",
   consentsPanel: "Einwilligung in Nachrichten außerhalb des Gesprächs",
   consentSwitchLabel: "{purpose}-Nachrichten auf {channel}",
   consentAnswerAt: "{answer} · {at}",

@@ -517,7 +517,7 @@ export const en = {
   consentOtherChannels: "Other channels",
   consentGrantedSwitch: "The customer consents",
   recordConsent: "Record",
-  consentRecorded: "Recorded: {purpose} on {channel} {answer} ({at})",
+  consentRecorded: "Recorded: {purpose} on {channel}: {answer} ({at})",
   consentsPanel: "Consent to messages outside the conversation",
   consentSwitchLabel: "{purpose} messages on {channel}",
   consentAnswerAt: "{answer} · {at}",

@@ -517,7 +517,7 @@ export const es: Messages = {
   consentOtherChannels: "Otros canales",
   consentGrantedSwitch: "El cliente da su consentimiento",
   recordConsent: "Registrar",
-  consentRecorded: "Registrado: {purpose} en {channel} {answer} ({at})",
+  consentRecorded: "Registrado: {purpose} en {channel}: {answer} ({at})",
   consentsPanel: "Consentimiento a mensajes fuera de la conversación",
   consentSwitchLabel: "Mensajes de {purpose} en {channel}",
   consentAnswerAt: "{answer} · {at}",
