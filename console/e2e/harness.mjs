@@ -106,15 +106,15 @@ export async function startMeridian(keys, env = {}) {
       const line = text.split("\n").find((l) => l.startsWith(name + " "));
       return line ? Number(line.split(" ")[1]) : 0;
     },
-    /** Posts a customer's WhatsApp text to the webhook, signed as the Cloud API signs. */
-    async whatsApp(from, name, wamid, text) {
+    /** Posts a customer's WhatsApp text to the webhook, signed as the Cloud API signs; at (ms) is when they wrote. */
+    async whatsApp(from, name, wamid, text, at = Date.now()) {
       const delivery = JSON.stringify({
         object: "whatsapp_business_account",
         entry: [{ id: phoneNumberId, changes: [{ field: "messages", value: {
           messaging_product: "whatsapp",
           metadata: { display_phone_number: phoneNumberId, phone_number_id: phoneNumberId },
           contacts: [{ profile: { name }, wa_id: from }],
-          messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+          messages: [{ from, id: wamid, timestamp: String(Math.floor(at / 1000)), type: "text", text: { body: text } }],
         } }] }],
       });
       const signature = "sha256=" + createHmac("sha256", appSecret).update(delivery).digest("hex");

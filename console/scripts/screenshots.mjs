@@ -86,6 +86,17 @@ try {
   await page.getByRole("heading", { name: "Audit trail" }).waitFor();
   await page.locator("tbody tr").first().waitFor();
   await shot("compliance");
+  // The Consents tab, for the customer of the first conversation in the inbox.
+  const { data } = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: "{ inbox(first: 1) { edges { node { customerId } } } }" }),
+  }).then((r) => r.json());
+  await page.getByRole("tab", { name: "Consents" }).click();
+  await page.getByRole("textbox", { name: "Customer ID" }).fill(data.inbox.edges[0].node.customerId);
+  await page.getByRole("button", { name: "Show consents" }).click();
+  await page.getByTestId("consents").waitFor();
+  await shot("compliance-consents");
   // A week of demo history is enough to forecast (the screen opens on the key's first region).
   await page.getByRole("link", { name: "Planner" }).click();
   await page.getByTestId("forecast-chart").locator("svg").waitFor({ timeout: 120_000 });

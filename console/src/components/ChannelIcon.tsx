@@ -28,4 +28,5 @@ export function ChannelIcon({ channel, size = 20 }: { channel: string; size?: nu
   return <Icon size={size} role="img" aria-label={channel} />;
 }
 
-export const channels = ["whatsapp", "line", "messenger", "instagram", "telegram", "kakao", "wechat", "email", "webchat", "voice"];
+/** Every channel, as the server names them (models.Channels). */
+export const channels = ["whatsapp", "line", "messenger", "instagram", "telegram", "kakaotalk", "wechat", "email", "webchat", "voice", "api"];

@@ -1,10 +1,21 @@
 import { useEffect, useState } from "react";
-import { Alert, Anchor, Badge, Card, Group, Loader, Stack, Table, Text } from "@mantine/core";
-import { ConversationOrdersDocument, CustomerOrdersDocument, CustomerPanelDocument, type CustomerPanelQuery, type OrderItemFragment } from "../gql/graphql";
+import { Alert, Anchor, Badge, Card, Group, Loader, Stack, Switch, Table, Text } from "@mantine/core";
+import {
+  ConsentsDocument,
+  ConversationOrdersDocument,
+  CustomerOrdersDocument,
+  CustomerPanelDocument,
+  SetConsentDocument,
+  type ConsentItemFragment,
+  type CustomerPanelQuery,
+  type OrderItemFragment,
+} from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { navigate } from "../router";
+import { useViewer } from "../session";
+import { consentControlId, purposeKey, purposes } from "./Consent";
 import { ChannelIcon } from "./ChannelIcon";
 import { OrdersList } from "./OrdersList";
 
@@ -67,9 +78,101 @@ export function QuotedOrders({ id, messages }: { id: string; messages: number })
   );
 }
 
+/**
+ * The customer's consent to messages outside the conversation, per channel they wrote on and
+ * purpose (consents): each a switch that records their answer (setConsent), so that an agent can
+ * note "they agreed to be contacted on WhatsApp" while talking to them.
+ */
+function ConsentSwitches({ customerId, channels }: { customerId: string; channels: string[] }) {
+  const { t, fmt } = useI18n();
+  const [consents, setConsents] = useState<ConsentItemFragment[] | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    request(ConsentsDocument, { customerId })
+      .then(({ consents }) => live && setConsents(consents))
+      .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      live = false;
+    };
+  }, [customerId]);
+
+  async function record(channel: string, purpose: string, granted: boolean) {
+    setBusy(consentControlId(channel, purpose));
+    try {
+      const { setConsent: c } = await request(SetConsentDocument, { customerId, channel, purpose, granted });
+      setConsents((old) => [...(old ?? []).filter((o) => o.channel !== c.channel || o.purpose !== c.purpose), c]);
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <>
+      <Text size="xs" fw={700} c="dimmed" id="consent-heading">
+        {t("consentsPanel")}
+      </Text>
+      {error && (
+        <Alert color="red" p="xs" role="alert">
+          {t("error", { message: error })}
+        </Alert>
+      )}
+      {consents === undefined && !error && <Loader size="sm" aria-label={t("loading")} />}
+      {consents && (
+        <Table fz="xs" verticalSpacing={4} data-testid="consents" aria-labelledby="consent-heading">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("channel")}</Table.Th>
+              {purposes.map((p) => (
+                <Table.Th key={p}>{t(purposeKey(p))}</Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {channels.map((ch) => (
+              <Table.Tr key={ch}>
+                <Table.Td>
+                  <Group gap={4} wrap="nowrap">
+                    <ChannelIcon channel={ch} size={14} />
+                    {ch}
+                  </Group>
+                </Table.Td>
+                {purposes.map((p) => {
+                  const c = consents.find((o) => o.channel === ch && o.purpose === p);
+                  const id = consentControlId(ch, p);
+                  return (
+                    <Table.Td key={p} data-consent={`${ch}/${p}`} data-granted={c?.granted ?? "none"}>
+                      <Switch
+                        id={id}
+                        size="xs"
+                        checked={c?.granted ?? false}
+                        disabled={busy !== null}
+                        aria-label={t("consentSwitchLabel", { purpose: t(purposeKey(p)), channel: ch })}
+                        onChange={(e) => void record(ch, p, e.currentTarget.checked)}
+                      />
+                      <Text size="xs" c="dimmed">
+                        {c ? t("consentAnswerAt", { answer: t(c.granted ? "consentGranted" : "consentRefused"), at: fmt.dateTime(c.updatedAt) }) : t("consentNotRecorded")}
+                      </Text>
+                    </Table.Td>
+                  );
+                })}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </>
+  );
+}
+
 /** The customer across channels: identities (as the compliance gate shows them to this key), channels, earlier conversations, recent orders. */
 export function CustomerPanel({ customerId, current }: { customerId: string; current: string }) {
   const { t, fmt } = useI18n();
+  const mayConsent = useViewer().can.includes("consent");
   const [customer, setCustomer] = useState<Customer | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -116,6 +219,7 @@ export function CustomerPanel({ customerId, current }: { customerId: string; cur
               {t("preferredChannel", { channel: customer.preferredChannel })}
             </Text>
           )}
+          {mayConsent && <ConsentSwitches customerId={customer.id} channels={customer.channels} />}
           <Table fz="xs" verticalSpacing={2} data-testid="identities">
             <Table.Caption style={{ captionSide: "top", textAlign: "start" }}>{t("identities")}</Table.Caption>
             <Table.Tbody>

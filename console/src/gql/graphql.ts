@@ -580,6 +580,32 @@ export type InsightReportsQueryVariables = Exact<{
 
 export type InsightReportsQuery = { competitorMentions: { coMentions: number, coMentionRate: number, rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, competitors: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, markets: Array<{ market: string, coMentions: number, coMentionRate: number, mentionSentiment: number | null, sentiment: number | null, rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, competitors: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }> }> }, priceSensitivity: { rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, markets: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, segments: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, marketSegments: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }> } };
 
+export type ConsentItemFragment = { customerId: string, channel: string, purpose: string, granted: boolean, updatedAt: string };
+
+export type ConsentsQueryVariables = Exact<{
+  customerId: string | number;
+}>;
+
+
+export type ConsentsQuery = { consents: Array<{ customerId: string, channel: string, purpose: string, granted: boolean, updatedAt: string }> };
+
+export type ConsentCustomerQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConsentCustomerQuery = { customer: { id: string, channels: Array<string> } | null, consents: Array<{ customerId: string, channel: string, purpose: string, granted: boolean, updatedAt: string }> };
+
+export type SetConsentMutationVariables = Exact<{
+  customerId: string | number;
+  channel: string;
+  purpose: string;
+  granted: boolean;
+}>;
+
+
+export type SetConsentMutation = { setConsent: { customerId: string, channel: string, purpose: string, granted: boolean, updatedAt: string } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -728,6 +754,15 @@ export const InsightRateFragmentDoc = new TypedDocumentString(`
   high
 }
     `, {"fragmentName":"InsightRate"}) as unknown as TypedDocumentString<InsightRateFragment, unknown>;
+export const ConsentItemFragmentDoc = new TypedDocumentString(`
+    fragment ConsentItem on Consent {
+  customerId
+  channel
+  purpose
+  granted
+  updatedAt
+}
+    `, {"fragmentName":"ConsentItem"}) as unknown as TypedDocumentString<ConsentItemFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -1782,3 +1817,51 @@ export const InsightReportsDocument = new TypedDocumentString(`
   low
   high
 }`) as unknown as TypedDocumentString<InsightReportsQuery, InsightReportsQueryVariables>;
+export const ConsentsDocument = new TypedDocumentString(`
+    query Consents($customerId: ID!) {
+  consents(customerId: $customerId) {
+    ...ConsentItem
+  }
+}
+    fragment ConsentItem on Consent {
+  customerId
+  channel
+  purpose
+  granted
+  updatedAt
+}`) as unknown as TypedDocumentString<ConsentsQuery, ConsentsQueryVariables>;
+export const ConsentCustomerDocument = new TypedDocumentString(`
+    query ConsentCustomer($id: ID!) {
+  customer(id: $id) {
+    id
+    channels
+  }
+  consents(customerId: $id) {
+    ...ConsentItem
+  }
+}
+    fragment ConsentItem on Consent {
+  customerId
+  channel
+  purpose
+  granted
+  updatedAt
+}`) as unknown as TypedDocumentString<ConsentCustomerQuery, ConsentCustomerQueryVariables>;
+export const SetConsentDocument = new TypedDocumentString(`
+    mutation SetConsent($customerId: ID!, $channel: String!, $purpose: String!, $granted: Boolean!) {
+  setConsent(
+    customerId: $customerId
+    channel: $channel
+    purpose: $purpose
+    granted: $granted
+  ) {
+    ...ConsentItem
+  }
+}
+    fragment ConsentItem on Consent {
+  customerId
+  channel
+  purpose
+  granted
+  updatedAt
+}`) as unknown as TypedDocumentString<SetConsentMutation, SetConsentMutationVariables>;

@@ -5,12 +5,12 @@ import { AuditLogDocument, VerifyAuditLogDocument, type AuditLogQuery, type Veri
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
-import { Erasure, LegalHolds, Residency, Retention } from "./ComplianceActions";
+import { Consents, Erasure, LegalHolds, Residency, Retention } from "./ComplianceActions";
 
 type Entries = AuditLogQuery["auditLog"];
 type Verification = VerifyAuditLogQuery["verifyAuditLog"];
 
-/** The compliance screen: the audit trail, erasure, legal holds, retention and residency, one tab each. */
+/** The compliance screen: the audit trail, erasure, legal holds, retention, residency and consents, one tab each. */
 export default function Compliance() {
   const { t } = useI18n();
   return (
@@ -25,6 +25,7 @@ export default function Compliance() {
           <Tabs.Tab value="holds">{t("tabLegalHolds")}</Tabs.Tab>
           <Tabs.Tab value="retention">{t("tabRetention")}</Tabs.Tab>
           <Tabs.Tab value="residency">{t("tabResidency")}</Tabs.Tab>
+          <Tabs.Tab value="consents">{t("tabConsents")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="audit" pt="md">
           <AuditTrail />
@@ -40,6 +41,9 @@ export default function Compliance() {
         </Tabs.Panel>
         <Tabs.Panel value="residency" pt="md">
           <Residency />
+        </Tabs.Panel>
+        <Tabs.Panel value="consents" pt="md">
+          <Consents />
         </Tabs.Panel>
       </Tabs>
     </Stack>

@@ -1,9 +1,12 @@
 // The compliance screen's actions on people and stores: erasure (with its certificates and the
-// data export), legal holds, retention and the residency report. Every figure is the server's.
+// data export), legal holds, retention, the residency report and customers' consents. Every
+// figure is the server's.
 import { useCallback, useEffect, useState, type ReactNode } from "react";
-import { Alert, Badge, Button, Checkbox, Code, Group, Loader, Select, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Badge, Button, Checkbox, Code, Group, Loader, Select, Stack, Switch, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
 import {
   ApplyRetentionDocument,
+  ConsentCustomerDocument,
+  ConsentsDocument,
   EraseCustomerDocument,
   ErasureCertificatesDocument,
   ExportCustomerDataDocument,
@@ -11,14 +14,18 @@ import {
   PlaceLegalHoldDocument,
   ReleaseLegalHoldDocument,
   ResidencyReportDocument,
+  SetConsentDocument,
   type ApplyRetentionMutation,
   type CertificateFragment,
+  type ConsentItemFragment,
   type HoldFragment,
   type ResidencyReportQuery,
 } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
+import { channels as allChannels } from "../components/ChannelIcon";
+import { purposeKey, purposes } from "../components/Consent";
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -30,6 +37,35 @@ function ErrorAlert({ error }: { error: string | null }) {
       {t("error", { message: error })}
     </Alert>
   );
+}
+
+/**
+ * An action's busy flag and error: run(fn) clears the error when fn succeeds and shows the
+ * server's as it words it when not; then runs after a success, still busy. busy: false leaves
+ * the flag alone (reads that no button waits on).
+ */
+function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async (fn: () => Promise<unknown>, opts: { busy?: boolean; then?: () => Promise<unknown> } = {}) => {
+    const marks = opts.busy ?? true;
+    if (marks) setBusy(true);
+    try {
+      await fn();
+      setError(null);
+      await opts.then?.();
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      if (marks) setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}
+
+function CustomerIdField({ value, onChange, required }: { value: string; onChange: (v: string) => void; required?: boolean }) {
+  const { t } = useI18n();
+  return <TextInput label={t("customerId")} required={required} value={value} onChange={(e) => onChange(e.currentTarget.value)} />;
 }
 
 /** An irreversible action asks once more, in the page (no modal to trap focus). */
@@ -111,8 +147,7 @@ export function Erasure() {
   const [externalId, setExternalId] = useState("");
   const [reason, setReason] = useState("");
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [certificate, setCertificate] = useState<CertificateFragment | null>(null);
   const [listed, setListed] = useState<{ customerId: string; certificates: CertificateFragment[] } | null>(null);
 
@@ -120,8 +155,7 @@ export function Erasure() {
   const named = id !== "" || (channel.trim() !== "" && externalId.trim() !== "");
 
   async function erase() {
-    setBusy(true);
-    try {
+    await run(async () => {
       const { eraseCustomer } = await request(EraseCustomerDocument, {
         customerId: id || null,
         channel: id ? null : channel.trim(),
@@ -129,28 +163,24 @@ export function Erasure() {
         reason: reason.trim(),
       });
       setCertificate(eraseCustomer);
-      setError(null);
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    });
+    setConfirming(false);
   }
 
-  async function listCertificates() {
-    try {
-      const { erasureCertificates } = await request(ErasureCertificatesDocument, { customerId: id });
-      setListed({ customerId: id, certificates: erasureCertificates });
-      setError(null);
-    } catch (err) {
-      setError(message(err));
-    }
+  function listCertificates() {
+    return run(
+      async () => {
+        const { erasureCertificates } = await request(ErasureCertificatesDocument, { customerId: id });
+        setListed({ customerId: id, certificates: erasureCertificates });
+      },
+      { busy: false },
+    );
   }
 
-  async function exportData() {
-    try {
-      const { exportCustomerData } = await request(ExportCustomerDataDocument, { customerId: id });
+  function exportData() {
+    return run(
+      async () => {
+        const { exportCustomerData } = await request(ExportCustomerDataDocument, { customerId: id });
       // A download from memory: the key never goes into a URL.
       const url = URL.createObjectURL(new Blob([exportCustomerData.json], { type: "application/json" }));
       const a = document.createElement("a");
@@ -158,10 +188,9 @@ export function Erasure() {
       a.download = `meridian-export-${exportCustomerData.customerPseudonym}.json`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
-      setError(null);
-    } catch (err) {
-      setError(message(err));
-    }
+      },
+      { busy: false },
+    );
   }
 
   return (
@@ -179,7 +208,7 @@ export function Erasure() {
         }}
       >
         <Stack gap="xs" maw={640}>
-          <TextInput label={t("customerId")} value={customerId} onChange={(e) => setCustomerId(e.currentTarget.value)} />
+          <CustomerIdField value={customerId} onChange={setCustomerId} />
           <Group grow>
             <TextInput label={t("channel")} value={channel} onChange={(e) => setChannel(e.currentTarget.value)} disabled={id !== ""} />
             <TextInput label={t("externalId")} value={externalId} onChange={(e) => setExternalId(e.currentTarget.value)} disabled={id !== ""} />
@@ -244,37 +273,25 @@ export function LegalHolds() {
   const [holds, setHolds] = useState<HoldFragment[] | null>(null);
   const [customerId, setCustomerId] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
-  const load = useCallback(async () => {
-    try {
-      const { legalHolds } = await request(LegalHoldsDocument, { region: region === everyRegion ? null : region, includeReleased });
-      setHolds(legalHolds);
-      setError(null);
-    } catch (err) {
-      setError(message(err));
-    }
-  }, [region, includeReleased]);
+  const load = useCallback(
+    () =>
+      run(
+        async () => {
+          const { legalHolds } = await request(LegalHoldsDocument, { region: region === everyRegion ? null : region, includeReleased });
+          setHolds(legalHolds);
+        },
+        { busy: false },
+      ),
+    [run, region, includeReleased],
+  );
 
   useEffect(() => {
-    // A fetch whose answer sets state later, not a synchronous cascade.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
     void load();
   }, [load]);
 
-  async function act(fn: () => Promise<unknown>) {
-    setBusy(true);
-    try {
-      await fn();
-      setError(null);
-      await load();
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const act = (fn: () => Promise<unknown>) => run(fn, { then: load });
 
   return (
     <Stack gap="md">
@@ -292,7 +309,7 @@ export function LegalHolds() {
         }}
       >
         <Group align="end">
-          <TextInput label={t("customerId")} required value={customerId} onChange={(e) => setCustomerId(e.currentTarget.value)} />
+          <CustomerIdField required value={customerId} onChange={setCustomerId} />
           <TextInput label={t("reason")} required value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
           <Button type="submit" loading={busy} disabled={!customerId.trim() || !reason.trim()}>
             {t("placeHold")}
@@ -365,22 +382,15 @@ type Report = ApplyRetentionMutation["applyRetention"];
 export function Retention() {
   const { t, fmt } = useI18n();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [report, setReport] = useState<Report | null>(null);
 
   async function apply() {
-    setBusy(true);
-    try {
+    await run(async () => {
       const { applyRetention } = await request(ApplyRetentionDocument);
       setReport(applyRetention);
-      setError(null);
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    });
+    setConfirming(false);
   }
 
   return (
@@ -456,21 +466,21 @@ function Labeled({ label, children }: { label: string; children: ReactNode }) {
 export function Residency() {
   const { t, fmt } = useI18n();
   const [regions, setRegions] = useState<RegionReport[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
 
-  const load = useCallback(async () => {
-    try {
-      const { residencyReport } = await request(ResidencyReportDocument, { region: null });
-      setRegions(residencyReport);
-      setError(null);
-    } catch (err) {
-      setError(message(err));
-    }
-  }, []);
+  const load = useCallback(
+    () =>
+      run(
+        async () => {
+          const { residencyReport } = await request(ResidencyReportDocument, { region: null });
+          setRegions(residencyReport);
+        },
+        { busy: false },
+      ),
+    [run],
+  );
 
   useEffect(() => {
-    // A fetch whose answer sets state later, not a synchronous cascade.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
     void load();
   }, [load]);
 
@@ -526,6 +536,135 @@ export function Residency() {
           </Table>
         </section>
       ))}
+    </Stack>
+  );
+}
+
+type ConsentsShown = { customerId: string; channels: string[]; consents: ConsentItemFragment[] };
+
+/** A customer's consents per channel and purpose (consents), and an answer recorded (setConsent). */
+export function Consents() {
+  const { t, fmt } = useI18n();
+  const [customerId, setCustomerId] = useState("");
+  const [shown, setShown] = useState<ConsentsShown | null>(null);
+  const [channel, setChannel] = useState<string | null>(null);
+  const [purpose, setPurpose] = useState<string>(purposes[0]);
+  const [granted, setGranted] = useState(true);
+  const [recorded, setRecorded] = useState<ConsentItemFragment | null>(null);
+  const { busy, error, run } = useAction();
+
+  function show(id: string) {
+    setShown(null);
+    return run(async () => {
+      const { customer, consents } = await request(ConsentCustomerDocument, { id });
+      setShown({ customerId: id, channels: customer?.channels ?? [], consents });
+      setChannel(customer?.channels[0] ?? null);
+      setRecorded(null);
+    });
+  }
+
+  function record(to: ConsentsShown, channel: string) {
+    return run(async () => {
+      const { setConsent } = await request(SetConsentDocument, { customerId: to.customerId, channel, purpose, granted });
+      setRecorded(setConsent);
+      const { consents } = await request(ConsentsDocument, { customerId: to.customerId });
+      setShown({ ...to, consents });
+    });
+  }
+
+  // The customer's channels first, then every other one: consent may be given for a channel
+  // they have not written on yet.
+  const channelData = shown
+    ? [
+        { group: t("consentCustomerChannels"), items: shown.channels },
+        { group: t("consentOtherChannels"), items: allChannels.filter((c) => !shown.channels.includes(c)) },
+      ].filter((g) => g.items.length > 0)
+    : [];
+  const answer = (c: ConsentItemFragment) => t(c.granted ? "consentGranted" : "consentRefused");
+
+  return (
+    <Stack gap="md">
+      <Title order={3} size="h4">
+        {t("tabConsents")}
+      </Title>
+      <Text size="sm" c="dimmed">
+        {t("consentsHelp")}
+      </Text>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const id = customerId.trim();
+          if (id) void show(id);
+        }}
+      >
+        <Group align="end">
+          <CustomerIdField required value={customerId} onChange={setCustomerId} />
+          <Button type="submit" loading={busy} disabled={!customerId.trim()}>
+            {t("showConsents")}
+          </Button>
+        </Group>
+      </form>
+      <ErrorAlert error={error} />
+      {shown && (
+        <section aria-label={t("consentsOf", { id: shown.customerId })} data-testid="consents">
+          <Title order={4} size="h5" mb="xs">
+            {t("consentsOf", { id: shown.customerId })}
+          </Title>
+          {shown.consents.length === 0 ? (
+            <Text c="dimmed">{t("noConsents")}</Text>
+          ) : (
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t("channel")}</Table.Th>
+                  <Table.Th>{t("consentPurpose")}</Table.Th>
+                  <Table.Th>{t("consentAnswer")}</Table.Th>
+                  <Table.Th>{t("consentUpdatedAt")}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {shown.consents.map((c) => (
+                  <Table.Tr key={`${c.channel}/${c.purpose}`} data-consent={`${c.channel}/${c.purpose}`} data-granted={c.granted} data-updated={c.updatedAt}>
+                    <Table.Td>{c.channel}</Table.Td>
+                    <Table.Td>{t(purposeKey(c.purpose))}</Table.Td>
+                    <Table.Td c={c.granted ? "teal.9" : "red.9"} fw={700}>
+                      {answer(c)}
+                    </Table.Td>
+                    <Table.Td>{fmt.dateTime(c.updatedAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (channel) void record(shown, channel);
+            }}
+          >
+            <Group align="end" mt="md">
+              <Select label={t("channel")} w={200} value={channel} onChange={setChannel} data={channelData} allowDeselect={false} searchable />
+              <Select
+                label={t("consentPurpose")}
+                w={160}
+                value={purpose}
+                onChange={(p) => setPurpose(p ?? purposes[0])}
+                data={purposes.map((p) => ({ value: p, label: t(purposeKey(p)) }))}
+                allowDeselect={false}
+              />
+              <Switch label={t("consentGrantedSwitch")} checked={granted} onChange={(e) => setGranted(e.currentTarget.checked)} mb={8} />
+              <Button type="submit" loading={busy} disabled={!channel}>
+                {t("recordConsent")}
+              </Button>
+            </Group>
+          </form>
+          {recorded && (
+            <Text role="status" mt="xs" data-testid="consent-recorded">
+              {t("consentRecorded", { channel: recorded.channel, purpose: t(purposeKey(recorded.purpose)), answer: answer(recorded), at: fmt.dateTime(recorded.updatedAt) })}
+            </Text>
+          )}
+        </section>
+      )}
     </Stack>
   );
 }

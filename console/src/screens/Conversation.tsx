@@ -42,6 +42,7 @@ import { SlaTimer } from "../components/SlaTimer";
 import { PriorityBadge } from "../components/PriorityBadge";
 import { CultureHelp } from "../components/CultureHelp";
 import { CustomerPanel, QuotedOrders } from "../components/CustomerPanel";
+import { consentControlId, refusedForConsent } from "../components/Consent";
 
 const SentimentChart = lazy(() => import("../components/SentimentChart"));
 
@@ -68,6 +69,7 @@ export default function Conversation({ id }: { id: string }) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const mayDraft = viewer.can.includes("answer");
   const mayReadCustomers = viewer.can.includes("read_customers");
+  const mayConsent = viewer.can.includes("consent");
   useEffect(() => {
     if (!mayDraft) return;
     let live = true;
@@ -153,6 +155,11 @@ export default function Conversation({ id }: { id: string }) {
       {error && (
         <Alert color="red" role="alert">
           {t("error", { message: error })}
+          {conv && refusedForConsent(error) && (
+            // A reply outside the conversation's window needs the customer's consent: the
+            // customer panel records it, when this key may.
+            <ConsentPointer channel={conv.channel} canRecord={mayReadCustomers && mayConsent && !!conv.customerId} />
+          )}
         </Alert>
       )}
       {notice && (
@@ -256,6 +263,30 @@ export default function Conversation({ id }: { id: string }) {
         </>
       )}
     </Stack>
+  );
+}
+
+/** Says where the customer's consent is recorded, with a button that moves focus to that switch. */
+function ConsentPointer({ channel, canRecord }: { channel: string; canRecord: boolean }) {
+  const { t } = useI18n();
+  if (!canRecord) return <Text size="sm">{t("noConsentAsk", { channel })}</Text>;
+  return (
+    <Group gap="xs" mt={4}>
+      <Text size="sm">{t("noConsentHint", { channel })}</Text>
+      <Button
+        size="xs"
+        variant="white"
+        color="red.9"
+        data-testid="go-to-consent"
+        onClick={() => {
+          const el = document.getElementById(consentControlId(channel, "service")) ?? document.getElementById("consent-heading");
+          el?.scrollIntoView({ block: "center" });
+          el?.focus();
+        }}
+      >
+        {t("consentGoTo", { channel })}
+      </Button>
+    </Group>
   );
 }
 

@@ -1,0 +1,17 @@
+// What the compliance screen's Consents tab and the conversation's customer panel share about
+// consent to messages outside a conversation (setConsent, consents).
+// Both record answers with Mantine's Switch, whose styles the shell does not load.
+import "@mantine/core/styles/InlineInput.css";
+import "@mantine/core/styles/Switch.css";
+import type { MessageKey } from "../i18n/en";
+
+/** The purposes consent is recorded for (channels.Purposes on the server). */
+export const purposes = ["service", "marketing"] as const;
+
+export const purposeKey = (purpose: string) => `consentPurpose_${purpose}` as MessageKey;
+
+/** The id of the customer panel's switch for a channel and purpose: a refused reply points at it. */
+export const consentControlId = (channel: string, purpose: string) => `consent-${channel}-${purpose}`;
+
+/** A reply the senders refused for want of consent (channels.ErrNoConsent's wording). */
+export const refusedForConsent = (error: string) => /\bno consent\b/.test(error);
