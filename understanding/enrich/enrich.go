@@ -14,9 +14,14 @@
 // The analysis id is "analysis:" + the message's id, and its inputs are the event (text,
 // stated language, country, tier) and what the handler remembers in the log's order (the
 // languages detected earlier in the conversation, the customer's other conversations of the
-// last 24 hours), so replaying the topic publishes the same event again, which the claims
-// absorb. What may differ on a replay after a restart (the memory starts empty; a refiner, an
-// LLM, may answer otherwise) is dead-lettered as a conflict, and the first version stays.
+// last 24 hours). A message seen again in the same process (a batch retried after ingest
+// timed out, a partition re-read after a rebalance, a client's duplicate) is not analysed
+// again: the handler publishes the analysis it gave it first (it keeps the last 20,000),
+// which the claims absorb. Analysing it again would count it into the memory a second time
+// (its own and later messages' languages as hints, their conversations as repeat contacts)
+// and ask the CRM and the refiner again, and the content would differ. What may differ on a
+// replay after a restart (the memory starts empty; a refiner, an LLM, may answer otherwise)
+// is dead-lettered as a conflict, and the first version stays.
 package enrich
 
 import (
