@@ -1,8 +1,13 @@
 package enrich
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/models/eventpb"
 )
 
 // memory is what the analysis remembers across messages, in the log's order: the languages
@@ -11,6 +16,12 @@ import (
 // (the oldest entries are forgotten first) and lives in the process: after a restart the first
 // messages of a conversation are analysed without it, and an analysis that then comes out
 // differently is dead-lettered as a conflict while the first one stays (see the package doc).
+//
+// It also keeps the analyses of the last messages it analysed, published or not: a message
+// seen again (a batch retried after its publication failed, the partition re-read after a
+// rebalance, a client's duplicate) gets the analysis it got the first time, without being
+// counted into the memory twice, which would change its own analysis (its own and later
+// messages' languages as hints, their conversations as repeat contacts).
 type memory struct {
 	mu        sync.Mutex
 	max       int
@@ -18,6 +29,10 @@ type memory struct {
 	langOrder []string
 	contacts  map[string][]contact // tenant/customer → recent conversations
 	custOrder []string
+
+	maxAnalyses int
+	analyses    map[string][]byte // tenant\x00message id → its analysis (models/eventpb)
+	doneOrder   []string
 }
 
 type contact struct {
@@ -31,8 +46,59 @@ const repeatWindow = 24 * time.Hour
 // keepLanguages is how many of a conversation's languages are kept as hints.
 const keepLanguages = 3
 
-func newMemory(max int) *memory {
-	return &memory{max: max, languages: map[string][]string{}, contacts: map[string][]contact{}}
+func newMemory(max, analyses int) *memory {
+	return &memory{max: max, languages: map[string][]string{}, contacts: map[string][]contact{},
+		maxAnalyses: analyses, analyses: map[string][]byte{}}
+}
+
+// analysisOf returns the analysis message (tenant\x00id) was given before, if remembered.
+func (m *memory) analysisOf(message string) (models.Event, bool) {
+	m.mu.Lock()
+	b, ok := m.analyses[message]
+	m.mu.Unlock()
+	if !ok {
+		return models.Event{}, false
+	}
+	var a models.Event
+	return a, eventpb.Decode(b, &a) == nil
+}
+
+// analysed remembers the analysis of message (tenant\x00id), encoded as on the topic: half
+// the memory of the event itself (about 0.6 KB with its keys).
+func (m *memory) analysed(message string, a models.Event) {
+	b, err := eventpb.Append(nil, &a)
+	if err != nil {
+		return // not remembered: analysed again if it comes again
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, known := m.analyses[message]; known {
+		return // the first stays
+	}
+	m.analyses[message] = b
+	m.doneOrder = evict(m.doneOrder, message, m.maxAnalyses, func(k string) { delete(m.analyses, k) })
+}
+
+// clone copies what an event shares by reference: ingest normalises and seals the events it
+// is given in place.
+func clone(e models.Event) models.Event {
+	if e.Customer != nil {
+		c := *e.Customer
+		e.Customer = &c
+	}
+	for _, f := range []**float64{&e.Score, &e.Confidence, &e.Sentiment} {
+		if *f != nil {
+			v := **f
+			*f = &v
+		}
+	}
+	if e.SentAt != nil {
+		t := *e.SentAt
+		e.SentAt = &t
+	}
+	e.Attachments, e.Skills = slices.Clone(e.Attachments), slices.Clone(e.Skills)
+	e.Attributes = maps.Clone(e.Attributes)
+	return e
 }
 
 // contactsOf records a message of customer in conversation at t and returns how many distinct

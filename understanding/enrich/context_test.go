@@ -7,7 +7,7 @@ import (
 )
 
 func TestMemoryCountsRepeatContactsWithinADay(t *testing.T) {
-	m := newMemory(10)
+	m := newMemory(10, 10)
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	for i, c := range []struct {
 		conv string
@@ -30,7 +30,7 @@ func TestMemoryCountsRepeatContactsWithinADay(t *testing.T) {
 }
 
 func TestMemoryKeepsTheLastLanguagesAndForgetsTheOldest(t *testing.T) {
-	m := newMemory(4)
+	m := newMemory(4, 4)
 	for _, l := range []string{"pt-BR", "und", "pt-BR", "es", "pt-BR", "pt"} {
 		m.detected("c1", l)
 	}

@@ -14,9 +14,14 @@
 // The analysis id is "analysis:" + the message's id, and its inputs are the event (text,
 // stated language, country, tier) and what the handler remembers in the log's order (the
 // languages detected earlier in the conversation, the customer's other conversations of the
-// last 24 hours), so replaying the topic publishes the same event again, which the claims
-// absorb. What may differ on a replay after a restart (the memory starts empty; a refiner, an
-// LLM, may answer otherwise) is dead-lettered as a conflict, and the first version stays.
+// last 24 hours). A message seen again in the same process (a batch retried after ingest
+// timed out, a partition re-read after a rebalance, a client's duplicate) is not analysed
+// again: the handler publishes the analysis it gave it first (it keeps the last 20,000),
+// which the claims absorb. Analysing it again would count it into the memory a second time
+// (its own and later messages' languages as hints, their conversations as repeat contacts)
+// and ask the CRM and the refiner again, and the content would differ. What may differ on a
+// replay after a restart (the memory starts empty; a refiner, an LLM, may answer otherwise)
+// is dead-lettered as a conflict, and the first version stays.
 package enrich
 
 import (
@@ -85,6 +90,11 @@ type Handler struct {
 // remembered is how many conversations and customers the analysis remembers (memory).
 const remembered = 200_000
 
+// rememberedAnalyses is how many of the last analyses a handler keeps to publish again
+// unchanged when their messages come again: a sink's largest batch (stream.SinkConfig.MaxRows),
+// which is what a retry or a rebalance offers again in one process.
+const rememberedAnalyses = 20_000
+
 // Slots is how many analyses may run at once: each takes up to a core, and the cores ingest
 // needs come first (the analysis lags and catches up from the log).
 type Slots chan struct{}
@@ -96,7 +106,9 @@ func NewSlots(n int) Slots { return make(Slots, max(n, 1)) }
 type job struct {
 	src      models.Event
 	text     string
-	contacts int // RecentContacts
+	contacts int           // RecentContacts
+	again    *models.Event // the analysis it was given before: published again as it is
+	dupOf    int           // index of the batch's earlier job of the same message, or -1
 }
 
 // Handle implements stream.Handler. Messages that do not decode are the store sink's to
@@ -104,9 +116,10 @@ type job struct {
 // skipped. An error (a data key that cannot be read, ingest refusing or Kafka not answering)
 // fails the batch, which the sink offers again.
 func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Rejected, error) {
-	h.once.Do(func() { h.mem = newMemory(remembered) })
+	h.once.Do(func() { h.mem = newMemory(remembered, rememberedAnalyses) })
 	var jobs []job
 	openers := map[string]*shred.Opener{}
+	inBatch := map[string]int{} // tenant\x00message id → its first job
 	for _, m := range msgs {
 		e, err := stream.DecodeEvent(m.Value)
 		if err != nil || e.Region != h.Region || e.Type != models.MessageReceived || e.Text == "" || e.Customer == nil {
@@ -131,11 +144,22 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 				continue
 			}
 		}
+		// A message seen before is not analysed, nor counted, again (memory).
+		id := e.Tenant + "\x00" + e.ID
+		if first, ok := inBatch[id]; ok {
+			jobs = append(jobs, job{src: e, dupOf: first})
+			continue
+		}
+		inBatch[id] = len(jobs)
+		if a, ok := h.mem.analysisOf(id); ok {
+			jobs = append(jobs, job{src: e, again: &a, dupOf: -1})
+			continue
+		}
 		if h.Tier != nil && e.Customer.Tier == "" {
 			h.crmTier(ctx, &e, openers[e.Tenant+"\x00"+e.CustomerID])
 		}
 		contacts := h.mem.contactsOf(e.Tenant+"/"+e.CustomerID, e.ConversationID, e.OccurredAt)
-		jobs = append(jobs, job{src: e, text: text, contacts: contacts})
+		jobs = append(jobs, job{src: e, text: text, contacts: contacts, dupOf: -1})
 	}
 	if len(jobs) == 0 {
 		return nil, nil
@@ -208,6 +232,13 @@ func (h *Handler) analyse(ctx context.Context, jobs []job) []models.Event {
 	var convs [][]int // indexes of jobs, by conversation, each in the log's order
 	byConv := map[string]int{}
 	for i, j := range jobs {
+		if j.again != nil {
+			out[i] = *j.again
+			continue
+		}
+		if j.dupOf >= 0 {
+			continue
+		}
 		k := j.src.Tenant + "/" + j.src.ConversationID
 		c, ok := byConv[k]
 		if !ok {
@@ -237,6 +268,9 @@ func (h *Handler) analyse(ctx context.Context, jobs []job) []models.Event {
 					if h.Retention != nil && j.src.Direction == models.Inbound && h.Retention(j.text) {
 						out[i].Attributes[models.AttrRetention] = "true"
 					}
+					// Remembered before it is published: a publication that fails may
+					// still have reached Kafka.
+					h.mem.analysed(j.src.Tenant+"\x00"+j.src.ID, out[i])
 				}
 			}
 		}()
@@ -246,6 +280,11 @@ func (h *Handler) analyse(ctx context.Context, jobs []job) []models.Event {
 	}
 	close(next)
 	wg.Wait()
+	for i, j := range jobs {
+		if j.dupOf >= 0 {
+			out[i] = clone(out[j.dupOf])
+		}
+	}
 	return out
 }
 
