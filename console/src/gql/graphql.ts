@@ -518,7 +518,7 @@ export type PlannerFollowTheSunQueryVariables = Exact<{
 }>;
 
 
-export type PlannerFollowTheSunQuery = { followTheSun: { start: string, interval: string, intervals: number, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number, costIncrease: number | null, coverage: Array<{ market: string, language: string, hours: number, baselineHours: number, cost: number, baselineCost: number, humanContacts: number, aiContacts: number, serviceLevel: number | null }>, baseline: { region: string, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number }, assignments: Array<{ language: string, region: string, cost: number }> } };
+export type PlannerFollowTheSunQuery = { followTheSun: { start: string, interval: string, intervals: number, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number, costIncrease: number | null, coverage: Array<{ market: string, language: string, hours: number, baselineHours: number, cost: number, baselineCost: number, humanContacts: number, aiContacts: number, serviceLevel: number | null }>, baseline: { region: string, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number } } };
 
 export type ConversationCultureQueryVariables = Exact<{
   id: string | number;
@@ -1587,11 +1587,6 @@ export const PlannerFollowTheSunDocument = new TypedDocumentString(`
       serviceLevel
       humanContacts
       aiContacts
-    }
-    assignments {
-      language
-      region
-      cost
     }
   }
 }

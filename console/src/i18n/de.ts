@@ -386,7 +386,6 @@ export const de: Messages = {
   plMarket: "Markt",
   plCoverageHours: "Abgedeckte Stunden pro Tag",
   plBaselineHours: "Stunden nur mit {region}",
-  plLanguageCost: "Kosten seiner Sprache",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "Keine Bestellungen",
   orderNumber: "Bestellung #{number}",
@@ -499,4 +498,11 @@ export const de: Messages = {
   insNoSegment: "Kein Segment",
   insNoData: "Keine Kundennachricht in diesen Märkten und diesem Zeitraum.",
   insPickSlice: "Wählen Sie Märkte, ein Segment oder eine Sprache: ihre Themen werden mit denen aller anderen Kunden verglichen.",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "Kosten seiner Nachfrage",
+  plMarketBaselineCost: "Kosten nur mit {region}",
+  plMarketHuman: "Kontakte durch Menschen",
+  plMarketAi: "Kontakte durch KI",
+  plMarketSl: "Servicelevel",
+  plMarketCostHint: "Die Agenten eines Intervalls beantworten alle Märkte ihrer Sprache gemeinsam: Jeder Markt trägt den Anteil ihrer Kosten, den seine Kontakte ausmachen, sodass die Kosten der Märkte zusammen die des Plans ergeben.",
 };

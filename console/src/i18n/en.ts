@@ -386,7 +386,6 @@ export const en = {
   plMarket: "Market",
   plCoverageHours: "Hours covered per day",
   plBaselineHours: "Hours with {region} alone",
-  plLanguageCost: "Cost of its language",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "No orders",
   orderNumber: "Order #{number}",
@@ -499,6 +498,13 @@ export const en = {
   insNoSegment: "No segment",
   insNoData: "No customer message in these markets and period.",
   insPickSlice: "Choose markets, a segment or a language: their themes are compared with every other customer's.",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "Cost of its demand",
+  plMarketBaselineCost: "Cost with {region} alone",
+  plMarketHuman: "Contacts handled by people",
+  plMarketAi: "Contacts handled by AI",
+  plMarketSl: "Service level",
+  plMarketCostHint: "An interval's agents answer every market of its language together: each market pays the share of their cost that its contacts make up, so the markets' costs add up to the plan's.",
 } as const;
 
 export type MessageKey = keyof typeof en;

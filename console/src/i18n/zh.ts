@@ -386,7 +386,6 @@ export const zh: Messages = {
   plMarket: "市场",
   plCoverageHours: "每日覆盖小时数",
   plBaselineHours: "仅 {region} 时的小时数",
-  plLanguageCost: "其语言的成本",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "没有订单",
   orderNumber: "订单 #{number}",
@@ -499,4 +498,11 @@ export const zh: Messages = {
   insNoSegment: "无分群",
   insNoData: "这些市场和时间段内没有客户消息。",
   insPickSlice: "请选择市场、客户分群或语言：其主题将与所有其他客户的主题进行比较。",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "其需求的成本",
+  plMarketBaselineCost: "仅 {region} 时的成本",
+  plMarketHuman: "人工处理的联络",
+  plMarketAi: "AI 处理的联络",
+  plMarketSl: "服务水平",
+  plMarketCostHint: "每个时段的坐席共同处理同一语言的所有市场：每个市场按其联络量所占份额承担成本，因此各市场成本之和等于方案总成本。",
 };
