@@ -538,7 +538,11 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	if err := tg.Validate(); err != nil {
 		return nil, r.fail(ctx, err)
 	}
-	plan, err := planning.Staff(ctx, base, tg, planning.Demand{Start: d.start, Step: d.step, Contacts: d.contacts})
+	if c := in.CompareServiceLevel; c != nil && !(*c > 0 && *c < 1) {
+		return nil, r.fail(ctx, inputErr("compareServiceLevel %v must be between 0 and 1 (e.g. 0.9)", *c))
+	}
+	dem := planning.Demand{Start: d.start, Step: d.step, Contacts: d.contacts}
+	plan, err := planning.Staff(ctx, base, tg, dem)
 	var ie *planning.IntervalError
 	if errors.As(err, &ie) {
 		return nil, r.fail(ctx, staffingInputErr(ie.Err, contactsField(source, -1, ie.Index)))
@@ -546,8 +550,19 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	var compare *generated.StaffingComparison
+	if in.CompareServiceLevel != nil {
+		ctg := tg
+		ctg.ServiceLevel = *in.CompareServiceLevel
+		cp, err := planning.Staff(ctx, base, ctg, dem) // the same queues as the first: they passed
+		if err != nil {
+			return nil, r.fail(ctx, err)
+		}
+		compare = staffingComparison(ctg.ServiceLevel, plan, cp)
+	}
 	out := &generated.StaffingResult{Model: base.Model(), Source: source, Interval: refresh.FormatStep(d.step), Intervals: make([]generated.StaffingInterval, len(plan.Intervals)),
-		PeakAgents: plan.PeakAgents, PeakScheduled: plan.PeakScheduled, AgentHours: plan.AgentHours, ScheduledHours: plan.ScheduledHours, ServiceLevel: plan.ServiceLevel}
+		PeakAgents: plan.PeakAgents, PeakScheduled: plan.PeakScheduled, AgentHours: plan.AgentHours, ScheduledHours: plan.ScheduledHours, ServiceLevel: plan.ServiceLevel,
+		Compare: compare}
 	if d.series != "" {
 		out.Series = &d.series
 	}
@@ -567,6 +582,19 @@ func (q queryResolver) Staffing(ctx context.Context, in generated.StaffingInput)
 		out.Intervals[i] = iv
 	}
 	return out, nil
+}
+
+// staffingComparison is plan c (for target sl) set against plan p of the same contacts.
+func staffingComparison(sl float64, p, c planning.Plan) *generated.StaffingComparison {
+	out := &generated.StaffingComparison{ServiceLevelTarget: sl, PeakAgents: c.PeakAgents, PeakScheduled: c.PeakScheduled, AgentHours: c.AgentHours,
+		ScheduledHours: c.ScheduledHours, ServiceLevel: c.ServiceLevel, PeakAgentsDifference: c.PeakAgents - p.PeakAgents,
+		AgentHoursDifference: c.AgentHours - p.AgentHours, Intervals: make([]generated.ComparedInterval, len(c.Intervals))}
+	for i, ci := range c.Intervals {
+		res := ci.Result
+		out.Intervals[i] = generated.ComparedInterval{Agents: res.Agents, ScheduledAgents: res.ScheduledAgents, ServiceLevel: res.ServiceLevel,
+			AgentsDifference: res.Agents - p.Intervals[i].Result.Agents}
+	}
+	return out
 }
 
 func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheSunInput) (*generated.FollowTheSunPlan, error) {
@@ -656,8 +684,14 @@ func (q queryResolver) FollowTheSun(ctx context.Context, in generated.FollowTheS
 		inc := plan.Cost/bplan.Cost - 1
 		out.CostIncrease = &inc
 	}
-	for _, d := range demands {
-		out.Coverage = append(out.Coverage, generated.MarketCoverage{Market: d.Market, Language: d.Language, Hours: plan.CoverageHours[d.Market], BaselineHours: bplan.CoverageHours[d.Market]})
+	for i, m := range plan.Markets {
+		b := bplan.Markets[i] // the same demand, in the same order
+		row := generated.MarketCoverage{Market: m.Market, Language: m.Language, Hours: m.CoverageHours, BaselineHours: b.CoverageHours,
+			Cost: m.Cost, BaselineCost: b.Cost, HumanContacts: m.HumanContacts, AiContacts: m.AIContacts}
+		if m.HumanContacts > 0 {
+			row.ServiceLevel = &m.ServiceLevel
+		}
+		out.Coverage = append(out.Coverage, row)
 	}
 	for i, a := range plan.Assignments {
 		out.Assignments[i] = generated.ShiftAssignment{Start: a.Start.UTC(), Language: a.Language, Region: a.Region, Contacts: a.Contacts,

@@ -2,6 +2,7 @@ package graphql_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -325,6 +326,114 @@ func TestFollowTheSunBeatsOfficeHours(t *testing.T) {
 	}
 	if p.AiContacts != 0 || p.ServiceLevel < 0.8 || p.CostIncrease == nil || len(p.Assignments) != 48 {
 		t.Fatalf("plan %+v", p)
+	}
+}
+
+// Each market gets its own share of the plan: GB and IE share English and its agents, so the
+// cost follows each one's demand; the markets add up to the plan and to the baseline; a
+// language nobody speaks leaves its market to AI, at no cost and without a service level.
+func TestFollowTheSunCostsEachMarketItsOwnDemand(t *testing.T) {
+	h := graphql.NewHandler(graphql.Config{Engine: engine})
+	gb, ie, jp := make([]any, 48), make([]any, 48), make([]any, 48)
+	for i := range gb {
+		gb[i], ie[i], jp[i] = 30, 10, 5
+	}
+	type market struct {
+		Market, Language                              string
+		Cost, BaselineCost, HumanContacts, AiContacts float64
+		ServiceLevel                                  *float64
+	}
+	var got struct {
+		FollowTheSun struct {
+			Cost, HumanContacts, AiContacts float64
+			Coverage                        []market
+			Baseline                        struct{ Cost float64 }
+		}
+	}
+	do(t, h, planner(auth.RolePlanner), `query($gb: [Float!], $ie: [Float!], $jp: [Float!]) { followTheSun(input: {
+	    regions: [
+	      {name: "berlin", timeZone: "Europe/Berlin", startHour: 8, endHour: 17, costPerHour: 40, languages: ["en"]},
+	      {name: "manila", timeZone: "Asia/Manila", startHour: 8, endHour: 17, costPerHour: 12, languages: ["en"]}],
+	    demand: [{market: "GB", language: "en", contacts: $gb}, {market: "IE", language: "en", contacts: $ie}, {market: "JP", language: "ja", contacts: $jp}],
+	    start: "2026-11-02T00:00:00Z", ahtSeconds: 300, baselineRegion: "manila"}) {
+	  cost humanContacts aiContacts baseline { cost }
+	  coverage { market language cost baselineCost humanContacts aiContacts serviceLevel } } }`,
+		map[string]any{"gb": gb, "ie": ie, "jp": jp}, &got)
+	p := got.FollowTheSun
+	if len(p.Coverage) != 3 || p.Coverage[0].Market != "GB" || p.Coverage[1].Market != "IE" || p.Coverage[2].Market != "JP" {
+		t.Fatalf("coverage %+v, want GB, IE, JP", p.Coverage)
+	}
+	var cost, base, human, ai float64
+	for _, m := range p.Coverage {
+		cost += m.Cost
+		base += m.BaselineCost
+		human += m.HumanContacts
+		ai += m.AiContacts
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+	if !near(cost, p.Cost) || !near(base, p.Baseline.Cost) || !near(human, p.HumanContacts) || !near(ai, p.AiContacts) || p.Cost == 0 {
+		t.Fatalf("markets add up to cost %v (baseline %v), human %v, AI %v; plan %+v", cost, base, human, ai, p)
+	}
+	g, i, j := p.Coverage[0], p.Coverage[1], p.Coverage[2]
+	if !near(g.Cost, 3*i.Cost) || !near(g.BaselineCost, 3*i.BaselineCost) || !near(g.HumanContacts+g.AiContacts, 30*48) {
+		t.Fatalf("GB %+v, IE %+v: want GB to cost three times IE, like its demand", g, i)
+	}
+	if g.ServiceLevel == nil || *g.ServiceLevel < 0.8 || i.ServiceLevel == nil || *i.ServiceLevel < 0.8 {
+		t.Fatalf("GB %+v, IE %+v: want the 0.8 target met", g, i)
+	}
+	if j.Cost != 0 || j.HumanContacts != 0 || j.AiContacts != 5*48 || j.ServiceLevel != nil {
+		t.Fatalf("JP (nobody speaks Japanese) %+v, want AI alone and no service level", j)
+	}
+}
+
+// compareServiceLevel staffs the same contacts for a second target: its figures are those of
+// a staffing asked for that target, and the differences are against the first.
+func TestStaffingComparesTwoTargets(t *testing.T) {
+	h := graphql.NewHandler(graphql.Config{Engine: engine})
+	const q = `query($sl: Float, $cmp: Float) { staffing(input: {ahtSeconds: 240, contacts: [120, 0, 30, 75], shrinkage: 0.3, serviceLevel: $sl, compareServiceLevel: $cmp}) {
+	  peakAgents agentHours serviceLevel intervals { agents scheduledAgents serviceLevel }
+	  compare { serviceLevelTarget peakAgents peakScheduled agentHours serviceLevel peakAgentsDifference agentHoursDifference
+	    intervals { agents scheduledAgents serviceLevel agentsDifference } } } }`
+	type interval struct {
+		Agents, ScheduledAgents int
+		ServiceLevel            float64
+		AgentsDifference        int
+	}
+	type resp struct {
+		Staffing struct {
+			PeakAgents               int
+			AgentHours, ServiceLevel float64
+			Intervals                []interval
+			Compare                  *struct {
+				ServiceLevelTarget, AgentHours, ServiceLevel, AgentHoursDifference float64
+				PeakAgents, PeakScheduled, PeakAgentsDifference                    int
+				Intervals                                                          []interval
+			}
+		}
+	}
+	var both, at95 resp
+	do(t, h, planner(auth.RolePlanner), q, map[string]any{"sl": 0.8, "cmp": 0.95}, &both)
+	do(t, h, planner(auth.RolePlanner), q, map[string]any{"sl": 0.95}, &at95)
+	a, c, want := both.Staffing, both.Staffing.Compare, at95.Staffing
+	if c == nil || want.Compare != nil {
+		t.Fatalf("compare %+v with compareServiceLevel, %+v without", c, want.Compare)
+	}
+	if c.ServiceLevelTarget != 0.95 || c.PeakAgents != want.PeakAgents || c.AgentHours != want.AgentHours || c.ServiceLevel != want.ServiceLevel ||
+		c.PeakAgentsDifference != want.PeakAgents-a.PeakAgents || c.AgentHoursDifference != want.AgentHours-a.AgentHours || c.PeakAgentsDifference <= 0 {
+		t.Fatalf("compare %+v; staffing at 0.95 %+v, at 0.8 %+v", c, want, a)
+	}
+	for k, iv := range c.Intervals {
+		w := want.Intervals[k]
+		if iv.Agents != w.Agents || iv.ScheduledAgents != w.ScheduledAgents || iv.ServiceLevel != w.ServiceLevel || iv.AgentsDifference != w.Agents-a.Intervals[k].Agents {
+			t.Errorf("interval %d: compared %+v, at 0.95 %+v, at 0.8 %+v", k, iv, w, a.Intervals[k])
+		}
+	}
+	if len(c.Intervals) != 4 {
+		t.Fatalf("%d compared intervals, want 4", len(c.Intervals))
+	}
+	_, body := post(t, h, planner(auth.RolePlanner), q, map[string]any{"sl": 0.8, "cmp": 1.5})
+	if !strings.Contains(body, "compareServiceLevel 1.5 must be between 0 and 1") {
+		t.Fatalf("body %s", body)
 	}
 }
 

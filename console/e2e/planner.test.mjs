@@ -137,21 +137,23 @@ test("a planner's forecast, backtest, staffing and follow-the-sun figures are th
     assert.equal(f.baselines.length, 2);
     for (const b of f.baselines) assert.equal((await row(b.model).allTextContents())[3], num(b.mase, { maximumFractionDigits: 2 }));
 
-    // Staffing at 80% and, as the what-if, 90% of contacts answered within 20 s.
-    const staff = async (sl) =>
-      (
-        await gql(plannerKey, `query($sl: Float) { staffing(input: {ahtSeconds: 300, answerSeconds: 20, shrinkage: 0.3, serviceLevel: $sl, series: {region: "eu"}, source: "live", horizon: 24}) {
-          peakAgents agentHours intervals { agents } } }`, { sl })
-      ).staffing;
-    const [at80, at90] = [await staff(0.8), await staff(0.9)];
+    // Staffing at 80% and, as the what-if, 90% of contacts answered within 20 s: the server
+    // staffs both and gives the difference.
+    const { staffing: at80 } = await gql(plannerKey, `{ staffing(input: {ahtSeconds: 300, answerSeconds: 20, shrinkage: 0.3, serviceLevel: 0.8, compareServiceLevel: 0.9,
+        series: {region: "eu"}, source: "live", horizon: 24}) { peakAgents agentHours serviceLevel compare { peakAgents agentHours serviceLevel peakAgentsDifference } } }`);
+    const at90 = at80.compare;
     assert.ok(at90.peakAgents >= at80.peakAgents && at80.peakAgents > 0);
     const eu = page.getByTestId("staffing-eu").locator("td");
     await eu.nth(2).waitFor({ timeout: 60_000 });
     const cells = await eu.allTextContents();
-    assert.equal(cells[2], num(at80.peakAgents));
-    assert.equal(cells[3], `${num(at90.peakAgents)} (${num(at90.peakAgents - at80.peakAgents, { signDisplay: "exceptZero" })})`);
-    assert.equal(cells[4], num(at80.agentHours, { maximumFractionDigits: 1 }));
-    assert.equal(cells[5], num(at90.agentHours, { maximumFractionDigits: 1 }));
+    const pct = (v) => num(v, { style: "percent", maximumFractionDigits: 1 });
+    assert.deepEqual(cells.slice(2), [
+      num(at80.peakAgents),
+      `${num(at90.peakAgents)} (${num(at90.peakAgentsDifference, { signDisplay: "exceptZero" })})`,
+      num(at80.agentHours, { maximumFractionDigits: 1 }),
+      num(at90.agentHours, { maximumFractionDigits: 1 }),
+      `${pct(at80.serviceLevel)} → ${pct(at90.serviceLevel)}`,
+    ]);
     // us has no history: its row says so, and the heat-map has eu's row only.
     assert.match(await page.getByTestId("staffing-us").textContent(), /no contacts in its history/);
     assert.equal(await page.getByTestId("staffing-heatmap").getAttribute("aria-label"), "Agents needed per hour in eu over 24 hours");
@@ -167,16 +169,23 @@ test("a planner's forecast, backtest, staffing and follow-the-sun figures are th
         regions: [{name: "eu", timeZone: "Europe/Berlin", startHour: 8, endHour: 18, costPerHour: 40, languages: ["de"]},
                   {name: "us", timeZone: "America/New_York", startHour: 8, endHour: 18, costPerHour: 45, languages: ["en"]}],
         demand: [{market: "DE", language: "de", series: {region: "eu", language: "de"}}], source: "live", horizon: 168, ahtSeconds: 300}) {
-      cost serviceLevel baseline { region cost } coverage { market language hours baselineHours } assignments { language cost } } }`);
+      cost serviceLevel baseline { region cost } coverage { market language hours baselineHours cost baselineCost humanContacts aiContacts serviceLevel } } }`);
     const st = await sunText.textContent();
     assert.ok(st.startsWith(`Cost ${num(sun.cost, { maximumFractionDigits: 0 })} against ${num(sun.baseline.cost, { maximumFractionDigits: 0 })} for eu's office hours`), st);
+    // The market's row: its coverage, its cost, who handles its contacts and its service level.
     const cov = await page.getByTestId("sun-coverage").locator("tbody td").allTextContents();
+    const de = sun.coverage[0];
+    assert.ok(de.cost > 0 && de.humanContacts > 0 && de.serviceLevel > 0, JSON.stringify(de));
     assert.deepEqual(cov, [
       "DE",
       "German",
-      num(sun.coverage[0].hours, { maximumFractionDigits: 1 }),
-      num(sun.coverage[0].baselineHours, { maximumFractionDigits: 1 }),
-      num(sun.assignments.filter((a) => a.language === "de").reduce((s, a) => s + a.cost, 0), { maximumFractionDigits: 0 }),
+      num(de.hours, { maximumFractionDigits: 1 }),
+      num(de.baselineHours, { maximumFractionDigits: 1 }),
+      num(de.cost, { maximumFractionDigits: 0 }),
+      num(de.baselineCost, { maximumFractionDigits: 0 }),
+      num(de.humanContacts, { maximumFractionDigits: 0 }),
+      num(de.aiContacts, { maximumFractionDigits: 0 }),
+      pct(de.serviceLevel),
     ]);
 
     // An hour of the history (last Tuesday 10:00 UTC) lists the conversations of that hour.

@@ -65,9 +65,29 @@ type Assignment struct {
 	Cost         float64
 }
 
+// MarketPlan is one demand series' part of a plan.
+//
+// An assignment staffs the pooled demand of every market in its language, so its cost is
+// attributed to those markets by their share of its contacts in that interval: a market pays
+// for the agents its own contacts need, and the markets' costs add up to the plan's. Contacts
+// in an interval are served alike, so a market's service level is the assignment service
+// levels weighted by its own human-handled contacts.
+type MarketPlan struct {
+	Market, Language string
+	// CoverageHours is the mean number of hours per day with humans on shift for Language.
+	CoverageHours             float64
+	Cost                      float64
+	HumanContacts, AIContacts float64
+	// ServiceLevel is the expected service level of the market's human-handled contacts
+	// (0 when people handle none).
+	ServiceLevel float64
+}
+
 // Plan is a staffing plan over all languages and intervals.
 type Plan struct {
 	Assignments []Assignment
+	// Markets are the demand series' parts of the plan, in the demand's order.
+	Markets []MarketPlan
 	// CoverageHours is, per market, the mean number of hours per day with humans on shift
 	// for its language.
 	CoverageHours map[string]float64
@@ -82,6 +102,7 @@ type Plan struct {
 // FollowTheSun assigns every interval and language to the cheapest region on shift that
 // speaks it, staffs it with Erlang C (Erlang A with a patience) for the target, and leaves the
 // intervals where no such region works to AI. A single region is the office-hours baseline.
+// Each demand series gets its share of the plan (see MarketPlan).
 // All demand series must share Start, Step and length.
 func FollowTheSun(ctx context.Context, regions []Region, demand []Demand, opt PlanOptions) (Plan, error) {
 	if len(demand) == 0 {
@@ -174,5 +195,44 @@ func FollowTheSun(ctx context.Context, regions []Region, demand []Demand, opt Pl
 	if plan.HumanContacts > 0 {
 		plan.ServiceLevel = slWeighted / plan.HumanContacts
 	}
+	plan.Markets = marketPlans(plan, demand, byLang, covered, stepHours/days)
 	return plan, nil
+}
+
+// marketPlans attributes the assignments to the demand series (see MarketPlan); byLang is
+// the pooled demand per language and hoursPerDay the coverage hours of one covered interval.
+func marketPlans(plan Plan, demand []Demand, byLang map[string][]float64, covered map[string][]bool, hoursPerDay float64) []MarketPlan {
+	// Assignments run language by language, interval by interval.
+	first := map[string]int{}
+	for k, a := range plan.Assignments {
+		if _, ok := first[a.Language]; !ok {
+			first[a.Language] = k
+		}
+	}
+	out := make([]MarketPlan, len(demand))
+	for j, d := range demand {
+		m := MarketPlan{Market: d.Market, Language: d.Language}
+		pooled, as := byLang[d.Language], plan.Assignments[first[d.Language]:]
+		var slWeighted float64
+		for i, c := range d.Contacts {
+			a := as[i]
+			if covered[d.Language][i] {
+				m.CoverageHours += hoursPerDay
+			}
+			if a.Region == "" {
+				m.AIContacts += c
+				continue
+			}
+			m.HumanContacts += c
+			slWeighted += c * a.ServiceLevel
+			if pooled[i] > 0 {
+				m.Cost += a.Cost * c / pooled[i]
+			}
+		}
+		if m.HumanContacts > 0 {
+			m.ServiceLevel = slWeighted / m.HumanContacts
+		}
+		out[j] = m
+	}
+	return out
 }

@@ -90,3 +90,64 @@ func TestFollowTheSunLeavesUncoveredHoursToAI(t *testing.T) {
 		t.Errorf("coverage %v h, AI contacts %v; want 4 h (22:00-02:00) and the rest to AI", p.CoverageHours["JP"], p.AIContacts)
 	}
 }
+
+// Two markets share a language and so its agents: each pays for its share of the contacts
+// they answer together, the shares add up to the plan, and a market whose demand rises pays
+// more while the other's cost only moves with the pooled staffing.
+func TestFollowTheSunAttributesCostToMarketsByTheirDemand(t *testing.T) {
+	lisbon := Region{Name: "lisbon", Location: zone(t, "Europe/Lisbon"), StartHour: 8, EndHour: 16, CostPerHour: 38, Languages: []string{"en", "de"}}
+	start := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	series := func(market, lang string, level float64) Demand {
+		d := Demand{Market: market, Language: lang, Start: start, Step: time.Hour, Contacts: make([]float64, 48)}
+		for i := range d.Contacts {
+			d.Contacts[i] = diurnal(level, start.Add(time.Duration(i)*time.Hour))
+		}
+		return d
+	}
+	opt := PlanOptions{AHTSeconds: 300, Target: Target{ServiceLevel: 0.8, AnswerSeconds: 20, Shrinkage: 0.3}}
+	plan := func(gb float64) Plan {
+		p, err := FollowTheSun(context.Background(), []Region{lisbon}, []Demand{series("GB", "en", gb), series("IE", "en", 10), series("DE", "de", 30)}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := plan(60)
+	if len(p.Markets) != 3 || p.Markets[0].Market != "GB" || p.Markets[1].Market != "IE" || p.Markets[2].Market != "DE" {
+		t.Fatalf("markets %+v, want GB, IE, DE in the demand's order", p.Markets)
+	}
+	var cost, human, ai float64
+	for _, m := range p.Markets {
+		cost += m.Cost
+		human += m.HumanContacts
+		ai += m.AIContacts
+		if m.CoverageHours != p.CoverageHours[m.Market] || m.CoverageHours != 8 {
+			t.Errorf("%s: coverage %v h, plan says %v; want 8", m.Market, m.CoverageHours, p.CoverageHours[m.Market])
+		}
+		if m.ServiceLevel < 0.8 || m.ServiceLevel > 1 {
+			t.Errorf("%s: service level %v, want the target 0.8 or better", m.Market, m.ServiceLevel)
+		}
+	}
+	if math.Abs(cost-p.Cost) > 1e-9*p.Cost || math.Abs(human-p.HumanContacts) > 1e-9 || math.Abs(ai-p.AIContacts) > 1e-9 {
+		t.Errorf("markets add up to cost %v, human %v, AI %v; plan %v, %v, %v", cost, human, ai, p.Cost, p.HumanContacts, p.AIContacts)
+	}
+	gb, ie, de := p.Markets[0], p.Markets[1], p.Markets[2]
+	// Same language, same shape, six times the demand: six times the cost.
+	if r := gb.Cost / ie.Cost; math.Abs(r-6) > 1e-9 {
+		t.Errorf("GB costs %v, IE %v (x%.3f); want x6 like their demand", gb.Cost, ie.Cost, r)
+	}
+	var deCost float64
+	for _, a := range p.Assignments {
+		if a.Language == "de" {
+			deCost += a.Cost
+		}
+	}
+	if de.Cost != deCost {
+		t.Errorf("DE alone in German costs %v, want its assignments' %v", de.Cost, deCost)
+	}
+	// GB's demand doubles: GB pays more, DE (another language) pays the same.
+	q := plan(120)
+	if !(q.Markets[0].Cost > 1.5*gb.Cost) || q.Markets[2].Cost != de.Cost {
+		t.Errorf("GB %v -> %v, DE %v -> %v; want GB's cost to follow its demand and DE's to stay", gb.Cost, q.Markets[0].Cost, de.Cost, q.Markets[2].Cost)
+	}
+}

@@ -218,6 +218,13 @@ type ComplexityRoot struct {
 		WebhookPath func(childComplexity int) int
 	}
 
+	ComparedInterval struct {
+		Agents           func(childComplexity int) int
+		AgentsDifference func(childComplexity int) int
+		ScheduledAgents  func(childComplexity int) int
+		ServiceLevel     func(childComplexity int) int
+	}
+
 	CompetitorMarket struct {
 		CoMentionRate    func(childComplexity int) int
 		CoMentions       func(childComplexity int) int
@@ -502,10 +509,15 @@ type ComplexityRoot struct {
 	}
 
 	MarketCoverage struct {
+		AiContacts    func(childComplexity int) int
+		BaselineCost  func(childComplexity int) int
 		BaselineHours func(childComplexity int) int
+		Cost          func(childComplexity int) int
 		Hours         func(childComplexity int) int
+		HumanContacts func(childComplexity int) int
 		Language      func(childComplexity int) int
 		Market        func(childComplexity int) int
+		ServiceLevel  func(childComplexity int) int
 	}
 
 	Me struct {
@@ -875,6 +887,18 @@ type ComplexityRoot struct {
 		Start        func(childComplexity int) int
 	}
 
+	StaffingComparison struct {
+		AgentHours           func(childComplexity int) int
+		AgentHoursDifference func(childComplexity int) int
+		Intervals            func(childComplexity int) int
+		PeakAgents           func(childComplexity int) int
+		PeakAgentsDifference func(childComplexity int) int
+		PeakScheduled        func(childComplexity int) int
+		ScheduledHours       func(childComplexity int) int
+		ServiceLevel         func(childComplexity int) int
+		ServiceLevelTarget   func(childComplexity int) int
+	}
+
 	StaffingInterval struct {
 		AbandonRate     func(childComplexity int) int
 		Agents          func(childComplexity int) int
@@ -891,6 +915,7 @@ type ComplexityRoot struct {
 
 	StaffingResult struct {
 		AgentHours     func(childComplexity int) int
+		Compare        func(childComplexity int) int
 		Interval       func(childComplexity int) int
 		Intervals      func(childComplexity int) int
 		Model          func(childComplexity int) int
@@ -1837,6 +1862,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelConfiguration.WebhookPath(childComplexity), true
+
+	case "ComparedInterval.agents":
+		if e.ComplexityRoot.ComparedInterval.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedInterval.Agents(childComplexity), true
+	case "ComparedInterval.agentsDifference":
+		if e.ComplexityRoot.ComparedInterval.AgentsDifference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedInterval.AgentsDifference(childComplexity), true
+	case "ComparedInterval.scheduledAgents":
+		if e.ComplexityRoot.ComparedInterval.ScheduledAgents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedInterval.ScheduledAgents(childComplexity), true
+	case "ComparedInterval.serviceLevel":
+		if e.ComplexityRoot.ComparedInterval.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedInterval.ServiceLevel(childComplexity), true
 
 	case "CompetitorMarket.coMentionRate":
 		if e.ComplexityRoot.CompetitorMarket.CoMentionRate == nil {
@@ -3036,18 +3086,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LegalHold.ReleasedBy(childComplexity), true
 
+	case "MarketCoverage.aiContacts":
+		if e.ComplexityRoot.MarketCoverage.AiContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.AiContacts(childComplexity), true
+	case "MarketCoverage.baselineCost":
+		if e.ComplexityRoot.MarketCoverage.BaselineCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.BaselineCost(childComplexity), true
 	case "MarketCoverage.baselineHours":
 		if e.ComplexityRoot.MarketCoverage.BaselineHours == nil {
 			break
 		}
 
 		return e.ComplexityRoot.MarketCoverage.BaselineHours(childComplexity), true
+	case "MarketCoverage.cost":
+		if e.ComplexityRoot.MarketCoverage.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.Cost(childComplexity), true
 	case "MarketCoverage.hours":
 		if e.ComplexityRoot.MarketCoverage.Hours == nil {
 			break
 		}
 
 		return e.ComplexityRoot.MarketCoverage.Hours(childComplexity), true
+	case "MarketCoverage.humanContacts":
+		if e.ComplexityRoot.MarketCoverage.HumanContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.HumanContacts(childComplexity), true
 	case "MarketCoverage.language":
 		if e.ComplexityRoot.MarketCoverage.Language == nil {
 			break
@@ -3060,6 +3134,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MarketCoverage.Market(childComplexity), true
+	case "MarketCoverage.serviceLevel":
+		if e.ComplexityRoot.MarketCoverage.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketCoverage.ServiceLevel(childComplexity), true
 
 	case "Me.agent":
 		if e.ComplexityRoot.Me.Agent == nil {
@@ -4986,6 +5066,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShiftAssignment.Start(childComplexity), true
 
+	case "StaffingComparison.agentHours":
+		if e.ComplexityRoot.StaffingComparison.AgentHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.AgentHours(childComplexity), true
+	case "StaffingComparison.agentHoursDifference":
+		if e.ComplexityRoot.StaffingComparison.AgentHoursDifference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.AgentHoursDifference(childComplexity), true
+	case "StaffingComparison.intervals":
+		if e.ComplexityRoot.StaffingComparison.Intervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.Intervals(childComplexity), true
+	case "StaffingComparison.peakAgents":
+		if e.ComplexityRoot.StaffingComparison.PeakAgents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.PeakAgents(childComplexity), true
+	case "StaffingComparison.peakAgentsDifference":
+		if e.ComplexityRoot.StaffingComparison.PeakAgentsDifference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.PeakAgentsDifference(childComplexity), true
+	case "StaffingComparison.peakScheduled":
+		if e.ComplexityRoot.StaffingComparison.PeakScheduled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.PeakScheduled(childComplexity), true
+	case "StaffingComparison.scheduledHours":
+		if e.ComplexityRoot.StaffingComparison.ScheduledHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.ScheduledHours(childComplexity), true
+	case "StaffingComparison.serviceLevel":
+		if e.ComplexityRoot.StaffingComparison.ServiceLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.ServiceLevel(childComplexity), true
+	case "StaffingComparison.serviceLevelTarget":
+		if e.ComplexityRoot.StaffingComparison.ServiceLevelTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingComparison.ServiceLevelTarget(childComplexity), true
+
 	case "StaffingInterval.abandonRate":
 		if e.ComplexityRoot.StaffingInterval.AbandonRate == nil {
 			break
@@ -5059,6 +5194,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StaffingResult.AgentHours(childComplexity), true
+	case "StaffingResult.compare":
+		if e.ComplexityRoot.StaffingResult.Compare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffingResult.Compare(childComplexity), true
 	case "StaffingResult.interval":
 		if e.ComplexityRoot.StaffingResult.Interval == nil {
 			break
@@ -6840,6 +6981,8 @@ input StaffingInput {
   to: Time
   "mean (default) or hi: plan for the interval's upper bound."
   use: String
+  "A second service-level target for the same contacts and parameters: the result's compare staffs them for it too."
+  compareServiceLevel: Float
 }
 
 type StaffingResult {
@@ -6856,6 +6999,34 @@ type StaffingResult {
   scheduledHours: Float!
   "Expected service level weighted by contacts."
   serviceLevel: Float!
+  "The same contacts staffed for compareServiceLevel; null without it."
+  compare: StaffingComparison
+}
+
+"The staffing of the same contacts at a second service-level target, and its difference from the first."
+type StaffingComparison {
+  "The compared service-level target."
+  serviceLevelTarget: Float!
+  peakAgents: Int!
+  peakScheduled: Int!
+  agentHours: Float!
+  scheduledHours: Float!
+  "Expected service level weighted by contacts."
+  serviceLevel: Float!
+  "peakAgents minus the first target's."
+  peakAgentsDifference: Int!
+  "agentHours minus the first target's."
+  agentHoursDifference: Float!
+  "Per interval, in the order of the result's intervals."
+  intervals: [ComparedInterval!]!
+}
+
+type ComparedInterval {
+  agents: Int!
+  scheduledAgents: Int!
+  serviceLevel: Float!
+  "agents minus the first target's agents in the interval."
+  agentsDifference: Int!
 }
 
 type StaffingInterval {
@@ -6932,12 +7103,27 @@ type FollowTheSunPlan {
   assignments: [ShiftAssignment!]!
 }
 
+"""
+One market's (one demand entry's) part of a follow-the-sun plan. An interval's agents answer
+every market of its language together: their cost is attributed to the markets by their share
+of the interval's contacts, so markets sharing a language pay for their own demand and the
+markets' costs add up to the plan's cost (and the baseline's).
+"""
 type MarketCoverage {
   market: String!
   language: String!
   "Mean hours per day with people on shift for the market's language."
   hours: Float!
   baselineHours: Float!
+  "The market's share of the plan's cost."
+  cost: Float!
+  "The market's share of the baseline's cost."
+  baselineCost: Float!
+  "The market's contacts people handle, and those AI covers alone."
+  humanContacts: Float!
+  aiContacts: Float!
+  "Expected service level of the market's contacts people handle; null when they handle none."
+  serviceLevel: Float
 }
 
 type FollowTheSunBaseline {
@@ -8120,6 +8306,20 @@ func (ec *executionContext) childFields_ChannelConfiguration(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ChannelConfiguration", field.Name)
 }
 
+func (ec *executionContext) childFields_ComparedInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agents":
+		return ec.fieldContext_ComparedInterval_agents(ctx, field)
+	case "scheduledAgents":
+		return ec.fieldContext_ComparedInterval_scheduledAgents(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_ComparedInterval_serviceLevel(ctx, field)
+	case "agentsDifference":
+		return ec.fieldContext_ComparedInterval_agentsDifference(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComparedInterval", field.Name)
+}
+
 func (ec *executionContext) childFields_CompetitorMarket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "market":
@@ -8696,6 +8896,16 @@ func (ec *executionContext) childFields_MarketCoverage(ctx context.Context, fiel
 		return ec.fieldContext_MarketCoverage_hours(ctx, field)
 	case "baselineHours":
 		return ec.fieldContext_MarketCoverage_baselineHours(ctx, field)
+	case "cost":
+		return ec.fieldContext_MarketCoverage_cost(ctx, field)
+	case "baselineCost":
+		return ec.fieldContext_MarketCoverage_baselineCost(ctx, field)
+	case "humanContacts":
+		return ec.fieldContext_MarketCoverage_humanContacts(ctx, field)
+	case "aiContacts":
+		return ec.fieldContext_MarketCoverage_aiContacts(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_MarketCoverage_serviceLevel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MarketCoverage", field.Name)
 }
@@ -9300,6 +9510,30 @@ func (ec *executionContext) childFields_ShiftAssignment(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ShiftAssignment", field.Name)
 }
 
+func (ec *executionContext) childFields_StaffingComparison(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceLevelTarget":
+		return ec.fieldContext_StaffingComparison_serviceLevelTarget(ctx, field)
+	case "peakAgents":
+		return ec.fieldContext_StaffingComparison_peakAgents(ctx, field)
+	case "peakScheduled":
+		return ec.fieldContext_StaffingComparison_peakScheduled(ctx, field)
+	case "agentHours":
+		return ec.fieldContext_StaffingComparison_agentHours(ctx, field)
+	case "scheduledHours":
+		return ec.fieldContext_StaffingComparison_scheduledHours(ctx, field)
+	case "serviceLevel":
+		return ec.fieldContext_StaffingComparison_serviceLevel(ctx, field)
+	case "peakAgentsDifference":
+		return ec.fieldContext_StaffingComparison_peakAgentsDifference(ctx, field)
+	case "agentHoursDifference":
+		return ec.fieldContext_StaffingComparison_agentHoursDifference(ctx, field)
+	case "intervals":
+		return ec.fieldContext_StaffingComparison_intervals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffingComparison", field.Name)
+}
+
 func (ec *executionContext) childFields_StaffingInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "start":
@@ -9350,6 +9584,8 @@ func (ec *executionContext) childFields_StaffingResult(ctx context.Context, fiel
 		return ec.fieldContext_StaffingResult_scheduledHours(ctx, field)
 	case "serviceLevel":
 		return ec.fieldContext_StaffingResult_serviceLevel(ctx, field)
+	case "compare":
+		return ec.fieldContext_StaffingResult_compare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StaffingResult", field.Name)
 }
@@ -14014,6 +14250,98 @@ func (ec *executionContext) _ChannelConfiguration_updatedAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ChannelConfiguration_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChannelConfiguration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ComparedInterval_agents(ctx context.Context, field graphql.CollectedField, obj *ComparedInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedInterval_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedInterval_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedInterval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ComparedInterval_scheduledAgents(ctx context.Context, field graphql.CollectedField, obj *ComparedInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedInterval_scheduledAgents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAgents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedInterval_scheduledAgents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedInterval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ComparedInterval_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *ComparedInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedInterval_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedInterval_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedInterval", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComparedInterval_agentsDifference(ctx context.Context, field graphql.CollectedField, obj *ComparedInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedInterval_agentsDifference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentsDifference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedInterval_agentsDifference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedInterval", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CompetitorMarket_market(ctx context.Context, field graphql.CollectedField, obj *mining.CompetitorMarket) (ret graphql.Marshaler) {
@@ -18919,6 +19247,121 @@ func (ec *executionContext) _MarketCoverage_baselineHours(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_MarketCoverage_baselineHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_cost(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_baselineCost(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_baselineCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaselineCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_baselineCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_humanContacts(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_humanContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HumanContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_humanContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_aiContacts(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_aiContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AiContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_aiContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketCoverage_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *MarketCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketCoverage_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketCoverage_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MarketCoverage", field, false, false, "Float")
 }
 
@@ -26560,6 +27003,222 @@ func (ec *executionContext) fieldContext_ShiftAssignment_cost(_ context.Context,
 	return graphql.NewScalarFieldContext("ShiftAssignment", field, false, false, "Float")
 }
 
+func (ec *executionContext) _StaffingComparison_serviceLevelTarget(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_serviceLevelTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevelTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_serviceLevelTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingComparison_peakAgents(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_peakAgents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeakAgents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_peakAgents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingComparison_peakScheduled(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_peakScheduled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeakScheduled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_peakScheduled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingComparison_agentHours(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_agentHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_agentHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingComparison_scheduledHours(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_scheduledHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_scheduledHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingComparison_serviceLevel(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_serviceLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingComparison_peakAgentsDifference(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_peakAgentsDifference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeakAgentsDifference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_peakAgentsDifference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffingComparison_agentHoursDifference(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_agentHoursDifference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentHoursDifference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_agentHoursDifference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffingComparison", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingComparison_intervals(ctx context.Context, field graphql.CollectedField, obj *StaffingComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingComparison_intervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intervals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ComparedInterval) graphql.Marshaler {
+			return ec.marshalNComparedInterval2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐComparedIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingComparison_intervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaffingComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparedInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StaffingInterval_start(ctx context.Context, field graphql.CollectedField, obj *StaffingInterval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27050,6 +27709,38 @@ func (ec *executionContext) _StaffingResult_serviceLevel(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_StaffingResult_serviceLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StaffingResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StaffingResult_compare(ctx context.Context, field graphql.CollectedField, obj *StaffingResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffingResult_compare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *StaffingComparison) graphql.Marshaler {
+			return ec.marshalOStaffingComparison2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingComparison(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaffingResult_compare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaffingResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffingComparison(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StoredForecast_series(ctx context.Context, field graphql.CollectedField, obj *StoredForecast) (ret graphql.Marshaler) {
@@ -31324,7 +32015,7 @@ func (ec *executionContext) unmarshalInputStaffingInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"ahtSeconds", "patienceSeconds", "serviceLevel", "answerSeconds", "asaSeconds", "maxOccupancy", "shrinkage", "contacts", "start", "interval", "series", "source", "horizon", "to", "use"}
+	fieldsInOrder := [...]string{"ahtSeconds", "patienceSeconds", "serviceLevel", "answerSeconds", "asaSeconds", "maxOccupancy", "shrinkage", "contacts", "start", "interval", "series", "source", "horizon", "to", "use", "compareServiceLevel"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31436,6 +32127,13 @@ func (ec *executionContext) unmarshalInputStaffingInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Use = data
+		case "compareServiceLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compareServiceLevel"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompareServiceLevel = data
 		}
 	}
 	return it, nil
@@ -32559,6 +33257,54 @@ func (ec *executionContext) _ChannelConfiguration(ctx context.Context, sel ast.S
 			}
 		case "updatedAt":
 			out.Values[i] = ec._ChannelConfiguration_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var comparedIntervalImplementors = []string{"ComparedInterval"}
+
+func (ec *executionContext) _ComparedInterval(ctx context.Context, sel ast.SelectionSet, obj *ComparedInterval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, comparedIntervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComparedInterval")
+		case "agents":
+			out.Values[i] = ec._ComparedInterval_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledAgents":
+			out.Values[i] = ec._ComparedInterval_scheduledAgents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._ComparedInterval_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentsDifference":
+			out.Values[i] = ec._ComparedInterval_agentsDifference(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34432,6 +35178,31 @@ func (ec *executionContext) _MarketCoverage(ctx context.Context, sel ast.Selecti
 		case "baselineHours":
 			out.Values[i] = ec._MarketCoverage_baselineHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._MarketCoverage_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baselineCost":
+			out.Values[i] = ec._MarketCoverage_baselineCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "humanContacts":
+			out.Values[i] = ec._MarketCoverage_humanContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aiContacts":
+			out.Values[i] = ec._MarketCoverage_aiContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._MarketCoverage_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -36852,6 +37623,79 @@ func (ec *executionContext) _ShiftAssignment(ctx context.Context, sel ast.Select
 	return out
 }
 
+var staffingComparisonImplementors = []string{"StaffingComparison"}
+
+func (ec *executionContext) _StaffingComparison(ctx context.Context, sel ast.SelectionSet, obj *StaffingComparison) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staffingComparisonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaffingComparison")
+		case "serviceLevelTarget":
+			out.Values[i] = ec._StaffingComparison_serviceLevelTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peakAgents":
+			out.Values[i] = ec._StaffingComparison_peakAgents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peakScheduled":
+			out.Values[i] = ec._StaffingComparison_peakScheduled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentHours":
+			out.Values[i] = ec._StaffingComparison_agentHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledHours":
+			out.Values[i] = ec._StaffingComparison_scheduledHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceLevel":
+			out.Values[i] = ec._StaffingComparison_serviceLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peakAgentsDifference":
+			out.Values[i] = ec._StaffingComparison_peakAgentsDifference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentHoursDifference":
+			out.Values[i] = ec._StaffingComparison_agentHoursDifference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intervals":
+			out.Values[i] = ec._StaffingComparison_intervals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var staffingIntervalImplementors = []string{"StaffingInterval"}
 
 func (ec *executionContext) _StaffingInterval(ctx context.Context, sel ast.SelectionSet, obj *StaffingInterval) graphql.Marshaler {
@@ -36994,6 +37838,11 @@ func (ec *executionContext) _StaffingResult(ctx context.Context, sel ast.Selecti
 		case "serviceLevel":
 			out.Values[i] = ec._StaffingResult_serviceLevel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compare":
+			out.Values[i] = ec._StaffingResult_compare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -38236,6 +39085,26 @@ func (ec *executionContext) unmarshalNChannelSettingInput2ᚕgithubᚗcomᚋmeri
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNComparedInterval2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐComparedInterval(ctx context.Context, sel ast.SelectionSet, v ComparedInterval) graphql.Marshaler {
+	return ec._ComparedInterval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNComparedInterval2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐComparedIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []ComparedInterval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComparedInterval2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐComparedInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCompetitorMarket2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋminingᚐCompetitorMarket(ctx context.Context, sel ast.SelectionSet, v mining.CompetitorMarket) graphql.Marshaler {
@@ -40327,6 +41196,13 @@ func (ec *executionContext) unmarshalOSeriesInput2ᚖgithubᚗcomᚋmeridianᚑc
 	}
 	res, err := ec.unmarshalInputSeriesInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStaffingComparison2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐStaffingComparison(ctx context.Context, sel ast.SelectionSet, v *StaffingComparison) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StaffingComparison(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -262,6 +262,14 @@ type ChannelSettingInput struct {
 	Value string `json:"value"`
 }
 
+type ComparedInterval struct {
+	Agents          int     `json:"agents"`
+	ScheduledAgents int     `json:"scheduledAgents"`
+	ServiceLevel    float64 `json:"serviceLevel"`
+	// agents minus the first target's agents in the interval.
+	AgentsDifference int `json:"agentsDifference"`
+}
+
 type ConfigureChannelInput struct {
 	// whatsapp, messenger, instagram, line, telegram, kakaotalk or wechat.
 	Channel  string                `json:"channel"`
@@ -602,12 +610,25 @@ type LinkIdentitiesInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// One market's (one demand entry's) part of a follow-the-sun plan. An interval's agents answer
+// every market of its language together: their cost is attributed to the markets by their share
+// of the interval's contacts, so markets sharing a language pay for their own demand and the
+// markets' costs add up to the plan's cost (and the baseline's).
 type MarketCoverage struct {
 	Market   string `json:"market"`
 	Language string `json:"language"`
 	// Mean hours per day with people on shift for the market's language.
 	Hours         float64 `json:"hours"`
 	BaselineHours float64 `json:"baselineHours"`
+	// The market's share of the plan's cost.
+	Cost float64 `json:"cost"`
+	// The market's share of the baseline's cost.
+	BaselineCost float64 `json:"baselineCost"`
+	// The market's contacts people handle, and those AI covers alone.
+	HumanContacts float64 `json:"humanContacts"`
+	AiContacts    float64 `json:"aiContacts"`
+	// Expected service level of the market's contacts people handle; null when they handle none.
+	ServiceLevel *float64 `json:"serviceLevel,omitempty"`
 }
 
 type MarketDemandInput struct {
@@ -965,6 +986,24 @@ type ShiftInput struct {
 	Languages   []string `json:"languages"`
 }
 
+// The staffing of the same contacts at a second service-level target, and its difference from the first.
+type StaffingComparison struct {
+	// The compared service-level target.
+	ServiceLevelTarget float64 `json:"serviceLevelTarget"`
+	PeakAgents         int     `json:"peakAgents"`
+	PeakScheduled      int     `json:"peakScheduled"`
+	AgentHours         float64 `json:"agentHours"`
+	ScheduledHours     float64 `json:"scheduledHours"`
+	// Expected service level weighted by contacts.
+	ServiceLevel float64 `json:"serviceLevel"`
+	// peakAgents minus the first target's.
+	PeakAgentsDifference int `json:"peakAgentsDifference"`
+	// agentHours minus the first target's.
+	AgentHoursDifference float64 `json:"agentHoursDifference"`
+	// Per interval, in the order of the result's intervals.
+	Intervals []ComparedInterval `json:"intervals"`
+}
+
 type StaffingInput struct {
 	// Average handling time in seconds.
 	AhtSeconds float64 `json:"ahtSeconds"`
@@ -992,6 +1031,8 @@ type StaffingInput struct {
 	To *time.Time `json:"to,omitempty"`
 	// mean (default) or hi: plan for the interval's upper bound.
 	Use *string `json:"use,omitempty"`
+	// A second service-level target for the same contacts and parameters: the result's compare staffs them for it too.
+	CompareServiceLevel *float64 `json:"compareServiceLevel,omitempty"`
 }
 
 type StaffingInterval struct {
@@ -1023,6 +1064,8 @@ type StaffingResult struct {
 	ScheduledHours float64            `json:"scheduledHours"`
 	// Expected service level weighted by contacts.
 	ServiceLevel float64 `json:"serviceLevel"`
+	// The same contacts staffed for compareServiceLevel; null without it.
+	Compare *StaffingComparison `json:"compare,omitempty"`
 }
 
 type StoredForecast struct {

@@ -194,6 +194,8 @@ export type StaffingInput = {
   ahtSeconds: number;
   answerSeconds?: number | null | undefined;
   asaSeconds?: number | null | undefined;
+  /** A second service-level target for the same contacts and parameters: the result's compare staffs them for it too. */
+  compareServiceLevel?: number | null | undefined;
   /** Contacts per interval, given directly (start optional). */
   contacts?: Array<number> | null | undefined;
   /** Intervals to plan: live, how many to forecast (default one week); stored, the first this many of the stored forecast (default all). */
@@ -509,14 +511,14 @@ export type PlannerStaffingQueryVariables = Exact<{
 }>;
 
 
-export type PlannerStaffingQuery = { staffing: { model: string, source: string, series: string | null, interval: string, peakAgents: number, peakScheduled: number, agentHours: number, scheduledHours: number, serviceLevel: number, intervals: Array<{ start: string | null, contacts: number, agents: number, scheduledAgents: number, serviceLevel: number }> } };
+export type PlannerStaffingQuery = { staffing: { model: string, source: string, series: string | null, interval: string, peakAgents: number, peakScheduled: number, agentHours: number, scheduledHours: number, serviceLevel: number, intervals: Array<{ start: string | null, contacts: number, agents: number, scheduledAgents: number, serviceLevel: number }>, compare: { serviceLevelTarget: number, peakAgents: number, agentHours: number, serviceLevel: number, peakAgentsDifference: number, agentHoursDifference: number, intervals: Array<{ agents: number, agentsDifference: number }> } | null } };
 
 export type PlannerFollowTheSunQueryVariables = Exact<{
   input: FollowTheSunInput;
 }>;
 
 
-export type PlannerFollowTheSunQuery = { followTheSun: { start: string, interval: string, intervals: number, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number, costIncrease: number | null, coverage: Array<{ market: string, language: string, hours: number, baselineHours: number }>, baseline: { region: string, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number }, assignments: Array<{ language: string, region: string, cost: number }> } };
+export type PlannerFollowTheSunQuery = { followTheSun: { start: string, interval: string, intervals: number, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number, costIncrease: number | null, coverage: Array<{ market: string, language: string, hours: number, baselineHours: number, cost: number, baselineCost: number, humanContacts: number, aiContacts: number, serviceLevel: number | null }>, baseline: { region: string, cost: number, serviceLevel: number, humanContacts: number, aiContacts: number } } };
 
 export type ConversationCultureQueryVariables = Exact<{
   id: string | number;
@@ -1577,6 +1579,18 @@ export const PlannerStaffingDocument = new TypedDocumentString(`
       scheduledAgents
       serviceLevel
     }
+    compare {
+      serviceLevelTarget
+      peakAgents
+      agentHours
+      serviceLevel
+      peakAgentsDifference
+      agentHoursDifference
+      intervals {
+        agents
+        agentsDifference
+      }
+    }
   }
 }
     `) as unknown as TypedDocumentString<PlannerStaffingQuery, PlannerStaffingQueryVariables>;
@@ -1596,6 +1610,11 @@ export const PlannerFollowTheSunDocument = new TypedDocumentString(`
       language
       hours
       baselineHours
+      cost
+      baselineCost
+      humanContacts
+      aiContacts
+      serviceLevel
     }
     baseline {
       region
@@ -1603,11 +1622,6 @@ export const PlannerFollowTheSunDocument = new TypedDocumentString(`
       serviceLevel
       humanContacts
       aiContacts
-    }
-    assignments {
-      language
-      region
-      cost
     }
   }
 }

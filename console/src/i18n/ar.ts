@@ -386,7 +386,6 @@ export const ar: Messages = {
   plMarket: "السوق",
   plCoverageHours: "الساعات المغطاة يوميًا",
   plBaselineHours: "الساعات مع {region} وحدها",
-  plLanguageCost: "تكلفة لغته",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "لا توجد طلبات",
   orderNumber: "الطلب #{number}",
@@ -524,4 +523,11 @@ export const ar: Messages = {
   noConsentHint: "لم يوافق العميل على رسائل الخدمة على {channel}. إذا وافق، فسجّل ذلك في لوحة العميل.",
   noConsentAsk: "لم يوافق العميل على رسائل الخدمة على {channel}؛ ولا يحق لهذا المفتاح تسجيل الموافقة.",
   consentGoTo: "الانتقال إلى مفتاح الموافقة لـ{channel}",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "تكلفة طلبه",
+  plMarketBaselineCost: "التكلفة مع {region} وحدها",
+  plMarketHuman: "اتصالات عالجها أشخاص",
+  plMarketAi: "اتصالات عالجها الذكاء الاصطناعي",
+  plMarketSl: "مستوى الخدمة",
+  plMarketCostHint: "يجيب وكلاء الفترة الزمنية على جميع أسواق لغتهم معًا: يتحمل كل سوق حصة تكلفتهم التي تمثلها اتصالاته، فيكون مجموع تكاليف الأسواق مساويًا لتكلفة الخطة.",
 };

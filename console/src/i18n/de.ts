@@ -386,7 +386,6 @@ export const de: Messages = {
   plMarket: "Markt",
   plCoverageHours: "Abgedeckte Stunden pro Tag",
   plBaselineHours: "Stunden nur mit {region}",
-  plLanguageCost: "Kosten seiner Sprache",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "Keine Bestellungen",
   orderNumber: "Bestellung #{number}",
@@ -524,4 +523,11 @@ export const de: Messages = {
   noConsentHint: "Der Kunde hat Service-Nachrichten auf {channel} nicht zugestimmt. Wenn er zustimmt, erfassen Sie es im Kundenbereich.",
   noConsentAsk: "Der Kunde hat Service-Nachrichten auf {channel} nicht zugestimmt; dieser Schlüssel darf keine Einwilligung erfassen.",
   consentGoTo: "Zum Einwilligungsschalter für {channel}",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "Kosten seiner Nachfrage",
+  plMarketBaselineCost: "Kosten nur mit {region}",
+  plMarketHuman: "Kontakte durch Menschen",
+  plMarketAi: "Kontakte durch KI",
+  plMarketSl: "Servicelevel",
+  plMarketCostHint: "Die Agenten eines Intervalls beantworten alle Märkte ihrer Sprache gemeinsam: Jeder Markt trägt den Anteil ihrer Kosten, den seine Kontakte ausmachen, sodass die Kosten der Märkte zusammen die des Plans ergeben.",
 };

@@ -386,7 +386,6 @@ export const en = {
   plMarket: "Market",
   plCoverageHours: "Hours covered per day",
   plBaselineHours: "Hours with {region} alone",
-  plLanguageCost: "Cost of its language",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "No orders",
   orderNumber: "Order #{number}",
@@ -524,6 +523,13 @@ export const en = {
   noConsentHint: "The customer has not consented to service messages on {channel}. If they agree, record it in the customer panel.",
   noConsentAsk: "The customer has not consented to service messages on {channel}; this key may not record consent.",
   consentGoTo: "Go to the {channel} consent switch",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "Cost of its demand",
+  plMarketBaselineCost: "Cost with {region} alone",
+  plMarketHuman: "Contacts handled by people",
+  plMarketAi: "Contacts handled by AI",
+  plMarketSl: "Service level",
+  plMarketCostHint: "An interval's agents answer every market of its language together: each market pays the share of their cost that its contacts make up, so the markets' costs add up to the plan's.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -386,7 +386,6 @@ export const es: Messages = {
   plMarket: "Mercado",
   plCoverageHours: "Horas cubiertas al día",
   plBaselineHours: "Horas solo con {region}",
-  plLanguageCost: "Coste de su idioma",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "Sin pedidos",
   orderNumber: "Pedido #{number}",
@@ -524,4 +523,11 @@ export const es: Messages = {
   noConsentHint: "El cliente no ha dado su consentimiento a mensajes de servicio en {channel}. Si acepta, regístrelo en el panel del cliente.",
   noConsentAsk: "El cliente no ha dado su consentimiento a mensajes de servicio en {channel}; esta clave no puede registrar consentimientos.",
   consentGoTo: "Ir al interruptor de consentimiento de {channel}",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "Coste de su demanda",
+  plMarketBaselineCost: "Coste solo con {region}",
+  plMarketHuman: "Contactos atendidos por personas",
+  plMarketAi: "Contactos atendidos por IA",
+  plMarketSl: "Nivel de servicio",
+  plMarketCostHint: "Los agentes de un intervalo atienden juntos todos los mercados de su idioma: cada mercado paga la parte de su coste que suponen sus contactos, de modo que los costes de los mercados suman el del plan.",
 };

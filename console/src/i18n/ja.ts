@@ -386,7 +386,6 @@ export const ja: Messages = {
   plMarket: "市場",
   plCoverageHours: "1 日あたりの対応時間",
   plBaselineHours: "{region} のみの時間",
-  plLanguageCost: "その言語のコスト",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "注文はありません",
   orderNumber: "注文 #{number}",
@@ -524,4 +523,11 @@ export const ja: Messages = {
   noConsentHint: "顧客は {channel} でのサービスメッセージに同意していません。同意を得たら、顧客パネルで記録してください。",
   noConsentAsk: "顧客は {channel} でのサービスメッセージに同意していません。このキーでは同意を記録できません。",
   consentGoTo: "{channel} の同意スイッチへ移動",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "その需要のコスト",
+  plMarketBaselineCost: "{region} のみの場合のコスト",
+  plMarketHuman: "人が対応した問い合わせ",
+  plMarketAi: "AI が対応した問い合わせ",
+  plMarketSl: "サービスレベル",
+  plMarketCostHint: "各時間帯の担当者は同じ言語の全市場をまとめて対応します。各市場は自らの問い合わせが占める割合に応じてコストを負担するため、市場別コストの合計はプラン全体のコストと一致します。",
 };

@@ -386,7 +386,6 @@ export const zh: Messages = {
   plMarket: "市场",
   plCoverageHours: "每日覆盖小时数",
   plBaselineHours: "仅 {region} 时的小时数",
-  plLanguageCost: "其语言的成本",
   // Conversation screen: culture suggestions, orders, customer across channels, tier filter
   noOrders: "没有订单",
   orderNumber: "订单 #{number}",
@@ -524,4 +523,11 @@ export const zh: Messages = {
   noConsentHint: "客户尚未同意在 {channel} 上接收服务类消息。如客户同意，请在客户面板中记录。",
   noConsentAsk: "客户尚未同意在 {channel} 上接收服务类消息；此密钥无权记录同意。",
   consentGoTo: "前往 {channel} 的同意开关",
+  // Planner: per-market follow-the-sun figures
+  plMarketCost: "其需求的成本",
+  plMarketBaselineCost: "仅 {region} 时的成本",
+  plMarketHuman: "人工处理的联络",
+  plMarketAi: "AI 处理的联络",
+  plMarketSl: "服务水平",
+  plMarketCostHint: "每个时段的坐席共同处理同一语言的所有市场：每个市场按其联络量所占份额承担成本，因此各市场成本之和等于方案总成本。",
 };

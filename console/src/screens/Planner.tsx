@@ -444,7 +444,7 @@ function EventsSection({ regions, onCreated, version, onError }: { regions: stri
   );
 }
 
-type RegionPlan = { region: string; base: Staffing | null; whatIf: Staffing | null; error: string | null };
+type RegionPlan = { region: string; plan: Staffing | null; error: string | null };
 
 function StaffingSection({ regions }: { regions: string[] }) {
   const { t, fmt } = useI18n();
@@ -458,11 +458,13 @@ function StaffingSection({ regions }: { regions: string[] }) {
   const [show, setShow] = useState<"base" | "whatIf" | "diff">("base");
 
   const plan = useCallback(async () => {
-    const input = (sl: number, region: string) => ({
+    // One request per region: the server staffs both targets and their difference.
+    const input = (region: string) => ({
       ahtSeconds: Number(aht),
       answerSeconds: Number(answer),
       shrinkage: Number(shrinkage) / 100,
-      serviceLevel: sl / 100,
+      serviceLevel: Number(target) / 100,
+      compareServiceLevel: Number(whatIfTarget) / 100,
       series: { region },
       source: "live",
       horizon: Number(hours),
@@ -470,13 +472,10 @@ function StaffingSection({ regions }: { regions: string[] }) {
     const out = await Promise.all(
       regions.map(async (region): Promise<RegionPlan> => {
         try {
-          const [a, b] = await Promise.all([
-            request(PlannerStaffingDocument, { input: input(Number(target), region) }),
-            request(PlannerStaffingDocument, { input: input(Number(whatIfTarget), region) }),
-          ]);
-          return { region, base: a.staffing, whatIf: b.staffing, error: null };
+          const { staffing } = await request(PlannerStaffingDocument, { input: input(region) });
+          return { region, plan: staffing, error: null };
         } catch (err) {
-          return { region, base: null, whatIf: null, error: message(err) };
+          return { region, plan: null, error: message(err) };
         }
       }),
     );
@@ -497,15 +496,10 @@ function StaffingSection({ regions }: { regions: string[] }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const planned = (plans ?? []).flatMap((p) => (p.base && p.whatIf ? [{ region: p.region, base: p.base, whatIf: p.whatIf }] : []));
+  const planned = (plans ?? []).flatMap((p) => (p.plan?.compare ? [{ region: p.region, base: p.plan, whatIf: p.plan.compare }] : []));
   const cols = planned[0]?.base.intervals.map((i) => i.start ?? "") ?? [];
   const values = planned.map((p) =>
-    p.base.intervals.map((iv, h) => {
-      const w = p.whatIf.intervals[h]?.agents ?? null;
-      if (show === "base") return iv.agents;
-      if (show === "whatIf") return w;
-      return w == null ? null : w - iv.agents;
-    }),
+    show === "base" ? p.base.intervals.map((iv) => iv.agents) : p.whatIf.intervals.map((iv) => (show === "whatIf" ? iv.agents : iv.agentsDifference)),
   );
   const pct = (v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 });
 
@@ -561,24 +555,24 @@ function StaffingSection({ regions }: { regions: string[] }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {plans.map((p) => (
-                <Table.Tr key={p.region} data-testid={`staffing-${p.region}`}>
-                  <Table.Td>{p.region}</Table.Td>
-                  {p.base && p.whatIf ? (
+              {plans.map(({ region, plan: p, error }) => (
+                <Table.Tr key={region} data-testid={`staffing-${region}`}>
+                  <Table.Td>{region}</Table.Td>
+                  {p?.compare ? (
                     <>
-                      <Table.Td>{p.base.model}</Table.Td>
-                      <Table.Td>{fmt.number(p.base.peakAgents)}</Table.Td>
+                      <Table.Td>{p.model}</Table.Td>
+                      <Table.Td>{fmt.number(p.peakAgents)}</Table.Td>
                       <Table.Td>
-                        {fmt.number(p.whatIf.peakAgents)} ({fmt.number(p.whatIf.peakAgents - p.base.peakAgents, { signDisplay: "exceptZero" })})
+                        {fmt.number(p.compare.peakAgents)} ({fmt.number(p.compare.peakAgentsDifference, { signDisplay: "exceptZero" })})
                       </Table.Td>
-                      <Table.Td>{fmt.number(p.base.agentHours, { maximumFractionDigits: 1 })}</Table.Td>
-                      <Table.Td>{fmt.number(p.whatIf.agentHours, { maximumFractionDigits: 1 })}</Table.Td>
+                      <Table.Td>{fmt.number(p.agentHours, { maximumFractionDigits: 1 })}</Table.Td>
+                      <Table.Td>{fmt.number(p.compare.agentHours, { maximumFractionDigits: 1 })}</Table.Td>
                       <Table.Td>
-                        {pct(p.base.serviceLevel)} → {pct(p.whatIf.serviceLevel)}
+                        {pct(p.serviceLevel)} → {pct(p.compare.serviceLevel)}
                       </Table.Td>
                     </>
                   ) : (
-                    <Table.Td colSpan={6}>{p.error}</Table.Td>
+                    <Table.Td colSpan={6}>{error}</Table.Td>
                   )}
                 </Table.Tr>
               ))}
@@ -672,8 +666,6 @@ function SunSection({ regions }: { regions: string[] }) {
   const edit = (i: number, patch: Partial<Site>) => setSites((ss) => ss.map((s, k) => (k === i ? { ...s, ...patch } : s)));
   const money = (v: number) => fmt.number(v, { maximumFractionDigits: 0 });
   const pct = (v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 });
-  // The plan's assignments are per language: their cost, summed per language, is a market's share.
-  const costOf = (language: string) => plan?.assignments.filter((a) => a.language === language).reduce((s, a) => s + a.cost, 0) ?? 0;
 
   return (
     <Card withBorder>
@@ -753,7 +745,11 @@ function SunSection({ regions }: { regions: string[] }) {
                 <Table.Th>{t("plLanguage")}</Table.Th>
                 <Table.Th>{t("plCoverageHours")}</Table.Th>
                 <Table.Th>{t("plBaselineHours", { region: plan.baseline.region })}</Table.Th>
-                <Table.Th>{t("plLanguageCost")}</Table.Th>
+                <Table.Th>{t("plMarketCost")}</Table.Th>
+                <Table.Th>{t("plMarketBaselineCost", { region: plan.baseline.region })}</Table.Th>
+                <Table.Th>{t("plMarketHuman")}</Table.Th>
+                <Table.Th>{t("plMarketAi")}</Table.Th>
+                <Table.Th>{t("plMarketSl")}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -763,11 +759,18 @@ function SunSection({ regions }: { regions: string[] }) {
                   <Table.Td>{fmt.language(c.language)}</Table.Td>
                   <Table.Td>{fmt.number(c.hours, { maximumFractionDigits: 1 })}</Table.Td>
                   <Table.Td>{fmt.number(c.baselineHours, { maximumFractionDigits: 1 })}</Table.Td>
-                  <Table.Td>{money(costOf(c.language))}</Table.Td>
+                  <Table.Td>{money(c.cost)}</Table.Td>
+                  <Table.Td>{money(c.baselineCost)}</Table.Td>
+                  <Table.Td>{fmt.number(c.humanContacts, { maximumFractionDigits: 0 })}</Table.Td>
+                  <Table.Td>{fmt.number(c.aiContacts, { maximumFractionDigits: 0 })}</Table.Td>
+                  <Table.Td>{c.serviceLevel == null ? "–" : pct(c.serviceLevel)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
+          <Text size="xs" c="dimmed">
+            {t("plMarketCostHint")}
+          </Text>
         </Stack>
       )}
     </Card>
