@@ -14,7 +14,8 @@
 // reach the directory: if one of its parents is closed to it (a directory under /root, or a
 // test's temporary directory, both 0700), the cluster's data is kept instead under
 // /var/lib/meridian/pglocal/<hash of dir> and dir holds only a file pointing there
-// (see DataDir).
+// (see DataDir). Such a cluster is removed when another is relocated after its directory was
+// deleted and its server stopped.
 //
 // A started cluster is supervised until Stop: a server that exits without being asked is
 // started again with back-off, counted in meridian_postgres_restarts_total, and reported by
@@ -458,10 +459,51 @@ func (c *Cluster) resolveDataDir(dir string) (string, error) {
 	if err := os.MkdirAll(relocateRoot, 0o755); err != nil {
 		return "", err
 	}
+	if n := reclaimOrphans(relocateRoot); n > 0 {
+		c.logger.Info("removed relocated clusters whose directory was deleted", "clusters", n)
+	}
+	// The pointer first: a cluster whose origin file names a directory without one is taken
+	// for an orphan by the next relocation.
 	if err := os.WriteFile(filepath.Join(dir, pointerFile), []byte(data+"\n"), 0o644); err != nil {
 		return "", err
 	}
+	if err := os.WriteFile(data+originSuffix, []byte(dir+"\n"), 0o644); err != nil {
+		return "", err
+	}
 	return data, nil
+}
+
+// originSuffix names the file beside a relocated cluster that records the directory it
+// belongs to, so that the cluster can go once that directory is deleted.
+const originSuffix = ".origin"
+
+// reclaimOrphans removes the relocated clusters under root whose directory was deleted (its
+// pointer file is gone) and whose server is not running, and returns how many went: deleting
+// a data directory (a test's temporary one above all) would otherwise leave its PostgreSQL
+// cluster behind for good.
+func reclaimOrphans(root string) int {
+	origins, _ := filepath.Glob(filepath.Join(root, "*"+originSuffix))
+	n := 0
+	for _, o := range origins {
+		b, err := os.ReadFile(o)
+		if err != nil {
+			continue
+		}
+		data := strings.TrimSuffix(o, originSuffix)
+		if fileExists(filepath.Join(strings.TrimSpace(string(b)), pointerFile)) {
+			continue
+		}
+		if pid, err := os.ReadFile(filepath.Join(data, "postmaster.pid")); err == nil {
+			line, _, _ := strings.Cut(string(pid), "\n")
+			if p, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && p > 0 && processAlive(p) {
+				continue
+			}
+		}
+		if os.RemoveAll(data) == nil && os.Remove(o) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // reachable reports whether the service user may search every parent of dir (mode bits only;
