@@ -458,7 +458,7 @@ export type RoiQueryVariables = Exact<{
 }>;
 
 
-export type RoiQuery = { roi: { scenario: string, currency: string, horizonMonths: number, discountRate: number, totalValue: number, totalCost: number, netValue: number, roiPercent: number, npv: number, paybackMonth: number | null, discountedPaybackMonth: number | null, sensitivityDelta: number, actualsSource: string | null, warnings: Array<string>, valueByDimension: Array<{ key: string, label: string, basis: string, value: number }>, steps: Array<{ name: string, formula: string, value: number, unit: string }>, sensitivity: Array<{ input: string, base: number, low: number, high: number, npvLow: number, npvHigh: number, clamped: boolean }>, actuals: Array<{ path: string, scenarioValue: number | null, value: number, source: string | null, note: string | null }> } };
+export type RoiQuery = { roi: { scenario: string, currency: string, horizonMonths: number, discountRate: number, totalValue: number, totalCost: number, netValue: number, roiPercent: number, npv: number, paybackMonth: number | null, discountedPaybackMonth: number | null, sensitivityDelta: number, actualsSource: string | null, warnings: Array<string>, valueByDimension: Array<{ key: string, label: string, basis: string, value: number }>, steps: Array<{ name: string, formula: string, value: number, unit: string }>, sensitivity: Array<{ input: string, base: number, low: number, high: number, npvLow: number, npvHigh: number, clamped: boolean }>, actuals: Array<{ path: string, scenarioValue: number | null, value: number, source: string | null, note: string | null }>, inputs: Array<{ path: string, value: number, source: string, scenarioValue: number | null }> } };
 
 export type PlanScoreFragment = { model: string, mae: number | null, mase: number | null, smape: number | null, coverage: number | null };
 
@@ -579,6 +579,11 @@ export type InsightReportsQueryVariables = Exact<{
 
 
 export type InsightReportsQuery = { competitorMentions: { coMentions: number, coMentionRate: number, rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, competitors: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, markets: Array<{ market: string, coMentions: number, coMentionRate: number, mentionSentiment: number | null, sentiment: number | null, rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, competitors: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }> }> }, priceSensitivity: { rate: { key: string, hits: number, docs: number, rate: number, low: number, high: number }, markets: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, segments: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }>, marketSegments: Array<{ key: string, hits: number, docs: number, rate: number, low: number, high: number }> } };
+
+export type RoiScenariosQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RoiScenariosQuery = { roiScenarios: Array<{ name: string, title: string, description: string | null, currency: string, horizonMonths: number, discountRate: number, default: boolean }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1399,6 +1404,12 @@ export const RoiDocument = new TypedDocumentString(`
       note
     }
     actualsSource
+    inputs {
+      path
+      value
+      source
+      scenarioValue
+    }
     warnings
   }
 }
@@ -1782,3 +1793,16 @@ export const InsightReportsDocument = new TypedDocumentString(`
   low
   high
 }`) as unknown as TypedDocumentString<InsightReportsQuery, InsightReportsQueryVariables>;
+export const RoiScenariosDocument = new TypedDocumentString(`
+    query RoiScenarios {
+  roiScenarios {
+    name
+    title
+    description
+    currency
+    horizonMonths
+    discountRate
+    default
+  }
+}
+    `) as unknown as TypedDocumentString<RoiScenariosQuery, RoiScenariosQueryVariables>;

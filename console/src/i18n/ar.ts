@@ -499,4 +499,9 @@ export const ar: Messages = {
   insNoSegment: "بلا شريحة",
   insNoData: "لا توجد رسائل عملاء في هذه الأسواق والفترة.",
   insPickSlice: "اختر أسواقًا أو شريحة أو لغة: تُقارن موضوعاتها بموضوعات سائر العملاء.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "أفق التقييم",
+  roiInSensitivityDelta: "خطوة الحساسية",
+  roiOption: "محدد هنا",
+  roiNoScenarios: "لا يتضمن هذا الخادم أي سيناريو للعائد على الاستثمار.",
 };

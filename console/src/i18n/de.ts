@@ -499,4 +499,9 @@ export const de: Messages = {
   insNoSegment: "Kein Segment",
   insNoData: "Keine Kundennachricht in diesen Märkten und diesem Zeitraum.",
   insPickSlice: "Wählen Sie Märkte, ein Segment oder eine Sprache: ihre Themen werden mit denen aller anderen Kunden verglichen.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "Betrachtungszeitraum",
+  roiInSensitivityDelta: "Sensitivitätsschritt",
+  roiOption: "Hier gewählt",
+  roiNoScenarios: "Dieser Server liefert kein ROI-Szenario.",
 };

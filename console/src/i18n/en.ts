@@ -499,6 +499,11 @@ export const en = {
   insNoSegment: "No segment",
   insNoData: "No customer message in these markets and period.",
   insPickSlice: "Choose markets, a segment or a language: their themes are compared with every other customer's.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "Horizon",
+  roiInSensitivityDelta: "Sensitivity step",
+  roiOption: "Chosen here",
+  roiNoScenarios: "This server ships no ROI scenario.",
 } as const;
 
 export type MessageKey = keyof typeof en;

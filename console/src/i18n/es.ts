@@ -499,4 +499,9 @@ export const es: Messages = {
   insNoSegment: "Sin segmento",
   insNoData: "Ningún mensaje de clientes en estos mercados y este periodo.",
   insPickSlice: "Elija mercados, un segmento o un idioma: sus temas se comparan con los del resto de clientes.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "Horizonte",
+  roiInSensitivityDelta: "Paso de sensibilidad",
+  roiOption: "Elegido aquí",
+  roiNoScenarios: "Este servidor no incluye ningún escenario de ROI.",
 };

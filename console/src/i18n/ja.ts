@@ -499,4 +499,9 @@ export const ja: Messages = {
   insNoSegment: "セグメントなし",
   insNoData: "この市場と期間の顧客メッセージはありません。",
   insPickSlice: "市場、セグメント、または言語を選んでください。そのテーマがほかのすべての顧客と比較されます。",
+  // Executive ROI scenarios
+  roiInHorizonYears: "評価期間",
+  roiInSensitivityDelta: "感度分析の変動幅",
+  roiOption: "ここで指定",
+  roiNoScenarios: "このサーバーには ROI シナリオがありません。",
 };

@@ -499,4 +499,9 @@ export const zh: Messages = {
   insNoSegment: "无分群",
   insNoData: "这些市场和时间段内没有客户消息。",
   insPickSlice: "请选择市场、客户分群或语言：其主题将与所有其他客户的主题进行比较。",
+  // Executive ROI scenarios
+  roiInHorizonYears: "评估期",
+  roiInSensitivityDelta: "敏感性步长",
+  roiOption: "此处选择",
+  roiNoScenarios: "此服务器未提供任何 ROI 情景。",
 };
