@@ -285,6 +285,12 @@ func TestROIScenariosAreTheOnesROIAccepts(t *testing.T) {
 			t.Errorf("role %s: %s", role, body)
 		}
 	}
+	// The shipped scenarios need no ClickHouse: a server without insights lists them too.
+	var bare struct{ RoiScenarios []struct{ Name string } }
+	do(t, graphql.NewHandler(graphql.Config{Engine: engine}), ins(auth.RoleExecutive), `{ roiScenarios { name } }`, nil, &bare)
+	if len(bare.RoiScenarios) != len(names) {
+		t.Errorf("without insights: %+v, want %v", bare.RoiScenarios, names)
+	}
 }
 
 func TestInsightFieldsCheckRolesAndConfiguration(t *testing.T) {
