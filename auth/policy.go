@@ -22,7 +22,7 @@ const (
 	ActionReadMetrics Action = "read_metrics"
 	// ActionPlan: forecasts, staffing, follow-the-sun and planning events.
 	ActionPlan Action = "plan"
-	// ActionReadInsights: opportunities, competitor mentions, price sensitivity.
+	// ActionReadInsights: opportunities, competitor mentions, price sensitivity, ROI and its scenarios.
 	ActionReadInsights Action = "read_insights"
 	// ActionReadCustomers: customers and their identities (through the compliance gate).
 	ActionReadCustomers Action = "read_customers"

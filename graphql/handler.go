@@ -68,7 +68,7 @@ type Config struct {
 	PlanningEvents PlanningEventStore
 	// Insights answers opportunities, competitorMentions, priceSensitivity and roi
 	// (mining.New over the same ClickHouse databases as Engine). Nil: those fields answer an
-	// error saying insights are not configured.
+	// error saying insights are not configured (roiScenarios, the shipped scenarios, needs none).
 	Insights *mining.Service
 	// Customers (the identity graph) answers customer, customerByIdentity, linkIdentities and
 	// unlinkIdentity; Replies sends replies (sendMessage) and reads them. Nil: those fields

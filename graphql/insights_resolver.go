@@ -122,6 +122,42 @@ func scenarioByName(name string) (roi.Scenario, error) {
 	return roi.Parse(data)
 }
 
+// RoiScenarios lists the shipped scenarios as their files state them. Each is parsed as
+// roi(scenario:) parses it, so a listed name is one roi accepts.
+func (q queryResolver) RoiScenarios(ctx context.Context) ([]generated.RoiScenario, error) {
+	if _, err := q.principalFor(ctx, auth.ActionReadInsights, ""); err != nil {
+		return nil, err
+	}
+	out := []generated.RoiScenario{}
+	for _, name := range scenarios.Names() {
+		s, err := scenarioByName(name)
+		if err != nil {
+			return nil, q.fail(ctx, fmt.Errorf("shipped scenario %s: %w", name, err))
+		}
+		sc := generated.RoiScenario{
+			Name: name, Title: s.Name, Currency: s.CurrencyCode(), HorizonMonths: s.HorizonMonths(),
+			DiscountRate: s.AnnualDiscountRate(), CashFlows: s.PeriodBasis(), Default: name == scenarios.Default,
+		}
+		if s.Description != "" {
+			sc.Description = &s.Description
+		}
+		if s.Source != "" {
+			sc.Source = &s.Source
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// RoiInputValue returns the RoiInputValue field resolver.
+func (r *Resolver) RoiInputValue() generated.RoiInputValueResolver { return roiInputResolver{r} }
+
+type roiInputResolver struct{ *Resolver }
+
+func (roiInputResolver) Source(_ context.Context, obj *roi.InputValue) (string, error) {
+	return string(obj.Source), nil
+}
+
 func (q queryResolver) Roi(ctx context.Context, scenario string, discountRate *float64, useActuals *bool, from, to *time.Time) (*generated.RoiResult, error) {
 	p, err := q.insightsPrincipal(ctx)
 	if err != nil {
@@ -158,13 +194,16 @@ func roiResult(r roi.Result, source string) *generated.RoiResult {
 		RoiPercent: r.ROIPercent, Npv: r.NPV, PaybackMonth: r.PaybackMonth, DiscountedPaybackMonth: r.DiscountedPaybackMonth,
 		CostItems: r.CostItems, Yearly: r.Yearly, Steps: r.Steps, SensitivityDelta: r.SensitivityDelta,
 		Sensitivity: r.Sensitivity, Warnings: r.Warnings, CostComparisons: r.CostComparisons,
-		ValueByDimension: []generated.RoiDimension{}, Actuals: []generated.RoiActual{},
+		ValueByDimension: []generated.RoiDimension{}, Actuals: []generated.RoiActual{}, Inputs: r.Inputs,
 	}
 	if source != "" {
 		out.ActualsSource = &source
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
+	}
+	if out.Inputs == nil {
+		out.Inputs = []roi.InputValue{}
 	}
 	if out.CostComparisons == nil {
 		out.CostComparisons = []roi.CostComparison{}

@@ -183,11 +183,43 @@ func TestROIUsesActualsFromClickHouse(t *testing.T) {
 				Value float64
 			}
 			ActualsSource *string
+			Inputs        []struct {
+				Path, Source  string
+				Value         float64
+				ScenarioValue *float64
+			}
 		}
 	}
-	do(t, h, ins(auth.RoleExecutive), `{ roi(scenario: "insights/scenarios/drivers-example.yaml", discountRate: 0.08) {
-  totalValue roiPercent valueByDimension { key basis value } steps { name } sensitivity { input } actuals { path value } actualsSource } }`, nil, &data)
+	do(t, h, ins(auth.RoleExecutive), `{ roi(scenario: "insights/scenarios/drivers-example.yaml", discountRate: 0.09) {
+  totalValue roiPercent valueByDimension { key basis value } steps { name } sensitivity { input } actuals { path value } actualsSource
+  inputs { path source value scenarioValue } } }`, nil, &data)
 	r := data.Roi
+	// The inputs: the measured ones as actuals with their measured values, the discount rate
+	// as this request's option, the rest as the file's assumptions.
+	measured := map[string]float64{}
+	for _, a := range r.Actuals {
+		measured[a.Path] = a.Value
+	}
+	sources := map[string]int{}
+	for _, in := range r.Inputs {
+		sources[in.Source]++
+		v, isActual := measured[in.Path]
+		switch {
+		case in.Path == "discount_rate":
+			if in.Source != "option" || in.Value != 0.09 || in.ScenarioValue == nil || *in.ScenarioValue != 0.08 {
+				t.Errorf("discount rate input %+v", in)
+			}
+		case isActual:
+			if in.Source != "actual" || in.Value != v {
+				t.Errorf("input %+v, measured %v", in, v)
+			}
+		case in.Source != "scenario" || in.ScenarioValue != nil:
+			t.Errorf("input %+v is not measured but not the scenario's", in)
+		}
+	}
+	if sources["actual"] != len(r.Actuals) || sources["option"] != 1 || sources["scenario"] < 20 {
+		t.Errorf("input sources %v with %d actuals", sources, len(r.Actuals))
+	}
 	paths := map[string]float64{}
 	for _, a := range r.Actuals {
 		paths[a.Path] = a.Value
@@ -202,6 +234,62 @@ func TestROIUsesActualsFromClickHouse(t *testing.T) {
 	do(t, h, ins(auth.RoleAdmin), `{ roi(scenario: "midsize-multinational", useActuals: false) { roiPercent actuals { path } } }`, nil, &data)
 	if len(data.Roi.Actuals) != 0 || data.Roi.RoiPercent < 486 || data.Roi.RoiPercent > 488 {
 		t.Errorf("write-up scenario without actuals: ROI %.2f, actuals %v", data.Roi.RoiPercent, data.Roi.Actuals)
+	}
+}
+
+func TestROIScenariosAreTheOnesROIAccepts(t *testing.T) {
+	h := insHandler(nil)
+	var list struct {
+		RoiScenarios []struct {
+			Name, Title, Currency, CashFlows string
+			Description, Source              *string
+			HorizonMonths                    int
+			DiscountRate                     float64
+			Default                          bool
+		}
+	}
+	do(t, h, ins(auth.RoleExecutive), `{ roiScenarios { name title description source currency horizonMonths discountRate cashFlows default } }`, nil, &list)
+	var names, defaults []string
+	for _, sc := range list.RoiScenarios {
+		names = append(names, sc.Name)
+		if sc.Default {
+			defaults = append(defaults, sc.Name)
+		}
+		if sc.Title == "" || sc.Description == nil || *sc.Description == "" {
+			t.Errorf("scenario %s has no title or description: %+v", sc.Name, sc)
+		}
+		// roi accepts each by its name, and computes on the figures the list states.
+		var data struct {
+			Roi struct {
+				Scenario, Currency, CashFlows string
+				HorizonMonths                 int
+				DiscountRate                  float64
+			}
+		}
+		do(t, h, ins(auth.RoleExecutive), `query($s: String!) { roi(scenario: $s, useActuals: false) { scenario currency cashFlows horizonMonths discountRate } }`, map[string]any{"s": sc.Name}, &data)
+		if r := data.Roi; r.Scenario != sc.Title || r.Currency != sc.Currency || r.CashFlows != sc.CashFlows || r.HorizonMonths != sc.HorizonMonths || r.DiscountRate != sc.DiscountRate {
+			t.Errorf("roi(scenario: %q) = %+v, listed as %+v", sc.Name, r, sc)
+		}
+	}
+	if len(names) < 2 || len(defaults) != 1 {
+		t.Fatalf("scenarios %v, defaults %v", names, defaults)
+	}
+	// An unknown scenario's error names every listed one.
+	_, body := post(t, h, ins(auth.RoleAnalyst), `{ roi(scenario: "no-such-scenario") { npv } }`, nil)
+	if !strings.Contains(body, "no-such-scenario") || !strings.Contains(body, "have "+strings.Join(names, ", ")) {
+		t.Errorf("unknown scenario with scenarios %v: %s", names, body)
+	}
+	// The same permission as roi.
+	for _, role := range []string{auth.RolePlanner, auth.RoleAgent, auth.RoleCompliance} {
+		if _, body := post(t, h, ins(role), `{ roiScenarios { name } }`, nil); !strings.Contains(body, "forbidden") {
+			t.Errorf("role %s: %s", role, body)
+		}
+	}
+	// The shipped scenarios need no ClickHouse: a server without insights lists them too.
+	var bare struct{ RoiScenarios []struct{ Name string } }
+	do(t, graphql.NewHandler(graphql.Config{Engine: engine}), ins(auth.RoleExecutive), `{ roiScenarios { name } }`, nil, &bare)
+	if len(bare.RoiScenarios) != len(names) {
+		t.Errorf("without insights: %+v, want %v", bare.RoiScenarios, names)
 	}
 }
 

@@ -1,9 +1,10 @@
 // The executive screen's ROI tab in a real browser against a real `meridian serve`
 // (e2e/harness.mjs): three customers write on WhatsApp, so the ROI model's annual contacts
-// and AI containment are measured; an executive key signs in, opens the ROI tab and sees the
+// and AI containment are measured; an executive key signs in, opens the ROI tab, finds the
+// scenarios of roiScenarios to choose from with the server's default chosen, and sees the
 // NPV, payback, waterfall, tornado and inputs of the roi query for the same key, scenario and
-// range; a measured contact count lists the conversations behind it; a new discount rate and
-// switching the actuals off show the server's new figures. Run with `make build && cd console
+// range; a measured contact count lists the conversations behind it; a new discount rate,
+// switching the actuals off and another scenario show the server's new figures. Run with `make build && cd console
 // && node --test --test-reporter=spec e2e/roi.test.mjs`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +15,6 @@ import { join } from "node:path";
 import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
 
 const execKey = "roi-executive-key-0123";
-const scenario = "midsize-multinational";
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let meridian, browser;
@@ -53,6 +53,7 @@ const roiQuery = `query($s: String!, $r: Float, $a: Boolean, $from: Time, $to: T
   roi(scenario: $s, discountRate: $r, useActuals: $a, from: $from, to: $to) {
     currency horizonMonths npv paybackMonth totalValue sensitivityDelta
     valueByDimension { key } sensitivity { input } actuals { path value }
+    inputs { path value source scenarioValue }
   }
 }`;
 
@@ -73,6 +74,11 @@ test("the ROI tab shows the roi query's NPV, payback, waterfall, tornado and inp
     const contactsNow = async () => (await meridian.gql(execKey, `query($from: Time, $to: Time) { metrics(measures: ["contacts"], from: $from, to: $to) { rows { values } } }`, range)).metrics.rows[0]?.values[0] ?? 0;
     await waitFor("the three contacts in ClickHouse", async () => (await contactsNow()) === 3);
 
+    // The scenarios to choose from, and the one the server marks default.
+    const { roiScenarios } = await meridian.gql(execKey, `{ roiScenarios { name title description default } }`);
+    const chosen = roiScenarios.find((s) => s.default);
+    assert.ok(chosen && roiScenarios.length >= 2, `scenarios: ${JSON.stringify(roiScenarios)}`);
+    const scenario = chosen.name;
     const ask = async (vars) => (await meridian.gql(execKey, roiQuery, { s: scenario, ...range, ...vars })).roi;
     const roi = await ask({});
     const measured = roi.actuals.map((a) => a.path).sort();
@@ -88,6 +94,16 @@ test("the ROI tab shows the roi query's NPV, payback, waterfall, tornado and inp
     const panel = page.getByTestId("roi");
     await page.locator('[data-testid="roi"][aria-busy="false"]').getByTestId("roi-npv").waitFor();
 
+    // The scenario select: the default chosen and described, its options roiScenarios'.
+    const select = panel.getByLabel("Scenario", { exact: true });
+    assert.equal(await select.inputValue(), chosen.title);
+    await panel.getByText(chosen.description, { exact: true }).waitFor();
+    await select.click();
+    const options = page.getByRole("listbox").getByRole("option");
+    await options.first().waitFor();
+    assert.deepEqual(await options.allTextContents(), roiScenarios.map((s) => s.title));
+    await page.keyboard.press("Escape");
+
     // The key figures, as the server computed them.
     assert.equal(await page.getByTestId("roi-npv").getAttribute("data-value"), String(roi.npv));
     assert.equal(await page.getByTestId("roi-npv").textContent(), money(roi.npv));
@@ -100,12 +116,14 @@ test("the ROI tab shows the roi query's NPV, payback, waterfall, tornado and inp
     const tornado = panel.getByRole("img", { name: `Tornado of the net present value with each input moved by ${pct}, around the base of ${money(roi.npv)}` });
     assert.equal(await bars(tornado), roi.sensitivity.length * 2);
 
-    // Every input the model used, and the measured ones marked as actuals.
+    // Every input the model read, with its value and source as the server gives them, and the
+    // measured ones marked as actuals.
     const inputs = page.getByTestId("roi-inputs");
-    const listed = await inputs.locator("[data-input]").evaluateAll((rows) => rows.map((r) => r.dataset.input));
-    assert.deepEqual(listed.sort(), [...new Set([...roi.sensitivity.map((s) => s.input), ...measured])].sort());
+    const shownInputs = () => inputs.locator("[data-input]").evaluateAll((rows) => rows.map((r) => ({ path: r.dataset.input, value: Number(r.dataset.value), source: r.dataset.source })));
+    assert.deepEqual(await shownInputs(), roi.inputs.map(({ path, value, source }) => ({ path, value, source })));
     const actual = await inputs.locator('[data-source="actual"]').evaluateAll((rows) => rows.map((r) => r.dataset.input));
     assert.deepEqual(actual.sort(), measured);
+    assert.equal(await inputs.locator('[data-source="scenario"]').count(), roi.inputs.length - measured.length);
     assert.equal(await inputs.locator('[data-source="actual"]').getByText("Actual", { exact: true }).count(), measured.length);
     assert.deepEqual(await accessibilityProblems(page), []);
 
@@ -139,6 +157,19 @@ test("the ROI tab shows the roi query's NPV, payback, waterfall, tornado and inp
     assert.equal(await page.getByTestId("roi-npv").textContent(), money(assumed.npv));
     assert.equal(await inputs.locator('[data-source="actual"]').count(), 0);
     assert.equal(await bars(panel.getByRole("img", { name: /^Tornado/ })), assumed.sensitivity.length * 2);
+    assert.deepEqual(await shownInputs(), assumed.inputs.map(({ path, value, source }) => ({ path, value, source })));
+
+    // Another scenario from the select: the server's figures for it, its description shown.
+    const other = roiScenarios.find((s) => !s.default);
+    const otherRoi = await ask({ s: other.name, r: 0.15, a: false });
+    assert.notEqual(otherRoi.npv, assumed.npv);
+    await select.click();
+    await page.getByRole("option", { name: other.title, exact: true }).click();
+    await waitFor(`the NPV of ${other.name}`, async () => (await page.getByTestId("roi-npv").getAttribute("data-value")) === String(otherRoi.npv));
+    await page.locator('[data-testid="roi"][aria-busy="false"]').waitFor();
+    assert.equal(await select.inputValue(), other.title);
+    await panel.getByText(other.description, { exact: true }).waitFor();
+    assert.deepEqual(await shownInputs(), otherRoi.inputs.map(({ path, value, source }) => ({ path, value, source })));
     assert.deepEqual(problems, []);
   } catch (err) {
     const shot = join(tmpdir(), "meridian-console-e2e-roi.png");

@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	OutboundMessage() OutboundMessageResolver
 	Query() QueryResolver
+	RoiInputValue() RoiInputValueResolver
 	Subscription() SubscriptionResolver
 	ThemeExample() ThemeExampleResolver
 }
@@ -682,6 +683,7 @@ type ComplexityRoot struct {
 		Queues              func(childComplexity int, region string) int
 		ResidencyReport     func(childComplexity int, region *string) int
 		Roi                 func(childComplexity int, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) int
+		RoiScenarios        func(childComplexity int) int
 		ServiceAnalytics    func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) int
 		Staffing            func(childComplexity int, input StaffingInput) int
 		Teams               func(childComplexity int, region string) int
@@ -794,6 +796,13 @@ type ComplexityRoot struct {
 		Value       func(childComplexity int) int
 	}
 
+	RoiInputValue struct {
+		Path          func(childComplexity int) int
+		ScenarioValue func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Value         func(childComplexity int) int
+	}
+
 	RoiResult struct {
 		Actuals                func(childComplexity int) int
 		ActualsSource          func(childComplexity int) int
@@ -804,6 +813,7 @@ type ComplexityRoot struct {
 		DiscountRate           func(childComplexity int) int
 		DiscountedPaybackMonth func(childComplexity int) int
 		HorizonMonths          func(childComplexity int) int
+		Inputs                 func(childComplexity int) int
 		NetValue               func(childComplexity int) int
 		Npv                    func(childComplexity int) int
 		PaybackMonth           func(childComplexity int) int
@@ -817,6 +827,18 @@ type ComplexityRoot struct {
 		ValueByDimension       func(childComplexity int) int
 		Warnings               func(childComplexity int) int
 		Yearly                 func(childComplexity int) int
+	}
+
+	RoiScenario struct {
+		CashFlows     func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		Default       func(childComplexity int) int
+		Description   func(childComplexity int) int
+		DiscountRate  func(childComplexity int) int
+		HorizonMonths func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Title         func(childComplexity int) int
 	}
 
 	RoiSensitivity struct {
@@ -1123,6 +1145,7 @@ type QueryResolver interface {
 	CompetitorMentions(ctx context.Context, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) (*mining.CompetitorReport, error)
 	PriceSensitivity(ctx context.Context, markets []string, segments []string, from *time.Time, to *time.Time, period *string) (*mining.PriceReport, error)
 	Roi(ctx context.Context, scenario string, discountRate *float64, useActuals *bool, from *time.Time, to *time.Time) (*RoiResult, error)
+	RoiScenarios(ctx context.Context) ([]RoiScenario, error)
 	Articles(ctx context.Context, language *string, query *string, limit *int) ([]Article, error)
 	Forecast(ctx context.Context, series SeriesInput, horizon int, level *float64, interval *string, historyWeeks *int, to *time.Time, move []PlanningEventMoveInput) (*Forecast, error)
 	Forecasts(ctx context.Context, region *string, series *SeriesInput, interval *string, from *time.Time, to *time.Time) ([]StoredForecast, error)
@@ -1140,6 +1163,9 @@ type QueryResolver interface {
 	Queues(ctx context.Context, region string) ([]Queue, error)
 	Inbox(ctx context.Context, filters *InboxFilters, first *int, after *string) (*InboxConnection, error)
 	Me(ctx context.Context) (*Me, error)
+}
+type RoiInputValueResolver interface {
+	Source(ctx context.Context, obj *roi.InputValue) (string, error)
 }
 type SubscriptionResolver interface {
 	ConversationUpdated(ctx context.Context, conversationID *string) (<-chan *metrics.Conversation, error)
@@ -4179,6 +4205,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roi(childComplexity, args["scenario"].(string), args["discountRate"].(*float64), args["useActuals"].(*bool), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.roiScenarios":
+		if e.ComplexityRoot.Query.RoiScenarios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RoiScenarios(childComplexity), true
 	case "Query.serviceAnalytics":
 		if e.ComplexityRoot.Query.ServiceAnalytics == nil {
 			break
@@ -4644,6 +4676,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoiDimension.Value(childComplexity), true
 
+	case "RoiInputValue.path":
+		if e.ComplexityRoot.RoiInputValue.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiInputValue.Path(childComplexity), true
+	case "RoiInputValue.scenarioValue":
+		if e.ComplexityRoot.RoiInputValue.ScenarioValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiInputValue.ScenarioValue(childComplexity), true
+	case "RoiInputValue.source":
+		if e.ComplexityRoot.RoiInputValue.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiInputValue.Source(childComplexity), true
+	case "RoiInputValue.value":
+		if e.ComplexityRoot.RoiInputValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiInputValue.Value(childComplexity), true
+
 	case "RoiResult.actuals":
 		if e.ComplexityRoot.RoiResult.Actuals == nil {
 			break
@@ -4698,6 +4755,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoiResult.HorizonMonths(childComplexity), true
+	case "RoiResult.inputs":
+		if e.ComplexityRoot.RoiResult.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiResult.Inputs(childComplexity), true
 	case "RoiResult.netValue":
 		if e.ComplexityRoot.RoiResult.NetValue == nil {
 			break
@@ -4776,6 +4839,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoiResult.Yearly(childComplexity), true
+
+	case "RoiScenario.cashFlows":
+		if e.ComplexityRoot.RoiScenario.CashFlows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.CashFlows(childComplexity), true
+	case "RoiScenario.currency":
+		if e.ComplexityRoot.RoiScenario.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.Currency(childComplexity), true
+	case "RoiScenario.default":
+		if e.ComplexityRoot.RoiScenario.Default == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.Default(childComplexity), true
+	case "RoiScenario.description":
+		if e.ComplexityRoot.RoiScenario.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.Description(childComplexity), true
+	case "RoiScenario.discountRate":
+		if e.ComplexityRoot.RoiScenario.DiscountRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.DiscountRate(childComplexity), true
+	case "RoiScenario.horizonMonths":
+		if e.ComplexityRoot.RoiScenario.HorizonMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.HorizonMonths(childComplexity), true
+	case "RoiScenario.name":
+		if e.ComplexityRoot.RoiScenario.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.Name(childComplexity), true
+	case "RoiScenario.source":
+		if e.ComplexityRoot.RoiScenario.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.Source(childComplexity), true
+	case "RoiScenario.title":
+		if e.ComplexityRoot.RoiScenario.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoiScenario.Title(childComplexity), true
 
 	case "RoiSensitivity.base":
 		if e.ComplexityRoot.RoiSensitivity.Base == nil {
@@ -6463,6 +6581,29 @@ extend type Query {
   are listed in actuals; the rest are the scenario's.
   """
   roi(scenario: String!, discountRate: Float, useActuals: Boolean = true, from: Time, to: Time): RoiResult!
+
+  "The shipped scenarios roi(scenario:) accepts, by name; one is marked default."
+  roiScenarios: [RoiScenario!]!
+}
+
+"A shipped ROI scenario (insights/scenarios), as its file states it."
+type RoiScenario {
+  "What roi(scenario:) takes, e.g. midsize-multinational."
+  name: String!
+  "The file's own title, e.g. Mid-size multinational (write-up worked example)."
+  title: String!
+  "A sentence on what the scenario models."
+  description: String
+  "Where the scenario's figures come from, when the file says."
+  source: String
+  currency: String!
+  horizonMonths: Int!
+  "The scenario's annual discount rate (0.10 = 10%), before any discountRate argument."
+  discountRate: Float!
+  "monthly or yearly: the period NPV discounts over."
+  cashFlows: String!
+  "The scenario to show first: the write-up's worked example."
+  default: Boolean!
 }
 
 "Messages of some markets (ISO country codes), languages (en matches en-GB), products, customer segments (tiers) and time range. Empty means any."
@@ -6599,7 +6740,19 @@ type RoiResult {
   "Scenario inputs replaced by figures measured in ClickHouse; empty when none were used."
   actuals: [RoiActual!]!
   actualsSource: String
+  "Every input the scenario, the actuals or the arguments gave, in the scenario's order, with its source (typical cost ranges, which feed only costComparisons, are left out)."
+  inputs: [RoiInputValue!]!
   warnings: [String!]!
+}
+
+type RoiInputValue {
+  "YAML path of the input, e.g. value.efficiency.drivers.annual_contacts."
+  path: String!
+  value: Float!
+  "scenario (the file's assumption), actual (measured in ClickHouse, see actuals) or option (this request's discountRate)."
+  source: String!
+  "The scenario's value when an actual or option replaced it; null otherwise."
+  scenarioValue: Float
 }
 
 type RoiDimension {
@@ -9324,6 +9477,20 @@ func (ec *executionContext) childFields_RoiDimension(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type RoiDimension", field.Name)
 }
 
+func (ec *executionContext) childFields_RoiInputValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_RoiInputValue_path(ctx, field)
+	case "value":
+		return ec.fieldContext_RoiInputValue_value(ctx, field)
+	case "source":
+		return ec.fieldContext_RoiInputValue_source(ctx, field)
+	case "scenarioValue":
+		return ec.fieldContext_RoiInputValue_scenarioValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiInputValue", field.Name)
+}
+
 func (ec *executionContext) childFields_RoiResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "scenario":
@@ -9368,10 +9535,36 @@ func (ec *executionContext) childFields_RoiResult(ctx context.Context, field gra
 		return ec.fieldContext_RoiResult_actuals(ctx, field)
 	case "actualsSource":
 		return ec.fieldContext_RoiResult_actualsSource(ctx, field)
+	case "inputs":
+		return ec.fieldContext_RoiResult_inputs(ctx, field)
 	case "warnings":
 		return ec.fieldContext_RoiResult_warnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoiResult", field.Name)
+}
+
+func (ec *executionContext) childFields_RoiScenario(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RoiScenario_name(ctx, field)
+	case "title":
+		return ec.fieldContext_RoiScenario_title(ctx, field)
+	case "description":
+		return ec.fieldContext_RoiScenario_description(ctx, field)
+	case "source":
+		return ec.fieldContext_RoiScenario_source(ctx, field)
+	case "currency":
+		return ec.fieldContext_RoiScenario_currency(ctx, field)
+	case "horizonMonths":
+		return ec.fieldContext_RoiScenario_horizonMonths(ctx, field)
+	case "discountRate":
+		return ec.fieldContext_RoiScenario_discountRate(ctx, field)
+	case "cashFlows":
+		return ec.fieldContext_RoiScenario_cashFlows(ctx, field)
+	case "default":
+		return ec.fieldContext_RoiScenario_default(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoiScenario", field.Name)
 }
 
 func (ec *executionContext) childFields_RoiSensitivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -22978,6 +23171,38 @@ func (ec *executionContext) fieldContext_Query_roi(ctx context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_roiScenarios(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roiScenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RoiScenarios(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RoiScenario) graphql.Marshaler {
+			return ec.marshalNRoiScenario2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiScenarioᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roiScenarios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiScenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_articles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25344,6 +25569,98 @@ func (ec *executionContext) fieldContext_RoiDimension_fromDrivers(_ context.Cont
 	return graphql.NewScalarFieldContext("RoiDimension", field, false, false, "Float")
 }
 
+func (ec *executionContext) _RoiInputValue_path(ctx context.Context, field graphql.CollectedField, obj *roi.InputValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiInputValue_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiInputValue_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiInputValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiInputValue_value(ctx context.Context, field graphql.CollectedField, obj *roi.InputValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiInputValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiInputValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiInputValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiInputValue_source(ctx context.Context, field graphql.CollectedField, obj *roi.InputValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiInputValue_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoiInputValue().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiInputValue_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiInputValue", field, true, true, "String")
+}
+
+func (ec *executionContext) _RoiInputValue_scenarioValue(ctx context.Context, field graphql.CollectedField, obj *roi.InputValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiInputValue_scenarioValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScenarioValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiInputValue_scenarioValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiInputValue", field, false, false, "Float")
+}
+
 func (ec *executionContext) _RoiResult_scenario(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25890,6 +26207,38 @@ func (ec *executionContext) fieldContext_RoiResult_actualsSource(_ context.Conte
 	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
 }
 
+func (ec *executionContext) _RoiResult_inputs(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiResult_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []roi.InputValue) graphql.Marshaler {
+			return ec.marshalNRoiInputValue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐInputValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiResult_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoiResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoiInputValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RoiResult_warnings(ctx context.Context, field graphql.CollectedField, obj *RoiResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25911,6 +26260,213 @@ func (ec *executionContext) _RoiResult_warnings(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RoiResult_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoiResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_name(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_title(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_description(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_source(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_currency(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_horizonMonths(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_horizonMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HorizonMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_horizonMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoiScenario_discountRate(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_discountRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiscountRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_discountRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RoiScenario_cashFlows(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_cashFlows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CashFlows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_cashFlows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoiScenario_default(ctx context.Context, field graphql.CollectedField, obj *RoiScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoiScenario_default(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Default, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoiScenario_default(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoiScenario", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _RoiSensitivity_input(ctx context.Context, field graphql.CollectedField, obj *roi.SensitivityRow) (ret graphql.Marshaler) {
@@ -36227,6 +36783,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roi(ctx, field)
 				})
+		case "roiScenarios":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roiScenarios(ctx, field)
+				})
 		case "articles":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -37054,6 +37616,55 @@ func (ec *executionContext) _RoiDimension(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var roiInputValueImplementors = []string{"RoiInputValue"}
+
+func (ec *executionContext) _RoiInputValue(ctx context.Context, sel ast.SelectionSet, obj *roi.InputValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiInputValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiInputValue")
+		case "path":
+			out.Values[i] = ec._RoiInputValue_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "value":
+			out.Values[i] = ec._RoiInputValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoiInputValue_source(ctx, field, obj)
+				})
+		case "scenarioValue":
+			out.Values[i] = ec._RoiInputValue_scenarioValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roiResultImplementors = []string{"RoiResult"}
 
 func (ec *executionContext) _RoiResult(ctx context.Context, sel ast.SelectionSet, obj *RoiResult) graphql.Marshaler {
@@ -37170,8 +37781,86 @@ func (ec *executionContext) _RoiResult(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "inputs":
+			out.Values[i] = ec._RoiResult_inputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "warnings":
 			out.Values[i] = ec._RoiResult_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roiScenarioImplementors = []string{"RoiScenario"}
+
+func (ec *executionContext) _RoiScenario(ctx context.Context, sel ast.SelectionSet, obj *RoiScenario) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roiScenarioImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoiScenario")
+		case "name":
+			out.Values[i] = ec._RoiScenario_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._RoiScenario_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._RoiScenario_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._RoiScenario_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._RoiScenario_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "horizonMonths":
+			out.Values[i] = ec._RoiScenario_horizonMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discountRate":
+			out.Values[i] = ec._RoiScenario_discountRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cashFlows":
+			out.Values[i] = ec._RoiScenario_cashFlows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "default":
+			out.Values[i] = ec._RoiScenario_default(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40142,12 +40831,52 @@ func (ec *executionContext) marshalNRoiDimension2ᚕgithubᚗcomᚋmeridianᚑcs
 	return ret
 }
 
+func (ec *executionContext) marshalNRoiInputValue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐInputValue(ctx context.Context, sel ast.SelectionSet, v roi.InputValue) graphql.Marshaler {
+	return ec._RoiInputValue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiInputValue2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []roi.InputValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiInputValue2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐInputValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRoiResult2ᚖgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiResult(ctx context.Context, sel ast.SelectionSet, v *RoiResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoiResult!")
 		return graphql.Null
 	}
 	return ec._RoiResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoiScenario2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiScenario(ctx context.Context, sel ast.SelectionSet, v RoiScenario) graphql.Marshaler {
+	return ec._RoiScenario(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoiScenario2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiScenarioᚄ(ctx context.Context, sel ast.SelectionSet, v []RoiScenario) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoiScenario2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRoiScenario(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRoiSensitivity2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚋroiᚐSensitivityRow(ctx context.Context, sel ast.SelectionSet, v roi.SensitivityRow) graphql.Marshaler {

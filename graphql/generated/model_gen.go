@@ -875,7 +875,29 @@ type RoiResult struct {
 	// Scenario inputs replaced by figures measured in ClickHouse; empty when none were used.
 	Actuals       []RoiActual `json:"actuals"`
 	ActualsSource *string     `json:"actualsSource,omitempty"`
-	Warnings      []string    `json:"warnings"`
+	// Every input the scenario, the actuals or the arguments gave, in the scenario's order, with its source (typical cost ranges, which feed only costComparisons, are left out).
+	Inputs   []roi.InputValue `json:"inputs"`
+	Warnings []string         `json:"warnings"`
+}
+
+// A shipped ROI scenario (insights/scenarios), as its file states it.
+type RoiScenario struct {
+	// What roi(scenario:) takes, e.g. midsize-multinational.
+	Name string `json:"name"`
+	// The file's own title, e.g. Mid-size multinational (write-up worked example).
+	Title string `json:"title"`
+	// A sentence on what the scenario models.
+	Description *string `json:"description,omitempty"`
+	// Where the scenario's figures come from, when the file says.
+	Source        *string `json:"source,omitempty"`
+	Currency      string  `json:"currency"`
+	HorizonMonths int     `json:"horizonMonths"`
+	// The scenario's annual discount rate (0.10 = 10%), before any discountRate argument.
+	DiscountRate float64 `json:"discountRate"`
+	// monthly or yearly: the period NPV discounts over.
+	CashFlows string `json:"cashFlows"`
+	// The scenario to show first: the write-up's worked example.
+	Default bool `json:"default"`
 }
 
 // Messages of some markets (ISO country codes), languages (en matches en-GB), products, customer segments (tiers) and time range. Empty means any.

@@ -79,10 +79,12 @@ type Result struct {
 	Yearly                 []YearFlow       `json:"yearly"`
 	CostComparisons        []CostComparison `json:"cost_comparisons,omitempty"`
 	Overrides              []Override       `json:"overrides,omitempty"`
-	Steps                  []Step           `json:"steps"`
-	SensitivityDelta       float64          `json:"sensitivity_delta"`
-	Sensitivity            []SensitivityRow `json:"sensitivity"`
-	Warnings               []string         `json:"warnings"`
+	// Inputs are the scenario's inputs as the model read them, each with its source.
+	Inputs           []InputValue     `json:"inputs"`
+	Steps            []Step           `json:"steps"`
+	SensitivityDelta float64          `json:"sensitivity_delta"`
+	Sensitivity      []SensitivityRow `json:"sensitivity"`
+	Warnings         []string         `json:"warnings"`
 }
 
 // Options adjust one evaluation without editing the scenario.
@@ -110,6 +112,7 @@ const (
 // input the chosen bases need is missing or out of range, or when ROI would be undefined
 // (total cost 0). Every number in the Result is finite.
 func Evaluate(s Scenario, opt Options) (Result, error) {
+	orig := s.Clone()
 	s = s.Clone()
 	if opt.DiscountRate != nil {
 		s.DiscountRate = ptr(*opt.DiscountRate)
@@ -136,6 +139,7 @@ func Evaluate(s Scenario, opt Options) (Result, error) {
 	}
 	r := c.result(&s)
 	r.Overrides = overrides
+	r.Inputs = inputValues(&orig, &s, overrides)
 	for _, o := range overrides {
 		r.Steps = append([]Step{{Name: "override " + o.Path, Formula: o.describe(), Value: o.New}}, r.Steps...)
 	}
@@ -298,14 +302,7 @@ func (s *Scenario) dimensions() []dimension {
 // sensitivity analysis, so it does no formatting beyond the steps.
 func compute(s *Scenario) (*core, error) {
 	years := val(s.HorizonYears, DefaultHorizonYears)
-	c := &core{
-		months:    int(years) * 12,
-		rate:      val(s.DiscountRate, DefaultDiscountRate),
-		cashFlows: s.CashFlows,
-	}
-	if c.cashFlows == "" {
-		c.cashFlows = "monthly"
-	}
+	c := &core{months: s.HorizonMonths(), rate: s.AnnualDiscountRate(), cashFlows: s.PeriodBasis()}
 	c.step("horizon_years", "given", years, "years")
 
 	// Value.
@@ -598,7 +595,7 @@ func (c *core) step(name, formula string, v float64, unit string) {
 func (c *core) result(s *Scenario) Result {
 	r := Result{
 		Scenario:         s.Name,
-		Currency:         firstNonEmpty(s.Currency, "USD"),
+		Currency:         s.CurrencyCode(),
 		HorizonMonths:    c.months,
 		DiscountRate:     c.rate,
 		CashFlows:        c.cashFlows,

@@ -394,3 +394,43 @@ func TestShippedScenarioFileParsesStrictly(t *testing.T) {
 		t.Error("an unknown field appended to the shipped scenario was accepted")
 	}
 }
+
+func TestInputsListEveryGivenInputWithItsSource(t *testing.T) {
+	s, err := Load("../scenarios/drivers-example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate := 0.15
+	r, err := Evaluate(s, Options{NoSensitivity: true, DiscountRate: &rate, Actuals: &Actuals{Source: "test", AnnualContacts: ptr(123456)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]InputValue{}
+	for _, in := range r.Inputs {
+		if _, dup := got[in.Path]; dup {
+			t.Errorf("%s listed twice", in.Path)
+		}
+		got[in.Path] = in
+	}
+	// Every input the file gives is listed, and nothing it leaves out.
+	for _, in := range s.inputs() {
+		_, listed := got[in.path]
+		if given := *in.p != nil && !strings.HasPrefix(in.path, "costs.typical_ranges."); given != listed {
+			t.Errorf("%s: given %v, listed %v", in.path, given, listed)
+		}
+	}
+	check := func(path string, v float64, src InputSource, was *float64) {
+		t.Helper()
+		in, ok := got[path]
+		switch {
+		case !ok:
+			t.Errorf("%s not listed", path)
+		case in.Value != v || in.Source != src || (was == nil) != (in.ScenarioValue == nil) || (was != nil && *was != *in.ScenarioValue):
+			t.Errorf("%s = %+v, want value %v source %s scenario value %v", path, in, v, src, was)
+		}
+	}
+	check("value.efficiency.drivers.annual_contacts", 123456, SourceActual, ptr(600000))
+	check("discount_rate", 0.15, SourceOption, ptr(0.08))
+	check("value.retention.drivers.customers", 40000, SourceScenario, nil)
+	check("costs.change_management_share", 0.25, SourceScenario, nil)
+}

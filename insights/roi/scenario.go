@@ -18,9 +18,11 @@ import (
 // Every numeric input is a pointer so that "not given" differs from "zero": a missing input
 // the model needs is an error naming its YAML path, never a silent 0.
 type Scenario struct {
-	Name     string `yaml:"name"`
-	Source   string `yaml:"source"`
-	Currency string `yaml:"currency"`
+	Name string `yaml:"name"`
+	// Description says in a sentence what the scenario models, for a reader choosing one.
+	Description string `yaml:"description"`
+	Source      string `yaml:"source"`
+	Currency    string `yaml:"currency"`
 	// HorizonYears is the appraisal period; direct dimension values are totals over it.
 	// Default 3, as in the write-up.
 	HorizonYears *float64 `yaml:"horizon_years"`
@@ -296,6 +298,70 @@ func (s *Scenario) inputs() []input {
 			input{path: "costs.typical_ranges." + rg.name + ".high", p: &rg.r.High, hi: rg.hi, structural: true})
 	}
 	return in
+}
+
+// HorizonMonths is the appraisal period in months, the default applied.
+func (s *Scenario) HorizonMonths() int { return int(val(s.HorizonYears, DefaultHorizonYears)) * 12 }
+
+// AnnualDiscountRate is the rate NPV discounts at, the default applied.
+func (s *Scenario) AnnualDiscountRate() float64 { return val(s.DiscountRate, DefaultDiscountRate) }
+
+// PeriodBasis is "monthly" or "yearly": the period NPV discounts over, the default applied.
+func (s *Scenario) PeriodBasis() string { return firstNonEmpty(s.CashFlows, "monthly") }
+
+// CurrencyCode is the ISO 4217 code money is in, the default (USD) applied.
+func (s *Scenario) CurrencyCode() string { return firstNonEmpty(s.Currency, "USD") }
+
+// InputSource says where the value of an input in a Result comes from.
+type InputSource string
+
+// Sources of an input's value.
+const (
+	SourceScenario InputSource = "scenario" // the scenario file's assumption
+	SourceActual   InputSource = "actual"   // measured, through Actuals
+	SourceOption   InputSource = "option"   // this evaluation's Options (discount rate, sensitivity delta)
+)
+
+// An InputValue is one scenario input as the model read it.
+type InputValue struct {
+	Path   string      `json:"path"`
+	Value  float64     `json:"value"`
+	Source InputSource `json:"source"`
+	// ScenarioValue is the scenario file's value when an actual or option replaced it.
+	ScenarioValue *float64 `json:"scenario_value,omitempty"`
+}
+
+// inputValues lists the inputs given in the evaluated scenario e, in the order of inputs(),
+// with where each comes from: orig is the scenario as read, before options and actuals.
+// Typical cost ranges are left out: they feed only CostComparisons, never ROI.
+func inputValues(orig, e *Scenario, overrides []Override) []InputValue {
+	actual := map[string]bool{}
+	for _, o := range overrides {
+		actual[o.Path] = true
+	}
+	was := map[string]*float64{}
+	for _, in := range orig.inputs() {
+		was[in.path] = *in.p
+	}
+	out := []InputValue{}
+	for _, in := range e.inputs() {
+		if *in.p == nil || strings.HasPrefix(in.path, "costs.typical_ranges.") {
+			continue
+		}
+		iv := InputValue{Path: in.path, Value: **in.p, Source: SourceScenario}
+		old := was[in.path]
+		switch {
+		case actual[in.path]:
+			iv.Source = SourceActual
+		case old == nil || *old != iv.Value:
+			iv.Source = SourceOption
+		}
+		if iv.Source != SourceScenario && old != nil {
+			iv.ScenarioValue = ptr(*old)
+		}
+		out = append(out, iv)
+	}
+	return out
 }
 
 // Clone returns a deep copy: changing the copy's inputs never changes s.

@@ -13,6 +13,10 @@ import (
 //go:embed *.yaml
 var files embed.FS
 
+// Default is the scenario to show first: the write-up's worked example, which the model
+// reproduces figure for figure.
+const Default = "midsize-multinational"
+
 // Names lists the embedded scenarios, without the .yaml suffix.
 func Names() []string {
 	entries, _ := fs.ReadDir(files, ".")

@@ -460,7 +460,7 @@ export type RoiQueryVariables = Exact<{
 }>;
 
 
-export type RoiQuery = { roi: { scenario: string, currency: string, horizonMonths: number, discountRate: number, totalValue: number, totalCost: number, netValue: number, roiPercent: number, npv: number, paybackMonth: number | null, discountedPaybackMonth: number | null, sensitivityDelta: number, actualsSource: string | null, warnings: Array<string>, valueByDimension: Array<{ key: string, label: string, basis: string, value: number }>, steps: Array<{ name: string, formula: string, value: number, unit: string }>, sensitivity: Array<{ input: string, base: number, low: number, high: number, npvLow: number, npvHigh: number, clamped: boolean }>, actuals: Array<{ path: string, scenarioValue: number | null, value: number, source: string | null, note: string | null }> } };
+export type RoiQuery = { roi: { scenario: string, currency: string, horizonMonths: number, discountRate: number, totalValue: number, totalCost: number, netValue: number, roiPercent: number, npv: number, paybackMonth: number | null, discountedPaybackMonth: number | null, sensitivityDelta: number, actualsSource: string | null, warnings: Array<string>, valueByDimension: Array<{ key: string, label: string, basis: string, value: number }>, steps: Array<{ name: string, formula: string, value: number, unit: string }>, sensitivity: Array<{ input: string, base: number, low: number, high: number, npvLow: number, npvHigh: number, clamped: boolean }>, actuals: Array<{ path: string, scenarioValue: number | null, value: number, source: string | null, note: string | null }>, inputs: Array<{ path: string, value: number, source: string, scenarioValue: number | null }> } };
 
 export type PlanScoreFragment = { model: string, mae: number | null, mase: number | null, smape: number | null, coverage: number | null };
 
@@ -607,6 +607,11 @@ export type SetConsentMutationVariables = Exact<{
 
 
 export type SetConsentMutation = { setConsent: { customerId: string, channel: string, purpose: string, granted: boolean, updatedAt: string } };
+
+export type RoiScenariosQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RoiScenariosQuery = { roiScenarios: Array<{ name: string, title: string, description: string | null, currency: string, horizonMonths: number, discountRate: number, default: boolean }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1436,6 +1441,12 @@ export const RoiDocument = new TypedDocumentString(`
       note
     }
     actualsSource
+    inputs {
+      path
+      value
+      source
+      scenarioValue
+    }
     warnings
   }
 }
@@ -1879,3 +1890,16 @@ export const SetConsentDocument = new TypedDocumentString(`
   granted
   updatedAt
 }`) as unknown as TypedDocumentString<SetConsentMutation, SetConsentMutationVariables>;
+export const RoiScenariosDocument = new TypedDocumentString(`
+    query RoiScenarios {
+  roiScenarios {
+    name
+    title
+    description
+    currency
+    horizonMonths
+    discountRate
+    default
+  }
+}
+    `) as unknown as TypedDocumentString<RoiScenariosQuery, RoiScenariosQueryVariables>;

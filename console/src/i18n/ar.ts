@@ -530,4 +530,9 @@ export const ar: Messages = {
   plMarketAi: "اتصالات عالجها الذكاء الاصطناعي",
   plMarketSl: "مستوى الخدمة",
   plMarketCostHint: "يجيب وكلاء الفترة الزمنية على جميع أسواق لغتهم معًا: يتحمل كل سوق حصة تكلفتهم التي تمثلها اتصالاته، فيكون مجموع تكاليف الأسواق مساويًا لتكلفة الخطة.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "أفق التقييم",
+  roiInSensitivityDelta: "خطوة الحساسية",
+  roiOption: "محدد هنا",
+  roiNoScenarios: "لا يتضمن هذا الخادم أي سيناريو للعائد على الاستثمار.",
 };

@@ -530,4 +530,9 @@ export const de: Messages = {
   plMarketAi: "Kontakte durch KI",
   plMarketSl: "Servicelevel",
   plMarketCostHint: "Die Agenten eines Intervalls beantworten alle Märkte ihrer Sprache gemeinsam: Jeder Markt trägt den Anteil ihrer Kosten, den seine Kontakte ausmachen, sodass die Kosten der Märkte zusammen die des Plans ergeben.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "Betrachtungszeitraum",
+  roiInSensitivityDelta: "Sensitivitätsschritt",
+  roiOption: "Hier gewählt",
+  roiNoScenarios: "Dieser Server liefert kein ROI-Szenario.",
 };

@@ -530,6 +530,11 @@ export const en = {
   plMarketAi: "Contacts handled by AI",
   plMarketSl: "Service level",
   plMarketCostHint: "An interval's agents answer every market of its language together: each market pays the share of their cost that its contacts make up, so the markets' costs add up to the plan's.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "Horizon",
+  roiInSensitivityDelta: "Sensitivity step",
+  roiOption: "Chosen here",
+  roiNoScenarios: "This server ships no ROI scenario.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -530,4 +530,9 @@ export const es: Messages = {
   plMarketAi: "Contactos atendidos por IA",
   plMarketSl: "Nivel de servicio",
   plMarketCostHint: "Los agentes de un intervalo atienden juntos todos los mercados de su idioma: cada mercado paga la parte de su coste que suponen sus contactos, de modo que los costes de los mercados suman el del plan.",
+  // Executive ROI scenarios
+  roiInHorizonYears: "Horizonte",
+  roiInSensitivityDelta: "Paso de sensibilidad",
+  roiOption: "Elegido aquí",
+  roiNoScenarios: "Este servidor no incluye ningún escenario de ROI.",
 };

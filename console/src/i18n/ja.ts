@@ -530,4 +530,9 @@ export const ja: Messages = {
   plMarketAi: "AI が対応した問い合わせ",
   plMarketSl: "サービスレベル",
   plMarketCostHint: "各時間帯の担当者は同じ言語の全市場をまとめて対応します。各市場は自らの問い合わせが占める割合に応じてコストを負担するため、市場別コストの合計はプラン全体のコストと一致します。",
+  // Executive ROI scenarios
+  roiInHorizonYears: "評価期間",
+  roiInSensitivityDelta: "感度分析の変動幅",
+  roiOption: "ここで指定",
+  roiNoScenarios: "このサーバーには ROI シナリオがありません。",
 };

@@ -530,4 +530,9 @@ export const zh: Messages = {
   plMarketAi: "AI 处理的联络",
   plMarketSl: "服务水平",
   plMarketCostHint: "每个时段的坐席共同处理同一语言的所有市场：每个市场按其联络量所占份额承担成本，因此各市场成本之和等于方案总成本。",
+  // Executive ROI scenarios
+  roiInHorizonYears: "评估期",
+  roiInSensitivityDelta: "敏感性步长",
+  roiOption: "此处选择",
+  roiNoScenarios: "此服务器未提供任何 ROI 情景。",
 };

@@ -1,27 +1,26 @@
-// The executive screen's ROI tab: the roi query on a shipped scenario, with the discount rate
+// The executive screen's ROI tab: the roi query on a shipped scenario (roiScenarios lists them,
+// the server's default first chosen), with the discount rate
 // and whether measured actuals replace the scenario's assumptions; value by dimension as a
-// waterfall, NPV and payback, the sensitivity as a tornado, and the inputs with where each
-// comes from. A measured count of conversations lists the conversations behind it.
+// waterfall, NPV and payback, the sensitivity as a tornado, and every input the model read
+// with where it comes from (roi's inputs). A measured count of conversations lists the conversations behind it.
 import "../styles/roi.css";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alert, Anchor, Badge, Card, Code, Group, Loader, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Title } from "@mantine/core";
-import { RoiDocument, type RoiQuery } from "../gql/graphql";
+import { RoiDocument, RoiScenariosDocument, type RoiQuery, type RoiScenariosQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { Tornado, Waterfall } from "../components/RoiCharts";
 import type { DrillTarget } from "../components/ConversationDrill";
 
-// The scenarios shipped in insights/scenarios (embedded in the binary); the server names them
-// in its error when one is unknown.
-const scenarios = ["midsize-multinational", "drivers-example"];
-
-type Kind = "money" | "count" | "share" | "rate" | "months" | "percent";
+type Kind = "money" | "count" | "share" | "rate" | "months" | "years" | "percent";
 
 // What each scenario input is called and how its value reads (insights/roi/scenario.go).
 const inputs: Record<string, { label: MessageKey; kind: Kind }> = {
+  horizon_years: { label: "roiInHorizonYears", kind: "years" },
   discount_rate: { label: "roiInDiscountRate", kind: "rate" },
   ramp_months: { label: "roiInRampMonths", kind: "months" },
+  "sensitivity.delta": { label: "roiInSensitivityDelta", kind: "share" },
   "value.retention.direct": { label: "roiInRetentionDirect", kind: "money" },
   "value.retention.drivers.customers": { label: "roiInCustomers", kind: "count" },
   "value.retention.drivers.baseline_churn": { label: "roiInBaselineChurn", kind: "share" },
@@ -71,10 +70,19 @@ const conversationCounts = new Set(["value.efficiency.drivers.annual_contacts"])
 const contactsFilter = [{ dimension: "type", op: "eq", values: ["message.received"] }];
 
 type Result = RoiQuery["roi"];
+type Scenario = RoiScenariosQuery["roiScenarios"][number];
+
+// How each source of an input's value is shown (RoiInputValue.source).
+const sources: Record<string, { label: MessageKey; color: string; variant: "filled" | "light" }> = {
+  actual: { label: "roiActual", color: "teal.9", variant: "filled" },
+  option: { label: "roiOption", color: "blue", variant: "light" },
+  scenario: { label: "roiAssumption", color: "gray", variant: "light" },
+};
 
 export default function ExecutiveRoi({ range, onDrill }: { range: { from: string; to: string }; onDrill: (d: DrillTarget) => void }) {
   const { t, fmt } = useI18n();
-  const [scenario, setScenario] = useState(scenarios[0] ?? "");
+  const [scenarios, setScenarios] = useState<Scenario[] | null>(null);
+  const [scenario, setScenario] = useState("");
   const [rate, setRate] = useState<number | null>(null);
   const [useActuals, setUseActuals] = useState(true);
   const [result, setResult] = useState<Result | null>(null);
@@ -82,10 +90,31 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
   // The arguments of the answer shown; while they differ from the chosen ones, a new one is on its way.
   const want = JSON.stringify([scenario, rate, useActuals, range]);
   const [answered, setAnswered] = useState<string | null>(null);
-  const loading = answered !== want;
+  const loading = scenarios == null || (scenario !== "" && answered !== want);
+
+  // The scenarios the server ships; the one it marks default is shown first.
+  useEffect(() => {
+    let stale = false;
+    request(RoiScenariosDocument, {})
+      .then(({ roiScenarios }) => {
+        if (stale) return;
+        setScenarios(roiScenarios);
+        setScenario((roiScenarios.find((s) => s.default) ?? roiScenarios[0])?.name ?? "");
+      })
+      .catch((err: unknown) => {
+        if (stale) return;
+        setScenarios([]);
+        setError(err instanceof Error ? err.message : String(err));
+      });
+    return () => {
+      stale = true;
+    };
+  }, []);
+  const chosen = scenarios?.find((s) => s.name === scenario);
 
   // A typed rate is asked for once the typing pauses.
   useEffect(() => {
+    if (!scenario) return;
     let stale = false;
     const timer = setTimeout(() => {
       request(RoiDocument, { scenario, discountRate: rate == null ? null : rate / 100, useActuals, ...range })
@@ -126,6 +155,8 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
         return fmt.number(v, { style: "percent", maximumFractionDigits: 2 });
       case "months":
         return t("roiMonths", { n: fmt.number(v) });
+      case "years":
+        return t("roiYears", { n: fmt.number(v) });
       case "percent":
         return fmt.number(v / 100, { style: "percent", maximumFractionDigits: 2 });
       default:
@@ -175,22 +206,33 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
   );
   const tornadoRows = useMemo(() => swings.map((s) => ({ label: inputLabel(s.input), low: s.npvLow, high: s.npvHigh })), [swings, inputLabel]);
 
-  // The inputs the model used (those the sensitivity moved), then measured ones it did not use.
-  const rows = useMemo(() => {
-    if (!result) return [];
-    const actual = new Map(result.actuals.map((a) => [a.path, a]));
-    const out = swings.map((s) => ({ path: s.input, value: s.base, actual: actual.get(s.input) ?? null }));
-    for (const a of result.actuals) if (!swings.some((s) => s.input === a.path)) out.push({ path: a.path, value: a.value, actual: a });
-    return out;
-  }, [result, swings]);
 
+  const sourceBadge = (source: string) => {
+    const shown = sources[source];
+    return shown ? (
+      <Badge color={shown.color} variant={shown.variant}>
+        {t(shown.label)}
+      </Badge>
+    ) : (
+      source
+    );
+  };
   const payback = (m: number | null | undefined) => (m == null ? t("roiNoPayback", { n: fmt.number(result?.horizonMonths ?? 0) }) : t("roiMonth", { n: fmt.number(m) }));
   const pct = fmt.number(result?.sensitivityDelta ?? 0, { style: "percent", maximumFractionDigits: 0 });
 
   return (
     <Stack gap="md" data-testid="roi" aria-busy={loading}>
       <Group align="end">
-        <Select label={t("roiScenario")} w={260} value={scenario} onChange={(v) => v && setScenario(v)} data={scenarios} allowDeselect={false} />
+        <Select
+          label={t("roiScenario")}
+          w={380}
+          value={scenario || null}
+          onChange={(v) => v && setScenario(v)}
+          data={(scenarios ?? []).map((s) => ({ value: s.name, label: s.title }))}
+          description={chosen?.description ?? undefined}
+          allowDeselect={false}
+          data-testid="roi-scenario"
+        />
         <NumberInput
           label={t("roiDiscountRate")}
           w={180}
@@ -205,6 +247,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
         <Switch label={t("roiUseActuals")} checked={useActuals} onChange={(e) => setUseActuals(e.currentTarget.checked)} mb={6} />
         {loading && <Loader size="sm" aria-label={t("loading")} mb={6} />}
       </Group>
+      {scenarios?.length === 0 && !error && <Alert color="yellow">{t("roiNoScenarios")}</Alert>}
       {error && (
         <Alert color="red" role="alert">
           {t("error", { message: error })}
@@ -283,14 +326,14 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {rows.map((r) => (
-                  <Table.Tr key={r.path} data-input={r.path} data-source={r.actual ? "actual" : "assumption"}>
+                {result.inputs.map((r) => (
+                  <Table.Tr key={r.path} data-input={r.path} data-source={r.source} data-value={r.value}>
                     <Table.Td>
                       <Text size="sm">{inputLabel(r.path)}</Text>
                       <Code>{r.path}</Code>
                     </Table.Td>
                     <Table.Td>
-                      {r.actual && conversationCounts.has(r.path) ? (
+                      {r.source === "actual" && conversationCounts.has(r.path) ? (
                         <Anchor
                           component="button"
                           type="button"
@@ -304,17 +347,9 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
                       )}
                     </Table.Td>
                     <Table.Td>
-                      {r.actual ? (
-                        <Badge color="teal.9" variant="filled">
-                          {t("roiActual")}
-                        </Badge>
-                      ) : (
-                        <Badge color="gray" variant="light">
-                          {t("roiAssumption")}
-                        </Badge>
-                      )}
+                      {sourceBadge(r.source)}
                     </Table.Td>
-                    <Table.Td>{r.actual?.scenarioValue != null ? value(r.path, r.actual.scenarioValue) : "–"}</Table.Td>
+                    <Table.Td>{r.scenarioValue != null ? value(r.path, r.scenarioValue) : "–"}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
