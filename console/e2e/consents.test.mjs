@@ -9,26 +9,12 @@
 // Run with `make build && cd console && node --test --test-reporter=spec e2e/consents.test.mjs`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
+import { accessibilityProblems, launchBrowser, signIn, startMeridian, waitFor, withPage } from "./harness.mjs";
 
 const adminKey = "consent-admin-key-0123";
 const agentKey = "consent-lena-key-0123";
 const complianceKey = "consent-compliance-key-0123";
 const waID = "4915122233344";
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-async function accessibilityProblems(page) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 let meridian, base, browser;
 const gql = (...args) => meridian.gql(...args);
@@ -48,30 +34,6 @@ after(async () => {
   await browser?.close();
   await meridian?.stop();
 });
-
-async function signIn(page, key) {
-  await page.goto(`${base}/`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Inbox" }).waitFor();
-}
-
-async function withPage(name, fn) {
-  const page = await browser.newPage({ locale: "en-US" });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  try {
-    await fn(page);
-    assert.deepEqual(problems, []);
-  } catch (err) {
-    const shot = join(tmpdir(), `meridian-${name}.png`);
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs()}`);
-    throw err;
-  } finally {
-    await page.close();
-  }
-}
 
 /** The customer and conversation of a WhatsApp number, once the agent's key can read the conversation. */
 async function conversationOf(waID) {
@@ -102,8 +64,8 @@ test("an agent records WhatsApp consent in the conversation, compliance revokes 
   const { customerId, conversationId } = await conversationOf(waID);
   assert.deepEqual((await gql(agentKey, consentsQuery, { id: customerId })).consents, [], "no consent before the agent records one");
 
-  await withPage("consents-conversation", async (page) => {
-    await signIn(page, agentKey);
+  await withPage(browser, meridian, "consents-conversation", async (page) => {
+    await signIn(page, base, agentKey);
     await page.goto(`${base}/conversations/${encodeURIComponent(conversationId)}`);
     const panel = page.getByTestId("customer-panel");
     const service = panel.getByRole("switch", { name: "Service messages on whatsapp" });
@@ -128,7 +90,7 @@ test("an agent records WhatsApp consent in the conversation, compliance revokes 
     assert.deepEqual(await accessibilityProblems(page), [], "axe on the conversation");
   });
 
-  await withPage("consents-compliance", async (page) => {
+  await withPage(browser, meridian, "consents-compliance", async (page) => {
     await page.goto(`${base}/`);
     await page.getByLabel("API key").fill(complianceKey);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -199,8 +161,8 @@ test("a reply refused for want of consent points at the consent switch; with con
   }).then((r) => r.json());
   assert.match(refused.errors?.[0]?.message ?? "", /^sendMessage: no consent: /);
 
-  await withPage("consents-refused-reply", async (page) => {
-    await signIn(page, agentKey);
+  await withPage(browser, meridian, "consents-refused-reply", async (page) => {
+    await signIn(page, base, agentKey);
     await page.goto(`${base}/conversations/${encodeURIComponent(conversationId)}`);
     const service = page.getByTestId("customer-panel").getByRole("switch", { name: "Service messages on whatsapp" });
     await service.waitFor({ state: "attached" });

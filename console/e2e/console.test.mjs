@@ -8,27 +8,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
+import { accessibilityProblems, launchBrowser, startMeridian, waitFor } from "./harness.mjs";
 
 const adminKey = "console-admin-key-0123";
 const lenaKey = "console-lena-key-0123";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
 // axe-core's serious and critical findings on the page as it is now (evaluated through the
 // DevTools protocol, which the page's Content-Security-Policy does not govern).
-async function accessibilityProblems(page) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
-
 let meridian, base, browser;
 const gql = (...args) => meridian.gql(...args);
 const metric = (name) => meridian.metric(name);

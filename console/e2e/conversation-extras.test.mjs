@@ -8,26 +8,12 @@
 // screens.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { launchBrowser, startMeridian, startShopify, waitFor } from "./harness.mjs";
+import { accessibilityProblems, launchBrowser, signIn, startMeridian, startShopify, waitFor, withPage } from "./harness.mjs";
 
 const adminKey = "extras-admin-key-0123";
 const lenaKey = "extras-lena-key-0123";
 const analystKey = "extras-analyst-key-0123";
 const waID = "4915112345678";
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-async function accessibilityProblems(page) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 // Admin API orders: #1001 is the WhatsApp customer's (their phone), in transit with DHL;
 // #1002 is someone else's.
@@ -82,30 +68,6 @@ after(async () => {
   shop?.close();
 });
 
-async function signIn(page, key) {
-  await page.goto(`${base}/`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Inbox" }).waitFor();
-}
-
-async function withPage(name, fn) {
-  const page = await browser.newPage({ locale: "en-US" });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  try {
-    await fn(page);
-    assert.deepEqual(problems, []);
-  } catch (err) {
-    const shot = join(tmpdir(), `meridian-${name}.png`);
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs()}`);
-    throw err;
-  } finally {
-    await page.close();
-  }
-}
-
 test("a quoted order's status, the customer's identities, culture suggestions and the tier filter", async () => {
   await meridian.whatsApp(waID, "Lena Krüger", "wamid.EXTRAS1", "Hallo, wo ist meine Bestellung #1001? Und was ist mit #1002?");
   // The conversation, once it is stored for reading with its analysed language.
@@ -133,8 +95,8 @@ test("a quoted order's status, the customer's identities, culture suggestions an
   const waIdentity = customer.identities.find((i) => i.kind === "whatsapp");
   assert.ok(waIdentity, "a WhatsApp identity");
 
-  await withPage("conversation-extras", async (page) => {
-    await signIn(page, lenaKey);
+  await withPage(browser, meridian, "conversation-extras", async (page) => {
+    await signIn(page, base, lenaKey);
     await page.goto(`${base}/conversations/${encodeURIComponent(conv.id)}`);
 
     // The quoted order, as the shop answered GraphQL.
@@ -210,8 +172,8 @@ test("a quoted order's status, the customer's identities, culture suggestions an
   const vip = await inboxIDs({ tier: ["vip"] });
   assert.deepEqual(vip, ["tier-conv-0", "tier-conv-2"]);
 
-  await withPage("inbox-tier", async (page) => {
-    await signIn(page, lenaKey);
+  await withPage(browser, meridian, "inbox-tier", async (page) => {
+    await signIn(page, base, lenaKey);
     // Every conversation Lena may read, not only hers.
     await page.goto(`${base}/inbox?scope=all`);
     await page.locator("[data-conversation]").first().waitFor();

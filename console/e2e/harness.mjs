@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -180,4 +181,44 @@ export async function startShopify(orders, token = "shpat_test") {
   });
   await new Promise((ok) => shop.listen(0, "127.0.0.1", ok));
   return { url: `http://127.0.0.1:${shop.address().port}`, requests, close: () => shop.close() };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** The serious and critical accessibility violations axe-core finds on the page. */
+export async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  return found
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Signs in with key on the sign-in page and waits for the signed-in header. */
+export async function signIn(page, base, key) {
+  await page.goto(`${base}/`);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("viewer").waitFor();
+}
+
+/**
+ * Runs fn with a new page that must raise no page error; on a failure it keeps a screenshot
+ * and prints the server's log.
+ */
+export async function withPage(browser, meridian, name, fn) {
+  const page = await browser.newPage({ locale: "en-US" });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await fn(page);
+    assert.deepEqual(problems, []);
+  } catch (err) {
+    const shot = join(tmpdir(), `meridian-${name}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs()}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
 }

@@ -7,25 +7,13 @@
 // screen. axe-core checks the screen. Run: make build && cd console && node --test e2e/insights.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
+import { accessibilityProblems, launchBrowser, startMeridian, waitFor } from "./harness.mjs";
 
 const adminKey = "insights-admin-key-0123";
 const analystKey = "insights-analyst-key-0123";
 const agentKey = "insights-agent-key-0123";
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-async function accessibilityProblems(page) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 let meridian, base, browser;
 const gql = (...args) => meridian.gql(...args);

@@ -9,25 +9,13 @@
 // `make build && cd console && node --test --test-reporter=spec e2e/planner.test.mjs`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
+import { accessibilityProblems, launchBrowser, signIn, startMeridian, waitFor } from "./harness.mjs";
 
 const adminKey = "planner-admin-key-0123";
 const plannerKey = "planner-key-0123";
 const agentKey = "planner-agent-key-0123";
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-async function accessibilityProblems(page) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 let meridian, base, browser;
 const gql = (...args) => meridian.gql(...args);
@@ -92,19 +80,13 @@ after(async () => {
   await meridian?.stop();
 });
 
-async function signIn(page, key) {
-  await page.goto(`${base}/`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 test("a planner's forecast, backtest, staffing and follow-the-sun figures are the API's; an hour lists its conversations; a planning event is created, marked and moved as a what-if", async () => {
   const page = await browser.newPage({ locale: "en-US", timezoneId: "UTC", viewport: { width: 1400, height: 1000 } });
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   try {
-    await signIn(page, plannerKey);
+    await signIn(page, base, plannerKey);
     await page.getByRole("link", { name: "Planner" }).click();
     await page.getByRole("heading", { name: "Workforce planning" }).waitFor();
     assert.equal(new URL(page.url()).pathname, "/planner");
@@ -258,7 +240,7 @@ test("a planner's forecast, backtest, staffing and follow-the-sun figures are th
 test("an agent has no Planner link and /planner is not hers", async () => {
   const page = await browser.newPage({ locale: "en-US" });
   try {
-    await signIn(page, agentKey);
+    await signIn(page, base, agentKey);
     await page.getByRole("heading", { name: "Inbox" }).waitFor();
     assert.equal(await page.getByRole("link", { name: "Planner" }).count(), 0);
     await page.goto(`${base}/planner`);

@@ -8,15 +8,11 @@
 // && node --test --test-reporter=spec e2e/roi.test.mjs`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, startMeridian, waitFor } from "./harness.mjs";
+import { accessibilityProblems, launchBrowser, startMeridian, waitFor } from "./harness.mjs";
 
 const execKey = "roi-executive-key-0123";
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
 let meridian, browser;
 
 before(async () => {
@@ -28,14 +24,6 @@ after(async () => {
   await browser?.close();
   await meridian?.stop();
 });
-
-async function accessibilityProblems(page) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 // The bars ECharts drew into a chart's SVG: filled rectangles (transparent waterfall bases,
 // axis lines and legend icons are not).

@@ -55,8 +55,16 @@ try {
       after = inbox.pageInfo.endCursor;
     }
   };
+  // Every few seconds: walking the pages costs n/500 requests of the key's 20 a second.
   let open = 0;
-  await waitFor(`${n} conversations in the inbox`, async () => (open = await count()) >= n, 30 * 60_000);
+  await waitFor(
+    `${n} conversations in the inbox`,
+    async () => {
+      await new Promise((r) => setTimeout(r, 3000));
+      return (open = await count()) >= n;
+    },
+    30 * 60_000,
+  );
   console.log(`${open} open conversations routed in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
