@@ -142,6 +142,12 @@ function Shell({ viewer, onSignOut }: { viewer: Viewer; onSignOut: () => void })
   const screens = screensFor(viewer);
   const current: Screen | null = route.screen === "conversation" ? "inbox" : route.screen === "unknown" ? null : route.screen;
 
+  // "/" is the inbox; a role without one starts on its first screen instead.
+  const home = screens.includes("inbox") ? null : screens[0];
+  useEffect(() => {
+    if (path === "/" && home) navigate(nav[home].path, { replace: true });
+  }, [path, home]);
+
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "sm" }} padding="md">
       <AppShell.Header px="md">

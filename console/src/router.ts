@@ -10,9 +10,11 @@ function notify() {
 
 window.addEventListener("popstate", notify);
 
-export function navigate(path: string): void {
+/** Goes to path; replace swaps the current history entry (a redirect) instead of adding one. */
+export function navigate(path: string, { replace = false } = {}): void {
   if (path === location.pathname) return;
-  history.pushState(null, "", path);
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
   notify();
 }
 
