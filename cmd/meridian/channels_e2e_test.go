@@ -234,10 +234,11 @@ func (s *relaySession) Data(r io.Reader) error {
 func (s *relaySession) Reset()        { s.to = nil }
 func (s *relaySession) Logout() error { return nil }
 
-// One person writes on WhatsApp, then e-mails the shop's SMTP listener with the same number
-// in the signature: one customer, one conversation, and the agent's reply goes by e-mail (the
-// address they last wrote from), threaded under their mail, through the real SMTP relay.
-func TestOnePersonOnWhatsAppThenEmailGetsTheReplyByEmail(t *testing.T) {
+// startMailRelay starts a local SMTP relay that records what Meridian mails, closed when the
+// test ends, and returns it with the address of the shop's SMTP listener and the settings that
+// send WhatsApp (secret app-secret) and the shop's mail (support@shop.example) through them.
+func startMailRelay(t *testing.T) (*mailRelay, string, []string) {
+	t.Helper()
 	relay := &mailRelay{}
 	srv := smtp.NewServer(relay)
 	srv.Domain = "relay.test"
@@ -246,11 +247,19 @@ func TestOnePersonOnWhatsAppThenEmailGetsTheReplyByEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	t.Cleanup(func() { _ = srv.Close() })
 	listen := freeAddr(t)
-	s := startServer(t, t.TempDir(), "MERIDIAN_WHATSAPP_APP_SECRET=app-secret",
-		"MERIDIAN_SMTP_LISTEN="+listen, "MERIDIAN_SMTP_RELAY="+ln.Addr().String(), "MERIDIAN_SMTP_TLS=none",
-		"MERIDIAN_SMTP_FROM=support@shop.example", "MERIDIAN_SMTP_DOMAIN=shop.example")
+	return relay, listen, []string{"MERIDIAN_WHATSAPP_APP_SECRET=app-secret",
+		"MERIDIAN_SMTP_LISTEN=" + listen, "MERIDIAN_SMTP_RELAY=" + ln.Addr().String(), "MERIDIAN_SMTP_TLS=none",
+		"MERIDIAN_SMTP_FROM=support@shop.example", "MERIDIAN_SMTP_DOMAIN=shop.example"}
+}
+
+// One person writes on WhatsApp, then e-mails the shop's SMTP listener with the same number
+// in the signature: one customer, one conversation, and the agent's reply goes by e-mail (the
+// address they last wrote from), threaded under their mail, through the real SMTP relay.
+func TestOnePersonOnWhatsAppThenEmailGetsTheReplyByEmail(t *testing.T) {
+	relay, listen, mailEnv := startMailRelay(t)
+	s := startServer(t, t.TempDir(), mailEnv...)
 
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
 	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.E2E1", "Meu pedido 4471 não chegou", at)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/channels/email"
@@ -89,20 +86,9 @@ func filesHolding(t *testing.T, dir string, needles []string) map[string][]strin
 // identifiers, her platforms' message ids (the wamid encoding her number, the Message-ID) or
 // her messages' text, while Bruno's message is still there and readable.
 func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T) {
-	relay := &mailRelay{}
-	srv := smtp.NewServer(relay)
-	srv.Domain = "relay.test"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	listen := freeAddr(t)
+	_, listen, mailEnv := startMailRelay(t)
 	dir := t.TempDir()
-	s := startServer(t, dir, "MERIDIAN_WHATSAPP_APP_SECRET=app-secret",
-		"MERIDIAN_SMTP_LISTEN="+listen, "MERIDIAN_SMTP_RELAY="+ln.Addr().String(), "MERIDIAN_SMTP_TLS=none",
-		"MERIDIAN_SMTP_FROM=support@shop.example", "MERIDIAN_SMTP_DOMAIN=shop.example", "MERIDIAN_LOG_LEVEL=info")
+	s := startServer(t, dir, append(mailEnv, "MERIDIAN_LOG_LEVEL=info")...)
 
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
 	deliver := func(waID, name, wamid, text string) {

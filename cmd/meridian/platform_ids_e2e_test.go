@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meridian-cs/meridian/channels"
@@ -96,20 +94,9 @@ ORDER BY 1, 2, 3`)
 // in no PostgreSQL column and in no column of ClickHouse's events, where their keyed hashes
 // are; a redelivery is still the same event, and the replies still thread under her mail.
 func TestPlatformMessageIDsAreStoredOnlyAsKeyedHashes(t *testing.T) {
-	relay := &mailRelay{}
-	srv := smtp.NewServer(relay)
-	srv.Domain = "relay.test"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	listen := freeAddr(t)
+	relay, listen, mailEnv := startMailRelay(t)
 	dir := t.TempDir()
-	s := startServer(t, dir, "MERIDIAN_WHATSAPP_APP_SECRET=app-secret",
-		"MERIDIAN_SMTP_LISTEN="+listen, "MERIDIAN_SMTP_RELAY="+ln.Addr().String(), "MERIDIAN_SMTP_TLS=none",
-		"MERIDIAN_SMTP_FROM=support@shop.example", "MERIDIAN_SMTP_DOMAIN=shop.example")
+	s := startServer(t, dir, mailEnv...)
 	ctx := context.Background()
 
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)

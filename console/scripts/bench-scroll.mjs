@@ -90,11 +90,11 @@ try {
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   const s0 = performance.now();
   let maxRows = 0;
-  const count_ = page.getByTestId("inbox-count");
+  const counter = page.getByTestId("inbox-count");
   for (;;) {
     await page.mouse.wheel(0, 2000);
     maxRows = Math.max(maxRows, await page.locator("[data-conversation]").count());
-    const loaded = Number(await count_.getAttribute("data-count"));
+    const loaded = Number(await counter.getAttribute("data-count"));
     const atEnd = await list.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2);
     if (loaded >= n && atEnd) break;
     assert.ok(performance.now() - s0 < 10 * 60_000, `the last row was not reached in 10 minutes (${loaded} loaded)`);
@@ -107,7 +107,7 @@ try {
   frames.sort((a, b) => a - b);
   const at = (q) => frames[Math.min(frames.length - 1, Math.ceil(q * frames.length) - 1)].toFixed(1);
   const long = frames.filter((f) => f > 50).length;
-  const shown = await count_.textContent();
+  const shown = await counter.textContent();
   console.log(
     `${n} conversations: last row reached after ${(reachMs / 1000).toFixed(1)} s of wheel scrolling (${shown}); ` +
       `frames p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, ${long} of ${frames.length} over 50 ms; at most ${maxRows} rows in the page`,

@@ -493,11 +493,8 @@ func reclaimOrphans(root string) int {
 		if fileExists(filepath.Join(strings.TrimSpace(string(b)), pointerFile)) {
 			continue
 		}
-		if pid, err := os.ReadFile(filepath.Join(data, "postmaster.pid")); err == nil {
-			line, _, _ := strings.Cut(string(pid), "\n")
-			if p, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && p > 0 && processAlive(p) {
-				continue
-			}
+		if postmasterPID(data) > 0 {
+			continue
 		}
 		if os.RemoveAll(data) == nil && os.Remove(o) == nil {
 			n++
@@ -639,13 +636,8 @@ func (c *Cluster) startOrReuse(ctx context.Context, o options) error {
 
 // runningPostmaster returns the pid in postmaster.pid if that process is a live postgres.
 func (c *Cluster) runningPostmaster() int {
-	b, err := os.ReadFile(filepath.Join(c.dataDir, "postmaster.pid"))
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || pid <= 0 || !processAlive(pid) {
+	pid := postmasterPID(c.dataDir)
+	if pid == 0 {
 		return 0
 	}
 	if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil &&
@@ -654,6 +646,21 @@ func (c *Cluster) runningPostmaster() int {
 		// stale, and PostgreSQL would refuse to start while that process lives.
 		c.logger.Info("removing stale postmaster.pid", "pid", pid, "process", strings.TrimSpace(string(comm)))
 		_ = os.Remove(filepath.Join(c.dataDir, "postmaster.pid"))
+		return 0
+	}
+	return pid
+}
+
+// postmasterPID returns the pid in data's postmaster.pid if that process is alive (whatever
+// it runs), else 0.
+func postmasterPID(data string) int {
+	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || pid <= 0 || !processAlive(pid) {
 		return 0
 	}
 	return pid
