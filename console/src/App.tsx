@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from "react";
-import { AppShell, Button, DirectionProvider, Group, Loader, MantineProvider, NavLink, Text, Title, createTheme, type CSSVariablesResolver } from "@mantine/core";
+import { AppShell, Button, DirectionProvider, Group, MantineProvider, NavLink, Text, Title, createTheme, type CSSVariablesResolver } from "@mantine/core";
+import { Loading } from "./components/Loading";
 import { IconChartBar, IconClipboardList, IconInbox, IconLayoutBoard, IconLogout, IconShieldCheck, IconTrendingUp } from "@tabler/icons-react";
 import { I18nProvider, useI18n } from "./i18n/i18n";
 import { forgetKey, request, storedKey, unauthorizedEvent } from "./api/client";
@@ -101,7 +102,7 @@ function Session() {
     return () => window.removeEventListener(unauthorizedEvent, onRefused);
   }, []);
 
-  if (checking) return <Loader m="xl" aria-label={t("loading")} />;
+  if (checking) return <Loading m="xl" />;
   if (!viewer)
     return (
       <SignIn
@@ -193,7 +194,7 @@ function Shell({ viewer, onSignOut }: { viewer: Viewer; onSignOut: () => void })
         })}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Suspense fallback={<Loader aria-label={t("loading")} />}>
+        <Suspense fallback={<Loading />}>
           <Content route={route} screens={screens} role={viewer.role} />
         </Suspense>
       </AppShell.Main>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { Alert, Anchor, Badge, Card, Group, Loader, Stack, Switch, Table, Text } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Group, Stack, Switch, Table, Text } from "@mantine/core";
+import { Loading } from "./Loading";
 import {
   ConsentsDocument,
   ConversationOrdersDocument,
@@ -52,7 +53,7 @@ function OrdersBody({ orders, error }: { orders: OrderItemFragment[] | null | un
         {t("ordersFailed", { message: error })}
       </Alert>
     );
-  if (orders === undefined) return <Loader size="sm" aria-label={t("loading")} />;
+  if (orders === undefined) return <Loading size="sm" />;
   if (orders === null)
     return (
       <Text size="sm" c="dimmed">
@@ -121,7 +122,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
           {t("error", { message: error })}
         </Alert>
       )}
-      {consents === undefined && !error && <Loader size="sm" aria-label={t("loading")} />}
+      {consents === undefined && !error && <Loading size="sm" />}
       {consents && (
         <Table fz="xs" verticalSpacing={4} data-testid="consents" aria-labelledby="consent-heading">
           <Table.Thead>
@@ -196,7 +197,7 @@ export function CustomerPanel({ customerId, current }: { customerId: string; cur
           {t("error", { message: error })}
         </Alert>
       )}
-      {customer === undefined && !error && <Loader size="sm" aria-label={t("loading")} />}
+      {customer === undefined && !error && <Loading size="sm" />}
       {customer === null && (
         <Text size="sm" c="dimmed">
           {t("customerUnknown")}

@@ -1,6 +1,7 @@
 import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import { Alert, Anchor, Badge, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Group, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import { BoardChangesDocument, BoardDocument, type BoardQuery } from "../gql/graphql";
 import { request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
@@ -82,7 +83,7 @@ export default function BoardScreen() {
           {t("error", { message: error })}
         </Alert>
       )}
-      {!board && !error && <Loader aria-label={t("loading")} />}
+      {!board && !error && <Loading />}
       {board && (
         <>
           <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
@@ -95,7 +96,7 @@ export default function BoardScreen() {
           </SimpleGrid>
           {board.queues.length > 0 && (
             <Card withBorder>
-              <Suspense fallback={<Loader size="sm" />}>
+              <Suspense fallback={<Loading size="sm" />}>
                 <BoardChart queues={board.queues} onDrill={drill} />
               </Suspense>
             </Card>

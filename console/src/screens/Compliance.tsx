@@ -1,6 +1,7 @@
 import "../styles/conversation.css";
 import { useCallback, useEffect, useState } from "react";
-import { Alert, Button, Code, Group, Loader, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Code, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import { AuditLogDocument, VerifyAuditLogDocument, type AuditLogQuery, type VerifyAuditLogQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
@@ -150,7 +151,7 @@ function AuditTrail() {
           </Button>
         </Group>
       </form>
-      {!log && !error && <Loader aria-label={t("loading")} />}
+      {!log && !error && <Loading />}
       {log && log.edges.length === 0 && <Text c="dimmed">{t("noEntries")}</Text>}
       {log && log.edges.length > 0 && (
         <Table striped>

@@ -2,7 +2,8 @@
 // data export), legal holds, retention, the residency report and customers' consents. Every
 // figure is the server's.
 import { useCallback, useEffect, useState, type ReactNode } from "react";
-import { Alert, Badge, Button, Checkbox, Code, Group, Loader, Select, Stack, Switch, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Badge, Button, Checkbox, Code, Group, Select, Stack, Switch, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import {
   ApplyRetentionDocument,
   ConsentCustomerDocument,
@@ -328,7 +329,7 @@ export function LegalHolds() {
         />
         <Checkbox label={t("includeReleased")} checked={includeReleased} onChange={(e) => setIncludeReleased(e.currentTarget.checked)} mb={8} />
       </Group>
-      {!holds && !error && <Loader aria-label={t("loading")} />}
+      {!holds && !error && <Loading />}
       {holds && holds.length === 0 && <Text c="dimmed">{t("noEntries")}</Text>}
       {holds && holds.length > 0 && (
         <Table striped>
@@ -495,7 +496,7 @@ export function Residency() {
         </Button>
       </Group>
       <ErrorAlert error={error} />
-      {!regions && !error && <Loader aria-label={t("loading")} />}
+      {!regions && !error && <Loading />}
       {regions?.map((r) => (
         <section key={r.region} aria-label={r.region} data-region={r.region}>
           <Group gap="sm" mb="xs">

@@ -1,24 +1,7 @@
 import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Grid,
-  Group,
-  Loader,
-  Paper,
-  SegmentedControl,
-
-  Stack,
-  Tabs,
-  Text,
-  Textarea,
-  TextInput,
-  Title,
-} from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Grid, Group, Paper, SegmentedControl, Stack, Tabs, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import {
   AddNoteDocument,
   EscalateDocument,
@@ -137,7 +120,7 @@ export default function Conversation({ id }: { id: string }) {
     }
   }
 
-  if (read === undefined && !error) return <Loader aria-label={t("loading")} />;
+  if (read === undefined && !error) return <Loading />;
   if (read === null) return <Text>{t("conversationNotFound", { id })}</Text>;
   const conv = read && state ? { ...read, ...state } : read;
 
@@ -251,7 +234,7 @@ export default function Conversation({ id }: { id: string }) {
                     <Text size="xs" fw={700} c="dimmed">
                       {t("sentimentTrend")}
                     </Text>
-                    <Suspense fallback={<Loader size="sm" />}>
+                    <Suspense fallback={<Loading size="sm" />}>
                       <SentimentChart scores={conv.sentimentTrend.scores} />
                     </Suspense>
                   </Card>

@@ -1,6 +1,7 @@
 import "../styles/conversation.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
-import { Alert, Anchor, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import { MetricsDocument, type MetricsQuery, type MetricsQueryVariables } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n, type Translate } from "../i18n/i18n";
@@ -131,7 +132,7 @@ export default function Executive() {
         </Tabs.List>
         <Tabs.Panel value="service" pt="md">
           <Stack gap="md">
-            {!totals && !error && <Loader aria-label={t("loading")} />}
+            {!totals && !error && <Loading />}
             {totals && (
               <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
                 {measures.map((m) => {
@@ -164,7 +165,7 @@ export default function Executive() {
                     allowDeselect={false}
                   />
                 </Group>
-                <Suspense fallback={<Loader size="sm" />}>
+                <Suspense fallback={<Loading size="sm" />}>
                   <TrendChart days={chart.days} series={chart.series} label={`${t("execPerDay")}: ${label(t, measure)}`} format={f} onPick={pick} />
                 </Suspense>
                 <Text size="xs" c="dimmed">
@@ -220,7 +221,7 @@ export default function Executive() {
         </Tabs.Panel>
         <Tabs.Panel value="roi" pt="md">
           <Stack gap="md">
-            <Suspense fallback={<Loader aria-label={t("loading")} />}>
+            <Suspense fallback={<Loading />}>
               <ExecutiveRoi range={range} onDrill={open} />
             </Suspense>
             {drillCard}

@@ -5,7 +5,8 @@
 // with where it comes from (roi's inputs). A measured count of conversations lists the conversations behind it.
 import "../styles/roi.css";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { Alert, Anchor, Badge, Card, Code, Group, Loader, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Code, Group, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import { RoiDocument, RoiScenariosDocument, type RoiQuery, type RoiScenariosQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
@@ -245,7 +246,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
           onChange={(v) => setRate(typeof v === "number" ? v : v === "" ? null : Number(v))}
         />
         <Switch label={t("roiUseActuals")} checked={useActuals} onChange={(e) => setUseActuals(e.currentTarget.checked)} mb={6} />
-        {loading && <Loader size="sm" aria-label={t("loading")} mb={6} />}
+        {loading && <Loading size="sm" mb={6} />}
       </Group>
       {scenarios?.length === 0 && !error && <Alert color="yellow">{t("roiNoScenarios")}</Alert>}
       {error && (

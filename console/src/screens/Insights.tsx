@@ -1,7 +1,8 @@
 import "../styles/conversation.css";
 import "../styles/insights.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
-import { Alert, Anchor, Badge, Card, Group, Loader, MultiSelect, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Group, MultiSelect, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import { InsightReportsDocument, InsightThemesDocument, MetricsDocument, type InsightReportsQuery, type InsightThemesQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
@@ -281,7 +282,7 @@ export default function Insights() {
           </Alert>
         )}
         {!sliced && <Text>{t("insPickSlice")}</Text>}
-        {sliced && !themes && !themesError && <Loader size="sm" aria-label={t("loading")} />}
+        {sliced && !themes && !themesError && <Loading size="sm" />}
         {sliced && themes?.length === 0 && <Text>{t("insNoThemes")}</Text>}
         {sliced && themes && themes.length > 0 && (
           <Table striped highlightOnHover data-testid="themes">
@@ -339,7 +340,7 @@ export default function Insights() {
             <Title order={4} size="h5">
               {t("insTrendTitle", { theme: theme.label })}
             </Title>
-            <Suspense fallback={<Loader size="sm" />}>
+            <Suspense fallback={<Loading size="sm" />}>
               <ThemeTrend periods={theme.periods} label={t("insTrendTitle", { theme: theme.label })} onPick={pickPeriod} />
             </Suspense>
             <Title order={4} size="h5">
@@ -372,7 +373,7 @@ export default function Insights() {
         )}
       </Card>
 
-      {!reports && !error && <Loader aria-label={t("loading")} />}
+      {!reports && !error && <Loading />}
       {reports && competitorChart && (
         <Card withBorder>
           <Title order={3} size="h4" mb="xs">
@@ -391,7 +392,7 @@ export default function Insights() {
             <Text>{t("insNoData")}</Text>
           ) : (
             <>
-              <Suspense fallback={<Loader size="sm" />}>
+              <Suspense fallback={<Loading size="sm" />}>
                 <RateBars categories={competitorChart.categories} series={competitorChart.series} label={t("insCompetitorChart")} onPick={pickCompetitor} />
               </Suspense>
               <Table striped data-testid="competitors">
@@ -445,7 +446,7 @@ export default function Insights() {
             <Text>{t("insNoData")}</Text>
           ) : (
             <>
-              <Suspense fallback={<Loader size="sm" />}>
+              <Suspense fallback={<Loading size="sm" />}>
                 <RateBars categories={priceChart.categories} series={priceChart.series} label={t("insPriceChart")} onPick={pickPrice} />
               </Suspense>
               <Table striped data-testid="price">

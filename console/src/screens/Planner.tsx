@@ -1,7 +1,8 @@
 import "../styles/conversation.css";
 import "../styles/planner.css";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
-import { Alert, Button, Card, Group, Loader, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Card, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Loading } from "../components/Loading";
 import {
   CreatePlanningEventDocument,
   PlannerEventsDocument,
@@ -212,7 +213,7 @@ function ForecastSection({ regions, onError, eventsVersion }: { regions: string[
               { value: "30m", label: t("plHalfHourly") },
             ]}
           />
-          {busy && <Loader size="sm" aria-label={t("loading")} />}
+          {busy && <Loading size="sm" />}
         </Group>
         {forecast === null && <Text data-testid="no-history">{t("plNoHistory")}</Text>}
         {forecast && (
@@ -228,7 +229,7 @@ function ForecastSection({ regions, onError, eventsVersion }: { regions: string[
                 level: fmt.number(forecast.level, { style: "percent" }),
               })}
             </Text>
-            <Suspense fallback={<Loader size="sm" />}>
+            <Suspense fallback={<Loading size="sm" />}>
               <ForecastChart
                 history={forecast.history}
                 points={forecast.points}
@@ -378,7 +379,7 @@ function EventsSection({ regions, onCreated, version, onError }: { regions: stri
         <Title order={3} size="h5" mb="xs">
           {t("plEvents")}
         </Title>
-        {!events && <Loader size="sm" aria-label={t("loading")} />}
+        {!events && <Loading size="sm" />}
         {events?.length === 0 && <Text size="sm">{t("plNoPlanningEvents")}</Text>}
         {events && events.length > 0 && (
           <Table striped data-testid="planning-events">
@@ -517,7 +518,7 @@ function StaffingSection({ regions }: { regions: string[] }) {
         <NumberInput label={t("plHours")} w={110} min={1} max={168} value={hours} onChange={setHours} />
         <Button onClick={run}>{t("plPlan")}</Button>
       </Group>
-      {!plans && <Loader size="sm" aria-label={t("loading")} />}
+      {!plans && <Loading size="sm" />}
       {plans && (
         <>
           <SegmentedControl
@@ -532,7 +533,7 @@ function StaffingSection({ regions }: { regions: string[] }) {
             ]}
           />
           {planned.length > 0 && (
-            <Suspense fallback={<Loader size="sm" />}>
+            <Suspense fallback={<Loading size="sm" />}>
               <StaffingHeatmap
                 regions={planned.map((p) => p.region)}
                 hours={cols}
@@ -672,7 +673,7 @@ function SunSection({ regions }: { regions: string[] }) {
       <Title order={3} size="h5" mb="xs">
         {t("plSun")}
       </Title>
-      {!markets && !error && <Loader size="sm" aria-label={t("loading")} />}
+      {!markets && !error && <Loading size="sm" />}
       {markets?.length === 0 && <Text size="sm">{t("plNoMarkets")}</Text>}
       {markets && markets.length > 0 && (
         <>
