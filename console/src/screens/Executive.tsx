@@ -1,5 +1,5 @@
 import "../styles/conversation.css";
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Alert, Anchor, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { Loading } from "../components/Loading";
 import { MetricsDocument, type MetricsQuery, type MetricsQueryVariables } from "../gql/graphql";
@@ -54,19 +54,29 @@ export default function Executive() {
     return { from: from.toISOString(), to: to.toISOString() };
   }, [days]);
 
-  // Three reads, each shown as it comes: the chart's first, since the server runs them one
-  // after another on the embedded store.
+  // The chart's measure alone first, then every measure per day, the totals and the channels:
+  // the embedded store runs reads one after another, and the chart's measure per day is its
+  // cheapest read (most measures add a per-conversation pass), so it no longer waits behind
+  // the others.
+  const shown = useRef(measure);
+  useEffect(() => {
+    shown.current = measure;
+  }, [measure]);
   useEffect(() => {
     let stale = false;
     const all = [...measures];
+    const perDayVars = { dimensions: ["time", "region"], granularity: "day", ...range };
     const fail = (err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err));
     const read = (vars: MetricsQueryVariables, set: (m: MetricsQuery["metrics"]) => void) =>
       request(MetricsDocument, vars)
         .then(({ metrics }) => !stale && set(metrics))
         .catch(fail);
-    void read({ measures: all, dimensions: ["time", "region"], granularity: "day", ...range }, setPerDay);
-    void read({ measures: all, ...range }, setTotals);
-    void read({ measures: all, dimensions: ["channel"], ...range }, setPerChannel);
+    void read({ measures: [shown.current], ...perDayVars }, setPerDay).then(() => {
+      if (stale) return;
+      void read({ measures: all, ...range }, setTotals);
+      void read({ measures: all, dimensions: ["channel"], ...range }, setPerChannel);
+      void read({ measures: all, ...perDayVars }, setPerDay);
+    });
     return () => {
       stale = true;
     };
@@ -76,6 +86,8 @@ export default function Executive() {
   const chart = useMemo(() => {
     if (!perDay) return null;
     const mi = perDay.measures.indexOf(measure);
+    // Another measure picked before every measure's days have come.
+    if (mi < 0) return null;
     const dayList = [...new Set(perDay.rows.map((r) => r.dimensions[0] ?? ""))].sort();
     const regions = [...new Set(perDay.rows.map((r) => r.dimensions[1] ?? ""))].sort();
     const series = regions.map((region) => ({
@@ -150,7 +162,7 @@ export default function Executive() {
                 })}
               </SimpleGrid>
             )}
-            {chart && (
+            {perDay && (
               <Card withBorder>
                 <Group justify="space-between" mb="xs">
                   <Title order={3} size="h5">
@@ -165,9 +177,13 @@ export default function Executive() {
                     allowDeselect={false}
                   />
                 </Group>
-                <Suspense fallback={<Loading size="sm" />}>
-                  <TrendChart days={chart.days} series={chart.series} label={`${t("execPerDay")}: ${label(t, measure)}`} format={f} onPick={pick} />
-                </Suspense>
+                {chart ? (
+                  <Suspense fallback={<Loading size="sm" />}>
+                    <TrendChart days={chart.days} series={chart.series} label={`${t("execPerDay")}: ${label(t, measure)}`} format={f} onPick={pick} />
+                  </Suspense>
+                ) : (
+                  <Loading size="sm" />
+                )}
                 <Text size="xs" c="dimmed">
                   {t("drillHint")}
                 </Text>
