@@ -64,7 +64,7 @@ func steps(c erasure.Certificate) map[string]erasure.Step {
 }
 
 // A hold blocks erasure and erases nothing; released, erasure by an identity deletes the
-// customer's key, identities and cached translations and leaves the other customer alone; a
+// customer's key, identities, cached translations and consents and leaves the other customer alone; a
 // second erasure by id finds nothing and names the first; an unknown customer is an error.
 func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	ctx := context.Background()
@@ -72,8 +72,12 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	ana := observe(t, g, "4915123456789", "ana@example.de", "DE")
 	bo := observe(t, g, "4915198765432", "bo@example.de", "DE")
 	cache := &postgres.TranslationCache{DB: s.DB, Keys: s.Keys}
+	consents := &postgres.Consents{DB: s.DB}
 	for _, c := range []string{ana, bo} {
 		if err := cache.Put(ctx, translation.CacheKey{Tenant: "acme", Region: "eu", Customer: c, Provider: "p", Source: "de", Target: "en", TextSHA256: "ab"}, "hello"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := consents.Set(ctx, "eu", "acme", c, "whatsapp", "service", true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -117,8 +121,8 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	if k := st["kafka/eu"]; !k.Verified || k.Rows != 1 {
 		t.Errorf("key step: %+v", k)
 	}
-	// Two identities, one translation, one customer row.
-	if p := st["postgres/eu"]; !p.Verified || p.Rows != 4 {
+	// Two identities, one translation, one consent, one customer row.
+	if p := st["postgres/eu"]; !p.Verified || p.Rows != 5 {
 		t.Errorf("postgres step: %+v", p)
 	}
 	if p := st["postgres/us"]; !p.Verified || p.Rows != 0 {
@@ -130,8 +134,11 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	if _, _, err := g.ByKey(ctx, "acme", mail); !errors.Is(err, identity.ErrNotFound) {
 		t.Fatalf("ana is still found by her address: %v", err)
 	}
-	if left, err := s.DB.CustomerResidue(ctx, "eu", "acme", []string{bo}); err != nil || left["identities"] != 2 || left["translations"] != 1 || left["customer_keys"] != 1 {
+	if left, err := s.DB.CustomerResidue(ctx, "eu", "acme", []string{bo}); err != nil || left["identities"] != 2 || left["translations"] != 1 || left["consents"] != 1 || left["customer_keys"] != 1 {
 		t.Fatalf("bo's rows: %v %v", left, err)
+	}
+	if cs, err := consents.List(ctx, "eu", "acme", ana); err != nil || len(cs) != 0 {
+		t.Fatalf("ana's consents after erasure: %+v %v", cs, err)
 	}
 
 	again, err := s.Erase(ctx, erasure.Request{Tenant: "acme", CustomerID: ana, Reason: "Art. 17, asked twice", By: "key2"})
