@@ -55,6 +55,20 @@ func observe(t *testing.T, g *postgres.Graph, wa, mail, country string) string {
 	return res.CustomerID
 }
 
+// export returns what the service exports of customer id.
+func export(t *testing.T, s *erasure.Service, id string) erasure.Export {
+	t.Helper()
+	sub, err := s.Find(context.Background(), "acme", id, identity.Key{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.Export(context.Background(), "acme", sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 func steps(c erasure.Certificate) map[string]erasure.Step {
 	out := map[string]erasure.Step{}
 	for _, s := range c.Steps {
@@ -66,6 +80,7 @@ func steps(c erasure.Certificate) map[string]erasure.Step {
 // A hold blocks erasure and erases nothing; released, erasure by an identity deletes the
 // customer's key, identities, cached translations and consents and leaves the other customer alone; a
 // second erasure by id finds nothing and names the first; an unknown customer is an error.
+// Her export lists her consent before the erasure and none after.
 func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	ctx := context.Background()
 	s, g := service(t)
@@ -80,6 +95,11 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 		if _, err := consents.Set(ctx, "eu", "acme", c, "whatsapp", "service", true); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// The export names her consent (Art. 15 and 20) and nothing of Bo.
+	if x := export(t, s, ana); len(x.Consents) != 1 || x.Consents[0].Channel != "whatsapp" || x.Consents[0].Purpose != "service" || !x.Consents[0].Granted || x.Consents[0].UpdatedAt.IsZero() {
+		t.Fatalf("ana's consents in her export: %+v", x.Consents)
 	}
 
 	hold, err := s.Holds.Place(ctx, "eu", "acme", ana, "tax audit 2026", "key1")
@@ -139,6 +159,10 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 	}
 	if cs, err := consents.List(ctx, "eu", "acme", ana); err != nil || len(cs) != 0 {
 		t.Fatalf("ana's consents after erasure: %+v %v", cs, err)
+	}
+
+	if x := export(t, s, ana); x.Consents == nil || len(x.Consents) != 0 {
+		t.Fatalf("ana's consents in her export after erasure: %#v", x.Consents)
 	}
 
 	again, err := s.Erase(ctx, erasure.Request{Tenant: "acme", CustomerID: ana, Reason: "Art. 17, asked twice", By: "key2"})
