@@ -57,6 +57,7 @@ import (
 // Actions of administration and compliance, besides the gate's reads (compliance.ActionRead*).
 const (
 	ActionUpsertAgent      = "admin.upsert_agent"
+	ActionUpsertTeam       = "admin.upsert_team"
 	ActionSetPresence      = "admin.set_presence"
 	ActionConfigureChannel = "admin.configure_channel"
 	ActionLinkIdentities   = "admin.link_identities"
