@@ -189,3 +189,48 @@ func TestEraseHonoursHoldsAndLeavesNothingOfTheCustomer(t *testing.T) {
 		t.Fatalf("holds: %+v %v", holds, err)
 	}
 }
+
+// A step that fails (PostgreSQL refuses the delete) leaves the erasure INCOMPLETE, never
+// COMPLETED, with the failure in the step and the certificate kept; erasing again once the
+// store accepts finishes it.
+func TestAFailedStepIsIncompleteAndErasingAgainFinishes(t *testing.T) {
+	ctx := context.Background()
+	s, _ := service(t)
+	ana := observe(t, s.Graph, "4915123456789", "ana@example.de", "DE")
+	for _, q := range []string{
+		`CREATE FUNCTION region_eu.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+		`CREATE TRIGGER refuse BEFORE DELETE ON region_eu.customers FOR EACH ROW EXECUTE FUNCTION region_eu.refuse()`,
+	} {
+		if _, err := s.DB.Pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.Erase(ctx, erasure.Request{Tenant: "acme", CustomerID: ana, Reason: "Art. 17", By: "key1"})
+	if err != nil || c.Status != erasure.Incomplete {
+		t.Fatalf("erasure with a failing store: %+v %v", c, err)
+	}
+	st := steps(c)
+	if p := st["postgres/eu"]; p.Verified || !strings.Contains(p.Detail, "not erased") || !strings.Contains(p.Detail, "refused by the test") {
+		t.Errorf("postgres step: %+v", p)
+	}
+	if k := st["kafka/eu"]; !k.Verified {
+		t.Errorf("key step: %+v", k)
+	}
+	if left, err := s.DB.CustomerResidue(ctx, "eu", "acme", []string{ana}); err != nil || left["identities"] != 2 || left["customers"] != 1 {
+		t.Fatalf("ana's rows after the failed step: %v %v", left, err)
+	}
+	if _, err := s.DB.Pool.Exec(ctx, `DROP TRIGGER refuse ON region_eu.customers`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Erase(ctx, erasure.Request{Tenant: "acme", CustomerID: ana, Reason: "Art. 17, finished", By: "key1"})
+	if err != nil || again.Status != erasure.Completed || again.Previous != c.ID {
+		t.Fatalf("second erasure: %+v %v", again, err)
+	}
+	if p := steps(again)["postgres/eu"]; !p.Verified || p.Rows != 3 {
+		t.Errorf("second erasure's postgres step: %+v", p)
+	}
+	certs, err := s.Certificates(ctx, "acme", ana)
+	if err != nil || len(certs) != 2 || certs[0].Status != erasure.Incomplete || certs[1].Status != erasure.Completed {
+		t.Fatalf("certificates: %+v %v", certs, err)
+	}
+}
