@@ -143,7 +143,8 @@ func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 }
 
 // A WhatsApp message outside the 24-hour window (a template the business starts) is refused
-// until the customer's consent is recorded, and then sent; bad consent input names the field.
+// until the customer's consent is recorded, and then sent; each answer and the read of them
+// are audited; bad consent input names the field.
 func TestConsentGatesWhatsAppMessagesOutsideTheConversation(t *testing.T) {
 	api := &graphAPI{}
 	fake := httptest.NewServer(api)
@@ -194,6 +195,17 @@ func TestConsentGatesWhatsAppMessagesOutsideTheConversation(t *testing.T) {
 	list := s.gql(t, `query($id: ID!) { consents(customerId: $id) { channel purpose granted } }`, map[string]any{"id": customer})
 	if fmt.Sprint(list["consents"]) != "[map[channel:whatsapp granted:true purpose:marketing] map[channel:whatsapp granted:false purpose:service]]" {
 		t.Fatalf("consents: %v", list)
+	}
+	// Each answer and the read are in the customer's region's audit trail (us: a Brazilian number).
+	var trail []string
+	for _, e := range s.gql(t, `query($id: String) { auditLog(region: "us", first: 100, subject: $id) { edges { node { action outcome } } } }`, map[string]any{"id": customer})["auditLog"].(map[string]any)["edges"].([]any) {
+		n := e.(map[string]any)["node"].(map[string]any)
+		if a := n["action"].(string); a == "admin.set_consent" || a == "read.consents" {
+			trail = append(trail, a+": "+n["outcome"].(string))
+		}
+	}
+	if got, want := strings.Join(trail, " | "), "admin.set_consent: granted whatsapp marketing | admin.set_consent: granted whatsapp service | admin.set_consent: revoked whatsapp service | read.consents: clear"; got != want {
+		t.Errorf("audit trail of the consents: %s, want %s", got, want)
 	}
 	for q, field := range map[string]string{
 		`mutation($id: ID!) { setConsent(customerId: $id, channel: "whatsapp", purpose: "spam", granted: true) { granted } }`:  "setConsent(purpose)",

@@ -69,6 +69,7 @@ const (
 	ActionApplyRetention   = "compliance.apply_retention"
 	ActionResidencyReport  = "compliance.residency_report"
 	ActionSetConsent       = "admin.set_consent"
+	ActionReadConsents     = "read.consents"
 	ActionErase            = "compliance.erase_customer"
 	ActionPlaceHold        = "compliance.place_legal_hold"
 	ActionReleaseHold      = "compliance.release_legal_hold"
