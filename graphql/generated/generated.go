@@ -6452,8 +6452,8 @@ extend type Query {
   erasureCertificates(customerId: ID!): [ErasureCertificate!]!
   """
   Everything Meridian holds on a person (GDPR Art. 15 and 20) as one JSON document: their
-  identities, conversations with every message's text, notes, replies sent to them, and the
-  erasure certificates and legal holds naming them. Texts are read through the compliance
+  identities, conversations with every message's text, notes, replies sent to them, their
+  consents, and the erasure certificates and legal holds naming them. Texts are read through the compliance
   gate (role compliance and admin see them in the clear). Role compliance or admin; audited.
   """
   exportCustomerData(customerId: ID!): CustomerExport!
