@@ -447,7 +447,8 @@ export default function Insights() {
                             {i > 0 && ", "}
                             {drillCount(
                               c.hits,
-                              t("insMentionsOfOne", { competitor: c.key, what: m.market, n: fmt.number(c.hits) }),
+                              // The name holds what is shown (the rate), then what the list is.
+                              `${c.key} ${pct(c.rate)} · ${t("insMentionsOfOne", { competitor: c.key, what: m.market, n: fmt.number(c.hits) })}`,
                               () => drillCompetitor(m.market, c.key),
                               `${c.key} ${pct(c.rate)}`,
                             )}
