@@ -14,6 +14,9 @@ const (
 	ActionReadCustomerID = "read.customer_id"
 	ActionReadIdentity   = "read.identity"
 	ActionReadOrder      = "read.order"
+	// ActionSearchText: a conversation was listed for what its customers' messages say (the
+	// insights drill to the conversations mentioning a competitor or price).
+	ActionSearchText = "search.text"
 )
 
 // Outcomes of a gated read.
@@ -141,6 +144,24 @@ func (g *Gate) Order(ctx context.Context, p auth.Principal, region, customerID s
 	}
 	g.record(ctx, p, ActionReadOrder, region, customerID, outcome)
 	return outcome
+}
+
+// MaySearch reports whether p may have conversations of region selected by what their
+// messages say (texts matched in the database, none shown): the region is in p's scope and
+// p reads texts there, in the clear or masked. A role that may not read a text may not learn
+// what it says by selecting on it either.
+func (g *Gate) MaySearch(p auth.Principal, region string) bool {
+	return p.CanAccess(region) && g.Access(p, region, FieldText).Outcome != OutcomeHidden
+}
+
+// Matched records that conversation id of region was listed to p for what its messages say
+// (ActionSearchText), with the outcome p reads its texts with.
+func (g *Gate) Matched(ctx context.Context, p auth.Principal, region, conversationID string) {
+	outcome := g.Access(p, region, FieldText).Outcome
+	if !g.MaySearch(p, region) {
+		outcome = OutcomeHidden
+	}
+	g.record(ctx, p, ActionSearchText, region, conversationID, outcome)
 }
 
 func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, action, region, customerID, text string) string {

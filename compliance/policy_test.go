@@ -117,6 +117,32 @@ func TestOrderReadsAreAudited(t *testing.T) {
 	}
 }
 
+// Selecting conversations by what their texts say is for roles that read the texts, in their
+// regions; each conversation listed is audited with the outcome its texts read with.
+func TestSearchFollowsTheTextRule(t *testing.T) {
+	var got []AuditEntry
+	g := NewGate(auditFunc(func(_ context.Context, e AuditEntry) { got = append(got, e) }))
+	analyst := auth.Principal{Role: auth.RoleAnalyst, Regions: []string{"eu"}}
+	for _, c := range []struct {
+		p      auth.Principal
+		region string
+		want   bool
+	}{
+		{analyst, "eu", true}, {analyst, "us", false},
+		{auth.Principal{Role: auth.RoleExecutive}, "eu", false},
+		{auth.Principal{Role: auth.RoleSupervisor}, "us", true},
+	} {
+		if g.MaySearch(c.p, c.region) != c.want {
+			t.Errorf("%s in %s: MaySearch = %v", c.p.Role, c.region, !c.want)
+		}
+	}
+	g.Matched(context.Background(), analyst, "eu", "conv-1")
+	g.Matched(context.Background(), analyst, "us", "conv-2")
+	if len(got) != 2 || got[0].Action != ActionSearchText || got[0].Subject != "conv-1" || got[0].Outcome != OutcomeMasked || got[1].Outcome != OutcomeHidden {
+		t.Fatalf("audit %+v", got)
+	}
+}
+
 type auditFunc func(context.Context, AuditEntry)
 
 func (f auditFunc) Record(ctx context.Context, e AuditEntry) { f(ctx, e) }

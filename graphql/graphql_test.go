@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -251,13 +252,24 @@ func TestConversationPagesWalkEveryConversationOnce(t *testing.T) {
 
 const conversationQuery = `{ conversation(id: "c-eu-1") { id region channel language country customerId firstMessageAt lastMessageAt messageCount status messages(first: 1) { id direction occurredAt text language channel } } }`
 
+// Every role that reads conversations sees a message's text as the field policy says (the
+// ingest role reads none), and the read is audited with that outcome.
 func TestMessageTextIsShownByRoleThroughTheGate(t *testing.T) {
 	tests := []struct {
 		role, text, customer, outcome string
 	}{
 		{auth.RoleAgent, metricstest.PhoneText, "cust-eu-1", compliance.OutcomeClear},
+		{auth.RoleSupervisor, metricstest.PhoneText, "cust-eu-1", compliance.OutcomeClear},
+		{auth.RoleCompliance, metricstest.PhoneText, "cust-eu-1", compliance.OutcomeClear},
+		{auth.RoleAdmin, metricstest.PhoneText, "cust-eu-1", compliance.OutcomeClear},
 		{auth.RoleAnalyst, "Hallo, meine Nummer ist [phone], Mail [email], Bestellung [number]", "cust-eu-1", compliance.OutcomeMasked},
 		{auth.RolePlanner, compliance.Hidden, "", compliance.OutcomeHidden},
+		{auth.RoleExecutive, compliance.Hidden, "", compliance.OutcomeHidden},
+	}
+	for _, role := range auth.Roles() {
+		if role != auth.RoleIngest && !slices.ContainsFunc(tests, func(c struct{ role, text, customer, outcome string }) bool { return c.role == role }) {
+			t.Errorf("role %s is not tested", role)
+		}
 	}
 	for _, tt := range tests {
 		t.Run("a "+tt.role+" sees "+tt.outcome+" text", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/insights/roi"
 	"github.com/meridian-cs/meridian/insights/scenarios"
+	"github.com/meridian-cs/meridian/metrics"
 )
 
 // Insight fields (schemas/graphql/insights.graphql): opportunity mining, competitor
@@ -39,6 +41,43 @@ func (r *Resolver) insightsPrincipal(ctx context.Context) (auth.Principal, error
 		return auth.Principal{}, gqlerror.Errorf("insights are not configured on this server (graphql.Config.Insights is nil)")
 	}
 	return p, nil
+}
+
+// mentionDimension is the filter dimension of conversations and metrics that keeps the
+// customer messages a competitor or price rate counts as hits (mining.MentionMatch): values
+// competitor, competitor:<id>, price. The insights service owns it, so it needs read_insights
+// and a role the field policy lets read message texts.
+const mentionDimension = "mention"
+
+// mentionFilter takes a mention filter out of fs for the metrics engine: the other filters
+// with the regions the gate lets p search, the condition that keeps the hits, and whether
+// there was one.
+func (r *Resolver) mentionFilter(p auth.Principal, fs []metrics.Filter) ([]metrics.Filter, []metrics.Condition, bool, error) {
+	i := slices.IndexFunc(fs, func(f metrics.Filter) bool { return f.Dimension == mentionDimension })
+	if i < 0 {
+		return fs, nil, false, nil
+	}
+	f := fs[i]
+	rest := slices.Delete(slices.Clone(fs), i, i+1)
+	if slices.ContainsFunc(rest, func(f metrics.Filter) bool { return f.Dimension == mentionDimension }) {
+		return nil, nil, false, gqlerror.Errorf("filters: at most one filter on %q", mentionDimension)
+	}
+	if r.insights == nil {
+		return nil, nil, false, gqlerror.Errorf("filter on %q: insights are not configured on this server", mentionDimension)
+	}
+	op := strings.ToLower(f.Op)
+	switch {
+	case op == metrics.OpEq && len(f.Values) != 1:
+		return nil, nil, false, gqlerror.Errorf("filter on %q: op eq takes exactly one value, got %d (use in)", mentionDimension, len(f.Values))
+	case op != "" && op != metrics.OpEq && op != metrics.OpIn && op != metrics.OpNeq:
+		return nil, nil, false, gqlerror.Errorf("filter on %q: unknown op %q (one of eq, in, neq)", mentionDimension, f.Op)
+	}
+	m, err := r.insights.MentionMatch(p, r.gate, f.Values, op == metrics.OpNeq)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	rest = append(rest, metrics.Filter{Dimension: "region", Op: metrics.OpIn, Values: m.Regions})
+	return rest, []metrics.Condition{m.Cond}, true, nil
 }
 
 func tm(t *time.Time) time.Time {

@@ -185,9 +185,13 @@ func (q queryResolver) Metrics(ctx context.Context, measures, dimensions []strin
 	if err != nil {
 		return nil, err
 	}
+	fl, where, _, err := q.mentionFilter(p, filters(fs))
+	if err != nil {
+		return nil, q.fail(ctx, err)
+	}
 	query := metrics.Query{
-		Measures: measures, Dimensions: dimensions, Filters: filters(fs), From: from, To: to,
-		Granularity: deref(granularity), Limit: deref(limit),
+		Measures: measures, Dimensions: dimensions, Filters: fl, From: from, To: to,
+		Granularity: deref(granularity), Limit: deref(limit), Where: where,
 	}
 	for _, o := range orderBy {
 		query.OrderBy = append(query.OrderBy, metrics.Order{Field: o.Field, Desc: deref(o.Desc)})
@@ -220,11 +224,21 @@ func (q queryResolver) Conversations(ctx context.Context, fs []generated.FilterI
 	if err != nil {
 		return nil, err
 	}
+	fl, where, searched, err := q.mentionFilter(p, filters(fs))
+	if err != nil {
+		return nil, q.fail(ctx, err)
+	}
 	page, err := q.engine.Conversations(ctx, p, metrics.ConversationQuery{
-		Filters: filters(fs), From: from, To: to, First: deref(first), After: deref(after),
+		Filters: fl, From: from, To: to, First: deref(first), After: deref(after), Where: where,
 	})
 	if err != nil {
 		return nil, q.fail(ctx, err)
+	}
+	if searched {
+		// Listed for what their messages say: each is a read of its texts, audited.
+		for _, e := range page.Edges {
+			q.gate.Matched(ctx, p, e.Conversation.Region, e.Conversation.ID)
+		}
 	}
 	out := &generated.ConversationConnection{
 		Edges:      make([]generated.ConversationEdge, len(page.Edges)),

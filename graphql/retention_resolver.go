@@ -11,6 +11,7 @@ import (
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/channels"
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/compliance/residency"
 	"github.com/meridian-cs/meridian/compliance/retention"
@@ -183,7 +184,7 @@ func (r mutationResolver) SetConsent(ctx context.Context, customerID, channel, p
 	return consentOut(c), nil
 }
 
-// Consents lists a customer's answers.
+// Consents lists a customer's answers; the read is in the audit trail (read.consents).
 func (q queryResolver) Consents(ctx context.Context, customerID string) ([]generated.Consent, error) {
 	p, region, err := q.consentCustomer(ctx, "consents", customerID)
 	if err != nil {
@@ -193,6 +194,7 @@ func (q queryResolver) Consents(ctx context.Context, customerID string) ([]gener
 	if err != nil {
 		return nil, q.fail(ctx, err)
 	}
+	q.recordAction(ctx, audit.Entry{Action: audit.ActionReadConsents, Region: region, Subject: customerID, Outcome: compliance.OutcomeClear})
 	out := make([]generated.Consent, len(cs))
 	for i, c := range cs {
 		out[i] = *consentOut(c)

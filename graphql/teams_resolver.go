@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance/audit"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -68,6 +69,7 @@ func (r mutationResolver) UpsertTeam(ctx context.Context, in generated.TeamInput
 	if err != nil {
 		return nil, r.fail(ctx, err)
 	}
+	r.recordAction(ctx, audit.Entry{Action: audit.ActionUpsertTeam, Region: got.Region, Subject: got.ID})
 	out := teamOut(got)
 	return &out, nil
 }

@@ -26,6 +26,8 @@ const (
 type ConversationQuery struct {
 	Filters  []Filter
 	From, To *time.Time
+	// Where adds conditions over the events table, as Query.Where does.
+	Where []Condition
 	// First is the page size (default DefaultPageSize, at most MaxPageSize).
 	First int
 	// After is the EndCursor of the previous page; empty for the first page.
@@ -250,7 +252,7 @@ func (e *Engine) Conversations(ctx context.Context, p auth.Principal, q Conversa
 			return err
 		}
 		var b clickhouse.Binder
-		cond := where(&b, p.Tenant, q.Filters, q.From, q.To)
+		cond := and(where(&b, p.Tenant, q.Filters, q.From, q.To), &b, q.Where)
 		res, err := e.query(ctx, region, db, b.Query(fmt.Sprintf("SELECT uniqExact(conversation_id) FROM %s.events FINAL WHERE %s AND conversation_id != ''", clickhouse.Database(region), cond)))
 		if err != nil {
 			return fmt.Errorf("metrics: count conversations in region %s: %w", region, err)

@@ -273,7 +273,7 @@ type regionQuery struct {
 func (pl *plan) sql(region, tenant string) []regionQuery {
 	var b clickhouse.Binder
 	q := pl.q
-	cond := where(&b, tenant, q.Filters, q.From, q.To)
+	cond := and(where(&b, tenant, q.Filters, q.From, q.To), &b, q.Where)
 	var out []regionQuery
 	for k, pt := range []part{pl.events, pl.convs, pl.custs} {
 		if len(pt.cols) == 0 {

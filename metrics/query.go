@@ -34,6 +34,22 @@ type Query struct {
 	// OrderBy sorts rows; rows tie-break on the dimensions in order, ascending. Empty means
 	// by the dimensions ascending.
 	OrderBy []Order
+	// Where adds conditions over the events table that another package owns, each binding its
+	// parameters on the query's binder: the API layer's insights mention filter, whose terms
+	// and compliance checks are the insights service's. Built by code, never from request text.
+	Where []Condition
+}
+
+// A Condition is a boolean ClickHouse expression over the events table's columns that binds
+// its parameters on b.
+type Condition func(b *clickhouse.Binder) string
+
+// and appends each condition of ws to the row filter cond.
+func and(cond string, b *clickhouse.Binder, ws []Condition) string {
+	for _, w := range ws {
+		cond += " AND " + w(b)
+	}
+	return cond
 }
 
 // Filter keeps the events whose dimension compares to the values as Op says. Filters on

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// On a running server, a read of a message's text and an agent described through GraphQL land
-// in eu's audit trail with the key's id and the caller's address; verifyAuditLog finds the
-// chain valid, and so does `meridian audit verify` on the data directory once the server has
+// On a running server, a read of a message's text and an agent and a team described through
+// GraphQL land in eu's audit trail with the key's id and the caller's address; verifyAuditLog
+// finds the chain valid, and so does `meridian audit verify` on the data directory once the server has
 // stopped (and anchored every region).
 func TestTheServerAuditsReadsAndActionsAndTheCLIVerifiesThem(t *testing.T) {
 	dir := t.TempDir()
@@ -26,6 +26,9 @@ func TestTheServerAuditsReadsAndActionsAndTheCLIVerifiesThem(t *testing.T) {
 		t.Fatalf("conversations: %v", msgs)
 	}
 	s.gql(t, `mutation { upsertAgent(input: {id: "lena", name: "Lena", region: "eu", languages: ["de"], skills: [], tiers: [], maxConcurrent: 2, timezone: "Europe/Berlin", shifts: []}) { id } }`, nil)
+	if up := s.gql(t, `mutation { upsertTeam(input: {id: "desk", region: "eu"}) { id } }`, nil); fmt.Sprint(up) != "map[upsertTeam:map[id:desk]]" {
+		t.Fatalf("upsertTeam: %v", up)
+	}
 
 	key := sha256.Sum256([]byte(testKey))
 	keyID := hex.EncodeToString(key[:])
@@ -39,7 +42,7 @@ func TestTheServerAuditsReadsAndActionsAndTheCLIVerifiesThem(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, want := range []string{"action:read.text", "action:admin.upsert_agent", "subject:lena", "keyId:" + keyID, "from:127.0.0.1", "outcome:clear"} {
+	for _, want := range []string{"action:read.text", "action:admin.upsert_agent", "subject:lena", "action:admin.upsert_team", "subject:desk", "keyId:" + keyID, "from:127.0.0.1", "outcome:clear"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("eu's trail lacks %s: %s", want, log)
 		}

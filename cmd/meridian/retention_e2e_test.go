@@ -18,8 +18,8 @@ import (
 
 // Traffic from every country of every region (and one the policy does not list, which goes to
 // the fallback region) lands only in its region's stores, as residencyReport shows; German
-// messages dated 8 months back are cut by applyRetention, recent ones and other countries'
-// stay; the run is in the audit trail.
+// messages dated 8 months back are cut by applyRetention, recent ones, other countries' and
+// those of a customer under a legal hold stay; the run is in the audit trail.
 func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	policy := models.DefaultPolicy()
@@ -45,7 +45,8 @@ func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 	}
 	add("DE", old, 1) // the one retention cuts
 	add("FR", old, 1) // older than 6 months too, but France keeps the default 3 years
-	counts["eu"] += 2
+	add("DE", old, 2) // as old as the first, but its customer is under a legal hold
+	counts["eu"] += 3
 	body, _ := json.Marshal(events)
 	if code, out := s.post(t, "/v1/events", testKey, "application/json", string(body)); code != 202 {
 		t.Fatalf("ingest: %d %v", code, out)
@@ -65,7 +66,7 @@ func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 				}
 			}
 		}
-		return pgCustomers["eu"] == len(want["eu"])+2 && pgCustomers["us"] == len(want["us"]) && pgCustomers["sea"] == len(want["sea"])
+		return pgCustomers["eu"] == len(want["eu"])+3 && pgCustomers["us"] == len(want["us"]) && pgCustomers["sea"] == len(want["sea"])
 	})
 	report := s.gql(t, q, nil)["residencyReport"].([]any)
 	if len(report) != len(policy.Regions) {
@@ -107,6 +108,12 @@ func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 		}
 	}
 
+	// A legal hold on the customer of the other old German conversation overrides retention.
+	held := s.gql(t, `{ conversation(id: "c-DE-2") { customerId } }`, nil)["conversation"].(map[string]any)["customerId"].(string)
+	if h := s.gql(t, `mutation($c: ID!) { placeLegalHold(customerId: $c, reason: "litigation 2026-12") { active } }`, map[string]any{"c": held}); fmt.Sprint(h) != "map[placeLegalHold:map[active:true]]" {
+		t.Fatalf("placeLegalHold: %v", h)
+	}
+
 	// Retention now: the German message of 8 months ago and its conversation go, nothing else.
 	rep := s.gql(t, `mutation { applyRetention { rowsRemoved heldCustomers removals { store region kind country table rows cutoff period } } }`, nil)["applyRetention"].(map[string]any)
 	removed := map[string]float64{}
@@ -120,13 +127,13 @@ func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 		"clickhouse eu conversations DE meridian_eu.events 6 months":    1,
 		"postgres eu conversations DE region_eu.conversations 6 months": 1,
 	}
-	if fmt.Sprint(removed) != fmt.Sprint(wantRemoved) || rep["rowsRemoved"].(float64) != 2 {
-		t.Fatalf("applyRetention removed %v (%v rows), want %v", removed, rep["rowsRemoved"], wantRemoved)
+	if fmt.Sprint(removed) != fmt.Sprint(wantRemoved) || rep["rowsRemoved"].(float64) != 2 || rep["heldCustomers"].(float64) != 1 {
+		t.Fatalf("applyRetention removed %v (%v rows, %v held), want %v and 1 held", removed, rep["rowsRemoved"], rep["heldCustomers"], wantRemoved)
 	}
 	counts["eu"]--
 	waitCounts(t, s, counts, 10*time.Second)
-	conv := s.gql(t, `{ a: conversation(id: "c-DE-1") { id } b: conversation(id: "c-DE-0") { id } c: conversation(id: "c-FR-1") { id } }`, nil)
-	if conv["a"] != nil || conv["b"] == nil || conv["c"] == nil {
+	conv := s.gql(t, `{ a: conversation(id: "c-DE-1") { id } b: conversation(id: "c-DE-0") { id } c: conversation(id: "c-FR-1") { id } d: conversation(id: "c-DE-2") { id } }`, nil)
+	if conv["a"] != nil || conv["b"] == nil || conv["c"] == nil || conv["d"] == nil {
 		t.Fatalf("after retention: %v", conv)
 	}
 	audit := s.gql(t, `{ auditLog(region: "eu", action: "compliance.apply_retention") { edges { node { action outcome role } } } }`, nil)
@@ -136,7 +143,8 @@ func TestResidencyAcrossRegionsAndRetentionThroughTheAPI(t *testing.T) {
 }
 
 // A WhatsApp message outside the 24-hour window (a template the business starts) is refused
-// until the customer's consent is recorded, and then sent; bad consent input names the field.
+// until the customer's consent is recorded, and then sent; each answer and the read of them
+// are audited; bad consent input names the field.
 func TestConsentGatesWhatsAppMessagesOutsideTheConversation(t *testing.T) {
 	api := &graphAPI{}
 	fake := httptest.NewServer(api)
@@ -187,6 +195,17 @@ func TestConsentGatesWhatsAppMessagesOutsideTheConversation(t *testing.T) {
 	list := s.gql(t, `query($id: ID!) { consents(customerId: $id) { channel purpose granted } }`, map[string]any{"id": customer})
 	if fmt.Sprint(list["consents"]) != "[map[channel:whatsapp granted:true purpose:marketing] map[channel:whatsapp granted:false purpose:service]]" {
 		t.Fatalf("consents: %v", list)
+	}
+	// Each answer and the read are in the customer's region's audit trail (us: a Brazilian number).
+	var trail []string
+	for _, e := range s.gql(t, `query($id: String) { auditLog(region: "us", first: 100, subject: $id) { edges { node { action outcome } } } }`, map[string]any{"id": customer})["auditLog"].(map[string]any)["edges"].([]any) {
+		n := e.(map[string]any)["node"].(map[string]any)
+		if a := n["action"].(string); a == "admin.set_consent" || a == "read.consents" {
+			trail = append(trail, a+": "+n["outcome"].(string))
+		}
+	}
+	if got, want := strings.Join(trail, " | "), "admin.set_consent: granted whatsapp marketing | admin.set_consent: granted whatsapp service | admin.set_consent: revoked whatsapp service | read.consents: clear"; got != want {
+		t.Errorf("audit trail of the consents: %s, want %s", got, want)
 	}
 	for q, field := range map[string]string{
 		`mutation($id: ID!) { setConsent(customerId: $id, channel: "whatsapp", purpose: "spam", granted: true) { granted } }`:  "setConsent(purpose)",

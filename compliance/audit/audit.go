@@ -57,6 +57,7 @@ import (
 // Actions of administration and compliance, besides the gate's reads (compliance.ActionRead*).
 const (
 	ActionUpsertAgent      = "admin.upsert_agent"
+	ActionUpsertTeam       = "admin.upsert_team"
 	ActionSetPresence      = "admin.set_presence"
 	ActionConfigureChannel = "admin.configure_channel"
 	ActionLinkIdentities   = "admin.link_identities"
@@ -68,6 +69,7 @@ const (
 	ActionApplyRetention   = "compliance.apply_retention"
 	ActionResidencyReport  = "compliance.residency_report"
 	ActionSetConsent       = "admin.set_consent"
+	ActionReadConsents     = "read.consents"
 	ActionErase            = "compliance.erase_customer"
 	ActionPlaceHold        = "compliance.place_legal_hold"
 	ActionReleaseHold      = "compliance.release_legal_hold"

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/postgres"
 )
 
 // Export is everything Meridian holds on one person (GDPR Art. 15 and 20). Texts and
@@ -22,10 +25,20 @@ type Export struct {
 	Conversations []ExportConversation `json:"conversations"`
 	// Events are every event naming the customer: their messages, the replies sent to them,
 	// agents' notes in their conversations, analyses, status changes.
-	Events       []ExportEvent `json:"events"`
-	LegalHolds   []Hold        `json:"legal_holds"`
-	Certificates []Certificate `json:"erasure_certificates"`
-	ExportedAt   time.Time     `json:"exported_at"`
+	Events []ExportEvent `json:"events"`
+	// Consents are the person's answers to messages outside a conversation.
+	Consents     []ExportConsent `json:"consents"`
+	LegalHolds   []Hold          `json:"legal_holds"`
+	Certificates []Certificate   `json:"erasure_certificates"`
+	ExportedAt   time.Time       `json:"exported_at"`
+}
+
+// ExportConsent is the person's latest answer for one channel and purpose.
+type ExportConsent struct {
+	Channel   string    `json:"channel"`
+	Purpose   string    `json:"purpose"`
+	Granted   bool      `json:"granted"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ExportIdentity is one key the person is known by (a phone number, an e-mail address, a
@@ -63,7 +76,7 @@ type ExportEvent struct {
 // Export collects what is held on sub in their region.
 func (s *Service) Export(ctx context.Context, tenant string, sub Subject) (Export, error) {
 	x := Export{CustomerID: sub.CustomerID, MergedIDs: sub.IDs[1:], Region: sub.Region, Identities: []ExportIdentity{},
-		Conversations: []ExportConversation{}, Events: []ExportEvent{}, Channels: []string{}, ExportedAt: s.now()}
+		Conversations: []ExportConversation{}, Events: []ExportEvent{}, Consents: []ExportConsent{}, Channels: []string{}, ExportedAt: s.now()}
 	if sub.Live && s.Graph != nil {
 		c, err := s.Graph.Customer(ctx, tenant, sub.CustomerID)
 		if err != nil && !errors.Is(err, identity.ErrNotFound) {
@@ -97,6 +110,9 @@ func (s *Service) Export(ctx context.Context, tenant string, sub Subject) (Expor
 		}
 	}
 	var err error
+	if x.Consents, err = s.consentsOf(ctx, sub, tenant); err != nil {
+		return Export{}, err
+	}
 	if x.LegalHolds, err = s.holdsOf(ctx, sub, tenant); err != nil {
 		return Export{}, err
 	}
@@ -104,6 +120,19 @@ func (s *Service) Export(ctx context.Context, tenant string, sub Subject) (Expor
 		return Export{}, err
 	}
 	return x, nil
+}
+
+func (s *Service) consentsOf(ctx context.Context, sub Subject, tenant string) ([]ExportConsent, error) {
+	rows, err := s.DB.Pool.Query(ctx, `SELECT channel, purpose, granted, updated_at FROM `+pgx.Identifier{postgres.RegionSchema(sub.Region), "consents"}.Sanitize()+`
+		WHERE tenant_id = $1 AND customer_id = ANY($2) ORDER BY channel, purpose, updated_at`, tenant, sub.IDs)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: consents: %w", sub.Region, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ExportConsent])
+	if err != nil {
+		return nil, fmt.Errorf("export %s: consents: %w", sub.Region, err)
+	}
+	return out, nil
 }
 
 func (s *Service) holdsOf(ctx context.Context, sub Subject, tenant string) ([]Hold, error) {

@@ -3,8 +3,9 @@
 // failing battery and prices through POST /v1/events; an analyst opens Product insights and
 // reads the same competitor and price rates, per market and segment, as GraphQL gives for the
 // same filters, the German customers' theme with its examples masked (no e-mail address, no
-// phone number), and opens the conversations behind a count; an agent's console has no such
-// screen. axe-core checks the screen. Run: make build && cd console && node --test e2e/insights.test.mjs
+// phone number), and opens the conversations behind a count: a rate's bar or hits list only
+// the conversations whose customer messages mention a competitor or price, as the server's
+// mention filter gives them; an agent's console has no such screen. axe-core checks the screen. Run: make build && cd console && node --test e2e/insights.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
@@ -82,6 +83,12 @@ const reportsQuery = `query($from: Time, $to: Time, $markets: [String!], $segmen
   priceSensitivity(markets: $markets, segments: $segments, from: $from, to: $to, period: "week") { rate { hits docs rate } marketSegments { key hits docs rate } }
 }`;
 
+const drillQuery = `query($f: [FilterInput!], $from: Time, $to: Time) { conversations(filters: $f, from: $from, to: $to, first: 100) { totalCount edges { node { id messageCount } } } }`;
+
+/** The conversation ids of the seeded messages [lo, hi) of a market, sorted as strings. */
+const seededIds = (country, lo, hi) =>
+  Array.from({ length: hi - lo }, (_, i) => `ins-${country.toLowerCase()}-${lo + i}`).sort();
+
 const themesQuery = `query($target: SegmentInput!, $from: Time, $to: Time) {
   opportunities(target: $target, from: $from, to: $to, period: "week", limit: 10) { label volume periods { period docs } examples { conversationId text } }
 }`;
@@ -147,18 +154,52 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
     // Their messages add up to the figure clicked.
     assert.equal(listed.reduce((s, [, n]) => s + n, 0), de.rate.docs);
 
-    // A bar of the chart lists the conversations behind it too: the United States' messages.
-    const usConversations = await gql(analystKey, `query($f: [FilterInput!], $from: Time, $to: Time) { conversations(filters: $f, from: $from, to: $to) { totalCount } }`, {
-      f: [filters[0], { dimension: "country", op: "in", values: ["US"] }],
-      from,
-      to,
-    });
-    assert.equal(usConversations.conversations.totalCount, 18);
+    // A rate's hits list only the conversations behind them: the server's hits (the mention
+    // filter), whose customer messages add up to the hits shown, and no other.
+    const hitsOf = async (f) => (await gql(analystKey, drillQuery, { f, from, to })).conversations;
+    const listedIn = (heading) => heading.waitFor().then(() => drill.locator("tbody tr").evaluateAll((rows) => rows.map((r) => [r.children[0].textContent, Number(r.children[3].textContent)])));
+    const deHits = await hitsOf([...filters, { dimension: "mention", op: "eq", values: ["competitor"] }]);
+    // The German battery messages name Sony; the parcel questions (ins-de-12 to 17) name nobody.
+    assert.deepEqual(deHits.edges.map((e) => e.node.id).sort(), seededIds("DE", 0, 12));
+    await page.getByRole("button", { name: `Messages mentioning a competitor · DE: ${num(de.rate.hits)}` }).click();
+    const deListed = await listedIn(drill.getByRole("heading", { name: `${num(deHits.totalCount)} conversations: DE: customer messages mentioning a competitor` }));
+    assert.deepEqual(deListed.map(([id]) => id).sort(), deHits.edges.map((e) => e.node.id).sort());
+    assert.equal(deListed.reduce((s, [, n]) => s + n, 0), de.rate.hits);
+    assert.ok(!deListed.some(([id]) => id === "ins-de-12"), "a parcel question is listed as a competitor mention");
+
+    // A bar of the chart lists its hits too: the United States' three Panasonic messages, not
+    // the kettle messages without a competitor (ins-us-21 on) nor the parcel questions.
+    const usHits = await hitsOf([filters[0], { dimension: "country", op: "in", values: ["US"] }, { dimension: "mention", op: "eq", values: ["competitor"] }]);
+    assert.deepEqual(usHits.edges.map((e) => e.node.id).sort(), seededIds("US", 18, 21));
     const usBar = want.competitorMentions.markets.findIndex((m) => m.market === "US");
     const bars = page.getByRole("img", { name: "Share of customer messages mentioning a competitor, by market" }).locator('path[fill]:not([fill="none"]):not([fill="transparent"])');
     assert.equal(await bars.count(), want.competitorMentions.markets.length);
     await bars.nth(usBar).click();
-    await drill.getByRole("heading", { name: `${num(usConversations.conversations.totalCount)} conversations: US: customer messages` }).waitFor();
+    const usListed = await listedIn(drill.getByRole("heading", { name: `${num(usHits.totalCount)} conversations: US: customer messages mentioning a competitor` }));
+    assert.deepEqual(usListed.map(([id]) => id).sort(), usHits.edges.map((e) => e.node.id).sort());
+    assert.equal(usListed.reduce((s, [, n]) => s + n, 0), us.rate.hits);
+    assert.ok(!usListed.some(([id]) => id === "ins-us-21" || id === "ins-us-28"), `non-hits listed: ${usListed}`);
+
+    // One competitor of a market's top competitors: the German Sony messages.
+    await page.getByRole("button", { name: `Messages mentioning sony · DE: ${num(12)}` }).click();
+    const sonyHits = await hitsOf([...filters, { dimension: "mention", op: "eq", values: ["competitor:sony"] }]);
+    const sonyListed = await listedIn(drill.getByRole("heading", { name: `${num(sonyHits.totalCount)} conversations: DE: customer messages mentioning sony` }));
+    assert.deepEqual(sonyListed.map(([id]) => id).sort(), sonyHits.edges.map((e) => e.node.id).sort());
+
+    // Price: the American enterprise customers' kettle messages, not their parcel questions.
+    const cell = want.priceSensitivity.marketSegments.find((r) => r.key === "US/enterprise");
+    const priceHits = await hitsOf([
+      filters[0],
+      { dimension: "country", op: "in", values: ["US"] },
+      { dimension: "tier", op: "in", values: ["enterprise"] },
+      { dimension: "mention", op: "eq", values: ["price"] },
+    ]);
+    assert.deepEqual(priceHits.edges.map((e) => e.node.id).sort(), seededIds("US", 18, 28).filter((_, i) => i % 2 === 1));
+    await page.getByRole("button", { name: `Messages about price · US · enterprise: ${num(cell.hits)}` }).click();
+    const priceListed = await listedIn(drill.getByRole("heading", { name: `${num(priceHits.totalCount)} conversations: US · enterprise: customer messages about price` }));
+    assert.deepEqual(priceListed.map(([id]) => id).sort(), priceHits.edges.map((e) => e.node.id).sort());
+    assert.equal(priceListed.reduce((s, [, n]) => s + n, 0), cell.hits);
+    assert.ok(!priceListed.some(([id]) => id === "ins-us-28"), "a parcel question is listed as a price mention");
 
     // Themes of the German customers against everyone else's.
     const themesRead = (r) => r.url() === `${base}/graphql` && /InsightThemes/.test(r.request().postData() ?? "") && /"DE"/.test(r.request().postData() ?? "");

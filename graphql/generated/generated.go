@@ -6452,8 +6452,8 @@ extend type Query {
   erasureCertificates(customerId: ID!): [ErasureCertificate!]!
   """
   Everything Meridian holds on a person (GDPR Art. 15 and 20) as one JSON document: their
-  identities, conversations with every message's text, notes, replies sent to them, and the
-  erasure certificates and legal holds naming them. Texts are read through the compliance
+  identities, conversations with every message's text, notes, replies sent to them, their
+  consents, and the erasure certificates and legal holds naming them. Texts are read through the compliance
   gate (role compliance and admin see them in the clear). Role compliance or admin; audited.
   """
   exportCustomerData(customerId: ID!): CustomerExport!
@@ -6555,6 +6555,9 @@ extend type Query {
   How often customers mention competitors (the server's competitor dictionary), per market
   and period, together with our products (co-mentions), and the sentiment of those messages
   against all. markets and segments (customer tiers) narrow the messages; competitors the ids.
+  The messages behind a rate's hits are those of conversations(filters:) and metrics with
+  type message.received, country, tier and the filter {dimension: "mention", values:
+  ["competitor"]} (or "competitor:<id>" for one competitor's rate).
   """
   competitorMentions(
     markets: [String!]
@@ -6565,7 +6568,11 @@ extend type Query {
     period: String = "week"
   ): CompetitorReport!
 
-  "Share of customer messages that bring up price, per market, segment (tier) and period."
+  """
+  Share of customer messages that bring up price, per market, segment (tier) and period. The
+  messages behind the hits: conversations(filters:) with type message.received, country,
+  tier and {dimension: "mention", values: ["price"]}.
+  """
   priceSensitivity(
     markets: [String!]
     segments: [String!]
@@ -7456,7 +7463,14 @@ type Query {
   ): ConversationConnection!
 }
 
-"Keeps events whose dimension compares to the values as op says."
+"""
+Keeps events whose dimension compares to the values as op says. Besides the metrics
+dimensions, mention keeps the customer messages an insights rate counts as hits, matched in
+the database as competitorMentions and priceSensitivity match them: competitor (any competitor
+of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price. It needs a
+key that reads insights and reads only the regions where its role may read message texts
+(the field policy); each conversation it lists is audited (search.text). At most one per query.
+"""
 input FilterInput {
   dimension: String!
   "eq (exactly one value), in, or neq (none of the values). Default: in."

@@ -149,8 +149,10 @@ type Slice struct {
 
 type builder struct {
 	s Schema
-	chparam.Binder
+	*chparam.Binder
 }
+
+func newBuilder(s Schema) *builder { return &builder{s: s, Binder: &chparam.Binder{}} }
 
 // param binds a value in text format: String values go through chparam.TextString, so
 // that a backslash or tab in them reaches the server as written.
@@ -317,7 +319,7 @@ func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o Phra
 	if f.Tenant == "" {
 		return nil, "", fmt.Errorf("chsql: filter needs a tenant")
 	}
-	b := &builder{s: s}
+	b := newBuilder(s)
 	where := b.where(f)
 	inT := b.slice("target", target)
 	inB := "NOT in_target"
@@ -414,7 +416,7 @@ func (s Schema) MentionCounts(f Filter, sets []TermSet, byMonth bool) (Query, er
 	if len(sets) == 0 {
 		return Query{}, fmt.Errorf("chsql: no term sets to count")
 	}
-	b := &builder{s: s}
+	b := newBuilder(s)
 	where := b.where(f)
 	txt := "lowerUTF8(" + q(s.Text) + ")"
 	var cols, anyConds []string
@@ -633,7 +635,7 @@ func (s Schema) SliceTotals(f Filter, target Slice, baseline *Slice, period stri
 	if err != nil {
 		return Query{}, err
 	}
-	b := &builder{s: s}
+	b := newBuilder(s)
 	where := b.where(f)
 	inT := b.slice("target", target)
 	inB := "NOT t"
@@ -684,7 +686,7 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 	if len(spec.Sets) == 0 {
 		return Query{}, fmt.Errorf("chsql: no term sets to count")
 	}
-	b := &builder{s: s}
+	b := newBuilder(s)
 	where := b.where(f)
 	txt := "lowerUTF8(" + q(s.Text) + ")"
 	seen := map[string]bool{}
@@ -767,6 +769,37 @@ func (s Schema) MentionStats(f Filter, spec MentionSpec) (Query, error) {
 	sql := fmt.Sprintf("SELECT\n  %s\nFROM\n(\n  SELECT %s\n  FROM %s\n  WHERE %s\n)\nGROUP BY %s\nORDER BY %s",
 		strings.Join(cols, ",\n  "), strings.Join(inner, ", "), s.from(), where, strings.Join(group, ", "), strings.Join(group, ", "))
 	return b.Query(sql + s.settings()), nil
+}
+
+// MentionCond returns a condition over a row of s that holds when its text mentions at
+// least one of sets, matched as MentionStats matches them, binding its parameters on b under
+// the sets' names (<name>_words, <name>_substrings): another query over the same table (a
+// conversation list) selects the very messages MentionStats counts. Set names must be unique
+// within b's query.
+func (s Schema) MentionCond(b *chparam.Binder, sets []TermSet) (string, error) {
+	if err := s.validate(); err != nil {
+		return "", err
+	}
+	if len(sets) == 0 {
+		return "", fmt.Errorf("chsql: no term sets to match")
+	}
+	bb := &builder{s: s, Binder: b}
+	txt := "lowerUTF8(" + q(s.Text) + ")"
+	words := wordText(txt)
+	seen := map[string]bool{}
+	var conds []string
+	for _, set := range sets {
+		if !nameRE.MatchString(set.Name) || seen[set.Name] {
+			return "", fmt.Errorf("chsql: term set name %q must be unique, lower-case letters, digits and _", set.Name)
+		}
+		seen[set.Name] = true
+		c, err := bb.termCond(set, txt, words)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, "("+c+")")
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", nil
 }
 
 // PhraseCountsOf counts the given phrases (e.g. the candidates a TargetOnly PhraseCounts

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meridian-cs/meridian/store/clickhouse/chparam"
 )
 
 var f = Filter{Tenant: "acme", From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Direction: "inbound"}
@@ -114,5 +116,26 @@ func TestPhraseQueriesCountCustomersAndRedact(t *testing.T) {
 	}
 	if !strings.Contains(of.SQL, "groupUniqArrayIf(5)(cust, in_target") {
 		t.Errorf("PhraseCountsOf has no customer sample:\n%s", of.SQL)
+	}
+}
+
+func TestMentionCondBindsOnTheCallersBinder(t *testing.T) {
+	var b chparam.Binder
+	tenant := b.String("acme")
+	cond, err := EventsSchema("meridian_eu").MentionCond(&b, []TermSet{{Name: "c_sony", Terms: []string{"Sony", "ソニー"}}, {Name: "price", Terms: []string{"price*"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.Params()
+	if p["p0"] != "acme" || p["c_sony_words"] != "[' sony ']" || p["c_sony_substrings"] != "['ソニー']" || p["price_words"] != "[' price']" {
+		t.Errorf("params = %v (tenant bound as %s)", p, tenant)
+	}
+	for _, want := range []string{"{c_sony_words:Array(String)}", "{price_words:Array(String)}", "lowerUTF8(`text`)", " OR "} {
+		if !strings.Contains(cond, want) {
+			t.Errorf("condition lacks %q:\n%s", want, cond)
+		}
+	}
+	if _, err := DefaultSchema().MentionCond(&b, []TermSet{{Name: "x", Terms: []string{"a"}}, {Name: "x", Terms: []string{"b"}}}); err == nil {
+		t.Error("two sets of one name were accepted")
 	}
 }

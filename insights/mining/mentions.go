@@ -2,15 +2,20 @@ package mining
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/insights"
 	"github.com/meridian-cs/meridian/insights/chsql"
 	"github.com/meridian-cs/meridian/insights/competitors"
 	"github.com/meridian-cs/meridian/models"
+	"github.com/meridian-cs/meridian/store/clickhouse"
+	"github.com/meridian-cs/meridian/store/clickhouse/chparam"
+	"github.com/meridian-cs/meridian/store/clickhouse/chschema"
 )
 
 // MentionRequest selects the messages whose mention rates are measured.
@@ -311,4 +316,97 @@ func (s *Service) PriceSensitivity(ctx context.Context, p auth.Principal, r Ment
 	}
 	rep.Slope = insights.Slope(shares)
 	return rep, nil
+}
+
+// Values of a mention filter (GraphQL filter dimension "mention" on conversations and
+// metrics): the messages a mention rate counts as hits.
+const (
+	// MentionCompetitor is a message mentioning any competitor of the dictionary;
+	// MentionCompetitor + ":" + id one of them (the ids of CompetitorReport.competitors).
+	MentionCompetitor = "competitor"
+	// MentionPrice is a message bringing up price (PriceReport's hits).
+	MentionPrice = "price"
+)
+
+// MentionMatch selects, in a query over a region's events table, the customer messages a
+// competitor or price rate counts as hits, so that a conversation list shows the
+// conversations behind the rate and no other.
+type MentionMatch struct {
+	// Regions are the regions of p's scope where the gate lets p select conversations by
+	// what their messages say (compliance.Gate.MaySearch); read no other.
+	Regions []string
+	// Cond holds for customer messages (message.received) whose text mentions one of the
+	// filter's values, matched as CompetitorMentions and PriceSensitivity match them; negated,
+	// for every other event.
+	Cond func(b *chparam.Binder) string
+}
+
+// MentionMatch builds the mention filter of values (MentionCompetitor, "competitor:<id>",
+// MentionPrice; any of them, or with negate none) for p through gate g: p must read insights,
+// and only regions where g lets p select by text are read. An unknown value is a
+// ValidationError naming it.
+func (s *Service) MentionMatch(p auth.Principal, g *compliance.Gate, values []string, negate bool) (*MentionMatch, error) {
+	if err := s.allowed(p); err != nil {
+		return nil, err
+	}
+	if len(values) == 0 {
+		return nil, invalidf("filter on mention has no values (%s, %s:<id> or %s)", MentionCompetitor, MentionCompetitor, MentionPrice)
+	}
+	d := s.dictionary()
+	var sets []chsql.TermSet
+	seen := map[string]bool{}
+	add := func(ts ...chsql.TermSet) {
+		for _, t := range ts {
+			if !seen[t.Name] {
+				seen[t.Name] = true
+				sets = append(sets, t)
+			}
+		}
+	}
+	for _, v := range values {
+		id, one := strings.CutPrefix(v, MentionCompetitor+":")
+		switch {
+		case v == MentionCompetitor:
+			add(competitorSets(d.Competitors, "c_")...)
+		case one:
+			e, err := d.Competitor(id)
+			if err != nil {
+				return nil, invalidf("filter on mention: %s", err.Error())
+			}
+			add(competitorSets([]competitors.Entry{e}, "c_")...)
+		case v == MentionPrice:
+			lex := s.priceLexicon()
+			var terms []string
+			for _, l := range sortedKeys(lex) {
+				terms = append(terms, lex[l]...)
+			}
+			add(chsql.TermSet{Name: "price", Terms: terms})
+		default:
+			return nil, invalidf("filter on mention: unknown value %q (%s, %s:<id> or %s)", v, MentionCompetitor, MentionCompetitor, MentionPrice)
+		}
+	}
+	var regions []string
+	for _, r := range s.regionsFor(p) {
+		if g.MaySearch(p, r) {
+			regions = append(regions, r)
+		}
+	}
+	if len(regions) == 0 {
+		return nil, fmt.Errorf("%w: role %s may not have conversations selected by what their messages say in any of its regions (the field policy hides their texts)", auth.ErrForbidden, p.Role)
+	}
+	// Every region's events table has the same columns: the condition is built once, on a
+	// throwaway binder, so that a bad dictionary fails here and not inside a query.
+	sc := chsql.EventsSchema(clickhouse.Database(regions[0]))
+	if _, err := sc.MentionCond(&chparam.Binder{}, sets); err != nil {
+		return nil, fmt.Errorf("mining: mention filter: %w", err)
+	}
+	typ := chschema.Col("type")
+	return &MentionMatch{Regions: regions, Cond: func(b *chparam.Binder) string {
+		c, _ := sc.MentionCond(b, sets) // built above with the same sets
+		c = "(" + typ + " = " + b.String(models.MessageReceived) + " AND " + c + ")"
+		if negate {
+			c = "NOT " + c
+		}
+		return c
+	}}, nil
 }

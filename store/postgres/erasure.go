@@ -54,11 +54,11 @@ SELECT EXISTS (SELECT 1 FROM %[1]s.customers WHERE tenant_id = $1 AND customer_i
 }
 
 // erasureSteps are the statements of an erasure, in order: @ids are the customer's ids,
-// @replacement the pseudonym that replaces them where a row stays, @convs their conversations. Rows that
-// exist only for the person (their identities, addresses, sent messages, caches, receipts) are
-// deleted; rows the service's history needs (a conversation, its work item) stay with the
-// customer id replaced and their free text cleared. Data keys are not here: the keyring
-// deletes them (crypto-shredding).
+// @replacement the pseudonym that replaces them where a row stays, @convs their conversations.
+// Rows that exist only for the person (their identities, addresses, sent messages, caches,
+// receipts, consents) are deleted; rows the service's history needs (a conversation, its work
+// item) stay with the customer id replaced and their free text cleared. Data keys are not
+// here: the keyring deletes them (crypto-shredding).
 var erasureSteps = []struct {
 	table, action, sql string
 	// elsewhere: the step also applies in the other regions, which hold a handed-off
@@ -71,6 +71,7 @@ var erasureSteps = []struct {
 	{"channel_receipts", "deleted", `DELETE FROM %s.channel_receipts WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
 	{"outbound_messages", "deleted", `DELETE FROM %s.outbound_messages WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
 	{"translations", "deleted", `DELETE FROM %s.translations WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
+	{"consents", "deleted", `DELETE FROM %s.consents WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
 	{"handoffs", "anonymised", `UPDATE %s.handoffs SET summary = '', next_step = '' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND (summary <> '' OR next_step <> '')`, true},
 	{"decisions", "anonymised", `UPDATE %s.decisions SET events = '[]' WHERE tenant_id = @tenant AND conversation_id = ANY(@convs) AND published AND events <> '[]'`, true},
 	{"conversations", "anonymised", `UPDATE %s.conversations SET customer_id = @replacement WHERE tenant_id = @tenant AND customer_id = ANY(@ids)`, false},
@@ -146,6 +147,7 @@ var residueQueries = []struct{ table, sql string }{
 	{"channel_receipts", `SELECT count(*) FROM %s.channel_receipts WHERE tenant_id = $1 AND customer_id = ANY($2)`},
 	{"outbound_messages", `SELECT count(*) FROM %s.outbound_messages WHERE tenant_id = $1 AND customer_id = ANY($2)`},
 	{"translations", `SELECT count(*) FROM %s.translations WHERE tenant_id = $1 AND customer_id = ANY($2)`},
+	{"consents", `SELECT count(*) FROM %s.consents WHERE tenant_id = $1 AND customer_id = ANY($2)`},
 	{"conversations", `SELECT count(*) FROM %s.conversations WHERE tenant_id = $1 AND customer_id = ANY($2)`},
 	{"work", `SELECT count(*) FROM %s.work WHERE tenant_id = $1 AND customer_id = ANY($2)`},
 }

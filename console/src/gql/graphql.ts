@@ -25,7 +25,14 @@ export type ErasureStatus =
   | 'COMPLETED'
   | 'INCOMPLETE';
 
-/** Keeps events whose dimension compares to the values as op says. */
+/**
+ * Keeps events whose dimension compares to the values as op says. Besides the metrics
+ * dimensions, mention keeps the customer messages an insights rate counts as hits, matched in
+ * the database as competitorMentions and priceSensitivity match them: competitor (any competitor
+ * of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price. It needs a
+ * key that reads insights and reads only the regions where its role may read message texts
+ * (the field policy); each conversation it lists is audited (search.text). At most one per query.
+ */
 export type FilterInput = {
   dimension: string;
   /** eq (exactly one value), in, or neq (none of the values). Default: in. */

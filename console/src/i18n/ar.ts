@@ -535,4 +535,11 @@ export const ar: Messages = {
   roiInSensitivityDelta: "خطوة الحساسية",
   roiOption: "محدد هنا",
   roiNoScenarios: "لا يتضمن هذا الخادم أي سيناريو للعائد على الاستثمار.",
+  // Product insights: mention drills
+  insDrillCompetitor: "{what}: رسائل العملاء التي تذكر منافسًا",
+  insDrillCompetitorOne: "{what}: رسائل العملاء التي تذكر {competitor}",
+  insDrillPrice: "{what}: رسائل العملاء عن السعر",
+  insMentionsOf: "رسائل تذكر منافسًا · {what}: {n}",
+  insMentionsOfOne: "رسائل تذكر {competitor} · {what}: {n}",
+  insPriceOf: "رسائل عن السعر · {what}: {n}",
 };

@@ -535,4 +535,11 @@ export const de: Messages = {
   roiInSensitivityDelta: "Sensitivitätsschritt",
   roiOption: "Hier gewählt",
   roiNoScenarios: "Dieser Server liefert kein ROI-Szenario.",
+  // Product insights: mention drills
+  insDrillCompetitor: "{what}: Kundennachrichten, die einen Wettbewerber erwähnen",
+  insDrillCompetitorOne: "{what}: Kundennachrichten, die {competitor} erwähnen",
+  insDrillPrice: "{what}: Kundennachrichten zum Preis",
+  insMentionsOf: "Nachrichten, die einen Wettbewerber erwähnen · {what}: {n}",
+  insMentionsOfOne: "Nachrichten, die {competitor} erwähnen · {what}: {n}",
+  insPriceOf: "Nachrichten zum Preis · {what}: {n}",
 };

@@ -535,6 +535,13 @@ export const en = {
   roiInSensitivityDelta: "Sensitivity step",
   roiOption: "Chosen here",
   roiNoScenarios: "This server ships no ROI scenario.",
+  // Product insights: mention drills
+  insDrillCompetitor: "{what}: customer messages mentioning a competitor",
+  insDrillCompetitorOne: "{what}: customer messages mentioning {competitor}",
+  insDrillPrice: "{what}: customer messages about price",
+  insMentionsOf: "Messages mentioning a competitor · {what}: {n}",
+  insMentionsOfOne: "Messages mentioning {competitor} · {what}: {n}",
+  insPriceOf: "Messages about price · {what}: {n}",
 } as const;
 
 export type MessageKey = keyof typeof en;

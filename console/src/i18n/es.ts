@@ -535,4 +535,11 @@ export const es: Messages = {
   roiInSensitivityDelta: "Paso de sensibilidad",
   roiOption: "Elegido aquí",
   roiNoScenarios: "Este servidor no incluye ningún escenario de ROI.",
+  // Product insights: mention drills
+  insDrillCompetitor: "{what}: mensajes de clientes que mencionan a un competidor",
+  insDrillCompetitorOne: "{what}: mensajes de clientes que mencionan a {competitor}",
+  insDrillPrice: "{what}: mensajes de clientes sobre el precio",
+  insMentionsOf: "Mensajes que mencionan a un competidor · {what}: {n}",
+  insMentionsOfOne: "Mensajes que mencionan a {competitor} · {what}: {n}",
+  insPriceOf: "Mensajes sobre el precio · {what}: {n}",
 };

@@ -535,4 +535,11 @@ export const ja: Messages = {
   roiInSensitivityDelta: "感度分析の変動幅",
   roiOption: "ここで指定",
   roiNoScenarios: "このサーバーには ROI シナリオがありません。",
+  // Product insights: mention drills
+  insDrillCompetitor: "{what}：競合他社に言及した顧客メッセージ",
+  insDrillCompetitorOne: "{what}：{competitor} に言及した顧客メッセージ",
+  insDrillPrice: "{what}：価格に関する顧客メッセージ",
+  insMentionsOf: "競合他社に言及したメッセージ · {what}：{n}",
+  insMentionsOfOne: "{competitor} に言及したメッセージ · {what}：{n}",
+  insPriceOf: "価格に関するメッセージ · {what}：{n}",
 };

@@ -535,4 +535,11 @@ export const zh: Messages = {
   roiInSensitivityDelta: "敏感性步长",
   roiOption: "此处选择",
   roiNoScenarios: "此服务器未提供任何 ROI 情景。",
+  // Product insights: mention drills
+  insDrillCompetitor: "{what}：提及竞争对手的客户消息",
+  insDrillCompetitorOne: "{what}：提及 {competitor} 的客户消息",
+  insDrillPrice: "{what}：涉及价格的客户消息",
+  insMentionsOf: "提及竞争对手的消息 · {what}：{n}",
+  insMentionsOfOne: "提及 {competitor} 的消息 · {what}：{n}",
+  insPriceOf: "涉及价格的消息 · {what}：{n}",
 };

@@ -44,7 +44,9 @@ function periodEnd(p: string, period: Period): Date {
  * Product insights: themes the selected customers raise more than others, with their trend
  * and masked examples; competitor mentions and price sensitivity by market and segment. Every
  * figure is the server's (opportunities, competitorMentions, priceSensitivity); a count of
- * messages lists the conversations behind it through the metrics filters.
+ * messages lists the conversations behind it through the metrics filters, a rate's bar or hits
+ * only the conversations whose customer messages mention a competitor or price (the server's
+ * mention filter).
  */
 export default function Insights() {
   const { t, fmt } = useI18n();
@@ -129,16 +131,34 @@ export default function Insights() {
   const pct = useCallback((v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 }), [fmt]);
   const rateText = useCallback((r: Rate) => t("insRateOf", { rate: pct(r.rate), hits: fmt.number(r.hits), docs: fmt.number(r.docs) }), [t, fmt, pct]);
 
-  // The customer messages of a market (and segment), over the range or a part of it.
+  // The customer messages of a market (and segment), over the range or a part of it; with a
+  // mention (competitor, competitor:<id>, price), only those a rate counts as hits: the
+  // server's mention filter matches them as competitorMentions and priceSensitivity do.
   const drillMessages = useCallback(
-    (what: string, market: string[], seg: string[], langs: string[], span: { from: string; to: string }) => {
+    (title: string, market: string[], seg: string[], langs: string[], span: { from: string; to: string }, mention?: string) => {
       const filters: Filter[] = [customerMessages];
       if (market.length) filters.push({ dimension: "country", op: "in", values: market });
       if (seg.length) filters.push({ dimension: "tier", op: "in", values: seg });
       if (langs.length) filters.push({ dimension: "language", op: "in", values: langs });
-      void open({ what: t("insDrillWhat", { what }), filters, ...span });
+      if (mention) filters.push({ dimension: "mention", op: "eq", values: [mention] });
+      void open({ what: title, filters, ...span });
     },
-    [open, t],
+    [open],
+  );
+
+  // The hits behind a rate: customer messages of a market (and segment) mentioning a
+  // competitor (one, by id) or price.
+  const drillCompetitor = useCallback(
+    (market: string, competitor?: string) => {
+      if (!range) return;
+      const title = competitor ? t("insDrillCompetitorOne", { what: market, competitor }) : t("insDrillCompetitor", { what: market });
+      drillMessages(title, [market], segments, [], range, competitor ? `competitor:${competitor}` : "competitor");
+    },
+    [range, segments, drillMessages, t],
+  );
+  const drillPrice = useCallback(
+    (market: string, seg: string, what: string) => range && drillMessages(t("insDrillPrice", { what }), [market], [seg], [], range, "price"),
+    [range, drillMessages, t],
   );
 
   const segLabel = useCallback((s: string) => s || t("insNoSegment"), [t]);
@@ -158,21 +178,22 @@ export default function Insights() {
     return { categories: ms, segments: ss, series: ss.map((s) => ({ name: segLabel(s), points: ms.map((m) => cell.get(`${m}/${s}`) ?? null) })) };
   }, [reports, segLabel]);
 
+  // A bar is a rate: it lists the conversations behind its hits.
   const pickCompetitor = useCallback(
     (_: number, i: number) => {
       const m = competitorChart?.categories[i];
-      if (m && range) drillMessages(m, [m], segments, [], range);
+      if (m) drillCompetitor(m);
     },
-    [competitorChart, range, segments, drillMessages],
+    [competitorChart, drillCompetitor],
   );
 
   const pickPrice = useCallback(
     (si: number, mi: number) => {
       const m = priceChart?.categories[mi];
       const s = priceChart?.segments[si];
-      if (m != null && s != null && range) drillMessages(`${m} · ${segLabel(s)}`, [m], [s], [], range);
+      if (m != null && s != null) drillPrice(m, s, `${m} · ${segLabel(s)}`);
     },
-    [priceChart, range, segLabel, drillMessages],
+    [priceChart, segLabel, drillPrice],
   );
 
   const theme = themes?.[selected] ?? null;
@@ -183,19 +204,21 @@ export default function Insights() {
       const start = new Date(Math.max(new Date(`${p.period}T00:00:00Z`).getTime(), new Date(range.from).getTime()));
       const end = new Date(Math.min(periodEnd(p.period, period).getTime(), new Date(range.to).getTime()));
       const who = target.length ? target.join(", ") : t("insAllMarkets");
-      drillMessages(`${who} · ${fmt.date(p.period)}`, target, segments, languages, { from: start.toISOString(), to: end.toISOString() });
+      drillMessages(t("insDrillWhat", { what: `${who} · ${fmt.date(p.period)}` }), target, segments, languages, { from: start.toISOString(), to: end.toISOString() });
     },
     [theme, range, period, target, segments, languages, drillMessages, fmt, t],
   );
 
-  const msgCount = (n: number, what: string, onClick: () => void) =>
+  // A count that lists the conversations behind it; label is its accessible name.
+  const drillCount = (n: number, label: string, onClick: () => void, text = fmt.number(n)) =>
     n === 0 ? (
-      fmt.number(0)
+      text
     ) : (
-      <Anchor component="button" type="button" aria-label={t("insMessagesOf", { what, n: fmt.number(n) })} onClick={onClick}>
-        {fmt.number(n)}
+      <Anchor component="button" type="button" aria-label={label} onClick={onClick}>
+        {text}
       </Anchor>
     );
+  const msgCount = (n: number, what: string, onClick: () => void) => drillCount(n, t("insMessagesOf", { what, n: fmt.number(n) }), onClick);
 
   return (
     <Stack gap="md">
@@ -412,9 +435,26 @@ export default function Insights() {
                     <Table.Tr key={m.market} data-market={m.market}>
                       <Table.Td>{m.market}</Table.Td>
                       <Table.Td data-testid="rate">{pct(m.rate.rate)}</Table.Td>
-                      <Table.Td data-testid="hits">{fmt.number(m.rate.hits)}</Table.Td>
-                      <Table.Td data-testid="docs">{msgCount(m.rate.docs, m.market, () => range && drillMessages(m.market, [m.market], segments, [], range))}</Table.Td>
-                      <Table.Td>{m.competitors.slice(0, 3).map((c) => `${c.key} ${pct(c.rate)}`).join(", ")}</Table.Td>
+                      <Table.Td data-testid="hits">
+                        {drillCount(m.rate.hits, t("insMentionsOf", { what: m.market, n: fmt.number(m.rate.hits) }), () => drillCompetitor(m.market))}
+                      </Table.Td>
+                      <Table.Td data-testid="docs">
+                        {msgCount(m.rate.docs, m.market, () => range && drillMessages(t("insDrillWhat", { what: m.market }), [m.market], segments, [], range))}
+                      </Table.Td>
+                      <Table.Td data-testid="top">
+                        {m.competitors.slice(0, 3).map((c, i) => (
+                          <span key={c.key}>
+                            {i > 0 && ", "}
+                            {drillCount(
+                              c.hits,
+                              // The name holds what is shown (the rate), then what the list is.
+                              `${c.key} ${pct(c.rate)} · ${t("insMentionsOfOne", { competitor: c.key, what: m.market, n: fmt.number(c.hits) })}`,
+                              () => drillCompetitor(m.market, c.key),
+                              `${c.key} ${pct(c.rate)}`,
+                            )}
+                          </span>
+                        ))}
+                      </Table.Td>
                       <Table.Td>
                         {fmt.number(m.coMentions)}{" "}
                         <Text span size="xs" c="dimmed">
@@ -468,8 +508,10 @@ export default function Insights() {
                         <Table.Td>{m}</Table.Td>
                         <Table.Td>{segLabel(s)}</Table.Td>
                         <Table.Td data-testid="rate">{pct(r.rate)}</Table.Td>
-                        <Table.Td data-testid="hits">{fmt.number(r.hits)}</Table.Td>
-                        <Table.Td data-testid="docs">{msgCount(r.docs, what, () => range && drillMessages(what, [m], [s], [], range))}</Table.Td>
+                        <Table.Td data-testid="hits">{drillCount(r.hits, t("insPriceOf", { what, n: fmt.number(r.hits) }), () => drillPrice(m, s, what))}</Table.Td>
+                        <Table.Td data-testid="docs">
+                          {msgCount(r.docs, what, () => range && drillMessages(t("insDrillWhat", { what }), [m], [s], [], range))}
+                        </Table.Td>
                       </Table.Tr>
                     );
                   })}
