@@ -181,6 +181,9 @@ func (q queryResolver) LegalHolds(ctx context.Context, region *string, includeRe
 		for _, h := range hs {
 			out = append(out, *legalHold(h))
 		}
+		if err := q.appendAudit(ctx, audit.Entry{Action: audit.ActionReadHolds, Region: rg, Outcome: audit.OutcomeDone}); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -201,6 +204,15 @@ func (q queryResolver) ErasureCertificates(ctx context.Context, customerID strin
 	for _, c := range cs {
 		if p.CanAccess(c.Region) {
 			out = append(out, *certificate(c))
+		}
+	}
+	// Recorded in every region the key may read: that is where the certificates were looked for.
+	for _, rg := range q.erasure.Regions {
+		if !p.CanAccess(rg) {
+			continue
+		}
+		if err := q.appendAudit(ctx, audit.Entry{Action: audit.ActionReadCertificates, Region: rg, Subject: strings.TrimSpace(customerID), Outcome: audit.OutcomeDone}); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// On a running server, a read of a message's text and an agent and a team described through
-// GraphQL land in eu's audit trail with the key's id and the caller's address; verifyAuditLog
-// finds the chain valid, and so does `meridian audit verify` on the data directory once the server has
+// On a running server, a read of a message's text, an agent and a team described through
+// GraphQL, and reads of the legal holds and of a customer's erasure certificates land in eu's
+// audit trail with the key's id and the caller's address; verifyAuditLog finds the chain
+// valid, and so does `meridian audit verify` on the data directory once the server has
 // stopped (and anchored every region).
 func TestTheServerAuditsReadsAndActionsAndTheCLIVerifiesThem(t *testing.T) {
 	dir := t.TempDir()
@@ -29,6 +30,12 @@ func TestTheServerAuditsReadsAndActionsAndTheCLIVerifiesThem(t *testing.T) {
 	if up := s.gql(t, `mutation { upsertTeam(input: {id: "desk", region: "eu"}) { id } }`, nil); fmt.Sprint(up) != "map[upsertTeam:map[id:desk]]" {
 		t.Fatalf("upsertTeam: %v", up)
 	}
+	if h := s.gql(t, `{ legalHolds(region: "eu") { id } }`, nil); fmt.Sprint(h) != "map[legalHolds:[]]" {
+		t.Fatalf("legalHolds: %v", h)
+	}
+	if c := s.gql(t, `{ erasureCertificates(customerId: "cus_someone") { id } }`, nil); fmt.Sprint(c) != "map[erasureCertificates:[]]" {
+		t.Fatalf("erasureCertificates: %v", c)
+	}
 
 	key := sha256.Sum256([]byte(testKey))
 	keyID := hex.EncodeToString(key[:])
@@ -42,7 +49,8 @@ func TestTheServerAuditsReadsAndActionsAndTheCLIVerifiesThem(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, want := range []string{"action:read.text", "action:admin.upsert_agent", "subject:lena", "action:admin.upsert_team", "subject:desk", "keyId:" + keyID, "from:127.0.0.1", "outcome:clear"} {
+	for _, want := range []string{"action:read.text", "action:admin.upsert_agent", "subject:lena", "action:admin.upsert_team", "subject:desk",
+		"action:compliance.read_legal_holds", "action:compliance.read_erasure_certificates", "subject:cus_someone", "keyId:" + keyID, "from:127.0.0.1", "outcome:clear"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("eu's trail lacks %s: %s", want, log)
 		}

@@ -74,6 +74,8 @@ const (
 	ActionPlaceHold        = "compliance.place_legal_hold"
 	ActionReleaseHold      = "compliance.release_legal_hold"
 	ActionExportCustomer   = "compliance.export_customer_data"
+	ActionReadHolds        = "compliance.read_legal_holds"
+	ActionReadCertificates = "compliance.read_erasure_certificates"
 )
 
 // Outcomes of an administrative action (reads use compliance.Outcome*).

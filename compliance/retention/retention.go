@@ -8,7 +8,9 @@
 //
 // ClickHouse TTL rules were not used: a legal hold must override retention at once, and a TTL
 // rule that spares held customers would have to be rewritten on every hold; TTL also applies
-// when parts merge, so a run could not report what it removed. Serve runs Apply every
+// when parts merge, so a run could not report what it removed. A TTL that looks holds and
+// periods up in dictionaries instead needs allow_suspicious_ttl_expressions, and tried on
+// chDB it deleted a held customer's rows and those of a country with no rule. Serve runs Apply every
 // --retention-every; GraphQL applyRetention runs it now and reports what went where.
 package retention
 
