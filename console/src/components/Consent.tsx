@@ -5,9 +5,6 @@ import "@mantine/core/styles/InlineInput.css";
 import "@mantine/core/styles/Switch.css";
 import type { MessageKey } from "../i18n/en";
 
-/** The purposes consent is recorded for (channels.Purposes on the server). */
-export const purposes = ["service", "marketing"] as const;
-
 export const purposeKey = (purpose: string) => `consentPurpose_${purpose}` as MessageKey;
 
 /** The id of the customer panel's switch for a channel and purpose: a refused reply points at it. */

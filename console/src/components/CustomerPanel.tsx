@@ -16,7 +16,8 @@ import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { navigate } from "../router";
 import { useViewer } from "../session";
-import { consentControlId, purposeKey, purposes } from "./Consent";
+import { consentControlId, purposeKey } from "./Consent";
+import { useCatalogue } from "../api/catalogue";
 import { ChannelIcon } from "./ChannelIcon";
 import { OrdersList } from "./OrdersList";
 
@@ -89,6 +90,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
   const [consents, setConsents] = useState<ConsentItemFragment[] | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const purposes = useCatalogue(setError)?.consentPurposes;
   useEffect(() => {
     let live = true;
     request(ConsentsDocument, { customerId })
@@ -122,8 +124,8 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
           {t("error", { message: error })}
         </Alert>
       )}
-      {consents === undefined && !error && <Loading size="sm" />}
-      {consents && (
+      {(consents === undefined || !purposes) && !error && <Loading size="sm" />}
+      {consents && purposes && (
         <Table fz="xs" verticalSpacing={4} data-testid="consents" aria-labelledby="consent-heading">
           <Table.Thead>
             <Table.Tr>
