@@ -535,4 +535,7 @@ export const ar: Messages = {
   roiInSensitivityDelta: "خطوة الحساسية",
   roiOption: "محدد هنا",
   roiNoScenarios: "لا يتضمن هذا الخادم أي سيناريو للعائد على الاستثمار.",
+  // Charts: keyboard
+  chartKeys: "تنتقل مفاتيح الأسهم بين نقاط الرسم البياني، ومفتاحا Page Up وPage Down بخطوات أكبر، ومفتاحا Home وEnd إلى النقطة الأولى والأخيرة.",
+  chartKeysDrill: "تنتقل مفاتيح الأسهم بين نقاط الرسم البياني، ومفتاحا Page Up وPage Down بخطوات أكبر، ومفتاحا Home وEnd إلى النقطة الأولى والأخيرة؛ ويعرض مفتاح Enter المحادثات التي وراء النقطة.",
 };

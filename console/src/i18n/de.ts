@@ -535,4 +535,7 @@ export const de: Messages = {
   roiInSensitivityDelta: "Sensitivitätsschritt",
   roiOption: "Hier gewählt",
   roiNoScenarios: "Dieser Server liefert kein ROI-Szenario.",
+  // Charts: keyboard
+  chartKeys: "Die Pfeiltasten wechseln zwischen den Punkten des Diagramms, Bild auf und Bild ab in größeren Schritten, Pos1 und Ende zum ersten und letzten.",
+  chartKeysDrill: "Die Pfeiltasten wechseln zwischen den Punkten des Diagramms, Bild auf und Bild ab in größeren Schritten, Pos1 und Ende zum ersten und letzten; die Eingabetaste listet die Unterhaltungen hinter dem Punkt auf.",
 };

@@ -535,6 +535,9 @@ export const en = {
   roiInSensitivityDelta: "Sensitivity step",
   roiOption: "Chosen here",
   roiNoScenarios: "This server ships no ROI scenario.",
+  // Charts: keyboard
+  chartKeys: "Arrow keys move between the chart's points, Page Up and Page Down in larger steps, Home and End to the first and last.",
+  chartKeysDrill: "Arrow keys move between the chart's points, Page Up and Page Down in larger steps, Home and End to the first and last; Enter lists the conversations behind the point.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -535,4 +535,7 @@ export const es: Messages = {
   roiInSensitivityDelta: "Paso de sensibilidad",
   roiOption: "Elegido aquí",
   roiNoScenarios: "Este servidor no incluye ningún escenario de ROI.",
+  // Charts: keyboard
+  chartKeys: "Las flechas recorren los puntos del gráfico, Re Pág y Av Pág en pasos mayores, Inicio y Fin van al primero y al último.",
+  chartKeysDrill: "Las flechas recorren los puntos del gráfico, Re Pág y Av Pág en pasos mayores, Inicio y Fin van al primero y al último; Intro muestra las conversaciones detrás del punto.",
 };

@@ -535,4 +535,7 @@ export const ja: Messages = {
   roiInSensitivityDelta: "感度分析の変動幅",
   roiOption: "ここで指定",
   roiNoScenarios: "このサーバーには ROI シナリオがありません。",
+  // Charts: keyboard
+  chartKeys: "矢印キーでグラフのデータ点を移動し、Page Up と Page Down で大きく移動、Home と End で最初と最後に移動します。",
+  chartKeysDrill: "矢印キーでグラフのデータ点を移動し、Page Up と Page Down で大きく移動、Home と End で最初と最後に移動します。Enter でそのデータ点の会話を一覧表示します。",
 };

@@ -535,4 +535,7 @@ export const zh: Messages = {
   roiInSensitivityDelta: "敏感性步长",
   roiOption: "此处选择",
   roiNoScenarios: "此服务器未提供任何 ROI 情景。",
+  // Charts: keyboard
+  chartKeys: "方向键在图表的数据点之间移动，Page Up 和 Page Down 跨度更大，Home 和 End 跳到第一个和最后一个。",
+  chartKeysDrill: "方向键在图表的数据点之间移动，Page Up 和 Page Down 跨度更大，Home 和 End 跳到第一个和最后一个；按 Enter 列出该数据点背后的会话。",
 };
