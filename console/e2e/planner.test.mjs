@@ -253,6 +253,7 @@ test("the forecast and the staffing heat-map work from the keyboard: arrows walk
     const point = page.locator('[data-testid="forecast-chart"] ~ [data-chart-point]').first();
 
     // Tab from the interval control reaches the chart; the hour field beside it stays.
+    await chart.locator("svg").waitFor();
     await page.getByRole("radio", { name: "Hourly", exact: true }).focus();
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "forecast-chart");
