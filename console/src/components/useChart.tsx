@@ -48,15 +48,11 @@ export interface ChartSpec {
   keys?: Keys;
   /** Drills down on a cell: what a click on it and Enter on it do. */
   pick?: (c: Cell) => void;
-  /** The cell of a clicked element (default: its series is the row, its data index the column). */
-  cellOf?: (p: Item) => Cell | null;
   /** For lines without symbols: the cell of a click anywhere over the grid, by the x value there. */
   cellAtX?: (x: number) => Cell | null;
   height: CSSProperties["height"];
   testId?: string;
 }
-
-const defaultCell = (p: Item): Cell => ({ row: p.seriesIndex, col: p.dataIndex });
 
 /**
  * The chart's element: role img with the chart's accessible name; with keys also focusable,
@@ -81,14 +77,15 @@ export function useChart(spec: ChartSpec): ReactElement {
     const c = init(el, undefined, { renderer: "svg" });
     chart.current = c;
     const drill = (cell: Cell | null) => {
-      if (!cell) return;
-      cursor.current = cell;
-      latest.current.pick?.(cell);
+      const pick = latest.current.pick;
+      if (!cell || !pick) return;
+      cursor.current = cell; // the keys go on from the point clicked
+      pick(cell);
     };
+    // A clicked element's series is its row, its data index its column (as keys walk them).
     c.on("click", (p) => {
-      const s = latest.current;
-      if (s.cellAtX || p.seriesIndex == null) return;
-      drill((s.cellOf ?? defaultCell)({ seriesIndex: p.seriesIndex, dataIndex: p.dataIndex }));
+      if (latest.current.cellAtX || p.seriesIndex == null) return;
+      drill({ row: p.seriesIndex, col: p.dataIndex });
     });
     c.getZr().on("click", (e) => {
       const at = latest.current.cellAtX;
