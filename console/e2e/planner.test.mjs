@@ -279,6 +279,7 @@ test("the forecast and the staffing heat-map work from the keyboard: arrows walk
     for (let i = 0; i < Math.floor(at / 24); i++) await page.keyboard.press("PageUp");
     for (let i = 0; i < at % 24; i++) await page.keyboard.press("ArrowRight");
     await waitFor("Tuesday 10:00 announced", async () => (await point.textContent()) === said(f.history[at]));
+    if (process.env.PLANNER_KEYS_SHOT) await chart.screenshot({ path: process.env.PLANNER_KEYS_SHOT });
 
     // Enter lists that hour's conversations, Space (after one more arrow) the next hour's: each exactly GraphQL's.
     const listed = async (from, key) => {
