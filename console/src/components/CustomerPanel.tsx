@@ -16,7 +16,7 @@ import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { navigate } from "../router";
 import { useViewer } from "../session";
-import { consentControlId, purposeKey } from "./Consent";
+import { consentControlId, purposeLabel } from "./Consent";
 import { useCatalogue } from "../api/catalogue";
 import { ChannelIcon } from "./ChannelIcon";
 import { OrdersList } from "./OrdersList";
@@ -131,7 +131,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
             <Table.Tr>
               <Table.Th>{t("channel")}</Table.Th>
               {purposes.map((p) => (
-                <Table.Th key={p}>{t(purposeKey(p))}</Table.Th>
+                <Table.Th key={p}>{purposeLabel(t, p)}</Table.Th>
               ))}
             </Table.Tr>
           </Table.Thead>
@@ -154,7 +154,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
                         size="xs"
                         checked={c?.granted ?? false}
                         disabled={busy !== null}
-                        aria-label={t("consentSwitchLabel", { purpose: t(purposeKey(p)), channel: ch })}
+                        aria-label={t("consentSwitchLabel", { purpose: purposeLabel(t, p), channel: ch })}
                         onChange={(e) => void record(ch, p, e.currentTarget.checked)}
                       />
                       <Text size="xs" c="dimmed">

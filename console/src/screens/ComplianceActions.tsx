@@ -25,7 +25,7 @@ import {
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
-import { purposeKey } from "../components/Consent";
+import { purposeLabel } from "../components/Consent";
 import { useCatalogue } from "../api/catalogue";
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -632,7 +632,7 @@ export function Consents() {
                 {shown.consents.map((c) => (
                   <Table.Tr key={`${c.channel}/${c.purpose}`} data-consent={`${c.channel}/${c.purpose}`} data-granted={c.granted} data-updated={c.updatedAt}>
                     <Table.Td>{c.channel}</Table.Td>
-                    <Table.Td>{t(purposeKey(c.purpose))}</Table.Td>
+                    <Table.Td>{purposeLabel(t, c.purpose)}</Table.Td>
                     <Table.Td c={c.granted ? "teal.9" : "red.9"} fw={700}>
                       {answer(c)}
                     </Table.Td>
@@ -655,7 +655,7 @@ export function Consents() {
                 w={160}
                 value={purpose}
                 onChange={(p) => p && setPurpose(p)}
-                data={purposes.map((p) => ({ value: p, label: t(purposeKey(p)) }))}
+                data={purposes.map((p) => ({ value: p, label: purposeLabel(t, p) }))}
                 allowDeselect={false}
               />
               <Switch label={t("consentGrantedSwitch")} checked={granted} onChange={(e) => setGranted(e.currentTarget.checked)} mb={8} />
@@ -666,7 +666,7 @@ export function Consents() {
           </form>
           {recorded && (
             <Text role="status" mt="xs" data-testid="consent-recorded">
-              {t("consentRecorded", { channel: recorded.channel, purpose: t(purposeKey(recorded.purpose)), answer: answer(recorded), at: fmt.dateTime(recorded.updatedAt) })}
+              {t("consentRecorded", { channel: recorded.channel, purpose: purposeLabel(t, recorded.purpose), answer: answer(recorded), at: fmt.dateTime(recorded.updatedAt) })}
             </Text>
           )}
         </section>
