@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/meridian-cs/meridian/auth"
 	"github.com/meridian-cs/meridian/channels"
@@ -312,4 +313,17 @@ func (r mutationResolver) ConfigureChannel(ctx context.Context, in generated.Con
 	// The settings' values are secrets: the entry names the channel only.
 	r.recordAction(ctx, audit.Entry{Action: audit.ActionConfigureChannel, Subject: in.Channel})
 	return &c, nil
+}
+
+// Channels lists models.Channels, each with whether this server has it on, so a client offers
+// the channels Meridian knows without a copy of its own.
+func (r queryResolver) Channels(ctx context.Context) ([]generated.ChannelInfo, error) {
+	if _, ok := auth.FromContext(ctx); !ok {
+		return nil, statusErrorf(http.StatusUnauthorized, "channels: no API key")
+	}
+	out := make([]generated.ChannelInfo, len(models.Channels))
+	for i, name := range models.Channels {
+		out[i] = generated.ChannelInfo{Name: name, Configured: slices.Contains(r.channelsOn, name)}
+	}
+	return out, nil
 }

@@ -78,6 +78,9 @@ type Config struct {
 	// ChannelSettings configures tenants' own channel accounts (configureChannel); nil: that
 	// field answers that channels are not configured.
 	ChannelSettings ChannelSettings
+	// ChannelsOn names the channels this server has on (the channels field's configured);
+	// nil: none.
+	ChannelsOn []string
 	// Analyzer answers analyzeText (nil: analysis is off); Translator translates messages and
 	// texts (translateText, Message.translation, replies; nil: no provider configured).
 	Analyzer   TextAnalyzer
@@ -204,7 +207,7 @@ func (cfg Config) queryContext(ctx context.Context) (context.Context, context.Ca
 // executableSchema is the schema answered by cfg's resolvers.
 func executableSchema(cfg Config) gql.ExecutableSchema {
 	res := &Resolver{engine: cfg.Engine, regions: cfg.Regions, gate: cfg.Gate, log: cfg.Logger, planningEvents: cfg.PlanningEvents, insights: cfg.Insights,
-		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings,
+		customers: cfg.Customers, replies: cfg.Replies, channelSettings: cfg.ChannelSettings, channelsOn: cfg.ChannelsOn,
 		analyzer: cfg.Analyzer, translator: cfg.Translator, agents: cfg.Agents, teams: cfg.Teams, workspace: cfg.Workspace, live: cfg.Live,
 		knowledge: cfg.Knowledge, answers: cfg.Answers, audit: cfg.Audit,
 		retention: cfg.Retention, residency: cfg.Residency, consents: cfg.Consents, erasure: cfg.Erasure, shop: cfg.Shop}

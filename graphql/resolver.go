@@ -45,6 +45,7 @@ type Resolver struct {
 	customers       Customers
 	replies         Replies
 	channelSettings ChannelSettings
+	channelsOn      []string // the channels field's configured ones
 	// analyzer answers analyzeText; translator translates (nil: none configured).
 	analyzer   TextAnalyzer
 	translator translation.Translator

@@ -205,3 +205,11 @@ func (q queryResolver) Consents(ctx context.Context, customerID string) ([]gener
 func consentOut(c channels.Consent) *generated.Consent {
 	return &generated.Consent{CustomerID: c.CustomerID, Channel: c.Channel, Purpose: c.Purpose, Granted: c.Granted, UpdatedAt: c.UpdatedAt}
 }
+
+// ConsentPurposes lists channels.Purposes, the purposes setConsent takes.
+func (r queryResolver) ConsentPurposes(ctx context.Context) ([]string, error) {
+	if _, ok := auth.FromContext(ctx); !ok {
+		return nil, statusErrorf(http.StatusUnauthorized, "consentPurposes: no API key")
+	}
+	return slices.Clone(channels.Purposes), nil
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/meridian-cs/meridian/channels"
@@ -32,6 +33,8 @@ type channelSet struct {
 	graph   *postgres.Graph
 	state   *postgres.ChannelState
 	tenants *tenantChannels // tenants' own accounts (settings in PostgreSQL)
+	// on names the channels the settings turn on, sorted (GraphQL's channels answer).
+	on []string
 }
 
 // webhookPlatform is a channel that takes deliveries on /webhooks/{channel}: the setting that
@@ -214,6 +217,9 @@ func (p *platform) startChannels() error {
 	if wc != nil {
 		on = append(on, webchat.Name)
 	}
+	slices.Sort(on)
+	on = slices.Compact(on) // the web chat is on as a channel and as a handler
+	set.on = on
 	set.tenants = &tenantChannels{p: p, intake: intake}
 	set.mount = channels.NewMount(chs, intake, p.log)
 	set.mount.Tenants = set.tenants

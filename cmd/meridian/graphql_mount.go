@@ -86,6 +86,7 @@ func (p *platform) mountGraphQL(mux *http.ServeMux, hc httpConfig) {
 		cfg.Customers = &channels.Directory{Graph: p.channels.graph, Ingest: p.ingest, Now: time.Now}
 		cfg.Replies = p.channels.outbox
 		cfg.ChannelSettings = p.channels.tenants
+		cfg.ChannelsOn = p.channels.on
 		cfg.Consents = &postgres.Consents{DB: p.pg}
 	}
 	api := graphql.NewHandler(cfg)

@@ -5,7 +5,8 @@
 // the same input; an hour of the history lists its conversations; a planning event the form
 // creates (after the server refused it unnamed, then without a start) is marked on the chart and listed by
 // planningEvents, and moving it as a what-if draws a second forecast without saving the move;
-// axe-core finds nothing serious; an agent key has no Planner link. Run with
+// axe-core finds nothing serious; the forecast and the heat-map work from the keyboard alone; an agent
+// key has no Planner link. Run with
 // `make build && cd console && node --test --test-reporter=spec e2e/planner.test.mjs`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -229,6 +230,98 @@ test("a planner's forecast, backtest, staffing and follow-the-sun figures are th
     if (process.env.PLANNER_SHOT) await page.screenshot({ path: process.env.PLANNER_SHOT, fullPage: true });
   } catch (err) {
     const shot = join(tmpdir(), "meridian-planner-e2e.png");
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs().slice(-4000)}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});
+
+test("the forecast and the staffing heat-map work from the keyboard: arrows walk the hours, Enter and Space list an hour's conversations as GraphQL gives them", async () => {
+  const page = await browser.newPage({ locale: "en-US", timezoneId: "UTC", viewport: { width: 1400, height: 1000 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  const when = (iso) => new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  try {
+    await signIn(page, base, plannerKey);
+    await page.getByRole("link", { name: "Planner" }).click();
+    await page.getByTestId("forecast-summary").waitFor({ timeout: 60_000 });
+    const { forecast: f } = await gql(plannerKey, `{ forecast(series: {region: "eu"}, horizon: 168) { history { t contacts } } }`);
+    const chart = page.getByTestId("forecast-chart");
+    const point = page.locator('[data-testid="forecast-chart"] ~ [data-chart-point]').first();
+
+    // Tab from the interval control reaches the chart; the hour field beside it stays.
+    await chart.locator("svg").waitFor();
+    await page.getByRole("radio", { name: "Hourly", exact: true }).focus();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "forecast-chart");
+    await page.getByLabel("Interval start").waitFor();
+    assert.match(await page.locator(`[id="${await chart.getAttribute("aria-describedby")}"]`).textContent(), /Enter lists the conversations/);
+
+    // The first key lands on the latest hour of the history, announced with its contacts.
+    const said = (p) => `${when(p.t)} · History: ${num(p.contacts, { maximumFractionDigits: 1 })}`;
+    const last = f.history.length - 1;
+    await page.keyboard.press("ArrowLeft");
+    await waitFor("the latest hour announced", async () => (await point.textContent()) === said(f.history[last]));
+    // Home goes to the first hour, four weeks back, outside the chart's window: the window follows, the tooltip shows it.
+    await page.keyboard.press("Home");
+    await waitFor("the first hour announced", async () => (await point.textContent()) === said(f.history[0]));
+    await waitFor("the first hour's tooltip", async () => (await chart.textContent()).includes(when(f.history[0].t)));
+
+    // Last Tuesday 10:00 UTC: a day per Page Up from the first hour, then the arrows.
+    const tue = new Date(Date.parse(f.history[last].t) - 7 * 24 * hour);
+    tue.setUTCDate(tue.getUTCDate() - ((tue.getUTCDay() + 5) % 7));
+    tue.setUTCHours(10, 0, 0, 0);
+    const at = f.history.findIndex((p) => Date.parse(p.t) === tue.getTime());
+    assert.ok(at > 0 && f.history[at].contacts > 0, `Tuesday 10:00 in the history: ${at}`);
+    for (let i = 0; i < Math.floor(at / 24); i++) await page.keyboard.press("PageUp");
+    for (let i = 0; i < at % 24; i++) await page.keyboard.press("ArrowRight");
+    await waitFor("Tuesday 10:00 announced", async () => (await point.textContent()) === said(f.history[at]));
+    if (process.env.PLANNER_KEYS_SHOT) await chart.screenshot({ path: process.env.PLANNER_KEYS_SHOT });
+
+    // Enter lists that hour's conversations, Space (after one more arrow) the next hour's: each exactly GraphQL's.
+    const listed = async (from, key) => {
+      const { conversations } = await gql(
+        plannerKey,
+        `query($from: Time, $to: Time) { conversations(filters: [{dimension: "region", op: "eq", values: ["eu"]}], from: $from, to: $to, first: 50) { totalCount edges { node { id } } } }`,
+        { from: new Date(from).toISOString(), to: new Date(from + hour).toISOString() },
+      );
+      assert.equal(conversations.totalCount, f.history.find((p) => Date.parse(p.t) === from).contacts);
+      await page.keyboard.press(key);
+      const drill = page.getByTestId("drill");
+      await drill.getByRole("heading", { name: `${num(conversations.totalCount)} conversations: eu/*/*/*, ${when(new Date(from).toISOString())}` }).waitFor();
+      const ids = await drill.getByRole("link").allTextContents();
+      assert.deepEqual(ids.sort(), conversations.edges.map((e) => e.node.id).sort());
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "forecast-chart", "the chart keeps the focus");
+    };
+    await listed(tue.getTime(), "Enter");
+    await page.keyboard.press("ArrowRight");
+    await waitFor("11:00 announced", async () => (await point.textContent()) === said(f.history[at + 1]));
+    await listed(tue.getTime() + hour, "Space");
+
+    // The staffing heat-map: its cells, walked with the arrows, are the staffing answer's.
+    const { staffing } = await gql(plannerKey, `{ staffing(input: {ahtSeconds: 300, answerSeconds: 20, shrinkage: 0.3, serviceLevel: 0.8, compareServiceLevel: 0.9,
+        series: {region: "eu"}, source: "live", horizon: 24}) { intervals { start agents } } }`);
+    const heat = page.getByTestId("staffing-heatmap");
+    await heat.locator("svg").waitFor({ timeout: 60_000 });
+    const cell = page.locator('[data-testid="staffing-heatmap"] ~ [data-chart-point]').first();
+    assert.match(await page.locator(`[id="${await heat.getAttribute("aria-describedby")}"]`).textContent(), /Arrow keys move/);
+    await heat.focus();
+    await page.keyboard.press("ArrowRight");
+    const iv = (i) => `eu · ${when(staffing.intervals[i].start)}: ${num(staffing.intervals[i].agents)}`;
+    await waitFor("the first interval announced", async () => (await cell.textContent()) === iv(0));
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    await waitFor("the third interval announced", async () => (await cell.textContent()) === iv(2));
+    await page.keyboard.press("End");
+    await waitFor("the last interval announced", async () => (await cell.textContent()) === iv(staffing.intervals.length - 1));
+
+    assert.deepEqual(await accessibilityProblems(page), []);
+    assert.deepEqual(problems, []);
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-planner-keys-e2e.png");
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
     console.log(`screenshot of the failure: ${shot}\nserver log:\n${meridian.logs().slice(-4000)}`);
     throw err;

@@ -219,6 +219,11 @@ type ComplexityRoot struct {
 		WebhookPath func(childComplexity int) int
 	}
 
+	ChannelInfo struct {
+		Configured func(childComplexity int) int
+		Name       func(childComplexity int) int
+	}
+
 	ComparedInterval struct {
 		Agents           func(childComplexity int) int
 		AgentsDifference func(childComplexity int) int
@@ -661,7 +666,9 @@ type ComplexityRoot struct {
 		Articles            func(childComplexity int, language *string, query *string, limit *int) int
 		AuditLog            func(childComplexity int, region string, first *int, after *string, subject *string, action *string) int
 		Board               func(childComplexity int, region string) int
+		Channels            func(childComplexity int) int
 		CompetitorMentions  func(childComplexity int, markets []string, segments []string, competitors []string, from *time.Time, to *time.Time, period *string) int
+		ConsentPurposes     func(childComplexity int) int
 		Consents            func(childComplexity int, customerID string) int
 		Conversation        func(childComplexity int, id string) int
 		Conversations       func(childComplexity int, filters []FilterInput, from *time.Time, to *time.Time, first *int, after *string) int
@@ -1138,6 +1145,7 @@ type QueryResolver interface {
 	Customer(ctx context.Context, id string) (*identity.Customer, error)
 	CustomerByIdentity(ctx context.Context, channel string, externalID string) (*identity.Customer, error)
 	OutboundMessage(ctx context.Context, id string) (*channels.OutboundMessage, error)
+	Channels(ctx context.Context) ([]ChannelInfo, error)
 	LegalHolds(ctx context.Context, region *string, includeReleased *bool) ([]LegalHold, error)
 	ErasureCertificates(ctx context.Context, customerID string) ([]ErasureCertificate, error)
 	ExportCustomerData(ctx context.Context, customerID string) (*CustomerExport, error)
@@ -1154,6 +1162,7 @@ type QueryResolver interface {
 	FollowTheSun(ctx context.Context, input FollowTheSunInput) (*FollowTheSunPlan, error)
 	ResidencyReport(ctx context.Context, region *string) ([]ResidencyRegion, error)
 	Consents(ctx context.Context, customerID string) ([]Consent, error)
+	ConsentPurposes(ctx context.Context) ([]string, error)
 	ServiceAnalytics(ctx context.Context, filters []FilterInput, from *time.Time, to *time.Time, granularity *string, by []string) (*ServiceAnalytics, error)
 	Teams(ctx context.Context, region string) ([]Team, error)
 	AnalyzeText(ctx context.Context, text string, locale *string, country *string) (*TextAnalysis, error)
@@ -1888,6 +1897,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelConfiguration.WebhookPath(childComplexity), true
+
+	case "ChannelInfo.configured":
+		if e.ComplexityRoot.ChannelInfo.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelInfo.Configured(childComplexity), true
+	case "ChannelInfo.name":
+		if e.ComplexityRoot.ChannelInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelInfo.Name(childComplexity), true
 
 	case "ComparedInterval.agents":
 		if e.ComplexityRoot.ComparedInterval.Agents == nil {
@@ -3967,6 +3989,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Board(childComplexity, args["region"].(string)), true
+	case "Query.channels":
+		if e.ComplexityRoot.Query.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Channels(childComplexity), true
 	case "Query.competitorMentions":
 		if e.ComplexityRoot.Query.CompetitorMentions == nil {
 			break
@@ -3978,6 +4006,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CompetitorMentions(childComplexity, args["markets"].([]string), args["segments"].([]string), args["competitors"].([]string), args["from"].(*time.Time), args["to"].(*time.Time), args["period"].(*string)), true
+	case "Query.consentPurposes":
+		if e.ComplexityRoot.Query.ConsentPurposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ConsentPurposes(childComplexity), true
 	case "Query.consents":
 		if e.ComplexityRoot.Query.Consents == nil {
 			break
@@ -6318,6 +6352,24 @@ type ReplyLocalisation {
   "What lowers the fit: refusal.flat, honorific.missing, greeting.missing, ..."
   cultureIssues: [String!]!
 }
+
+extend type Query {
+  """
+  Every channel Meridian knows, in its spelling (whatsapp, line, email, ...), and whether this
+  server has it on (configured by its environment settings). Any key may read it.
+  """
+  channels: [ChannelInfo!]!
+}
+
+type ChannelInfo {
+  name: String!
+  """
+  Whether this server takes messages on it: its settings are set (a webhook platform's secret,
+  an e-mail listener, relay or mailbox, the web chat's origins). Tenants' own accounts
+  (configureChannel) are not counted.
+  """
+  configured: Boolean!
+}
 `, BuiltIn: false},
 	{Name: "../../schemas/graphql/conversation_extras.graphql", Input: `# What the console's conversation screen shows beside the messages: the culture profile's
 # guidance for the reply, the orders the customer asked about, and the inbox's tier filter.
@@ -7334,6 +7386,8 @@ extend type Query {
   residencyReport(region: String): [ResidencyRegion!]!
   "A customer's consents per channel and purpose. Roles as setConsent."
   consents(customerId: ID!): [Consent!]!
+  "The purposes consent is recorded for (setConsent's purpose): service, marketing. Any key may read it."
+  consentPurposes: [String!]!
 }
 
 type RetentionReport {
@@ -8471,6 +8525,16 @@ func (ec *executionContext) childFields_ChannelConfiguration(ctx context.Context
 		return ec.fieldContext_ChannelConfiguration_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChannelConfiguration", field.Name)
+}
+
+func (ec *executionContext) childFields_ChannelInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ChannelInfo_name(ctx, field)
+	case "configured":
+		return ec.fieldContext_ChannelInfo_configured(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_ComparedInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14457,6 +14521,52 @@ func (ec *executionContext) _ChannelConfiguration_updatedAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ChannelConfiguration_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChannelConfiguration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChannelInfo_name(ctx context.Context, field graphql.CollectedField, obj *ChannelInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelInfo_configured(ctx context.Context, field graphql.CollectedField, obj *ChannelInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelInfo_configured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelInfo_configured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ComparedInterval_agents(ctx context.Context, field graphql.CollectedField, obj *ComparedInterval) (ret graphql.Marshaler) {
@@ -22877,6 +22987,38 @@ func (ec *executionContext) fieldContext_Query_outboundMessage(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_channels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Channels(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ChannelInfo) graphql.Marshaler {
+			return ec.marshalNChannelInfo2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_legalHolds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23567,6 +23709,29 @@ func (ec *executionContext) fieldContext_Query_consents(ctx context.Context, fie
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Query_consentPurposes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consentPurposes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ConsentPurposes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consentPurposes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
 }
 
 func (ec *executionContext) _Query_serviceAnalytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -33847,6 +34012,44 @@ func (ec *executionContext) _ChannelConfiguration(ctx context.Context, sel ast.S
 	return out
 }
 
+var channelInfoImplementors = []string{"ChannelInfo"}
+
+func (ec *executionContext) _ChannelInfo(ctx context.Context, sel ast.SelectionSet, obj *ChannelInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelInfo")
+		case "name":
+			out.Values[i] = ec._ChannelInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configured":
+			out.Values[i] = ec._ChannelInfo_configured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var comparedIntervalImplementors = []string{"ComparedInterval"}
 
 func (ec *executionContext) _ComparedInterval(ctx context.Context, sel ast.SelectionSet, obj *ComparedInterval) graphql.Marshaler {
@@ -36755,6 +36958,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_outboundMessage(ctx, field)
 				})
+		case "channels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_channels(ctx, field)
+				})
 		case "legalHolds":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -36850,6 +37059,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_consents(ctx, field)
+				})
+		case "consentPurposes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consentPurposes(ctx, field)
 				})
 		case "serviceAnalytics":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -39769,6 +39984,26 @@ func (ec *executionContext) marshalNChannelConfiguration2ᚖgithubᚗcomᚋmerid
 		return graphql.Null
 	}
 	return ec._ChannelConfiguration(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChannelInfo2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelInfo(ctx context.Context, sel ast.SelectionSet, v ChannelInfo) graphql.Marshaler {
+	return ec._ChannelInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChannelInfo2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []ChannelInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannelInfo2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNChannelSettingInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐChannelSettingInput(ctx context.Context, v any) (ChannelSettingInput, error) {

@@ -256,6 +256,14 @@ type CapacityInput struct {
 	Max  int    `json:"max"`
 }
 
+type ChannelInfo struct {
+	Name string `json:"name"`
+	// Whether this server takes messages on it: its settings are set (a webhook platform's secret,
+	// an e-mail listener, relay or mailbox, the web chat's origins). Tenants' own accounts
+	// (configureChannel) are not counted.
+	Configured bool `json:"configured"`
+}
+
 type ChannelSettingInput struct {
 	// The environment variable's name, e.g. MERIDIAN_LINE_CHANNEL_SECRET.
 	Name  string `json:"name"`

@@ -27,6 +27,3 @@ export function ChannelIcon({ channel, size = 20 }: { channel: string; size?: nu
   const Icon = icons[channel] ?? IconMessageCircle;
   return <Icon size={size} role="img" aria-label={channel} />;
 }
-
-/** Every channel, as the server names them (models.Channels). */
-export const channels = ["whatsapp", "line", "messenger", "instagram", "telegram", "kakaotalk", "wechat", "email", "webchat", "voice", "api"];

@@ -3,12 +3,14 @@
 // Both record answers with Mantine's Switch, whose styles the shell does not load.
 import "@mantine/core/styles/InlineInput.css";
 import "@mantine/core/styles/Switch.css";
-import type { MessageKey } from "../i18n/en";
+import { en, type MessageKey } from "../i18n/en";
+import type { Translate } from "../i18n/i18n";
 
-/** The purposes consent is recorded for (channels.Purposes on the server). */
-export const purposes = ["service", "marketing"] as const;
-
-export const purposeKey = (purpose: string) => `consentPurpose_${purpose}` as MessageKey;
+/** A purpose the server lists, in the interface language; its own word when this console has no message for it. */
+export function purposeLabel(t: Translate, purpose: string): string {
+  const key = `consentPurpose_${purpose}`;
+  return key in en ? t(key as MessageKey) : purpose;
+}
 
 /** The id of the customer panel's switch for a channel and purpose: a refused reply points at it. */
 export const consentControlId = (channel: string, purpose: string) => `consent-${channel}-${purpose}`;

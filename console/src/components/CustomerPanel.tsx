@@ -16,7 +16,8 @@ import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { navigate } from "../router";
 import { useViewer } from "../session";
-import { consentControlId, purposeKey, purposes } from "./Consent";
+import { consentControlId, purposeLabel } from "./Consent";
+import { useCatalogue } from "../api/catalogue";
 import { ChannelIcon } from "./ChannelIcon";
 import { OrdersList } from "./OrdersList";
 
@@ -89,6 +90,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
   const [consents, setConsents] = useState<ConsentItemFragment[] | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const purposes = useCatalogue(setError)?.consentPurposes;
   useEffect(() => {
     let live = true;
     request(ConsentsDocument, { customerId })
@@ -122,14 +124,14 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
           {t("error", { message: error })}
         </Alert>
       )}
-      {consents === undefined && !error && <Loading size="sm" />}
-      {consents && (
+      {(consents === undefined || !purposes) && !error && <Loading size="sm" />}
+      {consents && purposes && (
         <Table fz="xs" verticalSpacing={4} data-testid="consents" aria-labelledby="consent-heading">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t("channel")}</Table.Th>
               {purposes.map((p) => (
-                <Table.Th key={p}>{t(purposeKey(p))}</Table.Th>
+                <Table.Th key={p}>{purposeLabel(t, p)}</Table.Th>
               ))}
             </Table.Tr>
           </Table.Thead>
@@ -152,7 +154,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
                         size="xs"
                         checked={c?.granted ?? false}
                         disabled={busy !== null}
-                        aria-label={t("consentSwitchLabel", { purpose: t(purposeKey(p)), channel: ch })}
+                        aria-label={t("consentSwitchLabel", { purpose: purposeLabel(t, p), channel: ch })}
                         onChange={(e) => void record(ch, p, e.currentTarget.checked)}
                       />
                       <Text size="xs" c="dimmed">

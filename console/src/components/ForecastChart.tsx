@@ -1,15 +1,16 @@
 // A series' history and forecast on a time axis: the forecast's mean inside its prediction
 // interval (the band between lo and hi), a what-if forecast beside it, and the planning
-// events that fed the forecast marked where they fall. A click on the history names the
-// interval so the screen can list the conversations behind it.
-import { useEffect, useRef } from "react";
-import { init, use as registerCharts } from "echarts/core";
+// events that fed the forecast marked where they fall. A click on the history, or Enter on the
+// hour the arrow keys reached, names the interval so the screen can list the conversations
+// behind it.
+import { useMemo } from "react";
+import { use as registerCharts } from "echarts/core";
 import { LineChart } from "echarts/charts";
 import { DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
-import { SVGRenderer } from "echarts/renderers";
 import { useI18n } from "../i18n/i18n";
+import { useChart } from "./useChart";
 
-registerCharts([LineChart, DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
+registerCharts([LineChart, DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent]);
 
 export interface Point {
   t: string;
@@ -50,12 +51,9 @@ export default function ForecastChart({
   stepMs: number;
   onPick: (t: string) => void;
 }) {
-  const el = useRef<HTMLDivElement>(null);
   const { fmt, dir } = useI18n();
-  useEffect(() => {
-    if (!el.current) return;
-    const chart = init(el.current, undefined, { renderer: "svg" });
-    const n = (v: number) => fmt.number(v, { maximumFractionDigits: 1 });
+  const n = useMemo(() => (v: number) => fmt.number(v, { maximumFractionDigits: 1 }), [fmt]);
+  const option = useMemo(() => {
     const first = Date.parse(history[0]?.t ?? points[0]?.t ?? "");
     const last = Date.parse(points[points.length - 1]?.t ?? history[history.length - 1]?.t ?? "");
     // Open on the last three weeks of history and the forecast; the slider shows the rest.
@@ -69,7 +67,7 @@ export default function ForecastChart({
     });
     const lines = events.filter((e) => !e.endsAt).map((e) => ({ xAxis: Date.parse(e.startsAt), name: e.name, label: { formatter: e.name } }));
     const areas = events.flatMap((e) => (e.endsAt ? [[{ xAxis: Date.parse(e.startsAt), name: e.name }, { xAxis: Date.parse(e.endsAt) }]] : []));
-    chart.setOption({
+    return {
       animation: false,
       grid: { left: 56, right: 24, top: 36, bottom: 64 },
       legend: { top: 0, data: [labels.history, labels.forecast, labels.band, ...(whatIf ? [labels.whatIf] : [])] },
@@ -124,24 +122,41 @@ export default function ForecastChart({
           ? [{ name: labels.whatIf, type: "line", showSymbol: false, color: "#e8590c", lineStyle: { type: "dashed", width: 2 }, data: whatIf.map((p) => [Date.parse(p.t), p.mean]) }]
           : []),
       ],
-    });
-    // A click anywhere over the history names its interval (lines this dense show no symbols).
-    chart.getZr().on("click", (e) => {
-      if (!chart.containPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY])) return;
-      const at = chart.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as unknown;
-      const ms = Array.isArray(at) ? Number(at[0]) : Number(at);
-      const hit = history.find((p) => {
+    };
+  }, [history, points, whatIf, events, labels, fmt, dir, n]);
+  const keys = useMemo(
+    () => ({
+      rows: 1,
+      cols: history.length,
+      // The latest hour first; Page Up and Page Down move a day.
+      start: { row: 0, col: history.length - 1 },
+      page: Math.max(1, Math.round(86_400_000 / stepMs)),
+      at: ({ col }: { col: number }) => (history[col] ? { seriesIndex: 0, dataIndex: col } : null),
+      x: ({ col }: { col: number }) => Date.parse(history[col]?.t ?? ""),
+      describe: ({ col }: { col: number }) => {
+        const p = history[col];
+        return p ? `${fmt.dateTime(p.t)} · ${labels.history}: ${p.contacts == null ? "–" : n(p.contacts)}` : "";
+      },
+    }),
+    [history, stepMs, labels, fmt, n],
+  );
+  return useChart({
+    option,
+    label,
+    keys,
+    pick: ({ col }) => {
+      const p = history[col];
+      if (p) onPick(p.t);
+    },
+    // Lines this dense show no symbols: a click anywhere over the history names its interval.
+    cellAtX: (ms) => {
+      const col = history.findIndex((p) => {
         const t = Date.parse(p.t);
         return ms >= t && ms < t + stepMs;
       });
-      if (hit) onPick(hit.t);
-    });
-    const resize = () => chart.resize();
-    window.addEventListener("resize", resize);
-    return () => {
-      window.removeEventListener("resize", resize);
-      chart.dispose();
-    };
-  }, [history, points, whatIf, events, labels, fmt, dir, stepMs, onPick]);
-  return <div ref={el} role="img" aria-label={label} data-testid="forecast-chart" style={{ height: 340, width: "100%" }} />;
+      return col < 0 ? null : { row: 0, col };
+    },
+    height: 340,
+    testId: "forecast-chart",
+  });
 }

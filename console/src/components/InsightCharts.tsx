@@ -1,14 +1,15 @@
 // The product insights screen's charts (ECharts, tree-shaken): a theme's messages per period,
-// and rates (hits out of messages) per market, grouped by series. A click names the point so
-// the screen can list the conversations behind it.
-import { useEffect, useRef } from "react";
-import { init, use as registerCharts } from "echarts/core";
+// and rates (hits out of messages) per market, grouped by series. A click (or Enter on the
+// point the arrow keys reached) names the point so the screen can list the conversations
+// behind it.
+import { useMemo } from "react";
+import { use as registerCharts } from "echarts/core";
 import { BarChart, LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
-import { SVGRenderer } from "echarts/renderers";
 import { useI18n } from "../i18n/i18n";
+import { useChart, type Cell } from "./useChart";
 
-registerCharts([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+registerCharts([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent]);
 
 /** A rate as the server gives it: hits out of docs. */
 export interface RatePoint {
@@ -34,38 +35,38 @@ export function RateBars({
   label: string;
   onPick: (series: number, category: number) => void;
 }) {
-  const el = useRef<HTMLDivElement>(null);
   const { t, fmt, dir } = useI18n();
-  useEffect(() => {
-    if (!el.current) return;
+  const text = useMemo(() => {
     const pct = (v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 });
-    const chart = init(el.current, undefined, { renderer: "svg" });
-    chart.setOption({
+    return (s: number, c: number) => {
+      const r = series[s]?.points[c];
+      if (!r) return "";
+      const who = series.length > 1 ? `${categories[c] ?? ""} · ${series[s]?.name ?? ""}` : (categories[c] ?? "");
+      return `${who}: ${t("insRateOf", { rate: pct(r.rate), hits: fmt.number(r.hits), docs: fmt.number(r.docs) })}`;
+    };
+  }, [categories, series, t, fmt]);
+  const option = useMemo(
+    () => ({
       animation: false,
       grid: { left: 56, right: 16, top: 36, bottom: 28 },
       legend: { top: 0, show: series.length > 1, align: dir === "rtl" ? "right" : "auto" },
-      tooltip: {
-        trigger: "item",
-        formatter: (p: { seriesIndex?: number; dataIndex: number; name: string; seriesName?: string }) => {
-          const r = series[p.seriesIndex ?? -1]?.points[p.dataIndex];
-          if (!r) return "";
-          const who = series.length > 1 ? `${p.name} · ${p.seriesName ?? ""}` : p.name;
-          return `${who}: ${t("insRateOf", { rate: pct(r.rate), hits: fmt.number(r.hits), docs: fmt.number(r.docs) })}`;
-        },
-      },
+      tooltip: { trigger: "item", formatter: (p: { seriesIndex?: number; dataIndex: number }) => text(p.seriesIndex ?? -1, p.dataIndex) },
       xAxis: { type: "category", inverse: dir === "rtl", data: categories },
-      yAxis: { type: "value", position: dir === "rtl" ? "right" : "left", axisLabel: { formatter: pct } },
+      yAxis: { type: "value", position: dir === "rtl" ? "right" : "left", axisLabel: { formatter: (v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 }) } },
       series: series.map((s) => ({ name: s.name, type: "bar", data: s.points.map((r) => r?.rate ?? null) })),
-    });
-    chart.on("click", (p) => onPick(p.seriesIndex ?? 0, p.dataIndex));
-    const resize = () => chart.resize();
-    window.addEventListener("resize", resize);
-    return () => {
-      window.removeEventListener("resize", resize);
-      chart.dispose();
-    };
-  }, [categories, series, label, t, fmt, dir, onPick]);
-  return <div ref={el} role="img" aria-label={label} style={{ height: 260, width: "100%" }} />;
+    }),
+    [categories, series, fmt, dir, text],
+  );
+  const keys = useMemo(
+    () => ({
+      rows: series.length,
+      cols: categories.length,
+      at: ({ row, col }: Cell) => (series[row]?.points[col] ? { seriesIndex: row, dataIndex: col } : null),
+      describe: ({ row, col }: Cell) => text(row, col),
+    }),
+    [categories, series, text],
+  );
+  return useChart({ option, label, keys, pick: ({ row, col }) => onPick(row, col), height: 260 });
 }
 
 /** A theme's messages per period (of the period's messages in the slice, in the tooltip). */
@@ -78,32 +79,34 @@ export function ThemeTrend({
   label: string;
   onPick: (period: number) => void;
 }) {
-  const el = useRef<HTMLDivElement>(null);
   const { t, fmt, dir } = useI18n();
-  useEffect(() => {
-    if (!el.current) return;
-    const chart = init(el.current, undefined, { renderer: "svg" });
-    chart.setOption({
+  const text = useMemo(
+    () => (i: number) => {
+      const x = periods[i];
+      return x ? `${fmt.date(x.period)}: ${t("insThemeOfTotal", { docs: fmt.number(x.docs), total: fmt.number(x.total) })}` : "";
+    },
+    [periods, t, fmt],
+  );
+  const option = useMemo(
+    () => ({
       animation: false,
       grid: { left: 48, right: 16, top: 16, bottom: 28 },
-      tooltip: {
-        trigger: "item",
-        formatter: (p: { dataIndex: number }) => {
-          const x = periods[p.dataIndex];
-          return x ? `${fmt.date(x.period)}: ${t("insThemeOfTotal", { docs: fmt.number(x.docs), total: fmt.number(x.total) })}` : "";
-        },
-      },
+      tooltip: { trigger: "item", formatter: (p: { dataIndex: number }) => text(p.dataIndex) },
       xAxis: { type: "category", inverse: dir === "rtl", data: periods.map((p) => fmt.date(p.period)) },
       yAxis: { type: "value", minInterval: 1, position: dir === "rtl" ? "right" : "left" },
       series: [{ name: label, type: "line", symbolSize: 10, data: periods.map((p) => p.docs) }],
-    });
-    chart.on("click", (p) => onPick(p.dataIndex));
-    const resize = () => chart.resize();
-    window.addEventListener("resize", resize);
-    return () => {
-      window.removeEventListener("resize", resize);
-      chart.dispose();
-    };
-  }, [periods, label, t, fmt, dir, onPick]);
-  return <div ref={el} role="img" aria-label={label} style={{ height: 220, width: "100%" }} />;
+    }),
+    [periods, label, fmt, dir, text],
+  );
+  const keys = useMemo(
+    () => ({
+      rows: 1,
+      cols: periods.length,
+      start: { row: 0, col: periods.length - 1 },
+      at: ({ col }: Cell) => (periods[col] ? { seriesIndex: 0, dataIndex: col } : null),
+      describe: ({ col }: Cell) => text(col),
+    }),
+    [periods, text],
+  );
+  return useChart({ option, label, keys, pick: ({ col }) => onPick(col), height: 220 });
 }

@@ -1,33 +1,17 @@
 // The ROI model's value as a waterfall (each dimension a step, ending in the total) and its
 // sensitivity as a tornado (NPV with each input moved down and up, around the base NPV).
 // Every figure is the roi query's; the browser only lays the bars out.
-import { useEffect, useMemo, useRef } from "react";
-import { init, use as registerCharts, type EChartsCoreOption } from "echarts/core";
+import { useMemo } from "react";
+import { use as registerCharts } from "echarts/core";
 import { BarChart } from "echarts/charts";
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
-import { SVGRenderer } from "echarts/renderers";
 import { useI18n } from "../i18n/i18n";
+import { useChart } from "./useChart";
 
-registerCharts([BarChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
+registerCharts([BarChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent]);
 
 // Colours dark enough for 3:1 against white (WCAG non-text contrast).
 const colours = { gain: "#2b8a3e", loss: "#c92a2a", total: "#364fc7", low: "#d9480f", high: "#1864ab" };
-
-function useChart(option: EChartsCoreOption) {
-  const el = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!el.current) return;
-    const chart = init(el.current, undefined, { renderer: "svg" });
-    chart.setOption(option);
-    const resize = () => chart.resize();
-    window.addEventListener("resize", resize);
-    return () => {
-      window.removeEventListener("resize", resize);
-      chart.dispose();
-    };
-  }, [option]);
-  return el;
-}
 
 export interface Step {
   label: string;
@@ -74,8 +58,7 @@ export function Waterfall({ steps, total, totalLabel, label, money }: { steps: S
     ],
     };
   }, [steps, total, totalLabel, money, dir]);
-  const el = useChart(option);
-  return <div ref={el} role="img" aria-label={label} style={{ height: 300, width: "100%" }} />;
+  return useChart({ option, label, height: 300 });
 }
 
 export interface Swing {
@@ -114,6 +97,5 @@ export function Tornado({ rows, base, lowName, highName, label, money }: { rows:
       { name: highName, type: "bar", barGap: "-100%", itemStyle: { color: colours.high }, data: rows.map((r) => r.high - base) },
     ],
   }), [rows, base, lowName, highName, money, dir]);
-  const el = useChart(option);
-  return <div ref={el} role="img" aria-label={label} style={{ height: 64 + rows.length * 26, width: "100%" }} />;
+  return useChart({ option, label, height: 64 + rows.length * 26 });
 }

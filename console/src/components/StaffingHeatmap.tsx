@@ -1,12 +1,14 @@
-// Agents needed per region and hour as a heat-map (a region per row, an interval per column).
-import { useEffect, useRef } from "react";
-import { init, use as registerCharts } from "echarts/core";
+// Agents needed per region and hour as a heat-map (a region per row, an interval per column);
+// the arrow keys walk its cells, each announced with its figure. The hours are planned, so
+// there are no conversations to list behind them.
+import { useMemo } from "react";
+import { use as registerCharts } from "echarts/core";
 import { HeatmapChart } from "echarts/charts";
 import { GridComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
-import { SVGRenderer } from "echarts/renderers";
 import { useI18n } from "../i18n/i18n";
+import { useChart, type Cell } from "./useChart";
 
-registerCharts([HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
+registerCharts([HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent]);
 
 export default function StaffingHeatmap({
   regions,
@@ -23,22 +25,23 @@ export default function StaffingHeatmap({
   label: string;
   diverging: boolean;
 }) {
-  const el = useRef<HTMLDivElement>(null);
   const { fmt, dir } = useI18n();
-  useEffect(() => {
-    if (!el.current) return;
-    const chart = init(el.current, undefined, { renderer: "svg" });
+  // The heat-map's one series lists the known cells; index[r][h] is a cell's place in it.
+  const { data, index } = useMemo(() => {
     const data: [number, number, number][] = [];
-    values.forEach((row, r) => row.forEach((v, h) => v != null && data.push([h, r, v])));
-    const all = data.map((d) => d[2]);
-    const hi = Math.max(1, ...all.map(Math.abs));
-    chart.setOption({
+    const index = values.map((row, r) => row.map((v, h) => (v == null ? -1 : data.push([h, r, v]) - 1)));
+    return { data, index };
+  }, [values]);
+  const text = useMemo(
+    () => (r: number, h: number, v: number) => `${regions[r] ?? ""} · ${fmt.dateTime(hours[h] ?? "")}: ${fmt.number(v, { signDisplay: diverging ? "exceptZero" : "auto" })}`,
+    [regions, hours, diverging, fmt],
+  );
+  const option = useMemo(() => {
+    const hi = Math.max(1, ...data.map((d) => Math.abs(d[2])));
+    return {
       animation: false,
       grid: { left: 64, right: 24, top: 8, bottom: 72 },
-      tooltip: {
-        formatter: (p: { value: [number, number, number] }) =>
-          `${regions[p.value[1]] ?? ""} · ${fmt.dateTime(hours[p.value[0]] ?? "")}: ${fmt.number(p.value[2], { signDisplay: diverging ? "exceptZero" : "auto" })}`,
-      },
+      tooltip: { formatter: (p: { value: [number, number, number] }) => text(p.value[1], p.value[0], p.value[2]) },
       xAxis: { type: "category", inverse: dir === "rtl", data: hours.map((h) => fmt.time(h)), splitArea: { show: true } },
       yAxis: { type: "category", position: dir === "rtl" ? "right" : "left", data: regions, splitArea: { show: true } },
       visualMap: {
@@ -52,13 +55,23 @@ export default function StaffingHeatmap({
         formatter: (v: number) => fmt.number(v, { maximumFractionDigits: 0 }),
       },
       series: [{ type: "heatmap", data, label: { show: hours.length <= 24, formatter: (p: { value: [number, number, number] }) => fmt.number(p.value[2]) } }],
-    });
-    const resize = () => chart.resize();
-    window.addEventListener("resize", resize);
-    return () => {
-      window.removeEventListener("resize", resize);
-      chart.dispose();
     };
-  }, [regions, hours, values, label, diverging, fmt, dir]);
-  return <div ref={el} role="img" aria-label={label} data-testid="staffing-heatmap" style={{ height: 96 + regions.length * 44, width: "100%" }} />;
+  }, [data, regions, hours, diverging, fmt, dir, text]);
+  const keys = useMemo(
+    () => ({
+      rows: regions.length,
+      cols: hours.length,
+      rowsUp: true, // the first region is the bottom row
+      at: ({ row, col }: Cell) => {
+        const i = index[row]?.[col] ?? -1;
+        return i < 0 ? null : { seriesIndex: 0, dataIndex: i };
+      },
+      describe: ({ row, col }: Cell) => {
+        const v = values[row]?.[col];
+        return v == null ? "" : text(row, col, v);
+      },
+    }),
+    [regions, hours, values, index, text],
+  );
+  return useChart({ option, label, keys, height: 96 + regions.length * 44, testId: "staffing-heatmap" });
 }

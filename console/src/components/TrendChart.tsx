@@ -1,13 +1,14 @@
-// A measure per day, one line per region, from a metrics answer; a click on a point names
-// the cell (region, day) so the screen can list the conversations behind it.
-import { useEffect, useRef } from "react";
-import { init, use as registerCharts } from "echarts/core";
+// A measure per day, one line per region, from a metrics answer; a click on a point (or Enter
+// on the point the arrow keys reached) names the cell (region, day) so the screen can list the
+// conversations behind it.
+import { useMemo } from "react";
+import { use as registerCharts } from "echarts/core";
 import { LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
-import { SVGRenderer } from "echarts/renderers";
 import { useI18n } from "../i18n/i18n";
+import { useChart, type Cell } from "./useChart";
 
-registerCharts([LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+registerCharts([LineChart, GridComponent, LegendComponent, TooltipComponent]);
 
 export interface Series {
   name: string;
@@ -27,12 +28,9 @@ export default function TrendChart({
   format: (v: number) => string;
   onPick: (series: string, day: string) => void;
 }) {
-  const el = useRef<HTMLDivElement>(null);
   const { fmt, dir } = useI18n();
-  useEffect(() => {
-    if (!el.current) return;
-    const chart = init(el.current, undefined, { renderer: "svg" });
-    chart.setOption({
+  const option = useMemo(
+    () => ({
       animation: false,
       grid: { left: 56, right: 16, top: 36, bottom: 28 },
       legend: { top: 0 },
@@ -40,18 +38,29 @@ export default function TrendChart({
       xAxis: { type: "category", inverse: dir === "rtl", data: days.map((d) => fmt.date(d)) },
       yAxis: { type: "value", position: dir === "rtl" ? "right" : "left", axisLabel: { formatter: (v: number) => format(v) } },
       series: series.map((s) => ({ name: s.name, type: "line", symbolSize: 8, data: s.points })),
-    });
-    chart.on("click", (p) => {
-      const s = series[p.seriesIndex ?? -1];
-      const d = days[p.dataIndex];
+    }),
+    [days, series, fmt, dir, format],
+  );
+  const keys = useMemo(
+    () => ({
+      rows: series.length,
+      cols: days.length,
+      // The latest day of the first series first.
+      start: { row: 0, col: days.length - 1 },
+      at: ({ row, col }: Cell) => (series[row]?.points[col] != null ? { seriesIndex: row, dataIndex: col } : null),
+      describe: ({ row, col }: Cell) => `${series[row]?.name ?? ""} · ${fmt.date(days[col] ?? "")}: ${format(series[row]?.points[col] ?? 0)}`,
+    }),
+    [days, series, fmt, format],
+  );
+  return useChart({
+    option,
+    label,
+    keys,
+    pick: ({ row, col }) => {
+      const s = series[row];
+      const d = days[col];
       if (s && d) onPick(s.name, d);
-    });
-    const resize = () => chart.resize();
-    window.addEventListener("resize", resize);
-    return () => {
-      window.removeEventListener("resize", resize);
-      chart.dispose();
-    };
-  }, [days, series, fmt, dir, format, onPick]);
-  return <div ref={el} role="img" aria-label={label} style={{ height: 280, width: "100%" }} />;
+    },
+    height: 280,
+  });
 }

@@ -620,6 +620,11 @@ export type RoiScenariosQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type RoiScenariosQuery = { roiScenarios: Array<{ name: string, title: string, description: string | null, currency: string, horizonMonths: number, discountRate: number, default: boolean }> };
 
+export type CatalogueQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CatalogueQuery = { consentPurposes: Array<string>, channels: Array<{ name: string, configured: boolean }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1910,3 +1915,12 @@ export const RoiScenariosDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RoiScenariosQuery, RoiScenariosQueryVariables>;
+export const CatalogueDocument = new TypedDocumentString(`
+    query Catalogue {
+  channels {
+    name
+    configured
+  }
+  consentPurposes
+}
+    `) as unknown as TypedDocumentString<CatalogueQuery, CatalogueQueryVariables>;

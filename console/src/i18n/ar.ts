@@ -542,4 +542,7 @@ export const ar: Messages = {
   insMentionsOf: "رسائل تذكر منافسًا · {what}: {n}",
   insMentionsOfOne: "رسائل تذكر {competitor} · {what}: {n}",
   insPriceOf: "رسائل عن السعر · {what}: {n}",
+  // Charts: keyboard
+  chartKeys: "تنتقل مفاتيح الأسهم بين نقاط الرسم البياني، ومفتاحا Page Up وPage Down بخطوات أكبر، ومفتاحا Home وEnd إلى النقطة الأولى والأخيرة.",
+  chartKeysDrill: "تنتقل مفاتيح الأسهم بين نقاط الرسم البياني، ومفتاحا Page Up وPage Down بخطوات أكبر، ومفتاحا Home وEnd إلى النقطة الأولى والأخيرة؛ ويعرض مفتاح Enter المحادثات التي وراء النقطة.",
 };

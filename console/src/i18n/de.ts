@@ -542,4 +542,7 @@ export const de: Messages = {
   insMentionsOf: "Nachrichten, die einen Wettbewerber erwähnen · {what}: {n}",
   insMentionsOfOne: "Nachrichten, die {competitor} erwähnen · {what}: {n}",
   insPriceOf: "Nachrichten zum Preis · {what}: {n}",
+  // Charts: keyboard
+  chartKeys: "Die Pfeiltasten wechseln zwischen den Punkten des Diagramms, Bild auf und Bild ab in größeren Schritten, Pos1 und Ende zum ersten und letzten.",
+  chartKeysDrill: "Die Pfeiltasten wechseln zwischen den Punkten des Diagramms, Bild auf und Bild ab in größeren Schritten, Pos1 und Ende zum ersten und letzten; die Eingabetaste listet die Unterhaltungen hinter dem Punkt auf.",
 };

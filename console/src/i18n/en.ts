@@ -542,6 +542,9 @@ export const en = {
   insMentionsOf: "Messages mentioning a competitor · {what}: {n}",
   insMentionsOfOne: "Messages mentioning {competitor} · {what}: {n}",
   insPriceOf: "Messages about price · {what}: {n}",
+  // Charts: keyboard
+  chartKeys: "Arrow keys move between the chart's points, Page Up and Page Down in larger steps, Home and End to the first and last.",
+  chartKeysDrill: "Arrow keys move between the chart's points, Page Up and Page Down in larger steps, Home and End to the first and last; Enter lists the conversations behind the point.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -542,4 +542,7 @@ export const es: Messages = {
   insMentionsOf: "Mensajes que mencionan a un competidor · {what}: {n}",
   insMentionsOfOne: "Mensajes que mencionan a {competitor} · {what}: {n}",
   insPriceOf: "Mensajes sobre el precio · {what}: {n}",
+  // Charts: keyboard
+  chartKeys: "Las flechas recorren los puntos del gráfico, Re Pág y Av Pág en pasos mayores, Inicio y Fin van al primero y al último.",
+  chartKeysDrill: "Las flechas recorren los puntos del gráfico, Re Pág y Av Pág en pasos mayores, Inicio y Fin van al primero y al último; Intro muestra las conversaciones detrás del punto.",
 };

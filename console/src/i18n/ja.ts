@@ -542,4 +542,7 @@ export const ja: Messages = {
   insMentionsOf: "競合他社に言及したメッセージ · {what}：{n}",
   insMentionsOfOne: "{competitor} に言及したメッセージ · {what}：{n}",
   insPriceOf: "価格に関するメッセージ · {what}：{n}",
+  // Charts: keyboard
+  chartKeys: "矢印キーでグラフのデータ点を移動し、Page Up と Page Down で大きく移動、Home と End で最初と最後に移動します。",
+  chartKeysDrill: "矢印キーでグラフのデータ点を移動し、Page Up と Page Down で大きく移動、Home と End で最初と最後に移動します。Enter でそのデータ点の会話を一覧表示します。",
 };

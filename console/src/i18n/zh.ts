@@ -542,4 +542,7 @@ export const zh: Messages = {
   insMentionsOf: "提及竞争对手的消息 · {what}：{n}",
   insMentionsOfOne: "提及 {competitor} 的消息 · {what}：{n}",
   insPriceOf: "涉及价格的消息 · {what}：{n}",
+  // Charts: keyboard
+  chartKeys: "方向键在图表的数据点之间移动，Page Up 和 Page Down 跨度更大，Home 和 End 跳到第一个和最后一个。",
+  chartKeysDrill: "方向键在图表的数据点之间移动，Page Up 和 Page Down 跨度更大，Home 和 End 跳到第一个和最后一个；按 Enter 列出该数据点背后的会话。",
 };

@@ -25,8 +25,8 @@ import {
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
-import { channels as allChannels } from "../components/ChannelIcon";
-import { purposeKey, purposes } from "../components/Consent";
+import { purposeLabel } from "../components/Consent";
+import { useCatalogue } from "../api/catalogue";
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -549,7 +549,12 @@ export function Consents() {
   const [customerId, setCustomerId] = useState("");
   const [shown, setShown] = useState<ConsentsShown | null>(null);
   const [channel, setChannel] = useState<string | null>(null);
-  const [purpose, setPurpose] = useState<string>(purposes[0]);
+  const [catalogueError, setCatalogueError] = useState<string | null>(null);
+  const catalogue = useCatalogue(setCatalogueError);
+  const purposes = catalogue?.consentPurposes ?? [];
+  // The server's first purpose until another is chosen.
+  const [chosen, setPurpose] = useState<string | null>(null);
+  const purpose = chosen ?? purposes[0] ?? null;
   const [granted, setGranted] = useState(true);
   const [recorded, setRecorded] = useState<ConsentItemFragment | null>(null);
   const { busy, error, run } = useAction();
@@ -564,7 +569,7 @@ export function Consents() {
     });
   }
 
-  function record(to: ConsentsShown, channel: string) {
+  function record(to: ConsentsShown, channel: string, purpose: string) {
     return run(async () => {
       const { setConsent } = await request(SetConsentDocument, { customerId: to.customerId, channel, purpose, granted });
       setRecorded(setConsent);
@@ -578,7 +583,7 @@ export function Consents() {
   const channelData = shown
     ? [
         { group: t("consentCustomerChannels"), items: shown.channels },
-        { group: t("consentOtherChannels"), items: allChannels.filter((c) => !shown.channels.includes(c)) },
+        { group: t("consentOtherChannels"), items: (catalogue?.channels ?? []).map((c) => c.name).filter((c) => !shown.channels.includes(c)) },
       ].filter((g) => g.items.length > 0)
     : [];
   const answer = (c: ConsentItemFragment) => t(c.granted ? "consentGranted" : "consentRefused");
@@ -605,7 +610,7 @@ export function Consents() {
           </Button>
         </Group>
       </form>
-      <ErrorAlert error={error} />
+      <ErrorAlert error={error ?? catalogueError} />
       {shown && (
         <section aria-label={t("consentsOf", { id: shown.customerId })} data-testid="consents">
           <Title order={4} size="h5" mb="xs">
@@ -627,7 +632,7 @@ export function Consents() {
                 {shown.consents.map((c) => (
                   <Table.Tr key={`${c.channel}/${c.purpose}`} data-consent={`${c.channel}/${c.purpose}`} data-granted={c.granted} data-updated={c.updatedAt}>
                     <Table.Td>{c.channel}</Table.Td>
-                    <Table.Td>{t(purposeKey(c.purpose))}</Table.Td>
+                    <Table.Td>{purposeLabel(t, c.purpose)}</Table.Td>
                     <Table.Td c={c.granted ? "teal.9" : "red.9"} fw={700}>
                       {answer(c)}
                     </Table.Td>
@@ -640,7 +645,7 @@ export function Consents() {
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              if (channel) void record(shown, channel);
+              if (channel && purpose) void record(shown, channel, purpose);
             }}
           >
             <Group align="end" mt="md">
@@ -649,19 +654,19 @@ export function Consents() {
                 label={t("consentPurpose")}
                 w={160}
                 value={purpose}
-                onChange={(p) => setPurpose(p ?? purposes[0])}
-                data={purposes.map((p) => ({ value: p, label: t(purposeKey(p)) }))}
+                onChange={(p) => p && setPurpose(p)}
+                data={purposes.map((p) => ({ value: p, label: purposeLabel(t, p) }))}
                 allowDeselect={false}
               />
               <Switch label={t("consentGrantedSwitch")} checked={granted} onChange={(e) => setGranted(e.currentTarget.checked)} mb={8} />
-              <Button type="submit" loading={busy} disabled={!channel}>
+              <Button type="submit" loading={busy} disabled={!channel || !purpose}>
                 {t("recordConsent")}
               </Button>
             </Group>
           </form>
           {recorded && (
             <Text role="status" mt="xs" data-testid="consent-recorded">
-              {t("consentRecorded", { channel: recorded.channel, purpose: t(purposeKey(recorded.purpose)), answer: answer(recorded), at: fmt.dateTime(recorded.updatedAt) })}
+              {t("consentRecorded", { channel: recorded.channel, purpose: purposeLabel(t, recorded.purpose), answer: answer(recorded), at: fmt.dateTime(recorded.updatedAt) })}
             </Text>
           )}
         </section>

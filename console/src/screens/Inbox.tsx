@@ -7,7 +7,8 @@ import { onConnection, onReconnected, request, subscribe } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer, type Viewer } from "../session";
 import { navigate } from "../router";
-import { ChannelIcon, channels } from "../components/ChannelIcon";
+import { ChannelIcon } from "../components/ChannelIcon";
+import { useCatalogue } from "../api/catalogue";
 import { SlaTimer } from "../components/SlaTimer";
 import { PriorityBadge } from "../components/PriorityBadge";
 
@@ -62,6 +63,9 @@ export default function Inbox() {
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const [active, setActive] = useState(0);
+  // The server's channels, those it has on first (a stable sort keeps its order otherwise).
+  const catalogue = useCatalogue(setError);
+  const channels = useMemo(() => [...(catalogue?.channels ?? [])].sort((a, b) => Number(b.configured) - Number(a.configured)).map((c) => c.name), [catalogue]);
   // The latest message of each conversation, as messageAdded pushes them: a message can
   // arrive before or after its conversation enters the inbox.
   const [latest, setLatest] = useState<ReadonlyMap<string, LiveMessage>>(new Map());
@@ -221,7 +225,7 @@ export default function Inbox() {
           w={150}
           value={channel ?? ""}
           onChange={(v) => setChannel(v || null)}
-          data={[any, ...channels.map((c) => ({ value: c, label: c }))]}
+          data={[any, ...(channel && !channels.includes(channel) ? [channel] : []), ...channels].map((c) => (typeof c === "string" ? { value: c, label: c } : c))}
           allowDeselect={false}
         />
         <Select
