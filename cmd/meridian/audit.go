@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,16 +28,17 @@ func init() {
 	})
 }
 
-const auditUsage = "usage: meridian audit verify|export|anchor [--region R] [--data-dir DIR | --database-url URL] [--residency-policy FILE]"
+const auditUsage = "usage: meridian audit verify|export|anchor [--region R] [--data-dir DIR | --database-url URL] [--residency-policy FILE] [--unrecorded]"
 
 // errAuditInvalid is what verify returns when a chain does not hold: the exit code is 1.
 var errAuditInvalid = errors.New("the audit trail is not intact")
 
 // runAudit is `meridian audit verify` (one line per region; fails when a chain is broken),
 // `meridian audit export --region R` (the region's entries as JSON lines with their hashes)
-// and `meridian audit anchor` (records each region's head now). It reads PostgreSQL only: a
-// database URL, or the local cluster of a data directory no server is using. verify and
-// export change nothing, not even the trail itself.
+// and `meridian audit anchor` (records each region's head now). It uses PostgreSQL only: a
+// database URL, or the local cluster of a data directory no server is using. verify changes
+// nothing; export first appends its own entry to the region's trail (who exported it is a
+// compliance fact), unless --unrecorded, for a read-only copy.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || !slices.Contains([]string{"verify", "export", "anchor"}, args[0]) {
 		fmt.Fprintln(stderr, auditUsage)
@@ -49,6 +51,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dsn := fs.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (DATABASE_URL); empty = the data directory's local cluster")
 	policy := fs.String("residency-policy", os.Getenv("MERIDIAN_RESIDENCY_POLICY"), "residency policy YAML naming the regions (MERIDIAN_RESIDENCY_POLICY; empty = the shipped default)")
 	region := fs.String("region", "", "the region (export: required; verify, anchor: empty = every region)")
+	unrecorded := fs.Bool("unrecorded", false, "export: do not append the export to the trail (a read-only copy of the database)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
@@ -78,6 +81,11 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer closeDB()
 	switch sub {
 	case "export":
+		if !*unrecorded {
+			if err := recordExport(ctx, db, regions[0]); err != nil {
+				return fmt.Errorf("export not recorded in %s's trail (--unrecorded for a read-only copy): %w", regions[0], err)
+			}
+		}
 		_, err := audit.Export(ctx, db.Pool, regions[0], stdout)
 		return err
 	case "anchor":
@@ -111,6 +119,22 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w in %s", errAuditInvalid, strings.Join(invalid, ", "))
 	}
 	return nil
+}
+
+// recordExport appends the export to region's trail, naming the operating-system user and
+// host the command ran as: a command line has no API key.
+func recordExport(ctx context.Context, db *postgres.DB, region string) error {
+	l, err := audit.New(db.Pool, audit.Options{Regions: []string{region}})
+	if err != nil {
+		return err
+	}
+	who := "unknown"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	host, _ := os.Hostname()
+	_, err = l.Append(ctx, audit.Entry{Action: audit.ActionExport, Region: region, Role: "operator", From: "cli:" + who + "@" + host})
+	return errors.Join(err, l.Close(ctx))
 }
 
 // openAuditDB connects to dsn, or starts the local cluster of dataDir, which it locks like a

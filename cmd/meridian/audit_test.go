@@ -42,8 +42,9 @@ func auditFixture(t *testing.T, dsn string, n int) *postgres.DB {
 	return db
 }
 
-// verify and export read a DATABASE_URL; verify exits 1 naming the first bad entry once the
-// log is tampered with, export writes every entry with its hashes.
+// verify and export use a DATABASE_URL; verify exits 1 naming the first bad entry once the
+// log is tampered with, export records itself in the trail and writes every entry with its
+// hashes (--unrecorded leaves the trail alone).
 func TestAuditVerifyFailsOnATamperedLogAndExportHasTheHashes(t *testing.T) {
 	dsn := pgtest.StartForTest(t)
 	db := auditFixture(t, dsn, 6)
@@ -54,8 +55,15 @@ func TestAuditVerifyFailsOnATamperedLogAndExportHasTheHashes(t *testing.T) {
 	code, out, _ = runCLI(t, "audit", "export", "--region", "eu", "--database-url", dsn)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var last audit.Entry
-	if code != 0 || len(lines) != 6 || json.Unmarshal([]byte(lines[5]), &last) != nil || last.Seq != 6 || len(last.Hash) != 64 || len(last.PrevHash) != 64 {
+	if code != 0 || len(lines) != 7 || json.Unmarshal([]byte(lines[6]), &last) != nil || last.Seq != 7 || len(last.Hash) != 64 || len(last.PrevHash) != 64 ||
+		last.Action != audit.ActionExport || last.Role != "operator" || !strings.HasPrefix(last.From, "cli:") {
 		t.Fatalf("export: exit %d\n%s", code, out)
+	}
+	if code, out, _ = runCLI(t, "audit", "export", "--unrecorded", "--region", "eu", "--database-url", dsn); code != 0 || strings.Count(out, "\n") != 7 {
+		t.Fatalf("export --unrecorded: exit %d\n%s", code, out)
+	}
+	if code, out, _ = runCLI(t, "audit", "verify", "--region", "eu", "--database-url", dsn); code != 0 || !strings.Contains(out, "eu: valid, 7 entries") {
+		t.Fatalf("after the exports: exit %d\n%s", code, out)
 	}
 	if _, err := db.Pool.Exec(context.Background(), `DELETE FROM region_eu.audit_log WHERE seq = 3`); err != nil {
 		t.Fatal(err)
