@@ -29,9 +29,12 @@ export type ErasureStatus =
  * Keeps events whose dimension compares to the values as op says. Besides the metrics
  * dimensions, mention keeps the customer messages an insights rate counts as hits, matched in
  * the database as competitorMentions and priceSensitivity match them: competitor (any competitor
- * of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price. It needs a
+ * of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price; or the
+ * messages a theme of opportunities counts, tokenised as opportunities tokenises them:
+ * theme:<phrase>, one value per phrase of the theme (op in), e.g. theme:battery. It needs a
  * key that reads insights and reads only the regions where its role may read message texts
- * (the field policy); each conversation it lists is audited (search.text). At most one per query.
+ * (the field policy; for a theme, and see phrases: me.fields says which); each conversation it
+ * lists is audited (search.text). At most one per query.
  */
 export type FilterInput = {
   dimension: string;
