@@ -32,7 +32,8 @@ export function RateBars({
   categories: string[];
   series: RateSeries[];
   label: string;
-  onPick: (series: number, category: number) => void;
+  /** Without it (a key that may not list the conversations behind a bar) no bar is a link. */
+  onPick?: (series: number, category: number) => void;
 }) {
   const el = useRef<HTMLDivElement>(null);
   const { t, fmt, dir } = useI18n();
@@ -55,9 +56,9 @@ export function RateBars({
       },
       xAxis: { type: "category", inverse: dir === "rtl", data: categories },
       yAxis: { type: "value", position: dir === "rtl" ? "right" : "left", axisLabel: { formatter: pct } },
-      series: series.map((s) => ({ name: s.name, type: "bar", data: s.points.map((r) => r?.rate ?? null) })),
+      series: series.map((s) => ({ name: s.name, type: "bar", cursor: onPick ? "pointer" : "default", data: s.points.map((r) => r?.rate ?? null) })),
     });
-    chart.on("click", (p) => onPick(p.seriesIndex ?? 0, p.dataIndex));
+    if (onPick) chart.on("click", (p) => onPick(p.seriesIndex ?? 0, p.dataIndex));
     const resize = () => chart.resize();
     window.addEventListener("resize", resize);
     return () => {
@@ -76,7 +77,8 @@ export function ThemeTrend({
 }: {
   periods: { period: string; docs: number; total: number }[];
   label: string;
-  onPick: (period: number) => void;
+  /** Without it (a key that may not list the conversations behind a point) no point is a link. */
+  onPick?: (period: number) => void;
 }) {
   const el = useRef<HTMLDivElement>(null);
   const { t, fmt, dir } = useI18n();
@@ -95,9 +97,9 @@ export function ThemeTrend({
       },
       xAxis: { type: "category", inverse: dir === "rtl", data: periods.map((p) => fmt.date(p.period)) },
       yAxis: { type: "value", minInterval: 1, position: dir === "rtl" ? "right" : "left" },
-      series: [{ name: label, type: "line", symbolSize: 10, data: periods.map((p) => p.docs) }],
+      series: [{ name: label, type: "line", symbolSize: 10, cursor: onPick ? "pointer" : "default", data: periods.map((p) => p.docs) }],
     });
-    chart.on("click", (p) => onPick(p.dataIndex));
+    if (onPick) chart.on("click", (p) => onPick(p.dataIndex));
     const resize = () => chart.resize();
     window.addEventListener("resize", resize);
     return () => {

@@ -240,7 +240,7 @@ export type Urgency =
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { tenant: string, role: string, regions: Array<string>, can: Array<string>, agent: { id: string, name: string, team: string | null, languages: Array<string> } | null } };
+export type MeQuery = { me: { tenant: string, role: string, regions: Array<string>, can: Array<string>, fields: Array<{ field: string, outcome: string, regions: Array<{ region: string, outcome: string }> }>, agent: { id: string, name: string, team: string | null, languages: Array<string> } | null } };
 
 export type InboxRowFragment = { id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null };
 
@@ -787,6 +787,14 @@ export const MeDocument = new TypedDocumentString(`
     role
     regions
     can
+    fields {
+      field
+      outcome
+      regions {
+        region
+        outcome
+      }
+    }
     agent {
       id
       name

@@ -542,4 +542,9 @@ export const ar: Messages = {
   insMentionsOf: "رسائل تذكر منافسًا · {what}: {n}",
   insMentionsOfOne: "رسائل تذكر {competitor} · {what}: {n}",
   insPriceOf: "رسائل عن السعر · {what}: {n}",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: رسائل العملاء حول «{theme}»",
+  insThemeOf: "رسائل حول {theme}: {n}",
+  insNoTextDrill: "لا يحق لدورك قراءة نصوص الرسائل (سياسة الحقول)، لذا لا تسرد أعداد الإشارات والموضوعات محادثاتها.",
+  insNoThemeDrill: "لا يحق لدورك رؤية العبارات حيث يقرأ نصوص الرسائل (سياسة الحقول)، لذا لا تسرد أعداد الموضوع محادثاته.",
 };

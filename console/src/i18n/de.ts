@@ -542,4 +542,9 @@ export const de: Messages = {
   insMentionsOf: "Nachrichten, die einen Wettbewerber erwähnen · {what}: {n}",
   insMentionsOfOne: "Nachrichten, die {competitor} erwähnen · {what}: {n}",
   insPriceOf: "Nachrichten zum Preis · {what}: {n}",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: Kundennachrichten zu „{theme}“",
+  insThemeOf: "Nachrichten zu {theme}: {n}",
+  insNoTextDrill: "Ihre Rolle darf keine Nachrichtentexte lesen (Feldrichtlinie), daher listen Zählungen von Erwähnungen und Themen ihre Konversationen nicht auf.",
+  insNoThemeDrill: "Ihre Rolle darf dort, wo sie Nachrichtentexte liest, keine Phrasen sehen (Feldrichtlinie), daher listen die Zählungen eines Themas ihre Konversationen nicht auf.",
 };

@@ -542,6 +542,11 @@ export const en = {
   insMentionsOf: "Messages mentioning a competitor · {what}: {n}",
   insMentionsOfOne: "Messages mentioning {competitor} · {what}: {n}",
   insPriceOf: "Messages about price · {what}: {n}",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: customer messages on “{theme}”",
+  insThemeOf: "Messages on {theme}: {n}",
+  insNoTextDrill: "Your role may not read message texts (the field policy), so counts of mentions and themes do not list their conversations.",
+  insNoThemeDrill: "Your role may not see phrases where it reads message texts (the field policy), so a theme's counts do not list their conversations.",
 } as const;
 
 export type MessageKey = keyof typeof en;

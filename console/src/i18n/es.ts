@@ -542,4 +542,9 @@ export const es: Messages = {
   insMentionsOf: "Mensajes que mencionan a un competidor · {what}: {n}",
   insMentionsOfOne: "Mensajes que mencionan a {competitor} · {what}: {n}",
   insPriceOf: "Mensajes sobre el precio · {what}: {n}",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: mensajes de clientes sobre «{theme}»",
+  insThemeOf: "Mensajes sobre {theme}: {n}",
+  insNoTextDrill: "Su rol no puede leer los textos de los mensajes (política de campos), por lo que los recuentos de menciones y temas no enumeran sus conversaciones.",
+  insNoThemeDrill: "Su rol no puede ver frases donde lee los textos de los mensajes (política de campos), por lo que los recuentos de un tema no enumeran sus conversaciones.",
 };

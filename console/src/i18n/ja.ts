@@ -542,4 +542,9 @@ export const ja: Messages = {
   insMentionsOf: "競合他社に言及したメッセージ · {what}：{n}",
   insMentionsOfOne: "{competitor} に言及したメッセージ · {what}：{n}",
   insPriceOf: "価格に関するメッセージ · {what}：{n}",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}：「{theme}」に関する顧客メッセージ",
+  insThemeOf: "{theme} に関するメッセージ：{n}",
+  insNoTextDrill: "あなたのロールはメッセージ本文を閲覧できません（フィールドポリシー）。そのため、言及やテーマの件数から会話は一覧表示されません。",
+  insNoThemeDrill: "あなたのロールは、メッセージ本文を閲覧できる地域でフレーズを閲覧できません（フィールドポリシー）。そのため、テーマの件数から会話は一覧表示されません。",
 };

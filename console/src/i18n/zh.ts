@@ -542,4 +542,9 @@ export const zh: Messages = {
   insMentionsOf: "提及竞争对手的消息 · {what}：{n}",
   insMentionsOfOne: "提及 {competitor} 的消息 · {what}：{n}",
   insPriceOf: "涉及价格的消息 · {what}：{n}",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}：关于“{theme}”的客户消息",
+  insThemeOf: "关于 {theme} 的消息：{n}",
+  insNoTextDrill: "您的角色无权阅读消息文本（字段策略），因此提及和主题的计数不会列出其会话。",
+  insNoThemeDrill: "在您的角色可阅读消息文本的区域，它无权查看短语（字段策略），因此主题的计数不会列出其会话。",
 };
