@@ -93,7 +93,7 @@ const seededIds = (country, lo, hi) =>
   Array.from({ length: hi - lo }, (_, i) => `ins-${country.toLowerCase()}-${lo + i}`).sort();
 
 const themesQuery = `query($target: SegmentInput!, $from: Time, $to: Time) {
-  opportunities(target: $target, from: $from, to: $to, period: "week", limit: 10) { label phrases volume periods { period docs } examples { conversationId text } }
+  opportunities(target: $target, from: $from, to: $to, period: "week", limit: 10) { label phrases volume markets { key hits rate } periods { period docs } examples { conversationId text } }
 }`;
 
 test("an analyst reads competitor and price rates, themes with masked examples, and the conversations behind a count, as GraphQL gives them", async () => {
@@ -250,6 +250,14 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
     const pointListed = await listedIn(drill.getByRole("heading", { name: `${num(inPeriod.totalCount)} conversations: DE · ${day}: customer messages on “${th.label}”` }));
     assert.deepEqual(pointListed.map(([id]) => id).sort(), inPeriod.edges.map((e) => e.node.id).sort());
     assert.equal(pointListed.reduce((s, [, n]) => s + n, 0), last.docs);
+
+    // Its rate in a market lists that market's customer messages with the theme (the
+    // baseline's too): for Germany, the same conversations.
+    const deTheme = th.markets.find((m) => m.key === "DE");
+    await themes.getByRole("button", { name: `DE ${pct(deTheme.rate)} · Messages on ${th.label} · DE: ${num(deTheme.hits)}` }).click();
+    const marketListed = await listedIn(drill.getByRole("heading", { name: `${num(themeHits.totalCount)} conversations: DE: customer messages on “${th.label}”` }));
+    assert.deepEqual(marketListed.map(([id]) => id).sort(), themeHits.edges.map((e) => e.node.id).sort());
+    assert.equal(marketListed.reduce((s, [, n]) => s + n, 0), deTheme.hits);
 
     // Its examples as the analyst may see them: the same texts, masked, each opening its conversation.
     const examples = opportunities[0].examples;

@@ -375,12 +375,23 @@ export default function Insights() {
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td data-testid="theme-markets">
                     {th.markets
                       .filter((m) => m.hits > 0)
                       .slice(0, 4)
-                      .map((m) => `${m.key} ${pct(m.rate)}`)
-                      .join(" · ")}
+                      .map((m, j) => (
+                        <span key={m.key}>
+                          {j > 0 && " · "}
+                          {drillCount(
+                            m.hits,
+                            // The name holds what is shown (the rate), then what the list is.
+                            `${m.key} ${pct(m.rate)} · ${t("insThemeOf", { theme: `${th.label} · ${m.key}`, n: fmt.number(m.hits) })}`,
+                            () => range && drillMessages(t("insDrillTheme", { what: m.key, theme: th.label }), [m.key], [], [], range, th.phrases.map((ph) => `theme:${ph}`)),
+                            `${m.key} ${pct(m.rate)}`,
+                            mayDrillThemes,
+                          )}
+                        </span>
+                      ))}
                   </Table.Td>
                 </Table.Tr>
               ))}
