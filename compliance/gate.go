@@ -15,7 +15,7 @@ const (
 	ActionReadIdentity   = "read.identity"
 	ActionReadOrder      = "read.order"
 	// ActionSearchText: a conversation was listed for what its customers' messages say (the
-	// insights drill to the conversations mentioning a competitor or price).
+	// insights drill to the conversations mentioning a competitor or price, or with a theme).
 	ActionSearchText = "search.text"
 )
 

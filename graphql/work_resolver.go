@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/conversation/routing"
 	"github.com/meridian-cs/meridian/graphql/generated"
@@ -344,5 +345,24 @@ func (q queryResolver) Me(ctx context.Context) (*generated.Me, error) {
 			out.Can = append(out.Can, string(a))
 		}
 	}
+	out.Fields = fieldAccess(q.gate, p, out.Regions)
 	return out, nil
+}
+
+// fieldAccess is how p sees each field of the gate's policy in regions: per region, and the
+// strictest across them (hidden without a region: the key reads none). The console offers
+// only the drills the policy lets the key follow.
+func fieldAccess(g *compliance.Gate, p auth.Principal, regions []string) []generated.FieldAccess {
+	out := make([]generated.FieldAccess, 0, len(compliance.Fields))
+	for _, f := range compliance.Fields {
+		fa := generated.FieldAccess{Field: string(f), Outcome: compliance.OutcomeHidden, Regions: []generated.RegionAccess{}}
+		if len(regions) > 0 {
+			fa.Outcome = g.AccessAcross(p, regions, f).Outcome
+		}
+		for _, r := range regions {
+			fa.Regions = append(fa.Regions, generated.RegionAccess{Region: r, Outcome: g.Access(p, r, f).Outcome})
+		}
+		out = append(out, fa)
+	}
+	return out
 }

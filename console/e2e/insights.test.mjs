@@ -4,8 +4,10 @@
 // reads the same competitor and price rates, per market and segment, as GraphQL gives for the
 // same filters, the German customers' theme with its examples masked (no e-mail address, no
 // phone number), and opens the conversations behind a count: a rate's bar or hits list only
-// the conversations whose customer messages mention a competitor or price, as the server's
-// mention filter gives them; an agent's console has no such screen. axe-core checks the screen. Run: make build && cd console && node --test e2e/insights.test.mjs
+// the conversations whose customer messages mention a competitor or price, a theme's volume
+// or trend point those with one of its phrases, as the server's mention filter gives them;
+// an executive, whose role reads no texts, is offered none of those drills; an agent's
+// console has no such screen. axe-core checks the screen. Run: make build && cd console && node --test e2e/insights.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
@@ -15,6 +17,7 @@ import { accessibilityProblems, launchBrowser, startMeridian, waitFor } from "./
 const adminKey = "insights-admin-key-0123";
 const analystKey = "insights-analyst-key-0123";
 const agentKey = "insights-agent-key-0123";
+const executiveKey = "insights-executive-key-0123";
 
 let meridian, base, browser;
 const gql = (...args) => meridian.gql(...args);
@@ -57,7 +60,7 @@ for (let i = 0; i < 10; i++) {
 for (let i = 0; i < 8; i++) message("US", "enterprise", 100 + i, "Where is my parcel? The tracking page shows nothing since Monday.");
 
 before(async () => {
-  meridian = await startMeridian(`${adminKey},${analystKey}:analyst,${agentKey}:agent:eu`);
+  meridian = await startMeridian(`${adminKey},${analystKey}:analyst,${agentKey}:agent:eu,${executiveKey}:executive`);
   base = meridian.base;
   const resp = await fetch(`${base}/v1/events`, {
     method: "POST",
@@ -90,7 +93,7 @@ const seededIds = (country, lo, hi) =>
   Array.from({ length: hi - lo }, (_, i) => `ins-${country.toLowerCase()}-${lo + i}`).sort();
 
 const themesQuery = `query($target: SegmentInput!, $from: Time, $to: Time) {
-  opportunities(target: $target, from: $from, to: $to, period: "week", limit: 10) { label volume periods { period docs } examples { conversationId text } }
+  opportunities(target: $target, from: $from, to: $to, period: "week", limit: 10) { label phrases volume markets { key hits rate } periods { period docs } examples { conversationId text } }
 }`;
 
 test("an analyst reads competitor and price rates, themes with masked examples, and the conversations behind a count, as GraphQL gives them", async () => {
@@ -220,16 +223,41 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
     assert.deepEqual(shownThemes, opportunities.map((th) => [th.label, num(th.volume)]));
     await page.getByRole("img", { name: `${opportunities[0].label}: messages per period` }).waitFor();
 
-    // A point of its trend lists the conversations of the period's German customer messages.
-    const trend = page.getByRole("img", { name: `${opportunities[0].label}: messages per period` });
+    // Its volume lists the conversations whose German customer messages have one of its
+    // phrases (the server's theme filter), their messages adding up to the volume: the
+    // battery messages, not the parcel questions.
+    const th = opportunities[0];
+    const themeFilters = [...filters, { dimension: "mention", op: "in", values: th.phrases.map((ph) => `theme:${ph}`) }];
+    const themeHits = await hitsOf(themeFilters);
+    assert.ok(themeHits.totalCount > 0, `no conversation for theme ${th.label}`);
+    await themes.getByRole("button", { name: `Messages on ${th.label}: ${num(th.volume)}` }).click();
+    const themeListed = await listedIn(drill.getByRole("heading", { name: `${num(themeHits.totalCount)} conversations: DE: customer messages on “${th.label}”` }));
+    assert.deepEqual(themeListed.map(([id]) => id).sort(), themeHits.edges.map((e) => e.node.id).sort());
+    assert.equal(themeListed.reduce((s, [, n]) => s + n, 0), th.volume);
+    assert.ok(!themeListed.some(([id]) => id === "ins-de-12"), "a parcel question is listed in a battery theme");
+
+    // A point of its trend lists the conversations of the period's German customer messages
+    // with the theme, adding up to the point's figure.
+    const trend = page.getByRole("img", { name: `${th.label}: messages per period` });
     const points = trend.locator('path[fill="#fff"], path[fill="#ffffff"]');
-    assert.equal(await points.count(), opportunities[0].periods.length);
-    const last = opportunities[0].periods.at(-1);
+    assert.equal(await points.count(), th.periods.length);
+    const last = th.periods.at(-1);
     const periodStart = new Date(Math.max(Date.parse(`${last.period}T00:00:00Z`), Date.parse(from))).toISOString();
-    const inPeriod = await gql(analystKey, `query($f: [FilterInput!], $from: Time, $to: Time) { conversations(filters: $f, from: $from, to: $to) { totalCount } }`, { f: filters, from: periodStart, to });
+    const periodEnd = new Date(Math.min(Date.parse(`${last.period}T00:00:00Z`) + 7 * 86_400_000, Date.parse(to))).toISOString();
+    const inPeriod = (await gql(analystKey, drillQuery, { f: themeFilters, from: periodStart, to: periodEnd })).conversations;
     await points.last().click();
     const day = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(`${last.period}T00:00:00Z`));
-    await drill.getByRole("heading", { name: `${num(inPeriod.conversations.totalCount)} conversations: DE · ${day}: customer messages` }).waitFor();
+    const pointListed = await listedIn(drill.getByRole("heading", { name: `${num(inPeriod.totalCount)} conversations: DE · ${day}: customer messages on “${th.label}”` }));
+    assert.deepEqual(pointListed.map(([id]) => id).sort(), inPeriod.edges.map((e) => e.node.id).sort());
+    assert.equal(pointListed.reduce((s, [, n]) => s + n, 0), last.docs);
+
+    // Its rate in a market lists that market's customer messages with the theme (the
+    // baseline's too): for Germany, the same conversations.
+    const deTheme = th.markets.find((m) => m.key === "DE");
+    await themes.getByRole("button", { name: `DE ${pct(deTheme.rate)} · Messages on ${th.label} · DE: ${num(deTheme.hits)}` }).click();
+    const marketListed = await listedIn(drill.getByRole("heading", { name: `${num(themeHits.totalCount)} conversations: DE: customer messages on “${th.label}”` }));
+    assert.deepEqual(marketListed.map(([id]) => id).sort(), themeHits.edges.map((e) => e.node.id).sort());
+    assert.equal(marketListed.reduce((s, [, n]) => s + n, 0), deTheme.hits);
 
     // Its examples as the analyst may see them: the same texts, masked, each opening its conversation.
     const examples = opportunities[0].examples;
@@ -253,6 +281,76 @@ test("an analyst reads competitor and price rates, themes with masked examples, 
     const shot = join(tmpdir(), "meridian-console-e2e-insights.png");
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
     console.log(`screenshot of the failure: ${shot}\npage problems: ${problems.join("; ")}\nserver log:\n${meridian.logs()}`);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});
+
+test("an executive reads the same figures, but no count or chart offers the conversations behind a mention or a theme (the field policy hides texts from the role)", async () => {
+  const page = await browser.newPage({ locale: "en-US" });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  try {
+    // What the server's field policy says: executives read no message text anywhere, and the
+    // mention filter refuses them.
+    const { me } = await gql(executiveKey, `{ me { role fields { field outcome regions { region outcome } } } }`);
+    const text = me.fields.find((f) => f.field === "text");
+    assert.equal(text.outcome, "hidden");
+    assert.ok(text.regions.length > 0 && text.regions.every((r) => r.outcome === "hidden"), JSON.stringify(text));
+    assert.equal(me.fields.find((f) => f.field === "phrase").outcome, "clear");
+    const refused = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${executiveKey}` },
+      body: JSON.stringify({ query: drillQuery, variables: { f: [{ dimension: "mention", op: "eq", values: ["competitor"] }], from, to } }),
+    }).then((r) => r.json());
+    assert.match(refused.errors?.[0]?.message ?? "", /field policy hides their texts/);
+
+    const want = await gql(executiveKey, reportsQuery, { from, to });
+    await page.goto(`${base}/`);
+    await page.getByLabel("API key").fill(executiveKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Product insights" }).click();
+    await page.getByRole("heading", { name: "Product insights" }).waitFor();
+    await page.getByTestId("no-text-drill").getByText("Your role may not read message texts").waitFor();
+
+    // The same figures as GraphQL gives the executive, the hits as plain text.
+    const competitors = page.getByTestId("competitors");
+    await competitors.locator("tbody tr").nth(want.competitorMentions.markets.length - 1).waitFor();
+    const shown = await competitors.locator("tbody tr").evaluateAll((rows) => rows.map((r) => [r.dataset.market, r.querySelector("[data-testid=hits]").textContent]));
+    assert.deepEqual(shown, want.competitorMentions.markets.map((m) => [m.market, num(m.rate.hits)]));
+    assert.equal(await competitors.locator("[data-testid=hits] button, [data-testid=top] button").count(), 0);
+    assert.equal(await page.getByTestId("price").locator("[data-testid=hits] button").count(), 0);
+    assert.equal(await page.getByRole("button", { name: /^Messages mentioning|^Messages about price/ }).count(), 0);
+    // A count of messages (no text read) still lists its conversations.
+    const de = want.competitorMentions.markets.find((m) => m.market === "DE");
+    await page.getByRole("button", { name: `Customer messages · DE: ${num(de.rate.docs)}` }).waitFor();
+
+    // A bar is no link: clicking it lists nothing.
+    const bars = page.getByRole("img", { name: "Share of customer messages mentioning a competitor, by market" }).locator('path[fill]:not([fill="none"]):not([fill="transparent"])');
+    await bars.first().click();
+
+    // Themes: the volume is plain text and a trend point lists nothing.
+    await page.getByRole("combobox", { name: "Markets" }).click();
+    await page.getByRole("option", { name: "DE", exact: true }).click();
+    await page.keyboard.press("Escape");
+    const { opportunities } = await gql(executiveKey, themesQuery, { target: { markets: ["DE"], segments: [], languages: [] }, from, to });
+    assert.ok(opportunities.length > 0, "no theme for the executive");
+    const themes = page.getByTestId("themes");
+    await themes.locator("tbody tr").nth(opportunities.length - 1).waitFor();
+    assert.deepEqual(await themes.locator("[data-testid=volume]").allTextContents(), opportunities.map((th) => num(th.volume)));
+    assert.equal(await themes.locator("[data-testid=volume] button").count(), 0);
+    const trend = page.getByRole("img", { name: `${opportunities[0].label}: messages per period` });
+    await trend.locator('path[fill="#fff"], path[fill="#ffffff"]').last().click();
+    await page.waitForTimeout(500);
+    assert.equal(await page.getByTestId("drill").count(), 0, "a drill opened for the executive");
+    assert.equal(await page.getByRole("alert").count(), 0, "an error shows");
+    assert.deepEqual(await accessibilityProblems(page), []);
+    assert.deepEqual(problems, []);
+  } catch (err) {
+    const shot = join(tmpdir(), "meridian-console-e2e-insights-executive.png");
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`screenshot of the failure: ${shot}\npage problems: ${problems.join("; ")}`);
     throw err;
   } finally {
     await page.close();

@@ -26,3 +26,13 @@ export function screensFor(v: Viewer): Screen[] {
   if (can.has("audit")) out.push("compliance");
   return out;
 }
+
+/**
+ * Whether the field policy lets the viewer's role see every one of fields in at least one
+ * region of its key (me.fields): a list of conversations selected by what their texts say
+ * (the insights drills) needs text, a theme's also phrase, in the same region.
+ */
+export function maySee(v: Viewer, ...fields: string[]): boolean {
+  const by = new Map(v.fields.map((f) => [f.field, new Map(f.regions.map((r) => [r.region, r.outcome]))]));
+  return v.regions.some((r) => fields.every((f) => (by.get(f)?.get(r) ?? "hidden") !== "hidden"));
+}

@@ -418,6 +418,12 @@ type ComplexityRoot struct {
 		Verified func(childComplexity int) int
 	}
 
+	FieldAccess struct {
+		Field   func(childComplexity int) int
+		Outcome func(childComplexity int) int
+		Regions func(childComplexity int) int
+	}
+
 	FollowTheSunBaseline struct {
 		AiContacts    func(childComplexity int) int
 		Cost          func(childComplexity int) int
@@ -529,6 +535,7 @@ type ComplexityRoot struct {
 	Me struct {
 		Agent   func(childComplexity int) int
 		Can     func(childComplexity int) int
+		Fields  func(childComplexity int) int
 		Regions func(childComplexity int) int
 		Role    func(childComplexity int) int
 		Tenant  func(childComplexity int) int
@@ -714,6 +721,11 @@ type ComplexityRoot struct {
 		Key  func(childComplexity int) int
 		Low  func(childComplexity int) int
 		Rate func(childComplexity int) int
+	}
+
+	RegionAccess struct {
+		Outcome func(childComplexity int) int
+		Region  func(childComplexity int) int
 	}
 
 	ReplyLocalisation struct {
@@ -2745,6 +2757,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ErasureEntry.Verified(childComplexity), true
 
+	case "FieldAccess.field":
+		if e.ComplexityRoot.FieldAccess.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldAccess.Field(childComplexity), true
+	case "FieldAccess.outcome":
+		if e.ComplexityRoot.FieldAccess.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldAccess.Outcome(childComplexity), true
+	case "FieldAccess.regions":
+		if e.ComplexityRoot.FieldAccess.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldAccess.Regions(childComplexity), true
+
 	case "FollowTheSunBaseline.aiContacts":
 		if e.ComplexityRoot.FollowTheSunBaseline.AiContacts == nil {
 			break
@@ -3201,6 +3232,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Me.Can(childComplexity), true
+	case "Me.fields":
+		if e.ComplexityRoot.Me.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Fields(childComplexity), true
 	case "Me.regions":
 		if e.ComplexityRoot.Me.Regions == nil {
 			break
@@ -4374,6 +4411,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rate.Rate(childComplexity), true
+
+	case "RegionAccess.outcome":
+		if e.ComplexityRoot.RegionAccess.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionAccess.Outcome(childComplexity), true
+	case "RegionAccess.region":
+		if e.ComplexityRoot.RegionAccess.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionAccess.Region(childComplexity), true
 
 	case "ReplyLocalisation.culturalFit":
 		if e.ComplexityRoot.ReplyLocalisation.CulturalFit == nil {
@@ -6589,6 +6639,10 @@ extend type Query {
   language (e.g. target {markets: ["SG","MY","PH"], languages: ["en"]}, baseline
   {languages: ["en"]}) or a period with an earlier one, or the language is the theme.
   baseline null: every other customer message in [from, to).
+  The messages behind a theme's volume, a period's docs or a market's hits: conversations(filters:)
+  and metrics with type message.received, the target's country, tier and language, the range
+  or period, and {dimension: "mention", op: "in", values: ["theme:<phrase>", ...]} naming each
+  of the theme's phrases.
   """
   opportunities(
     target: SegmentInput!
@@ -7521,9 +7575,12 @@ type Query {
 Keeps events whose dimension compares to the values as op says. Besides the metrics
 dimensions, mention keeps the customer messages an insights rate counts as hits, matched in
 the database as competitorMentions and priceSensitivity match them: competitor (any competitor
-of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price. It needs a
+of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price; or the
+messages a theme of opportunities counts, tokenised as opportunities tokenises them:
+theme:<phrase>, one value per phrase of the theme (op in), e.g. theme:battery. It needs a
 key that reads insights and reads only the regions where its role may read message texts
-(the field policy); each conversation it lists is audited (search.text). At most one per query.
+(the field policy; for a theme, and see phrases: me.fields says which); each conversation it
+lists is audited (search.text). At most one per query.
 """
 input FilterInput {
   dimension: String!
@@ -8190,6 +8247,29 @@ type Me {
   regions: [String!]!
   "The actions the key may take: read_metrics, reply, work_conversations, ..."
   can: [String!]!
+  """
+  What the server's field policy lets the key's role see of each kind of personal data, in
+  the key's regions. A list of conversations selected by what their messages say (the
+  mention filter) needs text not hidden in a region, a theme's also phrase.
+  """
+  fields: [FieldAccess!]!
+}
+
+"How the key's role sees one kind of personal data by the field policy."
+type FieldAccess {
+  "text, customer_id, identity, order, phrase or example."
+  field: String!
+  "clear, masked or hidden: the strictest across the key's regions (hidden when it has none)."
+  outcome: String!
+  "Each of the key's regions with its outcome there, the region's overrides included."
+  regions: [RegionAccess!]!
+}
+
+"A field's outcome in one region."
+type RegionAccess {
+  region: String!
+  "clear, masked or hidden."
+  outcome: String!
 }
 `, BuiltIn: false},
 }
@@ -8925,6 +9005,18 @@ func (ec *executionContext) childFields_ErasureEntry(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ErasureEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_FieldAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_FieldAccess_field(ctx, field)
+	case "outcome":
+		return ec.fieldContext_FieldAccess_outcome(ctx, field)
+	case "regions":
+		return ec.fieldContext_FieldAccess_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldAccess", field.Name)
+}
+
 func (ec *executionContext) childFields_FollowTheSunBaseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "region":
@@ -9151,6 +9243,8 @@ func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.Co
 		return ec.fieldContext_Me_regions(ctx, field)
 	case "can":
 		return ec.fieldContext_Me_can(ctx, field)
+	case "fields":
+		return ec.fieldContext_Me_fields(ctx, field)
 	case "agent":
 		return ec.fieldContext_Me_agent(ctx, field)
 	}
@@ -9379,6 +9473,16 @@ func (ec *executionContext) childFields_Rate(ctx context.Context, field graphql.
 		return ec.fieldContext_Rate_high(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rate", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionAccess_region(ctx, field)
+	case "outcome":
+		return ec.fieldContext_RegionAccess_outcome(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionAccess", field.Name)
 }
 
 func (ec *executionContext) childFields_ReplyLocalisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17900,6 +18004,84 @@ func (ec *executionContext) fieldContext_ErasureEntry_detail(_ context.Context, 
 	return graphql.NewScalarFieldContext("ErasureEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _FieldAccess_field(ctx context.Context, field graphql.CollectedField, obj *FieldAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldAccess_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldAccess_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldAccess", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldAccess_outcome(ctx context.Context, field graphql.CollectedField, obj *FieldAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldAccess_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldAccess_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldAccess", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldAccess_regions(ctx context.Context, field graphql.CollectedField, obj *FieldAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldAccess_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RegionAccess) graphql.Marshaler {
+			return ec.marshalNRegionAccess2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRegionAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldAccess_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FieldAccess",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FollowTheSunBaseline_region(ctx context.Context, field graphql.CollectedField, obj *FollowTheSunBaseline) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19772,6 +19954,38 @@ func (ec *executionContext) _Me_can(ctx context.Context, field graphql.Collected
 }
 func (ec *executionContext) fieldContext_Me_can(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_fields(ctx context.Context, field graphql.CollectedField, obj *Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []FieldAccess) graphql.Marshaler {
+			return ec.marshalNFieldAccess2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFieldAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldAccess(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Me_agent(ctx context.Context, field graphql.CollectedField, obj *Me) (ret graphql.Marshaler) {
@@ -24468,6 +24682,52 @@ func (ec *executionContext) _Rate_high(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Rate_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RegionAccess_region(ctx context.Context, field graphql.CollectedField, obj *RegionAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionAccess_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionAccess_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionAccess", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegionAccess_outcome(ctx context.Context, field graphql.CollectedField, obj *RegionAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionAccess_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionAccess_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionAccess", field, false, false, "String")
 }
 
 func (ec *executionContext) _ReplyLocalisation_language(ctx context.Context, field graphql.CollectedField, obj *ReplyLocalisation) (ret graphql.Marshaler) {
@@ -35299,6 +35559,49 @@ func (ec *executionContext) _ErasureEntry(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var fieldAccessImplementors = []string{"FieldAccess"}
+
+func (ec *executionContext) _FieldAccess(ctx context.Context, sel ast.SelectionSet, obj *FieldAccess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldAccessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldAccess")
+		case "field":
+			out.Values[i] = ec._FieldAccess_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._FieldAccess_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._FieldAccess_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var followTheSunBaselineImplementors = []string{"FollowTheSunBaseline"}
 
 func (ec *executionContext) _FollowTheSunBaseline(ctx context.Context, sel ast.SelectionSet, obj *FollowTheSunBaseline) graphql.Marshaler {
@@ -36023,6 +36326,11 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 			}
 		case "can":
 			out.Values[i] = ec._Me_can(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fields":
+			out.Values[i] = ec._Me_fields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37247,6 +37555,44 @@ func (ec *executionContext) _Rate(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "high":
 			out.Values[i] = ec._Rate_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var regionAccessImplementors = []string{"RegionAccess"}
+
+func (ec *executionContext) _RegionAccess(ctx context.Context, sel ast.SelectionSet, obj *RegionAccess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionAccessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionAccess")
+		case "region":
+			out.Values[i] = ec._RegionAccess_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._RegionAccess_outcome(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40314,6 +40660,26 @@ func (ec *executionContext) marshalNErasureStatus2githubᚗcomᚋmeridianᚑcs�
 	return v
 }
 
+func (ec *executionContext) marshalNFieldAccess2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFieldAccess(ctx context.Context, sel ast.SelectionSet, v FieldAccess) graphql.Marshaler {
+	return ec._FieldAccess(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFieldAccess2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFieldAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []FieldAccess) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldAccess2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFieldAccess(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNFilterInput2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐFilterInput(ctx context.Context, v any) (FilterInput, error) {
 	res, err := ec.unmarshalInputFilterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40881,6 +41247,26 @@ func (ec *executionContext) marshalNRate2ᚕgithubᚗcomᚋmeridianᚑcsᚋmerid
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRate2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋinsightsᚐRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionAccess2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRegionAccess(ctx context.Context, sel ast.SelectionSet, v RegionAccess) graphql.Marshaler {
+	return ec._RegionAccess(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionAccess2ᚕgithubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRegionAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []RegionAccess) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionAccess2githubᚗcomᚋmeridianᚑcsᚋmeridianᚋgraphqlᚋgeneratedᚐRegionAccess(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

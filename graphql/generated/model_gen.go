@@ -437,12 +437,25 @@ type ErasureEntry struct {
 	Detail   string `json:"detail"`
 }
 
+// How the key's role sees one kind of personal data by the field policy.
+type FieldAccess struct {
+	// text, customer_id, identity, order, phrase or example.
+	Field string `json:"field"`
+	// clear, masked or hidden: the strictest across the key's regions (hidden when it has none).
+	Outcome string `json:"outcome"`
+	// Each of the key's regions with its outcome there, the region's overrides included.
+	Regions []RegionAccess `json:"regions"`
+}
+
 // Keeps events whose dimension compares to the values as op says. Besides the metrics
 // dimensions, mention keeps the customer messages an insights rate counts as hits, matched in
 // the database as competitorMentions and priceSensitivity match them: competitor (any competitor
-// of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price. It needs a
+// of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price; or the
+// messages a theme of opportunities counts, tokenised as opportunities tokenises them:
+// theme:<phrase>, one value per phrase of the theme (op in), e.g. theme:battery. It needs a
 // key that reads insights and reads only the regions where its role may read message texts
-// (the field policy); each conversation it lists is audited (search.text). At most one per query.
+// (the field policy; for a theme, and see phrases: me.fields says which); each conversation it
+// lists is audited (search.text). At most one per query.
 type FilterInput struct {
 	Dimension string `json:"dimension"`
 	// eq (exactly one value), in, or neq (none of the values). Default: in.
@@ -660,6 +673,10 @@ type Me struct {
 	Regions []string `json:"regions"`
 	// The actions the key may take: read_metrics, reply, work_conversations, ...
 	Can []string `json:"can"`
+	// What the server's field policy lets the key's role see of each kind of personal data, in
+	// the key's regions. A list of conversations selected by what their messages say (the
+	// mention filter) needs text not hidden in a region, a theme's also phrase.
+	Fields []FieldAccess `json:"fields"`
 	// The agent the key acts for; null for a key bound to nobody.
 	Agent *conversation.Agent `json:"agent,omitempty"`
 }
@@ -759,6 +776,13 @@ type Queue struct {
 	Online int `json:"online"`
 	// Online and within a shift now: who can be assigned.
 	Available int `json:"available"`
+}
+
+// A field's outcome in one region.
+type RegionAccess struct {
+	Region string `json:"region"`
+	// clear, masked or hidden.
+	Outcome string `json:"outcome"`
 }
 
 type ReplyLocalisation struct {

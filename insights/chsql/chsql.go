@@ -339,31 +339,29 @@ func (s Schema) phrasesInnerWith(f Filter, target Slice, baseline *Slice, o Phra
 	if s.CustomerID != "" {
 		cust = q(s.CustomerID)
 	}
-	inner := fmt.Sprintf(`  SELECT%[8]s
+	clean := b.redact(depunct(txt), o.Redact, o.RedactIf, "")
+	var cols []string
+	phrases := phraseExpr(clean, stop, o.NumberRun, func(alias, expr string) string {
+		cols = append(cols, "\n    "+expr+" AS "+alias+",")
+		return alias
+	})
+	inner := fmt.Sprintf(`  SELECT%[6]s
     %[1]s AS conv,
-    if(%[11]s = '', 0, cityHash64(%[11]s)) AS cust,
+    if(%[7]s = '', 0, cityHash64(%[7]s)) AS cust,
     %[2]s AS in_target,
-    %[3]s AS in_baseline,
-    %[4]s AS clean,
-    splitByNonAlpha(clean) AS toks,
-    arrayFilter(w -> length(w) <= 2 * lengthUTF8(w), toks) AS words,
-    if(match(clean, '\\p{Nd}'), arrayMap(w -> %[12]s, words), arrayWithConstant(length(words), 0)) AS nums,
-    arrayFilter((w, n) -> NOT n AND lengthUTF8(w) > 1 AND NOT (w IN %[5]s), words, nums) AS unigrams,
-    arrayFilter(x -> x != '', arrayMap((a, b, na, nb) -> if(na OR nb OR a IN %[5]s OR b IN %[5]s OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b)), arrayPopBack(words), arrayPopFront(words), arrayPopBack(nums), arrayPopFront(nums))) AS bigrams,
-    arrayFlatten(arrayMap(w -> if(length(w) = 3 * lengthUTF8(w), [w], extractAll(w, '[\\p{Han}\\p{Hiragana}\\p{Katakana}ー]+|\\p{Hangul}+|\\p{Thai}+')), arrayFilter(w -> length(w) > 2 * lengthUTF8(w), toks))) AS runs,
-    arrayFlatten(arrayMap(r -> if(lengthUTF8(r) = 1, [r], ngrams(r, 2)), runs)) AS cjk,
-    arrayConcat(unigrams, bigrams, cjk) AS phrases
-  FROM %[6]s
-  WHERE %[7]s
-    AND (in_target OR in_baseline)%[9]s%[10]s`,
-		q(s.ConversationID), inT, inB, b.redact(depunct(txt), o.Redact, o.RedactIf), stop, s.from(), where, extraCols, extraCond, targetOnly, cust, numberWord("w", o.NumberRun))
+    %[3]s AS in_baseline,%[8]s
+    %[9]s AS phrases
+  FROM %[4]s
+  WHERE %[5]s
+    AND (in_target OR in_baseline)%[10]s%[11]s`,
+		q(s.ConversationID), inT, inB, s.from(), where, extraCols, cust, strings.Join(cols, ""), phrases, extraCond, targetOnly)
 	return b, inner, nil
 }
 
 // redact wraps the text expression in one replaceRegexpAll per redaction: a match becomes
 // " 0 ", a number word that splits the text there and that no phrase keeps. With cond, only
-// texts matching it are rewritten.
-func (b *builder) redact(txt string, rs []Redaction, cond string) string {
+// texts matching it are rewritten. Its parameters' names start with prefix.
+func (b *builder) redact(txt string, rs []Redaction, cond, prefix string) string {
 	if len(rs) == 0 {
 		return txt
 	}
@@ -373,12 +371,66 @@ func (b *builder) redact(txt string, rs []Redaction, cond string) string {
 		if r.Context {
 			repl = `\1 0 `
 		}
-		txt = "replaceRegexpAll(" + txt + ", " + b.param(fmt.Sprintf("redact_%d", i), "String", r.Pattern) + ", " + quote(repl) + ")"
+		txt = "replaceRegexpAll(" + txt + ", " + b.param(fmt.Sprintf("%sredact_%d", prefix, i), "String", r.Pattern) + ", " + quote(repl) + ")"
 	}
 	if cond == "" {
 		return txt
 	}
-	return "if(match(" + in + ", " + b.param("redact_if", "String", cond) + "), " + txt + ", " + in + ")"
+	return "if(match(" + in + ", " + b.param(prefix+"redact_if", "String", cond) + "), " + txt + ", " + in + ")"
+}
+
+// phraseExpr is the SQL of a message's phrases (unigrams, bigrams of adjacent non-stop words,
+// code-point bigrams of unspaced runs) from its cleaned, lower-cased text: the one tokeniser
+// of every phrase count and of PhraseCond. Each step goes through step, which returns how
+// later steps refer to it: a column alias in a SELECT, or the expression itself inline.
+func phraseExpr(clean, stop string, numberRun int, step func(alias, expr string) string) string {
+	c := step("clean", clean)
+	toks := step("toks", "splitByNonAlpha("+c+")")
+	words := step("words", "arrayFilter(w -> length(w) <= 2 * lengthUTF8(w), "+toks+")")
+	nums := step("nums", "if(match("+c+", '\\\\p{Nd}'), arrayMap(w -> "+numberWord("w", numberRun)+", "+words+"), arrayWithConstant(length("+words+"), 0))")
+	uni := step("unigrams", "arrayFilter((w, n) -> NOT n AND lengthUTF8(w) > 1 AND NOT (w IN "+stop+"), "+words+", "+nums+")")
+	bi := step("bigrams", "arrayFilter(x -> x != '', arrayMap((a, b, na, nb) -> if(na OR nb OR a IN "+stop+" OR b IN "+stop+" OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b)), arrayPopBack("+words+"), arrayPopFront("+words+"), arrayPopBack("+nums+"), arrayPopFront("+nums+")))")
+	runs := step("runs", "arrayFlatten(arrayMap(w -> if(length(w) = 3 * lengthUTF8(w), [w], extractAll(w, '[\\\\p{Han}\\\\p{Hiragana}\\\\p{Katakana}ー]+|\\\\p{Hangul}+|\\\\p{Thai}+')), arrayFilter(w -> length(w) > 2 * lengthUTF8(w), "+toks+")))")
+	cjk := step("cjk", "arrayFlatten(arrayMap(r -> if(lengthUTF8(r) = 1, [r], ngrams(r, 2)), "+runs+"))")
+	return "arrayConcat(" + uni + ", " + bi + ", " + cjk + ")"
+}
+
+// PhraseCond returns a condition over a row of s that holds when its text has at least one
+// of phrases among the phrases PhraseCounts and PhraseHits count (tokenised by the same
+// expression with the same options o), binding its parameters on b under names starting
+// with prefix: another query over the same table (a conversation list) selects the very
+// messages a theme's volume counts. Like PhraseHits, it first looks for the phrases' first
+// words as substrings, which every message with a phrase has.
+func (s Schema) PhraseCond(b *chparam.Binder, prefix string, o PhraseOptions, phrases []string) (string, error) {
+	if err := s.validate(); err != nil {
+		return "", err
+	}
+	if !nameRE.MatchString(prefix) {
+		return "", fmt.Errorf("chsql: parameter prefix %q must be lower-case letters, digits and _", prefix)
+	}
+	if len(phrases) == 0 {
+		return "", fmt.Errorf("chsql: no phrases to match")
+	}
+	sel := append([]string(nil), phrases...)
+	sort.Strings(sel)
+	needleSet := map[string]bool{}
+	for _, p := range sel {
+		w, _, _ := strings.Cut(p, " ")
+		needleSet[w] = true
+	}
+	needles := make([]string, 0, len(needleSet))
+	for w := range needleSet {
+		needles = append(needles, w)
+	}
+	sort.Strings(needles)
+	bb := &builder{s: s, Binder: b}
+	txt := "lowerUTF8(" + q(s.Text) + ")"
+	// The redactions' and stop-words' parameters take the prefix too: the query may hold
+	// other conditions of this package.
+	clean := bb.redact(depunct(txt), o.Redact, o.RedactIf, prefix+"_")
+	stop := bb.param(prefix+"_stopwords", "Array(String)", array(o.StopWords))
+	expr := phraseExpr(clean, stop, o.NumberRun, func(_, e string) string { return "(" + e + ")" })
+	return "(" + bb.searchAny(prefix+"_needles", txt, needles) + " AND hasAny(" + expr + ", " + bb.param(prefix+"_phrases", "Array(String)", array(sel)) + "))", nil
 }
 
 // numberWord is the SQL of compliance.NumberToken for word w: it has a digit, and at least

@@ -139,3 +139,39 @@ func TestMentionCondBindsOnTheCallersBinder(t *testing.T) {
 		t.Error("two sets of one name were accepted")
 	}
 }
+
+func TestPhraseCondTokenisesAsPhraseCounts(t *testing.T) {
+	var b chparam.Binder
+	tenant := b.String("acme")
+	o := PhraseOptions{StopWords: []string{"the"}, NumberRun: 4, Redact: []Redaction{{Pattern: `\S+@\S+`}}, RedactIf: "@"}
+	cond, err := EventsSchema("meridian_eu").PhraseCond(&b, "theme", o, []string{"late delivery", "battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.Params()
+	if p["p0"] != "acme" || p["theme_phrases"] != "['battery', 'late delivery']" || p["theme_needles"] != "['battery', 'late']" ||
+		p["theme_stopwords"] != "['the']" || p["theme_redact_0"] != `\\S+@\\S+` || p["theme_redact_if"] != "@" {
+		t.Errorf("params = %v (tenant bound as %s)", p, tenant)
+	}
+	// Inline, without aliases: the condition may sit in any query's WHERE, more than once.
+	if strings.Contains(cond, " AS ") {
+		t.Errorf("condition defines aliases:\n%s", cond)
+	}
+	// The very bigram rule of the phrase counts.
+	q, err := EventsSchema("meridian_eu").PhraseCounts(Filter{Tenant: "acme"}, Slice{Countries: []string{"DE"}}, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bigram = "if(na OR nb OR a IN {stopwords:Array(String)} OR b IN {stopwords:Array(String)} OR lengthUTF8(a) < 2 OR lengthUTF8(b) < 2, '', concat(a, ' ', b))"
+	if !strings.Contains(q.SQL, bigram) || !strings.Contains(cond, strings.ReplaceAll(bigram, "{stopwords", "{theme_stopwords")) {
+		t.Errorf("the condition and the counts tokenise differently:\n%s\n%s", cond, q.SQL)
+	}
+	for _, bad := range []struct {
+		prefix  string
+		phrases []string
+	}{{"theme", nil}, {"Theme-1", []string{"battery"}}} {
+		if _, err := DefaultSchema().PhraseCond(&b, bad.prefix, o, bad.phrases); err == nil {
+			t.Errorf("prefix %q, phrases %v accepted", bad.prefix, bad.phrases)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package mining
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -326,32 +327,54 @@ const (
 	MentionCompetitor = "competitor"
 	// MentionPrice is a message bringing up price (PriceReport's hits).
 	MentionPrice = "price"
+	// MentionTheme + ":" + phrase is a message with that phrase of a theme (one of
+	// Theme.Phrases, as Opportunities names it); a theme's volume counts the messages with any
+	// of its phrases, so its drill names them all.
+	MentionTheme = "theme"
 )
 
 // MentionMatch selects, in a query over a region's events table, the customer messages a
-// competitor or price rate counts as hits, so that a conversation list shows the
-// conversations behind the rate and no other.
+// competitor or price rate counts as hits, or a theme counts in its volume, so that a
+// conversation list shows the conversations behind the figure and no other.
 type MentionMatch struct {
 	// Regions are the regions of p's scope where the gate lets p select conversations by
-	// what their messages say (compliance.Gate.MaySearch); read no other.
+	// what their messages say (compliance.Gate.MaySearch) and, for a theme, see its phrases
+	// (those Opportunities counts in); read no other.
 	Regions []string
 	// Cond holds for customer messages (message.received) whose text mentions one of the
-	// filter's values, matched as CompetitorMentions and PriceSensitivity match them; negated,
-	// for every other event.
+	// filter's values, matched as CompetitorMentions, PriceSensitivity and Opportunities
+	// match them; negated, for every other event.
 	Cond func(b *chparam.Binder) string
 }
 
+// checkPhrase says why ph cannot be a phrase of a theme, or nil: phrases are lower-case
+// words, one or two (CJK bigrams are one), that are not personal data.
+func checkPhrase(ph string) error {
+	switch {
+	case strings.TrimSpace(ph) == "":
+		return fmt.Errorf("no phrase after %s:", MentionTheme)
+	case ph != strings.ToLower(ph):
+		return fmt.Errorf("a theme's phrases are lower-case, as opportunities names them")
+	case len(strings.Fields(ph)) > 2 || strings.Join(strings.Fields(ph), " ") != ph:
+		return fmt.Errorf("a theme's phrase is one word or two separated by one space, as opportunities names them")
+	case compliance.Personal(ph):
+		return fmt.Errorf("personal data is never a theme's phrase")
+	}
+	return nil
+}
+
 // MentionMatch builds the mention filter of values (MentionCompetitor, "competitor:<id>",
-// MentionPrice; any of them, or with negate none) for p through gate g: p must read insights,
-// and only regions where g lets p select by text are read. An unknown value is a
-// ValidationError naming it.
+// MentionPrice, "theme:<phrase>"; any of them, or with negate none) for p through gate g: p
+// must read insights, and only regions where g lets p select by text (and, with a theme, see
+// phrases) are read. An unknown value is a ValidationError naming it.
 func (s *Service) MentionMatch(p auth.Principal, g *compliance.Gate, values []string, negate bool) (*MentionMatch, error) {
 	if err := s.allowed(p); err != nil {
 		return nil, err
 	}
 	if len(values) == 0 {
-		return nil, invalidf("filter on mention has no values (%s, %s:<id> or %s)", MentionCompetitor, MentionCompetitor, MentionPrice)
+		return nil, invalidf("filter on mention has no values (%s, %s:<id>, %s or %s:<phrase>)", MentionCompetitor, MentionCompetitor, MentionPrice, MentionTheme)
 	}
+	var phrases []string // of themes
 	d := s.dictionary()
 	var sets []chsql.TermSet
 	seen := map[string]bool{}
@@ -374,6 +397,14 @@ func (s *Service) MentionMatch(p auth.Principal, g *compliance.Gate, values []st
 				return nil, invalidf("filter on mention: %s", err.Error())
 			}
 			add(competitorSets([]competitors.Entry{e}, "c_")...)
+		case strings.HasPrefix(v, MentionTheme+":"):
+			ph := strings.TrimPrefix(v, MentionTheme+":")
+			if err := checkPhrase(ph); err != nil {
+				return nil, invalidf("filter on mention: %q: %s", v, err.Error())
+			}
+			if !slices.Contains(phrases, ph) {
+				phrases = append(phrases, ph)
+			}
 		case v == MentionPrice:
 			lex := s.priceLexicon()
 			var terms []string
@@ -382,12 +413,13 @@ func (s *Service) MentionMatch(p auth.Principal, g *compliance.Gate, values []st
 			}
 			add(chsql.TermSet{Name: "price", Terms: terms})
 		default:
-			return nil, invalidf("filter on mention: unknown value %q (%s, %s:<id> or %s)", v, MentionCompetitor, MentionCompetitor, MentionPrice)
+			return nil, invalidf("filter on mention: unknown value %q (%s, %s:<id>, %s or %s:<phrase>)", v, MentionCompetitor, MentionCompetitor, MentionPrice, MentionTheme)
 		}
 	}
 	var regions []string
 	for _, r := range s.regionsFor(p) {
-		if g.MaySearch(p, r) {
+		// A theme counts only the regions whose phrases p sees: its drill reads no other.
+		if g.MaySearch(p, r) && (len(phrases) == 0 || g.Access(p, r, compliance.FieldPhrase).Outcome != compliance.OutcomeHidden) {
 			regions = append(regions, r)
 		}
 	}
@@ -397,12 +429,31 @@ func (s *Service) MentionMatch(p auth.Principal, g *compliance.Gate, values []st
 	// Every region's events table has the same columns: the condition is built once, on a
 	// throwaway binder, so that a bad dictionary fails here and not inside a query.
 	sc := chsql.EventsSchema(clickhouse.Database(regions[0]))
-	if _, err := sc.MentionCond(&chparam.Binder{}, sets); err != nil {
+	po := phraseOptions()
+	cond := func(b *chparam.Binder) (string, error) {
+		var conds []string
+		if len(sets) > 0 {
+			c, err := sc.MentionCond(b, sets)
+			if err != nil {
+				return "", err
+			}
+			conds = append(conds, c)
+		}
+		if len(phrases) > 0 {
+			c, err := sc.PhraseCond(b, "theme", po, phrases)
+			if err != nil {
+				return "", err
+			}
+			conds = append(conds, c)
+		}
+		return "(" + strings.Join(conds, " OR ") + ")", nil
+	}
+	if _, err := cond(&chparam.Binder{}); err != nil {
 		return nil, fmt.Errorf("mining: mention filter: %w", err)
 	}
 	typ := chschema.Col("type")
 	return &MentionMatch{Regions: regions, Cond: func(b *chparam.Binder) string {
-		c, _ := sc.MentionCond(b, sets) // built above with the same sets
+		c, _ := cond(b) // built above with the same sets and phrases
 		c = "(" + typ + " = " + b.String(models.MessageReceived) + " AND " + c + ")"
 		if negate {
 			c = "NOT " + c

@@ -173,10 +173,7 @@ func (s *Service) OpportunitiesVia(ctx context.Context, p auth.Principal, g *com
 		b := req.Baseline.slice()
 		baseline = &b
 	}
-	// Personal data never becomes a phrase: the detector's patterns and number words are
-	// cut out of the text inside ClickHouse before it is split, and phrases break there.
-	po := chsql.PhraseOptions{StopWords: sqlStopWords, MinTarget: 1, MinTargetDocs: 1, Limit: 500000,
-		Redact: redactions, RedactIf: compliance.Trigger, NumberRun: compliance.NumberRun}
+	po := phraseOptions()
 
 	// Message totals per market and period (denominators of rates and trends), first: they
 	// are cheap (no text is read) and say which regions hold target and baseline messages.
@@ -611,6 +608,15 @@ func (s *Service) ExampleTextVia(ctx context.Context, p auth.Principal, g *compl
 		return "", nil
 	}
 	return g.Example(ctx, p, ex.Region, clickhouse.String(res.Rows[0][1]), clickhouse.String(res.Rows[0][0])), nil
+}
+
+// phraseOptions is how opportunity mining tokenises texts into phrases, for its counts and
+// for the theme drill (MentionMatch) alike. Personal data never becomes a phrase: the
+// detector's patterns and number words are cut out of the text inside ClickHouse before it
+// is split, and phrases break there.
+func phraseOptions() chsql.PhraseOptions {
+	return chsql.PhraseOptions{StopWords: sqlStopWords, MinTarget: 1, MinTargetDocs: 1, Limit: 500000,
+		Redact: redactions, RedactIf: compliance.Trigger, NumberRun: compliance.NumberRun}
 }
 
 // redactions are the detector's patterns as chsql applies them.

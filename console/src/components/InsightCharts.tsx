@@ -33,7 +33,8 @@ export function RateBars({
   categories: string[];
   series: RateSeries[];
   label: string;
-  onPick: (series: number, category: number) => void;
+  /** Without it (a key that may not list the conversations behind a bar) no bar is a link. */
+  onPick?: (series: number, category: number) => void;
 }) {
   const { t, fmt, dir } = useI18n();
   const text = useMemo(() => {
@@ -53,9 +54,9 @@ export function RateBars({
       tooltip: { trigger: "item", formatter: (p: { seriesIndex?: number; dataIndex: number }) => text(p.seriesIndex ?? -1, p.dataIndex) },
       xAxis: { type: "category", inverse: dir === "rtl", data: categories },
       yAxis: { type: "value", position: dir === "rtl" ? "right" : "left", axisLabel: { formatter: (v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 }) } },
-      series: series.map((s) => ({ name: s.name, type: "bar", data: s.points.map((r) => r?.rate ?? null) })),
+      series: series.map((s) => ({ name: s.name, type: "bar", cursor: onPick ? "pointer" : "default", data: s.points.map((r) => r?.rate ?? null) })),
     }),
-    [categories, series, fmt, dir, text],
+    [categories, series, fmt, dir, text, onPick],
   );
   const keys = useMemo(
     () => ({
@@ -66,7 +67,7 @@ export function RateBars({
     }),
     [categories, series, text],
   );
-  return useChart({ option, label, keys, pick: ({ row, col }) => onPick(row, col), height: 260 });
+  return useChart({ option, label, keys, pick: onPick && (({ row, col }) => onPick(row, col)), height: 260 });
 }
 
 /** A theme's messages per period (of the period's messages in the slice, in the tooltip). */
@@ -77,7 +78,8 @@ export function ThemeTrend({
 }: {
   periods: { period: string; docs: number; total: number }[];
   label: string;
-  onPick: (period: number) => void;
+  /** Without it (a key that may not list the conversations behind a point) no point is a link. */
+  onPick?: (period: number) => void;
 }) {
   const { t, fmt, dir } = useI18n();
   const text = useMemo(
@@ -94,9 +96,9 @@ export function ThemeTrend({
       tooltip: { trigger: "item", formatter: (p: { dataIndex: number }) => text(p.dataIndex) },
       xAxis: { type: "category", inverse: dir === "rtl", data: periods.map((p) => fmt.date(p.period)) },
       yAxis: { type: "value", minInterval: 1, position: dir === "rtl" ? "right" : "left" },
-      series: [{ name: label, type: "line", symbolSize: 10, data: periods.map((p) => p.docs) }],
+      series: [{ name: label, type: "line", symbolSize: 10, cursor: onPick ? "pointer" : "default", data: periods.map((p) => p.docs) }],
     }),
-    [periods, label, fmt, dir, text],
+    [periods, label, fmt, dir, text, onPick],
   );
   const keys = useMemo(
     () => ({
@@ -108,5 +110,5 @@ export function ThemeTrend({
     }),
     [periods, text],
   );
-  return useChart({ option, label, keys, pick: ({ col }) => onPick(col), height: 220 });
+  return useChart({ option, label, keys, pick: onPick && (({ col }) => onPick(col)), height: 220 });
 }

@@ -29,9 +29,12 @@ export type ErasureStatus =
  * Keeps events whose dimension compares to the values as op says. Besides the metrics
  * dimensions, mention keeps the customer messages an insights rate counts as hits, matched in
  * the database as competitorMentions and priceSensitivity match them: competitor (any competitor
- * of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price. It needs a
+ * of the server's dictionary), competitor:<id> (one, e.g. competitor:sony) or price; or the
+ * messages a theme of opportunities counts, tokenised as opportunities tokenises them:
+ * theme:<phrase>, one value per phrase of the theme (op in), e.g. theme:battery. It needs a
  * key that reads insights and reads only the regions where its role may read message texts
- * (the field policy); each conversation it lists is audited (search.text). At most one per query.
+ * (the field policy; for a theme, and see phrases: me.fields says which); each conversation it
+ * lists is audited (search.text). At most one per query.
  */
 export type FilterInput = {
   dimension: string;
@@ -237,7 +240,7 @@ export type Urgency =
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { tenant: string, role: string, regions: Array<string>, can: Array<string>, agent: { id: string, name: string, team: string | null, languages: Array<string> } | null } };
+export type MeQuery = { me: { tenant: string, role: string, regions: Array<string>, can: Array<string>, fields: Array<{ field: string, outcome: string, regions: Array<{ region: string, outcome: string }> }>, agent: { id: string, name: string, team: string | null, languages: Array<string> } | null } };
 
 export type InboxRowFragment = { id: string, tier: string | null, region: string, channel: string, language: string, country: string, customerId: string, status: ConversationStatus, priority: Priority | null, lastActivityAt: string, lastMessageAt: string | null, queue: string | null, assignee: { id: string, name: string } | null, sla: { firstResponseDueAt: string | null, firstResponseAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, paused: boolean, breached: Array<string> } | null, lastMessage: { id: string, direction: string, text: string, occurredAt: string } | null };
 
@@ -789,6 +792,14 @@ export const MeDocument = new TypedDocumentString(`
     role
     regions
     can
+    fields {
+      field
+      outcome
+      regions {
+        region
+        outcome
+      }
+    }
     agent {
       id
       name

@@ -545,4 +545,9 @@ export const ar: Messages = {
   // Charts: keyboard
   chartKeys: "تنتقل مفاتيح الأسهم بين نقاط الرسم البياني، ومفتاحا Page Up وPage Down بخطوات أكبر، ومفتاحا Home وEnd إلى النقطة الأولى والأخيرة.",
   chartKeysDrill: "تنتقل مفاتيح الأسهم بين نقاط الرسم البياني، ومفتاحا Page Up وPage Down بخطوات أكبر، ومفتاحا Home وEnd إلى النقطة الأولى والأخيرة؛ ويعرض مفتاح Enter المحادثات التي وراء النقطة.",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: رسائل العملاء حول «{theme}»",
+  insThemeOf: "رسائل حول {theme}: {n}",
+  insNoTextDrill: "لا يحق لدورك قراءة نصوص الرسائل (سياسة الحقول)، لذا لا تسرد أعداد الإشارات والموضوعات محادثاتها.",
+  insNoThemeDrill: "لا يحق لدورك رؤية العبارات حيث يقرأ نصوص الرسائل (سياسة الحقول)، لذا لا تسرد أعداد الموضوع محادثاته.",
 };

@@ -545,4 +545,9 @@ export const de: Messages = {
   // Charts: keyboard
   chartKeys: "Die Pfeiltasten wechseln zwischen den Punkten des Diagramms, Bild auf und Bild ab in größeren Schritten, Pos1 und Ende zum ersten und letzten.",
   chartKeysDrill: "Die Pfeiltasten wechseln zwischen den Punkten des Diagramms, Bild auf und Bild ab in größeren Schritten, Pos1 und Ende zum ersten und letzten; die Eingabetaste listet die Unterhaltungen hinter dem Punkt auf.",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: Kundennachrichten zu „{theme}“",
+  insThemeOf: "Nachrichten zu {theme}: {n}",
+  insNoTextDrill: "Ihre Rolle darf keine Nachrichtentexte lesen (Feldrichtlinie), daher listen Zählungen von Erwähnungen und Themen ihre Konversationen nicht auf.",
+  insNoThemeDrill: "Ihre Rolle darf dort, wo sie Nachrichtentexte liest, keine Phrasen sehen (Feldrichtlinie), daher listen die Zählungen eines Themas ihre Konversationen nicht auf.",
 };

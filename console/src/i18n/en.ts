@@ -545,6 +545,11 @@ export const en = {
   // Charts: keyboard
   chartKeys: "Arrow keys move between the chart's points, Page Up and Page Down in larger steps, Home and End to the first and last.",
   chartKeysDrill: "Arrow keys move between the chart's points, Page Up and Page Down in larger steps, Home and End to the first and last; Enter lists the conversations behind the point.",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: customer messages on “{theme}”",
+  insThemeOf: "Messages on {theme}: {n}",
+  insNoTextDrill: "Your role may not read message texts (the field policy), so counts of mentions and themes do not list their conversations.",
+  insNoThemeDrill: "Your role may not see phrases where it reads message texts (the field policy), so a theme's counts do not list their conversations.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -545,4 +545,9 @@ export const es: Messages = {
   // Charts: keyboard
   chartKeys: "Las flechas recorren los puntos del gráfico, Re Pág y Av Pág en pasos mayores, Inicio y Fin van al primero y al último.",
   chartKeysDrill: "Las flechas recorren los puntos del gráfico, Re Pág y Av Pág en pasos mayores, Inicio y Fin van al primero y al último; Intro muestra las conversaciones detrás del punto.",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}: mensajes de clientes sobre «{theme}»",
+  insThemeOf: "Mensajes sobre {theme}: {n}",
+  insNoTextDrill: "Su rol no puede leer los textos de los mensajes (política de campos), por lo que los recuentos de menciones y temas no enumeran sus conversaciones.",
+  insNoThemeDrill: "Su rol no puede ver frases donde lee los textos de los mensajes (política de campos), por lo que los recuentos de un tema no enumeran sus conversaciones.",
 };

@@ -545,4 +545,9 @@ export const ja: Messages = {
   // Charts: keyboard
   chartKeys: "矢印キーでグラフのデータ点を移動し、Page Up と Page Down で大きく移動、Home と End で最初と最後に移動します。",
   chartKeysDrill: "矢印キーでグラフのデータ点を移動し、Page Up と Page Down で大きく移動、Home と End で最初と最後に移動します。Enter でそのデータ点の会話を一覧表示します。",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}：「{theme}」に関する顧客メッセージ",
+  insThemeOf: "{theme} に関するメッセージ：{n}",
+  insNoTextDrill: "あなたのロールはメッセージ本文を閲覧できません（フィールドポリシー）。そのため、言及やテーマの件数から会話は一覧表示されません。",
+  insNoThemeDrill: "あなたのロールは、メッセージ本文を閲覧できる地域でフレーズを閲覧できません（フィールドポリシー）。そのため、テーマの件数から会話は一覧表示されません。",
 };

@@ -545,4 +545,9 @@ export const zh: Messages = {
   // Charts: keyboard
   chartKeys: "方向键在图表的数据点之间移动，Page Up 和 Page Down 跨度更大，Home 和 End 跳到第一个和最后一个。",
   chartKeysDrill: "方向键在图表的数据点之间移动，Page Up 和 Page Down 跨度更大，Home 和 End 跳到第一个和最后一个；按 Enter 列出该数据点背后的会话。",
+  // Product insights: theme drills and what the field policy lets a key list
+  insDrillTheme: "{what}：关于“{theme}”的客户消息",
+  insThemeOf: "关于 {theme} 的消息：{n}",
+  insNoTextDrill: "您的角色无权阅读消息文本（字段策略），因此提及和主题的计数不会列出其会话。",
+  insNoThemeDrill: "在您的角色可阅读消息文本的区域，它无权查看短语（字段策略），因此主题的计数不会列出其会话。",
 };

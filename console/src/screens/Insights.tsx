@@ -6,7 +6,7 @@ import { Loading } from "../components/Loading";
 import { InsightReportsDocument, InsightThemesDocument, MetricsDocument, type InsightReportsQuery, type InsightThemesQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
-import { useViewer } from "../session";
+import { maySee, useViewer } from "../session";
 import { navigate } from "../router";
 import { ConversationDrill, useConversationDrill, type Filter } from "../components/ConversationDrill";
 import type { MessageKey } from "../i18n/en";
@@ -45,13 +45,18 @@ function periodEnd(p: string, period: Period): Date {
  * and masked examples; competitor mentions and price sensitivity by market and segment. Every
  * figure is the server's (opportunities, competitorMentions, priceSensitivity); a count of
  * messages lists the conversations behind it through the metrics filters, a rate's bar or hits
- * only the conversations whose customer messages mention a competitor or price (the server's
- * mention filter).
+ * only the conversations whose customer messages mention a competitor or price, a theme's
+ * volume or trend point those with one of its phrases (the server's mention filter) — when the
+ * field policy lets the key's role read texts (and, for a theme, phrases; me.fields): else
+ * those figures are plain text.
  */
 export default function Insights() {
   const { t, fmt } = useI18n();
   const viewer = useViewer();
   const mayOpen = viewer.can.includes("read_metrics");
+  // Listing conversations by what their messages say reads their texts (the mention filter).
+  const mayDrillHits = maySee(viewer, "text");
+  const mayDrillThemes = maySee(viewer, "text", "phrase");
   const [from, setFrom] = useState(() => day(new Date(Date.now() - 27 * 86_400_000)));
   const [to, setTo] = useState(() => day(new Date()));
   const [markets, setMarkets] = useState<string[]>([]);
@@ -131,16 +136,17 @@ export default function Insights() {
   const pct = useCallback((v: number) => fmt.number(v, { style: "percent", maximumFractionDigits: 1 }), [fmt]);
   const rateText = useCallback((r: Rate) => t("insRateOf", { rate: pct(r.rate), hits: fmt.number(r.hits), docs: fmt.number(r.docs) }), [t, fmt, pct]);
 
-  // The customer messages of a market (and segment), over the range or a part of it; with a
-  // mention (competitor, competitor:<id>, price), only those a rate counts as hits: the
-  // server's mention filter matches them as competitorMentions and priceSensitivity do.
+  // The customer messages of a market (and segment), over the range or a part of it; with
+  // mentions (competitor, competitor:<id>, price, theme:<phrase>), only those a rate counts as
+  // hits or a theme in its volume: the server's mention filter matches them as
+  // competitorMentions, priceSensitivity and opportunities do.
   const drillMessages = useCallback(
-    (title: string, market: string[], seg: string[], langs: string[], span: { from: string; to: string }, mention?: string) => {
+    (title: string, market: string[], seg: string[], langs: string[], span: { from: string; to: string }, mention?: string[]) => {
       const filters: Filter[] = [customerMessages];
       if (market.length) filters.push({ dimension: "country", op: "in", values: market });
       if (seg.length) filters.push({ dimension: "tier", op: "in", values: seg });
       if (langs.length) filters.push({ dimension: "language", op: "in", values: langs });
-      if (mention) filters.push({ dimension: "mention", op: "eq", values: [mention] });
+      if (mention?.length) filters.push({ dimension: "mention", op: "in", values: mention });
       void open({ what: title, filters, ...span });
     },
     [open],
@@ -152,12 +158,12 @@ export default function Insights() {
     (market: string, competitor?: string) => {
       if (!range) return;
       const title = competitor ? t("insDrillCompetitorOne", { what: market, competitor }) : t("insDrillCompetitor", { what: market });
-      drillMessages(title, [market], segments, [], range, competitor ? `competitor:${competitor}` : "competitor");
+      drillMessages(title, [market], segments, [], range, [competitor ? `competitor:${competitor}` : "competitor"]);
     },
     [range, segments, drillMessages, t],
   );
   const drillPrice = useCallback(
-    (market: string, seg: string, what: string) => range && drillMessages(t("insDrillPrice", { what }), [market], [seg], [], range, "price"),
+    (market: string, seg: string, what: string) => range && drillMessages(t("insDrillPrice", { what }), [market], [seg], [], range, ["price"]),
     [range, drillMessages, t],
   );
 
@@ -197,21 +203,31 @@ export default function Insights() {
   );
 
   const theme = themes?.[selected] ?? null;
+  // A theme's messages: the target's customer messages with one of its phrases, over the
+  // range or one period of its trend.
+  const drillTheme = useCallback(
+    (th: Theme, span: { from: string; to: string }, when?: string) => {
+      const who = target.length ? target.join(", ") : t("insAllMarkets");
+      const what = when ? `${who} · ${when}` : who;
+      drillMessages(t("insDrillTheme", { what, theme: th.label }), target, segments, languages, span, th.phrases.map((ph) => `theme:${ph}`));
+    },
+    [target, segments, languages, drillMessages, t],
+  );
   const pickPeriod = useCallback(
     (i: number) => {
       const p = theme?.periods[i];
-      if (!p || !range) return;
+      if (!theme || !p || !range) return;
       const start = new Date(Math.max(new Date(`${p.period}T00:00:00Z`).getTime(), new Date(range.from).getTime()));
       const end = new Date(Math.min(periodEnd(p.period, period).getTime(), new Date(range.to).getTime()));
-      const who = target.length ? target.join(", ") : t("insAllMarkets");
-      drillMessages(t("insDrillWhat", { what: `${who} · ${fmt.date(p.period)}` }), target, segments, languages, { from: start.toISOString(), to: end.toISOString() });
+      drillTheme(theme, { from: start.toISOString(), to: end.toISOString() }, fmt.date(p.period));
     },
-    [theme, range, period, target, segments, languages, drillMessages, fmt, t],
+    [theme, range, period, drillTheme, fmt],
   );
 
-  // A count that lists the conversations behind it; label is its accessible name.
-  const drillCount = (n: number, label: string, onClick: () => void, text = fmt.number(n)) =>
-    n === 0 ? (
+  // A count that lists the conversations behind it; label is its accessible name. Without
+  // may (the field policy hides what the list would be selected by) it is plain text.
+  const drillCount = (n: number, label: string, onClick: () => void, text = fmt.number(n), may = true) =>
+    n === 0 || !may ? (
       text
     ) : (
       <Anchor component="button" type="button" aria-label={label} onClick={onClick}>
@@ -274,6 +290,11 @@ export default function Insights() {
         <Text size="xs" c="dimmed" mt="xs">
           {t("insDrillHint")}
         </Text>
+        {!mayDrillThemes && (
+          <Text size="xs" c="dimmed" mt={4} data-testid="no-text-drill">
+            {t(mayDrillHits ? "insNoThemeDrill" : "insNoTextDrill")}
+          </Text>
+        )}
       </Card>
       {error && (
         <Alert color="red" role="alert">
@@ -328,7 +349,15 @@ export default function Insights() {
                     </Anchor>
                   </Table.Td>
                   <Table.Td>{th.phrases.slice(0, 4).join(", ")}</Table.Td>
-                  <Table.Td>{fmt.number(th.volume)}</Table.Td>
+                  <Table.Td data-testid="volume">
+                    {drillCount(
+                      th.volume,
+                      t("insThemeOf", { theme: th.label, n: fmt.number(th.volume) }),
+                      () => range && drillTheme(th, range),
+                      fmt.number(th.volume),
+                      mayDrillThemes,
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     {pct(th.share)}{" "}
                     <Text span size="xs" c="dimmed">
@@ -346,12 +375,23 @@ export default function Insights() {
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td data-testid="theme-markets">
                     {th.markets
                       .filter((m) => m.hits > 0)
                       .slice(0, 4)
-                      .map((m) => `${m.key} ${pct(m.rate)}`)
-                      .join(" · ")}
+                      .map((m, j) => (
+                        <span key={m.key}>
+                          {j > 0 && " · "}
+                          {drillCount(
+                            m.hits,
+                            // The name holds what is shown (the rate), then what the list is.
+                            `${m.key} ${pct(m.rate)} · ${t("insThemeOf", { theme: `${th.label} · ${m.key}`, n: fmt.number(m.hits) })}`,
+                            () => range && drillMessages(t("insDrillTheme", { what: m.key, theme: th.label }), [m.key], [], [], range, th.phrases.map((ph) => `theme:${ph}`)),
+                            `${m.key} ${pct(m.rate)}`,
+                            mayDrillThemes,
+                          )}
+                        </span>
+                      ))}
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -364,7 +404,7 @@ export default function Insights() {
               {t("insTrendTitle", { theme: theme.label })}
             </Title>
             <Suspense fallback={<Loading size="sm" />}>
-              <ThemeTrend periods={theme.periods} label={t("insTrendTitle", { theme: theme.label })} onPick={pickPeriod} />
+              <ThemeTrend periods={theme.periods} label={t("insTrendTitle", { theme: theme.label })} onPick={mayDrillThemes ? pickPeriod : undefined} />
             </Suspense>
             <Title order={4} size="h5">
               {t("insExamples")}
@@ -416,7 +456,7 @@ export default function Insights() {
           ) : (
             <>
               <Suspense fallback={<Loading size="sm" />}>
-                <RateBars categories={competitorChart.categories} series={competitorChart.series} label={t("insCompetitorChart")} onPick={pickCompetitor} />
+                <RateBars categories={competitorChart.categories} series={competitorChart.series} label={t("insCompetitorChart")} onPick={mayDrillHits ? pickCompetitor : undefined} />
               </Suspense>
               <Table striped data-testid="competitors">
                 <Table.Thead>
@@ -436,7 +476,7 @@ export default function Insights() {
                       <Table.Td>{m.market}</Table.Td>
                       <Table.Td data-testid="rate">{pct(m.rate.rate)}</Table.Td>
                       <Table.Td data-testid="hits">
-                        {drillCount(m.rate.hits, t("insMentionsOf", { what: m.market, n: fmt.number(m.rate.hits) }), () => drillCompetitor(m.market))}
+                        {drillCount(m.rate.hits, t("insMentionsOf", { what: m.market, n: fmt.number(m.rate.hits) }), () => drillCompetitor(m.market), undefined, mayDrillHits)}
                       </Table.Td>
                       <Table.Td data-testid="docs">
                         {msgCount(m.rate.docs, m.market, () => range && drillMessages(t("insDrillWhat", { what: m.market }), [m.market], segments, [], range))}
@@ -451,6 +491,7 @@ export default function Insights() {
                               `${c.key} ${pct(c.rate)} · ${t("insMentionsOfOne", { competitor: c.key, what: m.market, n: fmt.number(c.hits) })}`,
                               () => drillCompetitor(m.market, c.key),
                               `${c.key} ${pct(c.rate)}`,
+                              mayDrillHits,
                             )}
                           </span>
                         ))}
@@ -487,7 +528,7 @@ export default function Insights() {
           ) : (
             <>
               <Suspense fallback={<Loading size="sm" />}>
-                <RateBars categories={priceChart.categories} series={priceChart.series} label={t("insPriceChart")} onPick={pickPrice} />
+                <RateBars categories={priceChart.categories} series={priceChart.series} label={t("insPriceChart")} onPick={mayDrillHits ? pickPrice : undefined} />
               </Suspense>
               <Table striped data-testid="price">
                 <Table.Thead>
@@ -508,7 +549,7 @@ export default function Insights() {
                         <Table.Td>{m}</Table.Td>
                         <Table.Td>{segLabel(s)}</Table.Td>
                         <Table.Td data-testid="rate">{pct(r.rate)}</Table.Td>
-                        <Table.Td data-testid="hits">{drillCount(r.hits, t("insPriceOf", { what, n: fmt.number(r.hits) }), () => drillPrice(m, s, what))}</Table.Td>
+                        <Table.Td data-testid="hits">{drillCount(r.hits, t("insPriceOf", { what, n: fmt.number(r.hits) }), () => drillPrice(m, s, what), undefined, mayDrillHits)}</Table.Td>
                         <Table.Td data-testid="docs">
                           {msgCount(r.docs, what, () => range && drillMessages(t("insDrillWhat", { what }), [m], [s], [], range))}
                         </Table.Td>
