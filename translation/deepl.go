@@ -1,7 +1,6 @@
 package translation
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,6 +50,10 @@ func (d *DeepL) base() string {
 		def = DeepLFreeURL
 	}
 	return d.cfg.base(def)
+}
+
+func (d *DeepL) auth() http.Header {
+	return http.Header{"Authorization": {"DeepL-Auth-Key " + d.cfg.APIKey}}
 }
 
 // deeplTarget maps a BCP-47 tag to DeepL's target_lang: upper-case, with the regional
@@ -106,15 +109,7 @@ func (d *DeepL) Translate(ctx context.Context, req Request) (Result, error) {
 		body.Formality = "prefer_" + req.Formality // no error for languages without formality
 	}
 	raw, _ := json.Marshal(body)
-	a, err := d.cfg.do(ctx, "deepl", func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base()+"/v2/translate", bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Authorization", "DeepL-Auth-Key "+d.cfg.APIKey)
-		r.Header.Set("Content-Type", "application/json")
-		return r, nil
-	})
+	a, err := d.cfg.postJSON(ctx, "deepl", d.base()+"/v2/translate", raw, d.auth())
 	if err != nil {
 		return Result{}, err
 	}
@@ -252,15 +247,7 @@ func (d *DeepL) createGlossary(ctx context.Context, name, source, target string,
 		"entries":        tsv.String(),
 		"entries_format": "tsv",
 	})
-	a, err := d.cfg.do(ctx, "deepl", func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base()+"/v2/glossaries", bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Authorization", "DeepL-Auth-Key "+d.cfg.APIKey)
-		r.Header.Set("Content-Type", "application/json")
-		return r, nil
-	})
+	a, err := d.cfg.postJSON(ctx, "deepl", d.base()+"/v2/glossaries", raw, d.auth())
 	if err != nil {
 		return "", err
 	}

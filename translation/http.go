@@ -93,6 +93,21 @@ func (c Config) do(ctx context.Context, provider string, mk func(ctx context.Con
 	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
+// postJSON posts the JSON raw to url; h adds headers or replaces the Content-Type.
+func (c Config) postJSON(ctx context.Context, provider, url string, raw []byte, h http.Header) (answer, error) {
+	return c.do(ctx, provider, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Content-Type", "application/json")
+		for k, v := range h {
+			r.Header[k] = v
+		}
+		return r, nil
+	})
+}
+
 func (c Config) failed(ctx, tctx context.Context, provider string, err error) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return ctx.Err()
