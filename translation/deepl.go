@@ -113,7 +113,7 @@ func (d *DeepL) Translate(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := parseDeepL(a.status, a.header, a.body, len(req.Text))
+	res, err := parseDeepL(a.Status, a.Header, a.Body, len(req.Text))
 	if err != nil {
 		return Result{}, err
 	}
@@ -251,14 +251,14 @@ func (d *DeepL) createGlossary(ctx context.Context, name, source, target string,
 	if err != nil {
 		return "", err
 	}
-	if a.status != http.StatusCreated && a.status != http.StatusOK {
-		return "", deeplFailure(a.status, a.header, a.body)
+	if a.Status != http.StatusCreated && a.Status != http.StatusOK {
+		return "", deeplFailure(a.Status, a.Header, a.Body)
 	}
 	var g struct {
 		GlossaryID string `json:"glossary_id"`
 	}
-	if err := json.Unmarshal(a.body, &g); err != nil || g.GlossaryID == "" {
-		return "", badResponse("deepl", a.status, "glossary without id: "+snippet(a.body))
+	if err := json.Unmarshal(a.Body, &g); err != nil || g.GlossaryID == "" {
+		return "", badResponse("deepl", a.Status, "glossary without id: "+snippet(a.Body))
 	}
 	return g.GlossaryID, nil
 }

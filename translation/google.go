@@ -68,7 +68,7 @@ func (g *Google) Translate(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := parseGoogle(a.status, a.header, a.body, len(req.Text))
+	res, err := parseGoogle(a.Status, a.Header, a.Body, len(req.Text))
 	if err != nil {
 		return Result{}, err
 	}

@@ -63,7 +63,7 @@ func (l *LibreTranslate) Translate(ctx context.Context, req Request) (Result, er
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := parseLibre(a.status, a.header, a.body, len(req.Text))
+	res, err := parseLibre(a.Status, a.Header, a.Body, len(req.Text))
 	if err != nil {
 		return Result{}, err
 	}
