@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/models"
@@ -75,6 +76,22 @@ type Message struct {
 	// Unknown, when set, says why this is a kind the package does not understand: it is
 	// stored as a raw event with this reason instead of being dropped.
 	Unknown string
+}
+
+// AttributeKey turns a platform's camelCase key (plusfriendUserKey, newRichMenuAliasId)
+// into the snake_case of Message.Attributes.
+func AttributeKey(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Sender is who wrote a message, as the platform identifies them.

@@ -727,3 +727,18 @@ func TestTheSameOrderNumberLinksTwoIdentities(t *testing.T) {
 		t.Fatal("linked without a configured pattern")
 	}
 }
+
+func TestAttributeKeyIsSnakeCase(t *testing.T) {
+	for in, want := range map[string]string{
+		"plusfriendUserKey":  "plusfriend_user_key",
+		"newRichMenuAliasId": "new_rich_menu_alias_id",
+		"datetime":           "datetime",
+		"Ref":                "ref",
+		"already_snake":      "already_snake",
+		"":                   "",
+	} {
+		if got := channels.AttributeKey(in); got != want {
+			t.Errorf("AttributeKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

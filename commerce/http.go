@@ -39,13 +39,6 @@ const maxAnswer = 8 << 20
 // firstBackoff is the wait before the second attempt when the platform did not say.
 const firstBackoff = 500 * time.Millisecond
 
-func (o Options) client() *http.Client {
-	if o.HTTPClient != nil {
-		return o.HTTPClient
-	}
-	return http.DefaultClient
-}
-
 func (o Options) timeout() time.Duration {
 	if o.Timeout > 0 {
 		return o.Timeout
@@ -75,11 +68,7 @@ func (o Options) pageSize() int {
 }
 
 // answer is a platform's HTTP answer, read whole.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type answer = provider.Answer
 
 // request is one HTTP call, rebuilt for each attempt.
 type request struct {
@@ -97,38 +86,26 @@ func (o Options) retry(ctx context.Context, idempotent bool, call func(ctx conte
 // do sends one request within the timeout and reads the answer. A deadline becomes a
 // provider.Error of kind ErrTimeout; the caller's cancellation is returned as is.
 func (o Options) do(ctx context.Context, platform string, r request) (answer, error) {
-	tctx, cancel := context.WithTimeout(ctx, o.timeout())
-	defer cancel()
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(tctx, r.method, r.url, body)
-	if err != nil {
-		return answer{}, &provider.Error{Service: "commerce", Provider: platform, Kind: provider.ErrProvider, Message: err.Error()}
-	}
-	for k, v := range r.header {
-		req.Header[k] = v
-	}
-	resp, err := o.client().Do(req)
-	if err != nil {
-		return answer{}, o.failed(ctx, tctx, platform, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return answer{}, o.failed(ctx, tctx, platform, err)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
-}
-
-func (o Options) failed(ctx, tctx context.Context, platform string, err error) error {
-	return provider.TransportError(ctx, tctx, "commerce", platform, o.timeout(), err)
+	x := provider.Exchange{Service: "commerce", Provider: platform, Client: o.HTTPClient, Timeout: o.timeout(), Limit: maxAnswer}
+	return x.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+		var body io.Reader
+		if r.body != nil {
+			body = bytes.NewReader(r.body)
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range r.header {
+			req.Header[k] = v
+		}
+		return req, nil
+	})
 }
 
 // statusError classifies an HTTP error status; code and msg are what the platform said.
 func (o Options) statusError(platform string, a answer, code, msg string) error {
-	return provider.StatusError("commerce", platform, a.status, a.header, o.now(), code, msg)
+	return provider.StatusError("commerce", platform, a.Status, a.Header, o.now(), code, msg)
 }
 
 func badResponse(platform string, status int, why string) error {

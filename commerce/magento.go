@@ -349,23 +349,23 @@ func (m *Magento) CreateReturn(ctx context.Context, c Customer, r ReturnRequest)
 		if a, err = m.opt.do(ctx, m.Name(), m.request(http.MethodPost, "/returns", body)); err != nil {
 			return err
 		}
-		if a.status == http.StatusTooManyRequests {
-			return m.opt.statusError(m.Name(), a, "", magentoMessage(a.body))
+		if a.Status == http.StatusTooManyRequests {
+			return m.opt.statusError(m.Name(), a, "", magentoMessage(a.Body))
 		}
 		return nil
 	})
 	switch {
 	case err != nil:
 		return Return{}, err
-	case a.status == http.StatusNotFound:
-		return Return{}, fmt.Errorf("%w: the shop has no returns API (Magento Open Source): %s", ErrUnsupported, magentoMessage(a.body))
-	case a.status == http.StatusBadRequest:
-		return Return{}, fmt.Errorf("%w: %s", ErrRefused, magentoMessage(a.body))
-	case a.status != http.StatusOK:
-		return Return{}, m.opt.statusError(m.Name(), a, "", magentoMessage(a.body))
+	case a.Status == http.StatusNotFound:
+		return Return{}, fmt.Errorf("%w: the shop has no returns API (Magento Open Source): %s", ErrUnsupported, magentoMessage(a.Body))
+	case a.Status == http.StatusBadRequest:
+		return Return{}, fmt.Errorf("%w: %s", ErrRefused, magentoMessage(a.Body))
+	case a.Status != http.StatusOK:
+		return Return{}, m.opt.statusError(m.Name(), a, "", magentoMessage(a.Body))
 	}
-	if err := json.Unmarshal(a.body, &out); err != nil || out.EntityID == "" {
-		return Return{}, badResponse(m.Name(), a.status, "no RMA in the answer")
+	if err := json.Unmarshal(a.Body, &out); err != nil || out.EntityID == "" {
+		return Return{}, badResponse(m.Name(), a.Status, "no RMA in the answer")
 	}
 	return Return{ID: out.EntityID.String(), Number: out.IncrementID, OrderNumber: o.Number, Status: out.Status}, nil
 }
@@ -386,11 +386,11 @@ func (m *Magento) get(ctx context.Context, path string, out any) error {
 		if err != nil {
 			return err
 		}
-		if a.status != http.StatusOK {
-			return m.opt.statusError(m.Name(), a, "", magentoMessage(a.body))
+		if a.Status != http.StatusOK {
+			return m.opt.statusError(m.Name(), a, "", magentoMessage(a.Body))
 		}
-		if err := json.Unmarshal(a.body, out); err != nil {
-			return badResponse(m.Name(), a.status, "not the documented JSON: "+err.Error())
+		if err := json.Unmarshal(a.Body, out); err != nil {
+			return badResponse(m.Name(), a.Status, "not the documented JSON: "+err.Error())
 		}
 		return nil
 	})

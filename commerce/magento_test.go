@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
 
 // fakeMagento implements the Magento 2 REST endpoints the adapter uses, as documented:
@@ -153,10 +154,10 @@ func magentoOrderJSON(id int, email, phone string, placed time.Time) map[string]
 	}
 }
 
-func testMagento(t *testing.T, f *fakeMagento, srv *httptest.Server) (*Magento, *noSleep) {
+func testMagento(t *testing.T, f *fakeMagento, srv *httptest.Server) (*Magento, *providertest.Sleeps) {
 	t.Helper()
-	ns := &noSleep{}
-	m, err := NewMagento(srv.URL, f.token, Options{Sleep: ns.sleep, PageSize: 2,
+	ns := &providertest.Sleeps{}
+	m, err := NewMagento(srv.URL, f.token, Options{Sleep: ns.Sleep, PageSize: 2,
 		Now: func() time.Time { return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -243,8 +244,8 @@ func TestMagento429RetriedAfterRetryAfter(t *testing.T) {
 	if _, err := m.Order(context.Background(), anna, "000000123"); err != nil {
 		t.Fatal(err)
 	}
-	if f.calls["GET /rest/V1/orders"] != 2 || len(ns.waits) != 1 || ns.waits[0] != 3*time.Second {
-		t.Fatalf("calls %v, waits %v", f.calls, ns.waits)
+	if f.calls["GET /rest/V1/orders"] != 2 || len(ns.Got()) != 1 || ns.Got()[0] != 3*time.Second {
+		t.Fatalf("calls %v, waits %v", f.calls, ns.Got())
 	}
 }
 
@@ -289,8 +290,8 @@ func TestMagentoErrors(t *testing.T) {
 				!strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("got %v", err)
 			}
-			if f.calls["GET /rest/V1/orders"] != tc.attempts || len(ns.waits) != tc.attempts-1 {
-				t.Fatalf("%v calls, waits %v; want %d attempts", f.calls, ns.waits, tc.attempts)
+			if f.calls["GET /rest/V1/orders"] != tc.attempts || len(ns.Got()) != tc.attempts-1 {
+				t.Fatalf("%v calls, waits %v; want %d attempts", f.calls, ns.Got(), tc.attempts)
 			}
 		})
 	}

@@ -490,34 +490,34 @@ func (s *Shopify) decode(a answer, out any) error {
 			Cost *shopifyCost `json:"cost"`
 		} `json:"extensions"`
 	}
-	jsonErr := json.Unmarshal(a.body, &env)
-	if a.status != http.StatusOK {
+	jsonErr := json.Unmarshal(a.Body, &env)
+	if a.Status != http.StatusOK {
 		// Shopify's REST-style errors: {"errors": "..."} or a list.
 		msg := ""
 		if jsonErr == nil && len(env.Errors) > 0 {
 			msg = snippet(env.Errors)
 		} else {
-			msg = snippet(a.body)
+			msg = snippet(a.Body)
 		}
 		return s.opt.statusError(s.Name(), a, "", msg)
 	}
 	if jsonErr != nil {
-		return badResponse(s.Name(), a.status, "not JSON: "+jsonErr.Error())
+		return badResponse(s.Name(), a.Status, "not JSON: "+jsonErr.Error())
 	}
 	if len(env.Errors) > 0 && string(env.Errors) != "null" {
 		var errs []graphQLError
 		if err := json.Unmarshal(env.Errors, &errs); err != nil {
-			return badResponse(s.Name(), a.status, "errors is not a list: "+snippet(env.Errors))
+			return badResponse(s.Name(), a.Status, "errors is not a list: "+snippet(env.Errors))
 		}
 		if len(errs) > 0 {
 			return s.graphQLErrors(a, errs, env.Extensions.Cost)
 		}
 	}
 	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return badResponse(s.Name(), a.status, "no data")
+		return badResponse(s.Name(), a.Status, "no data")
 	}
 	if err := json.Unmarshal(env.Data, out); err != nil {
-		return badResponse(s.Name(), a.status, "data: "+err.Error())
+		return badResponse(s.Name(), a.Status, "data: "+err.Error())
 	}
 	return nil
 }
@@ -531,7 +531,7 @@ func (s *Shopify) graphQLErrors(a answer, errs []graphQLError, cost *shopifyCost
 			first = ge
 		}
 	}
-	e := &provider.Error{Service: "commerce", Provider: s.Name(), Status: a.status, Kind: provider.ErrProvider,
+	e := &provider.Error{Service: "commerce", Provider: s.Name(), Status: a.Status, Kind: provider.ErrProvider,
 		Code: first.Extensions.Code, Message: truncate(first.Message, 200)}
 	switch e.Code {
 	case "THROTTLED":

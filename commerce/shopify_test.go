@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
 
 // fakeShopify implements the part of the Shopify Admin GraphQL API the adapter uses, as
@@ -173,23 +174,10 @@ var (
 	bruno = Customer{Email: "bruno@example.it"}
 )
 
-// noSleep records the waits asked for instead of sleeping.
-type noSleep struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (n *noSleep) sleep(_ context.Context, d time.Duration) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.waits = append(n.waits, d)
-	return nil
-}
-
-func testShopify(t *testing.T, f *fakeShopify, srv *httptest.Server) (*Shopify, *noSleep) {
+func testShopify(t *testing.T, f *fakeShopify, srv *httptest.Server) (*Shopify, *providertest.Sleeps) {
 	t.Helper()
-	ns := &noSleep{}
-	s, err := NewShopify("", f.token, "", srv.URL, Options{Sleep: ns.sleep, PageSize: 2})
+	ns := &providertest.Sleeps{}
+	s, err := NewShopify("", f.token, "", srv.URL, Options{Sleep: ns.Sleep, PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,8 +296,8 @@ func TestShopify429RetriedAfterRetryAfter(t *testing.T) {
 	if _, err := s.Order(context.Background(), anna, "1001"); err != nil {
 		t.Fatal(err)
 	}
-	if f.calls != 2 || len(ns.waits) != 1 || ns.waits[0] != 2*time.Second {
-		t.Fatalf("calls %d, waits %v", f.calls, ns.waits)
+	if f.calls != 2 || len(ns.Got()) != 1 || ns.Got()[0] != 2*time.Second {
+		t.Fatalf("calls %d, waits %v", f.calls, ns.Got())
 	}
 }
 
@@ -326,8 +314,8 @@ func TestShopifyThrottledWaitsForTheBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 300 points missing at 50 a second.
-	if len(ns.waits) != 1 || ns.waits[0] != 6*time.Second {
-		t.Fatalf("waits %v", ns.waits)
+	if len(ns.Got()) != 1 || ns.Got()[0] != 6*time.Second {
+		t.Fatalf("waits %v", ns.Got())
 	}
 
 	// Throttled on every attempt: the error says so, after the bounded attempts.
@@ -388,8 +376,8 @@ func TestShopifyErrors(t *testing.T) {
 func TestShopifyTimeout(t *testing.T) {
 	f, srv := newFakeShopify(t)
 	f.faults = []func(http.ResponseWriter){func(http.ResponseWriter) { <-f.hang }}
-	ns := &noSleep{}
-	s, err := NewShopify("", f.token, "", srv.URL, Options{Sleep: ns.sleep, Timeout: 50 * time.Millisecond, Attempts: 1})
+	ns := &providertest.Sleeps{}
+	s, err := NewShopify("", f.token, "", srv.URL, Options{Sleep: ns.Sleep, Timeout: 50 * time.Millisecond, Attempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

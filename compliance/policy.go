@@ -201,15 +201,7 @@ var Fields = []Field{FieldText, FieldCustomerID, FieldIdentity, FieldOrder, Fiel
 // and `meridian config` show it): each role's outcome per field, with k for fields
 // aggregated from many customers.
 func (p Policy) WriteTable(w io.Writer) {
-	fmt.Fprint(w, "| role |")
-	for _, f := range Fields {
-		fmt.Fprintf(w, " %s |", f)
-	}
-	fmt.Fprint(w, "\n|---|")
-	for range Fields {
-		fmt.Fprint(w, "---|")
-	}
-	fmt.Fprintln(w)
+	writeHeader(w, "role")
 	for _, r := range auth.Roles() {
 		fmt.Fprintf(w, "| `%s` |", r)
 		for _, f := range Fields {
@@ -217,6 +209,22 @@ func (p Policy) WriteTable(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// writeHeader writes a Markdown table's header: the leading columns, then one per field.
+func writeHeader(w io.Writer, lead ...string) {
+	fmt.Fprint(w, "|")
+	for _, l := range lead {
+		fmt.Fprintf(w, " %s |", l)
+	}
+	for _, f := range Fields {
+		fmt.Fprintf(w, " %s |", f)
+	}
+	fmt.Fprint(w, "\n|")
+	for range len(lead) + len(Fields) {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w)
 }
 
 // WriteRegionTable writes, as Markdown, one row per region and role with overrides: how the
@@ -227,15 +235,7 @@ func (p Policy) WriteRegionTable(w io.Writer) {
 	if len(regions) == 0 {
 		return
 	}
-	fmt.Fprint(w, "| region | role |")
-	for _, f := range Fields {
-		fmt.Fprintf(w, " %s |", f)
-	}
-	fmt.Fprint(w, "\n|---|---|")
-	for range Fields {
-		fmt.Fprint(w, "---|")
-	}
-	fmt.Fprintln(w)
+	writeHeader(w, "region", "role")
 	for _, region := range regions {
 		for _, r := range auth.Roles() {
 			over := p.Regions[region][r]

@@ -1,45 +1,16 @@
 package crm
 
 import (
-	"context"
-	"errors"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
-
-// sleeps records the waits an adapter asked for instead of waiting.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return nil
-}
-
-func (s *sleeps) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
 
 // wantKind checks err is a *provider.Error of service crm and the kind.
 func wantKind(t *testing.T, err error, kind error) *provider.Error {
 	t.Helper()
-	var pe *provider.Error
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v (%T) is not a *provider.Error", err, err)
-	}
-	if pe.Service != "crm" || !errors.Is(err, kind) {
-		t.Fatalf("error %v: service %q, want crm and kind %v", err, pe.Service, kind)
-	}
-	return pe
+	return providertest.WantKind(t, err, "crm", kind)
 }
 
 func caseIDs(cs []Case) []string {

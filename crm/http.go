@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,11 +66,7 @@ type caller struct {
 	classify func(a answer) *provider.Error
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type answer = provider.Answer
 
 func parseBase(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
@@ -105,7 +100,7 @@ func (c *caller) get(ctx context.Context, ref string) (answer, error) {
 	var out answer
 	err = provider.Retry{Attempts: c.cfg.MaxAttempts, MaxWait: c.cfg.MaxRetryWait, Sleep: c.cfg.Sleep}.Do(ctx, func(ctx context.Context) error {
 		a, err := c.once(ctx, u.String())
-		if err == nil && (a.status < 200 || a.status > 299) {
+		if err == nil && (a.Status < 200 || a.Status > 299) {
 			if pe := c.classify(a); pe != nil {
 				return pe
 			}
@@ -124,32 +119,16 @@ func (c *caller) once(ctx context.Context, u string) (answer, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodGet, u, nil)
-	if err != nil {
-		return answer{}, &provider.Error{Service: "crm", Provider: c.provider, Kind: provider.ErrProvider, Message: err.Error()}
-	}
-	req.Header.Set("Accept", "application/json")
-	c.auth(req)
-	hc := c.cfg.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return answer{}, c.failed(ctx, tctx, timeout, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return answer{}, c.failed(ctx, tctx, timeout, err)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
-}
-
-func (c *caller) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
-	return provider.TransportError(ctx, tctx, "crm", c.provider, timeout, err)
+	x := provider.Exchange{Service: "crm", Provider: c.provider, Client: c.cfg.HTTPClient, Timeout: timeout, Limit: maxAnswer}
+	return x.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/json")
+		c.auth(req)
+		return req, nil
+	})
 }
 
 func (c *caller) now() time.Time {
@@ -161,7 +140,7 @@ func (c *caller) now() time.Time {
 
 // byStatus is the common reading of an HTTP error status.
 func (c *caller) byStatus(a answer, code, msg string) *provider.Error {
-	return provider.StatusError("crm", c.provider, a.status, a.header, c.now(), code, msg)
+	return provider.StatusError("crm", c.provider, a.Status, a.Header, c.now(), code, msg)
 }
 
 func (c *caller) bad(status int, why string) error {

@@ -141,15 +141,15 @@ func (s *Salesforce) query(ctx context.Context, soql string, max int) ([]json.Ra
 		if err != nil {
 			return nil, err
 		}
-		qr, err := parseSalesforceQuery(a.body)
+		qr, err := parseSalesforceQuery(a.Body)
 		if err != nil {
-			return nil, s.c.bad(a.status, err.Error())
+			return nil, s.c.bad(a.Status, err.Error())
 		}
 		out = append(out, qr.Records...)
 		ref = ""
 		if !qr.Done {
 			if qr.NextRecordsURL == "" {
-				return nil, s.c.bad(a.status, "done is false without nextRecordsUrl")
+				return nil, s.c.bad(a.Status, "done is false without nextRecordsUrl")
 			}
 			ref = qr.NextRecordsURL
 		}
@@ -162,17 +162,17 @@ func (s *Salesforce) query(ctx context.Context, soql string, max int) ([]json.Ra
 
 // classify reads Salesforce's error array.
 func (s *Salesforce) classify(a answer) *provider.Error {
-	code, msg := parseSalesforceError(a.body)
+	code, msg := parseSalesforceError(a.Body)
 	switch code {
 	case "MALFORMED_QUERY", "INVALID_FIELD", "INVALID_QUERY_FILTER_OPERATOR", "INVALID_TYPE":
 		// These messages quote the query, which holds the customer's e-mail or phone.
 		msg = "the query was refused (check the tier and external id fields)"
 	}
 	e := s.c.byStatus(a, code, msg)
-	if a.status == http.StatusForbidden && code == "REQUEST_LIMIT_EXCEEDED" {
+	if a.Status == http.StatusForbidden && code == "REQUEST_LIMIT_EXCEEDED" {
 		// The org's API request limit: worth retrying only when Salesforce says when.
 		e.Kind = provider.ErrRateLimited
-		e.RetryAfter = provider.RetryAfter(a.header, s.c.now())
+		e.RetryAfter = provider.RetryAfter(a.Header, s.c.now())
 		e.Retryable = e.RetryAfter > 0
 	}
 	return e

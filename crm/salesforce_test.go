@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
 
 // fakeSalesforce implements the parts of the Salesforce REST API the adapter uses: the
@@ -160,13 +161,13 @@ func newFakeSalesforce(t *testing.T) *fakeSalesforce {
 	}
 }
 
-func newSalesforce(t *testing.T, f http.Handler, mod func(*SalesforceConfig)) (*Salesforce, *sleeps) {
+func newSalesforce(t *testing.T, f http.Handler, mod func(*SalesforceConfig)) (*Salesforce, *providertest.Sleeps) {
 	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	sl := &sleeps{}
+	sl := &providertest.Sleeps{}
 	c := SalesforceConfig{Config: Config{BaseURL: srv.URL, TierField: "Account.Tier__c", TierValues: map[string]string{"gold": "vip"},
-		Sleep: sl.sleep, HistoryLimit: 2}, Token: "00Dxx!token"}
+		Sleep: sl.Sleep, HistoryLimit: 2}, Token: "00Dxx!token"}
 	if mod != nil {
 		mod(&c)
 	}
@@ -259,7 +260,7 @@ func TestSalesforceRetriesAfterRateLimit(t *testing.T) {
 	if err != nil || p.CustomerID != "003A" {
 		t.Fatalf("%+v %v", p, err)
 	}
-	if got := sl.got(); !slices.Equal(got, []time.Duration{7 * time.Second, 2 * time.Second}) {
+	if got := sl.Got(); !slices.Equal(got, []time.Duration{7 * time.Second, 2 * time.Second}) {
 		t.Errorf("waited %v, want the Retry-After values 7s and 2s", got)
 	}
 }

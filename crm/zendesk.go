@@ -70,7 +70,7 @@ func NewZendesk(c ZendeskConfig) (*Zendesk, error) {
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(email+"/token:"+token))
 	z.c = caller{cfg: c.Config, provider: "zendesk", base: base, auth: func(r *http.Request) { r.Header.Set("Authorization", basic) }}
 	z.c.classify = func(a answer) *provider.Error {
-		code, msg := parseZendeskError(a.body)
+		code, msg := parseZendeskError(a.Body)
 		return z.c.byStatus(a, code, msg)
 	}
 	return z, nil
@@ -103,9 +103,9 @@ func (z *Zendesk) Profile(ctx context.Context, l Lookup) (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
-	users, err := parseZendeskUsers(a.body)
+	users, err := parseZendeskUsers(a.Body)
 	if err != nil {
-		return Profile{}, z.c.bad(a.status, err.Error())
+		return Profile{}, z.c.bad(a.Status, err.Error())
 	}
 	i := slices.IndexFunc(users, same)
 	if i < 0 {
@@ -153,9 +153,9 @@ func (z *Zendesk) tierValue(ctx context.Context, u zendeskUser) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	fields, err := parseZendeskOrganization(a.body)
+	fields, err := parseZendeskOrganization(a.Body)
 	if err != nil {
-		return "", z.c.bad(a.status, err.Error())
+		return "", z.c.bad(a.Status, err.Error())
 	}
 	return fieldText(fields[strings.TrimPrefix(z.tier, "organization_fields.")]), nil
 }
@@ -169,9 +169,9 @@ func (z *Zendesk) tickets(ctx context.Context, userID int64) ([]Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := parseZendeskTickets(a.body)
+		p, err := parseZendeskTickets(a.Body)
 		if err != nil {
-			return nil, z.c.bad(a.status, err.Error())
+			return nil, z.c.bad(a.Status, err.Error())
 		}
 		out = append(out, p.cases...)
 		ref = p.next

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
 
 type zdUser struct {
@@ -162,13 +163,13 @@ func newFakeZendesk(t *testing.T) *fakeZendesk {
 	}
 }
 
-func newZendesk(t *testing.T, f *fakeZendesk, mod func(*ZendeskConfig)) (*Zendesk, *sleeps) {
+func newZendesk(t *testing.T, f *fakeZendesk, mod func(*ZendeskConfig)) (*Zendesk, *providertest.Sleeps) {
 	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	f.srvURL = srv.URL
-	sl := &sleeps{}
-	c := ZendeskConfig{Config: Config{BaseURL: srv.URL, Sleep: sl.sleep, HistoryLimit: 5}, Email: "agent@shop.example",
+	sl := &providertest.Sleeps{}
+	c := ZendeskConfig{Config: Config{BaseURL: srv.URL, Sleep: sl.Sleep, HistoryLimit: 5}, Email: "agent@shop.example",
 		APIToken: "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv"}
 	if mod != nil {
 		mod(&c)
@@ -259,7 +260,7 @@ func TestZendeskRetriesAfterRateLimit(t *testing.T) {
 	if err != nil || len(p.OpenCases) != 3 {
 		t.Fatalf("%+v %v", p, err)
 	}
-	if got := sl.got(); !slices.Equal(got, []time.Duration{93 * time.Second}) {
+	if got := sl.Got(); !slices.Equal(got, []time.Duration{93 * time.Second}) {
 		t.Errorf("waited %v, want 93s", got)
 	}
 }
@@ -304,8 +305,8 @@ func TestZendeskErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "mei@") || strings.Contains(err.Error(), "Tan Mei") {
 				t.Errorf("the error %q quotes the customer", err)
 			}
-			if f.calls != c.requests || len(sl.got()) != c.requests-1 {
-				t.Errorf("%d requests and %d waits, want %d", f.calls, len(sl.got()), c.requests)
+			if f.calls != c.requests || len(sl.Got()) != c.requests-1 {
+				t.Errorf("%d requests and %d waits, want %d", f.calls, len(sl.Got()), c.requests)
 			}
 		})
 	}

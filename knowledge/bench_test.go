@@ -7,6 +7,7 @@ import (
 
 	"github.com/meridian-cs/meridian/examples/kb"
 	"github.com/meridian-cs/meridian/knowledge"
+	"github.com/meridian-cs/meridian/knowledge/knowledgetest"
 )
 
 // demoBase returns a Base with the demo knowledge base copied n times (distinct ids), its
@@ -21,7 +22,7 @@ func demoBase(b *testing.B, copies int) *knowledge.Base {
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := newMemStore()
+	store := knowledgetest.NewStore()
 	for c := range copies {
 		for _, f := range files {
 			a := f.Article

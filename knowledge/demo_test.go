@@ -9,6 +9,7 @@ import (
 
 	"github.com/meridian-cs/meridian/examples/kb"
 	"github.com/meridian-cs/meridian/knowledge"
+	"github.com/meridian-cs/meridian/knowledge/knowledgetest"
 )
 
 var demoTopics = []string{"shipping", "returns", "warranty", "payment-methods", "product-care"}
@@ -52,7 +53,7 @@ func TestTheDemoKnowledgeBaseAnswersQuestionsInEachLanguage(t *testing.T) {
 		}
 	}
 	// Loaded in ReadDir's order, every translation finds its original (the store checks).
-	b := knowledge.New(newMemStore())
+	b := knowledge.New(knowledgetest.NewStore())
 	for _, f := range files {
 		if _, err := b.Upsert(ctx, "demo", f.Article); err != nil {
 			t.Fatalf("%s: %v", f.Path, err)

@@ -4,74 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/meridian-cs/meridian/knowledge"
+	"github.com/meridian-cs/meridian/knowledge/knowledgetest"
 )
-
-// memStore keeps articles in memory with the Store contract's revisions, so the index's
-// analysis and ranking are tested without a database (store/postgres tests the real store,
-// and a Base over it).
-type memStore struct {
-	mu       sync.Mutex
-	articles map[string]map[string]knowledge.Article
-	revision map[string]int64
-}
-
-func newMemStore() *memStore {
-	return &memStore{articles: map[string]map[string]knowledge.Article{}, revision: map[string]int64{}}
-}
-
-func (s *memStore) UpsertArticle(_ context.Context, tenant string, a knowledge.Article) (knowledge.Article, int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.articles[tenant] == nil {
-		s.articles[tenant] = map[string]knowledge.Article{}
-	}
-	if a.TranslationOf != "" {
-		if _, ok := s.articles[tenant][a.TranslationOf]; !ok {
-			return a, 0, &knowledge.FieldError{Field: "translationOf", Reason: "no article " + a.TranslationOf}
-		}
-	}
-	a.UpdatedAt = time.Now()
-	s.articles[tenant][a.ID] = a
-	s.revision[tenant]++
-	return a, s.revision[tenant], nil
-}
-
-func (s *memStore) DeleteArticle(_ context.Context, tenant, id string) (bool, int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.articles[tenant][id]; !ok {
-		return false, s.revision[tenant], nil
-	}
-	delete(s.articles[tenant], id)
-	for k, a := range s.articles[tenant] {
-		if a.TranslationOf == id {
-			a.TranslationOf = ""
-			s.articles[tenant][k] = a
-		}
-	}
-	s.revision[tenant]++
-	return true, s.revision[tenant], nil
-}
-
-func (s *memStore) Articles(_ context.Context, tenant string) ([]knowledge.Article, int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Collect(maps.Values(s.articles[tenant])), s.revision[tenant], nil
-}
-
-func (s *memStore) ArticlesRevision(_ context.Context, tenant string) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.revision[tenant], nil
-}
 
 // corpus is a small multilingual knowledge base in which each language has more than one
 // topic, so that finding the right one is a ranking, not the only article there.
@@ -97,9 +37,9 @@ var corpus = []knowledge.Article{
 	{ID: "shipping-th", Language: "th", Title: "การจัดส่ง", Body: "เราจัดส่งคำสั่งซื้อภายใน 2 วันทำการ การจัดส่งใช้เวลา 3 ถึง 5 วัน", TranslationOf: "shipping-en"},
 }
 
-func loaded(t *testing.T) (*knowledge.Base, *memStore) {
+func loaded(t *testing.T) (*knowledge.Base, *knowledgetest.Store) {
 	t.Helper()
-	store := newMemStore()
+	store := knowledgetest.NewStore()
 	b := knowledge.New(store)
 	for _, a := range corpus {
 		if _, err := b.Upsert(context.Background(), "acme", a); err != nil {
@@ -163,7 +103,7 @@ func TestChineseAndJapaneseMatchWordsNotScatteredCharacters(t *testing.T) {
 func TestGermanPluralDoesNotMatchWithoutItsLanguagesAnalysis(t *testing.T) {
 	// The control for the stemming case above: the same word analysed as a language without
 	// a stemmer does not find the singular, so the test above proves the German analyzer.
-	store := newMemStore()
+	store := knowledgetest.NewStore()
 	b := knowledge.New(store)
 	a := corpus[2]
 	a.Language, a.TranslationOf = "eo", "" // Esperanto: the plain analyzer
@@ -300,7 +240,7 @@ func ids(hits []knowledge.Hit) []string {
 
 func TestConcurrentWritesAndSearchesEndWithEveryArticleFound(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStore()
+	store := knowledgetest.NewStore()
 	one, two := knowledge.New(store), knowledge.New(store)
 	var wg sync.WaitGroup
 	for w := range 4 {

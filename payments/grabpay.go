@@ -79,7 +79,7 @@ func NewGrabPay(c GrabPayConfig) (*GrabPay, error) {
 		r.Header.Set("Authorization", c.PartnerID+":"+GrabPaySignature(c.PartnerSecret, r.Method, r.Header.Get("Content-Type"), date, r.URL.RequestURI(), body))
 	}
 	g.c.classify = func(a answer) *provider.Error {
-		code, msg := parseGrabPayError(a.body)
+		code, msg := parseGrabPayError(a.Body)
 		return g.c.byStatus(a, code, msg)
 	}
 	return g, nil
@@ -147,9 +147,9 @@ func (g *GrabPay) Refund(ctx context.Context, r RefundRequest) (Refund, error) {
 		if err != nil {
 			return Record{}, err
 		}
-		p, err := parseGrabPayRefund(a.body)
+		p, err := parseGrabPayRefund(a.Body)
 		if err != nil {
-			return Record{}, g.c.bad(a.status, err.Error())
+			return Record{}, g.c.bad(a.Status, err.Error())
 		}
 		return Record{Refund: Refund{ID: p.TxID, Status: p.status, ProviderStatus: p.Status, Reference: id}}, nil
 	})
@@ -189,9 +189,9 @@ func (g *GrabPay) PaymentLink(ctx context.Context, l LinkRequest) (Link, error) 
 		if err != nil {
 			return Record{}, err
 		}
-		request, err := parseGrabPayChargeInit(a.body, id)
+		request, err := parseGrabPayChargeInit(a.Body, id)
 		if err != nil {
-			return Record{}, g.c.bad(a.status, err.Error())
+			return Record{}, g.c.bad(a.Status, err.Error())
 		}
 		return Record{Link: Link{URL: g.authorizeURL(id, l.Currency, request), ID: id}}, nil
 	})

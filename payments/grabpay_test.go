@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
 
 // fakeGrab implements the GrabPay-like partner API: the partner HMAC on every request
@@ -110,14 +111,14 @@ func (g *fakeGrab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func newGrab(t *testing.T, g *fakeGrab, mod func(*GrabPayConfig)) (*GrabPay, *sleeps) {
+func newGrab(t *testing.T, g *fakeGrab, mod func(*GrabPayConfig)) (*GrabPay, *providertest.Sleeps) {
 	t.Helper()
 	g.charges = map[string]int64{"grab-charge-1": 5000}
 	g.refunds, g.inits = map[string]map[string]any{}, map[string]string{}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
-	sl := &sleeps{}
-	c := GrabPayConfig{Config: Config{BaseURL: srv.URL, Sleep: sl.sleep}, PartnerID: "partner-1", PartnerSecret: grabSecret,
+	sl := &providertest.Sleeps{}
+	c := GrabPayConfig{Config: Config{BaseURL: srv.URL, Sleep: sl.Sleep}, PartnerID: "partner-1", PartnerSecret: grabSecret,
 		MerchantID: "merchant-9", ClientID: "client-7", RedirectURI: "https://shop.example/grab/return", Country: "SG"}
 	if mod != nil {
 		mod(&c)
@@ -172,8 +173,8 @@ func TestGrabPayRetryAfterLostAnswerMakesOneRefund(t *testing.T) {
 	if err != nil || r.ID != "grab-refund-1" {
 		t.Fatalf("%+v %v", r, err)
 	}
-	if len(g.refunds) != 1 || g.charges["grab-charge-1"] != 0 || fmt.Sprint(sl.got()) != "[3s]" {
-		t.Errorf("%d refunds, %d left, waits %v", len(g.refunds), g.charges["grab-charge-1"], sl.got())
+	if len(g.refunds) != 1 || g.charges["grab-charge-1"] != 0 || fmt.Sprint(sl.Got()) != "[3s]" {
+		t.Errorf("%d refunds, %d left, waits %v", len(g.refunds), g.charges["grab-charge-1"], sl.Got())
 	}
 }
 

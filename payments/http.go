@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,11 +69,7 @@ type caller struct {
 	classify func(a answer) *provider.Error
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type answer = provider.Answer
 
 func parseBase(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
@@ -97,7 +92,7 @@ func (c *caller) post(ctx context.Context, path string, header http.Header, body
 	var out answer
 	err := provider.Retry{Attempts: c.cfg.MaxAttempts, MaxWait: c.cfg.MaxRetryWait, Sleep: c.cfg.Sleep}.Do(ctx, func(ctx context.Context) error {
 		a, err := c.once(ctx, path, header, body)
-		if err == nil && (a.status < 200 || a.status > 299) {
+		if err == nil && (a.Status < 200 || a.Status > 299) {
 			err = c.classify(a)
 		}
 		out = a
@@ -114,41 +109,25 @@ func (c *caller) once(ctx context.Context, path string, header http.Header, body
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodPost, c.base.String()+path, bytes.NewReader(body))
-	if err != nil {
-		return answer{}, &provider.Error{Service: "payments", Provider: c.provider, Kind: provider.ErrProvider, Message: err.Error()}
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	c.sign(req, body)
-	hc := c.cfg.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return answer{}, c.failed(ctx, tctx, timeout, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return answer{}, c.failed(ctx, tctx, timeout, err)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
-}
-
-func (c *caller) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
-	return provider.TransportError(ctx, tctx, "payments", c.provider, timeout, err)
+	x := provider.Exchange{Service: "payments", Provider: c.provider, Client: c.cfg.HTTPClient, Timeout: timeout, Limit: maxAnswer}
+	return x.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.String()+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		c.sign(req, body)
+		return req, nil
+	})
 }
 
 // byStatus is the common reading of an HTTP error status.
 func (c *caller) byStatus(a answer, code, msg string) *provider.Error {
-	return provider.StatusError("payments", c.provider, a.status, a.header, c.now(), code, msg)
+	return provider.StatusError("payments", c.provider, a.Status, a.Header, c.now(), code, msg)
 }
 
 func (c *caller) bad(status int, why string) error {

@@ -63,7 +63,7 @@ func NewSEPA(c SEPAConfig) (*SEPA, error) {
 	s.c = caller{cfg: c.Config, provider: "sepa", base: base,
 		sign: func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "Bearer "+token) }}
 	s.c.classify = func(a answer) *provider.Error {
-		code, msg := parseBerlinGroupError(a.body)
+		code, msg := parseBerlinGroupError(a.Body)
 		return s.c.byStatus(a, code, msg)
 	}
 	return s, nil
@@ -155,9 +155,9 @@ func (s *SEPA) Refund(ctx context.Context, r RefundRequest) (Refund, error) {
 		if err != nil {
 			return Record{}, err
 		}
-		p, err := parseSEPAInitiation(a.body)
+		p, err := parseSEPAInitiation(a.Body)
 		if err != nil {
-			return Record{}, s.c.bad(a.status, err.Error())
+			return Record{}, s.c.bad(a.Status, err.Error())
 		}
 		return Record{Refund: Refund{ID: p.PaymentID, Status: sepaStatus(p.TransactionStatus), ProviderStatus: p.TransactionStatus, Reference: e2e}}, nil
 	})
@@ -201,12 +201,12 @@ func (s *SEPA) PaymentLink(ctx context.Context, l LinkRequest) (Link, error) {
 		if err != nil {
 			return Record{}, err
 		}
-		p, err := parseSEPAInitiation(a.body)
+		p, err := parseSEPAInitiation(a.Body)
 		if err != nil {
-			return Record{}, s.c.bad(a.status, err.Error())
+			return Record{}, s.c.bad(a.Status, err.Error())
 		}
 		if p.SCARedirect == "" || !strings.HasPrefix(p.SCARedirect, "https://") && !strings.HasPrefix(p.SCARedirect, "http://") {
-			return Record{}, s.c.bad(a.status, "no _links.scaRedirect to send the customer to")
+			return Record{}, s.c.bad(a.Status, "no _links.scaRedirect to send the customer to")
 		}
 		return Record{Link: Link{URL: p.SCARedirect, ID: p.PaymentID}}, nil
 	})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
+	"github.com/meridian-cs/meridian/provider/providertest"
 )
 
 const (
@@ -131,15 +132,15 @@ func (b *fakeBank) created() int {
 	return len(b.payments)
 }
 
-func newSEPA(t *testing.T, b *fakeBank, mod func(*SEPAConfig)) (*SEPA, *sleeps) {
+func newSEPA(t *testing.T, b *fakeBank, mod func(*SEPAConfig)) (*SEPA, *providertest.Sleeps) {
 	t.Helper()
 	if b.payments == nil {
 		b.payments = map[string]bankPayment{}
 	}
 	srv := httptest.NewServer(b)
 	t.Cleanup(srv.Close)
-	sl := &sleeps{}
-	c := SEPAConfig{Config: Config{BaseURL: srv.URL, Sleep: sl.sleep}, Token: "xs2a-token", PSUIPAddress: "192.0.2.10",
+	sl := &providertest.Sleeps{}
+	c := SEPAConfig{Config: Config{BaseURL: srv.URL, Sleep: sl.Sleep}, Token: "xs2a-token", PSUIPAddress: "192.0.2.10",
 		RedirectURI: "https://shop.example/paid", Account: BankAccount{IBAN: "DE89 3704 0044 0532 0130 00", BIC: "COBADEFFXXX", Name: "Meridian Shop GmbH"}}
 	if mod != nil {
 		mod(&c)
@@ -264,8 +265,8 @@ func TestSEPARetryAfterLostAnswerMakesOneTransfer(t *testing.T) {
 			if err != nil || r.ID != "pay-001" {
 				t.Fatalf("%+v %v", r, err)
 			}
-			if b.count() != 2 || b.created() != 1 || len(sl.got()) != 1 {
-				t.Errorf("%d requests, %d transfers, %d waits; want 2, 1, 1", b.count(), b.created(), len(sl.got()))
+			if b.count() != 2 || b.created() != 1 || len(sl.Got()) != 1 {
+				t.Errorf("%d requests, %d transfers, %d waits; want 2, 1, 1", b.count(), b.created(), len(sl.Got()))
 			}
 			if b.headers[0].Get("X-Request-ID") != b.headers[1].Get("X-Request-ID") {
 				t.Error("the retry carried another X-Request-ID")
@@ -288,7 +289,7 @@ func TestSEPARateLimitRetriedAfterRetryAfter(t *testing.T) {
 	if _, err := s.Refund(context.Background(), refundReq("k")); err != nil {
 		t.Fatal(err)
 	}
-	if got := sl.got(); !slices.Equal(got, []time.Duration{4 * time.Second}) {
+	if got := sl.Got(); !slices.Equal(got, []time.Duration{4 * time.Second}) {
 		t.Errorf("waited %v, want 4s", got)
 	}
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -109,4 +110,47 @@ func TransportError(ctx, attempt context.Context, service, prov string, timeout 
 		return &Error{Service: service, Provider: prov, Kind: ErrTimeout, Retryable: true, Message: "no answer within " + timeout.String()}
 	}
 	return &Error{Service: service, Provider: prov, Kind: ErrProvider, Retryable: true, Message: err.Error()}
+}
+
+// Answer is a service's HTTP answer, read whole (up to Exchange.Limit).
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Exchange is one attempt at an HTTP service, done the same way by every client: a deadline
+// of Timeout, answer body included, and at most Limit bytes of the answer read.
+type Exchange struct {
+	Service, Provider string
+	// Client, when nil, is http.DefaultClient.
+	Client  *http.Client
+	Timeout time.Duration
+	Limit   int64
+}
+
+// Do sends the request build makes for the attempt's context and reads the answer, whatever
+// its status. A request build cannot make is an ErrProvider that is not retryable; an
+// exchange that brings no answer is what TransportError makes of it.
+func (x Exchange) Do(ctx context.Context, build func(ctx context.Context) (*http.Request, error)) (Answer, error) {
+	tctx, cancel := context.WithTimeout(ctx, x.Timeout)
+	defer cancel()
+	req, err := build(tctx)
+	if err != nil {
+		return Answer{}, &Error{Service: x.Service, Provider: x.Provider, Kind: ErrProvider, Message: err.Error()}
+	}
+	hc := x.Client
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return Answer{}, TransportError(ctx, tctx, x.Service, x.Provider, x.Timeout, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, x.Limit))
+	if err != nil {
+		return Answer{}, TransportError(ctx, tctx, x.Service, x.Provider, x.Timeout, err)
+	}
+	return Answer{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -74,6 +75,53 @@ func TestStatusAndTransportErrors(t *testing.T) {
 		t.Errorf("deadline: %v", err)
 	}
 	if err := provider.TransportError(context.Background(), context.Background(), "crm", "z", time.Second, errors.New("connection refused")); !errors.Is(err, provider.ErrProvider) {
+		t.Errorf("refused: %v", err)
+	} else if ok, _ := provider.Retryable(err); !ok {
+		t.Errorf("refused is not retryable")
+	}
+}
+
+// Exchange reads any status's answer up to Limit, sends what build made, and classifies a
+// request it cannot build, a deadline and a refused connection.
+func TestExchange(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+			return
+		}
+		w.Header().Set("X-Seen", r.Header.Get("X-Key"))
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = w.Write([]byte("0123456789"))
+	}))
+	defer srv.Close()
+	x := provider.Exchange{Service: "crm", Provider: "z", Timeout: time.Second, Limit: 4}
+	get := func(path string) func(ctx context.Context) (*http.Request, error) {
+		return func(ctx context.Context) (*http.Request, error) {
+			r, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+			if err == nil {
+				r.Header.Set("X-Key", "k1")
+			}
+			return r, err
+		}
+	}
+	a, err := x.Do(context.Background(), get("/"))
+	if err != nil || a.Status != http.StatusTeapot || string(a.Body) != "0123" || a.Header.Get("X-Seen") != "k1" {
+		t.Fatalf("answer %d %q %v, %v", a.Status, a.Body, a.Header, err)
+	}
+	_, err = x.Do(context.Background(), func(context.Context) (*http.Request, error) { return nil, errors.New("bad url") })
+	var pe *provider.Error
+	if !errors.As(err, &pe) || !errors.Is(err, provider.ErrProvider) || pe.Retryable || pe.Message != "bad url" {
+		t.Errorf("unbuildable: %v", err)
+	}
+	x.Timeout = 50 * time.Millisecond
+	if _, err := x.Do(context.Background(), get("/slow")); !errors.Is(err, provider.ErrTimeout) {
+		t.Errorf("slow: %v", err)
+	}
+	srv.Close()
+	if _, err := x.Do(context.Background(), get("/")); !errors.Is(err, provider.ErrProvider) {
 		t.Errorf("refused: %v", err)
 	} else if ok, _ := provider.Retryable(err); !ok {
 		t.Errorf("refused is not retryable")

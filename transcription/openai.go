@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/textproto"
 	"strconv"
@@ -150,30 +148,22 @@ func (o *OpenAI) Transcribe(ctx context.Context, a Audio) (Transcript, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodPost, o.endpoint(), bytes.NewReader(body.Bytes()))
+	x := provider.Exchange{Service: "transcription", Provider: o.Name(), Client: o.cfg.HTTPClient, Timeout: timeout, Limit: 16 << 20}
+	ans, err := x.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.endpoint(), bytes.NewReader(body.Bytes()))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if o.cfg.APIKey != "" {
+			req.Header.Set("Authorization", "Bearer "+o.cfg.APIKey)
+		}
+		return req, nil
+	})
 	if err != nil {
-		return Transcript{}, &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrProvider, Message: err.Error()}
+		return Transcript{}, err
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if o.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+o.cfg.APIKey)
-	}
-	client := o.cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return Transcript{}, o.failed(ctx, tctx, timeout, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return Transcript{}, o.failed(ctx, tctx, timeout, err)
-	}
-	t, err := parse(resp.StatusCode, resp.Header, raw)
+	t, err := parse(ans.Status, ans.Header, ans.Body)
 	if err != nil {
 		return Transcript{}, err
 	}
@@ -181,17 +171,6 @@ func (o *OpenAI) Transcribe(ctx context.Context, a Audio) (Transcript, error) {
 		t.Language = models.BaseLanguage(a.LanguageHint)
 	}
 	return t, nil
-}
-
-func (o *OpenAI) failed(ctx, tctx context.Context, timeout time.Duration, err error) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err()
-	}
-	var ne net.Error
-	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrTimeout, Retryable: true, Message: "no answer within " + timeout.String()}
-	}
-	return &ProviderError{Service: "transcription", Provider: o.Name(), Kind: ErrProvider, Retryable: true, Message: err.Error()}
 }
 
 type verboseJSON struct {

@@ -1,7 +1,6 @@
 package translation
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,6 +50,10 @@ func (d *DeepL) base() string {
 		def = DeepLFreeURL
 	}
 	return d.cfg.base(def)
+}
+
+func (d *DeepL) auth() http.Header {
+	return http.Header{"Authorization": {"DeepL-Auth-Key " + d.cfg.APIKey}}
 }
 
 // deeplTarget maps a BCP-47 tag to DeepL's target_lang: upper-case, with the regional
@@ -106,19 +109,11 @@ func (d *DeepL) Translate(ctx context.Context, req Request) (Result, error) {
 		body.Formality = "prefer_" + req.Formality // no error for languages without formality
 	}
 	raw, _ := json.Marshal(body)
-	a, err := d.cfg.do(ctx, "deepl", func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base()+"/v2/translate", bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Authorization", "DeepL-Auth-Key "+d.cfg.APIKey)
-		r.Header.Set("Content-Type", "application/json")
-		return r, nil
-	})
+	a, err := d.cfg.postJSON(ctx, "deepl", d.base()+"/v2/translate", raw, d.auth())
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := parseDeepL(a.status, a.header, a.body, len(req.Text))
+	res, err := parseDeepL(a.Status, a.Header, a.Body, len(req.Text))
 	if err != nil {
 		return Result{}, err
 	}
@@ -252,26 +247,18 @@ func (d *DeepL) createGlossary(ctx context.Context, name, source, target string,
 		"entries":        tsv.String(),
 		"entries_format": "tsv",
 	})
-	a, err := d.cfg.do(ctx, "deepl", func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base()+"/v2/glossaries", bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Authorization", "DeepL-Auth-Key "+d.cfg.APIKey)
-		r.Header.Set("Content-Type", "application/json")
-		return r, nil
-	})
+	a, err := d.cfg.postJSON(ctx, "deepl", d.base()+"/v2/glossaries", raw, d.auth())
 	if err != nil {
 		return "", err
 	}
-	if a.status != http.StatusCreated && a.status != http.StatusOK {
-		return "", deeplFailure(a.status, a.header, a.body)
+	if a.Status != http.StatusCreated && a.Status != http.StatusOK {
+		return "", deeplFailure(a.Status, a.Header, a.Body)
 	}
 	var g struct {
 		GlossaryID string `json:"glossary_id"`
 	}
-	if err := json.Unmarshal(a.body, &g); err != nil || g.GlossaryID == "" {
-		return "", badResponse("deepl", a.status, "glossary without id: "+snippet(a.body))
+	if err := json.Unmarshal(a.Body, &g); err != nil || g.GlossaryID == "" {
+		return "", badResponse("deepl", a.Status, "glossary without id: "+snippet(a.Body))
 	}
 	return g.GlossaryID, nil
 }

@@ -1,7 +1,6 @@
 package translation
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -64,19 +63,12 @@ func (g *Google) Translate(ctx context.Context, req Request) (Result, error) {
 		body.Source = googleLang(req.Source)
 	}
 	raw, _ := json.Marshal(body)
-	a, err := g.cfg.do(ctx, "google", func(ctx context.Context) (*http.Request, error) {
-		u := g.cfg.base(GoogleURL) + "/language/translate/v2?key=" + url.QueryEscape(g.cfg.APIKey)
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Content-Type", "application/json; charset=utf-8")
-		return r, nil
-	})
+	u := g.cfg.base(GoogleURL) + "/language/translate/v2?key=" + url.QueryEscape(g.cfg.APIKey)
+	a, err := g.cfg.postJSON(ctx, "google", u, raw, http.Header{"Content-Type": {"application/json; charset=utf-8"}})
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := parseGoogle(a.status, a.header, a.body, len(req.Text))
+	res, err := parseGoogle(a.Status, a.Header, a.Body, len(req.Text))
 	if err != nil {
 		return Result{}, err
 	}

@@ -3,13 +3,12 @@ package translation
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meridian-cs/meridian/provider"
 )
 
 // Config is what every adapter takes.
@@ -35,13 +34,6 @@ const DefaultTimeout = 10 * time.Second
 // maxAnswer caps how much of an answer is read.
 const maxAnswer = 16 << 20
 
-func (c Config) client() *http.Client {
-	if c.HTTPClient != nil {
-		return c.HTTPClient
-	}
-	return http.DefaultClient
-}
-
 func (c Config) timeout() time.Duration {
 	if c.Timeout > 0 {
 		return c.Timeout
@@ -65,45 +57,24 @@ func (c Config) base(def string) string {
 }
 
 // answer is a provider's HTTP answer, read whole.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type answer = provider.Answer
 
-// do sends a request built by mk within the configured timeout and reads the answer.
-// A deadline (ours or the caller's) becomes a *ProviderError of kind ErrTimeout; the
-// caller's cancellation is returned as is.
-func (c Config) do(ctx context.Context, provider string, mk func(ctx context.Context) (*http.Request, error)) (answer, error) {
-	tctx, cancel := context.WithTimeout(ctx, c.timeout())
-	defer cancel()
-	req, err := mk(tctx)
-	if err != nil {
-		return answer{}, &ProviderError{Service: "translation", Provider: provider, Kind: ErrProvider, Message: err.Error()}
-	}
-	resp, err := c.client().Do(req)
-	if err != nil {
-		return answer{}, c.failed(ctx, tctx, provider, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return answer{}, c.failed(ctx, tctx, provider, err)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
-}
-
-func (c Config) failed(ctx, tctx context.Context, provider string, err error) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err()
-	}
-	var ne net.Error
-	if tctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &ProviderError{Service: "translation", Provider: provider, Kind: ErrTimeout, Retryable: true,
-			Message: "no answer within " + c.timeout().String()}
-	}
-	// A refused or reset connection: the provider may be back soon.
-	return &ProviderError{Service: "translation", Provider: provider, Kind: ErrProvider, Retryable: true, Message: err.Error()}
+// postJSON posts the JSON raw to url within the configured timeout and reads the answer;
+// h adds headers or replaces the Content-Type. A deadline (ours or the caller's) becomes a
+// *ProviderError of kind ErrTimeout; the caller's cancellation is returned as is.
+func (c Config) postJSON(ctx context.Context, name, url string, raw []byte, h http.Header) (answer, error) {
+	x := provider.Exchange{Service: "translation", Provider: name, Client: c.HTTPClient, Timeout: c.timeout(), Limit: maxAnswer}
+	return x.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Content-Type", "application/json")
+		for k, v := range h {
+			r.Header[k] = v
+		}
+		return r, nil
+	})
 }
 
 // byStatus classifies an HTTP error status the way most providers use it.

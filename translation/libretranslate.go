@@ -1,10 +1,8 @@
 package translation
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -58,21 +56,14 @@ func (l *LibreTranslate) Translate(ctx context.Context, req Request) (Result, er
 		body.Source = libreLang(req.Source)
 	}
 	raw, _ := json.Marshal(body)
-	a, err := l.cfg.do(ctx, "libretranslate", func(ctx context.Context) (*http.Request, error) {
-		if strings.TrimSpace(l.cfg.BaseURL) == "" {
-			return nil, errors.New("no LibreTranslate URL configured")
-		}
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.base("")+"/translate", bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Content-Type", "application/json")
-		return r, nil
-	})
+	if strings.TrimSpace(l.cfg.BaseURL) == "" {
+		return Result{}, &ProviderError{Service: "translation", Provider: "libretranslate", Kind: ErrProvider, Message: "no LibreTranslate URL configured"}
+	}
+	a, err := l.cfg.postJSON(ctx, "libretranslate", l.cfg.base("")+"/translate", raw, nil)
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := parseLibre(a.status, a.header, a.body, len(req.Text))
+	res, err := parseLibre(a.Status, a.Header, a.Body, len(req.Text))
 	if err != nil {
 		return Result{}, err
 	}

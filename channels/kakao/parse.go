@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/httpapi"
@@ -68,7 +67,7 @@ func (c *Channel) Parse(_ *http.Request, body []byte) (*channels.Delivery, error
 	set(attr, "user_type", u.User.Type)
 	set(attr, "timezone", u.Timezone)
 	for k, v := range u.User.Properties {
-		set(attr, snake(k), text(v))
+		set(attr, channels.AttributeKey(k), text(v))
 	}
 	if u.Block != nil {
 		set(attr, "block_id", u.Block.ID)
@@ -82,7 +81,7 @@ func (c *Channel) Parse(_ *http.Request, body []byte) (*channels.Delivery, error
 	if req.Action != nil {
 		set(attr, "action_name", req.Action.Name)
 		for k, v := range req.Action.Params {
-			set(attr, "param_"+snake(k), text(v))
+			set(attr, "param_"+channels.AttributeKey(k), text(v))
 		}
 	}
 	if m.Text == "" {
@@ -141,21 +140,6 @@ func set(attr map[string]string, k, v string) {
 	if v != "" && k != "" {
 		attr[k] = v
 	}
-}
-
-// snake turns Kakao's camelCase keys (plusfriendUserKey) into snake_case.
-func snake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // TextDelivery is a skill request of one utterance from userID to botID, shaped as Open

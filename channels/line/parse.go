@@ -163,7 +163,7 @@ func toMessage(destination string, e event, raw json.RawMessage) channels.Messag
 		}
 		attr["postback_data"] = e.Postback.Data
 		for k, v := range e.Postback.Params {
-			attr["postback_"+snake(k)] = v
+			attr["postback_"+channels.AttributeKey(k)] = v
 		}
 	case "unsend":
 		if e.Unsend != nil {
@@ -260,21 +260,6 @@ func set(attr map[string]string, k, v string) {
 	if v != "" {
 		attr[k] = v
 	}
-}
-
-// snake turns LINE's camelCase keys (datetime, newRichMenuAliasId) into snake_case.
-func snake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // TextDelivery is a webhook body of one text message from userID, shaped as LINE sends it

@@ -92,6 +92,15 @@ func (s *server) webhook(t *testing.T, channel string, body []byte, header http.
 	return resp.StatusCode, string(b)
 }
 
+// deliverWhatsApp posts body to the WhatsApp webhook signed with the test servers' app
+// secret ("app-secret"); anything but 200 ends the test.
+func (s *server) deliverWhatsApp(t *testing.T, body []byte) {
+	t.Helper()
+	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
+		t.Fatalf("WhatsApp delivery: %d %s", code, out)
+	}
+}
+
 // A WhatsApp message enters through the signed webhook, is queryable once however often
 // WhatsApp delivers it, the customer is found by their wa_id, and a reply goes out once through
 // the Cloud API to the number they wrote from, its receipt moving it to delivered.
@@ -121,11 +130,8 @@ func TestAWhatsAppConversationInAndOutThroughTheRealPath(t *testing.T) {
 	if code, _ := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("wrong-secret", body)}}); code != 401 {
 		t.Fatalf("a delivery signed with another secret: %d, want 401", code)
 	}
-	signed := http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}
 	for range 3 { // WhatsApp retries a delivery it thinks failed
-		if code, out := s.webhook(t, "whatsapp", body, signed); code != 200 {
-			t.Fatalf("signed delivery: %d %s", code, out)
-		}
+		s.deliverWhatsApp(t, body)
 	}
 	start := time.Now()
 	q := `{ metrics(measures: ["messages"], dimensions: ["channel"]) { rows { dimensions values } } }`
@@ -176,9 +182,7 @@ func TestAWhatsAppConversationInAndOutThroughTheRealPath(t *testing.T) {
 	}
 
 	status := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"1029384756","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1029384756"},"statuses":[{"id":"wamid.OUT1","status":"delivered","timestamp":"%d","recipient_id":"5511987654321"}]}}]}]}`, time.Now().Unix())
-	if code, out := s.webhook(t, "whatsapp", []byte(status), http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", []byte(status))}}); code != 200 {
-		t.Fatalf("status delivery: %d %s", code, out)
-	}
+	s.deliverWhatsApp(t, []byte(status))
 	got := s.gql(t, `query($id: ID!) { outboundMessage(id: $id) { state } }`, map[string]any{"id": sent["id"]})["outboundMessage"].(map[string]any)
 	if got["state"] != "delivered" {
 		t.Fatalf("after the delivered receipt: %v", got)
@@ -263,9 +267,7 @@ func TestOnePersonOnWhatsAppThenEmailGetsTheReplyByEmail(t *testing.T) {
 
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
 	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.E2E1", "Meu pedido 4471 não chegou", at)
-	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
-		t.Fatalf("WhatsApp delivery: %d %s", code, out)
-	}
+	s.deliverWhatsApp(t, body)
 	raw := email.Compose("Ana Souza <ana.souza@example.com>", "support@shop.example", "Pedido 4471",
 		"Olá, escrevi no WhatsApp também. Alguma novidade?\n\n-- \nAna Souza\n+55 11 98765-4321\n", "CAF-4471@mail.example.com", "", at.Add(30*time.Minute))
 	if err := email.Deliver(context.Background(), listen, "ana.souza@example.com", []string{"support@shop.example"}, raw); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/meridian-cs/meridian/channels"
 	"github.com/meridian-cs/meridian/channels/email"
-	"github.com/meridian-cs/meridian/channels/meta"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
 
@@ -93,9 +91,7 @@ func TestAnErasedCustomerLeavesNothingReadableUnderTheDataDirectory(t *testing.T
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
 	deliver := func(waID, name, wamid, text string) {
 		body := whatsapp.TextDelivery("1029384756", waID, name, wamid, text, at)
-		if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
-			t.Fatalf("WhatsApp delivery: %d %s", code, out)
-		}
+		s.deliverWhatsApp(t, body)
 	}
 	deliver("5511987654321", "Ana Souza", anaWamid, "Meu pedido 4471 nao chegou, escreva para ana.souza@example.com")
 	raw := email.Compose("Ana Souza <ana.souza@example.com>", "support@shop.example", "Pedido 4471",

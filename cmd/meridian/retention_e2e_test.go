@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sort"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meridian-cs/meridian/channels/meta"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 	"github.com/meridian-cs/meridian/models"
 )
@@ -153,9 +151,7 @@ func TestConsentGatesWhatsAppMessagesOutsideTheConversation(t *testing.T) {
 		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL, "MERIDIAN_WHATSAPP_TEMPLATE=order_update:pt_BR")
 	at := time.Now().Add(-26 * time.Hour).Truncate(time.Second)
 	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.OLD1", "Meu pedido não chegou", at)
-	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
-		t.Fatalf("delivery: %d %s", code, out)
-	}
+	s.deliverWhatsApp(t, body)
 	var c map[string]any
 	waitFor(t, 30*time.Second, func() bool {
 		b, _ := json.Marshal(map[string]any{"query": `query($id: String!) { customerByIdentity(channel: "whatsapp", externalId: $id) { id conversations { id } } }`, "variables": map[string]any{"id": "5511987654321"}})

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meridian-cs/meridian/channels/meta"
 	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
 
@@ -144,9 +143,7 @@ func TestRepliesGoBackInTheCustomersLanguageAndCulture(t *testing.T) {
 		"MERIDIAN_WHATSAPP_API_BASE="+wa.URL, "MERIDIAN_TRANSLATE_PROVIDER=libretranslate", "MERIDIAN_TRANSLATE_URL="+provider.URL,
 		"MERIDIAN_LANGUAGE_HIGH_ACCURACY=en,pt,es", "MERIDIAN_ANALYSIS=on")
 	body := whatsapp.TextDelivery("1029384756", "5511987654321", "Ana Souza", "wamid.IN1", "Oi, meu pedido ainda não chegou, vocês podem verificar?", time.Now().Add(-time.Minute))
-	if code, out := s.webhook(t, "whatsapp", body, http.Header{"X-Hub-Signature-256": {meta.Sign("app-secret", body)}}); code != 200 {
-		t.Fatalf("delivery: %d %s", code, out)
-	}
+	s.deliverWhatsApp(t, body)
 	q := `{ metrics(measures: ["analyzed_messages"], dimensions: ["language", "intent"]) { rows { dimensions values } } }`
 	waitFor(t, 90*time.Second, func() bool { return strings.Contains(fmt.Sprint(s.gql(t, q, nil)), "values:[1]") })
 	if rows := fmt.Sprint(s.gql(t, q, nil)["metrics"].(map[string]any)["rows"]); !strings.Contains(rows, "[pt-BR delivery]") {

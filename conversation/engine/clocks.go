@@ -142,16 +142,7 @@ func (h *Handler) responded(ctx context.Context, tx Tx, e models.Event) error {
 // and clock, gives back the snoozed conversations whose snooze ended, and resolves those the
 // AI kept whose customer stayed silent (BotResolveAfter).
 func (h *Handler) WatchSLA(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		h.checkSLA(ctx)
-	}
+	tick(ctx, every, h.checkSLA)
 }
 
 // checkSLA is one round of WatchSLA.

@@ -441,6 +441,11 @@ func (h *Handler) free(ctx context.Context, tx Tx, agent, cause string, at time.
 // conversations that waited long enough. Freeing capacity and coming online offer at once;
 // this catches what time alone changes.
 func (h *Handler) WatchQueues(ctx context.Context, every time.Duration) {
+	tick(ctx, every, h.sweepQueues)
+}
+
+// tick calls round every interval until ctx ends, the first time one interval from now.
+func tick(ctx context.Context, every time.Duration, round func(ctx context.Context)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -449,16 +454,21 @@ func (h *Handler) WatchQueues(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		h.republish(ctx)
-		tenants, err := h.Store.QueuedTenants(ctx, h.Region)
-		if err != nil {
-			h.log().WarnContext(ctx, "queue sweep", "region", h.Region, "err", err)
-			continue
-		}
-		for _, tenant := range tenants {
-			if err := h.sweep(ctx, tenant); err != nil {
-				h.log().WarnContext(ctx, "queue sweep", "region", h.Region, "tenant", tenant, "err", err)
-			}
+		round(ctx)
+	}
+}
+
+// sweepQueues is one round of WatchQueues.
+func (h *Handler) sweepQueues(ctx context.Context) {
+	h.republish(ctx)
+	tenants, err := h.Store.QueuedTenants(ctx, h.Region)
+	if err != nil {
+		h.log().WarnContext(ctx, "queue sweep", "region", h.Region, "err", err)
+		return
+	}
+	for _, tenant := range tenants {
+		if err := h.sweep(ctx, tenant); err != nil {
+			h.log().WarnContext(ctx, "queue sweep", "region", h.Region, "tenant", tenant, "err", err)
 		}
 	}
 }

@@ -96,30 +96,8 @@ func byTypeOf(t *testing.T, tenant string) map[string]string {
 // once, and a second consumer group replaying the topic decides nothing again.
 func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 	ctx := context.Background()
-	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	addrs, kauth, topic := b.Addrs(), b.Auth(), stream.EventsTopic("eu")
-	if err := stream.EnsureTopics(ctx, addrs, kauth, []stream.TopicSpec{{Name: topic, Partitions: 2}}); err != nil {
-		t.Fatal(err)
-	}
-	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	if _, err := pg.Migrate(ctx, []string{"eu", "us", "sea"}); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	producer := stream.NewProducer(addrs, kauth)
-	t.Cleanup(func() { producer.Close() })
-	svc := &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}
+	p := startPipeline(t, 2, "eu", "us", "sea")
+	addrs, kauth, topic, pg, producer, svc := p.addrs, p.kauth, p.topic, p.pg, p.producer, p.svc
 	agents := &postgres.Agents{DB: pg, Regions: []string{"eu", "us", "sea"}}
 	for _, a := range []conversation.Agent{
 		{ID: "lena", Name: "Lena", Region: "eu", Languages: map[string]int{"de": 5, "en": 4}, MaxConcurrent: 1, Timezone: "Europe/Berlin"},
@@ -132,11 +110,7 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 	if _, err := agents.SetPresence(ctx, "acme", "lena", conversation.Online, nil); err != nil {
 		t.Fatal(err)
 	}
-	run(t, stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Auth: kauth, Topic: topic, Group: stream.StoresGroup("eu"), MaxWait: 20 * time.Millisecond},
-		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
-			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu", Keys: keys},
-			"postgres":   &postgres.StateWriter{DB: pg, Region: "eu"},
-		}, Claims: &postgres.EventClaims{DB: pg, Region: "eu"}}))
+	p.storeEvents(t)
 	engineSink := func(group string) *counted {
 		c := &counted{svc: svc}
 		run(t, stream.NewSink(stream.SinkConfig{Name: "engine", Brokers: addrs, Auth: kauth, Topic: topic, Group: group, MaxWait: 20 * time.Millisecond},
@@ -233,4 +207,54 @@ func TestTheEngineAssignsQueuesAndFreesCapacityOnce(t *testing.T) {
 func sorted(vs ...string) string {
 	slices.Sort(vs)
 	return strings.Join(vs, " ")
+}
+
+// pipeline is what the engine's tests run on for real: the embedded broker with eu's events
+// topic, PostgreSQL migrated for the regions, the data-key ring, and ingest publishing to
+// the broker.
+type pipeline struct {
+	addrs    []string
+	kauth    stream.Auth
+	topic    string
+	pg       *postgres.DB
+	keys     *shred.Keyring
+	producer *stream.Producer
+	svc      *ingest.Service
+}
+
+func startPipeline(t *testing.T, partitions int, regions ...string) *pipeline {
+	t.Helper()
+	ctx := context.Background()
+	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	p := &pipeline{addrs: b.Addrs(), kauth: b.Auth(), topic: stream.EventsTopic("eu")}
+	if err := stream.EnsureTopics(ctx, p.addrs, p.kauth, []stream.TopicSpec{{Name: p.topic, Partitions: partitions}}); err != nil {
+		t.Fatal(err)
+	}
+	if p.pg, err = postgres.Open(ctx, pgtest.StartForTest(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.pg.Close)
+	if _, err := p.pg.Migrate(ctx, regions); err != nil {
+		t.Fatal(err)
+	}
+	if p.keys, err = shred.NewKeyring(p.pg.Keys(), make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	p.producer = stream.NewProducer(p.addrs, p.kauth)
+	t.Cleanup(func() { p.producer.Close() })
+	p.svc = &ingest.Service{Policy: models.DefaultPolicy(), Publisher: p.producer, Keys: p.keys, Now: time.Now}
+	return p
+}
+
+// storeEvents runs eu's store sink: the events into ClickHouse, the state into PostgreSQL.
+func (p *pipeline) storeEvents(t *testing.T) {
+	run(t, stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: p.addrs, Auth: p.kauth, Topic: p.topic, Group: stream.StoresGroup("eu"), MaxWait: 20 * time.Millisecond},
+		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
+			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu", Keys: p.keys},
+			"postgres":   &postgres.StateWriter{DB: p.pg, Region: "eu"},
+		}, Claims: &postgres.EventClaims{DB: p.pg, Region: "eu"}}))
 }

@@ -395,18 +395,11 @@ func (h *Handler) WatchHandoffs(ctx context.Context, every time.Duration) {
 	if h.Sun == nil {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick(ctx, every, func(ctx context.Context) {
 		if err := h.handOffDue(ctx); err != nil {
 			h.log().WarnContext(ctx, "follow-the-sun", "region", h.Region, "err", err)
 		}
-	}
+	})
 }
 
 // notice is a customer to tell when a person is back.

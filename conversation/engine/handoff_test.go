@@ -14,15 +14,11 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
-	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/conversation/routing"
-	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
-	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/store/postgres"
-	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
 	"github.com/meridian-cs/meridian/stream"
 	"github.com/meridian-cs/meridian/translation"
 )
@@ -59,31 +55,9 @@ func (n *told) Notify(_ context.Context, _, conv, _, _, text, key string) error 
 // told, once per gap and in Japanese, that a person is back at 00:00 UTC (9:00 in Tokyo).
 func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 	ctx := context.Background()
-	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	addrs, kauth, topic := b.Addrs(), b.Auth(), stream.EventsTopic("eu")
-	if err := stream.EnsureTopics(ctx, addrs, kauth, []stream.TopicSpec{{Name: topic, Partitions: 2}}); err != nil {
-		t.Fatal(err)
-	}
-	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
 	regions := []string{"sea", "eu", "us"}
-	if _, err := pg.Migrate(ctx, regions); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	producer := stream.NewProducer(addrs, kauth)
-	t.Cleanup(func() { producer.Close() })
-	svc := &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}
+	p := startPipeline(t, 2, regions...)
+	addrs, kauth, topic, pg, producer, svc := p.addrs, p.kauth, p.topic, p.pg, p.producer, p.svc
 	agents := &postgres.Agents{DB: pg, Regions: regions}
 	daily := func() []conversation.Shift {
 		var s []conversation.Shift
@@ -104,11 +78,7 @@ func TestShiftEndHandsOffToARegionOnShiftOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run(t, stream.NewSink(stream.SinkConfig{Name: "stores", Brokers: addrs, Auth: kauth, Topic: topic, Group: stream.StoresGroup("eu"), MaxWait: 20 * time.Millisecond},
-		stream.EventHandler{Region: "eu", Stores: map[string]stream.EventStore{
-			"clickhouse": &clickhouse.EventWriter{DB: ch, Region: "eu", Keys: keys},
-			"postgres":   &postgres.StateWriter{DB: pg, Region: "eu"},
-		}, Claims: &postgres.EventClaims{DB: pg, Region: "eu"}}))
+	p.storeEvents(t)
 
 	// The engine's clock: 15:00 UTC on a day in the past (so that ingest takes the events).
 	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -2)

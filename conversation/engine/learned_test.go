@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
-	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/conversation/history"
@@ -18,8 +17,6 @@ import (
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/store/postgres"
-	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
-	"github.com/meridian-cs/meridian/stream"
 )
 
 // recorder is ingest, keeping what the engine published.
@@ -90,29 +87,8 @@ func past(tenant, id, agent, lang, intent string, at time.Time, handle time.Dura
 // outruns the agents; a tenant without history is routed exactly as without a Learner.
 func TestRoutingLearnsFromHistory(t *testing.T) {
 	ctx := context.Background()
-	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	if err := stream.EnsureTopics(ctx, b.Addrs(), b.Auth(), []stream.TopicSpec{{Name: stream.EventsTopic("eu"), Partitions: 1}}); err != nil {
-		t.Fatal(err)
-	}
-	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	if _, err := pg.Migrate(ctx, []string{"eu"}); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	producer := stream.NewProducer(b.Addrs(), b.Auth())
-	t.Cleanup(func() { producer.Close() })
-	svc := &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}
+	p := startPipeline(t, 1, "eu")
+	pg, svc := p.pg, p.svc
 
 	// The same agents in a tenant with history ("learn") and two without ("cold", routed
 	// with the Learner, and "plain", routed without one).

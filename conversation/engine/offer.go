@@ -193,16 +193,7 @@ func (h *Handler) pass(ctx context.Context, tx Tx, w Work, o Offer, cause, why s
 // WatchOffers passes on, every interval until ctx ends, the region's offers that expired
 // unanswered: each once (the decision is keyed by the offer), whichever process sees it.
 func (h *Handler) WatchOffers(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		h.checkOffers(ctx)
-	}
+	tick(ctx, every, h.checkOffers)
 }
 
 // checkOffers is one round of WatchOffers.

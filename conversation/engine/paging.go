@@ -52,23 +52,19 @@ func (h *Handler) WatchPages(ctx context.Context, every time.Duration) {
 	if h.Pager == nil {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := h.now()
-		due, err := h.Store.TakePages(ctx, h.Region, now, now.Add(lease), 50)
-		if err != nil {
-			h.log().WarnContext(ctx, "paging", "region", h.Region, "err", err)
-			continue
-		}
-		for _, pg := range due {
-			h.page(ctx, pg, now)
-		}
+	tick(ctx, every, h.pageDue)
+}
+
+// pageDue is one round of WatchPages.
+func (h *Handler) pageDue(ctx context.Context) {
+	now := h.now()
+	due, err := h.Store.TakePages(ctx, h.Region, now, now.Add(lease), 50)
+	if err != nil {
+		h.log().WarnContext(ctx, "paging", "region", h.Region, "err", err)
+		return
+	}
+	for _, pg := range due {
+		h.page(ctx, pg, now)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
-	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/conversation"
 	"github.com/meridian-cs/meridian/conversation/engine"
 	"github.com/meridian-cs/meridian/conversation/routing"
@@ -18,8 +17,6 @@ import (
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
-	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
-	"github.com/meridian-cs/meridian/stream"
 )
 
 // clocked is one region's engine on real PostgreSQL and Kafka (ingest publishes its events)
@@ -37,37 +34,15 @@ type clocked struct {
 
 func newClocked(t *testing.T, policy string) *clocked {
 	t.Helper()
-	ctx := context.Background()
-	b, err := stream.StartEmbeddedBroker(stream.BrokerConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	addrs, kauth := b.Addrs(), b.Auth()
-	if err := stream.EnsureTopics(ctx, addrs, kauth, []stream.TopicSpec{{Name: stream.EventsTopic("eu"), Partitions: 1}}); err != nil {
-		t.Fatal(err)
-	}
-	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	if _, err := pg.Migrate(ctx, []string{"eu", "us"}); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	producer := stream.NewProducer(addrs, kauth)
-	t.Cleanup(func() { producer.Close() })
+	pl := startPipeline(t, 1, "eu", "us")
+	pg := pl.pg
 	p, err := sla.ParsePolicy([]byte(policy))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Hours in the past, so that the moved clock never runs ahead of the real one.
 	c := &clocked{t: t, pg: pg, agents: &postgres.Agents{DB: pg, Regions: []string{"eu", "us"}}, now: time.Now().UTC().Add(-6 * time.Hour).Truncate(time.Second)}
-	c.svc = &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}
+	c.svc = pl.svc
 	c.h = &engine.Handler{Region: "eu", Store: &postgres.Engine{DB: pg}, Publish: c.svc, Router: routing.NewRouter(routing.Config{}),
 		SLA: p, WarnBefore: time.Minute, Trigger: models.MessageReceived, Now: func() time.Time { return c.now }}
 	c.ws = &engine.Workspace{Handler: c.h}

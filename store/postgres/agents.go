@@ -110,15 +110,7 @@ func (s *Agents) List(ctx context.Context, tenant, region string) ([]conversatio
 		return nil, fmt.Errorf("agents %s: %w", region, err)
 	}
 	defer rows.Close()
-	var out []conversation.Agent
-	for rows.Next() {
-		a, err := scanAgent(rows, region)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, func(r pgx.Row) (conversation.Agent, error) { return scanAgent(r, region) })
 }
 
 func nonNil[K comparable, V any](m map[K]V) map[K]V {

@@ -146,15 +146,7 @@ func (t *engineTx) Agents(ctx context.Context) ([]conversation.Agent, error) {
 		return nil, fmt.Errorf("engine %s: agents: %w", t.region, err)
 	}
 	defer rows.Close()
-	var out []conversation.Agent
-	for rows.Next() {
-		a, err := scanAgent(rows, t.region)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, func(r pgx.Row) (conversation.Agent, error) { return scanAgent(r, t.region) })
 }
 
 func (t *engineTx) Loads(ctx context.Context) (map[string]int, error) {
@@ -194,15 +186,7 @@ func (t *engineTx) works(ctx context.Context, sql string, args ...any) ([]engine
 		return nil, fmt.Errorf("engine %s: %w", t.region, err)
 	}
 	defer rows.Close()
-	var out []engine.Work
-	for rows.Next() {
-		w, err := scanWork(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, scanWork)
 }
 
 // Inbox implements engine.Inbox.
@@ -278,15 +262,7 @@ func (s *Engine) Inbox(ctx context.Context, region, tenant string, f engine.Inbo
 		return nil, fmt.Errorf("inbox %s: %w", region, err)
 	}
 	defer rows.Close()
-	var out []engine.Work
-	for rows.Next() {
-		w, err := scanWork(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, scanWork)
 }
 
 // runningDue is true when a running SLA clock of w (a queued or assigned conversation: a
@@ -404,15 +380,7 @@ RETURNING `+pageColumns, RegionSchema(region)), now, until, limit)
 		return nil, fmt.Errorf("pages %s: %w", region, err)
 	}
 	defer rows.Close()
-	var out []engine.Page
-	for rows.Next() {
-		p, err := scanPage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, scanPage)
 }
 
 // PageDone implements engine.Store. An acknowledgement that came meanwhile keeps next_at null.

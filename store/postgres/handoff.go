@@ -142,15 +142,7 @@ func (s *Engine) Handoffs(ctx context.Context, region, tenant, conversationID st
 		return nil, fmt.Errorf("engine %s: %w", region, err)
 	}
 	defer rows.Close()
-	var out []engine.Handoff
-	for rows.Next() {
-		h, err := scanHandoff(rows, tenant)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, func(r pgx.Row) (engine.Handoff, error) { return scanHandoff(r, tenant) })
 }
 
 // SetSummary replaces a hand-off's summary and next step with their translation.

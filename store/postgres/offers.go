@@ -151,15 +151,7 @@ func (t *engineTx) OffersTo(ctx context.Context, agentID string) ([]engine.Offer
 		return nil, fmt.Errorf("engine %s: offers to %s: %w", t.region, agentID, err)
 	}
 	defer rows.Close()
-	var out []engine.Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return collect(rows, scanOffer)
 }
 
 // Declined implements engine.OfferTx.

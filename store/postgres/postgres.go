@@ -297,3 +297,16 @@ func (k keyStore) DeleteKey(ctx context.Context, region, tenant, subject string)
 	}
 	return nil
 }
+
+// collect scans every row with scan; no rows is a nil slice.
+func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -1,15 +1,26 @@
 import "../styles/conversation.css";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, type ComponentType } from "react";
 import { Alert, Button, Code, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { Loading } from "../components/Loading";
 import { AuditLogDocument, VerifyAuditLogDocument, type AuditLogQuery, type VerifyAuditLogQuery } from "../gql/graphql";
 import { request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
+import type { MessageKey } from "../i18n/en";
 import { useViewer } from "../session";
 import { Consents, Erasure, LegalHolds, Residency, Retention } from "./ComplianceActions";
 
 type Entries = AuditLogQuery["auditLog"];
 type Verification = VerifyAuditLogQuery["verifyAuditLog"];
+
+/** The screen's tabs, in order. */
+const tabs: { value: string; label: MessageKey; Panel: ComponentType }[] = [
+  { value: "audit", label: "auditLog", Panel: AuditTrail },
+  { value: "erasure", label: "tabErasure", Panel: Erasure },
+  { value: "holds", label: "tabLegalHolds", Panel: LegalHolds },
+  { value: "retention", label: "tabRetention", Panel: Retention },
+  { value: "residency", label: "tabResidency", Panel: Residency },
+  { value: "consents", label: "tabConsents", Panel: Consents },
+];
 
 /** The compliance screen: the audit trail, erasure, legal holds, retention, residency and consents, one tab each. */
 export default function Compliance() {
@@ -21,31 +32,17 @@ export default function Compliance() {
       </Title>
       <Tabs defaultValue="audit" keepMounted={false}>
         <Tabs.List>
-          <Tabs.Tab value="audit">{t("auditLog")}</Tabs.Tab>
-          <Tabs.Tab value="erasure">{t("tabErasure")}</Tabs.Tab>
-          <Tabs.Tab value="holds">{t("tabLegalHolds")}</Tabs.Tab>
-          <Tabs.Tab value="retention">{t("tabRetention")}</Tabs.Tab>
-          <Tabs.Tab value="residency">{t("tabResidency")}</Tabs.Tab>
-          <Tabs.Tab value="consents">{t("tabConsents")}</Tabs.Tab>
+          {tabs.map(({ value, label }) => (
+            <Tabs.Tab key={value} value={value}>
+              {t(label)}
+            </Tabs.Tab>
+          ))}
         </Tabs.List>
-        <Tabs.Panel value="audit" pt="md">
-          <AuditTrail />
-        </Tabs.Panel>
-        <Tabs.Panel value="erasure" pt="md">
-          <Erasure />
-        </Tabs.Panel>
-        <Tabs.Panel value="holds" pt="md">
-          <LegalHolds />
-        </Tabs.Panel>
-        <Tabs.Panel value="retention" pt="md">
-          <Retention />
-        </Tabs.Panel>
-        <Tabs.Panel value="residency" pt="md">
-          <Residency />
-        </Tabs.Panel>
-        <Tabs.Panel value="consents" pt="md">
-          <Consents />
-        </Tabs.Panel>
+        {tabs.map(({ value, Panel }) => (
+          <Tabs.Panel key={value} value={value} pt="md">
+            <Panel />
+          </Tabs.Panel>
+        ))}
       </Tabs>
     </Stack>
   );
