@@ -352,7 +352,7 @@ type MentionMatch struct {
 func checkPhrase(ph string) error {
 	switch {
 	case strings.TrimSpace(ph) == "":
-		return fmt.Errorf("no phrase after %s:", MentionTheme)
+		return fmt.Errorf("no phrase after %q", MentionTheme+":")
 	case ph != strings.ToLower(ph):
 		return fmt.Errorf("a theme's phrases are lower-case, as opportunities names them")
 	case len(strings.Fields(ph)) > 2 || strings.Join(strings.Fields(ph), " ") != ph:
