@@ -411,18 +411,7 @@ func (s Schema) PhraseCond(b *chparam.Binder, prefix string, o PhraseOptions, ph
 	if len(phrases) == 0 {
 		return "", fmt.Errorf("chsql: no phrases to match")
 	}
-	sel := append([]string(nil), phrases...)
-	sort.Strings(sel)
-	needleSet := map[string]bool{}
-	for _, p := range sel {
-		w, _, _ := strings.Cut(p, " ")
-		needleSet[w] = true
-	}
-	needles := make([]string, 0, len(needleSet))
-	for w := range needleSet {
-		needles = append(needles, w)
-	}
-	sort.Strings(needles)
+	sel, needles := firstWords(phrases)
 	bb := &builder{s: s, Binder: b}
 	txt := "lowerUTF8(" + q(s.Text) + ")"
 	// The redactions' and stop-words' parameters take the prefix too: the query may hold
@@ -632,18 +621,7 @@ func (s Schema) PhraseHits(f Filter, target Slice, baseline *Slice, o PhraseOpti
 	if err != nil {
 		return Query{}, err
 	}
-	sel := append([]string(nil), selected...)
-	sort.Strings(sel)
-	needleSet := map[string]bool{}
-	for _, p := range sel {
-		w, _, _ := strings.Cut(p, " ")
-		needleSet[w] = true
-	}
-	needles := make([]string, 0, len(needleSet))
-	for w := range needleSet {
-		needles = append(needles, w)
-	}
-	sort.Strings(needles)
+	sel, needles := firstWords(selected)
 	var selParam string
 	cust := "''"
 	if s.CustomerID != "" {
@@ -947,4 +925,22 @@ LIMIT %s`, inner,
 		b.param("min_customers", "UInt32", strconv.Itoa(o.MinCustomers)),
 		b.param("limit", "UInt32", strconv.Itoa(o.Limit+1)))
 	return b.Query(sql + s.settings()), nil
+}
+
+// firstWords returns phrases sorted, and their distinct first words sorted: a message that
+// holds none of those words holds none of the phrases, which is the cheap test run first.
+func firstWords(phrases []string) (sorted, words []string) {
+	sorted = append([]string(nil), phrases...)
+	sort.Strings(sorted)
+	set := map[string]bool{}
+	for _, p := range sorted {
+		w, _, _ := strings.Cut(p, " ")
+		set[w] = true
+	}
+	words = make([]string, 0, len(set))
+	for w := range set {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	return sorted, words
 }
