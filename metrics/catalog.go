@@ -22,6 +22,9 @@ type measure struct {
 	// perCustomer measures aggregate one row per customer (custFacts), attributed to the
 	// dimension values of the customer's first matching event.
 	perCustomer bool
+	// distinct measures count distinct values that every copy of an event carries alike, so
+	// copies not yet collapsed change nothing (see plan.final).
+	distinct bool
 }
 
 // A dimension is a string-valued expression rows are grouped by.
@@ -83,8 +86,8 @@ var measures = map[string]measure{
 	"events":            {doc: "events of any type", partials: []string{"count()"}},
 	// A conversation and a customer live in exactly one region, so per-region distinct counts
 	// add up to the global distinct count.
-	"conversations": {doc: "distinct conversations with at least one matching event", partials: []string{"uniqExactIf(conversation_id, conversation_id != '')"}},
-	"customers":     {doc: "distinct (pseudonymous) customers with at least one matching event", partials: []string{"uniqExactIf(customer_id, customer_id != '')"}},
+	"conversations": {doc: "distinct conversations with at least one matching event", partials: []string{"uniqExactIf(conversation_id, conversation_id != '')"}, distinct: true},
+	"customers":     {doc: "distinct (pseudonymous) customers with at least one matching event", partials: []string{"uniqExactIf(customer_id, customer_id != '')"}, distinct: true},
 	"escalations":   {doc: "escalations to a human", partials: []string{"countIf(" + typeIn(models.ConversationEscalated) + ")"}},
 	"handoffs":      {doc: "hand-offs between regions", partials: []string{"countIf(" + typeIn(models.ConversationHandedOff) + ")"}},
 	"resolutions":   {doc: "conversations marked resolved", partials: []string{"countIf(" + typeIn(models.ConversationResolved) + ")"}},

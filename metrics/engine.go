@@ -192,10 +192,40 @@ type plan struct {
 	offsets                       []int // offsets[i] = index of measure i's first partial among the partials
 	nPartials                     int
 	sqlLimit                      int
+	// eventsFinal is how the events query reads the table: " FINAL", or "" when collapsing
+	// copies cannot change its answer (see final).
+	eventsFinal string
+}
+
+// final says how a query of events measures reads the table. FINAL collapses the copies of an
+// event (retries and replays, ARCHITECTURE.md) and costs 3-4 times the read (BENCHMARKS.md).
+// Copies of an id carry the same conversation, customer and time (ingest refuses another body
+// under an id; derived events take their source's), so distinct counts of those broken down
+// by time and region only are the same without it: the executive chart's shape.
+func final(q Query) string {
+	for _, m := range q.Measures {
+		if def := measures[m]; !def.distinct || def.perConversation || def.perCustomer {
+			return " FINAL"
+		}
+	}
+	for _, d := range q.Dimensions {
+		if d != timeDimension && d != regionDimension {
+			return " FINAL"
+		}
+	}
+	for _, f := range q.Filters {
+		if f.Dimension != regionDimension {
+			return " FINAL"
+		}
+	}
+	if len(q.Where) > 0 {
+		return " FINAL"
+	}
+	return ""
 }
 
 func newPlan(q Query) (*plan, error) {
-	pl := &plan{q: q}
+	pl := &plan{q: q, eventsFinal: final(q)}
 	// SQL columns: the column dimensions, then every measure's partials.
 	for i, d := range q.Dimensions {
 		expr := dimensions[d].expr
@@ -294,7 +324,7 @@ func (pl *plan) sql(region, tenant string) []regionQuery {
 				strings.Join(cols, ", "), strings.Join(append(append([]string(nil), pl.custDimCols...), custFacts), ", "), clickhouse.Database(region), cond)
 		default:
 			cols = append(append([]string(nil), pl.dimCols...), cols[len(pl.groupBy):]...)
-			fmt.Fprintf(&sql, "SELECT %s FROM %s.events FINAL WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), cond)
+			fmt.Fprintf(&sql, "SELECT %s FROM %s.events%s WHERE %s", strings.Join(cols, ", "), clickhouse.Database(region), pl.eventsFinal, cond)
 		}
 		if len(pl.groupBy) > 0 {
 			fmt.Fprintf(&sql, " GROUP BY %s ORDER BY %s", strings.Join(pl.groupBy, ", "), strings.Join(pl.groupBy, ", "))

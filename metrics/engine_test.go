@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -373,4 +374,78 @@ func regionDB(t testing.TB, region string) clickhouse.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// sqlDB keeps the statements that reach the store.
+type sqlDB struct {
+	*clickhouse.ChDB
+	mu  sync.Mutex
+	sql []string
+}
+
+func (s *sqlDB) QueryParams(ctx context.Context, q string, params clickhouse.Params) (*clickhouse.Result, error) {
+	s.mu.Lock()
+	s.sql = append(s.sql, q)
+	s.mu.Unlock()
+	return s.ChDB.QueryParams(ctx, q, params)
+}
+
+// Distinct conversations and customers by time and region read the table without FINAL,
+// and copies of an event not yet collapsed (a replayed batch, a client's retry) change
+// nothing; every other query keeps FINAL, and counts each copy once.
+func TestDistinctCountsByTimeNeedNoFinal(t *testing.T) {
+	ctx := context.Background()
+	ch := regionDB(t, "eu").(*clickhouse.ChDB)
+	db := clickhouse.Database("eu")
+	// Merges would collapse the copies before the queries see them.
+	if err := ch.Exec(ctx, "SYSTEM STOP MERGES "+db+".events"); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := ch.Exec(ctx, "SYSTEM START MERGES "+db+".events"); err != nil {
+			t.Error(err)
+		}
+	}()
+	p := auth.Principal{Tenant: "t-copies", Role: auth.RoleAdmin}
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	var batch []models.Event
+	for i, c := range []string{"c1", "c1", "c2", "c3"} {
+		id := fmt.Sprintf("copy-%d", i)
+		batch = append(batch, models.Event{ID: id, Type: models.MessageReceived, Tenant: p.Tenant, Region: "eu", Version: 1,
+			OccurredAt: at.Add(time.Duration(i) * 25 * time.Hour), ReceivedAt: at, Channel: "email", Direction: models.Inbound,
+			ConversationID: c, CustomerID: "cus-" + c, Customer: &models.Customer{Country: "DE"}})
+	}
+	w := &clickhouse.EventWriter{DB: ch, Region: "eu"}
+	for range 3 { // the batch and two replays of it
+		if _, err := w.StoreEvents(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := ch.Query(ctx, "SELECT count() FROM "+db+".events WHERE tenant = 't-copies'")
+	if err != nil || clickhouse.Float(res.Rows[0][0]) != 12 {
+		t.Fatalf("want 12 stored copies of 4 events: %v %v", res, err)
+	}
+	s := &sqlDB{ChDB: ch}
+	e := metrics.NewEngine(s, []string{"eu"})
+	for _, c := range []struct {
+		q         metrics.Query
+		want      string
+		withFinal bool
+	}{
+		{metrics.Query{Measures: []string{"conversations", "customers"}, Dimensions: []string{"time", "region"}, Granularity: "day"},
+			"2026-11-20/eu=[1 1];2026-11-21/eu=[1 1];2026-11-22/eu=[1 1];2026-11-23/eu=[1 1];", false},
+		{metrics.Query{Measures: []string{"conversations"}}, "=[3];", false},
+		{metrics.Query{Measures: []string{"conversations", "messages"}}, "=[3 4];", true},
+		{metrics.Query{Measures: []string{"conversations"}, Dimensions: []string{"channel"}}, "email=[3];", true},
+		{metrics.Query{Measures: []string{"conversations"}, Filters: []metrics.Filter{{Dimension: "country", Values: []string{"DE"}}}}, "=[3];", true},
+	} {
+		s.sql = nil
+		r, err := e.Run(ctx, p, c.q)
+		if err != nil || rows(r) != c.want {
+			t.Errorf("%+v: %v %v, want %s", c.q, rows(r), err, c.want)
+		}
+		if final := strings.Contains(strings.Join(s.sql, "\n"), " FINAL "); final != c.withFinal {
+			t.Errorf("%+v: FINAL %v, want %v: %s", c.q, final, c.withFinal, s.sql)
+		}
+	}
 }
