@@ -50,6 +50,9 @@ func (r mutationResolver) EraseCustomer(ctx context.Context, customerID, channel
 	if reason == "" {
 		return nil, statusErrorf(http.StatusBadRequest, "eraseCustomer(reason): give the reason for the erasure (the request and its legal basis)")
 	}
+	if err := erasure.CheckReason(reason); err != nil {
+		return nil, statusErrorf(http.StatusBadRequest, "eraseCustomer(reason): %s", err)
+	}
 	id, ch, ext := strings.TrimSpace(deref(customerID)), strings.TrimSpace(deref(channel)), deref(externalID)
 	var key identity.Key
 	switch {
@@ -114,6 +117,9 @@ func (r mutationResolver) PlaceLegalHold(ctx context.Context, customerID, reason
 	}
 	if reason = strings.TrimSpace(reason); reason == "" {
 		return nil, statusErrorf(http.StatusBadRequest, "placeLegalHold(reason): give the reason for the hold")
+	}
+	if err := erasure.CheckReason(reason); err != nil {
+		return nil, statusErrorf(http.StatusBadRequest, "placeLegalHold(reason): %s", err)
 	}
 	sub, err := r.erasureSubject(ctx, p, "placeLegalHold", strings.TrimSpace(customerID), identity.Key{})
 	if err != nil {

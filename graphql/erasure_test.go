@@ -52,6 +52,7 @@ func TestEraseCustomerThroughGraphQL(t *testing.T) {
 		"eraseCustomer(channel: \\\"fax\\\")":                                            {"ch": "fax", "x": "1", "r": "x"},
 		"eraseCustomer(channel, externalId): no customer has the identity telegram":      {"ch": "telegram", "x": "999", "r": "x"},
 		`may not access region \"us\"`:                                                   {"c": res.CustomerID, "r": "x", "eu": true},
+		"eraseCustomer(reason): write no customer identifier into the reason":            {"c": res.CustomerID, "r": "asked by ana@example.com"},
 	} {
 		p := principal(auth.RoleCompliance)
 		if vars["eu"] == true {
@@ -63,6 +64,9 @@ func TestEraseCustomerThroughGraphQL(t *testing.T) {
 		}
 	}
 	id := map[string]any{"c": res.CustomerID}
+	if _, body := post(t, h, principal(auth.RoleCompliance), `mutation($c: ID!) { placeLegalHold(customerId: $c, reason: "his card 4111 1111 1111 1111") { active } }`, id); !strings.Contains(body, "placeLegalHold(reason): write no customer identifier into the reason, it is kept with the record (found: card)") {
+		t.Fatalf("a hold's reason with a card number: %s", body)
+	}
 	if _, body := post(t, h, principal(auth.RoleCompliance), `mutation($c: ID!) { placeLegalHold(customerId: $c, reason: "subpoena 12") { active } }`, id); !strings.Contains(body, `"active":true`) {
 		t.Fatalf("placeLegalHold: %s", body)
 	}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/meridian-cs/meridian/compliance"
 	"github.com/meridian-cs/meridian/store/postgres"
 )
 
@@ -146,4 +148,19 @@ func (h *Holds) List(ctx context.Context, region, tenant string, all bool) ([]Ho
 		out = append(out, hold)
 	}
 	return out, rows.Err()
+}
+
+// CheckReason refuses the reason for an erasure or a legal hold when it holds a customer
+// identifier: the reason is kept with the certificate or the hold, which keep none. Only
+// finds that cannot be a case number or a date are refused (an e-mail address, an IBAN, a
+// card, a national identifier, a phone number in E.164); the reason is otherwise kept as typed.
+func CheckReason(reason string) error {
+	for _, sp := range compliance.Detect(reason) {
+		switch {
+		case sp.Kind == compliance.KindEmail, sp.Kind == compliance.KindIBAN, sp.Kind == compliance.KindCard, sp.Kind == compliance.KindNationalID,
+			sp.Kind == compliance.KindPhone && strings.HasPrefix(reason[sp.Start:sp.End], "+"):
+			return fmt.Errorf("write no customer identifier into the reason, it is kept with the record (found: %s)", strings.ReplaceAll(string(sp.Kind), "_", " "))
+		}
+	}
+	return nil
 }
