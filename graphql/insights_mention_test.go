@@ -31,19 +31,9 @@ func mentionFixtures(t *testing.T) {
 	t.Helper()
 	var err error
 	mentionOnce.Do(func() {
-		by := map[string][]models.Event{}
-		n := 0
+		m := messageFixtures{tenant: mentionTenant, idPrefix: "mention"}
 		add := func(conv, country, tier, typ, text string) {
-			n++
-			region := map[string]string{"DE": "eu", "US": "us"}[country]
-			ts := mentionAt.Add(time.Duration(n) * time.Minute)
-			dir := "inbound"
-			if typ == models.MessageSent {
-				dir = "outbound"
-			}
-			by[region] = append(by[region], models.Event{ID: fmt.Sprintf("mention-%03d", n), Type: typ, Tenant: mentionTenant, Region: region,
-				OccurredAt: ts, ReceivedAt: ts, Channel: "webchat", Direction: dir, ConversationID: conv,
-				CustomerID: "cust-" + conv, Customer: &models.Customer{Country: country, Tier: tier}, Language: "en", Text: text})
+			m.add(mentionAt, conv, "cust-"+conv, country, tier, typ, text)
 		}
 		in := models.MessageReceived
 		add("m-de-sony", "DE", "smb", in, "The battery drains overnight, a Sony would be better.")
@@ -57,15 +47,46 @@ func mentionFixtures(t *testing.T) {
 		add("m-us-pana", "US", "smb", in, "Panasonic has it too.")
 		add("m-us-price", "US", "enterprise", in, "The kettle is too expensive, any discount this month?")
 		add("m-us-parcel", "US", "enterprise", in, "Where is my parcel?")
-		for r, evs := range by {
-			if err == nil {
-				_, err = (&clickhouse.EventWriter{DB: regionDB(t, r), Region: r}).StoreEvents(context.Background(), evs)
-			}
-		}
+		err = m.store(t)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// messageFixtures collects a drill's messages per region (German customers in eu, American
+// ones in us), each a minute after the one before, and stores them as ingest stores them.
+type messageFixtures struct {
+	tenant, idPrefix string
+	n                int
+	by               map[string][]models.Event
+}
+
+// add adds one message of conv, n minutes after at (n counts the messages added so far);
+// a sent message is outbound, the others inbound.
+func (m *messageFixtures) add(at time.Time, conv, customer, country, tier, typ, text string) {
+	m.n++
+	region := map[string]string{"DE": "eu", "US": "us"}[country]
+	ts := at.Add(time.Duration(m.n) * time.Minute)
+	dir := "inbound"
+	if typ == models.MessageSent {
+		dir = "outbound"
+	}
+	if m.by == nil {
+		m.by = map[string][]models.Event{}
+	}
+	m.by[region] = append(m.by[region], models.Event{ID: fmt.Sprintf("%s-%03d", m.idPrefix, m.n), Type: typ, Tenant: m.tenant, Region: region,
+		OccurredAt: ts, ReceivedAt: ts, Channel: "webchat", Direction: dir, ConversationID: conv,
+		CustomerID: customer, Customer: &models.Customer{Country: country, Tier: tier}, Language: "en", Text: text})
+}
+
+func (m *messageFixtures) store(t *testing.T) error {
+	for r, evs := range m.by {
+		if _, err := (&clickhouse.EventWriter{DB: regionDB(t, r), Region: r}).StoreEvents(context.Background(), evs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const mentionDrillQuery = `query($f: [FilterInput!], $from: Time, $to: Time) {

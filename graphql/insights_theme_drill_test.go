@@ -1,7 +1,6 @@
 package graphql_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -15,7 +14,6 @@ import (
 	"github.com/meridian-cs/meridian/graphql"
 	"github.com/meridian-cs/meridian/insights/mining"
 	"github.com/meridian-cs/meridian/models"
-	"github.com/meridian-cs/meridian/store/clickhouse"
 )
 
 // The theme drill's fixtures: tenant "themedrill", over two days. Twelve German customers
@@ -34,19 +32,9 @@ func themeFixtures(t *testing.T) {
 	t.Helper()
 	var err error
 	themeOnce.Do(func() {
-		by := map[string][]models.Event{}
-		n := 0
+		m := messageFixtures{tenant: themeTenant, idPrefix: "theme"}
 		add := func(day int, conv, customer, country, typ, text string) {
-			n++
-			region := map[string]string{"DE": "eu", "US": "us"}[country]
-			ts := themeAt.Add(time.Duration(day)*24*time.Hour + time.Duration(n)*time.Minute)
-			dir := "inbound"
-			if typ == models.MessageSent {
-				dir = "outbound"
-			}
-			by[region] = append(by[region], models.Event{ID: fmt.Sprintf("theme-%03d", n), Type: typ, Tenant: themeTenant, Region: region,
-				OccurredAt: ts, ReceivedAt: ts, Channel: "webchat", Direction: dir, ConversationID: conv,
-				CustomerID: customer, Customer: &models.Customer{Country: country, Tier: "smb"}, Language: "en", Text: text})
+			m.add(themeAt.Add(time.Duration(day)*24*time.Hour), conv, customer, country, "smb", typ, text)
 		}
 		in := models.MessageReceived
 		for i := range 12 {
@@ -62,11 +50,7 @@ func themeFixtures(t *testing.T) {
 			add(i%2, fmt.Sprintf("t-us-parcel-%d", i), fmt.Sprintf("us-%d", i), "US", in, "Where is my parcel? The tracking page shows nothing.")
 		}
 		add(1, "t-us-battery", "us-20", "US", in, "The robot battery drains overnight.")
-		for r, evs := range by {
-			if err == nil {
-				_, err = (&clickhouse.EventWriter{DB: regionDB(t, r), Region: r}).StoreEvents(context.Background(), evs)
-			}
-		}
+		err = m.store(t)
 	})
 	if err != nil {
 		t.Fatal(err)
