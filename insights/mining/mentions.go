@@ -275,19 +275,25 @@ func (s *Service) CompetitorMentions(ctx context.Context, p auth.Principal, r Me
 	return rep, nil
 }
 
-// PriceSensitivity measures, inside ClickHouse, the share of customer messages that bring
-// up price (the price lexicon, every language) per market, segment and period.
-func (s *Service) PriceSensitivity(ctx context.Context, p auth.Principal, r MentionRequest) (*PriceReport, error) {
+// priceSet is the term set of messages bringing up price: the price lexicon's terms of
+// every language, the hits of PriceSensitivity and of a price mention filter alike.
+func (s *Service) priceSet() chsql.TermSet {
 	lex := s.priceLexicon()
 	var terms []string
 	for _, l := range sortedKeys(lex) {
 		terms = append(terms, lex[l]...)
 	}
+	return chsql.TermSet{Name: "price", Terms: terms}
+}
+
+// PriceSensitivity measures, inside ClickHouse, the share of customer messages that bring
+// up price (the price lexicon, every language) per market, segment and period.
+func (s *Service) PriceSensitivity(ctx context.Context, p auth.Principal, r MentionRequest) (*PriceReport, error) {
 	period := r.Period
 	if period == "" {
 		period = DefaultPeriod
 	}
-	spec := chsql.MentionSpec{Sets: []chsql.TermSet{{Name: "price", Terms: terms}}, Period: period, BySegment: true}
+	spec := chsql.MentionSpec{Sets: []chsql.TermSet{s.priceSet()}, Period: period, BySegment: true}
 	rows, regions, err := s.mentionStats(ctx, p, r, spec)
 	if err != nil {
 		return nil, err
@@ -406,12 +412,7 @@ func (s *Service) MentionMatch(p auth.Principal, g *compliance.Gate, values []st
 				phrases = append(phrases, ph)
 			}
 		case v == MentionPrice:
-			lex := s.priceLexicon()
-			var terms []string
-			for _, l := range sortedKeys(lex) {
-				terms = append(terms, lex[l]...)
-			}
-			add(chsql.TermSet{Name: "price", Terms: terms})
+			add(s.priceSet())
 		default:
 			return nil, invalidf("filter on mention: unknown value %q (%s, %s:<id>, %s or %s:<phrase>)", v, MentionCompetitor, MentionCompetitor, MentionPrice, MentionTheme)
 		}
