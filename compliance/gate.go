@@ -138,12 +138,7 @@ func (g *Gate) Example(ctx context.Context, p auth.Principal, region, customerID
 // outcome, OutcomeHidden for a region outside p's scope. The caller asks the shop only when
 // the outcome is not hidden, and masks what identifies the order (Mask) when it is masked.
 func (g *Gate) Order(ctx context.Context, p auth.Principal, region, customerID string) string {
-	outcome := g.Access(p, region, FieldOrder).Outcome
-	if !p.CanAccess(region) {
-		outcome = OutcomeHidden
-	}
-	g.record(ctx, p, ActionReadOrder, region, customerID, outcome)
-	return outcome
+	return g.decide(ctx, p, FieldOrder, ActionReadOrder, region, customerID)
 }
 
 // MaySearch reports whether p may have conversations of region selected by what their
@@ -155,22 +150,24 @@ func (g *Gate) MaySearch(p auth.Principal, region string) bool {
 }
 
 // Matched records that conversation id of region was listed to p for what its messages say
-// (ActionSearchText), with the outcome p reads its texts with.
+// (ActionSearchText), with the outcome p reads its texts with (hidden where MaySearch is false).
 func (g *Gate) Matched(ctx context.Context, p auth.Principal, region, conversationID string) {
-	outcome := g.Access(p, region, FieldText).Outcome
-	if !g.MaySearch(p, region) {
-		outcome = OutcomeHidden
-	}
-	g.record(ctx, p, ActionSearchText, region, conversationID, outcome)
+	g.decide(ctx, p, FieldText, ActionSearchText, region, conversationID)
 }
 
-func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, action, region, customerID, text string) string {
+// decide returns how p sees field f of region's data (OutcomeHidden outside p's scope) and
+// records the read as action on subject.
+func (g *Gate) decide(ctx context.Context, p auth.Principal, f Field, action, region, subject string) string {
 	outcome := g.Access(p, region, f).Outcome
 	if !p.CanAccess(region) {
 		outcome = OutcomeHidden
 	}
-	g.record(ctx, p, action, region, customerID, outcome)
-	switch outcome {
+	g.record(ctx, p, action, region, subject, outcome)
+	return outcome
+}
+
+func (g *Gate) read(ctx context.Context, p auth.Principal, f Field, action, region, customerID, text string) string {
+	switch g.decide(ctx, p, f, action, region, customerID) {
 	case OutcomeClear:
 		return text
 	case OutcomeMasked:

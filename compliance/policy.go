@@ -3,6 +3,7 @@ package compliance
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -177,12 +178,8 @@ func (p Policy) OverriddenRegions() []string {
 // CheckRegions reports a region override naming a region not in known (the residency
 // policy's regions): its rules would never apply.
 func (p Policy) CheckRegions(known []string) error {
-	named := make([]string, 0, len(p.Regions))
-	for r := range p.Regions {
-		named = append(named, r)
-	}
-	sort.Strings(named)
-	for _, r := range named {
+	// Every region named, also one without rules (OverriddenRegions leaves those out).
+	for _, r := range slices.Sorted(maps.Keys(p.Regions)) {
 		if !slices.Contains(known, r) {
 			err := fmt.Errorf("regions.%s: not a region of the residency policy (%s)", r, strings.Join(known, ", "))
 			if line := p.regionLines[r]; line > 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/meridian-cs/meridian/provider"
@@ -67,14 +66,6 @@ type caller struct {
 }
 
 type answer = provider.Answer
-
-func parseBase(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("base URL must be http(s)://host")
-	}
-	return u, nil
-}
 
 // resolve makes ref (a path or a full URL from a pagination link) absolute against the
 // base URL, refusing any other host: credentials go to the configured CRM only.

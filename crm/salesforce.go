@@ -49,7 +49,7 @@ var (
 
 // NewSalesforce checks the configuration and returns the adapter.
 func NewSalesforce(c SalesforceConfig) (*Salesforce, error) {
-	base, err := parseBase(c.BaseURL)
+	base, err := provider.ParseBase(c.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("crm: salesforce: %w", err)
 	}

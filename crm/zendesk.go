@@ -52,7 +52,7 @@ func NewZendesk(c ZendeskConfig) (*Zendesk, error) {
 		}
 		raw = "https://" + sub + ".zendesk.com"
 	}
-	base, err := parseBase(raw)
+	base, err := provider.ParseBase(raw)
 	if err != nil {
 		return nil, fmt.Errorf("crm: zendesk: %w", err)
 	}

@@ -48,7 +48,7 @@ func NewGrabPay(c GrabPayConfig) (*GrabPay, error) {
 	if strings.TrimSpace(c.BaseURL) == "" {
 		c.BaseURL = "https://partner-api.grab.com"
 	}
-	base, err := parseBase(c.BaseURL)
+	base, err := provider.ParseBase(c.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("payments: grabpay: %w", err)
 	}

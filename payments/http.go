@@ -3,7 +3,6 @@ package payments
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -70,14 +69,6 @@ type caller struct {
 }
 
 type answer = provider.Answer
-
-func parseBase(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("base URL must be http(s)://host")
-	}
-	return u, nil
-}
 
 func (c *caller) now() time.Time {
 	if c.cfg.Now != nil {

@@ -40,7 +40,7 @@ type SEPA struct {
 
 // NewSEPA checks the configuration and returns the adapter.
 func NewSEPA(c SEPAConfig) (*SEPA, error) {
-	base, err := parseBase(c.BaseURL)
+	base, err := provider.ParseBase(c.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("payments: sepa: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -110,6 +112,16 @@ func TransportError(ctx, attempt context.Context, service, prov string, timeout 
 		return &Error{Service: service, Provider: prov, Kind: ErrTimeout, Retryable: true, Message: "no answer within " + timeout.String()}
 	}
 	return &Error{Service: service, Provider: prov, Kind: ErrProvider, Retryable: true, Message: err.Error()}
+}
+
+// ParseBase reads a service's configured base URL: http(s)://host with an optional path,
+// without a trailing slash.
+func ParseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("base URL must be http(s)://host")
+	}
+	return u, nil
 }
 
 // Answer is a service's HTTP answer, read whole (up to Exchange.Limit).

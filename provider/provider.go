@@ -2,8 +2,8 @@
 // text, language models, messaging platforms, paging webhooks) fail, once for all of them:
 // the kinds of failure callers test with errors.Is, the Error that carries what the service
 // reported (never the customer's text), whether a retry may succeed, and the Retry-After
-// the service asked for; for HTTP clients, one attempt with its deadline and size limit
-// (Exchange), how a status or a failed exchange reads as an Error (StatusError,
+// the service asked for; for HTTP clients, the base URL they are configured with
+// (ParseBase), one attempt with its deadline and size limit (Exchange), how a status or a failed exchange reads as an Error (StatusError,
 // TransportError) and the common retry loop (Retry). Adapters classify; callers decide
 // whether to retry.
 package provider

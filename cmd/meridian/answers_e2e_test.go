@@ -186,22 +186,30 @@ func magentoShop(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// startWhatsAppShop starts Meridian with analysis, routing, WhatsApp (its Graph API a local
+// fake that keeps the replies sent) and the Magento shop at shopURL; deliver is a German
+// customer's WhatsApp text from the number from.
+func startWhatsAppShop(t *testing.T, shopURL string) (s *server, api *graphAPI, deliver func(from, wamid, text string)) {
+	t.Helper()
+	api = &graphAPI{}
+	fake := httptest.NewServer(api)
+	t.Cleanup(fake.Close)
+	s = startServer(t, t.TempDir(), "MERIDIAN_ANALYSIS=on", "MERIDIAN_LANGUAGE_HIGH_ACCURACY=de", "MERIDIAN_ROUTING=on",
+		"MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_VERIFY_TOKEN=verify-me",
+		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL,
+		"MERIDIAN_MAGENTO_BASE_URL="+shopURL, "MERIDIAN_MAGENTO_TOKEN=mg-token")
+	deliver = func(from, wamid, text string) {
+		body := whatsapp.TextDelivery("1029384756", from, "Kunde", wamid, text, time.Now().Add(-time.Second).Truncate(time.Second))
+		s.deliverWhatsApp(t, body)
+	}
+	return s, api, deliver
+}
+
 // "Wo ist meine Bestellung #000000123?" on WhatsApp from the order's phone is answered by the
 // engine's AI from Magento: the status and the UPS tracking link, in German. The same
 // question from another number learns nothing about the order and goes to a person.
 func TestTheEngineAnswersWhereIsMyOrderFromTheShopToItsOwnerOnly(t *testing.T) {
-	api := &graphAPI{}
-	fake := httptest.NewServer(api)
-	defer fake.Close()
-	shop := magentoShop(t)
-	s := startServer(t, t.TempDir(), "MERIDIAN_ANALYSIS=on", "MERIDIAN_LANGUAGE_HIGH_ACCURACY=de", "MERIDIAN_ROUTING=on",
-		"MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_VERIFY_TOKEN=verify-me",
-		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL,
-		"MERIDIAN_MAGENTO_BASE_URL="+shop.URL, "MERIDIAN_MAGENTO_TOKEN=mg-token")
-	deliver := func(from, wamid, text string) {
-		body := whatsapp.TextDelivery("1029384756", from, "Kunde", wamid, text, time.Now().Add(-time.Second).Truncate(time.Second))
-		s.deliverWhatsApp(t, body)
-	}
+	s, api, deliver := startWhatsAppShop(t, magentoShop(t).URL)
 	deliver("4915187654321", "wamid.OTHER", "Hallo, wo ist meine Bestellung #000000123?")
 	q := `{ metrics(measures: ["ai_handovers"], dimensions: ["reason"]) { rows { dimensions values } } }`
 	waitFor(t, 60*time.Second, func() bool {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/meridian-cs/meridian/channels/whatsapp"
 )
 
 // A customer who quotes an order number on WhatsApp sees it on their conversation
@@ -31,17 +29,7 @@ func TestConversationOrdersCultureAndTier(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	defer shop.Close()
-	api := &graphAPI{}
-	fake := httptest.NewServer(api)
-	defer fake.Close()
-	s := startServer(t, t.TempDir(), "MERIDIAN_ANALYSIS=on", "MERIDIAN_LANGUAGE_HIGH_ACCURACY=de", "MERIDIAN_ROUTING=on",
-		"MERIDIAN_WHATSAPP_APP_SECRET=app-secret", "MERIDIAN_WHATSAPP_VERIFY_TOKEN=verify-me",
-		"MERIDIAN_WHATSAPP_ACCESS_TOKEN=wa-token", "MERIDIAN_WHATSAPP_API_BASE="+fake.URL,
-		"MERIDIAN_MAGENTO_BASE_URL="+shop.URL, "MERIDIAN_MAGENTO_TOKEN=mg-token")
-	deliver := func(from, wamid, text string) {
-		body := whatsapp.TextDelivery("1029384756", from, "Kunde", wamid, text, time.Now().Add(-time.Second).Truncate(time.Second))
-		s.deliverWhatsApp(t, body)
-	}
+	s, _, deliver := startWhatsAppShop(t, shop.URL)
 	deliver("4915112345678", "wamid.OWNER", "Hallo, wo ist meine Bestellung #000000123?")
 	deliver("4915187654321", "wamid.OTHER", "Hallo, wo ist meine Bestellung #000000123?")
 	deliver("4917612345678", "wamid.DOWN", "Guten Tag, wo ist meine Bestellung #000000999?")

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/meridian-cs/meridian/identity"
 	"github.com/meridian-cs/meridian/store/clickhouse"
 	"github.com/meridian-cs/meridian/store/postgres"
@@ -123,14 +121,13 @@ func (s *Service) Export(ctx context.Context, tenant string, sub Subject) (Expor
 }
 
 func (s *Service) consentsOf(ctx context.Context, sub Subject, tenant string) ([]ExportConsent, error) {
-	rows, err := s.DB.Pool.Query(ctx, `SELECT channel, purpose, granted, updated_at FROM `+pgx.Identifier{postgres.RegionSchema(sub.Region), "consents"}.Sanitize()+`
-		WHERE tenant_id = $1 AND customer_id = ANY($2) ORDER BY channel, purpose, updated_at`, tenant, sub.IDs)
+	cs, err := (&postgres.Consents{DB: s.DB}).ListMerged(ctx, sub.Region, tenant, sub.IDs)
 	if err != nil {
-		return nil, fmt.Errorf("export %s: consents: %w", sub.Region, err)
+		return nil, fmt.Errorf("export %s: %w", sub.Region, err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ExportConsent])
-	if err != nil {
-		return nil, fmt.Errorf("export %s: consents: %w", sub.Region, err)
+	out := make([]ExportConsent, len(cs))
+	for i, c := range cs {
+		out[i] = ExportConsent{Channel: c.Channel, Purpose: c.Purpose, Granted: c.Granted, UpdatedAt: c.UpdatedAt}
 	}
 	return out, nil
 }

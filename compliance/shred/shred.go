@@ -89,11 +89,8 @@ func (k *Keyring) Pseudonym(tenant, identity string) string {
 	// Keyed HMACs are reused: setting up the key costs as much as hashing a short identity.
 	// The input and the sum go through buffers kept with the HMAC: handed to the hash.Hash
 	// interface, stack buffers escaped, four allocations per event.
-	p, _ := k.macs.Get().(*pseudonymizer)
-	if p == nil {
-		p = &pseudonymizer{mac: hmac.New(sha256.New, k.pepper)}
-	}
-	defer func() { p.mac.Reset(); k.macs.Put(p) }()
+	p := k.pseudonymizer()
+	defer k.release(p)
 	p.in = append(append(append(p.in[:0], tenant...), 0), identity...)
 	p.mac.Write(p.in)
 	var out [4 + 24]byte
@@ -106,11 +103,8 @@ func (k *Keyring) Pseudonym(tenant, identity string) string {
 // event's content: stores compare versions of an event id by it without holding the content,
 // and without the key nobody can test a guess of a message against it.
 func (k *Keyring) ContentHash(dst []byte, tenant string, content []byte) []byte {
-	p, _ := k.macs.Get().(*pseudonymizer)
-	if p == nil {
-		p = &pseudonymizer{mac: hmac.New(sha256.New, k.pepper)}
-	}
-	defer func() { p.mac.Reset(); k.macs.Put(p) }()
+	p := k.pseudonymizer()
+	defer k.release(p)
 	p.in = append(append(append(p.in[:0], "content\x00"...), tenant...), 0)
 	p.mac.Write(p.in)
 	p.mac.Write(content)
@@ -123,11 +117,8 @@ func (k *Keyring) ContentHash(dst []byte, tenant string, content []byte) []byte 
 // tenant and id always give the same hash, so deduplication and lookups by it still work
 // across restarts; without the master key nobody can test a guessed id against it.
 func (k *Keyring) IDHash(tenant, id string) string {
-	p, _ := k.macs.Get().(*pseudonymizer)
-	if p == nil {
-		p = &pseudonymizer{mac: hmac.New(sha256.New, k.pepper)}
-	}
-	defer func() { p.mac.Reset(); k.macs.Put(p) }()
+	p := k.pseudonymizer()
+	defer k.release(p)
 	p.in = append(append(append(append(p.in[:0], "id\x00"...), tenant...), 0), id...)
 	p.mac.Write(p.in)
 	var out [32]byte
@@ -144,6 +135,20 @@ type pseudonymizer struct {
 	mac hash.Hash
 	in  []byte
 	sum [sha256.Size]byte
+}
+
+// pseudonymizer takes a keyed HMAC from the pool, or keys a new one.
+func (k *Keyring) pseudonymizer() *pseudonymizer {
+	if p, _ := k.macs.Get().(*pseudonymizer); p != nil {
+		return p
+	}
+	return &pseudonymizer{mac: hmac.New(sha256.New, k.pepper)}
+}
+
+// release resets p and gives it back to the pool.
+func (k *Keyring) release(p *pseudonymizer) {
+	p.mac.Reset()
+	k.macs.Put(p)
 }
 
 // cacheKey is the additional data a subject's data key is wrapped with.

@@ -31,8 +31,14 @@ func (s *Consents) Set(ctx context.Context, region, tenant, customerID, channel,
 
 // List returns a customer's answers, by channel and purpose.
 func (s *Consents) List(ctx context.Context, region, tenant, customerID string) ([]channels.Consent, error) {
+	return s.ListMerged(ctx, region, tenant, []string{customerID})
+}
+
+// ListMerged returns the answers of a customer known by several ids (a merged customer's), by
+// channel, purpose and time.
+func (s *Consents) ListMerged(ctx context.Context, region, tenant string, customerIDs []string) ([]channels.Consent, error) {
 	rows, err := s.DB.Pool.Query(ctx, `SELECT customer_id, channel, purpose, granted, updated_at FROM `+pgx.Identifier{RegionSchema(region), "consents"}.Sanitize()+`
-		WHERE tenant_id = $1 AND customer_id = $2 ORDER BY channel, purpose`, tenant, customerID)
+		WHERE tenant_id = $1 AND customer_id = ANY($2) ORDER BY channel, purpose, updated_at`, tenant, customerIDs)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: consents: %w", err)
 	}

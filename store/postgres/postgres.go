@@ -298,15 +298,8 @@ func (k keyStore) DeleteKey(ctx context.Context, region, tenant, subject string)
 	return nil
 }
 
-// collect scans every row with scan; no rows is a nil slice.
+// collect scans every row with scan, a scanner that also serves QueryRow; no rows is a nil
+// slice (pgx.CollectRows gives an empty one).
 func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return pgx.AppendRows([]T(nil), rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
 }

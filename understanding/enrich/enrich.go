@@ -105,6 +105,7 @@ func NewSlots(n int) Slots { return make(Slots, max(n, 1)) }
 // job is one message to analyse.
 type job struct {
 	src      models.Event
+	key      string // tenant\x00message id, as the memory knows it
 	text     string
 	contacts int           // RecentContacts
 	again    *models.Event // the analysis it was given before: published again as it is
@@ -159,7 +160,7 @@ func (h *Handler) Handle(ctx context.Context, msgs []kafka.Message) ([]stream.Re
 			h.crmTier(ctx, &e, openers[e.Tenant+"\x00"+e.CustomerID])
 		}
 		contacts := h.mem.contactsOf(e.Tenant+"/"+e.CustomerID, e.ConversationID, e.OccurredAt)
-		jobs = append(jobs, job{src: e, text: text, contacts: contacts, dupOf: -1})
+		jobs = append(jobs, job{src: e, key: id, text: text, contacts: contacts, dupOf: -1})
 	}
 	if len(jobs) == 0 {
 		return nil, nil
@@ -270,7 +271,7 @@ func (h *Handler) analyse(ctx context.Context, jobs []job) []models.Event {
 					}
 					// Remembered before it is published: a publication that fails may
 					// still have reached Kafka.
-					h.mem.analysed(j.src.Tenant+"\x00"+j.src.ID, out[i])
+					h.mem.analysed(j.key, out[i])
 				}
 			}
 		}()

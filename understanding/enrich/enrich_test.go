@@ -77,6 +77,24 @@ func (p *pipeline) analysisSink(t *testing.T, ctx context.Context, group string)
 	return c
 }
 
+// openStore opens a migrated PostgreSQL database of t's own and the keyring over its keys.
+func openStore(t *testing.T, ctx context.Context) (*postgres.DB, *shred.Keyring) {
+	t.Helper()
+	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	if _, err := pg.Migrate(ctx, []string{"eu", "us", "sea"}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pg, keys
+}
+
 func query(t *testing.T, sql string) [][]any {
 	t.Helper()
 	res, err := ch.Query(context.Background(), sql)
@@ -113,16 +131,7 @@ func TestEveryInboundMessageIsAnalysedOnce(t *testing.T) {
 	if err := stream.EnsureTopics(ctx, p.addrs, p.auth, []stream.TopicSpec{{Name: topic, Partitions: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	if p.pg, err = postgres.Open(ctx, pgtest.StartForTest(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.pg.Close)
-	if _, err := p.pg.Migrate(ctx, []string{"eu", "us", "sea"}); err != nil {
-		t.Fatal(err)
-	}
-	if p.keys, err = shred.NewKeyring(p.pg.Keys(), make([]byte, 32)); err != nil {
-		t.Fatal(err)
-	}
+	p.pg, p.keys = openStore(t, ctx)
 	producer := stream.NewProducer(p.addrs, p.auth)
 	t.Cleanup(func() { producer.Close() })
 	p.svc = &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: p.keys, Now: time.Now}

@@ -4,16 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
-	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
 	"github.com/meridian-cs/meridian/store/postgres"
-	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
 	"github.com/meridian-cs/meridian/stream"
 	"github.com/meridian-cs/meridian/understanding"
 	"github.com/meridian-cs/meridian/understanding/enrich"
@@ -33,12 +32,8 @@ type lateAck struct {
 func (l *lateAck) Accept(ctx context.Context, tenant string, events []models.Event) error {
 	seen := map[string]models.Event{}
 	for _, e := range events {
-		c := e
-		c.Attributes = map[string]string{}
-		for k, v := range e.Attributes {
-			c.Attributes[k] = v
-		}
-		seen[e.ID] = c
+		e.Attributes = maps.Clone(e.Attributes)
+		seen[e.ID] = e
 	}
 	err := l.svc.Accept(ctx, tenant, events)
 	l.mu.Lock()
@@ -79,18 +74,7 @@ func TestARetriedBatchRepublishesTheSameAnalyses(t *testing.T) {
 	if err := stream.EnsureTopics(ctx, addrs, kauth, []stream.TopicSpec{{Name: topic, Partitions: 1}, {Name: dlq, Partitions: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	if _, err := pg.Migrate(ctx, []string{"eu", "us", "sea"}); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg, keys := openStore(t, ctx)
 	producer := stream.NewProducer(addrs, kauth)
 	t.Cleanup(func() { producer.Close() })
 	svc := &ingest.Service{Policy: models.DefaultPolicy(), Publisher: producer, Keys: keys, Now: time.Now}

@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/meridian-cs/meridian/auth"
-	"github.com/meridian-cs/meridian/compliance/shred"
 	"github.com/meridian-cs/meridian/ingest"
 	"github.com/meridian-cs/meridian/models"
-	"github.com/meridian-cs/meridian/store/postgres"
-	"github.com/meridian-cs/meridian/store/postgres/pglocal/pgtest"
 	"github.com/meridian-cs/meridian/understanding"
 	"github.com/meridian-cs/meridian/understanding/enrich"
 )
@@ -36,18 +33,7 @@ func (k *kept) Accept(_ context.Context, _ string, events []models.Event) error 
 // not know the customer leaves the analysis without a tier.
 func TestTheCRMTierRidesOnTheAnalysis(t *testing.T) {
 	ctx := context.Background()
-	pg, err := postgres.Open(ctx, pgtest.StartForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	if _, err := pg.Migrate(ctx, []string{"eu", "us", "sea"}); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := shred.NewKeyring(pg.Keys(), make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, keys := openStore(t, ctx)
 	svc := &ingest.Service{Policy: models.DefaultPolicy(), Keys: keys, Now: time.Now}
 	var asked []string
 	tier := func(_ context.Context, email, phone string) (string, error) {
