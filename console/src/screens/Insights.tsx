@@ -4,7 +4,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNo
 import { Alert, Anchor, Badge, Card, Group, MultiSelect, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { Loading } from "../components/Loading";
 import { InsightReportsDocument, InsightThemesDocument, MetricsDocument, type InsightReportsQuery, type InsightThemesQuery } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { maySee, useViewer } from "../session";
 import { navigate } from "../router";
@@ -93,7 +93,7 @@ export default function Insights() {
         const values = (i: number) => [...new Set(metrics.rows.map((r) => r.dimensions[i] ?? ""))].filter(Boolean).sort();
         setOptions({ markets: values(0), segments: values(1), languages: values(2) });
       })
-      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -109,7 +109,7 @@ export default function Insights() {
         setReports(r);
         setError(null);
       })
-      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -128,7 +128,7 @@ export default function Insights() {
         // The first emerging theme, else the strongest.
         setSelected(Math.max(0, opportunities.findIndex((th) => th.emerging)));
       })
-      .catch((err: unknown) => !stale && setThemesError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setThemesError(errorMessage(err)));
     return () => {
       stale = true;
     };
