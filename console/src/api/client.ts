@@ -23,6 +23,9 @@ export function forgetKey(): void {
   socket = null;
 }
 
+/** What a failed request says, to show beside the screen it failed on. */
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** An answer's errors, with the first message as the error's. */
 export class GraphQLError extends Error {
   readonly status: number;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Alert, Button, Group, List, Stack, Text } from "@mantine/core";
 import { AdaptReplyDocument, ConversationCultureDocument, type AdaptReplyQuery, type ConversationCultureQuery } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 
@@ -55,7 +55,7 @@ export function CultureHelp({ id, reply, setReply, mayAdapt }: { id: string; rep
       setReply(adaptReply.text);
       setError(null);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }

@@ -11,7 +11,7 @@ import {
   type CustomerPanelQuery,
   type OrderItemFragment,
 } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { navigate } from "../router";
@@ -37,7 +37,7 @@ function useOrders(load: () => Promise<OrderItemFragment[] | null>, deps: unknow
         setOrders(os);
         setError(null);
       })
-      .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
       live = false;
     };
@@ -95,7 +95,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
     let live = true;
     request(ConsentsDocument, { customerId })
       .then(({ consents }) => live && setConsents(consents))
-      .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
       live = false;
     };
@@ -108,7 +108,7 @@ function ConsentSwitches({ customerId, channels }: { customerId: string; channel
       setConsents((old) => [...(old ?? []).filter((o) => o.channel !== c.channel || o.purpose !== c.purpose), c]);
       setError(null);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     } finally {
       setBusy(null);
     }
@@ -182,7 +182,7 @@ export function CustomerPanel({ customerId, current }: { customerId: string; cur
     let live = true;
     request(CustomerPanelDocument, { id: customerId })
       .then(({ customer }) => live && setCustomer(customer))
-      .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
       live = false;
     };

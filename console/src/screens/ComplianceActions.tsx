@@ -22,13 +22,12 @@ import {
   type HoldFragment,
   type ResidencyReportQuery,
 } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
 import { purposeLabel } from "../components/Consent";
 import { useCatalogue } from "../api/catalogue";
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function ErrorAlert({ error }: { error: string | null }) {
   const { t } = useI18n();
@@ -56,7 +55,7 @@ function useAction() {
       setError(null);
       await opts.then?.();
     } catch (err) {
-      setError(message(err));
+      setError(errorMessage(err));
     } finally {
       if (marks) setBusy(false);
     }

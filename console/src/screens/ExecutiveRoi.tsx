@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alert, Anchor, Badge, Card, Code, Group, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Title } from "@mantine/core";
 import { Loading } from "../components/Loading";
 import { RoiDocument, RoiScenariosDocument, type RoiQuery, type RoiScenariosQuery } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { Tornado, Waterfall } from "../components/RoiCharts";
@@ -105,7 +105,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
       .catch((err: unknown) => {
         if (stale) return;
         setScenarios([]);
-        setError(err instanceof Error ? err.message : String(err));
+        setError(errorMessage(err));
       });
     return () => {
       stale = true;
@@ -128,7 +128,7 @@ export default function ExecutiveRoi({ range, onDrill }: { range: { from: string
           if (stale) return;
           // No figures of other arguments beside the error.
           setResult(null);
-          setError(err instanceof Error ? err.message : String(err));
+          setError(errorMessage(err));
         })
         .finally(() => !stale && setAnswered(want));
     }, 300);

@@ -1,15 +1,16 @@
 import "../styles/conversation.css";
 import "../styles/insights.css";
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import { Alert, Anchor, Badge, Card, Group, MultiSelect, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { Loading } from "../components/Loading";
 import { InsightReportsDocument, InsightThemesDocument, MetricsDocument, type InsightReportsQuery, type InsightThemesQuery } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { maySee, useViewer } from "../session";
 import { navigate } from "../router";
 import { ConversationDrill, useConversationDrill, type Filter } from "../components/ConversationDrill";
 import type { MessageKey } from "../i18n/en";
+import type { RateSeries } from "../components/InsightCharts";
 
 const RateBars = lazy(() => import("../components/InsightCharts").then((m) => ({ default: m.RateBars })));
 const ThemeTrend = lazy(() => import("../components/InsightCharts").then((m) => ({ default: m.ThemeTrend })));
@@ -92,7 +93,7 @@ export default function Insights() {
         const values = (i: number) => [...new Set(metrics.rows.map((r) => r.dimensions[i] ?? ""))].filter(Boolean).sort();
         setOptions({ markets: values(0), segments: values(1), languages: values(2) });
       })
-      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -108,7 +109,7 @@ export default function Insights() {
         setReports(r);
         setError(null);
       })
-      .catch((err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -127,7 +128,7 @@ export default function Insights() {
         // The first emerging theme, else the strongest.
         setSelected(Math.max(0, opportunities.findIndex((th) => th.emerging)));
       })
-      .catch((err: unknown) => !stale && setThemesError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !stale && setThemesError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -438,130 +439,141 @@ export default function Insights() {
 
       {!reports && !error && <Loading />}
       {reports && competitorChart && (
-        <Card withBorder>
-          <Title order={3} size="h4" mb="xs">
-            {t("insCompetitors")}
-          </Title>
-          <Text size="sm" mb="xs" data-testid="competitor-overall">
-            {t("insOverall", { rate: rateText(reports.competitorMentions.rate) })}
-            {reports.competitorMentions.competitors.some((c) => c.hits > 0) &&
-              ` · ${reports.competitorMentions.competitors
-                .filter((c) => c.hits > 0)
-                .slice(0, 5)
-                .map((c) => `${c.key} ${pct(c.rate)}`)
-                .join(", ")}`}
-          </Text>
-          {competitorChart.categories.length === 0 ? (
-            <Text>{t("insNoData")}</Text>
-          ) : (
+        <RateReport
+          title={t("insCompetitors")}
+          overallId="competitor-overall"
+          overall={
             <>
-              <Suspense fallback={<Loading size="sm" />}>
-                <RateBars categories={competitorChart.categories} series={competitorChart.series} label={t("insCompetitorChart")} onPick={mayDrillHits ? pickCompetitor : undefined} />
-              </Suspense>
-              <Table striped data-testid="competitors">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t("insColMarket")}</Table.Th>
-                    <Table.Th>{t("insColRate")}</Table.Th>
-                    <Table.Th>{t("insColMentions")}</Table.Th>
-                    <Table.Th>{t("insColMessages")}</Table.Th>
-                    <Table.Th>{t("insColTopCompetitors")}</Table.Th>
-                    <Table.Th>{t("insColCoMentions")}</Table.Th>
-                    <Table.Th>{t("insColSentiment")}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {reports.competitorMentions.markets.map((m) => (
-                    <Table.Tr key={m.market} data-market={m.market}>
-                      <Table.Td>{m.market}</Table.Td>
-                      <Table.Td data-testid="rate">{pct(m.rate.rate)}</Table.Td>
-                      <Table.Td data-testid="hits">
-                        {drillCount(m.rate.hits, t("insMentionsOf", { what: m.market, n: fmt.number(m.rate.hits) }), () => drillCompetitor(m.market), undefined, mayDrillHits)}
-                      </Table.Td>
-                      <Table.Td data-testid="docs">
-                        {msgCount(m.rate.docs, m.market, () => range && drillMessages(t("insDrillWhat", { what: m.market }), [m.market], segments, [], range))}
-                      </Table.Td>
-                      <Table.Td data-testid="top">
-                        {m.competitors.slice(0, 3).map((c, i) => (
-                          <span key={c.key}>
-                            {i > 0 && ", "}
-                            {drillCount(
-                              c.hits,
-                              // The name holds what is shown (the rate), then what the list is.
-                              `${c.key} ${pct(c.rate)} · ${t("insMentionsOfOne", { competitor: c.key, what: m.market, n: fmt.number(c.hits) })}`,
-                              () => drillCompetitor(m.market, c.key),
-                              `${c.key} ${pct(c.rate)}`,
-                              mayDrillHits,
-                            )}
-                          </span>
-                        ))}
-                      </Table.Td>
-                      <Table.Td>
-                        {fmt.number(m.coMentions)}{" "}
-                        <Text span size="xs" c="dimmed">
-                          ({pct(m.coMentionRate)})
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        {m.mentionSentiment == null ? "–" : fmt.number(m.mentionSentiment, { maximumFractionDigits: 2 })} /{" "}
-                        {m.sentiment == null ? "–" : fmt.number(m.sentiment, { maximumFractionDigits: 2 })}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+              {t("insOverall", { rate: rateText(reports.competitorMentions.rate) })}
+              {reports.competitorMentions.competitors.some((c) => c.hits > 0) &&
+                ` · ${reports.competitorMentions.competitors
+                  .filter((c) => c.hits > 0)
+                  .slice(0, 5)
+                  .map((c) => `${c.key} ${pct(c.rate)}`)
+                  .join(", ")}`}
             </>
-          )}
-        </Card>
+          }
+          chart={competitorChart}
+          chartLabel={t("insCompetitorChart")}
+          onPick={mayDrillHits ? pickCompetitor : undefined}
+          tableId="competitors"
+          columns={["insColMarket", "insColRate", "insColMentions", "insColMessages", "insColTopCompetitors", "insColCoMentions", "insColSentiment"]}
+        >
+          {reports.competitorMentions.markets.map((m) => (
+            <Table.Tr key={m.market} data-market={m.market}>
+              <Table.Td>{m.market}</Table.Td>
+              <Table.Td data-testid="rate">{pct(m.rate.rate)}</Table.Td>
+              <Table.Td data-testid="hits">
+                {drillCount(m.rate.hits, t("insMentionsOf", { what: m.market, n: fmt.number(m.rate.hits) }), () => drillCompetitor(m.market), undefined, mayDrillHits)}
+              </Table.Td>
+              <Table.Td data-testid="docs">
+                {msgCount(m.rate.docs, m.market, () => range && drillMessages(t("insDrillWhat", { what: m.market }), [m.market], segments, [], range))}
+              </Table.Td>
+              <Table.Td data-testid="top">
+                {m.competitors.slice(0, 3).map((c, i) => (
+                  <span key={c.key}>
+                    {i > 0 && ", "}
+                    {drillCount(
+                      c.hits,
+                      // The name holds what is shown (the rate), then what the list is.
+                      `${c.key} ${pct(c.rate)} · ${t("insMentionsOfOne", { competitor: c.key, what: m.market, n: fmt.number(c.hits) })}`,
+                      () => drillCompetitor(m.market, c.key),
+                      `${c.key} ${pct(c.rate)}`,
+                      mayDrillHits,
+                    )}
+                  </span>
+                ))}
+              </Table.Td>
+              <Table.Td>
+                {fmt.number(m.coMentions)}{" "}
+                <Text span size="xs" c="dimmed">
+                  ({pct(m.coMentionRate)})
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                {m.mentionSentiment == null ? "–" : fmt.number(m.mentionSentiment, { maximumFractionDigits: 2 })} /{" "}
+                {m.sentiment == null ? "–" : fmt.number(m.sentiment, { maximumFractionDigits: 2 })}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </RateReport>
       )}
 
       {reports && priceChart && (
-        <Card withBorder>
-          <Title order={3} size="h4" mb="xs">
-            {t("insPrice")}
-          </Title>
-          <Text size="sm" mb="xs" data-testid="price-overall">
-            {t("insOverall", { rate: rateText(reports.priceSensitivity.rate) })}
-          </Text>
-          {priceChart.categories.length === 0 ? (
-            <Text>{t("insNoData")}</Text>
-          ) : (
-            <>
-              <Suspense fallback={<Loading size="sm" />}>
-                <RateBars categories={priceChart.categories} series={priceChart.series} label={t("insPriceChart")} onPick={mayDrillHits ? pickPrice : undefined} />
-              </Suspense>
-              <Table striped data-testid="price">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t("insColMarket")}</Table.Th>
-                    <Table.Th>{t("insSegment")}</Table.Th>
-                    <Table.Th>{t("insColRate")}</Table.Th>
-                    <Table.Th>{t("insColMentions")}</Table.Th>
-                    <Table.Th>{t("insColMessages")}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {reports.priceSensitivity.marketSegments.map((r) => {
-                    const [m = "", s = ""] = r.key.split("/");
-                    const what = `${m} · ${segLabel(s)}`;
-                    return (
-                      <Table.Tr key={r.key} data-cell={r.key}>
-                        <Table.Td>{m}</Table.Td>
-                        <Table.Td>{segLabel(s)}</Table.Td>
-                        <Table.Td data-testid="rate">{pct(r.rate)}</Table.Td>
-                        <Table.Td data-testid="hits">{drillCount(r.hits, t("insPriceOf", { what, n: fmt.number(r.hits) }), () => drillPrice(m, s, what), undefined, mayDrillHits)}</Table.Td>
-                        <Table.Td data-testid="docs">
-                          {msgCount(r.docs, what, () => range && drillMessages(t("insDrillWhat", { what }), [m], [s], [], range))}
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </>
-          )}
-        </Card>
+        <RateReport
+          title={t("insPrice")}
+          overallId="price-overall"
+          overall={t("insOverall", { rate: rateText(reports.priceSensitivity.rate) })}
+          chart={priceChart}
+          chartLabel={t("insPriceChart")}
+          onPick={mayDrillHits ? pickPrice : undefined}
+          tableId="price"
+          columns={["insColMarket", "insSegment", "insColRate", "insColMentions", "insColMessages"]}
+        >
+          {reports.priceSensitivity.marketSegments.map((r) => {
+            const [m = "", s = ""] = r.key.split("/");
+            const what = `${m} · ${segLabel(s)}`;
+            return (
+              <Table.Tr key={r.key} data-cell={r.key}>
+                <Table.Td>{m}</Table.Td>
+                <Table.Td>{segLabel(s)}</Table.Td>
+                <Table.Td data-testid="rate">{pct(r.rate)}</Table.Td>
+                <Table.Td data-testid="hits">{drillCount(r.hits, t("insPriceOf", { what, n: fmt.number(r.hits) }), () => drillPrice(m, s, what), undefined, mayDrillHits)}</Table.Td>
+                <Table.Td data-testid="docs">
+                  {msgCount(r.docs, what, () => range && drillMessages(t("insDrillWhat", { what }), [m], [s], [], range))}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </RateReport>
       )}
     </Stack>
+  );
+}
+
+/**
+ * A rate report's card: its overall rate, then its bars and a table of its rows (children)
+ * under the given column headings — or, with no category, that there is no message.
+ */
+function RateReport({ title, overall, overallId, chart, chartLabel, onPick, tableId, columns, children }: {
+  title: string;
+  overall: ReactNode;
+  overallId: string;
+  chart: { categories: string[]; series: RateSeries[] };
+  chartLabel: string;
+  onPick?: (series: number, category: number) => void;
+  tableId: string;
+  columns: MessageKey[];
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <Card withBorder>
+      <Title order={3} size="h4" mb="xs">
+        {title}
+      </Title>
+      <Text size="sm" mb="xs" data-testid={overallId}>
+        {overall}
+      </Text>
+      {chart.categories.length === 0 ? (
+        <Text>{t("insNoData")}</Text>
+      ) : (
+        <>
+          <Suspense fallback={<Loading size="sm" />}>
+            <RateBars categories={chart.categories} series={chart.series} label={chartLabel} onPick={onPick} />
+          </Suspense>
+          <Table striped data-testid={tableId}>
+            <Table.Thead>
+              <Table.Tr>
+                {columns.map((c) => (
+                  <Table.Th key={c}>{t(c)}</Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>{children}</Table.Tbody>
+          </Table>
+        </>
+      )}
+    </Card>
   );
 }

@@ -17,7 +17,7 @@ import {
   type PlannerForecastQuery,
   type PlannerStaffingQuery,
 } from "../gql/graphql";
-import { request } from "../api/client";
+import { errorMessage, request } from "../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useViewer } from "../session";
 import { ConversationDrill, useConversationDrill, type Filter } from "../components/ConversationDrill";
@@ -33,7 +33,6 @@ const kinds = ["release", "campaign", "outage", "holiday"] as const;
 const all = "*";
 const historyWeeks = 12;
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** An RFC 3339 instant as a datetime-local control's value (the browser's clock). */
 function localInput(iso: string): string {
@@ -103,7 +102,7 @@ function ForecastSection({ regions, onError, eventsVersion }: { regions: string[
         const channels = [...new Set(metrics.rows.map((r) => r.dimensions[1] ?? "").filter(Boolean))];
         setOptions({ languages, channels });
       })
-      .catch((err: unknown) => !stale && onError(message(err)));
+      .catch((err: unknown) => !stale && onError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -127,7 +126,7 @@ function ForecastSection({ regions, onError, eventsVersion }: { regions: string[
       .catch((err: unknown) => {
         if (stale) return;
         setAnswer({ key, forecast: undefined });
-        onError(message(err));
+        onError(errorMessage(err));
       });
     return () => {
       stale = true;
@@ -142,7 +141,7 @@ function ForecastSection({ regions, onError, eventsVersion }: { regions: string[
       setWhatIf({ key, forecast: f });
     } catch (err) {
       setWhatIf(null);
-      setWhatIfError(message(err));
+      setWhatIfError(errorMessage(err));
     }
   };
 
@@ -340,7 +339,7 @@ function EventsSection({ regions, onCreated, version, onError }: { regions: stri
     let stale = false;
     request(PlannerEventsDocument, {})
       .then(({ planningEvents }) => !stale && setEvents(planningEvents))
-      .catch((err: unknown) => !stale && onError(message(err)));
+      .catch((err: unknown) => !stale && onError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -369,7 +368,7 @@ function EventsSection({ regions, onCreated, version, onError }: { regions: stri
       setName("");
       onCreated();
     } catch (err) {
-      setFormError(message(err));
+      setFormError(errorMessage(err));
     }
   };
 
@@ -476,7 +475,7 @@ function StaffingSection({ regions }: { regions: string[] }) {
           const { staffing } = await request(PlannerStaffingDocument, { input: input(region) });
           return { region, plan: staffing, error: null };
         } catch (err) {
-          return { region, plan: null, error: message(err) };
+          return { region, plan: null, error: errorMessage(err) };
         }
       }),
     );
@@ -625,7 +624,7 @@ function SunSection({ regions }: { regions: string[] }) {
           })),
         );
       })
-      .catch((err: unknown) => !stale && setError(message(err)));
+      .catch((err: unknown) => !stale && setError(errorMessage(err)));
     return () => {
       stale = true;
     };
@@ -658,7 +657,7 @@ function SunSection({ regions }: { regions: string[] }) {
       setPlan(followTheSun);
     } catch (err) {
       setPlan(null);
-      setError(message(err));
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
